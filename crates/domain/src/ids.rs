@@ -1,0 +1,167 @@
+//! Identifiers. Each can only hold a well-formed value; `parse` is the only way in from outside.
+
+use std::fmt;
+
+use uuid::Uuid;
+
+use crate::validation::{Invalid, bounded_token};
+
+fn id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+macro_rules! string_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A merchant's public identifier (`X-Client-Id`): 1–64 chars of `[A-Za-z0-9_-]`.
+    /// Issued ids look like `mch_` + 32 hex digits of a UUIDv7, so they sort by creation time.
+    ClientId
+);
+
+impl ClientId {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_token(raw, 1, 64, id_char, "letters, digits, '_' and '-'")?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// Builds the canonical issued form from a UUIDv7.
+    pub fn from_uuid(id: Uuid) -> Self {
+        Self(format!("mch_{}", id.simple()))
+    }
+}
+
+string_id!(
+    /// The merchant-facing payment identifier: 64 lower-case hex characters (256 random bits).
+    PaymentKey
+);
+
+impl PaymentKey {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(Invalid::new("must be 64 lower-case hex characters"))
+        }
+    }
+
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(hex::encode(bytes))
+    }
+}
+
+string_id!(
+    /// The acquirer's transaction reference: 1–128 visible ASCII characters.
+    TransactionId
+);
+
+impl TransactionId {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_token(raw, 1, 128, |c| c.is_ascii_graphic(), "visible ASCII characters")?;
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+string_id!(
+    /// Correlation id of one HTTP request (`X-Request-Id`): 1–128 visible ASCII characters.
+    RequestId
+);
+
+impl RequestId {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_token(raw, 1, 128, |c| c.is_ascii_graphic(), "visible ASCII characters")?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn from_uuid(id: Uuid) -> Self {
+        Self(id.to_string())
+    }
+}
+
+string_id!(
+    /// `X-Nonce`: 16–64 chars of `[A-Za-z0-9_-]`, unique per request.
+    Nonce
+);
+
+impl Nonce {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_token(raw, 16, 64, id_char, "letters, digits, '_' and '-'")?;
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+/// Internal primary key of a payment: a UUIDv7, so ids sort by creation time.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct PaymentId(Uuid);
+
+impl PaymentId {
+    pub fn from_uuid(id: Uuid) -> Self {
+        Self(id)
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Uuid::parse_str(raw).map(Self).map_err(|_| Invalid::new("must be a UUID"))
+    }
+}
+
+impl fmt::Display for PaymentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payment_key_must_be_lower_case_hex_of_length_64() {
+        assert!(PaymentKey::parse(&"a".repeat(64)).is_ok());
+        assert!(PaymentKey::parse(&"A".repeat(64)).is_err());
+        assert!(PaymentKey::parse(&"a".repeat(63)).is_err());
+        assert!(PaymentKey::parse(&"g".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn a_nonce_needs_16_to_64_url_safe_characters() {
+        assert!(Nonce::parse("abcdefghij012345").is_ok());
+        assert!(Nonce::parse("short").is_err());
+        assert!(Nonce::parse(&"x".repeat(65)).is_err());
+        assert!(Nonce::parse("abcdefghij01234/").is_err());
+    }
+
+    #[test]
+    fn issued_client_ids_parse_back() {
+        let id = ClientId::from_uuid(Uuid::now_v7());
+        assert_eq!(ClientId::parse(id.as_str()).unwrap(), id);
+        assert!(ClientId::parse("").is_err());
+        assert!(ClientId::parse("has space").is_err());
+    }
+}

@@ -1,0 +1,22 @@
+//! SimplePG's pure core.
+//!
+//! Everything a payment gateway *decides* lives here: the values that can exist (parse, don't
+//! validate), the payment state machine, the merchant lifecycle, request authentication rules and
+//! the use-case services that orchestrate the driven ports. Nothing here performs I/O: storage,
+//! clocks, randomness and encryption are reached through the traits in [`ports`].
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod ids;
+pub mod merchant;
+pub mod money;
+pub mod payment;
+pub mod ports;
+pub mod secret;
+pub mod services;
+pub mod signing;
+pub mod timestamp;
+pub mod validation;
+
+pub use error::RepositoryError;
+pub use timestamp::Timestamp;

@@ -1,0 +1,124 @@
+//! Merchants: who may call the API, with which (sealed) secrets, and where we notify them.
+
+use std::fmt;
+
+use crate::{
+    Timestamp,
+    ids::ClientId,
+    secret::SealedSecret,
+    validation::{Invalid, bounded_text},
+};
+
+/// Display name of a merchant, 1–100 characters.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ClientName(String);
+
+impl ClientName {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_text(raw, 1, 100)?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where the merchant receives notifications: an absolute `http(s)` URL without credentials,
+/// at most 2048 characters.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ReturnUrl(url::Url);
+
+impl ReturnUrl {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        if raw.len() > 2048 {
+            return Err(Invalid::new("must be at most 2048 characters long"));
+        }
+        let url = url::Url::parse(raw).map_err(|_| Invalid::new("must be an absolute http or https URL"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(Invalid::new("must be an absolute http or https URL"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Invalid::new("must not contain credentials"));
+        }
+        if url.fragment().is_some() {
+            return Err(Invalid::new("must not contain a fragment"));
+        }
+        Ok(Self(url))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl fmt::Display for ReturnUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MerchantStatus {
+    Active,
+    Inactive,
+}
+
+impl MerchantStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Inactive => "INACTIVE",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "ACTIVE" => Some(Self::Active),
+            "INACTIVE" => Some(Self::Inactive),
+            _ => None,
+        }
+    }
+}
+
+/// A registered merchant. Its secrets are only ever held sealed.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Merchant {
+    pub client_id: ClientId,
+    pub client_name: ClientName,
+    pub client_secret: SealedSecret,
+    pub webhook_secret: SealedSecret,
+    pub return_url: Option<ReturnUrl>,
+    pub status: MerchantStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A validated registration request.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct NewMerchant {
+    pub client_name: ClientName,
+    pub return_url: Option<ReturnUrl>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_urls_must_be_absolute_http_without_credentials() {
+        assert!(ReturnUrl::parse("https://shop.example/webhooks/pg").is_ok());
+        assert!(ReturnUrl::parse("http://127.0.0.1:8080/hook").is_ok());
+        assert!(ReturnUrl::parse("ftp://shop.example/").is_err());
+        assert!(ReturnUrl::parse("/relative").is_err());
+        assert!(ReturnUrl::parse("https://user:pw@shop.example/").is_err());
+        assert!(ReturnUrl::parse("https://shop.example/#frag").is_err());
+    }
+
+    #[test]
+    fn client_names_must_not_be_blank() {
+        assert!(ClientName::parse("Coffee shop").is_ok());
+        assert!(ClientName::parse(" ").is_err());
+        assert!(ClientName::parse(&"n".repeat(101)).is_err());
+    }
+}

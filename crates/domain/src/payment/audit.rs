@@ -1,0 +1,109 @@
+//! The audit trail (`payment_log`): one row per transition, plus notes that change nothing.
+
+use std::fmt;
+
+use super::PaymentStatus;
+use crate::{Timestamp, ids::RequestId, payment::TransitionKind};
+
+/// What an audit row records.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum AuditAction {
+    Create,
+    Transition(TransitionKind),
+    /// An acquirer webhook repeated an outcome already applied.
+    WebhookDuplicate,
+    /// An acquirer webhook was refused (amount mismatch, not READY, ...).
+    WebhookRejected,
+    /// One attempt to reach the acquirer failed.
+    AcquirerRequestFailed,
+}
+
+impl AuditAction {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "CREATE",
+            Self::Transition(TransitionKind::Approve) => "APPROVE",
+            Self::Transition(TransitionKind::Fail) => "FAIL",
+            Self::Transition(TransitionKind::Complete) => "COMPLETE",
+            Self::Transition(TransitionKind::Cancel) => "CANCEL",
+            Self::Transition(TransitionKind::Expire) => "EXPIRE",
+            Self::WebhookDuplicate => "WEBHOOK_DUPLICATE",
+            Self::WebhookRejected => "WEBHOOK_REJECTED",
+            Self::AcquirerRequestFailed => "ACQUIRER_REQUEST_FAILED",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::Create,
+            Self::Transition(TransitionKind::Approve),
+            Self::Transition(TransitionKind::Fail),
+            Self::Transition(TransitionKind::Complete),
+            Self::Transition(TransitionKind::Cancel),
+            Self::Transition(TransitionKind::Expire),
+            Self::WebhookDuplicate,
+            Self::WebhookRejected,
+            Self::AcquirerRequestFailed,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == raw)
+    }
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who caused an audit row.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Actor {
+    Merchant,
+    Acquirer,
+    System,
+    Admin,
+}
+
+impl Actor {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Merchant => "MERCHANT",
+            Self::Acquirer => "ACQUIRER",
+            Self::System => "SYSTEM",
+            Self::Admin => "ADMIN",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Merchant, Self::Acquirer, Self::System, Self::Admin].into_iter().find(|a| a.as_str() == raw)
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One audit row as written.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AuditRecord {
+    pub action: AuditAction,
+    pub from_status: Option<PaymentStatus>,
+    pub status: PaymentStatus,
+    pub actor: Actor,
+    pub details: Option<String>,
+    pub request_id: Option<RequestId>,
+    pub at: Timestamp,
+    /// For transitions: the payment version the change was decided on. Storage keeps
+    /// `(payment, from_version)` unique, so no version can be left twice.
+    pub from_version: Option<u32>,
+}
+
+/// One audit row as read back, with its storage-assigned id.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AuditEntry {
+    pub log_id: u64,
+    pub record: AuditRecord,
+}

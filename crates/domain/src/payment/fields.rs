@@ -1,0 +1,174 @@
+//! The merchant-supplied fields of a payment.
+
+use std::fmt;
+
+use crate::validation::{Invalid, bounded_text, bounded_token};
+
+macro_rules! text_value {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, Debug)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_value!(
+    /// The merchant's order number: 1–64 chars of `[A-Za-z0-9_\-:.]`, unique per merchant.
+    OrderNo
+);
+
+impl OrderNo {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_token(
+            raw,
+            1,
+            64,
+            |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'),
+            "letters, digits, '_', '-', ':' and '.'",
+        )?;
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+text_value!(
+    /// Product description, at most 128 characters.
+    ProductName
+);
+
+impl ProductName {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_text(raw, 0, 128)?;
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+text_value!(
+    /// Customer display name, at most 64 characters.
+    CustomerName
+);
+
+impl CustomerName {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_text(raw, 0, 64)?;
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+text_value!(
+    /// Why a payment was canceled: 1–200 characters, not blank.
+    CancelReason
+);
+
+impl CancelReason {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_text(raw, 1, 200)?;
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+text_value!(
+    /// Machine-readable failure code reported by the acquirer or the server, e.g. `CARD_DECLINED`.
+    FailureCode
+);
+
+impl FailureCode {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_token(
+            raw,
+            1,
+            64,
+            |c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_',
+            "upper-case letters, digits and '_'",
+        )?;
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+text_value!(
+    /// Human-readable failure description, at most 255 characters.
+    FailureMessage
+);
+
+impl FailureMessage {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded_text(raw, 0, 255)?;
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+/// How the customer pays.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum MethodCode {
+    Card,
+    Bank,
+    Mobile,
+}
+
+impl MethodCode {
+    pub const ALL: [Self; 3] = [Self::Card, Self::Bank, Self::Mobile];
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "CARD" => Ok(Self::Card),
+            "BANK" => Ok(Self::Bank),
+            "MOBILE" => Ok(Self::Mobile),
+            _ => Err(Invalid::new("must be one of CARD, BANK, MOBILE")),
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Card => "CARD",
+            Self::Bank => "BANK",
+            Self::Mobile => "MOBILE",
+        }
+    }
+}
+
+impl fmt::Display for MethodCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_numbers_follow_the_documented_alphabet() {
+        assert!(OrderNo::parse("ORDER-1:a.b_c").is_ok());
+        assert!(OrderNo::parse("").is_err());
+        assert!(OrderNo::parse(&"a".repeat(65)).is_err());
+        assert!(OrderNo::parse("주문1").is_err());
+        assert!(OrderNo::parse("a b").is_err());
+    }
+
+    #[test]
+    fn names_count_characters_not_bytes() {
+        assert!(CustomerName::parse(&"홍".repeat(64)).is_ok());
+        assert!(CustomerName::parse(&"홍".repeat(65)).is_err());
+        assert!(ProductName::parse(&"x".repeat(129)).is_err());
+        assert!(ProductName::parse("").is_ok());
+    }
+
+    #[test]
+    fn a_cancel_reason_must_not_be_blank() {
+        assert!(CancelReason::parse("   ").is_err());
+        assert!(CancelReason::parse("").is_err());
+        assert!(CancelReason::parse(&"r".repeat(201)).is_err());
+        assert!(CancelReason::parse("customer asked").is_ok());
+    }
+}

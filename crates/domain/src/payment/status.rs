@@ -1,0 +1,123 @@
+//! Payment status and the complete transition table of api.md §3.
+
+use std::fmt;
+
+use crate::validation::Invalid;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum PaymentStatus {
+    Ready,
+    Approved,
+    Completed,
+    Failed,
+    Canceled,
+    Expired,
+}
+
+impl PaymentStatus {
+    pub const ALL: [Self; 6] =
+        [Self::Ready, Self::Approved, Self::Completed, Self::Failed, Self::Canceled, Self::Expired];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ready => "READY",
+            Self::Approved => "APPROVED",
+            Self::Completed => "COMPLETED",
+            Self::Failed => "FAILED",
+            Self::Canceled => "CANCELED",
+            Self::Expired => "EXPIRED",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| Invalid::new("must be one of READY, APPROVED, COMPLETED, FAILED, CANCELED, EXPIRED"))
+    }
+
+    /// FAILED, CANCELED and EXPIRED never change again.
+    pub const fn is_final(self) -> bool {
+        match self {
+            Self::Failed | Self::Canceled | Self::Expired => true,
+            Self::Ready | Self::Approved | Self::Completed => false,
+        }
+    }
+}
+
+impl fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kinds of state change (the `action` of a transition audit row).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum TransitionKind {
+    Approve,
+    Fail,
+    Complete,
+    Cancel,
+    Expire,
+}
+
+impl TransitionKind {
+    pub const ALL: [Self; 5] = [Self::Approve, Self::Fail, Self::Complete, Self::Cancel, Self::Expire];
+
+    /// The whole lifecycle in one exhaustive match (no `_` arm): adding a status or a kind
+    /// fails to compile until someone decides what it means.
+    pub const fn target(self, from: PaymentStatus) -> Option<PaymentStatus> {
+        use PaymentStatus as S;
+        match (self, from) {
+            (Self::Approve, S::Ready) => Some(S::Approved),
+            (Self::Fail, S::Ready) => Some(S::Failed),
+            (Self::Complete, S::Approved) => Some(S::Completed),
+            (Self::Cancel, S::Ready | S::Approved | S::Completed) => Some(S::Canceled),
+            (Self::Expire, S::Ready) => Some(S::Expired),
+            (Self::Approve | Self::Fail | Self::Expire, S::Approved | S::Completed | S::Failed | S::Canceled | S::Expired)
+            | (Self::Complete, S::Ready | S::Completed | S::Failed | S::Canceled | S::Expired)
+            | (Self::Cancel, S::Failed | S::Canceled | S::Expired) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PaymentStatus as S, TransitionKind as K};
+
+    #[test]
+    fn the_transition_table_is_exactly_the_documented_one() {
+        let allowed = [
+            (K::Approve, S::Ready, S::Approved),
+            (K::Fail, S::Ready, S::Failed),
+            (K::Complete, S::Approved, S::Completed),
+            (K::Cancel, S::Ready, S::Canceled),
+            (K::Cancel, S::Approved, S::Canceled),
+            (K::Cancel, S::Completed, S::Canceled),
+            (K::Expire, S::Ready, S::Expired),
+        ];
+        for kind in K::ALL {
+            for from in S::ALL {
+                let expected = allowed.iter().find(|(k, f, _)| *k == kind && *f == from).map(|(_, _, to)| *to);
+                assert_eq!(kind.target(from), expected, "{kind:?} from {from:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn final_states_have_no_way_out() {
+        for from in S::ALL.into_iter().filter(|s| s.is_final()) {
+            for kind in K::ALL {
+                assert_eq!(kind.target(from), None);
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for s in S::ALL {
+            assert_eq!(S::parse(s.as_str()).unwrap(), s);
+        }
+        assert!(S::parse("ready").is_err());
+    }
+}

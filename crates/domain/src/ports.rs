@@ -1,0 +1,151 @@
+//! Driven ports: everything the core needs from the outside world.
+//!
+//! Ports take and return domain types only. They are `async_trait` objects so services can hold
+//! `Arc<dyn Port>` (see docs/adr/0003-dynamic-ports.md). Each documents the error an adapter
+//! MUST return in each case; adapters are checked against that by the contract tests.
+
+use async_trait::async_trait;
+
+use crate::{
+    RepositoryError, Timestamp,
+    ids::{ClientId, Nonce, PaymentId, PaymentKey},
+    merchant::Merchant,
+    payment::{AuditEntry, AuditRecord, OrderNo, Payment, PaymentStatus},
+    secret::{SealedSecret, Secret},
+};
+
+/// Filters of a payment search; `client_id = None` searches every merchant (admin).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct PaymentFilter {
+    pub client_id: Option<ClientId>,
+    pub status: Option<PaymentStatus>,
+    pub order_no: Option<OrderNo>,
+    pub created_from: Option<Timestamp>,
+    pub created_to: Option<Timestamp>,
+}
+
+/// One page of a newest-first listing: `limit` rows strictly older than `before` (a payment
+/// id, ids sort by creation time).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PageRequest<C> {
+    pub limit: u32,
+    pub before: Option<C>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertPaymentError {
+    /// `(client_id, order_no)` already exists. Nothing was written.
+    #[error("order number already used by this merchant")]
+    DuplicateOrder,
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionStoreError {
+    /// The stored payment no longer has the expected version (someone else changed it first).
+    /// Nothing was written.
+    #[error("the payment changed concurrently")]
+    Stale,
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// A decided state change: the new state of the payment, the version it was decided on, and
+/// its audit row. Stored atomically or not at all.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct StateChange {
+    pub next: Payment,
+    pub expected_version: u32,
+    pub audit: AuditRecord,
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    /// Stores a new payment and its `CREATE` audit row in one transaction.
+    async fn insert(&self, payment: &Payment, audit: &AuditRecord) -> Result<(), InsertPaymentError>;
+
+    async fn find_by_key(&self, key: &PaymentKey) -> Result<Option<Payment>, RepositoryError>;
+
+    /// Newest first; returns up to `page.limit + 1` rows so callers can tell whether more exist.
+    async fn list(&self, filter: &PaymentFilter, page: &PageRequest<PaymentId>) -> Result<Vec<Payment>, RepositoryError>;
+
+    /// Compare-and-set: updates the payment only if its stored version is still
+    /// `change.expected_version`, and writes the audit row in the same transaction.
+    /// Otherwise returns [`TransitionStoreError::Stale`] and writes nothing.
+    async fn transition(&self, change: &StateChange) -> Result<(), TransitionStoreError>;
+
+    /// Audit rows of one payment, oldest first.
+    async fn audit_trail(&self, payment: &PaymentId) -> Result<Vec<AuditEntry>, RepositoryError>;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MerchantStore: Send + Sync {
+    async fn insert(&self, merchant: &Merchant) -> Result<(), RepositoryError>;
+
+    async fn find(&self, client_id: &ClientId) -> Result<Option<Merchant>, RepositoryError>;
+
+    /// Newest first; up to `page.limit + 1` rows older than `page.before`.
+    async fn list(&self, page: &PageRequest<ClientId>) -> Result<Vec<Merchant>, RepositoryError>;
+
+    /// Replaces the mutable fields (name, secrets, return URL, status, `updated_at`).
+    /// Returns false when no such merchant exists.
+    async fn update(&self, merchant: &Merchant) -> Result<bool, RepositoryError>;
+}
+
+/// Whether a nonce was seen before.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NonceOutcome {
+    Fresh,
+    Replayed,
+}
+
+/// Replay memory shared by every server instance (the database, never a process-local map).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait NonceStore: Send + Sync {
+    /// Records `(client, nonce)` atomically: exactly one of any number of concurrent calls
+    /// with the same pair, on any instance, gets [`NonceOutcome::Fresh`].
+    async fn remember(&self, client: &ClientId, nonce: &Nonce, expires_at: Timestamp) -> Result<NonceOutcome, RepositoryError>;
+
+    /// Forgets nonces whose `expires_at` is before `now`; returns how many.
+    async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepositoryError>;
+}
+
+/// Readiness of the storage backend (reachable and migrated).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait StoreHealth: Send + Sync {
+    async fn check(&self) -> Result<(), RepositoryError>;
+}
+
+/// The current time, in UTC.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// Fresh identifiers and secrets. Production implementations use a CSPRNG.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait KeyGenerator: Send + Sync {
+    fn payment_id(&self) -> PaymentId;
+    fn payment_key(&self) -> PaymentKey;
+    fn client_id(&self) -> ClientId;
+    /// A new client (API) secret: the HMAC key of api.md §2.
+    fn client_secret(&self) -> Secret;
+    /// A new webhook secret in `whsec_` form.
+    fn webhook_secret(&self) -> Secret;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("secret cipher failed: {0}")]
+pub struct CipherError(pub String);
+
+/// Encryption at rest of merchant secrets.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait SecretCipher: Send + Sync {
+    fn seal(&self, secret: &Secret) -> Result<SealedSecret, CipherError>;
+    fn open(&self, sealed: &SealedSecret) -> Result<Secret, CipherError>;
+}

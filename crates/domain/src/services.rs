@@ -1,0 +1,52 @@
+//! Use cases. Each service orchestrates ports; every business rule it applies is its own or the
+//! aggregate's, none lives in handlers or SQL.
+
+pub mod auth;
+pub mod merchants;
+pub mod payments;
+
+#[cfg(test)]
+pub(crate) mod testkit;
+
+/// One page of a listing, newest first.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_more: bool,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched by a store.
+    pub fn from_overfetch(mut rows: Vec<T>, limit: u32) -> Self {
+        let limit = limit as usize;
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        Self { items: rows, has_more }
+    }
+}
+
+/// A page size: `1..=100`, 20 when absent.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Limit(u32);
+
+impl Limit {
+    pub const DEFAULT: Self = Self(20);
+
+    pub fn parse(raw: i64) -> Result<Self, crate::validation::Invalid> {
+        if (1..=100).contains(&raw) {
+            Ok(Self(raw as u32))
+        } else {
+            Err(crate::validation::Invalid::new("must be between 1 and 100"))
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}

@@ -1,0 +1,46 @@
+//! Test doubles shared by the service unit tests.
+
+use crate::{
+    Timestamp,
+    ids::{ClientId, PaymentId, PaymentKey},
+    ports::{CipherError, MockClock, MockKeyGenerator, SecretCipher},
+    secret::{SealedSecret, Secret},
+};
+
+pub fn t0() -> Timestamp {
+    Timestamp::from_unix_millis(1_795_507_200_000).unwrap()
+}
+
+pub fn fixed_clock() -> MockClock {
+    clock_at(t0())
+}
+
+pub fn clock_at(t: Timestamp) -> MockClock {
+    let mut c = MockClock::new();
+    c.expect_now().return_const(t);
+    c
+}
+
+pub fn keys() -> MockKeyGenerator {
+    let mut k = MockKeyGenerator::new();
+    k.expect_payment_id().returning(|| PaymentId::from_uuid(uuid::Uuid::now_v7()));
+    k.expect_payment_key().returning(|| PaymentKey::from_bytes([9; 32]));
+    k.expect_client_id().returning(|| ClientId::parse("mch_new").unwrap());
+    k.expect_client_secret().returning(|| Secret::new("sk_test_secret".into()));
+    k.expect_webhook_secret().returning(|| Secret::new("whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdA==".into()));
+    k
+}
+
+/// Reverses the bytes: enough to prove that what is stored is not the plaintext.
+pub struct FakeCipher;
+
+impl SecretCipher for FakeCipher {
+    fn seal(&self, secret: &Secret) -> Result<SealedSecret, CipherError> {
+        Ok(SealedSecret { key_version: 1, ciphertext: secret.expose().bytes().rev().collect() })
+    }
+
+    fn open(&self, sealed: &SealedSecret) -> Result<Secret, CipherError> {
+        let bytes: Vec<u8> = sealed.ciphertext.iter().rev().copied().collect();
+        String::from_utf8(bytes).map(Secret::new).map_err(|e| CipherError(e.to_string()))
+    }
+}

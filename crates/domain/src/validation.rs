@@ -1,0 +1,105 @@
+//! Field-level validation results, so every rejection can name the offending field.
+
+use std::fmt;
+
+/// Why one value was rejected. The message completes the sentence "`<field>` ...".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl Invalid {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+/// One offending field of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    pub field: String,
+    pub message: String,
+}
+
+/// Every offending field of a request (never empty when returned as an error).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut v = Self::new();
+        v.push(field, message);
+        v
+    }
+
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldViolation { field: field.into(), message: message.into() });
+    }
+
+    /// Runs a parser and records its failure under `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, Invalid>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(field, e.0);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &FieldViolation> {
+        self.0.iter()
+    }
+
+    /// `Ok(())` when nothing was recorded, so callers can `?` out of a parse.
+    pub fn into_result(self) -> Result<(), Self> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|v| format!("{} {}", v.field, v.message)).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl std::error::Error for Violations {}
+
+/// Shared rule: `1..=max` characters (Unicode scalar values) of `allowed`.
+pub(crate) fn bounded_token(raw: &str, min: usize, max: usize, allowed: impl Fn(char) -> bool, what: &str) -> Result<(), Invalid> {
+    let len = raw.chars().count();
+    if len < min || len > max {
+        return Err(Invalid::new(format!("must be {min} to {max} characters long")));
+    }
+    if !raw.chars().all(allowed) {
+        return Err(Invalid::new(format!("may only contain {what}")));
+    }
+    Ok(())
+}
+
+/// Shared rule for free text: `min..=max` characters, no control characters.
+pub(crate) fn bounded_text(raw: &str, min: usize, max: usize) -> Result<(), Invalid> {
+    let len = raw.chars().count();
+    if len < min || len > max {
+        return Err(if min == 0 {
+            Invalid::new(format!("must be at most {max} characters long"))
+        } else {
+            Invalid::new(format!("must be {min} to {max} characters long"))
+        });
+    }
+    if raw.chars().any(char::is_control) {
+        return Err(Invalid::new("must not contain control characters"));
+    }
+    if min > 0 && raw.trim().is_empty() {
+        return Err(Invalid::new("must not be blank"));
+    }
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Black-box test crate: see api/.
