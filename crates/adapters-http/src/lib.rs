@@ -1,1 +1,17 @@
+//! SimplePG's HTTP edge (actix-web): the signed merchant API, the admin API and the probes.
+//!
+//! Handlers only translate: wire format in, a domain use case, wire format out. Every error
+//! leaves as RFC 9457 problem+json (see [`problem`]), including actix's own extractor and
+//! routing errors, and every response carries `X-Request-Id`.
+#![forbid(unsafe_code)]
 
+mod body;
+mod context;
+mod dto;
+pub mod problem;
+mod routes;
+mod server;
+pub mod state;
+
+pub use server::{MAX_BODY_BYTES, ServerOptions, serve};
+pub use state::{AdminToken, AppState, ServerInfo};

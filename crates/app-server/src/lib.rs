@@ -1,1 +1,11 @@
+//! SimplePG's composition root: configuration, telemetry, wiring and the `simplepg` CLI.
+#![forbid(unsafe_code)]
 
+pub mod cli;
+pub mod clock;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;
+
+pub use settings::Settings;
+pub use startup::Application;

@@ -1,1 +1,80 @@
-fn main() {}
+//! `simplepg`: serve (default), migrate, sign.
+
+use anyhow::Context;
+use app_server::{
+    Application, Settings,
+    cli::{Cli, Command, sign},
+    startup, telemetry,
+};
+use clap::Parser;
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Sign(args) => {
+            print!("{}", sign::run(&args));
+            Ok(())
+        }
+        Command::Migrate => {
+            let settings = Settings::load().context("loading configuration")?;
+            telemetry::init(&settings.log);
+            let applied = startup::migrate(&settings).await?;
+            tracing::info!(applied, "migrations applied");
+            Ok(())
+        }
+        Command::Serve => serve().await,
+    }
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let settings = Settings::load().context("loading configuration")?;
+    telemetry::init(&settings.log);
+    let dev = settings.development_values_in_use();
+    if !dev.is_empty() {
+        tracing::warn!(
+            profile = %settings.profile,
+            settings = ?dev,
+            "DEVELOPMENT VALUES IN USE: these secrets are public; never run this configuration in production"
+        );
+    }
+    let app = Application::build(settings.clone()).await.context("starting SimplePG")?;
+    tracing::info!(
+        profile = %settings.profile,
+        store = "mysql",
+        address = %format!("{}:{}", settings.server.host, app.port()),
+        public_url = app.public_url(),
+        "SimplePG listening"
+    );
+    let handle = app.handle();
+    actix_web::rt::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown requested: finishing in-flight requests");
+        handle.stop(true).await;
+    });
+    app.run_until_stopped().await.context("HTTP server failed")?;
+    tracing::info!("SimplePG stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = term.recv() => {},
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,114 @@
+//! Reading JSON bodies and query strings so that every rejection names the offending field.
+
+use actix_web::{HttpRequest, http::header};
+use domain::validation::Violations;
+use serde_json::{Map, Value};
+
+use crate::problem::ApiError;
+
+/// True when the request declares `application/json` (parameters such as charset allowed).
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The body as a JSON object whose keys are all in `allowed`. `None` when the body is empty
+/// and `optional` is set (endpoints whose body may be omitted).
+pub fn json_object(req: &HttpRequest, body: &[u8], allowed: &[&str], optional: bool) -> Result<Option<JsonObject>, ApiError> {
+    if body.is_empty() && optional {
+        return Ok(None);
+    }
+    if !is_json(req) {
+        return Err(ApiError::unsupported_media_type());
+    }
+    if body.is_empty() {
+        return Err(ApiError::malformed_json("The request body is empty; a JSON object is required"));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::malformed_json(format!("The body is not valid JSON: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    };
+    let mut unknown = Violations::new();
+    for key in map.keys() {
+        if !allowed.contains(&key.as_str()) {
+            unknown.push(key.clone(), "is not a known field");
+        }
+    }
+    Ok(Some(JsonObject { map, unknown }))
+}
+
+/// Typed access to a JSON object's fields, recording a violation per bad field.
+pub struct JsonObject {
+    map: Map<String, Value>,
+    unknown: Violations,
+}
+
+impl JsonObject {
+    /// Violations found so far: one per field that is not allowed. Start a field check with it,
+    /// so a request with several problems hears about all of them.
+    pub fn violations(&self) -> Violations {
+        self.unknown.clone()
+    }
+
+    fn get(&self, field: &str) -> Option<&Value> {
+        self.map.get(field).filter(|v| !v.is_null())
+    }
+
+    pub fn string(&self, field: &str, required: bool, v: &mut Violations) -> Option<&str> {
+        match self.get(field) {
+            None if required => {
+                v.push(field, "is required");
+                None
+            }
+            None => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => {
+                v.push(field, "must be a string");
+                None
+            }
+        }
+    }
+
+    pub fn integer(&self, field: &str, required: bool, v: &mut Violations) -> Option<i64> {
+        match self.get(field) {
+            None if required => {
+                v.push(field, "is required");
+                None
+            }
+            None => None,
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(i) => Some(i),
+                None => {
+                    v.push(field, "must be an integer (minor units, no decimals)");
+                    None
+                }
+            },
+            Some(_) => {
+                v.push(field, "must be an integer");
+                None
+            }
+        }
+    }
+}
+
+/// A query string as `(name, value)` pairs, refusing unknown and repeated parameters.
+pub fn query_pairs(req: &HttpRequest, allowed: &[&str]) -> Result<Vec<(String, String)>, ApiError> {
+    let pairs = actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|_| ApiError::field("query", "is not a valid URL-encoded query string"))?
+        .into_inner();
+    let mut violations = Violations::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, _) in &pairs {
+        if !allowed.contains(&name.as_str()) {
+            violations.push(name.clone(), "is not a known query parameter");
+        } else if seen.contains(&name.as_str()) {
+            violations.push(name.clone(), "must not be repeated");
+        }
+        seen.push(name);
+    }
+    violations.into_result().map_err(ApiError::validation)?;
+    Ok(pairs)
+}

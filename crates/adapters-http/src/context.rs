@@ -1,0 +1,75 @@
+//! The outermost middleware: request id, access log, and problem+json for every error response.
+
+use std::time::Instant;
+
+use actix_web::{
+    Error, HttpMessage, HttpRequest, HttpResponse,
+    body::{BoxBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
+    http::header::{self, HeaderName, HeaderValue},
+    middleware::Next,
+};
+use domain::ids::RequestId;
+
+use crate::problem::{PROBLEM_JSON, Problem};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Echoes a well-formed `X-Request-Id` (1–128 visible ASCII chars) or issues a new one, puts it
+/// in the request extensions, logs the request once, and makes sure that every 4xx/5xx body is
+/// problem+json carrying `instance` and `requestId`, whichever layer produced the error.
+pub async fn request_context(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| RequestId::parse(v).ok())
+        .unwrap_or_else(|| RequestId::from_uuid(uuid::Uuid::now_v7()));
+    req.extensions_mut().insert(request_id.clone());
+    // Never clone the HttpRequest before routing: the router needs it uniquely owned.
+    let method = req.method().clone();
+
+    // Handler and extractor errors arrive here already rendered as responses; an `Err` can only
+    // come from a middleware inside this one, and is passed on untouched.
+    let res = next.call(req).await?.map_into_boxed_body();
+    let mut res = if res.status().is_client_error() || res.status().is_server_error() {
+        as_problem(res, &request_id)
+    } else {
+        res
+    };
+    if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    tracing::info!(
+        target: "simplepg::http",
+        method = %method,
+        path = res.request().path(),
+        status = res.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        request_id = request_id.as_str(),
+        "request"
+    );
+    Ok(res)
+}
+
+fn as_problem(res: ServiceResponse<BoxBody>, request_id: &RequestId) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    let problem = res.response().extensions().get::<Problem>().cloned().unwrap_or_else(|| Problem::for_status(status));
+    let (req, old) = res.into_parts();
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            builder.append_header((name.clone(), value.clone()));
+        }
+    }
+    let body = problem.to_json(Some(req.path()), Some(request_id.as_str()));
+    let mut new = builder.content_type(PROBLEM_JSON).body(body);
+    new.extensions_mut().insert(problem);
+    ServiceResponse::new(req, new)
+}
+
+/// The request id the middleware assigned (absent only when a handler runs without it).
+pub fn request_id(req: &HttpRequest) -> Option<RequestId> {
+    req.extensions().get::<RequestId>().cloned()
+}

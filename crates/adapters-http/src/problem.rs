@@ -1,0 +1,224 @@
+//! RFC 9457 problem details with SimplePG's stable `code` (api.md §1).
+
+use std::fmt;
+
+use actix_web::{
+    HttpResponse, ResponseError,
+    http::{StatusCode, header},
+};
+use domain::{
+    RepositoryError,
+    validation::{FieldViolation, Violations},
+};
+use serde::Serialize;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One API error: status, stable code, human title and detail, optional field errors.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldViolation>,
+    pub retry_after_secs: Option<u64>,
+    pub www_authenticate: bool,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// The problem body, without `instance`/`requestId`, which the request-context middleware adds.
+/// Stored in the response's extensions so the middleware can render the final body.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldViolation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'a str,
+    status: u16,
+    code: &'a str,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldErrorBody<'a>>,
+}
+
+#[derive(Serialize)]
+struct FieldErrorBody<'a> {
+    field: &'a str,
+    message: &'a str,
+}
+
+impl Problem {
+    /// The JSON body; `instance` is the request path and `request_id` the correlation id.
+    pub fn to_json(&self, instance: Option<&str>, request_id: Option<&str>) -> String {
+        let body = ProblemBody {
+            kind: "about:blank",
+            title: self.title,
+            status: self.status.as_u16(),
+            code: self.code,
+            detail: &self.detail,
+            instance,
+            request_id,
+            errors: self.errors.iter().map(|e| FieldErrorBody { field: &e.field, message: &e.message }).collect(),
+        };
+        serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
+    }
+
+    /// A problem for a response that some layer produced without one (actix routing or
+    /// payload errors), from its status alone.
+    pub fn for_status(status: StatusCode) -> Self {
+        let (code, title, detail) = match status.as_u16() {
+            400 => ("BAD_REQUEST", "Bad request", "The request could not be read"),
+            401 => ("UNAUTHORIZED", "Unauthorized", "Authentication is required"),
+            404 => ("NOT_FOUND", "Not found", "No resource at this path"),
+            405 => ("METHOD_NOT_ALLOWED", "Method not allowed", "This method is not allowed on this resource"),
+            408 => ("REQUEST_TIMEOUT", "Request timeout", "The request took too long to arrive"),
+            411 => ("LENGTH_REQUIRED", "Length required", "Content-Length is required"),
+            413 => ("PAYLOAD_TOO_LARGE", "Payload too large", "The request body is larger than 65536 bytes"),
+            415 => ("UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "Content-Type must be application/json"),
+            431 => ("HEADERS_TOO_LARGE", "Request headers too large", "The request headers are too large"),
+            503 => ("SERVICE_UNAVAILABLE", "Service unavailable", "The service is temporarily unavailable"),
+            s if s >= 500 => ("INTERNAL_ERROR", "Internal server error", "An unexpected error occurred"),
+            _ => ("BAD_REQUEST", "Bad request", "The request was not accepted"),
+        };
+        Self { status, code, title, detail: detail.to_owned(), errors: Vec::new() }
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after_secs: None,
+            www_authenticate: false,
+            source: None,
+        }
+    }
+
+    pub fn validation(violations: Violations) -> Self {
+        let detail = violations.to_string();
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", "Validation failed", detail);
+        e.errors = violations.iter().cloned().collect();
+        e
+    }
+
+    pub fn field(field: &str, message: &str) -> Self {
+        Self::validation(Violations::single(field, message))
+    }
+
+    pub fn malformed_json(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "MALFORMED_JSON", "Malformed JSON", detail)
+    }
+
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Unsupported media type",
+            "Content-Type must be application/json",
+        )
+    }
+
+    pub fn payment_not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "PAYMENT_NOT_FOUND", "Payment not found", "No payment with this key")
+    }
+
+    pub fn admin_unauthorized() -> Self {
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            "ADMIN_UNAUTHORIZED",
+            "Admin authorization required",
+            "Send Authorization: Bearer <admin token>",
+        );
+        e.www_authenticate = true;
+        e
+    }
+
+    pub fn internal(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "Internal server error",
+            "An unexpected error occurred; it has been logged",
+        );
+        e.source = Some(Box::new(source));
+        e
+    }
+
+    pub fn unavailable(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "Service unavailable",
+            "The database is unreachable; retry shortly",
+        );
+        e.retry_after_secs = Some(5);
+        e.source = Some(Box::new(source));
+        e
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            status: self.status,
+            code: self.code,
+            title: self.title,
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl From<RepositoryError> for ApiError {
+    fn from(e: RepositoryError) -> Self {
+        if e.is_unavailable() { Self::unavailable(e) } else { Self::internal(e) }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Some(source) = &self.source {
+            if self.status.is_server_error() {
+                tracing::error!(code = self.code, error = %source, cause = ?source, "request failed");
+            }
+        }
+        let problem = self.problem();
+        let mut res = HttpResponse::build(self.status);
+        res.content_type(PROBLEM_JSON);
+        if let Some(secs) = self.retry_after_secs {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if self.www_authenticate {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        let mut res = res.body(problem.to_json(None, None));
+        res.extensions_mut().insert(problem);
+        res
+    }
+}

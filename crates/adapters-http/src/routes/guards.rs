@@ -1,0 +1,36 @@
+//! Authentication at the edge: signed merchant requests and the admin bearer token.
+
+use actix_web::{HttpRequest, http::header};
+use domain::{merchant::Merchant, services::auth::SignedRequest};
+
+use crate::{problem::ApiError, state::AppState};
+
+fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Authenticates a merchant request (api.md §2) over the raw body bytes.
+pub async fn merchant(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<Merchant, ApiError> {
+    let signed = SignedRequest {
+        client_id: header(req, "x-client-id"),
+        timestamp: header(req, "x-timestamp"),
+        nonce: header(req, "x-nonce"),
+        signature: header(req, "x-signature"),
+        method: req.method().as_str(),
+        path: req.uri().path(),
+        query: req.uri().query().unwrap_or(""),
+        body,
+    };
+    Ok(state.auth.authenticate(signed).await?)
+}
+
+/// Checks `Authorization: Bearer <admin token>` in constant time.
+pub fn admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let presented = header(req, header::AUTHORIZATION.as_str())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim);
+    match presented {
+        Some(token) if state.admin_token.matches(token) => Ok(()),
+        _ => Err(ApiError::admin_unauthorized()),
+    }
+}

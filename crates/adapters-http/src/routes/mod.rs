@@ -1,0 +1,64 @@
+//! The route table.
+
+mod admin;
+mod errors;
+mod guards;
+mod payments;
+mod probes;
+
+use actix_web::{
+    HttpResponse, Resource,
+    http::{StatusCode, header},
+    web,
+};
+
+use crate::problem::ApiError;
+
+/// A resource whose unmatched methods get 405 problem+json with an `Allow` header.
+fn resource(path: &str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        let mut res: HttpResponse = actix_web::ResponseError::error_response(&ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "Method not allowed",
+            format!("Allowed methods: {allow}"),
+        ));
+        if let Ok(v) = header::HeaderValue::from_str(allow) {
+            res.headers_mut().insert(header::ALLOW, v);
+        }
+        res
+    }))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/health", "GET").route(web::get().to(probes::health)))
+        .service(resource("/ready", "GET").route(web::get().to(probes::ready)))
+        .service(
+            resource("/api/payments", "GET, POST")
+                .route(web::post().to(payments::create))
+                .route(web::get().to(payments::list)),
+        )
+        .service(resource("/api/payments/{paymentKey}", "GET").route(web::get().to(payments::get)))
+        .service(resource("/api/payments/{paymentKey}/complete", "POST").route(web::post().to(payments::complete)))
+        .service(resource("/api/payments/{paymentKey}/cancel", "POST").route(web::post().to(payments::cancel)))
+        .service(resource("/api/payments/{paymentKey}/logs", "GET").route(web::get().to(payments::logs)))
+        .service(
+            resource("/admin/api/merchants", "GET, POST")
+                .route(web::post().to(admin::register_merchant))
+                .route(web::get().to(admin::list_merchants)),
+        )
+        .service(resource("/admin/api/merchants/{clientId}", "GET").route(web::get().to(admin::show_merchant)))
+        .service(
+            resource("/admin/api/merchants/{clientId}/rotate-secret", "POST").route(web::post().to(admin::rotate_secret)),
+        )
+        .service(resource("/admin/api/merchants/{clientId}/activate", "POST").route(web::post().to(admin::activate)))
+        .service(resource("/admin/api/merchants/{clientId}/deactivate", "POST").route(web::post().to(admin::deactivate)))
+        .service(resource("/admin/api/payments", "GET").route(web::get().to(admin::search_payments)))
+        .service(resource("/admin/api/payments/{paymentKey}", "GET").route(web::get().to(admin::show_payment)))
+        .service(resource("/admin/api/payments/{paymentKey}/logs", "GET").route(web::get().to(admin::payment_logs)));
+}
+
+/// Everything else: 404 problem+json.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found", "No resource at this path"))
+}

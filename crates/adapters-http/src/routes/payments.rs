@@ -1,0 +1,187 @@
+//! The signed merchant API (api.md §3).
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use domain::{
+    Timestamp,
+    ids::{ClientId, PaymentKey},
+    money::{Amount, Currency},
+    payment::{CancelReason, CustomerName, MethodCode, NewPayment, OrderNo, PaymentStatus, ProductName},
+    ports::PaymentFilter,
+    services::{
+        Limit,
+        payments::{CreatePayment, ListPayments},
+    },
+    validation::Violations,
+};
+
+use super::guards;
+use crate::{
+    body::{json_object, query_pairs},
+    context::request_id,
+    dto::{AuditEntryResponse, ListResponse, PaymentResponse},
+    problem::ApiError,
+    state::AppState,
+};
+
+/// A malformed key can name no payment: 404, exactly like an unknown one.
+pub(super) fn payment_key(path: &web::Path<String>) -> Result<PaymentKey, ApiError> {
+    PaymentKey::parse(path.as_str()).map_err(|_| ApiError::payment_not_found())
+}
+
+fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiError> {
+    const FIELDS: &[&str] = &["orderNo", "amount", "currency", "methodCode", "productName", "customerName", "clientId"];
+    let Some(obj) = json_object(req, body, FIELDS, false)? else {
+        return Err(ApiError::malformed_json("A JSON object is required"));
+    };
+    let mut v = obj.violations();
+    let order_no = obj.string("orderNo", true, &mut v).and_then(|s| v.check("orderNo", OrderNo::parse(s)));
+    let amount = obj.integer("amount", true, &mut v).and_then(|a| v.check("amount", Amount::parse(a)));
+    let currency = match obj.string("currency", false, &mut v) {
+        None => Some(Currency::default()),
+        Some(s) => v.check("currency", Currency::parse(s)),
+    };
+    let method = obj.string("methodCode", true, &mut v).and_then(|s| v.check("methodCode", MethodCode::parse(s)));
+    let product_name = obj.string("productName", false, &mut v).map(|s| v.check("productName", ProductName::parse(s)));
+    let customer_name = obj.string("customerName", false, &mut v).map(|s| v.check("customerName", CustomerName::parse(s)));
+    let declared = obj.string("clientId", false, &mut v).map(str::to_owned);
+    let (Some(order_no), Some(amount), Some(currency), Some(method), true) =
+        (order_no, amount, currency, method, v.is_empty())
+    else {
+        return Err(ApiError::validation(v));
+    };
+    Ok(CreatePayment {
+        declared_client_id: declared,
+        payment: NewPayment {
+            order_no,
+            amount,
+            currency,
+            method,
+            product_name: product_name.flatten(),
+            customer_name: customer_name.flatten(),
+        },
+    })
+}
+
+pub async fn create(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let merchant = guards::merchant(&req, &body, &state).await?;
+    let command = parse_create(&req, &body)?;
+    let payment = state.payments.create(&merchant.client_id, command, request_id(&req)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/payments/{}", payment.key)))
+        .json(PaymentResponse::from(&payment)))
+}
+
+pub async fn get(
+    req: HttpRequest,
+    body: web::Bytes,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let merchant = guards::merchant(&req, &body, &state).await?;
+    let key = payment_key(&path)?;
+    let payment = state.payments.get(Some(&merchant.client_id), &key).await?;
+    Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
+}
+
+/// Parses the listing query of api.md §3.3 (plus `clientId` for the admin search).
+pub(super) fn parse_list(req: &HttpRequest, scope: Option<ClientId>) -> Result<ListPayments, ApiError> {
+    let admin = scope.is_none();
+    let allowed: &[&str] = if admin {
+        &["status", "orderNo", "createdFrom", "createdTo", "limit", "startingAfter", "clientId"]
+    } else {
+        &["status", "orderNo", "createdFrom", "createdTo", "limit", "startingAfter"]
+    };
+    let mut v = Violations::new();
+    let mut query = ListPayments { filter: PaymentFilter { client_id: scope, ..Default::default() }, ..Default::default() };
+    for (name, value) in query_pairs(req, allowed)? {
+        let field = name.as_str();
+        match field {
+            "status" => query.filter.status = v.check(field, PaymentStatus::parse(&value)),
+            "orderNo" => query.filter.order_no = v.check(field, OrderNo::parse(&value)),
+            "createdFrom" => {
+                query.filter.created_from = v.check(field, Timestamp::parse_rfc3339(&value).map_err(invalid));
+            }
+            "createdTo" => query.filter.created_to = v.check(field, Timestamp::parse_rfc3339(&value).map_err(invalid)),
+            "limit" => {
+                let parsed = value.parse::<i64>().map_err(|_| domain::validation::Invalid::new("must be an integer"));
+                if let Some(limit) = v.check(field, parsed.and_then(Limit::parse)) {
+                    query.limit = limit;
+                }
+            }
+            "startingAfter" => query.starting_after = v.check(field, PaymentKey::parse(&value)),
+            "clientId" => query.filter.client_id = v.check(field, ClientId::parse(&value)),
+            _ => v.push(field, "is not a known query parameter"),
+        }
+    }
+    if let (Some(from), Some(to)) = (query.filter.created_from, query.filter.created_to) {
+        if from > to {
+            v.push("createdFrom", "must not be after createdTo");
+        }
+    }
+    v.into_result().map_err(ApiError::validation)?;
+    Ok(query)
+}
+
+fn invalid(e: impl std::fmt::Display) -> domain::validation::Invalid {
+    domain::validation::Invalid::new(e.to_string())
+}
+
+pub async fn list(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let merchant = guards::merchant(&req, &body, &state).await?;
+    let query = parse_list(&req, Some(merchant.client_id))?;
+    let page = state.payments.list(query).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::page(&page, |p| PaymentResponse::from(p))))
+}
+
+pub async fn complete(
+    req: HttpRequest,
+    body: web::Bytes,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let merchant = guards::merchant(&req, &body, &state).await?;
+    if let Some(obj) = json_object(&req, &body, &[], true)? {
+        obj.violations().into_result().map_err(ApiError::validation)?;
+    }
+    let key = payment_key(&path)?;
+    let payment = state.payments.complete(&merchant.client_id, &key, request_id(&req)).await?;
+    Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
+}
+
+pub async fn cancel(
+    req: HttpRequest,
+    body: web::Bytes,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let merchant = guards::merchant(&req, &body, &state).await?;
+    let obj = json_object(&req, &body, &["cancelReason"], true)?;
+    let mut v = obj.as_ref().map(|o| o.violations()).unwrap_or_default();
+    let reason = match &obj {
+        Some(o) => o.string("cancelReason", true, &mut v).and_then(|s| v.check("cancelReason", CancelReason::parse(s))),
+        None => {
+            v.push("cancelReason", "is required");
+            None
+        }
+    };
+    let reason = match reason {
+        Some(r) if v.is_empty() => r,
+        _ => return Err(ApiError::validation(v)),
+    };
+    let key = payment_key(&path)?;
+    let payment = state.payments.cancel(&merchant.client_id, &key, reason, request_id(&req)).await?;
+    Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
+}
+
+pub async fn logs(
+    req: HttpRequest,
+    body: web::Bytes,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let merchant = guards::merchant(&req, &body, &state).await?;
+    let key = payment_key(&path)?;
+    let entries = state.payments.audit_trail(Some(&merchant.client_id), &key).await?;
+    Ok(HttpResponse::Ok()
+        .json(ListResponse { data: entries.iter().map(AuditEntryResponse::from).collect(), has_more: None }))
+}

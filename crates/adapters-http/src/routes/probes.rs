@@ -1,0 +1,27 @@
+//! `/health` (the process is up) and `/ready` (the database is reachable and migrated).
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::{problem::ApiError, state::AppState};
+
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "UP", "version": state.info.version }))
+}
+
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    match state.health.check().await {
+        Ok(()) => Ok(HttpResponse::Ok().json(json!({
+            "status": "READY",
+            "version": state.info.version,
+            "profile": state.info.profile,
+            "database": { "status": "UP", "store": state.info.store },
+        }))),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            let mut err = ApiError::unavailable(e);
+            err.detail = "The database is unreachable or not migrated".into();
+            Err(err)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! What handlers share: the domain services and the edge's own settings.
+
+use std::sync::Arc;
+
+use domain::{
+    ports::StoreHealth,
+    services::{auth::Authenticator, merchants::MerchantService, payments::PaymentService},
+};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The operator token. Only its SHA-256 is kept; comparison is constant-time.
+#[derive(Clone)]
+pub struct AdminToken([u8; 32]);
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken([REDACTED])")
+    }
+}
+
+impl AdminToken {
+    pub fn new(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    pub fn matches(&self, presented: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        bool::from(self.0.ct_eq(&digest))
+    }
+}
+
+/// Facts the probes report.
+#[derive(Clone, Debug)]
+pub struct ServerInfo {
+    pub version: &'static str,
+    pub profile: String,
+    pub store: &'static str,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub payments: PaymentService,
+    pub merchants: MerchantService,
+    pub auth: Authenticator,
+    pub health: Arc<dyn StoreHealth>,
+    pub admin_token: AdminToken,
+    pub info: ServerInfo,
+}

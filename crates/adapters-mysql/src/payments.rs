@@ -1,0 +1,185 @@
+//! [`PaymentStore`] on MySQL/MariaDB: payments and their audit trail (`payment_log`).
+
+use async_trait::async_trait;
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use domain::{
+    RepositoryError,
+    ids::{PaymentId, PaymentKey},
+    payment::{AuditEntry, AuditRecord, Payment},
+    ports::{InsertPaymentError, PageRequest, PaymentFilter, PaymentStore, StateChange, TransitionStoreError},
+};
+
+use crate::{
+    error::{db_error, is_unique_violation_on, pool_error},
+    pool::Pool,
+    rows::{AuditRow, NewAuditRow, PaymentRow, to_db_time},
+    schema::{payment, payment_log},
+};
+
+/// The unique key whose violation means "this merchant already used this order number".
+const UQ_CLIENT_ORDER: &str = "uq_payment_client_order";
+/// The unique key that stops two transitions from leaving the same version of a payment.
+const UQ_LOG_TRANSITION: &str = "uq_payment_log_transition";
+
+#[derive(Clone)]
+pub struct MysqlPaymentStore {
+    pool: Pool,
+}
+
+impl MysqlPaymentStore {
+    pub fn new(pool: Pool) -> Self {
+        Self { pool }
+    }
+}
+
+/// `transaction` needs `E: From<diesel::result::Error>`; the outcomes that roll back on purpose
+/// stay private to the adapter.
+#[derive(Debug, thiserror::Error)]
+enum TxError {
+    #[error("the payment changed concurrently")]
+    Stale,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+#[async_trait]
+impl PaymentStore for MysqlPaymentStore {
+    /// One transaction: the payment row, then its `CREATE` audit row. A duplicate
+    /// `(client_id, order_no)` is [`InsertPaymentError::DuplicateOrder`]; any other clash (e.g.
+    /// a reused payment key, which a 256-bit random key makes a bug, not a user error) is a
+    /// repository error. Either way nothing is written.
+    async fn insert(&self, p: &Payment, audit: &AuditRecord) -> Result<(), InsertPaymentError> {
+        let row = PaymentRow::from(p);
+        let log = NewAuditRow::new(&p.id, audit);
+        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+            diesel::insert_into(payment::table).values(&row).execute(conn).await?;
+            diesel::insert_into(payment_log::table).values(&log).execute(conn).await?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| {
+            if is_unique_violation_on(&e, UQ_CLIENT_ORDER) {
+                InsertPaymentError::DuplicateOrder
+            } else {
+                InsertPaymentError::Repository(db_error(e))
+            }
+        })
+    }
+
+    async fn find_by_key(&self, key: &PaymentKey) -> Result<Option<Payment>, RepositoryError> {
+        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        let row = payment::table
+            .filter(payment::payment_key.eq(key.as_str()))
+            .select(PaymentRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(db_error)?;
+        row.map(Payment::try_from).transpose()
+    }
+
+    /// Filters combine with AND: `client_id`, `status` and `order_no` match exactly;
+    /// `created_from` is inclusive (`created_at >= from`) and `created_to` exclusive
+    /// (`created_at < to`), so consecutive ranges never overlap. Newest first by `payment_id`
+    /// (a UUIDv7, so creation order), strictly before `page.before`, at most `limit + 1` rows.
+    async fn list(&self, filter: &PaymentFilter, page: &PageRequest<PaymentId>) -> Result<Vec<Payment>, RepositoryError> {
+        let mut query = payment::table.select(PaymentRow::as_select()).into_boxed();
+        if let Some(client) = &filter.client_id {
+            query = query.filter(payment::client_id.eq(client.as_str().to_owned()));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(payment::status.eq(status.as_str()));
+        }
+        if let Some(order_no) = &filter.order_no {
+            query = query.filter(payment::order_no.eq(order_no.as_str().to_owned()));
+        }
+        if let Some(from) = filter.created_from {
+            query = query.filter(payment::created_at.ge(to_db_time(from)));
+        }
+        if let Some(to) = filter.created_to {
+            query = query.filter(payment::created_at.lt(to_db_time(to)));
+        }
+        if let Some(before) = &page.before {
+            query = query.filter(payment::payment_id.lt(before.to_string()));
+        }
+        let rows = query
+            .order(payment::payment_id.desc())
+            .limit(i64::from(page.limit) + 1)
+            .load(&mut *self.pool.get().await.map_err(pool_error)?)
+            .await
+            .map_err(db_error)?;
+        rows.into_iter().map(Payment::try_from).collect()
+    }
+
+    /// Compare-and-set plus audit row in one transaction:
+    /// `UPDATE payment SET <mutable fields> WHERE payment_id = ? AND version = ?`, then the
+    /// `payment_log` insert. diesel-async's MySQL connection reports *matched* rows
+    /// (`CLIENT_FOUND_ROWS`), which is why the version guard lives in the `WHERE`: 0 matched
+    /// means someone else moved the payment first → [`TransitionStoreError::Stale`], rolled back.
+    /// A clash on `uq_payment_log_transition` (this version was already left) is also `Stale`.
+    /// Only what a transition can change is written; identity, amount and order stay as created.
+    async fn transition(&self, change: &StateChange) -> Result<(), TransitionStoreError> {
+        let next = &change.next;
+        if change.expected_version.checked_add(1) != Some(next.version)
+            || change.audit.from_version != Some(change.expected_version)
+        {
+            return Err(RepositoryError::msg(format!(
+                "inconsistent state change for payment {}: expected version {}, next version {}, audit from_version {:?}",
+                next.id, change.expected_version, next.version, change.audit.from_version
+            ))
+            .into());
+        }
+        let row = PaymentRow::from(next);
+        let log = NewAuditRow::new(&next.id, &change.audit);
+        let expected = change.expected_version;
+        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        let outcome = conn
+            .transaction::<_, TxError, _>(async move |conn| {
+                let matched = diesel::update(
+                    payment::table.filter(payment::payment_id.eq(&row.payment_id)).filter(payment::version.eq(expected)),
+                )
+                .set((
+                    payment::status.eq(&row.status),
+                    payment::version.eq(row.version),
+                    payment::transaction_id.eq(&row.transaction_id),
+                    payment::failure_code.eq(&row.failure_code),
+                    payment::failure_message.eq(&row.failure_message),
+                    payment::cancel_reason.eq(&row.cancel_reason),
+                    payment::updated_at.eq(row.updated_at),
+                    payment::approved_at.eq(row.approved_at),
+                    payment::completed_at.eq(row.completed_at),
+                    payment::canceled_at.eq(row.canceled_at),
+                    payment::failed_at.eq(row.failed_at),
+                    payment::expires_at.eq(row.expires_at),
+                ))
+                .execute(conn)
+                .await?;
+                if matched != 1 {
+                    return Err(TxError::Stale);
+                }
+                diesel::insert_into(payment_log::table).values(&log).execute(conn).await?;
+                Ok(())
+            })
+            .await;
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(TxError::Stale) => Err(TransitionStoreError::Stale),
+            Err(TxError::Db(e)) if is_unique_violation_on(&e, UQ_LOG_TRANSITION) => Err(TransitionStoreError::Stale),
+            Err(TxError::Db(e)) => Err(db_error(e).into()),
+        }
+    }
+
+    async fn audit_trail(&self, payment_id: &PaymentId) -> Result<Vec<AuditEntry>, RepositoryError> {
+        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        let rows = payment_log::table
+            .filter(payment_log::payment_id.eq(payment_id.to_string()))
+            .order(payment_log::log_id.asc())
+            .select(AuditRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(db_error)?;
+        rows.into_iter().map(AuditEntry::try_from).collect()
+    }
+}

@@ -1,0 +1,41 @@
+//! The connection pool: deadpool over diesel-async's pure-Rust MySQL connection.
+
+use std::time::Duration;
+
+use deadpool::{Runtime, managed::Timeouts};
+use diesel_async::{
+    AsyncMysqlConnection,
+    pooled_connection::{AsyncDieselConnectionManager, deadpool::BuildError},
+};
+
+/// A pool of MySQL/MariaDB connections. Cheap to clone (an `Arc` inside); share one per process.
+pub type Pool = diesel_async::pooled_connection::deadpool::Pool<AsyncMysqlConnection>;
+
+/// A pooled connection, as handed out by [`Pool::get`].
+pub type PooledConnection = diesel_async::pooled_connection::deadpool::Object<AsyncMysqlConnection>;
+
+/// The pool could not be built (only on invalid settings: no connection is made here).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the database pool: {0}")]
+pub struct PoolBuildError(#[source] BuildError);
+
+/// Builds a pool for `url` (`mysql://user:pass@host:port/db`). Connections are opened lazily.
+///
+/// `connect_timeout` bounds every wait for a connection: opening a new one, re-checking an idle
+/// one (a `SELECT 1` before reuse), and queueing for a free one when all `max_connections` are
+/// busy. So an unreachable or overloaded database fails a request within about that time with an
+/// error for which `RepositoryError::is_unavailable()` is true, instead of hanging. A few seconds
+/// (e.g. 3 s) is a good value.
+pub fn build_pool(url: &str, max_connections: usize, connect_timeout: Duration) -> Result<Pool, PoolBuildError> {
+    let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(url);
+    Pool::builder(manager)
+        .max_size(max_connections.max(1))
+        .runtime(Runtime::Tokio1)
+        .timeouts(Timeouts {
+            wait: Some(connect_timeout),
+            create: Some(connect_timeout),
+            recycle: Some(connect_timeout),
+        })
+        .build()
+        .map_err(PoolBuildError)
+}

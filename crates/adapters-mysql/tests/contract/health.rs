@@ -1,0 +1,84 @@
+//! StoreHealth, migrations and failure classification.
+
+use std::time::{Duration, Instant};
+
+use adapters_mysql::{
+    MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, build_pool, create_database_if_missing, run_migrations,
+    test_util::{TestDatabase, admin_url},
+};
+use domain::{
+    ids::PaymentKey,
+    ports::{NonceStore, PaymentStore, StoreHealth},
+};
+
+use crate::support::{Env, client, count};
+
+#[tokio::test]
+async fn a_migrated_database_is_healthy() {
+    let env = Env::new().await;
+    env.health.check().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_database_without_migrations_is_not_healthy() {
+    let db = TestDatabase::create_unmigrated().await;
+    let health = MysqlStoreHealth::new(db.pool(2));
+
+    let err = health.check().await.unwrap_err();
+
+    assert!(!err.is_unavailable(), "reachable, just not migrated: {err}");
+    assert!(err.to_string().contains("not migrated"), "{err}");
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_then_report_nothing_to_do() {
+    let db = TestDatabase::create_unmigrated().await;
+    let applied = run_migrations(db.url()).await.unwrap();
+    assert_eq!(applied, 4);
+    assert_eq!(run_migrations(db.url()).await.unwrap(), 0);
+    MysqlStoreHealth::new(db.pool(1)).check().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_missing_database_is_created_once_and_an_existing_one_is_kept() {
+    let name = format!("simplepg_test_{}", uuid::Uuid::now_v7().simple());
+    let url = format!("{}/{name}", admin_url());
+    create_database_if_missing(&url).await.unwrap();
+    run_migrations(&url).await.unwrap();
+    create_database_if_missing(&url).await.unwrap();
+    let pool = build_pool(&url, 1, Duration::from_secs(5)).unwrap();
+    let healthy = MysqlStoreHealth::new(pool.clone()).check().await;
+    assert_eq!(count(&pool, "payment").await, 0);
+    drop(pool);
+    // Clean up through the admin connection the test util uses for everything else.
+    {
+        use diesel_async::{AsyncConnection, RunQueryDsl};
+        let mut conn = diesel_async::AsyncMysqlConnection::establish(&admin_url()).await.unwrap();
+        diesel::sql_query(format!("DROP DATABASE `{name}`")).execute(&mut conn).await.unwrap();
+    }
+    healthy.unwrap();
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_reported_as_unavailable_quickly() {
+    let pool = build_pool("mysql://root@127.0.0.1:1/simplepg", 2, Duration::from_secs(2)).unwrap();
+    let started = Instant::now();
+
+    let health = MysqlStoreHealth::new(pool.clone()).check().await.unwrap_err();
+    let find = MysqlPaymentStore::new(pool.clone()).find_by_key(&PaymentKey::from_bytes([1; 32])).await.unwrap_err();
+    let nonce = MysqlNonceStore::new(pool)
+        .remember(&client("mch_x"), &domain::ids::Nonce::parse("abcdefghij0123456").unwrap(), domain::Timestamp::from_unix_millis(0).unwrap())
+        .await
+        .unwrap_err();
+
+    assert!(health.is_unavailable(), "{health}");
+    assert!(find.is_unavailable(), "{find}");
+    assert!(nonce.is_unavailable(), "{nonce}");
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn migrating_an_unreachable_database_fails_as_a_connect_failure() {
+    let err = run_migrations("mysql://root@127.0.0.1:1/simplepg").await.unwrap_err();
+    assert!(err.is_connect_failure(), "{err}");
+}

@@ -1,0 +1,351 @@
+//! PaymentStore: round trips, duplicate orders, compare-and-set transitions, listing.
+
+use std::time::Duration;
+
+use domain::{
+    ids::{PaymentKey, RequestId, TransactionId},
+    money::{Amount, Currency},
+    payment::{
+        Actor, AuditAction, CancelReason, Command, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo,
+        Origin, Payment, PaymentStatus, ProductName, TransitionKind,
+    },
+    ports::{InsertPaymentError, PageRequest, PaymentFilter, PaymentStore, StateChange, TransitionStoreError},
+};
+
+use crate::support::{Env, assert_legal_trail, at, client, count, exec, new_payment, new_payment_id, new_payment_key};
+
+fn origin() -> Origin {
+    Origin { actor: Actor::Acquirer, request_id: Some(RequestId::parse("req-42").unwrap()) }
+}
+
+fn change_of(current: &Payment, command: Command, now_ms: i64) -> StateChange {
+    let (next, audit) = current.apply(command, origin(), at(now_ms)).unwrap();
+    StateChange { next, expected_version: current.version, audit }
+}
+
+#[tokio::test]
+async fn a_payment_with_every_optional_field_set_round_trips_exactly() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_roundtrip").await;
+    let payment = Payment {
+        id: new_payment_id(),
+        key: new_payment_key(),
+        client_id: mch,
+        order_no: OrderNo::parse("ORDER-1:a.b_c").unwrap(),
+        amount: Amount::parse(Amount::MAX).unwrap(),
+        currency: Currency::parse("USD").unwrap(),
+        method: MethodCode::Mobile,
+        product_name: Some(ProductName::parse(&format!("커피 ☕ {}", "상".repeat(120))).unwrap()),
+        customer_name: Some(CustomerName::parse(&"홍".repeat(64)).unwrap()),
+        status: PaymentStatus::Canceled,
+        version: 7,
+        transaction_id: Some(TransactionId::parse("tx-!~123").unwrap()),
+        failure_code: Some(FailureCode::parse("CARD_DECLINED").unwrap()),
+        failure_message: Some(FailureMessage::parse("카드 거절 — «declined» 🙅").unwrap()),
+        cancel_reason: Some(CancelReason::parse("고객 요청 🙏").unwrap()),
+        created_at: at(1),
+        updated_at: at(999),
+        approved_at: Some(at(2)),
+        completed_at: Some(at(3)),
+        canceled_at: Some(at(4)),
+        failed_at: Some(at(5)),
+        expires_at: at(1_800_001),
+    };
+    let (_, audit) = Payment::create(
+        payment.id,
+        payment.key.clone(),
+        payment.client_id.clone(),
+        new_payment("unused", 1),
+        at(1),
+        Duration::ZERO,
+        Some(RequestId::parse("req-create").unwrap()),
+    );
+
+    env.payments.insert(&payment, &audit).await.unwrap();
+
+    let found = env.payments.find_by_key(&payment.key).await.unwrap().expect("stored");
+    assert_eq!(found, payment);
+    let trail = env.payments.audit_trail(&payment.id).await.unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].record, audit);
+}
+
+#[tokio::test]
+async fn a_payment_with_no_optional_fields_round_trips_with_nones() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_minimal").await;
+    let p = env.payment(&mch, "ORDER-1", at(123)).await;
+
+    let found = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+
+    assert_eq!(found, p);
+    assert_eq!(found.product_name, None);
+    assert_eq!(found.approved_at, None);
+    assert_eq!(found.created_at.unix_millis() % 1000, 123, "milliseconds survive");
+}
+
+#[tokio::test]
+async fn an_unknown_payment_key_is_not_found() {
+    let env = Env::new().await;
+    assert_eq!(env.payments.find_by_key(&PaymentKey::from_bytes([3; 32])).await.unwrap(), None);
+    assert!(env.payments.audit_trail(&new_payment_id()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_dup").await;
+    let first = env.payment(&mch, "ORDER-7", at(0)).await;
+    let (second, audit) = Payment::create(
+        new_payment_id(),
+        new_payment_key(),
+        mch.clone(),
+        new_payment("ORDER-7", 99),
+        at(10),
+        Duration::from_secs(60),
+        None,
+    );
+
+    let err = env.payments.insert(&second, &audit).await.unwrap_err();
+
+    assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
+    assert_eq!(env.payments.find_by_key(&second.key).await.unwrap(), None);
+    assert!(env.payments.audit_trail(&second.id).await.unwrap().is_empty());
+    assert_eq!(count(&env.pool, "payment").await, 1);
+    assert_eq!(count(&env.pool, "payment_log").await, 1);
+    assert_eq!(env.payments.find_by_key(&first.key).await.unwrap().unwrap(), first);
+}
+
+#[tokio::test]
+async fn order_numbers_differing_only_in_case_are_different_orders() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_case").await;
+    env.payment(&mch, "order-1", at(0)).await;
+    env.payment(&mch, "ORDER-1", at(1)).await;
+    assert_eq!(count(&env.pool, "payment").await, 2);
+}
+
+#[tokio::test]
+async fn the_same_order_number_is_fine_for_two_merchants() {
+    let env = Env::new().await;
+    let a = env.merchant("mch_a").await;
+    let b = env.merchant("mch_b").await;
+
+    let pa = env.payment(&a, "ORDER-1", at(0)).await;
+    let pb = env.payment(&b, "ORDER-1", at(1)).await;
+
+    assert_eq!(env.payments.find_by_key(&pa.key).await.unwrap().unwrap().client_id, a);
+    assert_eq!(env.payments.find_by_key(&pb.key).await.unwrap().unwrap().client_id, b);
+}
+
+#[tokio::test]
+async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_key").await;
+    let first = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (second, audit) =
+        Payment::create(new_payment_id(), first.key.clone(), mch, new_payment("ORDER-2", 5), at(1), Duration::ZERO, None);
+
+    let err = env.payments.insert(&second, &audit).await.unwrap_err();
+
+    assert!(matches!(err, InsertPaymentError::Repository(ref e) if !e.is_unavailable()), "{err:?}");
+    assert_eq!(count(&env.pool, "payment").await, 1);
+}
+
+#[tokio::test]
+async fn a_payment_of_an_unknown_merchant_is_refused() {
+    let env = Env::new().await;
+    let (p, audit) =
+        Payment::create(new_payment_id(), new_payment_key(), client("mch_ghost"), new_payment("O", 5), at(0), Duration::ZERO, None);
+    assert!(matches!(env.payments.insert(&p, &audit).await, Err(InsertPaymentError::Repository(_))));
+    assert_eq!(count(&env.pool, "payment_log").await, 0);
+}
+
+#[tokio::test]
+async fn a_transition_stores_the_new_state_and_its_audit_row_together() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_tr").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let approve = change_of(&p, Command::Approve { transaction_id: TransactionId::parse("tx-1").unwrap() }, 10);
+    env.payments.transition(&approve).await.unwrap();
+    let approved = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let complete = change_of(&approved, Command::Complete, 20);
+
+    env.payments.transition(&complete).await.unwrap();
+
+    let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    assert_eq!(stored, complete.next);
+    assert_eq!(stored.status, PaymentStatus::Completed);
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.approved_at, Some(at(10)));
+    assert_eq!(stored.completed_at, Some(at(20)));
+    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let actions: Vec<_> = trail.iter().map(|e| e.record.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::Create,
+            AuditAction::Transition(TransitionKind::Approve),
+            AuditAction::Transition(TransitionKind::Complete)
+        ]
+    );
+    assert_eq!(trail[1].record, approve.audit);
+    assert_eq!(trail[2].record, complete.audit);
+    assert_legal_trail(&trail, &stored);
+}
+
+#[tokio::test]
+async fn a_failure_keeps_its_code_message_and_transaction() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_fail").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let fail = change_of(
+        &p,
+        Command::Fail {
+            transaction_id: Some(TransactionId::parse("tx-9").unwrap()),
+            code: FailureCode::parse("CARD_DECLINED").unwrap(),
+            message: Some(FailureMessage::parse("한도 초과").unwrap()),
+        },
+        5,
+    );
+    env.payments.transition(&fail).await.unwrap();
+    assert_eq!(env.payments.find_by_key(&p.key).await.unwrap().unwrap(), fail.next);
+}
+
+#[tokio::test]
+async fn a_transition_decided_on_a_stale_version_is_rejected_and_writes_nothing() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_stale").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let mut stale = change_of(&p, Command::Expire, 1_800_000);
+    // Pretend it was decided on version 3 of the payment.
+    stale.expected_version = 3;
+    stale.next.version = 4;
+    stale.audit.from_version = Some(3);
+
+    let err = env.payments.transition(&stale).await.unwrap_err();
+
+    assert!(matches!(err, TransitionStoreError::Stale), "{err:?}");
+    assert_eq!(env.payments.find_by_key(&p.key).await.unwrap().unwrap(), p);
+    assert_eq!(env.payments.audit_trail(&p.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_second_change_decided_on_the_same_version_loses() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_lose").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let cancel = change_of(&p, Command::Cancel { reason: CancelReason::parse("first").unwrap() }, 1);
+    let approve = change_of(&p, Command::Approve { transaction_id: TransactionId::parse("tx-late").unwrap() }, 2);
+
+    env.payments.transition(&cancel).await.unwrap();
+    let err = env.payments.transition(&approve).await.unwrap_err();
+
+    assert!(matches!(err, TransitionStoreError::Stale));
+    let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    assert_eq!(stored, cancel.next);
+    assert_legal_trail(&env.payments.audit_trail(&p.id).await.unwrap(), &stored);
+}
+
+#[tokio::test]
+async fn an_audit_row_for_an_already_left_version_makes_the_transition_stale() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_log").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    // A transition row from version 0 already exists although the payment still says version 0
+    // (e.g. written by a buggy tool): the unique (payment_id, from_version) key must refuse a
+    // second one, and the payment update must roll back with it.
+    exec(
+        &env.pool,
+        &format!(
+            "INSERT INTO payment_log (payment_id, action, from_status, status, actor, from_version, created_at) \
+             VALUES ('{}', 'CANCEL', 'READY', 'CANCELED', 'ADMIN', 0, '2026-11-24 08:00:00')",
+            p.id
+        ),
+    )
+    .await;
+    let change = change_of(&p, Command::Cancel { reason: CancelReason::parse("r").unwrap() }, 1);
+
+    let err = env.payments.transition(&change).await.unwrap_err();
+
+    assert!(matches!(err, TransitionStoreError::Stale), "{err:?}");
+    assert_eq!(env.payments.find_by_key(&p.key).await.unwrap().unwrap(), p, "the update was rolled back");
+}
+
+#[tokio::test]
+async fn a_row_that_breaks_the_schema_promises_is_reported_not_returned() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_corrupt").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    exec(&env.pool, &format!("UPDATE payment SET currency = 'XYZ' WHERE payment_id = '{}'", p.id)).await;
+
+    let err = env.payments.find_by_key(&p.key).await.unwrap_err();
+
+    assert!(err.to_string().contains("currency"), "{err}");
+    assert!(!err.is_unavailable());
+}
+
+// ---------------------------------------------------------------------------------------------
+// listing
+
+async fn keys_of(env: &Env, filter: &PaymentFilter, limit: u32, before: Option<&Payment>) -> Vec<String> {
+    let page = PageRequest { limit, before: before.map(|p| p.id) };
+    env.payments.list(filter, &page).await.unwrap().into_iter().map(|p| p.order_no.to_string()).collect()
+}
+
+#[tokio::test]
+async fn listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_exist() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_list").await;
+    let mut created = Vec::new();
+    for i in 0..5 {
+        created.push(env.payment(&mch, &format!("O{i}"), at(i)).await);
+    }
+    let filter = PaymentFilter { client_id: Some(mch.clone()), ..Default::default() };
+
+    assert_eq!(keys_of(&env, &filter, 2, None).await, ["O4", "O3", "O2"], "limit + 1 rows");
+    assert_eq!(keys_of(&env, &filter, 2, Some(&created[3])).await, ["O2", "O1", "O0"]);
+    assert_eq!(keys_of(&env, &filter, 2, Some(&created[1])).await, ["O0"], "last page: no extra row");
+    assert_eq!(keys_of(&env, &filter, 10, None).await.len(), 5);
+    assert!(keys_of(&env, &filter, 10, Some(&created[0])).await.is_empty());
+
+    let full = env.payments.list(&filter, &PageRequest { limit: 1, before: None }).await.unwrap();
+    assert_eq!(full[0], created[4], "rows come back whole");
+}
+
+#[tokio::test]
+async fn listing_filters_by_merchant_status_order_and_creation_range() {
+    let env = Env::new().await;
+    let a = env.merchant("mch_fa").await;
+    let b = env.merchant("mch_fb").await;
+    let a0 = env.payment(&a, "A0", at(0)).await;
+    env.payment(&a, "A1", at(1_000)).await;
+    env.payment(&a, "A2", at(2_000)).await;
+    env.payment(&b, "B0", at(1_000)).await;
+    let cancel = change_of(&a0, Command::Cancel { reason: CancelReason::parse("r").unwrap() }, 5);
+    env.payments.transition(&cancel).await.unwrap();
+
+    let all = PaymentFilter::default();
+    assert_eq!(keys_of(&env, &all, 10, None).await, ["B0", "A2", "A1", "A0"], "no merchant filter: everyone's");
+
+    let only_b = PaymentFilter { client_id: Some(b.clone()), ..Default::default() };
+    assert_eq!(keys_of(&env, &only_b, 10, None).await, ["B0"]);
+
+    let canceled = PaymentFilter { client_id: Some(a.clone()), status: Some(PaymentStatus::Canceled), ..Default::default() };
+    assert_eq!(keys_of(&env, &canceled, 10, None).await, ["A0"]);
+    let ready_a = PaymentFilter { client_id: Some(a.clone()), status: Some(PaymentStatus::Ready), ..Default::default() };
+    assert_eq!(keys_of(&env, &ready_a, 10, None).await, ["A2", "A1"]);
+
+    let by_order = PaymentFilter { order_no: Some(OrderNo::parse("A1").unwrap()), ..Default::default() };
+    assert_eq!(keys_of(&env, &by_order, 10, None).await, ["A1"]);
+
+    // created_from is inclusive, created_to exclusive.
+    let range = PaymentFilter { client_id: Some(a.clone()), created_from: Some(at(1_000)), created_to: Some(at(2_000)), ..Default::default() };
+    assert_eq!(keys_of(&env, &range, 10, None).await, ["A1"]);
+    let from = PaymentFilter { created_from: Some(at(1_000)), ..Default::default() };
+    assert_eq!(keys_of(&env, &from, 10, None).await, ["B0", "A2", "A1"]);
+    let to = PaymentFilter { created_to: Some(at(1_000)), ..Default::default() };
+    assert_eq!(keys_of(&env, &to, 10, None).await, ["A0"]);
+    let one_ms = PaymentFilter { created_from: Some(at(999)), created_to: Some(at(1_001)), ..Default::default() };
+    assert_eq!(keys_of(&env, &one_ms, 10, None).await, ["B0", "A1"]);
+}

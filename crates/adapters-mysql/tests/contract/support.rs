@@ -1,0 +1,201 @@
+//! Fixtures shared by the contract tests.
+
+use std::{sync::Arc, time::Duration};
+
+use adapters_mysql::{MysqlMerchantStore, MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, Pool, test_util::TestDatabase};
+use domain::{
+    Timestamp,
+    ids::{ClientId, PaymentId, PaymentKey},
+    merchant::{ClientName, Merchant, MerchantStatus, ReturnUrl},
+    money::{Amount, Currency},
+    payment::{AuditAction, AuditEntry, MethodCode, NewPayment, OrderNo, Payment, PaymentStatus},
+    ports::{Clock, KeyGenerator, MerchantStore, PaymentStore},
+    secret::{SealedSecret, Secret},
+};
+use uuid::Uuid;
+
+/// A fresh migrated database with every store on one pool.
+pub struct Env {
+    pub pool: Pool,
+    pub payments: MysqlPaymentStore,
+    pub merchants: MysqlMerchantStore,
+    pub nonces: MysqlNonceStore,
+    pub health: MysqlStoreHealth,
+    /// Declared last so it is dropped (and the database with it) after the pool.
+    _db: TestDatabase,
+}
+
+impl Env {
+    pub async fn new() -> Self {
+        Self::with_pool_size(4).await
+    }
+
+    pub async fn with_pool_size(max_connections: usize) -> Self {
+        let db = TestDatabase::create().await;
+        let pool = db.pool(max_connections);
+        Self {
+            payments: MysqlPaymentStore::new(pool.clone()),
+            merchants: MysqlMerchantStore::new(pool.clone()),
+            nonces: MysqlNonceStore::new(pool.clone()),
+            health: MysqlStoreHealth::new(pool.clone()),
+            pool,
+            _db: db,
+        }
+    }
+
+    /// Stores a merchant with this id (payments need one: foreign key).
+    pub async fn merchant(&self, client_id: &str) -> ClientId {
+        let m = merchant(client_id, at(0));
+        self.merchants.insert(&m).await.unwrap();
+        m.client_id
+    }
+
+    /// Stores a READY payment created at `created` and returns it.
+    pub async fn payment(&self, client: &ClientId, order_no: &str, created: Timestamp) -> Payment {
+        let (p, audit) = Payment::create(
+            new_payment_id(),
+            new_payment_key(),
+            client.clone(),
+            new_payment(order_no, 15_000),
+            created,
+            Duration::from_secs(1800),
+            None,
+        );
+        self.payments.insert(&p, &audit).await.unwrap();
+        p
+    }
+}
+
+/// 2026-11-24T08:00:00Z plus `millis`.
+pub fn at(millis: i64) -> Timestamp {
+    Timestamp::from_unix_millis(1_795_507_200_000 + millis).unwrap()
+}
+
+pub fn client(raw: &str) -> ClientId {
+    ClientId::parse(raw).unwrap()
+}
+
+pub fn new_payment_id() -> PaymentId {
+    PaymentId::from_uuid(Uuid::now_v7())
+}
+
+pub fn new_payment_key() -> PaymentKey {
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(Uuid::new_v4().as_bytes());
+    PaymentKey::from_bytes(bytes)
+}
+
+pub fn new_payment(order_no: &str, amount: i64) -> NewPayment {
+    NewPayment {
+        order_no: OrderNo::parse(order_no).unwrap(),
+        amount: Amount::parse(amount).unwrap(),
+        currency: Currency::KRW,
+        method: MethodCode::Card,
+        product_name: None,
+        customer_name: None,
+    }
+}
+
+pub fn merchant(client_id: &str, created: Timestamp) -> Merchant {
+    Merchant {
+        client_id: client(client_id),
+        client_name: ClientName::parse("Coffee shop").unwrap(),
+        client_secret: SealedSecret { key_version: 1, ciphertext: vec![1, 2, 3, 0, 255] },
+        webhook_secret: SealedSecret { key_version: 2, ciphertext: vec![9; 60] },
+        return_url: Some(ReturnUrl::parse("https://shop.example/webhooks/pg").unwrap()),
+        status: MerchantStatus::Active,
+        created_at: created,
+        updated_at: created,
+    }
+}
+
+/// Checks the invariants of api.md/architecture §3 on one payment's audit trail: it starts with
+/// CREATE, every later row is a legal transition from the previous status, from_version goes
+/// 0, 1, 2, ... without repeats, at most one APPROVE, and it ends in the payment's status.
+pub fn assert_legal_trail(trail: &[AuditEntry], payment: &Payment) {
+    let (first, rest) = trail.split_first().expect("a trail starts with CREATE");
+    assert_eq!(first.record.action, AuditAction::Create);
+    assert_eq!(first.record.status, PaymentStatus::Ready);
+    assert_eq!(first.record.from_version, None);
+    let mut status = first.record.status;
+    let mut approvals = 0;
+    for (expected_version, entry) in (0u32..).zip(rest) {
+        let r = &entry.record;
+        let AuditAction::Transition(kind) = r.action else { panic!("not a transition: {r:?}") };
+        assert_eq!(r.from_status, Some(status), "{r:?}");
+        assert_eq!(kind.target(status), Some(r.status), "illegal transition {r:?}");
+        assert_eq!(r.from_version, Some(expected_version), "{r:?}");
+        if kind == domain::payment::TransitionKind::Approve {
+            approvals += 1;
+        }
+        status = r.status;
+    }
+    assert!(approvals <= 1);
+    assert!(trail.windows(2).all(|w| w[0].log_id < w[1].log_id), "log ids grow");
+    assert_eq!(status, payment.status, "the last audit row has the payment's status");
+    assert_eq!(rest.len() as u32, payment.version);
+}
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+    }
+}
+
+/// Random ids and secrets, good enough for tests.
+pub struct TestKeys;
+
+impl KeyGenerator for TestKeys {
+    fn payment_id(&self) -> PaymentId {
+        new_payment_id()
+    }
+
+    fn payment_key(&self) -> PaymentKey {
+        new_payment_key()
+    }
+
+    fn client_id(&self) -> ClientId {
+        ClientId::from_uuid(Uuid::now_v7())
+    }
+
+    fn client_secret(&self) -> Secret {
+        Secret::new(format!("sk_{}", Uuid::new_v4().simple()))
+    }
+
+    fn webhook_secret(&self) -> Secret {
+        Secret::new(format!("whsec_{}", Uuid::new_v4().simple()))
+    }
+}
+
+pub fn payment_service(store: MysqlPaymentStore) -> domain::services::payments::PaymentService {
+    domain::services::payments::PaymentService::new(
+        Arc::new(store),
+        Arc::new(TestKeys),
+        Arc::new(SystemClock),
+        domain::services::payments::PaymentPolicy::default(),
+    )
+}
+
+/// Runs `sql` on the test database directly (for setting up states the ports cannot express).
+pub async fn exec(pool: &Pool, sql: &str) -> usize {
+    use diesel_async::RunQueryDsl;
+    let mut conn = pool.get().await.unwrap();
+    diesel::sql_query(sql).execute(&mut conn).await.unwrap()
+}
+
+/// `SELECT COUNT(*)` of `from_where` (e.g. `"payment WHERE client_id = 'x'"`).
+pub async fn count(pool: &Pool, from_where: &str) -> i64 {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = pool.get().await.unwrap();
+    let row: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {from_where}")).get_result(&mut conn).await.unwrap();
+    row.n
+}

@@ -1,0 +1,22 @@
+//! The `simplepg` command line.
+
+pub mod sign;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "simplepg", version, about = "SimplePG: a lightweight payment gateway")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server and background workers (the default).
+    Serve,
+    /// Create the database if needed, apply pending migrations, and exit.
+    Migrate,
+    /// Print the canonical string and the signing headers for a merchant request.
+    Sign(sign::SignArgs),
+}

@@ -1,0 +1,347 @@
+//! Typed configuration: embedded defaults, the profile file, legacy variables, then
+//! `SIMPLEPG__SECTION__KEY` environment variables (architecture.md §6).
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use anyhow::{Context, bail};
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+const EMBEDDED_DEFAULT: &str = include_str!("../../../config/default.toml");
+const EMBEDDED_PROFILES: &[(&str, &str)] = &[
+    ("local", include_str!("../../../config/local.toml")),
+    ("production", include_str!("../../../config/production.toml")),
+    ("test", include_str!("../../../config/test.toml")),
+];
+
+/// Publicly known development values (config/local.toml, config/test.toml); using one is
+/// refused in production and warned about elsewhere.
+const DEVELOPMENT_VALUES: &[&str] = &[
+    "ZGV2ZWxvcG1lbnQtb25seS1rZXktZG8tbm90LXVzZSE=",
+    "dGVzdC1vbmx5LWtleS0wMTIzNDU2Nzg5YWJjZGVmISE=",
+    "dev-admin-token",
+    "test-admin-token",
+    "whsec_ZGV2ZWxvcG1lbnQtb25seS1hY3F1aXJlci1zZWNyZXQ=",
+    "whsec_dGVzdC1vbmx5LWFjcXVpcmVyLXNlY3JldC0wMTIz",
+];
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default)]
+    pub profile: String,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub security: SecuritySettings,
+    pub admin: AdminSettings,
+    pub acquirer: AcquirerSettings,
+    pub mock_acquirer: MockAcquirerSettings,
+    pub payment: PaymentSettings,
+    pub notifications: NotificationSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub public_url: String,
+    pub workers: usize,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: usize,
+    pub connect_timeout_ms: u64,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    pub encryption_key: SecretString,
+    pub signature_window_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSettings {
+    pub token: SecretString,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcquirerSettings {
+    pub request_url: String,
+    pub return_url: String,
+    pub webhook_secret: SecretString,
+    pub timeout_ms: u64,
+    pub max_attempts: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MockAcquirerSettings {
+    pub enabled: bool,
+    pub delay_ms: u64,
+    pub slow_delay_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    pub ready_ttl_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    pub timeout_ms: u64,
+    pub retry_schedule_secs: Vec<u64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl Settings {
+    /// Loads the profile named by `SIMPLEPG_PROFILE` (default `local`) from the process
+    /// environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::load_from(&env)
+    }
+
+    /// Loads settings from an explicit environment map (tests use this instead of mutating the
+    /// process environment).
+    pub fn load_from(env: &HashMap<String, String>) -> anyhow::Result<Self> {
+        let profile = env.get("SIMPLEPG_PROFILE").cloned().unwrap_or_else(|| "local".to_owned());
+        let dir = config_dir(env);
+        let mut builder = Config::builder();
+        builder = match dir.as_ref().map(|d| d.join("default.toml")).filter(|p| p.is_file()) {
+            Some(path) => builder.add_source(File::from(path)),
+            None => builder.add_source(File::from_str(EMBEDDED_DEFAULT, FileFormat::Toml)),
+        };
+        match dir.as_ref().map(|d| d.join(format!("{profile}.toml"))).filter(|p| p.is_file()) {
+            Some(path) => builder = builder.add_source(File::from(path)),
+            None => match EMBEDDED_PROFILES.iter().find(|(name, _)| *name == profile) {
+                Some((_, text)) => builder = builder.add_source(File::from_str(text, FileFormat::Toml)),
+                None => bail!("unknown profile {profile:?}: no {profile}.toml in the config directory"),
+            },
+        }
+        builder = builder.add_source(legacy_aliases(env)?);
+        builder = builder.add_source(
+            Environment::with_prefix("SIMPLEPG")
+                .prefix_separator("__")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("notifications.retry_schedule_secs")
+                .try_parsing(true)
+                .source(Some(env.clone())),
+        );
+        builder = builder.set_override("profile", profile.clone())?;
+        let mut settings: Settings = builder
+            .build()
+            .context("reading configuration")?
+            .try_deserialize()
+            .context("configuration has a wrong or unknown key")?;
+        settings.profile = profile;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.profile == "production"
+    }
+
+    fn validate(&mut self) -> anyhow::Result<()> {
+        let mut missing = Vec::new();
+        if self.security.encryption_key.expose_secret().is_empty() {
+            missing.push("security.encryption_key (ENCRYPTION_KEY)");
+        }
+        if self.admin.token.expose_secret().is_empty() {
+            missing.push("admin.token (ADMIN_TOKEN or SIMPLEPG__ADMIN__TOKEN)");
+        }
+        if self.acquirer.webhook_secret.expose_secret().is_empty() {
+            missing.push("acquirer.webhook_secret (SIMPLEPG__ACQUIRER__WEBHOOK_SECRET)");
+        }
+        if !missing.is_empty() {
+            bail!("profile {}: required settings are missing: {}", self.profile, missing.join(", "));
+        }
+        if self.is_production() {
+            if !self.development_values_in_use().is_empty() {
+                bail!("profile production refuses the publicly known development secrets; configure real ones");
+            }
+            if self.admin.token.expose_secret().len() < 16 {
+                bail!("profile production: admin.token must be at least 16 characters");
+            }
+            self.mock_acquirer.enabled = false;
+        }
+        if self.security.signature_window_secs == 0 || self.security.signature_window_secs > 3600 {
+            bail!("security.signature_window_secs must be between 1 and 3600");
+        }
+        if self.database.max_connections == 0 {
+            bail!("database.max_connections must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Names of the settings that hold publicly known development values.
+    pub fn development_values_in_use(&self) -> Vec<&'static str> {
+        let checks = [
+            ("security.encryption_key", &self.security.encryption_key),
+            ("admin.token", &self.admin.token),
+            ("acquirer.webhook_secret", &self.acquirer.webhook_secret),
+        ];
+        checks
+            .into_iter()
+            .filter(|(_, v)| DEVELOPMENT_VALUES.contains(&v.expose_secret()))
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    pub fn signature_window(&self) -> Duration {
+        Duration::from_secs(self.security.signature_window_secs)
+    }
+
+    pub fn ready_ttl(&self) -> Duration {
+        Duration::from_secs(self.payment.ready_ttl_secs)
+    }
+
+    /// The base URL others should use to reach this server.
+    pub fn public_url(&self, bound_port: u16) -> String {
+        if self.server.public_url.is_empty() {
+            let host = if self.server.host == "0.0.0.0" { "127.0.0.1" } else { &self.server.host };
+            format!("http://{host}:{bound_port}")
+        } else {
+            self.server.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+fn config_dir(env: &HashMap<String, String>) -> Option<PathBuf> {
+    if let Some(dir) = env.get("SIMPLEPG_CONFIG_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let local = Path::new("config");
+    if local.join("default.toml").is_file() {
+        return Some(local.to_path_buf());
+    }
+    None
+}
+
+/// The original deployment's variables, mapped onto the new keys (SIMPLEPG__ ones still win).
+fn legacy_aliases(env: &HashMap<String, String>) -> anyhow::Result<Config> {
+    let mut b = Config::builder();
+    if let Some(host) = env.get("MYSQL_HOST") {
+        let port = env.get("MYSQL_PORT").map_or("3306", String::as_str);
+        let db = env.get("MYSQL_DATABASE").map_or("simplepg", String::as_str);
+        let user = env.get("MYSQL_USERNAME").map_or("root", String::as_str);
+        let credentials = match env.get("MYSQL_PASSWORD").filter(|p| !p.is_empty()) {
+            Some(pw) => format!("{}:{}", percent_encode(user), percent_encode(pw)),
+            None => percent_encode(user),
+        };
+        b = b.set_override("database.url", format!("mysql://{credentials}@{host}:{port}/{db}"))?;
+    }
+    for (var, key) in [
+        ("ENCRYPTION_KEY", "security.encryption_key"),
+        ("ADMIN_TOKEN", "admin.token"),
+        ("API_REQUEST_URL", "acquirer.request_url"),
+        ("API_RETURN_URL", "acquirer.return_url"),
+    ] {
+        if let Some(value) = env.get(var) {
+            b = b.set_override(key, value.clone())?;
+        }
+    }
+    Ok(b.build()?)
+}
+
+fn percent_encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn the_local_profile_loads_with_development_values_flagged() {
+        let s = Settings::load_from(&env(&[])).unwrap();
+        assert_eq!(s.profile, "local");
+        assert_eq!(s.development_values_in_use().len(), 3);
+        assert!(s.mock_acquirer.enabled);
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_secrets() {
+        let err = Settings::load_from(&env(&[("SIMPLEPG_PROFILE", "production")])).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("encryption_key") && msg.contains("admin.token"), "{msg}");
+    }
+
+    #[test]
+    fn production_starts_with_real_secrets_and_without_the_mock() {
+        let s = Settings::load_from(&env(&[
+            ("SIMPLEPG_PROFILE", "production"),
+            ("ENCRYPTION_KEY", "ab".repeat(32).as_str()),
+            ("ADMIN_TOKEN", "a-long-enough-admin-token"),
+            ("SIMPLEPG__ACQUIRER__WEBHOOK_SECRET", "whsec_cmVhbC1hY3F1aXJlci1zZWNyZXQtMDEyMzQ1Njc4OQ=="),
+        ]))
+        .unwrap();
+        assert!(!s.mock_acquirer.enabled);
+        assert!(s.development_values_in_use().is_empty());
+    }
+
+    #[test]
+    fn simplepg_variables_override_files_and_legacy_aliases() {
+        let s = Settings::load_from(&env(&[
+            ("MYSQL_HOST", "db"),
+            ("MYSQL_USERNAME", "pg"),
+            ("MYSQL_PASSWORD", "p@ss"),
+            ("SIMPLEPG__SERVER__PORT", "9090"),
+            ("SIMPLEPG__NOTIFICATIONS__RETRY_SCHEDULE_SECS", "0,1,2"),
+        ]))
+        .unwrap();
+        assert_eq!(s.server.port, 9090);
+        assert_eq!(s.database.url.expose_secret(), "mysql://pg:p%40ss@db:3306/simplepg");
+        assert_eq!(s.notifications.retry_schedule_secs, vec![0, 1, 2]);
+        let s = Settings::load_from(&env(&[("MYSQL_HOST", "db"), ("SIMPLEPG__DATABASE__URL", "mysql://x@y/z")])).unwrap();
+        assert_eq!(s.database.url.expose_secret(), "mysql://x@y/z");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let s = Settings::load_from(&env(&[])).unwrap();
+        let dbg = format!("{s:?}");
+        assert!(!dbg.contains("dev-admin-token"));
+        assert!(!dbg.contains("ZGV2ZWxvcG1lbnQ"));
+    }
+}
