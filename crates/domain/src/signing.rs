@@ -156,6 +156,35 @@ mod tests {
         assert!(!s.ends_with('\n'));
     }
 
+    /// The worked example of docs/signing.md; if this fails, the guide is wrong.
+    #[test]
+    fn the_signing_guide_worked_example_holds() {
+        let body = br#"{"orderNo":"ORDER-1001","amount":15000,"methodCode":"CARD","productName":"Coffee beans"}"#;
+        let req = CanonicalRequest {
+            method: "POST",
+            path: "/api/payments",
+            query: "",
+            timestamp: "1795507200000",
+            nonce: "a1b2c3d4e5f60718293a4b5c",
+            body,
+        };
+        assert_eq!(
+            req.canonical_string(),
+            "POST\n/api/payments\n\n1795507200000\na1b2c3d4e5f60718293a4b5c\n\
+             f99c804cc6c0bbd5859f8f808debd593797077c525a3c3976a9f7ef9c02491e4"
+        );
+        assert_eq!(req.sign(b"sk_Zk9vYmFyLWV4YW1wbGUtc2VjcmV0LWRvLW5vdC11c2U"), "muzhFlpksLNftTeWbcQB7d6skgZp+mAcQxyBMpe+iBY=");
+        let get = CanonicalRequest {
+            method: "GET",
+            path: "/api/payments",
+            query: "status=READY&limit=5",
+            timestamp: "1795507200000",
+            nonce: "0f1e2d3c4b5a69788796a5b4",
+            body: b"",
+        };
+        assert_eq!(get.sign(b"sk_Zk9vYmFyLWV4YW1wbGUtc2VjcmV0LWRvLW5vdC11c2U"), "AYQAUjfE1KeBztFEiq8pa+i8rMcQv+y6mCf/QMgorHY=");
+    }
+
     #[test]
     fn an_empty_body_hashes_to_the_sha256_of_nothing() {
         assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

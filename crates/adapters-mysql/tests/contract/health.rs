@@ -82,3 +82,36 @@ async fn migrating_an_unreachable_database_fails_as_a_connect_failure() {
     let err = run_migrations("mysql://root@127.0.0.1:1/simplepg").await.unwrap_err();
     assert!(err.is_connect_failure(), "{err}");
 }
+
+#[tokio::test]
+async fn a_server_that_accepts_but_never_answers_is_unavailable_within_the_connect_timeout() {
+    // The kernel completes the TCP handshake from the backlog; no MySQL greeting ever comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("mysql://root@{}/simplepg", silent.local_addr().unwrap());
+    let pool = build_pool(&url, 2, Duration::from_millis(500)).unwrap();
+    let started = Instant::now();
+
+    let err = MysqlStoreHealth::new(pool).check().await.unwrap_err();
+
+    assert!(err.is_unavailable(), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn test_databases_left_behind_for_over_an_hour_are_swept() {
+    // A name whose UUIDv7 timestamp is the Unix epoch: as stale as it gets.
+    let stale = "simplepg_test_00000000000070008000000000000000";
+    {
+        use diesel_async::{AsyncConnection, RunQueryDsl};
+        let mut conn = diesel_async::AsyncMysqlConnection::establish(&admin_url()).await.unwrap();
+        diesel::sql_query(format!("CREATE DATABASE IF NOT EXISTS `{stale}`")).execute(&mut conn).await.unwrap();
+    }
+
+    let fresh = TestDatabase::create().await;
+
+    let pool = fresh.pool(1);
+    let left = count(&pool, &format!("information_schema.schemata WHERE schema_name = '{stale}'")).await;
+    assert_eq!(left, 0);
+    let own = count(&pool, &format!("information_schema.schemata WHERE schema_name = '{}'", fresh.name())).await;
+    assert_eq!(own, 1, "a fresh database is not swept");
+}
