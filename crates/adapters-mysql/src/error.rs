@@ -14,11 +14,17 @@ use domain::{RepositoryError, error::Unavailable};
 pub(crate) fn pool_error(e: PoolError) -> RepositoryError {
     use deadpool::managed::PoolError as P;
     match e {
-        P::Timeout(kind) => Unavailable(format!("timed out waiting for a database connection ({kind:?})")).into(),
-        P::Backend(ManagerError::ConnectionError(c)) => Unavailable(format!("cannot connect to the database: {c}")).into(),
-        P::Backend(ManagerError::QueryError(q)) => {
-            Unavailable(format!("the database connection failed its health check: {q}")).into()
+        P::Timeout(kind) => Unavailable(format!(
+            "timed out waiting for a database connection ({kind:?})"
+        ))
+        .into(),
+        P::Backend(ManagerError::ConnectionError(c)) => {
+            Unavailable(format!("cannot connect to the database: {c}")).into()
         }
+        P::Backend(ManagerError::QueryError(q)) => Unavailable(format!(
+            "the database connection failed its health check: {q}"
+        ))
+        .into(),
         P::Closed => Unavailable("the connection pool is closed".to_owned()).into(),
         e @ (P::NoRuntimeSpecified | P::PostCreateHook(_)) => RepositoryError::new(e),
     }
@@ -35,7 +41,10 @@ pub(crate) fn db_error(e: DieselError) -> RepositoryError {
 
 pub(crate) fn is_connection_lost(e: &DieselError) -> bool {
     match e {
-        DieselError::DatabaseError(DatabaseErrorKind::Unknown | DatabaseErrorKind::ClosedConnection, info) => {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown | DatabaseErrorKind::ClosedConnection,
+            info,
+        ) => {
             let m = info.message();
             m.starts_with("Input/output error") || m.contains("Connection to the server is closed")
         }
@@ -47,13 +56,18 @@ pub(crate) fn is_connection_lost(e: &DieselError) -> bool {
 /// the key in its message: `Duplicate entry '..' for key 'uq_..'`; MySQL 8 prefixes the table).
 pub(crate) fn is_unique_violation_on(e: &DieselError, index: &str) -> bool {
     match e {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => info.message().contains(index),
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            info.message().contains(index)
+        }
         _ => false,
     }
 }
 
 pub(crate) fn is_unique_violation(e: &DieselError) -> bool {
-    matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
 }
 
 /// A stored row that breaks the schema's promises (e.g. an unknown status string).

@@ -44,24 +44,32 @@ impl StoreHealth for MysqlStoreHealth {
     /// version → an error saying the schema is not migrated).
     async fn check(&self) -> Result<(), RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let one: One = diesel::sql_query("SELECT 1 AS one").get_result(&mut conn).await.map_err(db_error)?;
+        let one: One = diesel::sql_query("SELECT 1 AS one")
+            .get_result(&mut conn)
+            .await
+            .map_err(db_error)?;
         if one.one != 1 {
             return Err(RepositoryError::msg("SELECT 1 did not return 1"));
         }
-        let latest = latest_version().ok_or_else(|| RepositoryError::msg("no embedded migrations"))?;
-        let applied: Count = diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations WHERE version = ?")
-            .bind::<Text, _>(&latest)
-            .get_result(&mut conn)
-            .await
-            .map_err(|e| {
-                if is_connection_lost(&e) {
-                    db_error(e)
-                } else {
-                    RepositoryError::msg(format!("the database schema is not migrated: {e}"))
-                }
-            })?;
+        let latest =
+            latest_version().ok_or_else(|| RepositoryError::msg("no embedded migrations"))?;
+        let applied: Count = diesel::sql_query(
+            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations WHERE version = ?",
+        )
+        .bind::<Text, _>(&latest)
+        .get_result(&mut conn)
+        .await
+        .map_err(|e| {
+            if is_connection_lost(&e) {
+                db_error(e)
+            } else {
+                RepositoryError::msg(format!("the database schema is not migrated: {e}"))
+            }
+        })?;
         if applied.n != 1 {
-            return Err(RepositoryError::msg(format!("the database schema is not migrated to version {latest}")));
+            return Err(RepositoryError::msg(format!(
+                "the database schema is not migrated to version {latest}"
+            )));
         }
         Ok(())
     }

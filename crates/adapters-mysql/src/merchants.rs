@@ -34,7 +34,11 @@ impl MerchantStore for MysqlMerchantStore {
     async fn insert(&self, merchant: &Merchant) -> Result<(), RepositoryError> {
         let row = MerchantRow::from(merchant);
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        diesel::insert_into(api_credential::table).values(&row).execute(&mut conn).await.map_err(db_error)?;
+        diesel::insert_into(api_credential::table)
+            .values(&row)
+            .execute(&mut conn)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
@@ -53,7 +57,9 @@ impl MerchantStore for MysqlMerchantStore {
     /// Newest first: issued client ids embed a UUIDv7, so `client_id DESC` is creation order
     /// (byte order, the column is `ascii_bin`). Strictly before `page.before`, `limit + 1` rows.
     async fn list(&self, page: &PageRequest<ClientId>) -> Result<Vec<Merchant>, RepositoryError> {
-        let mut query = api_credential::table.select(MerchantRow::as_select()).into_boxed();
+        let mut query = api_credential::table
+            .select(MerchantRow::as_select())
+            .into_boxed();
         if let Some(before) = &page.before {
             query = query.filter(api_credential::client_id.lt(before.as_str().to_owned()));
         }

@@ -1,7 +1,10 @@
 //! Embedded migrations (`migrations/` at the workspace root) and database creation.
 
 use diesel::{Connection, migration::MigrationSource, mysql::Mysql};
-use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl, async_connection_wrapper::AsyncConnectionWrapper};
+use diesel_async::{
+    AsyncConnection, AsyncMysqlConnection, RunQueryDsl,
+    async_connection_wrapper::AsyncConnectionWrapper,
+};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 /// Every migration of the schema, compiled into the binary.
@@ -35,9 +38,12 @@ impl MigrationError {
 pub async fn run_migrations(url: &str) -> Result<usize, MigrationError> {
     let url = url.to_owned();
     tokio::task::spawn_blocking(move || {
-        let mut conn = <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&url)
-            .map_err(MigrationError::Connect)?;
-        let applied = conn.run_pending_migrations(MIGRATIONS).map_err(MigrationError::Apply)?;
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&url)
+                .map_err(MigrationError::Connect)?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(MigrationError::Apply)?;
         Ok(applied.len())
     })
     .await
@@ -48,11 +54,15 @@ pub async fn run_migrations(url: &str) -> Result<usize, MigrationError> {
 /// connecting to the same server without a database. The connecting user needs `CREATE` on it.
 pub async fn create_database_if_missing(url: &str) -> Result<(), MigrationError> {
     let (server_url, name) = split_database_url(url)?;
-    let mut conn = AsyncMysqlConnection::establish(&server_url).await.map_err(MigrationError::Connect)?;
-    diesel::sql_query(format!("CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-        .execute(&mut conn)
+    let mut conn = AsyncMysqlConnection::establish(&server_url)
         .await
-        .map_err(MigrationError::CreateDatabase)?;
+        .map_err(MigrationError::Connect)?;
+    diesel::sql_query(format!(
+        "CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    ))
+    .execute(&mut conn)
+    .await
+    .map_err(MigrationError::CreateDatabase)?;
     Ok(())
 }
 
@@ -61,7 +71,11 @@ pub async fn create_database_if_missing(url: &str) -> Result<(), MigrationError>
 pub(crate) fn split_database_url(url: &str) -> Result<(String, String), MigrationError> {
     let mut parsed = url::Url::parse(url).map_err(|e| MigrationError::InvalidUrl(e.to_string()))?;
     let name = parsed.path().trim_start_matches('/').to_owned();
-    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '$'))
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '$'))
     {
         return Err(MigrationError::InvalidUrl(format!(
             "the database name must be 1-64 characters of letters, digits, '_', '-' and '$', got {name:?}"

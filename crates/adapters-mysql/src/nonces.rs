@@ -40,10 +40,23 @@ impl NonceStore for MysqlNonceStore {
     /// re-reads the row after the first commits, sees the new `expires_at`, matches nothing
     /// and gets `Replayed`. "Now" is the database's clock, the one reference every instance
     /// shares.
-    async fn remember(&self, client: &ClientId, nonce: &Nonce, expires_at: Timestamp) -> Result<NonceOutcome, RepositoryError> {
-        let row = NonceRow { client_id: client.as_str(), nonce: nonce.as_str(), expires_at: to_db_time(expires_at) };
+    async fn remember(
+        &self,
+        client: &ClientId,
+        nonce: &Nonce,
+        expires_at: Timestamp,
+    ) -> Result<NonceOutcome, RepositoryError> {
+        let row = NonceRow {
+            client_id: client.as_str(),
+            nonce: nonce.as_str(),
+            expires_at: to_db_time(expires_at),
+        };
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        match diesel::insert_into(request_nonce::table).values(&row).execute(&mut conn).await {
+        match diesel::insert_into(request_nonce::table)
+            .values(&row)
+            .execute(&mut conn)
+            .await
+        {
             Ok(_) => Ok(NonceOutcome::Fresh),
             Err(e) if is_unique_violation(&e) => {
                 let matched = diesel::update(
@@ -55,7 +68,11 @@ impl NonceStore for MysqlNonceStore {
                 .execute(&mut conn)
                 .await
                 .map_err(db_error)?;
-                Ok(if matched == 1 { NonceOutcome::Fresh } else { NonceOutcome::Replayed })
+                Ok(if matched == 1 {
+                    NonceOutcome::Fresh
+                } else {
+                    NonceOutcome::Replayed
+                })
             }
             Err(e) => Err(db_error(e)),
         }
@@ -67,11 +84,13 @@ impl NonceStore for MysqlNonceStore {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
         let mut total: u64 = 0;
         loop {
-            let deleted = diesel::sql_query(format!("DELETE FROM request_nonce WHERE expires_at < ? LIMIT {PURGE_BATCH}"))
-                .bind::<Datetime, _>(cutoff)
-                .execute(&mut conn)
-                .await
-                .map_err(db_error)?;
+            let deleted = diesel::sql_query(format!(
+                "DELETE FROM request_nonce WHERE expires_at < ? LIMIT {PURGE_BATCH}"
+            ))
+            .bind::<Datetime, _>(cutoff)
+            .execute(&mut conn)
+            .await
+            .map_err(db_error)?;
             total = total.saturating_add(deleted as u64);
             if deleted < PURGE_BATCH {
                 return Ok(total);

@@ -7,7 +7,10 @@ use domain::{
     RepositoryError,
     ids::{PaymentId, PaymentKey},
     payment::{AuditEntry, AuditRecord, Payment},
-    ports::{InsertPaymentError, PageRequest, PaymentFilter, PaymentStore, StateChange, TransitionStoreError},
+    ports::{
+        InsertPaymentError, PageRequest, PaymentFilter, PaymentStore, StateChange,
+        TransitionStoreError,
+    },
 };
 
 use crate::{
@@ -54,8 +57,14 @@ impl PaymentStore for MysqlPaymentStore {
         let log = NewAuditRow::new(&p.id, audit);
         let mut conn = self.pool.get().await.map_err(pool_error)?;
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-            diesel::insert_into(payment::table).values(&row).execute(conn).await?;
-            diesel::insert_into(payment_log::table).values(&log).execute(conn).await?;
+            diesel::insert_into(payment::table)
+                .values(&row)
+                .execute(conn)
+                .await?;
+            diesel::insert_into(payment_log::table)
+                .values(&log)
+                .execute(conn)
+                .await?;
             Ok(())
         })
         .await
@@ -84,7 +93,11 @@ impl PaymentStore for MysqlPaymentStore {
     /// `created_from` is inclusive (`created_at >= from`) and `created_to` exclusive
     /// (`created_at < to`), so consecutive ranges never overlap. Newest first by `payment_id`
     /// (a UUIDv7, so creation order), strictly before `page.before`, at most `limit + 1` rows.
-    async fn list(&self, filter: &PaymentFilter, page: &PageRequest<PaymentId>) -> Result<Vec<Payment>, RepositoryError> {
+    async fn list(
+        &self,
+        filter: &PaymentFilter,
+        page: &PageRequest<PaymentId>,
+    ) -> Result<Vec<Payment>, RepositoryError> {
         let mut query = payment::table.select(PaymentRow::as_select()).into_boxed();
         if let Some(client) = &filter.client_id {
             query = query.filter(payment::client_id.eq(client.as_str().to_owned()));
@@ -138,7 +151,9 @@ impl PaymentStore for MysqlPaymentStore {
         let outcome = conn
             .transaction::<_, TxError, _>(async move |conn| {
                 let matched = diesel::update(
-                    payment::table.filter(payment::payment_id.eq(&row.payment_id)).filter(payment::version.eq(expected)),
+                    payment::table
+                        .filter(payment::payment_id.eq(&row.payment_id))
+                        .filter(payment::version.eq(expected)),
                 )
                 .set((
                     payment::status.eq(&row.status),
@@ -159,19 +174,27 @@ impl PaymentStore for MysqlPaymentStore {
                 if matched != 1 {
                     return Err(TxError::Stale);
                 }
-                diesel::insert_into(payment_log::table).values(&log).execute(conn).await?;
+                diesel::insert_into(payment_log::table)
+                    .values(&log)
+                    .execute(conn)
+                    .await?;
                 Ok(())
             })
             .await;
         match outcome {
             Ok(()) => Ok(()),
             Err(TxError::Stale) => Err(TransitionStoreError::Stale),
-            Err(TxError::Db(e)) if is_unique_violation_on(&e, UQ_LOG_TRANSITION) => Err(TransitionStoreError::Stale),
+            Err(TxError::Db(e)) if is_unique_violation_on(&e, UQ_LOG_TRANSITION) => {
+                Err(TransitionStoreError::Stale)
+            }
             Err(TxError::Db(e)) => Err(db_error(e).into()),
         }
     }
 
-    async fn audit_trail(&self, payment_id: &PaymentId) -> Result<Vec<AuditEntry>, RepositoryError> {
+    async fn audit_trail(
+        &self,
+        payment_id: &PaymentId,
+    ) -> Result<Vec<AuditEntry>, RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
         let rows = payment_log::table
             .filter(payment_log::payment_id.eq(payment_id.to_string()))

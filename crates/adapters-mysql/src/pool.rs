@@ -26,7 +26,11 @@ pub struct PoolBuildError(#[source] BuildError);
 /// busy. So an unreachable or overloaded database fails a request within about that time with an
 /// error for which `RepositoryError::is_unavailable()` is true, instead of hanging. A few seconds
 /// (e.g. 3 s) is a good value.
-pub fn build_pool(url: &str, max_connections: usize, connect_timeout: Duration) -> Result<Pool, PoolBuildError> {
+pub fn build_pool(
+    url: &str,
+    max_connections: usize,
+    connect_timeout: Duration,
+) -> Result<Pool, PoolBuildError> {
     let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(url);
     Pool::builder(manager)
         .max_size(max_connections.max(1))

@@ -11,8 +11,8 @@ use domain::{
     merchant::{ClientName, Merchant, MerchantStatus, ReturnUrl},
     money::{Amount, Currency},
     payment::{
-        Actor, AuditAction, AuditEntry, AuditRecord, CancelReason, CustomerName, FailureCode, FailureMessage, MethodCode,
-        OrderNo, Payment, PaymentStatus, ProductName,
+        Actor, AuditAction, AuditEntry, AuditRecord, CancelReason, CustomerName, FailureCode,
+        FailureMessage, MethodCode, OrderNo, Payment, PaymentStatus, ProductName,
     },
     secret::SealedSecret,
 };
@@ -35,7 +35,12 @@ pub(crate) fn from_db_time(t: PrimitiveDateTime) -> Timestamp {
 }
 
 /// Parses one column of a stored row, naming the row and column on failure.
-fn col<T, E: std::fmt::Display>(table: &str, key: &str, column: &str, r: Result<T, E>) -> Result<T, RepositoryError> {
+fn col<T, E: std::fmt::Display>(
+    table: &str,
+    key: &str,
+    column: &str,
+    r: Result<T, E>,
+) -> Result<T, RepositoryError> {
     r.map_err(|e| corrupt(table, key, format_args!("{column} {e}")))
 }
 
@@ -122,14 +127,50 @@ impl TryFrom<PaymentRow> for Payment {
             amount: col(T, k, "amount", Amount::parse(r.amount))?,
             currency: col(T, k, "currency", Currency::parse(&r.currency))?,
             method: col(T, k, "method_code", MethodCode::parse(&r.method_code))?,
-            product_name: opt_col(T, k, "product_name", r.product_name.as_deref(), ProductName::parse)?,
-            customer_name: opt_col(T, k, "customer_name", r.customer_name.as_deref(), CustomerName::parse)?,
+            product_name: opt_col(
+                T,
+                k,
+                "product_name",
+                r.product_name.as_deref(),
+                ProductName::parse,
+            )?,
+            customer_name: opt_col(
+                T,
+                k,
+                "customer_name",
+                r.customer_name.as_deref(),
+                CustomerName::parse,
+            )?,
             status: col(T, k, "status", PaymentStatus::parse(&r.status))?,
             version: r.version,
-            transaction_id: opt_col(T, k, "transaction_id", r.transaction_id.as_deref(), TransactionId::parse)?,
-            failure_code: opt_col(T, k, "failure_code", r.failure_code.as_deref(), FailureCode::parse)?,
-            failure_message: opt_col(T, k, "failure_message", r.failure_message.as_deref(), FailureMessage::parse)?,
-            cancel_reason: opt_col(T, k, "cancel_reason", r.cancel_reason.as_deref(), CancelReason::parse)?,
+            transaction_id: opt_col(
+                T,
+                k,
+                "transaction_id",
+                r.transaction_id.as_deref(),
+                TransactionId::parse,
+            )?,
+            failure_code: opt_col(
+                T,
+                k,
+                "failure_code",
+                r.failure_code.as_deref(),
+                FailureCode::parse,
+            )?,
+            failure_message: opt_col(
+                T,
+                k,
+                "failure_message",
+                r.failure_message.as_deref(),
+                FailureMessage::parse,
+            )?,
+            cancel_reason: opt_col(
+                T,
+                k,
+                "cancel_reason",
+                r.cancel_reason.as_deref(),
+                CancelReason::parse,
+            )?,
             created_at: from_db_time(r.created_at),
             updated_at: from_db_time(r.updated_at),
             approved_at: r.approved_at.map(from_db_time),
@@ -195,17 +236,31 @@ impl TryFrom<AuditRow> for AuditEntry {
         const T: &str = "payment_log";
         let k = r.log_id.to_string();
         let k = k.as_str();
-        let action = AuditAction::parse(&r.action).ok_or_else(|| corrupt(T, k, format_args!("unknown action {:?}", r.action)))?;
-        let actor = Actor::parse(&r.actor).ok_or_else(|| corrupt(T, k, format_args!("unknown actor {:?}", r.actor)))?;
+        let action = AuditAction::parse(&r.action)
+            .ok_or_else(|| corrupt(T, k, format_args!("unknown action {:?}", r.action)))?;
+        let actor = Actor::parse(&r.actor)
+            .ok_or_else(|| corrupt(T, k, format_args!("unknown actor {:?}", r.actor)))?;
         Ok(AuditEntry {
             log_id: r.log_id,
             record: AuditRecord {
                 action,
-                from_status: opt_col(T, k, "from_status", r.from_status.as_deref(), PaymentStatus::parse)?,
+                from_status: opt_col(
+                    T,
+                    k,
+                    "from_status",
+                    r.from_status.as_deref(),
+                    PaymentStatus::parse,
+                )?,
                 status: col(T, k, "status", PaymentStatus::parse(&r.status))?,
                 actor,
                 details: r.details,
-                request_id: opt_col(T, k, "request_id", r.request_id.as_deref(), RequestId::parse)?,
+                request_id: opt_col(
+                    T,
+                    k,
+                    "request_id",
+                    r.request_id.as_deref(),
+                    RequestId::parse,
+                )?,
                 at: from_db_time(r.created_at),
                 from_version: r.from_version,
             },
@@ -254,13 +309,26 @@ impl TryFrom<MerchantRow> for Merchant {
     fn try_from(r: MerchantRow) -> Result<Self, Self::Error> {
         const T: &str = "api_credential";
         let k = r.client_id.as_str();
-        let status = MerchantStatus::parse(&r.status).ok_or_else(|| corrupt(T, k, format_args!("unknown status {:?}", r.status)))?;
+        let status = MerchantStatus::parse(&r.status)
+            .ok_or_else(|| corrupt(T, k, format_args!("unknown status {:?}", r.status)))?;
         Ok(Merchant {
             client_id: col(T, k, "client_id", ClientId::parse(k))?,
             client_name: col(T, k, "client_name", ClientName::parse(&r.client_name))?,
-            client_secret: SealedSecret { key_version: r.client_secret_key_version, ciphertext: r.client_secret },
-            webhook_secret: SealedSecret { key_version: r.webhook_secret_key_version, ciphertext: r.webhook_secret },
-            return_url: opt_col(T, k, "return_url", r.return_url.as_deref(), ReturnUrl::parse)?,
+            client_secret: SealedSecret {
+                key_version: r.client_secret_key_version,
+                ciphertext: r.client_secret,
+            },
+            webhook_secret: SealedSecret {
+                key_version: r.webhook_secret_key_version,
+                ciphertext: r.webhook_secret,
+            },
+            return_url: opt_col(
+                T,
+                k,
+                "return_url",
+                r.return_url.as_deref(),
+                ReturnUrl::parse,
+            )?,
             status,
             created_at: from_db_time(r.created_at),
             updated_at: from_db_time(r.updated_at),

@@ -5,12 +5,18 @@
 //! value is dropped, so tests run in parallel without sharing state. Databases left behind by
 //! crashed runs are swept by later runs once they are an hour old.
 
-#![expect(clippy::expect_used, reason = "test support: a broken test environment must fail loudly")]
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a broken test environment must fail loudly"
+)]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use diesel::{Connection, QueryableByName, sql_types::Text};
-use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl, async_connection_wrapper::AsyncConnectionWrapper};
+use diesel_async::{
+    AsyncConnection, AsyncMysqlConnection, RunQueryDsl,
+    async_connection_wrapper::AsyncConnectionWrapper,
+};
 
 use crate::{
     migrate::run_migrations,
@@ -70,12 +76,18 @@ impl TestDatabase {
         });
         sweep_stale(&mut conn).await;
         let name = format!("{NAME_PREFIX}{}", uuid::Uuid::now_v7().simple());
-        diesel::sql_query(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-            .execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("creating test database {name} on {admin_url} failed: {e}"));
+        diesel::sql_query(format!(
+            "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("creating test database {name} on {admin_url} failed: {e}"));
         let url = format!("{admin_url}/{name}");
-        Self { admin_url, name, url }
+        Self {
+            admin_url,
+            name,
+            url,
+        }
     }
 
     /// `mysql://…/simplepg_test_…`: the URL of this database.
@@ -89,7 +101,8 @@ impl TestDatabase {
 
     /// A small pool on this database (connect timeout 5 s).
     pub fn pool(&self, max_connections: usize) -> Pool {
-        build_pool(&self.url, max_connections, Duration::from_secs(5)).expect("a pool on the test database")
+        build_pool(&self.url, max_connections, Duration::from_secs(5))
+            .expect("a pool on the test database")
     }
 }
 
@@ -99,7 +112,9 @@ impl Drop for TestDatabase {
         // wrapper builds its own. Best effort: leftovers are swept by a later create().
         let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
         let _ = std::thread::spawn(move || {
-            if let Ok(mut conn) = <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&admin_url) {
+            if let Ok(mut conn) =
+                <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&admin_url)
+            {
                 let drop = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{name}`"));
                 let _ = diesel::RunQueryDsl::execute(drop, &mut conn);
             }
@@ -125,11 +140,17 @@ async fn sweep_stale(conn: &mut AsyncMysqlConnection) {
     else {
         return;
     };
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     for SchemaName { name } in names {
-        let Some(created_ms) = created_millis(&name) else { continue };
+        let Some(created_ms) = created_millis(&name) else {
+            continue;
+        };
         if now_ms.saturating_sub(created_ms) > SWEEP_AGE.as_millis() {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{name}`")).execute(conn).await;
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{name}`"))
+                .execute(conn)
+                .await;
         }
     }
 }

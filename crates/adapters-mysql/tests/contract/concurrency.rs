@@ -29,7 +29,11 @@ async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once() {
             })
         })
         .collect();
-    let results: Vec<_> = futures_util::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let results: Vec<_> = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
 
     let winners = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(winners, 1, "{results:?}");
@@ -38,7 +42,10 @@ async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once() {
             Ok(p) => assert_eq!(p.status, PaymentStatus::Canceled),
             // Losers re-read the payment and find it canceled; a loser that kept losing the
             // CAS could also give up as contended. Nothing else is acceptable.
-            Err(ChangePaymentError::Rejected(TransitionRejected::InvalidTransition { from: PaymentStatus::Canceled, .. }))
+            Err(ChangePaymentError::Rejected(TransitionRejected::InvalidTransition {
+                from: PaymentStatus::Canceled,
+                ..
+            }))
             | Err(ChangePaymentError::Contended) => {}
             Err(e) => panic!("unexpected error: {e:?}"),
         }
@@ -58,12 +65,24 @@ async fn sixteen_services_completing_the_same_payment_complete_it_exactly_once()
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let (approved, audit) = p
         .apply(
-            Command::Approve { transaction_id: TransactionId::parse("tx-1").unwrap() },
-            Origin { actor: Actor::Acquirer, request_id: None },
+            Command::Approve {
+                transaction_id: TransactionId::parse("tx-1").unwrap(),
+            },
+            Origin {
+                actor: Actor::Acquirer,
+                request_id: None,
+            },
             at(1),
         )
         .unwrap();
-    env.payments.transition(&StateChange { next: approved, expected_version: 0, audit }).await.unwrap();
+    env.payments
+        .transition(&StateChange {
+            next: approved,
+            expected_version: 0,
+            audit,
+        })
+        .await
+        .unwrap();
     let service = payment_service(env.payments.clone());
 
     let tasks: Vec<_> = (0..RACERS)
@@ -72,13 +91,25 @@ async fn sixteen_services_completing_the_same_payment_complete_it_exactly_once()
             tokio::spawn(async move { service.complete(&mch, &key, None).await })
         })
         .collect();
-    let results: Vec<_> = futures_util::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let results: Vec<_> = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
 
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
     let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
     assert_eq!(stored.status, PaymentStatus::Completed);
     let trail = env.payments.audit_trail(&p.id).await.unwrap();
-    assert_eq!(trail.len(), 3, "CREATE, APPROVE, exactly one COMPLETE: {trail:?}");
+    assert_eq!(
+        trail.len(),
+        3,
+        "CREATE, APPROVE, exactly one COMPLETE: {trail:?}"
+    );
     assert_legal_trail(&trail, &stored);
 }
 
@@ -95,22 +126,45 @@ async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_throug
     let tasks: Vec<_> = (0..RACERS)
         .map(|i| {
             let command = if i % 2 == 0 {
-                Command::Cancel { reason: CancelReason::parse(&format!("racer {i}")).unwrap() }
+                Command::Cancel {
+                    reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
+                }
             } else {
-                Command::Approve { transaction_id: TransactionId::parse(&format!("tx-{i}")).unwrap() }
+                Command::Approve {
+                    transaction_id: TransactionId::parse(&format!("tx-{i}")).unwrap(),
+                }
             };
-            let (next, audit) = p.apply(command, Origin { actor: Actor::System, request_id: None }, clock.now()).unwrap();
-            let change = StateChange { next, expected_version: p.version, audit };
+            let (next, audit) = p
+                .apply(
+                    command,
+                    Origin {
+                        actor: Actor::System,
+                        request_id: None,
+                    },
+                    clock.now(),
+                )
+                .unwrap();
+            let change = StateChange {
+                next,
+                expected_version: p.version,
+                audit,
+            };
             let store = store.clone();
             tokio::spawn(async move { store.transition(&change).await.map(|()| change.next) })
         })
         .collect();
-    let results: Vec<_> = futures_util::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let results: Vec<_> = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
 
     let winners: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
     assert_eq!(winners.len(), 1, "{results:?}");
     assert!(
-        results.iter().all(|r| r.is_ok() || matches!(r, Err(TransitionStoreError::Stale))),
+        results
+            .iter()
+            .all(|r| r.is_ok() || matches!(r, Err(TransitionStoreError::Stale))),
         "losers are Stale, not errors: {results:?}"
     );
     let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();

@@ -3,7 +3,8 @@
 use std::time::{Duration, Instant};
 
 use adapters_mysql::{
-    MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, build_pool, create_database_if_missing, run_migrations,
+    MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, build_pool, create_database_if_missing,
+    run_migrations,
     test_util::{TestDatabase, admin_url},
 };
 use domain::{
@@ -53,33 +54,59 @@ async fn a_missing_database_is_created_once_and_an_existing_one_is_kept() {
     // Clean up through the admin connection the test util uses for everything else.
     {
         use diesel_async::{AsyncConnection, RunQueryDsl};
-        let mut conn = diesel_async::AsyncMysqlConnection::establish(&admin_url()).await.unwrap();
-        diesel::sql_query(format!("DROP DATABASE `{name}`")).execute(&mut conn).await.unwrap();
+        let mut conn = diesel_async::AsyncMysqlConnection::establish(&admin_url())
+            .await
+            .unwrap();
+        diesel::sql_query(format!("DROP DATABASE `{name}`"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
     healthy.unwrap();
 }
 
 #[tokio::test]
 async fn an_unreachable_database_is_reported_as_unavailable_quickly() {
-    let pool = build_pool("mysql://root@127.0.0.1:1/simplepg", 2, Duration::from_secs(2)).unwrap();
+    let pool = build_pool(
+        "mysql://root@127.0.0.1:1/simplepg",
+        2,
+        Duration::from_secs(2),
+    )
+    .unwrap();
     let started = Instant::now();
 
-    let health = MysqlStoreHealth::new(pool.clone()).check().await.unwrap_err();
-    let find = MysqlPaymentStore::new(pool.clone()).find_by_key(&PaymentKey::from_bytes([1; 32])).await.unwrap_err();
+    let health = MysqlStoreHealth::new(pool.clone())
+        .check()
+        .await
+        .unwrap_err();
+    let find = MysqlPaymentStore::new(pool.clone())
+        .find_by_key(&PaymentKey::from_bytes([1; 32]))
+        .await
+        .unwrap_err();
     let nonce = MysqlNonceStore::new(pool)
-        .remember(&client("mch_x"), &domain::ids::Nonce::parse("abcdefghij0123456").unwrap(), domain::Timestamp::from_unix_millis(0).unwrap())
+        .remember(
+            &client("mch_x"),
+            &domain::ids::Nonce::parse("abcdefghij0123456").unwrap(),
+            domain::Timestamp::from_unix_millis(0).unwrap(),
+        )
         .await
         .unwrap_err();
 
     assert!(health.is_unavailable(), "{health}");
     assert!(find.is_unavailable(), "{find}");
     assert!(nonce.is_unavailable(), "{nonce}");
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn migrating_an_unreachable_database_fails_as_a_connect_failure() {
-    let err = run_migrations("mysql://root@127.0.0.1:1/simplepg").await.unwrap_err();
+    let err = run_migrations("mysql://root@127.0.0.1:1/simplepg")
+        .await
+        .unwrap_err();
     assert!(err.is_connect_failure(), "{err}");
 }
 
@@ -94,7 +121,11 @@ async fn a_server_that_accepts_but_never_answers_is_unavailable_within_the_conne
     let err = MysqlStoreHealth::new(pool).check().await.unwrap_err();
 
     assert!(err.is_unavailable(), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -103,15 +134,31 @@ async fn test_databases_left_behind_for_over_an_hour_are_swept() {
     let stale = "simplepg_test_00000000000070008000000000000000";
     {
         use diesel_async::{AsyncConnection, RunQueryDsl};
-        let mut conn = diesel_async::AsyncMysqlConnection::establish(&admin_url()).await.unwrap();
-        diesel::sql_query(format!("CREATE DATABASE IF NOT EXISTS `{stale}`")).execute(&mut conn).await.unwrap();
+        let mut conn = diesel_async::AsyncMysqlConnection::establish(&admin_url())
+            .await
+            .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE IF NOT EXISTS `{stale}`"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
 
     let fresh = TestDatabase::create().await;
 
     let pool = fresh.pool(1);
-    let left = count(&pool, &format!("information_schema.schemata WHERE schema_name = '{stale}'")).await;
+    let left = count(
+        &pool,
+        &format!("information_schema.schemata WHERE schema_name = '{stale}'"),
+    )
+    .await;
     assert_eq!(left, 0);
-    let own = count(&pool, &format!("information_schema.schemata WHERE schema_name = '{}'", fresh.name())).await;
+    let own = count(
+        &pool,
+        &format!(
+            "information_schema.schemata WHERE schema_name = '{}'",
+            fresh.name()
+        ),
+    )
+    .await;
     assert_eq!(own, 1, "a fresh database is not swept");
 }

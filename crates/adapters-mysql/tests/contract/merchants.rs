@@ -14,8 +14,14 @@ async fn a_merchant_round_trips_with_its_sealed_secrets_and_unicode_name() {
     let env = Env::new().await;
     let mut m = merchant("mch_0195a1b2c3d4e5f60718293a4b5c6d7e", at(1_234));
     m.client_name = ClientName::parse(&format!("카페 모카 ☕ {}", "가".repeat(90))).unwrap();
-    m.client_secret = SealedSecret { key_version: u32::MAX, ciphertext: (0..=255).collect() };
-    m.webhook_secret = SealedSecret { key_version: 0, ciphertext: vec![0; 512] };
+    m.client_secret = SealedSecret {
+        key_version: u32::MAX,
+        ciphertext: (0..=255).collect(),
+    };
+    m.webhook_secret = SealedSecret {
+        key_version: 0,
+        ciphertext: vec![0; 512],
+    };
     m.updated_at = at(5_678);
 
     env.merchants.insert(&m).await.unwrap();
@@ -37,7 +43,10 @@ async fn a_merchant_without_a_return_url_round_trips() {
 async fn an_unknown_merchant_is_not_found_and_client_ids_are_case_sensitive() {
     let env = Env::new().await;
     env.merchant("mch_case").await;
-    assert_eq!(env.merchants.find(&client("mch_nobody")).await.unwrap(), None);
+    assert_eq!(
+        env.merchants.find(&client("mch_nobody")).await.unwrap(),
+        None
+    );
     assert_eq!(env.merchants.find(&client("MCH_CASE")).await.unwrap(), None);
 }
 
@@ -45,7 +54,11 @@ async fn an_unknown_merchant_is_not_found_and_client_ids_are_case_sensitive() {
 async fn registering_the_same_client_id_twice_is_an_error() {
     let env = Env::new().await;
     env.merchant("mch_twice").await;
-    let err = env.merchants.insert(&merchant("mch_twice", at(1))).await.unwrap_err();
+    let err = env
+        .merchants
+        .insert(&merchant("mch_twice", at(1)))
+        .await
+        .unwrap_err();
     assert!(!err.is_unavailable());
 }
 
@@ -56,16 +69,28 @@ async fn updating_a_merchant_replaces_its_mutable_fields() {
     env.merchants.insert(&original).await.unwrap();
     let mut changed = original.clone();
     changed.client_name = ClientName::parse("Renamed ☕").unwrap();
-    changed.client_secret = SealedSecret { key_version: 3, ciphertext: vec![42; 40] };
-    changed.webhook_secret = SealedSecret { key_version: 4, ciphertext: vec![43; 41] };
+    changed.client_secret = SealedSecret {
+        key_version: 3,
+        ciphertext: vec![42; 40],
+    };
+    changed.webhook_secret = SealedSecret {
+        key_version: 4,
+        ciphertext: vec![43; 41],
+    };
     changed.return_url = None;
     changed.status = MerchantStatus::Inactive;
     changed.updated_at = at(60_000);
 
     assert!(env.merchants.update(&changed).await.unwrap());
-    assert_eq!(env.merchants.find(&original.client_id).await.unwrap(), Some(changed.clone()));
+    assert_eq!(
+        env.merchants.find(&original.client_id).await.unwrap(),
+        Some(changed.clone())
+    );
 
-    assert!(env.merchants.update(&changed).await.unwrap(), "an update that changes nothing still matched");
+    assert!(
+        env.merchants.update(&changed).await.unwrap(),
+        "an update that changes nothing still matched"
+    );
 }
 
 #[tokio::test]
@@ -80,17 +105,37 @@ async fn updating_an_unknown_merchant_reports_false_and_creates_nothing() {
 async fn merchants_list_newest_first_with_a_cursor_and_one_extra_row() {
     let env = Env::new().await;
     // Issued ids embed a UUIDv7, so they sort by creation time.
-    let ids: Vec<ClientId> = (0..5).map(|_| ClientId::from_uuid(uuid::Uuid::now_v7())).collect();
+    let ids: Vec<ClientId> = (0..5)
+        .map(|_| ClientId::from_uuid(uuid::Uuid::now_v7()))
+        .collect();
     for (i, id) in ids.iter().enumerate() {
-        env.merchants.insert(&merchant(id.as_str(), at(i as i64))).await.unwrap();
+        env.merchants
+            .insert(&merchant(id.as_str(), at(i as i64)))
+            .await
+            .unwrap();
     }
     let list = async |limit, before: Option<&ClientId>| -> Vec<ClientId> {
-        let page = PageRequest { limit, before: before.cloned() };
-        env.merchants.list(&page).await.unwrap().into_iter().map(|m| m.client_id).collect()
+        let page = PageRequest {
+            limit,
+            before: before.cloned(),
+        };
+        env.merchants
+            .list(&page)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.client_id)
+            .collect()
     };
 
-    assert_eq!(list(2, None).await, [ids[4].clone(), ids[3].clone(), ids[2].clone()]);
-    assert_eq!(list(2, Some(&ids[2])).await, [ids[1].clone(), ids[0].clone()]);
+    assert_eq!(
+        list(2, None).await,
+        [ids[4].clone(), ids[3].clone(), ids[2].clone()]
+    );
+    assert_eq!(
+        list(2, Some(&ids[2])).await,
+        [ids[1].clone(), ids[0].clone()]
+    );
     assert!(list(2, Some(&ids[0])).await.is_empty());
     assert_eq!(list(100, None).await.len(), 5);
 }

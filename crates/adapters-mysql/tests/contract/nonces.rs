@@ -24,9 +24,21 @@ async fn a_nonce_is_fresh_once_and_replayed_after() {
     let (c, n) = (client("mch_n"), nonce("nonce-0123456789abcdef"));
     let expires = now().plus(Duration::from_secs(300));
 
-    assert_eq!(env.nonces.remember(&c, &n, expires).await.unwrap(), NonceOutcome::Fresh);
-    assert_eq!(env.nonces.remember(&c, &n, expires).await.unwrap(), NonceOutcome::Replayed);
-    assert_eq!(env.nonces.remember(&c, &n, expires.plus(Duration::from_secs(1))).await.unwrap(), NonceOutcome::Replayed);
+    assert_eq!(
+        env.nonces.remember(&c, &n, expires).await.unwrap(),
+        NonceOutcome::Fresh
+    );
+    assert_eq!(
+        env.nonces.remember(&c, &n, expires).await.unwrap(),
+        NonceOutcome::Replayed
+    );
+    assert_eq!(
+        env.nonces
+            .remember(&c, &n, expires.plus(Duration::from_secs(1)))
+            .await
+            .unwrap(),
+        NonceOutcome::Replayed
+    );
 }
 
 #[tokio::test]
@@ -34,11 +46,29 @@ async fn the_same_nonce_from_two_merchants_is_fresh_for_both() {
     let env = Env::new().await;
     let n = nonce("shared-nonce-00000001");
     let expires = now().plus(Duration::from_secs(300));
-    assert_eq!(env.nonces.remember(&client("mch_a"), &n, expires).await.unwrap(), NonceOutcome::Fresh);
-    assert_eq!(env.nonces.remember(&client("mch_b"), &n, expires).await.unwrap(), NonceOutcome::Fresh);
+    assert_eq!(
+        env.nonces
+            .remember(&client("mch_a"), &n, expires)
+            .await
+            .unwrap(),
+        NonceOutcome::Fresh
+    );
+    assert_eq!(
+        env.nonces
+            .remember(&client("mch_b"), &n, expires)
+            .await
+            .unwrap(),
+        NonceOutcome::Fresh
+    );
     // Nonces are case-sensitive like every other id.
     let upper = nonce("SHARED-NONCE-00000001");
-    assert_eq!(env.nonces.remember(&client("mch_a"), &upper, expires).await.unwrap(), NonceOutcome::Fresh);
+    assert_eq!(
+        env.nonces
+            .remember(&client("mch_a"), &upper, expires)
+            .await
+            .unwrap(),
+        NonceOutcome::Fresh
+    );
 }
 
 #[tokio::test]
@@ -46,13 +76,23 @@ async fn an_expired_nonce_that_was_not_purged_yet_is_fresh_again() {
     let env = Env::new().await;
     let (c, n) = (client("mch_exp"), nonce("expired-nonce-0000001"));
     assert_eq!(
-        env.nonces.remember(&c, &n, now().minus(Duration::from_secs(60))).await.unwrap(),
+        env.nonces
+            .remember(&c, &n, now().minus(Duration::from_secs(60)))
+            .await
+            .unwrap(),
         NonceOutcome::Fresh
     );
 
     let renewed = now().plus(Duration::from_secs(300));
-    assert_eq!(env.nonces.remember(&c, &n, renewed).await.unwrap(), NonceOutcome::Fresh);
-    assert_eq!(env.nonces.remember(&c, &n, renewed).await.unwrap(), NonceOutcome::Replayed, "renewed, not forgotten");
+    assert_eq!(
+        env.nonces.remember(&c, &n, renewed).await.unwrap(),
+        NonceOutcome::Fresh
+    );
+    assert_eq!(
+        env.nonces.remember(&c, &n, renewed).await.unwrap(),
+        NonceOutcome::Replayed,
+        "renewed, not forgotten"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -63,19 +103,41 @@ async fn twenty_concurrent_requests_with_the_same_nonce_let_exactly_one_through(
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.remember(&client("mch_race"), &nonce("race-nonce-0000000001"), expires).await })
+            tokio::spawn(async move {
+                store
+                    .remember(
+                        &client("mch_race"),
+                        &nonce("race-nonce-0000000001"),
+                        expires,
+                    )
+                    .await
+            })
         })
         .collect();
-    let outcomes: Vec<NonceOutcome> = futures_util::future::join_all(tasks).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
+    let outcomes: Vec<NonceOutcome> = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().unwrap())
+        .collect();
 
-    assert_eq!(outcomes.iter().filter(|o| **o == NonceOutcome::Fresh).count(), 1, "{outcomes:?}");
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == NonceOutcome::Fresh)
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_reuses_of_an_expired_nonce_let_exactly_one_through() {
     let env = Env::with_pool_size(20).await;
     let (c, n) = (client("mch_race2"), nonce("race-nonce-0000000002"));
-    env.nonces.remember(&c, &n, now().minus(Duration::from_secs(60))).await.unwrap();
+    env.nonces
+        .remember(&c, &n, now().minus(Duration::from_secs(60)))
+        .await
+        .unwrap();
     let store = Arc::new(env.nonces.clone());
     let expires = now().plus(Duration::from_secs(300));
     let tasks: Vec<_> = (0..20)
@@ -84,9 +146,20 @@ async fn twenty_concurrent_reuses_of_an_expired_nonce_let_exactly_one_through() 
             tokio::spawn(async move { store.remember(&c, &n, expires).await })
         })
         .collect();
-    let outcomes: Vec<NonceOutcome> = futures_util::future::join_all(tasks).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
+    let outcomes: Vec<NonceOutcome> = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().unwrap())
+        .collect();
 
-    assert_eq!(outcomes.iter().filter(|o| **o == NonceOutcome::Fresh).count(), 1, "{outcomes:?}");
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == NonceOutcome::Fresh)
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
 }
 
 #[tokio::test]
@@ -95,17 +168,40 @@ async fn purging_forgets_only_expired_nonces_and_counts_them() {
     let c = client("mch_purge");
     let t = now();
     for i in 0..3 {
-        env.nonces.remember(&c, &nonce(&format!("old-nonce-{i:012}")), t.minus(Duration::from_secs(10))).await.unwrap();
+        env.nonces
+            .remember(
+                &c,
+                &nonce(&format!("old-nonce-{i:012}")),
+                t.minus(Duration::from_secs(10)),
+            )
+            .await
+            .unwrap();
     }
     let keep = nonce("kept-nonce-0000000000");
-    env.nonces.remember(&c, &keep, t.plus(Duration::from_secs(300))).await.unwrap();
+    env.nonces
+        .remember(&c, &keep, t.plus(Duration::from_secs(300)))
+        .await
+        .unwrap();
 
     assert_eq!(env.nonces.purge_expired(t).await.unwrap(), 3);
     assert_eq!(env.nonces.purge_expired(t).await.unwrap(), 0);
     assert_eq!(count(&env.pool, "request_nonce").await, 1);
-    assert_eq!(env.nonces.remember(&c, &keep, t.plus(Duration::from_secs(300))).await.unwrap(), NonceOutcome::Replayed);
     assert_eq!(
-        env.nonces.remember(&c, &nonce("old-nonce-000000000000"), t.plus(Duration::from_secs(300))).await.unwrap(),
+        env.nonces
+            .remember(&c, &keep, t.plus(Duration::from_secs(300)))
+            .await
+            .unwrap(),
+        NonceOutcome::Replayed
+    );
+    assert_eq!(
+        env.nonces
+            .remember(
+                &c,
+                &nonce("old-nonce-000000000000"),
+                t.plus(Duration::from_secs(300))
+            )
+            .await
+            .unwrap(),
         NonceOutcome::Fresh,
         "purged, so fresh again"
     );
@@ -115,10 +211,21 @@ async fn purging_forgets_only_expired_nonces_and_counts_them() {
 async fn purging_a_large_backlog_works_in_batches_until_done() {
     let env = Env::new().await;
     // 2 500 expired rows and 10 live ones, written in one statement.
-    let mut values: Vec<String> =
-        (0..2_500).map(|i| format!("('mch_bulk', 'bulk-nonce-{i:010}', '2026-01-01 00:00:00.000000')")).collect();
-    values.extend((0..10).map(|i| format!("('mch_bulk', 'live-nonce-{i:010}', '2999-01-01 00:00:00.000000')")));
-    exec(&env.pool, &format!("INSERT INTO request_nonce (client_id, nonce, expires_at) VALUES {}", values.join(","))).await;
+    let mut values: Vec<String> = (0..2_500)
+        .map(|i| format!("('mch_bulk', 'bulk-nonce-{i:010}', '2026-01-01 00:00:00.000000')"))
+        .collect();
+    values.extend(
+        (0..10)
+            .map(|i| format!("('mch_bulk', 'live-nonce-{i:010}', '2999-01-01 00:00:00.000000')")),
+    );
+    exec(
+        &env.pool,
+        &format!(
+            "INSERT INTO request_nonce (client_id, nonce, expires_at) VALUES {}",
+            values.join(",")
+        ),
+    )
+    .await;
 
     assert_eq!(env.nonces.purge_expired(now()).await.unwrap(), 2_500);
 

@@ -6,21 +6,33 @@ use domain::{
     ids::{PaymentKey, RequestId, TransactionId},
     money::{Amount, Currency},
     payment::{
-        Actor, AuditAction, CancelReason, Command, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo,
-        Origin, Payment, PaymentStatus, ProductName, TransitionKind,
+        Actor, AuditAction, CancelReason, Command, CustomerName, FailureCode, FailureMessage,
+        MethodCode, OrderNo, Origin, Payment, PaymentStatus, ProductName, TransitionKind,
     },
-    ports::{InsertPaymentError, PageRequest, PaymentFilter, PaymentStore, StateChange, TransitionStoreError},
+    ports::{
+        InsertPaymentError, PageRequest, PaymentFilter, PaymentStore, StateChange,
+        TransitionStoreError,
+    },
 };
 
-use crate::support::{Env, assert_legal_trail, at, client, count, exec, new_payment, new_payment_id, new_payment_key};
+use crate::support::{
+    Env, assert_legal_trail, at, client, count, exec, new_payment, new_payment_id, new_payment_key,
+};
 
 fn origin() -> Origin {
-    Origin { actor: Actor::Acquirer, request_id: Some(RequestId::parse("req-42").unwrap()) }
+    Origin {
+        actor: Actor::Acquirer,
+        request_id: Some(RequestId::parse("req-42").unwrap()),
+    }
 }
 
 fn change_of(current: &Payment, command: Command, now_ms: i64) -> StateChange {
     let (next, audit) = current.apply(command, origin(), at(now_ms)).unwrap();
-    StateChange { next, expected_version: current.version, audit }
+    StateChange {
+        next,
+        expected_version: current.version,
+        audit,
+    }
 }
 
 #[tokio::test]
@@ -63,7 +75,12 @@ async fn a_payment_with_every_optional_field_set_round_trips_exactly() {
 
     env.payments.insert(&payment, &audit).await.unwrap();
 
-    let found = env.payments.find_by_key(&payment.key).await.unwrap().expect("stored");
+    let found = env
+        .payments
+        .find_by_key(&payment.key)
+        .await
+        .unwrap()
+        .expect("stored");
     assert_eq!(found, payment);
     let trail = env.payments.audit_trail(&payment.id).await.unwrap();
     assert_eq!(trail.len(), 1);
@@ -81,14 +98,30 @@ async fn a_payment_with_no_optional_fields_round_trips_with_nones() {
     assert_eq!(found, p);
     assert_eq!(found.product_name, None);
     assert_eq!(found.approved_at, None);
-    assert_eq!(found.created_at.unix_millis() % 1000, 123, "milliseconds survive");
+    assert_eq!(
+        found.created_at.unix_millis() % 1000,
+        123,
+        "milliseconds survive"
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_payment_key_is_not_found() {
     let env = Env::new().await;
-    assert_eq!(env.payments.find_by_key(&PaymentKey::from_bytes([3; 32])).await.unwrap(), None);
-    assert!(env.payments.audit_trail(&new_payment_id()).await.unwrap().is_empty());
+    assert_eq!(
+        env.payments
+            .find_by_key(&PaymentKey::from_bytes([3; 32]))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        env.payments
+            .audit_trail(&new_payment_id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -110,10 +143,19 @@ async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written() {
 
     assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
     assert_eq!(env.payments.find_by_key(&second.key).await.unwrap(), None);
-    assert!(env.payments.audit_trail(&second.id).await.unwrap().is_empty());
+    assert!(
+        env.payments
+            .audit_trail(&second.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(count(&env.pool, "payment").await, 1);
     assert_eq!(count(&env.pool, "payment_log").await, 1);
-    assert_eq!(env.payments.find_by_key(&first.key).await.unwrap().unwrap(), first);
+    assert_eq!(
+        env.payments.find_by_key(&first.key).await.unwrap().unwrap(),
+        first
+    );
 }
 
 #[tokio::test]
@@ -134,8 +176,24 @@ async fn the_same_order_number_is_fine_for_two_merchants() {
     let pa = env.payment(&a, "ORDER-1", at(0)).await;
     let pb = env.payment(&b, "ORDER-1", at(1)).await;
 
-    assert_eq!(env.payments.find_by_key(&pa.key).await.unwrap().unwrap().client_id, a);
-    assert_eq!(env.payments.find_by_key(&pb.key).await.unwrap().unwrap().client_id, b);
+    assert_eq!(
+        env.payments
+            .find_by_key(&pa.key)
+            .await
+            .unwrap()
+            .unwrap()
+            .client_id,
+        a
+    );
+    assert_eq!(
+        env.payments
+            .find_by_key(&pb.key)
+            .await
+            .unwrap()
+            .unwrap()
+            .client_id,
+        b
+    );
 }
 
 #[tokio::test]
@@ -143,21 +201,41 @@ async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order() {
     let env = Env::new().await;
     let mch = env.merchant("mch_key").await;
     let first = env.payment(&mch, "ORDER-1", at(0)).await;
-    let (second, audit) =
-        Payment::create(new_payment_id(), first.key.clone(), mch, new_payment("ORDER-2", 5), at(1), Duration::ZERO, None);
+    let (second, audit) = Payment::create(
+        new_payment_id(),
+        first.key.clone(),
+        mch,
+        new_payment("ORDER-2", 5),
+        at(1),
+        Duration::ZERO,
+        None,
+    );
 
     let err = env.payments.insert(&second, &audit).await.unwrap_err();
 
-    assert!(matches!(err, InsertPaymentError::Repository(ref e) if !e.is_unavailable()), "{err:?}");
+    assert!(
+        matches!(err, InsertPaymentError::Repository(ref e) if !e.is_unavailable()),
+        "{err:?}"
+    );
     assert_eq!(count(&env.pool, "payment").await, 1);
 }
 
 #[tokio::test]
 async fn a_payment_of_an_unknown_merchant_is_refused() {
     let env = Env::new().await;
-    let (p, audit) =
-        Payment::create(new_payment_id(), new_payment_key(), client("mch_ghost"), new_payment("O", 5), at(0), Duration::ZERO, None);
-    assert!(matches!(env.payments.insert(&p, &audit).await, Err(InsertPaymentError::Repository(_))));
+    let (p, audit) = Payment::create(
+        new_payment_id(),
+        new_payment_key(),
+        client("mch_ghost"),
+        new_payment("O", 5),
+        at(0),
+        Duration::ZERO,
+        None,
+    );
+    assert!(matches!(
+        env.payments.insert(&p, &audit).await,
+        Err(InsertPaymentError::Repository(_))
+    ));
     assert_eq!(count(&env.pool, "payment_log").await, 0);
 }
 
@@ -166,7 +244,13 @@ async fn a_transition_stores_the_new_state_and_its_audit_row_together() {
     let env = Env::new().await;
     let mch = env.merchant("mch_tr").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
-    let approve = change_of(&p, Command::Approve { transaction_id: TransactionId::parse("tx-1").unwrap() }, 10);
+    let approve = change_of(
+        &p,
+        Command::Approve {
+            transaction_id: TransactionId::parse("tx-1").unwrap(),
+        },
+        10,
+    );
     env.payments.transition(&approve).await.unwrap();
     let approved = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
     let complete = change_of(&approved, Command::Complete, 20);
@@ -209,7 +293,10 @@ async fn a_failure_keeps_its_code_message_and_transaction() {
         5,
     );
     env.payments.transition(&fail).await.unwrap();
-    assert_eq!(env.payments.find_by_key(&p.key).await.unwrap().unwrap(), fail.next);
+    assert_eq!(
+        env.payments.find_by_key(&p.key).await.unwrap().unwrap(),
+        fail.next
+    );
 }
 
 #[tokio::test]
@@ -235,8 +322,20 @@ async fn a_second_change_decided_on_the_same_version_loses() {
     let env = Env::new().await;
     let mch = env.merchant("mch_lose").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
-    let cancel = change_of(&p, Command::Cancel { reason: CancelReason::parse("first").unwrap() }, 1);
-    let approve = change_of(&p, Command::Approve { transaction_id: TransactionId::parse("tx-late").unwrap() }, 2);
+    let cancel = change_of(
+        &p,
+        Command::Cancel {
+            reason: CancelReason::parse("first").unwrap(),
+        },
+        1,
+    );
+    let approve = change_of(
+        &p,
+        Command::Approve {
+            transaction_id: TransactionId::parse("tx-late").unwrap(),
+        },
+        2,
+    );
 
     env.payments.transition(&cancel).await.unwrap();
     let err = env.payments.transition(&approve).await.unwrap_err();
@@ -264,12 +363,22 @@ async fn an_audit_row_for_an_already_left_version_makes_the_transition_stale() {
         ),
     )
     .await;
-    let change = change_of(&p, Command::Cancel { reason: CancelReason::parse("r").unwrap() }, 1);
+    let change = change_of(
+        &p,
+        Command::Cancel {
+            reason: CancelReason::parse("r").unwrap(),
+        },
+        1,
+    );
 
     let err = env.payments.transition(&change).await.unwrap_err();
 
     assert!(matches!(err, TransitionStoreError::Stale), "{err:?}");
-    assert_eq!(env.payments.find_by_key(&p.key).await.unwrap().unwrap(), p, "the update was rolled back");
+    assert_eq!(
+        env.payments.find_by_key(&p.key).await.unwrap().unwrap(),
+        p,
+        "the update was rolled back"
+    );
 }
 
 #[tokio::test]
@@ -277,7 +386,14 @@ async fn a_row_that_breaks_the_schema_promises_is_reported_not_returned() {
     let env = Env::new().await;
     let mch = env.merchant("mch_corrupt").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
-    exec(&env.pool, &format!("UPDATE payment SET currency = 'XYZ' WHERE payment_id = '{}'", p.id)).await;
+    exec(
+        &env.pool,
+        &format!(
+            "UPDATE payment SET currency = 'XYZ' WHERE payment_id = '{}'",
+            p.id
+        ),
+    )
+    .await;
 
     let err = env.payments.find_by_key(&p.key).await.unwrap_err();
 
@@ -288,9 +404,23 @@ async fn a_row_that_breaks_the_schema_promises_is_reported_not_returned() {
 // ---------------------------------------------------------------------------------------------
 // listing
 
-async fn keys_of(env: &Env, filter: &PaymentFilter, limit: u32, before: Option<&Payment>) -> Vec<String> {
-    let page = PageRequest { limit, before: before.map(|p| p.id) };
-    env.payments.list(filter, &page).await.unwrap().into_iter().map(|p| p.order_no.to_string()).collect()
+async fn keys_of(
+    env: &Env,
+    filter: &PaymentFilter,
+    limit: u32,
+    before: Option<&Payment>,
+) -> Vec<String> {
+    let page = PageRequest {
+        limit,
+        before: before.map(|p| p.id),
+    };
+    env.payments
+        .list(filter, &page)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.order_no.to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -301,15 +431,43 @@ async fn listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_exist
     for i in 0..5 {
         created.push(env.payment(&mch, &format!("O{i}"), at(i)).await);
     }
-    let filter = PaymentFilter { client_id: Some(mch.clone()), ..Default::default() };
+    let filter = PaymentFilter {
+        client_id: Some(mch.clone()),
+        ..Default::default()
+    };
 
-    assert_eq!(keys_of(&env, &filter, 2, None).await, ["O4", "O3", "O2"], "limit + 1 rows");
-    assert_eq!(keys_of(&env, &filter, 2, Some(&created[3])).await, ["O2", "O1", "O0"]);
-    assert_eq!(keys_of(&env, &filter, 2, Some(&created[1])).await, ["O0"], "last page: no extra row");
+    assert_eq!(
+        keys_of(&env, &filter, 2, None).await,
+        ["O4", "O3", "O2"],
+        "limit + 1 rows"
+    );
+    assert_eq!(
+        keys_of(&env, &filter, 2, Some(&created[3])).await,
+        ["O2", "O1", "O0"]
+    );
+    assert_eq!(
+        keys_of(&env, &filter, 2, Some(&created[1])).await,
+        ["O0"],
+        "last page: no extra row"
+    );
     assert_eq!(keys_of(&env, &filter, 10, None).await.len(), 5);
-    assert!(keys_of(&env, &filter, 10, Some(&created[0])).await.is_empty());
+    assert!(
+        keys_of(&env, &filter, 10, Some(&created[0]))
+            .await
+            .is_empty()
+    );
 
-    let full = env.payments.list(&filter, &PageRequest { limit: 1, before: None }).await.unwrap();
+    let full = env
+        .payments
+        .list(
+            &filter,
+            &PageRequest {
+                limit: 1,
+                before: None,
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(full[0], created[4], "rows come back whole");
 }
 
@@ -322,30 +480,69 @@ async fn listing_filters_by_merchant_status_order_and_creation_range() {
     env.payment(&a, "A1", at(1_000)).await;
     env.payment(&a, "A2", at(2_000)).await;
     env.payment(&b, "B0", at(1_000)).await;
-    let cancel = change_of(&a0, Command::Cancel { reason: CancelReason::parse("r").unwrap() }, 5);
+    let cancel = change_of(
+        &a0,
+        Command::Cancel {
+            reason: CancelReason::parse("r").unwrap(),
+        },
+        5,
+    );
     env.payments.transition(&cancel).await.unwrap();
 
     let all = PaymentFilter::default();
-    assert_eq!(keys_of(&env, &all, 10, None).await, ["B0", "A2", "A1", "A0"], "no merchant filter: everyone's");
+    assert_eq!(
+        keys_of(&env, &all, 10, None).await,
+        ["B0", "A2", "A1", "A0"],
+        "no merchant filter: everyone's"
+    );
 
-    let only_b = PaymentFilter { client_id: Some(b.clone()), ..Default::default() };
+    let only_b = PaymentFilter {
+        client_id: Some(b.clone()),
+        ..Default::default()
+    };
     assert_eq!(keys_of(&env, &only_b, 10, None).await, ["B0"]);
 
-    let canceled = PaymentFilter { client_id: Some(a.clone()), status: Some(PaymentStatus::Canceled), ..Default::default() };
+    let canceled = PaymentFilter {
+        client_id: Some(a.clone()),
+        status: Some(PaymentStatus::Canceled),
+        ..Default::default()
+    };
     assert_eq!(keys_of(&env, &canceled, 10, None).await, ["A0"]);
-    let ready_a = PaymentFilter { client_id: Some(a.clone()), status: Some(PaymentStatus::Ready), ..Default::default() };
+    let ready_a = PaymentFilter {
+        client_id: Some(a.clone()),
+        status: Some(PaymentStatus::Ready),
+        ..Default::default()
+    };
     assert_eq!(keys_of(&env, &ready_a, 10, None).await, ["A2", "A1"]);
 
-    let by_order = PaymentFilter { order_no: Some(OrderNo::parse("A1").unwrap()), ..Default::default() };
+    let by_order = PaymentFilter {
+        order_no: Some(OrderNo::parse("A1").unwrap()),
+        ..Default::default()
+    };
     assert_eq!(keys_of(&env, &by_order, 10, None).await, ["A1"]);
 
     // created_from is inclusive, created_to exclusive.
-    let range = PaymentFilter { client_id: Some(a.clone()), created_from: Some(at(1_000)), created_to: Some(at(2_000)), ..Default::default() };
+    let range = PaymentFilter {
+        client_id: Some(a.clone()),
+        created_from: Some(at(1_000)),
+        created_to: Some(at(2_000)),
+        ..Default::default()
+    };
     assert_eq!(keys_of(&env, &range, 10, None).await, ["A1"]);
-    let from = PaymentFilter { created_from: Some(at(1_000)), ..Default::default() };
+    let from = PaymentFilter {
+        created_from: Some(at(1_000)),
+        ..Default::default()
+    };
     assert_eq!(keys_of(&env, &from, 10, None).await, ["B0", "A2", "A1"]);
-    let to = PaymentFilter { created_to: Some(at(1_000)), ..Default::default() };
+    let to = PaymentFilter {
+        created_to: Some(at(1_000)),
+        ..Default::default()
+    };
     assert_eq!(keys_of(&env, &to, 10, None).await, ["A0"]);
-    let one_ms = PaymentFilter { created_from: Some(at(999)), created_to: Some(at(1_001)), ..Default::default() };
+    let one_ms = PaymentFilter {
+        created_from: Some(at(999)),
+        created_to: Some(at(1_001)),
+        ..Default::default()
+    };
     assert_eq!(keys_of(&env, &one_ms, 10, None).await, ["B0", "A1"]);
 }

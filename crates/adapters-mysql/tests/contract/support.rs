@@ -2,7 +2,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use adapters_mysql::{MysqlMerchantStore, MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, Pool, test_util::TestDatabase};
+use adapters_mysql::{
+    MysqlMerchantStore, MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, Pool,
+    test_util::TestDatabase,
+};
 use domain::{
     Timestamp,
     ids::{ClientId, PaymentId, PaymentKey},
@@ -101,8 +104,14 @@ pub fn merchant(client_id: &str, created: Timestamp) -> Merchant {
     Merchant {
         client_id: client(client_id),
         client_name: ClientName::parse("Coffee shop").unwrap(),
-        client_secret: SealedSecret { key_version: 1, ciphertext: vec![1, 2, 3, 0, 255] },
-        webhook_secret: SealedSecret { key_version: 2, ciphertext: vec![9; 60] },
+        client_secret: SealedSecret {
+            key_version: 1,
+            ciphertext: vec![1, 2, 3, 0, 255],
+        },
+        webhook_secret: SealedSecret {
+            key_version: 2,
+            ciphertext: vec![9; 60],
+        },
         return_url: Some(ReturnUrl::parse("https://shop.example/webhooks/pg").unwrap()),
         status: MerchantStatus::Active,
         created_at: created,
@@ -122,9 +131,15 @@ pub fn assert_legal_trail(trail: &[AuditEntry], payment: &Payment) {
     let mut approvals = 0;
     for (expected_version, entry) in (0u32..).zip(rest) {
         let r = &entry.record;
-        let AuditAction::Transition(kind) = r.action else { panic!("not a transition: {r:?}") };
+        let AuditAction::Transition(kind) = r.action else {
+            panic!("not a transition: {r:?}")
+        };
         assert_eq!(r.from_status, Some(status), "{r:?}");
-        assert_eq!(kind.target(status), Some(r.status), "illegal transition {r:?}");
+        assert_eq!(
+            kind.target(status),
+            Some(r.status),
+            "illegal transition {r:?}"
+        );
         assert_eq!(r.from_version, Some(expected_version), "{r:?}");
         if kind == domain::payment::TransitionKind::Approve {
             approvals += 1;
@@ -132,8 +147,14 @@ pub fn assert_legal_trail(trail: &[AuditEntry], payment: &Payment) {
         status = r.status;
     }
     assert!(approvals <= 1);
-    assert!(trail.windows(2).all(|w| w[0].log_id < w[1].log_id), "log ids grow");
-    assert_eq!(status, payment.status, "the last audit row has the payment's status");
+    assert!(
+        trail.windows(2).all(|w| w[0].log_id < w[1].log_id),
+        "log ids grow"
+    );
+    assert_eq!(
+        status, payment.status,
+        "the last audit row has the payment's status"
+    );
     assert_eq!(rest.len() as u32, payment.version);
 }
 
@@ -196,6 +217,9 @@ pub async fn count(pool: &Pool, from_where: &str) -> i64 {
         n: i64,
     }
     let mut conn = pool.get().await.unwrap();
-    let row: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {from_where}")).get_result(&mut conn).await.unwrap();
+    let row: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {from_where}"))
+        .get_result(&mut conn)
+        .await
+        .unwrap();
     row.n
 }
