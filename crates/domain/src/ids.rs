@@ -137,6 +137,33 @@ impl fmt::Display for PaymentId {
     }
 }
 
+/// Identifier of an outbox event: a UUIDv7. It is the `webhook-id` of every delivery attempt of
+/// the event, so receivers can de-duplicate retries.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct EventId(Uuid);
+
+impl EventId {
+    pub fn from_uuid(id: Uuid) -> Self {
+        Self(id)
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let raw = raw.strip_prefix("evt_").unwrap_or(raw);
+        Uuid::parse_str(raw).map(Self).map_err(|_| Invalid::new("must be an event id"))
+    }
+}
+
+/// `evt_` + 32 hex digits.
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "evt_{}", self.0.simple())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod merchant;
 pub mod money;
+pub mod outbox;
 pub mod payment;
 pub mod ports;
 pub mod secret;

@@ -88,10 +88,20 @@ pub struct Merchant {
     pub client_name: ClientName,
     pub client_secret: SealedSecret,
     pub webhook_secret: SealedSecret,
+    /// The webhook secret before the last rotation, still used to sign deliveries (next to the
+    /// new one) until `until`, so merchants can roll over without downtime.
+    pub previous_webhook_secret: Option<PreviousSecret>,
     pub return_url: Option<ReturnUrl>,
     pub status: MerchantStatus,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A retired secret that stays valid until `until`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PreviousSecret {
+    pub secret: SealedSecret,
+    pub until: Timestamp,
 }
 
 /// A validated registration request.

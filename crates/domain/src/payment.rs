@@ -6,7 +6,7 @@ mod status;
 
 use std::time::Duration;
 
-pub use audit::{Actor, AuditAction, AuditEntry, AuditRecord};
+pub use audit::{Actor, AuditAction, AuditEntry, AuditNote, AuditRecord};
 pub use fields::{CancelReason, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo, ProductName};
 pub use status::{PaymentStatus, TransitionKind};
 

@@ -4,13 +4,16 @@
 //! `Arc<dyn Port>` (see docs/adr/0003-dynamic-ports.md). Each documents the error an adapter
 //! MUST return in each case; adapters are checked against that by the contract tests.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use crate::{
     RepositoryError, Timestamp,
-    ids::{ClientId, Nonce, PaymentId, PaymentKey},
+    ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey},
     merchant::Merchant,
-    payment::{AuditEntry, AuditRecord, OrderNo, Payment, PaymentStatus},
+    outbox::{ClaimedMessage, Delivery, DeliveryAttempt, DeliveryFilter, NextStep, OutboxMessage, SendReport},
+    payment::{AuditEntry, AuditNote, AuditRecord, CancelReason, OrderNo, Payment, PaymentStatus},
     secret::{SealedSecret, Secret},
 };
 
@@ -51,30 +54,43 @@ pub enum TransitionStoreError {
     Repository(#[from] RepositoryError),
 }
 
-/// A decided state change: the new state of the payment, the version it was decided on, and
-/// its audit row. Stored atomically or not at all.
+/// A decided state change: the new state of the payment, the version it was decided on, its
+/// audit row and the outbox messages it causes. Stored atomically or not at all.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct StateChange {
     pub next: Payment,
     pub expected_version: u32,
     pub audit: AuditRecord,
+    pub events: Vec<OutboxMessage>,
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PaymentStore: Send + Sync {
-    /// Stores a new payment and its `CREATE` audit row in one transaction.
-    async fn insert(&self, payment: &Payment, audit: &AuditRecord) -> Result<(), InsertPaymentError>;
+    /// Stores a new payment, its `CREATE` audit row and its outbox messages in one transaction.
+    async fn insert(&self, payment: &Payment, audit: &AuditRecord, events: &[OutboxMessage]) -> Result<(), InsertPaymentError>;
 
     async fn find_by_key(&self, key: &PaymentKey) -> Result<Option<Payment>, RepositoryError>;
+
+    async fn find_by_id(&self, id: &PaymentId) -> Result<Option<Payment>, RepositoryError>;
 
     /// Newest first; returns up to `page.limit + 1` rows so callers can tell whether more exist.
     async fn list(&self, filter: &PaymentFilter, page: &PageRequest<PaymentId>) -> Result<Vec<Payment>, RepositoryError>;
 
     /// Compare-and-set: updates the payment only if its stored version is still
-    /// `change.expected_version`, and writes the audit row in the same transaction.
-    /// Otherwise returns [`TransitionStoreError::Stale`] and writes nothing.
+    /// `change.expected_version`, and writes the audit row and the outbox messages in the same
+    /// transaction. Otherwise returns [`TransitionStoreError::Stale`] and writes nothing.
     async fn transition(&self, change: &StateChange) -> Result<(), TransitionStoreError>;
+
+    /// Appends an audit row that changes nothing (e.g. `WEBHOOK_DUPLICATE`), together with any
+    /// outbox messages it causes, in one transaction.
+    /// The note's row gets `from_status = NULL` and `status` = the payment's status read in the
+    /// same statement (`INSERT … SELECT`).
+    async fn append_note(&self, payment: &PaymentId, note: &AuditNote, events: &[OutboxMessage]) -> Result<(), RepositoryError>;
+
+    /// Keys of READY payments whose `expires_at` is at or before `now`, oldest first, at most
+    /// `limit`.
+    async fn due_for_expiry(&self, now: Timestamp, limit: u32) -> Result<Vec<PaymentKey>, RepositoryError>;
 
     /// Audit rows of one payment, oldest first.
     async fn audit_trail(&self, payment: &PaymentId) -> Result<Vec<AuditEntry>, RepositoryError>;
@@ -114,6 +130,74 @@ pub trait NonceStore: Send + Sync {
     async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepositoryError>;
 }
 
+/// The durable outbox (architecture.md §3).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Stores messages on their own (not caused by a payment change, e.g. mock webhooks).
+    async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<(), RepositoryError>;
+
+    /// Claims up to `limit` PENDING messages that are due at `now` (`not_before` and
+    /// `next_attempt_at` passed) and not leased (or whose lease expired), leasing them until
+    /// `now + lease`. Concurrent claimers on any instance never get the same message while its
+    /// lease holds (`FOR UPDATE SKIP LOCKED`). A merchant notification is not claimed while an
+    /// older notification of the same payment is still PENDING (per-payment order).
+    async fn claim_due(&self, now: Timestamp, lease: Duration, limit: u32) -> Result<Vec<ClaimedMessage>, RepositoryError>;
+
+    /// Records one attempt and moves the message on (`step`), releasing the lease; writes
+    /// `note` (an audit note on the message's payment, as [`PaymentStore::append_note`]) in the
+    /// same transaction.
+    async fn finish_attempt(&self, attempt: &DeliveryAttempt, step: NextStep, note: Option<AuditNote>) -> Result<(), RepositoryError>;
+
+    /// Puts a DELIVERED or DEAD message back to PENDING, due `now` (manual redelivery; the event
+    /// id stays the same). Returns false when there is no such message.
+    async fn redeliver(&self, id: &EventId, now: Timestamp) -> Result<bool, RepositoryError>;
+
+    /// Newest first, up to `page.limit + 1` messages older than `page.before`, each with all
+    /// its attempts (oldest first).
+    async fn list(&self, filter: &DeliveryFilter, page: &PageRequest<EventId>) -> Result<Vec<Delivery>, RepositoryError>;
+
+    async fn find(&self, id: &EventId) -> Result<Option<Delivery>, RepositoryError>;
+
+    /// Number of PENDING messages due at `now`, and the oldest due time among them.
+    async fn backlog(&self, now: Timestamp) -> Result<(u64, Option<Timestamp>), RepositoryError>;
+}
+
+/// An outbound HTTP POST.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct OutboundRequest {
+    pub url: String,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+    pub timeout: Duration,
+}
+
+/// Sends HTTP requests. Never follows redirects. Futures are not `Send` on purpose: the awc
+/// implementation is thread-local (see docs/adr/0008-outbox-dispatcher.md).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait(?Send)]
+pub trait OutboundSender: Send + Sync {
+    async fn post(&self, request: &OutboundRequest) -> SendReport;
+}
+
+/// Encodes wire payloads (the JSON bodies of api.md §4, §5, §7). Lives at the HTTP edge so the
+/// domain stays free of serialisation formats.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait PayloadEncoder: Send + Sync {
+    /// `{paymentKey, orderNo, amount, currency, methodCode, productName, customerName, returnUrl}`
+    fn acquirer_request(&self, payment: &Payment, return_url: &str) -> String;
+    /// `{paymentKey, transactionId, amount, cancelReason}`
+    fn acquirer_cancel(&self, payment: &Payment, reason: &CancelReason) -> String;
+    /// `{type, timestamp, data: payment}`
+    fn merchant_event(&self, event_type: &str, payment: &Payment, at: Timestamp) -> String;
+}
+
+/// Wakes the local dispatcher after a commit that wrote outbox messages.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait DispatchSignal: Send + Sync {
+    fn wake(&self);
+}
+
 /// Readiness of the storage backend (reachable and migrated).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -132,6 +216,7 @@ pub trait Clock: Send + Sync {
 pub trait KeyGenerator: Send + Sync {
     fn payment_id(&self) -> PaymentId;
     fn payment_key(&self) -> PaymentKey;
+    fn event_id(&self) -> EventId;
     fn client_id(&self) -> ClientId;
     /// A new client (API) secret: the HMAC key of api.md §2.
     fn client_secret(&self) -> Secret;

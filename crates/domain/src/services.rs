@@ -2,8 +2,11 @@
 //! aggregate's, none lives in handlers or SQL.
 
 pub mod auth;
+pub mod dispatcher;
 pub mod merchants;
+pub mod outbound;
 pub mod payments;
+pub mod webhook_auth;
 
 #[cfg(test)]
 pub(crate) mod testkit;

@@ -101,6 +101,18 @@ pub struct AuditRecord {
     pub from_version: Option<u32>,
 }
 
+/// An audit row that changes nothing (a note such as `WEBHOOK_DUPLICATE`). It has no statuses of
+/// its own: storage records the payment's status at the moment the note is written, in the same
+/// statement, so a note can never contradict the transition rows around it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AuditNote {
+    pub action: AuditAction,
+    pub actor: Actor,
+    pub details: Option<String>,
+    pub request_id: Option<RequestId>,
+    pub at: Timestamp,
+}
+
 /// One audit row as read back, with its storage-assigned id.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct AuditEntry {

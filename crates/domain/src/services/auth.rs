@@ -141,6 +141,7 @@ mod tests {
             client_name: ClientName::parse("A").unwrap(),
             client_secret: FakeCipher.seal(&Secret::new(SECRET.into())).unwrap(),
             webhook_secret: FakeCipher.seal(&Secret::new("whsec_x".into())).unwrap(),
+            previous_webhook_secret: None,
             return_url: None,
             status,
             created_at: t0(),

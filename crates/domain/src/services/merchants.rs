@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::{
     RepositoryError,
     ids::ClientId,
-    merchant::{Merchant, MerchantStatus, NewMerchant},
+    merchant::{Merchant, MerchantStatus, NewMerchant, PreviousSecret},
     ports::{CipherError, Clock, KeyGenerator, MerchantStore, PageRequest, SecretCipher},
     secret::Secret,
     services::{Limit, Page},
@@ -57,6 +57,7 @@ impl MerchantService {
             client_name: new.client_name,
             client_secret: self.cipher.seal(&client_secret)?,
             webhook_secret: self.cipher.seal(&webhook_secret)?,
+            previous_webhook_secret: None,
             return_url: new.return_url,
             status: MerchantStatus::Active,
             created_at: now,
@@ -81,6 +82,19 @@ impl MerchantService {
         let secret = self.keys.client_secret();
         merchant.client_secret = self.cipher.seal(&secret)?;
         merchant.updated_at = self.clock.now();
+        self.save(merchant).await.map(|m| (m, secret))
+    }
+
+    /// Issues a new webhook secret. For `grace` the old one keeps signing deliveries too (two
+    /// `v1,` signatures), so merchants can switch without missing a webhook.
+    pub async fn rotate_webhook_secret(&self, id: &ClientId, grace: std::time::Duration) -> Result<(Merchant, Secret), MerchantError> {
+        let mut merchant = self.get(id).await?;
+        let secret = self.keys.webhook_secret();
+        let now = self.clock.now();
+        let sealed = self.cipher.seal(&secret)?;
+        let old = std::mem::replace(&mut merchant.webhook_secret, sealed);
+        merchant.previous_webhook_secret = (!grace.is_zero()).then(|| PreviousSecret { secret: old, until: now.plus(grace) });
+        merchant.updated_at = now;
         self.save(merchant).await.map(|m| (m, secret))
     }
 

@@ -1,10 +1,17 @@
 //! Test doubles shared by the service unit tests.
 
+use std::{sync::Arc, time::Duration};
+
 use crate::{
     Timestamp,
-    ids::{ClientId, PaymentId, PaymentKey},
-    ports::{CipherError, MockClock, MockKeyGenerator, SecretCipher},
+    ids::{ClientId, EventId, PaymentId, PaymentKey},
+    ports::{
+        CipherError, MockClock, MockDispatchSignal, MockKeyGenerator, MockMerchantStore, MockOutboundSender,
+        MockPayloadEncoder, SecretCipher,
+    },
     secret::{SealedSecret, Secret},
+    services::outbound::{AcquirerEndpoint, Outbound},
+    signing::WebhookKey,
 };
 
 pub fn t0() -> Timestamp {
@@ -25,6 +32,7 @@ pub fn keys() -> MockKeyGenerator {
     let mut k = MockKeyGenerator::new();
     k.expect_payment_id().returning(|| PaymentId::from_uuid(uuid::Uuid::now_v7()));
     k.expect_payment_key().returning(|| PaymentKey::from_bytes([9; 32]));
+    k.expect_event_id().returning(|| EventId::from_uuid(uuid::Uuid::now_v7()));
     k.expect_client_id().returning(|| ClientId::parse("mch_new").unwrap());
     k.expect_client_secret().returning(|| Secret::new("sk_test_secret".into()));
     k.expect_webhook_secret().returning(|| Secret::new("whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdA==".into()));
@@ -43,4 +51,27 @@ impl SecretCipher for FakeCipher {
         let bytes: Vec<u8> = sealed.ciphertext.iter().rev().copied().collect();
         String::from_utf8(bytes).map(Secret::new).map_err(|e| CipherError(e.to_string()))
     }
+}
+
+pub fn acquirer() -> AcquirerEndpoint {
+    AcquirerEndpoint {
+        request_url: "http://acquirer.test/request".into(),
+        return_url: "http://pg.test/api/webhook/payment".into(),
+        key: WebhookKey::from_bytes(&[3; 32]),
+        timeout: Duration::from_secs(1),
+    }
+}
+
+/// Outbound wiring for service tests: merchants without a return URL (so no notifications),
+/// payloads `{}`, and the given sender.
+pub fn outbound(sender: MockOutboundSender) -> Outbound {
+    let mut encoder = MockPayloadEncoder::new();
+    encoder.expect_acquirer_request().returning(|_, _| "{}".into());
+    encoder.expect_acquirer_cancel().returning(|_, _| "{}".into());
+    encoder.expect_merchant_event().returning(|_, _, _| "{}".into());
+    let mut merchants = MockMerchantStore::new();
+    merchants.expect_find().returning(|_| Ok(None));
+    let mut signal = MockDispatchSignal::new();
+    signal.expect_wake().return_const(());
+    Outbound::new(Arc::new(encoder), Arc::new(keys()), Arc::new(merchants), Arc::new(sender), Arc::new(signal), Arc::new(acquirer()))
 }

@@ -1,0 +1,265 @@
+//! Delivering the outbox: claim due messages, sign and send each outside any transaction,
+//! record the attempt, and reschedule, finish or give up (architecture.md §3).
+
+use std::{sync::Arc, time::Duration};
+
+use crate::{
+    RepositoryError,
+    ids::ClientId,
+    outbox::{ClaimedMessage, DeliveryAttempt, NextStep, OutboxKind, RetryPolicy, SendReport},
+    payment::{Actor, AuditAction, AuditNote},
+    ports::{Clock, MerchantStore, OutboundRequest, OutboundSender, OutboxStore, SecretCipher},
+    services::{
+        outbound::{AcquirerEndpoint, signed_headers},
+        payments::PaymentService,
+    },
+    signing::WebhookKey,
+};
+
+/// Retry schedules and limits of the dispatcher.
+#[derive(Clone, Debug)]
+pub struct DispatchPolicies {
+    /// Requests and cancels to the acquirer.
+    pub acquirer: RetryPolicy,
+    /// Merchant notifications (api.md §7).
+    pub notifications: RetryPolicy,
+    pub notification_timeout: Duration,
+    /// Webhooks of the built-in mock acquirer.
+    pub mock_webhooks: RetryPolicy,
+    /// How long a claimed message is reserved for this dispatcher; longer than any timeout.
+    pub lease: Duration,
+    /// Messages claimed per round.
+    pub batch: u32,
+}
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    outbox: Arc<dyn OutboxStore>,
+    sender: Arc<dyn OutboundSender>,
+    merchants: Arc<dyn MerchantStore>,
+    cipher: Arc<dyn SecretCipher>,
+    clock: Arc<dyn Clock>,
+    payments: PaymentService,
+    acquirer: Arc<AcquirerEndpoint>,
+    policies: DispatchPolicies,
+}
+
+impl Dispatcher {
+    #[expect(clippy::too_many_arguments, reason = "the dispatcher is where the outbound ports meet")]
+    pub fn new(
+        outbox: Arc<dyn OutboxStore>,
+        sender: Arc<dyn OutboundSender>,
+        merchants: Arc<dyn MerchantStore>,
+        cipher: Arc<dyn SecretCipher>,
+        clock: Arc<dyn Clock>,
+        payments: PaymentService,
+        acquirer: Arc<AcquirerEndpoint>,
+        policies: DispatchPolicies,
+    ) -> Self {
+        Self { outbox, sender, merchants, cipher, clock, payments, acquirer, policies }
+    }
+
+    /// Leases the next due messages to this dispatcher.
+    pub async fn claim(&self) -> Result<Vec<ClaimedMessage>, RepositoryError> {
+        self.outbox.claim_due(self.clock.now(), self.policies.lease, self.policies.batch).await
+    }
+
+    /// Makes one attempt at a claimed message and records it.
+    pub async fn deliver(&self, claimed: ClaimedMessage) -> Result<NextStep, RepositoryError> {
+        let message = &claimed.message;
+        let attempt_no = claimed.attempts.saturating_add(1);
+        let (policy, timeout) = match message.kind {
+            OutboxKind::AcquirerRequest | OutboxKind::AcquirerCancel => (&self.policies.acquirer, self.acquirer.timeout),
+            OutboxKind::MerchantNotification => (&self.policies.notifications, self.policies.notification_timeout),
+            OutboxKind::AcquirerWebhook => (&self.policies.mock_webhooks, self.acquirer.timeout),
+        };
+        let keys = match message.kind {
+            OutboxKind::MerchantNotification => self.merchant_keys(message.client_id.as_ref()).await?,
+            OutboxKind::AcquirerRequest | OutboxKind::AcquirerCancel | OutboxKind::AcquirerWebhook => {
+                vec![self.acquirer.key.clone()]
+            }
+        };
+        let started_at = self.clock.now();
+        let (report, step) = if keys.is_empty() {
+            let report = SendReport { error: Some("no signing key: the merchant no longer exists".into()), ..Default::default() };
+            (report, NextStep::Dead)
+        } else {
+            let request = OutboundRequest {
+                url: message.target_url.clone(),
+                headers: signed_headers(&keys, &message.id.to_string(), started_at.unix_seconds(), &message.payload),
+                body: message.payload.clone(),
+                timeout,
+            };
+            let report = self.sender.post(&request).await;
+            let step = policy.next_step(attempt_no, &report, self.clock.now());
+            (report, step)
+        };
+        let note = (message.kind == OutboxKind::AcquirerRequest && !report.is_success()).then(|| AuditNote {
+            action: AuditAction::AcquirerRequestFailed,
+            actor: Actor::System,
+            details: Some(format!("attempt {attempt_no} of {}: {}", policy.max_attempts(), report.summary())),
+            request_id: None,
+            at: self.clock.now(),
+        });
+        let attempt = DeliveryAttempt { event_id: message.id, attempt_no, started_at, report };
+        self.outbox.finish_attempt(&attempt, step, note).await?;
+        if let (OutboxKind::AcquirerRequest, NextStep::Dead, Some(payment)) = (message.kind, step, message.payment_id) {
+            self.payments.fail_unreachable(&payment, attempt_no).await?;
+        }
+        Ok(step)
+    }
+
+    /// The merchant's current webhook key(s); empty when the merchant is gone.
+    async fn merchant_keys(&self, client: Option<&ClientId>) -> Result<Vec<WebhookKey>, RepositoryError> {
+        let Some(client) = client else { return Ok(Vec::new()) };
+        let Some(merchant) = self.merchants.find(client).await? else { return Ok(Vec::new()) };
+        let now = self.clock.now();
+        let previous = merchant.previous_webhook_secret.iter().filter(|p| p.until > now).map(|p| &p.secret);
+        let mut keys = Vec::new();
+        for sealed in std::iter::once(&merchant.webhook_secret).chain(previous) {
+            let secret = self.cipher.open(sealed).map_err(RepositoryError::new)?;
+            keys.extend(WebhookKey::parse(secret.expose()));
+        }
+        Ok(keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        ids::{EventId, PaymentId},
+        outbox::OutboxMessage,
+        payment::{PaymentStatus, fixtures},
+        ports::{MockMerchantStore, MockOutboundSender, MockOutboxStore, MockPaymentStore},
+        services::{
+            payments::PaymentPolicy,
+            testkit::{FakeCipher, acquirer, fixed_clock, keys, outbound, t0},
+        },
+    };
+
+    fn policies() -> DispatchPolicies {
+        DispatchPolicies {
+            acquirer: RetryPolicy::exponential(3, Duration::from_secs(1), Duration::from_secs(10)),
+            notifications: RetryPolicy::new(vec![Duration::from_secs(5)]).retrying_all_failures(),
+            notification_timeout: Duration::from_secs(10),
+            mock_webhooks: RetryPolicy::new(vec![Duration::from_secs(1)]),
+            lease: Duration::from_secs(60),
+            batch: 10,
+        }
+    }
+
+    fn claimed(kind: OutboxKind, attempts: u32) -> ClaimedMessage {
+        ClaimedMessage {
+            message: OutboxMessage {
+                id: EventId::from_uuid(uuid::Uuid::now_v7()),
+                kind,
+                payment_id: Some(PaymentId::from_uuid(uuid::Uuid::nil())),
+                client_id: Some(fixtures::client()),
+                event_type: None,
+                target_url: "http://acquirer.test/request".into(),
+                payload: "{}".into(),
+                created_at: t0(),
+                not_before: t0(),
+            },
+            attempts,
+            lease_until: t0(),
+        }
+    }
+
+    fn dispatcher(outbox: MockOutboxStore, sender: MockOutboundSender, store: MockPaymentStore) -> Dispatcher {
+        let payments = PaymentService::new(
+            Arc::new(store),
+            Arc::new(keys()),
+            Arc::new(fixed_clock()),
+            outbound(MockOutboundSender::new()),
+            PaymentPolicy::default(),
+        );
+        Dispatcher::new(
+            Arc::new(outbox),
+            Arc::new(sender),
+            Arc::new(MockMerchantStore::new()),
+            Arc::new(FakeCipher),
+            Arc::new(fixed_clock()),
+            payments,
+            Arc::new(acquirer()),
+            policies(),
+        )
+    }
+
+    fn answering(status: u16) -> MockOutboundSender {
+        let mut sender = MockOutboundSender::new();
+        sender.expect_post().times(1).returning(move |req| {
+            assert!(req.headers.iter().any(|(k, v)| k == "webhook-signature" && v.starts_with("v1,")));
+            SendReport { status: Some(status), ..Default::default() }
+        });
+        sender
+    }
+
+    #[tokio::test]
+    async fn a_2xx_marks_the_message_delivered_without_an_audit_note() {
+        let mut outbox = MockOutboxStore::new();
+        outbox
+            .expect_finish_attempt()
+            .withf(|a, step, note| a.attempt_no == 1 && *step == NextStep::Delivered && note.is_none())
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let step = dispatcher(outbox, answering(202), MockPaymentStore::new())
+            .deliver(claimed(OutboxKind::AcquirerRequest, 0))
+            .await
+            .unwrap();
+        assert_eq!(step, NextStep::Delivered);
+    }
+
+    #[tokio::test]
+    async fn a_failed_acquirer_request_is_rescheduled_with_backoff_and_audited() {
+        let mut outbox = MockOutboxStore::new();
+        outbox
+            .expect_finish_attempt()
+            .withf(|a, step, note| {
+                a.attempt_no == 2
+                    && *step == NextStep::RetryAt(t0().plus(Duration::from_secs(2)))
+                    && note.as_ref().is_some_and(|n| n.action == AuditAction::AcquirerRequestFailed)
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let step = dispatcher(outbox, answering(503), MockPaymentStore::new())
+            .deliver(claimed(OutboxKind::AcquirerRequest, 1))
+            .await
+            .unwrap();
+        assert!(matches!(step, NextStep::RetryAt(_)));
+    }
+
+    #[tokio::test]
+    async fn the_last_failed_acquirer_attempt_fails_the_payment_as_unavailable() {
+        let mut outbox = MockOutboxStore::new();
+        outbox.expect_finish_attempt().withf(|_, step, _| *step == NextStep::Dead).times(1).returning(|_, _, _| Ok(()));
+        let mut store = MockPaymentStore::new();
+        store.expect_find_by_id().returning(|_| Ok(Some(fixtures::ready_payment())));
+        store
+            .expect_transition()
+            .withf(|c| {
+                c.next.status == PaymentStatus::Failed
+                    && c.next.failure_code.as_ref().is_some_and(|f| f.as_str() == "ACQUIRER_UNAVAILABLE")
+                    && c.audit.actor == Actor::System
+            })
+            .times(1)
+            .returning(|_| Ok(()));
+        let step = dispatcher(outbox, answering(503), store).deliver(claimed(OutboxKind::AcquirerRequest, 2)).await.unwrap();
+        assert_eq!(step, NextStep::Dead);
+    }
+
+    #[tokio::test]
+    async fn a_notification_for_a_vanished_merchant_is_dead_without_sending() {
+        let mut outbox = MockOutboxStore::new();
+        outbox.expect_finish_attempt().withf(|_, step, _| *step == NextStep::Dead).times(1).returning(|_, _, _| Ok(()));
+        let mut sender = MockOutboundSender::new();
+        sender.expect_post().never();
+        let mut d = dispatcher(outbox, sender, MockPaymentStore::new());
+        let mut merchants = MockMerchantStore::new();
+        merchants.expect_find().returning(|_| Ok(None));
+        d.merchants = Arc::new(merchants);
+        let step = d.deliver(claimed(OutboxKind::MerchantNotification, 0)).await.unwrap();
+        assert_eq!(step, NextStep::Dead);
+    }
+}
