@@ -3,6 +3,7 @@
 use domain::{
     Timestamp,
     merchant::Merchant,
+    outbox::{Delivery, DeliveryAttempt},
     payment::{AuditEntry, Payment},
     services::Page,
 };
@@ -132,6 +133,9 @@ pub struct MerchantWithSecrets {
     pub client_secret: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<String>,
+    /// After a webhook-secret rotation: until when deliveries also carry the old signature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_webhook_secret_valid_until: Option<String>,
 }
 
 /// `{ "data": [...] }`, plus `hasMore` for paged listings.
@@ -146,5 +150,72 @@ pub struct ListResponse<T: Serialize> {
 impl<T: Serialize> ListResponse<T> {
     pub fn page<D>(page: &Page<D>, f: impl Fn(&D) -> T) -> Self {
         Self { data: page.items.iter().map(f).collect(), has_more: Some(page.has_more) }
+    }
+}
+
+/// One delivery attempt.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptResponse {
+    attempt_no: u32,
+    started_at: String,
+    status_code: Option<u16>,
+    latency_ms: u64,
+    error: Option<String>,
+    response_excerpt: Option<String>,
+}
+
+impl From<&DeliveryAttempt> for AttemptResponse {
+    fn from(a: &DeliveryAttempt) -> Self {
+        Self {
+            attempt_no: a.attempt_no,
+            started_at: ts(a.started_at),
+            status_code: a.report.status,
+            latency_ms: u64::try_from(a.report.latency.as_millis()).unwrap_or(u64::MAX),
+            error: a.report.error.clone(),
+            response_excerpt: a.report.excerpt.clone(),
+        }
+    }
+}
+
+/// An outbound delivery (outbox message) with its attempts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryResponse {
+    delivery_id: String,
+    kind: &'static str,
+    event_type: Option<String>,
+    status: &'static str,
+    client_id: Option<String>,
+    payment_id: Option<String>,
+    target_url: String,
+    payload: String,
+    attempt_count: usize,
+    attempts: Vec<AttemptResponse>,
+    next_attempt_at: Option<String>,
+    last_error: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Delivery> for DeliveryResponse {
+    fn from(d: &Delivery) -> Self {
+        let m = &d.message;
+        Self {
+            delivery_id: m.id.to_string(),
+            kind: m.kind.as_str(),
+            event_type: m.event_type.clone(),
+            status: d.state.as_str(),
+            client_id: m.client_id.as_ref().map(ToString::to_string),
+            payment_id: m.payment_id.map(|p| p.to_string()),
+            target_url: m.target_url.clone(),
+            payload: m.payload.clone(),
+            attempt_count: d.attempts.len(),
+            attempts: d.attempts.iter().map(AttemptResponse::from).collect(),
+            next_attempt_at: opt_ts(d.next_attempt_at),
+            last_error: d.last_error.clone(),
+            created_at: ts(m.created_at),
+            updated_at: ts(d.updated_at),
+        }
     }
 }

@@ -8,10 +8,15 @@
 mod body;
 mod context;
 mod dto;
+mod encoder;
+pub mod mock;
+mod outbound;
 pub mod problem;
 mod routes;
 mod server;
 pub mod state;
 
+pub use encoder::JsonPayloadEncoder;
+pub use outbound::AwcSender;
 pub use server::{MAX_BODY_BYTES, ServerOptions, serve};
 pub use state::{AdminToken, AppState, ServerInfo};

@@ -4,8 +4,13 @@ use std::sync::Arc;
 
 use domain::{
     ports::StoreHealth,
-    services::{auth::Authenticator, merchants::MerchantService, payments::PaymentService},
+    services::{
+        auth::Authenticator, deliveries::DeliveryService, merchants::MerchantService, payments::PaymentService,
+        webhook_auth::WebhookVerifier,
+    },
 };
+
+use crate::mock::MockAcquirer;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -43,6 +48,13 @@ pub struct AppState {
     pub payments: PaymentService,
     pub merchants: MerchantService,
     pub auth: Authenticator,
+    pub deliveries: DeliveryService,
+    /// Verifies acquirer webhooks (the acquirer secret).
+    pub webhooks: WebhookVerifier,
+    /// The built-in mock acquirer, when enabled.
+    pub mock: Option<Arc<MockAcquirer>>,
+    /// How long a rotated webhook secret keeps signing deliveries.
+    pub webhook_secret_grace: std::time::Duration,
     pub health: Arc<dyn StoreHealth>,
     pub admin_token: AdminToken,
     pub info: ServerInfo,

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod workers;
 
 pub use settings::Settings;
 pub use startup::Application;

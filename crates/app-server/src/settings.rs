@@ -42,6 +42,7 @@ pub struct Settings {
     pub acquirer: AcquirerSettings,
     pub mock_acquirer: MockAcquirerSettings,
     pub payment: PaymentSettings,
+    pub dispatcher: DispatcherSettings,
     pub notifications: NotificationSettings,
     pub log: LogSettings,
 }
@@ -86,6 +87,8 @@ pub struct AcquirerSettings {
     pub webhook_secret: SecretString,
     pub timeout_ms: u64,
     pub max_attempts: u32,
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -100,6 +103,14 @@ pub struct MockAcquirerSettings {
 #[serde(deny_unknown_fields)]
 pub struct PaymentSettings {
     pub ready_ttl_secs: u64,
+    pub expiry_sweep_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispatcherSettings {
+    pub poll_interval_ms: u64,
+    pub max_in_flight: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -107,6 +118,7 @@ pub struct PaymentSettings {
 pub struct NotificationSettings {
     pub timeout_ms: u64,
     pub retry_schedule_secs: Vec<u64>,
+    pub webhook_secret_grace_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -199,6 +211,17 @@ impl Settings {
         if self.security.signature_window_secs == 0 || self.security.signature_window_secs > 3600 {
             bail!("security.signature_window_secs must be between 1 and 3600");
         }
+        if self.is_production() && self.acquirer.request_url.is_empty() {
+            bail!("profile production: acquirer.request_url (API_REQUEST_URL) is required, the mock acquirer is off");
+        }
+        if self.acquirer.max_attempts == 0 {
+            bail!("acquirer.max_attempts must be at least 1");
+        }
+        if self.notifications.retry_schedule_secs.is_empty() {
+            bail!("notifications.retry_schedule_secs needs at least one entry (the first attempt's delay)");
+        }
+        domain::signing::WebhookKey::parse(self.acquirer.webhook_secret.expose_secret())
+            .map_err(|e| anyhow::anyhow!("acquirer.webhook_secret {e}"))?;
         if self.database.max_connections == 0 {
             bail!("database.max_connections must be at least 1");
         }
@@ -225,6 +248,24 @@ impl Settings {
 
     pub fn ready_ttl(&self) -> Duration {
         Duration::from_secs(self.payment.ready_ttl_secs)
+    }
+
+    /// `acquirer.request_url`, or the built-in mock's when empty.
+    pub fn acquirer_request_url(&self, public_url: &str) -> String {
+        if self.acquirer.request_url.is_empty() {
+            format!("{public_url}/mock/request")
+        } else {
+            self.acquirer.request_url.clone()
+        }
+    }
+
+    /// `acquirer.return_url`, or our own webhook endpoint when empty.
+    pub fn acquirer_return_url(&self, public_url: &str) -> String {
+        if self.acquirer.return_url.is_empty() {
+            format!("{public_url}/api/webhook/payment")
+        } else {
+            self.acquirer.return_url.clone()
+        }
     }
 
     /// The base URL others should use to reach this server.
@@ -302,7 +343,7 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_secrets() {
-        let err = Settings::load_from(&env(&[("SIMPLEPG_PROFILE", "production")])).unwrap_err();
+        let err = Settings::load_from(&env(&[("SIMPLEPG_PROFILE", "production"), ("API_REQUEST_URL", "http://acq")])).unwrap_err();
         let msg = format!("{err:#}");
         assert!(msg.contains("encryption_key") && msg.contains("admin.token"), "{msg}");
     }
@@ -314,6 +355,7 @@ mod tests {
             ("ENCRYPTION_KEY", "ab".repeat(32).as_str()),
             ("ADMIN_TOKEN", "a-long-enough-admin-token"),
             ("SIMPLEPG__ACQUIRER__WEBHOOK_SECRET", "whsec_cmVhbC1hY3F1aXJlci1zZWNyZXQtMDEyMzQ1Njc4OQ=="),
+            ("API_REQUEST_URL", "https://acquirer.example/request"),
         ]))
         .unwrap();
         assert!(!s.mock_acquirer.enabled);

@@ -4,26 +4,43 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::dev::{Server, ServerHandle};
 use adapters_crypto::{AesGcmCipher, EncryptionKey, RandomKeyGenerator};
-use adapters_http::{AdminToken, AppState, ServerInfo, ServerOptions};
-use adapters_mysql::{MysqlMerchantStore, MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, Pool};
+use adapters_http::{AdminToken, AppState, AwcSender, JsonPayloadEncoder, ServerInfo, ServerOptions, mock::MockAcquirer};
+use adapters_mysql::{MysqlMerchantStore, MysqlNonceStore, MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth, Pool};
 use anyhow::Context;
 use domain::{
-    ports::{Clock, KeyGenerator, NonceStore, SecretCipher},
+    outbox::RetryPolicy,
+    ports::{Clock, DispatchSignal, KeyGenerator, MerchantStore, NonceStore, OutboundSender, OutboxStore, SecretCipher},
     services::{
         auth::Authenticator,
+        deliveries::DeliveryService,
+        dispatcher::{DispatchPolicies, Dispatcher},
         merchants::MerchantService,
+        outbound::{AcquirerEndpoint, Outbound},
         payments::{PaymentPolicy, PaymentService},
+        webhook_auth::WebhookVerifier,
     },
+    signing::WebhookKey,
 };
 use secrecy::ExposeSecret;
+use tokio::sync::Notify;
 
-use crate::{clock::SystemClock, settings::Settings};
+use crate::{
+    clock::SystemClock,
+    settings::Settings,
+    workers::{self, NotifySignal},
+};
 
 /// Version of the key that seals merchant secrets (bumped by a key rotation).
 const ENCRYPTION_KEY_VERSION: u32 = 1;
 
 /// How often expired nonces are purged.
 const NONCE_PURGE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Tolerance of `webhook-timestamp` on incoming webhooks (api.md §4).
+const WEBHOOK_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// Outbox messages claimed per round.
+const DISPATCH_BATCH: u32 = 64;
 
 /// Creates the database if needed and applies pending migrations.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
@@ -64,21 +81,70 @@ impl Application {
 
         let key = EncryptionKey::parse(settings.security.encryption_key.expose_secret())
             .context("security.encryption_key")?;
+        let acquirer_key = WebhookKey::parse(settings.acquirer.webhook_secret.expose_secret())
+            .map_err(|e| anyhow::anyhow!("acquirer.webhook_secret {e}"))?;
         let cipher: Arc<dyn SecretCipher> = Arc::new(AesGcmCipher::new(ENCRYPTION_KEY_VERSION, &key));
         let keys: Arc<dyn KeyGenerator> = Arc::new(RandomKeyGenerator::new());
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let merchant_store = Arc::new(MysqlMerchantStore::new(pool.clone()));
+        let merchant_store: Arc<dyn MerchantStore> = Arc::new(MysqlMerchantStore::new(pool.clone()));
         let nonces: Arc<dyn NonceStore> = Arc::new(MysqlNonceStore::new(pool.clone()));
+        let outbox: Arc<dyn OutboxStore> = Arc::new(MysqlOutboxStore::new(pool.clone()));
+        let sender: Arc<dyn OutboundSender> = Arc::new(AwcSender);
+        let wake = Arc::new(Notify::new());
+        let signal: Arc<dyn DispatchSignal> = Arc::new(NotifySignal(wake.clone()));
 
-        let state = AppState {
-            payments: PaymentService::new(
-                Arc::new(MysqlPaymentStore::new(pool.clone())),
+        let acquirer = Arc::new(AcquirerEndpoint {
+            request_url: settings.acquirer_request_url(&public_url),
+            return_url: settings.acquirer_return_url(&public_url),
+            key: acquirer_key.clone(),
+            timeout: Duration::from_millis(settings.acquirer.timeout_ms),
+        });
+        let outbound = Outbound::new(
+            Arc::new(JsonPayloadEncoder),
+            keys.clone(),
+            merchant_store.clone(),
+            sender.clone(),
+            signal.clone(),
+            acquirer.clone(),
+        );
+        let payments = PaymentService::new(
+            Arc::new(MysqlPaymentStore::new(pool.clone())),
+            keys.clone(),
+            clock.clone(),
+            outbound,
+            PaymentPolicy { ready_ttl: settings.ready_ttl() },
+        );
+        let dispatcher = Dispatcher::new(
+            outbox.clone(),
+            sender,
+            merchant_store.clone(),
+            cipher.clone(),
+            clock.clone(),
+            payments.clone(),
+            acquirer.clone(),
+            dispatch_policies(&settings),
+        );
+        let webhooks = WebhookVerifier::new(vec![acquirer_key], WEBHOOK_TOLERANCE, clock.clone());
+        let mock = settings.mock_acquirer.enabled.then(|| {
+            Arc::new(MockAcquirer::new(
+                outbox.clone(),
                 keys.clone(),
                 clock.clone(),
-                PaymentPolicy { ready_ttl: settings.ready_ttl() },
-            ),
+                signal.clone(),
+                webhooks.clone(),
+                Duration::from_millis(settings.mock_acquirer.delay_ms),
+                Duration::from_millis(settings.mock_acquirer.slow_delay_ms),
+            ))
+        });
+
+        let state = AppState {
+            payments: payments.clone(),
             merchants: MerchantService::new(merchant_store.clone(), keys.clone(), cipher.clone(), clock.clone()),
             auth: Authenticator::new(merchant_store, nonces.clone(), cipher, clock.clone(), settings.signature_window()),
+            deliveries: DeliveryService::new(outbox, clock.clone(), signal),
+            webhooks,
+            mock,
+            webhook_secret_grace: Duration::from_secs(settings.notifications.webhook_secret_grace_secs),
             health: Arc::new(MysqlStoreHealth::new(pool.clone())),
             admin_token: AdminToken::new(settings.admin.token.expose_secret()),
             info: ServerInfo { version: env!("CARGO_PKG_VERSION"), profile: settings.profile.clone(), store: "mysql" },
@@ -88,7 +154,14 @@ impl Application {
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
         };
         let server = adapters_http::serve(listener, state, &options)?;
-        actix_web::rt::spawn(purge_nonces(nonces, clock));
+        actix_web::rt::spawn(workers::run_dispatcher(
+            dispatcher,
+            wake,
+            Duration::from_millis(settings.dispatcher.poll_interval_ms),
+            settings.dispatcher.max_in_flight,
+        ));
+        actix_web::rt::spawn(workers::run_expiry_sweeper(payments, Duration::from_millis(settings.payment.expiry_sweep_ms)));
+        actix_web::rt::spawn(workers::run_nonce_purge(nonces, clock, NONCE_PURGE_INTERVAL));
         Ok(Self { port, server, pool, public_url })
     }
 
@@ -113,14 +186,21 @@ impl Application {
     }
 }
 
-async fn purge_nonces(nonces: Arc<dyn NonceStore>, clock: Arc<dyn Clock>) {
-    let mut tick = tokio::time::interval(NONCE_PURGE_INTERVAL);
-    loop {
-        tick.tick().await;
-        match nonces.purge_expired(clock.now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(purged = n, "expired nonces purged"),
-            Err(e) => tracing::warn!(error = %e, "purging expired nonces failed"),
-        }
+fn dispatch_policies(settings: &Settings) -> DispatchPolicies {
+    let notification_timeout = Duration::from_millis(settings.notifications.timeout_ms);
+    let acquirer_timeout = Duration::from_millis(settings.acquirer.timeout_ms);
+    let schedule: Vec<Duration> = settings.notifications.retry_schedule_secs.iter().map(|s| Duration::from_secs(*s)).collect();
+    DispatchPolicies {
+        acquirer: RetryPolicy::exponential(
+            settings.acquirer.max_attempts,
+            Duration::from_millis(settings.acquirer.retry_base_ms),
+            Duration::from_millis(settings.acquirer.retry_max_ms),
+        ),
+        notifications: RetryPolicy::from_attempt_delays(&schedule).retrying_all_failures(),
+        notification_timeout,
+        mock_webhooks: RetryPolicy::exponential(6, Duration::from_millis(500), Duration::from_secs(10)),
+        // Longer than any single attempt can take, so a live dispatcher never loses its lease.
+        lease: notification_timeout.max(acquirer_timeout) + Duration::from_secs(30),
+        batch: DISPATCH_BATCH,
     }
 }

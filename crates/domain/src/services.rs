@@ -2,6 +2,7 @@
 //! aggregate's, none lives in handlers or SQL.
 
 pub mod auth;
+pub mod deliveries;
 pub mod dispatcher;
 pub mod merchants;
 pub mod outbound;

@@ -53,6 +53,7 @@ pub async fn register_merchant(req: HttpRequest, body: web::Bytes, state: web::D
             merchant: MerchantResponse::from(&reg.merchant),
             client_secret: Some(reg.client_secret.expose().to_owned()),
             webhook_secret: Some(reg.webhook_secret.expose().to_owned()),
+            previous_webhook_secret_valid_until: None,
         }))
 }
 
@@ -90,6 +91,19 @@ pub async fn rotate_secret(req: HttpRequest, path: web::Path<String>, state: web
         merchant: MerchantResponse::from(&merchant),
         client_secret: Some(secret.expose().to_owned()),
         webhook_secret: None,
+        previous_webhook_secret_valid_until: None,
+    }))
+}
+
+pub async fn rotate_webhook_secret(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    guards::admin(&req, &state)?;
+    let (merchant, secret) = state.merchants.rotate_webhook_secret(&client_id(&path)?, state.webhook_secret_grace).await?;
+    tracing::info!(client_id = %merchant.client_id, "webhook secret rotated");
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(MerchantWithSecrets {
+        merchant: MerchantResponse::from(&merchant),
+        client_secret: None,
+        webhook_secret: Some(secret.expose().to_owned()),
+        previous_webhook_secret_valid_until: merchant.previous_webhook_secret.as_ref().map(|p| p.until.to_rfc3339()),
     }))
 }
 

@@ -1,10 +1,14 @@
 //! The route table.
 
 mod admin;
+mod deliveries;
 mod errors;
 mod guards;
 mod payments;
 mod probes;
+mod webhook;
+
+pub use webhook::webhook_guard;
 
 use actix_web::{
     HttpResponse, Resource,
@@ -42,6 +46,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/payments/{paymentKey}/complete", "POST").route(web::post().to(payments::complete)))
         .service(resource("/api/payments/{paymentKey}/cancel", "POST").route(web::post().to(payments::cancel)))
         .service(resource("/api/payments/{paymentKey}/logs", "GET").route(web::get().to(payments::logs)))
+        .service(resource("/api/webhook/payment", "POST").route(web::post().to(webhook::payment_webhook)))
+        .service(resource("/mock/request", "POST").route(web::post().to(crate::mock::request)))
+        .service(resource("/mock/request/cancel", "POST").route(web::post().to(crate::mock::cancel)))
         .service(
             resource("/admin/api/merchants", "GET, POST")
                 .route(web::post().to(admin::register_merchant))
@@ -51,6 +58,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/admin/api/merchants/{clientId}/rotate-secret", "POST").route(web::post().to(admin::rotate_secret)),
         )
+        .service(
+            resource("/admin/api/merchants/{clientId}/rotate-webhook-secret", "POST")
+                .route(web::post().to(admin::rotate_webhook_secret)),
+        )
+        .service(resource("/admin/api/deliveries", "GET").route(web::get().to(deliveries::list)))
+        .service(resource("/admin/api/deliveries/{deliveryId}", "GET").route(web::get().to(deliveries::show)))
+        .service(resource("/admin/api/deliveries/{deliveryId}/retry", "POST").route(web::post().to(deliveries::retry)))
         .service(resource("/admin/api/merchants/{clientId}/activate", "POST").route(web::post().to(admin::activate)))
         .service(resource("/admin/api/merchants/{clientId}/deactivate", "POST").route(web::post().to(admin::deactivate)))
         .service(resource("/admin/api/payments", "GET").route(web::get().to(admin::search_payments)))

@@ -5,7 +5,7 @@ use domain::{
     Timestamp,
     ids::{ClientId, PaymentKey},
     money::{Amount, Currency},
-    payment::{CancelReason, CustomerName, MethodCode, NewPayment, OrderNo, PaymentStatus, ProductName},
+    payment::{Actor, CancelReason, CustomerName, MethodCode, NewPayment, Origin, OrderNo, PaymentStatus, ProductName},
     ports::PaymentFilter,
     services::{
         Limit,
@@ -169,7 +169,8 @@ pub async fn cancel(
         _ => return Err(ApiError::validation(v)),
     };
     let key = payment_key(&path)?;
-    let payment = state.payments.cancel(&merchant.client_id, &key, reason, request_id(&req)).await?;
+    let origin = Origin { actor: Actor::Merchant, request_id: request_id(&req) };
+    let payment = state.payments.cancel(Some(&merchant.client_id), &key, reason, origin).await?;
     Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
 }
 

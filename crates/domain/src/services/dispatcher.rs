@@ -59,9 +59,18 @@ impl Dispatcher {
         Self { outbox, sender, merchants, cipher, clock, payments, acquirer, policies }
     }
 
-    /// Leases the next due messages to this dispatcher.
+    /// Leases the next due messages (at most the configured batch) to this dispatcher.
     pub async fn claim(&self) -> Result<Vec<ClaimedMessage>, RepositoryError> {
-        self.outbox.claim_due(self.clock.now(), self.policies.lease, self.policies.batch).await
+        self.claim_up_to(self.policies.batch).await
+    }
+
+    /// Like [`Dispatcher::claim`], with at most `limit` messages (free delivery slots).
+    pub async fn claim_up_to(&self, limit: u32) -> Result<Vec<ClaimedMessage>, RepositoryError> {
+        let limit = limit.min(self.policies.batch);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.outbox.claim_due(self.clock.now(), self.policies.lease, limit).await
     }
 
     /// Makes one attempt at a claimed message and records it.

@@ -1,0 +1,76 @@
+//! The JSON bodies the server sends (api.md §5, §7), from the same DTOs the API returns.
+
+use domain::{
+    Timestamp,
+    payment::{CancelReason, Payment},
+    ports::PayloadEncoder,
+};
+use serde::Serialize;
+
+use crate::dto::PaymentResponse;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcquirerRequestBody<'a> {
+    payment_key: &'a str,
+    order_no: &'a str,
+    amount: i64,
+    currency: &'a str,
+    method_code: &'a str,
+    product_name: Option<&'a str>,
+    customer_name: Option<&'a str>,
+    return_url: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcquirerCancelBody<'a> {
+    payment_key: &'a str,
+    transaction_id: Option<&'a str>,
+    amount: i64,
+    cancel_reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct MerchantEventBody<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    timestamp: String,
+    data: PaymentResponse,
+}
+
+/// [`PayloadEncoder`] producing compact JSON.
+pub struct JsonPayloadEncoder;
+
+fn to_json(value: &impl Serialize) -> String {
+    // Serialising these plain structs cannot fail (no maps with non-string keys, no I/O).
+    serde_json::to_string(value).unwrap_or_else(|_| String::from("{}"))
+}
+
+impl PayloadEncoder for JsonPayloadEncoder {
+    fn acquirer_request(&self, p: &Payment, return_url: &str) -> String {
+        to_json(&AcquirerRequestBody {
+            payment_key: p.key.as_str(),
+            order_no: p.order_no.as_str(),
+            amount: p.amount.minor_units(),
+            currency: p.currency.as_str(),
+            method_code: p.method.as_str(),
+            product_name: p.product_name.as_ref().map(|n| n.as_str()),
+            customer_name: p.customer_name.as_ref().map(|n| n.as_str()),
+            return_url,
+        })
+    }
+
+    fn acquirer_cancel(&self, p: &Payment, reason: &CancelReason) -> String {
+        to_json(&AcquirerCancelBody {
+            payment_key: p.key.as_str(),
+            transaction_id: p.transaction_id.as_ref().map(|t| t.as_str()),
+            amount: p.amount.minor_units(),
+            cancel_reason: reason.as_str(),
+        })
+    }
+
+    fn merchant_event(&self, event_type: &str, p: &Payment, at: Timestamp) -> String {
+        to_json(&MerchantEventBody { kind: event_type, timestamp: at.to_rfc3339(), data: PaymentResponse::from(p) })
+    }
+}

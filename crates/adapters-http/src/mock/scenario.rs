@@ -1,0 +1,56 @@
+//! The deterministic outcomes of the built-in mock acquirer (api.md §6), chosen by the last
+//! three digits of the amount.
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Scenario {
+    /// `…001`: FAILED with `CARD_DECLINED`.
+    Decline,
+    /// `…002`: accepted, but no webhook is ever sent.
+    LostWebhook,
+    /// `…003`: APPROVED, webhook delivered twice.
+    DuplicateWebhook,
+    /// `…004`: APPROVED after `slow_delay_ms`.
+    Slow,
+    /// `…005`: the request answers 503 twice, then is accepted.
+    UnavailableTwice,
+    /// `…006`: APPROVED, but the webhook reports `amount + 1`.
+    AmountMismatch,
+    /// `…007` (our extension): approved normally, but the acquirer refuses to cancel (500), to
+    /// exercise `502 ACQUIRER_ERROR`.
+    CancelRefused,
+    /// Anything else: APPROVED after `delay_ms`.
+    Approve,
+}
+
+impl Scenario {
+    pub fn for_amount(amount: i64) -> Self {
+        match amount.rem_euclid(1000) {
+            1 => Self::Decline,
+            2 => Self::LostWebhook,
+            3 => Self::DuplicateWebhook,
+            4 => Self::Slow,
+            5 => Self::UnavailableTwice,
+            6 => Self::AmountMismatch,
+            7 => Self::CancelRefused,
+            _ => Self::Approve,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_three_digits_choose_the_scenario() {
+        assert_eq!(Scenario::for_amount(15_001), Scenario::Decline);
+        assert_eq!(Scenario::for_amount(2), Scenario::LostWebhook);
+        assert_eq!(Scenario::for_amount(1_003), Scenario::DuplicateWebhook);
+        assert_eq!(Scenario::for_amount(10_004), Scenario::Slow);
+        assert_eq!(Scenario::for_amount(5), Scenario::UnavailableTwice);
+        assert_eq!(Scenario::for_amount(999_006), Scenario::AmountMismatch);
+        assert_eq!(Scenario::for_amount(7), Scenario::CancelRefused);
+        assert_eq!(Scenario::for_amount(15_000), Scenario::Approve);
+        assert_eq!(Scenario::for_amount(11_011), Scenario::Approve);
+    }
+}

@@ -1,0 +1,81 @@
+//! Background work of `simplepg serve`: the outbox dispatcher, the READY-expiry sweeper and the
+//! nonce purge. They run as local tasks on the server's main runtime (the awc sender is
+//! thread-local) and coordinate with other instances only through the database.
+
+use std::{sync::Arc, time::Duration};
+
+use domain::{
+    ports::{Clock, DispatchSignal, NonceStore},
+    services::{dispatcher::Dispatcher, payments::PaymentService},
+};
+use tokio::sync::{Notify, Semaphore};
+
+/// [`DispatchSignal`] on a tokio `Notify`: a wake while the dispatcher is busy is remembered.
+#[derive(Clone, Default)]
+pub struct NotifySignal(pub Arc<Notify>);
+
+impl DispatchSignal for NotifySignal {
+    fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Claims due outbox messages (as many as there are free delivery slots) and delivers each as
+/// its own local task. Sleeps until woken by a commit or until the poll interval passes.
+pub async fn run_dispatcher(dispatcher: Dispatcher, wake: Arc<Notify>, poll: Duration, max_in_flight: usize) {
+    let slots = Arc::new(Semaphore::new(max_in_flight.max(1)));
+    loop {
+        let free = slots.available_permits();
+        if free > 0 {
+            match dispatcher.claim_up_to(u32::try_from(free).unwrap_or(u32::MAX)).await {
+                Ok(batch) if !batch.is_empty() => {
+                    for claimed in batch {
+                        let Ok(permit) = slots.clone().acquire_owned().await else { return };
+                        let d = dispatcher.clone();
+                        actix_web::rt::spawn(async move {
+                            let id = claimed.message.id;
+                            if let Err(e) = d.deliver(claimed).await {
+                                tracing::warn!(event_id = %id, error = %e, "recording a delivery attempt failed; the lease will expire and it is retried");
+                            }
+                            drop(permit);
+                        });
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "claiming outbox messages failed"),
+            }
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+/// Expires READY payments past their deadline, every `interval`.
+pub async fn run_expiry_sweeper(payments: PaymentService, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match payments.expire_due(100).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "READY payments expired"),
+            Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+        }
+    }
+}
+
+/// Forgets nonces older than the replay window, every `interval`.
+pub async fn run_nonce_purge(nonces: Arc<dyn NonceStore>, clock: Arc<dyn Clock>, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tick.tick().await;
+        match nonces.purge_expired(clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(purged = n, "expired nonces purged"),
+            Err(e) => tracing::warn!(error = %e, "purging expired nonces failed"),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Operator view of outbound deliveries and manual redelivery (api.md §7, §8).
+
+use std::sync::Arc;
+
+use crate::{
+    RepositoryError,
+    ids::EventId,
+    outbox::{Delivery, DeliveryFilter},
+    ports::{Clock, DispatchSignal, OutboxStore, PageRequest},
+    services::{Limit, Page},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("delivery {0} not found")]
+    NotFound(EventId),
+    #[error("delivery {0} is still pending; it will be attempted on its schedule")]
+    StillPending(EventId),
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+#[derive(Clone)]
+pub struct DeliveryService {
+    outbox: Arc<dyn OutboxStore>,
+    clock: Arc<dyn Clock>,
+    signal: Arc<dyn DispatchSignal>,
+}
+
+impl DeliveryService {
+    pub fn new(outbox: Arc<dyn OutboxStore>, clock: Arc<dyn Clock>, signal: Arc<dyn DispatchSignal>) -> Self {
+        Self { outbox, clock, signal }
+    }
+
+    pub async fn list(&self, filter: DeliveryFilter, limit: Limit, starting_after: Option<EventId>) -> Result<Page<Delivery>, RepositoryError> {
+        let rows = self.outbox.list(&filter, &PageRequest { limit: limit.get(), before: starting_after }).await?;
+        Ok(Page::from_overfetch(rows, limit.get()))
+    }
+
+    pub async fn get(&self, id: &EventId) -> Result<Delivery, DeliveryError> {
+        self.outbox.find(id).await?.ok_or(DeliveryError::NotFound(*id))
+    }
+
+    /// Delivers a DEAD or DELIVERED message again, now, with the same event id (so receivers
+    /// can still de-duplicate). A PENDING one is already on its way.
+    pub async fn retry(&self, id: &EventId) -> Result<Delivery, DeliveryError> {
+        let current = self.get(id).await?;
+        if current.state == crate::outbox::DeliveryState::Pending {
+            return Err(DeliveryError::StillPending(*id));
+        }
+        if !self.outbox.redeliver(id, self.clock.now()).await? {
+            return Err(DeliveryError::NotFound(*id));
+        }
+        self.signal.wake();
+        self.get(id).await
+    }
+}
