@@ -1,1 +1,20 @@
+//! Black-box HTTP tests of SimplePG against its HTTP contract (api.md): each test starts the
+//! real server on port 0 over its own fresh MariaDB database and speaks to it over HTTP only.
+//! Needs the database server named by `TEST_DATABASE_ADMIN_URL` (default
+//! `mysql://root@127.0.0.1:3306`); fails, never skips, when it is unreachable.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed setup step or assertion must fail the test loudly"
+)]
 
+mod admin_payments;
+mod auth;
+mod errors;
+mod helpers;
+mod listing;
+mod merchants;
+mod payments;
+mod probes;
+mod signature;
+mod validation;

@@ -1,0 +1,95 @@
+//! The operators' view of payments (api.md §8): every merchant's, filterable by `clientId`.
+
+use awc::http::Method;
+
+use crate::helpers::{assert_invalid_field, assert_problem, spawn_app};
+
+#[actix_web::test]
+async fn operators_see_every_merchants_payments_and_can_filter_by_client_id() {
+    let app = spawn_app().await;
+    let a = app.register_merchant("A", "https://a.example/n").await;
+    let b = app.register_merchant("B", "https://b.example/n").await;
+    let a1 = app.ready_payment(&a, "ORDER-1").await;
+    let b1 = app.ready_payment(&b, "ORDER-1").await;
+    let a2 = app.ready_payment(&a, "ORDER-2").await;
+    let key = |p: &serde_json::Value| p["paymentKey"].as_str().unwrap().to_owned();
+
+    let all = app.admin(Method::GET, "/admin/api/payments", None).await;
+    assert_eq!(all.status, 200, "{}", all.text());
+    assert_eq!(
+        all.keys(),
+        vec![key(&a2), key(&b1), key(&a1)],
+        "newest first"
+    );
+    assert_eq!(all.json["hasMore"], false);
+
+    let only_a = app
+        .admin(
+            Method::GET,
+            &format!("/admin/api/payments?clientId={}", a.client_id),
+            None,
+        )
+        .await;
+    assert_eq!(only_a.keys(), vec![key(&a2), key(&a1)]);
+    let by_order = app
+        .admin(
+            Method::GET,
+            &format!(
+                "/admin/api/payments?clientId={}&orderNo=ORDER-1",
+                b.client_id
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(by_order.keys(), vec![key(&b1)]);
+    let paged = app
+        .admin(Method::GET, "/admin/api/payments?limit=2", None)
+        .await;
+    assert_eq!(paged.keys(), vec![key(&a2), key(&b1)]);
+    assert_eq!(paged.json["hasMore"], true);
+    let bad = app
+        .admin(Method::GET, "/admin/api/payments?limit=101", None)
+        .await;
+    assert_invalid_field(&bad, "limit");
+}
+
+#[actix_web::test]
+async fn operators_can_read_any_payment_and_its_audit_trail() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let payment = app.ready_payment(&merchant, "ORDER-1").await;
+    let key = payment["paymentKey"].as_str().unwrap();
+
+    let shown = app
+        .admin(Method::GET, &format!("/admin/api/payments/{key}"), None)
+        .await;
+    let logs = app
+        .admin(
+            Method::GET,
+            &format!("/admin/api/payments/{key}/logs"),
+            None,
+        )
+        .await;
+    let unknown = app
+        .admin(
+            Method::GET,
+            &format!("/admin/api/payments/{}", "d".repeat(64)),
+            None,
+        )
+        .await;
+    let unauthorized = app
+        .admin_with(
+            Method::GET,
+            &format!("/admin/api/payments/{key}"),
+            None,
+            None,
+        )
+        .await;
+
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    assert_eq!(shown.json, payment);
+    assert_eq!(logs.status, 200, "{}", logs.text());
+    assert_eq!(logs.json["data"][0]["action"], "CREATE");
+    assert_problem(&unknown, 404, "PAYMENT_NOT_FOUND");
+    assert_problem(&unauthorized, 401, "ADMIN_UNAUTHORIZED");
+}

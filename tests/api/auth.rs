@@ -1,0 +1,500 @@
+//! Merchant authentication (api.md §2): every failure mode and its code.
+
+use std::sync::Arc;
+
+use awc::http::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    Draft, STAYS_READY, assert_problem, fresh_nonce, order, spawn_app, spawn_app_on,
+};
+
+const FIVE_MINUTES_AND_A_SECOND_MS: i64 = 301_000;
+
+fn list_draft() -> Draft {
+    Draft::new(Method::GET, "/api/payments?limit=5", None)
+}
+
+fn create_draft(order_no: &str) -> Draft {
+    Draft::new(
+        Method::POST,
+        "/api/payments",
+        Some(&order(order_no).to_string()),
+    )
+}
+
+#[actix_web::test]
+async fn a_correctly_signed_request_is_accepted() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    let res = app.send(&list_draft().signed_by(&merchant)).await;
+
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json, json!({ "data": [], "hasMore": false }));
+}
+
+#[actix_web::test]
+async fn each_missing_signing_header_gives_401_missing_auth_headers() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    for header in ["X-Client-Id", "X-Timestamp", "X-Nonce", "X-Signature"] {
+        let mut draft = create_draft("NO-HEADER").signed_by(&merchant);
+        match header {
+            "X-Client-Id" => draft.client_id = None,
+            "X-Timestamp" => draft.timestamp = None,
+            "X-Nonce" => draft.nonce = None,
+            _ => draft.signature = None,
+        }
+        let res = app.send(&draft).await;
+        assert_problem(&res, 401, "MISSING_AUTH_HEADERS");
+        let detail = res.json["detail"]
+            .as_str()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        assert!(
+            detail.contains(&header.to_ascii_lowercase()),
+            "the detail names {header}: {detail}"
+        );
+    }
+
+    let mut bare = create_draft("NO-HEADER");
+    bare.content_type = Some("application/json".into());
+    assert_problem(&app.send(&bare).await, 401, "MISSING_AUTH_HEADERS");
+    assert!(app.all_payments(&merchant).await.is_empty());
+}
+
+#[actix_web::test]
+async fn every_payments_endpoint_requires_the_signing_headers() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let payment = app.ready_payment(&merchant, "ORDER-1").await;
+    let key = payment["paymentKey"].as_str().unwrap();
+
+    let endpoints = [
+        (Method::GET, "/api/payments".to_owned(), None),
+        (
+            Method::POST,
+            "/api/payments".to_owned(),
+            Some(order("ORDER-2").to_string()),
+        ),
+        (Method::GET, format!("/api/payments/{key}"), None),
+        (
+            Method::POST,
+            format!("/api/payments/{key}/complete"),
+            Some("{}".to_owned()),
+        ),
+        (
+            Method::POST,
+            format!("/api/payments/{key}/cancel"),
+            Some(r#"{"cancelReason":"no auth"}"#.to_owned()),
+        ),
+        (Method::GET, format!("/api/payments/{key}/logs"), None),
+    ];
+    for (method, path, body) in endpoints {
+        let res = app.send(&Draft::new(method, &path, body.as_deref())).await;
+        assert_problem(&res, 401, "MISSING_AUTH_HEADERS");
+    }
+
+    let unchanged = app.get_payment(&merchant, key).await;
+    assert_eq!(unchanged.json["status"], "READY");
+    assert_eq!(app.all_payments(&merchant).await.len(), 1);
+}
+
+#[actix_web::test]
+async fn a_signature_made_with_a_wrong_secret_gives_401_invalid_signature() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    let draft = create_draft("WRONG-SECRET")
+        .signed_by(&merchant)
+        .sign_with("sk_not-the-secret");
+    let res = app.send(&draft).await;
+
+    assert_problem(&res, 401, "INVALID_SIGNATURE");
+    assert!(app.all_payments(&merchant).await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_malformed_signature_gives_401_invalid_signature() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    for garbage in ["not base64 at all!", "AAAA", "=="] {
+        let mut draft = list_draft().signed_by(&merchant);
+        draft.signature = Some(garbage.to_owned());
+        let res = app.send(&draft).await;
+        assert_problem(&res, 401, "INVALID_SIGNATURE");
+    }
+}
+
+/// api.md §2: "Failures never reveal whether the client id exists."
+#[actix_web::test]
+async fn an_unknown_client_id_is_indistinguishable_from_a_wrong_secret() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    let wrong_secret = app
+        .send(&list_draft().signed_by(&merchant).sign_with("sk_wrong"))
+        .await;
+    let mut unknown = list_draft().signed_by(&merchant);
+    unknown.client_id = Some("mch_0000000000000000000000000000dead".to_owned());
+    let unknown = app.send(&unknown).await;
+    let mut malformed = list_draft().signed_by(&merchant);
+    malformed.client_id = Some("not a client id!".to_owned());
+    let malformed = app.send(&malformed).await;
+
+    assert_problem(&wrong_secret, 401, "INVALID_SIGNATURE");
+    for other in [&unknown, &malformed] {
+        assert_problem(other, 401, "INVALID_SIGNATURE");
+        let strip = |v: &Value| {
+            let mut v = v.clone();
+            v.as_object_mut().unwrap().remove("requestId");
+            v
+        };
+        assert_eq!(
+            strip(&other.json),
+            strip(&wrong_secret.json),
+            "same body but the request id"
+        );
+        let names = |r: &crate::helpers::ApiResponse| {
+            let mut n: Vec<String> = r.headers.keys().map(|k| k.as_str().to_owned()).collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(other), names(&wrong_secret), "same header names");
+        assert_eq!(
+            other.header("content-length"),
+            wrong_secret.header("content-length")
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_timestamp_301_seconds_in_the_past_is_out_of_window() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    let draft = create_draft("STALE")
+        .signed_by(&merchant)
+        .dated(-FIVE_MINUTES_AND_A_SECOND_MS, &merchant.client_secret);
+    let res = app.send(&draft).await;
+
+    assert_problem(&res, 401, "TIMESTAMP_OUT_OF_WINDOW");
+    assert!(app.all_payments(&merchant).await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_timestamp_301_seconds_in_the_future_is_out_of_window() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    let draft = create_draft("FUTURE")
+        .signed_by(&merchant)
+        .dated(FIVE_MINUTES_AND_A_SECOND_MS, &merchant.client_secret);
+    let res = app.send(&draft).await;
+
+    assert_problem(&res, 401, "TIMESTAMP_OUT_OF_WINDOW");
+    assert!(app.all_payments(&merchant).await.is_empty());
+}
+
+#[actix_web::test]
+async fn timestamps_a_little_inside_the_window_are_accepted() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    for offset_ms in [-290_000, 290_000] {
+        let draft = list_draft()
+            .signed_by(&merchant)
+            .dated(offset_ms, &merchant.client_secret);
+        let res = app.send(&draft).await;
+        assert_eq!(res.status, 200, "offset {offset_ms} ms: {}", res.text());
+    }
+}
+
+/// X-Timestamp is in milliseconds: a value in seconds is 1970 as milliseconds.
+#[actix_web::test]
+async fn a_timestamp_in_seconds_instead_of_milliseconds_is_out_of_window() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    let mut draft = list_draft().signed_by(&merchant);
+    let millis: i64 = draft.timestamp.as_deref().unwrap().parse().unwrap();
+    draft.timestamp = Some((millis / 1000).to_string());
+    let res = app.send(&draft.sign_with(&merchant.client_secret)).await;
+
+    assert_problem(&res, 401, "TIMESTAMP_OUT_OF_WINDOW");
+}
+
+#[actix_web::test]
+async fn a_non_numeric_or_absurd_timestamp_gives_401() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    for ts in [
+        "yesterday",
+        "",
+        "-1",
+        "1.5e12",
+        "99999999999999999999999999",
+    ] {
+        let mut draft = list_draft().signed_by(&merchant);
+        draft.timestamp = Some(ts.to_owned());
+        let res = app.send(&draft.sign_with(&merchant.client_secret)).await;
+        assert_eq!(res.status, 401, "timestamp {ts:?}: {}", res.text());
+        assert_problem(&res, 401, res.code());
+    }
+}
+
+#[actix_web::test]
+async fn a_replayed_request_gives_401_replayed_request() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let draft = create_draft("REPLAY-1").signed_by(&merchant);
+
+    let first = app.send(&draft).await;
+    let replay = app.send(&draft).await;
+
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_problem(&replay, 401, "REPLAYED_REQUEST");
+    assert_eq!(app.all_payments(&merchant).await.len(), 1);
+}
+
+#[actix_web::test]
+async fn a_replayed_nonce_is_refused_by_a_second_instance() {
+    let first_instance = spawn_app().await;
+    let second_instance = spawn_app_on(Arc::clone(&first_instance.db)).await;
+    let merchant = first_instance.merchant().await;
+
+    let create = create_draft("REPLAY-ACROSS").signed_by(&merchant);
+    let accepted = first_instance.send(&create).await;
+    let replayed = second_instance.send(&create).await;
+    assert_eq!(accepted.status, 201, "{}", accepted.text());
+    assert_problem(&replayed, 401, "REPLAYED_REQUEST");
+
+    let list = list_draft().signed_by(&merchant);
+    let accepted = second_instance.send(&list).await;
+    let replayed = first_instance.send(&list).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.text());
+    assert_problem(&replayed, 401, "REPLAYED_REQUEST");
+
+    assert_eq!(second_instance.all_payments(&merchant).await.len(), 1);
+
+    // The memory outlives the instance that saw the nonce first.
+    let once = create_draft("REPLAY-AFTER-STOP").signed_by(&merchant);
+    assert_eq!(first_instance.send(&once).await.status, 201);
+    first_instance.stop().await;
+    assert_problem(&second_instance.send(&once).await, 401, "REPLAYED_REQUEST");
+    assert_eq!(second_instance.all_payments(&merchant).await.len(), 2);
+}
+
+#[actix_web::test]
+async fn a_used_nonce_is_refused_even_on_a_different_correctly_signed_request() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let first = list_draft().signed_by(&merchant);
+    assert_eq!(app.send(&first).await.status, 200);
+
+    let mut second = create_draft("SAME-NONCE").signed_by(&merchant);
+    second.nonce = first.nonce.clone();
+    let res = app.send(&second.sign_with(&merchant.client_secret)).await;
+
+    assert_problem(&res, 401, "REPLAYED_REQUEST");
+    assert!(app.all_payments(&merchant).await.is_empty());
+}
+
+/// Only correctly signed requests consume a nonce, so nobody can burn a merchant's nonces.
+#[actix_web::test]
+async fn a_badly_signed_request_does_not_use_up_its_nonce() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let good = create_draft("NONCE-KEPT").signed_by(&merchant);
+    let forged = good.clone().sign_with("sk_forged");
+
+    assert_problem(&app.send(&forged).await, 401, "INVALID_SIGNATURE");
+    let res = app.send(&good).await;
+
+    assert_eq!(res.status, 201, "{}", res.text());
+}
+
+/// Nonces are remembered per client: another merchant's nonce is no replay.
+#[actix_web::test]
+async fn the_same_nonce_is_fine_for_two_different_merchants() {
+    let app = spawn_app().await;
+    let a = app.register_merchant("A", "https://a.example/n").await;
+    let b = app.register_merchant("B", "https://b.example/n").await;
+    let nonce = fresh_nonce();
+
+    for merchant in [&a, &b] {
+        let mut draft = list_draft().signed_by(merchant);
+        draft.nonce = Some(nonce.clone());
+        let res = app.send(&draft.sign_with(&merchant.client_secret)).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+}
+
+#[actix_web::test]
+async fn a_body_changed_after_signing_gives_invalid_signature() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    let mut draft = create_draft("TAMPERED").signed_by(&merchant);
+    let tampered =
+        json!({ "orderNo": "TAMPERED", "amount": STAYS_READY * 100, "methodCode": "CARD" });
+    draft.body = Some(tampered.to_string().into_bytes());
+    let res = app.send(&draft).await;
+
+    assert_problem(&res, 401, "INVALID_SIGNATURE");
+    assert!(app.all_payments(&merchant).await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_body_with_only_whitespace_added_after_signing_gives_invalid_signature() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    let mut draft = create_draft("WHITESPACE").signed_by(&merchant);
+    draft.body.as_mut().unwrap().push(b' ');
+    let res = app.send(&draft).await;
+
+    assert_problem(&res, 401, "INVALID_SIGNATURE");
+    assert!(app.all_payments(&merchant).await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_query_changed_after_signing_gives_invalid_signature() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    let mut draft = list_draft().signed_by(&merchant);
+    draft.query = Some("limit=50".to_owned());
+    assert_problem(&app.send(&draft).await, 401, "INVALID_SIGNATURE");
+
+    let mut draft = list_draft().signed_by(&merchant);
+    draft.query = None;
+    assert_problem(&app.send(&draft).await, 401, "INVALID_SIGNATURE");
+
+    let mut draft = Draft::new(Method::GET, "/api/payments", None).signed_by(&merchant);
+    draft.query = Some("status=READY".to_owned());
+    assert_problem(&app.send(&draft).await, 401, "INVALID_SIGNATURE");
+}
+
+#[actix_web::test]
+async fn a_signature_for_another_path_or_method_gives_invalid_signature() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let a = app.ready_payment(&merchant, "PATH-A").await;
+    let b = app.ready_payment(&merchant, "PATH-B").await;
+    let (a, b) = (
+        a["paymentKey"].as_str().unwrap(),
+        b["paymentKey"].as_str().unwrap(),
+    );
+
+    let body = r#"{"cancelReason":"signed for A"}"#;
+    let mut draft = Draft::new(
+        Method::POST,
+        &format!("/api/payments/{a}/cancel"),
+        Some(body),
+    )
+    .signed_by(&merchant);
+    draft.path = format!("/api/payments/{b}/cancel");
+    assert_problem(&app.send(&draft).await, 401, "INVALID_SIGNATURE");
+
+    let mut draft =
+        Draft::new(Method::GET, &format!("/api/payments/{a}"), None).signed_by(&merchant);
+    draft.path = format!("/api/payments/{a}/logs");
+    assert_problem(&app.send(&draft).await, 401, "INVALID_SIGNATURE");
+
+    let mut draft = Draft::new(Method::GET, "/api/payments", None).signed_by(&merchant);
+    draft.method = Method::POST;
+    assert_problem(&app.send(&draft).await, 401, "INVALID_SIGNATURE");
+
+    for key in [a, b] {
+        assert_eq!(
+            app.get_payment(&merchant, key).await.json["status"],
+            "READY"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_nonce_outside_the_allowed_format_is_refused() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+
+    for nonce in [
+        "short-nonce-15c",
+        &"n".repeat(65),
+        "has spaces in the nonce",
+        "nonce/with/slashes!",
+    ] {
+        let mut draft = create_draft("BAD-NONCE").signed_by(&merchant);
+        draft.nonce = Some(nonce.to_owned());
+        let res = app.send(&draft.sign_with(&merchant.client_secret)).await;
+        assert_problem(&res, 401, "INVALID_SIGNATURE");
+    }
+    assert!(app.all_payments(&merchant).await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_again() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let id = &merchant.client_id;
+
+    for _ in 0..2 {
+        let res = app
+            .admin(
+                Method::POST,
+                &format!("/admin/api/merchants/{id}/deactivate"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            200,
+            "deactivation is idempotent: {}",
+            res.text()
+        );
+        assert_eq!(res.json["status"], "INACTIVE");
+    }
+    let shown = app
+        .admin(Method::GET, &format!("/admin/api/merchants/{id}"), None)
+        .await;
+    assert_eq!(shown.json["status"], "INACTIVE");
+
+    let res = app
+        .send(&create_draft("WHILE-INACTIVE").signed_by(&merchant))
+        .await;
+    assert_problem(&res, 403, "CLIENT_INACTIVE");
+    let res = app.send(&list_draft().signed_by(&merchant)).await;
+    assert_problem(&res, 403, "CLIENT_INACTIVE");
+    // A bad signature is still a bad signature, whatever the merchant's status.
+    let res = app
+        .send(&list_draft().signed_by(&merchant).sign_with("sk_wrong"))
+        .await;
+    assert_problem(&res, 401, "INVALID_SIGNATURE");
+
+    let res = app
+        .admin(
+            Method::POST,
+            &format!("/admin/api/merchants/{id}/activate"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json["status"], "ACTIVE");
+
+    let res = app
+        .send(&create_draft("AFTER-ACTIVATION").signed_by(&merchant))
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let orders: Vec<Value> = app
+        .all_payments(&merchant)
+        .await
+        .iter()
+        .map(|p| p["orderNo"].clone())
+        .collect();
+    assert_eq!(orders, vec![json!("AFTER-ACTIVATION")]);
+}

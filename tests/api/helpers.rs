@@ -1,0 +1,504 @@
+//! The harness: a real SimplePG server on port 0 over a fresh MariaDB database, an HTTP client,
+//! signed and deliberately mis-signed merchant requests, and assertions on problem details.
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use actix_web::dev::ServerHandle;
+use adapters_mysql::test_util::TestDatabase;
+use awc::http::{Method, header::HeaderMap};
+use serde_json::{Value, json};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+use crate::signature;
+
+/// The admin token of config/test.toml.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+/// An amount whose last three digits are `002`: the mock acquirer (api.md §6) accepts it and
+/// never answers, so a payment with it stays READY whatever the acquirer integration does.
+pub const STAYS_READY: i64 = 15_002;
+
+/// One running server (and the database it shares with any other instance on it).
+pub struct TestApp {
+    pub base_url: String,
+    pub db: Arc<TestDatabase>,
+    pub admin_token: String,
+    pub http: awc::Client,
+    pub handle: ServerHandle,
+}
+
+/// A registered merchant with the secrets shown at registration.
+#[derive(Clone, Debug)]
+pub struct Merchant {
+    pub client_id: String,
+    pub client_secret: String,
+    pub webhook_secret: String,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct ApiResponse {
+    /// The path the request was sent to (without the query): what `instance` must be.
+    pub path: String,
+    pub status: u16,
+    pub headers: HeaderMap,
+    /// The body parsed as JSON; `Value::Null` when it is empty or not JSON.
+    pub json: Value,
+    pub raw: Vec<u8>,
+}
+
+impl ApiResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("")
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.raw).into_owned()
+    }
+
+    /// `errors[].field` of a validation problem.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn request_id(&self) -> &str {
+        self.header("x-request-id").unwrap_or("")
+    }
+
+    /// `data[].paymentKey` of a listing.
+    pub fn keys(&self) -> Vec<String> {
+        self.json["data"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|p| p["paymentKey"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A merchant request in the making: every header the signature involves can be set, removed
+/// or tampered with before it is sent.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub method: Method,
+    /// The path exactly as sent, without the query.
+    pub path: String,
+    /// The raw query string without `?`; `None` sends no `?` at all.
+    pub query: Option<String>,
+    pub body: Option<Vec<u8>>,
+    pub content_type: Option<String>,
+    pub client_id: Option<String>,
+    pub timestamp: Option<String>,
+    pub nonce: Option<String>,
+    pub signature: Option<String>,
+    pub extra_headers: Vec<(String, String)>,
+}
+
+impl Draft {
+    /// An unsigned request; a body gets `Content-Type: application/json`.
+    pub fn new(method: Method, path_and_query: &str, body: Option<&str>) -> Self {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
+            None => (path_and_query.to_owned(), None),
+        };
+        Self {
+            method,
+            path,
+            query,
+            body: body.map(|b| b.as_bytes().to_vec()),
+            content_type: body.map(|_| "application/json".to_owned()),
+            client_id: None,
+            timestamp: None,
+            nonce: None,
+            signature: None,
+            extra_headers: Vec::new(),
+        }
+    }
+
+    /// Sets `X-Client-Id`, `X-Timestamp` (now), a fresh `X-Nonce` and the signature.
+    pub fn signed_by(mut self, merchant: &Merchant) -> Self {
+        self.client_id = Some(merchant.client_id.clone());
+        self.timestamp = Some(now_millis().to_string());
+        self.nonce = Some(fresh_nonce());
+        self.sign_with(&merchant.client_secret)
+    }
+
+    /// Recomputes `X-Signature` over the current method, path, query, timestamp, nonce and body.
+    pub fn sign_with(mut self, secret: &str) -> Self {
+        let canonical = signature::canonical_string(
+            self.method.as_str(),
+            &self.path,
+            self.query.as_deref().unwrap_or(""),
+            self.timestamp.as_deref().unwrap_or(""),
+            self.nonce.as_deref().unwrap_or(""),
+            self.body.as_deref().unwrap_or(b""),
+        );
+        self.signature = Some(signature::sign(secret, &canonical));
+        self
+    }
+
+    /// Re-dates the request by `offset_ms` from now, with a valid signature for the new time.
+    pub fn dated(mut self, offset_ms: i64, secret: &str) -> Self {
+        self.timestamp = Some((now_millis() + offset_ms).to_string());
+        self.sign_with(secret)
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.extra_headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(q) => format!("{}?{q}", self.path),
+            None => self.path.clone(),
+        }
+    }
+}
+
+pub fn now_millis() -> i64 {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970");
+    i64::try_from(since_epoch.as_millis()).expect("milliseconds fit in i64")
+}
+
+/// 32 random characters of `[0-9a-f]`, inside the 16–64 `[A-Za-z0-9_-]` of api.md §2.
+pub fn fresh_nonce() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Starts a server on a fresh migrated database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(Arc::new(TestDatabase::create().await)).await
+}
+
+/// Starts another server instance on an existing database (replay protection across instances).
+pub async fn spawn_app_on(db: Arc<TestDatabase>) -> TestApp {
+    spawn_app_with(db, &[]).await
+}
+
+/// Starts a server on `db` with extra configuration variables (`SIMPLEPG__...`).
+pub async fn spawn_app_with(db: Arc<TestDatabase>, extra_env: &[(&str, &str)]) -> TestApp {
+    let env: HashMap<String, String> = [
+        ("SIMPLEPG_PROFILE", "test"),
+        ("SIMPLEPG__DATABASE__URL", db.url()),
+    ]
+    .iter()
+    .chain(extra_env)
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let settings = app_server::Settings::load_from(&env).expect("the test profile loads");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let app = app_server::Application::build_with_listener(settings, listener)
+        .await
+        .expect("the application starts");
+    let port = app.port();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        base_url: format!("http://127.0.0.1:{port}"),
+        db,
+        admin_token: ADMIN_TOKEN.to_owned(),
+        http: awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish(),
+        handle,
+    }
+}
+
+impl TestApp {
+    /// Stops this instance gracefully (its database stays).
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
+    /// Sends any request: `headers` verbatim, `body` as given (no content type added).
+    pub async fn raw(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> ApiResponse {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path_and_query}", self.base_url));
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        let sent = match body {
+            Some(body) => req.send_body(body).await,
+            None => req.send().await,
+        };
+        let mut res = sent.unwrap_or_else(|e| panic!("{path_and_query}: no response: {e}"));
+        let raw = res
+            .body()
+            .limit(4 * 1024 * 1024)
+            .await
+            .unwrap_or_else(|e| panic!("{path_and_query}: unreadable body: {e}"))
+            .to_vec();
+        let path = path_and_query
+            .split_once('?')
+            .map_or(path_and_query, |(p, _)| p)
+            .to_owned();
+        ApiResponse {
+            path,
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            json: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+            raw,
+        }
+    }
+
+    pub async fn get(&self, path_and_query: &str) -> ApiResponse {
+        self.raw(Method::GET, path_and_query, &[], None).await
+    }
+
+    /// Sends a draft exactly as it stands.
+    pub async fn send(&self, draft: &Draft) -> ApiResponse {
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        let named = [
+            ("content-type", &draft.content_type),
+            ("x-client-id", &draft.client_id),
+            ("x-timestamp", &draft.timestamp),
+            ("x-nonce", &draft.nonce),
+            ("x-signature", &draft.signature),
+        ];
+        for (name, value) in &named {
+            if let Some(value) = value {
+                headers.push((name, value.as_str()));
+            }
+        }
+        for (name, value) in &draft.extra_headers {
+            headers.push((name.as_str(), value.as_str()));
+        }
+        self.raw(
+            draft.method.clone(),
+            &draft.path_and_query(),
+            &headers,
+            draft.body.clone(),
+        )
+        .await
+    }
+
+    /// A correctly signed merchant request.
+    pub async fn signed(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&str>,
+        merchant: &Merchant,
+    ) -> ApiResponse {
+        self.send(&Draft::new(method, path_and_query, body).signed_by(merchant))
+            .await
+    }
+
+    /// An admin request with the right bearer token.
+    pub async fn admin(&self, method: Method, path: &str, body: Option<&Value>) -> ApiResponse {
+        let auth = format!("Bearer {}", self.admin_token);
+        self.admin_with(method, path, body, Some(&auth)).await
+    }
+
+    /// An admin request with the given `Authorization` header (or none).
+    pub async fn admin_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        authorization: Option<&str>,
+    ) -> ApiResponse {
+        let mut headers = Vec::new();
+        if let Some(auth) = authorization {
+            headers.push(("authorization", auth));
+        }
+        if body.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        let body = body.map(|b| b.to_string().into_bytes());
+        self.raw(method, path, &headers, body).await
+    }
+
+    /// Registers a merchant through the admin API and returns its credentials.
+    pub async fn register_merchant(&self, name: &str, return_url: &str) -> Merchant {
+        let res = self
+            .admin(
+                Method::POST,
+                "/admin/api/merchants",
+                Some(&json!({ "clientName": name, "returnUrl": return_url })),
+            )
+            .await;
+        assert_eq!(res.status, 201, "registration failed: {}", res.text());
+        let field = |name: &str| {
+            res.json[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("registration lacks {name}: {}", res.text()))
+                .to_owned()
+        };
+        Merchant {
+            client_id: field("clientId"),
+            client_secret: field("clientSecret"),
+            webhook_secret: field("webhookSecret"),
+        }
+    }
+
+    /// A merchant for tests that need just one.
+    pub async fn merchant(&self) -> Merchant {
+        self.register_merchant("Test Shop", "https://shop.example/notify")
+            .await
+    }
+
+    /// `POST /api/payments` with this JSON body, correctly signed.
+    pub async fn create_payment(&self, merchant: &Merchant, body: &Value) -> ApiResponse {
+        self.signed(
+            Method::POST,
+            "/api/payments",
+            Some(&body.to_string()),
+            merchant,
+        )
+        .await
+    }
+
+    /// Creates a payment that stays READY and returns it.
+    pub async fn ready_payment(&self, merchant: &Merchant, order_no: &str) -> Value {
+        let res = self.create_payment(merchant, &order(order_no)).await;
+        assert_eq!(res.status, 201, "create {order_no}: {}", res.text());
+        res.json
+    }
+
+    /// `GET /api/payments?{query}` (no `?` for an empty query).
+    pub async fn list_payments(&self, merchant: &Merchant, query: &str) -> ApiResponse {
+        let path = if query.is_empty() {
+            "/api/payments".to_owned()
+        } else {
+            format!("/api/payments?{query}")
+        };
+        self.signed(Method::GET, &path, None, merchant).await
+    }
+
+    /// Every payment of the merchant (up to 100).
+    pub async fn all_payments(&self, merchant: &Merchant) -> Vec<Value> {
+        let res = self.list_payments(merchant, "limit=100").await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json["data"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn get_payment(&self, merchant: &Merchant, key: &str) -> ApiResponse {
+        self.signed(Method::GET, &format!("/api/payments/{key}"), None, merchant)
+            .await
+    }
+
+    pub async fn cancel(&self, merchant: &Merchant, key: &str, reason: &str) -> ApiResponse {
+        let body = json!({ "cancelReason": reason }).to_string();
+        self.signed(
+            Method::POST,
+            &format!("/api/payments/{key}/cancel"),
+            Some(&body),
+            merchant,
+        )
+        .await
+    }
+
+    pub async fn logs(&self, merchant: &Merchant, key: &str) -> ApiResponse {
+        self.signed(
+            Method::GET,
+            &format!("/api/payments/{key}/logs"),
+            None,
+            merchant,
+        )
+        .await
+    }
+}
+
+/// A valid create body that stays READY.
+pub fn order(order_no: &str) -> Value {
+    json!({ "orderNo": order_no, "amount": STAYS_READY, "methodCode": "CARD" })
+}
+
+/// Asserts an RFC 9457 problem with SimplePG's fields (api.md §1): status, content type, `code`,
+/// `status`, `title`, `instance` (the request path) and `requestId` (= `X-Request-Id`).
+#[track_caller]
+pub fn assert_problem(res: &ApiResponse, status: u16, code: &str) {
+    let text = res.text();
+    assert_eq!(res.status, status, "status of {}: {text}", res.path);
+    let content_type = res.header("content-type").unwrap_or("");
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type {content_type:?}: {text}"
+    );
+    assert_eq!(res.code(), code, "code: {text}");
+    assert_eq!(
+        res.json["status"].as_u64(),
+        Some(u64::from(status)),
+        "status field: {text}"
+    );
+    assert!(
+        res.json["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "title: {text}"
+    );
+    assert!(res.json["type"].is_string(), "type: {text}");
+    assert_eq!(
+        res.json["instance"].as_str(),
+        Some(res.path.as_str()),
+        "instance: {text}"
+    );
+    let request_id = res.request_id();
+    assert!(!request_id.is_empty(), "no X-Request-Id header");
+    assert_eq!(
+        res.json["requestId"].as_str(),
+        Some(request_id),
+        "requestId: {text}"
+    );
+}
+
+/// Asserts 400 VALIDATION_FAILED whose `errors[].field` names `field`.
+#[track_caller]
+pub fn assert_invalid_field(res: &ApiResponse, field: &str) {
+    assert_problem(res, 400, "VALIDATION_FAILED");
+    let fields = res.error_fields();
+    assert!(
+        fields.iter().any(|f| f == field),
+        "errors should name {field:?}, got {fields:?}: {}",
+        res.text()
+    );
+    for e in res.json["errors"].as_array().into_iter().flatten() {
+        assert!(
+            e["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "every error has a message: {}",
+            res.text()
+        );
+    }
+}
+
+/// Asserts an RFC 3339 UTC timestamp with a `Z` and returns it parsed.
+#[track_caller]
+pub fn assert_timestamp(value: &Value) -> OffsetDateTime {
+    let raw = value
+        .as_str()
+        .unwrap_or_else(|| panic!("{value} is not a timestamp string"));
+    assert!(raw.ends_with('Z'), "{raw} must be UTC with a Z");
+    OffsetDateTime::parse(raw, &Rfc3339).unwrap_or_else(|e| panic!("{raw} is not RFC 3339: {e}"))
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).expect("formattable")
+}

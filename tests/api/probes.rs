@@ -1,0 +1,95 @@
+//! `/health` and `/ready` (api.md §8).
+
+use std::sync::Arc;
+
+use adapters_mysql::test_util::TestDatabase;
+use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+
+use awc::http::Method;
+
+use crate::helpers::{Merchant, assert_problem, spawn_app, spawn_app_with};
+
+#[actix_web::test]
+async fn health_and_ready_answer_200() {
+    let app = spawn_app().await;
+
+    let health = app.get("/health").await;
+    let ready = app.get("/ready").await;
+
+    assert_eq!(health.status, 200, "{}", health.text());
+    assert_eq!(health.json["status"], "UP");
+    assert_eq!(ready.status, 200, "{}", ready.text());
+    assert_eq!(ready.json["status"], "READY");
+    assert!(!health.request_id().is_empty());
+}
+
+#[actix_web::test]
+async fn ready_is_503_while_the_database_is_not_migrated() {
+    let db = Arc::new(TestDatabase::create_unmigrated().await);
+    let app = spawn_app_with(db, &[("SIMPLEPG__DATABASE__MIGRATE_ON_START", "false")]).await;
+
+    let ready = app.get("/ready").await;
+    let health = app.get("/health").await;
+
+    assert_problem(&ready, 503, "SERVICE_UNAVAILABLE");
+    assert!(ready.header("retry-after").is_some(), "Retry-After on 503");
+    assert_eq!(health.status, 200, "the process is up all the same");
+}
+
+#[actix_web::test]
+async fn ready_is_503_once_the_database_is_gone() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/ready").await.status, 200);
+
+    let mut admin = AsyncMysqlConnection::establish(&adapters_mysql::test_util::admin_url())
+        .await
+        .expect("an admin connection");
+    diesel::sql_query(format!("DROP DATABASE `{}`", app.db.name()))
+        .execute(&mut admin)
+        .await
+        .expect("dropping the test database");
+
+    let ready = app.get("/ready").await;
+    assert_problem(&ready, 503, "SERVICE_UNAVAILABLE");
+    assert!(ready.header("retry-after").is_some(), "Retry-After on 503");
+}
+
+/// api.md §1: `SERVICE_UNAVAILABLE` 503 with `Retry-After` when the database is unreachable.
+#[actix_web::test]
+async fn requests_get_503_with_retry_after_while_the_database_is_unreachable() {
+    let db = Arc::new(TestDatabase::create().await);
+    let closed_port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let unreachable = format!("mysql://root@127.0.0.1:{closed_port}/simplepg");
+    let app = spawn_app_with(
+        db,
+        &[
+            ("SIMPLEPG__DATABASE__URL", &unreachable),
+            ("SIMPLEPG__DATABASE__MIGRATE_ON_START", "false"),
+            ("SIMPLEPG__DATABASE__CONNECT_TIMEOUT_MS", "500"),
+        ],
+    )
+    .await;
+    let somebody = Merchant {
+        client_id: "mch_0000000000000000000000000000beef".into(),
+        client_secret: "sk_whatever".into(),
+        webhook_secret: String::new(),
+    };
+
+    let health = app.get("/health").await;
+    let ready = app.get("/ready").await;
+    let signed = app.list_payments(&somebody, "").await;
+    let admin = app.admin(Method::GET, "/admin/api/merchants", None).await;
+
+    assert_eq!(health.status, 200, "the process is up all the same");
+    for res in [&ready, &signed, &admin] {
+        assert_problem(res, 503, "SERVICE_UNAVAILABLE");
+        assert!(
+            res.header("retry-after").is_some(),
+            "{}: Retry-After on 503",
+            res.path
+        );
+    }
+}

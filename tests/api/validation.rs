@@ -1,0 +1,236 @@
+//! Every rule of api.md §3.1: each violation gives 400 VALIDATION_FAILED naming the field, and
+//! nothing is written.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    Merchant, STAYS_READY, TestApp, assert_invalid_field, assert_problem, spawn_app,
+};
+
+fn valid() -> Value {
+    json!({ "orderNo": "VALID-1", "amount": STAYS_READY, "methodCode": "CARD" })
+}
+
+fn with(field: &str, value: Value) -> Value {
+    let mut body = valid();
+    body[field] = value;
+    body
+}
+
+fn without(field: &str) -> Value {
+    let mut body = valid();
+    body.as_object_mut().unwrap().remove(field);
+    body
+}
+
+/// Sends each body, expects a 400 naming `field`, then checks that no payment exists.
+async fn assert_refused(app: &TestApp, merchant: &Merchant, field: &str, bodies: Vec<Value>) {
+    for body in bodies {
+        let res = app.create_payment(merchant, &body).await;
+        assert!(
+            res.status == 400,
+            "{body} should be refused naming {field}, got {}: {}",
+            res.status,
+            res.text()
+        );
+        assert_invalid_field(&res, field);
+    }
+    assert!(
+        app.all_payments(merchant).await.is_empty(),
+        "a refused create wrote a payment"
+    );
+}
+
+#[actix_web::test]
+async fn an_invalid_order_no_is_refused_naming_order_no() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+
+    assert_refused(
+        &app,
+        &m,
+        "orderNo",
+        vec![
+            without("orderNo"),
+            with("orderNo", json!(null)),
+            with("orderNo", json!("")),
+            with("orderNo", json!("A".repeat(65))),
+            with("orderNo", json!("ORDER 1")),
+            with("orderNo", json!("ORDER/1")),
+            with("orderNo", json!("ORDER#1")),
+            with("orderNo", json!("주문-1")),
+            with("orderNo", json!(1001)),
+        ],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn an_invalid_amount_is_refused_naming_amount() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+
+    assert_refused(
+        &app,
+        &m,
+        "amount",
+        vec![
+            without("amount"),
+            with("amount", json!(null)),
+            with("amount", json!(0)),
+            with("amount", json!(-1)),
+            with("amount", json!(1_000_000_001_i64)),
+            with("amount", json!(i64::MAX)),
+            with("amount", json!(u64::MAX)),
+            with("amount", json!("15000")),
+            with("amount", json!(150.5)),
+            with("amount", json!(15000.0)),
+            with("amount", json!(1e30)),
+            with("amount", json!(true)),
+        ],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn an_invalid_currency_is_refused_naming_currency() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+
+    assert_refused(
+        &app,
+        &m,
+        "currency",
+        vec![
+            with("currency", json!("krw")),
+            with("currency", json!("Krw")),
+            with("currency", json!("XYZ")),
+            with("currency", json!("KR")),
+            with("currency", json!("KRWW")),
+            with("currency", json!("")),
+            with("currency", json!(410)),
+        ],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn an_invalid_method_code_is_refused_naming_method_code() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+
+    assert_refused(
+        &app,
+        &m,
+        "methodCode",
+        vec![
+            without("methodCode"),
+            with("methodCode", json!("PAYPAL")),
+            with("methodCode", json!("card")),
+            with("methodCode", json!("")),
+            with("methodCode", json!(["CARD"])),
+        ],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn a_product_name_over_128_characters_is_refused_naming_product_name() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+
+    assert_refused(
+        &app,
+        &m,
+        "productName",
+        vec![
+            with("productName", json!("p".repeat(129))),
+            with("productName", json!("커".repeat(129))),
+            with("productName", json!(12)),
+        ],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn a_customer_name_over_64_characters_is_refused_naming_customer_name() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+
+    assert_refused(
+        &app,
+        &m,
+        "customerName",
+        vec![
+            with("customerName", json!("c".repeat(65))),
+            with("customerName", json!("김".repeat(65))),
+            with("customerName", json!({ "first": "Kim" })),
+        ],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn an_unknown_field_is_refused_naming_it() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+
+    assert_refused(&app, &m, "discount", vec![with("discount", json!(100))]).await;
+    assert_refused(
+        &app,
+        &m,
+        "OrderNo",
+        vec![with("OrderNo", json!("CASE-MATTERS"))],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn every_violation_of_a_request_is_named_at_once() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+    let body =
+        json!({ "orderNo": "", "amount": 0, "currency": "krw", "methodCode": "CASH", "extra": 1 });
+
+    let res = app.create_payment(&m, &body).await;
+
+    assert_problem(&res, 400, "VALIDATION_FAILED");
+    let mut fields = res.error_fields();
+    fields.sort();
+    fields.dedup();
+    assert_eq!(
+        fields,
+        vec!["amount", "currency", "extra", "methodCode", "orderNo"]
+    );
+    assert!(app.all_payments(&m).await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_client_id_in_the_body_other_than_the_signer_gives_403() {
+    let app = spawn_app().await;
+    let a = app.register_merchant("A", "https://a.example/n").await;
+    let b = app.register_merchant("B", "https://b.example/n").await;
+
+    let res = app
+        .create_payment(&a, &with("clientId", json!(b.client_id)))
+        .await;
+
+    assert_problem(&res, 403, "CLIENT_ID_MISMATCH");
+    assert!(app.all_payments(&a).await.is_empty());
+    assert!(app.all_payments(&b).await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_body_that_is_json_but_not_an_object_is_refused_with_400() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+
+    for body in ["[]", "\"ORDER-1\"", "42", "null", "true"] {
+        let res = app
+            .signed(awc::http::Method::POST, "/api/payments", Some(body), &m)
+            .await;
+        assert_eq!(res.status, 400, "{body}: {}", res.text());
+        assert_problem(&res, 400, res.code());
+    }
+    assert!(app.all_payments(&m).await.is_empty());
+}
