@@ -109,6 +109,7 @@ pub struct PaymentSettings {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DispatcherSettings {
+    pub enabled: bool,
     pub poll_interval_ms: u64,
     pub max_in_flight: usize,
 }

@@ -154,14 +154,18 @@ impl Application {
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
         };
         let server = adapters_http::serve(listener, state, &options)?;
-        actix_web::rt::spawn(workers::run_dispatcher(
-            dispatcher,
-            wake,
-            Duration::from_millis(settings.dispatcher.poll_interval_ms),
-            settings.dispatcher.max_in_flight,
-        ));
-        actix_web::rt::spawn(workers::run_expiry_sweeper(payments, Duration::from_millis(settings.payment.expiry_sweep_ms)));
-        actix_web::rt::spawn(workers::run_nonce_purge(nonces, clock, NONCE_PURGE_INTERVAL));
+        if settings.dispatcher.enabled {
+            actix_web::rt::spawn(workers::run_dispatcher(
+                dispatcher,
+                wake,
+                Duration::from_millis(settings.dispatcher.poll_interval_ms),
+                settings.dispatcher.max_in_flight,
+            ));
+            actix_web::rt::spawn(workers::run_expiry_sweeper(payments, Duration::from_millis(settings.payment.expiry_sweep_ms)));
+            actix_web::rt::spawn(workers::run_nonce_purge(nonces, clock, NONCE_PURGE_INTERVAL));
+        } else {
+            tracing::warn!("dispatcher.enabled = false: this instance sends no outbox messages and runs no sweepers");
+        }
         Ok(Self { port, server, pool, public_url })
     }
 
