@@ -7,7 +7,9 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod idempotency;
 pub mod ids;
+pub mod invariants;
 pub mod merchant;
 pub mod money;
 pub mod outbox;
