@@ -33,11 +33,8 @@ pub async fn request_context(req: ServiceRequest, next: Next<impl MessageBody + 
     // Handler and extractor errors arrive here already rendered as responses; an `Err` can only
     // come from a middleware inside this one, and is passed on untouched.
     let res = next.call(req).await?.map_into_boxed_body();
-    let mut res = if res.status().is_client_error() || res.status().is_server_error() {
-        as_problem(res, &request_id)
-    } else {
-        res
-    };
+    let is_error = res.status().is_client_error() || res.status().is_server_error();
+    let mut res = if is_error && needs_problem_body(&res) { as_problem(res, &request_id) } else { res };
     if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
         res.headers_mut().insert(REQUEST_ID, value);
     }
@@ -51,6 +48,17 @@ pub async fn request_context(req: ServiceRequest, next: Next<impl MessageBody + 
         "request"
     );
     Ok(res)
+}
+
+/// A handler error (its `Problem` is in the extensions) or an error some layer produced without
+/// a problem body. A finished problem body without the extension (an idempotent replay) stays
+/// byte for byte as it is.
+fn needs_problem_body(res: &ServiceResponse<BoxBody>) -> bool {
+    if res.response().extensions().get::<Problem>().is_some() {
+        return true;
+    }
+    let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    !content_type.starts_with(PROBLEM_JSON)
 }
 
 fn as_problem(res: ServiceResponse<BoxBody>, request_id: &RequestId) -> ServiceResponse<BoxBody> {

@@ -9,6 +9,7 @@ mod body;
 mod context;
 mod dto;
 mod encoder;
+mod idempotency;
 pub mod mock;
 mod outbound;
 pub mod problem;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use domain::{
+    idempotency::IdempotencyService,
     ports::StoreHealth,
     services::{
         auth::Authenticator, deliveries::DeliveryService, merchants::MerchantService, payments::PaymentService,
@@ -49,6 +50,7 @@ pub struct AppState {
     pub merchants: MerchantService,
     pub auth: Authenticator,
     pub deliveries: DeliveryService,
+    pub idempotency: IdempotencyService,
     /// Verifies acquirer webhooks (the acquirer secret).
     pub webhooks: WebhookVerifier,
     /// The built-in mock acquirer, when enabled.

@@ -19,6 +19,7 @@ use crate::{
     body::{json_object, query_pairs},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
+    idempotency::idempotent,
     problem::ApiError,
     state::AppState,
 };
@@ -64,11 +65,14 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
 
 pub async fn create(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let merchant = guards::merchant(&req, &body, &state).await?;
-    let command = parse_create(&req, &body)?;
-    let payment = state.payments.create(&merchant.client_id, command, request_id(&req)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/payments/{}", payment.key)))
-        .json(PaymentResponse::from(&payment)))
+    idempotent(&req, &body, &state, &merchant.client_id, || async {
+        let command = parse_create(&req, &body)?;
+        let payment = state.payments.create(&merchant.client_id, command, request_id(&req)).await?;
+        Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/payments/{}", payment.key)))
+            .json(PaymentResponse::from(&payment)))
+    })
+    .await
 }
 
 pub async fn get(
@@ -140,12 +144,15 @@ pub async fn complete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let merchant = guards::merchant(&req, &body, &state).await?;
-    if let Some(obj) = json_object(&req, &body, &[], true)? {
-        obj.violations().into_result().map_err(ApiError::validation)?;
-    }
-    let key = payment_key(&path)?;
-    let payment = state.payments.complete(&merchant.client_id, &key, request_id(&req)).await?;
-    Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
+    idempotent(&req, &body, &state, &merchant.client_id, || async {
+        if let Some(obj) = json_object(&req, &body, &[], true)? {
+            obj.violations().into_result().map_err(ApiError::validation)?;
+        }
+        let key = payment_key(&path)?;
+        let payment = state.payments.complete(&merchant.client_id, &key, request_id(&req)).await?;
+        Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
+    })
+    .await
 }
 
 pub async fn cancel(
@@ -155,23 +162,26 @@ pub async fn cancel(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let merchant = guards::merchant(&req, &body, &state).await?;
-    let obj = json_object(&req, &body, &["cancelReason"], true)?;
-    let mut v = obj.as_ref().map(|o| o.violations()).unwrap_or_default();
-    let reason = match &obj {
-        Some(o) => o.string("cancelReason", true, &mut v).and_then(|s| v.check("cancelReason", CancelReason::parse(s))),
-        None => {
-            v.push("cancelReason", "is required");
-            None
-        }
-    };
-    let reason = match reason {
-        Some(r) if v.is_empty() => r,
-        _ => return Err(ApiError::validation(v)),
-    };
-    let key = payment_key(&path)?;
-    let origin = Origin { actor: Actor::Merchant, request_id: request_id(&req) };
-    let payment = state.payments.cancel(Some(&merchant.client_id), &key, reason, origin).await?;
-    Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
+    idempotent(&req, &body, &state, &merchant.client_id, || async {
+        let obj = json_object(&req, &body, &["cancelReason"], true)?;
+        let mut v = obj.as_ref().map(|o| o.violations()).unwrap_or_default();
+        let reason = match &obj {
+            Some(o) => o.string("cancelReason", true, &mut v).and_then(|s| v.check("cancelReason", CancelReason::parse(s))),
+            None => {
+                v.push("cancelReason", "is required");
+                None
+            }
+        };
+        let reason = match reason {
+            Some(r) if v.is_empty() => r,
+            _ => return Err(ApiError::validation(v)),
+        };
+        let key = payment_key(&path)?;
+        let origin = Origin { actor: Actor::Merchant, request_id: request_id(&req) };
+        let payment = state.payments.cancel(Some(&merchant.client_id), &key, reason, origin).await?;
+        Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
+    })
+    .await
 }
 
 pub async fn logs(
