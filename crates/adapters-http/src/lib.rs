@@ -13,6 +13,7 @@ mod idempotency;
 pub mod mock;
 mod outbound;
 pub mod problem;
+pub mod rate_limit;
 mod routes;
 mod server;
 pub mod state;

@@ -11,7 +11,7 @@ use domain::{
     },
 };
 
-use crate::mock::MockAcquirer;
+use crate::{mock::MockAcquirer, rate_limit::RateLimiter};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -51,6 +51,7 @@ pub struct AppState {
     pub auth: Authenticator,
     pub deliveries: DeliveryService,
     pub idempotency: IdempotencyService,
+    pub rate_limiter: Arc<RateLimiter>,
     /// Verifies acquirer webhooks (the acquirer secret).
     pub webhooks: WebhookVerifier,
     /// The built-in mock acquirer, when enabled.

@@ -21,7 +21,18 @@ pub async fn merchant(req: &HttpRequest, body: &[u8], state: &AppState) -> Resul
         query: req.uri().query().unwrap_or(""),
         body,
     };
-    Ok(state.auth.authenticate(signed).await?)
+    let merchant = state.auth.authenticate(signed).await?;
+    if let Err(wait) = state.rate_limiter.check(merchant.client_id.as_str()) {
+        let mut e = ApiError::new(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            "Rate limited",
+            "Too many requests for this client; retry after the time in Retry-After",
+        );
+        e.retry_after_secs = Some(wait.as_secs().max(1));
+        return Err(e);
+    }
+    Ok(merchant)
 }
 
 /// Checks `Authorization: Bearer <admin token>` in constant time.
