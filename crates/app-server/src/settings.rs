@@ -38,6 +38,8 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub security: SecuritySettings,
+    pub rate_limit: RateLimitSettings,
+    pub idempotency: IdempotencySettings,
     pub admin: AdminSettings,
     pub acquirer: AcquirerSettings,
     pub mock_acquirer: MockAcquirerSettings,
@@ -71,6 +73,20 @@ pub struct DatabaseSettings {
 pub struct SecuritySettings {
     pub encryption_key: SecretString,
     pub signature_window_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdempotencySettings {
+    pub ttl_secs: u64,
+    pub lease_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]

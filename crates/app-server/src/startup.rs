@@ -4,10 +4,15 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::dev::{Server, ServerHandle};
 use adapters_crypto::{AesGcmCipher, EncryptionKey, RandomKeyGenerator};
-use adapters_http::{AdminToken, AppState, AwcSender, JsonPayloadEncoder, ServerInfo, ServerOptions, mock::MockAcquirer};
-use adapters_mysql::{MysqlMerchantStore, MysqlNonceStore, MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth, Pool};
+use adapters_http::{
+    AdminToken, AppState, AwcSender, JsonPayloadEncoder, ServerInfo, ServerOptions, mock::MockAcquirer, rate_limit::RateLimiter,
+};
+use adapters_mysql::{
+    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth, Pool,
+};
 use anyhow::Context;
 use domain::{
+    idempotency::{IdempotencyPolicy, IdempotencyService},
     outbox::RetryPolicy,
     ports::{Clock, DispatchSignal, KeyGenerator, MerchantStore, NonceStore, OutboundSender, OutboxStore, SecretCipher},
     services::{
@@ -33,8 +38,8 @@ use crate::{
 /// Version of the key that seals merchant secrets (bumped by a key rotation).
 const ENCRYPTION_KEY_VERSION: u32 = 1;
 
-/// How often expired nonces are purged.
-const NONCE_PURGE_INTERVAL: Duration = Duration::from_secs(60);
+/// How often expired nonces and idempotency records are purged.
+const PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Tolerance of `webhook-timestamp` on incoming webhooks (api.md §4).
 const WEBHOOK_TOLERANCE: Duration = Duration::from_secs(300);
@@ -124,6 +129,14 @@ impl Application {
             acquirer.clone(),
             dispatch_policies(&settings),
         );
+        let idempotency = IdempotencyService::new(
+            Arc::new(MysqlIdempotencyStore::new(pool.clone())),
+            clock.clone(),
+            IdempotencyPolicy {
+                ttl: Duration::from_secs(settings.idempotency.ttl_secs),
+                lease: Duration::from_secs(settings.idempotency.lease_secs),
+            },
+        );
         let webhooks = WebhookVerifier::new(vec![acquirer_key], WEBHOOK_TOLERANCE, clock.clone());
         let mock = settings.mock_acquirer.enabled.then(|| {
             Arc::new(MockAcquirer::new(
@@ -142,6 +155,8 @@ impl Application {
             merchants: MerchantService::new(merchant_store.clone(), keys.clone(), cipher.clone(), clock.clone()),
             auth: Authenticator::new(merchant_store, nonces.clone(), cipher, clock.clone(), settings.signature_window()),
             deliveries: DeliveryService::new(outbox, clock.clone(), signal),
+            idempotency: idempotency.clone(),
+            rate_limiter: Arc::new(RateLimiter::new(settings.rate_limit.per_second, settings.rate_limit.burst)),
             webhooks,
             mock,
             webhook_secret_grace: Duration::from_secs(settings.notifications.webhook_secret_grace_secs),
@@ -162,7 +177,7 @@ impl Application {
                 settings.dispatcher.max_in_flight,
             ));
             actix_web::rt::spawn(workers::run_expiry_sweeper(payments, Duration::from_millis(settings.payment.expiry_sweep_ms)));
-            actix_web::rt::spawn(workers::run_nonce_purge(nonces, clock, NONCE_PURGE_INTERVAL));
+            actix_web::rt::spawn(workers::run_purges(nonces, idempotency, clock, PURGE_INTERVAL));
         } else {
             tracing::warn!("dispatcher.enabled = false: this instance sends no outbox messages and runs no sweepers");
         }

@@ -5,6 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use domain::{
+    idempotency::IdempotencyService,
     ports::{Clock, DispatchSignal, NonceStore},
     services::{dispatcher::Dispatcher, payments::PaymentService},
 };
@@ -67,8 +68,9 @@ pub async fn run_expiry_sweeper(payments: PaymentService, interval: Duration) {
     }
 }
 
-/// Forgets nonces older than the replay window, every `interval`.
-pub async fn run_nonce_purge(nonces: Arc<dyn NonceStore>, clock: Arc<dyn Clock>, interval: Duration) {
+/// Forgets nonces older than the replay window and idempotency records past their 24 h, every
+/// `interval`.
+pub async fn run_purges(nonces: Arc<dyn NonceStore>, idempotency: IdempotencyService, clock: Arc<dyn Clock>, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
     loop {
         tick.tick().await;
@@ -76,6 +78,11 @@ pub async fn run_nonce_purge(nonces: Arc<dyn NonceStore>, clock: Arc<dyn Clock>,
             Ok(0) => {}
             Ok(n) => tracing::debug!(purged = n, "expired nonces purged"),
             Err(e) => tracing::warn!(error = %e, "purging expired nonces failed"),
+        }
+        match idempotency.purge_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(purged = n, "expired idempotency records purged"),
+            Err(e) => tracing::warn!(error = %e, "purging idempotency records failed"),
         }
     }
 }
