@@ -19,4 +19,6 @@ pub enum Command {
     Migrate,
     /// Print the canonical string and the signing headers for a merchant request.
     Sign(sign::SignArgs),
+    /// Verify the payment invariants over the whole database (exit code 1 on any violation).
+    Check,
 }

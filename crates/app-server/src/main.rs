@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use app_server::{
-    Application, Settings,
+    Application, Settings, check,
     cli::{Cli, Command, sign},
     startup, telemetry,
 };
@@ -22,6 +22,13 @@ async fn main() -> anyhow::Result<()> {
             let applied = startup::migrate(&settings).await?;
             tracing::info!(applied, "migrations applied");
             Ok(())
+        }
+        Command::Check => {
+            let settings = Settings::load().context("loading configuration")?;
+            telemetry::init(&settings.log);
+            let report = check::run(&settings).await?;
+            print!("{}", check::render(&report));
+            if report.violations.is_empty() { Ok(()) } else { std::process::exit(1) }
         }
         Command::Serve => serve().await,
     }

@@ -1,0 +1,40 @@
+//! `simplepg check`: verifies the invariants of architecture.md §3 over the whole database.
+
+use std::{sync::Arc, time::Duration};
+
+use adapters_mysql::{MysqlMerchantStore, MysqlOutboxStore, MysqlPaymentStore};
+use anyhow::Context;
+use domain::invariants::{InvariantChecker, Report};
+use secrecy::ExposeSecret;
+
+use crate::settings::Settings;
+
+/// Checks every payment of the configured database.
+pub async fn run(settings: &Settings) -> anyhow::Result<Report> {
+    check_database(settings.database.url.expose_secret()).await
+}
+
+/// Checks every payment of the database at `url` (the concurrency tests call this directly).
+pub async fn check_database(url: &str) -> anyhow::Result<Report> {
+    let pool = adapters_mysql::build_pool(url, 2, Duration::from_secs(5)).context("connecting to the database")?;
+    let checker = InvariantChecker::new(
+        Arc::new(MysqlPaymentStore::new(pool.clone())),
+        Arc::new(MysqlMerchantStore::new(pool.clone())),
+        Arc::new(MysqlOutboxStore::new(pool)),
+    );
+    Ok(checker.run().await?)
+}
+
+/// The report as text: one line per violation, then a summary.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    for v in &report.violations {
+        out.push_str(&format!("VIOLATION {v}\n"));
+    }
+    out.push_str(&format!(
+        "{} payments checked, {} violations\n",
+        report.payments_checked,
+        report.violations.len()
+    ));
+    out
+}
