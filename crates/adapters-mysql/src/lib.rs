@@ -3,7 +3,8 @@
 //!
 //! Wiring, in order: [`create_database_if_missing`] (optional), [`run_migrations`],
 //! [`build_pool`], then one store per port sharing the pool:
-//! [`MysqlPaymentStore`], [`MysqlMerchantStore`], [`MysqlNonceStore`], [`MysqlStoreHealth`].
+//! [`MysqlPaymentStore`], [`MysqlMerchantStore`], [`MysqlNonceStore`], [`MysqlOutboxStore`],
+//! [`MysqlStoreHealth`].
 #![forbid(unsafe_code)]
 
 mod error;
@@ -11,6 +12,7 @@ mod health;
 mod merchants;
 mod migrate;
 mod nonces;
+mod outbox;
 mod payments;
 mod pool;
 mod rows;
@@ -22,5 +24,6 @@ pub use health::MysqlStoreHealth;
 pub use merchants::MysqlMerchantStore;
 pub use migrate::{MIGRATIONS, MigrationError, create_database_if_missing, run_migrations};
 pub use nonces::MysqlNonceStore;
+pub use outbox::MysqlOutboxStore;
 pub use payments::MysqlPaymentStore;
 pub use pool::{Pool, PoolBuildError, PooledConnection, build_pool};

@@ -73,7 +73,7 @@ impl MerchantStore for MysqlMerchantStore {
         rows.into_iter().map(Merchant::try_from).collect()
     }
 
-    /// Counts *matched* rows (`CLIENT_FOUND_ROWS`), so an update that changes nothing is still
+    /// Writes the previous webhook secret too (set or cleared). Counts *matched* rows (`CLIENT_FOUND_ROWS`), so an update that changes nothing is still
     /// `true`; `false` only when no merchant has this id. `client_id` and `created_at` never change.
     async fn update(&self, merchant: &Merchant) -> Result<bool, RepositoryError> {
         let row = MerchantRow::from(merchant);
@@ -85,6 +85,10 @@ impl MerchantStore for MysqlMerchantStore {
                 api_credential::client_secret_key_version.eq(row.client_secret_key_version),
                 api_credential::webhook_secret.eq(&row.webhook_secret),
                 api_credential::webhook_secret_key_version.eq(row.webhook_secret_key_version),
+                api_credential::previous_webhook_secret.eq(&row.previous_webhook_secret),
+                api_credential::previous_webhook_secret_key_version
+                    .eq(row.previous_webhook_secret_key_version),
+                api_credential::previous_webhook_secret_until.eq(row.previous_webhook_secret_until),
                 api_credential::return_url.eq(&row.return_url),
                 api_credential::status.eq(&row.status),
                 api_credential::updated_at.eq(row.updated_at),

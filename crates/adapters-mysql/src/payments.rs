@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::{
-    RepositoryError,
+    RepositoryError, Timestamp,
     ids::{PaymentId, PaymentKey},
-    payment::{AuditEntry, AuditRecord, Payment},
+    outbox::OutboxMessage,
+    payment::{AuditEntry, AuditNote, AuditRecord, Payment, PaymentStatus},
     ports::{
         InsertPaymentError, PageRequest, PaymentFilter, PaymentStore, StateChange,
         TransitionStoreError,
@@ -15,6 +16,7 @@ use domain::{
 
 use crate::{
     error::{db_error, is_unique_violation_on, pool_error},
+    outbox::{insert_messages, insert_note},
     pool::Pool,
     rows::{AuditRow, NewAuditRow, PaymentRow, to_db_time},
     schema::{payment, payment_log},
@@ -42,19 +44,27 @@ impl MysqlPaymentStore {
 enum TxError {
     #[error("the payment changed concurrently")]
     Stale,
+    #[error("no payment {0}")]
+    UnknownPayment(PaymentId),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
 
 #[async_trait]
 impl PaymentStore for MysqlPaymentStore {
-    /// One transaction: the payment row, then its `CREATE` audit row. A duplicate
+    /// One transaction: the payment row, its `CREATE` audit row, then its outbox messages. A duplicate
     /// `(client_id, order_no)` is [`InsertPaymentError::DuplicateOrder`]; any other clash (e.g.
     /// a reused payment key, which a 256-bit random key makes a bug, not a user error) is a
     /// repository error. Either way nothing is written.
-    async fn insert(&self, p: &Payment, audit: &AuditRecord) -> Result<(), InsertPaymentError> {
+    async fn insert(
+        &self,
+        p: &Payment,
+        audit: &AuditRecord,
+        events: &[OutboxMessage],
+    ) -> Result<(), InsertPaymentError> {
         let row = PaymentRow::from(p);
         let log = NewAuditRow::new(&p.id, audit);
+        let events = events.to_vec();
         let mut conn = self.pool.get().await.map_err(pool_error)?;
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
             diesel::insert_into(payment::table)
@@ -65,7 +75,7 @@ impl PaymentStore for MysqlPaymentStore {
                 .values(&log)
                 .execute(conn)
                 .await?;
-            Ok(())
+            insert_messages(conn, &events).await
         })
         .await
         .map_err(|e| {
@@ -126,9 +136,9 @@ impl PaymentStore for MysqlPaymentStore {
         rows.into_iter().map(Payment::try_from).collect()
     }
 
-    /// Compare-and-set plus audit row in one transaction:
+    /// Compare-and-set plus audit row and outbox messages in one transaction:
     /// `UPDATE payment SET <mutable fields> WHERE payment_id = ? AND version = ?`, then the
-    /// `payment_log` insert. diesel-async's MySQL connection reports *matched* rows
+    /// `payment_log` and `outbox_event` inserts. diesel-async's MySQL connection reports *matched* rows
     /// (`CLIENT_FOUND_ROWS`), which is why the version guard lives in the `WHERE`: 0 matched
     /// means someone else moved the payment first → [`TransitionStoreError::Stale`], rolled back.
     /// A clash on `uq_payment_log_transition` (this version was already left) is also `Stale`.
@@ -147,6 +157,7 @@ impl PaymentStore for MysqlPaymentStore {
         let row = PaymentRow::from(next);
         let log = NewAuditRow::new(&next.id, &change.audit);
         let expected = change.expected_version;
+        let events = change.events.clone();
         let mut conn = self.pool.get().await.map_err(pool_error)?;
         let outcome = conn
             .transaction::<_, TxError, _>(async move |conn| {
@@ -178,17 +189,85 @@ impl PaymentStore for MysqlPaymentStore {
                     .values(&log)
                     .execute(conn)
                     .await?;
+                insert_messages(conn, &events).await?;
                 Ok(())
             })
             .await;
         match outcome {
             Ok(()) => Ok(()),
             Err(TxError::Stale) => Err(TransitionStoreError::Stale),
+            Err(e @ TxError::UnknownPayment(_)) => Err(RepositoryError::msg(e.to_string()).into()),
             Err(TxError::Db(e)) if is_unique_violation_on(&e, UQ_LOG_TRANSITION) => {
                 Err(TransitionStoreError::Stale)
             }
             Err(TxError::Db(e)) => Err(db_error(e).into()),
         }
+    }
+
+    async fn find_by_id(&self, id: &PaymentId) -> Result<Option<Payment>, RepositoryError> {
+        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        let row = payment::table
+            .find(id.to_string())
+            .select(PaymentRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(db_error)?;
+        row.map(Payment::try_from).transpose()
+    }
+
+    /// One transaction: the note (`INSERT INTO payment_log … SELECT …, p.status, … FROM payment
+    /// p WHERE p.payment_id = ?`, so its status is the payment's at that instant, with
+    /// `from_status` and `from_version` NULL), then the outbox messages. An unknown payment is
+    /// an error and nothing is written. `details` longer than the column (1024 characters) is cut.
+    async fn append_note(
+        &self,
+        payment_id: &PaymentId,
+        note: &AuditNote,
+        events: &[OutboxMessage],
+    ) -> Result<(), RepositoryError> {
+        let id = *payment_id;
+        let note = note.clone();
+        let events = events.to_vec();
+        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        conn.transaction::<_, TxError, _>(async move |conn| {
+            if insert_note(conn, &id.to_string(), &note).await? == 0 {
+                return Err(TxError::UnknownPayment(id));
+            }
+            insert_messages(conn, &events).await?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| match e {
+            TxError::Db(e) => db_error(e),
+            other => RepositoryError::msg(other.to_string()),
+        })
+    }
+
+    /// `status = 'READY' AND expires_at <= now`, earliest expiry first (ties by id), served by
+    /// the `(status, expires_at)` index.
+    async fn due_for_expiry(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PaymentKey>, RepositoryError> {
+        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        let keys: Vec<String> = payment::table
+            .filter(payment::status.eq(PaymentStatus::Ready.as_str()))
+            .filter(payment::expires_at.le(to_db_time(now)))
+            .order((payment::expires_at.asc(), payment::payment_id.asc()))
+            .limit(i64::from(limit))
+            .select(payment::payment_key)
+            .load(&mut conn)
+            .await
+            .map_err(db_error)?;
+        keys.iter()
+            .map(|k| {
+                PaymentKey::parse(k).map_err(|e| {
+                    crate::error::corrupt("payment", k, format_args!("payment_key {e}"))
+                })
+            })
+            .collect()
     }
 
     async fn audit_trail(

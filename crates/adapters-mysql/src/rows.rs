@@ -4,12 +4,15 @@
 //! through the domain's constructors, so a row that the schema should have made impossible
 //! surfaces as a [`RepositoryError`] naming the row instead of a panic or a silently wrong value.
 
+use std::time::Duration;
+
 use diesel::prelude::*;
 use domain::{
     RepositoryError, Timestamp,
-    ids::{ClientId, PaymentId, PaymentKey, RequestId, TransactionId},
-    merchant::{ClientName, Merchant, MerchantStatus, ReturnUrl},
+    ids::{ClientId, EventId, PaymentId, PaymentKey, RequestId, TransactionId},
+    merchant::{ClientName, Merchant, MerchantStatus, PreviousSecret, ReturnUrl},
     money::{Amount, Currency},
+    outbox::{Delivery, DeliveryAttempt, DeliveryState, OutboxKind, OutboxMessage, SendReport},
     payment::{
         Actor, AuditAction, AuditEntry, AuditRecord, CancelReason, CustomerName, FailureCode,
         FailureMessage, MethodCode, OrderNo, Payment, PaymentStatus, ProductName,
@@ -20,7 +23,7 @@ use time::{PrimitiveDateTime, UtcOffset};
 
 use crate::{
     error::corrupt,
-    schema::{api_credential, payment, payment_log, request_nonce},
+    schema::{api_credential, delivery_attempt, outbox_event, payment, payment_log, request_nonce},
 };
 
 /// A domain instant as a `DATETIME(6)` value, in UTC (connections run with `time_zone = '+00:00'`).
@@ -280,6 +283,9 @@ pub(crate) struct MerchantRow {
     pub client_secret_key_version: u32,
     pub webhook_secret: Vec<u8>,
     pub webhook_secret_key_version: u32,
+    pub previous_webhook_secret: Option<Vec<u8>>,
+    pub previous_webhook_secret_key_version: Option<u32>,
+    pub previous_webhook_secret_until: Option<PrimitiveDateTime>,
     pub return_url: Option<String>,
     pub status: String,
     pub created_at: PrimitiveDateTime,
@@ -288,6 +294,7 @@ pub(crate) struct MerchantRow {
 
 impl From<&Merchant> for MerchantRow {
     fn from(m: &Merchant) -> Self {
+        let prev = m.previous_webhook_secret.as_ref();
         Self {
             client_id: m.client_id.as_str().to_owned(),
             client_name: m.client_name.as_str().to_owned(),
@@ -295,6 +302,9 @@ impl From<&Merchant> for MerchantRow {
             client_secret_key_version: m.client_secret.key_version,
             webhook_secret: m.webhook_secret.ciphertext.clone(),
             webhook_secret_key_version: m.webhook_secret.key_version,
+            previous_webhook_secret: prev.map(|p| p.secret.ciphertext.clone()),
+            previous_webhook_secret_key_version: prev.map(|p| p.secret.key_version),
+            previous_webhook_secret_until: prev.map(|p| to_db_time(p.until)),
             return_url: m.return_url.as_ref().map(|u| u.as_str().to_owned()),
             status: m.status.as_str().to_owned(),
             created_at: to_db_time(m.created_at),
@@ -311,6 +321,27 @@ impl TryFrom<MerchantRow> for Merchant {
         let k = r.client_id.as_str();
         let status = MerchantStatus::parse(&r.status)
             .ok_or_else(|| corrupt(T, k, format_args!("unknown status {:?}", r.status)))?;
+        let previous_webhook_secret = match (
+            r.previous_webhook_secret,
+            r.previous_webhook_secret_key_version,
+            r.previous_webhook_secret_until,
+        ) {
+            (None, None, None) => None,
+            (Some(ciphertext), Some(key_version), Some(until)) => Some(PreviousSecret {
+                secret: SealedSecret {
+                    key_version,
+                    ciphertext,
+                },
+                until: from_db_time(until),
+            }),
+            _ => {
+                return Err(corrupt(
+                    T,
+                    k,
+                    "previous_webhook_secret columns are only partly set",
+                ));
+            }
+        };
         Ok(Merchant {
             client_id: col(T, k, "client_id", ClientId::parse(k))?,
             client_name: col(T, k, "client_name", ClientName::parse(&r.client_name))?,
@@ -322,6 +353,7 @@ impl TryFrom<MerchantRow> for Merchant {
                 key_version: r.webhook_secret_key_version,
                 ciphertext: r.webhook_secret,
             },
+            previous_webhook_secret,
             return_url: opt_col(
                 T,
                 k,
@@ -345,4 +377,225 @@ pub(crate) struct NonceRow<'a> {
     pub client_id: &'a str,
     pub nonce: &'a str,
     pub expires_at: PrimitiveDateTime,
+}
+
+// ---------------------------------------------------------------------------------------------
+// outbox_event
+
+/// The longest `last_error` / `delivery_attempt.error` stored (`VARCHAR(1024)`), in characters.
+pub(crate) const MAX_ERROR_CHARS: usize = 1024;
+/// The longest response excerpt stored: the sender keeps it to 1 KiB, which is at most this
+/// many characters; anything longer is cut here rather than refused.
+pub(crate) const MAX_EXCERPT_CHARS: usize = 1024;
+
+/// `s` cut to at most `max` characters (never inside a character).
+pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => s[..end].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+/// An event id as stored: the hyphenated lower-case UUID (`evt_<hex>` is only its public
+/// spelling).
+pub(crate) fn event_key(id: &EventId) -> String {
+    id.as_uuid().hyphenated().to_string()
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox_event, check_for_backend(diesel::mysql::Mysql))]
+pub(crate) struct NewOutboxRow {
+    pub event_id: String,
+    pub kind: &'static str,
+    pub payment_id: Option<String>,
+    pub client_id: Option<String>,
+    pub event_type: Option<String>,
+    pub target_url: String,
+    pub payload: String,
+    pub state: &'static str,
+    pub attempts: u32,
+    pub not_before: PrimitiveDateTime,
+    pub next_attempt_at: PrimitiveDateTime,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+impl From<&OutboxMessage> for NewOutboxRow {
+    /// A new message is PENDING with no attempts, first due at `not_before`.
+    fn from(m: &OutboxMessage) -> Self {
+        Self {
+            event_id: event_key(&m.id),
+            kind: m.kind.as_str(),
+            payment_id: m.payment_id.map(|p| p.to_string()),
+            client_id: m.client_id.as_ref().map(|c| c.as_str().to_owned()),
+            event_type: m.event_type.clone(),
+            target_url: m.target_url.clone(),
+            payload: m.payload.clone(),
+            state: DeliveryState::Pending.as_str(),
+            attempts: 0,
+            not_before: to_db_time(m.not_before),
+            next_attempt_at: to_db_time(m.not_before),
+            created_at: to_db_time(m.created_at),
+            updated_at: to_db_time(m.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox_event, check_for_backend(diesel::mysql::Mysql))]
+pub(crate) struct OutboxRow {
+    pub seq: u64,
+    pub event_id: String,
+    pub kind: String,
+    pub payment_id: Option<String>,
+    pub client_id: Option<String>,
+    pub event_type: Option<String>,
+    pub target_url: String,
+    pub payload: String,
+    pub state: String,
+    pub attempts: u32,
+    pub not_before: PrimitiveDateTime,
+    pub next_attempt_at: PrimitiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+const OUTBOX: &str = "outbox_event";
+
+impl OutboxRow {
+    /// The message as it was enqueued.
+    pub(crate) fn message(&self) -> Result<OutboxMessage, RepositoryError> {
+        let k = self.event_id.as_str();
+        let kind = OutboxKind::parse(&self.kind)
+            .ok_or_else(|| corrupt(OUTBOX, k, format_args!("unknown kind {:?}", self.kind)))?;
+        Ok(OutboxMessage {
+            id: col(OUTBOX, k, "event_id", EventId::parse(k))?,
+            kind,
+            payment_id: opt_col(
+                OUTBOX,
+                k,
+                "payment_id",
+                self.payment_id.as_deref(),
+                PaymentId::parse,
+            )?,
+            client_id: opt_col(
+                OUTBOX,
+                k,
+                "client_id",
+                self.client_id.as_deref(),
+                ClientId::parse,
+            )?,
+            event_type: self.event_type.clone(),
+            target_url: self.target_url.clone(),
+            payload: self.payload.clone(),
+            created_at: from_db_time(self.created_at),
+            not_before: from_db_time(self.not_before),
+        })
+    }
+
+    pub(crate) fn state(&self) -> Result<DeliveryState, RepositoryError> {
+        DeliveryState::parse(&self.state).ok_or_else(|| {
+            corrupt(
+                OUTBOX,
+                &self.event_id,
+                format_args!("unknown state {:?}", self.state),
+            )
+        })
+    }
+
+    /// The operator view, with `attempts` (oldest first). `next_attempt_at` is only set while
+    /// the message is PENDING: a finished message has no next attempt.
+    pub(crate) fn into_delivery(
+        self,
+        attempts: Vec<DeliveryAttempt>,
+    ) -> Result<Delivery, RepositoryError> {
+        let message = self.message()?;
+        let state = self.state()?;
+        Ok(Delivery {
+            message,
+            state,
+            attempts,
+            next_attempt_at: (state == DeliveryState::Pending)
+                .then(|| from_db_time(self.next_attempt_at)),
+            last_error: self.last_error,
+            updated_at: from_db_time(self.updated_at),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// delivery_attempt
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = delivery_attempt, check_for_backend(diesel::mysql::Mysql))]
+pub(crate) struct NewAttemptRow {
+    pub event_id: String,
+    pub attempt_no: u32,
+    pub started_at: PrimitiveDateTime,
+    pub status_code: Option<u16>,
+    pub latency_ms: u32,
+    pub error: Option<String>,
+    pub response_excerpt: Option<String>,
+}
+
+impl From<&DeliveryAttempt> for NewAttemptRow {
+    /// Latency in whole milliseconds (saturating); the error and excerpt cut to what the columns
+    /// hold. `retry_after` is not stored.
+    fn from(a: &DeliveryAttempt) -> Self {
+        let r = &a.report;
+        Self {
+            event_id: event_key(&a.event_id),
+            attempt_no: a.attempt_no,
+            started_at: to_db_time(a.started_at),
+            status_code: r.status,
+            latency_ms: u32::try_from(r.latency.as_millis()).unwrap_or(u32::MAX),
+            error: r
+                .error
+                .as_deref()
+                .map(|e| truncate_chars(e, MAX_ERROR_CHARS)),
+            response_excerpt: r
+                .excerpt
+                .as_deref()
+                .map(|e| truncate_chars(e, MAX_EXCERPT_CHARS)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = delivery_attempt, check_for_backend(diesel::mysql::Mysql))]
+pub(crate) struct AttemptRow {
+    pub id: u64,
+    pub event_id: String,
+    pub attempt_no: u32,
+    pub started_at: PrimitiveDateTime,
+    pub status_code: Option<u16>,
+    pub latency_ms: u32,
+    pub error: Option<String>,
+    pub response_excerpt: Option<String>,
+}
+
+impl TryFrom<AttemptRow> for DeliveryAttempt {
+    type Error = RepositoryError;
+
+    fn try_from(r: AttemptRow) -> Result<Self, Self::Error> {
+        let k = r.id.to_string();
+        Ok(DeliveryAttempt {
+            event_id: col(
+                "delivery_attempt",
+                &k,
+                "event_id",
+                EventId::parse(&r.event_id),
+            )?,
+            attempt_no: r.attempt_no,
+            started_at: from_db_time(r.started_at),
+            report: SendReport {
+                status: r.status_code,
+                latency: Duration::from_millis(u64::from(r.latency_ms)),
+                error: r.error,
+                excerpt: r.response_excerpt,
+                retry_after: None,
+            },
+        })
+    }
 }

@@ -11,6 +11,9 @@ diesel::table! {
         client_secret_key_version -> Unsigned<Integer>,
         webhook_secret -> Varbinary,
         webhook_secret_key_version -> Unsigned<Integer>,
+        previous_webhook_secret -> Nullable<Varbinary>,
+        previous_webhook_secret_key_version -> Nullable<Unsigned<Integer>>,
+        previous_webhook_secret_until -> Nullable<Datetime>,
         return_url -> Nullable<Varchar>,
         status -> Varchar,
         created_at -> Datetime,
@@ -74,6 +77,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+
+    outbox_event (seq) {
+        seq -> Unsigned<BigInt>,
+        event_id -> Char,
+        kind -> Varchar,
+        payment_id -> Nullable<Char>,
+        client_id -> Nullable<Varchar>,
+        event_type -> Nullable<Varchar>,
+        target_url -> Varchar,
+        payload -> Mediumtext,
+        state -> Varchar,
+        attempts -> Unsigned<Integer>,
+        not_before -> Datetime,
+        next_attempt_at -> Datetime,
+        lease_until -> Nullable<Datetime>,
+        last_error -> Nullable<Varchar>,
+        created_at -> Datetime,
+        updated_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    delivery_attempt (id) {
+        id -> Unsigned<BigInt>,
+        event_id -> Char,
+        attempt_no -> Unsigned<Integer>,
+        started_at -> Datetime,
+        status_code -> Nullable<Unsigned<SmallInt>>,
+        latency_ms -> Unsigned<Integer>,
+        error -> Nullable<Varchar>,
+        response_excerpt -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(payment -> api_credential (client_id));
 diesel::joinable!(payment_log -> payment (payment_id));
-diesel::allow_tables_to_appear_in_same_query!(api_credential, payment, payment_log, request_nonce);
+diesel::joinable!(outbox_event -> payment (payment_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    api_credential,
+    payment,
+    payment_log,
+    request_nonce,
+    outbox_event,
+    delivery_attempt
+);

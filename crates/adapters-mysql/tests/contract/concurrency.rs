@@ -9,7 +9,7 @@ use domain::{
     services::payments::ChangePaymentError,
 };
 
-use crate::support::{Env, SystemClock, assert_legal_trail, at, payment_service};
+use crate::support::{Env, SystemClock, assert_legal_trail, at, count, payment_service};
 
 const RACERS: usize = 16;
 
@@ -18,22 +18,23 @@ async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once() {
     let env = Env::with_pool_size(8).await;
     let mch = env.merchant("mch_race").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
-    let service = payment_service(env.payments.clone());
+    let service = payment_service(&env);
 
-    let tasks: Vec<_> = (0..RACERS)
-        .map(|i| {
-            let (service, mch, key) = (service.clone(), mch.clone(), p.key.clone());
-            tokio::spawn(async move {
-                let reason = CancelReason::parse(&format!("racer {i}")).unwrap();
-                service.cancel(&mch, &key, reason, None).await
-            })
-        })
-        .collect();
-    let results: Vec<_> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    // `cancel` futures are not `Send` (the outbound sender is thread-local by design), so the
+    // racers interleave on this task instead of being spawned; each holds its own pooled
+    // connection, so the database still sees concurrent transactions.
+    let racers = (0..RACERS).map(|i| {
+        let (service, mch, key) = (service.clone(), mch.clone(), p.key.clone());
+        async move {
+            let reason = CancelReason::parse(&format!("racer {i}")).unwrap();
+            let origin = Origin {
+                actor: Actor::Merchant,
+                request_id: None,
+            };
+            service.cancel(Some(&mch), &key, reason, origin).await
+        }
+    });
+    let results = futures_util::future::join_all(racers).await;
 
     let winners = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(winners, 1, "{results:?}");
@@ -56,6 +57,24 @@ async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once() {
     let trail = env.payments.audit_trail(&p.id).await.unwrap();
     assert_eq!(trail.len(), 2, "CREATE then exactly one CANCEL: {trail:?}");
     assert_legal_trail(&trail, &stored);
+    assert_eq!(
+        count(
+            &env.pool,
+            "outbox_event WHERE kind = 'ACQUIRER_CANCEL' AND payment_id IS NOT NULL"
+        )
+        .await,
+        1,
+        "only the winner's acquirer cancel was stored"
+    );
+    assert_eq!(
+        count(
+            &env.pool,
+            "outbox_event WHERE kind = 'MERCHANT_NOTIFICATION'"
+        )
+        .await,
+        1,
+        "only the winner's notification was stored"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -80,10 +99,11 @@ async fn sixteen_services_completing_the_same_payment_complete_it_exactly_once()
             next: approved,
             expected_version: 0,
             audit,
+            events: Vec::new(),
         })
         .await
         .unwrap();
-    let service = payment_service(env.payments.clone());
+    let service = payment_service(&env);
 
     let tasks: Vec<_> = (0..RACERS)
         .map(|_| {
@@ -148,6 +168,7 @@ async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_throug
                 next,
                 expected_version: p.version,
                 audit,
+                events: Vec::new(),
             };
             let store = store.clone();
             tokio::spawn(async move { store.transition(&change).await.map(|()| change.next) })

@@ -12,5 +12,7 @@ mod concurrency;
 mod health;
 mod merchants;
 mod nonces;
+mod outbox;
+mod payment_outbox;
 mod payments;
 mod support;

@@ -2,7 +2,7 @@
 
 use domain::{
     ids::ClientId,
-    merchant::{ClientName, MerchantStatus},
+    merchant::{ClientName, MerchantStatus, PreviousSecret},
     ports::{MerchantStore, PageRequest},
     secret::SealedSecret,
 };
@@ -138,4 +138,42 @@ async fn merchants_list_newest_first_with_a_cursor_and_one_extra_row() {
     );
     assert!(list(2, Some(&ids[0])).await.is_empty());
     assert_eq!(list(100, None).await.len(), 5);
+}
+
+#[tokio::test]
+async fn a_previous_webhook_secret_round_trips_and_can_be_set_and_cleared_by_update() {
+    let env = Env::new().await;
+    let mut m = merchant("mch_rotated", at(0));
+    m.previous_webhook_secret = Some(PreviousSecret {
+        secret: SealedSecret {
+            key_version: 7,
+            ciphertext: (0..=255).rev().collect(),
+        },
+        until: at(86_400_123),
+    });
+    env.merchants.insert(&m).await.unwrap();
+    assert_eq!(
+        env.merchants.find(&m.client_id).await.unwrap(),
+        Some(m.clone())
+    );
+
+    m.previous_webhook_secret = None;
+    assert!(env.merchants.update(&m).await.unwrap());
+    assert_eq!(
+        env.merchants.find(&m.client_id).await.unwrap(),
+        Some(m.clone())
+    );
+
+    // A rotation: the current secret becomes the previous one, valid for a day.
+    m.previous_webhook_secret = Some(PreviousSecret {
+        secret: m.webhook_secret.clone(),
+        until: at(172_800_000),
+    });
+    m.webhook_secret = SealedSecret {
+        key_version: 2,
+        ciphertext: vec![77; 61],
+    };
+    m.updated_at = at(86_400_000);
+    assert!(env.merchants.update(&m).await.unwrap());
+    assert_eq!(env.merchants.find(&m.client_id).await.unwrap(), Some(m));
 }

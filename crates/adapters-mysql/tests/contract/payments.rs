@@ -32,6 +32,7 @@ fn change_of(current: &Payment, command: Command, now_ms: i64) -> StateChange {
         next,
         expected_version: current.version,
         audit,
+        events: Vec::new(),
     }
 }
 
@@ -73,7 +74,7 @@ async fn a_payment_with_every_optional_field_set_round_trips_exactly() {
         Some(RequestId::parse("req-create").unwrap()),
     );
 
-    env.payments.insert(&payment, &audit).await.unwrap();
+    env.payments.insert(&payment, &audit, &[]).await.unwrap();
 
     let found = env
         .payments
@@ -139,7 +140,7 @@ async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written() {
         None,
     );
 
-    let err = env.payments.insert(&second, &audit).await.unwrap_err();
+    let err = env.payments.insert(&second, &audit, &[]).await.unwrap_err();
 
     assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
     assert_eq!(env.payments.find_by_key(&second.key).await.unwrap(), None);
@@ -211,7 +212,7 @@ async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order() {
         None,
     );
 
-    let err = env.payments.insert(&second, &audit).await.unwrap_err();
+    let err = env.payments.insert(&second, &audit, &[]).await.unwrap_err();
 
     assert!(
         matches!(err, InsertPaymentError::Repository(ref e) if !e.is_unavailable()),
@@ -233,7 +234,7 @@ async fn a_payment_of_an_unknown_merchant_is_refused() {
         None,
     );
     assert!(matches!(
-        env.payments.insert(&p, &audit).await,
+        env.payments.insert(&p, &audit, &[]).await,
         Err(InsertPaymentError::Repository(_))
     ));
     assert_eq!(count(&env.pool, "payment_log").await, 0);

@@ -3,17 +3,26 @@
 use std::{sync::Arc, time::Duration};
 
 use adapters_mysql::{
-    MysqlMerchantStore, MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, Pool,
-    test_util::TestDatabase,
+    MysqlMerchantStore, MysqlNonceStore, MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth,
+    Pool, test_util::TestDatabase,
 };
 use domain::{
     Timestamp,
-    ids::{ClientId, PaymentId, PaymentKey},
+    ids::{ClientId, EventId, PaymentId, PaymentKey},
     merchant::{ClientName, Merchant, MerchantStatus, ReturnUrl},
     money::{Amount, Currency},
-    payment::{AuditAction, AuditEntry, MethodCode, NewPayment, OrderNo, Payment, PaymentStatus},
-    ports::{Clock, KeyGenerator, MerchantStore, PaymentStore},
+    outbox::{OutboxKind, OutboxMessage, SendReport},
+    payment::{
+        AuditAction, AuditEntry, CancelReason, MethodCode, NewPayment, OrderNo, Payment,
+        PaymentStatus,
+    },
+    ports::{
+        Clock, DispatchSignal, KeyGenerator, MerchantStore, OutboundRequest, OutboundSender,
+        PayloadEncoder, PaymentStore,
+    },
     secret::{SealedSecret, Secret},
+    services::outbound::{AcquirerEndpoint, Outbound},
+    signing::WebhookKey,
 };
 use uuid::Uuid;
 
@@ -23,6 +32,7 @@ pub struct Env {
     pub payments: MysqlPaymentStore,
     pub merchants: MysqlMerchantStore,
     pub nonces: MysqlNonceStore,
+    pub outbox: MysqlOutboxStore,
     pub health: MysqlStoreHealth,
     /// Declared last so it is dropped (and the database with it) after the pool.
     _db: TestDatabase,
@@ -40,6 +50,7 @@ impl Env {
             payments: MysqlPaymentStore::new(pool.clone()),
             merchants: MysqlMerchantStore::new(pool.clone()),
             nonces: MysqlNonceStore::new(pool.clone()),
+            outbox: MysqlOutboxStore::new(pool.clone()),
             health: MysqlStoreHealth::new(pool.clone()),
             pool,
             _db: db,
@@ -64,8 +75,29 @@ impl Env {
             Duration::from_secs(1800),
             None,
         );
-        self.payments.insert(&p, &audit).await.unwrap();
+        self.payments.insert(&p, &audit, &[]).await.unwrap();
         p
+    }
+}
+
+/// A fresh event id (a UUIDv7, like the real key generator's).
+pub fn new_event_id() -> EventId {
+    EventId::from_uuid(Uuid::now_v7())
+}
+
+/// A message of `kind` for `payment` (or none), created and due at `created`.
+pub fn message(kind: OutboxKind, payment: Option<&Payment>, created: Timestamp) -> OutboxMessage {
+    OutboxMessage {
+        id: new_event_id(),
+        kind,
+        payment_id: payment.map(|p| p.id),
+        client_id: payment.map(|p| p.client_id.clone()),
+        event_type: (kind == OutboxKind::MerchantNotification)
+            .then(|| "payment.approved".to_owned()),
+        target_url: "https://shop.example/webhooks/pg".to_owned(),
+        payload: format!(r#"{{"kind":"{kind}"}}"#),
+        created_at: created,
+        not_before: created,
     }
 }
 
@@ -112,6 +144,7 @@ pub fn merchant(client_id: &str, created: Timestamp) -> Merchant {
             key_version: 2,
             ciphertext: vec![9; 60],
         },
+        previous_webhook_secret: None,
         return_url: Some(ReturnUrl::parse("https://shop.example/webhooks/pg").unwrap()),
         status: MerchantStatus::Active,
         created_at: created,
@@ -179,6 +212,10 @@ impl KeyGenerator for TestKeys {
         new_payment_key()
     }
 
+    fn event_id(&self) -> EventId {
+        new_event_id()
+    }
+
     fn client_id(&self) -> ClientId {
         ClientId::from_uuid(Uuid::now_v7())
     }
@@ -192,11 +229,70 @@ impl KeyGenerator for TestKeys {
     }
 }
 
-pub fn payment_service(store: MysqlPaymentStore) -> domain::services::payments::PaymentService {
+/// Fixed JSON bodies: the adapter stores payloads as given, their content does not matter here.
+struct TestPayloads;
+
+impl PayloadEncoder for TestPayloads {
+    fn acquirer_request(&self, payment: &Payment, _return_url: &str) -> String {
+        format!(r#"{{"paymentKey":"{}"}}"#, payment.key)
+    }
+
+    fn acquirer_cancel(&self, payment: &Payment, reason: &CancelReason) -> String {
+        format!(
+            r#"{{"paymentKey":"{}","cancelReason":"{}"}}"#,
+            payment.key,
+            reason.as_str()
+        )
+    }
+
+    fn merchant_event(&self, event_type: &str, payment: &Payment, at: Timestamp) -> String {
+        format!(
+            r#"{{"type":"{event_type}","timestamp":"{at}","data":{{"paymentKey":"{}"}}}}"#,
+            payment.key
+        )
+    }
+}
+
+/// An acquirer that accepts everything (only the synchronous cancel of an approved payment
+/// reaches it in these tests).
+struct AcceptingSender;
+
+#[async_trait::async_trait(?Send)]
+impl OutboundSender for AcceptingSender {
+    async fn post(&self, _request: &OutboundRequest) -> SendReport {
+        SendReport {
+            status: Some(200),
+            ..Default::default()
+        }
+    }
+}
+
+struct NoSignal;
+
+impl DispatchSignal for NoSignal {
+    fn wake(&self) {}
+}
+
+/// The real payment service on these stores, with test doubles for everything outbound.
+pub fn payment_service(env: &Env) -> domain::services::payments::PaymentService {
+    let outbound = Outbound::new(
+        Arc::new(TestPayloads),
+        Arc::new(TestKeys),
+        Arc::new(env.merchants.clone()),
+        Arc::new(AcceptingSender),
+        Arc::new(NoSignal),
+        Arc::new(AcquirerEndpoint {
+            request_url: "http://acquirer.test/request".to_owned(),
+            return_url: "http://pg.test/api/webhook/payment".to_owned(),
+            key: WebhookKey::from_bytes(&[7; 32]),
+            timeout: Duration::from_secs(1),
+        }),
+    );
     domain::services::payments::PaymentService::new(
-        Arc::new(store),
+        Arc::new(env.payments.clone()),
         Arc::new(TestKeys),
         Arc::new(SystemClock),
+        outbound,
         domain::services::payments::PaymentPolicy::default(),
     )
 }

@@ -1,0 +1,670 @@
+//! OutboxStore: enqueue round trips, claiming with leases (also under concurrency), per-payment
+//! notification order, finishing attempts, manual redelivery, listing and the backlog.
+
+use std::{
+    collections::HashSet,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use domain::{
+    Timestamp,
+    ids::{EventId, RequestId},
+    outbox::{
+        DeliveryAttempt, DeliveryFilter, DeliveryState, NextStep, OutboxKind, OutboxMessage,
+        SendReport,
+    },
+    payment::{Actor, AuditAction, AuditNote, Payment, PaymentStatus},
+    ports::{OutboxStore, PageRequest, PaymentStore},
+};
+
+use crate::support::{Env, at, client, count, message, new_event_id};
+
+const LEASE: Duration = Duration::from_secs(60);
+
+fn ids(claimed: &[domain::outbox::ClaimedMessage]) -> Vec<EventId> {
+    claimed.iter().map(|c| c.message.id).collect()
+}
+
+async fn claim(env: &Env, now: Timestamp) -> Vec<EventId> {
+    ids(&env.outbox.claim_due(now, LEASE, 100).await.unwrap())
+}
+
+fn status(code: u16, latency_ms: u64) -> SendReport {
+    SendReport {
+        status: Some(code),
+        latency: Duration::from_millis(latency_ms),
+        ..Default::default()
+    }
+}
+
+fn attempt(
+    m: &OutboxMessage,
+    attempt_no: u32,
+    started: Timestamp,
+    report: SendReport,
+) -> DeliveryAttempt {
+    DeliveryAttempt {
+        event_id: m.id,
+        attempt_no,
+        started_at: started,
+        report,
+    }
+}
+
+/// Stores `messages` on their own.
+async fn enqueue(env: &Env, messages: &[&OutboxMessage]) {
+    let owned: Vec<OutboxMessage> = messages.iter().map(|m| (*m).clone()).collect();
+    env.outbox.enqueue(&owned).await.unwrap();
+}
+
+/// Records a failed attempt `attempt_no` of `m` at `now` and moves it on with `step`.
+async fn finish(env: &Env, m: &OutboxMessage, attempt_no: u32, now: Timestamp, step: NextStep) {
+    let a = attempt(m, attempt_no, now, status(500, 5));
+    env.outbox.finish_attempt(&a, step, None).await.unwrap();
+}
+
+#[tokio::test]
+async fn enqueued_messages_round_trip_exactly_and_payloads_keep_every_byte() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_rt").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    // Larger than TEXT's 64 KiB, with 4-byte characters, NUL, CRLF, quotes and trailing spaces.
+    let payload = format!(
+        "{{\"note\":\"☕🙏 \\\"q\\\" \\\\ \r\n\t\0\",\"pad\":\"{}\"}}   ",
+        "가나다🙂".repeat(10_000)
+    );
+    let mut webhook = message(OutboxKind::AcquirerWebhook, None, at(5));
+    webhook.payload = payload.clone();
+    webhook.target_url = format!(
+        "http://127.0.0.1:9/api/webhook/payment?x={}",
+        "a".repeat(1900)
+    );
+    let mut notification = message(OutboxKind::MerchantNotification, Some(&p), at(6));
+    notification.not_before = at(7_000);
+    notification.event_type = Some("payment.expired".to_owned());
+
+    enqueue(&env, &[&webhook, &notification]).await;
+
+    let w = env.outbox.find(&webhook.id).await.unwrap().unwrap();
+    assert_eq!(w.message, webhook);
+    assert_eq!(w.message.payload.as_bytes(), payload.as_bytes());
+    assert_eq!(w.message.payment_id, None);
+    assert_eq!(w.message.client_id, None);
+    assert_eq!(w.message.event_type, None);
+    let n = env.outbox.find(&notification.id).await.unwrap().unwrap();
+    assert_eq!(n.message, notification);
+    assert_eq!(
+        n.next_attempt_at,
+        Some(at(7_000)),
+        "first due at not_before"
+    );
+    assert_eq!(env.outbox.find(&new_event_id()).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn enqueueing_a_reused_event_id_is_an_error_and_writes_nothing() {
+    let env = Env::new().await;
+    let first = message(OutboxKind::AcquirerWebhook, None, at(0));
+    enqueue(&env, &[&first]).await;
+    let fresh = message(OutboxKind::AcquirerWebhook, None, at(0));
+    let mut again = message(OutboxKind::AcquirerWebhook, None, at(0));
+    again.id = first.id;
+
+    let err = env
+        .outbox
+        .enqueue(&[fresh.clone(), again])
+        .await
+        .unwrap_err();
+
+    assert!(!err.is_unavailable());
+    assert_eq!(env.outbox.find(&fresh.id).await.unwrap(), None);
+    assert_eq!(count(&env.pool, "outbox_event").await, 1);
+}
+
+#[tokio::test]
+async fn a_claim_gives_due_messages_and_leases_them_so_a_second_claim_gets_nothing() {
+    let env = Env::new().await;
+    let a = message(OutboxKind::AcquirerWebhook, None, at(0));
+    let b = message(OutboxKind::AcquirerWebhook, None, at(1));
+    let c = message(OutboxKind::AcquirerWebhook, None, at(2));
+    enqueue(&env, &[&a, &b, &c]).await;
+
+    let claimed = env.outbox.claim_due(at(10), LEASE, 10).await.unwrap();
+
+    assert_eq!(ids(&claimed), [a.id, b.id, c.id]);
+    assert_eq!(claimed[1].message, b);
+    assert!(claimed.iter().all(|m| m.attempts == 0));
+    assert!(claimed.iter().all(|m| m.lease_until == at(10).plus(LEASE)));
+    assert!(claim(&env, at(10)).await.is_empty(), "leased");
+    assert!(claim(&env, at(30_000)).await.is_empty(), "still leased");
+}
+
+#[tokio::test]
+async fn a_claim_takes_at_most_limit_messages() {
+    let env = Env::new().await;
+    let all: Vec<OutboxMessage> = (0..5)
+        .map(|i| message(OutboxKind::AcquirerRequest, None, at(i)))
+        .collect();
+    env.outbox.enqueue(&all).await.unwrap();
+
+    let sizes = [
+        env.outbox.claim_due(at(10), LEASE, 2).await.unwrap().len(),
+        env.outbox.claim_due(at(10), LEASE, 2).await.unwrap().len(),
+        env.outbox.claim_due(at(10), LEASE, 2).await.unwrap().len(),
+        env.outbox.claim_due(at(10), LEASE, 0).await.unwrap().len(),
+    ];
+
+    assert_eq!(sizes, [2, 2, 1, 0]);
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_claimable_again() {
+    let env = Env::new().await;
+    let m = message(OutboxKind::AcquirerRequest, None, at(0));
+    enqueue(&env, &[&m]).await;
+    let lease = Duration::from_secs(10);
+    assert_eq!(
+        ids(&env.outbox.claim_due(at(0), lease, 5).await.unwrap()),
+        [m.id]
+    );
+
+    assert!(
+        env.outbox
+            .claim_due(at(10_000), lease, 5)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a lease holds until its last millisecond"
+    );
+    let again = env.outbox.claim_due(at(10_001), lease, 5).await.unwrap();
+
+    assert_eq!(ids(&again), [m.id]);
+    assert_eq!(again[0].lease_until, at(20_001));
+    assert_eq!(again[0].attempts, 0);
+}
+
+#[tokio::test]
+async fn a_message_whose_not_before_is_in_the_future_is_not_claimed() {
+    let env = Env::new().await;
+    let mut m = message(OutboxKind::AcquirerWebhook, None, at(0));
+    m.not_before = at(5_000);
+    enqueue(&env, &[&m]).await;
+
+    assert!(claim(&env, at(4_999)).await.is_empty());
+    assert_eq!(claim(&env, at(5_000)).await, [m.id]);
+}
+
+#[tokio::test]
+async fn a_second_notification_of_a_payment_waits_until_the_first_is_delivered() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_order").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let q = env.payment(&mch, "ORDER-2", at(0)).await;
+    let first = message(OutboxKind::MerchantNotification, Some(&p), at(1));
+    let second = message(OutboxKind::MerchantNotification, Some(&p), at(2));
+    let other_payment = message(OutboxKind::MerchantNotification, Some(&q), at(3));
+    let cancel = message(OutboxKind::AcquirerCancel, Some(&p), at(4));
+    let another_cancel = message(OutboxKind::AcquirerCancel, Some(&p), at(5));
+    enqueue(
+        &env,
+        &[&first, &second, &other_payment, &cancel, &another_cancel],
+    )
+    .await;
+
+    let round1 = claim(&env, at(10)).await;
+    assert_eq!(
+        round1,
+        [first.id, other_payment.id, cancel.id, another_cancel.id],
+        "other kinds and other payments are not held back"
+    );
+
+    // The first fails and is retried later: still PENDING, so the second keeps waiting, even
+    // while the first is not due.
+    finish(&env, &first, 1, at(20), NextStep::RetryAt(at(60_000))).await;
+    assert!(claim(&env, at(30)).await.is_empty());
+
+    assert_eq!(claim(&env, at(60_000)).await, [first.id]);
+    finish(&env, &first, 2, at(60_000), NextStep::Delivered).await;
+
+    assert_eq!(claim(&env, at(60_001)).await, [second.id]);
+}
+
+#[tokio::test]
+async fn a_second_notification_is_released_when_the_first_is_dead() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_order_dead").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let first = message(OutboxKind::MerchantNotification, Some(&p), at(1));
+    let second = message(OutboxKind::MerchantNotification, Some(&p), at(2));
+    enqueue(&env, &[&first, &second]).await;
+    assert_eq!(claim(&env, at(10)).await, [first.id]);
+
+    finish(&env, &first, 1, at(20), NextStep::Dead).await;
+
+    assert_eq!(claim(&env, at(30)).await, [second.id]);
+}
+
+#[tokio::test]
+async fn finishing_attempts_moves_the_message_on_and_records_every_attempt() {
+    let env = Env::new().await;
+    let m = message(OutboxKind::AcquirerRequest, None, at(0));
+    enqueue(&env, &[&m]).await;
+    assert_eq!(claim(&env, at(0)).await, [m.id]);
+
+    // 1: a 503 with a body, retried in 5 s.
+    let busy = SendReport {
+        status: Some(503),
+        latency: Duration::from_millis(1_234),
+        error: None,
+        excerpt: Some("{\"error\":\"busy 😴\"}".to_owned()),
+        retry_after: Some(Duration::from_secs(2)),
+    };
+    let a1 = attempt(&m, 1, at(100), busy.clone());
+    env.outbox
+        .finish_attempt(&a1, NextStep::RetryAt(at(5_000)), None)
+        .await
+        .unwrap();
+
+    let d = env.outbox.find(&m.id).await.unwrap().unwrap();
+    assert_eq!(d.state, DeliveryState::Pending);
+    assert_eq!(d.next_attempt_at, Some(at(5_000)));
+    assert_eq!(d.last_error.as_deref(), Some("HTTP 503"));
+    assert_eq!(d.updated_at, at(1_334), "the attempt's end");
+    let expected_a1 = DeliveryAttempt {
+        report: SendReport {
+            retry_after: None,
+            ..busy
+        },
+        ..a1
+    };
+    assert_eq!(d.attempts, std::slice::from_ref(&expected_a1));
+    assert!(claim(&env, at(4_999)).await.is_empty(), "not due yet");
+    let claimed = env.outbox.claim_due(at(5_000), LEASE, 10).await.unwrap();
+    assert_eq!(ids(&claimed), [m.id], "the lease was released");
+    assert_eq!(claimed[0].attempts, 1);
+
+    // 2: no response at all, with an error longer than the column; given up.
+    let refused = SendReport {
+        status: None,
+        latency: Duration::from_millis(3),
+        error: Some(format!("connection refused {}", "é".repeat(2_000))),
+        excerpt: None,
+        retry_after: None,
+    };
+    let a2 = attempt(&m, 2, at(5_000), refused);
+    env.outbox
+        .finish_attempt(&a2, NextStep::Dead, None)
+        .await
+        .unwrap();
+
+    let d = env.outbox.find(&m.id).await.unwrap().unwrap();
+    assert_eq!(d.state, DeliveryState::Dead);
+    assert_eq!(
+        d.next_attempt_at, None,
+        "a finished message has no next attempt"
+    );
+    let cut = format!("connection refused {}", "é".repeat(1_024 - 19));
+    assert_eq!(d.last_error.as_deref(), Some(cut.as_str()));
+    assert_eq!(d.attempts.len(), 2);
+    assert_eq!(d.attempts[0], expected_a1, "oldest first");
+    assert_eq!(d.attempts[1].attempt_no, 2);
+    assert_eq!(d.attempts[1].report.status, None);
+    assert_eq!(d.attempts[1].report.error.as_deref(), Some(cut.as_str()));
+    assert_eq!(d.attempts[1].report.latency, Duration::from_millis(3));
+    assert!(
+        claim(&env, at(999_999)).await.is_empty(),
+        "dead is never claimed"
+    );
+}
+
+#[tokio::test]
+async fn a_delivered_message_has_no_error_and_is_not_claimed_again() {
+    let env = Env::new().await;
+    let m = message(OutboxKind::MerchantNotification, None, at(0));
+    enqueue(&env, &[&m]).await;
+    assert_eq!(claim(&env, at(0)).await, [m.id]);
+    let ok = SendReport {
+        excerpt: Some("ok".to_owned()),
+        ..status(204, 42)
+    };
+
+    env.outbox
+        .finish_attempt(
+            &attempt(&m, 1, at(10), ok.clone()),
+            NextStep::Delivered,
+            None,
+        )
+        .await
+        .unwrap();
+
+    let d = env.outbox.find(&m.id).await.unwrap().unwrap();
+    assert_eq!(d.state, DeliveryState::Delivered);
+    assert_eq!(d.last_error, None);
+    assert_eq!(d.next_attempt_at, None);
+    assert_eq!(d.updated_at, at(52));
+    assert_eq!(d.attempts[0].report, ok);
+    assert!(claim(&env, at(999_999)).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_transaction() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_attempt_note").await;
+    let p: Payment = env.payment(&mch, "ORDER-1", at(0)).await;
+    let request = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
+    enqueue(&env, &[&request]).await;
+    assert_eq!(claim(&env, at(0)).await, [request.id]);
+    let note = AuditNote {
+        action: AuditAction::AcquirerRequestFailed,
+        actor: Actor::System,
+        details: Some("attempt 1 of 3: HTTP 502".to_owned()),
+        request_id: Some(RequestId::parse("req-dispatch").unwrap()),
+        at: at(77),
+    };
+
+    env.outbox
+        .finish_attempt(
+            &attempt(&request, 1, at(50), status(502, 20)),
+            NextStep::RetryAt(at(1_000)),
+            Some(note.clone()),
+        )
+        .await
+        .unwrap();
+
+    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    assert_eq!(trail.len(), 2);
+    let r = &trail[1].record;
+    assert_eq!(r.action, AuditAction::AcquirerRequestFailed);
+    assert_eq!(r.status, PaymentStatus::Ready);
+    assert_eq!(r.from_status, None);
+    assert_eq!(r.from_version, None);
+    assert_eq!(r.details, note.details);
+    assert_eq!(r.request_id, note.request_id);
+    assert_eq!(r.at, at(77));
+    assert_eq!(
+        env.outbox
+            .find(&request.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .attempts
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn finishing_an_attempt_of_an_unknown_message_is_an_error_and_writes_nothing() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_ghost_attempt").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let ghost = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
+    let note = AuditNote {
+        action: AuditAction::AcquirerRequestFailed,
+        actor: Actor::System,
+        details: None,
+        request_id: None,
+        at: at(1),
+    };
+
+    let err = env
+        .outbox
+        .finish_attempt(
+            &attempt(&ghost, 1, at(1), status(500, 1)),
+            NextStep::Dead,
+            Some(note),
+        )
+        .await
+        .unwrap_err();
+
+    assert!(!err.is_unavailable());
+    assert_eq!(count(&env.pool, "delivery_attempt").await, 0);
+    assert_eq!(env.payments.audit_trail(&p.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_fresh_schedule() {
+    let env = Env::new().await;
+    let mut m = message(OutboxKind::MerchantNotification, None, at(0));
+    m.not_before = at(1);
+    enqueue(&env, &[&m]).await;
+    assert_eq!(claim(&env, at(1)).await, [m.id]);
+    finish(&env, &m, 1, at(2), NextStep::Dead).await;
+
+    assert!(env.outbox.redeliver(&m.id, at(90_000)).await.unwrap());
+
+    let d = env.outbox.find(&m.id).await.unwrap().unwrap();
+    assert_eq!(d.state, DeliveryState::Pending);
+    assert_eq!(d.next_attempt_at, Some(at(90_000)));
+    assert_eq!(d.updated_at, at(90_000));
+    assert_eq!(d.message, m, "same event id, not_before unchanged");
+    assert_eq!(d.attempts.len(), 1, "earlier attempts are kept");
+    assert!(claim(&env, at(89_999)).await.is_empty());
+    let claimed = env.outbox.claim_due(at(90_000), LEASE, 10).await.unwrap();
+    assert_eq!(ids(&claimed), [m.id]);
+    assert_eq!(claimed[0].attempts, 0, "a full retry schedule again");
+
+    // Attempt numbers start over; both attempt 1s are kept, in order.
+    finish(&env, &m, 1, at(90_001), NextStep::Delivered).await;
+    let d = env.outbox.find(&m.id).await.unwrap().unwrap();
+    assert_eq!(d.state, DeliveryState::Delivered);
+    let numbers: Vec<(u32, Timestamp)> = d
+        .attempts
+        .iter()
+        .map(|a| (a.attempt_no, a.started_at))
+        .collect();
+    assert_eq!(numbers, [(1, at(2)), (1, at(90_001))]);
+}
+
+#[tokio::test]
+async fn redelivering_needs_a_known_message_and_leaves_a_pending_one_alone() {
+    let env = Env::new().await;
+    let delivered = message(OutboxKind::AcquirerWebhook, None, at(0));
+    let pending = message(OutboxKind::AcquirerWebhook, None, at(0));
+    enqueue(&env, &[&delivered, &pending]).await;
+    claim(&env, at(0)).await;
+    finish(&env, &delivered, 1, at(1), NextStep::Delivered).await;
+    finish(&env, &pending, 1, at(1), NextStep::RetryAt(at(50_000))).await;
+
+    assert!(env.outbox.redeliver(&delivered.id, at(2)).await.unwrap());
+    assert!(env.outbox.redeliver(&pending.id, at(2)).await.unwrap());
+    assert!(!env.outbox.redeliver(&new_event_id(), at(2)).await.unwrap());
+
+    assert_eq!(claim(&env, at(2)).await, [delivered.id]);
+    let p = env.outbox.find(&pending.id).await.unwrap().unwrap();
+    assert_eq!(
+        p.next_attempt_at,
+        Some(at(50_000)),
+        "its schedule is untouched"
+    );
+}
+
+#[tokio::test]
+async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attempts() {
+    let env = Env::new().await;
+    let a = env.merchant("mch_list_a").await;
+    let b = env.merchant("mch_list_b").await;
+    let pa = env.payment(&a, "A", at(0)).await;
+    let pb = env.payment(&b, "B", at(0)).await;
+    let m0 = message(OutboxKind::AcquirerRequest, Some(&pa), at(0));
+    let m1 = message(OutboxKind::MerchantNotification, Some(&pa), at(1));
+    let m2 = message(OutboxKind::AcquirerRequest, Some(&pb), at(2));
+    let m3 = message(OutboxKind::MerchantNotification, Some(&pb), at(3));
+    let m4 = message(OutboxKind::AcquirerWebhook, None, at(4));
+    enqueue(&env, &[&m0, &m1, &m2, &m3, &m4]).await;
+    claim(&env, at(10)).await;
+    finish(&env, &m0, 1, at(11), NextStep::RetryAt(at(12))).await;
+    claim(&env, at(12)).await;
+    finish(&env, &m0, 2, at(13), NextStep::Delivered).await;
+    finish(&env, &m3, 1, at(14), NextStep::Dead).await;
+
+    let list = async |filter: DeliveryFilter, limit: u32, before: Option<&OutboxMessage>| {
+        let page = PageRequest {
+            limit,
+            before: before.map(|m| m.id),
+        };
+        env.outbox.list(&filter, &page).await.unwrap()
+    };
+    let idsof = |ds: &[domain::outbox::Delivery]| -> Vec<EventId> {
+        ds.iter().map(|d| d.message.id).collect()
+    };
+    let all = DeliveryFilter::default();
+
+    let page = list(all.clone(), 2, None).await;
+    assert_eq!(
+        idsof(&page),
+        [m4.id, m3.id, m2.id],
+        "limit + 1, newest first"
+    );
+    assert_eq!(
+        idsof(&list(all.clone(), 2, Some(&m2)).await),
+        [m1.id, m0.id]
+    );
+    assert!(list(all.clone(), 2, Some(&m0)).await.is_empty());
+    let ghost = message(OutboxKind::AcquirerWebhook, None, at(0));
+    assert!(
+        list(all.clone(), 2, Some(&ghost)).await.is_empty(),
+        "unknown cursor"
+    );
+
+    let with_attempts = list(all.clone(), 10, None).await;
+    let d0 = with_attempts
+        .iter()
+        .find(|d| d.message.id == m0.id)
+        .unwrap();
+    assert_eq!(d0.state, DeliveryState::Delivered);
+    let numbers: Vec<u32> = d0.attempts.iter().map(|a| a.attempt_no).collect();
+    assert_eq!(numbers, [1, 2], "each with all its attempts, oldest first");
+    assert_eq!(d0, &env.outbox.find(&m0.id).await.unwrap().unwrap());
+    assert!(
+        with_attempts
+            .iter()
+            .find(|d| d.message.id == m4.id)
+            .unwrap()
+            .attempts
+            .is_empty()
+    );
+
+    let by_kind = DeliveryFilter {
+        kind: Some(OutboxKind::MerchantNotification),
+        ..Default::default()
+    };
+    assert_eq!(idsof(&list(by_kind, 10, None).await), [m3.id, m1.id]);
+    let by_state = DeliveryFilter {
+        state: Some(DeliveryState::Pending),
+        ..Default::default()
+    };
+    assert_eq!(
+        idsof(&list(by_state, 10, None).await),
+        [m4.id, m2.id, m1.id]
+    );
+    let by_client = DeliveryFilter {
+        client_id: Some(b.clone()),
+        ..Default::default()
+    };
+    assert_eq!(idsof(&list(by_client, 10, None).await), [m3.id, m2.id]);
+    let by_payment = DeliveryFilter {
+        payment_id: Some(pa.id),
+        ..Default::default()
+    };
+    assert_eq!(idsof(&list(by_payment, 10, None).await), [m1.id, m0.id]);
+    let combined = DeliveryFilter {
+        kind: Some(OutboxKind::MerchantNotification),
+        state: Some(DeliveryState::Dead),
+        client_id: Some(b),
+        payment_id: Some(pb.id),
+    };
+    assert_eq!(idsof(&list(combined, 10, None).await), [m3.id]);
+    let nobody = DeliveryFilter {
+        client_id: Some(client("mch_nobody")),
+        ..Default::default()
+    };
+    assert!(list(nobody, 10, None).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time() {
+    let env = Env::new().await;
+    assert_eq!(env.outbox.backlog(at(0)).await.unwrap(), (0, None));
+    let early = message(OutboxKind::AcquirerWebhook, None, at(1_000));
+    let mut later = message(OutboxKind::AcquirerWebhook, None, at(0));
+    later.not_before = at(3_000);
+    let mut future = message(OutboxKind::AcquirerWebhook, None, at(0));
+    future.not_before = at(100_000);
+    let done = message(OutboxKind::AcquirerWebhook, None, at(0));
+    enqueue(&env, &[&early, &later, &future, &done]).await;
+    claim(&env, at(0)).await;
+    finish(&env, &done, 1, at(1), NextStep::Delivered).await;
+    claim(&env, at(3_000)).await;
+
+    assert_eq!(
+        env.outbox.backlog(at(5_000)).await.unwrap(),
+        (2, Some(at(1_000))),
+        "leased ones are still backlog; delivered and not-yet-due ones are not"
+    );
+    assert_eq!(
+        env.outbox.backlog(at(2_000)).await.unwrap(),
+        (1, Some(at(1_000)))
+    );
+    assert_eq!(
+        env.outbox.backlog(at(100_000)).await.unwrap(),
+        (3, Some(at(1_000)))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once() {
+    const MESSAGES: usize = 50;
+    const CLAIMERS: usize = 8;
+    let env = Env::with_pool_size(CLAIMERS).await;
+    let all: Vec<OutboxMessage> = (0..MESSAGES)
+        .map(|i| message(OutboxKind::AcquirerRequest, None, at(i as i64)))
+        .collect();
+    env.outbox.enqueue(&all).await.unwrap();
+    let store = Arc::new(env.outbox.clone());
+    let claimed_total = Arc::new(AtomicUsize::new(0));
+    let now = at(1_000);
+
+    let tasks: Vec<_> = (0..CLAIMERS)
+        .map(|_| {
+            let (store, claimed_total) = (store.clone(), claimed_total.clone());
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                // A claimer may find every candidate taken by a concurrent one for a moment;
+                // it keeps going until all messages are out (or a generous bound).
+                for _ in 0..500 {
+                    let batch = store.claim_due(now, LEASE, 3).await.unwrap();
+                    if batch.is_empty() {
+                        if claimed_total.load(Ordering::SeqCst) >= MESSAGES {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                        continue;
+                    }
+                    claimed_total.fetch_add(batch.len(), Ordering::SeqCst);
+                    mine.extend(batch.into_iter().map(|c| c.message.id));
+                }
+                mine
+            })
+        })
+        .collect();
+    let per_claimer: Vec<Vec<EventId>> = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+
+    let every: Vec<EventId> = per_claimer.iter().flatten().copied().collect();
+    let distinct: HashSet<EventId> = every.iter().copied().collect();
+    assert_eq!(
+        every.len(),
+        MESSAGES,
+        "no message was claimed twice: {per_claimer:?}"
+    );
+    assert_eq!(distinct, all.iter().map(|m| m.id).collect::<HashSet<_>>());
+    assert!(store.claim_due(now, LEASE, 100).await.unwrap().is_empty());
+}

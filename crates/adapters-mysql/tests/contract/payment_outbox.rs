@@ -1,0 +1,342 @@
+//! PaymentStore and the outbox: messages written atomically with inserts, transitions and notes;
+//! notes take their status from the payment row; lookups by id; the expiry sweep's query.
+
+use std::time::Duration;
+
+use domain::{
+    ids::{RequestId, TransactionId},
+    outbox::{DeliveryState, OutboxKind, OutboxMessage},
+    payment::{
+        Actor, AuditAction, AuditNote, CancelReason, Command, Origin, Payment, PaymentStatus,
+    },
+    ports::{InsertPaymentError, OutboxStore, PaymentStore, StateChange, TransitionStoreError},
+};
+
+use crate::support::{Env, at, count, message, new_payment, new_payment_id, new_payment_key};
+
+fn change(
+    current: &Payment,
+    command: Command,
+    now_ms: i64,
+    events: Vec<OutboxMessage>,
+) -> StateChange {
+    let origin = Origin {
+        actor: Actor::Acquirer,
+        request_id: None,
+    };
+    let (next, audit) = current.apply(command, origin, at(now_ms)).unwrap();
+    StateChange {
+        next,
+        expected_version: current.version,
+        audit,
+        events,
+    }
+}
+
+fn approve() -> Command {
+    Command::Approve {
+        transaction_id: TransactionId::parse("tx-1").unwrap(),
+    }
+}
+
+/// Asserts `m` is stored exactly as given, PENDING, never attempted, due at `not_before`.
+async fn assert_stored_new(env: &Env, m: &OutboxMessage) {
+    let d = env.outbox.find(&m.id).await.unwrap().expect("stored");
+    assert_eq!(&d.message, m);
+    assert_eq!(d.state, DeliveryState::Pending);
+    assert!(d.attempts.is_empty());
+    assert_eq!(d.next_attempt_at, Some(m.not_before));
+    assert_eq!(d.last_error, None);
+    assert_eq!(d.updated_at, m.created_at);
+}
+
+#[tokio::test]
+async fn creating_a_payment_stores_its_messages_in_the_same_transaction() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_ev_create").await;
+    let (p, audit) = Payment::create(
+        new_payment_id(),
+        new_payment_key(),
+        mch,
+        new_payment("ORDER-1", 100),
+        at(0),
+        Duration::from_secs(60),
+        None,
+    );
+    let request = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
+    let mut later = message(OutboxKind::AcquirerWebhook, Some(&p), at(0));
+    later.not_before = at(3_000);
+
+    env.payments
+        .insert(&p, &audit, &[request.clone(), later.clone()])
+        .await
+        .unwrap();
+
+    assert_stored_new(&env, &request).await;
+    assert_stored_new(&env, &later).await;
+    assert_eq!(env.payments.find_by_id(&p.id).await.unwrap(), Some(p));
+}
+
+#[tokio::test]
+async fn a_duplicate_order_writes_none_of_its_messages() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_ev_dup").await;
+    env.payment(&mch, "ORDER-1", at(0)).await;
+    let (second, audit) = Payment::create(
+        new_payment_id(),
+        new_payment_key(),
+        mch,
+        new_payment("ORDER-1", 100),
+        at(1),
+        Duration::from_secs(60),
+        None,
+    );
+    let request = message(OutboxKind::AcquirerRequest, None, at(1));
+
+    let err = env
+        .payments
+        .insert(&second, &audit, std::slice::from_ref(&request))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
+    assert_eq!(env.outbox.find(&request.id).await.unwrap(), None);
+    assert_eq!(count(&env.pool, "outbox_event").await, 0);
+}
+
+#[tokio::test]
+async fn a_transition_stores_its_messages_with_the_state_change() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_ev_tr").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let notification = message(OutboxKind::MerchantNotification, Some(&p), at(10));
+    let cancel = message(OutboxKind::AcquirerCancel, Some(&p), at(10));
+
+    let approved = change(
+        &p,
+        approve(),
+        10,
+        vec![notification.clone(), cancel.clone()],
+    );
+    env.payments.transition(&approved).await.unwrap();
+
+    assert_stored_new(&env, &notification).await;
+    assert_stored_new(&env, &cancel).await;
+    assert_eq!(
+        env.payments.find_by_id(&p.id).await.unwrap(),
+        Some(approved.next)
+    );
+}
+
+#[tokio::test]
+async fn a_stale_transition_writes_none_of_its_messages() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_ev_stale").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let first = change(&p, approve(), 10, Vec::new());
+    env.payments.transition(&first).await.unwrap();
+    let notification = message(OutboxKind::MerchantNotification, Some(&p), at(20));
+    let late = change(
+        &p,
+        Command::Cancel {
+            reason: CancelReason::parse("late").unwrap(),
+        },
+        20,
+        vec![notification.clone()],
+    );
+
+    let err = env.payments.transition(&late).await.unwrap_err();
+
+    assert!(matches!(err, TransitionStoreError::Stale), "{err:?}");
+    assert_eq!(env.outbox.find(&notification.id).await.unwrap(), None);
+    assert_eq!(count(&env.pool, "outbox_event").await, 0);
+}
+
+#[tokio::test]
+async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_ev_rollback").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let taken = message(OutboxKind::AcquirerWebhook, None, at(0));
+    env.outbox
+        .enqueue(std::slice::from_ref(&taken))
+        .await
+        .unwrap();
+    let mut clash = message(OutboxKind::MerchantNotification, Some(&p), at(10));
+    clash.id = taken.id;
+
+    let err = env
+        .payments
+        .transition(&change(&p, approve(), 10, vec![clash]))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, TransitionStoreError::Repository(ref e) if !e.is_unavailable()),
+        "{err:?}"
+    );
+    assert_eq!(
+        env.payments.find_by_id(&p.id).await.unwrap(),
+        Some(p.clone())
+    );
+    assert_eq!(env.payments.audit_trail(&p.id).await.unwrap().len(), 1);
+    assert_eq!(count(&env.pool, "outbox_event").await, 1);
+}
+
+#[tokio::test]
+async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_messages() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_note").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    env.payments
+        .transition(&change(&p, approve(), 10, Vec::new()))
+        .await
+        .unwrap();
+    let note = AuditNote {
+        action: AuditAction::WebhookRejected,
+        actor: Actor::Acquirer,
+        details: Some("APPROVED (transactionId=tx-2) refused: 결제 ✓".to_owned()),
+        request_id: Some(RequestId::parse("req-note").unwrap()),
+        at: at(20),
+    };
+    let cancel = message(OutboxKind::AcquirerCancel, Some(&p), at(20));
+
+    env.payments
+        .append_note(&p.id, &note, std::slice::from_ref(&cancel))
+        .await
+        .unwrap();
+
+    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    assert_eq!(trail.len(), 3);
+    let r = &trail[2].record;
+    assert_eq!(r.action, AuditAction::WebhookRejected);
+    assert_eq!(
+        r.status,
+        PaymentStatus::Approved,
+        "read from the payment row"
+    );
+    assert_eq!(r.from_status, None);
+    assert_eq!(r.from_version, None);
+    assert_eq!(r.actor, Actor::Acquirer);
+    assert_eq!(r.details, note.details);
+    assert_eq!(r.request_id, note.request_id);
+    assert_eq!(r.at, at(20));
+    assert_stored_new(&env, &cancel).await;
+    let stored = env.payments.find_by_id(&p.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 1, "a note changes nothing");
+}
+
+#[tokio::test]
+async fn a_note_with_details_longer_than_the_column_is_cut_not_refused() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_note_long").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let note = AuditNote {
+        action: AuditAction::AcquirerRequestFailed,
+        actor: Actor::System,
+        details: Some("é".repeat(3000)),
+        request_id: None,
+        at: at(5),
+    };
+
+    env.payments.append_note(&p.id, &note, &[]).await.unwrap();
+
+    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    assert_eq!(trail[1].record.details, Some("é".repeat(1024)));
+    assert_eq!(trail[1].record.status, PaymentStatus::Ready);
+}
+
+#[tokio::test]
+async fn a_note_on_an_unknown_payment_is_an_error_and_writes_nothing() {
+    let env = Env::new().await;
+    let note = AuditNote {
+        action: AuditAction::WebhookDuplicate,
+        actor: Actor::Acquirer,
+        details: None,
+        request_id: None,
+        at: at(0),
+    };
+    let webhook = message(OutboxKind::AcquirerWebhook, None, at(0));
+
+    let err = env
+        .payments
+        .append_note(&new_payment_id(), &note, std::slice::from_ref(&webhook))
+        .await
+        .unwrap_err();
+
+    assert!(!err.is_unavailable());
+    assert_eq!(count(&env.pool, "payment_log").await, 0);
+    assert_eq!(count(&env.pool, "outbox_event").await, 0);
+}
+
+#[tokio::test]
+async fn a_payment_is_found_by_its_id_and_an_unknown_id_is_not() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_by_id").await;
+    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    assert_eq!(env.payments.find_by_id(&p.id).await.unwrap(), Some(p));
+    assert_eq!(
+        env.payments.find_by_id(&new_payment_id()).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn payments_due_for_expiry_are_ready_ones_past_their_expiry_oldest_first() {
+    let env = Env::new().await;
+    let mch = env.merchant("mch_expiry").await;
+    // Every payment expires 1800 s after its creation.
+    const TTL: i64 = 1_800_000;
+    let second = env.payment(&mch, "B", at(2_000)).await;
+    let first = env.payment(&mch, "A", at(1_000)).await;
+    let third = env.payment(&mch, "C", at(3_000)).await;
+    let not_yet = env.payment(&mch, "D", at(9_000)).await;
+    let canceled = env.payment(&mch, "E", at(0)).await;
+    env.payments
+        .transition(&change(
+            &canceled,
+            Command::Cancel {
+                reason: CancelReason::parse("r").unwrap(),
+            },
+            1,
+            Vec::new(),
+        ))
+        .await
+        .unwrap();
+    let now = at(TTL + 3_000);
+
+    let due = env.payments.due_for_expiry(now, 10).await.unwrap();
+
+    assert_eq!(
+        due,
+        [first.key.clone(), second.key.clone(), third.key.clone()]
+    );
+    assert_eq!(
+        env.payments.due_for_expiry(now, 2).await.unwrap(),
+        [first.key, second.key],
+        "at most limit"
+    );
+    assert!(
+        env.payments
+            .due_for_expiry(at(TTL + 999), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !env.payments
+            .due_for_expiry(at(TTL + 9_000), 10)
+            .await
+            .unwrap()
+            .contains(&canceled.key)
+    );
+    assert_eq!(
+        env.payments
+            .due_for_expiry(at(TTL + 9_000), 10)
+            .await
+            .unwrap()
+            .last(),
+        Some(&not_yet.key),
+        "expires_at <= now is due"
+    );
+}
