@@ -3,7 +3,7 @@ use base64::{
     engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
 };
 use domain::{
-    ids::{ClientId, PaymentId, PaymentKey},
+    ids::{ClientId, EventId, PaymentId, PaymentKey},
     ports::KeyGenerator,
     secret::Secret,
     signing::WebhookKey,
@@ -45,6 +45,10 @@ impl KeyGenerator for RandomKeyGenerator {
 
     fn payment_key(&self) -> PaymentKey {
         PaymentKey::from_bytes(self.bytes::<32>())
+    }
+
+    fn event_id(&self) -> EventId {
+        EventId::from_uuid(Uuid::now_v7())
     }
 
     fn client_id(&self) -> ClientId {

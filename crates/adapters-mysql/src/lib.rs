@@ -9,6 +9,7 @@
 
 mod error;
 mod health;
+mod idempotency;
 mod merchants;
 mod migrate;
 mod nonces;
@@ -21,6 +22,7 @@ mod schema;
 pub mod test_util;
 
 pub use health::MysqlStoreHealth;
+pub use idempotency::MysqlIdempotencyStore;
 pub use merchants::MysqlMerchantStore;
 pub use migrate::{MIGRATIONS, MigrationError, create_database_if_missing, run_migrations};
 pub use nonces::MysqlNonceStore;

@@ -126,3 +126,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_event,
     delivery_attempt
 );
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    idempotency_record (client_id, idempotency_key) {
+        client_id -> Varchar,
+        idempotency_key -> Varchar,
+        fingerprint -> Char,
+        state -> Varchar,
+        response_status -> Nullable<Unsigned<SmallInt>>,
+        response_content_type -> Nullable<Varchar>,
+        response_location -> Nullable<Varchar>,
+        response_body -> Nullable<Blob>,
+        lease_until -> Datetime,
+        expires_at -> Datetime,
+        created_at -> Datetime,
+        updated_at -> Datetime,
+    }
+}
