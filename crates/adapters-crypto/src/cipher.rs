@@ -20,7 +20,9 @@ impl std::fmt::Debug for EncryptionKey {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("the encryption key must be 32 bytes, given as standard Base64 (44 characters) or 64 hex digits")]
+#[error(
+    "the encryption key must be 32 bytes, given as standard Base64 (44 characters) or 64 hex digits"
+)]
 pub struct EncryptionKeyError;
 
 impl EncryptionKey {
@@ -51,7 +53,11 @@ impl AesGcmCipher {
             Ok(k) => k,
             Err(_) => unreachable_key(),
         };
-        Self { version, key: LessSafeKey::new(unbound), rng: SystemRandom::new() }
+        Self {
+            version,
+            key: LessSafeKey::new(unbound),
+            rng: SystemRandom::new(),
+        }
     }
 
     fn aad(version: u32) -> [u8; 4] {
@@ -61,21 +67,33 @@ impl AesGcmCipher {
 
 #[cold]
 fn unreachable_key() -> UnboundKey {
-    #[expect(clippy::expect_used, reason = "a 32-byte key is always valid for AES-256-GCM")]
+    #[expect(
+        clippy::expect_used,
+        reason = "a 32-byte key is always valid for AES-256-GCM"
+    )]
     UnboundKey::new(&AES_256_GCM, &[0; 32]).expect("32-byte AES-256 key")
 }
 
 impl SecretCipher for AesGcmCipher {
     fn seal(&self, secret: &Secret) -> Result<SealedSecret, CipherError> {
         let mut nonce = [0u8; NONCE_LEN];
-        self.rng.fill(&mut nonce).map_err(|_| CipherError("the system random generator failed".into()))?;
+        self.rng
+            .fill(&mut nonce)
+            .map_err(|_| CipherError("the system random generator failed".into()))?;
         let mut buffer = secret.expose().as_bytes().to_vec();
         self.key
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(Self::aad(self.version)), &mut buffer)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(Self::aad(self.version)),
+                &mut buffer,
+            )
             .map_err(|_| CipherError("sealing failed".into()))?;
         let mut ciphertext = nonce.to_vec();
         ciphertext.extend_from_slice(&buffer);
-        Ok(SealedSecret { key_version: self.version, ciphertext })
+        Ok(SealedSecret {
+            key_version: self.version,
+            ciphertext,
+        })
     }
 
     fn open(&self, sealed: &SealedSecret) -> Result<Secret, CipherError> {
@@ -89,13 +107,18 @@ impl SecretCipher for AesGcmCipher {
             return Err(CipherError("sealed secret is truncated".into()));
         }
         let (nonce, body) = sealed.ciphertext.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CipherError("bad nonce".into()))?;
+        let nonce =
+            Nonce::try_assume_unique_for_key(nonce).map_err(|_| CipherError("bad nonce".into()))?;
         let mut buffer = body.to_vec();
         let plain = self
             .key
             .open_in_place(nonce, Aad::from(Self::aad(sealed.key_version)), &mut buffer)
-            .map_err(|_| CipherError("the secret could not be decrypted (wrong ENCRYPTION_KEY?)".into()))?;
-        String::from_utf8(plain.to_vec()).map(Secret::new).map_err(|_| CipherError("secret is not UTF-8".into()))
+            .map_err(|_| {
+                CipherError("the secret could not be decrypted (wrong ENCRYPTION_KEY?)".into())
+            })?;
+        String::from_utf8(plain.to_vec())
+            .map(Secret::new)
+            .map_err(|_| CipherError("secret is not UTF-8".into()))
     }
 }
 
@@ -110,7 +133,9 @@ mod tests {
     #[test]
     fn a_sealed_secret_opens_to_the_original_and_does_not_contain_it() {
         let cipher = AesGcmCipher::new(1, &key(1));
-        let sealed = cipher.seal(&Secret::new("sk_plaintext_value".into())).unwrap();
+        let sealed = cipher
+            .seal(&Secret::new("sk_plaintext_value".into()))
+            .unwrap();
         assert!(!sealed.ciphertext.windows(9).any(|w| w == b"plaintext"));
         assert_eq!(cipher.open(&sealed).unwrap().expose(), "sk_plaintext_value");
     }
@@ -124,7 +149,9 @@ mod tests {
 
     #[test]
     fn a_wrong_key_or_tampering_is_detected() {
-        let sealed = AesGcmCipher::new(1, &key(1)).seal(&Secret::new("x".into())).unwrap();
+        let sealed = AesGcmCipher::new(1, &key(1))
+            .seal(&Secret::new("x".into()))
+            .unwrap();
         assert!(AesGcmCipher::new(1, &key(2)).open(&sealed).is_err());
         let mut tampered = sealed.clone();
         if let Some(last) = tampered.ciphertext.last_mut() {

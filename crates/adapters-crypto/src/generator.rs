@@ -24,7 +24,9 @@ impl Default for RandomKeyGenerator {
 
 impl RandomKeyGenerator {
     pub fn new() -> Self {
-        Self { rng: SystemRandom::new() }
+        Self {
+            rng: SystemRandom::new(),
+        }
     }
 
     fn bytes<const N: usize>(&self) -> [u8; N] {
@@ -60,7 +62,11 @@ impl KeyGenerator for RandomKeyGenerator {
     }
 
     fn webhook_secret(&self) -> Secret {
-        Secret::new(format!("{}{}", WebhookKey::PREFIX, STANDARD.encode(self.bytes::<32>())))
+        Secret::new(format!(
+            "{}{}",
+            WebhookKey::PREFIX,
+            STANDARD.encode(self.bytes::<32>())
+        ))
     }
 }
 

@@ -17,7 +17,12 @@ fn is_json(req: &HttpRequest) -> bool {
 
 /// The body as a JSON object whose keys are all in `allowed`. `None` when the body is empty
 /// and `optional` is set (endpoints whose body may be omitted).
-pub fn json_object(req: &HttpRequest, body: &[u8], allowed: &[&str], optional: bool) -> Result<Option<JsonObject>, ApiError> {
+pub fn json_object(
+    req: &HttpRequest,
+    body: &[u8],
+    allowed: &[&str],
+    optional: bool,
+) -> Result<Option<JsonObject>, ApiError> {
     if body.is_empty() && optional {
         return Ok(None);
     }
@@ -25,9 +30,12 @@ pub fn json_object(req: &HttpRequest, body: &[u8], allowed: &[&str], optional: b
         return Err(ApiError::unsupported_media_type());
     }
     if body.is_empty() {
-        return Err(ApiError::malformed_json("The request body is empty; a JSON object is required"));
+        return Err(ApiError::malformed_json(
+            "The request body is empty; a JSON object is required",
+        ));
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::malformed_json(format!("The body is not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::malformed_json(format!("The body is not valid JSON: {e}")))?;
     let Value::Object(map) = value else {
         return Err(ApiError::field("body", "must be a JSON object"));
     };

@@ -18,7 +18,10 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Echoes a well-formed `X-Request-Id` (1–128 visible ASCII chars) or issues a new one, puts it
 /// in the request extensions, logs the request once, and makes sure that every 4xx/5xx body is
 /// problem+json carrying `instance` and `requestId`, whichever layer produced the error.
-pub async fn request_context(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let started = Instant::now();
     let request_id = req
         .headers()
@@ -34,7 +37,11 @@ pub async fn request_context(req: ServiceRequest, next: Next<impl MessageBody + 
     // come from a middleware inside this one, and is passed on untouched.
     let res = next.call(req).await?.map_into_boxed_body();
     let is_error = res.status().is_client_error() || res.status().is_server_error();
-    let mut res = if is_error && needs_problem_body(&res) { as_problem(res, &request_id) } else { res };
+    let mut res = if is_error && needs_problem_body(&res) {
+        as_problem(res, &request_id)
+    } else {
+        res
+    };
     if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
         res.headers_mut().insert(REQUEST_ID, value);
     }
@@ -57,13 +64,22 @@ fn needs_problem_body(res: &ServiceResponse<BoxBody>) -> bool {
     if res.response().extensions().get::<Problem>().is_some() {
         return true;
     }
-    let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     !content_type.starts_with(PROBLEM_JSON)
 }
 
 fn as_problem(res: ServiceResponse<BoxBody>, request_id: &RequestId) -> ServiceResponse<BoxBody> {
     let status = res.status();
-    let problem = res.response().extensions().get::<Problem>().cloned().unwrap_or_else(|| Problem::for_status(status));
+    let problem = res
+        .response()
+        .extensions()
+        .get::<Problem>()
+        .cloned()
+        .unwrap_or_else(|| Problem::for_status(status));
     let (req, old) = res.into_parts();
     let mut builder = HttpResponse::build(status);
     for (name, value) in old.headers() {

@@ -149,7 +149,10 @@ pub struct ListResponse<T: Serialize> {
 
 impl<T: Serialize> ListResponse<T> {
     pub fn page<D>(page: &Page<D>, f: impl Fn(&D) -> T) -> Self {
-        Self { data: page.items.iter().map(f).collect(), has_more: Some(page.has_more) }
+        Self {
+            data: page.items.iter().map(f).collect(),
+            has_more: Some(page.has_more),
+        }
     }
 }
 

@@ -71,6 +71,10 @@ impl PayloadEncoder for JsonPayloadEncoder {
     }
 
     fn merchant_event(&self, event_type: &str, p: &Payment, at: Timestamp) -> String {
-        to_json(&MerchantEventBody { kind: event_type, timestamp: at.to_rfc3339(), data: PaymentResponse::from(p) })
+        to_json(&MerchantEventBody {
+            kind: event_type,
+            timestamp: at.to_rfc3339(),
+            data: PaymentResponse::from(p),
+        })
     }
 }

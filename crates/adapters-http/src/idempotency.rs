@@ -4,16 +4,15 @@
 use std::future::Future;
 
 use actix_web::{
-    HttpRequest, HttpResponse, ResponseError,
-    body,
+    HttpRequest, HttpResponse, ResponseError, body,
     http::{
         StatusCode,
         header::{self, HeaderValue},
     },
 };
 use domain::{
-    ids::ClientId,
     idempotency::{Claim, Fingerprint, IdempotencyKey, StoredResponse},
+    ids::ClientId,
 };
 
 use crate::{context::request_id, problem::ApiError, state::AppState};
@@ -22,7 +21,13 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
 /// Runs `handler` at most once per (merchant, key, request). Without the header it just runs.
-pub async fn idempotent<F, Fut>(req: &HttpRequest, body: &[u8], state: &AppState, client: &ClientId, handler: F) -> Result<HttpResponse, ApiError>
+pub async fn idempotent<F, Fut>(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &AppState,
+    client: &ClientId,
+    handler: F,
+) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<HttpResponse, ApiError>>,
@@ -34,8 +39,18 @@ where
         .to_str()
         .ok()
         .and_then(|v| IdempotencyKey::parse(v).ok())
-        .ok_or_else(|| ApiError::field("Idempotency-Key", "must be 1 to 255 visible ASCII characters"))?;
-    let fingerprint = Fingerprint::of(req.method().as_str(), req.uri().path(), req.uri().query().unwrap_or(""), body);
+        .ok_or_else(|| {
+            ApiError::field(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )
+        })?;
+    let fingerprint = Fingerprint::of(
+        req.method().as_str(),
+        req.uri().path(),
+        req.uri().query().unwrap_or(""),
+        body,
+    );
     match state.idempotency.begin(client, &key, &fingerprint).await? {
         Claim::Fresh => {}
         Claim::Replay(stored) => return Ok(replay(stored)),
@@ -78,7 +93,9 @@ where
 /// stored bytes equal the bytes sent.
 fn final_problem(req: &HttpRequest, e: &ApiError) -> HttpResponse {
     let request_id = request_id(req);
-    let body = e.problem().to_json(Some(req.path()), request_id.as_ref().map(|r| r.as_str()));
+    let body = e
+        .problem()
+        .to_json(Some(req.path()), request_id.as_ref().map(|r| r.as_str()));
     let (res, _) = e.error_response().into_parts();
     res.set_body(body).map_into_boxed_body()
 }
@@ -90,7 +107,11 @@ async fn split(response: HttpResponse) -> (HttpResponse<()>, actix_web::web::Byt
 }
 
 fn header_string(response: &HttpResponse<()>, name: header::HeaderName) -> Option<String> {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn replay(stored: StoredResponse) -> HttpResponse {

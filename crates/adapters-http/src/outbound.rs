@@ -39,12 +39,22 @@ impl OutboundSender for AwcSender {
         let mut response = match response {
             Ok(r) => r,
             Err(e) => {
-                return SendReport { latency: started.elapsed(), error: Some(describe(&e)), ..Default::default() };
+                return SendReport {
+                    latency: started.elapsed(),
+                    error: Some(describe(&e)),
+                    ..Default::default()
+                };
             }
         };
         let status = response.status().as_u16();
         let retry_after = (status == 429 || status == 503)
-            .then(|| response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after))
+            .then(|| {
+                response
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after)
+            })
             .flatten();
         let mut excerpt = Vec::new();
         let deadline = started + request.timeout;
@@ -77,7 +87,10 @@ fn describe(e: &awc::error::SendRequestError) -> String {
 
 /// `Retry-After` as delta-seconds (HTTP dates are rare from webhook receivers; ignored).
 fn parse_retry_after(raw: &str) -> Option<Duration> {
-    raw.trim().parse::<u64>().ok().map(|s| Duration::from_secs(s.min(86_400)))
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .map(|s| Duration::from_secs(s.min(86_400)))
 }
 
 #[cfg(test)]
@@ -87,7 +100,10 @@ mod tests {
     #[test]
     fn retry_after_is_read_as_seconds_and_capped_at_a_day() {
         assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("99999999"), Some(Duration::from_secs(86_400)));
+        assert_eq!(
+            parse_retry_after("99999999"),
+            Some(Duration::from_secs(86_400))
+        );
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }
 }

@@ -72,7 +72,14 @@ impl Problem {
             detail: &self.detail,
             instance,
             request_id,
-            errors: self.errors.iter().map(|e| FieldErrorBody { field: &e.field, message: &e.message }).collect(),
+            errors: self
+                .errors
+                .iter()
+                .map(|e| FieldErrorBody {
+                    field: &e.field,
+                    message: &e.message,
+                })
+                .collect(),
         };
         serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
     }
@@ -81,25 +88,72 @@ impl Problem {
     /// payload errors), from its status alone.
     pub fn for_status(status: StatusCode) -> Self {
         let (code, title, detail) = match status.as_u16() {
-            400 => ("BAD_REQUEST", "Bad request", "The request could not be read"),
+            400 => (
+                "BAD_REQUEST",
+                "Bad request",
+                "The request could not be read",
+            ),
             401 => ("UNAUTHORIZED", "Unauthorized", "Authentication is required"),
             404 => ("NOT_FOUND", "Not found", "No resource at this path"),
-            405 => ("METHOD_NOT_ALLOWED", "Method not allowed", "This method is not allowed on this resource"),
-            408 => ("REQUEST_TIMEOUT", "Request timeout", "The request took too long to arrive"),
-            411 => ("LENGTH_REQUIRED", "Length required", "Content-Length is required"),
-            413 => ("PAYLOAD_TOO_LARGE", "Payload too large", "The request body is larger than 65536 bytes"),
-            415 => ("UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "Content-Type must be application/json"),
-            431 => ("HEADERS_TOO_LARGE", "Request headers too large", "The request headers are too large"),
-            503 => ("SERVICE_UNAVAILABLE", "Service unavailable", "The service is temporarily unavailable"),
-            s if s >= 500 => ("INTERNAL_ERROR", "Internal server error", "An unexpected error occurred"),
+            405 => (
+                "METHOD_NOT_ALLOWED",
+                "Method not allowed",
+                "This method is not allowed on this resource",
+            ),
+            408 => (
+                "REQUEST_TIMEOUT",
+                "Request timeout",
+                "The request took too long to arrive",
+            ),
+            411 => (
+                "LENGTH_REQUIRED",
+                "Length required",
+                "Content-Length is required",
+            ),
+            413 => (
+                "PAYLOAD_TOO_LARGE",
+                "Payload too large",
+                "The request body is larger than 65536 bytes",
+            ),
+            415 => (
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Unsupported media type",
+                "Content-Type must be application/json",
+            ),
+            431 => (
+                "HEADERS_TOO_LARGE",
+                "Request headers too large",
+                "The request headers are too large",
+            ),
+            503 => (
+                "SERVICE_UNAVAILABLE",
+                "Service unavailable",
+                "The service is temporarily unavailable",
+            ),
+            s if s >= 500 => (
+                "INTERNAL_ERROR",
+                "Internal server error",
+                "An unexpected error occurred",
+            ),
             _ => ("BAD_REQUEST", "Bad request", "The request was not accepted"),
         };
-        Self { status, code, title, detail: detail.to_owned(), errors: Vec::new() }
+        Self {
+            status,
+            code,
+            title,
+            detail: detail.to_owned(),
+            errors: Vec::new(),
+        }
     }
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             code,
@@ -114,7 +168,12 @@ impl ApiError {
 
     pub fn validation(violations: Violations) -> Self {
         let detail = violations.to_string();
-        let mut e = Self::new(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", "Validation failed", detail);
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_FAILED",
+            "Validation failed",
+            detail,
+        );
         e.errors = violations.iter().cloned().collect();
         e
     }
@@ -124,7 +183,12 @@ impl ApiError {
     }
 
     pub fn malformed_json(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "MALFORMED_JSON", "Malformed JSON", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_JSON",
+            "Malformed JSON",
+            detail,
+        )
     }
 
     pub fn unsupported_media_type() -> Self {
@@ -137,7 +201,12 @@ impl ApiError {
     }
 
     pub fn payment_not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "PAYMENT_NOT_FOUND", "Payment not found", "No payment with this key")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "PAYMENT_NOT_FOUND",
+            "Payment not found",
+            "No payment with this key",
+        )
     }
 
     pub fn admin_unauthorized() -> Self {
@@ -193,7 +262,11 @@ impl fmt::Display for ApiError {
 
 impl From<RepositoryError> for ApiError {
     fn from(e: RepositoryError) -> Self {
-        if e.is_unavailable() { Self::unavailable(e) } else { Self::internal(e) }
+        if e.is_unavailable() {
+            Self::unavailable(e)
+        } else {
+            Self::internal(e)
+        }
     }
 }
 
@@ -203,10 +276,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some(source) = &self.source {
-            if self.status.is_server_error() {
-                tracing::error!(code = self.code, error = %source, cause = ?source, "request failed");
-            }
+        if let Some(source) = &self.source
+            && self.status.is_server_error()
+        {
+            tracing::error!(code = self.code, error = %source, cause = ?source, "request failed");
         }
         let problem = self.problem();
         let mut res = HttpResponse::build(self.status);

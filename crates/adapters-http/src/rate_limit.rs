@@ -16,9 +16,12 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// `None` when disabled or configured with zeros.
     pub fn new(per_second: u32, burst: u32) -> Self {
-        let limiter = NonZeroU32::new(per_second).zip(NonZeroU32::new(burst)).map(|(rate, burst)| {
-            governor::RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
-        });
+        let limiter =
+            NonZeroU32::new(per_second)
+                .zip(NonZeroU32::new(burst))
+                .map(|(rate, burst)| {
+                    governor::RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+                });
         Self { limiter }
     }
 
@@ -28,7 +31,9 @@ impl RateLimiter {
 
     /// `Err(wait)` when `client` is over its budget.
     pub fn check(&self, client: &str) -> Result<(), Duration> {
-        let Some(limiter) = &self.limiter else { return Ok(()) };
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
         limiter.check_key(&client.to_owned()).map_err(|not_until| {
             let now = governor::clock::DefaultClock::default().now();
             not_until.wait_time_from(now)

@@ -18,13 +18,20 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { workers: 2, shutdown_timeout: Duration::from_secs(30) }
+        Self {
+            workers: 2,
+            shutdown_timeout: Duration::from_secs(30),
+        }
     }
 }
 
 /// Serves the API on an already bound listener (port 0 in tests). Signals are left to the
 /// caller, which owns shutdown (see app-server).
-pub fn serve(listener: TcpListener, state: AppState, options: &ServerOptions) -> std::io::Result<Server> {
+pub fn serve(
+    listener: TcpListener,
+    state: AppState,
+    options: &ServerOptions,
+) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()

@@ -6,8 +6,8 @@ use domain::{
     idempotency::IdempotencyService,
     ports::StoreHealth,
     services::{
-        auth::Authenticator, deliveries::DeliveryService, merchants::MerchantService, payments::PaymentService,
-        webhook_auth::WebhookVerifier,
+        auth::Authenticator, deliveries::DeliveryService, merchants::MerchantService,
+        payments::PaymentService, webhook_auth::WebhookVerifier,
     },
 };
 

@@ -3,12 +3,14 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, Queryable, Selectable, SelectableHelper};
+use diesel::{
+    ExpressionMethods, OptionalExtension, QueryDsl, Queryable, Selectable, SelectableHelper,
+};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::{
     RepositoryError, Timestamp,
-    ids::ClientId,
     idempotency::{Claim, Fingerprint, IdempotencyKey, IdempotencyStore, StoredResponse},
+    ids::ClientId,
 };
 use time::PrimitiveDateTime;
 
@@ -71,8 +73,16 @@ impl IdempotencyStore for MysqlIdempotencyStore {
         ttl: Duration,
     ) -> Result<Claim, RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let (client, key, fp) = (client.as_str().to_owned(), key.as_str().to_owned(), fingerprint.as_str().to_owned());
-        let (now_db, lease_db, expires_db) = (to_db_time(now), to_db_time(now.plus(lease)), to_db_time(now.plus(ttl)));
+        let (client, key, fp) = (
+            client.as_str().to_owned(),
+            key.as_str().to_owned(),
+            fingerprint.as_str().to_owned(),
+        );
+        let (now_db, lease_db, expires_db) = (
+            to_db_time(now),
+            to_db_time(now.plus(lease)),
+            to_db_time(now.plus(ttl)),
+        );
         for _ in 0..3 {
             let inserted = diesel::insert_into(ir::table)
                 .values((
@@ -102,7 +112,9 @@ impl IdempotencyStore for MysqlIdempotencyStore {
                         .first(conn)
                         .await
                         .optional()?;
-                    let Some(row) = row else { return Ok(Decision::Gone) };
+                    let Some(row) = row else {
+                        return Ok(Decision::Gone);
+                    };
                     let target = ir::table.find((&c, &k));
                     if row.expires_at <= now_db {
                         diesel::update(target)
@@ -149,10 +161,18 @@ impl IdempotencyStore for MysqlIdempotencyStore {
                 Decision::Gone => continue,
             }
         }
-        Err(RepositoryError::msg("idempotency record kept disappearing while being claimed"))
+        Err(RepositoryError::msg(
+            "idempotency record kept disappearing while being claimed",
+        ))
     }
 
-    async fn complete(&self, client: &ClientId, key: &IdempotencyKey, response: &StoredResponse, now: Timestamp) -> Result<(), RepositoryError> {
+    async fn complete(
+        &self,
+        client: &ClientId,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+        now: Timestamp,
+    ) -> Result<(), RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
         diesel::update(ir::table.find((client.as_str(), key.as_str())))
             .set((
@@ -169,12 +189,20 @@ impl IdempotencyStore for MysqlIdempotencyStore {
         Ok(())
     }
 
-    async fn release(&self, client: &ClientId, key: &IdempotencyKey) -> Result<(), RepositoryError> {
+    async fn release(
+        &self,
+        client: &ClientId,
+        key: &IdempotencyKey,
+    ) -> Result<(), RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        diesel::delete(ir::table.find((client.as_str(), key.as_str())).filter(ir::state.eq(IN_FLIGHT)))
-            .execute(&mut conn)
-            .await
-            .map_err(db_error)?;
+        diesel::delete(
+            ir::table
+                .find((client.as_str(), key.as_str()))
+                .filter(ir::state.eq(IN_FLIGHT)),
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(db_error)?;
         Ok(())
     }
 
@@ -183,11 +211,13 @@ impl IdempotencyStore for MysqlIdempotencyStore {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
         let mut total: u64 = 0;
         loop {
-            let deleted = diesel::sql_query(format!("DELETE FROM idempotency_record WHERE expires_at < ? LIMIT {PURGE_BATCH}"))
-                .bind::<diesel::sql_types::Datetime, _>(cutoff)
-                .execute(&mut conn)
-                .await
-                .map_err(db_error)?;
+            let deleted = diesel::sql_query(format!(
+                "DELETE FROM idempotency_record WHERE expires_at < ? LIMIT {PURGE_BATCH}"
+            ))
+            .bind::<diesel::sql_types::Datetime, _>(cutoff)
+            .execute(&mut conn)
+            .await
+            .map_err(db_error)?;
             total = total.saturating_add(deleted as u64);
             if deleted < PURGE_BATCH {
                 return Ok(total);

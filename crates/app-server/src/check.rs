@@ -16,7 +16,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Report> {
 
 /// Checks every payment of the database at `url` (the concurrency tests call this directly).
 pub async fn check_database(url: &str) -> anyhow::Result<Report> {
-    let pool = adapters_mysql::build_pool(url, 2, Duration::from_secs(5)).context("connecting to the database")?;
+    let pool = adapters_mysql::build_pool(url, 2, Duration::from_secs(5))
+        .context("connecting to the database")?;
     let checker = InvariantChecker::new(
         Arc::new(MysqlPaymentStore::new(pool.clone())),
         Arc::new(MysqlMerchantStore::new(pool.clone())),

@@ -5,7 +5,11 @@ pub mod sign;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "simplepg", version, about = "SimplePG: a lightweight payment gateway")]
+#[command(
+    name = "simplepg",
+    version,
+    about = "SimplePG: a lightweight payment gateway"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -28,7 +28,11 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(&settings.log);
             let report = check::run(&settings).await?;
             print!("{}", check::render(&report));
-            if report.violations.is_empty() { Ok(()) } else { std::process::exit(1) }
+            if report.violations.is_empty() {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
         }
         Command::Serve => serve().await,
     }
@@ -45,7 +49,9 @@ async fn serve() -> anyhow::Result<()> {
             "DEVELOPMENT VALUES IN USE: these secrets are public; never run this configuration in production"
         );
     }
-    let app = Application::build(settings.clone()).await.context("starting SimplePG")?;
+    let app = Application::build(settings.clone())
+        .await
+        .context("starting SimplePG")?;
     tracing::info!(
         profile = %settings.profile,
         store = "mysql",
@@ -59,7 +65,9 @@ async fn serve() -> anyhow::Result<()> {
         tracing::info!("shutdown requested: finishing in-flight requests");
         handle.stop(true).await;
     });
-    app.run_until_stopped().await.context("HTTP server failed")?;
+    app.run_until_stopped()
+        .await
+        .context("HTTP server failed")?;
     tracing::info!("SimplePG stopped");
     Ok(())
 }

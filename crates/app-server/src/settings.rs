@@ -15,7 +15,10 @@ use serde::Deserialize;
 const EMBEDDED_DEFAULT: &str = include_str!("../../../config/default.toml");
 const EMBEDDED_PROFILES: &[(&str, &str)] = &[
     ("local", include_str!("../../../config/local.toml")),
-    ("production", include_str!("../../../config/production.toml")),
+    (
+        "production",
+        include_str!("../../../config/production.toml"),
+    ),
     ("test", include_str!("../../../config/test.toml")),
 ];
 
@@ -163,18 +166,33 @@ impl Settings {
     /// Loads settings from an explicit environment map (tests use this instead of mutating the
     /// process environment).
     pub fn load_from(env: &HashMap<String, String>) -> anyhow::Result<Self> {
-        let profile = env.get("SIMPLEPG_PROFILE").cloned().unwrap_or_else(|| "local".to_owned());
+        let profile = env
+            .get("SIMPLEPG_PROFILE")
+            .cloned()
+            .unwrap_or_else(|| "local".to_owned());
         let dir = config_dir(env);
         let mut builder = Config::builder();
-        builder = match dir.as_ref().map(|d| d.join("default.toml")).filter(|p| p.is_file()) {
+        builder = match dir
+            .as_ref()
+            .map(|d| d.join("default.toml"))
+            .filter(|p| p.is_file())
+        {
             Some(path) => builder.add_source(File::from(path)),
             None => builder.add_source(File::from_str(EMBEDDED_DEFAULT, FileFormat::Toml)),
         };
-        match dir.as_ref().map(|d| d.join(format!("{profile}.toml"))).filter(|p| p.is_file()) {
+        match dir
+            .as_ref()
+            .map(|d| d.join(format!("{profile}.toml")))
+            .filter(|p| p.is_file())
+        {
             Some(path) => builder = builder.add_source(File::from(path)),
             None => match EMBEDDED_PROFILES.iter().find(|(name, _)| *name == profile) {
-                Some((_, text)) => builder = builder.add_source(File::from_str(text, FileFormat::Toml)),
-                None => bail!("unknown profile {profile:?}: no {profile}.toml in the config directory"),
+                Some((_, text)) => {
+                    builder = builder.add_source(File::from_str(text, FileFormat::Toml))
+                }
+                None => {
+                    bail!("unknown profile {profile:?}: no {profile}.toml in the config directory")
+                }
             },
         }
         builder = builder.add_source(legacy_aliases(env)?);
@@ -214,11 +232,17 @@ impl Settings {
             missing.push("acquirer.webhook_secret (SIMPLEPG__ACQUIRER__WEBHOOK_SECRET)");
         }
         if !missing.is_empty() {
-            bail!("profile {}: required settings are missing: {}", self.profile, missing.join(", "));
+            bail!(
+                "profile {}: required settings are missing: {}",
+                self.profile,
+                missing.join(", ")
+            );
         }
         if self.is_production() {
             if !self.development_values_in_use().is_empty() {
-                bail!("profile production refuses the publicly known development secrets; configure real ones");
+                bail!(
+                    "profile production refuses the publicly known development secrets; configure real ones"
+                );
             }
             if self.admin.token.expose_secret().len() < 16 {
                 bail!("profile production: admin.token must be at least 16 characters");
@@ -229,13 +253,17 @@ impl Settings {
             bail!("security.signature_window_secs must be between 1 and 3600");
         }
         if self.is_production() && self.acquirer.request_url.is_empty() {
-            bail!("profile production: acquirer.request_url (API_REQUEST_URL) is required, the mock acquirer is off");
+            bail!(
+                "profile production: acquirer.request_url (API_REQUEST_URL) is required, the mock acquirer is off"
+            );
         }
         if self.acquirer.max_attempts == 0 {
             bail!("acquirer.max_attempts must be at least 1");
         }
         if self.notifications.retry_schedule_secs.is_empty() {
-            bail!("notifications.retry_schedule_secs needs at least one entry (the first attempt's delay)");
+            bail!(
+                "notifications.retry_schedule_secs needs at least one entry (the first attempt's delay)"
+            );
         }
         domain::signing::WebhookKey::parse(self.acquirer.webhook_secret.expose_secret())
             .map_err(|e| anyhow::anyhow!("acquirer.webhook_secret {e}"))?;
@@ -288,7 +316,11 @@ impl Settings {
     /// The base URL others should use to reach this server.
     pub fn public_url(&self, bound_port: u16) -> String {
         if self.server.public_url.is_empty() {
-            let host = if self.server.host == "0.0.0.0" { "127.0.0.1" } else { &self.server.host };
+            let host = if self.server.host == "0.0.0.0" {
+                "127.0.0.1"
+            } else {
+                &self.server.host
+            };
             format!("http://{host}:{bound_port}")
         } else {
             self.server.public_url.trim_end_matches('/').to_owned()
@@ -318,7 +350,10 @@ fn legacy_aliases(env: &HashMap<String, String>) -> anyhow::Result<Config> {
             Some(pw) => format!("{}:{}", percent_encode(user), percent_encode(pw)),
             None => percent_encode(user),
         };
-        b = b.set_override("database.url", format!("mysql://{credentials}@{host}:{port}/{db}"))?;
+        b = b.set_override(
+            "database.url",
+            format!("mysql://{credentials}@{host}:{port}/{db}"),
+        )?;
     }
     for (var, key) in [
         ("ENCRYPTION_KEY", "security.encryption_key"),
@@ -336,7 +371,9 @@ fn legacy_aliases(env: &HashMap<String, String>) -> anyhow::Result<Config> {
 fn percent_encode(raw: &str) -> String {
     raw.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -347,7 +384,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -360,9 +400,16 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_secrets() {
-        let err = Settings::load_from(&env(&[("SIMPLEPG_PROFILE", "production"), ("API_REQUEST_URL", "http://acq")])).unwrap_err();
+        let err = Settings::load_from(&env(&[
+            ("SIMPLEPG_PROFILE", "production"),
+            ("API_REQUEST_URL", "http://acq"),
+        ]))
+        .unwrap_err();
         let msg = format!("{err:#}");
-        assert!(msg.contains("encryption_key") && msg.contains("admin.token"), "{msg}");
+        assert!(
+            msg.contains("encryption_key") && msg.contains("admin.token"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -371,7 +418,10 @@ mod tests {
             ("SIMPLEPG_PROFILE", "production"),
             ("ENCRYPTION_KEY", "ab".repeat(32).as_str()),
             ("ADMIN_TOKEN", "a-long-enough-admin-token"),
-            ("SIMPLEPG__ACQUIRER__WEBHOOK_SECRET", "whsec_cmVhbC1hY3F1aXJlci1zZWNyZXQtMDEyMzQ1Njc4OQ=="),
+            (
+                "SIMPLEPG__ACQUIRER__WEBHOOK_SECRET",
+                "whsec_cmVhbC1hY3F1aXJlci1zZWNyZXQtMDEyMzQ1Njc4OQ==",
+            ),
             ("API_REQUEST_URL", "https://acquirer.example/request"),
         ]))
         .unwrap();
@@ -390,9 +440,16 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(s.server.port, 9090);
-        assert_eq!(s.database.url.expose_secret(), "mysql://pg:p%40ss@db:3306/simplepg");
+        assert_eq!(
+            s.database.url.expose_secret(),
+            "mysql://pg:p%40ss@db:3306/simplepg"
+        );
         assert_eq!(s.notifications.retry_schedule_secs, vec![0, 1, 2]);
-        let s = Settings::load_from(&env(&[("MYSQL_HOST", "db"), ("SIMPLEPG__DATABASE__URL", "mysql://x@y/z")])).unwrap();
+        let s = Settings::load_from(&env(&[
+            ("MYSQL_HOST", "db"),
+            ("SIMPLEPG__DATABASE__URL", "mysql://x@y/z"),
+        ]))
+        .unwrap();
         assert_eq!(s.database.url.expose_secret(), "mysql://x@y/z");
     }
 

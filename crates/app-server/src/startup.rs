@@ -5,16 +5,21 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use actix_web::dev::{Server, ServerHandle};
 use adapters_crypto::{AesGcmCipher, EncryptionKey, RandomKeyGenerator};
 use adapters_http::{
-    AdminToken, AppState, AwcSender, JsonPayloadEncoder, ServerInfo, ServerOptions, mock::MockAcquirer, rate_limit::RateLimiter,
+    AdminToken, AppState, AwcSender, JsonPayloadEncoder, ServerInfo, ServerOptions,
+    mock::MockAcquirer, rate_limit::RateLimiter,
 };
 use adapters_mysql::{
-    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth, Pool,
+    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOutboxStore,
+    MysqlPaymentStore, MysqlStoreHealth, Pool,
 };
 use anyhow::Context;
 use domain::{
     idempotency::{IdempotencyPolicy, IdempotencyService},
     outbox::RetryPolicy,
-    ports::{Clock, DispatchSignal, KeyGenerator, MerchantStore, NonceStore, OutboundSender, OutboxStore, SecretCipher},
+    ports::{
+        Clock, DispatchSignal, KeyGenerator, MerchantStore, NonceStore, OutboundSender,
+        OutboxStore, SecretCipher,
+    },
     services::{
         auth::Authenticator,
         deliveries::DeliveryService,
@@ -50,8 +55,12 @@ const DISPATCH_BATCH: u32 = 64;
 /// Creates the database if needed and applies pending migrations.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
     let url = settings.database.url.expose_secret();
-    adapters_mysql::create_database_if_missing(url).await.context("creating the database")?;
-    adapters_mysql::run_migrations(url).await.context("applying migrations")
+    adapters_mysql::create_database_if_missing(url)
+        .await
+        .context("creating the database")?;
+    adapters_mysql::run_migrations(url)
+        .await
+        .context("applying migrations")
 }
 
 /// A built server: bound, wired, not yet running.
@@ -65,12 +74,17 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .with_context(|| format!("binding {}:{}", settings.server.host, settings.server.port))?;
+            .with_context(|| {
+                format!("binding {}:{}", settings.server.host, settings.server.port)
+            })?;
         Self::build_with_listener(settings, listener).await
     }
 
     /// Like [`Application::build`] on an already bound listener (tests bind port 0 first).
-    pub async fn build_with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+    pub async fn build_with_listener(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let public_url = settings.public_url(port);
         if settings.database.migrate_on_start {
@@ -88,10 +102,12 @@ impl Application {
             .context("security.encryption_key")?;
         let acquirer_key = WebhookKey::parse(settings.acquirer.webhook_secret.expose_secret())
             .map_err(|e| anyhow::anyhow!("acquirer.webhook_secret {e}"))?;
-        let cipher: Arc<dyn SecretCipher> = Arc::new(AesGcmCipher::new(ENCRYPTION_KEY_VERSION, &key));
+        let cipher: Arc<dyn SecretCipher> =
+            Arc::new(AesGcmCipher::new(ENCRYPTION_KEY_VERSION, &key));
         let keys: Arc<dyn KeyGenerator> = Arc::new(RandomKeyGenerator::new());
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let merchant_store: Arc<dyn MerchantStore> = Arc::new(MysqlMerchantStore::new(pool.clone()));
+        let merchant_store: Arc<dyn MerchantStore> =
+            Arc::new(MysqlMerchantStore::new(pool.clone()));
         let nonces: Arc<dyn NonceStore> = Arc::new(MysqlNonceStore::new(pool.clone()));
         let outbox: Arc<dyn OutboxStore> = Arc::new(MysqlOutboxStore::new(pool.clone()));
         let sender: Arc<dyn OutboundSender> = Arc::new(AwcSender);
@@ -117,7 +133,9 @@ impl Application {
             keys.clone(),
             clock.clone(),
             outbound,
-            PaymentPolicy { ready_ttl: settings.ready_ttl() },
+            PaymentPolicy {
+                ready_ttl: settings.ready_ttl(),
+            },
         );
         let dispatcher = Dispatcher::new(
             outbox.clone(),
@@ -152,17 +170,37 @@ impl Application {
 
         let state = AppState {
             payments: payments.clone(),
-            merchants: MerchantService::new(merchant_store.clone(), keys.clone(), cipher.clone(), clock.clone()),
-            auth: Authenticator::new(merchant_store, nonces.clone(), cipher, clock.clone(), settings.signature_window()),
+            merchants: MerchantService::new(
+                merchant_store.clone(),
+                keys.clone(),
+                cipher.clone(),
+                clock.clone(),
+            ),
+            auth: Authenticator::new(
+                merchant_store,
+                nonces.clone(),
+                cipher,
+                clock.clone(),
+                settings.signature_window(),
+            ),
             deliveries: DeliveryService::new(outbox, clock.clone(), signal),
             idempotency: idempotency.clone(),
-            rate_limiter: Arc::new(RateLimiter::new(settings.rate_limit.per_second, settings.rate_limit.burst)),
+            rate_limiter: Arc::new(RateLimiter::new(
+                settings.rate_limit.per_second,
+                settings.rate_limit.burst,
+            )),
             webhooks,
             mock,
-            webhook_secret_grace: Duration::from_secs(settings.notifications.webhook_secret_grace_secs),
+            webhook_secret_grace: Duration::from_secs(
+                settings.notifications.webhook_secret_grace_secs,
+            ),
             health: Arc::new(MysqlStoreHealth::new(pool.clone())),
             admin_token: AdminToken::new(settings.admin.token.expose_secret()),
-            info: ServerInfo { version: env!("CARGO_PKG_VERSION"), profile: settings.profile.clone(), store: "mysql" },
+            info: ServerInfo {
+                version: env!("CARGO_PKG_VERSION"),
+                profile: settings.profile.clone(),
+                store: "mysql",
+            },
         };
         let options = ServerOptions {
             workers: settings.server.workers,
@@ -176,12 +214,27 @@ impl Application {
                 Duration::from_millis(settings.dispatcher.poll_interval_ms),
                 settings.dispatcher.max_in_flight,
             ));
-            actix_web::rt::spawn(workers::run_expiry_sweeper(payments, Duration::from_millis(settings.payment.expiry_sweep_ms)));
-            actix_web::rt::spawn(workers::run_purges(nonces, idempotency, clock, PURGE_INTERVAL));
+            actix_web::rt::spawn(workers::run_expiry_sweeper(
+                payments,
+                Duration::from_millis(settings.payment.expiry_sweep_ms),
+            ));
+            actix_web::rt::spawn(workers::run_purges(
+                nonces,
+                idempotency,
+                clock,
+                PURGE_INTERVAL,
+            ));
         } else {
-            tracing::warn!("dispatcher.enabled = false: this instance sends no outbox messages and runs no sweepers");
+            tracing::warn!(
+                "dispatcher.enabled = false: this instance sends no outbox messages and runs no sweepers"
+            );
         }
-        Ok(Self { port, server, pool, public_url })
+        Ok(Self {
+            port,
+            server,
+            pool,
+            public_url,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -208,7 +261,12 @@ impl Application {
 fn dispatch_policies(settings: &Settings) -> DispatchPolicies {
     let notification_timeout = Duration::from_millis(settings.notifications.timeout_ms);
     let acquirer_timeout = Duration::from_millis(settings.acquirer.timeout_ms);
-    let schedule: Vec<Duration> = settings.notifications.retry_schedule_secs.iter().map(|s| Duration::from_secs(*s)).collect();
+    let schedule: Vec<Duration> = settings
+        .notifications
+        .retry_schedule_secs
+        .iter()
+        .map(|s| Duration::from_secs(*s))
+        .collect();
     DispatchPolicies {
         acquirer: RetryPolicy::exponential(
             settings.acquirer.max_attempts,
@@ -217,7 +275,11 @@ fn dispatch_policies(settings: &Settings) -> DispatchPolicies {
         ),
         notifications: RetryPolicy::from_attempt_delays(&schedule).retrying_all_failures(),
         notification_timeout,
-        mock_webhooks: RetryPolicy::exponential(6, Duration::from_millis(500), Duration::from_secs(10)),
+        mock_webhooks: RetryPolicy::exponential(
+            6,
+            Duration::from_millis(500),
+            Duration::from_secs(10),
+        ),
         // Longer than any single attempt can take, so a live dispatcher never loses its lease.
         lease: notification_timeout.max(acquirer_timeout) + Duration::from_secs(30),
         batch: DISPATCH_BATCH,

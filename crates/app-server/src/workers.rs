@@ -23,15 +23,25 @@ impl DispatchSignal for NotifySignal {
 
 /// Claims due outbox messages (as many as there are free delivery slots) and delivers each as
 /// its own local task. Sleeps until woken by a commit or until the poll interval passes.
-pub async fn run_dispatcher(dispatcher: Dispatcher, wake: Arc<Notify>, poll: Duration, max_in_flight: usize) {
+pub async fn run_dispatcher(
+    dispatcher: Dispatcher,
+    wake: Arc<Notify>,
+    poll: Duration,
+    max_in_flight: usize,
+) {
     let slots = Arc::new(Semaphore::new(max_in_flight.max(1)));
     loop {
         let free = slots.available_permits();
         if free > 0 {
-            match dispatcher.claim_up_to(u32::try_from(free).unwrap_or(u32::MAX)).await {
+            match dispatcher
+                .claim_up_to(u32::try_from(free).unwrap_or(u32::MAX))
+                .await
+            {
                 Ok(batch) if !batch.is_empty() => {
                     for claimed in batch {
-                        let Ok(permit) = slots.clone().acquire_owned().await else { return };
+                        let Ok(permit) = slots.clone().acquire_owned().await else {
+                            return;
+                        };
                         let d = dispatcher.clone();
                         actix_web::rt::spawn(async move {
                             let id = claimed.message.id;
@@ -70,7 +80,12 @@ pub async fn run_expiry_sweeper(payments: PaymentService, interval: Duration) {
 
 /// Forgets nonces older than the replay window and idempotency records past their 24 h, every
 /// `interval`.
-pub async fn run_purges(nonces: Arc<dyn NonceStore>, idempotency: IdempotencyService, clock: Arc<dyn Clock>, interval: Duration) {
+pub async fn run_purges(
+    nonces: Arc<dyn NonceStore>,
+    idempotency: IdempotencyService,
+    clock: Arc<dyn Clock>,
+    interval: Duration,
+) {
     let mut tick = tokio::time::interval(interval);
     loop {
         tick.tick().await;

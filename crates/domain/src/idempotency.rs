@@ -19,7 +19,13 @@ pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_token(raw, 1, 255, |c| c.is_ascii_graphic(), "visible ASCII characters")?;
+        bounded_token(
+            raw,
+            1,
+            255,
+            |c| c.is_ascii_graphic(),
+            "visible ASCII characters",
+        )?;
         Ok(Self(raw.to_owned()))
     }
 
@@ -34,7 +40,8 @@ pub struct Fingerprint(String);
 
 impl Fingerprint {
     pub fn of(method: &str, path: &str, query: &str, body: &[u8]) -> Self {
-        let mut bytes = Vec::with_capacity(method.len() + path.len() + query.len() + body.len() + 3);
+        let mut bytes =
+            Vec::with_capacity(method.len() + path.len() + query.len() + body.len() + 3);
         for part in [method.as_bytes(), path.as_bytes(), query.as_bytes()] {
             bytes.extend_from_slice(part);
             bytes.push(b'\n');
@@ -85,13 +92,28 @@ pub trait IdempotencyStore: Send + Sync {
     /// different fingerprint is `Mismatch`, a completed one is `Replay`, an in-flight one with a
     /// live lease is `InFlight`, and one whose lease expired is taken over (`Fresh`). Exactly
     /// one of any number of concurrent claimers of a free key gets `Fresh`.
-    async fn claim(&self, client: &ClientId, key: &IdempotencyKey, fingerprint: &Fingerprint, now: Timestamp, lease: Duration, ttl: Duration) -> Result<Claim, RepositoryError>;
+    async fn claim(
+        &self,
+        client: &ClientId,
+        key: &IdempotencyKey,
+        fingerprint: &Fingerprint,
+        now: Timestamp,
+        lease: Duration,
+        ttl: Duration,
+    ) -> Result<Claim, RepositoryError>;
 
     /// Stores the response of a `Fresh` claim.
-    async fn complete(&self, client: &ClientId, key: &IdempotencyKey, response: &StoredResponse, now: Timestamp) -> Result<(), RepositoryError>;
+    async fn complete(
+        &self,
+        client: &ClientId,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+        now: Timestamp,
+    ) -> Result<(), RepositoryError>;
 
     /// Forgets an in-flight record whose request failed in a way worth retrying (5xx).
-    async fn release(&self, client: &ClientId, key: &IdempotencyKey) -> Result<(), RepositoryError>;
+    async fn release(&self, client: &ClientId, key: &IdempotencyKey)
+    -> Result<(), RepositoryError>;
 
     /// Deletes records past their expiry; returns how many.
     async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepositoryError>;
@@ -107,7 +129,10 @@ pub struct IdempotencyPolicy {
 
 impl Default for IdempotencyPolicy {
     fn default() -> Self {
-        Self { ttl: Duration::from_secs(24 * 3600), lease: Duration::from_secs(60) }
+        Self {
+            ttl: Duration::from_secs(24 * 3600),
+            lease: Duration::from_secs(60),
+        }
     }
 }
 
@@ -119,25 +144,58 @@ pub struct IdempotencyService {
 }
 
 impl IdempotencyService {
-    pub fn new(store: Arc<dyn IdempotencyStore>, clock: Arc<dyn Clock>, policy: IdempotencyPolicy) -> Self {
-        Self { store, clock, policy }
+    pub fn new(
+        store: Arc<dyn IdempotencyStore>,
+        clock: Arc<dyn Clock>,
+        policy: IdempotencyPolicy,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            policy,
+        }
     }
 
-    pub async fn begin(&self, client: &ClientId, key: &IdempotencyKey, fingerprint: &Fingerprint) -> Result<Claim, RepositoryError> {
-        self.store.claim(client, key, fingerprint, self.clock.now(), self.policy.lease, self.policy.ttl).await
+    pub async fn begin(
+        &self,
+        client: &ClientId,
+        key: &IdempotencyKey,
+        fingerprint: &Fingerprint,
+    ) -> Result<Claim, RepositoryError> {
+        self.store
+            .claim(
+                client,
+                key,
+                fingerprint,
+                self.clock.now(),
+                self.policy.lease,
+                self.policy.ttl,
+            )
+            .await
     }
 
     /// Stores the response, unless it is a server error: those release the key so that the
     /// client's retry runs the request again (the IETF draft leaves 5xx to the server).
-    pub async fn finish(&self, client: &ClientId, key: &IdempotencyKey, response: &StoredResponse) -> Result<(), RepositoryError> {
+    pub async fn finish(
+        &self,
+        client: &ClientId,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), RepositoryError> {
         if response.status >= 500 {
             self.store.release(client, key).await
         } else {
-            self.store.complete(client, key, response, self.clock.now()).await
+            self.store
+                .complete(client, key, response, self.clock.now())
+                .await
         }
     }
 
-    pub async fn abandon(&self, client: &ClientId, key: &IdempotencyKey) -> Result<(), RepositoryError> {
+    pub async fn abandon(
+        &self,
+        client: &ClientId,
+        key: &IdempotencyKey,
+    ) -> Result<(), RepositoryError> {
         self.store.release(client, key).await
     }
 
@@ -176,17 +234,51 @@ mod tests {
         let mut store = MockIdempotencyStore::new();
         store.expect_release().times(1).returning(|_, _| Ok(()));
         store.expect_complete().never();
-        let svc = IdempotencyService::new(Arc::new(store), Arc::new(fixed_clock()), IdempotencyPolicy::default());
-        let resp = StoredResponse { status: 503, content_type: None, location: None, body: Vec::new() };
-        svc.finish(&ClientId::parse("mch_a").unwrap(), &IdempotencyKey::parse("k").unwrap(), &resp).await.unwrap();
+        let svc = IdempotencyService::new(
+            Arc::new(store),
+            Arc::new(fixed_clock()),
+            IdempotencyPolicy::default(),
+        );
+        let resp = StoredResponse {
+            status: 503,
+            content_type: None,
+            location: None,
+            body: Vec::new(),
+        };
+        svc.finish(
+            &ClientId::parse("mch_a").unwrap(),
+            &IdempotencyKey::parse("k").unwrap(),
+            &resp,
+        )
+        .await
+        .unwrap();
     }
 
     #[tokio::test]
     async fn a_client_error_is_stored_and_replayed_like_a_success() {
         let mut store = MockIdempotencyStore::new();
-        store.expect_complete().withf(|_, _, r, _| r.status == 409).times(1).returning(|_, _, _, _| Ok(()));
-        let svc = IdempotencyService::new(Arc::new(store), Arc::new(fixed_clock()), IdempotencyPolicy::default());
-        let resp = StoredResponse { status: 409, content_type: None, location: None, body: b"{}".to_vec() };
-        svc.finish(&ClientId::parse("mch_a").unwrap(), &IdempotencyKey::parse("k").unwrap(), &resp).await.unwrap();
+        store
+            .expect_complete()
+            .withf(|_, _, r, _| r.status == 409)
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        let svc = IdempotencyService::new(
+            Arc::new(store),
+            Arc::new(fixed_clock()),
+            IdempotencyPolicy::default(),
+        );
+        let resp = StoredResponse {
+            status: 409,
+            content_type: None,
+            location: None,
+            body: b"{}".to_vec(),
+        };
+        svc.finish(
+            &ClientId::parse("mch_a").unwrap(),
+            &IdempotencyKey::parse("k").unwrap(),
+            &resp,
+        )
+        .await
+        .unwrap();
     }
 }

@@ -61,7 +61,11 @@ string_id!(
 
 impl PaymentKey {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if raw.len() == 64
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             Ok(Self(raw.to_owned()))
         } else {
             Err(Invalid::new("must be 64 lower-case hex characters"))
@@ -80,7 +84,13 @@ string_id!(
 
 impl TransactionId {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_token(raw, 1, 128, |c| c.is_ascii_graphic(), "visible ASCII characters")?;
+        bounded_token(
+            raw,
+            1,
+            128,
+            |c| c.is_ascii_graphic(),
+            "visible ASCII characters",
+        )?;
         Ok(Self(raw.to_owned()))
     }
 }
@@ -92,7 +102,13 @@ string_id!(
 
 impl RequestId {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_token(raw, 1, 128, |c| c.is_ascii_graphic(), "visible ASCII characters")?;
+        bounded_token(
+            raw,
+            1,
+            128,
+            |c| c.is_ascii_graphic(),
+            "visible ASCII characters",
+        )?;
         Ok(Self(raw.to_owned()))
     }
 
@@ -127,7 +143,9 @@ impl PaymentId {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        Uuid::parse_str(raw).map(Self).map_err(|_| Invalid::new("must be a UUID"))
+        Uuid::parse_str(raw)
+            .map(Self)
+            .map_err(|_| Invalid::new("must be a UUID"))
     }
 }
 
@@ -153,7 +171,9 @@ impl EventId {
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let raw = raw.strip_prefix("evt_").unwrap_or(raw);
-        Uuid::parse_str(raw).map(Self).map_err(|_| Invalid::new("must be an event id"))
+        Uuid::parse_str(raw)
+            .map(Self)
+            .map_err(|_| Invalid::new("must be an event id"))
     }
 }
 

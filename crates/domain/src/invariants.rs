@@ -23,7 +23,11 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "payment {}: {}: {}", self.payment, self.rule, self.detail)
+        write!(
+            f,
+            "payment {}: {}: {}",
+            self.payment, self.rule, self.detail
+        )
     }
 }
 
@@ -36,11 +40,26 @@ impl fmt::Display for Violation {
 /// - no two transitions from the same version, and as many transitions as the payment's version.
 pub fn check_trail(payment: &Payment, trail: &[AuditEntry]) -> Vec<Violation> {
     let mut out = Vec::new();
-    let mut violation = |rule: &'static str, detail: String| out.push(Violation { payment: payment.key.clone(), rule, detail });
-    let creates = trail.iter().filter(|e| e.record.action == AuditAction::Create).count();
+    let mut violation = |rule: &'static str, detail: String| {
+        out.push(Violation {
+            payment: payment.key.clone(),
+            rule,
+            detail,
+        })
+    };
+    let creates = trail
+        .iter()
+        .filter(|e| e.record.action == AuditAction::Create)
+        .count();
     match trail.first() {
-        Some(first) if first.record.action == AuditAction::Create && first.record.status == PaymentStatus::Ready && creates == 1 => {}
-        _ => violation("starts-with-one-create", format!("{creates} CREATE rows; the first row must be CREATE into READY")),
+        Some(first)
+            if first.record.action == AuditAction::Create
+                && first.record.status == PaymentStatus::Ready
+                && creates == 1 => {}
+        _ => violation(
+            "starts-with-one-create",
+            format!("{creates} CREATE rows; the first row must be CREATE into READY"),
+        ),
     }
     let mut current = PaymentStatus::Ready;
     let mut versions = HashSet::new();
@@ -48,40 +67,74 @@ pub fn check_trail(payment: &Payment, trail: &[AuditEntry]) -> Vec<Violation> {
     let mut approvals = 0;
     for entry in trail {
         let r = &entry.record;
-        let AuditAction::Transition(kind) = r.action else { continue };
+        let AuditAction::Transition(kind) = r.action else {
+            continue;
+        };
         transitions += 1;
         if kind == TransitionKind::Approve {
             approvals += 1;
         }
         if r.from_status != Some(current) {
-            violation("chained", format!("log {} starts from {:?} but the payment was {current}", entry.log_id, r.from_status));
+            violation(
+                "chained",
+                format!(
+                    "log {} starts from {:?} but the payment was {current}",
+                    entry.log_id, r.from_status
+                ),
+            );
         }
         let from = r.from_status.unwrap_or(current);
         if kind.target(from) != Some(r.status) {
-            violation("legal-transition", format!("log {}: {} from {from} to {} is not in the table", entry.log_id, r.action, r.status));
+            violation(
+                "legal-transition",
+                format!(
+                    "log {}: {} from {from} to {} is not in the table",
+                    entry.log_id, r.action, r.status
+                ),
+            );
         }
         match r.from_version {
-            Some(v) if !versions.insert(v) => violation("one-transition-per-version", format!("version {v} was left twice")),
+            Some(v) if !versions.insert(v) => violation(
+                "one-transition-per-version",
+                format!("version {v} was left twice"),
+            ),
             Some(_) => {}
-            None => violation("one-transition-per-version", format!("log {} has no from_version", entry.log_id)),
+            None => violation(
+                "one-transition-per-version",
+                format!("log {} has no from_version", entry.log_id),
+            ),
         }
         current = r.status;
     }
     if current != payment.status {
-        violation("last-row-matches-status", format!("the audit trail ends in {current} but the payment is {}", payment.status));
+        violation(
+            "last-row-matches-status",
+            format!(
+                "the audit trail ends in {current} but the payment is {}",
+                payment.status
+            ),
+        );
     }
     if approvals > 1 {
         violation("at-most-one-approve", format!("{approvals} APPROVE rows"));
     }
     if transitions != payment.version {
-        violation("version-counts-transitions", format!("{transitions} transitions but version {}", payment.version));
+        violation(
+            "version-counts-transitions",
+            format!("{transitions} transitions but version {}", payment.version),
+        );
     }
     out
 }
 
 /// Checks that the merchant notifications of a payment are exactly one event per transition, of
 /// the right types, in order (at-least-once delivery repeats attempts, never events).
-pub fn check_notifications(payment: &Payment, trail: &[AuditEntry], events: &[String], merchant_has_return_url: bool) -> Vec<Violation> {
+pub fn check_notifications(
+    payment: &Payment,
+    trail: &[AuditEntry],
+    events: &[String],
+    merchant_has_return_url: bool,
+) -> Vec<Violation> {
     let expected: Vec<&str> = if merchant_has_return_url {
         trail
             .iter()
@@ -121,8 +174,16 @@ pub struct InvariantChecker {
 }
 
 impl InvariantChecker {
-    pub fn new(payments: Arc<dyn PaymentStore>, merchants: Arc<dyn MerchantStore>, outbox: Arc<dyn OutboxStore>) -> Self {
-        Self { payments, merchants, outbox }
+    pub fn new(
+        payments: Arc<dyn PaymentStore>,
+        merchants: Arc<dyn MerchantStore>,
+        outbox: Arc<dyn OutboxStore>,
+    ) -> Self {
+        Self {
+            payments,
+            merchants,
+            outbox,
+        }
     }
 
     pub async fn run(&self) -> Result<Report, RepositoryError> {
@@ -130,18 +191,49 @@ impl InvariantChecker {
         let mut report = Report::default();
         let mut before = None;
         loop {
-            let page = self.payments.list(&PaymentFilter::default(), &PageRequest { limit: PAGE, before }).await?;
+            let page = self
+                .payments
+                .list(
+                    &PaymentFilter::default(),
+                    &PageRequest {
+                        limit: PAGE,
+                        before,
+                    },
+                )
+                .await?;
             let more = page.len() > PAGE as usize;
             for payment in page.iter().take(PAGE as usize) {
                 report.payments_checked += 1;
                 let trail = self.payments.audit_trail(&payment.id).await?;
                 report.violations.extend(check_trail(payment, &trail));
-                let has_url = self.merchants.find(&payment.client_id).await?.is_some_and(|m| m.return_url.is_some());
-                let filter = DeliveryFilter { kind: Some(OutboxKind::MerchantNotification), payment_id: Some(payment.id), ..Default::default() };
-                let mut deliveries = self.outbox.list(&filter, &PageRequest { limit: 1000, before: None }).await?;
+                let has_url = self
+                    .merchants
+                    .find(&payment.client_id)
+                    .await?
+                    .is_some_and(|m| m.return_url.is_some());
+                let filter = DeliveryFilter {
+                    kind: Some(OutboxKind::MerchantNotification),
+                    payment_id: Some(payment.id),
+                    ..Default::default()
+                };
+                let mut deliveries = self
+                    .outbox
+                    .list(
+                        &filter,
+                        &PageRequest {
+                            limit: 1000,
+                            before: None,
+                        },
+                    )
+                    .await?;
                 deliveries.reverse(); // oldest first
-                let events: Vec<String> = deliveries.into_iter().filter_map(|d| d.message.event_type).collect();
-                report.violations.extend(check_notifications(payment, &trail, &events, has_url));
+                let events: Vec<String> = deliveries
+                    .into_iter()
+                    .filter_map(|d| d.message.event_type)
+                    .collect();
+                report
+                    .violations
+                    .extend(check_notifications(payment, &trail, &events, has_url));
             }
             match (more, page.get(PAGE as usize - 1)) {
                 (true, Some(last)) => before = Some(last.id),
@@ -172,7 +264,9 @@ mod tests {
             None,
         );
         let (p1, a1) = p0.apply(approve(), merchant_origin(), at(1)).unwrap();
-        let (p2, a2) = p1.apply(Command::Complete, merchant_origin(), at(2)).unwrap();
+        let (p2, a2) = p1
+            .apply(Command::Complete, merchant_origin(), at(2))
+            .unwrap();
         (p2, vec![entry(1, create), entry(2, a1), entry(3, a2)])
     }
 
@@ -180,7 +274,10 @@ mod tests {
     fn a_legal_lifecycle_has_no_violations() {
         let (p, trail) = lifecycle();
         assert_eq!(check_trail(&p, &trail), vec![]);
-        let events = vec!["payment.approved".to_owned(), "payment.completed".to_owned()];
+        let events = vec![
+            "payment.approved".to_owned(),
+            "payment.completed".to_owned(),
+        ];
         assert_eq!(check_notifications(&p, &trail, &events, true), vec![]);
         assert_eq!(check_notifications(&p, &trail, &[], false), vec![]);
     }
@@ -202,8 +299,15 @@ mod tests {
     #[test]
     fn a_duplicated_or_missing_notification_is_reported() {
         let (p, trail) = lifecycle();
-        let twice = vec!["payment.approved".to_owned(), "payment.approved".to_owned(), "payment.completed".to_owned()];
+        let twice = vec![
+            "payment.approved".to_owned(),
+            "payment.approved".to_owned(),
+            "payment.completed".to_owned(),
+        ];
         assert_eq!(check_notifications(&p, &trail, &twice, true).len(), 1);
-        assert_eq!(check_notifications(&p, &trail, &["payment.approved".to_owned()], true).len(), 1);
+        assert_eq!(
+            check_notifications(&p, &trail, &["payment.approved".to_owned()], true).len(),
+            1
+        );
     }
 }

@@ -34,7 +34,8 @@ impl ReturnUrl {
         if raw.len() > 2048 {
             return Err(Invalid::new("must be at most 2048 characters long"));
         }
-        let url = url::Url::parse(raw).map_err(|_| Invalid::new("must be an absolute http or https URL"))?;
+        let url = url::Url::parse(raw)
+            .map_err(|_| Invalid::new("must be an absolute http or https URL"))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(Invalid::new("must be an absolute http or https URL"));
         }

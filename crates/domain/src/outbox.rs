@@ -22,7 +22,12 @@ pub enum OutboxKind {
 }
 
 impl OutboxKind {
-    pub const ALL: [Self; 4] = [Self::AcquirerRequest, Self::AcquirerCancel, Self::MerchantNotification, Self::AcquirerWebhook];
+    pub const ALL: [Self; 4] = [
+        Self::AcquirerRequest,
+        Self::AcquirerCancel,
+        Self::MerchantNotification,
+        Self::AcquirerWebhook,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -62,7 +67,9 @@ impl DeliveryState {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Delivered, Self::Dead].into_iter().find(|s| s.as_str() == raw)
+        [Self::Pending, Self::Delivered, Self::Dead]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
     }
 }
 
@@ -180,7 +187,10 @@ pub struct RetryPolicy {
 
 impl RetryPolicy {
     pub fn new(delays: Vec<Duration>) -> Self {
-        Self { delays, retry_all_failures: false }
+        Self {
+            delays,
+            retry_all_failures: false,
+        }
     }
 
     /// Also retry responses that are not retryable by nature (any non-2xx).
@@ -204,7 +214,9 @@ impl RetryPolicy {
     }
 
     pub fn max_attempts(&self) -> u32 {
-        u32::try_from(self.delays.len()).unwrap_or(u32::MAX).saturating_add(1)
+        u32::try_from(self.delays.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1)
     }
 
     /// The step after attempt number `attempt_no` (1-based) ended with `report` at `now`.
@@ -231,11 +243,16 @@ mod tests {
     use super::*;
 
     fn t(secs: u64) -> Timestamp {
-        Timestamp::from_unix_millis(1_795_507_200_000).unwrap().plus(Duration::from_secs(secs))
+        Timestamp::from_unix_millis(1_795_507_200_000)
+            .unwrap()
+            .plus(Duration::from_secs(secs))
     }
 
     fn status(s: u16) -> SendReport {
-        SendReport { status: Some(s), ..Default::default() }
+        SendReport {
+            status: Some(s),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -245,8 +262,14 @@ mod tests {
         let p = RetryPolicy::from_attempt_delays(&delays).retrying_all_failures();
         assert_eq!(p.max_attempts(), 8);
         assert_eq!(p.next_step(1, &status(500), t(0)), NextStep::RetryAt(t(5)));
-        assert_eq!(p.next_step(2, &status(404), t(0)), NextStep::RetryAt(t(300)));
-        assert_eq!(p.next_step(7, &status(500), t(0)), NextStep::RetryAt(t(36000)));
+        assert_eq!(
+            p.next_step(2, &status(404), t(0)),
+            NextStep::RetryAt(t(300))
+        );
+        assert_eq!(
+            p.next_step(7, &status(500), t(0)),
+            NextStep::RetryAt(t(36000))
+        );
         assert_eq!(p.next_step(8, &status(500), t(0)), NextStep::Dead);
         assert_eq!(p.next_step(3, &status(204), t(0)), NextStep::Delivered);
     }
@@ -254,9 +277,15 @@ mod tests {
     #[test]
     fn retry_after_can_lengthen_but_never_shorten_the_wait() {
         let p = RetryPolicy::new(vec![Duration::from_secs(5)]);
-        let slow = SendReport { retry_after: Some(Duration::from_secs(60)), ..status(503) };
+        let slow = SendReport {
+            retry_after: Some(Duration::from_secs(60)),
+            ..status(503)
+        };
         assert_eq!(p.next_step(1, &slow, t(0)), NextStep::RetryAt(t(60)));
-        let quick = SendReport { retry_after: Some(Duration::from_secs(1)), ..status(429) };
+        let quick = SendReport {
+            retry_after: Some(Duration::from_secs(1)),
+            ..status(429)
+        };
         assert_eq!(p.next_step(1, &quick, t(0)), NextStep::RetryAt(t(5)));
     }
 
@@ -264,9 +293,18 @@ mod tests {
     fn the_acquirer_policy_retries_transport_errors_and_5xx_but_not_a_400() {
         let p = RetryPolicy::exponential(3, Duration::from_millis(500), Duration::from_secs(30));
         assert_eq!(p.max_attempts(), 3);
-        let refused = SendReport { error: Some("connection refused".into()), ..Default::default() };
-        assert!(matches!(p.next_step(1, &refused, t(0)), NextStep::RetryAt(_)));
-        assert!(matches!(p.next_step(2, &status(503), t(0)), NextStep::RetryAt(_)));
+        let refused = SendReport {
+            error: Some("connection refused".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            p.next_step(1, &refused, t(0)),
+            NextStep::RetryAt(_)
+        ));
+        assert!(matches!(
+            p.next_step(2, &status(503), t(0)),
+            NextStep::RetryAt(_)
+        ));
         assert_eq!(p.next_step(3, &status(503), t(0)), NextStep::Dead);
         assert_eq!(p.next_step(1, &status(400), t(0)), NextStep::Dead);
     }
@@ -274,6 +312,14 @@ mod tests {
     #[test]
     fn exponential_delays_double_up_to_the_cap() {
         let p = RetryPolicy::exponential(5, Duration::from_secs(1), Duration::from_secs(3));
-        assert_eq!(p.delays, vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(3), Duration::from_secs(3)]);
+        assert_eq!(
+            p.delays,
+            vec![
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+                Duration::from_secs(3),
+                Duration::from_secs(3)
+            ]
+        );
     }
 }

@@ -7,7 +7,9 @@ mod status;
 use std::time::Duration;
 
 pub use audit::{Actor, AuditAction, AuditEntry, AuditNote, AuditRecord};
-pub use fields::{CancelReason, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo, ProductName};
+pub use fields::{
+    CancelReason, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo, ProductName,
+};
 pub use status::{PaymentStatus, TransitionKind};
 
 use crate::{
@@ -59,10 +61,18 @@ pub struct NewPayment {
 /// Something that can happen to a payment after it was created.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Command {
-    Approve { transaction_id: TransactionId },
-    Fail { transaction_id: Option<TransactionId>, code: FailureCode, message: Option<FailureMessage> },
+    Approve {
+        transaction_id: TransactionId,
+    },
+    Fail {
+        transaction_id: Option<TransactionId>,
+        code: FailureCode,
+        message: Option<FailureMessage>,
+    },
     Complete,
-    Cancel { reason: CancelReason },
+    Cancel {
+        reason: CancelReason,
+    },
     Expire,
 }
 
@@ -82,7 +92,10 @@ impl Command {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum TransitionRejected {
     #[error("cannot {} a payment that is {from}", verb(*.kind))]
-    InvalidTransition { from: PaymentStatus, kind: TransitionKind },
+    InvalidTransition {
+        from: PaymentStatus,
+        kind: TransitionKind,
+    },
     #[error("the payment does not expire before {0}")]
     NotYetExpired(Timestamp),
 }
@@ -154,9 +167,19 @@ impl Payment {
 
     /// Applies `command`: the next state of the payment and the audit row of the change, or why
     /// the command does not apply. Pure: nothing is stored here.
-    pub fn apply(&self, command: Command, origin: Origin, now: Timestamp) -> Result<(Self, AuditRecord), TransitionRejected> {
+    pub fn apply(
+        &self,
+        command: Command,
+        origin: Origin,
+        now: Timestamp,
+    ) -> Result<(Self, AuditRecord), TransitionRejected> {
         let kind = command.kind();
-        let to = kind.target(self.status).ok_or(TransitionRejected::InvalidTransition { from: self.status, kind })?;
+        let to = kind
+            .target(self.status)
+            .ok_or(TransitionRejected::InvalidTransition {
+                from: self.status,
+                kind,
+            })?;
         let mut next = self.clone();
         next.status = to;
         next.version = self.version.wrapping_add(1);
@@ -168,7 +191,11 @@ impl Payment {
                 next.approved_at = Some(now);
                 Some(d)
             }
-            Command::Fail { transaction_id, code, message } => {
+            Command::Fail {
+                transaction_id,
+                code,
+                message,
+            } => {
                 let d = match &message {
                     Some(m) => format!("{code}: {m}"),
                     None => code.to_string(),
@@ -249,15 +276,22 @@ pub(crate) mod fixtures {
     }
 
     pub fn merchant_origin() -> Origin {
-        Origin { actor: Actor::Merchant, request_id: None }
+        Origin {
+            actor: Actor::Merchant,
+            request_id: None,
+        }
     }
 
     pub fn approve() -> Command {
-        Command::Approve { transaction_id: TransactionId::parse("tx-1").unwrap() }
+        Command::Approve {
+            transaction_id: TransactionId::parse("tx-1").unwrap(),
+        }
     }
 
     pub fn cancel() -> Command {
-        Command::Cancel { reason: CancelReason::parse("changed my mind").unwrap() }
+        Command::Cancel {
+            reason: CancelReason::parse("changed my mind").unwrap(),
+        }
     }
 }
 
@@ -277,7 +311,9 @@ mod tests {
 
     #[test]
     fn approving_records_the_transaction_and_the_audit_row() {
-        let (next, audit) = ready_payment().apply(approve(), merchant_origin(), at(5)).unwrap();
+        let (next, audit) = ready_payment()
+            .apply(approve(), merchant_origin(), at(5))
+            .unwrap();
         assert_eq!(next.status, PaymentStatus::Approved);
         assert_eq!(next.version, 1);
         assert_eq!(next.approved_at, Some(at(5)));
@@ -289,17 +325,24 @@ mod tests {
 
     #[test]
     fn completing_a_ready_payment_is_an_invalid_transition() {
-        let err = ready_payment().apply(Command::Complete, merchant_origin(), at(5)).unwrap_err();
+        let err = ready_payment()
+            .apply(Command::Complete, merchant_origin(), at(5))
+            .unwrap_err();
         assert_eq!(
             err,
-            TransitionRejected::InvalidTransition { from: PaymentStatus::Ready, kind: TransitionKind::Complete }
+            TransitionRejected::InvalidTransition {
+                from: PaymentStatus::Ready,
+                kind: TransitionKind::Complete
+            }
         );
         assert_eq!(err.to_string(), "cannot complete a payment that is READY");
     }
 
     #[test]
     fn canceling_a_ready_payment_keeps_the_reason() {
-        let (next, audit) = ready_payment().apply(cancel(), merchant_origin(), at(5)).unwrap();
+        let (next, audit) = ready_payment()
+            .apply(cancel(), merchant_origin(), at(5))
+            .unwrap();
         assert_eq!(next.status, PaymentStatus::Canceled);
         assert_eq!(next.cancel_reason.unwrap().as_str(), "changed my mind");
         assert_eq!(audit.details.as_deref(), Some("reason=changed my mind"));
@@ -308,8 +351,17 @@ mod tests {
     #[test]
     fn a_payment_cannot_expire_before_its_deadline() {
         let p = ready_payment();
-        assert!(matches!(p.apply(Command::Expire, merchant_origin(), at(1_799_999)), Err(TransitionRejected::NotYetExpired(_))));
-        assert_eq!(p.apply(Command::Expire, merchant_origin(), at(1_800_000)).unwrap().0.status, PaymentStatus::Expired);
+        assert!(matches!(
+            p.apply(Command::Expire, merchant_origin(), at(1_799_999)),
+            Err(TransitionRejected::NotYetExpired(_))
+        ));
+        assert_eq!(
+            p.apply(Command::Expire, merchant_origin(), at(1_800_000))
+                .unwrap()
+                .0
+                .status,
+            PaymentStatus::Expired
+        );
     }
 
     fn any_command() -> impl Strategy<Value = Command> {

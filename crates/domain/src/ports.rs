@@ -12,7 +12,10 @@ use crate::{
     RepositoryError, Timestamp,
     ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey},
     merchant::Merchant,
-    outbox::{ClaimedMessage, Delivery, DeliveryAttempt, DeliveryFilter, NextStep, OutboxMessage, SendReport},
+    outbox::{
+        ClaimedMessage, Delivery, DeliveryAttempt, DeliveryFilter, NextStep, OutboxMessage,
+        SendReport,
+    },
     payment::{AuditEntry, AuditNote, AuditRecord, CancelReason, OrderNo, Payment, PaymentStatus},
     secret::{SealedSecret, Secret},
 };
@@ -68,14 +71,23 @@ pub struct StateChange {
 #[async_trait]
 pub trait PaymentStore: Send + Sync {
     /// Stores a new payment, its `CREATE` audit row and its outbox messages in one transaction.
-    async fn insert(&self, payment: &Payment, audit: &AuditRecord, events: &[OutboxMessage]) -> Result<(), InsertPaymentError>;
+    async fn insert(
+        &self,
+        payment: &Payment,
+        audit: &AuditRecord,
+        events: &[OutboxMessage],
+    ) -> Result<(), InsertPaymentError>;
 
     async fn find_by_key(&self, key: &PaymentKey) -> Result<Option<Payment>, RepositoryError>;
 
     async fn find_by_id(&self, id: &PaymentId) -> Result<Option<Payment>, RepositoryError>;
 
     /// Newest first; returns up to `page.limit + 1` rows so callers can tell whether more exist.
-    async fn list(&self, filter: &PaymentFilter, page: &PageRequest<PaymentId>) -> Result<Vec<Payment>, RepositoryError>;
+    async fn list(
+        &self,
+        filter: &PaymentFilter,
+        page: &PageRequest<PaymentId>,
+    ) -> Result<Vec<Payment>, RepositoryError>;
 
     /// Compare-and-set: updates the payment only if its stored version is still
     /// `change.expected_version`, and writes the audit row and the outbox messages in the same
@@ -86,11 +98,20 @@ pub trait PaymentStore: Send + Sync {
     /// outbox messages it causes, in one transaction.
     /// The note's row gets `from_status = NULL` and `status` = the payment's status read in the
     /// same statement (`INSERT … SELECT`).
-    async fn append_note(&self, payment: &PaymentId, note: &AuditNote, events: &[OutboxMessage]) -> Result<(), RepositoryError>;
+    async fn append_note(
+        &self,
+        payment: &PaymentId,
+        note: &AuditNote,
+        events: &[OutboxMessage],
+    ) -> Result<(), RepositoryError>;
 
     /// Keys of READY payments whose `expires_at` is at or before `now`, oldest first, at most
     /// `limit`.
-    async fn due_for_expiry(&self, now: Timestamp, limit: u32) -> Result<Vec<PaymentKey>, RepositoryError>;
+    async fn due_for_expiry(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PaymentKey>, RepositoryError>;
 
     /// Audit rows of one payment, oldest first.
     async fn audit_trail(&self, payment: &PaymentId) -> Result<Vec<AuditEntry>, RepositoryError>;
@@ -124,7 +145,12 @@ pub enum NonceOutcome {
 pub trait NonceStore: Send + Sync {
     /// Records `(client, nonce)` atomically: exactly one of any number of concurrent calls
     /// with the same pair, on any instance, gets [`NonceOutcome::Fresh`].
-    async fn remember(&self, client: &ClientId, nonce: &Nonce, expires_at: Timestamp) -> Result<NonceOutcome, RepositoryError>;
+    async fn remember(
+        &self,
+        client: &ClientId,
+        nonce: &Nonce,
+        expires_at: Timestamp,
+    ) -> Result<NonceOutcome, RepositoryError>;
 
     /// Forgets nonces whose `expires_at` is before `now`; returns how many.
     async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepositoryError>;
@@ -142,12 +168,22 @@ pub trait OutboxStore: Send + Sync {
     /// `now + lease`. Concurrent claimers on any instance never get the same message while its
     /// lease holds (`FOR UPDATE SKIP LOCKED`). A merchant notification is not claimed while an
     /// older notification of the same payment is still PENDING (per-payment order).
-    async fn claim_due(&self, now: Timestamp, lease: Duration, limit: u32) -> Result<Vec<ClaimedMessage>, RepositoryError>;
+    async fn claim_due(
+        &self,
+        now: Timestamp,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<ClaimedMessage>, RepositoryError>;
 
     /// Records one attempt and moves the message on (`step`), releasing the lease; writes
     /// `note` (an audit note on the message's payment, as [`PaymentStore::append_note`]) in the
     /// same transaction.
-    async fn finish_attempt(&self, attempt: &DeliveryAttempt, step: NextStep, note: Option<AuditNote>) -> Result<(), RepositoryError>;
+    async fn finish_attempt(
+        &self,
+        attempt: &DeliveryAttempt,
+        step: NextStep,
+        note: Option<AuditNote>,
+    ) -> Result<(), RepositoryError>;
 
     /// Puts a DELIVERED or DEAD message back to PENDING, due `now` (manual redelivery; the event
     /// id stays the same). Returns false when there is no such message.
@@ -155,7 +191,11 @@ pub trait OutboxStore: Send + Sync {
 
     /// Newest first, up to `page.limit + 1` messages older than `page.before`, each with all
     /// its attempts (oldest first).
-    async fn list(&self, filter: &DeliveryFilter, page: &PageRequest<EventId>) -> Result<Vec<Delivery>, RepositoryError>;
+    async fn list(
+        &self,
+        filter: &DeliveryFilter,
+        page: &PageRequest<EventId>,
+    ) -> Result<Vec<Delivery>, RepositoryError>;
 
     async fn find(&self, id: &EventId) -> Result<Option<Delivery>, RepositoryError>;
 

@@ -33,7 +33,12 @@ pub struct SealedSecret {
 
 impl fmt::Debug for SealedSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SealedSecret(v{}, {} bytes)", self.key_version, self.ciphertext.len())
+        write!(
+            f,
+            "SealedSecret(v{}, {} bytes)",
+            self.key_version,
+            self.ciphertext.len()
+        )
     }
 }
 

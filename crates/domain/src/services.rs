@@ -25,7 +25,10 @@ impl<T> Page<T> {
         let limit = limit as usize;
         let has_more = rows.len() > limit;
         rows.truncate(limit);
-        Self { items: rows, has_more }
+        Self {
+            items: rows,
+            has_more,
+        }
     }
 }
 

@@ -23,7 +23,10 @@ fn mac(key: &[u8]) -> HmacSha256 {
 
 #[cold]
 fn unreachable_hmac() -> HmacSha256 {
-    #[expect(clippy::expect_used, reason = "HMAC-SHA256 accepts keys of any length, including empty ones")]
+    #[expect(
+        clippy::expect_used,
+        reason = "HMAC-SHA256 accepts keys of any length, including empty ones"
+    )]
     <HmacSha256 as KeyInit>::new_from_slice(b"x").expect("a 1-byte HMAC key is valid")
 }
 
@@ -89,8 +92,12 @@ impl WebhookKey {
     pub const PREFIX: &'static str = "whsec_";
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let encoded = raw.strip_prefix(Self::PREFIX).ok_or_else(|| Invalid::new("must start with whsec_"))?;
-        let bytes = B64.decode(encoded).map_err(|_| Invalid::new("must be whsec_ followed by standard Base64"))?;
+        let encoded = raw
+            .strip_prefix(Self::PREFIX)
+            .ok_or_else(|| Invalid::new("must start with whsec_"))?;
+        let bytes = B64
+            .decode(encoded)
+            .map_err(|_| Invalid::new("must be whsec_ followed by standard Base64"))?;
         if bytes.len() < 24 {
             return Err(Invalid::new("must encode at least 24 bytes"));
         }
@@ -118,15 +125,24 @@ impl WebhookKey {
 
     /// One `v1,<base64>` signature of `{id}.{timestamp}.{body}`.
     pub fn sign(&self, id: &str, timestamp_secs: i64, body: &[u8]) -> String {
-        format!("v1,{}", B64.encode(self.mac(id, timestamp_secs, body).finalize().into_bytes()))
+        format!(
+            "v1,{}",
+            B64.encode(self.mac(id, timestamp_secs, body).finalize().into_bytes())
+        )
     }
 
     /// True when one of the space-separated `v1,` signatures in `header` was made with this key.
     pub fn verify(&self, id: &str, timestamp_secs: i64, body: &[u8], header: &str) -> bool {
-        header.split(' ').filter_map(|sig| sig.strip_prefix("v1,")).any(|b64| match B64.decode(b64) {
-            Ok(presented) => self.mac(id, timestamp_secs, body).verify_slice(&presented).is_ok(),
-            Err(_) => false,
-        })
+        header
+            .split(' ')
+            .filter_map(|sig| sig.strip_prefix("v1,"))
+            .any(|b64| match B64.decode(b64) {
+                Ok(presented) => self
+                    .mac(id, timestamp_secs, body)
+                    .verify_slice(&presented)
+                    .is_ok(),
+                Err(_) => false,
+            })
     }
 }
 
@@ -173,7 +189,10 @@ mod tests {
             "POST\n/api/payments\n\n1795507200000\na1b2c3d4e5f60718293a4b5c\n\
              f99c804cc6c0bbd5859f8f808debd593797077c525a3c3976a9f7ef9c02491e4"
         );
-        assert_eq!(req.sign(b"sk_Zk9vYmFyLWV4YW1wbGUtc2VjcmV0LWRvLW5vdC11c2U"), "muzhFlpksLNftTeWbcQB7d6skgZp+mAcQxyBMpe+iBY=");
+        assert_eq!(
+            req.sign(b"sk_Zk9vYmFyLWV4YW1wbGUtc2VjcmV0LWRvLW5vdC11c2U"),
+            "muzhFlpksLNftTeWbcQB7d6skgZp+mAcQxyBMpe+iBY="
+        );
         let get = CanonicalRequest {
             method: "GET",
             path: "/api/payments",
@@ -182,12 +201,18 @@ mod tests {
             nonce: "0f1e2d3c4b5a69788796a5b4",
             body: b"",
         };
-        assert_eq!(get.sign(b"sk_Zk9vYmFyLWV4YW1wbGUtc2VjcmV0LWRvLW5vdC11c2U"), "AYQAUjfE1KeBztFEiq8pa+i8rMcQv+y6mCf/QMgorHY=");
+        assert_eq!(
+            get.sign(b"sk_Zk9vYmFyLWV4YW1wbGUtc2VjcmV0LWRvLW5vdC11c2U"),
+            "AYQAUjfE1KeBztFEiq8pa+i8rMcQv+y6mCf/QMgorHY="
+        );
     }
 
     #[test]
     fn an_empty_body_hashes_to_the_sha256_of_nothing() {
-        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]
@@ -195,7 +220,10 @@ mod tests {
         let sig = example().sign(b"sk_secret");
         assert!(example().verify(b"sk_secret", &sig));
         assert!(!example().verify(b"sk_other", &sig));
-        let tampered = CanonicalRequest { query: "x=1", ..example() };
+        let tampered = CanonicalRequest {
+            query: "x=1",
+            ..example()
+        };
         assert!(!tampered.verify(b"sk_secret", &sig));
         assert!(!example().verify(b"sk_secret", "not base64!"));
     }
@@ -217,7 +245,12 @@ mod tests {
         let body = br#"{"test": 2432232314}"#;
         let sig = key.sign("msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, body);
         assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-        assert!(key.verify("msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, body, &format!("v1,bogus {sig}")));
+        assert!(key.verify(
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1_614_265_330,
+            body,
+            &format!("v1,bogus {sig}")
+        ));
         assert!(!key.verify("msg_other", 1_614_265_330, body, &sig));
     }
 

@@ -21,7 +21,10 @@ impl Timestamp {
     pub fn from_datetime(dt: OffsetDateTime) -> Self {
         let utc = dt.to_offset(UtcOffset::UTC);
         let millis = utc.millisecond();
-        Self(utc.replace_nanosecond(u32::from(millis) * 1_000_000).unwrap_or(utc))
+        Self(
+            utc.replace_nanosecond(u32::from(millis) * 1_000_000)
+                .unwrap_or(utc),
+        )
     }
 
     pub fn from_unix_millis(millis: i64) -> Result<Self, TimestampError> {
@@ -64,11 +67,17 @@ impl Timestamp {
     }
 
     pub fn plus(self, duration: Duration) -> Self {
-        Self::from_datetime(self.0.saturating_add(time::Duration::try_from(duration).unwrap_or(time::Duration::MAX)))
+        Self::from_datetime(
+            self.0
+                .saturating_add(time::Duration::try_from(duration).unwrap_or(time::Duration::MAX)),
+        )
     }
 
     pub fn minus(self, duration: Duration) -> Self {
-        Self::from_datetime(self.0.saturating_sub(time::Duration::try_from(duration).unwrap_or(time::Duration::MAX)))
+        Self::from_datetime(
+            self.0
+                .saturating_sub(time::Duration::try_from(duration).unwrap_or(time::Duration::MAX)),
+        )
     }
 
     /// Absolute distance between two instants.
@@ -116,6 +125,9 @@ mod tests {
 
     #[test]
     fn garbage_is_not_a_timestamp() {
-        assert_eq!(Timestamp::parse_rfc3339("yesterday"), Err(TimestampError::NotRfc3339));
+        assert_eq!(
+            Timestamp::parse_rfc3339("yesterday"),
+            Err(TimestampError::NotRfc3339)
+        );
     }
 }

@@ -36,7 +36,10 @@ impl Violations {
     }
 
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldViolation { field: field.into(), message: message.into() });
+        self.0.push(FieldViolation {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     /// Runs a parser and records its failure under `field`.
@@ -66,7 +69,11 @@ impl Violations {
 
 impl fmt::Display for Violations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|v| format!("{} {}", v.field, v.message)).collect();
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|v| format!("{} {}", v.field, v.message))
+            .collect();
         f.write_str(&parts.join("; "))
     }
 }
@@ -74,10 +81,18 @@ impl fmt::Display for Violations {
 impl std::error::Error for Violations {}
 
 /// Shared rule: `1..=max` characters (Unicode scalar values) of `allowed`.
-pub(crate) fn bounded_token(raw: &str, min: usize, max: usize, allowed: impl Fn(char) -> bool, what: &str) -> Result<(), Invalid> {
+pub(crate) fn bounded_token(
+    raw: &str,
+    min: usize,
+    max: usize,
+    allowed: impl Fn(char) -> bool,
+    what: &str,
+) -> Result<(), Invalid> {
     let len = raw.chars().count();
     if len < min || len > max {
-        return Err(Invalid::new(format!("must be {min} to {max} characters long")));
+        return Err(Invalid::new(format!(
+            "must be {min} to {max} characters long"
+        )));
     }
     if !raw.chars().all(allowed) {
         return Err(Invalid::new(format!("may only contain {what}")));

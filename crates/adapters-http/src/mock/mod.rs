@@ -53,12 +53,23 @@ impl MockAcquirer {
         delay: Duration,
         slow_delay: Duration,
     ) -> Self {
-        Self { outbox, keys, clock, signal, verifier, delay, slow_delay, refusals: Mutex::new(HashMap::new()) }
+        Self {
+            outbox,
+            keys,
+            clock,
+            signal,
+            verifier,
+            delay,
+            slow_delay,
+            refusals: Mutex::new(HashMap::new()),
+        }
     }
 
     /// True while a `…005` payment should still be refused.
     fn refuse(&self, payment_key: &str) -> bool {
-        let Ok(mut map) = self.refusals.lock() else { return false };
+        let Ok(mut map) = self.refusals.lock() else {
+            return false;
+        };
         let n = map.entry(payment_key.to_owned()).or_insert(0);
         *n += 1;
         *n <= 2
@@ -84,26 +95,58 @@ struct WebhookBody<'a> {
 }
 
 fn mock(state: &AppState) -> Result<&MockAcquirer, ApiError> {
-    state.mock.as_deref().ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found", "No resource at this path"))
+    state.mock.as_deref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Not found",
+            "No resource at this path",
+        )
+    })
 }
 
 /// `POST /mock/request`.
-pub async fn request(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn request(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let mock = mock(&state)?;
     webhook_guard(&req, &body, &mock.verifier)?;
-    let Some(obj) = json_object(&req, &body, &["paymentKey", "orderNo", "amount", "currency", "methodCode", "productName", "customerName", "returnUrl"], false)? else {
+    let Some(obj) = json_object(
+        &req,
+        &body,
+        &[
+            "paymentKey",
+            "orderNo",
+            "amount",
+            "currency",
+            "methodCode",
+            "productName",
+            "customerName",
+            "returnUrl",
+        ],
+        false,
+    )?
+    else {
         return Err(ApiError::malformed_json("A JSON object is required"));
     };
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);
     let return_url = obj.string("returnUrl", true, &mut v).map(str::to_owned);
-    let (Some(key), Some(amount), Some(return_url), true) = (key, amount, return_url, v.is_empty()) else {
+    let (Some(key), Some(amount), Some(return_url), true) = (key, amount, return_url, v.is_empty())
+    else {
         return Err(ApiError::validation(v));
     };
     let scenario = Scenario::for_amount(amount);
     if scenario == Scenario::UnavailableTwice && mock.refuse(&key) {
-        let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", "Service unavailable", "mock acquirer: temporarily unavailable (scenario …005)");
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "Service unavailable",
+            "mock acquirer: temporarily unavailable (scenario …005)",
+        );
         e.retry_after_secs = Some(1);
         return Err(e);
     }
@@ -132,8 +175,17 @@ pub async fn request(req: HttpRequest, body: web::Bytes, state: web::Data<AppSta
             mock.delay,
         ),
         Scenario::LostWebhook => (Vec::new(), mock.delay),
-        Scenario::DuplicateWebhook => (vec![approved(amount, now.plus(mock.delay)), approved(amount, now.plus(mock.delay))], mock.delay),
-        Scenario::Slow => (vec![approved(amount, now.plus(mock.slow_delay))], mock.slow_delay),
+        Scenario::DuplicateWebhook => (
+            vec![
+                approved(amount, now.plus(mock.delay)),
+                approved(amount, now.plus(mock.delay)),
+            ],
+            mock.delay,
+        ),
+        Scenario::Slow => (
+            vec![approved(amount, now.plus(mock.slow_delay))],
+            mock.slow_delay,
+        ),
         Scenario::AmountMismatch => (vec![approved(amount + 1, now.plus(mock.delay))], mock.delay),
         Scenario::UnavailableTwice | Scenario::CancelRefused | Scenario::Approve => {
             (vec![approved(amount, now.plus(mock.delay))], mock.delay)
@@ -162,16 +214,28 @@ pub async fn request(req: HttpRequest, body: web::Bytes, state: web::Data<AppSta
 }
 
 /// `POST /mock/request/cancel`.
-pub async fn cancel(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn cancel(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let mock = mock(&state)?;
     webhook_guard(&req, &body, &mock.verifier)?;
-    let Some(obj) = json_object(&req, &body, &["paymentKey", "transactionId", "amount", "cancelReason"], false)? else {
+    let Some(obj) = json_object(
+        &req,
+        &body,
+        &["paymentKey", "transactionId", "amount", "cancelReason"],
+        false,
+    )?
+    else {
         return Err(ApiError::malformed_json("A JSON object is required"));
     };
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);
-    let tx = obj.string("transactionId", false, &mut v).map(str::to_owned);
+    let tx = obj
+        .string("transactionId", false, &mut v)
+        .map(str::to_owned);
     let (Some(key), Some(amount), true) = (key, amount, v.is_empty()) else {
         return Err(ApiError::validation(v));
     };

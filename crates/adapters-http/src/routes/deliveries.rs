@@ -17,7 +17,8 @@ use crate::{
 };
 
 fn delivery_id(path: &web::Path<String>) -> Result<EventId, ApiError> {
-    EventId::parse(path.as_str()).map_err(|_| DeliveryError::NotFound(EventId::from_uuid(uuid::Uuid::nil())).into())
+    EventId::parse(path.as_str())
+        .map_err(|_| DeliveryError::NotFound(EventId::from_uuid(uuid::Uuid::nil())).into())
 }
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -27,11 +28,25 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let mut limit = Limit::DEFAULT;
     let mut after = None;
     let mut payment_key = None;
-    for (name, value) in query_pairs(&req, &["status", "kind", "clientId", "paymentKey", "limit", "startingAfter"])? {
+    for (name, value) in query_pairs(
+        &req,
+        &[
+            "status",
+            "kind",
+            "clientId",
+            "paymentKey",
+            "limit",
+            "startingAfter",
+        ],
+    )? {
         let field = name.as_str();
         match field {
             "status" => {
-                filter.state = v.check(field, DeliveryState::parse(&value).ok_or_else(|| Invalid::new("must be PENDING, DELIVERED or DEAD")));
+                filter.state = v.check(
+                    field,
+                    DeliveryState::parse(&value)
+                        .ok_or_else(|| Invalid::new("must be PENDING, DELIVERED or DEAD")),
+                );
             }
             "kind" => {
                 filter.kind = v.check(
@@ -43,7 +58,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             "clientId" => filter.client_id = v.check(field, ClientId::parse(&value)),
             "paymentKey" => payment_key = v.check(field, PaymentKey::parse(&value)),
             "limit" => {
-                let parsed = value.parse::<i64>().map_err(|_| Invalid::new("must be an integer"));
+                let parsed = value
+                    .parse::<i64>()
+                    .map_err(|_| Invalid::new("must be an integer"));
                 if let Some(l) = v.check(field, parsed.and_then(Limit::parse)) {
                     limit = l;
                 }
@@ -55,7 +72,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     if let Some(key) = payment_key {
         match state.payments.get(None, &key).await {
             Ok(p) => filter.payment_id = Some(p.id),
-            Err(FindPaymentError::NotFound) => return Err(ApiError::field("paymentKey", "does not name a payment")),
+            Err(FindPaymentError::NotFound) => {
+                return Err(ApiError::field("paymentKey", "does not name a payment"));
+            }
             Err(FindPaymentError::Repository(e)) => return Err(e.into()),
         }
     }
@@ -63,13 +82,21 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |d| DeliveryResponse::from(d))))
 }
 
-pub async fn show(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn show(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     guards::admin(&req, &state)?;
     let delivery = state.deliveries.get(&delivery_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(DeliveryResponse::from(&delivery)))
 }
 
-pub async fn retry(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn retry(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     guards::admin(&req, &state)?;
     let delivery = state.deliveries.retry(&delivery_id(&path)?).await?;
     tracing::info!(delivery_id = %delivery.message.id, "manual redelivery requested");
@@ -79,12 +106,18 @@ pub async fn retry(req: HttpRequest, path: web::Path<String>, state: web::Data<A
 impl From<DeliveryError> for ApiError {
     fn from(e: DeliveryError) -> Self {
         match e {
-            DeliveryError::NotFound(_) => {
-                ApiError::new(StatusCode::NOT_FOUND, "DELIVERY_NOT_FOUND", "Delivery not found", "No delivery with this id")
-            }
-            DeliveryError::StillPending(_) => {
-                ApiError::new(StatusCode::CONFLICT, "DELIVERY_PENDING", "Delivery pending", e.to_string())
-            }
+            DeliveryError::NotFound(_) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "DELIVERY_NOT_FOUND",
+                "Delivery not found",
+                "No delivery with this id",
+            ),
+            DeliveryError::StillPending(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "DELIVERY_PENDING",
+                "Delivery pending",
+                e.to_string(),
+            ),
             DeliveryError::Repository(r) => r.into(),
         }
     }

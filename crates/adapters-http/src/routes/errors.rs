@@ -15,13 +15,23 @@ use crate::problem::ApiError;
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         let detail = e.to_string();
-        let unauthorized = |code, title| ApiError::new(StatusCode::UNAUTHORIZED, code, title, detail.clone());
+        let unauthorized =
+            |code, title| ApiError::new(StatusCode::UNAUTHORIZED, code, title, detail.clone());
         match e {
-            AuthError::MissingHeader(_) => unauthorized("MISSING_AUTH_HEADERS", "Missing authentication headers"),
-            AuthError::TimestampOutOfWindow { .. } => unauthorized("TIMESTAMP_OUT_OF_WINDOW", "Timestamp out of window"),
+            AuthError::MissingHeader(_) => {
+                unauthorized("MISSING_AUTH_HEADERS", "Missing authentication headers")
+            }
+            AuthError::TimestampOutOfWindow { .. } => {
+                unauthorized("TIMESTAMP_OUT_OF_WINDOW", "Timestamp out of window")
+            }
             AuthError::InvalidSignature => unauthorized("INVALID_SIGNATURE", "Invalid signature"),
             AuthError::Replayed => unauthorized("REPLAYED_REQUEST", "Replayed request"),
-            AuthError::Inactive => ApiError::new(StatusCode::FORBIDDEN, "CLIENT_INACTIVE", "Client inactive", detail),
+            AuthError::Inactive => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "CLIENT_INACTIVE",
+                "Client inactive",
+                detail,
+            ),
             AuthError::Cipher(c) => ApiError::internal(c),
             AuthError::Repository(r) => r.into(),
         }
@@ -31,12 +41,18 @@ impl From<AuthError> for ApiError {
 impl From<CreatePaymentError> for ApiError {
     fn from(e: CreatePaymentError) -> Self {
         match e {
-            CreatePaymentError::ClientMismatch => {
-                ApiError::new(StatusCode::FORBIDDEN, "CLIENT_ID_MISMATCH", "Client id mismatch", e.to_string())
-            }
-            CreatePaymentError::DuplicateOrder(_) => {
-                ApiError::new(StatusCode::CONFLICT, "DUPLICATE_ORDER", "Duplicate order", e.to_string())
-            }
+            CreatePaymentError::ClientMismatch => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "CLIENT_ID_MISMATCH",
+                "Client id mismatch",
+                e.to_string(),
+            ),
+            CreatePaymentError::DuplicateOrder(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "DUPLICATE_ORDER",
+                "Duplicate order",
+                e.to_string(),
+            ),
             CreatePaymentError::Repository(r) => r.into(),
         }
     }
@@ -54,7 +70,9 @@ impl From<FindPaymentError> for ApiError {
 impl From<ListPaymentsError> for ApiError {
     fn from(e: ListPaymentsError) -> Self {
         match e {
-            ListPaymentsError::UnknownCursor => ApiError::field("startingAfter", "does not name one of your payments"),
+            ListPaymentsError::UnknownCursor => {
+                ApiError::field("startingAfter", "does not name one of your payments")
+            }
             ListPaymentsError::Repository(r) => r.into(),
         }
     }
@@ -66,14 +84,25 @@ impl From<ChangePaymentError> for ApiError {
             ChangePaymentError::NotFound => ApiError::payment_not_found(),
             ChangePaymentError::Rejected(r @ TransitionRejected::InvalidTransition { .. })
             | ChangePaymentError::Rejected(r @ TransitionRejected::NotYetExpired(_)) => {
-                ApiError::new(StatusCode::CONFLICT, "INVALID_STATE_TRANSITION", "Invalid state transition", r.to_string())
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "INVALID_STATE_TRANSITION",
+                    "Invalid state transition",
+                    r.to_string(),
+                )
             }
-            ChangePaymentError::Acquirer(detail) => {
-                ApiError::new(StatusCode::BAD_GATEWAY, "ACQUIRER_ERROR", "Acquirer error", detail)
-            }
-            ChangePaymentError::Contended => {
-                ApiError::new(StatusCode::CONFLICT, "CONCURRENT_UPDATE", "Concurrent update", e.to_string())
-            }
+            ChangePaymentError::Acquirer(detail) => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "ACQUIRER_ERROR",
+                "Acquirer error",
+                detail,
+            ),
+            ChangePaymentError::Contended => ApiError::new(
+                StatusCode::CONFLICT,
+                "CONCURRENT_UPDATE",
+                "Concurrent update",
+                e.to_string(),
+            ),
             ChangePaymentError::Repository(r) => r.into(),
         }
     }
@@ -82,9 +111,12 @@ impl From<ChangePaymentError> for ApiError {
 impl From<MerchantError> for ApiError {
     fn from(e: MerchantError) -> Self {
         match e {
-            MerchantError::NotFound(_) => {
-                ApiError::new(StatusCode::NOT_FOUND, "MERCHANT_NOT_FOUND", "Merchant not found", e.to_string())
-            }
+            MerchantError::NotFound(_) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "MERCHANT_NOT_FOUND",
+                "Merchant not found",
+                e.to_string(),
+            ),
             MerchantError::Cipher(_) => ApiError::internal(e),
             MerchantError::Repository(r) => r.into(),
         }

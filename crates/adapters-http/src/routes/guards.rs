@@ -10,7 +10,11 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 }
 
 /// Authenticates a merchant request (api.md §2) over the raw body bytes.
-pub async fn merchant(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<Merchant, ApiError> {
+pub async fn merchant(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &AppState,
+) -> Result<Merchant, ApiError> {
     let signed = SignedRequest {
         client_id: header(req, "x-client-id"),
         timestamp: header(req, "x-timestamp"),
@@ -38,7 +42,10 @@ pub async fn merchant(req: &HttpRequest, body: &[u8], state: &AppState) -> Resul
 /// Checks `Authorization: Bearer <admin token>` in constant time.
 pub fn admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     let presented = header(req, header::AUTHORIZATION.as_str())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim);
     match presented {
         Some(token) if state.admin_token.matches(token) => Ok(()),

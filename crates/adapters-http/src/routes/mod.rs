@@ -43,36 +43,81 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(payments::list)),
         )
         .service(resource("/api/payments/{paymentKey}", "GET").route(web::get().to(payments::get)))
-        .service(resource("/api/payments/{paymentKey}/complete", "POST").route(web::post().to(payments::complete)))
-        .service(resource("/api/payments/{paymentKey}/cancel", "POST").route(web::post().to(payments::cancel)))
-        .service(resource("/api/payments/{paymentKey}/logs", "GET").route(web::get().to(payments::logs)))
-        .service(resource("/api/webhook/payment", "POST").route(web::post().to(webhook::payment_webhook)))
+        .service(
+            resource("/api/payments/{paymentKey}/complete", "POST")
+                .route(web::post().to(payments::complete)),
+        )
+        .service(
+            resource("/api/payments/{paymentKey}/cancel", "POST")
+                .route(web::post().to(payments::cancel)),
+        )
+        .service(
+            resource("/api/payments/{paymentKey}/logs", "GET").route(web::get().to(payments::logs)),
+        )
+        .service(
+            resource("/api/webhook/payment", "POST")
+                .route(web::post().to(webhook::payment_webhook)),
+        )
         .service(resource("/mock/request", "POST").route(web::post().to(crate::mock::request)))
-        .service(resource("/mock/request/cancel", "POST").route(web::post().to(crate::mock::cancel)))
+        .service(
+            resource("/mock/request/cancel", "POST").route(web::post().to(crate::mock::cancel)),
+        )
         .service(
             resource("/admin/api/merchants", "GET, POST")
                 .route(web::post().to(admin::register_merchant))
                 .route(web::get().to(admin::list_merchants)),
         )
-        .service(resource("/admin/api/merchants/{clientId}", "GET").route(web::get().to(admin::show_merchant)))
         .service(
-            resource("/admin/api/merchants/{clientId}/rotate-secret", "POST").route(web::post().to(admin::rotate_secret)),
+            resource("/admin/api/merchants/{clientId}", "GET")
+                .route(web::get().to(admin::show_merchant)),
         )
         .service(
-            resource("/admin/api/merchants/{clientId}/rotate-webhook-secret", "POST")
-                .route(web::post().to(admin::rotate_webhook_secret)),
+            resource("/admin/api/merchants/{clientId}/rotate-secret", "POST")
+                .route(web::post().to(admin::rotate_secret)),
+        )
+        .service(
+            resource(
+                "/admin/api/merchants/{clientId}/rotate-webhook-secret",
+                "POST",
+            )
+            .route(web::post().to(admin::rotate_webhook_secret)),
         )
         .service(resource("/admin/api/deliveries", "GET").route(web::get().to(deliveries::list)))
-        .service(resource("/admin/api/deliveries/{deliveryId}", "GET").route(web::get().to(deliveries::show)))
-        .service(resource("/admin/api/deliveries/{deliveryId}/retry", "POST").route(web::post().to(deliveries::retry)))
-        .service(resource("/admin/api/merchants/{clientId}/activate", "POST").route(web::post().to(admin::activate)))
-        .service(resource("/admin/api/merchants/{clientId}/deactivate", "POST").route(web::post().to(admin::deactivate)))
-        .service(resource("/admin/api/payments", "GET").route(web::get().to(admin::search_payments)))
-        .service(resource("/admin/api/payments/{paymentKey}", "GET").route(web::get().to(admin::show_payment)))
-        .service(resource("/admin/api/payments/{paymentKey}/logs", "GET").route(web::get().to(admin::payment_logs)));
+        .service(
+            resource("/admin/api/deliveries/{deliveryId}", "GET")
+                .route(web::get().to(deliveries::show)),
+        )
+        .service(
+            resource("/admin/api/deliveries/{deliveryId}/retry", "POST")
+                .route(web::post().to(deliveries::retry)),
+        )
+        .service(
+            resource("/admin/api/merchants/{clientId}/activate", "POST")
+                .route(web::post().to(admin::activate)),
+        )
+        .service(
+            resource("/admin/api/merchants/{clientId}/deactivate", "POST")
+                .route(web::post().to(admin::deactivate)),
+        )
+        .service(
+            resource("/admin/api/payments", "GET").route(web::get().to(admin::search_payments)),
+        )
+        .service(
+            resource("/admin/api/payments/{paymentKey}", "GET")
+                .route(web::get().to(admin::show_payment)),
+        )
+        .service(
+            resource("/admin/api/payments/{paymentKey}/logs", "GET")
+                .route(web::get().to(admin::payment_logs)),
+        );
 }
 
 /// Everything else: 404 problem+json.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found", "No resource at this path"))
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "Not found",
+        "No resource at this path",
+    ))
 }

@@ -5,7 +5,10 @@ use domain::{
     Timestamp,
     ids::{ClientId, PaymentKey},
     money::{Amount, Currency},
-    payment::{Actor, CancelReason, CustomerName, MethodCode, NewPayment, Origin, OrderNo, PaymentStatus, ProductName},
+    payment::{
+        Actor, CancelReason, CustomerName, MethodCode, NewPayment, OrderNo, Origin, PaymentStatus,
+        ProductName,
+    },
     ports::PaymentFilter,
     services::{
         Limit,
@@ -30,20 +33,38 @@ pub(super) fn payment_key(path: &web::Path<String>) -> Result<PaymentKey, ApiErr
 }
 
 fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiError> {
-    const FIELDS: &[&str] = &["orderNo", "amount", "currency", "methodCode", "productName", "customerName", "clientId"];
+    const FIELDS: &[&str] = &[
+        "orderNo",
+        "amount",
+        "currency",
+        "methodCode",
+        "productName",
+        "customerName",
+        "clientId",
+    ];
     let Some(obj) = json_object(req, body, FIELDS, false)? else {
         return Err(ApiError::malformed_json("A JSON object is required"));
     };
     let mut v = obj.violations();
-    let order_no = obj.string("orderNo", true, &mut v).and_then(|s| v.check("orderNo", OrderNo::parse(s)));
-    let amount = obj.integer("amount", true, &mut v).and_then(|a| v.check("amount", Amount::parse(a)));
+    let order_no = obj
+        .string("orderNo", true, &mut v)
+        .and_then(|s| v.check("orderNo", OrderNo::parse(s)));
+    let amount = obj
+        .integer("amount", true, &mut v)
+        .and_then(|a| v.check("amount", Amount::parse(a)));
     let currency = match obj.string("currency", false, &mut v) {
         None => Some(Currency::default()),
         Some(s) => v.check("currency", Currency::parse(s)),
     };
-    let method = obj.string("methodCode", true, &mut v).and_then(|s| v.check("methodCode", MethodCode::parse(s)));
-    let product_name = obj.string("productName", false, &mut v).map(|s| v.check("productName", ProductName::parse(s)));
-    let customer_name = obj.string("customerName", false, &mut v).map(|s| v.check("customerName", CustomerName::parse(s)));
+    let method = obj
+        .string("methodCode", true, &mut v)
+        .and_then(|s| v.check("methodCode", MethodCode::parse(s)));
+    let product_name = obj
+        .string("productName", false, &mut v)
+        .map(|s| v.check("productName", ProductName::parse(s)));
+    let customer_name = obj
+        .string("customerName", false, &mut v)
+        .map(|s| v.check("customerName", CustomerName::parse(s)));
     let declared = obj.string("clientId", false, &mut v).map(str::to_owned);
     let (Some(order_no), Some(amount), Some(currency), Some(method), true) =
         (order_no, amount, currency, method, v.is_empty())
@@ -63,11 +84,18 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
     })
 }
 
-pub async fn create(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let merchant = guards::merchant(&req, &body, &state).await?;
     idempotent(&req, &body, &state, &merchant.client_id, || async {
         let command = parse_create(&req, &body)?;
-        let payment = state.payments.create(&merchant.client_id, command, request_id(&req)).await?;
+        let payment = state
+            .payments
+            .create(&merchant.client_id, command, request_id(&req))
+            .await?;
         Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/payments/{}", payment.key)))
             .json(PaymentResponse::from(&payment)))
@@ -88,26 +116,56 @@ pub async fn get(
 }
 
 /// Parses the listing query of api.md §3.3 (plus `clientId` for the admin search).
-pub(super) fn parse_list(req: &HttpRequest, scope: Option<ClientId>) -> Result<ListPayments, ApiError> {
+pub(super) fn parse_list(
+    req: &HttpRequest,
+    scope: Option<ClientId>,
+) -> Result<ListPayments, ApiError> {
     let admin = scope.is_none();
     let allowed: &[&str] = if admin {
-        &["status", "orderNo", "createdFrom", "createdTo", "limit", "startingAfter", "clientId"]
+        &[
+            "status",
+            "orderNo",
+            "createdFrom",
+            "createdTo",
+            "limit",
+            "startingAfter",
+            "clientId",
+        ]
     } else {
-        &["status", "orderNo", "createdFrom", "createdTo", "limit", "startingAfter"]
+        &[
+            "status",
+            "orderNo",
+            "createdFrom",
+            "createdTo",
+            "limit",
+            "startingAfter",
+        ]
     };
     let mut v = Violations::new();
-    let mut query = ListPayments { filter: PaymentFilter { client_id: scope, ..Default::default() }, ..Default::default() };
+    let mut query = ListPayments {
+        filter: PaymentFilter {
+            client_id: scope,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     for (name, value) in query_pairs(req, allowed)? {
         let field = name.as_str();
         match field {
             "status" => query.filter.status = v.check(field, PaymentStatus::parse(&value)),
             "orderNo" => query.filter.order_no = v.check(field, OrderNo::parse(&value)),
             "createdFrom" => {
-                query.filter.created_from = v.check(field, Timestamp::parse_rfc3339(&value).map_err(invalid));
+                query.filter.created_from =
+                    v.check(field, Timestamp::parse_rfc3339(&value).map_err(invalid));
             }
-            "createdTo" => query.filter.created_to = v.check(field, Timestamp::parse_rfc3339(&value).map_err(invalid)),
+            "createdTo" => {
+                query.filter.created_to =
+                    v.check(field, Timestamp::parse_rfc3339(&value).map_err(invalid))
+            }
             "limit" => {
-                let parsed = value.parse::<i64>().map_err(|_| domain::validation::Invalid::new("must be an integer"));
+                let parsed = value
+                    .parse::<i64>()
+                    .map_err(|_| domain::validation::Invalid::new("must be an integer"));
                 if let Some(limit) = v.check(field, parsed.and_then(Limit::parse)) {
                     query.limit = limit;
                 }
@@ -117,10 +175,10 @@ pub(super) fn parse_list(req: &HttpRequest, scope: Option<ClientId>) -> Result<L
             _ => v.push(field, "is not a known query parameter"),
         }
     }
-    if let (Some(from), Some(to)) = (query.filter.created_from, query.filter.created_to) {
-        if from > to {
-            v.push("createdFrom", "must not be after createdTo");
-        }
+    if let (Some(from), Some(to)) = (query.filter.created_from, query.filter.created_to)
+        && from > to
+    {
+        v.push("createdFrom", "must not be after createdTo");
     }
     v.into_result().map_err(ApiError::validation)?;
     Ok(query)
@@ -130,7 +188,11 @@ fn invalid(e: impl std::fmt::Display) -> domain::validation::Invalid {
     domain::validation::Invalid::new(e.to_string())
 }
 
-pub async fn list(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let merchant = guards::merchant(&req, &body, &state).await?;
     let query = parse_list(&req, Some(merchant.client_id))?;
     let page = state.payments.list(query).await?;
@@ -146,10 +208,15 @@ pub async fn complete(
     let merchant = guards::merchant(&req, &body, &state).await?;
     idempotent(&req, &body, &state, &merchant.client_id, || async {
         if let Some(obj) = json_object(&req, &body, &[], true)? {
-            obj.violations().into_result().map_err(ApiError::validation)?;
+            obj.violations()
+                .into_result()
+                .map_err(ApiError::validation)?;
         }
         let key = payment_key(&path)?;
-        let payment = state.payments.complete(&merchant.client_id, &key, request_id(&req)).await?;
+        let payment = state
+            .payments
+            .complete(&merchant.client_id, &key, request_id(&req))
+            .await?;
         Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
     })
     .await
@@ -166,7 +233,9 @@ pub async fn cancel(
         let obj = json_object(&req, &body, &["cancelReason"], true)?;
         let mut v = obj.as_ref().map(|o| o.violations()).unwrap_or_default();
         let reason = match &obj {
-            Some(o) => o.string("cancelReason", true, &mut v).and_then(|s| v.check("cancelReason", CancelReason::parse(s))),
+            Some(o) => o
+                .string("cancelReason", true, &mut v)
+                .and_then(|s| v.check("cancelReason", CancelReason::parse(s))),
             None => {
                 v.push("cancelReason", "is required");
                 None
@@ -177,8 +246,14 @@ pub async fn cancel(
             _ => return Err(ApiError::validation(v)),
         };
         let key = payment_key(&path)?;
-        let origin = Origin { actor: Actor::Merchant, request_id: request_id(&req) };
-        let payment = state.payments.cancel(Some(&merchant.client_id), &key, reason, origin).await?;
+        let origin = Origin {
+            actor: Actor::Merchant,
+            request_id: request_id(&req),
+        };
+        let payment = state
+            .payments
+            .cancel(Some(&merchant.client_id), &key, reason, origin)
+            .await?;
         Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
     })
     .await
@@ -192,7 +267,12 @@ pub async fn logs(
 ) -> Result<HttpResponse, ApiError> {
     let merchant = guards::merchant(&req, &body, &state).await?;
     let key = payment_key(&path)?;
-    let entries = state.payments.audit_trail(Some(&merchant.client_id), &key).await?;
-    Ok(HttpResponse::Ok()
-        .json(ListResponse { data: entries.iter().map(AuditEntryResponse::from).collect(), has_more: None }))
+    let entries = state
+        .payments
+        .audit_trail(Some(&merchant.client_id), &key)
+        .await?;
+    Ok(HttpResponse::Ok().json(ListResponse {
+        data: entries.iter().map(AuditEntryResponse::from).collect(),
+        has_more: None,
+    }))
 }

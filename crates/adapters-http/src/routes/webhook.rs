@@ -12,63 +12,116 @@ use domain::{
 };
 use serde_json::json;
 
-use crate::{body::json_object, context::request_id, dto::PaymentResponse, problem::ApiError, state::AppState};
+use crate::{
+    body::json_object, context::request_id, dto::PaymentResponse, problem::ApiError,
+    state::AppState,
+};
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Standard Webhooks verification of a request to us (acquirer webhooks, mock requests).
-pub fn webhook_guard(req: &HttpRequest, body: &[u8], verifier: &WebhookVerifier) -> Result<(), ApiError> {
+pub fn webhook_guard(
+    req: &HttpRequest,
+    body: &[u8],
+    verifier: &WebhookVerifier,
+) -> Result<(), ApiError> {
     verifier
-        .verify(header(req, "webhook-id"), header(req, "webhook-timestamp"), header(req, "webhook-signature"), body)
+        .verify(
+            header(req, "webhook-id"),
+            header(req, "webhook-timestamp"),
+            header(req, "webhook-signature"),
+            body,
+        )
         .map_err(|e| {
             let code = match e {
                 WebhookAuthError::MissingHeader(_) => "MISSING_AUTH_HEADERS",
                 WebhookAuthError::TimestampOutOfWindow(_) => "TIMESTAMP_OUT_OF_WINDOW",
                 WebhookAuthError::InvalidSignature => "INVALID_SIGNATURE",
             };
-            ApiError::new(StatusCode::UNAUTHORIZED, code, "Webhook signature rejected", e.to_string())
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                code,
+                "Webhook signature rejected",
+                e.to_string(),
+            )
         })
 }
 
-const FIELDS: &[&str] =
-    &["paymentKey", "transactionId", "status", "amount", "approvedAt", "failureCode", "failureMessage"];
+const FIELDS: &[&str] = &[
+    "paymentKey",
+    "transactionId",
+    "status",
+    "amount",
+    "approvedAt",
+    "failureCode",
+    "failureMessage",
+];
 
 fn parse_report(req: &HttpRequest, body: &[u8]) -> Result<AcquirerReport, ApiError> {
     let Some(obj) = json_object(req, body, FIELDS, false)? else {
         return Err(ApiError::malformed_json("A JSON object is required"));
     };
     let mut v = obj.violations();
-    let key = obj.string("paymentKey", true, &mut v).and_then(|s| v.check("paymentKey", PaymentKey::parse(s)));
-    let tx = obj.string("transactionId", true, &mut v).and_then(|s| v.check("transactionId", TransactionId::parse(s)));
+    let key = obj
+        .string("paymentKey", true, &mut v)
+        .and_then(|s| v.check("paymentKey", PaymentKey::parse(s)));
+    let tx = obj
+        .string("transactionId", true, &mut v)
+        .and_then(|s| v.check("transactionId", TransactionId::parse(s)));
     let amount = obj.integer("amount", true, &mut v);
     let _approved_at = obj.string("approvedAt", false, &mut v);
-    let code = obj.string("failureCode", false, &mut v).map(|s| v.check("failureCode", FailureCode::parse(s)));
-    let message = obj.string("failureMessage", false, &mut v).map(|s| v.check("failureMessage", FailureMessage::parse(s)));
+    let code = obj
+        .string("failureCode", false, &mut v)
+        .map(|s| v.check("failureCode", FailureCode::parse(s)));
+    let message = obj
+        .string("failureMessage", false, &mut v)
+        .map(|s| v.check("failureMessage", FailureMessage::parse(s)));
     let outcome = obj.string("status", true, &mut v).and_then(|s| match s {
         "APPROVED" => Some(ReportedOutcome::Approved),
         "FAILED" => Some(ReportedOutcome::Failed {
-            code: code.clone().flatten().or_else(|| FailureCode::parse("DECLINED").ok())?,
+            code: code
+                .clone()
+                .flatten()
+                .or_else(|| FailureCode::parse("DECLINED").ok())?,
             message: message.clone().flatten(),
         }),
         _ => v.check::<ReportedOutcome>("status", Err(Invalid::new("must be APPROVED or FAILED"))),
     });
-    let (Some(payment_key), Some(transaction_id), Some(amount), Some(outcome), true) = (key, tx, amount, outcome, v.is_empty())
+    let (Some(payment_key), Some(transaction_id), Some(amount), Some(outcome), true) =
+        (key, tx, amount, outcome, v.is_empty())
     else {
-        return Err(ApiError::validation(if v.is_empty() { Violations::single("body", "is invalid") } else { v }));
+        return Err(ApiError::validation(if v.is_empty() {
+            Violations::single("body", "is invalid")
+        } else {
+            v
+        }));
     };
-    Ok(AcquirerReport { payment_key, transaction_id, amount, outcome })
+    Ok(AcquirerReport {
+        payment_key,
+        transaction_id,
+        amount,
+        outcome,
+    })
 }
 
-pub async fn payment_webhook(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn payment_webhook(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     webhook_guard(&req, &body, &state.webhooks)?;
     let report = parse_report(&req, &body)?;
-    match state.payments.apply_acquirer_report(report, request_id(&req)).await {
-        Ok(WebhookOutcome::Applied(p)) => Ok(HttpResponse::Ok().json(json!({ "result": "APPLIED", "payment": PaymentResponse::from(&p) }))),
-        Ok(WebhookOutcome::Duplicate(p)) => {
-            Ok(HttpResponse::Ok().json(json!({ "result": "DUPLICATE", "payment": PaymentResponse::from(&p) })))
-        }
+    match state
+        .payments
+        .apply_acquirer_report(report, request_id(&req))
+        .await
+    {
+        Ok(WebhookOutcome::Applied(p)) => Ok(HttpResponse::Ok()
+            .json(json!({ "result": "APPLIED", "payment": PaymentResponse::from(&p) }))),
+        Ok(WebhookOutcome::Duplicate(p)) => Ok(HttpResponse::Ok()
+            .json(json!({ "result": "DUPLICATE", "payment": PaymentResponse::from(&p) }))),
         Err(e) => Err(e.into()),
     }
 }
@@ -77,15 +130,24 @@ impl From<WebhookError> for ApiError {
     fn from(e: WebhookError) -> Self {
         match e {
             WebhookError::NotFound => ApiError::payment_not_found(),
-            WebhookError::AmountMismatch { .. } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "AMOUNT_MISMATCH", "Amount mismatch", e.to_string())
-            }
-            WebhookError::Conflict(_) => {
-                ApiError::new(StatusCode::CONFLICT, "INVALID_STATE_TRANSITION", "Invalid state transition", e.to_string())
-            }
-            WebhookError::Contended => {
-                ApiError::new(StatusCode::CONFLICT, "CONCURRENT_UPDATE", "Concurrent update", e.to_string())
-            }
+            WebhookError::AmountMismatch { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "AMOUNT_MISMATCH",
+                "Amount mismatch",
+                e.to_string(),
+            ),
+            WebhookError::Conflict(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "INVALID_STATE_TRANSITION",
+                "Invalid state transition",
+                e.to_string(),
+            ),
+            WebhookError::Contended => ApiError::new(
+                StatusCode::CONFLICT,
+                "CONCURRENT_UPDATE",
+                "Concurrent update",
+                e.to_string(),
+            ),
             WebhookError::Repository(r) => r.into(),
         }
     }

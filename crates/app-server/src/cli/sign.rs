@@ -32,9 +32,14 @@ pub struct SignArgs {
 pub fn run(args: &SignArgs) -> String {
     let timestamp = args
         .timestamp
-        .unwrap_or_else(|| (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64)
+        .unwrap_or_else(|| {
+            (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+        })
         .to_string();
-    let nonce = args.nonce.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let nonce = args
+        .nonce
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let (path, query) = args.path.split_once('?').unwrap_or((&args.path, ""));
     let request = CanonicalRequest {
         method: &args.method,

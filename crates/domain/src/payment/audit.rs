@@ -76,7 +76,9 @@ impl Actor {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Merchant, Self::Acquirer, Self::System, Self::Admin].into_iter().find(|a| a.as_str() == raw)
+        [Self::Merchant, Self::Acquirer, Self::System, Self::Admin]
+            .into_iter()
+            .find(|a| a.as_str() == raw)
     }
 }
 

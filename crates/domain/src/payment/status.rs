@@ -15,8 +15,14 @@ pub enum PaymentStatus {
 }
 
 impl PaymentStatus {
-    pub const ALL: [Self; 6] =
-        [Self::Ready, Self::Approved, Self::Completed, Self::Failed, Self::Canceled, Self::Expired];
+    pub const ALL: [Self; 6] = [
+        Self::Ready,
+        Self::Approved,
+        Self::Completed,
+        Self::Failed,
+        Self::Canceled,
+        Self::Expired,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -33,7 +39,9 @@ impl PaymentStatus {
         Self::ALL
             .into_iter()
             .find(|s| s.as_str() == raw)
-            .ok_or_else(|| Invalid::new("must be one of READY, APPROVED, COMPLETED, FAILED, CANCELED, EXPIRED"))
+            .ok_or_else(|| {
+                Invalid::new("must be one of READY, APPROVED, COMPLETED, FAILED, CANCELED, EXPIRED")
+            })
     }
 
     /// FAILED, CANCELED and EXPIRED never change again.
@@ -62,7 +70,13 @@ pub enum TransitionKind {
 }
 
 impl TransitionKind {
-    pub const ALL: [Self; 5] = [Self::Approve, Self::Fail, Self::Complete, Self::Cancel, Self::Expire];
+    pub const ALL: [Self; 5] = [
+        Self::Approve,
+        Self::Fail,
+        Self::Complete,
+        Self::Cancel,
+        Self::Expire,
+    ];
 
     /// The whole lifecycle in one exhaustive match (no `_` arm): adding a status or a kind
     /// fails to compile until someone decides what it means.
@@ -74,7 +88,10 @@ impl TransitionKind {
             (Self::Complete, S::Approved) => Some(S::Completed),
             (Self::Cancel, S::Ready | S::Approved | S::Completed) => Some(S::Canceled),
             (Self::Expire, S::Ready) => Some(S::Expired),
-            (Self::Approve | Self::Fail | Self::Expire, S::Approved | S::Completed | S::Failed | S::Canceled | S::Expired)
+            (
+                Self::Approve | Self::Fail | Self::Expire,
+                S::Approved | S::Completed | S::Failed | S::Canceled | S::Expired,
+            )
             | (Self::Complete, S::Ready | S::Completed | S::Failed | S::Canceled | S::Expired)
             | (Self::Cancel, S::Failed | S::Canceled | S::Expired) => None,
         }
@@ -98,7 +115,10 @@ mod tests {
         ];
         for kind in K::ALL {
             for from in S::ALL {
-                let expected = allowed.iter().find(|(k, f, _)| *k == kind && *f == from).map(|(_, _, to)| *to);
+                let expected = allowed
+                    .iter()
+                    .find(|(k, f, _)| *k == kind && *f == from)
+                    .map(|(_, _, to)| *to);
                 assert_eq!(kind.target(from), expected, "{kind:?} from {from:?}");
             }
         }

@@ -32,7 +32,9 @@ pub struct SignedRequest<'a> {
 pub enum AuthError {
     #[error("the {0} header is missing")]
     MissingHeader(&'static str),
-    #[error("X-Timestamp must be Unix time in milliseconds within {window_secs} s of the server's clock")]
+    #[error(
+        "X-Timestamp must be Unix time in milliseconds within {window_secs} s of the server's clock"
+    )]
     TimestampOutOfWindow { window_secs: u64 },
     /// Unknown client, malformed header or wrong signature: indistinguishable on purpose.
     #[error("the request signature is not valid")]
@@ -67,17 +69,29 @@ impl Authenticator {
         clock: Arc<dyn Clock>,
         window: Duration,
     ) -> Self {
-        Self { merchants, nonces, cipher, clock, window }
+        Self {
+            merchants,
+            nonces,
+            cipher,
+            clock,
+            window,
+        }
     }
 
     /// Checks, in order: headers present, timestamp inside the window, signature (against the
     /// merchant's secret; an unknown client fails exactly like a wrong signature), nonce fresh
     /// across all instances, merchant active. Only a correctly signed request consumes a nonce.
     pub async fn authenticate(&self, req: SignedRequest<'_>) -> Result<Merchant, AuthError> {
-        let client_id = req.client_id.ok_or(AuthError::MissingHeader(HEADER_CLIENT_ID))?;
-        let timestamp = req.timestamp.ok_or(AuthError::MissingHeader(HEADER_TIMESTAMP))?;
+        let client_id = req
+            .client_id
+            .ok_or(AuthError::MissingHeader(HEADER_CLIENT_ID))?;
+        let timestamp = req
+            .timestamp
+            .ok_or(AuthError::MissingHeader(HEADER_TIMESTAMP))?;
         let nonce = req.nonce.ok_or(AuthError::MissingHeader(HEADER_NONCE))?;
-        let signature = req.signature.ok_or(AuthError::MissingHeader(HEADER_SIGNATURE))?;
+        let signature = req
+            .signature
+            .ok_or(AuthError::MissingHeader(HEADER_SIGNATURE))?;
 
         let now = self.clock.now();
         let sent_at = self.check_window(timestamp, now)?;
@@ -104,7 +118,12 @@ impl Authenticator {
         }
         let nonce = Nonce::parse(nonce).map_err(|_| AuthError::InvalidSignature)?;
         let remember_until = sent_at.max(now).plus(self.window.saturating_mul(2));
-        if self.nonces.remember(&merchant.client_id, &nonce, remember_until).await? == NonceOutcome::Replayed {
+        if self
+            .nonces
+            .remember(&merchant.client_id, &nonce, remember_until)
+            .await?
+            == NonceOutcome::Replayed
+        {
             return Err(AuthError::Replayed);
         }
         match merchant.status {
@@ -114,12 +133,15 @@ impl Authenticator {
     }
 
     fn check_window(&self, raw: &str, now: Timestamp) -> Result<Timestamp, AuthError> {
-        let sent_at = (!raw.is_empty() && raw.len() <= 16 && raw.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| raw.parse::<i64>().ok())
-            .flatten()
-            .and_then(|millis| Timestamp::from_unix_millis(millis).ok())
-            .filter(|sent_at| sent_at.distance(now) <= self.window);
-        sent_at.ok_or(AuthError::TimestampOutOfWindow { window_secs: self.window.as_secs() })
+        let sent_at =
+            (!raw.is_empty() && raw.len() <= 16 && raw.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| raw.parse::<i64>().ok())
+                .flatten()
+                .and_then(|millis| Timestamp::from_unix_millis(millis).ok())
+                .filter(|sent_at| sent_at.distance(now) <= self.window);
+        sent_at.ok_or(AuthError::TimestampOutOfWindow {
+            window_secs: self.window.as_secs(),
+        })
     }
 }
 
@@ -193,28 +215,40 @@ mod tests {
 
     fn known(status: MerchantStatus) -> MockMerchantStore {
         let mut m = MockMerchantStore::new();
-        m.expect_find().returning(move |_| Ok(Some(merchant(status))));
+        m.expect_find()
+            .returning(move |_| Ok(Some(merchant(status))));
         m
     }
 
     fn fresh_nonces() -> MockNonceStore {
         let mut n = MockNonceStore::new();
-        n.expect_remember().times(1).returning(|_, _, _| Ok(NonceOutcome::Fresh));
+        n.expect_remember()
+            .times(1)
+            .returning(|_, _, _| Ok(NonceOutcome::Fresh));
         n
     }
 
     #[tokio::test]
     async fn a_correctly_signed_request_is_accepted() {
         let r = signed(t0().unix_millis(), SECRET);
-        let m = auth(known(MerchantStatus::Active), fresh_nonces()).authenticate(request(&r)).await.unwrap();
+        let m = auth(known(MerchantStatus::Active), fresh_nonces())
+            .authenticate(request(&r))
+            .await
+            .unwrap();
         assert_eq!(m.client_id.as_str(), "mch_a");
     }
 
     #[tokio::test]
     async fn a_missing_header_is_named() {
         let r = signed(t0().unix_millis(), SECRET);
-        let req = SignedRequest { nonce: None, ..request(&r) };
-        let err = auth(MockMerchantStore::new(), MockNonceStore::new()).authenticate(req).await.unwrap_err();
+        let req = SignedRequest {
+            nonce: None,
+            ..request(&r)
+        };
+        let err = auth(MockMerchantStore::new(), MockNonceStore::new())
+            .authenticate(req)
+            .await
+            .unwrap_err();
         assert!(matches!(err, AuthError::MissingHeader("X-Nonce")));
     }
 
@@ -222,11 +256,23 @@ mod tests {
     async fn timestamps_outside_the_window_are_refused_before_any_lookup() {
         for offset in [-300_001, 300_001] {
             let r = signed(t0().unix_millis() + offset, SECRET);
-            let err = auth(MockMerchantStore::new(), MockNonceStore::new()).authenticate(request(&r)).await.unwrap_err();
-            assert!(matches!(err, AuthError::TimestampOutOfWindow { .. }), "{offset}");
+            let err = auth(MockMerchantStore::new(), MockNonceStore::new())
+                .authenticate(request(&r))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, AuthError::TimestampOutOfWindow { .. }),
+                "{offset}"
+            );
         }
-        let r = Req { ts: "soon".into(), sig: String::new() };
-        let err = auth(MockMerchantStore::new(), MockNonceStore::new()).authenticate(request(&r)).await.unwrap_err();
+        let r = Req {
+            ts: "soon".into(),
+            sig: String::new(),
+        };
+        let err = auth(MockMerchantStore::new(), MockNonceStore::new())
+            .authenticate(request(&r))
+            .await
+            .unwrap_err();
         assert!(matches!(err, AuthError::TimestampOutOfWindow { .. }));
     }
 
@@ -237,11 +283,17 @@ mod tests {
         let mut nonces = MockNonceStore::new();
         nonces.expect_remember().never();
         let r = signed(t0().unix_millis(), SECRET);
-        let unknown = auth(merchants, nonces).authenticate(request(&r)).await.unwrap_err();
+        let unknown = auth(merchants, nonces)
+            .authenticate(request(&r))
+            .await
+            .unwrap_err();
         let r = signed(t0().unix_millis(), "sk_wrong");
         let mut nonces = MockNonceStore::new();
         nonces.expect_remember().never();
-        let wrong = auth(known(MerchantStatus::Active), nonces).authenticate(request(&r)).await.unwrap_err();
+        let wrong = auth(known(MerchantStatus::Active), nonces)
+            .authenticate(request(&r))
+            .await
+            .unwrap_err();
         assert_eq!(unknown.to_string(), wrong.to_string());
         assert!(matches!(wrong, AuthError::InvalidSignature));
     }
@@ -249,16 +301,24 @@ mod tests {
     #[tokio::test]
     async fn a_replayed_nonce_is_refused() {
         let mut nonces = MockNonceStore::new();
-        nonces.expect_remember().returning(|_, _, _| Ok(NonceOutcome::Replayed));
+        nonces
+            .expect_remember()
+            .returning(|_, _, _| Ok(NonceOutcome::Replayed));
         let r = signed(t0().unix_millis(), SECRET);
-        let err = auth(known(MerchantStatus::Active), nonces).authenticate(request(&r)).await.unwrap_err();
+        let err = auth(known(MerchantStatus::Active), nonces)
+            .authenticate(request(&r))
+            .await
+            .unwrap_err();
         assert!(matches!(err, AuthError::Replayed));
     }
 
     #[tokio::test]
     async fn a_deactivated_merchant_with_a_valid_signature_is_forbidden() {
         let r = signed(t0().unix_millis(), SECRET);
-        let err = auth(known(MerchantStatus::Inactive), fresh_nonces()).authenticate(request(&r)).await.unwrap_err();
+        let err = auth(known(MerchantStatus::Inactive), fresh_nonces())
+            .authenticate(request(&r))
+            .await
+            .unwrap_err();
         assert!(matches!(err, AuthError::Inactive));
     }
 
@@ -270,6 +330,9 @@ mod tests {
             .withf(|_, _, until| *until == t0().plus(Duration::from_secs(600)))
             .returning(|_, _, _| Ok(NonceOutcome::Fresh));
         let r = signed(t0().unix_millis(), SECRET);
-        auth(known(MerchantStatus::Active), nonces).authenticate(request(&r)).await.unwrap();
+        auth(known(MerchantStatus::Active), nonces)
+            .authenticate(request(&r))
+            .await
+            .unwrap();
     }
 }

@@ -28,17 +28,42 @@ pub struct DeliveryService {
 }
 
 impl DeliveryService {
-    pub fn new(outbox: Arc<dyn OutboxStore>, clock: Arc<dyn Clock>, signal: Arc<dyn DispatchSignal>) -> Self {
-        Self { outbox, clock, signal }
+    pub fn new(
+        outbox: Arc<dyn OutboxStore>,
+        clock: Arc<dyn Clock>,
+        signal: Arc<dyn DispatchSignal>,
+    ) -> Self {
+        Self {
+            outbox,
+            clock,
+            signal,
+        }
     }
 
-    pub async fn list(&self, filter: DeliveryFilter, limit: Limit, starting_after: Option<EventId>) -> Result<Page<Delivery>, RepositoryError> {
-        let rows = self.outbox.list(&filter, &PageRequest { limit: limit.get(), before: starting_after }).await?;
+    pub async fn list(
+        &self,
+        filter: DeliveryFilter,
+        limit: Limit,
+        starting_after: Option<EventId>,
+    ) -> Result<Page<Delivery>, RepositoryError> {
+        let rows = self
+            .outbox
+            .list(
+                &filter,
+                &PageRequest {
+                    limit: limit.get(),
+                    before: starting_after,
+                },
+            )
+            .await?;
         Ok(Page::from_overfetch(rows, limit.get()))
     }
 
     pub async fn get(&self, id: &EventId) -> Result<Delivery, DeliveryError> {
-        self.outbox.find(id).await?.ok_or(DeliveryError::NotFound(*id))
+        self.outbox
+            .find(id)
+            .await?
+            .ok_or(DeliveryError::NotFound(*id))
     }
 
     /// Delivers a DEAD or DELIVERED message again, now, with the same event id (so receivers

@@ -45,7 +45,10 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    #[expect(clippy::too_many_arguments, reason = "the dispatcher is where the outbound ports meet")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the dispatcher is where the outbound ports meet"
+    )]
     pub fn new(
         outbox: Arc<dyn OutboxStore>,
         sender: Arc<dyn OutboundSender>,
@@ -56,7 +59,16 @@ impl Dispatcher {
         acquirer: Arc<AcquirerEndpoint>,
         policies: DispatchPolicies,
     ) -> Self {
-        Self { outbox, sender, merchants, cipher, clock, payments, acquirer, policies }
+        Self {
+            outbox,
+            sender,
+            merchants,
+            cipher,
+            clock,
+            payments,
+            acquirer,
+            policies,
+        }
     }
 
     /// Leases the next due messages (at most the configured batch) to this dispatcher.
@@ -70,7 +82,9 @@ impl Dispatcher {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        self.outbox.claim_due(self.clock.now(), self.policies.lease, limit).await
+        self.outbox
+            .claim_due(self.clock.now(), self.policies.lease, limit)
+            .await
     }
 
     /// Makes one attempt at a claimed message and records it.
@@ -78,24 +92,41 @@ impl Dispatcher {
         let message = &claimed.message;
         let attempt_no = claimed.attempts.saturating_add(1);
         let (policy, timeout) = match message.kind {
-            OutboxKind::AcquirerRequest | OutboxKind::AcquirerCancel => (&self.policies.acquirer, self.acquirer.timeout),
-            OutboxKind::MerchantNotification => (&self.policies.notifications, self.policies.notification_timeout),
+            OutboxKind::AcquirerRequest | OutboxKind::AcquirerCancel => {
+                (&self.policies.acquirer, self.acquirer.timeout)
+            }
+            OutboxKind::MerchantNotification => (
+                &self.policies.notifications,
+                self.policies.notification_timeout,
+            ),
             OutboxKind::AcquirerWebhook => (&self.policies.mock_webhooks, self.acquirer.timeout),
         };
         let keys = match message.kind {
-            OutboxKind::MerchantNotification => self.merchant_keys(message.client_id.as_ref()).await?,
-            OutboxKind::AcquirerRequest | OutboxKind::AcquirerCancel | OutboxKind::AcquirerWebhook => {
+            OutboxKind::MerchantNotification => {
+                self.merchant_keys(message.client_id.as_ref()).await?
+            }
+            OutboxKind::AcquirerRequest
+            | OutboxKind::AcquirerCancel
+            | OutboxKind::AcquirerWebhook => {
                 vec![self.acquirer.key.clone()]
             }
         };
         let started_at = self.clock.now();
         let (report, step) = if keys.is_empty() {
-            let report = SendReport { error: Some("no signing key: the merchant no longer exists".into()), ..Default::default() };
+            let report = SendReport {
+                error: Some("no signing key: the merchant no longer exists".into()),
+                ..Default::default()
+            };
             (report, NextStep::Dead)
         } else {
             let request = OutboundRequest {
                 url: message.target_url.clone(),
-                headers: signed_headers(&keys, &message.id.to_string(), started_at.unix_seconds(), &message.payload),
+                headers: signed_headers(
+                    &keys,
+                    &message.id.to_string(),
+                    started_at.unix_seconds(),
+                    &message.payload,
+                ),
                 body: message.payload.clone(),
                 timeout,
             };
@@ -103,27 +134,52 @@ impl Dispatcher {
             let step = policy.next_step(attempt_no, &report, self.clock.now());
             (report, step)
         };
-        let note = (message.kind == OutboxKind::AcquirerRequest && !report.is_success()).then(|| AuditNote {
-            action: AuditAction::AcquirerRequestFailed,
-            actor: Actor::System,
-            details: Some(format!("attempt {attempt_no} of {}: {}", policy.max_attempts(), report.summary())),
-            request_id: None,
-            at: self.clock.now(),
-        });
-        let attempt = DeliveryAttempt { event_id: message.id, attempt_no, started_at, report };
+        let note =
+            (message.kind == OutboxKind::AcquirerRequest && !report.is_success()).then(|| {
+                AuditNote {
+                    action: AuditAction::AcquirerRequestFailed,
+                    actor: Actor::System,
+                    details: Some(format!(
+                        "attempt {attempt_no} of {}: {}",
+                        policy.max_attempts(),
+                        report.summary()
+                    )),
+                    request_id: None,
+                    at: self.clock.now(),
+                }
+            });
+        let attempt = DeliveryAttempt {
+            event_id: message.id,
+            attempt_no,
+            started_at,
+            report,
+        };
         self.outbox.finish_attempt(&attempt, step, note).await?;
-        if let (OutboxKind::AcquirerRequest, NextStep::Dead, Some(payment)) = (message.kind, step, message.payment_id) {
+        if let (OutboxKind::AcquirerRequest, NextStep::Dead, Some(payment)) =
+            (message.kind, step, message.payment_id)
+        {
             self.payments.fail_unreachable(&payment, attempt_no).await?;
         }
         Ok(step)
     }
 
     /// The merchant's current webhook key(s); empty when the merchant is gone.
-    async fn merchant_keys(&self, client: Option<&ClientId>) -> Result<Vec<WebhookKey>, RepositoryError> {
-        let Some(client) = client else { return Ok(Vec::new()) };
-        let Some(merchant) = self.merchants.find(client).await? else { return Ok(Vec::new()) };
+    async fn merchant_keys(
+        &self,
+        client: Option<&ClientId>,
+    ) -> Result<Vec<WebhookKey>, RepositoryError> {
+        let Some(client) = client else {
+            return Ok(Vec::new());
+        };
+        let Some(merchant) = self.merchants.find(client).await? else {
+            return Ok(Vec::new());
+        };
         let now = self.clock.now();
-        let previous = merchant.previous_webhook_secret.iter().filter(|p| p.until > now).map(|p| &p.secret);
+        let previous = merchant
+            .previous_webhook_secret
+            .iter()
+            .filter(|p| p.until > now)
+            .map(|p| &p.secret);
         let mut keys = Vec::new();
         for sealed in std::iter::once(&merchant.webhook_secret).chain(previous) {
             let secret = self.cipher.open(sealed).map_err(RepositoryError::new)?;
@@ -176,7 +232,11 @@ mod tests {
         }
     }
 
-    fn dispatcher(outbox: MockOutboxStore, sender: MockOutboundSender, store: MockPaymentStore) -> Dispatcher {
+    fn dispatcher(
+        outbox: MockOutboxStore,
+        sender: MockOutboundSender,
+        store: MockPaymentStore,
+    ) -> Dispatcher {
         let payments = PaymentService::new(
             Arc::new(store),
             Arc::new(keys()),
@@ -199,8 +259,15 @@ mod tests {
     fn answering(status: u16) -> MockOutboundSender {
         let mut sender = MockOutboundSender::new();
         sender.expect_post().times(1).returning(move |req| {
-            assert!(req.headers.iter().any(|(k, v)| k == "webhook-signature" && v.starts_with("v1,")));
-            SendReport { status: Some(status), ..Default::default() }
+            assert!(
+                req.headers
+                    .iter()
+                    .any(|(k, v)| k == "webhook-signature" && v.starts_with("v1,"))
+            );
+            SendReport {
+                status: Some(status),
+                ..Default::default()
+            }
         });
         sender
     }
@@ -210,7 +277,9 @@ mod tests {
         let mut outbox = MockOutboxStore::new();
         outbox
             .expect_finish_attempt()
-            .withf(|a, step, note| a.attempt_no == 1 && *step == NextStep::Delivered && note.is_none())
+            .withf(|a, step, note| {
+                a.attempt_no == 1 && *step == NextStep::Delivered && note.is_none()
+            })
             .times(1)
             .returning(|_, _, _| Ok(()));
         let step = dispatcher(outbox, answering(202), MockPaymentStore::new())
@@ -228,7 +297,9 @@ mod tests {
             .withf(|a, step, note| {
                 a.attempt_no == 2
                     && *step == NextStep::RetryAt(t0().plus(Duration::from_secs(2)))
-                    && note.as_ref().is_some_and(|n| n.action == AuditAction::AcquirerRequestFailed)
+                    && note
+                        .as_ref()
+                        .is_some_and(|n| n.action == AuditAction::AcquirerRequestFailed)
             })
             .times(1)
             .returning(|_, _, _| Ok(()));
@@ -242,33 +313,52 @@ mod tests {
     #[tokio::test]
     async fn the_last_failed_acquirer_attempt_fails_the_payment_as_unavailable() {
         let mut outbox = MockOutboxStore::new();
-        outbox.expect_finish_attempt().withf(|_, step, _| *step == NextStep::Dead).times(1).returning(|_, _, _| Ok(()));
+        outbox
+            .expect_finish_attempt()
+            .withf(|_, step, _| *step == NextStep::Dead)
+            .times(1)
+            .returning(|_, _, _| Ok(()));
         let mut store = MockPaymentStore::new();
-        store.expect_find_by_id().returning(|_| Ok(Some(fixtures::ready_payment())));
+        store
+            .expect_find_by_id()
+            .returning(|_| Ok(Some(fixtures::ready_payment())));
         store
             .expect_transition()
             .withf(|c| {
                 c.next.status == PaymentStatus::Failed
-                    && c.next.failure_code.as_ref().is_some_and(|f| f.as_str() == "ACQUIRER_UNAVAILABLE")
+                    && c.next
+                        .failure_code
+                        .as_ref()
+                        .is_some_and(|f| f.as_str() == "ACQUIRER_UNAVAILABLE")
                     && c.audit.actor == Actor::System
             })
             .times(1)
             .returning(|_| Ok(()));
-        let step = dispatcher(outbox, answering(503), store).deliver(claimed(OutboxKind::AcquirerRequest, 2)).await.unwrap();
+        let step = dispatcher(outbox, answering(503), store)
+            .deliver(claimed(OutboxKind::AcquirerRequest, 2))
+            .await
+            .unwrap();
         assert_eq!(step, NextStep::Dead);
     }
 
     #[tokio::test]
     async fn a_notification_for_a_vanished_merchant_is_dead_without_sending() {
         let mut outbox = MockOutboxStore::new();
-        outbox.expect_finish_attempt().withf(|_, step, _| *step == NextStep::Dead).times(1).returning(|_, _, _| Ok(()));
+        outbox
+            .expect_finish_attempt()
+            .withf(|_, step, _| *step == NextStep::Dead)
+            .times(1)
+            .returning(|_, _, _| Ok(()));
         let mut sender = MockOutboundSender::new();
         sender.expect_post().never();
         let mut d = dispatcher(outbox, sender, MockPaymentStore::new());
         let mut merchants = MockMerchantStore::new();
         merchants.expect_find().returning(|_| Ok(None));
         d.merchants = Arc::new(merchants);
-        let step = d.deliver(claimed(OutboxKind::MerchantNotification, 0)).await.unwrap();
+        let step = d
+            .deliver(claimed(OutboxKind::MerchantNotification, 0))
+            .await
+            .unwrap();
         assert_eq!(step, NextStep::Dead);
     }
 }

@@ -45,7 +45,12 @@ impl MerchantService {
         cipher: Arc<dyn SecretCipher>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { store, keys, cipher, clock }
+        Self {
+            store,
+            keys,
+            cipher,
+            clock,
+        }
     }
 
     pub async fn register(&self, new: NewMerchant) -> Result<Registration, MerchantError> {
@@ -64,15 +69,32 @@ impl MerchantService {
             updated_at: now,
         };
         self.store.insert(&merchant).await?;
-        Ok(Registration { merchant, client_secret, webhook_secret })
+        Ok(Registration {
+            merchant,
+            client_secret,
+            webhook_secret,
+        })
     }
 
     pub async fn get(&self, id: &ClientId) -> Result<Merchant, MerchantError> {
-        self.store.find(id).await?.ok_or_else(|| MerchantError::NotFound(id.clone()))
+        self.store
+            .find(id)
+            .await?
+            .ok_or_else(|| MerchantError::NotFound(id.clone()))
     }
 
-    pub async fn list(&self, limit: Limit, starting_after: Option<ClientId>) -> Result<Page<Merchant>, RepositoryError> {
-        let rows = self.store.list(&PageRequest { limit: limit.get(), before: starting_after }).await?;
+    pub async fn list(
+        &self,
+        limit: Limit,
+        starting_after: Option<ClientId>,
+    ) -> Result<Page<Merchant>, RepositoryError> {
+        let rows = self
+            .store
+            .list(&PageRequest {
+                limit: limit.get(),
+                before: starting_after,
+            })
+            .await?;
         Ok(Page::from_overfetch(rows, limit.get()))
     }
 
@@ -87,18 +109,29 @@ impl MerchantService {
 
     /// Issues a new webhook secret. For `grace` the old one keeps signing deliveries too (two
     /// `v1,` signatures), so merchants can switch without missing a webhook.
-    pub async fn rotate_webhook_secret(&self, id: &ClientId, grace: std::time::Duration) -> Result<(Merchant, Secret), MerchantError> {
+    pub async fn rotate_webhook_secret(
+        &self,
+        id: &ClientId,
+        grace: std::time::Duration,
+    ) -> Result<(Merchant, Secret), MerchantError> {
         let mut merchant = self.get(id).await?;
         let secret = self.keys.webhook_secret();
         let now = self.clock.now();
         let sealed = self.cipher.seal(&secret)?;
         let old = std::mem::replace(&mut merchant.webhook_secret, sealed);
-        merchant.previous_webhook_secret = (!grace.is_zero()).then(|| PreviousSecret { secret: old, until: now.plus(grace) });
+        merchant.previous_webhook_secret = (!grace.is_zero()).then(|| PreviousSecret {
+            secret: old,
+            until: now.plus(grace),
+        });
         merchant.updated_at = now;
         self.save(merchant).await.map(|m| (m, secret))
     }
 
-    pub async fn set_status(&self, id: &ClientId, status: MerchantStatus) -> Result<Merchant, MerchantError> {
+    pub async fn set_status(
+        &self,
+        id: &ClientId,
+        status: MerchantStatus,
+    ) -> Result<Merchant, MerchantError> {
         let mut merchant = self.get(id).await?;
         if merchant.status == status {
             return Ok(merchant);
@@ -127,7 +160,12 @@ mod tests {
     };
 
     fn service(store: MockMerchantStore) -> MerchantService {
-        MerchantService::new(Arc::new(store), Arc::new(keys()), Arc::new(FakeCipher), Arc::new(fixed_clock()))
+        MerchantService::new(
+            Arc::new(store),
+            Arc::new(keys()),
+            Arc::new(FakeCipher),
+            Arc::new(fixed_clock()),
+        )
     }
 
     #[tokio::test]
@@ -143,7 +181,10 @@ mod tests {
             .times(1)
             .returning(|_| Ok(()));
         let reg = service(store)
-            .register(NewMerchant { client_name: ClientName::parse("Shop").unwrap(), return_url: None })
+            .register(NewMerchant {
+                client_name: ClientName::parse("Shop").unwrap(),
+                return_url: None,
+            })
             .await
             .unwrap();
         assert_eq!(reg.client_secret.expose(), "sk_test_secret");
@@ -155,7 +196,10 @@ mod tests {
         let mut store = MockMerchantStore::new();
         store.expect_find().returning(|_| Ok(None));
         store.expect_update().never();
-        let err = service(store).rotate_secret(&ClientId::parse("mch_x").unwrap()).await.unwrap_err();
+        let err = service(store)
+            .rotate_secret(&ClientId::parse("mch_x").unwrap())
+            .await
+            .unwrap_err();
         assert!(matches!(err, MerchantError::NotFound(_)));
     }
 }

@@ -7,7 +7,10 @@ use crate::{
     ids::ClientId,
     outbox::{OutboxKind, OutboxMessage, SendReport},
     payment::{CancelReason, Payment, TransitionKind},
-    ports::{DispatchSignal, KeyGenerator, MerchantStore, OutboundRequest, OutboundSender, PayloadEncoder},
+    ports::{
+        DispatchSignal, KeyGenerator, MerchantStore, OutboundRequest, OutboundSender,
+        PayloadEncoder,
+    },
     signing::WebhookKey,
 };
 
@@ -42,8 +45,16 @@ pub const fn event_type(kind: TransitionKind) -> &'static str {
 
 /// Standard Webhooks headers for one attempt: `webhook-id`, `webhook-timestamp` and one `v1,`
 /// signature per key (several during a secret rotation).
-pub fn signed_headers(keys: &[WebhookKey], id: &str, timestamp_secs: i64, body: &str) -> Vec<(String, String)> {
-    let signatures: Vec<String> = keys.iter().map(|k| k.sign(id, timestamp_secs, body.as_bytes())).collect();
+pub fn signed_headers(
+    keys: &[WebhookKey],
+    id: &str,
+    timestamp_secs: i64,
+    body: &str,
+) -> Vec<(String, String)> {
+    let signatures: Vec<String> = keys
+        .iter()
+        .map(|k| k.sign(id, timestamp_secs, body.as_bytes()))
+        .collect();
     vec![
         ("content-type".to_owned(), "application/json".to_owned()),
         ("webhook-id".to_owned(), id.to_owned()),
@@ -73,14 +84,28 @@ impl Outbound {
         signal: Arc<dyn DispatchSignal>,
         acquirer: Arc<AcquirerEndpoint>,
     ) -> Self {
-        Self { encoder, keys, merchants, sender, signal, acquirer }
+        Self {
+            encoder,
+            keys,
+            merchants,
+            sender,
+            signal,
+            acquirer,
+        }
     }
 
     pub fn acquirer(&self) -> &AcquirerEndpoint {
         &self.acquirer
     }
 
-    fn message(&self, kind: OutboxKind, payment: &Payment, target_url: String, payload: String, now: Timestamp) -> OutboxMessage {
+    fn message(
+        &self,
+        kind: OutboxKind,
+        payment: &Payment,
+        target_url: String,
+        payload: String,
+        now: Timestamp,
+    ) -> OutboxMessage {
         OutboxMessage {
             id: self.keys.event_id(),
             kind,
@@ -96,19 +121,43 @@ impl Outbound {
 
     /// "Process this payment", sent after the create commits.
     pub fn acquirer_request(&self, payment: &Payment, now: Timestamp) -> OutboxMessage {
-        let body = self.encoder.acquirer_request(payment, &self.acquirer.return_url);
-        self.message(OutboxKind::AcquirerRequest, payment, self.acquirer.request_url.clone(), body, now)
+        let body = self
+            .encoder
+            .acquirer_request(payment, &self.acquirer.return_url);
+        self.message(
+            OutboxKind::AcquirerRequest,
+            payment,
+            self.acquirer.request_url.clone(),
+            body,
+            now,
+        )
     }
 
     /// "Cancel this payment's transaction", delivered asynchronously.
-    pub fn acquirer_cancel(&self, payment: &Payment, reason: &CancelReason, now: Timestamp) -> OutboxMessage {
+    pub fn acquirer_cancel(
+        &self,
+        payment: &Payment,
+        reason: &CancelReason,
+        now: Timestamp,
+    ) -> OutboxMessage {
         let body = self.encoder.acquirer_cancel(payment, reason);
-        self.message(OutboxKind::AcquirerCancel, payment, self.acquirer.cancel_url(), body, now)
+        self.message(
+            OutboxKind::AcquirerCancel,
+            payment,
+            self.acquirer.cancel_url(),
+            body,
+            now,
+        )
     }
 
     /// The merchant notification for a transition, or `None` when the merchant has no
     /// `returnUrl` (no deliveries, no errors).
-    pub async fn notification(&self, payment: &Payment, kind: TransitionKind, now: Timestamp) -> Result<Option<OutboxMessage>, RepositoryError> {
+    pub async fn notification(
+        &self,
+        payment: &Payment,
+        kind: TransitionKind,
+        now: Timestamp,
+    ) -> Result<Option<OutboxMessage>, RepositoryError> {
         let Some(url) = self.return_url_of(&payment.client_id).await? else {
             return Ok(None);
         };
@@ -120,16 +169,31 @@ impl Outbound {
     }
 
     async fn return_url_of(&self, client: &ClientId) -> Result<Option<String>, RepositoryError> {
-        Ok(self.merchants.find(client).await?.and_then(|m| m.return_url).map(|u| u.to_string()))
+        Ok(self
+            .merchants
+            .find(client)
+            .await?
+            .and_then(|m| m.return_url)
+            .map(|u| u.to_string()))
     }
 
     /// Asks the acquirer to cancel now, outside any transaction. `Err` carries why it failed.
-    pub async fn cancel_at_acquirer(&self, payment: &Payment, reason: &CancelReason, now: Timestamp) -> Result<(), String> {
+    pub async fn cancel_at_acquirer(
+        &self,
+        payment: &Payment,
+        reason: &CancelReason,
+        now: Timestamp,
+    ) -> Result<(), String> {
         let id = self.keys.event_id().to_string();
         let body = self.encoder.acquirer_cancel(payment, reason);
         let request = OutboundRequest {
             url: self.acquirer.cancel_url(),
-            headers: signed_headers(std::slice::from_ref(&self.acquirer.key), &id, now.unix_seconds(), &body),
+            headers: signed_headers(
+                std::slice::from_ref(&self.acquirer.key),
+                &id,
+                now.unix_seconds(),
+                &body,
+            ),
             body,
             timeout: self.acquirer.timeout,
         };
@@ -137,7 +201,10 @@ impl Outbound {
         if report.is_success() {
             Ok(())
         } else {
-            Err(format!("the acquirer did not cancel the transaction ({})", report.summary()))
+            Err(format!(
+                "the acquirer did not cancel the transaction ({})",
+                report.summary()
+            ))
         }
     }
 

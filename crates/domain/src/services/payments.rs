@@ -7,10 +7,13 @@ use crate::{
     ids::{ClientId, PaymentId, PaymentKey, RequestId, TransactionId},
     outbox::OutboxMessage,
     payment::{
-        Actor, AuditAction, AuditEntry, AuditNote, CancelReason, Command, FailureCode, FailureMessage, NewPayment,
-        Origin, Payment, PaymentStatus, TransitionRejected,
+        Actor, AuditAction, AuditEntry, AuditNote, CancelReason, Command, FailureCode,
+        FailureMessage, NewPayment, Origin, Payment, PaymentStatus, TransitionRejected,
     },
-    ports::{Clock, InsertPaymentError, KeyGenerator, PageRequest, PaymentFilter, PaymentStore, StateChange, TransitionStoreError},
+    ports::{
+        Clock, InsertPaymentError, KeyGenerator, PageRequest, PaymentFilter, PaymentStore,
+        StateChange, TransitionStoreError,
+    },
     services::{Limit, Page, outbound::Outbound},
 };
 
@@ -25,7 +28,9 @@ pub struct PaymentPolicy {
 
 impl Default for PaymentPolicy {
     fn default() -> Self {
-        Self { ready_ttl: Duration::from_secs(1800) }
+        Self {
+            ready_ttl: Duration::from_secs(1800),
+        }
     }
 }
 
@@ -108,7 +113,10 @@ pub struct AcquirerReport {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum ReportedOutcome {
     Approved,
-    Failed { code: FailureCode, message: Option<FailureMessage> },
+    Failed {
+        code: FailureCode,
+        message: Option<FailureMessage>,
+    },
 }
 
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -146,7 +154,7 @@ pub struct PaymentService {
 
 /// The result of one compare-and-set attempt.
 enum Commit {
-    Done(Payment),
+    Done(Box<Payment>),
     Stale,
 }
 
@@ -158,11 +166,26 @@ impl PaymentService {
         outbound: Outbound,
         policy: PaymentPolicy,
     ) -> Self {
-        Self { store, keys, clock, outbound, policy }
+        Self {
+            store,
+            keys,
+            clock,
+            outbound,
+            policy,
+        }
     }
 
-    pub async fn create(&self, merchant: &ClientId, req: CreatePayment, request_id: Option<RequestId>) -> Result<Payment, CreatePaymentError> {
-        if req.declared_client_id.as_deref().is_some_and(|declared| declared != merchant.as_str()) {
+    pub async fn create(
+        &self,
+        merchant: &ClientId,
+        req: CreatePayment,
+        request_id: Option<RequestId>,
+    ) -> Result<Payment, CreatePaymentError> {
+        if req
+            .declared_client_id
+            .as_deref()
+            .is_some_and(|declared| declared != merchant.as_str())
+        {
             return Err(CreatePaymentError::ClientMismatch);
         }
         let order_no = req.payment.order_no.to_string();
@@ -177,19 +200,29 @@ impl PaymentService {
             request_id,
         );
         let request = self.outbound.acquirer_request(&payment, now);
-        match self.store.insert(&payment, &audit, std::slice::from_ref(&request)).await {
+        match self
+            .store
+            .insert(&payment, &audit, std::slice::from_ref(&request))
+            .await
+        {
             Ok(()) => {
                 self.outbound.wake();
                 Ok(payment)
             }
-            Err(InsertPaymentError::DuplicateOrder) => Err(CreatePaymentError::DuplicateOrder(order_no)),
+            Err(InsertPaymentError::DuplicateOrder) => {
+                Err(CreatePaymentError::DuplicateOrder(order_no))
+            }
             Err(InsertPaymentError::Repository(e)) => Err(e.into()),
         }
     }
 
     /// The payment, if it exists and belongs to `owner` (`None`: any merchant, for admins).
     /// Another merchant's payment is reported exactly like an unknown key.
-    pub async fn get(&self, owner: Option<&ClientId>, key: &PaymentKey) -> Result<Payment, FindPaymentError> {
+    pub async fn get(
+        &self,
+        owner: Option<&ClientId>,
+        key: &PaymentKey,
+    ) -> Result<Payment, FindPaymentError> {
         match self.store.find_by_key(key).await? {
             Some(p) if owner.is_none_or(|o| *o == p.client_id) => Ok(p),
             _ => Err(FindPaymentError::NotFound),
@@ -206,17 +239,31 @@ impl PaymentService {
                 Err(FindPaymentError::Repository(e)) => return Err(e.into()),
             },
         };
-        let page = PageRequest { limit: query.limit.get(), before };
+        let page = PageRequest {
+            limit: query.limit.get(),
+            before,
+        };
         let rows = self.store.list(&query.filter, &page).await?;
         Ok(Page::from_overfetch(rows, query.limit.get()))
     }
 
-    pub async fn complete(&self, merchant: &ClientId, key: &PaymentKey, request_id: Option<RequestId>) -> Result<Payment, ChangePaymentError> {
-        let origin = Origin { actor: Actor::Merchant, request_id };
+    pub async fn complete(
+        &self,
+        merchant: &ClientId,
+        key: &PaymentKey,
+        request_id: Option<RequestId>,
+    ) -> Result<Payment, ChangePaymentError> {
+        let origin = Origin {
+            actor: Actor::Merchant,
+            request_id,
+        };
         for _ in 0..MAX_CAS_ATTEMPTS {
             let current = self.get(Some(merchant), key).await?;
-            if let Commit::Done(p) = self.commit(&current, Command::Complete, &origin, Vec::new()).await? {
-                return Ok(p);
+            if let Commit::Done(p) = self
+                .commit(&current, Command::Complete, &origin, Vec::new())
+                .await?
+            {
+                return Ok(*p);
             }
         }
         Err(ChangePaymentError::Contended)
@@ -239,22 +286,41 @@ impl PaymentService {
             let events = match current.status {
                 PaymentStatus::Approved | PaymentStatus::Completed => {
                     if !acquirer_canceled {
-                        self.outbound.cancel_at_acquirer(&current, &reason, now).await.map_err(ChangePaymentError::Acquirer)?;
+                        self.outbound
+                            .cancel_at_acquirer(&current, &reason, now)
+                            .await
+                            .map_err(ChangePaymentError::Acquirer)?;
                         acquirer_canceled = true;
                     }
                     Vec::new()
                 }
                 PaymentStatus::Ready => vec![self.outbound.acquirer_cancel(&current, &reason, now)],
-                PaymentStatus::Failed | PaymentStatus::Canceled | PaymentStatus::Expired => Vec::new(),
+                PaymentStatus::Failed | PaymentStatus::Canceled | PaymentStatus::Expired => {
+                    Vec::new()
+                }
             };
-            if let Commit::Done(p) = self.commit(&current, Command::Cancel { reason: reason.clone() }, &origin, events).await? {
-                return Ok(p);
+            if let Commit::Done(p) = self
+                .commit(
+                    &current,
+                    Command::Cancel {
+                        reason: reason.clone(),
+                    },
+                    &origin,
+                    events,
+                )
+                .await?
+            {
+                return Ok(*p);
             }
         }
         Err(ChangePaymentError::Contended)
     }
 
-    pub async fn audit_trail(&self, owner: Option<&ClientId>, key: &PaymentKey) -> Result<Vec<AuditEntry>, FindPaymentError> {
+    pub async fn audit_trail(
+        &self,
+        owner: Option<&ClientId>,
+        key: &PaymentKey,
+    ) -> Result<Vec<AuditEntry>, FindPaymentError> {
         let payment = self.get(owner, key).await?;
         Ok(self.store.audit_trail(&payment.id).await?)
     }
@@ -262,8 +328,15 @@ impl PaymentService {
     /// Applies an acquirer webhook (api.md §4). Any number of concurrent identical deliveries
     /// produce exactly one transition: the losers of the compare-and-set re-read the payment and
     /// find the outcome already applied.
-    pub async fn apply_acquirer_report(&self, report: AcquirerReport, request_id: Option<RequestId>) -> Result<WebhookOutcome, WebhookError> {
-        let origin = Origin { actor: Actor::Acquirer, request_id };
+    pub async fn apply_acquirer_report(
+        &self,
+        report: AcquirerReport,
+        request_id: Option<RequestId>,
+    ) -> Result<WebhookOutcome, WebhookError> {
+        let origin = Origin {
+            actor: Actor::Acquirer,
+            request_id,
+        };
         for _ in 0..MAX_CAS_ATTEMPTS {
             let current = match self.get(None, &report.payment_key).await {
                 Ok(p) => p,
@@ -271,20 +344,41 @@ impl PaymentService {
                 Err(FindPaymentError::Repository(e)) => return Err(e.into()),
             };
             if already_applied(&current, &report) {
-                self.note(&current, AuditAction::WebhookDuplicate, &origin, format!("transactionId={}", report.transaction_id), Vec::new())
-                    .await?;
+                self.note(
+                    &current,
+                    AuditAction::WebhookDuplicate,
+                    &origin,
+                    format!("transactionId={}", report.transaction_id),
+                    Vec::new(),
+                )
+                .await?;
                 return Ok(WebhookOutcome::Duplicate(current));
             }
             if report.amount != current.amount.minor_units() {
-                let details = format!("amount mismatch: reported {} but the payment is {}", report.amount, current.amount);
-                self.note(&current, AuditAction::WebhookRejected, &origin, details, Vec::new()).await?;
-                return Err(WebhookError::AmountMismatch { expected: current.amount.minor_units(), reported: report.amount });
+                let details = format!(
+                    "amount mismatch: reported {} but the payment is {}",
+                    report.amount, current.amount
+                );
+                self.note(
+                    &current,
+                    AuditAction::WebhookRejected,
+                    &origin,
+                    details,
+                    Vec::new(),
+                )
+                .await?;
+                return Err(WebhookError::AmountMismatch {
+                    expected: current.amount.minor_units(),
+                    reported: report.amount,
+                });
             }
             if current.status != PaymentStatus::Ready {
                 return Err(self.reject_late_report(&current, &report, &origin).await?);
             }
             let command = match &report.outcome {
-                ReportedOutcome::Approved => Command::Approve { transaction_id: report.transaction_id.clone() },
+                ReportedOutcome::Approved => Command::Approve {
+                    transaction_id: report.transaction_id.clone(),
+                },
                 ReportedOutcome::Failed { code, message } => Command::Fail {
                     transaction_id: Some(report.transaction_id.clone()),
                     code: code.clone(),
@@ -292,7 +386,7 @@ impl PaymentService {
                 },
             };
             match self.commit(&current, command, &origin, Vec::new()).await {
-                Ok(Commit::Done(p)) => return Ok(WebhookOutcome::Applied(p)),
+                Ok(Commit::Done(p)) => return Ok(WebhookOutcome::Applied(*p)),
                 Ok(Commit::Stale) => continue,
                 Err(ChangePaymentError::Repository(e)) => return Err(e.into()),
                 Err(other) => return Err(WebhookError::Conflict(other.to_string())),
@@ -304,37 +398,73 @@ impl PaymentService {
     /// A report for a payment that is no longer READY and did not get this outcome: refused and
     /// audited. An approval of a payment that was canceled or expired meanwhile also queues a
     /// compensating cancel, so no money stays captured.
-    async fn reject_late_report(&self, current: &Payment, report: &AcquirerReport, origin: &Origin) -> Result<WebhookError, RepositoryError> {
+    async fn reject_late_report(
+        &self,
+        current: &Payment,
+        report: &AcquirerReport,
+        origin: &Origin,
+    ) -> Result<WebhookError, RepositoryError> {
         let reported = match report.outcome {
             ReportedOutcome::Approved => "APPROVED",
             ReportedOutcome::Failed { .. } => "FAILED",
         };
         let compensate = matches!(report.outcome, ReportedOutcome::Approved)
-            && matches!(current.status, PaymentStatus::Canceled | PaymentStatus::Expired);
+            && matches!(
+                current.status,
+                PaymentStatus::Canceled | PaymentStatus::Expired
+            );
         let mut events = Vec::new();
-        let mut details = format!("{reported} (transactionId={}) refused: the payment is {}", report.transaction_id, current.status);
+        let mut details = format!(
+            "{reported} (transactionId={}) refused: the payment is {}",
+            report.transaction_id, current.status
+        );
         if compensate {
             let mut target = current.clone();
             target.transaction_id = Some(report.transaction_id.clone());
             let reason = CancelReason::parse("approval arrived after the payment was closed")
                 .map_err(|e| RepositoryError::msg(e.to_string()))?;
-            events.push(self.outbound.acquirer_cancel(&target, &reason, self.clock.now()));
+            events.push(
+                self.outbound
+                    .acquirer_cancel(&target, &reason, self.clock.now()),
+            );
             details.push_str("; compensating cancel queued");
         }
-        self.note(current, AuditAction::WebhookRejected, origin, details, events).await?;
-        Ok(WebhookError::Conflict(format!("the payment is {} and cannot become {reported}", current.status)))
+        self.note(
+            current,
+            AuditAction::WebhookRejected,
+            origin,
+            details,
+            events,
+        )
+        .await?;
+        Ok(WebhookError::Conflict(format!(
+            "the payment is {} and cannot become {reported}",
+            current.status
+        )))
     }
 
     /// Expires READY payments past `expiresAt` (actor SYSTEM); safe with several instances, the
     /// compare-and-set decides. Returns how many this call expired.
     pub async fn expire_due(&self, limit: u32) -> Result<usize, RepositoryError> {
-        let origin = Origin { actor: Actor::System, request_id: None };
+        let origin = Origin {
+            actor: Actor::System,
+            request_id: None,
+        };
         let mut expired = 0;
         for key in self.store.due_for_expiry(self.clock.now(), limit).await? {
-            let Ok(current) = self.get(None, &key).await else { continue };
-            let reason = CancelReason::parse("payment expired").map_err(|e| RepositoryError::msg(e.to_string()))?;
-            let events = vec![self.outbound.acquirer_cancel(&current, &reason, self.clock.now())];
-            match self.commit(&current, Command::Expire, &origin, events).await {
+            let Ok(current) = self.get(None, &key).await else {
+                continue;
+            };
+            let reason = CancelReason::parse("payment expired")
+                .map_err(|e| RepositoryError::msg(e.to_string()))?;
+            let events = vec![
+                self.outbound
+                    .acquirer_cancel(&current, &reason, self.clock.now()),
+            ];
+            match self
+                .commit(&current, Command::Expire, &origin, events)
+                .await
+            {
                 Ok(Commit::Done(_)) => expired += 1,
                 Ok(Commit::Stale) | Err(ChangePaymentError::Rejected(_)) => {}
                 Err(ChangePaymentError::Repository(e)) => return Err(e),
@@ -346,20 +476,33 @@ impl PaymentService {
 
     /// The acquirer could not be reached after every attempt: READY → FAILED with
     /// `ACQUIRER_UNAVAILABLE` (actor SYSTEM). A payment that moved on meanwhile is left alone.
-    pub async fn fail_unreachable(&self, id: &PaymentId, attempts: u32) -> Result<Option<Payment>, RepositoryError> {
-        let origin = Origin { actor: Actor::System, request_id: None };
+    pub async fn fail_unreachable(
+        &self,
+        id: &PaymentId,
+        attempts: u32,
+    ) -> Result<Option<Payment>, RepositoryError> {
+        let origin = Origin {
+            actor: Actor::System,
+            request_id: None,
+        };
         for _ in 0..MAX_CAS_ATTEMPTS {
-            let Some(current) = self.store.find_by_id(id).await? else { return Ok(None) };
+            let Some(current) = self.store.find_by_id(id).await? else {
+                return Ok(None);
+            };
             if current.status != PaymentStatus::Ready {
                 return Ok(None);
             }
             let command = Command::Fail {
                 transaction_id: None,
-                code: FailureCode::parse(ACQUIRER_UNAVAILABLE).map_err(|e| RepositoryError::msg(e.to_string()))?,
-                message: FailureMessage::parse(&format!("the acquirer could not be reached after {attempts} attempts")).ok(),
+                code: FailureCode::parse(ACQUIRER_UNAVAILABLE)
+                    .map_err(|e| RepositoryError::msg(e.to_string()))?,
+                message: FailureMessage::parse(&format!(
+                    "the acquirer could not be reached after {attempts} attempts"
+                ))
+                .ok(),
             };
             match self.commit(&current, command, &origin, Vec::new()).await {
-                Ok(Commit::Done(p)) => return Ok(Some(p)),
+                Ok(Commit::Done(p)) => return Ok(Some(*p)),
                 Ok(Commit::Stale) => continue,
                 Err(ChangePaymentError::Repository(e)) => return Err(e),
                 Err(_) => return Ok(None),
@@ -370,28 +513,52 @@ impl PaymentService {
 
     /// Decides `command` on `current` and tries to store it with `events` plus the merchant
     /// notification, in one transaction.
-    async fn commit(&self, current: &Payment, command: Command, origin: &Origin, mut events: Vec<OutboxMessage>) -> Result<Commit, ChangePaymentError> {
+    async fn commit(
+        &self,
+        current: &Payment,
+        command: Command,
+        origin: &Origin,
+        mut events: Vec<OutboxMessage>,
+    ) -> Result<Commit, ChangePaymentError> {
         let kind = command.kind();
         let now = self.clock.now();
         let (next, audit) = current.apply(command, origin.clone(), now)?;
         if let Some(notification) = self.outbound.notification(&next, kind, now).await? {
             events.push(notification);
         }
-        let change = StateChange { expected_version: current.version, next, audit, events };
+        let change = StateChange {
+            expected_version: current.version,
+            next,
+            audit,
+            events,
+        };
         match self.store.transition(&change).await {
             Ok(()) => {
                 if !change.events.is_empty() {
                     self.outbound.wake();
                 }
-                Ok(Commit::Done(change.next))
+                Ok(Commit::Done(Box::new(change.next)))
             }
             Err(TransitionStoreError::Stale) => Ok(Commit::Stale),
             Err(TransitionStoreError::Repository(e)) => Err(e.into()),
         }
     }
 
-    async fn note(&self, payment: &Payment, action: AuditAction, origin: &Origin, details: String, events: Vec<OutboxMessage>) -> Result<(), RepositoryError> {
-        let note = AuditNote { action, actor: origin.actor, details: Some(details), request_id: origin.request_id.clone(), at: self.clock.now() };
+    async fn note(
+        &self,
+        payment: &Payment,
+        action: AuditAction,
+        origin: &Origin,
+        details: String,
+        events: Vec<OutboxMessage>,
+    ) -> Result<(), RepositoryError> {
+        let note = AuditNote {
+            action,
+            actor: origin.actor,
+            details: Some(details),
+            request_id: origin.request_id.clone(),
+            at: self.clock.now(),
+        };
         self.store.append_note(&payment.id, &note, &events).await?;
         if !events.is_empty() {
             self.outbound.wake();
@@ -406,7 +573,9 @@ impl PaymentService {
 
 /// The report repeats an outcome this payment already has (same transaction id).
 fn already_applied(p: &Payment, report: &AcquirerReport) -> bool {
-    if p.transaction_id.as_ref() != Some(&report.transaction_id) || report.amount != p.amount.minor_units() {
+    if p.transaction_id.as_ref() != Some(&report.transaction_id)
+        || report.amount != p.amount.minor_units()
+    {
         return false;
     }
     match report.outcome {
@@ -423,8 +592,8 @@ mod tests {
     use crate::outbox::SendReport;
     use crate::{
         payment::{TransitionKind, fixtures},
-        ports::MockPaymentStore,
         ports::MockOutboundSender,
+        ports::MockPaymentStore,
         services::testkit::{fixed_clock, keys, outbound},
     };
 
@@ -433,7 +602,13 @@ mod tests {
     }
 
     fn service_with(store: MockPaymentStore, sender: MockOutboundSender) -> PaymentService {
-        PaymentService::new(Arc::new(store), Arc::new(keys()), Arc::new(fixed_clock()), outbound(sender), PaymentPolicy::default())
+        PaymentService::new(
+            Arc::new(store),
+            Arc::new(keys()),
+            Arc::new(fixed_clock()),
+            outbound(sender),
+            PaymentPolicy::default(),
+        )
     }
 
     fn owner() -> ClientId {
@@ -441,7 +616,10 @@ mod tests {
     }
 
     fn create_req(declared: Option<&str>) -> CreatePayment {
-        CreatePayment { declared_client_id: declared.map(str::to_owned), payment: fixtures::new_payment(15_000) }
+        CreatePayment {
+            declared_client_id: declared.map(str::to_owned),
+            payment: fixtures::new_payment(15_000),
+        }
     }
 
     #[tokio::test]
@@ -458,7 +636,10 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let p = service(store).create(&owner(), create_req(None), None).await.unwrap();
+        let p = service(store)
+            .create(&owner(), create_req(None), None)
+            .await
+            .unwrap();
         assert_eq!(p.status, PaymentStatus::Ready);
     }
 
@@ -466,36 +647,60 @@ mod tests {
     async fn a_body_client_id_of_another_merchant_is_refused_without_writing() {
         let mut store = MockPaymentStore::new();
         store.expect_insert().never();
-        let err = service(store).create(&owner(), create_req(Some("mch_other")), None).await.unwrap_err();
+        let err = service(store)
+            .create(&owner(), create_req(Some("mch_other")), None)
+            .await
+            .unwrap_err();
         assert!(matches!(err, CreatePaymentError::ClientMismatch));
     }
 
     #[tokio::test]
     async fn a_duplicate_order_number_is_reported_with_the_order_number() {
         let mut store = MockPaymentStore::new();
-        store.expect_insert().returning(|_, _, _| Err(InsertPaymentError::DuplicateOrder));
-        let err = service(store).create(&owner(), create_req(Some("mch_test")), None).await.unwrap_err();
-        assert_eq!(err.to_string(), "orderNo ORDER-1 was already used by this merchant");
+        store
+            .expect_insert()
+            .returning(|_, _, _| Err(InsertPaymentError::DuplicateOrder));
+        let err = service(store)
+            .create(&owner(), create_req(Some("mch_test")), None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "orderNo ORDER-1 was already used by this merchant"
+        );
     }
 
     #[tokio::test]
     async fn another_merchants_payment_is_not_found() {
         let mut store = MockPaymentStore::new();
-        store.expect_find_by_key().returning(|_| Ok(Some(fixtures::ready_payment())));
+        store
+            .expect_find_by_key()
+            .returning(|_| Ok(Some(fixtures::ready_payment())));
         let other = ClientId::parse("mch_other").unwrap();
-        let err = service(store).get(Some(&other), &PaymentKey::from_bytes([7; 32])).await.unwrap_err();
+        let err = service(store)
+            .get(Some(&other), &PaymentKey::from_bytes([7; 32]))
+            .await
+            .unwrap_err();
         assert!(matches!(err, FindPaymentError::NotFound));
     }
 
     #[tokio::test]
     async fn completing_a_ready_payment_is_rejected_without_any_write() {
         let mut store = MockPaymentStore::new();
-        store.expect_find_by_key().returning(|_| Ok(Some(fixtures::ready_payment())));
+        store
+            .expect_find_by_key()
+            .returning(|_| Ok(Some(fixtures::ready_payment())));
         store.expect_transition().never();
-        let err = service(store).complete(&owner(), &PaymentKey::from_bytes([7; 32]), None).await.unwrap_err();
+        let err = service(store)
+            .complete(&owner(), &PaymentKey::from_bytes([7; 32]), None)
+            .await
+            .unwrap_err();
         assert!(matches!(
             err,
-            ChangePaymentError::Rejected(TransitionRejected::InvalidTransition { from: PaymentStatus::Ready, kind: TransitionKind::Complete })
+            ChangePaymentError::Rejected(TransitionRejected::InvalidTransition {
+                from: PaymentStatus::Ready,
+                kind: TransitionKind::Complete
+            })
         ));
     }
 
@@ -510,34 +715,67 @@ mod tests {
             let mut n = counter.lock().unwrap();
             *n += 1;
             let p = fixtures::ready_payment();
-            Ok(Some(if *n == 1 { p } else { p.apply(fixtures::cancel(), fixtures::merchant_origin(), fixtures::at(1)).unwrap().0 }))
+            Ok(Some(if *n == 1 {
+                p
+            } else {
+                p.apply(
+                    fixtures::cancel(),
+                    fixtures::merchant_origin(),
+                    fixtures::at(1),
+                )
+                .unwrap()
+                .0
+            }))
         });
-        store.expect_transition().times(1).returning(|_| Err(TransitionStoreError::Stale));
+        store
+            .expect_transition()
+            .times(1)
+            .returning(|_| Err(TransitionStoreError::Stale));
         let reason = CancelReason::parse("twice").unwrap();
         let err = service(store)
-            .cancel(Some(&owner()), &PaymentKey::from_bytes([7; 32]), reason, fixtures::merchant_origin())
+            .cancel(
+                Some(&owner()),
+                &PaymentKey::from_bytes([7; 32]),
+                reason,
+                fixtures::merchant_origin(),
+            )
             .await
             .unwrap_err();
-        assert!(matches!(err, ChangePaymentError::Rejected(TransitionRejected::InvalidTransition { from: PaymentStatus::Canceled, .. })));
+        assert!(matches!(
+            err,
+            ChangePaymentError::Rejected(TransitionRejected::InvalidTransition {
+                from: PaymentStatus::Canceled,
+                ..
+            })
+        ));
         assert_eq!(*loads.lock().unwrap(), 2);
     }
 
     #[tokio::test]
     async fn canceling_a_ready_payment_writes_one_cancel_transition_from_version_zero() {
         let mut store = MockPaymentStore::new();
-        store.expect_find_by_key().returning(|_| Ok(Some(fixtures::ready_payment())));
+        store
+            .expect_find_by_key()
+            .returning(|_| Ok(Some(fixtures::ready_payment())));
         store
             .expect_transition()
             .withf(|c| {
                 c.expected_version == 0
                     && c.next.status == PaymentStatus::Canceled
                     && c.audit.from_version == Some(0)
-                    && c.events.iter().any(|e| e.kind == crate::outbox::OutboxKind::AcquirerCancel)
+                    && c.events
+                        .iter()
+                        .any(|e| e.kind == crate::outbox::OutboxKind::AcquirerCancel)
             })
             .times(1)
             .returning(|_| Ok(()));
         let p = service(store)
-            .cancel(Some(&owner()), &PaymentKey::from_bytes([7; 32]), CancelReason::parse("r").unwrap(), fixtures::merchant_origin())
+            .cancel(
+                Some(&owner()),
+                &PaymentKey::from_bytes([7; 32]),
+                CancelReason::parse("r").unwrap(),
+                fixtures::merchant_origin(),
+            )
             .await
             .unwrap();
         assert_eq!(p.status, PaymentStatus::Canceled);
@@ -548,12 +786,25 @@ mod tests {
         let mut store = MockPaymentStore::new();
         store.expect_find_by_key().returning(|_| Ok(None));
         store.expect_list().never();
-        let q = ListPayments { starting_after: Some(PaymentKey::from_bytes([1; 32])), ..Default::default() };
-        assert!(matches!(service(store).list(q).await, Err(ListPaymentsError::UnknownCursor)));
+        let q = ListPayments {
+            starting_after: Some(PaymentKey::from_bytes([1; 32])),
+            ..Default::default()
+        };
+        assert!(matches!(
+            service(store).list(q).await,
+            Err(ListPaymentsError::UnknownCursor)
+        ));
     }
 
     fn approved() -> Payment {
-        fixtures::ready_payment().apply(fixtures::approve(), fixtures::merchant_origin(), fixtures::at(1)).unwrap().0
+        fixtures::ready_payment()
+            .apply(
+                fixtures::approve(),
+                fixtures::merchant_origin(),
+                fixtures::at(1),
+            )
+            .unwrap()
+            .0
     }
 
     fn report(amount: i64) -> AcquirerReport {
@@ -568,12 +819,22 @@ mod tests {
     #[tokio::test]
     async fn canceling_an_approved_payment_whose_acquirer_cancel_fails_changes_nothing() {
         let mut store = MockPaymentStore::new();
-        store.expect_find_by_key().returning(|_| Ok(Some(approved())));
+        store
+            .expect_find_by_key()
+            .returning(|_| Ok(Some(approved())));
         store.expect_transition().never();
         let mut sender = MockOutboundSender::new();
-        sender.expect_post().times(1).returning(|_| SendReport { status: Some(500), ..Default::default() });
+        sender.expect_post().times(1).returning(|_| SendReport {
+            status: Some(500),
+            ..Default::default()
+        });
         let err = service_with(store, sender)
-            .cancel(Some(&owner()), &PaymentKey::from_bytes([7; 32]), CancelReason::parse("r").unwrap(), fixtures::merchant_origin())
+            .cancel(
+                Some(&owner()),
+                &PaymentKey::from_bytes([7; 32]),
+                CancelReason::parse("r").unwrap(),
+                fixtures::merchant_origin(),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, ChangePaymentError::Acquirer(_)));
@@ -582,16 +843,30 @@ mod tests {
     #[tokio::test]
     async fn canceling_an_approved_payment_asks_the_acquirer_once_even_if_the_write_races() {
         let mut store = MockPaymentStore::new();
-        store.expect_find_by_key().returning(|_| Ok(Some(approved())));
+        store
+            .expect_find_by_key()
+            .returning(|_| Ok(Some(approved())));
         let mut calls = 0;
         store.expect_transition().times(2).returning(move |_| {
             calls += 1;
-            if calls == 1 { Err(TransitionStoreError::Stale) } else { Ok(()) }
+            if calls == 1 {
+                Err(TransitionStoreError::Stale)
+            } else {
+                Ok(())
+            }
         });
         let mut sender = MockOutboundSender::new();
-        sender.expect_post().times(1).returning(|_| SendReport { status: Some(200), ..Default::default() });
+        sender.expect_post().times(1).returning(|_| SendReport {
+            status: Some(200),
+            ..Default::default()
+        });
         let p = service_with(store, sender)
-            .cancel(Some(&owner()), &PaymentKey::from_bytes([7; 32]), CancelReason::parse("r").unwrap(), fixtures::merchant_origin())
+            .cancel(
+                Some(&owner()),
+                &PaymentKey::from_bytes([7; 32]),
+                CancelReason::parse("r").unwrap(),
+                fixtures::merchant_origin(),
+            )
             .await
             .unwrap();
         assert_eq!(p.status, PaymentStatus::Canceled);
@@ -600,45 +875,81 @@ mod tests {
     #[tokio::test]
     async fn an_approval_webhook_for_a_ready_payment_is_applied() {
         let mut store = MockPaymentStore::new();
-        store.expect_find_by_key().returning(|_| Ok(Some(fixtures::ready_payment())));
+        store
+            .expect_find_by_key()
+            .returning(|_| Ok(Some(fixtures::ready_payment())));
         store
             .expect_transition()
             .withf(|c| c.next.status == PaymentStatus::Approved && c.audit.actor == Actor::Acquirer)
             .times(1)
             .returning(|_| Ok(()));
-        let outcome = service(store).apply_acquirer_report(report(15_000), None).await.unwrap();
-        assert!(matches!(outcome, WebhookOutcome::Applied(p) if p.status == PaymentStatus::Approved));
+        let outcome = service(store)
+            .apply_acquirer_report(report(15_000), None)
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, WebhookOutcome::Applied(p) if p.status == PaymentStatus::Approved)
+        );
     }
 
     #[tokio::test]
     async fn a_repeated_approval_is_a_duplicate_with_a_note_and_no_transition() {
         let mut store = MockPaymentStore::new();
-        store.expect_find_by_key().returning(|_| Ok(Some(approved())));
+        store
+            .expect_find_by_key()
+            .returning(|_| Ok(Some(approved())));
         store.expect_transition().never();
         store
             .expect_append_note()
             .withf(|_, n, events| n.action == AuditAction::WebhookDuplicate && events.is_empty())
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let outcome = service(store).apply_acquirer_report(report(15_000), None).await.unwrap();
+        let outcome = service(store)
+            .apply_acquirer_report(report(15_000), None)
+            .await
+            .unwrap();
         assert!(matches!(outcome, WebhookOutcome::Duplicate(_)));
     }
 
     #[tokio::test]
     async fn a_wrong_amount_is_refused_and_audited_without_a_transition() {
         let mut store = MockPaymentStore::new();
-        store.expect_find_by_key().returning(|_| Ok(Some(fixtures::ready_payment())));
+        store
+            .expect_find_by_key()
+            .returning(|_| Ok(Some(fixtures::ready_payment())));
         store.expect_transition().never();
-        store.expect_append_note().withf(|_, n, _| n.action == AuditAction::WebhookRejected).times(1).returning(|_, _, _| Ok(()));
-        let err = service(store).apply_acquirer_report(report(15_001), None).await.unwrap_err();
-        assert!(matches!(err, WebhookError::AmountMismatch { expected: 15_000, reported: 15_001 }));
+        store
+            .expect_append_note()
+            .withf(|_, n, _| n.action == AuditAction::WebhookRejected)
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let err = service(store)
+            .apply_acquirer_report(report(15_001), None)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            WebhookError::AmountMismatch {
+                expected: 15_000,
+                reported: 15_001
+            }
+        ));
     }
 
     #[tokio::test]
     async fn an_approval_after_cancel_is_refused_and_queues_a_compensating_cancel() {
-        let canceled = fixtures::ready_payment().apply(fixtures::cancel(), fixtures::merchant_origin(), fixtures::at(1)).unwrap().0;
+        let canceled = fixtures::ready_payment()
+            .apply(
+                fixtures::cancel(),
+                fixtures::merchant_origin(),
+                fixtures::at(1),
+            )
+            .unwrap()
+            .0;
         let mut store = MockPaymentStore::new();
-        store.expect_find_by_key().returning(move |_| Ok(Some(canceled.clone())));
+        store
+            .expect_find_by_key()
+            .returning(move |_| Ok(Some(canceled.clone())));
         store.expect_transition().never();
         store
             .expect_append_note()
@@ -649,7 +960,10 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let err = service(store).apply_acquirer_report(report(15_000), None).await.unwrap_err();
+        let err = service(store)
+            .apply_acquirer_report(report(15_000), None)
+            .await
+            .unwrap_err();
         assert!(matches!(err, WebhookError::Conflict(_)));
     }
 
