@@ -131,6 +131,7 @@ pub struct DispatcherSettings {
     pub enabled: bool,
     pub poll_interval_ms: u64,
     pub max_in_flight: usize,
+    pub lease_margin_ms: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
