@@ -6,4 +6,5 @@
 
 mod concurrency;
 mod faults;
+mod hostile;
 mod support;
