@@ -16,6 +16,7 @@ mod nonces;
 mod outbox;
 mod payments;
 mod pool;
+mod reporting;
 mod rows;
 mod schema;
 #[cfg(feature = "test-util")]

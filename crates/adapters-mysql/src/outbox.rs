@@ -13,6 +13,7 @@ use diesel::{
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use domain::{
     RepositoryError, Timestamp,
+    feed::AttemptFeedEntry,
     ids::EventId,
     outbox::{
         ClaimedMessage, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryState, NextStep,
@@ -460,5 +461,21 @@ impl OutboxStore for MysqlOutboxStore {
         .await
         .map_err(db_error)?;
         Ok((u64::try_from(b.n).unwrap_or(0), b.oldest.map(from_db_time)))
+    }
+
+    async fn attempts_since(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<AttemptFeedEntry>, RepositoryError> {
+        crate::reporting::attempts_since(&self.pool, after, limit).await
+    }
+
+    async fn attempts_by_ids(&self, ids: &[u64]) -> Result<Vec<AttemptFeedEntry>, RepositoryError> {
+        crate::reporting::attempts_by_ids(&self.pool, ids).await
+    }
+
+    async fn last_attempt_id(&self) -> Result<u64, RepositoryError> {
+        crate::reporting::last_attempt_id(&self.pool).await
     }
 }

@@ -5,6 +5,7 @@ use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::{
     RepositoryError, Timestamp,
+    feed::AuditFeedEntry,
     ids::{PaymentId, PaymentKey},
     outbox::OutboxMessage,
     payment::{AuditEntry, AuditNote, AuditRecord, Payment, PaymentStatus},
@@ -12,6 +13,7 @@ use domain::{
         InsertPaymentError, PageRequest, PaymentFilter, PaymentStore, StateChange,
         TransitionStoreError,
     },
+    stats::{StatsBreakdown, StatsFilter},
 };
 
 use crate::{
@@ -283,5 +285,25 @@ impl PaymentStore for MysqlPaymentStore {
             .await
             .map_err(db_error)?;
         rows.into_iter().map(AuditEntry::try_from).collect()
+    }
+
+    async fn stats(&self, filter: &StatsFilter) -> Result<StatsBreakdown, RepositoryError> {
+        crate::reporting::stats(&self.pool, filter).await
+    }
+
+    async fn audit_since(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditFeedEntry>, RepositoryError> {
+        crate::reporting::audit_since(&self.pool, after, limit).await
+    }
+
+    async fn audit_by_ids(&self, ids: &[u64]) -> Result<Vec<AuditFeedEntry>, RepositoryError> {
+        crate::reporting::audit_by_ids(&self.pool, ids).await
+    }
+
+    async fn last_log_id(&self) -> Result<u64, RepositoryError> {
+        crate::reporting::last_log_id(&self.pool).await
     }
 }

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod feed;
 pub mod idempotency;
 pub mod ids;
 pub mod invariants;
@@ -18,6 +19,7 @@ pub mod ports;
 pub mod secret;
 pub mod services;
 pub mod signing;
+pub mod stats;
 pub mod timestamp;
 pub mod validation;
 

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 
 use crate::{
     RepositoryError, Timestamp,
+    feed::{AttemptFeedEntry, AuditFeedEntry},
     ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey},
     merchant::Merchant,
     outbox::{
@@ -18,6 +19,8 @@ use crate::{
     },
     payment::{AuditEntry, AuditNote, AuditRecord, CancelReason, OrderNo, Payment, PaymentStatus},
     secret::{SealedSecret, Secret},
+    services::payments::AcquirerReport,
+    stats::{StatsBreakdown, StatsFilter},
 };
 
 /// Filters of a payment search; `client_id = None` searches every merchant (admin).
@@ -115,6 +118,24 @@ pub trait PaymentStore: Send + Sync {
 
     /// Audit rows of one payment, oldest first.
     async fn audit_trail(&self, payment: &PaymentId) -> Result<Vec<AuditEntry>, RepositoryError>;
+
+    /// Payments created in `[filter.from, filter.to)` (of `filter.client_id`, or all), grouped
+    /// by status, currency and whether `approved_at` is set: once overall, once more per UTC
+    /// day of `created_at` and once per merchant. Groups without payments are absent.
+    async fn stats(&self, filter: &StatsFilter) -> Result<StatsBreakdown, RepositoryError>;
+
+    /// Audit rows of every payment with `log_id > after`, in `log_id` order, at most `limit`.
+    async fn audit_since(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditFeedEntry>, RepositoryError>;
+
+    /// The audit rows among `ids` that exist (now), in `log_id` order.
+    async fn audit_by_ids(&self, ids: &[u64]) -> Result<Vec<AuditFeedEntry>, RepositoryError>;
+
+    /// The highest `log_id` written so far (0 when there is none).
+    async fn last_log_id(&self) -> Result<u64, RepositoryError>;
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -201,6 +222,20 @@ pub trait OutboxStore: Send + Sync {
 
     /// Number of PENDING messages due at `now`, and the oldest due time among them.
     async fn backlog(&self, now: Timestamp) -> Result<(u64, Option<Timestamp>), RepositoryError>;
+
+    /// Delivery attempts with an id above `after`, in id order, at most `limit`, each with its
+    /// message's kind, target and payment.
+    async fn attempts_since(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<AttemptFeedEntry>, RepositoryError>;
+
+    /// The attempts among `ids` that exist (now), in id order.
+    async fn attempts_by_ids(&self, ids: &[u64]) -> Result<Vec<AttemptFeedEntry>, RepositoryError>;
+
+    /// The highest attempt id written so far (0 when there is none).
+    async fn last_attempt_id(&self) -> Result<u64, RepositoryError>;
 }
 
 /// An outbound HTTP POST.
@@ -230,6 +265,9 @@ pub trait PayloadEncoder: Send + Sync {
     fn acquirer_cancel(&self, payment: &Payment, reason: &CancelReason) -> String;
     /// `{type, timestamp, data: payment}`
     fn merchant_event(&self, event_type: &str, payment: &Payment, at: Timestamp) -> String;
+    /// The acquirer's outcome webhook of api.md §4: `{paymentKey, transactionId, status,
+    /// amount, approvedAt, failureCode, failureMessage}`, `approvedAt = at` for an approval.
+    fn acquirer_webhook(&self, report: &AcquirerReport, at: Timestamp) -> String;
 }
 
 /// Wakes the local dispatcher after a commit that wrote outbox messages.

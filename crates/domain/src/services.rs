@@ -4,9 +4,12 @@
 pub mod auth;
 pub mod deliveries;
 pub mod dispatcher;
+pub mod live;
 pub mod merchants;
 pub mod outbound;
 pub mod payments;
+pub mod simulator;
+pub mod stats;
 pub mod webhook_auth;
 
 #[cfg(test)]

@@ -15,4 +15,5 @@ mod nonces;
 mod outbox;
 mod payment_outbox;
 mod payments;
+mod reporting;
 mod support;

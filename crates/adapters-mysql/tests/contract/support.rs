@@ -251,6 +251,14 @@ impl PayloadEncoder for TestPayloads {
             payment.key
         )
     }
+
+    fn acquirer_webhook(
+        &self,
+        report: &domain::services::payments::AcquirerReport,
+        _at: Timestamp,
+    ) -> String {
+        format!(r#"{{"paymentKey":"{}"}}"#, report.payment_key)
+    }
 }
 
 /// An acquirer that accepts everything (only the synchronous cancel of an approved payment

@@ -1,0 +1,94 @@
+//! Statistics for operators (api.md §8 `GET /admin/api/stats`).
+
+use std::sync::Arc;
+
+use crate::{
+    RepositoryError,
+    ports::PaymentStore,
+    stats::{PaymentStats, StatsFilter},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    #[error("from must not be after to")]
+    InvertedRange,
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+#[derive(Clone)]
+pub struct StatsService {
+    store: Arc<dyn PaymentStore>,
+}
+
+impl StatsService {
+    pub fn new(store: Arc<dyn PaymentStore>) -> Self {
+        Self { store }
+    }
+
+    /// Counts and amounts per status, approval rate, per day and per merchant, over the
+    /// payments created in `[from, to)`.
+    pub async fn stats(&self, filter: StatsFilter) -> Result<PaymentStats, StatsError> {
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && from > to
+        {
+            return Err(StatsError::InvertedRange);
+        }
+        let breakdown = self.store.stats(&filter).await?;
+        Ok(PaymentStats::from_breakdown(filter, &breakdown))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        money::Currency,
+        payment::PaymentStatus,
+        ports::MockPaymentStore,
+        services::testkit::t0,
+        stats::{StatsBreakdown, StatsCell},
+    };
+
+    #[tokio::test]
+    async fn the_rate_is_computed_from_what_storage_grouped() {
+        let mut store = MockPaymentStore::new();
+        store.expect_stats().times(1).returning(|_| {
+            let cell = |status, was_approved, count| StatsCell {
+                status,
+                was_approved,
+                currency: Currency::parse("KRW").unwrap(),
+                count,
+                amount: 1000 * count as i64,
+            };
+            Ok(StatsBreakdown {
+                overall: vec![
+                    cell(PaymentStatus::Completed, true, 3),
+                    cell(PaymentStatus::Failed, false, 1),
+                ],
+                ..Default::default()
+            })
+        });
+        let stats = StatsService::new(Arc::new(store))
+            .stats(StatsFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(stats.totals.count, 4);
+        assert_eq!(stats.totals.approval_rate(), Some(0.75));
+    }
+
+    #[tokio::test]
+    async fn an_inverted_range_is_refused_before_storage_is_asked() {
+        let store = MockPaymentStore::new();
+        let filter = StatsFilter {
+            from: Some(t0().plus(std::time::Duration::from_secs(1))),
+            to: Some(t0()),
+            client_id: None,
+        };
+        let err = StatsService::new(Arc::new(store))
+            .stats(filter)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StatsError::InvertedRange));
+    }
+}
