@@ -65,6 +65,11 @@ impl JsonObject {
         self.map.get(field).filter(|v| !v.is_null())
     }
 
+    /// A field of any JSON type (`None` when absent or null).
+    pub fn value(&self, field: &str) -> Option<&Value> {
+        self.get(field)
+    }
+
     pub fn string(&self, field: &str, required: bool, v: &mut Violations) -> Option<&str> {
         match self.get(field) {
             None if required => {

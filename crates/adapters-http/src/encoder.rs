@@ -4,6 +4,7 @@ use domain::{
     Timestamp,
     payment::{CancelReason, Payment},
     ports::PayloadEncoder,
+    services::payments::{AcquirerReport, ReportedOutcome},
 };
 use serde::Serialize;
 
@@ -37,6 +38,18 @@ struct MerchantEventBody<'a> {
     kind: &'a str,
     timestamp: String,
     data: PaymentResponse,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcquirerWebhookBody<'a> {
+    payment_key: &'a str,
+    transaction_id: &'a str,
+    status: &'a str,
+    amount: i64,
+    approved_at: Option<String>,
+    failure_code: Option<&'a str>,
+    failure_message: Option<&'a str>,
 }
 
 /// [`PayloadEncoder`] producing compact JSON.
@@ -75,6 +88,27 @@ impl PayloadEncoder for JsonPayloadEncoder {
             kind: event_type,
             timestamp: at.to_rfc3339(),
             data: PaymentResponse::from(p),
+        })
+    }
+
+    fn acquirer_webhook(&self, r: &AcquirerReport, at: Timestamp) -> String {
+        let (status, approved_at, failure_code, failure_message) = match &r.outcome {
+            ReportedOutcome::Approved => ("APPROVED", Some(at.to_rfc3339()), None, None),
+            ReportedOutcome::Failed { code, message } => (
+                "FAILED",
+                None,
+                Some(code.as_str()),
+                message.as_ref().map(|m| m.as_str()),
+            ),
+        };
+        to_json(&AcquirerWebhookBody {
+            payment_key: r.payment_key.as_str(),
+            transaction_id: r.transaction_id.as_str(),
+            status,
+            amount: r.amount,
+            approved_at,
+            failure_code,
+            failure_message,
         })
     }
 }

@@ -6,8 +6,9 @@ use domain::{
     idempotency::IdempotencyService,
     ports::StoreHealth,
     services::{
-        auth::Authenticator, deliveries::DeliveryService, merchants::MerchantService,
-        payments::PaymentService, webhook_auth::WebhookVerifier,
+        auth::Authenticator, deliveries::DeliveryService, live::LiveFeed,
+        merchants::MerchantService, payments::PaymentService, simulator::AcquirerSimulator,
+        stats::StatsService, webhook_auth::WebhookVerifier,
     },
 };
 
@@ -61,4 +62,11 @@ pub struct AppState {
     pub health: Arc<dyn StoreHealth>,
     pub admin_token: AdminToken,
     pub info: ServerInfo,
+    /// `GET /admin/api/stats`.
+    pub stats: StatsService,
+    /// `GET /admin/api/events`: the database tailed for audit rows and delivery attempts.
+    pub live: LiveFeed,
+    /// The acquirer simulator of the admin API; `None` (404) where the mock acquirer is off
+    /// (production), so nobody can forge acquirer outcomes there.
+    pub simulator: Option<AcquirerSimulator>,
 }

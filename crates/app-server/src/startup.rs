@@ -18,15 +18,18 @@ use domain::{
     outbox::RetryPolicy,
     ports::{
         Clock, DispatchSignal, KeyGenerator, MerchantStore, NonceStore, OutboundSender,
-        OutboxStore, SecretCipher,
+        OutboxStore, PayloadEncoder, PaymentStore, SecretCipher,
     },
     services::{
         auth::Authenticator,
         deliveries::DeliveryService,
         dispatcher::{DispatchPolicies, Dispatcher},
+        live::LiveFeed,
         merchants::MerchantService,
         outbound::{AcquirerEndpoint, Outbound},
         payments::{PaymentPolicy, PaymentService},
+        simulator::{AcquirerSimulator, SimulatorTargets},
+        stats::StatsService,
         webhook_auth::WebhookVerifier,
     },
     signing::WebhookKey,
@@ -120,8 +123,10 @@ impl Application {
             key: acquirer_key.clone(),
             timeout: Duration::from_millis(settings.acquirer.timeout_ms),
         });
+        let encoder: Arc<dyn PayloadEncoder> = Arc::new(JsonPayloadEncoder);
+        let payment_store: Arc<dyn PaymentStore> = Arc::new(MysqlPaymentStore::new(pool.clone()));
         let outbound = Outbound::new(
-            Arc::new(JsonPayloadEncoder),
+            encoder.clone(),
             keys.clone(),
             merchant_store.clone(),
             sender.clone(),
@@ -129,7 +134,7 @@ impl Application {
             acquirer.clone(),
         );
         let payments = PaymentService::new(
-            Arc::new(MysqlPaymentStore::new(pool.clone())),
+            payment_store.clone(),
             keys.clone(),
             clock.clone(),
             outbound,
@@ -139,7 +144,7 @@ impl Application {
         );
         let dispatcher = Dispatcher::new(
             outbox.clone(),
-            sender,
+            sender.clone(),
             merchant_store.clone(),
             cipher.clone(),
             clock.clone(),
@@ -155,7 +160,8 @@ impl Application {
                 lease: Duration::from_secs(settings.idempotency.lease_secs),
             },
         );
-        let webhooks = WebhookVerifier::new(vec![acquirer_key], WEBHOOK_TOLERANCE, clock.clone());
+        let webhooks =
+            WebhookVerifier::new(vec![acquirer_key.clone()], WEBHOOK_TOLERANCE, clock.clone());
         let mock = settings.mock_acquirer.enabled.then(|| {
             Arc::new(MockAcquirer::new(
                 outbox.clone(),
@@ -167,6 +173,25 @@ impl Application {
                 Duration::from_millis(settings.mock_acquirer.slow_delay_ms),
             ))
         });
+
+        // The acquirer simulator of the admin API exists only where the mock acquirer does
+        // (never in production): it signs webhooks with the acquirer secret.
+        let simulator = settings.mock_acquirer.enabled.then(|| {
+            AcquirerSimulator::new(
+                payments.clone(),
+                encoder.clone(),
+                sender.clone(),
+                keys.clone(),
+                clock.clone(),
+                SimulatorTargets {
+                    webhook_url: format!("{public_url}/api/webhook/payment"),
+                    mock_request_url: format!("{public_url}/mock/request"),
+                    key: acquirer_key.clone(),
+                    timeout: Duration::from_millis(settings.acquirer.timeout_ms),
+                },
+            )
+        });
+        let live = LiveFeed::new(payment_store.clone(), outbox.clone(), clock.clone());
 
         let state = AppState {
             payments: payments.clone(),
@@ -184,6 +209,9 @@ impl Application {
                 settings.signature_window(),
             ),
             deliveries: DeliveryService::new(outbox, clock.clone(), signal),
+            stats: StatsService::new(payment_store),
+            live,
+            simulator,
             idempotency: idempotency.clone(),
             rate_limiter: Arc::new(RateLimiter::new(
                 settings.rate_limit.per_second,

@@ -52,3 +52,23 @@ pub fn admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
         _ => Err(ApiError::admin_unauthorized()),
     }
 }
+
+/// Like [`admin`], but also accepts the token as `?token=…`: only for `GET /admin/api/events`,
+/// because a browser's `EventSource` cannot send headers.
+pub fn admin_or_query_token(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    if admin(req, state).is_ok() {
+        return Ok(());
+    }
+    let from_query = actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| {
+            q.into_inner()
+                .into_iter()
+                .find(|(name, _)| name == "token")
+                .map(|(_, value)| value)
+        });
+    match from_query {
+        Some(token) if state.admin_token.matches(&token) => Ok(()),
+        _ => Err(ApiError::admin_unauthorized()),
+    }
+}

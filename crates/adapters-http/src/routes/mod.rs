@@ -1,11 +1,15 @@
 //! The route table.
 
 mod admin;
+mod console;
 mod deliveries;
 mod errors;
+mod events;
 mod guards;
 mod payments;
 mod probes;
+mod simulator;
+mod stats;
 mod webhook;
 
 pub use webhook::webhook_guard;
@@ -109,7 +113,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/admin/api/payments/{paymentKey}/logs", "GET")
                 .route(web::get().to(admin::payment_logs)),
-        );
+        )
+        .service(resource("/admin/api/stats", "GET").route(web::get().to(stats::stats)))
+        .service(resource("/admin/api/events", "GET").route(web::get().to(events::events)))
+        .service(
+            resource("/admin/api/simulator/webhook", "POST")
+                .route(web::post().to(simulator::webhook)),
+        )
+        .service(
+            resource("/admin/api/simulator/mock-request", "POST")
+                .route(web::post().to(simulator::mock_request)),
+        )
+        .service(resource("/console", "GET").route(web::get().to(console::redirect)))
+        .service(resource("/console/", "GET").route(web::get().to(console::index)))
+        .service(resource("/console/{file:.+}", "GET").route(web::get().to(console::file)));
 }
 
 /// Everything else: 404 problem+json.

@@ -1,0 +1,167 @@
+//! The acquirer simulator (admin, only where the mock acquirer is enabled):
+//! `POST /admin/api/simulator/webhook` and `POST /admin/api/simulator/mock-request`.
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use domain::{
+    ids::{PaymentKey, TransactionId},
+    payment::{FailureCode, FailureMessage},
+    services::simulator::{AcquirerSimulator, Exchange, SimulatedWebhook, SimulatorError},
+    validation::{Invalid, Violations},
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::guards;
+use crate::{body::json_object, problem::ApiError, state::AppState};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SentRequest<'a> {
+    method: &'static str,
+    url: &'a str,
+    headers: Map<String, Value>,
+    body: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer<'a> {
+    /// HTTP status, when a response arrived.
+    status: Option<u16>,
+    /// The first KiB of the response body.
+    body: Option<&'a str>,
+    /// Transport error (refused, timeout), when none arrived.
+    error: Option<&'a str>,
+    latency_ms: u64,
+}
+
+#[derive(Serialize)]
+struct ExchangeResponse<'a> {
+    request: SentRequest<'a>,
+    response: Answer<'a>,
+}
+
+fn render(x: &Exchange) -> HttpResponse {
+    let headers = x
+        .request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.clone(), Value::from(v.as_str())))
+        .collect();
+    HttpResponse::Ok().json(ExchangeResponse {
+        request: SentRequest {
+            method: "POST",
+            url: &x.request.url,
+            headers,
+            body: &x.request.body,
+        },
+        response: Answer {
+            status: x.report.status,
+            body: x.report.excerpt.as_deref(),
+            error: x.report.error.as_deref(),
+            latency_ms: u64::try_from(x.report.latency.as_millis()).unwrap_or(u64::MAX),
+        },
+    })
+}
+
+/// Admin first, then 404 where the simulator is off.
+fn simulator<'a>(
+    req: &HttpRequest,
+    state: &'a AppState,
+) -> Result<&'a AcquirerSimulator, ApiError> {
+    guards::admin(req, state)?;
+    state.simulator.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Not found",
+            "The acquirer simulator is only available where the mock acquirer is enabled",
+        )
+    })
+}
+
+fn parse_webhook(req: &HttpRequest, body: &[u8]) -> Result<SimulatedWebhook, ApiError> {
+    const FIELDS: &[&str] = &[
+        "paymentKey",
+        "status",
+        "amount",
+        "transactionId",
+        "failureCode",
+        "failureMessage",
+    ];
+    let Some(obj) = json_object(req, body, FIELDS, false)? else {
+        return Err(ApiError::malformed_json("A JSON object is required"));
+    };
+    let mut v = obj.violations();
+    let key = obj
+        .string("paymentKey", true, &mut v)
+        .and_then(|s| v.check("paymentKey", PaymentKey::parse(s)));
+    let approve = obj.string("status", true, &mut v).and_then(|s| match s {
+        "APPROVED" => Some(true),
+        "FAILED" => Some(false),
+        _ => v.check::<bool>("status", Err(Invalid::new("must be APPROVED or FAILED"))),
+    });
+    let amount = obj.integer("amount", false, &mut v);
+    let transaction_id = obj
+        .string("transactionId", false, &mut v)
+        .and_then(|s| v.check("transactionId", TransactionId::parse(s)));
+    let failure_code = obj
+        .string("failureCode", false, &mut v)
+        .and_then(|s| v.check("failureCode", FailureCode::parse(s)));
+    let failure_message = obj
+        .string("failureMessage", false, &mut v)
+        .and_then(|s| v.check("failureMessage", FailureMessage::parse(s)));
+    match (key, approve) {
+        (Some(payment_key), Some(approve)) if v.is_empty() => Ok(SimulatedWebhook {
+            payment_key,
+            approve,
+            amount,
+            transaction_id,
+            failure_code,
+            failure_message,
+        }),
+        _ => Err(ApiError::validation(v)),
+    }
+}
+
+pub async fn webhook(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let sim = simulator(&req, &state)?;
+    let order = parse_webhook(&req, &body)?;
+    let exchange = sim.send_webhook(order).await.map_err(|e| match e {
+        SimulatorError::PaymentNotFound => ApiError::payment_not_found(),
+        SimulatorError::Invalid(detail) => ApiError::field("transactionId", &detail),
+        SimulatorError::Repository(r) => r.into(),
+    })?;
+    tracing::info!(status = ?exchange.report.status, "simulated acquirer webhook sent");
+    Ok(render(&exchange))
+}
+
+pub async fn mock_request(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let sim = simulator(&req, &state)?;
+    let Some(obj) = json_object(&req, &body, &["body"], false)? else {
+        return Err(ApiError::malformed_json("A JSON object is required"));
+    };
+    let mut v: Violations = obj.violations();
+    // `body` as a string is sent byte for byte; any other JSON value is sent compactly encoded.
+    let raw = match obj.value("body") {
+        None => {
+            v.push("body", "is required");
+            None
+        }
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => Some(other.to_string()),
+    };
+    let (Some(raw), true) = (raw, v.is_empty()) else {
+        return Err(ApiError::validation(v));
+    };
+    let exchange = sim.send_mock_request(raw).await;
+    Ok(render(&exchange))
+}

@@ -1,0 +1,138 @@
+//! `GET /admin/api/stats`: counts and amounts per status, approval rate, per day and merchant.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::{
+    Timestamp,
+    ids::ClientId,
+    services::stats::StatsError,
+    stats::{Figures, PaymentStats, StatsFilter},
+    validation::{Invalid, Violations},
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::guards;
+use crate::{body::query_pairs, problem::ApiError, state::AppState};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FiguresResponse {
+    count: u64,
+    approved: u64,
+    decided: u64,
+    approval_rate: Option<f64>,
+    /// `{"APPROVED": {"count", "amounts": {"KRW": 15000}}, …}`, every status present.
+    by_status: Map<String, Value>,
+}
+
+impl From<&Figures> for FiguresResponse {
+    fn from(f: &Figures) -> Self {
+        let by_status = f
+            .by_status
+            .iter()
+            .map(|(status, figures)| {
+                let amounts: Map<String, Value> = figures
+                    .amounts
+                    .iter()
+                    .map(|(c, sum)| (c.as_str().to_owned(), Value::from(*sum)))
+                    .collect();
+                let mut entry = Map::new();
+                entry.insert("count".into(), Value::from(figures.count));
+                entry.insert("amounts".into(), Value::Object(amounts));
+                (status.as_str().to_owned(), Value::Object(entry))
+            })
+            .collect();
+        Self {
+            count: f.count,
+            approved: f.approved,
+            decided: f.decided,
+            approval_rate: f.approval_rate(),
+            by_status,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DayResponse {
+    day: String,
+    #[serde(flatten)]
+    figures: FiguresResponse,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MerchantResponse {
+    client_id: String,
+    #[serde(flatten)]
+    figures: FiguresResponse,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatsResponse {
+    from: Option<String>,
+    to: Option<String>,
+    client_id: Option<String>,
+    totals: FiguresResponse,
+    by_day: Vec<DayResponse>,
+    by_merchant: Vec<MerchantResponse>,
+}
+
+impl From<&PaymentStats> for StatsResponse {
+    fn from(s: &PaymentStats) -> Self {
+        Self {
+            from: s.filter.from.map(Timestamp::to_rfc3339),
+            to: s.filter.to.map(Timestamp::to_rfc3339),
+            client_id: s.filter.client_id.as_ref().map(ToString::to_string),
+            totals: FiguresResponse::from(&s.totals),
+            by_day: s
+                .by_day
+                .iter()
+                .map(|(day, f)| DayResponse {
+                    day: format!(
+                        "{:04}-{:02}-{:02}",
+                        day.year(),
+                        u8::from(day.month()),
+                        day.day()
+                    ),
+                    figures: FiguresResponse::from(f),
+                })
+                .collect(),
+            by_merchant: s
+                .by_merchant
+                .iter()
+                .map(|(client, f)| MerchantResponse {
+                    client_id: client.to_string(),
+                    figures: FiguresResponse::from(f),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn parse_filter(req: &HttpRequest) -> Result<StatsFilter, ApiError> {
+    let mut v = Violations::new();
+    let mut filter = StatsFilter::default();
+    for (name, value) in query_pairs(req, &["from", "to", "clientId"])? {
+        let field = name.as_str();
+        let time = || Timestamp::parse_rfc3339(&value).map_err(|e| Invalid::new(e.to_string()));
+        match field {
+            "from" => filter.from = v.check(field, time()),
+            "to" => filter.to = v.check(field, time()),
+            _ => filter.client_id = v.check(field, ClientId::parse(&value)),
+        }
+    }
+    v.into_result().map_err(ApiError::validation)?;
+    Ok(filter)
+}
+
+pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    guards::admin(&req, &state)?;
+    let filter = parse_filter(&req)?;
+    let stats = state.stats.stats(filter).await.map_err(|e| match e {
+        StatsError::InvertedRange => ApiError::field("from", "must not be after to"),
+        StatsError::Repository(r) => r.into(),
+    })?;
+    Ok(HttpResponse::Ok().json(StatsResponse::from(&stats)))
+}
