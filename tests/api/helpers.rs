@@ -23,12 +23,19 @@ pub const ADMIN_TOKEN: &str = "test-admin-token";
 pub const STAYS_READY: i64 = 15_002;
 
 /// One running server (and the database it shares with any other instance on it).
+///
+/// Each instance runs on its own thread with its own actix system, so that stopping or dropping
+/// it ends everything it runs — HTTP workers, the outbox dispatcher, the sweepers — with their
+/// database connections, as when a process dies. (On the test's own thread, the background
+/// tasks would outlive `stop()`, and a transaction they left open would make the blocking
+/// `DROP DATABASE` of [`TestDatabase`]'s `Drop` wait for a metadata lock forever.)
 pub struct TestApp {
     pub base_url: String,
     pub db: Arc<TestDatabase>,
     pub admin_token: String,
     pub http: awc::Client,
     pub handle: ServerHandle,
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// A registered merchant with the secrets shown at registration.
@@ -199,22 +206,58 @@ pub async fn spawn_app_on(db: Arc<TestDatabase>) -> TestApp {
 
 /// Starts a server on `db` with extra configuration variables (`SIMPLEPG__...`).
 pub async fn spawn_app_with(db: Arc<TestDatabase>, extra_env: &[(&str, &str)]) -> TestApp {
-    let env: HashMap<String, String> = [
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    spawn_app_on_listener(db, extra_env, listener).await
+}
+
+/// The environment of a test server: the test profile on `db_url`, plus `extra_env`.
+pub fn test_env(db_url: &str, extra_env: &[(&str, &str)]) -> HashMap<String, String> {
+    [
         ("SIMPLEPG_PROFILE", "test"),
-        ("SIMPLEPG__DATABASE__URL", db.url()),
+        ("SIMPLEPG__DATABASE__URL", db_url),
     ]
     .iter()
     .chain(extra_env)
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect();
-    let settings = app_server::Settings::load_from(&env).expect("the test profile loads");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let app = app_server::Application::build_with_listener(settings, listener)
-        .await
-        .expect("the application starts");
-    let port = app.port();
-    let handle = app.handle();
-    actix_web::rt::spawn(app.run_until_stopped());
+    .collect()
+}
+
+/// Like [`spawn_app_with`] on a listener bound beforehand (so its URL can be configured into
+/// another instance before this one starts).
+pub async fn spawn_app_on_listener(
+    db: Arc<TestDatabase>,
+    extra_env: &[(&str, &str)],
+    listener: std::net::TcpListener,
+) -> TestApp {
+    let env = test_env(db.url(), extra_env);
+    let (started_tx, started) = tokio::sync::oneshot::channel::<Result<_, String>>();
+    let thread = std::thread::Builder::new()
+        .name("simplepg-under-test".to_owned())
+        .spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let built = match app_server::Settings::load_from(&env) {
+                    Ok(settings) => {
+                        app_server::Application::build_with_listener(settings, listener).await
+                    }
+                    Err(e) => Err(e),
+                };
+                match built {
+                    Ok(app) => {
+                        let _ = started_tx.send(Ok((app.port(), app.handle())));
+                        let _ = app.run_until_stopped().await;
+                    }
+                    Err(e) => {
+                        let _ = started_tx.send(Err(format!("{e:#}")));
+                    }
+                }
+            });
+        })
+        .expect("a thread for the server");
+    let (port, handle) = match started.await {
+        Ok(Ok(started)) => started,
+        Ok(Err(e)) => panic!("the application did not start: {e}"),
+        Err(_) => panic!("the application's thread died while starting"),
+    };
     TestApp {
         base_url: format!("http://127.0.0.1:{port}"),
         db,
@@ -223,13 +266,69 @@ pub async fn spawn_app_with(db: Arc<TestDatabase>, extra_env: &[(&str, &str)]) -
             .timeout(Duration::from_secs(30))
             .finish(),
         handle,
+        thread: std::sync::Mutex::new(Some(thread)),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // `stop` sends its command at once; the future only waits for completion. The server's
+        // thread then ends on its own (it needs nothing from this one), closing its connections.
+        drop(self.handle.stop(false));
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
     }
 }
 
 impl TestApp {
-    /// Stops this instance gracefully (its database stays).
+    /// Stops this instance gracefully, with its background workers (its database stays).
     pub async fn stop(&self) {
         self.handle.stop(true).await;
+        self.wait_for_thread().await;
+    }
+
+    /// Stops this instance at once: in-flight requests and deliveries are dropped, nothing is
+    /// finished or recorded (a crash, as far as the database and the network can tell).
+    pub async fn kill(&self) {
+        self.handle.stop(false).await;
+        self.wait_for_thread().await;
+    }
+
+    async fn wait_for_thread(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let ended = {
+                let mut slot = self
+                    .thread
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match slot.take() {
+                    None => true,
+                    Some(thread) if thread.is_finished() => {
+                        let _ = thread.join();
+                        true
+                    }
+                    Some(thread) => {
+                        *slot = Some(thread);
+                        false
+                    }
+                }
+            };
+            if ended {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server's thread did not end"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Sends any request: `headers` verbatim, `body` as given (no content type added).
@@ -501,4 +600,211 @@ pub fn assert_timestamp(value: &Value) -> OffsetDateTime {
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).expect("formattable")
+}
+
+/// Polls `probe` every 50 ms until it returns `Ok`, for at most `timeout`; then fails the test
+/// with `what` and the last `Err` (what was seen instead).
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match probe().await {
+            Ok(value) => return value,
+            Err(seen) if std::time::Instant::now() >= deadline => {
+                panic!("timed out after {timeout:?} waiting for {what}; last seen: {seen}")
+            }
+            Err(_) => actix_web::rt::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// The usual deadline of a wait for something the server does in the background.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// `action` of every audit row, oldest first.
+pub fn actions(logs: &[Value]) -> Vec<String> {
+    logs.iter()
+        .map(|l| l["action"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// The audit rows with this `action`.
+pub fn rows<'a>(logs: &'a [Value], action: &str) -> Vec<&'a Value> {
+    logs.iter().filter(|l| l["action"] == action).collect()
+}
+
+/// `paymentKey` of a payment object.
+pub fn key_of(payment: &Value) -> String {
+    payment["paymentKey"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no paymentKey in {payment}"))
+        .to_owned()
+}
+
+/// `statusCode` of every attempt of a delivery, in order.
+pub fn attempt_codes(delivery: &Value) -> Vec<Option<u64>> {
+    delivery["attempts"]
+        .as_array()
+        .map(|a| a.iter().map(|x| x["statusCode"].as_u64()).collect())
+        .unwrap_or_default()
+}
+
+impl TestApp {
+    /// Registers a merchant with no `returnUrl` (it gets no notifications).
+    pub async fn register_merchant_without_return_url(&self, name: &str) -> Merchant {
+        let res = self
+            .admin(
+                Method::POST,
+                "/admin/api/merchants",
+                Some(&json!({ "clientName": name })),
+            )
+            .await;
+        assert_eq!(res.status, 201, "registration failed: {}", res.text());
+        assert_eq!(res.json["returnUrl"], Value::Null, "{}", res.text());
+        let field = |name: &str| res.json[name].as_str().unwrap().to_owned();
+        Merchant {
+            client_id: field("clientId"),
+            client_secret: field("clientSecret"),
+            webhook_secret: field("webhookSecret"),
+        }
+    }
+
+    /// Creates a payment of `amount` (the mock acquirer's scenario is its last three digits)
+    /// and returns it (READY).
+    pub async fn pay(&self, merchant: &Merchant, order_no: &str, amount: i64) -> Value {
+        let res = self
+            .create_payment(
+                merchant,
+                &json!({ "orderNo": order_no, "amount": amount, "methodCode": "CARD",
+                         "productName": "Coffee beans", "customerName": "Kim Minji" }),
+            )
+            .await;
+        assert_eq!(res.status, 201, "create {order_no}: {}", res.text());
+        assert_eq!(res.json["status"], "READY", "{}", res.text());
+        res.json
+    }
+
+    pub async fn complete(&self, merchant: &Merchant, key: &str) -> ApiResponse {
+        self.signed(
+            Method::POST,
+            &format!("/api/payments/{key}/complete"),
+            None,
+            merchant,
+        )
+        .await
+    }
+
+    /// Any merchant's payment, through the admin API.
+    pub async fn admin_payment(&self, key: &str) -> Value {
+        let res = self
+            .admin(Method::GET, &format!("/admin/api/payments/{key}"), None)
+            .await;
+        assert_eq!(res.status, 200, "payment {key}: {}", res.text());
+        res.json
+    }
+
+    /// The audit trail of any payment, through the admin API, oldest first.
+    pub async fn admin_logs(&self, key: &str) -> Vec<Value> {
+        let res = self
+            .admin(
+                Method::GET,
+                &format!("/admin/api/payments/{key}/logs"),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 200, "logs of {key}: {}", res.text());
+        res.json["data"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits until the payment has `status` and returns it.
+    pub async fn wait_for_status(&self, key: &str, status: &str, timeout: Duration) -> Value {
+        eventually(
+            &format!("payment {key} to be {status}"),
+            timeout,
+            || async move {
+                let p = self.admin_payment(key).await;
+                if p["status"] == status {
+                    Ok(p)
+                } else {
+                    Err(format!("status {}", p["status"]))
+                }
+            },
+        )
+        .await
+    }
+
+    /// `GET /admin/api/deliveries?{query}`: the deliveries, newest first.
+    pub async fn deliveries(&self, query: &str) -> Vec<Value> {
+        let res = self
+            .admin(Method::GET, &format!("/admin/api/deliveries?{query}"), None)
+            .await;
+        assert_eq!(res.status, 200, "deliveries?{query}: {}", res.text());
+        res.json["data"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The deliveries of one kind for one payment, oldest first.
+    pub async fn deliveries_of(&self, key: &str, kind: &str) -> Vec<Value> {
+        let mut list = self
+            .deliveries(&format!("paymentKey={key}&kind={kind}&limit=100"))
+            .await;
+        list.reverse();
+        list
+    }
+
+    /// Waits until exactly one delivery of `kind` for the payment exists and `accept` holds for
+    /// it; returns it.
+    pub async fn wait_for_delivery(
+        &self,
+        key: &str,
+        kind: &str,
+        what: &str,
+        accept: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let accept = &accept;
+        eventually(
+            &format!("the {kind} delivery of {key}: {what}"),
+            WAIT,
+            || async move {
+                let list = self.deliveries_of(key, kind).await;
+                match list.as_slice() {
+                    [one] if accept(one) => Ok(one.clone()),
+                    _ => Err(Value::Array(list).to_string()),
+                }
+            },
+        )
+        .await
+    }
+
+    /// POSTs a Standard-Webhooks-signed acquirer webhook (fresh id, current time) with this body.
+    pub async fn acquirer_webhook(&self, body: &Value) -> ApiResponse {
+        let raw = body.to_string();
+        let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+        let ts = crate::standard_webhooks::now_secs();
+        let sig = crate::standard_webhooks::sign(
+            crate::standard_webhooks::ACQUIRER_SECRET,
+            &id,
+            ts,
+            raw.as_bytes(),
+        );
+        self.webhook_with(
+            &[
+                ("webhook-id", id.as_str()),
+                ("webhook-timestamp", ts.to_string().as_str()),
+                ("webhook-signature", sig.as_str()),
+            ],
+            raw.into_bytes(),
+        )
+        .await
+    }
+
+    /// POSTs to `/api/webhook/payment` with exactly these headers (plus the JSON content type).
+    pub async fn webhook_with(&self, headers: &[(&str, &str)], body: Vec<u8>) -> ApiResponse {
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        self.raw(Method::POST, "/api/webhook/payment", &all, Some(body))
+            .await
+    }
 }

@@ -8,13 +8,21 @@
     reason = "test code: a failed setup step or assertion must fail the test loudly"
 )]
 
+mod acquirer;
 mod admin_payments;
 mod auth;
 mod errors;
+mod expiry;
 mod helpers;
+mod inbound_webhook;
 mod listing;
 mod merchants;
+mod notifications;
 mod payments;
 mod probes;
+mod python_check;
+mod receiver;
+mod recovery;
 mod signature;
+mod standard_webhooks;
 mod validation;

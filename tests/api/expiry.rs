@@ -1,0 +1,111 @@
+//! Leaving READY without the acquirer: expiry past `expiresAt` (the server's sweeper) and the
+//! merchant's cancel of a READY payment, both of which tell the acquirer asynchronously.
+
+use std::sync::Arc;
+
+use adapters_mysql::test_util::TestDatabase;
+use serde_json::Value;
+
+use crate::helpers::{
+    STAYS_READY, WAIT, actions, assert_problem, assert_timestamp, attempt_codes, key_of, spawn_app,
+    spawn_app_with,
+};
+
+#[actix_web::test]
+async fn a_ready_payment_past_its_ttl_expires_with_an_expire_row_by_the_system() {
+    let app = spawn_app_with(
+        Arc::new(TestDatabase::create().await),
+        &[("SIMPLEPG__PAYMENT__READY_TTL_SECS", "1")],
+    )
+    .await;
+    let merchant = app.register_merchant_without_return_url("Shop").await;
+    let created = app.pay(&merchant, "ORDER-1", STAYS_READY).await;
+    let key = key_of(&created);
+    let created_at = assert_timestamp(&created["createdAt"]);
+    let expires_at = assert_timestamp(&created["expiresAt"]);
+    assert_eq!(expires_at - created_at, time::Duration::seconds(1));
+
+    let expired = app.wait_for_status(&key, "EXPIRED", WAIT).await;
+    assert!(
+        time::OffsetDateTime::now_utc() >= expires_at,
+        "not expired before expiresAt"
+    );
+    assert_eq!(expired["transactionId"], Value::Null);
+
+    let logs = app.admin_logs(&key).await;
+    assert_eq!(actions(&logs), ["CREATE", "EXPIRE"], "{logs:?}");
+    let row = &logs[1];
+    assert_eq!(row["actor"], "SYSTEM", "{row}");
+    assert_eq!(row["fromStatus"], "READY", "{row}");
+    assert_eq!(row["status"], "EXPIRED", "{row}");
+    assert!(assert_timestamp(&row["createdAt"]) >= expires_at, "{row}");
+
+    // The acquirer is told, through the outbox.
+    let cancel = app
+        .wait_for_delivery(&key, "ACQUIRER_CANCEL", "DELIVERED", |d| {
+            d["status"] == "DELIVERED"
+        })
+        .await;
+    assert_eq!(attempt_codes(&cancel), [Some(200)], "{cancel}");
+
+    // EXPIRED is final.
+    assert_problem(
+        &app.cancel(&merchant, &key, "too late").await,
+        409,
+        "INVALID_STATE_TRANSITION",
+    );
+    assert_problem(
+        &app.complete(&merchant, &key).await,
+        409,
+        "INVALID_STATE_TRANSITION",
+    );
+    assert_eq!(actions(&app.admin_logs(&key).await), ["CREATE", "EXPIRE"]);
+}
+
+#[actix_web::test]
+async fn canceling_a_ready_payment_is_immediate_and_the_acquirer_cancel_is_delivered() {
+    let app = spawn_app().await;
+    let merchant = app.register_merchant_without_return_url("Shop").await;
+    let key = key_of(&app.pay(&merchant, "ORDER-1", STAYS_READY).await);
+
+    let res = app.cancel(&merchant, &key, "customer asked").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json["status"], "CANCELED");
+    assert_eq!(res.json["cancelReason"], "customer asked");
+    assert_timestamp(&res.json["canceledAt"]);
+
+    let logs = app.admin_logs(&key).await;
+    assert_eq!(actions(&logs), ["CREATE", "CANCEL"], "{logs:?}");
+    assert_eq!(logs[1]["actor"], "MERCHANT");
+    assert_eq!(logs[1]["fromStatus"], "READY");
+    assert_eq!(logs[1]["requestId"].as_str(), Some(res.request_id()));
+
+    let cancel = app
+        .wait_for_delivery(&key, "ACQUIRER_CANCEL", "DELIVERED", |d| {
+            d["status"] == "DELIVERED"
+        })
+        .await;
+    assert_eq!(attempt_codes(&cancel), [Some(200)], "{cancel}");
+    assert_eq!(
+        cancel["targetUrl"].as_str(),
+        Some(format!("{}/mock/request/cancel", app.base_url).as_str())
+    );
+    assert!(
+        cancel["attempts"][0]["responseExcerpt"]
+            .as_str()
+            .is_some_and(|e| e.contains("CANCELED")),
+        "{cancel}"
+    );
+    let payload: Value = serde_json::from_str(cancel["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(payload["paymentKey"], key.as_str());
+    assert_eq!(payload["amount"], STAYS_READY);
+    assert_eq!(payload["cancelReason"], "customer asked");
+    assert_eq!(payload["transactionId"], Value::Null);
+
+    // CANCELED is final; the payment never expires afterwards.
+    assert_problem(
+        &app.cancel(&merchant, &key, "again").await,
+        409,
+        "INVALID_STATE_TRANSITION",
+    );
+}
