@@ -36,6 +36,7 @@ static ASSETS: &[(&str, &str, &[u8])] = assets! {
     "js/app.js" => JS,
     "js/api.js" => JS,
     "js/ui.js" => JS,
+    "js/gate.js" => JS,
     "js/chart.js" => JS,
     "js/pages/dashboard.js" => JS,
     "js/pages/sandbox.js" => JS,
