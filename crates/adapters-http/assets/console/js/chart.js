@@ -75,7 +75,7 @@ export function stackedBars({ categories, series, line, title }) {
 
 /** Horizontal bars of one value per label (e.g. payments per merchant). */
 export function horizontalBars(rows) {
-  const W = 760, rowH = 24, L = 250, R = 60;
+  const W = 760, rowH = 24, L = 250, R = 100;
   const H = Math.max(rowH * rows.length + 10, 40);
   const max = Math.max(1, ...rows.map((r) => r.value));
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'bars' });

@@ -1,0 +1,353 @@
+// Browser test of the SimplePG console: Playwright (playwright-core) drives Debian's Chromium,
+// headless, against the real `simplepg` binary on a fresh MariaDB database.
+//
+//   register a merchant in the back office → create a payment in the sandbox → watch it become
+//   APPROVED in the flow view and the live log (and the merchant notified) → complete it →
+//   cancel another → approve a third with the acquirer simulator → see the statistics change.
+//
+// Screenshots go to tests/browser/output/. Exits non-zero on any failure; the database is
+// dropped at the end either way. Environment:
+//   SIMPLEPG_BIN              the binary (default: target/debug/simplepg of this repository)
+//   TEST_DATABASE_ADMIN_URL   MariaDB server (default mysql://root@127.0.0.1:3306)
+//   CHROMIUM                  the browser (default /usr/bin/chromium)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const bin = process.env.SIMPLEPG_BIN || path.join(repo, 'target', 'debug', 'simplepg');
+const adminUrl = (process.env.TEST_DATABASE_ADMIN_URL || 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const out = path.join(here, 'output');
+const ADMIN_TOKEN = 'test-admin-token'; // config/test.toml
+const database = `simplepg_browser_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const results = [];
+const problems = [];
+let server;
+let serverLog = '';
+let browser;
+let receiver;
+const notifications = [];
+
+function log(...a) { console.log(...a); }
+
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: e });
+    log(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
+    throw e;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A merchant backend that accepts every notification (204) and remembers it. */
+function startReceiver() {
+  return new Promise((resolve) => {
+    const srv = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        try { notifications.push(JSON.parse(body)); } catch { notifications.push(body); }
+        res.writeHead(204);
+        res.end();
+      });
+    });
+    srv.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+}
+
+async function waitFor(what, fn, timeoutMs = 30000, everyMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+function dropDatabase() {
+  const u = new URL(adminUrl);
+  const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root'), '-e', `DROP DATABASE IF EXISTS \`${database}\``];
+  const env = { ...process.env };
+  if (u.password) env.MYSQL_PWD = decodeURIComponent(u.password);
+  for (const client of ['mariadb', 'mysql']) {
+    const r = spawnSync(client, args, { env, encoding: 'utf8' });
+    if (!r.error) {
+      if (r.status !== 0) log(`warning: dropping ${database} failed: ${r.stderr}`);
+      return;
+    }
+  }
+  log(`warning: no mariadb/mysql client to drop ${database}`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(out, `${name}.png`), fullPage: true });
+}
+
+/** Fails the test on any script error, CSP violation or failed console request. */
+function watch(page, label) {
+  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e}`));
+  page.on('console', (m) => {
+    const t = m.text();
+    if (m.type() === 'error' && !/the server responded with a status of (4\d\d)/.test(t)) problems.push(`${label}: console error: ${t}`);
+    if (/Content Security Policy/i.test(t)) problems.push(`${label}: CSP violation: ${t}`);
+  });
+}
+
+async function signIn(page) {
+  await page.getByTestId('admin-token').fill(ADMIN_TOKEN);
+  await page.getByTestId('admin-login-submit').click();
+  await page.getByTestId('admin-session').waitFor();
+}
+
+async function statsNumbers(page) {
+  await page.getByTestId('stats-total').waitFor();
+  const num = async (id) => Number((await page.getByTestId(id).locator('.value').textContent()).trim());
+  return {
+    total: Number((await page.getByTestId('stats-total').textContent()).trim()),
+    rate: (await page.getByTestId('stats-rate').textContent()).trim(),
+    APPROVED: await num('stats-APPROVED'),
+    COMPLETED: await num('stats-COMPLETED'),
+    CANCELED: await num('stats-CANCELED'),
+    READY: await num('stats-READY'),
+  };
+}
+
+async function main() {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  receiver = await startReceiver();
+  const returnUrl = `http://127.0.0.1:${receiver.address().port}/webhooks/pg`;
+
+  await step('server starts on a fresh database and is ready', async () => {
+    server = spawn(bin, [], {
+      env: {
+        ...process.env,
+        SIMPLEPG_PROFILE: 'test',
+        SIMPLEPG__SERVER__PORT: String(port),
+        SIMPLEPG__DATABASE__URL: `${adminUrl}/${database}`,
+        SIMPLEPG__LOG__LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout.on('data', (d) => { serverLog += d; });
+    server.stderr.on('data', (d) => { serverLog += d; });
+    server.on('exit', (code) => { serverLog += `\n[simplepg exited with ${code}]\n`; });
+    await waitFor('/ready', async () => (await fetch(`${base}/ready`)).status === 200, 60000);
+  });
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  context.setDefaultTimeout(15000);
+  const page = await context.newPage();
+  watch(page, 'console');
+
+  await step('dashboard shows the server status', async () => {
+    await page.goto(`${base}/console/`);
+    await page.getByTestId('server-status').getByText('READY', { exact: true }).waitFor();
+    await page.getByTestId('server-status').getByText('test', { exact: true }).waitFor();
+    await shot(page, '01-dashboard');
+  });
+
+  await step('operator signs in; statistics start empty', async () => {
+    await page.goto(`${base}/console/#/stats`);
+    await signIn(page);
+    const s = await statsNumbers(page);
+    if (s.total !== 0) throw new Error(`expected no payments yet, got ${JSON.stringify(s)}`);
+  });
+
+  let clientId;
+  await step('register a merchant in the back office (secrets shown once)', async () => {
+    await page.goto(`${base}/console/#/merchants`);
+    await page.getByTestId('merchant-name').fill('Browser Coffee');
+    await page.getByTestId('merchant-return-url').fill(returnUrl);
+    await page.getByTestId('register-merchant').click();
+    await page.getByTestId('secrets').waitFor();
+    clientId = (await page.getByTestId('new-client-id').textContent()).trim();
+    const secret = (await page.getByTestId('new-client-secret').textContent()).trim();
+    if (!/^mch_[0-9a-f]{32}$/.test(clientId) || !secret.startsWith('sk_')) throw new Error(`unexpected credentials ${clientId} ${secret}`);
+    await page.getByTestId('merchant-table').getByText(clientId).waitFor();
+    await shot(page, '02-merchant-registered');
+    await page.getByTestId('use-in-sandbox').click();
+    await page.waitForURL(/#\/sandbox$/);
+    if ((await page.getByTestId('client-id').inputValue()) !== clientId) throw new Error('the sandbox did not take the new credentials');
+  });
+
+  // The live log in a second tab (sessionStorage is per tab: it signs in on its own).
+  const livePage = await context.newPage();
+  watch(livePage, 'live log');
+  await step('live log connects (Server-Sent Events)', async () => {
+    await livePage.goto(`${base}/console/#/live`);
+    await signIn(livePage);
+    await waitFor('the live connection', async () => /live/.test(await livePage.getByTestId('live-conn').textContent()), 10000);
+  });
+
+  let approvedKey;
+  await step('create a payment in the sandbox (signed in the browser)', async () => {
+    await page.bringToFront();
+    await page.getByText('signer OK').waitFor();
+    await page.getByTestId('amount').fill('15000');
+    await page.getByTestId('create-payment').click();
+    await waitFor('201', async () => (await page.getByTestId('exchange-status').textContent()).trim() === '201', 10000);
+    approvedKey = (await page.getByTestId('created').getByTestId('payment-key').textContent()).trim();
+    if (!/^[0-9a-f]{64}$/.test(approvedKey)) throw new Error(`bad payment key ${approvedKey}`);
+    await shot(page, '03-sandbox-created');
+  });
+
+  await step('the flow view shows it APPROVED and the merchant notified', async () => {
+    await page.getByTestId('created').getByText('open the webhook flow').click();
+    await page.waitForURL(new RegExp(`#/flow/${approvedKey}$`));
+    await page.getByTestId('flow-status').getByText('APPROVED').waitFor({ timeout: 20000 });
+    await page.locator('[data-stage="Sent to acquirer"][data-state="done"]').waitFor();
+    await page.locator('[data-stage="Webhook received"][data-state="done"]').waitFor();
+    await page.locator('[data-stage="Approved"][data-state="done"]').waitFor();
+    await page.locator('[data-stage="Merchant notified"][data-state="done"]').waitFor({ timeout: 20000 });
+    await page.getByTestId('timeline').locator('[data-testid="audit-APPROVE"]').waitFor();
+    await shot(page, '04-flow-approved');
+  });
+
+  await step('the live log shows the approval', async () => {
+    await livePage.bringToFront();
+    const row = livePage.getByTestId('live-audit').filter({ hasText: 'APPROVE' }).filter({ hasText: approvedKey.slice(0, 10) });
+    await row.first().waitFor({ timeout: 20000 });
+    await livePage.getByTestId('live-attempt').first().waitFor();
+    await shot(livePage, '05-live-log');
+  });
+
+  await step('complete it in the sandbox', async () => {
+    await page.bringToFront();
+    await page.goto(`${base}/console/#/sandbox`);
+    await page.getByTestId('action-key').fill(approvedKey);
+    await page.getByTestId('complete').click();
+    await waitFor('200', async () => (await page.getByTestId('exchange-status').textContent()).trim() === '200', 10000);
+    await page.getByTestId('current-payment').getByText('COMPLETED').waitFor();
+    await shot(page, '06-completed');
+  });
+
+  await step('a refused request is explained (complete again: 409)', async () => {
+    await page.getByTestId('complete').click();
+    await page.getByTestId('problem').getByText('INVALID_STATE_TRANSITION').waitFor();
+  });
+
+  let canceledKey;
+  await step('cancel another payment', async () => {
+    await page.getByTestId('amount').fill('16002');
+    await page.getByTestId('create-payment').click();
+    await waitFor('201', async () => (await page.getByTestId('exchange-status').textContent()).trim() === '201', 10000);
+    canceledKey = (await page.getByTestId('created').getByTestId('payment-key').textContent()).trim();
+    if ((await page.getByTestId('action-key').inputValue()) !== canceledKey) throw new Error('the new key was not picked up');
+    await page.getByTestId('cancel-reason').fill('customer changed their mind');
+    await page.getByTestId('cancel').click();
+    await page.getByTestId('current-payment').getByText('CANCELED').waitFor();
+    await shot(page, '07-canceled');
+  });
+
+  await step('the acquirer simulator approves a READY payment', async () => {
+    await page.getByTestId('amount').fill('17002');
+    await page.getByTestId('create-payment').click();
+    await waitFor('201', async () => (await page.getByTestId('exchange-status').textContent()).trim() === '201', 10000);
+    const key = (await page.getByTestId('created').getByTestId('payment-key').textContent()).trim();
+    await page.goto(`${base}/console/#/simulator`);
+    await page.getByTestId('sim-key').fill(key);
+    await page.getByTestId('sim-outcome').selectOption('APPROVED');
+    await page.getByTestId('sim-send').click();
+    await waitFor('the simulator answer', async () => (await page.getByTestId('sim-status').textContent()).trim() === '200', 10000);
+    await page.getByTestId('sim-result').getByText('APPLIED').first().waitFor();
+    await shot(page, '08-simulator');
+  });
+
+  await step('statistics changed: 3 payments, 1 completed, 1 approved, 1 canceled, 100% approval', async () => {
+    await page.goto(`${base}/console/#/stats`);
+    const s = await waitFor('the new numbers', async () => {
+      await page.getByTestId('stats-refresh').click();
+      const n = await statsNumbers(page);
+      return n.total === 3 ? n : null;
+    }, 10000, 500);
+    const expected = { total: 3, rate: '100.0%', APPROVED: 1, COMPLETED: 1, CANCELED: 1, READY: 0 };
+    for (const [k, v] of Object.entries(expected)) {
+      if (s[k] !== v) throw new Error(`stats ${k}: expected ${v}, got ${s[k]} (${JSON.stringify(s)})`);
+    }
+    await page.getByTestId('stats-chart').locator('svg rect').first().waitFor();
+    await shot(page, '09-statistics');
+  });
+
+  await step('payment search and detail show the audit trail and deliveries', async () => {
+    await page.goto(`${base}/console/#/payments`);
+    await page.getByTestId('search-client').fill(clientId);
+    await page.getByTestId('search-payments').click();
+    await page.getByTestId('payment-results').locator('tbody tr').nth(2).waitFor();
+    await page.goto(`${base}/console/#/payments/${approvedKey}`);
+    await page.getByTestId('audit-table').getByText('COMPLETE', { exact: true }).waitFor();
+    await shot(page, '10-payment-detail');
+  });
+
+  await step('the merchant backend received the notifications', async () => {
+    await waitFor('payment.completed', async () => notifications.some((n) => n.type === 'payment.completed' && n.data.paymentKey === approvedKey), 15000);
+    if (!notifications.some((n) => n.type === 'payment.approved' && n.data.paymentKey === approvedKey)) throw new Error('no payment.approved notification');
+  });
+
+  await step('log out', async () => {
+    await page.getByTestId('logout').click();
+    await page.getByTestId('admin-login').waitFor();
+  });
+
+  await step('no script errors or CSP violations', async () => {
+    if (problems.length) throw new Error(problems.join('\n'));
+  });
+}
+
+let failed = false;
+try {
+  await main();
+} catch {
+  failed = true;
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const t = setTimeout(() => { server.kill('SIGKILL'); r(); }, 10000);
+      server.on('exit', () => { clearTimeout(t); r(); });
+    });
+  }
+  if (receiver) receiver.close();
+  dropDatabase();
+  writeFileSync(path.join(out, 'server.log'), serverLog);
+}
+const passed = results.filter((r) => r.ok).length;
+const failures = results.length - passed + (failed && results.every((r) => r.ok) ? 1 : 0);
+if (failures) log(`\nserver log: ${path.join(out, 'server.log')}`);
+log(`\nbrowser: ${passed} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);
