@@ -115,6 +115,10 @@ impl Drop for TestDatabase {
             if let Ok(mut conn) =
                 <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&admin_url)
             {
+                // Never wait forever on a metadata lock held by a session of a server that is
+                // gone (its connection may linger): give up after 10 s, the sweep retries later.
+                let limit = diesel::sql_query("SET SESSION lock_wait_timeout = 10");
+                let _ = diesel::RunQueryDsl::execute(limit, &mut conn);
                 let drop = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{name}`"));
                 let _ = diesel::RunQueryDsl::execute(drop, &mut conn);
             }

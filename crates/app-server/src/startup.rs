@@ -309,7 +309,8 @@ fn dispatch_policies(settings: &Settings) -> DispatchPolicies {
             Duration::from_secs(10),
         ),
         // Longer than any single attempt can take, so a live dispatcher never loses its lease.
-        lease: notification_timeout.max(acquirer_timeout) + Duration::from_millis(settings.dispatcher.lease_margin_ms),
+        lease: notification_timeout.max(acquirer_timeout)
+            + Duration::from_millis(settings.dispatcher.lease_margin_ms),
         batch: DISPATCH_BATCH,
     }
 }

@@ -14,14 +14,21 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
     let m = a.register(None).await;
     for round in 0..6 {
-        let created = a.create(&m, &format!("race-{round}"), STAYS_READY).await.unwrap();
+        let created = a
+            .create(&m, &format!("race-{round}"), STAYS_READY)
+            .await
+            .unwrap();
         let key = created.json["paymentKey"].as_str().unwrap().to_owned();
         let approve = json!({ "paymentKey": key, "transactionId": format!("tx-{round}"), "status": "APPROVED", "amount": STAYS_READY }).to_string();
         let decline = json!({ "paymentKey": key, "transactionId": format!("tx-{round}"), "status": "FAILED", "amount": STAYS_READY, "failureCode": "CARD_DECLINED" }).to_string();
         let cancel = json!({ "cancelReason": "race" }).to_string();
         let cancel_path = format!("/api/payments/{key}/cancel");
         let complete_path = format!("/api/payments/{key}/complete");
-        let ids = [format!("wh-a-{round}"), format!("wh-b-{round}"), format!("wh-c-{round}")];
+        let ids = [
+            format!("wh-a-{round}"),
+            format!("wh-b-{round}"),
+            format!("wh-c-{round}"),
+        ];
         let (w1, w2, w3, c1, c2, k1, k2) = futures_util::join!(
             a.acquirer_webhook(&approve, &ids[0]),
             b.acquirer_webhook(&approve, &ids[1]),
@@ -32,13 +39,26 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
             a.signed(&m, "POST", &complete_path, None, None),
         );
         for r in [&w1, &w2, &w3] {
-            assert!([200, 409].contains(&r.status), "webhook {} {:?}", r.status, r.json);
+            assert!(
+                [200, 409].contains(&r.status),
+                "webhook {} {:?}",
+                r.status,
+                r.json
+            );
         }
         for r in [c1, c2, k1, k2] {
             let r = r.unwrap();
-            assert!([200, 409].contains(&r.status), "merchant call {} {:?}", r.status, r.json);
+            assert!(
+                [200, 409].contains(&r.status),
+                "merchant call {} {:?}",
+                r.status,
+                r.json
+            );
         }
-        let applied = [&w1, &w2, &w3].iter().filter(|r| r.json["result"] == "APPLIED").count();
+        let applied = [&w1, &w2, &w3]
+            .iter()
+            .filter(|r| r.json["result"] == "APPLIED")
+            .count();
         assert!(applied <= 1, "{applied} webhooks applied");
     }
     assert_invariants(&db).await;
@@ -49,18 +69,35 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
     let db = TestDatabase::create().await;
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
     let m = a.register(None).await;
-    let key = a.create(&m, "storm", STAYS_READY).await.unwrap().json["paymentKey"].as_str().unwrap().to_owned();
+    let key = a.create(&m, "storm", STAYS_READY).await.unwrap().json["paymentKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let body = json!({ "paymentKey": key, "transactionId": "tx-storm", "status": "APPROVED", "amount": STAYS_READY }).to_string();
     let replies = join_all((0..30).map(|i| {
         let (target, body) = (if i % 2 == 0 { a.clone() } else { b.clone() }, body.clone());
         async move { target.acquirer_webhook(&body, "wh-storm").await }
     }))
     .await;
-    let applied = replies.iter().filter(|r| r.json["result"] == "APPLIED").count();
-    let duplicate = replies.iter().filter(|r| r.json["result"] == "DUPLICATE").count();
+    let applied = replies
+        .iter()
+        .filter(|r| r.json["result"] == "APPLIED")
+        .count();
+    let duplicate = replies
+        .iter()
+        .filter(|r| r.json["result"] == "DUPLICATE")
+        .count();
     assert_eq!((applied, duplicate), (1, 29));
-    let logs = a.signed(&m, "GET", &format!("/api/payments/{key}/logs"), None, None).await.unwrap();
-    let approves = logs.json["data"].as_array().unwrap().iter().filter(|e| e["action"] == "APPROVE").count();
+    let logs = a
+        .signed(&m, "GET", &format!("/api/payments/{key}/logs"), None, None)
+        .await
+        .unwrap();
+    let approves = logs.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "APPROVE")
+        .count();
     assert_eq!(approves, 1);
     assert_invariants(&db).await;
 }
@@ -70,23 +107,48 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
     let db = TestDatabase::create().await;
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
     let m = a.register(None).await;
-    let body = json!({ "orderNo": "idem-race", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
+    let body =
+        json!({ "orderNo": "idem-race", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
     let replies = join_all((0..16).map(|i| {
-        let (target, m, body) = (if i % 2 == 0 { a.clone() } else { b.clone() }, m.clone(), body.clone());
-        async move { target.signed(&m, "POST", "/api/payments", Some(&body), Some("key-race-1")).await.unwrap() }
+        let (target, m, body) = (
+            if i % 2 == 0 { a.clone() } else { b.clone() },
+            m.clone(),
+            body.clone(),
+        );
+        async move {
+            target
+                .signed(&m, "POST", "/api/payments", Some(&body), Some("key-race-1"))
+                .await
+                .unwrap()
+        }
     }))
     .await;
     let created: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
     assert!(!created.is_empty());
-    assert!(replies.iter().all(|r| r.status == 201 || (r.status == 409 && r.json["code"] == "IDEMPOTENCY_KEY_IN_USE")), "{replies:?}");
-    let keys: std::collections::HashSet<_> = created.iter().map(|r| r.json["paymentKey"].clone()).collect();
+    assert!(
+        replies
+            .iter()
+            .all(|r| r.status == 201
+                || (r.status == 409 && r.json["code"] == "IDEMPOTENCY_KEY_IN_USE")),
+        "{replies:?}"
+    );
+    let keys: std::collections::HashSet<_> = created
+        .iter()
+        .map(|r| r.json["paymentKey"].clone())
+        .collect();
     assert_eq!(keys.len(), 1, "every 201 is the same payment");
     // A retry after the dust settles replays the same answer.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let retry = b.signed(&m, "POST", "/api/payments", Some(&body), Some("key-race-1")).await.unwrap();
+    let retry = b
+        .signed(&m, "POST", "/api/payments", Some(&body), Some("key-race-1"))
+        .await
+        .unwrap();
     assert_eq!(retry.status, 201);
     assert!(keys.contains(&retry.json["paymentKey"]));
-    let list = a.signed(&m, "GET", "/api/payments?orderNo=idem-race", None, None).await.unwrap();
+    let list = a
+        .signed(&m, "GET", "/api/payments?orderNo=idem-race", None, None)
+        .await
+        .unwrap();
     assert_eq!(list.json["data"].as_array().unwrap().len(), 1);
     assert_invariants(&db).await;
 }

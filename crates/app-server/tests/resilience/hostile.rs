@@ -33,8 +33,15 @@ impl Rng {
 }
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
-const CONTENT_TYPES: &[&str] =
-    &["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "", "application/json; charset=latin1", "multipart/form-data; boundary=x"];
+const CONTENT_TYPES: &[&str] = &[
+    "application/json",
+    "application/json; charset=utf-8",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "",
+    "application/json; charset=latin1",
+    "multipart/form-data; boundary=x",
+];
 
 fn paths(key: &str) -> Vec<String> {
     vec![
@@ -80,13 +87,21 @@ fn body(rng: &mut Rng) -> Vec<u8> {
 
 #[actix_web::test]
 async fn random_hostile_requests_never_get_a_5xx_and_change_nothing_when_rejected() {
-    let seed: u64 = std::env::var("HOSTILE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_1234_abcd_0001);
+    let seed: u64 = std::env::var("HOSTILE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_1234_abcd_0001);
     let mut rng = Rng(seed);
     let db = TestDatabase::create().await;
     let api = instance(db.url(), &[("SIMPLEPG__RATE_LIMIT__PER_SECOND", "0")]).await;
     let m: Merchant = api.register(None).await;
-    let key = api.create(&m, "existing", 15_002).await.unwrap().json["paymentKey"].as_str().unwrap().to_owned();
-    let http = awc::Client::builder().timeout(std::time::Duration::from_secs(20)).finish();
+    let key = api.create(&m, "existing", 15_002).await.unwrap().json["paymentKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let http = awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .finish();
     let paths = paths(&key);
     let mut accepted_creates = 0;
     for i in 0..400 {
@@ -108,7 +123,10 @@ async fn random_hostile_requests_never_get_a_5xx_and_change_nothing_when_rejecte
                 req = req.insert_header(("content-type", content_type));
             }
             if rng.below(2) == 0 {
-                req = req.insert_header(("x-client-id", m.id.as_str())).insert_header(("x-timestamp", "1")).insert_header(("x-nonce", "!!"));
+                req = req
+                    .insert_header(("x-client-id", m.id.as_str()))
+                    .insert_header(("x-timestamp", "1"))
+                    .insert_header(("x-nonce", "!!"));
             }
             if rng.below(4) == 0 {
                 req = req.insert_header(("authorization", "Bearer wrong"));
@@ -118,17 +136,38 @@ async fn random_hostile_requests_never_get_a_5xx_and_change_nothing_when_rejecte
                 Err(e) => panic!("seed {seed} request {i}: {method} {path}: transport error {e}"),
             }
         };
-        assert!(status < 500, "seed {seed} request {i}: {method} {path} ({content_type}) got {status}");
+        assert!(
+            status < 500,
+            "seed {seed} request {i}: {method} {path} ({content_type}) got {status}"
+        );
         if status == 201 && path == "/api/payments" {
             accepted_creates += 1;
         }
     }
-    let list = api.admin("GET", "/admin/api/payments?limit=100", None).await;
+    let list = api
+        .admin("GET", "/admin/api/payments?limit=100", None)
+        .await;
     let total = list.json["data"].as_array().map_or(0, Vec::len);
-    assert_eq!(total, 1 + accepted_creates, "only accepted creates add payments (seed {seed})");
-    let merchants = api.admin("GET", "/admin/api/merchants?limit=100", None).await;
-    assert_eq!(merchants.json["data"].as_array().map_or(0, Vec::len), 1, "no merchant was registered without the token");
-    let existing = api.signed(&m, "GET", &format!("/api/payments/{key}"), None, None).await.unwrap();
-    assert_eq!(existing.json["status"], "READY", "the existing payment was not touched");
+    assert_eq!(
+        total,
+        1 + accepted_creates,
+        "only accepted creates add payments (seed {seed})"
+    );
+    let merchants = api
+        .admin("GET", "/admin/api/merchants?limit=100", None)
+        .await;
+    assert_eq!(
+        merchants.json["data"].as_array().map_or(0, Vec::len),
+        1,
+        "no merchant was registered without the token"
+    );
+    let existing = api
+        .signed(&m, "GET", &format!("/api/payments/{key}"), None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        existing.json["status"], "READY",
+        "the existing payment was not touched"
+    );
     assert_invariants(&db).await;
 }

@@ -3,6 +3,11 @@
 //! SIGKILL under load, graceful SIGTERM — against the real `simplepg` binary.
 //!
 //! Run just these: `cargo nextest run -p app-server --test resilience`.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed setup step or assertion must fail the test loudly"
+)]
 
 mod concurrency;
 mod faults;

@@ -30,24 +30,43 @@ pub const STAYS_READY: i64 = 15_002;
 static NONCE: AtomicU64 = AtomicU64::new(0);
 
 pub fn env_for(db_url: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
-    let mut env: HashMap<String, String> = [("SIMPLEPG_PROFILE", "test"), ("SIMPLEPG__DATABASE__URL", db_url)]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let mut env: HashMap<String, String> = [
+        ("SIMPLEPG_PROFILE", "test"),
+        ("SIMPLEPG__DATABASE__URL", db_url),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
     for (k, v) in extra {
         env.insert((*k).to_owned(), (*v).to_owned());
     }
     env
 }
 
-/// An in-process instance on port 0.
+/// An in-process instance on port 0, on its own thread and runtime: its dispatcher and
+/// sweepers keep running (and finish their transactions) even while the test thread blocks.
 pub async fn instance(db_url: &str, extra: &[(&str, &str)]) -> Client {
     let settings = Settings::load_from(&env_for(db_url, extra)).expect("settings");
     let listener = StdListener::bind("127.0.0.1:0").expect("bind");
-    let app = Application::build_with_listener(settings, listener).await.expect("app builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
-    Client::new(base)
+    let base = format!(
+        "http://127.0.0.1:{}",
+        listener.local_addr().expect("addr").port()
+    );
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = Application::build_with_listener(settings, listener)
+                .await
+                .expect("app builds");
+            app.run_until_stopped().await
+        })
+    });
+    let client = Client::new(base);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.get_raw("/health").await.map(|r| r.status) != Ok(200) {
+        assert!(Instant::now() < deadline, "instance did not come up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    client
 }
 
 /// A merchant's credentials.
@@ -74,19 +93,29 @@ pub struct Reply {
 
 impl Client {
     pub fn new(base: String) -> Self {
-        let http = awc::Client::builder().timeout(Duration::from_secs(20)).finish();
+        let http = awc::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .finish();
         Self { base, http }
     }
 
     pub async fn get_raw(&self, path: &str) -> Result<Reply, String> {
-        let mut res = self.http.get(format!("{}{path}", self.base)).send().await.map_err(|e| e.to_string())?;
+        let mut res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
         read(&mut res).await
     }
 
     pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
         let req = self
             .http
-            .request(method.parse().expect("method"), format!("{}{path}", self.base))
+            .request(
+                method.parse().expect("method"),
+                format!("{}{path}", self.base),
+            )
             .insert_header(("authorization", ADMIN));
         let mut res = match body {
             Some(b) => req.send_json(&b).await,
@@ -103,18 +132,45 @@ impl Client {
         }
         let r = self.admin("POST", "/admin/api/merchants", Some(body)).await;
         assert_eq!(r.status, 201, "{:?}", r.json);
-        Merchant { id: r.json["clientId"].as_str().unwrap().to_owned(), secret: r.json["clientSecret"].as_str().unwrap().to_owned() }
+        Merchant {
+            id: r.json["clientId"].as_str().unwrap().to_owned(),
+            secret: r.json["clientSecret"].as_str().unwrap().to_owned(),
+        }
     }
 
-    pub async fn signed(&self, m: &Merchant, method: &str, path_and_query: &str, body: Option<&str>, idem: Option<&str>) -> Result<Reply, String> {
-        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    pub async fn signed(
+        &self,
+        m: &Merchant,
+        method: &str,
+        path_and_query: &str,
+        body: Option<&str>,
+        idem: Option<&str>,
+    ) -> Result<Reply, String> {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
         let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string();
-        let nonce = format!("resilience-{:016}-{}", NONCE.fetch_add(1, Ordering::Relaxed), std::process::id());
+        let nonce = format!(
+            "resilience-{:016}-{}",
+            NONCE.fetch_add(1, Ordering::Relaxed),
+            std::process::id()
+        );
         let bytes = body.unwrap_or("").as_bytes();
-        let sig = CanonicalRequest { method, path, query, timestamp: &ts, nonce: &nonce, body: bytes }.sign(m.secret.as_bytes());
+        let sig = CanonicalRequest {
+            method,
+            path,
+            query,
+            timestamp: &ts,
+            nonce: &nonce,
+            body: bytes,
+        }
+        .sign(m.secret.as_bytes());
         let mut req = self
             .http
-            .request(method.parse().expect("method"), format!("{}{path_and_query}", self.base))
+            .request(
+                method.parse().expect("method"),
+                format!("{}{path_and_query}", self.base),
+            )
             .insert_header(("x-client-id", m.id.as_str()))
             .insert_header(("x-timestamp", ts.as_str()))
             .insert_header(("x-nonce", nonce.as_str()))
@@ -123,7 +179,11 @@ impl Client {
             req = req.insert_header(("idempotency-key", k));
         }
         let mut res = match body {
-            Some(b) => req.insert_header(("content-type", "application/json")).send_body(b.to_owned()).await,
+            Some(b) => {
+                req.insert_header(("content-type", "application/json"))
+                    .send_body(b.to_owned())
+                    .await
+            }
             None => req.send().await,
         }
         .map_err(|e| e.to_string())?;
@@ -132,19 +192,8 @@ impl Client {
 
     pub async fn create(&self, m: &Merchant, order: &str, amount: i64) -> Result<Reply, String> {
         let body = json!({ "orderNo": order, "amount": amount, "methodCode": "CARD" }).to_string();
-        self.signed(m, "POST", "/api/payments", Some(&body), None).await
-    }
-
-    /// Polls the payment until `status` or the deadline.
-    pub async fn wait_for_status(&self, m: &Merchant, key: &str, status: &str, within: Duration) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let r = self.signed(m, "GET", &format!("/api/payments/{key}"), None, None).await.expect("get");
-            if r.json["status"] == status || Instant::now() > deadline {
-                return r.json;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.signed(m, "POST", "/api/payments", Some(&body), None)
+            .await
     }
 
     /// Sends an acquirer webhook signed with the test profile's acquirer secret.
@@ -170,32 +219,73 @@ where
     S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
 {
     let status = res.status().as_u16();
-    let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let bytes = res.body().limit(4 * 1024 * 1024).await.map_err(|e| e.to_string())?;
-    Ok(Reply { status, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null), retry_after })
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = res
+        .body()
+        .limit(4 * 1024 * 1024)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Reply {
+        status,
+        json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        retry_after,
+    })
 }
 
 /// Asserts the invariants of architecture.md §3 over the whole database.
 pub async fn assert_invariants(db: &TestDatabase) {
-    let report = app_server::check::check_database(db.url()).await.expect("invariant check runs");
-    assert!(report.violations.is_empty(), "{}", app_server::check::render(&report));
+    let report = app_server::check::check_database(db.url())
+        .await
+        .expect("invariant check runs");
+    assert!(
+        report.violations.is_empty(),
+        "{}",
+        app_server::check::render(&report)
+    );
 }
 
 /// A TCP proxy in front of MariaDB that can cut every connection and refuse new ones, then
 /// come back on the same port; it can also delay traffic towards the database.
+///
+/// It runs on its own runtime thread, so it keeps forwarding (and closing) connections even
+/// while the test thread is blocked, e.g. in `TestDatabase`'s drop.
 pub struct DbProxy {
     pub port: u16,
+    rt: Option<tokio::runtime::Runtime>,
     task: Mutex<Option<JoinHandle<()>>>,
     conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
     delay: Arc<Mutex<Duration>>,
 }
 
+impl Drop for DbProxy {
+    fn drop(&mut self) {
+        self.cut();
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 impl DbProxy {
     pub async fn start() -> Arc<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy bind");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("proxy runtime");
+        let listener = rt
+            .spawn(TcpListener::bind("127.0.0.1:0"))
+            .await
+            .expect("proxy task")
+            .expect("proxy bind");
         let port = listener.local_addr().expect("addr").port();
         let proxy = Arc::new(Self {
             port,
+            rt: Some(rt),
             task: Mutex::new(None),
             conns: Arc::new(Mutex::new(Vec::new())),
             delay: Arc::new(Mutex::new(Duration::ZERO)),
@@ -204,14 +294,20 @@ impl DbProxy {
         proxy
     }
 
+    fn handle(&self) -> &tokio::runtime::Handle {
+        self.rt.as_ref().expect("proxy runtime").handle()
+    }
+
     fn serve(&self, listener: TcpListener) {
         let conns = self.conns.clone();
         let delay = self.delay.clone();
-        let task = tokio::spawn(async move {
+        let task = self.handle().spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let delay = delay.clone();
                 let conn = tokio::spawn(async move {
-                    let Ok(server) = TcpStream::connect("127.0.0.1:3306").await else { return };
+                    let Ok(server) = TcpStream::connect("127.0.0.1:3306").await else {
+                        return;
+                    };
                     let (mut cr, mut cw) = client.into_split();
                     let (mut sr, mut sw) = server.into_split();
                     let up = async move {
@@ -253,7 +349,13 @@ impl DbProxy {
 
     /// The database is back, on the same port.
     pub async fn restore(&self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.expect("proxy rebind");
+        let port = self.port;
+        let listener = self
+            .handle()
+            .spawn(async move { TcpListener::bind(("127.0.0.1", port)).await })
+            .await
+            .expect("proxy task")
+            .expect("proxy rebind");
         self.serve(listener);
     }
 
@@ -264,7 +366,11 @@ impl DbProxy {
     /// The database's URL through the proxy. `prefer_socket=false`: mysql_async otherwise
     /// switches a loopback TCP connection to the server's Unix socket, bypassing the proxy.
     pub fn url(&self, db: &TestDatabase) -> String {
-        format!("{}?prefer_socket=false", db.url().replace("127.0.0.1:3306", &format!("127.0.0.1:{}", self.port)))
+        format!(
+            "{}?prefer_socket=false",
+            db.url()
+                .replace("127.0.0.1:3306", &format!("127.0.0.1:{}", self.port))
+        )
     }
 }
 
@@ -276,7 +382,11 @@ pub struct ServerProcess {
 }
 
 pub fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    StdListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 impl ServerProcess {
@@ -287,15 +397,19 @@ impl ServerProcess {
     /// On a given port: a restarted server keeps its address (outbox rows name it).
     pub async fn spawn_on(port: u16, db_url: &str, extra: &[(&str, &str)]) -> Self {
         let log_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-        let log = std::fs::File::create(log_dir.join(format!("simplepg-{port}.log"))).expect("log file");
+        let log =
+            std::fs::File::create(log_dir.join(format!("simplepg-{port}.log"))).expect("log file");
         let err = log.try_clone().expect("log file");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_simplepg"));
-        cmd.arg("serve").stdout(Stdio::from(log)).stderr(Stdio::from(err));
+        cmd.arg("serve")
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(err));
         for (k, v) in env_for(db_url, extra) {
             cmd.env(k, v);
         }
         cmd.env("SIMPLEPG__SERVER__PORT", port.to_string());
-        cmd.env("SIMPLEPG__LOG__LEVEL", "info").env("SIMPLEPG__LOG__FORMAT", "json");
+        cmd.env("SIMPLEPG__LOG__LEVEL", "info")
+            .env("SIMPLEPG__LOG__FORMAT", "json");
         let child = cmd.spawn().expect("simplepg starts");
         let client = Client::new(format!("http://127.0.0.1:{port}"));
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -303,11 +417,19 @@ impl ServerProcess {
             assert!(Instant::now() < deadline, "simplepg did not come up");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Self { port, child, client }
+        Self {
+            port,
+            child,
+            client,
+        }
     }
 
     pub fn signal(&self, sig: &str) {
-        let status = Command::new("kill").arg(format!("-{sig}")).arg(self.child.id().to_string()).status().expect("kill");
+        let status = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
         assert!(status.success());
     }
 
