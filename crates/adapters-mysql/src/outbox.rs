@@ -395,54 +395,16 @@ impl OutboxStore for MysqlOutboxStore {
         page: &PageRequest<EventId>,
     ) -> Result<Vec<Delivery>, RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let mut query = outbox_event::table
-            .select(OutboxRow::as_select())
-            .into_boxed();
-        if let Some(kind) = filter.kind {
-            query = query.filter(outbox_event::kind.eq(kind.as_str()));
-        }
-        if let Some(state) = filter.state {
-            query = query.filter(outbox_event::state.eq(state.as_str()));
-        }
-        if let Some(client) = &filter.client_id {
-            query = query.filter(outbox_event::client_id.eq(client.as_str().to_owned()));
-        }
-        if let Some(payment) = &filter.payment_id {
-            query = query.filter(outbox_event::payment_id.eq(payment.to_string()));
-        }
-        if let Some(before) = &page.before {
-            let seq = outbox_event::table
-                .filter(outbox_event::event_id.eq(event_key(before)))
-                .select(outbox_event::seq)
-                .first::<u64>(&mut conn)
-                .await
-                .optional()
-                .map_err(db_error)?;
-            let Some(seq) = seq else {
-                return Ok(Vec::new());
-            };
-            query = query.filter(outbox_event::seq.lt(seq));
-        }
-        let rows = query
-            .order(outbox_event::seq.desc())
-            .limit(i64::from(page.limit) + 1)
-            .load(&mut conn)
-            .await
-            .map_err(db_error)?;
-        Self::deliveries(&mut conn, rows).await
+        begin_snapshot(&mut conn).await?;
+        let result = Self::list_in(&mut conn, filter, page).await;
+        end_snapshot(&mut conn, result).await
     }
 
     async fn find(&self, id: &EventId) -> Result<Option<Delivery>, RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let row = outbox_event::table
-            .filter(outbox_event::event_id.eq(event_key(id)))
-            .select(OutboxRow::as_select())
-            .first(&mut conn)
-            .await
-            .optional()
-            .map_err(db_error)?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Self::deliveries(&mut conn, vec![row]).await?.pop())
+        begin_snapshot(&mut conn).await?;
+        let result = Self::find_in(&mut conn, id).await;
+        end_snapshot(&mut conn, result).await
     }
 
     /// PENDING messages with `not_before` and `next_attempt_at` passed (leased ones included:
@@ -478,4 +440,85 @@ impl OutboxStore for MysqlOutboxStore {
     async fn last_attempt_id(&self) -> Result<u64, RepositoryError> {
         crate::reporting::last_attempt_id(&self.pool).await
     }
+}
+
+/// Reads of a message and of its attempts run in one read-only snapshot, so an operator never
+/// sees a new attempt next to the message's previous state.
+impl MysqlOutboxStore {
+    async fn list_in(
+        conn: &mut AsyncMysqlConnection,
+        filter: &DeliveryFilter,
+        page: &PageRequest<EventId>,
+    ) -> Result<Vec<Delivery>, RepositoryError> {
+        let mut query = outbox_event::table
+            .select(OutboxRow::as_select())
+            .into_boxed();
+        if let Some(kind) = filter.kind {
+            query = query.filter(outbox_event::kind.eq(kind.as_str()));
+        }
+        if let Some(state) = filter.state {
+            query = query.filter(outbox_event::state.eq(state.as_str()));
+        }
+        if let Some(client) = &filter.client_id {
+            query = query.filter(outbox_event::client_id.eq(client.as_str().to_owned()));
+        }
+        if let Some(payment) = &filter.payment_id {
+            query = query.filter(outbox_event::payment_id.eq(payment.to_string()));
+        }
+        if let Some(before) = &page.before {
+            let seq = outbox_event::table
+                .filter(outbox_event::event_id.eq(event_key(before)))
+                .select(outbox_event::seq)
+                .first::<u64>(conn)
+                .await
+                .optional()
+                .map_err(db_error)?;
+            let Some(seq) = seq else {
+                return Ok(Vec::new());
+            };
+            query = query.filter(outbox_event::seq.lt(seq));
+        }
+        let rows = query
+            .order(outbox_event::seq.desc())
+            .limit(i64::from(page.limit) + 1)
+            .load(conn)
+            .await
+            .map_err(db_error)?;
+        Self::deliveries(conn, rows).await
+    }
+
+    async fn find_in(
+        conn: &mut AsyncMysqlConnection,
+        id: &EventId,
+    ) -> Result<Option<Delivery>, RepositoryError> {
+        let row = outbox_event::table
+            .filter(outbox_event::event_id.eq(event_key(id)))
+            .select(OutboxRow::as_select())
+            .first(conn)
+            .await
+            .optional()
+            .map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Self::deliveries(conn, vec![row]).await?.pop())
+    }
+}
+
+async fn begin_snapshot(conn: &mut AsyncMysqlConnection) -> Result<(), RepositoryError> {
+    diesel::sql_query("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        .execute(conn)
+        .await
+        .map(drop)
+        .map_err(db_error)
+}
+
+async fn end_snapshot<T>(
+    conn: &mut AsyncMysqlConnection,
+    result: Result<T, RepositoryError>,
+) -> Result<T, RepositoryError> {
+    let end = diesel::sql_query(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })
+        .execute(conn)
+        .await;
+    let value = result?;
+    end.map_err(db_error)?;
+    Ok(value)
 }
