@@ -1,0 +1,68 @@
+//! The console's files under `/console/`.
+
+use awc::http::Method;
+
+use crate::harness::spawn;
+
+#[actix_web::test]
+async fn the_console_is_served_with_content_types_and_a_strict_csp() {
+    let app = spawn().await;
+    let redirect = app.get("/console").await;
+    assert_eq!(redirect.status, 308);
+    assert_eq!(redirect.header("location"), "/console/");
+
+    let index = app.get("/console/").await;
+    assert_eq!(index.status, 200);
+    assert_eq!(index.header("content-type"), "text/html; charset=utf-8");
+    let csp = index.header("content-security-policy").to_owned();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("http"),
+        "{csp}"
+    );
+    assert_eq!(index.header("x-content-type-options"), "nosniff");
+    let html = index.text();
+    assert!(html.contains(r#"<script type="module" src="js/app.js">"#));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing from other origins"
+    );
+
+    for (path, content_type) in [
+        ("/console/js/app.js", "text/javascript; charset=utf-8"),
+        (
+            "/console/js/pages/sandbox.js",
+            "text/javascript; charset=utf-8",
+        ),
+        ("/console/console.css", "text/css; charset=utf-8"),
+        ("/console/favicon.svg", "image/svg+xml"),
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status, 200, "{path}");
+        assert_eq!(res.header("content-type"), content_type, "{path}");
+        assert_eq!(res.header("content-security-policy"), csp, "{path}");
+        assert!(!res.body.is_empty(), "{path}");
+    }
+
+    let etag = index.header("etag").to_owned();
+    assert!(etag.starts_with('"'));
+    let cached = app
+        .request(Method::GET, "/console/", &[("if-none-match", &etag)], None)
+        .await;
+    assert_eq!(cached.status, 304);
+
+    let missing = app.get("/console/js/nope.js").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json["code"], "NOT_FOUND");
+    let escape = app.get("/console/../Cargo.toml").await;
+    assert_eq!(escape.status, 404);
+    app.stop().await;
+}

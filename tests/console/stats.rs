@@ -1,0 +1,140 @@
+//! `GET /admin/api/stats`.
+
+use awc::http::Method;
+use serde_json::json;
+
+use crate::harness::{assert_admin_unauthorized, spawn};
+
+#[actix_web::test]
+async fn stats_count_amounts_per_status_and_the_approval_rate() {
+    let app = spawn().await;
+    let m = app.register("Stats shop").await;
+    let other = app.register("Quiet shop").await;
+    // Amounts ending in 002: the mock acquirer never answers, the simulator decides.
+    let completed = app.pay(&m, "S-1", 15_002).await;
+    let failed = app.pay(&m, "S-2", 16_002).await;
+    let canceled = app.pay(&m, "S-3", 17_002).await;
+    let _ready = app.pay(&m, "S-4", 18_002).await;
+    assert_eq!(
+        app.simulate(&completed, "APPROVED").await.json["response"]["status"],
+        200
+    );
+    assert_eq!(
+        app.simulate(&failed, "FAILED").await.json["response"]["status"],
+        200
+    );
+    let done = app
+        .signed(
+            &m,
+            Method::POST,
+            &format!("/api/payments/{completed}/complete"),
+            None,
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    let cancel = app
+        .signed(
+            &m,
+            Method::POST,
+            &format!("/api/payments/{canceled}/cancel"),
+            Some(json!({ "cancelReason": "changed my mind" })),
+        )
+        .await;
+    assert_eq!(cancel.status, 200, "{}", cancel.text());
+
+    let res = app.admin(Method::GET, "/admin/api/stats", None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let t = &res.json["totals"];
+    assert_eq!(t["count"], 4);
+    assert_eq!(t["approved"], 1, "the completed one was approved");
+    assert_eq!(
+        t["decided"], 2,
+        "approved + failed; READY and canceled-before-decision are not"
+    );
+    assert_eq!(t["approvalRate"], 0.5);
+    let by = &t["byStatus"];
+    assert_eq!(
+        by["COMPLETED"],
+        json!({ "count": 1, "amounts": { "KRW": 15_002 } })
+    );
+    assert_eq!(
+        by["FAILED"],
+        json!({ "count": 1, "amounts": { "KRW": 16_002 } })
+    );
+    assert_eq!(
+        by["CANCELED"],
+        json!({ "count": 1, "amounts": { "KRW": 17_002 } })
+    );
+    assert_eq!(
+        by["READY"],
+        json!({ "count": 1, "amounts": { "KRW": 18_002 } })
+    );
+    assert_eq!(by["APPROVED"], json!({ "count": 0, "amounts": {} }));
+    assert_eq!(by["EXPIRED"]["count"], 0);
+
+    let days = res.json["byDay"].as_array().unwrap();
+    assert_eq!(days.len(), 1);
+    assert_eq!(days[0]["count"], 4);
+    assert!(days[0]["day"].as_str().unwrap().len() == 10, "YYYY-MM-DD");
+    let merchants = res.json["byMerchant"].as_array().unwrap();
+    assert_eq!(merchants.len(), 1, "merchants without payments are absent");
+    assert_eq!(merchants[0]["clientId"], m.client_id.as_str());
+    assert_eq!(merchants[0]["approvalRate"], 0.5);
+
+    let quiet = app
+        .admin(
+            Method::GET,
+            &format!("/admin/api/stats?clientId={}", other.client_id),
+            None,
+        )
+        .await;
+    assert_eq!(quiet.json["totals"]["count"], 0);
+    assert_eq!(quiet.json["totals"]["approvalRate"], json!(null));
+    assert_eq!(quiet.json["clientId"], other.client_id.as_str());
+
+    let future = app
+        .admin(
+            Method::GET,
+            "/admin/api/stats?from=2999-01-01T00:00:00Z",
+            None,
+        )
+        .await;
+    assert_eq!(future.json["totals"]["count"], 0);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn stats_refuse_bad_parameters_and_missing_admin_auth() {
+    let app = spawn().await;
+    let inverted = app
+        .admin(
+            Method::GET,
+            "/admin/api/stats?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+            None,
+        )
+        .await;
+    assert_eq!(inverted.status, 400);
+    assert_eq!(inverted.json["errors"][0]["field"], "from");
+    for bad in ["from=yesterday", "clientId=%20", "limit=5", "to=1&to=2"] {
+        let res = app
+            .admin(Method::GET, &format!("/admin/api/stats?{bad}"), None)
+            .await;
+        assert_eq!(res.status, 400, "{bad}: {}", res.text());
+        assert_eq!(res.json["code"], "VALIDATION_FAILED", "{bad}");
+    }
+    assert_admin_unauthorized(&app.get("/admin/api/stats").await, "no token");
+    let wrong = app
+        .request(
+            Method::GET,
+            "/admin/api/stats",
+            &[("authorization", "Bearer wrong")],
+            None,
+        )
+        .await;
+    assert_admin_unauthorized(&wrong, "wrong token");
+    assert_admin_unauthorized(
+        &app.get("/admin/api/stats?token=test-admin-token").await,
+        "?token= is only for the event stream",
+    );
+    app.stop().await;
+}
