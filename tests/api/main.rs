@@ -17,6 +17,7 @@ mod helpers;
 mod inbound_webhook;
 mod listing;
 mod merchants;
+mod metrics;
 mod notifications;
 mod payments;
 mod probes;

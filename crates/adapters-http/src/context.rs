@@ -45,12 +45,25 @@ pub async fn request_context(
     if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
         res.headers_mut().insert(REQUEST_ID, value);
     }
+    let elapsed = started.elapsed();
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route),
+        ("status", res.status().as_u16().to_string()),
+    ];
+    metrics::counter!("simplepg_http_requests_total", &labels).increment(1);
+    metrics::histogram!("simplepg_http_request_duration_seconds", &labels[..2])
+        .record(elapsed.as_secs_f64());
     tracing::info!(
         target: "simplepg::http",
         method = %method,
         path = res.request().path(),
         status = res.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
         request_id = request_id.as_str(),
         "request"
     );

@@ -45,6 +45,9 @@ pub struct ServerInfo {
     pub store: &'static str,
 }
 
+/// Renders the Prometheus exposition text (the recorder lives in the composition root).
+pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
+
 #[derive(Clone)]
 pub struct AppState {
     pub payments: PaymentService,
@@ -60,6 +63,7 @@ pub struct AppState {
     /// How long a rotated webhook secret keeps signing deliveries.
     pub webhook_secret_grace: std::time::Duration,
     pub health: Arc<dyn StoreHealth>,
+    pub metrics: Option<MetricsRender>,
     pub admin_token: AdminToken,
     pub info: ServerInfo,
     /// `GET /admin/api/stats`.

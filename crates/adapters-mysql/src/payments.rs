@@ -86,7 +86,9 @@ impl PaymentStore for MysqlPaymentStore {
             } else {
                 InsertPaymentError::Repository(db_error(e))
             }
-        })
+        })?;
+        metrics::counter!("simplepg_payments_created_total").increment(1);
+        Ok(())
     }
 
     async fn find_by_key(&self, key: &PaymentKey) -> Result<Option<Payment>, RepositoryError> {
@@ -196,8 +198,14 @@ impl PaymentStore for MysqlPaymentStore {
             })
             .await;
         match outcome {
-            Ok(()) => Ok(()),
-            Err(TxError::Stale) => Err(TransitionStoreError::Stale),
+            Ok(()) => {
+                metrics::counter!("simplepg_payment_transitions_total", "to" => next.status.as_str()).increment(1);
+                Ok(())
+            }
+            Err(TxError::Stale) => {
+                metrics::counter!("simplepg_payment_transition_conflicts_total").increment(1);
+                Err(TransitionStoreError::Stale)
+            }
             Err(e @ TxError::UnknownPayment(_)) => Err(RepositoryError::msg(e.to_string()).into()),
             Err(TxError::Db(e)) if is_unique_violation_on(&e, UQ_LOG_TRANSITION) => {
                 Err(TransitionStoreError::Stale)

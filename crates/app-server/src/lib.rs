@@ -7,6 +7,7 @@ pub mod clock;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod telemetry_metrics;
 pub mod workers;
 
 pub use settings::Settings;

@@ -40,6 +40,7 @@ use tokio::sync::Notify;
 use crate::{
     clock::SystemClock,
     settings::Settings,
+    telemetry_metrics,
     workers::{self, NotifySignal},
 };
 
@@ -208,7 +209,7 @@ impl Application {
                 clock.clone(),
                 settings.signature_window(),
             ),
-            deliveries: DeliveryService::new(outbox, clock.clone(), signal),
+            deliveries: DeliveryService::new(outbox.clone(), clock.clone(), signal),
             stats: StatsService::new(payment_store),
             live,
             simulator,
@@ -223,6 +224,7 @@ impl Application {
                 settings.notifications.webhook_secret_grace_secs,
             ),
             health: Arc::new(MysqlStoreHealth::new(pool.clone())),
+            metrics: telemetry_metrics::render(),
             admin_token: AdminToken::new(settings.admin.token.expose_secret()),
             info: ServerInfo {
                 version: env!("CARGO_PKG_VERSION"),
@@ -235,6 +237,12 @@ impl Application {
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
         };
         let server = adapters_http::serve(listener, state, &options)?;
+        actix_web::rt::spawn(telemetry_metrics::run_gauges(
+            outbox.clone(),
+            pool.clone(),
+            clock.clone(),
+            Duration::from_secs(5),
+        ));
         if settings.dispatcher.enabled {
             actix_web::rt::spawn(workers::run_dispatcher(
                 dispatcher,

@@ -6,6 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use domain::{
     idempotency::IdempotencyService,
+    outbox::NextStep,
     ports::{Clock, DispatchSignal, NonceStore},
     services::{dispatcher::Dispatcher, payments::PaymentService},
 };
@@ -44,10 +45,18 @@ pub async fn run_dispatcher(
                         };
                         let d = dispatcher.clone();
                         actix_web::rt::spawn(async move {
-                            let id = claimed.message.id;
-                            if let Err(e) = d.deliver(claimed).await {
-                                tracing::warn!(event_id = %id, error = %e, "recording a delivery attempt failed; the lease will expire and it is retried");
-                            }
+                            let (id, kind) = (claimed.message.id, claimed.message.kind);
+                            let outcome = match d.deliver(claimed).await {
+                                Ok(NextStep::Delivered) => "delivered",
+                                Ok(NextStep::RetryAt(_)) => "retry",
+                                Ok(NextStep::Dead) => "dead",
+                                Err(e) => {
+                                    tracing::warn!(event_id = %id, error = %e, "recording a delivery attempt failed; the lease will expire and it is retried");
+                                    "unrecorded"
+                                }
+                            };
+                            metrics::counter!("simplepg_delivery_attempts_total", "kind" => kind.as_str(), "outcome" => outcome)
+                                .increment(1);
                             drop(permit);
                         });
                     }

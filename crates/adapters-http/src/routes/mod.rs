@@ -41,6 +41,7 @@ fn resource(path: &str, allow: &'static str) -> Resource {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/health", "GET").route(web::get().to(probes::health)))
         .service(resource("/ready", "GET").route(web::get().to(probes::ready)))
+        .service(resource("/metrics", "GET").route(web::get().to(probes::metrics)))
         .service(
             resource("/api/payments", "GET, POST")
                 .route(web::post().to(payments::create))

@@ -25,3 +25,18 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         }
     }
 }
+
+/// `GET /metrics`: Prometheus text format (unauthenticated, like the probes).
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let Some(render) = &state.metrics else {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Not found",
+            "Metrics are not enabled",
+        ));
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(render()))
+}

@@ -113,17 +113,26 @@ pub async fn payment_webhook(
 ) -> Result<HttpResponse, ApiError> {
     webhook_guard(&req, &body, &state.webhooks)?;
     let report = parse_report(&req, &body)?;
-    match state
+    let outcome = state
         .payments
         .apply_acquirer_report(report, request_id(&req))
-        .await
-    {
-        Ok(WebhookOutcome::Applied(p)) => Ok(HttpResponse::Ok()
-            .json(json!({ "result": "APPLIED", "payment": PaymentResponse::from(&p) }))),
-        Ok(WebhookOutcome::Duplicate(p)) => Ok(HttpResponse::Ok()
-            .json(json!({ "result": "DUPLICATE", "payment": PaymentResponse::from(&p) }))),
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    let (result, response) = match outcome {
+        Ok(WebhookOutcome::Applied(p)) => (
+            "APPLIED",
+            Ok(json!({ "result": "APPLIED", "payment": PaymentResponse::from(&p) })),
+        ),
+        Ok(WebhookOutcome::Duplicate(p)) => (
+            "DUPLICATE",
+            Ok(json!({ "result": "DUPLICATE", "payment": PaymentResponse::from(&p) })),
+        ),
+        Err(e) => {
+            let e = ApiError::from(e);
+            (e.code, Err(e))
+        }
+    };
+    metrics::counter!("simplepg_acquirer_webhooks_total", "result" => result).increment(1);
+    response.map(|body| HttpResponse::Ok().json(body))
 }
 
 impl From<WebhookError> for ApiError {

@@ -1,0 +1,67 @@
+//! `GET /metrics`: Prometheus text with the series operators rely on.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[actix_web::test]
+async fn metrics_are_scraped_in_prometheus_format_with_http_payment_webhook_outbox_and_pool_series()
+{
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let created = app
+        .create_payment(
+            &merchant,
+            &json!({ "orderNo": "metrics-1", "amount": 15_000, "methodCode": "CARD" }),
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    let key = created.json["paymentKey"].as_str().unwrap().to_owned();
+    // Wait for the mock acquirer's approval (a transition, a webhook, deliveries).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.get_payment(&merchant, &key).await.json["status"] != "APPROVED" {
+        assert!(Instant::now() < deadline, "payment not approved");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let wanted = [
+        "simplepg_http_requests_total",
+        "simplepg_http_request_duration_seconds_bucket",
+        "simplepg_payments_created_total",
+        "simplepg_payment_transitions_total",
+        "simplepg_acquirer_webhooks_total",
+        "simplepg_delivery_attempts_total",
+        "simplepg_outbox_due_messages",
+        "simplepg_outbox_oldest_due_age_seconds",
+        "simplepg_db_pool_connections",
+    ];
+    // Gauges are sampled every few seconds.
+    let deadline = Instant::now() + Duration::from_secs(12);
+    let text = loop {
+        let res = app.get("/metrics").await;
+        assert_eq!(res.status, 200);
+        assert!(
+            res.header("content-type")
+                .unwrap_or("")
+                .starts_with("text/plain"),
+            "{:?}",
+            res.header("content-type")
+        );
+        let text = res.text();
+        if wanted.iter().all(|w| text.contains(w)) || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    for series in wanted {
+        assert!(text.contains(series), "missing {series} in:\n{text}");
+    }
+    assert!(
+        text.contains(r#"route="/api/payments""#),
+        "requests are labelled by route pattern"
+    );
+    assert!(text.contains(r#"result="APPLIED""#));
+    assert!(text.contains(r#"to="APPROVED""#));
+    assert!(!text.contains(&key), "no per-payment label cardinality");
+}
