@@ -82,6 +82,7 @@ export function toast(message, kind = 'info') {
   if (!box) return;
   const t = h('div', { class: `toast toast-${kind}`, role: 'status', text: message });
   box.append(t);
+  while (box.children.length > 3) box.firstElementChild.remove();
   setTimeout(() => t.remove(), kind === 'error' ? 8000 : 4000);
 }
 
