@@ -6,8 +6,8 @@ use std::{sync::Arc, time::Duration};
 
 use domain::{
     Timestamp,
-    ids::{ClientId, EventId, Nonce, PaymentKey, RequestId, TransactionId},
     idempotency::IdempotencyKey,
+    ids::{ClientId, EventId, Nonce, PaymentKey, RequestId, TransactionId},
     money::{Amount, Currency},
     payment::{CancelReason, OrderNo, PaymentStatus},
     ports::Clock,
