@@ -152,3 +152,76 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
     assert_eq!(list.json["data"].as_array().unwrap().len(), 1);
     assert_invariants(&db).await;
 }
+
+#[actix_web::test]
+async fn one_signed_request_replayed_concurrently_on_both_instances_is_accepted_exactly_once() {
+    let db = TestDatabase::create().await;
+    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
+    let m = a.register(None).await;
+    let body =
+        json!({ "orderNo": "replayed", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
+    let request = a.presign(&m, "POST", "/api/payments", &body);
+    let replies = join_all((0..16).map(|i| {
+        let (target, request) = (
+            if i % 2 == 0 { a.clone() } else { b.clone() },
+            request.clone(),
+        );
+        async move { target.send_presigned(&request).await }
+    }))
+    .await;
+    let accepted = replies.iter().filter(|r| r.status == 201).count();
+    let replayed = replies
+        .iter()
+        .filter(|r| r.status == 401 && r.json["code"] == "REPLAYED_REQUEST")
+        .count();
+    assert_eq!((accepted, replayed), (1, 15), "{replies:?}");
+    assert_invariants(&db).await;
+}
+
+#[actix_web::test]
+async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_are_unaffected() {
+    let db = TestDatabase::create().await;
+    let api = instance(
+        db.url(),
+        &[
+            ("SIMPLEPG__RATE_LIMIT__PER_SECOND", "1"),
+            ("SIMPLEPG__RATE_LIMIT__BURST", "3"),
+        ],
+    )
+    .await;
+    let (noisy, quiet) = (api.register(None).await, api.register(None).await);
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(
+            api.signed(&noisy, "GET", "/api/payments", None, None)
+                .await
+                .unwrap(),
+        );
+    }
+    assert!(statuses[..3].iter().all(|r| r.status == 200));
+    let limited = statuses.last().unwrap();
+    assert_eq!(limited.status, 429, "{:?}", limited.json);
+    assert_eq!(limited.json["code"], "RATE_LIMITED");
+    assert!(
+        limited
+            .retry_after
+            .as_deref()
+            .is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n >= 1))
+    );
+    assert_eq!(
+        api.signed(&quiet, "GET", "/api/payments", None, None)
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        api.signed(&noisy, "GET", "/api/payments", None, None)
+            .await
+            .unwrap()
+            .status,
+        200,
+        "the bucket refills"
+    );
+}

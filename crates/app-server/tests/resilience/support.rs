@@ -84,6 +84,15 @@ pub struct Client {
     http: awc::Client,
 }
 
+/// A signed request frozen for replaying.
+#[derive(Clone, Debug)]
+pub struct Presigned {
+    pub method: String,
+    pub path: String,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
@@ -188,6 +197,49 @@ impl Client {
         }
         .map_err(|e| e.to_string())?;
         read(&mut res).await
+    }
+
+    /// The headers of one signed request, to send several times (replays).
+    pub fn presign(&self, m: &Merchant, method: &str, path: &str, body: &str) -> Presigned {
+        let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string();
+        let nonce = format!(
+            "presigned-{:016}-{}",
+            NONCE.fetch_add(1, Ordering::Relaxed),
+            std::process::id()
+        );
+        let sig = CanonicalRequest {
+            method,
+            path,
+            query: "",
+            timestamp: &ts,
+            nonce: &nonce,
+            body: body.as_bytes(),
+        }
+        .sign(m.secret.as_bytes());
+        Presigned {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            body: body.to_owned(),
+            headers: vec![
+                ("x-client-id".to_owned(), m.id.clone()),
+                ("x-timestamp".to_owned(), ts),
+                ("x-nonce".to_owned(), nonce),
+                ("x-signature".to_owned(), sig),
+                ("content-type".to_owned(), "application/json".to_owned()),
+            ],
+        }
+    }
+
+    pub async fn send_presigned(&self, p: &Presigned) -> Reply {
+        let mut req = self.http.request(
+            p.method.parse().expect("method"),
+            format!("{}{}", self.base, p.path),
+        );
+        for (k, v) in &p.headers {
+            req = req.insert_header((k.as_str(), v.as_str()));
+        }
+        let mut res = req.send_body(p.body.clone()).await.expect("request");
+        read(&mut res).await.expect("reply")
     }
 
     pub async fn create(&self, m: &Merchant, order: &str, amount: i64) -> Result<Reply, String> {
