@@ -1,0 +1,99 @@
+//! `simplepg-bench`: drives a running SimplePG with correctly signed requests (a fresh nonce
+//! each), or issues the create transaction straight against the database (`raw`), at a fixed
+//! concurrency (optionally paced to a fixed arrival rate) for a fixed duration, and reports
+//! throughput, latency percentiles (HDR histogram) and errors by status.
+//!
+//! See docs/benchmarks.md for the commands and the numbers.
+
+mod http;
+mod raw;
+mod report;
+
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Workload {
+    /// POST /api/payments (amount ending 002: the mock accepts and stays silent).
+    Create,
+    /// GET /api/payments/{key} over a set of existing payments.
+    Read,
+    /// create → wait for the mock's approval webhook → complete.
+    Flow,
+    /// Signed acquirer webhooks approving READY payments.
+    Webhook,
+    /// The create transaction (nonce + payment + audit row + outbox row) straight on the database.
+    Raw,
+}
+
+#[derive(Clone, Debug, Parser)]
+#[command(name = "simplepg-bench", about = "Load generator for SimplePG")]
+pub struct Args {
+    #[arg(long, value_enum, default_value = "create")]
+    pub workload: Workload,
+    /// Base URL of the server.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    #[arg(long, default_value = "dev-admin-token")]
+    pub admin_token: String,
+    /// The acquirer secret (webhook workload).
+    #[arg(
+        long,
+        default_value = "whsec_ZGV2ZWxvcG1lbnQtb25seS1hY3F1aXJlci1zZWNyZXQ="
+    )]
+    pub acquirer_secret: String,
+    /// Database URL (raw workload): a database that exists or can be created.
+    #[arg(long, default_value = "mysql://root@127.0.0.1:3306/simplepg_bench_raw")]
+    pub database_url: String,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Seconds to run (after warm-up).
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+    /// Seconds of warm-up, not measured.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: u64,
+    /// Target arrival rate in requests per second across all workers (0 = as fast as possible).
+    #[arg(long, default_value_t = 0)]
+    pub rate: u64,
+    /// Merchants to spread the load over (each has its own rate-limit bucket).
+    #[arg(long, default_value_t = 8)]
+    pub merchants: usize,
+    /// Print the report as JSON too.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Args {
+    pub fn measure(&self) -> Duration {
+        Duration::from_secs(self.duration)
+    }
+
+    pub fn warmup(&self) -> Duration {
+        Duration::from_secs(self.warmup)
+    }
+
+    /// Per-worker pause between requests for the target rate.
+    pub fn pacing(&self) -> Option<Duration> {
+        (self.rate > 0).then(|| Duration::from_secs_f64(self.concurrency as f64 / self.rate as f64))
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let report = if args.workload == Workload::Raw {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(raw::run(&args))?
+    } else {
+        actix_web::rt::System::new().block_on(http::run(&args))?
+    };
+    println!("{}", report.render(&args));
+    if args.json {
+        println!("{}", report.json(&args));
+    }
+    Ok(())
+}

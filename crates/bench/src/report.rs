@@ -1,0 +1,112 @@
+//! Latency histogram, error counts and the printed report.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use hdrhistogram::Histogram;
+use serde_json::json;
+
+use crate::Args;
+
+pub struct Report {
+    latencies: Histogram<u64>,
+    statuses: BTreeMap<String, u64>,
+    pub elapsed: Duration,
+}
+
+impl Report {
+    pub fn new() -> Self {
+        // 1 µs .. 60 s, 3 significant digits.
+        let latencies = Histogram::new_with_bounds(1, 60_000_000, 3)
+            .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable_histogram()));
+        Self {
+            latencies,
+            statuses: BTreeMap::new(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    pub fn record(&mut self, latency: Duration, outcome: &str) {
+        let micros = u64::try_from(latency.as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let _ = self.latencies.record(micros.min(60_000_000));
+        *self.statuses.entry(outcome.to_owned()).or_default() += 1;
+    }
+
+    pub fn merge(&mut self, other: &Report) {
+        let _ = self.latencies.add(&other.latencies);
+        for (k, v) in &other.statuses {
+            *self.statuses.entry(k.clone()).or_default() += v;
+        }
+    }
+
+    fn count(&self) -> u64 {
+        self.latencies.len()
+    }
+
+    fn ok(&self) -> u64 {
+        self.statuses
+            .iter()
+            .filter(|(k, _)| k.starts_with('2'))
+            .map(|(_, v)| v)
+            .sum()
+    }
+
+    pub fn throughput(&self) -> f64 {
+        self.ok() as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn ms(&self, q: f64) -> f64 {
+        self.latencies.value_at_quantile(q) as f64 / 1000.0
+    }
+
+    pub fn render(&self, args: &Args) -> String {
+        format!(
+            "workload={:?} concurrency={} rate={} duration={:.1}s\n\
+             requests={} ok={} throughput={:.0}/s\n\
+             latency ms: p50={:.2} p90={:.2} p99={:.2} max={:.2}\n\
+             outcomes: {:?}",
+            args.workload,
+            args.concurrency,
+            if args.rate == 0 {
+                "max".to_owned()
+            } else {
+                args.rate.to_string()
+            },
+            self.elapsed.as_secs_f64(),
+            self.count(),
+            self.ok(),
+            self.throughput(),
+            self.ms(0.5),
+            self.ms(0.9),
+            self.ms(0.99),
+            self.latencies.max() as f64 / 1000.0,
+            self.statuses
+        )
+    }
+
+    pub fn json(&self, args: &Args) -> String {
+        json!({
+            "workload": format!("{:?}", args.workload).to_lowercase(),
+            "concurrency": args.concurrency,
+            "rate": args.rate,
+            "seconds": self.elapsed.as_secs_f64(),
+            "requests": self.count(),
+            "ok": self.ok(),
+            "throughput": self.throughput(),
+            "p50_ms": self.ms(0.5), "p90_ms": self.ms(0.9), "p99_ms": self.ms(0.99),
+            "max_ms": self.latencies.max() as f64 / 1000.0,
+            "outcomes": self.statuses,
+        })
+        .to_string()
+    }
+}
+
+#[cold]
+fn unreachable_histogram() -> Histogram<u64> {
+    #[expect(
+        clippy::expect_used,
+        reason = "a 3-significant-digit histogram is always valid"
+    )]
+    Histogram::new(3).expect("valid histogram")
+}
