@@ -1,6 +1,8 @@
 //! The `simplepg` command line.
 
+pub mod call;
 pub mod sign;
+pub mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -25,4 +27,17 @@ pub enum Command {
     Sign(sign::SignArgs),
     /// Verify the payment invariants over the whole database (exit code 1 on any violation).
     Check,
+    /// Send a signed merchant request and print the answer (curl-like).
+    Call(call::CallArgs),
+    /// Check a received webhook delivery's signature and timestamp (exit code 1 if invalid).
+    VerifyWebhook(verify::VerifyArgs),
+    /// Operator commands.
+    #[command(subcommand)]
+    Merchant(MerchantCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MerchantCommand {
+    /// Register a merchant through the admin API and print its secrets (shown once).
+    Create(call::MerchantCreateArgs),
 }

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use app_server::{
     Application, Settings, check,
-    cli::{Cli, Command, sign},
+    cli::{Cli, Command, MerchantCommand, call, sign, verify},
     startup, telemetry,
 };
 use clap::Parser;
@@ -32,6 +32,44 @@ async fn main() -> anyhow::Result<()> {
                 Ok(())
             } else {
                 std::process::exit(1)
+            }
+        }
+        Command::Call(args) => {
+            let (status, body) = call::call(&args).await?;
+            println!("HTTP {status}\n{body}");
+            if status >= 400 {
+                std::process::exit(1)
+            } else {
+                Ok(())
+            }
+        }
+        Command::Merchant(MerchantCommand::Create(args)) => {
+            let (status, body) = call::merchant_create(&args).await?;
+            println!("HTTP {status}\n{body}");
+            if status == 201 {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
+        }
+        Command::VerifyWebhook(args) => {
+            let body = if args.body == "-" {
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+                buf
+            } else {
+                std::fs::read(&args.body).with_context(|| format!("reading {}", args.body))?
+            };
+            let now = domain::Timestamp::from_datetime(time::OffsetDateTime::now_utc());
+            match verify::verify(&args, &body, now) {
+                Ok(msg) => {
+                    println!("{msg}");
+                    Ok(())
+                }
+                Err(reason) => {
+                    eprintln!("invalid: {reason}");
+                    std::process::exit(1)
+                }
             }
         }
         Command::Serve => serve().await,

@@ -9,6 +9,7 @@
     reason = "test code: a failed setup step or assertion must fail the test loudly"
 )]
 
+mod cli;
 mod concurrency;
 mod faults;
 mod hostile;
