@@ -1,7 +1,10 @@
 //! The deployment files agree with the server: the `simplepg` service of docker-compose.yml plus
 //! `.env.example` (filled with real-looking values) is a configuration the production profile
 //! accepts, and leaving out any variable the server requires makes it refuse to start.
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
+#![expect(
+    clippy::expect_used,
+    reason = "test code: a missing file must fail the test"
+)]
 
 use std::{collections::HashMap, path::Path};
 
@@ -36,10 +39,11 @@ fn compose_environment(compose: &str, service: &str) -> HashMap<String, String> 
             in_env = text == "environment:";
             continue;
         }
-        if in_env && indent == 6 {
-            if let Some((k, v)) = text.split_once(':') {
-                out.insert(k.trim().to_owned(), v.trim().trim_matches('"').to_owned());
-            }
+        if in_env
+            && indent == 6
+            && let Some((k, v)) = text.split_once(':')
+        {
+            out.insert(k.trim().to_owned(), v.trim().trim_matches('"').to_owned());
         }
     }
     out
