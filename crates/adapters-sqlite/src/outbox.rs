@@ -426,7 +426,7 @@ impl OutboxStore for SqliteOutboxStore {
         let at = to_db_time(now);
         let mut conn = self.pool.get().await.map_err(pool_error)?;
         let b: Backlog = diesel::sql_query(
-            "SELECT COUNT(*) AS n, MIN(GREATEST(next_attempt_at, not_before)) AS oldest \
+            "SELECT COUNT(*) AS n, MIN(MAX(next_attempt_at, not_before)) AS oldest \
              FROM outbox_event \
              WHERE state = 'PENDING' AND next_attempt_at <= ? AND not_before <= ?",
         )

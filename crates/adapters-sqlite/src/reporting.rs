@@ -71,8 +71,8 @@ impl CellRow {
 }
 
 /// The columns every statistics query selects, after its own grouping column(s).
-const CELL_COLUMNS: &str = "p.status AS status, CAST(p.approved_at IS NOT NULL AS SIGNED) AS was_approved, \
-     p.currency AS currency, COUNT(*) AS n, CAST(SUM(p.amount) AS SIGNED) AS total";
+const CELL_COLUMNS: &str = "p.status AS status, CAST(p.approved_at IS NOT NULL AS INTEGER) AS was_approved, \
+     p.currency AS currency, COUNT(*) AS n, CAST(SUM(p.amount) AS INTEGER) AS total";
 
 /// The filter, written so that the binds are the same whatever is set (`? IS NULL OR …`).
 const WHERE: &str = "WHERE (? IS NULL OR p.client_id = ?) \
