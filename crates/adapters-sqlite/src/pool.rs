@@ -35,10 +35,11 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[error("cannot build the database pool: {0}")]
 pub struct PoolBuildError(#[source] BuildError);
 
-/// The per-connection settings: WAL journal, `busy_timeout`, foreign keys enforced.
+/// The per-connection settings: `busy_timeout` (first, so the others wait for a busy file too),
+/// WAL journal, foreign keys enforced.
 pub(crate) fn pragmas() -> String {
     format!(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
+        "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
         BUSY_TIMEOUT.as_millis()
     )
 }
