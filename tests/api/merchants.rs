@@ -279,7 +279,9 @@ async fn stored_credential_row(app: &TestApp, client_id: &str) -> Vec<u8> {
         let mut bytes = std::fs::read(&path).expect("the SQLite file");
         bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
         assert!(
-            bytes.windows(client_id.len()).any(|w| w == client_id.as_bytes()),
+            bytes
+                .windows(client_id.len())
+                .any(|w| w == client_id.as_bytes()),
             "the merchant is stored in the file"
         );
         return bytes;

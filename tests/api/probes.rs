@@ -25,10 +25,14 @@ async fn health_and_ready_answer_200() {
 
 #[actix_web::test]
 async fn ready_is_503_while_the_database_is_not_migrated() {
-    if skip_on_sqlite("uses an unmigrated MySQL database (SQLite's is covered by adapters-sqlite's contract tests)") {
+    if skip_on_sqlite(
+        "uses an unmigrated MySQL database (SQLite's is covered by adapters-sqlite's contract tests)",
+    ) {
         return;
     }
-    let db = Arc::new(TestDb::Mysql(adapters_mysql::test_util::TestDatabase::create_unmigrated().await));
+    let db = Arc::new(TestDb::Mysql(
+        adapters_mysql::test_util::TestDatabase::create_unmigrated().await,
+    ));
     let app = spawn_app_with(db, &[("SIMPLEPG__DATABASE__MIGRATE_ON_START", "false")]).await;
 
     let ready = app.get("/ready").await;

@@ -28,4 +28,6 @@ pub use migrate::{MIGRATIONS, MigrationError, run_migrations};
 pub use nonces::SqliteNonceStore;
 pub use outbox::SqliteOutboxStore;
 pub use payments::SqlitePaymentStore;
-pub use pool::{BUSY_TIMEOUT, Pool, PoolBuildError, PooledConnection, SqliteConn, build_pool, file_path};
+pub use pool::{
+    BUSY_TIMEOUT, Pool, PoolBuildError, PooledConnection, SqliteConn, build_pool, file_path,
+};

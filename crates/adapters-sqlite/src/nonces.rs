@@ -62,7 +62,10 @@ impl NonceStore for SqliteNonceStore {
                 let matched = diesel::update(
                     request_nonce::table
                         .find((row.client_id, row.nonce))
-                        .filter(request_nonce::expires_at.lt(sql::<SqlTimestamp>("strftime('%Y-%m-%d %H:%M:%f', 'now')"))),
+                        .filter(
+                            request_nonce::expires_at
+                                .lt(sql::<SqlTimestamp>("strftime('%Y-%m-%d %H:%M:%f', 'now')")),
+                        ),
                 )
                 .set(request_nonce::expires_at.eq(row.expires_at))
                 .execute(&mut conn)

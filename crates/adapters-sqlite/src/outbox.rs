@@ -28,9 +28,9 @@ use domain::{
 use crate::{
     error::{db_error, pool_error},
     pool::Pool,
-    rows::{narrow,
+    rows::{
         AttemptRow, MAX_ERROR_CHARS, NewAttemptRow, NewOutboxRow, OutboxRow, event_key,
-        from_db_time, to_db_time, truncate_chars,
+        from_db_time, narrow, to_db_time, truncate_chars,
     },
     schema::{delivery_attempt, outbox_event},
 };

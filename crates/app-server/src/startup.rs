@@ -12,9 +12,7 @@ use anyhow::Context;
 use domain::{
     idempotency::{IdempotencyPolicy, IdempotencyService},
     outbox::RetryPolicy,
-    ports::{
-        Clock, DispatchSignal, KeyGenerator, OutboundSender, PayloadEncoder, SecretCipher,
-    },
+    ports::{Clock, DispatchSignal, KeyGenerator, OutboundSender, PayloadEncoder, SecretCipher},
     services::{
         auth::Authenticator,
         deliveries::DeliveryService,

@@ -80,21 +80,41 @@ pub async fn migrate(url: &str) -> anyhow::Result<usize> {
 }
 
 /// Builds every store on a pool for `url`. No connection is made yet.
-pub fn open(url: &str, max_connections: usize, connect_timeout: Duration) -> anyhow::Result<Stores> {
+pub fn open(
+    url: &str,
+    max_connections: usize,
+    connect_timeout: Duration,
+) -> anyhow::Result<Stores> {
     let kind = StoreKind::of(url)?;
     let timeout = connect_timeout;
     Ok(match kind {
         StoreKind::Mysql => {
             use adapters_mysql::*;
             let pool = build_pool(url, max_connections, timeout).context("building the pool")?;
-            stores!(kind, pool, MysqlPaymentStore, MysqlMerchantStore, MysqlNonceStore,
-                MysqlOutboxStore, MysqlIdempotencyStore, MysqlStoreHealth)
+            stores!(
+                kind,
+                pool,
+                MysqlPaymentStore,
+                MysqlMerchantStore,
+                MysqlNonceStore,
+                MysqlOutboxStore,
+                MysqlIdempotencyStore,
+                MysqlStoreHealth
+            )
         }
         StoreKind::Sqlite => {
             use adapters_sqlite::*;
             let pool = build_pool(url, max_connections, timeout).context("building the pool")?;
-            stores!(kind, pool, SqlitePaymentStore, SqliteMerchantStore, SqliteNonceStore,
-                SqliteOutboxStore, SqliteIdempotencyStore, SqliteStoreHealth)
+            stores!(
+                kind,
+                pool,
+                SqlitePaymentStore,
+                SqliteMerchantStore,
+                SqliteNonceStore,
+                SqliteOutboxStore,
+                SqliteIdempotencyStore,
+                SqliteStoreHealth
+            )
         }
     })
 }
@@ -133,7 +153,10 @@ mod tests {
     #[test]
     fn the_url_scheme_picks_the_store() {
         assert_eq!(StoreKind::of("mysql://u@h/db").unwrap(), StoreKind::Mysql);
-        assert_eq!(StoreKind::of("sqlite://simplepg.db").unwrap(), StoreKind::Sqlite);
+        assert_eq!(
+            StoreKind::of("sqlite://simplepg.db").unwrap(),
+            StoreKind::Sqlite
+        );
         assert!(StoreKind::of("postgres://x").is_err());
     }
 }

@@ -1,6 +1,5 @@
 //! Races on one payment: exactly one change wins and the audit trail stays legal.
 
-
 use domain::{
     ids::TransactionId,
     payment::{Actor, CancelReason, Command, Origin, PaymentStatus, TransitionRejected},
