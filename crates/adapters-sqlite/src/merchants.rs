@@ -73,7 +73,7 @@ impl MerchantStore for SqliteMerchantStore {
         rows.into_iter().map(Merchant::try_from).collect()
     }
 
-    /// Writes the previous webhook secret too (set or cleared). Counts *matched* rows (`CLIENT_FOUND_ROWS`), so an update that changes nothing is still
+    /// Writes the previous webhook secret too (set or cleared). Counts *matched* rows (SQLite counts every row the `WHERE` matched), so an update that changes nothing is still
     /// `true`; `false` only when no merchant has this id. `client_id` and `created_at` never change.
     async fn update(&self, merchant: &Merchant) -> Result<bool, RepositoryError> {
         let row = MerchantRow::from(merchant);

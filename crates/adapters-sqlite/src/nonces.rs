@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// Rows deleted per statement by [`SqliteNonceStore::purge_expired`], so a large backlog never
-/// holds locks (or grows the undo log) for long.
+/// holds the write lock for long.
 const PURGE_BATCH: usize = 1000;
 
 #[derive(Clone)]
@@ -36,10 +36,9 @@ impl NonceStore for SqliteNonceStore {
     /// `INSERT`; the primary key `(client_id, nonce)` makes exactly one concurrent caller win.
     /// On a duplicate key the stored row may merely be expired and not yet purged: a single
     /// `UPDATE .. SET expires_at = ? WHERE client_id = ? AND nonce = ? AND expires_at <
-    /// UTC_TIMESTAMP(6)` takes it over. The row lock makes that atomic too: a second caller
-    /// re-reads the row after the first commits, sees the new `expires_at`, matches nothing
-    /// and gets `Replayed`. "Now" is the database's clock, the one reference every instance
-    /// shares.
+    /// strftime('%Y-%m-%d %H:%M:%f', 'now')` takes it over. SQLite runs one write at a time, so
+    /// a second caller's `UPDATE` sees the first one's new `expires_at`, matches nothing and
+    /// gets `Replayed`. "Now" is the database's (the host's) clock, in UTC.
     async fn remember(
         &self,
         client: &ClientId,

@@ -53,7 +53,7 @@ impl SqliteOutboxStore {
 // ---------------------------------------------------------------------------------------------
 // helpers shared with the payment store (they run inside the caller's transaction)
 
-/// Inserts `messages` as new PENDING rows (one multi-row `INSERT`; nothing for an empty slice).
+/// Inserts `messages` as new PENDING rows (one `INSERT` each; nothing for an empty slice).
 pub(crate) async fn insert_messages(
     conn: &mut SqliteConn,
     messages: &[OutboxMessage],
@@ -113,7 +113,7 @@ struct Backlog {
 }
 
 /// How many candidates the non-locking first step of a claim looks at, per message wanted: some
-/// may be taken by a concurrent claimer before this one locks them.
+/// may be taken by a concurrent claimer before this one takes the write lock.
 const CANDIDATES_PER_CLAIM: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
@@ -293,7 +293,7 @@ impl OutboxStore for SqliteOutboxStore {
             .collect()
     }
 
-    /// One transaction: locks the message row, inserts the `delivery_attempt` row, and — if
+    /// One `BEGIN IMMEDIATE` transaction (the write lock): reads the message row, inserts the `delivery_attempt` row, and — if
     /// the message is still PENDING — sets `attempts = attempt_no`, the state from `step`
     /// (`RetryAt(t)`: PENDING due at `t`), `lease_until = NULL`, `last_error` (NULL when
     /// delivered, else the report's summary) and `updated_at` (the attempt's end: start plus

@@ -142,10 +142,10 @@ impl PaymentStore for SqlitePaymentStore {
 
     /// Compare-and-set plus audit row and outbox messages in one transaction:
     /// `UPDATE payment SET <mutable fields> WHERE payment_id = ? AND version = ?`, then the
-    /// `payment_log` and `outbox_event` inserts. diesel-async's MySQL connection reports *matched* rows
-    /// (`CLIENT_FOUND_ROWS`), which is why the version guard lives in the `WHERE`: 0 matched
+    /// `payment_log` and `outbox_event` inserts, all in `BEGIN IMMEDIATE` (SQLite's write lock,
+    /// held for the whole transaction). SQLite reports the rows the `WHERE` matched, so 0 matched
     /// means someone else moved the payment first → [`TransitionStoreError::Stale`], rolled back.
-    /// A clash on `uq_payment_log_transition` (this version was already left) is also `Stale`.
+    /// A clash on `UNIQUE (payment_id, from_version)` of `payment_log` (this version was already left) is also `Stale`.
     /// Only what a transition can change is written; identity, amount and order stay as created.
     async fn transition(&self, change: &StateChange) -> Result<(), TransitionStoreError> {
         let next = &change.next;

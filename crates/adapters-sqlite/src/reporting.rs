@@ -95,8 +95,8 @@ macro_rules! filtered {
     }};
 }
 
-/// Three `GROUP BY` queries over `payment`: overall, per `DATE(created_at)` (UTC: connections
-/// run with `time_zone = '+00:00'`) and per merchant.
+/// Three `GROUP BY` queries over `payment`: overall, per `DATE(created_at)` (instants are stored
+/// in UTC) and per merchant.
 pub(crate) async fn stats(
     pool: &Pool,
     filter: &StatsFilter,

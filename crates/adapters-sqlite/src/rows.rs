@@ -26,13 +26,13 @@ use crate::{
     schema::{api_credential, delivery_attempt, outbox_event, payment, payment_log, request_nonce},
 };
 
-/// A domain instant as a `DATETIME(6)` value, in UTC (connections run with `time_zone = '+00:00'`).
+/// A domain instant as a `TEXT` timestamp (`YYYY-MM-DD HH:MM:SS.f…`), in UTC.
 pub(crate) fn to_db_time(t: Timestamp) -> PrimitiveDateTime {
     let utc = t.as_datetime().to_offset(UtcOffset::UTC);
     PrimitiveDateTime::new(utc.date(), utc.time())
 }
 
-/// A `DATETIME(6)` value (UTC) as a domain instant; sub-millisecond digits are dropped.
+/// A stored timestamp (UTC) as a domain instant; sub-millisecond digits are dropped.
 pub(crate) fn from_db_time(t: PrimitiveDateTime) -> Timestamp {
     Timestamp::from_datetime(t.assume_utc())
 }
@@ -394,7 +394,7 @@ pub(crate) struct NonceRow<'a> {
 // ---------------------------------------------------------------------------------------------
 // outbox_event
 
-/// The longest `last_error` / `delivery_attempt.error` stored (`VARCHAR(1024)`), in characters.
+/// The longest `last_error` / `delivery_attempt.error` stored (the same limit as MySQL's `VARCHAR(1024)`), in characters.
 pub(crate) const MAX_ERROR_CHARS: usize = 1024;
 /// The longest response excerpt stored: the sender keeps it to 1 KiB, which is at most this
 /// many characters; anything longer is cut here rather than refused.
