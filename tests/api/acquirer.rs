@@ -303,7 +303,7 @@ async fn canceling_an_approved_payment_asks_the_acquirer_and_then_cancels() {
 #[actix_web::test]
 async fn an_unreachable_acquirer_fails_the_payment_as_unavailable_after_three_attempts() {
     let app = spawn_app_with(
-        std::sync::Arc::new(adapters_mysql::test_util::TestDatabase::create().await),
+        std::sync::Arc::new(crate::helpers::TestDb::create().await),
         &[(
             "SIMPLEPG__ACQUIRER__REQUEST_URL",
             "http://127.0.0.1:1/request",
@@ -358,7 +358,7 @@ async fn an_acquirer_that_recovers_within_the_attempts_keeps_the_payment_ready_f
     .await;
     let request_url = stub.url("/request");
     let app = spawn_app_with(
-        std::sync::Arc::new(adapters_mysql::test_util::TestDatabase::create().await),
+        std::sync::Arc::new(crate::helpers::TestDb::create().await),
         &[("SIMPLEPG__ACQUIRER__REQUEST_URL", request_url.as_str())],
     )
     .await;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use adapters_mysql::test_util::TestDatabase;
+use crate::helpers::TestDb;
 use serde_json::Value;
 
 use crate::helpers::{
@@ -14,7 +14,7 @@ use crate::helpers::{
 #[actix_web::test]
 async fn a_ready_payment_past_its_ttl_expires_with_an_expire_row_by_the_system() {
     let app = spawn_app_with(
-        Arc::new(TestDatabase::create().await),
+        Arc::new(TestDb::create().await),
         &[("SIMPLEPG__PAYMENT__READY_TTL_SECS", "1")],
     )
     .await;

@@ -1,4 +1,5 @@
-//! The harness: a real SimplePG server on port 0 over a fresh MariaDB database, an HTTP client,
+//! The harness: a real SimplePG server on port 0 over a fresh database (MariaDB, or a SQLite file
+//! when `SIMPLEPG_TEST_STORE=sqlite`), an HTTP client,
 //! signed and deliberately mis-signed merchant requests, and assertions on problem details.
 
 use std::{
@@ -15,6 +16,76 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use crate::signature;
 
+/// Environment variable choosing the store the suite runs on: `mysql` (default) or `sqlite`.
+pub const STORE_VAR: &str = "SIMPLEPG_TEST_STORE";
+
+/// True when this run uses SQLite (`SIMPLEPG_TEST_STORE=sqlite`).
+pub fn on_sqlite() -> bool {
+    std::env::var(STORE_VAR).is_ok_and(|v| v.eq_ignore_ascii_case("sqlite"))
+}
+
+/// For tests that only make sense on MySQL: true (and says why on stderr) when running on
+/// SQLite, so the test returns early.
+pub fn skip_on_sqlite(why: &str) -> bool {
+    let skip = on_sqlite();
+    if skip {
+        eprintln!("skipped on SQLite: {why}");
+    }
+    skip
+}
+
+/// A fresh migrated test database of the store chosen by [`STORE_VAR`].
+pub enum TestDb {
+    Mysql(TestDatabase),
+    Sqlite(SqliteFile),
+}
+
+/// A migrated SQLite file in its own temporary directory, deleted on drop.
+pub struct SqliteFile {
+    dir: std::path::PathBuf,
+    url: String,
+}
+
+impl Drop for SqliteFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl TestDb {
+    pub async fn create() -> Self {
+        if !on_sqlite() {
+            return Self::Mysql(TestDatabase::create().await);
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "simplepg-api-{}-{}",
+            std::process::id(),
+            uuid::Uuid::now_v7().simple()
+        ));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.join("simplepg.db").display());
+        adapters_sqlite::run_migrations(&url)
+            .await
+            .expect("migrating the SQLite test database");
+        Self::Sqlite(SqliteFile { dir, url })
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Mysql(db) => db.url(),
+            Self::Sqlite(f) => &f.url,
+        }
+    }
+
+    /// The MySQL database (tests that call this skip themselves on SQLite first).
+    pub fn mysql(&self) -> &TestDatabase {
+        match self {
+            Self::Mysql(db) => db,
+            Self::Sqlite(_) => panic!("this test needs MySQL; it should skip_on_sqlite()"),
+        }
+    }
+}
+
 /// The admin token of config/test.toml.
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
@@ -28,10 +99,10 @@ pub const STAYS_READY: i64 = 15_002;
 /// it ends everything it runs — HTTP workers, the outbox dispatcher, the sweepers — with their
 /// database connections, as when a process dies. (On the test's own thread, the background
 /// tasks would outlive `stop()`, and a transaction they left open would make the blocking
-/// `DROP DATABASE` of [`TestDatabase`]'s `Drop` wait for a metadata lock forever.)
+/// `DROP DATABASE` of `TestDatabase`'s `Drop` wait for a metadata lock forever.)
 pub struct TestApp {
     pub base_url: String,
-    pub db: Arc<TestDatabase>,
+    pub db: Arc<TestDb>,
     pub admin_token: String,
     pub http: awc::Client,
     pub handle: ServerHandle,
@@ -196,16 +267,16 @@ pub fn fresh_nonce() -> String {
 
 /// Starts a server on a fresh migrated database.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_on(Arc::new(TestDatabase::create().await)).await
+    spawn_app_on(Arc::new(TestDb::create().await)).await
 }
 
 /// Starts another server instance on an existing database (replay protection across instances).
-pub async fn spawn_app_on(db: Arc<TestDatabase>) -> TestApp {
+pub async fn spawn_app_on(db: Arc<TestDb>) -> TestApp {
     spawn_app_with(db, &[]).await
 }
 
 /// Starts a server on `db` with extra configuration variables (`SIMPLEPG__...`).
-pub async fn spawn_app_with(db: Arc<TestDatabase>, extra_env: &[(&str, &str)]) -> TestApp {
+pub async fn spawn_app_with(db: Arc<TestDb>, extra_env: &[(&str, &str)]) -> TestApp {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     spawn_app_on_listener(db, extra_env, listener).await
 }
@@ -225,7 +296,7 @@ pub fn test_env(db_url: &str, extra_env: &[(&str, &str)]) -> HashMap<String, Str
 /// Like [`spawn_app_with`] on a listener bound beforehand (so its URL can be configured into
 /// another instance before this one starts).
 pub async fn spawn_app_on_listener(
-    db: Arc<TestDatabase>,
+    db: Arc<TestDb>,
     extra_env: &[(&str, &str)],
     listener: std::net::TcpListener,
 ) -> TestApp {

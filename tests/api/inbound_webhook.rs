@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use adapters_mysql::test_util::TestDatabase;
+use crate::helpers::TestDb;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
@@ -315,7 +315,7 @@ async fn an_approval_of_a_canceled_payment_is_409_and_queues_a_compensating_acqu
 
 #[actix_web::test]
 async fn twenty_identical_webhooks_at_once_on_two_instances_apply_exactly_once() {
-    let db = Arc::new(TestDatabase::create().await);
+    let db = Arc::new(TestDb::create().await);
     let one = spawn_app_on(db.clone()).await;
     let two = spawn_app_on(db).await;
     let receiver = Receiver::ok().await;

@@ -271,8 +271,22 @@ struct StoredRow {
 }
 
 /// Every byte of the merchant's `api_credential` row, columns separated by a NUL.
+/// On SQLite: every byte of the database file and its WAL (a stronger check: the secrets appear
+/// nowhere in storage).
 async fn stored_credential_row(app: &TestApp, client_id: &str) -> Vec<u8> {
-    let pool = app.db.pool(1);
+    if let crate::helpers::TestDb::Sqlite(_) = &*app.db {
+        let path = app.db.url().trim_start_matches("sqlite://").to_owned();
+        let mut bytes = std::fs::read(&path).expect("the SQLite file");
+        bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+        assert!(
+            bytes
+                .windows(client_id.len())
+                .any(|w| w == client_id.as_bytes()),
+            "the merchant is stored in the file"
+        );
+        return bytes;
+    }
+    let pool = app.db.mysql().pool(1);
     let mut conn = pool.get().await.expect("a connection to the test database");
     let rows: Vec<StoredRow> = diesel::sql_query(
         "SELECT CAST(CONCAT_WS(0x00, client_id, client_name, client_secret, \

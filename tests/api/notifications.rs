@@ -4,7 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use adapters_mysql::test_util::TestDatabase;
+use crate::helpers::TestDb;
 use awc::http::Method;
 use serde_json::Value;
 
@@ -68,7 +68,7 @@ async fn with_receiver(
     script: Script,
 ) -> (TestApp, Receiver, crate::helpers::Merchant) {
     let receiver = Receiver::start(script).await;
-    let app = spawn_app_with(Arc::new(TestDatabase::create().await), env).await;
+    let app = spawn_app_with(Arc::new(TestDb::create().await), env).await;
     let merchant = app.register_merchant("Shop", &receiver.url("/hook")).await;
     (app, receiver, merchant)
 }
@@ -321,7 +321,7 @@ async fn a_redirect_from_the_receiver_is_not_followed_and_counts_as_a_failure() 
     let moved = receiver.url("/moved");
     receiver.set_script(Script::always(Reply::redirect(302, &moved)));
     let app = spawn_app_with(
-        Arc::new(TestDatabase::create().await),
+        Arc::new(TestDb::create().await),
         &[("SIMPLEPG__NOTIFICATIONS__RETRY_SCHEDULE_SECS", "0,1")],
     )
     .await;

@@ -3,7 +3,7 @@
 
 use std::{net::TcpListener, sync::Arc};
 
-use adapters_mysql::test_util::TestDatabase;
+use crate::helpers::TestDb;
 
 use crate::{
     helpers::{WAIT, attempt_codes, key_of, spawn_app_on_listener, spawn_app_with},
@@ -12,7 +12,7 @@ use crate::{
 
 #[actix_web::test]
 async fn a_request_committed_while_no_dispatcher_runs_is_sent_by_the_next_instance() {
-    let db = Arc::new(TestDatabase::create().await);
+    let db = Arc::new(TestDb::create().await);
     // Instance B's address is the public URL of both, as behind a load balancer: the outbox
     // row written by A must reach a live mock and come back to a live webhook endpoint.
     let listener_b = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -65,7 +65,7 @@ async fn a_request_committed_while_no_dispatcher_runs_is_sent_by_the_next_instan
 
 #[actix_web::test]
 async fn a_restart_in_the_middle_of_a_retry_schedule_loses_no_notification() {
-    let db = Arc::new(TestDatabase::create().await);
+    let db = Arc::new(TestDb::create().await);
     let receiver = Receiver::start(Script::first_then(
         vec![Reply::status(500)],
         Reply::status(200),

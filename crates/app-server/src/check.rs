@@ -1,8 +1,7 @@
 //! `simplepg check`: verifies the invariants of architecture.md §3 over the whole database.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use adapters_mysql::{MysqlMerchantStore, MysqlOutboxStore, MysqlPaymentStore};
 use anyhow::Context;
 use domain::invariants::{InvariantChecker, Report};
 use secrecy::ExposeSecret;
@@ -16,13 +15,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Report> {
 
 /// Checks every payment of the database at `url` (the concurrency tests call this directly).
 pub async fn check_database(url: &str) -> anyhow::Result<Report> {
-    let pool = adapters_mysql::build_pool(url, 2, Duration::from_secs(5))
-        .context("connecting to the database")?;
-    let checker = InvariantChecker::new(
-        Arc::new(MysqlPaymentStore::new(pool.clone())),
-        Arc::new(MysqlMerchantStore::new(pool.clone())),
-        Arc::new(MysqlOutboxStore::new(pool)),
-    );
+    let stores =
+        crate::store::open(url, 2, Duration::from_secs(5)).context("connecting to the database")?;
+    let checker = InvariantChecker::new(stores.payments, stores.merchants, stores.outbox);
     Ok(checker.run().await?)
 }
 

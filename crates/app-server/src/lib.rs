@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod settings;
 pub mod startup;
+pub mod store;
 pub mod telemetry;
 pub mod telemetry_metrics;
 pub mod workers;

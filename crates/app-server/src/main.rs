@@ -92,7 +92,7 @@ async fn serve() -> anyhow::Result<()> {
         .context("starting SimplePG")?;
     tracing::info!(
         profile = %settings.profile,
-        store = "mysql",
+        store = app.stores().kind.name(),
         address = %format!("{}:{}", settings.server.host, app.port()),
         public_url = app.public_url(),
         "SimplePG listening"

@@ -8,18 +8,11 @@ use adapters_http::{
     AdminToken, AppState, AwcSender, JsonPayloadEncoder, ServerInfo, ServerOptions,
     mock::MockAcquirer, rate_limit::RateLimiter,
 };
-use adapters_mysql::{
-    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOutboxStore,
-    MysqlPaymentStore, MysqlStoreHealth, Pool,
-};
 use anyhow::Context;
 use domain::{
     idempotency::{IdempotencyPolicy, IdempotencyService},
     outbox::RetryPolicy,
-    ports::{
-        Clock, DispatchSignal, KeyGenerator, MerchantStore, NonceStore, OutboundSender,
-        OutboxStore, PayloadEncoder, PaymentStore, SecretCipher,
-    },
+    ports::{Clock, DispatchSignal, KeyGenerator, OutboundSender, PayloadEncoder, SecretCipher},
     services::{
         auth::Authenticator,
         deliveries::DeliveryService,
@@ -40,6 +33,7 @@ use tokio::sync::Notify;
 use crate::{
     clock::SystemClock,
     settings::Settings,
+    store::{self, StoreKind, Stores},
     telemetry_metrics,
     workers::{self, NotifySignal},
 };
@@ -58,20 +52,23 @@ const DISPATCH_BATCH: u32 = 64;
 
 /// Creates the database if needed and applies pending migrations.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
-    let url = settings.database.url.expose_secret();
-    adapters_mysql::create_database_if_missing(url)
-        .await
-        .context("creating the database")?;
-    adapters_mysql::run_migrations(url)
-        .await
-        .context("applying migrations")
+    store::migrate(settings.database.url.expose_secret()).await
+}
+
+/// Every storage port on the configured database (by the scheme of `database.url`).
+pub fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
+    store::open(
+        settings.database.url.expose_secret(),
+        settings.database.max_connections,
+        Duration::from_millis(settings.database.connect_timeout_ms),
+    )
 }
 
 /// A built server: bound, wired, not yet running.
 pub struct Application {
     port: u16,
     server: Server,
-    pool: Pool,
+    stores: Stores,
     public_url: String,
 }
 
@@ -95,12 +92,15 @@ impl Application {
             let applied = migrate(&settings).await?;
             tracing::info!(applied, "database migrations applied");
         }
-        let pool = adapters_mysql::build_pool(
-            settings.database.url.expose_secret(),
-            settings.database.max_connections,
-            Duration::from_millis(settings.database.connect_timeout_ms),
-        )
-        .context("building the database pool")?;
+        let stores = open_stores(&settings)?;
+        match stores.kind {
+            StoreKind::Mysql => tracing::info!(store = "mysql", "storage: MySQL/MariaDB"),
+            StoreKind::Sqlite => tracing::warn!(
+                store = "sqlite",
+                "storage: embedded SQLite file {} - for a single instance only (a local sandbox); use mysql:// for production or several instances",
+                adapters_sqlite::file_path(settings.database.url.expose_secret())
+            ),
+        }
 
         let key = EncryptionKey::parse(settings.security.encryption_key.expose_secret())
             .context("security.encryption_key")?;
@@ -110,10 +110,9 @@ impl Application {
             Arc::new(AesGcmCipher::new(ENCRYPTION_KEY_VERSION, &key));
         let keys: Arc<dyn KeyGenerator> = Arc::new(RandomKeyGenerator::new());
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let merchant_store: Arc<dyn MerchantStore> =
-            Arc::new(MysqlMerchantStore::new(pool.clone()));
-        let nonces: Arc<dyn NonceStore> = Arc::new(MysqlNonceStore::new(pool.clone()));
-        let outbox: Arc<dyn OutboxStore> = Arc::new(MysqlOutboxStore::new(pool.clone()));
+        let merchant_store = stores.merchants.clone();
+        let nonces = stores.nonces.clone();
+        let outbox = stores.outbox.clone();
         let sender: Arc<dyn OutboundSender> = Arc::new(AwcSender);
         let wake = Arc::new(Notify::new());
         let signal: Arc<dyn DispatchSignal> = Arc::new(NotifySignal(wake.clone()));
@@ -125,7 +124,7 @@ impl Application {
             timeout: Duration::from_millis(settings.acquirer.timeout_ms),
         });
         let encoder: Arc<dyn PayloadEncoder> = Arc::new(JsonPayloadEncoder);
-        let payment_store: Arc<dyn PaymentStore> = Arc::new(MysqlPaymentStore::new(pool.clone()));
+        let payment_store = stores.payments.clone();
         let outbound = Outbound::new(
             encoder.clone(),
             keys.clone(),
@@ -154,7 +153,7 @@ impl Application {
             dispatch_policies(&settings),
         );
         let idempotency = IdempotencyService::new(
-            Arc::new(MysqlIdempotencyStore::new(pool.clone())),
+            stores.idempotency.clone(),
             clock.clone(),
             IdempotencyPolicy {
                 ttl: Duration::from_secs(settings.idempotency.ttl_secs),
@@ -223,13 +222,13 @@ impl Application {
             webhook_secret_grace: Duration::from_secs(
                 settings.notifications.webhook_secret_grace_secs,
             ),
-            health: Arc::new(MysqlStoreHealth::new(pool.clone())),
+            health: stores.health.clone(),
             metrics: telemetry_metrics::render(),
             admin_token: AdminToken::new(settings.admin.token.expose_secret()),
             info: ServerInfo {
                 version: env!("CARGO_PKG_VERSION"),
                 profile: settings.profile.clone(),
-                store: "mysql",
+                store: stores.kind.name(),
             },
         };
         let options = ServerOptions {
@@ -239,7 +238,7 @@ impl Application {
         let server = adapters_http::serve(listener, state, &options)?;
         actix_web::rt::spawn(telemetry_metrics::run_gauges(
             outbox.clone(),
-            pool.clone(),
+            stores.pool_status.clone(),
             clock.clone(),
             Duration::from_secs(5),
         ));
@@ -268,7 +267,7 @@ impl Application {
         Ok(Self {
             port,
             server,
-            pool,
+            stores,
             public_url,
         })
     }
@@ -281,8 +280,9 @@ impl Application {
         &self.public_url
     }
 
-    pub fn pool(&self) -> &Pool {
-        &self.pool
+    /// The storage ports this server runs on.
+    pub fn stores(&self) -> &Stores {
+        &self.stores
     }
 
     pub fn handle(&self) -> ServerHandle {

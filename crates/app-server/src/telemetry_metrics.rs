@@ -7,7 +7,6 @@ use std::{
 };
 
 use adapters_http::state::MetricsRender;
-use adapters_mysql::Pool;
 use domain::ports::{Clock, OutboxStore};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
@@ -34,7 +33,7 @@ pub fn render() -> Option<MetricsRender> {
 /// Samples the outbox backlog, the age of its oldest due message and the pool, every `interval`.
 pub async fn run_gauges(
     outbox: Arc<dyn OutboxStore>,
-    pool: Pool,
+    pool_status: Arc<dyn Fn() -> crate::store::PoolStatus + Send + Sync>,
     clock: Arc<dyn Clock>,
     interval: Duration,
 ) {
@@ -50,7 +49,7 @@ pub async fn run_gauges(
             }
             Err(e) => tracing::debug!(error = %e, "sampling the outbox backlog failed"),
         }
-        let status = pool.status();
+        let status = pool_status();
         metrics::gauge!("simplepg_db_pool_connections").set(status.size as f64);
         metrics::gauge!("simplepg_db_pool_available").set(status.available as f64);
         metrics::gauge!("simplepg_db_pool_max").set(status.max_size as f64);

@@ -12,11 +12,13 @@ use domain::{
     ports::{NonceStore, PaymentStore, StoreHealth},
 };
 
-use crate::support::{Env, client, count};
+use store_contract::support::{Env, client};
+
+use crate::support::{MysqlFactory, count};
 
 #[tokio::test]
 async fn a_migrated_database_is_healthy() {
-    let env = Env::new().await;
+    let env = Env::new::<MysqlFactory>().await;
     env.health.check().await.unwrap();
 }
 

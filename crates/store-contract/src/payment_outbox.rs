@@ -9,10 +9,13 @@ use domain::{
     payment::{
         Actor, AuditAction, AuditNote, CancelReason, Command, Origin, Payment, PaymentStatus,
     },
-    ports::{InsertPaymentError, OutboxStore, PaymentStore, StateChange, TransitionStoreError},
+    ports::{InsertPaymentError, StateChange, TransitionStoreError},
 };
 
-use crate::support::{Env, at, count, message, new_payment, new_payment_id, new_payment_key};
+use crate::{
+    StoreFactory,
+    support::{Env, at, message, new_payment, new_payment_id, new_payment_key},
+};
 
 fn change(
     current: &Payment,
@@ -50,9 +53,8 @@ async fn assert_stored_new(env: &Env, m: &OutboxMessage) {
     assert_eq!(d.updated_at, m.created_at);
 }
 
-#[tokio::test]
-async fn creating_a_payment_stores_its_messages_in_the_same_transaction() {
-    let env = Env::new().await;
+pub async fn creating_a_payment_stores_its_messages_in_the_same_transaction<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_ev_create").await;
     let (p, audit) = Payment::create(
         new_payment_id(),
@@ -77,9 +79,8 @@ async fn creating_a_payment_stores_its_messages_in_the_same_transaction() {
     assert_eq!(env.payments.find_by_id(&p.id).await.unwrap(), Some(p));
 }
 
-#[tokio::test]
-async fn a_duplicate_order_writes_none_of_its_messages() {
-    let env = Env::new().await;
+pub async fn a_duplicate_order_writes_none_of_its_messages<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_ev_dup").await;
     env.payment(&mch, "ORDER-1", at(0)).await;
     let (second, audit) = Payment::create(
@@ -101,12 +102,11 @@ async fn a_duplicate_order_writes_none_of_its_messages() {
 
     assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
     assert_eq!(env.outbox.find(&request.id).await.unwrap(), None);
-    assert_eq!(count(&env.pool, "outbox_event").await, 0);
+    assert_eq!(env.count("outbox_event").await, 0);
 }
 
-#[tokio::test]
-async fn a_transition_stores_its_messages_with_the_state_change() {
-    let env = Env::new().await;
+pub async fn a_transition_stores_its_messages_with_the_state_change<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_ev_tr").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let notification = message(OutboxKind::MerchantNotification, Some(&p), at(10));
@@ -128,9 +128,8 @@ async fn a_transition_stores_its_messages_with_the_state_change() {
     );
 }
 
-#[tokio::test]
-async fn a_stale_transition_writes_none_of_its_messages() {
-    let env = Env::new().await;
+pub async fn a_stale_transition_writes_none_of_its_messages<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_ev_stale").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let first = change(&p, approve(), 10, Vec::new());
@@ -149,12 +148,11 @@ async fn a_stale_transition_writes_none_of_its_messages() {
 
     assert!(matches!(err, TransitionStoreError::Stale), "{err:?}");
     assert_eq!(env.outbox.find(&notification.id).await.unwrap(), None);
-    assert_eq!(count(&env.pool, "outbox_event").await, 0);
+    assert_eq!(env.count("outbox_event").await, 0);
 }
 
-#[tokio::test]
-async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition() {
-    let env = Env::new().await;
+pub async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_ev_rollback").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let taken = message(OutboxKind::AcquirerWebhook, None, at(0));
@@ -180,12 +178,13 @@ async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition() {
         Some(p.clone())
     );
     assert_eq!(env.payments.audit_trail(&p.id).await.unwrap().len(), 1);
-    assert_eq!(count(&env.pool, "outbox_event").await, 1);
+    assert_eq!(env.count("outbox_event").await, 1);
 }
 
-#[tokio::test]
-async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_messages() {
-    let env = Env::new().await;
+pub async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_messages<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_note").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     env.payments
@@ -226,9 +225,8 @@ async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_messages() 
     assert_eq!(stored.version, 1, "a note changes nothing");
 }
 
-#[tokio::test]
-async fn a_note_with_details_longer_than_the_column_is_cut_not_refused() {
-    let env = Env::new().await;
+pub async fn a_note_with_details_longer_than_the_column_is_cut_not_refused<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_note_long").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let note = AuditNote {
@@ -246,9 +244,8 @@ async fn a_note_with_details_longer_than_the_column_is_cut_not_refused() {
     assert_eq!(trail[1].record.status, PaymentStatus::Ready);
 }
 
-#[tokio::test]
-async fn a_note_on_an_unknown_payment_is_an_error_and_writes_nothing() {
-    let env = Env::new().await;
+pub async fn a_note_on_an_unknown_payment_is_an_error_and_writes_nothing<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let note = AuditNote {
         action: AuditAction::WebhookDuplicate,
         actor: Actor::Acquirer,
@@ -265,13 +262,12 @@ async fn a_note_on_an_unknown_payment_is_an_error_and_writes_nothing() {
         .unwrap_err();
 
     assert!(!err.is_unavailable());
-    assert_eq!(count(&env.pool, "payment_log").await, 0);
-    assert_eq!(count(&env.pool, "outbox_event").await, 0);
+    assert_eq!(env.count("payment_log").await, 0);
+    assert_eq!(env.count("outbox_event").await, 0);
 }
 
-#[tokio::test]
-async fn a_payment_is_found_by_its_id_and_an_unknown_id_is_not() {
-    let env = Env::new().await;
+pub async fn a_payment_is_found_by_its_id_and_an_unknown_id_is_not<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_by_id").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     assert_eq!(env.payments.find_by_id(&p.id).await.unwrap(), Some(p));
@@ -281,9 +277,10 @@ async fn a_payment_is_found_by_its_id_and_an_unknown_id_is_not() {
     );
 }
 
-#[tokio::test]
-async fn payments_due_for_expiry_are_ready_ones_past_their_expiry_oldest_first() {
-    let env = Env::new().await;
+pub async fn payments_due_for_expiry_are_ready_ones_past_their_expiry_oldest_first<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_expiry").await;
     // Every payment expires 1800 s after its creation.
     const TTL: i64 = 1_800_000;

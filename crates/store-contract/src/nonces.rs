@@ -2,13 +2,12 @@
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
-use domain::{
-    Timestamp,
-    ids::Nonce,
-    ports::{NonceOutcome, NonceStore},
-};
+use domain::{Timestamp, ids::Nonce, ports::NonceOutcome};
 
-use crate::support::{Env, client, count, exec};
+use crate::{
+    StoreFactory,
+    support::{Env, client},
+};
 
 fn nonce(raw: &str) -> Nonce {
     Nonce::parse(raw).unwrap()
@@ -18,9 +17,8 @@ fn now() -> Timestamp {
     Timestamp::from_datetime(time::OffsetDateTime::now_utc())
 }
 
-#[tokio::test]
-async fn a_nonce_is_fresh_once_and_replayed_after() {
-    let env = Env::new().await;
+pub async fn a_nonce_is_fresh_once_and_replayed_after<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let (c, n) = (client("mch_n"), nonce("nonce-0123456789abcdef"));
     let expires = now().plus(Duration::from_secs(300));
 
@@ -41,9 +39,8 @@ async fn a_nonce_is_fresh_once_and_replayed_after() {
     );
 }
 
-#[tokio::test]
-async fn the_same_nonce_from_two_merchants_is_fresh_for_both() {
-    let env = Env::new().await;
+pub async fn the_same_nonce_from_two_merchants_is_fresh_for_both<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let n = nonce("shared-nonce-00000001");
     let expires = now().plus(Duration::from_secs(300));
     assert_eq!(
@@ -71,9 +68,8 @@ async fn the_same_nonce_from_two_merchants_is_fresh_for_both() {
     );
 }
 
-#[tokio::test]
-async fn an_expired_nonce_that_was_not_purged_yet_is_fresh_again() {
-    let env = Env::new().await;
+pub async fn an_expired_nonce_that_was_not_purged_yet_is_fresh_again<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let (c, n) = (client("mch_exp"), nonce("expired-nonce-0000001"));
     assert_eq!(
         env.nonces
@@ -95,9 +91,10 @@ async fn an_expired_nonce_that_was_not_purged_yet_is_fresh_again() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_requests_with_the_same_nonce_let_exactly_one_through() {
-    let env = Env::with_pool_size(20).await;
+pub async fn twenty_concurrent_requests_with_the_same_nonce_let_exactly_one_through<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let store = Arc::new(env.nonces.clone());
     let expires = now().plus(Duration::from_secs(300));
     let tasks: Vec<_> = (0..20)
@@ -130,9 +127,10 @@ async fn twenty_concurrent_requests_with_the_same_nonce_let_exactly_one_through(
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_reuses_of_an_expired_nonce_let_exactly_one_through() {
-    let env = Env::with_pool_size(20).await;
+pub async fn twenty_concurrent_reuses_of_an_expired_nonce_let_exactly_one_through<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let (c, n) = (client("mch_race2"), nonce("race-nonce-0000000002"));
     env.nonces
         .remember(&c, &n, now().minus(Duration::from_secs(60)))
@@ -162,9 +160,8 @@ async fn twenty_concurrent_reuses_of_an_expired_nonce_let_exactly_one_through() 
     );
 }
 
-#[tokio::test]
-async fn purging_forgets_only_expired_nonces_and_counts_them() {
-    let env = Env::new().await;
+pub async fn purging_forgets_only_expired_nonces_and_counts_them<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let c = client("mch_purge");
     let t = now();
     for i in 0..3 {
@@ -185,7 +182,7 @@ async fn purging_forgets_only_expired_nonces_and_counts_them() {
 
     assert_eq!(env.nonces.purge_expired(t).await.unwrap(), 3);
     assert_eq!(env.nonces.purge_expired(t).await.unwrap(), 0);
-    assert_eq!(count(&env.pool, "request_nonce").await, 1);
+    assert_eq!(env.count("request_nonce").await, 1);
     assert_eq!(
         env.nonces
             .remember(&c, &keep, t.plus(Duration::from_secs(300)))
@@ -207,9 +204,8 @@ async fn purging_forgets_only_expired_nonces_and_counts_them() {
     );
 }
 
-#[tokio::test]
-async fn purging_a_large_backlog_works_in_batches_until_done() {
-    let env = Env::new().await;
+pub async fn purging_a_large_backlog_works_in_batches_until_done<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     // 2 500 expired rows and 10 live ones, written in one statement.
     let mut values: Vec<String> = (0..2_500)
         .map(|i| format!("('mch_bulk', 'bulk-nonce-{i:010}', '2026-01-01 00:00:00.000000')"))
@@ -218,17 +214,14 @@ async fn purging_a_large_backlog_works_in_batches_until_done() {
         (0..10)
             .map(|i| format!("('mch_bulk', 'live-nonce-{i:010}', '2999-01-01 00:00:00.000000')")),
     );
-    exec(
-        &env.pool,
-        &format!(
-            "INSERT INTO request_nonce (client_id, nonce, expires_at) VALUES {}",
-            values.join(",")
-        ),
-    )
+    env.exec(&format!(
+        "INSERT INTO request_nonce (client_id, nonce, expires_at) VALUES {}",
+        values.join(",")
+    ))
     .await;
 
     assert_eq!(env.nonces.purge_expired(now()).await.unwrap(), 2_500);
 
-    let left: HashSet<i64> = [count(&env.pool, "request_nonce").await].into();
+    let left: HashSet<i64> = [env.count("request_nonce").await].into();
     assert_eq!(left, [10].into());
 }

@@ -11,11 +11,14 @@ use domain::{
     payment::{
         Actor, AuditAction, CancelReason, Command, FailureCode, Origin, Payment, PaymentStatus,
     },
-    ports::{OutboxStore, PaymentStore, StateChange},
+    ports::StateChange,
     stats::{StatsCell, StatsFilter},
 };
 
-use crate::support::{Env, at, message, new_payment, new_payment_id, new_payment_key};
+use crate::{
+    StoreFactory,
+    support::{Env, at, message, new_payment, new_payment_id, new_payment_key},
+};
 
 /// `at(0)` is 08:00 UTC: the next UTC day starts 16 hours later.
 const DAY: i64 = 16 * 3_600_000;
@@ -110,9 +113,8 @@ async fn seed(env: &Env) -> (ClientId, ClientId) {
     (a, b)
 }
 
-#[tokio::test]
-async fn stats_group_by_status_approval_day_and_merchant() {
-    let env = Env::new().await;
+pub async fn stats_group_by_status_approval_day_and_merchant<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let (a, b) = seed(&env).await;
     let s = env.payments.stats(&StatsFilter::default()).await.unwrap();
     use PaymentStatus as S;
@@ -162,9 +164,8 @@ async fn stats_group_by_status_approval_day_and_merchant() {
     assert_eq!((of_merchant(&a), of_merchant(&b)), (4, 3));
 }
 
-#[tokio::test]
-async fn stats_filters_by_merchant_and_half_open_creation_range() {
-    let env = Env::new().await;
+pub async fn stats_filters_by_merchant_and_half_open_creation_range<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let (a, _) = seed(&env).await;
     let only_a = env
         .payments
@@ -206,9 +207,8 @@ async fn stats_filters_by_merchant_and_half_open_creation_range() {
     assert!(empty.overall.is_empty() && empty.by_day.is_empty() && empty.by_merchant.is_empty());
 }
 
-#[tokio::test]
-async fn the_audit_feed_tails_every_merchant_in_log_id_order() {
-    let env = Env::new().await;
+pub async fn the_audit_feed_tails_every_merchant_in_log_id_order<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     assert_eq!(env.payments.last_log_id().await.unwrap(), 0);
     let a = env.merchant("mch_feed_a").await;
     let b = env.merchant("mch_feed_b").await;
@@ -270,9 +270,8 @@ async fn the_audit_feed_tails_every_merchant_in_log_id_order() {
     assert!(env.payments.audit_by_ids(&[]).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn the_attempt_feed_tails_attempts_with_their_message_and_payment() {
-    let env = Env::new().await;
+pub async fn the_attempt_feed_tails_attempts_with_their_message_and_payment<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     assert_eq!(env.outbox.last_attempt_id().await.unwrap(), 0);
     let a = env.merchant("mch_att").await;
     let p = create(&env, &a, "A-1", 1000, at(0)).await;

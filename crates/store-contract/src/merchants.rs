@@ -3,15 +3,17 @@
 use domain::{
     ids::ClientId,
     merchant::{ClientName, MerchantStatus, PreviousSecret},
-    ports::{MerchantStore, PageRequest},
+    ports::PageRequest,
     secret::SealedSecret,
 };
 
-use crate::support::{Env, at, client, merchant};
+use crate::{
+    StoreFactory,
+    support::{Env, at, client, merchant},
+};
 
-#[tokio::test]
-async fn a_merchant_round_trips_with_its_sealed_secrets_and_unicode_name() {
-    let env = Env::new().await;
+pub async fn a_merchant_round_trips_with_its_sealed_secrets_and_unicode_name<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mut m = merchant("mch_0195a1b2c3d4e5f60718293a4b5c6d7e", at(1_234));
     m.client_name = ClientName::parse(&format!("카페 모카 ☕ {}", "가".repeat(90))).unwrap();
     m.client_secret = SealedSecret {
@@ -29,9 +31,8 @@ async fn a_merchant_round_trips_with_its_sealed_secrets_and_unicode_name() {
     assert_eq!(env.merchants.find(&m.client_id).await.unwrap(), Some(m));
 }
 
-#[tokio::test]
-async fn a_merchant_without_a_return_url_round_trips() {
-    let env = Env::new().await;
+pub async fn a_merchant_without_a_return_url_round_trips<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mut m = merchant("mch_nourl", at(0));
     m.return_url = None;
     m.status = MerchantStatus::Inactive;
@@ -39,9 +40,8 @@ async fn a_merchant_without_a_return_url_round_trips() {
     assert_eq!(env.merchants.find(&m.client_id).await.unwrap(), Some(m));
 }
 
-#[tokio::test]
-async fn an_unknown_merchant_is_not_found_and_client_ids_are_case_sensitive() {
-    let env = Env::new().await;
+pub async fn an_unknown_merchant_is_not_found_and_client_ids_are_case_sensitive<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     env.merchant("mch_case").await;
     assert_eq!(
         env.merchants.find(&client("mch_nobody")).await.unwrap(),
@@ -50,9 +50,8 @@ async fn an_unknown_merchant_is_not_found_and_client_ids_are_case_sensitive() {
     assert_eq!(env.merchants.find(&client("MCH_CASE")).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn registering_the_same_client_id_twice_is_an_error() {
-    let env = Env::new().await;
+pub async fn registering_the_same_client_id_twice_is_an_error<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     env.merchant("mch_twice").await;
     let err = env
         .merchants
@@ -62,9 +61,8 @@ async fn registering_the_same_client_id_twice_is_an_error() {
     assert!(!err.is_unavailable());
 }
 
-#[tokio::test]
-async fn updating_a_merchant_replaces_its_mutable_fields() {
-    let env = Env::new().await;
+pub async fn updating_a_merchant_replaces_its_mutable_fields<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let original = merchant("mch_upd", at(0));
     env.merchants.insert(&original).await.unwrap();
     let mut changed = original.clone();
@@ -93,17 +91,15 @@ async fn updating_a_merchant_replaces_its_mutable_fields() {
     );
 }
 
-#[tokio::test]
-async fn updating_an_unknown_merchant_reports_false_and_creates_nothing() {
-    let env = Env::new().await;
+pub async fn updating_an_unknown_merchant_reports_false_and_creates_nothing<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let ghost = merchant("mch_ghost", at(0));
     assert!(!env.merchants.update(&ghost).await.unwrap());
     assert_eq!(env.merchants.find(&ghost.client_id).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn merchants_list_newest_first_with_a_cursor_and_one_extra_row() {
-    let env = Env::new().await;
+pub async fn merchants_list_newest_first_with_a_cursor_and_one_extra_row<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     // Issued ids embed a UUIDv7, so they sort by creation time.
     let ids: Vec<ClientId> = (0..5)
         .map(|_| ClientId::from_uuid(uuid::Uuid::now_v7()))
@@ -140,9 +136,10 @@ async fn merchants_list_newest_first_with_a_cursor_and_one_extra_row() {
     assert_eq!(list(100, None).await.len(), 5);
 }
 
-#[tokio::test]
-async fn a_previous_webhook_secret_round_trips_and_can_be_set_and_cleared_by_update() {
-    let env = Env::new().await;
+pub async fn a_previous_webhook_secret_round_trips_and_can_be_set_and_cleared_by_update<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mut m = merchant("mch_rotated", at(0));
     m.previous_webhook_secret = Some(PreviousSecret {
         secret: SealedSecret {

@@ -18,10 +18,13 @@ use domain::{
         SendReport,
     },
     payment::{Actor, AuditAction, AuditNote, Payment, PaymentStatus},
-    ports::{OutboxStore, PageRequest, PaymentStore},
+    ports::PageRequest,
 };
 
-use crate::support::{Env, at, client, count, message, new_event_id};
+use crate::{
+    StoreFactory,
+    support::{Env, at, client, message, new_event_id},
+};
 
 const LEASE: Duration = Duration::from_secs(60);
 
@@ -67,9 +70,8 @@ async fn finish(env: &Env, m: &OutboxMessage, attempt_no: u32, now: Timestamp, s
     env.outbox.finish_attempt(&a, step, None).await.unwrap();
 }
 
-#[tokio::test]
-async fn enqueued_messages_round_trip_exactly_and_payloads_keep_every_byte() {
-    let env = Env::new().await;
+pub async fn enqueued_messages_round_trip_exactly_and_payloads_keep_every_byte<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_rt").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     // Larger than TEXT's 64 KiB, with 4-byte characters, NUL, CRLF, quotes and trailing spaces.
@@ -105,9 +107,8 @@ async fn enqueued_messages_round_trip_exactly_and_payloads_keep_every_byte() {
     assert_eq!(env.outbox.find(&new_event_id()).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn enqueueing_a_reused_event_id_is_an_error_and_writes_nothing() {
-    let env = Env::new().await;
+pub async fn enqueueing_a_reused_event_id_is_an_error_and_writes_nothing<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let first = message(OutboxKind::AcquirerWebhook, None, at(0));
     enqueue(&env, &[&first]).await;
     let fresh = message(OutboxKind::AcquirerWebhook, None, at(0));
@@ -122,12 +123,13 @@ async fn enqueueing_a_reused_event_id_is_an_error_and_writes_nothing() {
 
     assert!(!err.is_unavailable());
     assert_eq!(env.outbox.find(&fresh.id).await.unwrap(), None);
-    assert_eq!(count(&env.pool, "outbox_event").await, 1);
+    assert_eq!(env.count("outbox_event").await, 1);
 }
 
-#[tokio::test]
-async fn a_claim_gives_due_messages_and_leases_them_so_a_second_claim_gets_nothing() {
-    let env = Env::new().await;
+pub async fn a_claim_gives_due_messages_and_leases_them_so_a_second_claim_gets_nothing<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let a = message(OutboxKind::AcquirerWebhook, None, at(0));
     let b = message(OutboxKind::AcquirerWebhook, None, at(1));
     let c = message(OutboxKind::AcquirerWebhook, None, at(2));
@@ -143,9 +145,8 @@ async fn a_claim_gives_due_messages_and_leases_them_so_a_second_claim_gets_nothi
     assert!(claim(&env, at(30_000)).await.is_empty(), "still leased");
 }
 
-#[tokio::test]
-async fn a_claim_takes_at_most_limit_messages() {
-    let env = Env::new().await;
+pub async fn a_claim_takes_at_most_limit_messages<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let all: Vec<OutboxMessage> = (0..5)
         .map(|i| message(OutboxKind::AcquirerRequest, None, at(i)))
         .collect();
@@ -161,9 +162,8 @@ async fn a_claim_takes_at_most_limit_messages() {
     assert_eq!(sizes, [2, 2, 1, 0]);
 }
 
-#[tokio::test]
-async fn an_expired_lease_is_claimable_again() {
-    let env = Env::new().await;
+pub async fn an_expired_lease_is_claimable_again<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let m = message(OutboxKind::AcquirerRequest, None, at(0));
     enqueue(&env, &[&m]).await;
     let lease = Duration::from_secs(10);
@@ -187,9 +187,8 @@ async fn an_expired_lease_is_claimable_again() {
     assert_eq!(again[0].attempts, 0);
 }
 
-#[tokio::test]
-async fn a_message_whose_not_before_is_in_the_future_is_not_claimed() {
-    let env = Env::new().await;
+pub async fn a_message_whose_not_before_is_in_the_future_is_not_claimed<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mut m = message(OutboxKind::AcquirerWebhook, None, at(0));
     m.not_before = at(5_000);
     enqueue(&env, &[&m]).await;
@@ -198,9 +197,10 @@ async fn a_message_whose_not_before_is_in_the_future_is_not_claimed() {
     assert_eq!(claim(&env, at(5_000)).await, [m.id]);
 }
 
-#[tokio::test]
-async fn a_second_notification_of_a_payment_waits_until_the_first_is_delivered() {
-    let env = Env::new().await;
+pub async fn a_second_notification_of_a_payment_waits_until_the_first_is_delivered<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_order").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let q = env.payment(&mch, "ORDER-2", at(0)).await;
@@ -233,9 +233,8 @@ async fn a_second_notification_of_a_payment_waits_until_the_first_is_delivered()
     assert_eq!(claim(&env, at(60_001)).await, [second.id]);
 }
 
-#[tokio::test]
-async fn a_second_notification_is_released_when_the_first_is_dead() {
-    let env = Env::new().await;
+pub async fn a_second_notification_is_released_when_the_first_is_dead<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_order_dead").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let first = message(OutboxKind::MerchantNotification, Some(&p), at(1));
@@ -248,9 +247,8 @@ async fn a_second_notification_is_released_when_the_first_is_dead() {
     assert_eq!(claim(&env, at(30)).await, [second.id]);
 }
 
-#[tokio::test]
-async fn finishing_attempts_moves_the_message_on_and_records_every_attempt() {
-    let env = Env::new().await;
+pub async fn finishing_attempts_moves_the_message_on_and_records_every_attempt<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let m = message(OutboxKind::AcquirerRequest, None, at(0));
     enqueue(&env, &[&m]).await;
     assert_eq!(claim(&env, at(0)).await, [m.id]);
@@ -321,9 +319,8 @@ async fn finishing_attempts_moves_the_message_on_and_records_every_attempt() {
     );
 }
 
-#[tokio::test]
-async fn a_delivered_message_has_no_error_and_is_not_claimed_again() {
-    let env = Env::new().await;
+pub async fn a_delivered_message_has_no_error_and_is_not_claimed_again<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let m = message(OutboxKind::MerchantNotification, None, at(0));
     enqueue(&env, &[&m]).await;
     assert_eq!(claim(&env, at(0)).await, [m.id]);
@@ -350,9 +347,10 @@ async fn a_delivered_message_has_no_error_and_is_not_claimed_again() {
     assert!(claim(&env, at(999_999)).await.is_empty());
 }
 
-#[tokio::test]
-async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_transaction() {
-    let env = Env::new().await;
+pub async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_transaction<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_attempt_note").await;
     let p: Payment = env.payment(&mch, "ORDER-1", at(0)).await;
     let request = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
@@ -397,9 +395,10 @@ async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_tran
     );
 }
 
-#[tokio::test]
-async fn finishing_an_attempt_of_an_unknown_message_is_an_error_and_writes_nothing() {
-    let env = Env::new().await;
+pub async fn finishing_an_attempt_of_an_unknown_message_is_an_error_and_writes_nothing<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_ghost_attempt").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let ghost = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
@@ -422,13 +421,14 @@ async fn finishing_an_attempt_of_an_unknown_message_is_an_error_and_writes_nothi
         .unwrap_err();
 
     assert!(!err.is_unavailable());
-    assert_eq!(count(&env.pool, "delivery_attempt").await, 0);
+    assert_eq!(env.count("delivery_attempt").await, 0);
     assert_eq!(env.payments.audit_trail(&p.id).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_fresh_schedule() {
-    let env = Env::new().await;
+pub async fn redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_fresh_schedule<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mut m = message(OutboxKind::MerchantNotification, None, at(0));
     m.not_before = at(1);
     enqueue(&env, &[&m]).await;
@@ -460,9 +460,8 @@ async fn redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_fresh
     assert_eq!(numbers, [(1, at(2)), (1, at(90_001))]);
 }
 
-#[tokio::test]
-async fn redelivering_needs_a_known_message_and_leaves_a_pending_one_alone() {
-    let env = Env::new().await;
+pub async fn redelivering_needs_a_known_message_and_leaves_a_pending_one_alone<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let delivered = message(OutboxKind::AcquirerWebhook, None, at(0));
     let pending = message(OutboxKind::AcquirerWebhook, None, at(0));
     enqueue(&env, &[&delivered, &pending]).await;
@@ -483,9 +482,10 @@ async fn redelivering_needs_a_known_message_and_leaves_a_pending_one_alone() {
     );
 }
 
-#[tokio::test]
-async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attempts() {
-    let env = Env::new().await;
+pub async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attempts<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let a = env.merchant("mch_list_a").await;
     let b = env.merchant("mch_list_b").await;
     let pa = env.payment(&a, "A", at(0)).await;
@@ -586,9 +586,10 @@ async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attempts()
     assert!(list(nobody, 10, None).await.is_empty());
 }
 
-#[tokio::test]
-async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time() {
-    let env = Env::new().await;
+pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     assert_eq!(env.outbox.backlog(at(0)).await.unwrap(), (0, None));
     let early = message(OutboxKind::AcquirerWebhook, None, at(1_000));
     let mut later = message(OutboxKind::AcquirerWebhook, None, at(0));
@@ -616,11 +617,12 @@ async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time()
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once() {
+pub async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once<
+    F: StoreFactory,
+>() {
     const MESSAGES: usize = 50;
     const CLAIMERS: usize = 8;
-    let env = Env::with_pool_size(CLAIMERS).await;
+    let env = Env::new::<F>().await;
     let all: Vec<OutboxMessage> = (0..MESSAGES)
         .map(|i| message(OutboxKind::AcquirerRequest, None, at(i as i64)))
         .collect();

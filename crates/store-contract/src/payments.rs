@@ -9,14 +9,12 @@ use domain::{
         Actor, AuditAction, CancelReason, Command, CustomerName, FailureCode, FailureMessage,
         MethodCode, OrderNo, Origin, Payment, PaymentStatus, ProductName, TransitionKind,
     },
-    ports::{
-        InsertPaymentError, PageRequest, PaymentFilter, PaymentStore, StateChange,
-        TransitionStoreError,
-    },
+    ports::{InsertPaymentError, PageRequest, PaymentFilter, StateChange, TransitionStoreError},
 };
 
-use crate::support::{
-    Env, assert_legal_trail, at, client, count, exec, new_payment, new_payment_id, new_payment_key,
+use crate::{
+    StoreFactory,
+    support::{Env, assert_legal_trail, at, client, new_payment, new_payment_id, new_payment_key},
 };
 
 fn origin() -> Origin {
@@ -36,9 +34,8 @@ fn change_of(current: &Payment, command: Command, now_ms: i64) -> StateChange {
     }
 }
 
-#[tokio::test]
-async fn a_payment_with_every_optional_field_set_round_trips_exactly() {
-    let env = Env::new().await;
+pub async fn a_payment_with_every_optional_field_set_round_trips_exactly<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_roundtrip").await;
     let payment = Payment {
         id: new_payment_id(),
@@ -88,9 +85,8 @@ async fn a_payment_with_every_optional_field_set_round_trips_exactly() {
     assert_eq!(trail[0].record, audit);
 }
 
-#[tokio::test]
-async fn a_payment_with_no_optional_fields_round_trips_with_nones() {
-    let env = Env::new().await;
+pub async fn a_payment_with_no_optional_fields_round_trips_with_nones<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_minimal").await;
     let p = env.payment(&mch, "ORDER-1", at(123)).await;
 
@@ -106,9 +102,8 @@ async fn a_payment_with_no_optional_fields_round_trips_with_nones() {
     );
 }
 
-#[tokio::test]
-async fn an_unknown_payment_key_is_not_found() {
-    let env = Env::new().await;
+pub async fn an_unknown_payment_key_is_not_found<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     assert_eq!(
         env.payments
             .find_by_key(&PaymentKey::from_bytes([3; 32]))
@@ -125,9 +120,10 @@ async fn an_unknown_payment_key_is_not_found() {
     );
 }
 
-#[tokio::test]
-async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written() {
-    let env = Env::new().await;
+pub async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_dup").await;
     let first = env.payment(&mch, "ORDER-7", at(0)).await;
     let (second, audit) = Payment::create(
@@ -151,26 +147,24 @@ async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(count(&env.pool, "payment").await, 1);
-    assert_eq!(count(&env.pool, "payment_log").await, 1);
+    assert_eq!(env.count("payment").await, 1);
+    assert_eq!(env.count("payment_log").await, 1);
     assert_eq!(
         env.payments.find_by_key(&first.key).await.unwrap().unwrap(),
         first
     );
 }
 
-#[tokio::test]
-async fn order_numbers_differing_only_in_case_are_different_orders() {
-    let env = Env::new().await;
+pub async fn order_numbers_differing_only_in_case_are_different_orders<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_case").await;
     env.payment(&mch, "order-1", at(0)).await;
     env.payment(&mch, "ORDER-1", at(1)).await;
-    assert_eq!(count(&env.pool, "payment").await, 2);
+    assert_eq!(env.count("payment").await, 2);
 }
 
-#[tokio::test]
-async fn the_same_order_number_is_fine_for_two_merchants() {
-    let env = Env::new().await;
+pub async fn the_same_order_number_is_fine_for_two_merchants<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let a = env.merchant("mch_a").await;
     let b = env.merchant("mch_b").await;
 
@@ -197,9 +191,8 @@ async fn the_same_order_number_is_fine_for_two_merchants() {
     );
 }
 
-#[tokio::test]
-async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order() {
-    let env = Env::new().await;
+pub async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_key").await;
     let first = env.payment(&mch, "ORDER-1", at(0)).await;
     let (second, audit) = Payment::create(
@@ -218,12 +211,11 @@ async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order() {
         matches!(err, InsertPaymentError::Repository(ref e) if !e.is_unavailable()),
         "{err:?}"
     );
-    assert_eq!(count(&env.pool, "payment").await, 1);
+    assert_eq!(env.count("payment").await, 1);
 }
 
-#[tokio::test]
-async fn a_payment_of_an_unknown_merchant_is_refused() {
-    let env = Env::new().await;
+pub async fn a_payment_of_an_unknown_merchant_is_refused<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let (p, audit) = Payment::create(
         new_payment_id(),
         new_payment_key(),
@@ -237,12 +229,11 @@ async fn a_payment_of_an_unknown_merchant_is_refused() {
         env.payments.insert(&p, &audit, &[]).await,
         Err(InsertPaymentError::Repository(_))
     ));
-    assert_eq!(count(&env.pool, "payment_log").await, 0);
+    assert_eq!(env.count("payment_log").await, 0);
 }
 
-#[tokio::test]
-async fn a_transition_stores_the_new_state_and_its_audit_row_together() {
-    let env = Env::new().await;
+pub async fn a_transition_stores_the_new_state_and_its_audit_row_together<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_tr").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let approve = change_of(
@@ -279,9 +270,8 @@ async fn a_transition_stores_the_new_state_and_its_audit_row_together() {
     assert_legal_trail(&trail, &stored);
 }
 
-#[tokio::test]
-async fn a_failure_keeps_its_code_message_and_transaction() {
-    let env = Env::new().await;
+pub async fn a_failure_keeps_its_code_message_and_transaction<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_fail").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let fail = change_of(
@@ -300,9 +290,10 @@ async fn a_failure_keeps_its_code_message_and_transaction() {
     );
 }
 
-#[tokio::test]
-async fn a_transition_decided_on_a_stale_version_is_rejected_and_writes_nothing() {
-    let env = Env::new().await;
+pub async fn a_transition_decided_on_a_stale_version_is_rejected_and_writes_nothing<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_stale").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let mut stale = change_of(&p, Command::Expire, 1_800_000);
@@ -318,9 +309,8 @@ async fn a_transition_decided_on_a_stale_version_is_rejected_and_writes_nothing(
     assert_eq!(env.payments.audit_trail(&p.id).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn a_second_change_decided_on_the_same_version_loses() {
-    let env = Env::new().await;
+pub async fn a_second_change_decided_on_the_same_version_loses<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_lose").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let cancel = change_of(
@@ -347,17 +337,16 @@ async fn a_second_change_decided_on_the_same_version_loses() {
     assert_legal_trail(&env.payments.audit_trail(&p.id).await.unwrap(), &stored);
 }
 
-#[tokio::test]
-async fn an_audit_row_for_an_already_left_version_makes_the_transition_stale() {
-    let env = Env::new().await;
+pub async fn an_audit_row_for_an_already_left_version_makes_the_transition_stale<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_log").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     // A transition row from version 0 already exists although the payment still says version 0
     // (e.g. written by a buggy tool): the unique (payment_id, from_version) key must refuse a
     // second one, and the payment update must roll back with it.
-    exec(
-        &env.pool,
-        &format!(
+    env.exec(&format!(
             "INSERT INTO payment_log (payment_id, action, from_status, status, actor, from_version, created_at) \
              VALUES ('{}', 'CANCEL', 'READY', 'CANCELED', 'ADMIN', 0, '2026-11-24 08:00:00')",
             p.id
@@ -382,18 +371,14 @@ async fn an_audit_row_for_an_already_left_version_makes_the_transition_stale() {
     );
 }
 
-#[tokio::test]
-async fn a_row_that_breaks_the_schema_promises_is_reported_not_returned() {
-    let env = Env::new().await;
+pub async fn a_row_that_breaks_the_schema_promises_is_reported_not_returned<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_corrupt").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
-    exec(
-        &env.pool,
-        &format!(
-            "UPDATE payment SET currency = 'XYZ' WHERE payment_id = '{}'",
-            p.id
-        ),
-    )
+    env.exec(&format!(
+        "UPDATE payment SET currency = 'XYZ' WHERE payment_id = '{}'",
+        p.id
+    ))
     .await;
 
     let err = env.payments.find_by_key(&p.key).await.unwrap_err();
@@ -424,9 +409,10 @@ async fn keys_of(
         .collect()
 }
 
-#[tokio::test]
-async fn listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_exist() {
-    let env = Env::new().await;
+pub async fn listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_exist<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_list").await;
     let mut created = Vec::new();
     for i in 0..5 {
@@ -472,9 +458,8 @@ async fn listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_exist
     assert_eq!(full[0], created[4], "rows come back whole");
 }
 
-#[tokio::test]
-async fn listing_filters_by_merchant_status_order_and_creation_range() {
-    let env = Env::new().await;
+pub async fn listing_filters_by_merchant_status_order_and_creation_range<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let a = env.merchant("mch_fa").await;
     let b = env.merchant("mch_fb").await;
     let a0 = env.payment(&a, "A0", at(0)).await;

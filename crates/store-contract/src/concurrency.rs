@@ -1,21 +1,21 @@
 //! Races on one payment: exactly one change wins and the audit trail stays legal.
 
-use std::sync::Arc;
-
 use domain::{
     ids::TransactionId,
     payment::{Actor, CancelReason, Command, Origin, PaymentStatus, TransitionRejected},
-    ports::{PaymentStore, StateChange, TransitionStoreError},
+    ports::{StateChange, TransitionStoreError},
     services::payments::ChangePaymentError,
 };
 
-use crate::support::{Env, SystemClock, assert_legal_trail, at, count, payment_service};
+use crate::{
+    StoreFactory,
+    support::{Env, SystemClock, assert_legal_trail, at, payment_service},
+};
 
 const RACERS: usize = 16;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once() {
-    let env = Env::with_pool_size(8).await;
+pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_race").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let service = payment_service(&env);
@@ -58,28 +58,23 @@ async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once() {
     assert_eq!(trail.len(), 2, "CREATE then exactly one CANCEL: {trail:?}");
     assert_legal_trail(&trail, &stored);
     assert_eq!(
-        count(
-            &env.pool,
-            "outbox_event WHERE kind = 'ACQUIRER_CANCEL' AND payment_id IS NOT NULL"
-        )
-        .await,
+        env.count("outbox_event WHERE kind = 'ACQUIRER_CANCEL' AND payment_id IS NOT NULL")
+            .await,
         1,
         "only the winner's acquirer cancel was stored"
     );
     assert_eq!(
-        count(
-            &env.pool,
-            "outbox_event WHERE kind = 'MERCHANT_NOTIFICATION'"
-        )
-        .await,
+        env.count("outbox_event WHERE kind = 'MERCHANT_NOTIFICATION'")
+            .await,
         1,
         "only the winner's notification was stored"
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixteen_services_completing_the_same_payment_complete_it_exactly_once() {
-    let env = Env::with_pool_size(8).await;
+pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_once<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_race_c").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
     let (approved, audit) = p
@@ -133,12 +128,13 @@ async fn sixteen_services_completing_the_same_payment_complete_it_exactly_once()
     assert_legal_trail(&trail, &stored);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_through() {
-    let env = Env::with_pool_size(16).await;
+pub async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_through<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
     let mch = env.merchant("mch_race_d").await;
     let p = env.payment(&mch, "ORDER-1", at(0)).await;
-    let store = Arc::new(env.payments.clone());
+    let store = env.payments.clone();
     let clock = SystemClock;
     use domain::ports::Clock;
 

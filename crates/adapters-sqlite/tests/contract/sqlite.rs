@@ -1,0 +1,34 @@
+//! What only the SQLite adapter has: the file, its pragmas and its migrations.
+
+use std::time::Duration;
+
+use adapters_sqlite::{SqliteStoreHealth, build_pool, run_migrations};
+use domain::ports::StoreHealth;
+
+use crate::support::TempDb;
+
+#[tokio::test]
+async fn the_first_migration_creates_the_file_and_the_second_does_nothing() {
+    let db = TempDb::new();
+    assert!(run_migrations(&db.url).await.unwrap() > 0);
+    assert_eq!(run_migrations(&db.url).await.unwrap(), 0);
+    let pool = build_pool(&db.url, 2, Duration::from_secs(1)).unwrap();
+    SqliteStoreHealth::new(pool).check().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unmigrated_file_is_reachable_but_not_healthy() {
+    let db = TempDb::new();
+    let pool = build_pool(&db.url, 2, Duration::from_secs(1)).unwrap();
+    let err = SqliteStoreHealth::new(pool).check().await.unwrap_err();
+    assert!(!err.is_unavailable(), "{err}");
+}
+
+#[tokio::test]
+async fn a_file_that_cannot_be_opened_is_unavailable() {
+    let url = "sqlite:///nonexistent-dir-simplepg/x/y.db";
+    let pool = build_pool(url, 1, Duration::from_secs(1)).unwrap();
+    let err = SqliteStoreHealth::new(pool).check().await.unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+    assert!(run_migrations(url).await.unwrap_err().is_connect_failure());
+}

@@ -1,0 +1,162 @@
+//! Which storage adapter backs this process, chosen by the scheme of `database.url`
+//! (`mysql://…` or `sqlite://path`), and the per-store factory that builds every port on it.
+//! The rest of the wiring only sees [`Stores`]: `Arc<dyn Port>`s.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::{Context, bail};
+use domain::{
+    idempotency::IdempotencyStore,
+    ports::{MerchantStore, NonceStore, OutboxStore, PaymentStore, StoreHealth},
+};
+
+/// The storage adapter named by a database URL.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StoreKind {
+    /// MySQL/MariaDB: the production store; any number of instances may share it.
+    Mysql,
+    /// An embedded SQLite file: zero setup, for a single instance only.
+    Sqlite,
+}
+
+impl StoreKind {
+    pub fn of(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("mysql://") {
+            Ok(Self::Mysql)
+        } else if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else {
+            bail!("database.url must start with mysql:// or sqlite:// (got another scheme)")
+        }
+    }
+
+    /// The name reported by `/ready` and the server info.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mysql => "mysql",
+            Self::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// A snapshot of the connection pool, for the metrics gauges.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolStatus {
+    pub size: usize,
+    pub available: usize,
+    pub max_size: usize,
+    pub waiting: usize,
+}
+
+/// Every storage port, on one database.
+#[derive(Clone)]
+pub struct Stores {
+    pub kind: StoreKind,
+    pub payments: Arc<dyn PaymentStore>,
+    pub merchants: Arc<dyn MerchantStore>,
+    pub nonces: Arc<dyn NonceStore>,
+    pub outbox: Arc<dyn OutboxStore>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub health: Arc<dyn StoreHealth>,
+    pub pool_status: Arc<dyn Fn() -> PoolStatus + Send + Sync>,
+}
+
+/// Creates the database if needed (the MySQL database, or the SQLite file) and applies pending
+/// migrations; returns how many ran.
+pub async fn migrate(url: &str) -> anyhow::Result<usize> {
+    match StoreKind::of(url)? {
+        StoreKind::Mysql => {
+            adapters_mysql::create_database_if_missing(url)
+                .await
+                .context("creating the database")?;
+            adapters_mysql::run_migrations(url)
+                .await
+                .context("applying migrations")
+        }
+        StoreKind::Sqlite => adapters_sqlite::run_migrations(url)
+            .await
+            .context("creating or migrating the SQLite database"),
+    }
+}
+
+/// Builds every store on a pool for `url`. No connection is made yet.
+pub fn open(
+    url: &str,
+    max_connections: usize,
+    connect_timeout: Duration,
+) -> anyhow::Result<Stores> {
+    let kind = StoreKind::of(url)?;
+    let timeout = connect_timeout;
+    Ok(match kind {
+        StoreKind::Mysql => {
+            use adapters_mysql::*;
+            let pool = build_pool(url, max_connections, timeout).context("building the pool")?;
+            stores!(
+                kind,
+                pool,
+                MysqlPaymentStore,
+                MysqlMerchantStore,
+                MysqlNonceStore,
+                MysqlOutboxStore,
+                MysqlIdempotencyStore,
+                MysqlStoreHealth
+            )
+        }
+        StoreKind::Sqlite => {
+            use adapters_sqlite::*;
+            let pool = build_pool(url, max_connections, timeout).context("building the pool")?;
+            stores!(
+                kind,
+                pool,
+                SqlitePaymentStore,
+                SqliteMerchantStore,
+                SqliteNonceStore,
+                SqliteOutboxStore,
+                SqliteIdempotencyStore,
+                SqliteStoreHealth
+            )
+        }
+    })
+}
+
+/// One store of each port on `$pool` (both adapters' pools are deadpool pools).
+macro_rules! stores {
+    ($kind:expr, $pool:expr, $pay:ident, $mer:ident, $non:ident, $out:ident, $idem:ident, $health:ident) => {{
+        let pool = $pool;
+        let status = pool.clone();
+        Stores {
+            kind: $kind,
+            payments: Arc::new($pay::new(pool.clone())),
+            merchants: Arc::new($mer::new(pool.clone())),
+            nonces: Arc::new($non::new(pool.clone())),
+            outbox: Arc::new($out::new(pool.clone())),
+            idempotency: Arc::new($idem::new(pool.clone())),
+            health: Arc::new($health::new(pool)),
+            pool_status: Arc::new(move || {
+                let s = status.status();
+                PoolStatus {
+                    size: s.size,
+                    available: s.available,
+                    max_size: s.max_size,
+                    waiting: s.waiting,
+                }
+            }),
+        }
+    }};
+}
+use stores;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_scheme_picks_the_store() {
+        assert_eq!(StoreKind::of("mysql://u@h/db").unwrap(), StoreKind::Mysql);
+        assert_eq!(
+            StoreKind::of("sqlite://simplepg.db").unwrap(),
+            StoreKind::Sqlite
+        );
+        assert!(StoreKind::of("postgres://x").is_err());
+    }
+}

@@ -1,0 +1,315 @@
+//! Fixtures shared by the contract tests.
+
+use std::{sync::Arc, time::Duration};
+
+use domain::{
+    Timestamp,
+    idempotency::IdempotencyStore,
+    ids::{ClientId, EventId, PaymentId, PaymentKey},
+    merchant::{ClientName, Merchant, MerchantStatus, ReturnUrl},
+    money::{Amount, Currency},
+    outbox::{OutboxKind, OutboxMessage, SendReport},
+    payment::{
+        AuditAction, AuditEntry, CancelReason, MethodCode, NewPayment, OrderNo, Payment,
+        PaymentStatus,
+    },
+    ports::{
+        Clock, DispatchSignal, KeyGenerator, MerchantStore, NonceStore, OutboundRequest,
+        OutboundSender, OutboxStore, PayloadEncoder, PaymentStore, StoreHealth,
+    },
+    secret::{SealedSecret, Secret},
+    services::outbound::{AcquirerEndpoint, Outbound},
+    signing::WebhookKey,
+};
+use uuid::Uuid;
+
+use crate::{RawSql, StoreFactory, Stores};
+
+/// A fresh empty database's stores (see [`StoreFactory`]), plus raw row counts.
+pub struct Env {
+    pub payments: Arc<dyn PaymentStore>,
+    pub merchants: Arc<dyn MerchantStore>,
+    pub nonces: Arc<dyn NonceStore>,
+    pub outbox: Arc<dyn OutboxStore>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub health: Arc<dyn StoreHealth>,
+    raw: Arc<dyn RawSql>,
+    /// Declared last so the database outlives the stores.
+    _guard: Box<dyn std::any::Any + Send + Sync>,
+}
+
+impl Env {
+    pub async fn new<F: StoreFactory>() -> Self {
+        Self::from_stores(F::fresh().await)
+    }
+
+    pub fn from_stores(s: Stores) -> Self {
+        Self {
+            payments: s.payments,
+            merchants: s.merchants,
+            nonces: s.nonces,
+            outbox: s.outbox,
+            idempotency: s.idempotency,
+            health: s.health,
+            raw: s.raw,
+            _guard: s.guard,
+        }
+    }
+
+    /// Runs `sql` on the test database directly (for setting up states the ports cannot express).
+    pub async fn exec(&self, sql: &str) -> usize {
+        self.raw.exec(sql).await
+    }
+
+    /// `SELECT COUNT(*)` of `from_where` (e.g. `"payment WHERE client_id = 'x'"`).
+    pub async fn count(&self, from_where: &str) -> i64 {
+        self.raw.count(from_where).await
+    }
+
+    /// Stores a merchant with this id (payments need one: foreign key).
+    pub async fn merchant(&self, client_id: &str) -> ClientId {
+        let m = merchant(client_id, at(0));
+        self.merchants.insert(&m).await.unwrap();
+        m.client_id
+    }
+
+    /// Stores a READY payment created at `created` and returns it.
+    pub async fn payment(&self, client: &ClientId, order_no: &str, created: Timestamp) -> Payment {
+        let (p, audit) = Payment::create(
+            new_payment_id(),
+            new_payment_key(),
+            client.clone(),
+            new_payment(order_no, 15_000),
+            created,
+            Duration::from_secs(1800),
+            None,
+        );
+        self.payments.insert(&p, &audit, &[]).await.unwrap();
+        p
+    }
+}
+
+/// A fresh event id (a UUIDv7, like the real key generator's).
+pub fn new_event_id() -> EventId {
+    EventId::from_uuid(Uuid::now_v7())
+}
+
+/// A message of `kind` for `payment` (or none), created and due at `created`.
+pub fn message(kind: OutboxKind, payment: Option<&Payment>, created: Timestamp) -> OutboxMessage {
+    OutboxMessage {
+        id: new_event_id(),
+        kind,
+        payment_id: payment.map(|p| p.id),
+        client_id: payment.map(|p| p.client_id.clone()),
+        event_type: (kind == OutboxKind::MerchantNotification)
+            .then(|| "payment.approved".to_owned()),
+        target_url: "https://shop.example/webhooks/pg".to_owned(),
+        payload: format!(r#"{{"kind":"{kind}"}}"#),
+        created_at: created,
+        not_before: created,
+    }
+}
+
+/// 2026-11-24T08:00:00Z plus `millis`.
+pub fn at(millis: i64) -> Timestamp {
+    Timestamp::from_unix_millis(1_795_507_200_000 + millis).unwrap()
+}
+
+pub fn client(raw: &str) -> ClientId {
+    ClientId::parse(raw).unwrap()
+}
+
+pub fn new_payment_id() -> PaymentId {
+    PaymentId::from_uuid(Uuid::now_v7())
+}
+
+pub fn new_payment_key() -> PaymentKey {
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(Uuid::new_v4().as_bytes());
+    PaymentKey::from_bytes(bytes)
+}
+
+pub fn new_payment(order_no: &str, amount: i64) -> NewPayment {
+    NewPayment {
+        order_no: OrderNo::parse(order_no).unwrap(),
+        amount: Amount::parse(amount).unwrap(),
+        currency: Currency::KRW,
+        method: MethodCode::Card,
+        product_name: None,
+        customer_name: None,
+    }
+}
+
+pub fn merchant(client_id: &str, created: Timestamp) -> Merchant {
+    Merchant {
+        client_id: client(client_id),
+        client_name: ClientName::parse("Coffee shop").unwrap(),
+        client_secret: SealedSecret {
+            key_version: 1,
+            ciphertext: vec![1, 2, 3, 0, 255],
+        },
+        webhook_secret: SealedSecret {
+            key_version: 2,
+            ciphertext: vec![9; 60],
+        },
+        previous_webhook_secret: None,
+        return_url: Some(ReturnUrl::parse("https://shop.example/webhooks/pg").unwrap()),
+        status: MerchantStatus::Active,
+        created_at: created,
+        updated_at: created,
+    }
+}
+
+/// Checks the invariants of api.md/architecture §3 on one payment's audit trail: it starts with
+/// CREATE, every later row is a legal transition from the previous status, from_version goes
+/// 0, 1, 2, ... without repeats, at most one APPROVE, and it ends in the payment's status.
+pub fn assert_legal_trail(trail: &[AuditEntry], payment: &Payment) {
+    let (first, rest) = trail.split_first().expect("a trail starts with CREATE");
+    assert_eq!(first.record.action, AuditAction::Create);
+    assert_eq!(first.record.status, PaymentStatus::Ready);
+    assert_eq!(first.record.from_version, None);
+    let mut status = first.record.status;
+    let mut approvals = 0;
+    for (expected_version, entry) in (0u32..).zip(rest) {
+        let r = &entry.record;
+        let AuditAction::Transition(kind) = r.action else {
+            panic!("not a transition: {r:?}")
+        };
+        assert_eq!(r.from_status, Some(status), "{r:?}");
+        assert_eq!(
+            kind.target(status),
+            Some(r.status),
+            "illegal transition {r:?}"
+        );
+        assert_eq!(r.from_version, Some(expected_version), "{r:?}");
+        if kind == domain::payment::TransitionKind::Approve {
+            approvals += 1;
+        }
+        status = r.status;
+    }
+    assert!(approvals <= 1);
+    assert!(
+        trail.windows(2).all(|w| w[0].log_id < w[1].log_id),
+        "log ids grow"
+    );
+    assert_eq!(
+        status, payment.status,
+        "the last audit row has the payment's status"
+    );
+    assert_eq!(rest.len() as u32, payment.version);
+}
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+    }
+}
+
+/// Random ids and secrets, good enough for tests.
+pub struct TestKeys;
+
+impl KeyGenerator for TestKeys {
+    fn payment_id(&self) -> PaymentId {
+        new_payment_id()
+    }
+
+    fn payment_key(&self) -> PaymentKey {
+        new_payment_key()
+    }
+
+    fn event_id(&self) -> EventId {
+        new_event_id()
+    }
+
+    fn client_id(&self) -> ClientId {
+        ClientId::from_uuid(Uuid::now_v7())
+    }
+
+    fn client_secret(&self) -> Secret {
+        Secret::new(format!("sk_{}", Uuid::new_v4().simple()))
+    }
+
+    fn webhook_secret(&self) -> Secret {
+        Secret::new(format!("whsec_{}", Uuid::new_v4().simple()))
+    }
+}
+
+/// Fixed JSON bodies: the adapter stores payloads as given, their content does not matter here.
+struct TestPayloads;
+
+impl PayloadEncoder for TestPayloads {
+    fn acquirer_request(&self, payment: &Payment, _return_url: &str) -> String {
+        format!(r#"{{"paymentKey":"{}"}}"#, payment.key)
+    }
+
+    fn acquirer_cancel(&self, payment: &Payment, reason: &CancelReason) -> String {
+        format!(
+            r#"{{"paymentKey":"{}","cancelReason":"{}"}}"#,
+            payment.key,
+            reason.as_str()
+        )
+    }
+
+    fn merchant_event(&self, event_type: &str, payment: &Payment, at: Timestamp) -> String {
+        format!(
+            r#"{{"type":"{event_type}","timestamp":"{at}","data":{{"paymentKey":"{}"}}}}"#,
+            payment.key
+        )
+    }
+
+    fn acquirer_webhook(
+        &self,
+        report: &domain::services::payments::AcquirerReport,
+        _at: Timestamp,
+    ) -> String {
+        format!(r#"{{"paymentKey":"{}"}}"#, report.payment_key)
+    }
+}
+
+/// An acquirer that accepts everything (only the synchronous cancel of an approved payment
+/// reaches it in these tests).
+struct AcceptingSender;
+
+#[async_trait::async_trait(?Send)]
+impl OutboundSender for AcceptingSender {
+    async fn post(&self, _request: &OutboundRequest) -> SendReport {
+        SendReport {
+            status: Some(200),
+            ..Default::default()
+        }
+    }
+}
+
+struct NoSignal;
+
+impl DispatchSignal for NoSignal {
+    fn wake(&self) {}
+}
+
+/// The real payment service on these stores, with test doubles for everything outbound.
+pub fn payment_service(env: &Env) -> domain::services::payments::PaymentService {
+    let outbound = Outbound::new(
+        Arc::new(TestPayloads),
+        Arc::new(TestKeys),
+        env.merchants.clone(),
+        Arc::new(AcceptingSender),
+        Arc::new(NoSignal),
+        Arc::new(AcquirerEndpoint {
+            request_url: "http://acquirer.test/request".to_owned(),
+            return_url: "http://pg.test/api/webhook/payment".to_owned(),
+            key: WebhookKey::from_bytes(&[7; 32]),
+            timeout: Duration::from_secs(1),
+        }),
+    );
+    domain::services::payments::PaymentService::new(
+        env.payments.clone(),
+        Arc::new(TestKeys),
+        Arc::new(SystemClock),
+        outbound,
+        domain::services::payments::PaymentPolicy::default(),
+    )
+}
