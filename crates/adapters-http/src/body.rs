@@ -15,17 +15,24 @@ fn is_json(req: &HttpRequest) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// The body as a JSON object whose keys are all in `allowed`. `None` when the body is empty
-/// and `optional` is set (endpoints whose body may be omitted).
+/// Like [`json_object`] for endpoints whose body may be omitted: `None` when it is empty.
+pub fn optional_json_object(
+    req: &HttpRequest,
+    body: &[u8],
+    allowed: &[&str],
+) -> Result<Option<JsonObject>, ApiError> {
+    if body.is_empty() {
+        return Ok(None);
+    }
+    json_object(req, body, allowed).map(Some)
+}
+
+/// The body as a JSON object; keys not in `allowed` are recorded as violations.
 pub fn json_object(
     req: &HttpRequest,
     body: &[u8],
     allowed: &[&str],
-    optional: bool,
-) -> Result<Option<JsonObject>, ApiError> {
-    if body.is_empty() && optional {
-        return Ok(None);
-    }
+) -> Result<JsonObject, ApiError> {
     if !is_json(req) {
         return Err(ApiError::unsupported_media_type());
     }
@@ -45,7 +52,7 @@ pub fn json_object(
             unknown.push(key.clone(), "is not a known field");
         }
     }
-    Ok(Some(JsonObject { map, unknown }))
+    Ok(JsonObject { map, unknown })
 }
 
 /// Typed access to a JSON object's fields, recording a violation per bad field.

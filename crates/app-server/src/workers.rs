@@ -35,7 +35,7 @@ pub async fn run_dispatcher(
         let free = slots.available_permits();
         if free > 0 {
             match dispatcher
-                .claim_up_to(u32::try_from(free).unwrap_or(u32::MAX))
+                .claim(u32::try_from(free).unwrap_or(u32::MAX))
                 .await
             {
                 Ok(batch) if !batch.is_empty() => {

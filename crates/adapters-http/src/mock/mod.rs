@@ -113,7 +113,7 @@ pub async fn request(
 ) -> Result<HttpResponse, ApiError> {
     let mock = mock(&state)?;
     webhook_guard(&req, &body, &mock.verifier)?;
-    let Some(obj) = json_object(
+    let obj = json_object(
         &req,
         &body,
         &[
@@ -126,11 +126,7 @@ pub async fn request(
             "customerName",
             "returnUrl",
         ],
-        false,
-    )?
-    else {
-        return Err(ApiError::malformed_json("A JSON object is required"));
-    };
+    )?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);
@@ -221,15 +217,11 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let mock = mock(&state)?;
     webhook_guard(&req, &body, &mock.verifier)?;
-    let Some(obj) = json_object(
+    let obj = json_object(
         &req,
         &body,
         &["paymentKey", "transactionId", "amount", "cancelReason"],
-        false,
-    )?
-    else {
-        return Err(ApiError::malformed_json("A JSON object is required"));
-    };
+    )?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);

@@ -31,9 +31,7 @@ fn client_id(path: &web::Path<String>) -> Result<ClientId, ApiError> {
 }
 
 fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, ApiError> {
-    let Some(obj) = json_object(req, body, &["clientName", "returnUrl"], false)? else {
-        return Err(ApiError::malformed_json("A JSON object is required"));
-    };
+    let obj = json_object(req, body, &["clientName", "returnUrl"])?;
     let mut v = obj.violations();
     let client_name = obj
         .string("clientName", true, &mut v)

@@ -19,7 +19,7 @@ use domain::{
 
 use super::guards;
 use crate::{
-    body::{json_object, query_pairs},
+    body::{json_object, optional_json_object, query_pairs},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     idempotency::idempotent,
@@ -42,9 +42,7 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
         "customerName",
         "clientId",
     ];
-    let Some(obj) = json_object(req, body, FIELDS, false)? else {
-        return Err(ApiError::malformed_json("A JSON object is required"));
-    };
+    let obj = json_object(req, body, FIELDS)?;
     let mut v = obj.violations();
     let order_no = obj
         .string("orderNo", true, &mut v)
@@ -207,7 +205,7 @@ pub async fn complete(
 ) -> Result<HttpResponse, ApiError> {
     let merchant = guards::merchant(&req, &body, &state).await?;
     idempotent(&req, &body, &state, &merchant.client_id, || async {
-        if let Some(obj) = json_object(&req, &body, &[], true)? {
+        if let Some(obj) = optional_json_object(&req, &body, &[])? {
             obj.violations()
                 .into_result()
                 .map_err(ApiError::validation)?;
@@ -230,7 +228,7 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let merchant = guards::merchant(&req, &body, &state).await?;
     idempotent(&req, &body, &state, &merchant.client_id, || async {
-        let obj = json_object(&req, &body, &["cancelReason"], true)?;
+        let obj = optional_json_object(&req, &body, &["cancelReason"])?;
         let mut v = obj.as_ref().map(|o| o.violations()).unwrap_or_default();
         let reason = match &obj {
             Some(o) => o

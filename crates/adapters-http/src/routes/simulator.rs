@@ -89,9 +89,7 @@ fn parse_webhook(req: &HttpRequest, body: &[u8]) -> Result<SimulatedWebhook, Api
         "failureCode",
         "failureMessage",
     ];
-    let Some(obj) = json_object(req, body, FIELDS, false)? else {
-        return Err(ApiError::malformed_json("A JSON object is required"));
-    };
+    let obj = json_object(req, body, FIELDS)?;
     let mut v = obj.violations();
     let key = obj
         .string("paymentKey", true, &mut v)
@@ -146,9 +144,7 @@ pub async fn mock_request(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let sim = simulator(&req, &state)?;
-    let Some(obj) = json_object(&req, &body, &["body"], false)? else {
-        return Err(ApiError::malformed_json("A JSON object is required"));
-    };
+    let obj = json_object(&req, &body, &["body"])?;
     let mut v: Violations = obj.violations();
     // `body` as a string is sent byte for byte; any other JSON value is sent compactly encoded.
     let raw = match obj.value("body") {

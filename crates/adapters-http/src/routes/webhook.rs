@@ -60,9 +60,7 @@ const FIELDS: &[&str] = &[
 ];
 
 fn parse_report(req: &HttpRequest, body: &[u8]) -> Result<AcquirerReport, ApiError> {
-    let Some(obj) = json_object(req, body, FIELDS, false)? else {
-        return Err(ApiError::malformed_json("A JSON object is required"));
-    };
+    let obj = json_object(req, body, FIELDS)?;
     let mut v = obj.violations();
     let key = obj
         .string("paymentKey", true, &mut v)

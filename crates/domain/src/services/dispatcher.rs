@@ -71,13 +71,9 @@ impl Dispatcher {
         }
     }
 
-    /// Leases the next due messages (at most the configured batch) to this dispatcher.
-    pub async fn claim(&self) -> Result<Vec<ClaimedMessage>, RepositoryError> {
-        self.claim_up_to(self.policies.batch).await
-    }
-
-    /// Like [`Dispatcher::claim`], with at most `limit` messages (free delivery slots).
-    pub async fn claim_up_to(&self, limit: u32) -> Result<Vec<ClaimedMessage>, RepositoryError> {
+    /// Leases the next due messages to this dispatcher: at most `limit` (the free delivery
+    /// slots), never more than the configured batch.
+    pub async fn claim(&self, limit: u32) -> Result<Vec<ClaimedMessage>, RepositoryError> {
         let limit = limit.min(self.policies.batch);
         if limit == 0 {
             return Ok(Vec::new());

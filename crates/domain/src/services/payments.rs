@@ -3,7 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use crate::{
-    RepositoryError, Timestamp,
+    RepositoryError,
     ids::{ClientId, PaymentId, PaymentKey, RequestId, TransactionId},
     outbox::OutboxMessage,
     payment::{
@@ -564,10 +564,6 @@ impl PaymentService {
             self.outbound.wake();
         }
         Ok(())
-    }
-
-    pub fn now(&self) -> Timestamp {
-        self.clock.now()
     }
 }
 
