@@ -131,7 +131,10 @@ mod tests {
             .seal(&Secret::new("x".into()))
             .unwrap();
         let err = ring.open(&sealed).unwrap_err().to_string();
-        assert!(err.contains("version 1") && err.contains("retired_encryption_keys"), "{err}");
+        assert!(
+            err.contains("version 1") && err.contains("retired_encryption_keys"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -171,6 +174,9 @@ mod tests {
     #[test]
     fn a_versioned_key_never_shows_its_bytes() {
         let debug = format!("{:?}", key(3, 7));
-        assert!(debug.contains("REDACTED") && !debug.contains("Bwc"), "{debug}");
+        assert!(
+            debug.contains("REDACTED") && !debug.contains("Bwc"),
+            "{debug}"
+        );
     }
 }

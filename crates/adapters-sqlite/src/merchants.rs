@@ -113,7 +113,11 @@ impl MerchantStore for SqliteMerchantStore {
         let old = MerchantRow::from(expected);
         let new = MerchantRow::from(resealed);
         type SameSecret = Box<
-            dyn BoxableExpression<api_credential::table, diesel::sqlite::Sqlite, SqlType = Nullable<Bool>>,
+            dyn BoxableExpression<
+                    api_credential::table,
+                    diesel::sqlite::Sqlite,
+                    SqlType = Nullable<Bool>,
+                >,
         >;
         let same_previous: SameSecret = match old.previous_webhook_secret.clone() {
             Some(previous) => Box::new(api_credential::previous_webhook_secret.eq(previous)),

@@ -229,7 +229,12 @@ pub async fn replacing_secrets_after_a_concurrent_rotation_writes_nothing<F: Sto
     assert!(env.merchants.update(&rotated).await.unwrap());
 
     let stale = resealed(&original, 9);
-    assert!(!env.merchants.replace_secrets(&original, &stale).await.unwrap());
+    assert!(
+        !env.merchants
+            .replace_secrets(&original, &stale)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         env.merchants.find(&original.client_id).await.unwrap(),
         Some(rotated.clone()),

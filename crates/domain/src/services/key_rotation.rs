@@ -119,10 +119,12 @@ impl KeyRotationService {
             if !merchant.sealed_under_other_key(version) {
                 return Ok(false);
             }
-            let resealed = self.resealed(&merchant).map_err(|source| ReencryptionError::Cipher {
-                client_id: merchant.client_id.clone(),
-                source,
-            })?;
+            let resealed =
+                self.resealed(&merchant)
+                    .map_err(|source| ReencryptionError::Cipher {
+                        client_id: merchant.client_id.clone(),
+                        source,
+                    })?;
             if self.store.replace_secrets(&merchant, &resealed).await? {
                 return Ok(true);
             }
@@ -270,10 +272,14 @@ mod tests {
             .returning(|_| Ok(vec![merchant("mch_old", 1), merchant("mch_current", 2)]));
         let written = Arc::new(Mutex::new(Vec::new()));
         let log = written.clone();
-        store.expect_replace_secrets().returning(move |expected, resealed| {
-            log.lock().unwrap().push((expected.clone(), resealed.clone()));
-            Ok(true)
-        });
+        store
+            .expect_replace_secrets()
+            .returning(move |expected, resealed| {
+                log.lock()
+                    .unwrap()
+                    .push((expected.clone(), resealed.clone()));
+                Ok(true)
+            });
         let report = service(store).reencrypt_all().await.unwrap();
 
         assert_eq!(
