@@ -75,7 +75,10 @@ async fn metrics_are_scraped_in_prometheus_format_with_http_payment_webhook_outb
     assert!(queried.len() >= 10, "{queried:?}");
     for series in queried {
         if series != "simplepg_payment_transition_conflicts_total" {
-            assert!(text.contains(&series), "the dashboard queries {series}, not exported");
+            assert!(
+                text.contains(&series),
+                "the dashboard queries {series}, not exported"
+            );
         }
     }
 }
