@@ -1,7 +1,7 @@
 //! [`AdminClient`]: the operator API of api.md §8 that a merchant integration needs in tests and
 //! scripts — registering a merchant — plus raw access to the rest.
 
-use reqwest::{Method, header::CONTENT_TYPE};
+use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -78,14 +78,11 @@ impl AdminClient {
         path_and_query: &str,
         body: Option<Vec<u8>>,
     ) -> Result<RawResponse, Error> {
-        let mut request = self
+        let request = self
             .http
             .request(method, join(&self.base_url, path_and_query)?)
             .bearer_auth(self.token.expose_secret());
-        if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body);
-        }
-        RawResponse::read(request.send().await.map_err(Error::Transport)?).await
+        RawResponse::send(request, body).await
     }
 }
 

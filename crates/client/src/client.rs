@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use reqwest::{Method, header::CONTENT_TYPE};
+use reqwest::Method;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -233,11 +233,7 @@ impl Client {
         if let Some(key) = idempotency_key {
             request = request.header("idempotency-key", key);
         }
-        if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body);
-        }
-        let response = request.send().await.map_err(Error::Transport)?;
-        RawResponse::read(response).await
+        RawResponse::send(request, body).await
     }
 }
 

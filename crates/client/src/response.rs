@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use reqwest::{StatusCode, header::HeaderMap};
+use reqwest::{
+    StatusCode,
+    header::{CONTENT_TYPE, HeaderMap},
+};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Problem};
@@ -17,7 +20,16 @@ pub struct RawResponse {
 }
 
 impl RawResponse {
-    pub(crate) async fn read(response: reqwest::Response) -> Result<Self, Error> {
+    /// Sends `request`, with `body` (if any) as `application/json`, and reads the answer whole.
+    pub(crate) async fn send(
+        request: reqwest::RequestBuilder,
+        body: Option<Vec<u8>>,
+    ) -> Result<Self, Error> {
+        let request = match body {
+            Some(body) => request.header(CONTENT_TYPE, "application/json").body(body),
+            None => request,
+        };
+        let response = request.send().await.map_err(Error::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(Error::Transport)?.to_vec();
