@@ -25,9 +25,18 @@ use domain::{
 };
 pub use scenario::Scenario;
 use serde::Serialize;
-use serde_json::json;
 
-use crate::{body::json_object, problem::ApiError, routes::webhook_guard, state::AppState};
+use crate::{
+    body::json_object,
+    dto::{AcquirerAccepted, AcquirerCanceled},
+    openapi::{
+        problems::NotFound,
+        schemas::{AcquirerCancelRequest, AcquirerPaymentRequest},
+    },
+    problem::ApiError,
+    routes::webhook_guard,
+    state::AppState,
+};
 
 /// The mock's configuration and the ports it writes through.
 pub struct MockAcquirer {
@@ -105,7 +114,35 @@ fn mock(state: &AppState) -> Result<&MockAcquirer, ApiError> {
     })
 }
 
-/// `POST /mock/request`.
+/// The fields of a payment request to the acquirer (api.md §5).
+pub(crate) const REQUEST_FIELDS: &[&str] = &[
+    "paymentKey",
+    "orderNo",
+    "amount",
+    "currency",
+    "methodCode",
+    "productName",
+    "customerName",
+    "returnUrl",
+];
+
+/// The fields of a cancel request to the acquirer (api.md §5).
+pub(crate) const CANCEL_FIELDS: &[&str] = &["paymentKey", "transactionId", "amount", "cancelReason"];
+
+/// `POST /mock/request`: the server asks the (mock) acquirer to process a payment; the outcome
+/// follows by webhook to `returnUrl`, chosen by the amount's last three digits (api.md §6).
+#[utoipa::path(
+    post,
+    path = "/mock/request",
+    tag = "Mock acquirer",
+    operation_id = "mockAcquirerRequest",
+    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
+    request_body(content = AcquirerPaymentRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Accepted; the webhook follows", body = AcquirerAccepted),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn request(
     req: HttpRequest,
     body: web::Bytes,
@@ -113,20 +150,7 @@ pub async fn request(
 ) -> Result<HttpResponse, ApiError> {
     let mock = mock(&state)?;
     webhook_guard(&req, &body, &mock.verifier)?;
-    let obj = json_object(
-        &req,
-        &body,
-        &[
-            "paymentKey",
-            "orderNo",
-            "amount",
-            "currency",
-            "methodCode",
-            "productName",
-            "customerName",
-            "returnUrl",
-        ],
-    )?;
+    let obj = json_object(&req, &body, REQUEST_FIELDS)?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);
@@ -206,10 +230,22 @@ pub async fn request(
         mock.outbox.enqueue(&messages).await?;
         mock.signal.wake();
     }
-    Ok(HttpResponse::Accepted().json(json!({ "transactionId": tx })))
+    Ok(HttpResponse::Accepted().json(AcquirerAccepted { transaction_id: tx }))
 }
 
-/// `POST /mock/request/cancel`.
+/// `POST /mock/request/cancel`: the server asks the (mock) acquirer to cancel a transaction.
+#[utoipa::path(
+    post,
+    path = "/mock/request/cancel",
+    tag = "Mock acquirer",
+    operation_id = "mockAcquirerCancel",
+    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
+    request_body(content = AcquirerCancelRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Canceled", body = AcquirerCanceled),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn cancel(
     req: HttpRequest,
     body: web::Bytes,
@@ -217,11 +253,7 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let mock = mock(&state)?;
     webhook_guard(&req, &body, &mock.verifier)?;
-    let obj = json_object(
-        &req,
-        &body,
-        &["paymentKey", "transactionId", "amount", "cancelReason"],
-    )?;
+    let obj = json_object(&req, &body, CANCEL_FIELDS)?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);
@@ -240,5 +272,8 @@ pub async fn cancel(
         ));
     }
     let tx = tx.unwrap_or_else(|| transaction_id(&key));
-    Ok(HttpResponse::Ok().json(json!({ "transactionId": tx, "status": "CANCELED" })))
+    Ok(HttpResponse::Ok().json(AcquirerCanceled {
+        transaction_id: tx,
+        status: "CANCELED",
+    }))
 }
