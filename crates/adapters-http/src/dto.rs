@@ -11,8 +11,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::openapi::schemas::{
-    ActorName, AuditActionName, DeliveryStateName, MerchantStatusName, MethodCodeName,
-    OutboxKindName, PaymentStatusName, WebhookResult,
+    ActorName, AuditActionName, CurrencyCode, DeliveryStateName, MerchantStatusName,
+    MethodCodeName, OutboxKindName, PaymentStatusName, WebhookResult,
 };
 
 fn ts(t: Timestamp) -> String {
@@ -37,7 +37,7 @@ pub struct PaymentResponse {
     /// Minor units of `currency`.
     #[schema(minimum = 1, maximum = 1_000_000_000, example = 15000)]
     amount: i64,
-    #[schema(pattern = "^[A-Z]{3}$", example = "KRW")]
+    #[schema(value_type = CurrencyCode, example = "KRW")]
     currency: String,
     #[schema(value_type = MethodCodeName)]
     method_code: &'static str,

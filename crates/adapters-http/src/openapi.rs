@@ -14,9 +14,9 @@ use actix_web::{HttpResponse, http::header, web};
 use utoipa::{
     Modify, OpenApi, ToResponse,
     openapi::{
-        self, RefOr,
+        self, RefOr, Required,
         path::{Operation, ParameterIn},
-        schema::{AdditionalProperties, Schema},
+        schema::{AdditionalProperties, Schema, SchemaType, Type},
         security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
     },
 };
@@ -164,9 +164,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .finish()
         })),
     )
-    .service(
-        SwaggerUi::new(format!("{DOCS_PATH}/{{_:.*}}")).config(Config::new([OPENAPI_PATH])),
-    );
+    .service(SwaggerUi::new(format!("{DOCS_PATH}/{{_:.*}}")).config(Config::new([OPENAPI_PATH])));
 }
 
 /// The three ways in (api.md §2, §4, §8) as security schemes.
@@ -268,9 +266,30 @@ impl Modify for ErrorResponses {
             ];
             for op in operations.into_iter().flatten() {
                 add_error_responses(op);
+                optional_body_may_be_omitted(op);
             }
         }
     }
+}
+
+/// An `Option<…>` request body means the body may be left out, not that it may be JSON `null`
+/// (which is refused like any other non-object): keep the object schema, mark the body optional.
+fn optional_body_may_be_omitted(op: &mut Operation) {
+    let Some(body) = op.request_body.as_mut() else {
+        return;
+    };
+    if body.required == Some(Required::True) {
+        return;
+    }
+    for content in body.content.values_mut() {
+        if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+            let not_null = one_of.items.iter().find(|item| {
+                !matches!(item, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null))
+            });
+            content.schema = not_null.cloned();
+        }
+    }
+    body.required = Some(Required::False);
 }
 
 fn add_error_responses(op: &mut Operation) {

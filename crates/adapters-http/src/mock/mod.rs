@@ -33,7 +33,7 @@ use crate::{
         problems::NotFound,
         schemas::{AcquirerCancelRequest, AcquirerPaymentRequest},
     },
-    problem::ApiError,
+    problem::{ApiError, ProblemBody},
     routes::webhook_guard,
     state::AppState,
 };
@@ -127,7 +127,8 @@ pub(crate) const REQUEST_FIELDS: &[&str] = &[
 ];
 
 /// The fields of a cancel request to the acquirer (api.md §5).
-pub(crate) const CANCEL_FIELDS: &[&str] = &["paymentKey", "transactionId", "amount", "cancelReason"];
+pub(crate) const CANCEL_FIELDS: &[&str] =
+    &["paymentKey", "transactionId", "amount", "cancelReason"];
 
 /// `POST /mock/request`: the server asks the (mock) acquirer to process a payment; the outcome
 /// follows by webhook to `returnUrl`, chosen by the amount's last three digits (api.md §6).
@@ -141,6 +142,10 @@ pub(crate) const CANCEL_FIELDS: &[&str] = &["paymentKey", "transactionId", "amou
     responses(
         (status = 202, description = "Accepted; the webhook follows", body = AcquirerAccepted),
         (status = 404, response = NotFound),
+        (status = 503, description = "`SERVICE_UNAVAILABLE`: the simulated outage of amounts ending in 005 \
+            (the first two requests per payment), or the database is unreachable",
+            body = ProblemBody, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait before retrying"))),
     ),
 )]
 pub async fn request(
@@ -244,6 +249,8 @@ pub async fn request(
     responses(
         (status = 200, description = "Canceled", body = AcquirerCanceled),
         (status = 404, response = NotFound),
+        (status = 422, description = "`ACQUIRER_CANCEL_REFUSED`: the transaction cannot be canceled (amounts ending in 007)",
+            body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 pub async fn cancel(
@@ -265,7 +272,7 @@ pub async fn cancel(
     };
     if Scenario::for_amount(amount) == Scenario::CancelRefused {
         return Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "ACQUIRER_CANCEL_REFUSED",
             "Cancel refused",
             "mock acquirer: this transaction cannot be canceled (scenario …007)",

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use domain::{
+    money::Currency,
     outbox::OutboxKind,
     payment::{MethodCode, PaymentStatus},
 };
@@ -19,10 +20,10 @@ use utoipa::{
 };
 
 /// A string schema restricted to `values`.
-fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> RefOr<Schema> {
+fn string_enum<S: Into<Value>>(values: impl IntoIterator<Item = S>) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .enum_values(Some(values.into_iter().map(Value::from)))
+        .enum_values(Some(values))
         .into()
 }
 
@@ -60,10 +61,28 @@ string_enums! {
     DeliveryStateName => DELIVERY_STATES;
     /// Kind of an outbound delivery.
     OutboxKindName => OutboxKind::ALL.map(OutboxKind::as_str);
+    /// An ISO 4217 currency code the server accepts.
+    CurrencyCode => currencies();
     /// An outcome the acquirer reports.
     ReportedStatus => ["APPROVED", "FAILED"];
     /// Result of an accepted acquirer webhook.
     WebhookResult => ["APPLIED", "DUPLICATE"];
+}
+
+/// Every three-letter code the domain accepts as a currency.
+fn currencies() -> Vec<String> {
+    const LETTERS: &[u8; 26] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut codes = Vec::new();
+    for a in LETTERS {
+        for b in LETTERS {
+            for c in LETTERS {
+                if let Ok(currency) = Currency::parse(&String::from_utf8_lossy(&[*a, *b, *c])) {
+                    codes.push(currency.to_string());
+                }
+            }
+        }
+    }
+    codes
 }
 
 pub const AUDIT_ACTIONS: [&str; 9] = [
@@ -86,13 +105,18 @@ pub const DELIVERY_STATES: [&str; 3] = ["PENDING", "DELIVERED", "DEAD"];
 #[serde(rename_all = "camelCase")]
 pub struct CreatePaymentRequest {
     /// Unique per merchant.
-    #[schema(pattern = r"^[A-Za-z0-9_\-:.]{1,64}$", min_length = 1, max_length = 64, example = "ORDER-1")]
+    #[schema(
+        pattern = r"^[A-Za-z0-9_\-:.]{1,64}$",
+        min_length = 1,
+        max_length = 64,
+        example = "ORDER-1"
+    )]
     pub order_no: String,
     /// Minor units of the currency.
     #[schema(minimum = 1, maximum = 1_000_000_000, example = 15000)]
     pub amount: i64,
     /// Upper-case ISO 4217 code; `KRW` when absent.
-    #[schema(pattern = "^[A-Z]{3}$", example = "KRW")]
+    #[schema(value_type = Option<CurrencyCode>, example = "KRW")]
     pub currency: Option<String>,
     #[schema(value_type = MethodCodeName)]
     pub method_code: String,
@@ -108,7 +132,11 @@ pub struct CreatePaymentRequest {
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelPaymentRequest {
-    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F\s][^\x00-\x1F\x7F-\x9F]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F\s][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub cancel_reason: String,
 }
 
@@ -146,11 +174,12 @@ pub struct AcquirerPaymentRequest {
     pub amount: i64,
     /// Where the mock sends its webhook.
     pub return_url: String,
-    pub order_no: Option<Value>,
-    pub currency: Option<Value>,
-    pub method_code: Option<Value>,
-    pub product_name: Option<Value>,
-    pub customer_name: Option<Value>,
+    pub order_no: Option<String>,
+    pub currency: Option<String>,
+    #[schema(value_type = Option<MethodCodeName>)]
+    pub method_code: Option<String>,
+    pub product_name: Option<String>,
+    pub customer_name: Option<String>,
 }
 
 /// `POST /mock/request/cancel`.
@@ -160,14 +189,19 @@ pub struct AcquirerCancelRequest {
     pub payment_key: String,
     pub amount: i64,
     pub transaction_id: Option<String>,
-    pub cancel_reason: Option<Value>,
+    pub cancel_reason: Option<String>,
 }
 
 /// `POST /admin/api/merchants` (api.md §8).
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterMerchantRequest {
-    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F\s][^\x00-\x1F\x7F-\x9F]*$", example = "Shop")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F\s][^\x00-\x1F\x7F-\x9F]*$",
+        example = "Shop"
+    )]
     pub client_name: String,
     /// Absolute `http(s)` URL without credentials or fragment, where notifications go.
     #[schema(max_length = 2048, example = "https://shop.example/webhooks/simplepg")]
@@ -195,8 +229,8 @@ pub struct SimulatedWebhookRequest {
 /// `POST /admin/api/simulator/mock-request`: a body to send, signed, to the acquirer.
 #[derive(ToSchema)]
 pub struct SimulatedMockRequest {
-    /// A string is sent byte for byte; any other JSON value compactly encoded.
-    pub body: Value,
+    /// Sent byte for byte. (Any other JSON value is accepted too, and sent compactly encoded.)
+    pub body: String,
 }
 
 /// Query of `GET /api/payments` (api.md §3.3); the admin search adds `clientId`.

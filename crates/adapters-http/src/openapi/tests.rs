@@ -53,9 +53,15 @@ fn each_request_schema_lists_exactly_the_fields_its_handler_accepts() {
         ("CreatePaymentRequest", routes::payments::CREATE_FIELDS),
         ("CancelPaymentRequest", routes::payments::CANCEL_FIELDS),
         ("AcquirerWebhookRequest", routes::webhook::FIELDS),
-        ("RegisterMerchantRequest", routes::admin::REGISTRATION_FIELDS),
+        (
+            "RegisterMerchantRequest",
+            routes::admin::REGISTRATION_FIELDS,
+        ),
         ("SimulatedWebhookRequest", routes::simulator::WEBHOOK_FIELDS),
-        ("SimulatedMockRequest", routes::simulator::MOCK_REQUEST_FIELDS),
+        (
+            "SimulatedMockRequest",
+            routes::simulator::MOCK_REQUEST_FIELDS,
+        ),
         ("AcquirerPaymentRequest", crate::mock::REQUEST_FIELDS),
         ("AcquirerCancelRequest", crate::mock::CANCEL_FIELDS),
     ];
@@ -105,7 +111,10 @@ fn signed_operations_require_all_four_signing_headers_together() {
         names,
         BTreeSet::from(["X-Client-Id", "X-Nonce", "X-Signature", "X-Timestamp"])
     );
-    assert_eq!(payments["responses"]["401"]["$ref"], "#/components/responses/MerchantUnauthorized");
+    assert_eq!(
+        payments["responses"]["401"]["$ref"],
+        "#/components/responses/MerchantUnauthorized"
+    );
 }
 
 #[test]
@@ -115,7 +124,11 @@ fn the_string_enums_name_values_the_domain_accepts() {
         outbox::DeliveryState,
         payment::{Actor, AuditAction},
     };
-    assert!(schemas::AUDIT_ACTIONS.iter().all(|a| AuditAction::parse(a).is_some()));
+    assert!(
+        schemas::AUDIT_ACTIONS
+            .iter()
+            .all(|a| AuditAction::parse(a).is_some())
+    );
     assert!(schemas::ACTORS.iter().all(|a| Actor::parse(a).is_some()));
     assert!(
         schemas::MERCHANT_STATUSES

@@ -9,8 +9,8 @@ use domain::{
     validation::{Invalid, Violations},
 };
 use serde::Serialize;
-use utoipa::ToSchema;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::guards;
 use crate::{

@@ -9,8 +9,8 @@ use domain::{
     validation::{Invalid, Violations},
 };
 use serde::Serialize;
-use utoipa::ToSchema;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::guards;
 use crate::{body::query_pairs, openapi::schemas::StatsQuery, problem::ApiError, state::AppState};
@@ -32,7 +32,10 @@ struct FiguresResponse {
 
 /// One status's share of [`FiguresResponse`] (documentation of its `byStatus` values).
 #[derive(ToSchema)]
-#[expect(dead_code, reason = "describes the JSON that FiguresResponse builds as a map")]
+#[expect(
+    dead_code,
+    reason = "describes the JSON that FiguresResponse builds as a map"
+)]
 struct StatusFigures {
     count: u64,
     /// Sum of amounts per currency, in minor units.

@@ -1,15 +1,5 @@
 //! `POST /api/webhook/payment`: the acquirer reports an outcome (api.md §4).
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use domain::{
-    ids::{PaymentKey, TransactionId},
-    payment::{FailureCode, FailureMessage},
-    services::{
-        payments::{AcquirerReport, ReportedOutcome, WebhookError, WebhookOutcome},
-        webhook_auth::{WebhookAuthError, WebhookVerifier},
-    },
-    validation::{Invalid, Violations},
-};
 use crate::{
     body::json_object,
     context::request_id,
@@ -20,6 +10,16 @@ use crate::{
     },
     problem::{ApiError, ProblemBody},
     state::AppState,
+};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use domain::{
+    ids::{PaymentKey, TransactionId},
+    payment::{FailureCode, FailureMessage},
+    services::{
+        payments::{AcquirerReport, ReportedOutcome, WebhookError, WebhookOutcome},
+        webhook_auth::{WebhookAuthError, WebhookVerifier},
+    },
+    validation::{Invalid, Violations},
 };
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
