@@ -130,7 +130,7 @@ pub(crate) const REQUEST_FIELDS: &[&str] = &[
 pub(crate) const CANCEL_FIELDS: &[&str] =
     &["paymentKey", "transactionId", "amount", "cancelReason"];
 
-/// `POST /mock/request`: the server asks the (mock) acquirer to process a payment; the outcome
+/// The server asks the (mock) acquirer to process a payment; the outcome
 /// follows by webhook to `returnUrl`, chosen by the amount's last three digits (api.md §6).
 #[utoipa::path(
     post,
@@ -238,7 +238,7 @@ pub async fn request(
     Ok(HttpResponse::Accepted().json(AcquirerAccepted { transaction_id: tx }))
 }
 
-/// `POST /mock/request/cancel`: the server asks the (mock) acquirer to cancel a transaction.
+/// The server asks the (mock) acquirer to cancel a transaction.
 #[utoipa::path(
     post,
     path = "/mock/request/cancel",

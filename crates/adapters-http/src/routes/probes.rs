@@ -55,7 +55,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     }
 }
 
-/// `GET /metrics`: Prometheus text format (unauthenticated, like the probes).
+/// Prometheus text format (unauthenticated, like the probes).
 #[utoipa::path(
     get,
     path = "/metrics",
