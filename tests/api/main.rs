@@ -20,6 +20,7 @@ mod listing;
 mod merchants;
 mod metrics;
 mod notifications;
+mod openapi;
 mod payments;
 mod probes;
 mod python_check;

@@ -8,6 +8,12 @@ use domain::{
     services::Page,
 };
 use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::openapi::schemas::{
+    ActorName, AuditActionName, CurrencyCode, DeliveryStateName, MerchantStatusName,
+    MethodCodeName, OutboxKindName, PaymentStatusName, WebhookResult,
+};
 
 fn ts(t: Timestamp) -> String {
     t.to_rfc3339()
@@ -18,27 +24,50 @@ fn opt_ts(t: Option<Timestamp>) -> Option<String> {
 }
 
 /// The payment object of api.md §3.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Payment)]
 pub struct PaymentResponse {
+    /// 64 lower-case hex characters, random.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     payment_key: String,
     client_id: String,
+    #[schema(example = "ORDER-1")]
     order_no: String,
+    /// Minor units of `currency`.
+    #[schema(minimum = 1, maximum = 1_000_000_000, example = 15000)]
     amount: i64,
+    #[schema(value_type = CurrencyCode, example = "KRW")]
     currency: String,
+    #[schema(value_type = MethodCodeName)]
     method_code: &'static str,
+    #[schema(value_type = PaymentStatusName)]
     status: &'static str,
+    #[schema(required = true)]
     product_name: Option<String>,
+    #[schema(required = true)]
     customer_name: Option<String>,
+    /// The acquirer's reference, once it answered.
+    #[schema(required = true)]
     transaction_id: Option<String>,
+    #[schema(required = true)]
     failure_code: Option<String>,
+    #[schema(required = true)]
     failure_message: Option<String>,
+    #[schema(required = true)]
     cancel_reason: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime, required = true)]
     approved_at: Option<String>,
+    #[schema(format = DateTime, required = true)]
     completed_at: Option<String>,
+    #[schema(format = DateTime, required = true)]
     canceled_at: Option<String>,
+    #[schema(format = DateTime, required = true)]
     failed_at: Option<String>,
+    /// A READY payment expires (EXPIRED) after this.
+    #[schema(format = DateTime)]
     expires_at: String,
 }
 
@@ -69,16 +98,27 @@ impl From<&Payment> for PaymentResponse {
 }
 
 /// One `payment_log` row (api.md §3.6).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AuditEntry)]
 pub struct AuditEntryResponse {
     log_id: u64,
+    #[schema(value_type = AuditActionName)]
     action: &'static str,
+    /// The status before a transition; null on entries that change nothing or on create.
+    #[schema(value_type = Option<PaymentStatusName>, required = true)]
     from_status: Option<&'static str>,
+    /// The status after the entry.
+    #[schema(value_type = PaymentStatusName)]
     status: &'static str,
+    #[schema(value_type = ActorName)]
     actor: &'static str,
+    #[schema(required = true)]
     details: Option<String>,
+    /// `X-Request-Id` of the request that caused the entry, if any.
+    #[schema(required = true)]
     request_id: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
@@ -99,14 +139,20 @@ impl From<&AuditEntry> for AuditEntryResponse {
 }
 
 /// A merchant as operators see it: never its secrets.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Merchant)]
 pub struct MerchantResponse {
     client_id: String,
     client_name: String,
+    /// Where notifications go.
+    #[schema(required = true)]
     return_url: Option<String>,
+    #[schema(value_type = MerchantStatusName)]
     status: &'static str,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -124,22 +170,28 @@ impl From<&Merchant> for MerchantResponse {
 }
 
 /// A merchant plus secrets shown exactly once (registration, rotation).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MerchantWithSecrets {
     #[serde(flatten)]
     pub merchant: MerchantResponse,
+    /// The HMAC key for signing requests (api.md §2): shown on registration and rotation only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub client_secret: Option<String>,
+    /// `whsec_…`: verifies our notifications (api.md §7); shown on registration and
+    /// webhook-secret rotation only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, pattern = "^whsec_")]
     pub webhook_secret: Option<String>,
     /// After a webhook-secret rotation: until when deliveries also carry the old signature.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, format = DateTime)]
     pub previous_webhook_secret_valid_until: Option<String>,
 }
 
 /// `{ "data": [...] }`, plus `hasMore` for paged listings.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListResponse<T: Serialize> {
     pub data: Vec<T>,
@@ -157,14 +209,22 @@ impl<T: Serialize> ListResponse<T> {
 }
 
 /// One delivery attempt.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = DeliveryAttempt)]
 pub struct AttemptResponse {
     attempt_no: u32,
+    #[schema(format = DateTime)]
     started_at: String,
+    /// The receiver's status, when a response arrived.
+    #[schema(required = true)]
     status_code: Option<u16>,
     latency_ms: u64,
+    /// Transport error (refused, timeout), when none arrived.
+    #[schema(required = true)]
     error: Option<String>,
+    /// The first KiB of the response body.
+    #[schema(required = true)]
     response_excerpt: Option<String>,
 }
 
@@ -182,22 +242,34 @@ impl From<&DeliveryAttempt> for AttemptResponse {
 }
 
 /// An outbound delivery (outbox message) with its attempts.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Delivery)]
 pub struct DeliveryResponse {
+    #[schema(pattern = "^evt_[0-9a-f]{32}$")]
     delivery_id: String,
+    #[schema(value_type = OutboxKindName)]
     kind: &'static str,
+    #[schema(required = true)]
     event_type: Option<String>,
+    #[schema(value_type = DeliveryStateName)]
     status: &'static str,
+    #[schema(required = true)]
     client_id: Option<String>,
+    #[schema(required = true)]
     payment_id: Option<String>,
     target_url: String,
+    /// The exact body sent.
     payload: String,
     attempt_count: usize,
     attempts: Vec<AttemptResponse>,
+    #[schema(format = DateTime, required = true)]
     next_attempt_at: Option<String>,
+    #[schema(required = true)]
     last_error: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -221,4 +293,56 @@ impl From<&Delivery> for DeliveryResponse {
             updated_at: ts(d.updated_at),
         }
     }
+}
+
+/// `200` of `POST /api/webhook/payment` (api.md §4).
+#[derive(Serialize, ToSchema)]
+pub struct WebhookAck {
+    #[schema(value_type = WebhookResult)]
+    pub result: &'static str,
+    /// The payment after the webhook.
+    pub payment: PaymentResponse,
+}
+
+/// `GET /health`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "UP")]
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+/// `GET /ready`.
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    #[schema(example = "READY")]
+    pub status: &'static str,
+    pub version: &'static str,
+    /// The configuration profile (`local`, `test`, `production`).
+    pub profile: String,
+    pub database: DatabaseReadiness,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DatabaseReadiness {
+    #[schema(example = "UP")]
+    pub status: &'static str,
+    /// `mysql` or `sqlite`.
+    pub store: &'static str,
+}
+
+/// The mock acquirer's answer to a payment request (api.md §6).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcquirerAccepted {
+    pub transaction_id: String,
+}
+
+/// The mock acquirer's answer to a cancel (api.md §6).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcquirerCanceled {
+    pub transaction_id: String,
+    #[schema(example = "CANCELED")]
+    pub status: &'static str,
 }

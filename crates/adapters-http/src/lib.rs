@@ -11,6 +11,7 @@ mod dto;
 mod encoder;
 mod idempotency;
 pub mod mock;
+pub mod openapi;
 mod outbound;
 pub mod problem;
 pub mod rate_limit;

@@ -11,6 +11,7 @@ use domain::{
     validation::{FieldViolation, Violations},
 };
 use serde::Serialize;
+use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -38,26 +39,44 @@ pub struct Problem {
     pub errors: Vec<FieldViolation>,
 }
 
-#[derive(Serialize)]
+/// RFC 9457 problem details with SimplePG's stable `code` (api.md §1).
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ProblemBody<'a> {
+#[schema(as = Problem)]
+pub(crate) struct ProblemBody<'a> {
+    /// Always `about:blank`: `code` carries the meaning.
     #[serde(rename = "type")]
+    #[schema(example = "about:blank")]
     kind: &'static str,
+    #[schema(example = "Duplicate order")]
     title: &'a str,
+    /// The HTTP status.
+    #[schema(minimum = 400, maximum = 599, example = 409)]
     status: u16,
+    /// Stable, machine-readable error code.
+    #[schema(pattern = "^[A-Z][A-Z0-9_]*$", example = "DUPLICATE_ORDER")]
     code: &'a str,
+    #[schema(example = "orderNo ORDER-1 was already used by this merchant")]
     detail: &'a str,
+    /// The request path.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/api/payments")]
     instance: Option<&'a str>,
+    /// The request's `X-Request-Id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<&'a str>,
+    /// On validation failures only: one entry per offending field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldErrorBody<'a>>,
 }
 
-#[derive(Serialize)]
+/// One offending field of a `VALIDATION_FAILED` problem.
+#[derive(Serialize, ToSchema)]
+#[schema(as = FieldError)]
 struct FieldErrorBody<'a> {
+    #[schema(example = "amount")]
     field: &'a str,
+    #[schema(example = "must be at least 1")]
     message: &'a str,
 }
 

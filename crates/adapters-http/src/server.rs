@@ -4,7 +4,7 @@ use std::{net::TcpListener, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 
-use crate::{context::request_context, routes, state::AppState};
+use crate::{context::request_context, openapi, routes, state::AppState};
 
 /// Request bodies above this many bytes get 413 (api.md conventions).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -39,6 +39,7 @@ pub fn serve(
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .wrap(from_fn(request_context))
             .configure(routes::configure)
+            .configure(openapi::configure)
             .default_service(web::to(routes::not_found))
     })
     .workers(options.workers.max(1))

@@ -25,9 +25,18 @@ use domain::{
 };
 pub use scenario::Scenario;
 use serde::Serialize;
-use serde_json::json;
 
-use crate::{body::json_object, problem::ApiError, routes::webhook_guard, state::AppState};
+use crate::{
+    body::json_object,
+    dto::{AcquirerAccepted, AcquirerCanceled},
+    openapi::{
+        problems::NotFound,
+        schemas::{AcquirerCancelRequest, AcquirerPaymentRequest},
+    },
+    problem::{ApiError, ProblemBody},
+    routes::webhook_guard,
+    state::AppState,
+};
 
 /// The mock's configuration and the ports it writes through.
 pub struct MockAcquirer {
@@ -105,7 +114,40 @@ fn mock(state: &AppState) -> Result<&MockAcquirer, ApiError> {
     })
 }
 
-/// `POST /mock/request`.
+/// The fields of a payment request to the acquirer (api.md §5).
+pub(crate) const REQUEST_FIELDS: &[&str] = &[
+    "paymentKey",
+    "orderNo",
+    "amount",
+    "currency",
+    "methodCode",
+    "productName",
+    "customerName",
+    "returnUrl",
+];
+
+/// The fields of a cancel request to the acquirer (api.md §5).
+pub(crate) const CANCEL_FIELDS: &[&str] =
+    &["paymentKey", "transactionId", "amount", "cancelReason"];
+
+/// The server asks the (mock) acquirer to process a payment; the outcome
+/// follows by webhook to `returnUrl`, chosen by the amount's last three digits (api.md §6).
+#[utoipa::path(
+    post,
+    path = "/mock/request",
+    tag = "Mock acquirer",
+    operation_id = "mockAcquirerRequest",
+    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
+    request_body(content = AcquirerPaymentRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Accepted; the webhook follows", body = AcquirerAccepted),
+        (status = 404, response = NotFound),
+        (status = 503, description = "`SERVICE_UNAVAILABLE`: the simulated outage of amounts ending in 005 \
+            (the first two requests per payment), or the database is unreachable",
+            body = ProblemBody, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait before retrying"))),
+    ),
+)]
 pub async fn request(
     req: HttpRequest,
     body: web::Bytes,
@@ -113,20 +155,7 @@ pub async fn request(
 ) -> Result<HttpResponse, ApiError> {
     let mock = mock(&state)?;
     webhook_guard(&req, &body, &mock.verifier)?;
-    let obj = json_object(
-        &req,
-        &body,
-        &[
-            "paymentKey",
-            "orderNo",
-            "amount",
-            "currency",
-            "methodCode",
-            "productName",
-            "customerName",
-            "returnUrl",
-        ],
-    )?;
+    let obj = json_object(&req, &body, REQUEST_FIELDS)?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);
@@ -206,10 +235,24 @@ pub async fn request(
         mock.outbox.enqueue(&messages).await?;
         mock.signal.wake();
     }
-    Ok(HttpResponse::Accepted().json(json!({ "transactionId": tx })))
+    Ok(HttpResponse::Accepted().json(AcquirerAccepted { transaction_id: tx }))
 }
 
-/// `POST /mock/request/cancel`.
+/// The server asks the (mock) acquirer to cancel a transaction.
+#[utoipa::path(
+    post,
+    path = "/mock/request/cancel",
+    tag = "Mock acquirer",
+    operation_id = "mockAcquirerCancel",
+    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
+    request_body(content = AcquirerCancelRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Canceled", body = AcquirerCanceled),
+        (status = 404, response = NotFound),
+        (status = 422, description = "`ACQUIRER_CANCEL_REFUSED`: the transaction cannot be canceled (amounts ending in 007)",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn cancel(
     req: HttpRequest,
     body: web::Bytes,
@@ -217,11 +260,7 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let mock = mock(&state)?;
     webhook_guard(&req, &body, &mock.verifier)?;
-    let obj = json_object(
-        &req,
-        &body,
-        &["paymentKey", "transactionId", "amount", "cancelReason"],
-    )?;
+    let obj = json_object(&req, &body, CANCEL_FIELDS)?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);
@@ -233,12 +272,15 @@ pub async fn cancel(
     };
     if Scenario::for_amount(amount) == Scenario::CancelRefused {
         return Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "ACQUIRER_CANCEL_REFUSED",
             "Cancel refused",
             "mock acquirer: this transaction cannot be canceled (scenario …007)",
         ));
     }
     let tx = tx.unwrap_or_else(|| transaction_id(&key));
-    Ok(HttpResponse::Ok().json(json!({ "transactionId": tx, "status": "CANCELED" })))
+    Ok(HttpResponse::Ok().json(AcquirerCanceled {
+        transaction_id: tx,
+        status: "CANCELED",
+    }))
 }

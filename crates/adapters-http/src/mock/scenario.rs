@@ -15,7 +15,7 @@ pub enum Scenario {
     UnavailableTwice,
     /// `…006`: APPROVED, but the webhook reports `amount + 1`.
     AmountMismatch,
-    /// `…007` (our extension): approved normally, but the acquirer refuses to cancel (500), to
+    /// `…007` (our extension): approved normally, but the acquirer refuses to cancel (422), to
     /// exercise `502 ACQUIRER_ERROR`.
     CancelRefused,
     /// Anything else: APPROVED after `delay_ms`.

@@ -14,6 +14,10 @@ use crate::{
     dto::{
         AuditEntryResponse, ListResponse, MerchantResponse, MerchantWithSecrets, PaymentResponse,
     },
+    openapi::{
+        problems::{MerchantNotFound, PaymentNotFound},
+        schemas::{MerchantListQuery, PaymentListQuery, RegisterMerchantRequest},
+    },
     problem::ApiError,
     state::AppState,
 };
@@ -30,8 +34,11 @@ fn client_id(path: &web::Path<String>) -> Result<ClientId, ApiError> {
     })
 }
 
+/// The fields of a merchant registration (api.md §8).
+pub(crate) const REGISTRATION_FIELDS: &[&str] = &["clientName", "returnUrl"];
+
 fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, ApiError> {
-    let obj = json_object(req, body, &["clientName", "returnUrl"])?;
+    let obj = json_object(req, body, REGISTRATION_FIELDS)?;
     let mut v = obj.violations();
     let client_name = obj
         .string("clientName", true, &mut v)
@@ -48,6 +55,19 @@ fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, Api
     }
 }
 
+/// Register a merchant; its secrets are in this response only (api.md §8).
+#[utoipa::path(
+    post,
+    path = "/admin/api/merchants",
+    tag = "Admin",
+    operation_id = "registerMerchant",
+    security(("adminToken" = [])),
+    request_body(content = RegisterMerchantRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Registered", body = MerchantWithSecrets,
+            headers(("Location" = String, description = "/admin/api/merchants/{clientId}"))),
+    ),
+)]
 pub async fn register_merchant(
     req: HttpRequest,
     body: web::Bytes,
@@ -71,6 +91,18 @@ pub async fn register_merchant(
         }))
 }
 
+/// List merchants (never their secrets).
+#[utoipa::path(
+    get,
+    path = "/admin/api/merchants",
+    tag = "Admin",
+    operation_id = "listMerchants",
+    security(("adminToken" = [])),
+    params(MerchantListQuery),
+    responses(
+        (status = 200, description = "A page of merchants", body = ListResponse<MerchantResponse>),
+    ),
+)]
 pub async fn list_merchants(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -96,6 +128,19 @@ pub async fn list_merchants(
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |m| MerchantResponse::from(m))))
 }
 
+/// Show a merchant (never its secrets).
+#[utoipa::path(
+    get,
+    path = "/admin/api/merchants/{clientId}",
+    tag = "Admin",
+    operation_id = "getMerchant",
+    security(("adminToken" = [])),
+    params(("clientId" = String, Path, description = "The merchant's client id")),
+    responses(
+        (status = 200, description = "The merchant", body = MerchantResponse),
+        (status = 404, response = MerchantNotFound),
+    ),
+)]
 pub async fn show_merchant(
     req: HttpRequest,
     path: web::Path<String>,
@@ -106,6 +151,19 @@ pub async fn show_merchant(
     Ok(HttpResponse::Ok().json(MerchantResponse::from(&merchant)))
 }
 
+/// Issue a new client secret, shown once; the old one stops working.
+#[utoipa::path(
+    post,
+    path = "/admin/api/merchants/{clientId}/rotate-secret",
+    tag = "Admin",
+    operation_id = "rotateClientSecret",
+    security(("adminToken" = [])),
+    params(("clientId" = String, Path, description = "The merchant's client id")),
+    responses(
+        (status = 200, description = "The merchant with its new `clientSecret`", body = MerchantWithSecrets),
+        (status = 404, response = MerchantNotFound),
+    ),
+)]
 pub async fn rotate_secret(
     req: HttpRequest,
     path: web::Path<String>,
@@ -124,6 +182,19 @@ pub async fn rotate_secret(
         }))
 }
 
+/// Issue a new webhook secret, shown once; deliveries carry both signatures for a grace period.
+#[utoipa::path(
+    post,
+    path = "/admin/api/merchants/{clientId}/rotate-webhook-secret",
+    tag = "Admin",
+    operation_id = "rotateWebhookSecret",
+    security(("adminToken" = [])),
+    params(("clientId" = String, Path, description = "The merchant's client id")),
+    responses(
+        (status = 200, description = "The merchant with its new `webhookSecret`", body = MerchantWithSecrets),
+        (status = 404, response = MerchantNotFound),
+    ),
+)]
 pub async fn rotate_webhook_secret(
     req: HttpRequest,
     path: web::Path<String>,
@@ -163,6 +234,19 @@ async fn set_status(
     Ok(HttpResponse::Ok().json(MerchantResponse::from(&merchant)))
 }
 
+/// Set the merchant ACTIVE.
+#[utoipa::path(
+    post,
+    path = "/admin/api/merchants/{clientId}/activate",
+    tag = "Admin",
+    operation_id = "activateMerchant",
+    security(("adminToken" = [])),
+    params(("clientId" = String, Path, description = "The merchant's client id")),
+    responses(
+        (status = 200, description = "The merchant", body = MerchantResponse),
+        (status = 404, response = MerchantNotFound),
+    ),
+)]
 pub async fn activate(
     req: HttpRequest,
     path: web::Path<String>,
@@ -171,6 +255,19 @@ pub async fn activate(
     set_status(req, path, state, MerchantStatus::Active).await
 }
 
+/// Set the merchant INACTIVE: its signed requests get 403 CLIENT_INACTIVE.
+#[utoipa::path(
+    post,
+    path = "/admin/api/merchants/{clientId}/deactivate",
+    tag = "Admin",
+    operation_id = "deactivateMerchant",
+    security(("adminToken" = [])),
+    params(("clientId" = String, Path, description = "The merchant's client id")),
+    responses(
+        (status = 200, description = "The merchant", body = MerchantResponse),
+        (status = 404, response = MerchantNotFound),
+    ),
+)]
 pub async fn deactivate(
     req: HttpRequest,
     path: web::Path<String>,
@@ -179,6 +276,18 @@ pub async fn deactivate(
     set_status(req, path, state, MerchantStatus::Inactive).await
 }
 
+/// Search all merchants' payments, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/api/payments",
+    tag = "Admin",
+    operation_id = "searchPayments",
+    security(("adminToken" = [])),
+    params(PaymentListQuery, ("clientId" = Option<String>, Query, description = "Only this merchant's payments", pattern = "^[A-Za-z0-9_-]{1,64}$")),
+    responses(
+        (status = 200, description = "A page of payments", body = ListResponse<PaymentResponse>),
+    ),
+)]
 pub async fn search_payments(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -189,6 +298,19 @@ pub async fn search_payments(
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |p| PaymentResponse::from(p))))
 }
 
+/// Show any merchant's payment.
+#[utoipa::path(
+    get,
+    path = "/admin/api/payments/{paymentKey}",
+    tag = "Admin",
+    operation_id = "adminGetPayment",
+    security(("adminToken" = [])),
+    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters)")),
+    responses(
+        (status = 200, description = "The payment", body = PaymentResponse),
+        (status = 404, response = PaymentNotFound),
+    ),
+)]
 pub async fn show_payment(
     req: HttpRequest,
     path: web::Path<String>,
@@ -202,6 +324,19 @@ pub async fn show_payment(
     Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
 }
 
+/// Any payment's audit trail, oldest first.
+#[utoipa::path(
+    get,
+    path = "/admin/api/payments/{paymentKey}/logs",
+    tag = "Admin",
+    operation_id = "adminGetPaymentLogs",
+    security(("adminToken" = [])),
+    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters)")),
+    responses(
+        (status = 200, description = "The audit trail", body = ListResponse<AuditEntryResponse>),
+        (status = 404, response = PaymentNotFound),
+    ),
+)]
 pub async fn payment_logs(
     req: HttpRequest,
     path: web::Path<String>,

@@ -12,7 +12,8 @@ use super::guards;
 use crate::{
     body::query_pairs,
     dto::{DeliveryResponse, ListResponse},
-    problem::ApiError,
+    openapi::{problems::DeliveryNotFound, schemas::DeliveryListQuery},
+    problem::{ApiError, ProblemBody},
     state::AppState,
 };
 
@@ -21,6 +22,18 @@ fn delivery_id(path: &web::Path<String>) -> Result<EventId, ApiError> {
         .map_err(|_| DeliveryError::NotFound(EventId::from_uuid(uuid::Uuid::nil())).into())
 }
 
+/// Outbound deliveries (notifications, acquirer requests) with their attempts, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/api/deliveries",
+    tag = "Admin",
+    operation_id = "listDeliveries",
+    security(("adminToken" = [])),
+    params(DeliveryListQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = ListResponse<DeliveryResponse>),
+    ),
+)]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     guards::admin(&req, &state)?;
     let mut v = Violations::new();
@@ -82,6 +95,19 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |d| DeliveryResponse::from(d))))
 }
 
+/// Show a delivery with its attempts.
+#[utoipa::path(
+    get,
+    path = "/admin/api/deliveries/{deliveryId}",
+    tag = "Admin",
+    operation_id = "getDelivery",
+    security(("adminToken" = [])),
+    params(("deliveryId" = String, Path, description = "The delivery id (`evt_` + 32 hex digits)")),
+    responses(
+        (status = 200, description = "The delivery", body = DeliveryResponse),
+        (status = 404, response = DeliveryNotFound),
+    ),
+)]
 pub async fn show(
     req: HttpRequest,
     path: web::Path<String>,
@@ -92,6 +118,20 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(DeliveryResponse::from(&delivery)))
 }
 
+/// Redeliver a DELIVERED or DEAD delivery now.
+#[utoipa::path(
+    post,
+    path = "/admin/api/deliveries/{deliveryId}/retry",
+    tag = "Admin",
+    operation_id = "retryDelivery",
+    security(("adminToken" = [])),
+    params(("deliveryId" = String, Path, description = "The delivery id (`evt_` + 32 hex digits)")),
+    responses(
+        (status = 202, description = "Scheduled", body = DeliveryResponse),
+        (status = 404, response = DeliveryNotFound),
+        (status = 409, description = "`DELIVERY_PENDING`: the delivery is still pending", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn retry(
     req: HttpRequest,
     path: web::Path<String>,

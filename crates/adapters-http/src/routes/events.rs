@@ -185,6 +185,23 @@ fn start_position(req: &HttpRequest) -> Result<Option<FeedPosition>, ApiError> {
         .and_then(|h| h.parse::<FeedPosition>().ok()))
 }
 
+/// Server-Sent Events: `ready` once, then `audit` and `attempt` events as they are written, by
+/// any instance. The stream does not end; reconnecting with `Last-Event-ID` resumes.
+#[utoipa::path(
+    get,
+    path = "/admin/api/events",
+    tag = "Admin",
+    operation_id = "streamEvents",
+    security(("adminToken" = [])),
+    params(
+        ("token" = Option<String>, Query, description = "The admin token, for browsers' `EventSource`, which cannot send headers"),
+        ("after" = Option<String>, Query, description = "Resume after this position (`<logId>-<attemptId>`)", pattern = "^[0-9]+-[0-9]+$"),
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this position (sent by a reconnecting `EventSource`)"),
+    ),
+    responses(
+        (status = 200, description = "An endless `text/event-stream`", content_type = "text/event-stream", body = String),
+    ),
+)]
 pub async fn events(
     req: HttpRequest,
     state: web::Data<AppState>,

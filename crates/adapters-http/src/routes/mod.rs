@@ -1,16 +1,16 @@
 //! The route table.
 
-mod admin;
+pub(crate) mod admin;
 mod console;
-mod deliveries;
+pub(crate) mod deliveries;
 mod errors;
-mod events;
+pub(crate) mod events;
 mod guards;
-mod payments;
-mod probes;
-mod simulator;
-mod stats;
-mod webhook;
+pub(crate) mod payments;
+pub(crate) mod probes;
+pub(crate) mod simulator;
+pub(crate) mod stats;
+pub(crate) mod webhook;
 
 pub use webhook::webhook_guard;
 
@@ -23,7 +23,7 @@ use actix_web::{
 use crate::problem::ApiError;
 
 /// A resource whose unmatched methods get 405 problem+json with an `Allow` header.
-fn resource(path: &str, allow: &'static str) -> Resource {
+pub(crate) fn resource(path: &str, allow: &'static str) -> Resource {
     web::resource(path).default_service(web::to(move || async move {
         let mut res: HttpResponse = actix_web::ResponseError::error_response(&ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -23,7 +23,13 @@ use crate::{
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     idempotency::idempotent,
-    problem::ApiError,
+    openapi::{
+        problems::{IdempotencyKeyReused, PaymentNotFound},
+        schemas::{
+            CancelPaymentRequest, CompletePaymentRequest, CreatePaymentRequest, PaymentListQuery,
+        },
+    },
+    problem::{ApiError, ProblemBody},
     state::AppState,
 };
 
@@ -32,17 +38,22 @@ pub(super) fn payment_key(path: &web::Path<String>) -> Result<PaymentKey, ApiErr
     PaymentKey::parse(path.as_str()).map_err(|_| ApiError::payment_not_found())
 }
 
+/// The fields a create request may have (api.md §3.1).
+pub(crate) const CREATE_FIELDS: &[&str] = &[
+    "orderNo",
+    "amount",
+    "currency",
+    "methodCode",
+    "productName",
+    "customerName",
+    "clientId",
+];
+
+/// The fields a cancel request may have (api.md §3.5).
+pub(crate) const CANCEL_FIELDS: &[&str] = &["cancelReason"];
+
 fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiError> {
-    const FIELDS: &[&str] = &[
-        "orderNo",
-        "amount",
-        "currency",
-        "methodCode",
-        "productName",
-        "customerName",
-        "clientId",
-    ];
-    let obj = json_object(req, body, FIELDS)?;
+    let obj = json_object(req, body, CREATE_FIELDS)?;
     let mut v = obj.violations();
     let order_no = obj
         .string("orderNo", true, &mut v)
@@ -82,6 +93,25 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
     })
 }
 
+/// Create a payment (api.md §3.1). The acquirer is asked to process it after the commit.
+#[utoipa::path(
+    post,
+    path = "/api/payments",
+    tag = "Payments",
+    operation_id = "createPayment",
+    security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the first response is stored for 24 h and replayed (with `Idempotent-Replayed: true`) for a retry of the same request (api.md §3.1)", pattern = "^[!-~]{1,255}$")),
+    request_body(content = CreatePaymentRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created, READY", body = PaymentResponse,
+            headers(("Location" = String, description = "/api/payments/{paymentKey}"))),
+        (status = 403, description = "`CLIENT_INACTIVE`, or `CLIENT_ID_MISMATCH`: `clientId` differs from `X-Client-Id`",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`DUPLICATE_ORDER`: the merchant already used this `orderNo`, or `IDEMPOTENCY_KEY_IN_USE`",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, response = IdempotencyKeyReused),
+    ),
+)]
 pub async fn create(
     req: HttpRequest,
     body: web::Bytes,
@@ -101,6 +131,19 @@ pub async fn create(
     .await
 }
 
+/// Retrieve a payment (api.md §3.2).
+#[utoipa::path(
+    get,
+    path = "/api/payments/{paymentKey}",
+    tag = "Payments",
+    operation_id = "getPayment",
+    security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
+    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c")),
+    responses(
+        (status = 200, description = "The payment", body = PaymentResponse),
+        (status = 404, response = PaymentNotFound),
+    ),
+)]
 pub async fn get(
     req: HttpRequest,
     body: web::Bytes,
@@ -186,6 +229,18 @@ fn invalid(e: impl std::fmt::Display) -> domain::validation::Invalid {
     domain::validation::Invalid::new(e.to_string())
 }
 
+/// List the merchant's payments, newest first (api.md §3.3).
+#[utoipa::path(
+    get,
+    path = "/api/payments",
+    tag = "Payments",
+    operation_id = "listPayments",
+    security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
+    params(PaymentListQuery),
+    responses(
+        (status = 200, description = "A page of payments", body = ListResponse<PaymentResponse>),
+    ),
+)]
 pub async fn list(
     req: HttpRequest,
     body: web::Bytes,
@@ -197,6 +252,24 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |p| PaymentResponse::from(p))))
 }
 
+/// Complete an APPROVED payment (api.md §3.4).
+#[utoipa::path(
+    post,
+    path = "/api/payments/{paymentKey}/complete",
+    tag = "Payments",
+    operation_id = "completePayment",
+    security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
+    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the first response is stored for 24 h and replayed (with `Idempotent-Replayed: true`) for a retry of the same request (api.md §3.1)", pattern = "^[!-~]{1,255}$")),
+    request_body(content = Option<CompletePaymentRequest>, content_type = "application/json",
+        description = "None, or an empty object"),
+    responses(
+        (status = 200, description = "COMPLETED", body = PaymentResponse),
+        (status = 404, response = PaymentNotFound),
+        (status = 409, description = "`INVALID_STATE_TRANSITION`, `CONCURRENT_UPDATE` or `IDEMPOTENCY_KEY_IN_USE`",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, response = IdempotencyKeyReused),
+    ),
+)]
 pub async fn complete(
     req: HttpRequest,
     body: web::Bytes,
@@ -220,6 +293,25 @@ pub async fn complete(
     .await
 }
 
+/// Cancel a READY, APPROVED or COMPLETED payment (api.md §3.5).
+#[utoipa::path(
+    post,
+    path = "/api/payments/{paymentKey}/cancel",
+    tag = "Payments",
+    operation_id = "cancelPayment",
+    security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
+    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the first response is stored for 24 h and replayed (with `Idempotent-Replayed: true`) for a retry of the same request (api.md §3.1)", pattern = "^[!-~]{1,255}$")),
+    request_body(content = CancelPaymentRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "CANCELED", body = PaymentResponse),
+        (status = 404, response = PaymentNotFound),
+        (status = 409, description = "`INVALID_STATE_TRANSITION`, `CONCURRENT_UPDATE` or `IDEMPOTENCY_KEY_IN_USE`",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, response = IdempotencyKeyReused),
+        (status = 502, description = "`ACQUIRER_ERROR`: the acquirer refused or failed the cancel; the payment is unchanged",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn cancel(
     req: HttpRequest,
     body: web::Bytes,
@@ -228,7 +320,7 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let merchant = guards::merchant(&req, &body, &state).await?;
     idempotent(&req, &body, &state, &merchant.client_id, || async {
-        let obj = optional_json_object(&req, &body, &["cancelReason"])?;
+        let obj = optional_json_object(&req, &body, CANCEL_FIELDS)?;
         let mut v = obj.as_ref().map(|o| o.violations()).unwrap_or_default();
         let reason = match &obj {
             Some(o) => o
@@ -257,6 +349,19 @@ pub async fn cancel(
     .await
 }
 
+/// The payment's audit trail, oldest first (api.md §3.6).
+#[utoipa::path(
+    get,
+    path = "/api/payments/{paymentKey}/logs",
+    tag = "Payments",
+    operation_id = "getPaymentLogs",
+    security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
+    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c")),
+    responses(
+        (status = 200, description = "The audit trail", body = ListResponse<AuditEntryResponse>),
+        (status = 404, response = PaymentNotFound),
+    ),
+)]
 pub async fn logs(
     req: HttpRequest,
     body: web::Bytes,

@@ -1,22 +1,51 @@
 //! `/health` (the process is up) and `/ready` (the database is reachable and migrated).
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
-use crate::{problem::ApiError, state::AppState};
+use crate::{
+    dto::{DatabaseReadiness, Health, Readiness},
+    openapi::problems::{NotFound, ServiceUnavailable},
+    problem::ApiError,
+    state::AppState,
+};
 
+/// The process is up.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "Probes",
+    operation_id = "health",
+    responses((status = 200, description = "Up", body = Health)),
+)]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "UP", "version": state.info.version }))
+    HttpResponse::Ok().json(Health {
+        status: "UP",
+        version: state.info.version,
+    })
 }
 
+/// The database is reachable and migrated.
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "Probes",
+    operation_id = "ready",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     match state.health.check().await {
-        Ok(()) => Ok(HttpResponse::Ok().json(json!({
-            "status": "READY",
-            "version": state.info.version,
-            "profile": state.info.profile,
-            "database": { "status": "UP", "store": state.info.store },
-        }))),
+        Ok(()) => Ok(HttpResponse::Ok().json(Readiness {
+            status: "READY",
+            version: state.info.version,
+            profile: state.info.profile.clone(),
+            database: DatabaseReadiness {
+                status: "UP",
+                store: state.info.store,
+            },
+        })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             let mut err = ApiError::unavailable(e);
@@ -26,7 +55,18 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     }
 }
 
-/// `GET /metrics`: Prometheus text format (unauthenticated, like the probes).
+/// Prometheus text format (unauthenticated, like the probes).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "Probes",
+    operation_id = "metrics",
+    responses(
+        (status = 200, description = "Prometheus text exposition format",
+            content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Some(render) = &state.metrics else {
         return Err(ApiError::new(

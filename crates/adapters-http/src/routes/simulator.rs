@@ -10,33 +10,49 @@ use domain::{
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::guards;
-use crate::{body::json_object, problem::ApiError, state::AppState};
+use crate::{
+    body::json_object,
+    openapi::{
+        problems::NotFound,
+        schemas::{SimulatedMockRequest, SimulatedWebhookRequest},
+    },
+    problem::{ApiError, ProblemBody},
+    state::AppState,
+};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ExchangeSent)]
 struct SentRequest<'a> {
     method: &'static str,
     url: &'a str,
+    #[schema(value_type = HashMap<String, String>)]
     headers: Map<String, Value>,
     body: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ExchangeAnswer)]
 struct Answer<'a> {
     /// HTTP status, when a response arrived.
+    #[schema(required = true)]
     status: Option<u16>,
     /// The first KiB of the response body.
+    #[schema(required = true)]
     body: Option<&'a str>,
     /// Transport error (refused, timeout), when none arrived.
+    #[schema(required = true)]
     error: Option<&'a str>,
     latency_ms: u64,
 }
 
-#[derive(Serialize)]
-struct ExchangeResponse<'a> {
+#[derive(Serialize, ToSchema)]
+#[schema(as = Exchange)]
+pub(crate) struct ExchangeResponse<'a> {
     request: SentRequest<'a>,
     response: Answer<'a>,
 }
@@ -80,16 +96,21 @@ fn simulator<'a>(
     })
 }
 
+/// The fields of a simulated acquirer webhook.
+pub(crate) const WEBHOOK_FIELDS: &[&str] = &[
+    "paymentKey",
+    "status",
+    "amount",
+    "transactionId",
+    "failureCode",
+    "failureMessage",
+];
+
+/// The fields of a simulated mock-acquirer request.
+pub(crate) const MOCK_REQUEST_FIELDS: &[&str] = &["body"];
+
 fn parse_webhook(req: &HttpRequest, body: &[u8]) -> Result<SimulatedWebhook, ApiError> {
-    const FIELDS: &[&str] = &[
-        "paymentKey",
-        "status",
-        "amount",
-        "transactionId",
-        "failureCode",
-        "failureMessage",
-    ];
-    let obj = json_object(req, body, FIELDS)?;
+    let obj = json_object(req, body, WEBHOOK_FIELDS)?;
     let mut v = obj.violations();
     let key = obj
         .string("paymentKey", true, &mut v)
@@ -122,6 +143,19 @@ fn parse_webhook(req: &HttpRequest, body: &[u8]) -> Result<SimulatedWebhook, Api
     }
 }
 
+/// Send a signed acquirer webhook to this server, as the acquirer would, and show the exchange.
+#[utoipa::path(
+    post,
+    path = "/admin/api/simulator/webhook",
+    tag = "Admin",
+    operation_id = "simulateAcquirerWebhook",
+    security(("adminToken" = [])),
+    request_body(content = SimulatedWebhookRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "What was sent and what came back", body = ExchangeResponse),
+        (status = 404, description = "`PAYMENT_NOT_FOUND`, or `NOT_FOUND` where the mock acquirer is off", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn webhook(
     req: HttpRequest,
     body: web::Bytes,
@@ -138,13 +172,26 @@ pub async fn webhook(
     Ok(render(&exchange))
 }
 
+/// Send a body, signed with the acquirer secret, to the acquirer request URL and show the exchange.
+#[utoipa::path(
+    post,
+    path = "/admin/api/simulator/mock-request",
+    tag = "Admin",
+    operation_id = "simulateMockRequest",
+    security(("adminToken" = [])),
+    request_body(content = SimulatedMockRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "What was sent and what came back", body = ExchangeResponse),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn mock_request(
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let sim = simulator(&req, &state)?;
-    let obj = json_object(&req, &body, &["body"])?;
+    let obj = json_object(&req, &body, MOCK_REQUEST_FIELDS)?;
     let mut v: Violations = obj.violations();
     // `body` as a string is sent byte for byte; any other JSON value is sent compactly encoded.
     let raw = match obj.value("body") {

@@ -10,19 +10,36 @@ use domain::{
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::guards;
-use crate::{body::query_pairs, problem::ApiError, state::AppState};
+use crate::{body::query_pairs, openapi::schemas::StatsQuery, problem::ApiError, state::AppState};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Figures)]
 struct FiguresResponse {
     count: u64,
     approved: u64,
     decided: u64,
+    /// approved / decided; null when nothing was decided.
+    #[schema(required = true)]
     approval_rate: Option<f64>,
     /// `{"APPROVED": {"count", "amounts": {"KRW": 15000}}, …}`, every status present.
+    #[schema(value_type = HashMap<String, StatusFigures>)]
     by_status: Map<String, Value>,
+}
+
+/// One status's share of [`FiguresResponse`] (documentation of its `byStatus` values).
+#[derive(ToSchema)]
+#[expect(
+    dead_code,
+    reason = "describes the JSON that FiguresResponse builds as a map"
+)]
+struct StatusFigures {
+    count: u64,
+    /// Sum of amounts per currency, in minor units.
+    amounts: std::collections::HashMap<String, i64>,
 }
 
 impl From<&Figures> for FiguresResponse {
@@ -52,27 +69,34 @@ impl From<&Figures> for FiguresResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = DayFigures)]
 struct DayResponse {
+    #[schema(format = Date)]
     day: String,
     #[serde(flatten)]
     figures: FiguresResponse,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = MerchantFigures)]
 struct MerchantResponse {
     client_id: String,
     #[serde(flatten)]
     figures: FiguresResponse,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct StatsResponse {
+#[schema(as = Stats)]
+pub(crate) struct StatsResponse {
+    #[schema(format = DateTime, required = true)]
     from: Option<String>,
+    #[schema(format = DateTime, required = true)]
     to: Option<String>,
+    #[schema(required = true)]
     client_id: Option<String>,
     totals: FiguresResponse,
     by_day: Vec<DayResponse>,
@@ -127,6 +151,18 @@ fn parse_filter(req: &HttpRequest) -> Result<StatsFilter, ApiError> {
     Ok(filter)
 }
 
+/// Counts and amounts per status, approval rate, per day and per merchant.
+#[utoipa::path(
+    get,
+    path = "/admin/api/stats",
+    tag = "Admin",
+    operation_id = "getStats",
+    security(("adminToken" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures", body = StatsResponse),
+    ),
+)]
 pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     guards::admin(&req, &state)?;
     let filter = parse_filter(&req)?;

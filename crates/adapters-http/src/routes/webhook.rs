@@ -1,5 +1,16 @@
 //! `POST /api/webhook/payment`: the acquirer reports an outcome (api.md §4).
 
+use crate::{
+    body::json_object,
+    context::request_id,
+    dto::{PaymentResponse, WebhookAck},
+    openapi::{
+        problems::{InvalidStateTransition, PaymentNotFound},
+        schemas::AcquirerWebhookRequest,
+    },
+    problem::{ApiError, ProblemBody},
+    state::AppState,
+};
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use domain::{
     ids::{PaymentKey, TransactionId},
@@ -9,12 +20,6 @@ use domain::{
         webhook_auth::{WebhookAuthError, WebhookVerifier},
     },
     validation::{Invalid, Violations},
-};
-use serde_json::json;
-
-use crate::{
-    body::json_object, context::request_id, dto::PaymentResponse, problem::ApiError,
-    state::AppState,
 };
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -49,7 +54,8 @@ pub fn webhook_guard(
         })
 }
 
-const FIELDS: &[&str] = &[
+/// The fields of an acquirer webhook (api.md §4).
+pub(crate) const FIELDS: &[&str] = &[
     "paymentKey",
     "transactionId",
     "status",
@@ -104,6 +110,22 @@ fn parse_report(req: &HttpRequest, body: &[u8]) -> Result<AcquirerReport, ApiErr
     })
 }
 
+/// The acquirer reports a payment's outcome (api.md §4). Applied at most once however many
+/// times and wherever it is delivered.
+#[utoipa::path(
+    post,
+    path = "/api/webhook/payment",
+    tag = "Acquirer webhook",
+    operation_id = "acquirerWebhook",
+    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
+    request_body(content = AcquirerWebhookRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "`APPLIED`, or `DUPLICATE`: the same outcome was already applied", body = WebhookAck),
+        (status = 404, response = PaymentNotFound),
+        (status = 409, response = InvalidStateTransition),
+        (status = 422, description = "`AMOUNT_MISMATCH`: the amount differs from the payment's; nothing changes", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn payment_webhook(
     req: HttpRequest,
     body: web::Bytes,
@@ -116,21 +138,20 @@ pub async fn payment_webhook(
         .apply_acquirer_report(report, request_id(&req))
         .await;
     let (result, response) = match outcome {
-        Ok(WebhookOutcome::Applied(p)) => (
-            "APPLIED",
-            Ok(json!({ "result": "APPLIED", "payment": PaymentResponse::from(&p) })),
-        ),
-        Ok(WebhookOutcome::Duplicate(p)) => (
-            "DUPLICATE",
-            Ok(json!({ "result": "DUPLICATE", "payment": PaymentResponse::from(&p) })),
-        ),
+        Ok(WebhookOutcome::Applied(p)) => ("APPLIED", Ok(p)),
+        Ok(WebhookOutcome::Duplicate(p)) => ("DUPLICATE", Ok(p)),
         Err(e) => {
             let e = ApiError::from(e);
             (e.code, Err(e))
         }
     };
     metrics::counter!("simplepg_acquirer_webhooks_total", "result" => result).increment(1);
-    response.map(|body| HttpResponse::Ok().json(body))
+    response.map(|payment| {
+        HttpResponse::Ok().json(WebhookAck {
+            result,
+            payment: PaymentResponse::from(&payment),
+        })
+    })
 }
 
 impl From<WebhookError> for ApiError {

@@ -1,0 +1,359 @@
+//! The OpenAPI 3.1 description of the HTTP API, generated from the handlers' `#[utoipa::path]`
+//! attributes and the DTOs' `ToSchema` derives. Served at `GET /api/openapi.json`, rendered at
+//! `GET /api/docs/` (Swagger UI, assets compiled into the binary), and committed as
+//! `docs/openapi.json` (a test fails when that copy drifts; see docs/api.md "OpenAPI").
+//!
+//! Documented: every merchant, acquirer-webhook, mock-acquirer, admin and probe operation,
+//! including the admin event stream (as `text/event-stream`). Not documented: the console's
+//! static files and the documentation routes themselves.
+
+pub(crate) mod problems;
+pub mod schemas;
+
+use actix_web::{HttpResponse, http::header, web};
+use utoipa::{
+    Modify, OpenApi, ToResponse,
+    openapi::{
+        self, RefOr, Required,
+        path::{Operation, ParameterIn},
+        schema::{AdditionalProperties, Schema, SchemaType, Type},
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
+};
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::{dto, problem, routes};
+
+/// Where the document is served.
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+/// Where the rendered reference is served.
+pub const DOCS_PATH: &str = "/api/docs";
+
+/// Tags group operations by who calls them; [`ErrorResponses`] adds the errors each group's
+/// authentication produces.
+pub mod tags {
+    pub const PAYMENTS: &str = "Payments";
+    pub const ACQUIRER: &str = "Acquirer webhook";
+    pub const MOCK: &str = "Mock acquirer";
+    pub const ADMIN: &str = "Admin";
+    pub const PROBES: &str = "Probes";
+}
+
+/// Security scheme names (api.md §2, §4, §8).
+pub mod schemes {
+    pub const CLIENT_ID: &str = "X-Client-Id";
+    pub const TIMESTAMP: &str = "X-Timestamp";
+    pub const NONCE: &str = "X-Nonce";
+    pub const SIGNATURE: &str = "X-Signature";
+    pub const ADMIN: &str = "adminToken";
+    pub const WEBHOOK_ID: &str = "webhook-id";
+    pub const WEBHOOK_TIMESTAMP: &str = "webhook-timestamp";
+    pub const WEBHOOK_SIGNATURE: &str = "webhook-signature";
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "SimplePG",
+        description = "Payment gateway API: the signed merchant API, the acquirer webhook, \
+            the built-in mock acquirer, the operator API and the probes. \
+            The HTTP contract is docs/api.md; errors are RFC 9457 problem details \
+            (`application/problem+json`) with a stable `code`.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    paths(
+        routes::payments::create,
+        routes::payments::list,
+        routes::payments::get,
+        routes::payments::complete,
+        routes::payments::cancel,
+        routes::payments::logs,
+        routes::webhook::payment_webhook,
+        crate::mock::request,
+        crate::mock::cancel,
+        routes::admin::register_merchant,
+        routes::admin::list_merchants,
+        routes::admin::show_merchant,
+        routes::admin::rotate_secret,
+        routes::admin::rotate_webhook_secret,
+        routes::admin::activate,
+        routes::admin::deactivate,
+        routes::admin::search_payments,
+        routes::admin::show_payment,
+        routes::admin::payment_logs,
+        routes::deliveries::list,
+        routes::deliveries::show,
+        routes::deliveries::retry,
+        routes::stats::stats,
+        routes::events::events,
+        routes::simulator::webhook,
+        routes::simulator::mock_request,
+        routes::probes::health,
+        routes::probes::ready,
+        routes::probes::metrics,
+    ),
+    components(
+        schemas(problem::ProblemBody, dto::PaymentResponse),
+        responses(
+            problems::ValidationFailed,
+            problems::PayloadTooLarge,
+            problems::UnsupportedMediaType,
+            problems::MerchantUnauthorized,
+            problems::ClientInactive,
+            problems::RateLimited,
+            problems::AdminUnauthorized,
+            problems::WebhookUnauthorized,
+            problems::ServiceUnavailable,
+            problems::PaymentNotFound,
+            problems::MerchantNotFound,
+            problems::DeliveryNotFound,
+            problems::NotFound,
+            problems::InvalidStateTransition,
+            problems::IdempotencyKeyInUse,
+            problems::IdempotencyKeyReused,
+        ),
+    ),
+    modifiers(&SecuritySchemes, &ErrorResponses, &ClosedRequestBodies),
+    tags(
+        (name = "Payments", description = "The merchant API (api.md §3). Every request is signed \
+            (api.md §2): send `X-Client-Id`, `X-Timestamp`, `X-Nonce` and `X-Signature` together."),
+        (name = "Acquirer webhook", description = "Outcomes reported by the acquirer (api.md §4), \
+            signed the Standard Webhooks way with the acquirer secret."),
+        (name = "Mock acquirer", description = "The built-in mock acquirer (api.md §6); off in the \
+            production profile, where these paths answer 404."),
+        (name = "Admin", description = "The operator API (api.md §8): \
+            `Authorization: Bearer <admin token>`."),
+        (name = "Probes", description = "Unauthenticated health, readiness and metrics."),
+    ),
+)]
+struct ApiDoc;
+
+/// The document as served and committed.
+pub fn document() -> openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The committed form: pretty-printed JSON with a trailing newline. Key order is stable
+/// (declaration order for paths and properties, sorted elsewhere).
+pub fn document_json() -> String {
+    let mut json = document()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+}
+
+/// `GET /api/openapi.json` and the Swagger UI at `/api/docs/` (its assets are compiled in,
+/// so the page works offline).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let json = web::Bytes::from(document_json());
+    cfg.service(
+        routes::resource(OPENAPI_PATH, "GET").route(web::get().to(move || {
+            let json = json.clone();
+            async move {
+                HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(json)
+            }
+        })),
+    )
+    .service(
+        routes::resource(DOCS_PATH, "GET").route(web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header((header::LOCATION, format!("{DOCS_PATH}/")))
+                .finish()
+        })),
+    )
+    .service(SwaggerUi::new(format!("{DOCS_PATH}/{{_:.*}}")).config(Config::new([OPENAPI_PATH])));
+}
+
+/// The three ways in (api.md §2, §4, §8) as security schemes.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        let header = |name: &str, description: &str| {
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                name,
+                description,
+            )))
+        };
+        let schemes = [
+            (
+                schemes::CLIENT_ID,
+                header(
+                    schemes::CLIENT_ID,
+                    "The merchant's client id. Send all four signing headers together (api.md §2).",
+                ),
+            ),
+            (
+                schemes::TIMESTAMP,
+                header(
+                    schemes::TIMESTAMP,
+                    "Unix time in milliseconds, decimal; accepted within ±300 s of server time.",
+                ),
+            ),
+            (
+                schemes::NONCE,
+                header(
+                    schemes::NONCE,
+                    "16 to 64 characters of [A-Za-z0-9_-], unique per request.",
+                ),
+            ),
+            (
+                schemes::SIGNATURE,
+                header(
+                    schemes::SIGNATURE,
+                    "Standard Base64 (padded) of HMAC-SHA256(client secret, canonical string); \
+                     the canonical string is METHOD, path, raw query, X-Timestamp, X-Nonce and \
+                     the lower-case hex SHA-256 of the raw body, joined by \\n (api.md §2).",
+                ),
+            ),
+            (
+                schemes::ADMIN,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(
+                            "`Authorization: Bearer <admin token>` (configuration `admin.token`).",
+                        ))
+                        .build(),
+                ),
+            ),
+            (
+                schemes::WEBHOOK_ID,
+                header(
+                    schemes::WEBHOOK_ID,
+                    "Standard Webhooks message id. Send with webhook-timestamp and webhook-signature.",
+                ),
+            ),
+            (
+                schemes::WEBHOOK_TIMESTAMP,
+                header(
+                    schemes::WEBHOOK_TIMESTAMP,
+                    "Unix time in seconds; accepted within ±300 s.",
+                ),
+            ),
+            (
+                schemes::WEBHOOK_SIGNATURE,
+                header(
+                    schemes::WEBHOOK_SIGNATURE,
+                    "`v1,<Base64 HMAC-SHA256 of \"{id}.{timestamp}.{raw body}\">` with the acquirer \
+                     secret (whsec_…), possibly several separated by spaces (api.md §4).",
+                ),
+            ),
+        ];
+        for (name, scheme) in schemes {
+            components.add_security_scheme(name, scheme);
+        }
+    }
+}
+
+/// Adds the error responses that come from a group's authentication, body reading and storage
+/// rather than from the operation itself, without replacing ones the operation declares.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for op in operations.into_iter().flatten() {
+                add_error_responses(op);
+                optional_body_may_be_omitted(op);
+            }
+        }
+    }
+}
+
+/// An `Option<…>` request body means the body may be left out, not that it may be JSON `null`
+/// (which is refused like any other non-object): keep the object schema, mark the body optional.
+fn optional_body_may_be_omitted(op: &mut Operation) {
+    let Some(body) = op.request_body.as_mut() else {
+        return;
+    };
+    if body.required == Some(Required::True) {
+        return;
+    }
+    for content in body.content.values_mut() {
+        if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+            let not_null = one_of.items.iter().find(|item| {
+                !matches!(item, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null))
+            });
+            content.schema = not_null.cloned();
+        }
+    }
+    body.required = Some(Required::False);
+}
+
+fn add_error_responses(op: &mut Operation) {
+    let tag = op
+        .tags
+        .as_ref()
+        .and_then(|t| t.first())
+        .cloned()
+        .unwrap_or_default();
+    let has_query = op
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.parameter_in == ParameterIn::Query);
+    let mut add = |status: &str, response: (&str, RefOr<openapi::Response>)| {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::Ref(openapi::Ref::from_response_name(response.0)));
+    };
+    if op.request_body.is_some() {
+        add("400", problems::ValidationFailed::response());
+        add("413", problems::PayloadTooLarge::response());
+        add("415", problems::UnsupportedMediaType::response());
+    }
+    if has_query {
+        add("400", problems::ValidationFailed::response());
+    }
+    match tag.as_str() {
+        tags::PAYMENTS => {
+            add("401", problems::MerchantUnauthorized::response());
+            add("403", problems::ClientInactive::response());
+            add("429", problems::RateLimited::response());
+            add("503", problems::ServiceUnavailable::response());
+        }
+        tags::ADMIN => {
+            add("401", problems::AdminUnauthorized::response());
+            add("503", problems::ServiceUnavailable::response());
+        }
+        tags::ACQUIRER | tags::MOCK => {
+            add("401", problems::WebhookUnauthorized::response());
+            add("503", problems::ServiceUnavailable::response());
+        }
+        _ => {}
+    }
+}
+
+/// Request bodies refuse unknown fields (400 naming each), so their schemas are closed. The
+/// request schemas are the ones named `…Request`.
+struct ClosedRequestBodies;
+
+impl Modify for ClosedRequestBodies {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        let Some(components) = doc.components.as_mut() else {
+            return;
+        };
+        for (name, schema) in &mut components.schemas {
+            if let (true, RefOr::T(Schema::Object(object))) = (name.ends_with("Request"), schema) {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

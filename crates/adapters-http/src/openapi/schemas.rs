@@ -1,0 +1,303 @@
+//! Schemas the handlers do not derive from a struct: the string enums (values taken from the
+//! domain where it lists them), and the request bodies, which the handlers read field by field
+//! (see `body.rs`) so that every rejection names its field. The `tests` below tie each request
+//! schema to the field list its handler accepts.
+
+use std::borrow::Cow;
+
+use domain::{
+    money::Currency,
+    outbox::OutboxKind,
+    payment::{MethodCode, PaymentStatus},
+};
+use serde_json::Value;
+use utoipa::{
+    IntoParams, PartialSchema, ToSchema,
+    openapi::{
+        RefOr,
+        schema::{ObjectBuilder, Schema, Type},
+    },
+};
+
+/// A string schema restricted to `values`.
+fn string_enum<S: Into<Value>>(values: impl IntoIterator<Item = S>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+        .into()
+}
+
+macro_rules! string_enums {
+    ($($(#[$meta:meta])* $name:ident => $values:expr;)*) => {$(
+        $(#[$meta])*
+        pub struct $name;
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                string_enum($values)
+            }
+        }
+
+        impl ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+        }
+    )*};
+}
+
+string_enums! {
+    /// Payment status (api.md §3).
+    PaymentStatusName => PaymentStatus::ALL.map(PaymentStatus::as_str);
+    /// Payment method.
+    MethodCodeName => MethodCode::ALL.map(MethodCode::as_str);
+    /// Audit-trail action (api.md §3.6).
+    AuditActionName => AUDIT_ACTIONS;
+    /// Who caused an audit row.
+    ActorName => ACTORS;
+    /// Merchant status.
+    MerchantStatusName => MERCHANT_STATUSES;
+    /// State of an outbound delivery.
+    DeliveryStateName => DELIVERY_STATES;
+    /// Kind of an outbound delivery.
+    OutboxKindName => OutboxKind::ALL.map(OutboxKind::as_str);
+    /// An ISO 4217 currency code the server accepts.
+    CurrencyCode => currencies();
+    /// An outcome the acquirer reports.
+    ReportedStatus => ["APPROVED", "FAILED"];
+    /// Result of an accepted acquirer webhook.
+    WebhookResult => ["APPLIED", "DUPLICATE"];
+}
+
+/// Every three-letter code the domain accepts as a currency.
+fn currencies() -> Vec<String> {
+    const LETTERS: &[u8; 26] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut codes = Vec::new();
+    for a in LETTERS {
+        for b in LETTERS {
+            for c in LETTERS {
+                if let Ok(currency) = Currency::parse(&String::from_utf8_lossy(&[*a, *b, *c])) {
+                    codes.push(currency.to_string());
+                }
+            }
+        }
+    }
+    codes
+}
+
+pub const AUDIT_ACTIONS: [&str; 9] = [
+    "CREATE",
+    "APPROVE",
+    "FAIL",
+    "COMPLETE",
+    "CANCEL",
+    "EXPIRE",
+    "WEBHOOK_DUPLICATE",
+    "WEBHOOK_REJECTED",
+    "ACQUIRER_REQUEST_FAILED",
+];
+pub const ACTORS: [&str; 4] = ["MERCHANT", "ACQUIRER", "SYSTEM", "ADMIN"];
+pub const MERCHANT_STATUSES: [&str; 2] = ["ACTIVE", "INACTIVE"];
+pub const DELIVERY_STATES: [&str; 3] = ["PENDING", "DELIVERED", "DEAD"];
+
+/// `POST /api/payments` (api.md §3.1).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePaymentRequest {
+    /// Unique per merchant.
+    #[schema(
+        pattern = r"^[A-Za-z0-9_\-:.]{1,64}$",
+        min_length = 1,
+        max_length = 64,
+        example = "ORDER-1"
+    )]
+    pub order_no: String,
+    /// Minor units of the currency.
+    #[schema(minimum = 1, maximum = 1_000_000_000, example = 15000)]
+    pub amount: i64,
+    /// Upper-case ISO 4217 code; `KRW` when absent.
+    #[schema(value_type = Option<CurrencyCode>, example = "KRW")]
+    pub currency: Option<String>,
+    #[schema(value_type = MethodCodeName)]
+    pub method_code: String,
+    #[schema(max_length = 128, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    pub product_name: Option<String>,
+    #[schema(max_length = 64, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    pub customer_name: Option<String>,
+    /// Accepted for compatibility; when present it must equal `X-Client-Id` (else 403).
+    pub client_id: Option<String>,
+}
+
+/// `POST /api/payments/{paymentKey}/cancel` (api.md §3.5).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelPaymentRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F\s][^\x00-\x1F\x7F-\x9F]*$"
+    )]
+    pub cancel_reason: String,
+}
+
+/// `POST /api/payments/{paymentKey}/complete`: no body, or an empty object.
+#[derive(ToSchema)]
+pub struct CompletePaymentRequest {}
+
+/// `POST /api/webhook/payment` (api.md §4).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcquirerWebhookRequest {
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub payment_key: String,
+    #[schema(min_length = 1, max_length = 128, pattern = "^[!-~]+$")]
+    pub transaction_id: String,
+    #[schema(value_type = ReportedStatus)]
+    pub status: String,
+    /// What the acquirer charged; must equal the payment's amount.
+    pub amount: i64,
+    #[schema(format = DateTime)]
+    pub approved_at: Option<String>,
+    /// For `FAILED`; `DECLINED` when absent.
+    #[schema(pattern = "^[A-Z0-9_]{1,64}$")]
+    pub failure_code: Option<String>,
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    pub failure_message: Option<String>,
+}
+
+/// `POST /mock/request`: what the server sends the acquirer (api.md §5).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcquirerPaymentRequest {
+    pub payment_key: String,
+    /// The last three digits choose the mock's behaviour (api.md §6).
+    pub amount: i64,
+    /// Where the mock sends its webhook.
+    pub return_url: String,
+    pub order_no: Option<String>,
+    pub currency: Option<String>,
+    #[schema(value_type = Option<MethodCodeName>)]
+    pub method_code: Option<String>,
+    pub product_name: Option<String>,
+    pub customer_name: Option<String>,
+}
+
+/// `POST /mock/request/cancel`.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcquirerCancelRequest {
+    pub payment_key: String,
+    pub amount: i64,
+    pub transaction_id: Option<String>,
+    pub cancel_reason: Option<String>,
+}
+
+/// `POST /admin/api/merchants` (api.md §8).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterMerchantRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F\s][^\x00-\x1F\x7F-\x9F]*$",
+        example = "Shop"
+    )]
+    pub client_name: String,
+    /// Absolute `http(s)` URL without credentials or fragment, where notifications go.
+    #[schema(max_length = 2048, example = "https://shop.example/webhooks/simplepg")]
+    pub return_url: Option<String>,
+}
+
+/// `POST /admin/api/simulator/webhook`: a signed acquirer webhook the server sends itself.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SimulatedWebhookRequest {
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub payment_key: String,
+    #[schema(value_type = ReportedStatus)]
+    pub status: String,
+    /// Defaults to the payment's amount.
+    pub amount: Option<i64>,
+    #[schema(min_length = 1, max_length = 128, pattern = "^[!-~]+$")]
+    pub transaction_id: Option<String>,
+    #[schema(pattern = "^[A-Z0-9_]{1,64}$")]
+    pub failure_code: Option<String>,
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    pub failure_message: Option<String>,
+}
+
+/// `POST /admin/api/simulator/mock-request`: a body to send, signed, to the acquirer.
+#[derive(ToSchema)]
+pub struct SimulatedMockRequest {
+    /// Sent byte for byte. (Any other JSON value is accepted too, and sent compactly encoded.)
+    pub body: String,
+}
+
+/// Query of `GET /api/payments` (api.md §3.3); the admin search adds `clientId`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct PaymentListQuery {
+    #[param(value_type = Option<PaymentStatusName>, nullable = false)]
+    pub status: Option<String>,
+    #[param(pattern = r"^[A-Za-z0-9_\-:.]{1,64}$", nullable = false)]
+    pub order_no: Option<String>,
+    /// RFC 3339; inclusive.
+    #[param(format = DateTime, nullable = false)]
+    pub created_from: Option<String>,
+    /// RFC 3339; not before `createdFrom`.
+    #[param(format = DateTime, nullable = false)]
+    pub created_to: Option<String>,
+    /// Page size, default 20.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
+    pub limit: Option<i64>,
+    /// A payment key: the page after it.
+    #[param(pattern = "^[0-9a-f]{64}$", nullable = false)]
+    pub starting_after: Option<String>,
+}
+
+/// Query of `GET /admin/api/merchants`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct MerchantListQuery {
+    /// Page size, default 20.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
+    pub limit: Option<i64>,
+    /// A client id: the page after it.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$", nullable = false)]
+    pub starting_after: Option<String>,
+}
+
+/// Query of `GET /admin/api/deliveries`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct DeliveryListQuery {
+    #[param(value_type = Option<DeliveryStateName>, nullable = false)]
+    pub status: Option<String>,
+    #[param(value_type = Option<OutboxKindName>, nullable = false)]
+    pub kind: Option<String>,
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$", nullable = false)]
+    pub client_id: Option<String>,
+    /// Deliveries of this payment (400 if it names none).
+    #[param(pattern = "^[0-9a-f]{64}$", nullable = false)]
+    pub payment_key: Option<String>,
+    /// Page size, default 20.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
+    pub limit: Option<i64>,
+    /// A delivery id: the page after it.
+    #[param(pattern = "^(evt_)?[0-9a-f]{32}$", nullable = false)]
+    pub starting_after: Option<String>,
+}
+
+/// Query of `GET /admin/api/stats`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct StatsQuery {
+    /// RFC 3339; inclusive.
+    #[param(format = DateTime, nullable = false)]
+    pub from: Option<String>,
+    /// RFC 3339; not before `from`.
+    #[param(format = DateTime, nullable = false)]
+    pub to: Option<String>,
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$", nullable = false)]
+    pub client_id: Option<String>,
+}

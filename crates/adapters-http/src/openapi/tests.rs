@@ -1,0 +1,143 @@
+use std::{collections::BTreeSet, path::PathBuf};
+
+use serde_json::Value;
+
+use super::*;
+
+fn committed_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json")
+}
+
+fn document_value() -> Value {
+    serde_json::from_str(&document_json()).expect("the document is JSON")
+}
+
+#[test]
+fn the_committed_openapi_document_matches_the_code() {
+    let generated = document_json();
+    let path = committed_path();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).expect("write docs/openapi.json");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/openapi.json differs from the OpenAPI document the code generates. If the change \
+         is intended, regenerate it with\n    UPDATE_OPENAPI=1 cargo test -p adapters-http \
+         openapi\nand commit the result."
+    );
+}
+
+#[test]
+fn the_document_is_openapi_3_1() {
+    assert_eq!(document_value()["openapi"], "3.1.0");
+}
+
+fn properties(doc: &Value, schema: &str) -> BTreeSet<String> {
+    doc["components"]["schemas"][schema]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("schema {schema} has properties"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+fn names(fields: &[&str]) -> BTreeSet<String> {
+    fields.iter().map(|f| (*f).to_owned()).collect()
+}
+
+#[test]
+fn each_request_schema_lists_exactly_the_fields_its_handler_accepts() {
+    let doc = document_value();
+    let cases: [(&str, &[&str]); 8] = [
+        ("CreatePaymentRequest", routes::payments::CREATE_FIELDS),
+        ("CancelPaymentRequest", routes::payments::CANCEL_FIELDS),
+        ("AcquirerWebhookRequest", routes::webhook::FIELDS),
+        (
+            "RegisterMerchantRequest",
+            routes::admin::REGISTRATION_FIELDS,
+        ),
+        ("SimulatedWebhookRequest", routes::simulator::WEBHOOK_FIELDS),
+        (
+            "SimulatedMockRequest",
+            routes::simulator::MOCK_REQUEST_FIELDS,
+        ),
+        ("AcquirerPaymentRequest", crate::mock::REQUEST_FIELDS),
+        ("AcquirerCancelRequest", crate::mock::CANCEL_FIELDS),
+    ];
+    for (schema, fields) in cases {
+        assert_eq!(properties(&doc, schema), names(fields), "{schema}");
+        assert_eq!(
+            doc["components"]["schemas"][schema]["additionalProperties"],
+            Value::Bool(false),
+            "{schema} refuses unknown fields"
+        );
+    }
+}
+
+#[test]
+fn every_error_response_is_problem_json() {
+    let doc = document_value();
+    let responses = &doc["components"]["responses"];
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            for (status, response) in op["responses"].as_object().expect("responses") {
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
+                }
+                let response = match response["$ref"].as_str() {
+                    Some(r) => &responses[r.trim_start_matches("#/components/responses/")],
+                    None => response,
+                };
+                assert!(
+                    response["content"]["application/problem+json"]["schema"]["$ref"]
+                        == "#/components/schemas/Problem",
+                    "{method} {path} {status} is not problem+json"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn signed_operations_require_all_four_signing_headers_together() {
+    let doc = document_value();
+    let payments = &doc["paths"]["/api/payments"]["post"];
+    let requirement = payments["security"][0]
+        .as_object()
+        .expect("one security requirement");
+    let names: BTreeSet<&str> = requirement.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["X-Client-Id", "X-Nonce", "X-Signature", "X-Timestamp"])
+    );
+    assert_eq!(
+        payments["responses"]["401"]["$ref"],
+        "#/components/responses/MerchantUnauthorized"
+    );
+}
+
+#[test]
+fn the_string_enums_name_values_the_domain_accepts() {
+    use domain::{
+        merchant::MerchantStatus,
+        outbox::DeliveryState,
+        payment::{Actor, AuditAction},
+    };
+    assert!(
+        schemas::AUDIT_ACTIONS
+            .iter()
+            .all(|a| AuditAction::parse(a).is_some())
+    );
+    assert!(schemas::ACTORS.iter().all(|a| Actor::parse(a).is_some()));
+    assert!(
+        schemas::MERCHANT_STATUSES
+            .iter()
+            .all(|s| MerchantStatus::parse(s).is_some())
+    );
+    assert!(
+        schemas::DELIVERY_STATES
+            .iter()
+            .all(|s| DeliveryState::parse(s).is_some())
+    );
+}
