@@ -1,4 +1,9 @@
-//! Row structs, one per table, and their conversions to and from domain types.
+//! Record structs, one per table, and their conversions to and from domain types, for both
+//! backends (no `check_for_backend`: the derives are generic, each adapter instantiates them).
+//!
+//! Integer columns are `i64` on both backends (MySQL's unsigned columns read through `BigInt`;
+//! SQLite has only signed integers); the domain's unsigned values are widened on write and
+//! checked on read.
 //!
 //! Writing never fails (domain values are valid by construction). Reading re-parses every value
 //! through the domain's constructors, so a row that the schema should have made impossible
@@ -23,18 +28,49 @@ use time::{PrimitiveDateTime, UtcOffset};
 
 use crate::{
     error::corrupt,
-    schema::{api_credential, delivery_attempt, outbox_event, payment, payment_log, request_nonce},
+    schema::{
+        api_credential, delivery_attempt, idempotency_record, outbox_event, payment, payment_log,
+        request_nonce,
+    },
 };
 
-/// A domain instant as a `DATETIME(6)` value, in UTC (connections run with `time_zone = '+00:00'`).
-pub(crate) fn to_db_time(t: Timestamp) -> PrimitiveDateTime {
+/// A domain instant as a stored one, in UTC: MySQL's `DATETIME(6)` (connections run with
+/// `time_zone = '+00:00'`), SQLite's `TEXT` (`YYYY-MM-DD HH:MM:SS.f…`, which sorts as text).
+pub fn to_db_time(t: Timestamp) -> PrimitiveDateTime {
     let utc = t.as_datetime().to_offset(UtcOffset::UTC);
     PrimitiveDateTime::new(utc.date(), utc.time())
 }
 
-/// A `DATETIME(6)` value (UTC) as a domain instant; sub-millisecond digits are dropped.
-pub(crate) fn from_db_time(t: PrimitiveDateTime) -> Timestamp {
+/// A stored timestamp (UTC) as a domain instant; sub-millisecond digits are dropped.
+pub fn from_db_time(t: PrimitiveDateTime) -> Timestamp {
     Timestamp::from_datetime(t.assume_utc())
+}
+
+/// An id or count from the domain as a stored integer (saturating: ids never get near
+/// `i64::MAX`).
+pub fn wide(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A stored integer as the unsigned domain type it was written from; a value out of range (only
+/// possible in a row this code did not write) names the row and column.
+fn int<T: TryFrom<i64>>(table: &str, key: &str, column: &str, v: i64) -> Result<T, RepositoryError>
+where
+    T::Error: std::fmt::Display,
+{
+    col(table, key, column, T::try_from(v))
+}
+
+fn opt_int<T: TryFrom<i64>>(
+    table: &str,
+    key: &str,
+    column: &str,
+    v: Option<i64>,
+) -> Result<Option<T>, RepositoryError>
+where
+    T::Error: std::fmt::Display,
+{
+    v.map(|v| int(table, key, column, v)).transpose()
 }
 
 /// Parses one column of a stored row, naming the row and column on failure.
@@ -61,8 +97,8 @@ fn opt_col<T, E: std::fmt::Display>(
 // payment
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = payment, check_for_backend(diesel::mysql::Mysql))]
-pub(crate) struct PaymentRow {
+#[diesel(table_name = payment)]
+pub struct PaymentRow {
     pub payment_id: String,
     pub payment_key: String,
     pub client_id: String,
@@ -77,7 +113,7 @@ pub(crate) struct PaymentRow {
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
     pub cancel_reason: Option<String>,
-    pub version: u32,
+    pub version: i64,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
     pub approved_at: Option<PrimitiveDateTime>,
@@ -104,7 +140,7 @@ impl From<&Payment> for PaymentRow {
             failure_code: p.failure_code.as_ref().map(|v| v.as_str().to_owned()),
             failure_message: p.failure_message.as_ref().map(|v| v.as_str().to_owned()),
             cancel_reason: p.cancel_reason.as_ref().map(|v| v.as_str().to_owned()),
-            version: p.version,
+            version: i64::from(p.version),
             created_at: to_db_time(p.created_at),
             updated_at: to_db_time(p.updated_at),
             approved_at: p.approved_at.map(to_db_time),
@@ -145,7 +181,7 @@ impl TryFrom<PaymentRow> for Payment {
                 CustomerName::parse,
             )?,
             status: col(T, k, "status", PaymentStatus::parse(&r.status))?,
-            version: r.version,
+            version: int(T, k, "version", r.version)?,
             transaction_id: opt_col(
                 T,
                 k,
@@ -189,22 +225,22 @@ impl TryFrom<PaymentRow> for Payment {
 // payment_log
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = payment_log, check_for_backend(diesel::mysql::Mysql))]
-pub(crate) struct AuditRow {
-    pub log_id: u64,
+#[diesel(table_name = payment_log)]
+pub struct AuditRow {
+    pub log_id: i64,
     pub action: String,
     pub from_status: Option<String>,
     pub status: String,
     pub actor: String,
     pub details: Option<String>,
     pub request_id: Option<String>,
-    pub from_version: Option<u32>,
+    pub from_version: Option<i64>,
     pub created_at: PrimitiveDateTime,
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = payment_log, check_for_backend(diesel::mysql::Mysql))]
-pub(crate) struct NewAuditRow {
+#[diesel(table_name = payment_log)]
+pub struct NewAuditRow {
     pub payment_id: String,
     pub action: &'static str,
     pub from_status: Option<&'static str>,
@@ -212,12 +248,12 @@ pub(crate) struct NewAuditRow {
     pub actor: &'static str,
     pub details: Option<String>,
     pub request_id: Option<String>,
-    pub from_version: Option<u32>,
+    pub from_version: Option<i64>,
     pub created_at: PrimitiveDateTime,
 }
 
 impl NewAuditRow {
-    pub(crate) fn new(payment_id: &PaymentId, a: &AuditRecord) -> Self {
+    pub fn new(payment_id: &PaymentId, a: &AuditRecord) -> Self {
         Self {
             payment_id: payment_id.to_string(),
             action: a.action.as_str(),
@@ -226,7 +262,7 @@ impl NewAuditRow {
             actor: a.actor.as_str(),
             details: a.details.clone(),
             request_id: a.request_id.as_ref().map(|r| r.as_str().to_owned()),
-            from_version: a.from_version,
+            from_version: a.from_version.map(i64::from),
             created_at: to_db_time(a.at),
         }
     }
@@ -244,7 +280,7 @@ impl TryFrom<AuditRow> for AuditEntry {
         let actor = Actor::parse(&r.actor)
             .ok_or_else(|| corrupt(T, k, format_args!("unknown actor {:?}", r.actor)))?;
         Ok(AuditEntry {
-            log_id: r.log_id,
+            log_id: int(T, k, "log_id", r.log_id)?,
             record: AuditRecord {
                 action,
                 from_status: opt_col(
@@ -265,7 +301,7 @@ impl TryFrom<AuditRow> for AuditEntry {
                     RequestId::parse,
                 )?,
                 at: from_db_time(r.created_at),
-                from_version: r.from_version,
+                from_version: opt_int(T, k, "from_version", r.from_version)?,
             },
         })
     }
@@ -275,16 +311,16 @@ impl TryFrom<AuditRow> for AuditEntry {
 // api_credential
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = api_credential, check_for_backend(diesel::mysql::Mysql))]
-pub(crate) struct MerchantRow {
+#[diesel(table_name = api_credential)]
+pub struct MerchantRow {
     pub client_id: String,
     pub client_name: String,
     pub client_secret: Vec<u8>,
-    pub client_secret_key_version: u32,
+    pub client_secret_key_version: i64,
     pub webhook_secret: Vec<u8>,
-    pub webhook_secret_key_version: u32,
+    pub webhook_secret_key_version: i64,
     pub previous_webhook_secret: Option<Vec<u8>>,
-    pub previous_webhook_secret_key_version: Option<u32>,
+    pub previous_webhook_secret_key_version: Option<i64>,
     pub previous_webhook_secret_until: Option<PrimitiveDateTime>,
     pub return_url: Option<String>,
     pub status: String,
@@ -299,11 +335,11 @@ impl From<&Merchant> for MerchantRow {
             client_id: m.client_id.as_str().to_owned(),
             client_name: m.client_name.as_str().to_owned(),
             client_secret: m.client_secret.ciphertext.clone(),
-            client_secret_key_version: m.client_secret.key_version,
+            client_secret_key_version: i64::from(m.client_secret.key_version),
             webhook_secret: m.webhook_secret.ciphertext.clone(),
-            webhook_secret_key_version: m.webhook_secret.key_version,
+            webhook_secret_key_version: i64::from(m.webhook_secret.key_version),
             previous_webhook_secret: prev.map(|p| p.secret.ciphertext.clone()),
-            previous_webhook_secret_key_version: prev.map(|p| p.secret.key_version),
+            previous_webhook_secret_key_version: prev.map(|p| i64::from(p.secret.key_version)),
             previous_webhook_secret_until: prev.map(|p| to_db_time(p.until)),
             return_url: m.return_url.as_ref().map(|u| u.as_str().to_owned()),
             status: m.status.as_str().to_owned(),
@@ -329,7 +365,7 @@ impl TryFrom<MerchantRow> for Merchant {
             (None, None, None) => None,
             (Some(ciphertext), Some(key_version), Some(until)) => Some(PreviousSecret {
                 secret: SealedSecret {
-                    key_version,
+                    key_version: int(T, k, "previous_webhook_secret_key_version", key_version)?,
                     ciphertext,
                 },
                 until: from_db_time(until),
@@ -346,11 +382,11 @@ impl TryFrom<MerchantRow> for Merchant {
             client_id: col(T, k, "client_id", ClientId::parse(k))?,
             client_name: col(T, k, "client_name", ClientName::parse(&r.client_name))?,
             client_secret: SealedSecret {
-                key_version: r.client_secret_key_version,
+                key_version: int(T, k, "client_secret_key_version", r.client_secret_key_version)?,
                 ciphertext: r.client_secret,
             },
             webhook_secret: SealedSecret {
-                key_version: r.webhook_secret_key_version,
+                key_version: int(T, k, "webhook_secret_key_version", r.webhook_secret_key_version)?,
                 ciphertext: r.webhook_secret,
             },
             previous_webhook_secret,
@@ -372,24 +408,42 @@ impl TryFrom<MerchantRow> for Merchant {
 // request_nonce
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = request_nonce, check_for_backend(diesel::mysql::Mysql))]
-pub(crate) struct NonceRow<'a> {
+#[diesel(table_name = request_nonce)]
+pub struct NonceRow<'a> {
     pub client_id: &'a str,
     pub nonce: &'a str,
     pub expires_at: PrimitiveDateTime,
 }
 
 // ---------------------------------------------------------------------------------------------
+// idempotency_record
+
+/// What a claim re-reads of an existing idempotency record.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = idempotency_record)]
+pub struct IdempotencyRow {
+    pub fingerprint: String,
+    pub state: String,
+    pub response_status: Option<i64>,
+    pub response_content_type: Option<String>,
+    pub response_location: Option<String>,
+    pub response_body: Option<Vec<u8>>,
+    pub lease_until: PrimitiveDateTime,
+    pub expires_at: PrimitiveDateTime,
+}
+
+// ---------------------------------------------------------------------------------------------
 // outbox_event
 
-/// The longest `last_error` / `delivery_attempt.error` stored (`VARCHAR(1024)`), in characters.
-pub(crate) const MAX_ERROR_CHARS: usize = 1024;
+/// The longest `last_error` / `delivery_attempt.error` stored (MySQL: `VARCHAR(1024)`), in
+/// characters.
+pub const MAX_ERROR_CHARS: usize = 1024;
 /// The longest response excerpt stored: the sender keeps it to 1 KiB, which is at most this
 /// many characters; anything longer is cut here rather than refused.
-pub(crate) const MAX_EXCERPT_CHARS: usize = 1024;
+pub const MAX_EXCERPT_CHARS: usize = 1024;
 
 /// `s` cut to at most `max` characters (never inside a character).
-pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
+pub fn truncate_chars(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((end, _)) => s[..end].to_owned(),
         None => s.to_owned(),
@@ -398,13 +452,15 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
 
 /// An event id as stored: the hyphenated lower-case UUID (`evt_<hex>` is only its public
 /// spelling).
-pub(crate) fn event_key(id: &EventId) -> String {
+pub fn event_key(id: &EventId) -> String {
     id.as_uuid().hyphenated().to_string()
 }
 
+/// `None` inserts `NULL`, not `DEFAULT`, so a batch is one multi-row `INSERT` on both backends
+/// (SQLite has no `DEFAULT` keyword in `VALUES`).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox_event, check_for_backend(diesel::mysql::Mysql))]
-pub(crate) struct NewOutboxRow {
+#[diesel(table_name = outbox_event, treat_none_as_default_value = false)]
+pub struct NewOutboxRow {
     pub event_id: String,
     pub kind: &'static str,
     pub payment_id: Option<String>,
@@ -413,7 +469,7 @@ pub(crate) struct NewOutboxRow {
     pub target_url: String,
     pub payload: String,
     pub state: &'static str,
-    pub attempts: u32,
+    pub attempts: i64,
     pub not_before: PrimitiveDateTime,
     pub next_attempt_at: PrimitiveDateTime,
     pub created_at: PrimitiveDateTime,
@@ -442,9 +498,9 @@ impl From<&OutboxMessage> for NewOutboxRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = outbox_event, check_for_backend(diesel::mysql::Mysql))]
-pub(crate) struct OutboxRow {
-    pub seq: u64,
+#[diesel(table_name = outbox_event)]
+pub struct OutboxRow {
+    pub seq: i64,
     pub event_id: String,
     pub kind: String,
     pub payment_id: Option<String>,
@@ -453,7 +509,7 @@ pub(crate) struct OutboxRow {
     pub target_url: String,
     pub payload: String,
     pub state: String,
-    pub attempts: u32,
+    pub attempts: i64,
     pub not_before: PrimitiveDateTime,
     pub next_attempt_at: PrimitiveDateTime,
     pub last_error: Option<String>,
@@ -465,7 +521,7 @@ const OUTBOX: &str = "outbox_event";
 
 impl OutboxRow {
     /// The message as it was enqueued.
-    pub(crate) fn message(&self) -> Result<OutboxMessage, RepositoryError> {
+    pub fn message(&self) -> Result<OutboxMessage, RepositoryError> {
         let k = self.event_id.as_str();
         let kind = OutboxKind::parse(&self.kind)
             .ok_or_else(|| corrupt(OUTBOX, k, format_args!("unknown kind {:?}", self.kind)))?;
@@ -494,7 +550,12 @@ impl OutboxRow {
         })
     }
 
-    pub(crate) fn state(&self) -> Result<DeliveryState, RepositoryError> {
+    /// How many attempts have been recorded.
+    pub fn attempts(&self) -> Result<u32, RepositoryError> {
+        int(OUTBOX, &self.event_id, "attempts", self.attempts)
+    }
+
+    pub fn state(&self) -> Result<DeliveryState, RepositoryError> {
         DeliveryState::parse(&self.state).ok_or_else(|| {
             corrupt(
                 OUTBOX,
@@ -506,7 +567,7 @@ impl OutboxRow {
 
     /// The operator view, with `attempts` (oldest first). `next_attempt_at` is only set while
     /// the message is PENDING: a finished message has no next attempt.
-    pub(crate) fn into_delivery(
+    pub fn into_delivery(
         self,
         attempts: Vec<DeliveryAttempt>,
     ) -> Result<Delivery, RepositoryError> {
@@ -528,13 +589,13 @@ impl OutboxRow {
 // delivery_attempt
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = delivery_attempt, check_for_backend(diesel::mysql::Mysql))]
-pub(crate) struct NewAttemptRow {
+#[diesel(table_name = delivery_attempt)]
+pub struct NewAttemptRow {
     pub event_id: String,
-    pub attempt_no: u32,
+    pub attempt_no: i64,
     pub started_at: PrimitiveDateTime,
-    pub status_code: Option<u16>,
-    pub latency_ms: u32,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
     pub error: Option<String>,
     pub response_excerpt: Option<String>,
 }
@@ -546,10 +607,10 @@ impl From<&DeliveryAttempt> for NewAttemptRow {
         let r = &a.report;
         Self {
             event_id: event_key(&a.event_id),
-            attempt_no: a.attempt_no,
+            attempt_no: i64::from(a.attempt_no),
             started_at: to_db_time(a.started_at),
-            status_code: r.status,
-            latency_ms: u32::try_from(r.latency.as_millis()).unwrap_or(u32::MAX),
+            status_code: r.status.map(i64::from),
+            latency_ms: i64::try_from(r.latency.as_millis()).unwrap_or(i64::MAX),
             error: r
                 .error
                 .as_deref()
@@ -563,14 +624,14 @@ impl From<&DeliveryAttempt> for NewAttemptRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = delivery_attempt, check_for_backend(diesel::mysql::Mysql))]
-pub(crate) struct AttemptRow {
-    pub id: u64,
+#[diesel(table_name = delivery_attempt)]
+pub struct AttemptRow {
+    pub id: i64,
     pub event_id: String,
-    pub attempt_no: u32,
+    pub attempt_no: i64,
     pub started_at: PrimitiveDateTime,
-    pub status_code: Option<u16>,
-    pub latency_ms: u32,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
     pub error: Option<String>,
     pub response_excerpt: Option<String>,
 }
@@ -579,19 +640,15 @@ impl TryFrom<AttemptRow> for DeliveryAttempt {
     type Error = RepositoryError;
 
     fn try_from(r: AttemptRow) -> Result<Self, Self::Error> {
+        const T: &str = "delivery_attempt";
         let k = r.id.to_string();
         Ok(DeliveryAttempt {
-            event_id: col(
-                "delivery_attempt",
-                &k,
-                "event_id",
-                EventId::parse(&r.event_id),
-            )?,
-            attempt_no: r.attempt_no,
+            event_id: col(T, &k, "event_id", EventId::parse(&r.event_id))?,
+            attempt_no: int(T, &k, "attempt_no", r.attempt_no)?,
             started_at: from_db_time(r.started_at),
             report: SendReport {
-                status: r.status_code,
-                latency: Duration::from_millis(u64::from(r.latency_ms)),
+                status: opt_int(T, &k, "status_code", r.status_code)?,
+                latency: Duration::from_millis(int(T, &k, "latency_ms", r.latency_ms)?),
                 error: r.error,
                 excerpt: r.response_excerpt,
                 retry_after: None,

@@ -1,0 +1,40 @@
+//! What MySQL/MariaDB spells differently from SQLite (see `adapters_sql::Dialect`).
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// MySQL/MariaDB, over diesel-async's pure-Rust `mysql_async` connection.
+pub struct Mysql;
+
+impl adapters_sql::Dialect for Mysql {
+    /// MySQL error 1062 names the key: `Duplicate entry '..' for key 'uq_..'` (MySQL 8 prefixes
+    /// the table).
+    const UQ_CLIENT_ORDER: &'static str = "uq_payment_client_order";
+    const UQ_LOG_TRANSITION: &'static str = "uq_payment_log_transition";
+    /// Connections run with `time_zone = '+00:00'`; `DATETIME(6)` precision.
+    const NOW: &'static str = "UTC_TIMESTAMP(6)";
+    const INTEGER_CAST: &'static str = "SIGNED";
+    const GREATEST: &'static str = "GREATEST";
+    const BEGIN_SNAPSHOT: &'static str = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+    const CANNOT_CONNECT: &'static str = "cannot connect to the database";
+    const CONNECTION_LOST: &'static str = "lost the database connection";
+
+    fn delete_expired_batch(table: &str, batch: usize) -> String {
+        format!("DELETE FROM {table} WHERE expires_at < ? LIMIT {batch}")
+    }
+
+    /// A lost connection mid-query surfaces from mysql_async as an untyped database error;
+    /// recognise its two messages.
+    fn is_connection_lost(e: &DieselError) -> bool {
+        match e {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown | DatabaseErrorKind::ClosedConnection,
+                info,
+            ) => {
+                let m = info.message();
+                m.starts_with("Input/output error")
+                    || m.contains("Connection to the server is closed")
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The one diesel schema of both storage adapters, in backend-neutral SQL types. Each adapter
+//! keeps its own migrations (MySQL: `migrations/`, SQLite: `crates/adapters-sqlite/migrations/`);
+//! the contract suite round-trips every column on both, so a mismatch fails a test.
+//!
+//! How the neutral types read and bind on MySQL (checked in diesel 2.3's `mysql/types`):
+//! `Text` is what `Varchar`, `Char` and `Mediumtext` alias; `Binary` is what `Varbinary` and
+//! `Blob` alias; `Timestamp` binds and reads a `DATETIME(6)` through the same `MysqlTime` as
+//! `Datetime`; `BigInt` reads every integer column, signed or not (`INT UNSIGNED`,
+//! `SMALLINT UNSIGNED`, `BIGINT UNSIGNED`), through `numeric_value()` widening, and binds as a
+//! signed `BIGINT`, which the server converts on insert and compares exactly.
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    api_credential (client_id) {
+        client_id -> Text,
+        client_name -> Text,
+        client_secret -> Binary,
+        client_secret_key_version -> BigInt,
+        webhook_secret -> Binary,
+        webhook_secret_key_version -> BigInt,
+        previous_webhook_secret -> Nullable<Binary>,
+        previous_webhook_secret_key_version -> Nullable<BigInt>,
+        previous_webhook_secret_until -> Nullable<Timestamp>,
+        return_url -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    payment (payment_id) {
+        payment_id -> Text,
+        payment_key -> Text,
+        client_id -> Text,
+        order_no -> Text,
+        amount -> BigInt,
+        currency -> Text,
+        method_code -> Text,
+        status -> Text,
+        product_name -> Nullable<Text>,
+        customer_name -> Nullable<Text>,
+        transaction_id -> Nullable<Text>,
+        failure_code -> Nullable<Text>,
+        failure_message -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        approved_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        canceled_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    payment_log (log_id) {
+        log_id -> BigInt,
+        payment_id -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        status -> Text,
+        actor -> Text,
+        details -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        from_version -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    request_nonce (client_id, nonce) {
+        client_id -> Text,
+        nonce -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    outbox_event (seq) {
+        seq -> BigInt,
+        event_id -> Text,
+        kind -> Text,
+        payment_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        event_type -> Nullable<Text>,
+        target_url -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> BigInt,
+        not_before -> Timestamp,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    delivery_attempt (id) {
+        id -> BigInt,
+        event_id -> Text,
+        attempt_no -> BigInt,
+        started_at -> Timestamp,
+        status_code -> Nullable<BigInt>,
+        latency_ms -> BigInt,
+        error -> Nullable<Text>,
+        response_excerpt -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(payment -> api_credential (client_id));
+diesel::joinable!(payment_log -> payment (payment_id));
+diesel::joinable!(outbox_event -> payment (payment_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    api_credential,
+    payment,
+    payment_log,
+    request_nonce,
+    outbox_event,
+    delivery_attempt
+);
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    idempotency_record (client_id, idempotency_key) {
+        client_id -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        state -> Text,
+        response_status -> Nullable<BigInt>,
+        response_content_type -> Nullable<Text>,
+        response_location -> Nullable<Text>,
+        response_body -> Nullable<Binary>,
+        lease_until -> Timestamp,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
