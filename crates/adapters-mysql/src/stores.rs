@@ -9,6 +9,7 @@ adapters_sql::sql_stores! {
     pool: crate::pool::Pool,
     connection: diesel_async::AsyncMysqlConnection,
     write_transaction: transaction,
+    batch_insert: multi_row,
     lock_row: (.for_update()),
     lock_claim: (.for_update().skip_locked()),
     latest_migration: crate::migrate::latest_version,

@@ -456,10 +456,8 @@ pub fn event_key(id: &EventId) -> String {
     id.as_uuid().hyphenated().to_string()
 }
 
-/// `None` inserts `NULL`, not `DEFAULT`, so a batch is one multi-row `INSERT` on both backends
-/// (SQLite has no `DEFAULT` keyword in `VALUES`).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox_event, treat_none_as_default_value = false)]
+#[diesel(table_name = outbox_event)]
 pub struct NewOutboxRow {
     pub event_id: String,
     pub kind: &'static str,

@@ -25,6 +25,7 @@ mod reporting;
 ///     pool: crate::pool::Pool,                   // a diesel-async deadpool of `connection`
 ///     connection: diesel_async::AsyncMysqlConnection,
 ///     write_transaction: transaction,            // the method that opens a write transaction
+///     batch_insert: multi_row,                   // or `row_by_row`, where diesel-async cannot batch
 ///     lock_row: (.for_update()),                 // appended to a re-read that decides a write
 ///     lock_claim: (.for_update().skip_locked()), // appended to the outbox claim's re-check
 ///     latest_migration: crate::migrate::latest_version, // fn() -> Option<String>
@@ -48,6 +49,7 @@ macro_rules! sql_stores {
         pool: $pool:ty,
         connection: $conn:ty,
         write_transaction: $tx:ident,
+        batch_insert: $insert:ident,
         lock_row: ($($lock_row:tt)*),
         lock_claim: ($($lock_claim:tt)*),
         latest_migration: $latest:path,
@@ -97,7 +99,7 @@ macro_rules! sql_stores {
         $crate::__sql_merchant_store!($merchants);
         $crate::__sql_nonce_store!($nonces);
         $crate::__sql_idempotency_store!($idempotency, $tx, ($($lock_row)*));
-        $crate::__sql_outbox_store!($outbox, $tx, ($($lock_row)*), ($($lock_claim)*));
+        $crate::__sql_outbox_store!($outbox, $tx, $insert, ($($lock_row)*), ($($lock_claim)*));
         $crate::__sql_reporting!();
         $crate::__sql_health!($health, $latest);
     };

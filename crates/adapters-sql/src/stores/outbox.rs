@@ -5,12 +5,13 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __sql_outbox_store {
-    ($store:ident, $tx:ident, ($($lock_row:tt)*), ($($lock_claim:tt)*)) => {
+    ($store:ident, $tx:ident, $insert:ident, ($($lock_row:tt)*), ($($lock_claim:tt)*)) => {
         // -----------------------------------------------------------------------------------
         // helpers shared with the payment store (they run inside the caller's transaction)
 
-        /// Inserts `messages` as new PENDING rows (one multi-row `INSERT`; nothing for an empty
-        /// slice).
+        /// Inserts `messages` as new PENDING rows (nothing for an empty slice): one multi-row
+        /// `INSERT`, or one per row where diesel-async cannot batch (SQLite: no `DEFAULT` in
+        /// `VALUES`).
         async fn insert_messages(
             conn: &mut Conn,
             messages: &[domain::outbox::OutboxMessage],
@@ -20,10 +21,7 @@ macro_rules! __sql_outbox_store {
                 return Ok(());
             }
             let rows: Vec<NewOutboxRow> = messages.iter().map(NewOutboxRow::from).collect();
-            diesel::insert_into(outbox_event::table)
-                .values(&rows)
-                .execute(conn)
-                .await?;
+            $crate::__sql_insert_rows!($insert, conn, outbox_event::table, rows);
             Ok(())
         }
 
@@ -479,6 +477,23 @@ macro_rules! __sql_outbox_store {
             async fn last_attempt_id(&self) -> Result<u64, RepositoryError> {
                 reporting::last_attempt_id(&self.pool).await
             }
+        }
+    };
+}
+
+/// Inserts a `Vec` of records: `multi_row` as one statement, `row_by_row` as one per record.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sql_insert_rows {
+    (multi_row, $conn:ident, $table:expr, $rows:ident) => {
+        diesel::insert_into($table)
+            .values(&$rows)
+            .execute($conn)
+            .await?;
+    };
+    (row_by_row, $conn:ident, $table:expr, $rows:ident) => {
+        for row in &$rows {
+            diesel::insert_into($table).values(row).execute($conn).await?;
         }
     };
 }

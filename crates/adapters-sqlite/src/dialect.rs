@@ -1,0 +1,46 @@
+//! What SQLite spells differently from MySQL (see `adapters_sql::Dialect`).
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// SQLite, over diesel-async's `SyncConnectionWrapper<SqliteConnection>`.
+pub struct Sqlite;
+
+impl adapters_sql::Dialect for Sqlite {
+    /// SQLite names the columns, not the constraint: `UNIQUE constraint failed:
+    /// payment.client_id, payment.order_no`.
+    const UQ_CLIENT_ORDER: &'static str = "payment.client_id, payment.order_no";
+    const UQ_LOG_TRANSITION: &'static str = "payment_log.payment_id, payment_log.from_version";
+    /// The host's clock in UTC, spelled like the stored instants (they compare as text).
+    const NOW: &'static str = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+    const INTEGER_CAST: &'static str = "INTEGER";
+    /// `MAX` with two or more arguments is SQLite's scalar maximum.
+    const GREATEST: &'static str = "MAX";
+    /// A deferred read transaction: in WAL mode it reads one snapshot of the database.
+    const BEGIN_SNAPSHOT: &'static str = "BEGIN DEFERRED";
+    const CANNOT_CONNECT: &'static str = "cannot open the database file";
+    const CONNECTION_LOST: &'static str = "the database is not usable right now";
+
+    /// SQLite has no `DELETE .. LIMIT` (without a compile-time option): delete by `rowid`.
+    fn delete_expired_batch(table: &str, batch: usize) -> String {
+        format!(
+            "DELETE FROM {table} WHERE rowid IN \
+             (SELECT rowid FROM {table} WHERE expires_at < ? LIMIT {batch})"
+        )
+    }
+
+    /// `database is locked` (the write lock stayed busy past `busy_timeout`) and I/O failures.
+    fn is_connection_lost(e: &DieselError) -> bool {
+        match e {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown | DatabaseErrorKind::ClosedConnection,
+                info,
+            ) => {
+                let m = info.message();
+                m.contains("database is locked")
+                    || m.contains("disk I/O error")
+                    || m.contains("unable to open database")
+            }
+            _ => false,
+        }
+    }
+}
