@@ -382,11 +382,21 @@ impl TryFrom<MerchantRow> for Merchant {
             client_id: col(T, k, "client_id", ClientId::parse(k))?,
             client_name: col(T, k, "client_name", ClientName::parse(&r.client_name))?,
             client_secret: SealedSecret {
-                key_version: int(T, k, "client_secret_key_version", r.client_secret_key_version)?,
+                key_version: int(
+                    T,
+                    k,
+                    "client_secret_key_version",
+                    r.client_secret_key_version,
+                )?,
                 ciphertext: r.client_secret,
             },
             webhook_secret: SealedSecret {
-                key_version: int(T, k, "webhook_secret_key_version", r.webhook_secret_key_version)?,
+                key_version: int(
+                    T,
+                    k,
+                    "webhook_secret_key_version",
+                    r.webhook_secret_key_version,
+                )?,
                 ciphertext: r.webhook_secret,
             },
             previous_webhook_secret,

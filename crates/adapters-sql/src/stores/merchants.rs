@@ -9,7 +9,10 @@ macro_rules! __sql_merchant_store {
         impl domain::ports::MerchantStore for $store {
             /// A clash on `client_id` is a repository error (issued ids are UUIDv7-based, so it
             /// is a bug).
-            async fn insert(&self, merchant: &domain::merchant::Merchant) -> Result<(), RepositoryError> {
+            async fn insert(
+                &self,
+                merchant: &domain::merchant::Merchant,
+            ) -> Result<(), RepositoryError> {
                 use $crate::{records::MerchantRow, schema::api_credential};
                 let row = MerchantRow::from(merchant);
                 let mut conn = self.pool.get().await.map_err(pool_error)?;
@@ -67,7 +70,10 @@ macro_rules! __sql_merchant_store {
             /// (MySQL through `CLIENT_FOUND_ROWS`; SQLite always), so an update that changes
             /// nothing is still `true`; `false` only when no merchant has this id. `client_id`
             /// and `created_at` never change.
-            async fn update(&self, merchant: &domain::merchant::Merchant) -> Result<bool, RepositoryError> {
+            async fn update(
+                &self,
+                merchant: &domain::merchant::Merchant,
+            ) -> Result<bool, RepositoryError> {
                 use $crate::{records::MerchantRow, schema::api_credential};
                 let row = MerchantRow::from(merchant);
                 let mut conn = self.pool.get().await.map_err(pool_error)?;

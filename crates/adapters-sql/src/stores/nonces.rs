@@ -68,10 +68,13 @@ macro_rules! __sql_nonce_store {
                     Ok(_) => Ok(NonceOutcome::Fresh),
                     Err(e) if $crate::error::is_unique_violation(&e) => {
                         let matched = diesel::update(
-                            request_nonce::table.find((row.client_id, row.nonce)).filter(
-                                request_nonce::expires_at
-                                    .lt(diesel::dsl::sql::<diesel::sql_types::Timestamp>(D::NOW)),
-                            ),
+                            request_nonce::table
+                                .find((row.client_id, row.nonce))
+                                .filter(request_nonce::expires_at.lt(diesel::dsl::sql::<
+                                    diesel::sql_types::Timestamp,
+                                >(
+                                    D::NOW
+                                ))),
                         )
                         .set(request_nonce::expires_at.eq(row.expires_at))
                         .execute(&mut conn)

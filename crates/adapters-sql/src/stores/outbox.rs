@@ -493,7 +493,10 @@ macro_rules! __sql_insert_rows {
     };
     (row_by_row, $conn:ident, $table:expr, $rows:ident) => {
         for row in &$rows {
-            diesel::insert_into($table).values(row).execute($conn).await?;
+            diesel::insert_into($table)
+                .values(row)
+                .execute($conn)
+                .await?;
         }
     };
 }
