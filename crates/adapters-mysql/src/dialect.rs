@@ -1,7 +1,5 @@
 //! What MySQL/MariaDB spells differently from SQLite (see `adapters_sql::Dialect`).
 
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
-
 /// MySQL/MariaDB, over diesel-async's pure-Rust `mysql_async` connection.
 pub struct Mysql;
 
@@ -24,17 +22,8 @@ impl adapters_sql::Dialect for Mysql {
 
     /// A lost connection mid-query surfaces from mysql_async as an untyped database error;
     /// recognise its two messages.
-    fn is_connection_lost(e: &DieselError) -> bool {
-        match e {
-            DieselError::DatabaseError(
-                DatabaseErrorKind::Unknown | DatabaseErrorKind::ClosedConnection,
-                info,
-            ) => {
-                let m = info.message();
-                m.starts_with("Input/output error")
-                    || m.contains("Connection to the server is closed")
-            }
-            _ => false,
-        }
+    fn means_unavailable(message: &str) -> bool {
+        message.starts_with("Input/output error")
+            || message.contains("Connection to the server is closed")
     }
 }

@@ -1,8 +1,6 @@
 //! What a storage adapter must say about its SQL dialect. Each adapter implements [`Dialect`] on
 //! a unit type; everything else about the stores is written once in this crate.
 
-use diesel::result::Error as DieselError;
-
 /// The parts of a store that differ between MySQL/MariaDB and SQLite and are plain data or pure
 /// functions. (The parts that need the connection type — the transaction flavour and row locks —
 /// are arguments of [`crate::sql_stores!`].)
@@ -28,7 +26,8 @@ pub trait Dialect {
     /// One `DELETE` of at most `batch` rows of `table` with `expires_at < ?` (one bind).
     fn delete_expired_batch(table: &str, batch: usize) -> String;
 
-    /// True when a query error means the database is unusable right now (the connection was
-    /// lost, the file is locked past the busy timeout, …), so callers answer 503, not 500.
-    fn is_connection_lost(e: &DieselError) -> bool;
+    /// True when the message of an untyped database error (diesel's `Unknown` or
+    /// `ClosedConnection` kind) means the database is unusable right now — the connection was
+    /// lost, the file is locked past the busy timeout, … — so callers answer 503, not 500.
+    fn means_unavailable(message: &str) -> bool;
 }

@@ -32,12 +32,24 @@ pub fn pool_error<D: Dialect>(e: PoolError) -> RepositoryError {
     }
 }
 
-/// A query failed; [`Dialect::is_connection_lost`] decides whether that means unavailable.
+/// A query failed; [`is_connection_lost`] decides whether that means unavailable.
 pub fn db_error<D: Dialect>(e: DieselError) -> RepositoryError {
-    if D::is_connection_lost(&e) {
+    if is_connection_lost::<D>(&e) {
         return Unavailable(format!("{}: {e}", D::CONNECTION_LOST)).into();
     }
     RepositoryError::new(e)
+}
+
+/// True when `e` means the database cannot be used right now: an untyped database error whose
+/// message the dialect recognises ([`Dialect::means_unavailable`]).
+pub fn is_connection_lost<D: Dialect>(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown | DatabaseErrorKind::ClosedConnection,
+            info,
+        ) => D::means_unavailable(info.message()),
+        _ => false,
+    }
 }
 
 /// True when `e` is a duplicate key on the unique constraint that `constraint` identifies in the

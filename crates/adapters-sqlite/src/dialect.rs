@@ -1,7 +1,5 @@
 //! What SQLite spells differently from MySQL (see `adapters_sql::Dialect`).
 
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
-
 /// SQLite, over diesel-async's `SyncConnectionWrapper<SqliteConnection>`.
 pub struct Sqlite;
 
@@ -29,18 +27,9 @@ impl adapters_sql::Dialect for Sqlite {
     }
 
     /// `database is locked` (the write lock stayed busy past `busy_timeout`) and I/O failures.
-    fn is_connection_lost(e: &DieselError) -> bool {
-        match e {
-            DieselError::DatabaseError(
-                DatabaseErrorKind::Unknown | DatabaseErrorKind::ClosedConnection,
-                info,
-            ) => {
-                let m = info.message();
-                m.contains("database is locked")
-                    || m.contains("disk I/O error")
-                    || m.contains("unable to open database")
-            }
-            _ => false,
-        }
+    fn means_unavailable(message: &str) -> bool {
+        message.contains("database is locked")
+            || message.contains("disk I/O error")
+            || message.contains("unable to open database")
     }
 }

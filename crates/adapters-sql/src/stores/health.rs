@@ -11,10 +11,7 @@ macro_rules! __sql_health {
             /// `__diesel_schema_migrations` holds the newest embedded migration (missing table or
             /// version → an error saying the schema is not migrated).
             async fn check(&self) -> Result<(), RepositoryError> {
-                use $crate::{
-                    Dialect as _,
-                    raw::{Count, MIGRATION_APPLIED, One},
-                };
+                use $crate::raw::{Count, MIGRATION_APPLIED, One};
                 let mut conn = self.pool.get().await.map_err(pool_error)?;
                 let one: One = diesel::sql_query("SELECT 1 AS one")
                     .get_result(&mut conn)
@@ -30,7 +27,7 @@ macro_rules! __sql_health {
                     .get_result(&mut conn)
                     .await
                     .map_err(|e| {
-                        if D::is_connection_lost(&e) {
+                        if $crate::error::is_connection_lost::<D>(&e) {
                             db_error(e)
                         } else {
                             RepositoryError::msg(format!(

@@ -41,7 +41,7 @@ mod reporting;
 /// ```
 ///
 /// Expand it in a module of its own: it brings diesel's query traits into scope and defines the
-/// private helpers `Pool`, `Conn`, `D`, `pool_error` and `db_error` there.
+/// private helpers `Pool`, `Conn`, `Backend`, `D`, `pool_error` and `db_error` there.
 #[macro_export]
 macro_rules! sql_stores {
     (
@@ -77,6 +77,7 @@ macro_rules! sql_stores {
         type D = $dialect;
         type Pool = $pool;
         type Conn = $conn;
+        type Backend = <Conn as $crate::__private::diesel_async::AsyncConnectionCore>::Backend;
 
         fn pool_error(
             e: $crate::__private::diesel_async::pooled_connection::deadpool::PoolError,

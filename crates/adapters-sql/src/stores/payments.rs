@@ -5,6 +5,24 @@
 #[macro_export]
 macro_rules! __sql_payment_store {
     ($store:ident, $tx:ident) => {
+        impl $store {
+            /// The payment `query` selects, if any.
+            async fn find_one(
+                &self,
+                query: $crate::schema::payment::BoxedQuery<'_, Backend>,
+            ) -> Result<Option<domain::payment::Payment>, RepositoryError> {
+                use $crate::records::PaymentRow;
+                let mut conn = self.pool.get().await.map_err(pool_error)?;
+                let row = query
+                    .select(PaymentRow::as_select())
+                    .first(&mut conn)
+                    .await
+                    .optional()
+                    .map_err(db_error)?;
+                row.map(domain::payment::Payment::try_from).transpose()
+            }
+        }
+
         #[async_trait]
         impl domain::ports::PaymentStore for $store {
             /// One transaction: the payment row, its `CREATE` audit row, then its outbox
@@ -50,16 +68,13 @@ macro_rules! __sql_payment_store {
                 &self,
                 key: &domain::ids::PaymentKey,
             ) -> Result<Option<domain::payment::Payment>, RepositoryError> {
-                use $crate::{records::PaymentRow, schema::payment};
-                let mut conn = self.pool.get().await.map_err(pool_error)?;
-                let row = payment::table
-                    .filter(payment::payment_key.eq(key.as_str()))
-                    .select(PaymentRow::as_select())
-                    .first(&mut conn)
-                    .await
-                    .optional()
-                    .map_err(db_error)?;
-                row.map(domain::payment::Payment::try_from).transpose()
+                use $crate::schema::payment;
+                self.find_one(
+                    payment::table
+                        .filter(payment::payment_key.eq(key.as_str().to_owned()))
+                        .into_boxed(),
+                )
+                .await
             }
 
             /// Filters combine with AND: `client_id`, `status` and `order_no` match exactly;
@@ -194,16 +209,9 @@ macro_rules! __sql_payment_store {
                 &self,
                 id: &domain::ids::PaymentId,
             ) -> Result<Option<domain::payment::Payment>, RepositoryError> {
-                use $crate::{records::PaymentRow, schema::payment};
-                let mut conn = self.pool.get().await.map_err(pool_error)?;
-                let row = payment::table
-                    .find(id.to_string())
-                    .select(PaymentRow::as_select())
-                    .first(&mut conn)
+                use $crate::schema::payment;
+                self.find_one(payment::table.find(id.to_string()).into_boxed())
                     .await
-                    .optional()
-                    .map_err(db_error)?;
-                row.map(domain::payment::Payment::try_from).transpose()
             }
 
             /// One transaction: the note (`INSERT INTO payment_log … SELECT …, p.status, … FROM
