@@ -1,6 +1,6 @@
 //! Embedded migrations (`migrations/` at the workspace root) and database creation.
 
-use diesel::{Connection, migration::MigrationSource, mysql::Mysql};
+use diesel::Connection;
 use diesel_async::{
     AsyncConnection, AsyncMysqlConnection, RunQueryDsl,
     async_connection_wrapper::AsyncConnectionWrapper,
@@ -85,18 +85,10 @@ pub(crate) fn split_database_url(url: &str) -> Result<(String, String), Migratio
     Ok((parsed.to_string(), name))
 }
 
-/// Version of the newest embedded migration, as diesel records it in
-/// `__diesel_schema_migrations` (e.g. `20261124000004`).
-pub(crate) fn latest_version() -> Option<String> {
-    MigrationSource::<Mysql>::migrations(&MIGRATIONS)
-        .ok()?
-        .iter()
-        .map(|m| m.name().version().to_string())
-        .max()
-}
-
 #[cfg(test)]
 mod tests {
+    use diesel::mysql::Mysql;
+
     use super::*;
 
     #[test]
@@ -110,7 +102,7 @@ mod tests {
 
     #[test]
     fn the_latest_embedded_migration_is_known() {
-        let v = latest_version().unwrap();
+        let v = adapters_sql::latest_migration::<Mysql>(&MIGRATIONS).unwrap();
         assert_eq!(v.len(), 14, "{v}");
         assert!(v.starts_with("2026"));
     }

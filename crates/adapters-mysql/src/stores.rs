@@ -12,7 +12,7 @@ adapters_sql::sql_stores! {
     batch_insert: multi_row,
     lock_row: (.for_update()),
     lock_claim: (.for_update().skip_locked()),
-    latest_migration: crate::migrate::latest_version,
+    migrations: crate::migrate::MIGRATIONS,
     stores: {
         payments: MysqlPaymentStore,
         merchants: MysqlMerchantStore,

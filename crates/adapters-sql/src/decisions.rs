@@ -128,3 +128,63 @@ impl OutboxTxError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    const NOW: PrimitiveDateTime = datetime!(2026-11-24 12:00:00);
+
+    fn record(state: &str, lease_until: PrimitiveDateTime) -> IdempotencyRow {
+        IdempotencyRow {
+            fingerprint: "fp".to_owned(),
+            state: state.to_owned(),
+            response_status: Some(201),
+            response_content_type: Some("application/json".to_owned()),
+            response_location: None,
+            response_body: Some(b"{}".to_vec()),
+            lease_until,
+            expires_at: datetime!(2026-11-25 12:00:00),
+        }
+    }
+
+    #[test]
+    fn an_expired_record_is_replaced_whatever_it_holds() {
+        let mut row = record(COMPLETED, NOW);
+        row.expires_at = NOW;
+        assert!(matches!(retake(row, "other", NOW), Retake::Replace));
+    }
+
+    #[test]
+    fn another_request_under_the_same_key_is_a_mismatch_even_when_completed() {
+        let row = record(COMPLETED, NOW);
+        assert!(matches!(
+            retake(row, "other", NOW),
+            Retake::Answer(Claim::Mismatch)
+        ));
+    }
+
+    #[test]
+    fn a_completed_record_replays_its_stored_response() {
+        let Retake::Answer(Claim::Replay(response)) = retake(record(COMPLETED, NOW), "fp", NOW)
+        else {
+            panic!("expected a replay");
+        };
+        assert_eq!(response.status, 201);
+        assert_eq!(response.content_type.as_deref(), Some("application/json"));
+        assert_eq!(response.body, b"{}");
+    }
+
+    #[test]
+    fn a_live_lease_is_in_flight_and_a_lapsed_one_is_taken_over() {
+        let live = record(IN_FLIGHT, datetime!(2026-11-24 12:00:01));
+        assert!(matches!(
+            retake(live, "fp", NOW),
+            Retake::Answer(Claim::InFlight)
+        ));
+        let lapsed = record(IN_FLIGHT, NOW);
+        assert!(matches!(retake(lapsed, "fp", NOW), Retake::TakeOverLease));
+    }
+}

@@ -20,6 +20,19 @@ mod stores;
 
 pub use dialect::Dialect;
 
+/// Version of the newest migration in `migrations`, as diesel records it in
+/// `__diesel_schema_migrations` (e.g. `20261124000004`); `None` when there is none.
+pub fn latest_migration<DB: diesel::backend::Backend>(
+    migrations: &impl diesel::migration::MigrationSource<DB>,
+) -> Option<String> {
+    migrations
+        .migrations()
+        .ok()?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .max()
+}
+
 /// What the code [`sql_stores!`] expands to needs, so that an adapter does not have to name the
 /// same crates and versions.
 #[doc(hidden)]

@@ -664,3 +664,44 @@ impl TryFrom<AttemptRow> for DeliveryAttempt {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn attempt_row() -> AttemptRow {
+        AttemptRow {
+            id: 7,
+            event_id: "0192f5e4-7b1c-7cc0-8000-000000000001".to_owned(),
+            attempt_no: 2,
+            started_at: datetime!(2026-11-24 12:00:00.123),
+            status_code: Some(503),
+            latency_ms: 40,
+            error: None,
+            response_excerpt: None,
+        }
+    }
+
+    #[test]
+    fn a_stored_attempt_reads_back_with_its_unsigned_values() {
+        let a = DeliveryAttempt::try_from(attempt_row()).unwrap();
+        assert_eq!(a.attempt_no, 2);
+        assert_eq!(a.report.status, Some(503));
+        assert_eq!(a.report.latency, Duration::from_millis(40));
+        assert_eq!(NewAttemptRow::from(&a).status_code, Some(503));
+    }
+
+    #[test]
+    fn an_integer_out_of_its_domain_range_is_a_corrupt_row_naming_the_column() {
+        let mut row = attempt_row();
+        row.status_code = Some(70_000);
+        let e = DeliveryAttempt::try_from(row).unwrap_err();
+        assert!(e.to_string().contains("status_code"), "{e}");
+        let mut row = attempt_row();
+        row.latency_ms = -1;
+        let e = DeliveryAttempt::try_from(row).unwrap_err();
+        assert!(e.to_string().contains("latency_ms"), "{e}");
+    }
+}

@@ -1,6 +1,6 @@
 //! Embedded migrations (this crate's `migrations/`, SQLite dialect).
 
-use diesel::{Connection, SqliteConnection, migration::MigrationSource, sqlite::Sqlite};
+use diesel::{Connection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::pool::{file_path, pragmas};
@@ -42,13 +42,4 @@ pub async fn run_migrations(url: &str) -> Result<usize, MigrationError> {
     })
     .await
     .map_err(MigrationError::Join)?
-}
-
-/// Version of the newest embedded migration, as diesel records it.
-pub(crate) fn latest_version() -> Option<String> {
-    MigrationSource::<Sqlite>::migrations(&MIGRATIONS)
-        .ok()?
-        .iter()
-        .map(|m| m.name().version().to_string())
-        .max()
 }

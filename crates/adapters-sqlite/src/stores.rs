@@ -13,7 +13,7 @@ adapters_sql::sql_stores! {
     batch_insert: row_by_row,
     lock_row: (),
     lock_claim: (),
-    latest_migration: crate::migrate::latest_version,
+    migrations: crate::migrate::MIGRATIONS,
     stores: {
         payments: SqlitePaymentStore,
         merchants: SqliteMerchantStore,

@@ -4,7 +4,7 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __sql_health {
-    ($store:ident, $latest:path) => {
+    ($store:ident, $migrations:path) => {
         #[async_trait]
         impl domain::ports::StoreHealth for $store {
             /// `SELECT 1` (unreachable → an `is_unavailable()` error), then checks that diesel's
@@ -20,8 +20,8 @@ macro_rules! __sql_health {
                 if one.one != 1 {
                     return Err(RepositoryError::msg("SELECT 1 did not return 1"));
                 }
-                let latest =
-                    $latest().ok_or_else(|| RepositoryError::msg("no embedded migrations"))?;
+                let latest = $crate::latest_migration::<Backend>(&$migrations)
+                    .ok_or_else(|| RepositoryError::msg("no embedded migrations"))?;
                 let applied: Count = diesel::sql_query(MIGRATION_APPLIED)
                     .bind::<diesel::sql_types::Text, _>(&latest)
                     .get_result(&mut conn)

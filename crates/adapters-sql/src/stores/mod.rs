@@ -28,7 +28,7 @@ mod reporting;
 ///     batch_insert: multi_row,                   // or `row_by_row`, where diesel-async cannot batch
 ///     lock_row: (.for_update()),                 // appended to a re-read that decides a write
 ///     lock_claim: (.for_update().skip_locked()), // appended to the outbox claim's re-check
-///     latest_migration: crate::migrate::latest_version, // fn() -> Option<String>
+///     migrations: crate::migrate::MIGRATIONS,   // the embedded migrations `/ready` checks for
 ///     stores: {
 ///         payments: MysqlPaymentStore,
 ///         merchants: MysqlMerchantStore,
@@ -52,7 +52,7 @@ macro_rules! sql_stores {
         batch_insert: $insert:ident,
         lock_row: ($($lock_row:tt)*),
         lock_claim: ($($lock_claim:tt)*),
-        latest_migration: $latest:path,
+        migrations: $migrations:path,
         stores: {
             payments: $payments:ident,
             merchants: $merchants:ident,
@@ -102,7 +102,7 @@ macro_rules! sql_stores {
         $crate::__sql_idempotency_store!($idempotency, $tx, ($($lock_row)*));
         $crate::__sql_outbox_store!($outbox, $tx, $insert, ($($lock_row)*), ($($lock_claim)*));
         $crate::__sql_reporting!();
-        $crate::__sql_health!($health, $latest);
+        $crate::__sql_health!($health, $migrations);
     };
 }
 
