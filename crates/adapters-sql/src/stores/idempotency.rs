@@ -9,7 +9,7 @@ macro_rules! __sql_idempotency_store {
         impl domain::idempotency::IdempotencyStore for $store {
             /// An autocommit `INSERT` wins a free key. On a duplicate, a short write transaction
             /// re-reads the row (MySQL: `FOR UPDATE`; SQLite: `BEGIN IMMEDIATE` already holds the
-            /// write lock) and [decides](crate::decisions::retake) — replace if expired,
+            /// write lock) and decides (`decisions::retake`) — replace if expired,
             /// mismatch, replay, in flight, or take over an abandoned lease. The insert and the
             /// locking read are separate statements so two claimers never deadlock on the shared
             /// lock a duplicate-key error leaves behind (MySQL).

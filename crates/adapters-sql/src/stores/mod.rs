@@ -62,13 +62,14 @@ macro_rules! sql_stores {
             health: $health:ident $(,)?
         } $(,)?
     ) => {
+        // `AsyncConnection` is what `transaction` needs; SQLite's `immediate_transaction` is
+        // inherent, so there the import goes unused.
         #[allow(unused_imports)]
         use $crate::__private::{
             async_trait,
             diesel::{
-                self, BoolExpressionMethods as _, ExpressionMethods as _, JoinOnDsl as _,
-                NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _,
-                SelectableHelper as _,
+                self, BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _,
+                QueryDsl as _, SelectableHelper as _,
             },
             diesel_async::{AsyncConnection as _, RunQueryDsl as _},
             domain::{self, RepositoryError},

@@ -6,7 +6,7 @@
 #[macro_export]
 macro_rules! __sql_nonce_store {
     ($store:ident) => {
-        /// [`Dialect::delete_expired_batch`]($crate::Dialect::delete_expired_batch) of
+        /// `Dialect::delete_expired_batch` of
         /// `table` (`expires_at < now`), repeated until a batch comes back short, so a large
         /// backlog never holds locks (or grows the undo log) for long.
         async fn purge_expired(
@@ -40,7 +40,7 @@ macro_rules! __sql_nonce_store {
             /// expires_at < <the database's now>` takes it over. That is atomic too (MySQL's row
             /// lock; SQLite's single writer): a second caller re-reads the row after the first
             /// commits, sees the new `expires_at`, matches nothing and gets `Replayed`. "Now" is
-            /// the database's clock ([`Dialect::NOW`]($crate::Dialect::NOW)), the one reference
+            /// the database's clock (`Dialect::NOW`), the one reference
             /// every instance shares.
             async fn remember(
                 &self,

@@ -162,8 +162,8 @@ macro_rules! __sql_outbox_store {
                 Ok(Self::deliveries(conn, vec![row]).await?.pop())
             }
 
-            /// Runs `read` in [`Dialect::BEGIN_SNAPSHOT`]($crate::Dialect::BEGIN_SNAPSHOT), then
-            /// ends the snapshot (`COMMIT`, or `ROLLBACK` after a failed read).
+            /// Starts the read-only snapshot (`Dialect::BEGIN_SNAPSHOT`); `end_snapshot` ends
+            /// it (`COMMIT`, or `ROLLBACK` after a failed read).
             async fn begin_snapshot(conn: &mut Conn) -> Result<(), RepositoryError> {
                 use $crate::Dialect as _;
                 diesel::sql_query(D::BEGIN_SNAPSHOT)
@@ -209,7 +209,7 @@ macro_rules! __sql_outbox_store {
             /// Two steps, so that the per-payment order never depends on lock visibility:
             ///
             /// 1. A plain (non-locking) read picks candidates
-            ///    ([`raw::CLAIM_CANDIDATES`]($crate::raw::CLAIM_CANDIDATES)): PENDING,
+            ///    (`adapters_sql::raw::CLAIM_CANDIDATES`): PENDING,
             ///    `not_before <= now`, `next_attempt_at <= now`, lease NULL or `< now`, and — for
             ///    a merchant notification — no older (lower `seq`) notification of the same
             ///    payment still PENDING, leased or not. Earliest due first, a few times `limit`.
@@ -304,7 +304,7 @@ macro_rules! __sql_outbox_store {
 
             /// One write transaction: re-reads the message row (with the dialect's row lock),
             /// inserts the `delivery_attempt` row, and — if the message is still PENDING — writes
-            /// the [`AttemptOutcome`]($crate::decisions::AttemptOutcome): `attempts =
+            /// the `AttemptOutcome` (`adapters_sql::decisions`): `attempts =
             /// attempt_no`, the state from `step` (`RetryAt(t)`: PENDING due at `t`),
             /// `lease_until = NULL`, `last_error` and `updated_at`. A message that is no longer
             /// PENDING (finished meanwhile by a dispatcher that claimed it after this one's lease

@@ -27,7 +27,7 @@ macro_rules! __sql_payment_store {
         impl domain::ports::PaymentStore for $store {
             /// One transaction: the payment row, its `CREATE` audit row, then its outbox
             /// messages. A duplicate `(client_id, order_no)` is
-            /// [`InsertPaymentError::DuplicateOrder`](domain::ports::InsertPaymentError); any
+            /// `InsertPaymentError::DuplicateOrder`; any
             /// other clash (e.g. a reused payment key, which a 256-bit random key makes a bug, not
             /// a user error) is a repository error. Either way nothing is written.
             async fn insert(

@@ -8,7 +8,6 @@ macro_rules! __sql_reporting {
     () => {
         mod reporting {
             use super::{D, Pool, db_error, pool_error};
-            #[allow(unused_imports)]
             use $crate::__private::{
                 diesel::{
                     self, ExpressionMethods as _, JoinOnDsl as _, NullableExpressionMethods as _,
