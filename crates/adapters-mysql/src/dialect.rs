@@ -27,3 +27,42 @@ impl adapters_sql::Dialect for Mysql {
             || message.contains("Connection to the server is closed")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use adapters_sql::{Dialect, error::db_error};
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::Mysql;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn the_messages_of_a_lost_connection_mean_unavailable() {
+        assert!(Mysql::means_unavailable("Input/output error: broken pipe"));
+        assert!(Mysql::means_unavailable(
+            "Connection to the server is closed"
+        ));
+        assert!(!Mysql::means_unavailable(
+            "You have an error in your SQL syntax"
+        ));
+    }
+
+    #[test]
+    fn only_an_untyped_database_error_can_mean_unavailable() {
+        let lost = "Input/output error: broken pipe";
+        assert!(
+            db_error::<Mysql>(database_error(DatabaseErrorKind::Unknown, lost)).is_unavailable()
+        );
+        assert!(
+            db_error::<Mysql>(database_error(DatabaseErrorKind::ClosedConnection, lost))
+                .is_unavailable()
+        );
+        assert!(
+            !db_error::<Mysql>(database_error(DatabaseErrorKind::UniqueViolation, lost))
+                .is_unavailable()
+        );
+    }
+}

@@ -33,3 +33,17 @@ impl adapters_sql::Dialect for Sqlite {
             || message.contains("unable to open database")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use adapters_sql::Dialect;
+
+    use super::Sqlite;
+
+    #[test]
+    fn a_lock_held_past_the_busy_timeout_or_a_broken_file_means_unavailable() {
+        assert!(Sqlite::means_unavailable("database is locked"));
+        assert!(Sqlite::means_unavailable("disk I/O error"));
+        assert!(!Sqlite::means_unavailable("no such table: payment"));
+    }
+}
