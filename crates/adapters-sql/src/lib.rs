@@ -1,7 +1,8 @@
 //! The dialect-neutral SQL layer of SimplePG's two storage adapters (`adapters-mysql`,
 //! `adapters-sqlite`): the one diesel [`schema`], the [`records`] and their conversions to and
 //! from domain types, the hand-written statements ([`raw`]), the pure decisions the stores take
-//! ([`decisions`], [`reporting`]), error translation ([`error`]), and — through
+//! ([`decisions`], [`reporting`]), error translation ([`error`]), the migration runner
+//! ([`migrations`]), and — through
 //! [`sql_stores!`] — the implementations of every storage port, written once.
 //!
 //! An adapter supplies what its dialect forces: a [`Dialect`] (constraint names, a few SQL
@@ -12,6 +13,7 @@
 pub mod decisions;
 mod dialect;
 pub mod error;
+pub mod migrations;
 pub mod raw;
 pub mod records;
 pub mod reporting;
@@ -19,19 +21,6 @@ pub mod schema;
 mod stores;
 
 pub use dialect::Dialect;
-
-/// Version of the newest migration in `migrations`, as diesel records it in
-/// `__diesel_schema_migrations` (e.g. `20261124000004`); `None` when there is none.
-pub fn latest_migration<DB: diesel::backend::Backend>(
-    migrations: &impl diesel::migration::MigrationSource<DB>,
-) -> Option<String> {
-    migrations
-        .migrations()
-        .ok()?
-        .iter()
-        .map(|m| m.name().version().to_string())
-        .max()
-}
 
 /// What the code [`sql_stores!`] expands to needs, so that an adapter does not have to name the
 /// same crates and versions.

@@ -20,7 +20,7 @@ macro_rules! __sql_health {
                 if one.one != 1 {
                     return Err(RepositoryError::msg("SELECT 1 did not return 1"));
                 }
-                let latest = $crate::latest_migration::<Backend>(&$migrations)
+                let latest = $crate::migrations::latest::<Backend>(&$migrations)
                     .ok_or_else(|| RepositoryError::msg("no embedded migrations"))?;
                 let applied: Count = diesel::sql_query(MIGRATION_APPLIED)
                     .bind::<diesel::sql_types::Text, _>(&latest)
