@@ -4,10 +4,10 @@
 //! Why a macro: diesel-async's query methods are generic over the connection, and a function
 //! generic over it needs a trait bound per statement shape (`LoadQuery<'_, C, Row>` for every
 //! query, `Send` futures for `async_trait`) — dozens of bounds that restate each query. Expanded
-//! in the adapter, the same code is checked against one concrete connection, which is the way
-//! diesel's own documentation suggests for multi-backend code. The code in the macro is only the
-//! statements and their sequencing; row conversions, SQL text and decisions are ordinary
-//! functions elsewhere in this crate.
+//! in the adapter, the same code is checked against one concrete connection (a common pattern in
+//! multi-backend diesel code). The code in the macro is only the statements and their
+//! sequencing; row conversions, SQL text and decisions are ordinary functions elsewhere in this
+//! crate.
 
 mod health;
 mod idempotency;
