@@ -1,6 +1,7 @@
 //! The operators' view of payments (api.md §8): every merchant's, filterable by `clientId`.
 
 use awc::http::Method;
+use simplepg_client::Payment;
 
 use crate::helpers::{assert_invalid_field, assert_problem, spawn_app};
 
@@ -12,7 +13,7 @@ async fn operators_see_every_merchants_payments_and_can_filter_by_client_id() {
     let a1 = app.ready_payment(&a, "ORDER-1").await;
     let b1 = app.ready_payment(&b, "ORDER-1").await;
     let a2 = app.ready_payment(&a, "ORDER-2").await;
-    let key = |p: &serde_json::Value| p["paymentKey"].as_str().unwrap().to_owned();
+    let key = |p: &Payment| p.payment_key.clone();
 
     let all = app.admin(Method::GET, "/admin/api/payments", None).await;
     assert_eq!(all.status, 200, "{}", all.text());
@@ -58,7 +59,7 @@ async fn operators_can_read_any_payment_and_its_audit_trail() {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
     let payment = app.ready_payment(&merchant, "ORDER-1").await;
-    let key = payment["paymentKey"].as_str().unwrap();
+    let key = payment.payment_key.as_str();
 
     let shown = app
         .admin(Method::GET, &format!("/admin/api/payments/{key}"), None)
@@ -87,7 +88,11 @@ async fn operators_can_read_any_payment_and_its_audit_trail() {
         .await;
 
     assert_eq!(shown.status, 200, "{}", shown.text());
-    assert_eq!(shown.json, payment);
+    assert_eq!(
+        serde_json::from_value::<Payment>(shown.json.clone()).unwrap(),
+        payment,
+        "the admin view is the payment the client crate was given"
+    );
     assert_eq!(logs.status, 200, "{}", logs.text());
     assert_eq!(logs.json["data"][0]["action"], "CREATE");
     assert_problem(&unknown, 404, "PAYMENT_NOT_FOUND");

@@ -70,7 +70,7 @@ async fn every_payments_endpoint_requires_the_signing_headers() {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
     let payment = app.ready_payment(&merchant, "ORDER-1").await;
-    let key = payment["paymentKey"].as_str().unwrap();
+    let key = payment.payment_key.as_str();
 
     let endpoints = [
         (Method::GET, "/api/payments".to_owned(), None),
@@ -386,10 +386,7 @@ async fn a_signature_for_another_path_or_method_gives_invalid_signature() {
     let merchant = app.merchant().await;
     let a = app.ready_payment(&merchant, "PATH-A").await;
     let b = app.ready_payment(&merchant, "PATH-B").await;
-    let (a, b) = (
-        a["paymentKey"].as_str().unwrap(),
-        b["paymentKey"].as_str().unwrap(),
-    );
+    let (a, b) = (a.payment_key.as_str(), b.payment_key.as_str());
 
     let body = r#"{"cancelReason":"signed for A"}"#;
     let mut draft = Draft::new(
@@ -490,11 +487,11 @@ async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_a
         .send(&create_draft("AFTER-ACTIVATION").signed_by(&merchant))
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
-    let orders: Vec<Value> = app
+    let orders: Vec<String> = app
         .all_payments(&merchant)
         .await
-        .iter()
-        .map(|p| p["orderNo"].clone())
+        .into_iter()
+        .map(|p| p.order_no)
         .collect();
-    assert_eq!(orders, vec![json!("AFTER-ACTIVATION")]);
+    assert_eq!(orders, ["AFTER-ACTIVATION"]);
 }

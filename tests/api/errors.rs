@@ -254,7 +254,7 @@ async fn every_error_response_is_problem_json_with_code_status_instance_and_requ
     let app = spawn_app().await;
     let merchant = app.merchant().await;
     let existing = app.ready_payment(&merchant, "EXISTS").await;
-    let key = existing["paymentKey"].as_str().unwrap().to_owned();
+    let key = existing.payment_key.clone();
 
     let cases = vec![
         (app.get("/nowhere").await, 404),

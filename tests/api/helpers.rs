@@ -1,6 +1,10 @@
 //! The harness: a real SimplePG server on port 0 over a fresh database (MariaDB, or a SQLite file
 //! when `SIMPLEPG_TEST_STORE=sqlite`), an HTTP client,
 //! signed and deliberately mis-signed merchant requests, and assertions on problem details.
+//!
+//! Ordinary merchant and admin calls of the happy paths go through the merchant client crate
+//! (`simplepg_client`), so it is exercised against the real server by every test; requests that
+//! tamper with signatures or headers are built with the harness's own [`Draft`] and signer.
 
 use std::{
     collections::HashMap,
@@ -12,6 +16,10 @@ use actix_web::dev::ServerHandle;
 use adapters_mysql::test_util::TestDatabase;
 use awc::http::{Method, header::HeaderMap};
 use serde_json::{Value, json};
+use simplepg_client::{
+    AdminClient, Client, CreatePayment, ListPayments, MethodCode, NewMerchant, Payment,
+    SecretString, secrecy::ExposeSecret,
+};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use crate::signature;
@@ -508,26 +516,46 @@ impl TestApp {
         self.raw(method, path, &headers, body).await
     }
 
-    /// Registers a merchant through the admin API and returns its credentials.
+    /// The merchant client crate, for `merchant`'s calls to this instance.
+    pub fn client(&self, merchant: &Merchant) -> Client {
+        Client::new(
+            &self.base_url,
+            merchant.client_id.as_str(),
+            SecretString::from(merchant.client_secret.as_str()),
+        )
+        .expect("a client for the test server")
+    }
+
+    /// The client crate's admin client, with the right token.
+    pub fn admin_client(&self) -> AdminClient {
+        AdminClient::new(
+            &self.base_url,
+            SecretString::from(self.admin_token.as_str()),
+        )
+        .expect("an admin client for the test server")
+    }
+
+    /// Registers a merchant through the admin API (the client crate's `AdminClient`) and returns
+    /// its credentials.
     pub async fn register_merchant(&self, name: &str, return_url: &str) -> Merchant {
-        let res = self
-            .admin(
-                Method::POST,
-                "/admin/api/merchants",
-                Some(&json!({ "clientName": name, "returnUrl": return_url })),
-            )
-            .await;
-        assert_eq!(res.status, 201, "registration failed: {}", res.text());
-        let field = |name: &str| {
-            res.json[name]
-                .as_str()
-                .unwrap_or_else(|| panic!("registration lacks {name}: {}", res.text()))
-                .to_owned()
-        };
+        self.register(name, Some(return_url)).await
+    }
+
+    async fn register(&self, name: &str, return_url: Option<&str>) -> Merchant {
+        let registered = self
+            .admin_client()
+            .register_merchant(&NewMerchant {
+                client_name: name.to_owned(),
+                return_url: return_url.map(str::to_owned),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("registering {name}: {e}"));
+        assert_eq!(registered.client_name, name);
+        assert_eq!(registered.return_url.as_deref(), return_url);
         Merchant {
-            client_id: field("clientId"),
-            client_secret: field("clientSecret"),
-            webhook_secret: field("webhookSecret"),
+            client_id: registered.client_id,
+            client_secret: registered.client_secret.expose_secret().to_owned(),
+            webhook_secret: registered.webhook_secret.expose_secret().to_owned(),
         }
     }
 
@@ -548,11 +576,12 @@ impl TestApp {
         .await
     }
 
-    /// Creates a payment that stays READY and returns it.
-    pub async fn ready_payment(&self, merchant: &Merchant, order_no: &str) -> Value {
-        let res = self.create_payment(merchant, &order(order_no)).await;
-        assert_eq!(res.status, 201, "create {order_no}: {}", res.text());
-        res.json
+    /// Creates a payment that stays READY (through the client crate) and returns it.
+    pub async fn ready_payment(&self, merchant: &Merchant, order_no: &str) -> Payment {
+        self.client(merchant)
+            .create_payment(&CreatePayment::new(order_no, STAYS_READY, MethodCode::Card))
+            .await
+            .unwrap_or_else(|e| panic!("create {order_no}: {e}"))
     }
 
     /// `GET /api/payments?{query}` (no `?` for an empty query).
@@ -565,11 +594,17 @@ impl TestApp {
         self.signed(Method::GET, &path, None, merchant).await
     }
 
-    /// Every payment of the merchant (up to 100).
-    pub async fn all_payments(&self, merchant: &Merchant) -> Vec<Value> {
-        let res = self.list_payments(merchant, "limit=100").await;
-        assert_eq!(res.status, 200, "{}", res.text());
-        res.json["data"].as_array().cloned().unwrap_or_default()
+    /// Every payment of the merchant (up to 100), newest first, through the client crate.
+    pub async fn all_payments(&self, merchant: &Merchant) -> Vec<Payment> {
+        let query = ListPayments {
+            limit: Some(100),
+            ..ListPayments::default()
+        };
+        self.client(merchant)
+            .list_payments(&query)
+            .await
+            .unwrap_or_else(|e| panic!("listing the payments of {}: {e}", merchant.client_id))
+            .data
     }
 
     pub async fn get_payment(&self, merchant: &Merchant, key: &str) -> ApiResponse {
@@ -707,12 +742,29 @@ pub fn rows<'a>(logs: &'a [Value], action: &str) -> Vec<&'a Value> {
     logs.iter().filter(|l| l["action"] == action).collect()
 }
 
-/// `paymentKey` of a payment object.
-pub fn key_of(payment: &Value) -> String {
-    payment["paymentKey"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no paymentKey in {payment}"))
-        .to_owned()
+/// Anything that names a payment: a JSON payment object or the client crate's `Payment`.
+pub trait PaymentKeyed {
+    fn payment_key(&self) -> String;
+}
+
+impl PaymentKeyed for Value {
+    fn payment_key(&self) -> String {
+        self["paymentKey"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no paymentKey in {self}"))
+            .to_owned()
+    }
+}
+
+impl PaymentKeyed for Payment {
+    fn payment_key(&self) -> String {
+        self.payment_key.clone()
+    }
+}
+
+/// `paymentKey` of a payment.
+pub fn key_of(payment: &impl PaymentKeyed) -> String {
+    payment.payment_key()
 }
 
 /// `statusCode` of every attempt of a delivery, in order.
@@ -726,36 +778,22 @@ pub fn attempt_codes(delivery: &Value) -> Vec<Option<u64>> {
 impl TestApp {
     /// Registers a merchant with no `returnUrl` (it gets no notifications).
     pub async fn register_merchant_without_return_url(&self, name: &str) -> Merchant {
-        let res = self
-            .admin(
-                Method::POST,
-                "/admin/api/merchants",
-                Some(&json!({ "clientName": name })),
-            )
-            .await;
-        assert_eq!(res.status, 201, "registration failed: {}", res.text());
-        assert_eq!(res.json["returnUrl"], Value::Null, "{}", res.text());
-        let field = |name: &str| res.json[name].as_str().unwrap().to_owned();
-        Merchant {
-            client_id: field("clientId"),
-            client_secret: field("clientSecret"),
-            webhook_secret: field("webhookSecret"),
-        }
+        self.register(name, None).await
     }
 
     /// Creates a payment of `amount` (the mock acquirer's scenario is its last three digits)
-    /// and returns it (READY).
-    pub async fn pay(&self, merchant: &Merchant, order_no: &str, amount: i64) -> Value {
-        let res = self
-            .create_payment(
-                merchant,
-                &json!({ "orderNo": order_no, "amount": amount, "methodCode": "CARD",
-                         "productName": "Coffee beans", "customerName": "Kim Minji" }),
-            )
-            .await;
-        assert_eq!(res.status, 201, "create {order_no}: {}", res.text());
-        assert_eq!(res.json["status"], "READY", "{}", res.text());
-        res.json
+    /// through the client crate and returns it (READY).
+    pub async fn pay(&self, merchant: &Merchant, order_no: &str, amount: i64) -> Payment {
+        let order = CreatePayment::new(order_no, amount, MethodCode::Card)
+            .with_product_name("Coffee beans")
+            .with_customer_name("Kim Minji");
+        let payment = self
+            .client(merchant)
+            .create_payment(&order)
+            .await
+            .unwrap_or_else(|e| panic!("create {order_no}: {e}"));
+        assert_eq!(payment.status, simplepg_client::PaymentStatus::Ready);
+        payment
     }
 
     pub async fn complete(&self, merchant: &Merchant, key: &str) -> ApiResponse {

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use crate::helpers::{
     Merchant, TestApp, assert_invalid_field, assert_problem, assert_timestamp, rfc3339, spawn_app,
 };
@@ -15,7 +13,7 @@ async fn create_payments(app: &TestApp, merchant: &Merchant, n: usize) -> Vec<St
     let mut keys = Vec::new();
     for i in 1..=n {
         let p = app.ready_payment(merchant, &format!("ORDER-{i}")).await;
-        keys.push(p["paymentKey"].as_str().unwrap().to_owned());
+        keys.push(p.payment_key);
         actix_web::rt::time::sleep(Duration::from_millis(5)).await;
     }
     keys
@@ -100,10 +98,7 @@ async fn a_merchant_lists_only_its_own_payments() {
     let (listed, _) = page(&app.list_payments(&a, "").await);
     assert_eq!(listed, a_keys.iter().rev().cloned().collect::<Vec<_>>());
     let (listed, _) = page(&app.list_payments(&b, "orderNo=ORDER-1").await);
-    assert_eq!(
-        listed,
-        vec![b_payment["paymentKey"].as_str().unwrap().to_owned()]
-    );
+    assert_eq!(listed, vec![b_payment.payment_key]);
 }
 
 #[actix_web::test]
@@ -140,20 +135,8 @@ async fn payments_are_filtered_by_status_order_no_and_creation_time() {
     // Bounds halfway between creation times, so inclusive or exclusive makes no difference.
     let created: Vec<_> = {
         let all = app.all_payments(&merchant).await;
-        let mut by_key: Vec<(String, Value)> = all
-            .into_iter()
-            .map(|p| {
-                (
-                    p["paymentKey"].as_str().unwrap().to_owned(),
-                    p["createdAt"].clone(),
-                )
-            })
-            .collect();
         keys.iter()
-            .map(|k| {
-                let i = by_key.iter().position(|(key, _)| key == k).unwrap();
-                assert_timestamp(&by_key.remove(i).1)
-            })
+            .map(|k| all.iter().find(|p| &p.payment_key == k).unwrap().created_at)
             .collect()
     };
     let between = |i: usize| {
@@ -226,7 +209,7 @@ async fn an_unknown_starting_after_gives_400_naming_starting_after() {
 
     for cursor in [
         "f".repeat(64),
-        foreign["paymentKey"].as_str().unwrap().to_owned(),
+        foreign.payment_key.clone(),
         "not-a-key".to_owned(),
     ] {
         let res = app

@@ -11,6 +11,7 @@
 mod acquirer;
 mod admin_payments;
 mod auth;
+mod client_crate;
 mod errors;
 mod expiry;
 mod helpers;

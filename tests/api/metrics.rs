@@ -64,4 +64,43 @@ async fn metrics_are_scraped_in_prometheus_format_with_http_payment_webhook_outb
     assert!(text.contains(r#"result="APPLIED""#));
     assert!(text.contains(r#"to="APPROVED""#));
     assert!(!text.contains(&key), "no per-payment label cardinality");
+
+    // The Grafana dashboard queries only series the server exports (conflicts appear only
+    // after the first lost race, which this test does not provoke).
+    let dashboard = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/ops/grafana-dashboard.json"),
+    )
+    .unwrap();
+    let queried = dashboard_series(&dashboard);
+    assert!(queried.len() >= 10, "{queried:?}");
+    for series in queried {
+        if series != "simplepg_payment_transition_conflicts_total" {
+            assert!(
+                text.contains(&series),
+                "the dashboard queries {series}, not exported"
+            );
+        }
+    }
+}
+
+/// Every `simplepg_…` series name in the dashboard's queries.
+fn dashboard_series(dashboard: &str) -> std::collections::BTreeSet<String> {
+    let json: serde_json::Value = serde_json::from_str(dashboard).unwrap();
+    json["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["targets"].as_array().unwrap().iter())
+        .flat_map(|t| {
+            let expr = t["expr"].as_str().unwrap();
+            expr.match_indices("simplepg_")
+                .map(|(i, _)| {
+                    expr[i..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }

@@ -3,6 +3,7 @@
 
 use awc::http::Method;
 use serde_json::{Value, json};
+use simplepg_client::PaymentStatus;
 
 use crate::helpers::{
     ApiResponse, Draft, STAYS_READY, assert_invalid_field, assert_problem, assert_timestamp, order,
@@ -89,7 +90,7 @@ async fn two_payments_get_different_random_keys() {
     let a = app.ready_payment(&merchant, "KEY-A").await;
     let b = app.ready_payment(&merchant, "KEY-B").await;
 
-    assert_ne!(a["paymentKey"], b["paymentKey"]);
+    assert_ne!(a.payment_key, b.payment_key);
 }
 
 #[actix_web::test]
@@ -196,7 +197,7 @@ async fn a_reused_order_no_gives_409_duplicate_order_but_another_merchant_may_us
     let a_payments = app.all_payments(&a).await;
     assert_eq!(a_payments.len(), 1);
     assert_eq!(
-        a_payments[0]["amount"], STAYS_READY,
+        a_payments[0].amount, STAYS_READY,
         "the first one is untouched"
     );
     assert_eq!(app.all_payments(&b).await.len(), 1);
@@ -212,7 +213,7 @@ async fn a_payment_of_another_merchant_is_not_found_on_every_endpoint() {
         .register_merchant("Other", "https://other.example/n")
         .await;
     let payment = app.ready_payment(&owner, "MINE").await;
-    let key = payment["paymentKey"].as_str().unwrap();
+    let key = payment.payment_key.as_str();
     let unknown_key = "0".repeat(64);
 
     for k in [key, unknown_key.as_str()] {
@@ -255,7 +256,7 @@ async fn a_malformed_payment_key_gives_404_payment_not_found() {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
     let real = app.ready_payment(&merchant, "REAL").await;
-    let upper = real["paymentKey"].as_str().unwrap().to_ascii_uppercase();
+    let upper = real.payment_key.to_ascii_uppercase();
 
     for key in [
         "abc",
@@ -285,10 +286,7 @@ async fn completing_a_ready_payment_gives_409_invalid_state_transition() {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
     let payment = app.ready_payment(&merchant, "COMPLETE-READY").await;
-    let path = format!(
-        "/api/payments/{}/complete",
-        payment["paymentKey"].as_str().unwrap()
-    );
+    let path = format!("/api/payments/{}/complete", payment.payment_key.as_str());
 
     let without_body = app.signed(Method::POST, &path, None, &merchant).await;
     let empty_object = app.signed(Method::POST, &path, Some("{}"), &merchant).await;
@@ -301,7 +299,7 @@ async fn completing_a_ready_payment_gives_409_invalid_state_transition() {
     assert_problem(&empty_object, 409, "INVALID_STATE_TRANSITION");
     assert_invalid_field(&with_field, "amount");
     let after = app
-        .get_payment(&merchant, payment["paymentKey"].as_str().unwrap())
+        .get_payment(&merchant, payment.payment_key.as_str())
         .await;
     assert_eq!(after.json["status"], "READY");
     assert_eq!(after.json["completedAt"], Value::Null);
@@ -311,23 +309,25 @@ async fn completing_a_ready_payment_gives_409_invalid_state_transition() {
 async fn canceling_a_ready_payment_with_a_reason_returns_it_canceled() {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
+    let client = app.client(&merchant);
     let payment = app.ready_payment(&merchant, "CANCEL-ME").await;
-    let key = payment["paymentKey"].as_str().unwrap();
 
-    let res = app
-        .cancel(&merchant, key, "Customer changed their mind")
-        .await;
+    let canceled = client
+        .cancel_payment(&payment.payment_key, "Customer changed their mind")
+        .await
+        .unwrap();
 
-    assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json["status"], "CANCELED");
-    assert_eq!(res.json["cancelReason"], "Customer changed their mind");
-    assert_eq!(res.json["paymentKey"], key);
-    let canceled_at = assert_timestamp(&res.json["canceledAt"]);
-    assert!(canceled_at >= assert_timestamp(&payment["createdAt"]));
-    assert_eq!(res.json["amount"], payment["amount"]);
-    assert_eq!(res.json["createdAt"], payment["createdAt"]);
-    let fetched = app.get_payment(&merchant, key).await;
-    assert_eq!(fetched.json, res.json, "the cancellation is stored");
+    assert_eq!(canceled.status, PaymentStatus::Canceled);
+    assert_eq!(
+        canceled.cancel_reason.as_deref(),
+        Some("Customer changed their mind")
+    );
+    assert_eq!(canceled.payment_key, payment.payment_key);
+    assert!(canceled.canceled_at.unwrap() >= payment.created_at);
+    assert_eq!(canceled.amount, payment.amount);
+    assert_eq!(canceled.created_at, payment.created_at);
+    let fetched = client.get_payment(&payment.payment_key).await.unwrap();
+    assert_eq!(fetched, canceled, "the cancellation is stored");
 }
 
 #[actix_web::test]
@@ -338,7 +338,7 @@ async fn a_cancel_reason_of_200_characters_is_accepted() {
     let reason = "취".repeat(200);
 
     let res = app
-        .cancel(&merchant, payment["paymentKey"].as_str().unwrap(), &reason)
+        .cancel(&merchant, payment.payment_key.as_str(), &reason)
         .await;
 
     assert_eq!(res.status, 200, "{}", res.text());
@@ -350,7 +350,7 @@ async fn canceling_without_a_valid_reason_gives_400_naming_cancel_reason() {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
     let payment = app.ready_payment(&merchant, "CANCEL-NO-REASON").await;
-    let key = payment["paymentKey"].as_str().unwrap();
+    let key = payment.payment_key.as_str();
     let path = format!("/api/payments/{key}/cancel");
 
     let long = json!({ "cancelReason": "x".repeat(201) }).to_string();
@@ -380,7 +380,7 @@ async fn canceling_a_canceled_payment_gives_409_invalid_state_transition() {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
     let payment = app.ready_payment(&merchant, "CANCEL-TWICE").await;
-    let key = payment["paymentKey"].as_str().unwrap();
+    let key = payment.payment_key.as_str();
     let first = app.cancel(&merchant, key, "first").await;
     assert_eq!(first.status, 200, "{}", first.text());
 
@@ -500,7 +500,7 @@ async fn refused_changes_write_no_transition_audit_rows() {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
     let payment = app.ready_payment(&merchant, "NO-AUDIT").await;
-    let key = payment["paymentKey"].as_str().unwrap();
+    let key = payment.payment_key.as_str();
 
     app.signed(
         Method::POST,

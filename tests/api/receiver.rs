@@ -121,6 +121,19 @@ impl Received {
             .to_owned()
     }
 
+    /// The merchant event, verified by the client crate's verifier with any of `secrets` (the
+    /// production path of a merchant backend; [`Received::verify`] is the independent check).
+    pub fn verified_event(
+        &self,
+        secrets: &[&str],
+    ) -> Result<simplepg_client::WebhookEvent, simplepg_client::WebhookError> {
+        let secrets = secrets
+            .iter()
+            .map(|s| simplepg_client::WebhookSecret::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        simplepg_client::WebhookVerifier::new(secrets).verify(self.headers.as_slice(), &self.body)
+    }
+
     /// Standard Webhooks verification with `secret` (our own verifier).
     pub fn verify(&self, secret: &str) -> Result<(), standard_webhooks::Rejected> {
         standard_webhooks::verify(

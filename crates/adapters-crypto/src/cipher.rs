@@ -120,6 +120,10 @@ impl SecretCipher for AesGcmCipher {
             .map(Secret::new)
             .map_err(|_| CipherError("secret is not UTF-8".into()))
     }
+
+    fn key_version(&self) -> u32 {
+        self.version
+    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,16 @@ pub enum Command {
     /// Operator commands.
     #[command(subcommand)]
     Merchant(MerchantCommand),
+    /// Re-seal every merchant secret under the current encryption key (after a key rotation).
+    ReencryptSecrets(ReencryptArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReencryptArgs {
+    /// Only list the merchants still holding a secret under another key version; exit code 1
+    /// if there is any.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,7 +4,7 @@ use anyhow::Context;
 use app_server::{
     Application, Settings, check,
     cli::{Cli, Command, MerchantCommand, call, sign, verify},
-    startup, telemetry,
+    reencrypt, startup, telemetry,
 };
 use clap::Parser;
 
@@ -33,6 +33,26 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 std::process::exit(1)
             }
+        }
+        Command::ReencryptSecrets(args) => {
+            let settings = Settings::load().context("loading configuration")?;
+            telemetry::init(&settings.log);
+            if args.check {
+                let stale = reencrypt::stale(&settings).await?;
+                print!(
+                    "{}",
+                    reencrypt::render_stale(&stale, settings.security.encryption_key_version)
+                );
+                if !stale.is_empty() {
+                    std::process::exit(1)
+                }
+            } else {
+                print!(
+                    "{}",
+                    reencrypt::render_report(&reencrypt::run(&settings).await?)
+                );
+            }
+            Ok(())
         }
         Command::Call(args) => {
             let (status, body) = call::call(&args).await?;

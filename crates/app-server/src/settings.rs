@@ -75,6 +75,10 @@ pub struct DatabaseSettings {
 #[serde(deny_unknown_fields)]
 pub struct SecuritySettings {
     pub encryption_key: SecretString,
+    /// The version stamped on secrets sealed with `encryption_key`.
+    pub encryption_key_version: u32,
+    /// Earlier keys, `version:key`, that still open secrets sealed before a rotation.
+    pub retired_encryption_keys: Vec<SecretString>,
     pub signature_window_secs: u64,
 }
 
@@ -203,6 +207,7 @@ impl Settings {
                 .separator("__")
                 .list_separator(",")
                 .with_list_parse_key("notifications.retry_schedule_secs")
+                .with_list_parse_key("security.retired_encryption_keys")
                 .try_parsing(true)
                 .source(Some(env.clone())),
         );
@@ -249,6 +254,9 @@ impl Settings {
                 bail!("profile production: admin.token must be at least 16 characters");
             }
             self.mock_acquirer.enabled = false;
+        }
+        if self.security.encryption_key_version == 0 {
+            bail!("security.encryption_key_version must be at least 1");
         }
         if self.security.signature_window_secs == 0 || self.security.signature_window_secs > 3600 {
             bail!("security.signature_window_secs must be between 1 and 3600");

@@ -3,7 +3,7 @@
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::dev::{Server, ServerHandle};
-use adapters_crypto::{AesGcmCipher, EncryptionKey, RandomKeyGenerator};
+use adapters_crypto::{EncryptionKey, KeyRing, RandomKeyGenerator, VersionedKey};
 use adapters_http::{
     AdminToken, AppState, AwcSender, JsonPayloadEncoder, ServerInfo, ServerOptions,
     mock::MockAcquirer, rate_limit::RateLimiter,
@@ -38,9 +38,6 @@ use crate::{
     workers::{self, NotifySignal},
 };
 
-/// Version of the key that seals merchant secrets (bumped by a key rotation).
-const ENCRYPTION_KEY_VERSION: u32 = 1;
-
 /// How often expired nonces and idempotency records are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -62,6 +59,24 @@ pub fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
         settings.database.max_connections,
         Duration::from_millis(settings.database.connect_timeout_ms),
     )
+}
+
+/// The cipher of merchant secrets: the current key (`security.encryption_key`, stamped
+/// `security.encryption_key_version`) plus the retired keys that still open older secrets.
+pub fn secret_cipher(settings: &Settings) -> anyhow::Result<KeyRing> {
+    let current = VersionedKey {
+        version: settings.security.encryption_key_version,
+        key: EncryptionKey::parse(settings.security.encryption_key.expose_secret())
+            .context("security.encryption_key")?,
+    };
+    let retired = settings
+        .security
+        .retired_encryption_keys
+        .iter()
+        .map(|raw| VersionedKey::parse(raw.expose_secret()))
+        .collect::<Result<Vec<_>, _>>()
+        .context("security.retired_encryption_keys")?;
+    KeyRing::new(current, retired).context("security.retired_encryption_keys")
 }
 
 /// A built server: bound, wired, not yet running.
@@ -102,12 +117,9 @@ impl Application {
             ),
         }
 
-        let key = EncryptionKey::parse(settings.security.encryption_key.expose_secret())
-            .context("security.encryption_key")?;
         let acquirer_key = WebhookKey::parse(settings.acquirer.webhook_secret.expose_secret())
             .map_err(|e| anyhow::anyhow!("acquirer.webhook_secret {e}"))?;
-        let cipher: Arc<dyn SecretCipher> =
-            Arc::new(AesGcmCipher::new(ENCRYPTION_KEY_VERSION, &key));
+        let cipher: Arc<dyn SecretCipher> = Arc::new(secret_cipher(&settings)?);
         let keys: Arc<dyn KeyGenerator> = Arc::new(RandomKeyGenerator::new());
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let merchant_store = stores.merchants.clone();

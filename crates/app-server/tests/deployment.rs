@@ -108,3 +108,32 @@ fn leaving_out_any_required_variable_makes_production_refuse_to_start() {
         );
     }
 }
+
+/// `section.key` of every setting in config/default.toml.
+fn default_setting_keys() -> Vec<String> {
+    let mut section = String::new();
+    let mut keys = Vec::new();
+    for line in repo("config/default.toml").lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_owned();
+        } else if let Some((key, _)) = line.split_once('=').filter(|_| !line.starts_with('#')) {
+            keys.push(format!("{section}.{}", key.trim()));
+        }
+    }
+    keys
+}
+
+#[test]
+fn every_setting_of_the_default_configuration_is_in_the_reference() {
+    let reference = repo("docs/ops/configuration.md");
+    let keys = default_setting_keys();
+    assert!(keys.len() > 30, "parsed only {keys:?}");
+    let missing: Vec<_> = keys
+        .iter()
+        .filter(|k| !reference.contains(&format!("| `{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/ops/configuration.md lacks {missing:?}"
+    );
+}

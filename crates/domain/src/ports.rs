@@ -151,6 +151,16 @@ pub trait MerchantStore: Send + Sync {
     /// Replaces the mutable fields (name, secrets, return URL, status, `updated_at`).
     /// Returns false when no such merchant exists.
     async fn update(&self, merchant: &Merchant) -> Result<bool, RepositoryError>;
+
+    /// Compare-and-set of the sealed secrets (re-encryption under a new key): writes
+    /// `resealed`'s client, webhook and previous webhook secrets only if the stored ones are
+    /// still byte-for-byte `expected`'s (every seal has a fresh nonce, so equal bytes mean
+    /// nothing was rotated meanwhile). Returns false, writing nothing, otherwise.
+    async fn replace_secrets(
+        &self,
+        expected: &Merchant,
+        resealed: &Merchant,
+    ) -> Result<bool, RepositoryError>;
 }
 
 /// Whether a nonce was seen before.
@@ -309,6 +319,10 @@ pub struct CipherError(pub String);
 /// Encryption at rest of merchant secrets.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait SecretCipher: Send + Sync {
+    /// Seals with the current key; the result carries that key's version.
     fn seal(&self, secret: &Secret) -> Result<SealedSecret, CipherError>;
+    /// Opens a secret sealed under any key version the cipher still knows.
     fn open(&self, sealed: &SealedSecret) -> Result<Secret, CipherError>;
+    /// The version of the current key: what [`SecretCipher::seal`] stamps on new ciphertexts.
+    fn key_version(&self) -> u32;
 }

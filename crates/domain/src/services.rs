@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod deliveries;
 pub mod dispatcher;
+pub mod key_rotation;
 pub mod live;
 pub mod merchants;
 pub mod outbound;

@@ -103,6 +103,14 @@ macro_rules! contract_tests {
                 $crate::merchants::updating_an_unknown_merchant_reports_false_and_creates_nothing::<$factory>().await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn replacing_secrets_writes_them_when_the_stored_ciphertexts_are_still_the_expected_ones() {
+                $crate::merchants::replacing_secrets_writes_them_when_the_stored_ciphertexts_are_still_the_expected_ones::<$factory>().await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn replacing_secrets_after_a_concurrent_rotation_writes_nothing() {
+                $crate::merchants::replacing_secrets_after_a_concurrent_rotation_writes_nothing::<$factory>().await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn merchants_list_newest_first_with_a_cursor_and_one_extra_row() {
                 $crate::merchants::merchants_list_newest_first_with_a_cursor_and_one_extra_row::<$factory>().await
             }

@@ -174,3 +174,83 @@ pub async fn a_previous_webhook_secret_round_trips_and_can_be_set_and_cleared_by
     assert!(env.merchants.update(&m).await.unwrap());
     assert_eq!(env.merchants.find(&m.client_id).await.unwrap(), Some(m));
 }
+
+fn resealed(m: &domain::merchant::Merchant, version: u32) -> domain::merchant::Merchant {
+    let mut r = m.clone();
+    r.client_secret = SealedSecret {
+        key_version: version,
+        ciphertext: vec![70; 44],
+    };
+    r.webhook_secret = SealedSecret {
+        key_version: version,
+        ciphertext: vec![71; 45],
+    };
+    r.previous_webhook_secret = m.previous_webhook_secret.as_ref().map(|p| PreviousSecret {
+        secret: SealedSecret {
+            key_version: version,
+            ciphertext: vec![72; 46],
+        },
+        until: p.until,
+    });
+    r
+}
+
+pub async fn replacing_secrets_writes_them_when_the_stored_ciphertexts_are_still_the_expected_ones<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
+    let plain = merchant("mch_reseal_a", at(0));
+    let mut with_previous = merchant("mch_reseal_b", at(1));
+    with_previous.previous_webhook_secret = Some(PreviousSecret {
+        secret: SealedSecret {
+            key_version: 1,
+            ciphertext: vec![5; 33],
+        },
+        until: at(99_000),
+    });
+    for m in [&plain, &with_previous] {
+        env.merchants.insert(m).await.unwrap();
+        let next = resealed(m, 9);
+        assert!(env.merchants.replace_secrets(m, &next).await.unwrap());
+        assert_eq!(env.merchants.find(&m.client_id).await.unwrap(), Some(next));
+    }
+}
+
+pub async fn replacing_secrets_after_a_concurrent_rotation_writes_nothing<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
+    let original = merchant("mch_reseal_race", at(0));
+    env.merchants.insert(&original).await.unwrap();
+    let mut rotated = original.clone();
+    rotated.client_secret = SealedSecret {
+        key_version: 1,
+        ciphertext: vec![33; 40],
+    };
+    rotated.updated_at = at(5_000);
+    assert!(env.merchants.update(&rotated).await.unwrap());
+
+    let stale = resealed(&original, 9);
+    assert!(
+        !env.merchants
+            .replace_secrets(&original, &stale)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        env.merchants.find(&original.client_id).await.unwrap(),
+        Some(rotated.clone()),
+        "the rotated secret survives"
+    );
+
+    let mut expected_previous = original.clone();
+    expected_previous.previous_webhook_secret = Some(PreviousSecret {
+        secret: original.webhook_secret.clone(),
+        until: at(1),
+    });
+    assert!(
+        !env.merchants
+            .replace_secrets(&expected_previous, &resealed(&rotated, 9))
+            .await
+            .unwrap(),
+        "a previous secret that is not stored does not match"
+    );
+}

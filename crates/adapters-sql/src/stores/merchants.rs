@@ -99,6 +99,52 @@ macro_rules! __sql_merchant_store {
                     .map_err(db_error)?;
                 Ok(matched > 0)
             }
+
+            /// Compare-and-set on the stored ciphertexts (fresh nonce per seal, so equal bytes
+            /// mean unchanged); writes only the sealed secrets and their key versions.
+            async fn replace_secrets(
+                &self,
+                expected: &domain::merchant::Merchant,
+                resealed: &domain::merchant::Merchant,
+            ) -> Result<bool, RepositoryError> {
+                use diesel::{
+                    BoxableExpression, NullableExpressionMethods as _,
+                    sql_types::{Bool, Nullable},
+                };
+                use $crate::{records::MerchantRow, schema::api_credential};
+                let old = MerchantRow::from(expected);
+                let new = MerchantRow::from(resealed);
+                type SameSecret = Box<
+                    dyn BoxableExpression<api_credential::table, Backend, SqlType = Nullable<Bool>>,
+                >;
+                let same_previous: SameSecret = match old.previous_webhook_secret.clone() {
+                    Some(previous) => {
+                        Box::new(api_credential::previous_webhook_secret.eq(previous))
+                    }
+                    None => Box::new(api_credential::previous_webhook_secret.is_null().nullable()),
+                };
+                let target = api_credential::table
+                    .filter(api_credential::client_id.eq(old.client_id.clone()))
+                    .filter(api_credential::client_secret.eq(old.client_secret.clone()))
+                    .filter(api_credential::webhook_secret.eq(old.webhook_secret.clone()))
+                    .filter(same_previous);
+                let mut conn = self.pool.get().await.map_err(pool_error)?;
+                let matched = diesel::update(target)
+                    .set((
+                        api_credential::client_secret.eq(&new.client_secret),
+                        api_credential::client_secret_key_version.eq(new.client_secret_key_version),
+                        api_credential::webhook_secret.eq(&new.webhook_secret),
+                        api_credential::webhook_secret_key_version
+                            .eq(new.webhook_secret_key_version),
+                        api_credential::previous_webhook_secret.eq(&new.previous_webhook_secret),
+                        api_credential::previous_webhook_secret_key_version
+                            .eq(new.previous_webhook_secret_key_version),
+                    ))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(db_error)?;
+                Ok(matched > 0)
+            }
         }
     };
 }

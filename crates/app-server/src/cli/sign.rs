@@ -1,7 +1,7 @@
 //! `simplepg sign`: shows exactly how a merchant request is signed (api.md §2).
 
 use clap::Args;
-use domain::signing::CanonicalRequest;
+use simplepg_client::{RequestSigner, SecretString, fresh_nonce, now_millis};
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
@@ -28,41 +28,34 @@ pub struct SignArgs {
     pub nonce: Option<String>,
 }
 
-/// The signed request as text: canonical string, then the headers, then a curl command.
+/// The signed request as text: canonical string, then the headers.
 pub fn run(args: &SignArgs) -> String {
-    let timestamp = args
-        .timestamp
-        .unwrap_or_else(|| {
-            (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-        })
-        .to_string();
-    let nonce = args
-        .nonce
-        .clone()
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let (path, query) = args.path.split_once('?').unwrap_or((&args.path, ""));
-    let request = CanonicalRequest {
-        method: &args.method,
-        path,
-        query,
-        timestamp: &timestamp,
-        nonce: &nonce,
-        body: args.body.as_bytes(),
-    };
-    let signature = request.sign(args.client_secret.as_bytes());
+    let signer = RequestSigner::new(
+        args.client_id.as_str(),
+        SecretString::from(args.client_secret.as_str()),
+    );
+    let signed = signer.sign(
+        &args.method,
+        &args.path,
+        args.body.as_bytes(),
+        args.timestamp.unwrap_or_else(now_millis),
+        &args.nonce.clone().unwrap_or_else(fresh_nonce),
+    );
     let mut out = String::new();
     out.push_str("# canonical string (lines joined by \\n):\n");
-    out.push_str(&request.canonical_string());
+    out.push_str(&signed.canonical_string);
     out.push_str("\n\n# headers:\n");
     out.push_str(&format!(
-        "X-Client-Id: {}\nX-Timestamp: {timestamp}\nX-Nonce: {nonce}\nX-Signature: {signature}\n",
-        args.client_id
+        "X-Client-Id: {}\nX-Timestamp: {}\nX-Nonce: {}\nX-Signature: {}\n",
+        signed.client_id, signed.timestamp, signed.nonce, signed.signature
     ));
     out
 }
 
 #[cfg(test)]
 mod tests {
+    use domain::signing::CanonicalRequest;
+
     use super::*;
 
     #[test]

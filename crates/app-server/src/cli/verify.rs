@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use clap::Args;
-use domain::{Timestamp, signing::WebhookKey};
+use domain::Timestamp;
+use simplepg_client::{WebhookSecret, WebhookVerifier};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -27,29 +28,28 @@ pub struct VerifyArgs {
     pub tolerance: u64,
 }
 
-/// `Ok(message)` when the delivery verifies, `Err(reason)` otherwise.
+/// `Ok(message)` when the delivery verifies (with the merchant client crate's verifier),
+/// `Err(reason)` otherwise.
 pub fn verify(args: &VerifyArgs, body: &[u8], now: Timestamp) -> Result<String, String> {
-    let key = WebhookKey::parse(&args.secret).map_err(|e| format!("the secret {e}"))?;
-    let secs: i64 = args
-        .timestamp
-        .trim()
-        .parse()
-        .map_err(|_| "webhook-timestamp is not Unix seconds".to_owned())?;
-    if args.tolerance > 0 {
-        let sent = Timestamp::from_unix_millis(secs.saturating_mul(1000))
-            .map_err(|_| "webhook-timestamp is out of range".to_owned())?;
-        if sent.distance(now) > Duration::from_secs(args.tolerance) {
-            return Err(format!(
-                "webhook-timestamp is more than {} s from now",
-                args.tolerance
-            ));
-        }
-    }
-    if key.verify(&args.id, secs, body, &args.signature) {
-        Ok(format!("valid: webhook-id {} signed at {secs}", args.id))
+    let secret = WebhookSecret::parse(&args.secret).map_err(|e| e.to_string())?;
+    let verifier = WebhookVerifier::new([secret]);
+    let verifier = if args.tolerance == 0 {
+        verifier.without_timestamp_check()
     } else {
-        Err("no signature in webhook-signature matches this secret and body".to_owned())
-    }
+        verifier.with_tolerance(Duration::from_secs(args.tolerance))
+    };
+    let headers = [
+        ("webhook-id", args.id.as_str()),
+        ("webhook-timestamp", args.timestamp.as_str()),
+        ("webhook-signature", args.signature.as_str()),
+    ];
+    let delivery = verifier
+        .verify_signature_at(&headers[..], body, now.as_datetime())
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "valid: webhook-id {} signed at {}",
+        delivery.id, delivery.timestamp
+    ))
 }
 
 #[cfg(test)]

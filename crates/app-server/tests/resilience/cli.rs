@@ -105,3 +105,103 @@ fn verify_webhook_accepts_the_reference_delivery_and_rejects_a_tampered_one() {
     let (ok, out) = simplepg(&good.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
     assert!(!ok && out.contains("invalid"), "{out}");
 }
+
+/// One webhook delivery as received: its headers (lower-case names) and raw body.
+struct Delivery {
+    headers: std::collections::HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+/// A one-shot HTTP receiver on a free port: answers the first POST with 200 and hands it over.
+fn receive_one() -> (String, std::sync::mpsc::Receiver<Delivery>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut headers = std::collections::HashMap::new();
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap(); // request line
+        loop {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            let Some((name, value)) = line.trim_end().split_once(':') else {
+                break;
+            };
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
+        }
+        let len: usize = headers["content-length"].parse().unwrap();
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).unwrap();
+        let mut stream = stream;
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            .unwrap();
+        tx.send(Delivery { headers, body }).unwrap();
+    });
+    (url, rx)
+}
+
+#[actix_web::test]
+async fn verify_webhook_accepts_a_real_delivery_from_the_server_and_rejects_it_tampered() {
+    let db = TestDatabase::create().await;
+    let api = instance(db.url(), &[]).await;
+    let (hook_url, deliveries) = receive_one();
+    let registered = api
+        .admin(
+            "POST",
+            "/admin/api/merchants",
+            Some(serde_json::json!({ "clientName": "CLI receiver", "returnUrl": hook_url })),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{:?}", registered.json);
+    let merchant = crate::support::Merchant {
+        id: registered.json["clientId"].as_str().unwrap().to_owned(),
+        secret: registered.json["clientSecret"].as_str().unwrap().to_owned(),
+    };
+    let webhook_secret = registered.json["webhookSecret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The mock acquirer approves it: the merchant is notified.
+    let created = api.create(&merchant, "cli-hook-1", 15_000).await.unwrap();
+    assert_eq!(created.status, 201, "{:?}", created.json);
+    let delivery = actix_web::rt::task::spawn_blocking(move || {
+        deliveries
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("a notification arrives")
+    })
+    .await
+    .unwrap();
+
+    let dir = std::env::temp_dir().join(format!("simplepg-real-hook-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let body = dir.join("delivery.json");
+    std::fs::write(&body, &delivery.body).unwrap();
+    let header = |name: &str| delivery.headers[name].clone();
+    let args = [
+        "verify-webhook".to_owned(),
+        "--secret".to_owned(),
+        webhook_secret,
+        "--id".to_owned(),
+        header("webhook-id"),
+        "--timestamp".to_owned(),
+        header("webhook-timestamp"),
+        "--signature".to_owned(),
+        header("webhook-signature"),
+        "--body".to_owned(),
+        body.to_str().unwrap().to_owned(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (ok, out) = simplepg(&args, &[]);
+    assert!(ok, "a real delivery verifies: {out}");
+
+    let mut tampered = delivery.body.clone();
+    tampered.extend_from_slice(b" ");
+    std::fs::write(&body, &tampered).unwrap();
+    let (ok, out) = simplepg(&args, &[]);
+    assert!(!ok && out.contains("invalid"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -13,4 +13,5 @@ mod cli;
 mod concurrency;
 mod faults;
 mod hostile;
+mod key_rotation;
 mod support;

@@ -62,6 +62,10 @@ impl SecretCipher for FakeCipher {
             .map(Secret::new)
             .map_err(|e| CipherError(e.to_string()))
     }
+
+    fn key_version(&self) -> u32 {
+        1
+    }
 }
 
 pub fn acquirer() -> AcquirerEndpoint {

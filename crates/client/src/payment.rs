@@ -1,0 +1,253 @@
+//! The merchant API's request and response bodies (api.md §3), camelCase on the wire. Money is
+//! an integer number of the currency's minor units; timestamps are UTC.
+
+use serde::{Deserialize, Serialize};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+/// A payment's status (api.md §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentStatus {
+    Ready,
+    Approved,
+    Completed,
+    Failed,
+    Canceled,
+    Expired,
+}
+
+impl PaymentStatus {
+    /// The status as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ready => "READY",
+            Self::Approved => "APPROVED",
+            Self::Completed => "COMPLETED",
+            Self::Failed => "FAILED",
+            Self::Canceled => "CANCELED",
+            Self::Expired => "EXPIRED",
+        }
+    }
+}
+
+/// How the customer pays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MethodCode {
+    Card,
+    Bank,
+    Mobile,
+}
+
+/// The payment object (api.md §3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    pub payment_key: String,
+    pub client_id: String,
+    pub order_no: String,
+    /// Minor units of `currency` (KRW has none: `15000` is 15,000 won).
+    pub amount: i64,
+    pub currency: String,
+    pub method_code: MethodCode,
+    pub status: PaymentStatus,
+    pub product_name: Option<String>,
+    pub customer_name: Option<String>,
+    pub transaction_id: Option<String>,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    pub cancel_reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub approved_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub canceled_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub failed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// The body of `POST /api/payments` (api.md §3.1). Build it with [`CreatePayment::new`] and the
+/// `with_*` methods; the server validates every field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePayment {
+    /// 1–64 chars of `[A-Za-z0-9_\-:.]`, unique per merchant.
+    pub order_no: String,
+    /// 1 ..= 1,000,000,000 minor units.
+    pub amount: i64,
+    /// Upper-case ISO 4217; the server's default is KRW.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    pub method_code: MethodCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+}
+
+impl CreatePayment {
+    pub fn new(order_no: impl Into<String>, amount: i64, method_code: MethodCode) -> Self {
+        Self {
+            order_no: order_no.into(),
+            amount,
+            currency: None,
+            method_code,
+            product_name: None,
+            customer_name: None,
+        }
+    }
+
+    pub fn with_currency(mut self, currency: impl Into<String>) -> Self {
+        self.currency = Some(currency.into());
+        self
+    }
+
+    pub fn with_product_name(mut self, name: impl Into<String>) -> Self {
+        self.product_name = Some(name.into());
+        self
+    }
+
+    pub fn with_customer_name(mut self, name: impl Into<String>) -> Self {
+        self.customer_name = Some(name.into());
+        self
+    }
+}
+
+/// The filters and page of `GET /api/payments` (api.md §3.3); `Default` lists the newest 20.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListPayments {
+    pub status: Option<PaymentStatus>,
+    pub order_no: Option<String>,
+    pub created_from: Option<OffsetDateTime>,
+    pub created_to: Option<OffsetDateTime>,
+    /// 1–100; the server's default is 20.
+    pub limit: Option<u8>,
+    /// The page after this payment key.
+    pub starting_after: Option<String>,
+}
+
+impl ListPayments {
+    /// The query string (without `?`), percent-encoded; empty when no filter is set.
+    pub fn to_query(&self) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(status) = self.status {
+            query.append_pair("status", status.as_str());
+        }
+        if let Some(order_no) = &self.order_no {
+            query.append_pair("orderNo", order_no);
+        }
+        for (name, at) in [
+            ("createdFrom", self.created_from),
+            ("createdTo", self.created_to),
+        ] {
+            if let Some(formatted) = at.and_then(|t| t.format(&Rfc3339).ok()) {
+                query.append_pair(name, &formatted);
+            }
+        }
+        if let Some(limit) = self.limit {
+            query.append_pair("limit", &limit.to_string());
+        }
+        if let Some(after) = &self.starting_after {
+            query.append_pair("startingAfter", after);
+        }
+        query.finish()
+    }
+}
+
+/// One page of `GET /api/payments`, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentPage {
+    pub data: Vec<Payment>,
+    pub has_more: bool,
+}
+
+impl PaymentPage {
+    /// The same filters for the page after this one, if there is one.
+    pub fn next_page(&self, query: &ListPayments) -> Option<ListPayments> {
+        let last = self.data.last().filter(|_| self.has_more)?;
+        Some(ListPayments {
+            starting_after: Some(last.payment_key.clone()),
+            ..query.clone()
+        })
+    }
+}
+
+/// Who caused an audit row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Actor {
+    Merchant,
+    Acquirer,
+    System,
+    Admin,
+}
+
+/// One row of a payment's audit trail (api.md §3.6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditLogEntry {
+    pub log_id: u64,
+    /// `CREATE`, `APPROVE`, `FAIL`, `COMPLETE`, `CANCEL`, `EXPIRE`, or a non-transition entry
+    /// such as `WEBHOOK_DUPLICATE` (an open set, hence a string).
+    pub action: String,
+    pub from_status: Option<PaymentStatus>,
+    pub status: PaymentStatus,
+    pub actor: Actor,
+    pub details: Option<String>,
+    pub request_id: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// `{ "data": [...] }`.
+#[derive(Deserialize)]
+pub(crate) struct DataList<T> {
+    pub data: Vec<T>,
+}
+
+/// The body of `POST /api/payments/{key}/cancel`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CancelBody<'a> {
+    pub cancel_reason: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn a_create_body_is_camel_case_and_omits_unset_options() {
+        let body = CreatePayment::new("ORDER-1", 15_000, MethodCode::Card)
+            .with_product_name("Coffee beans");
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"orderNo":"ORDER-1","amount":15000,"methodCode":"CARD","productName":"Coffee beans"}"#
+        );
+    }
+
+    #[test]
+    fn a_list_query_names_the_contract_parameters_and_encodes_their_values() {
+        let query = ListPayments {
+            status: Some(PaymentStatus::Ready),
+            order_no: Some("A:1".into()),
+            created_from: Some(datetime!(2026-11-24 08:00 UTC)),
+            limit: Some(5),
+            starting_after: Some("abc".into()),
+            ..ListPayments::default()
+        };
+        assert_eq!(
+            query.to_query(),
+            "status=READY&orderNo=A%3A1&createdFrom=2026-11-24T08%3A00%3A00Z&limit=5&startingAfter=abc"
+        );
+        assert_eq!(ListPayments::default().to_query(), "");
+    }
+}

@@ -1,0 +1,387 @@
+//! Rotation of the encryption key that seals merchant secrets at rest (`ENCRYPTION_KEY`).
+//!
+//! Once every instance runs with the new key as current and the old one still known (the
+//! cipher opens any configured version and seals with the current one), this re-seals every
+//! stored secret under the current key. It is safe while the servers run: each merchant is
+//! rewritten by compare-and-set on its old ciphertexts, so a secret rotated meanwhile is never
+//! overwritten with the stale one; such a merchant is simply read again.
+
+use std::sync::Arc;
+
+use crate::{
+    RepositoryError,
+    ids::ClientId,
+    merchant::{Merchant, PreviousSecret},
+    ports::{CipherError, MerchantStore, PageRequest, SecretCipher},
+    secret::SealedSecret,
+    services::Page,
+};
+
+/// Merchants read per page while scanning.
+const PAGE: u32 = 100;
+/// Compare-and-set attempts per merchant before giving up on it.
+const ATTEMPTS: usize = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReencryptionError {
+    #[error("merchant {client_id}: {source}")]
+    Cipher {
+        client_id: ClientId,
+        source: CipherError,
+    },
+    #[error("merchant {0} changed on every attempt while being re-encrypted; run it again")]
+    Contended(ClientId),
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// What a re-encryption pass did.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct ReencryptionReport {
+    /// Merchants looked at.
+    pub scanned: u64,
+    /// Merchants whose secrets were re-sealed under the current key.
+    pub resealed: u64,
+    /// The current key version.
+    pub key_version: u32,
+}
+
+impl Merchant {
+    /// Every secret this merchant holds sealed.
+    pub fn sealed_secrets(&self) -> impl Iterator<Item = &SealedSecret> {
+        [&self.client_secret, &self.webhook_secret]
+            .into_iter()
+            .chain(self.previous_webhook_secret.as_ref().map(|p| &p.secret))
+    }
+
+    /// True when any of its secrets is sealed under a key other than `version`.
+    pub fn sealed_under_other_key(&self, version: u32) -> bool {
+        self.sealed_secrets().any(|s| s.key_version != version)
+    }
+}
+
+#[derive(Clone)]
+pub struct KeyRotationService {
+    store: Arc<dyn MerchantStore>,
+    cipher: Arc<dyn SecretCipher>,
+}
+
+impl KeyRotationService {
+    pub fn new(store: Arc<dyn MerchantStore>, cipher: Arc<dyn SecretCipher>) -> Self {
+        Self { store, cipher }
+    }
+
+    /// The merchants that still hold a secret sealed under another key than the current one
+    /// (after a complete pass: none; then the old key can be removed from the configuration).
+    pub async fn stale(&self) -> Result<Vec<ClientId>, RepositoryError> {
+        let version = self.cipher.key_version();
+        let mut stale = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (merchants, next) = self.page_after(cursor).await?;
+            stale.extend(
+                merchants
+                    .into_iter()
+                    .filter(|m| m.sealed_under_other_key(version))
+                    .map(|m| m.client_id),
+            );
+            match next {
+                Some(_) => cursor = next,
+                None => return Ok(stale),
+            }
+        }
+    }
+
+    /// Re-seals every secret not sealed under the current key.
+    pub async fn reencrypt_all(&self) -> Result<ReencryptionReport, ReencryptionError> {
+        let mut report = ReencryptionReport {
+            key_version: self.cipher.key_version(),
+            ..ReencryptionReport::default()
+        };
+        let mut cursor = None;
+        loop {
+            let (merchants, next) = self.page_after(cursor).await?;
+            for merchant in merchants {
+                report.scanned += 1;
+                report.resealed += u64::from(self.reencrypt(merchant).await?);
+            }
+            match next {
+                Some(_) => cursor = next,
+                None => return Ok(report),
+            }
+        }
+    }
+
+    /// Re-seals one merchant; false when it was already current.
+    async fn reencrypt(&self, mut merchant: Merchant) -> Result<bool, ReencryptionError> {
+        let version = self.cipher.key_version();
+        for _ in 0..ATTEMPTS {
+            if !merchant.sealed_under_other_key(version) {
+                return Ok(false);
+            }
+            let resealed =
+                self.resealed(&merchant)
+                    .map_err(|source| ReencryptionError::Cipher {
+                        client_id: merchant.client_id.clone(),
+                        source,
+                    })?;
+            if self.store.replace_secrets(&merchant, &resealed).await? {
+                return Ok(true);
+            }
+            // Rotated or re-encrypted by someone else meanwhile: look again.
+            match self.store.find(&merchant.client_id).await? {
+                Some(fresh) => merchant = fresh,
+                None => return Ok(false),
+            }
+        }
+        Err(ReencryptionError::Contended(merchant.client_id))
+    }
+
+    fn resealed(&self, merchant: &Merchant) -> Result<Merchant, CipherError> {
+        let reseal = |sealed: &SealedSecret| self.cipher.seal(&self.cipher.open(sealed)?);
+        Ok(Merchant {
+            client_secret: reseal(&merchant.client_secret)?,
+            webhook_secret: reseal(&merchant.webhook_secret)?,
+            previous_webhook_secret: merchant
+                .previous_webhook_secret
+                .as_ref()
+                .map(|p| {
+                    Ok::<_, CipherError>(PreviousSecret {
+                        secret: reseal(&p.secret)?,
+                        until: p.until,
+                    })
+                })
+                .transpose()?,
+            ..merchant.clone()
+        })
+    }
+
+    /// One page of merchants older than `before`, and the cursor of the next page (`None`
+    /// after the last one).
+    async fn page_after(
+        &self,
+        before: Option<ClientId>,
+    ) -> Result<(Vec<Merchant>, Option<ClientId>), RepositoryError> {
+        let rows = self
+            .store
+            .list(&PageRequest {
+                limit: PAGE,
+                before,
+            })
+            .await?;
+        let page = Page::from_overfetch(rows, PAGE);
+        let next = page
+            .has_more
+            .then(|| page.items.last().map(|m| m.client_id.clone()))
+            .flatten();
+        Ok((page.items, next))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::{
+        merchant::{ClientName, MerchantStatus},
+        ports::MockMerchantStore,
+        secret::Secret,
+        services::testkit::t0,
+    };
+
+    /// Seals by reversing the bytes and stamping `current`; opens any version it knows.
+    struct RingCipher {
+        current: u32,
+        known: Vec<u32>,
+    }
+
+    impl SecretCipher for RingCipher {
+        fn seal(&self, secret: &Secret) -> Result<SealedSecret, CipherError> {
+            Ok(SealedSecret {
+                key_version: self.current,
+                ciphertext: secret.expose().bytes().rev().collect(),
+            })
+        }
+
+        fn open(&self, sealed: &SealedSecret) -> Result<Secret, CipherError> {
+            if !self.known.contains(&sealed.key_version) {
+                return Err(CipherError(format!("unknown key {}", sealed.key_version)));
+            }
+            let bytes: Vec<u8> = sealed.ciphertext.iter().rev().copied().collect();
+            String::from_utf8(bytes)
+                .map(Secret::new)
+                .map_err(|e| CipherError(e.to_string()))
+        }
+
+        fn key_version(&self) -> u32 {
+            self.current
+        }
+    }
+
+    fn sealed(version: u32, plain: &str) -> SealedSecret {
+        SealedSecret {
+            key_version: version,
+            ciphertext: plain.bytes().rev().collect(),
+        }
+    }
+
+    fn merchant(id: &str, version: u32) -> Merchant {
+        Merchant {
+            client_id: ClientId::parse(id).unwrap(),
+            client_name: ClientName::parse("Shop").unwrap(),
+            client_secret: sealed(version, "sk_client"),
+            webhook_secret: sealed(version, "whsec_new"),
+            previous_webhook_secret: Some(PreviousSecret {
+                secret: sealed(version, "whsec_old"),
+                until: t0(),
+            }),
+            return_url: None,
+            status: MerchantStatus::Active,
+            created_at: t0(),
+            updated_at: t0(),
+        }
+    }
+
+    fn service(store: MockMerchantStore) -> KeyRotationService {
+        KeyRotationService::new(
+            Arc::new(store),
+            Arc::new(RingCipher {
+                current: 2,
+                known: vec![1, 2],
+            }),
+        )
+    }
+
+    fn opened(m: &Merchant) -> Vec<(u32, String)> {
+        let cipher = RingCipher {
+            current: 2,
+            known: vec![1, 2],
+        };
+        m.sealed_secrets()
+            .map(|s| (s.key_version, cipher.open(s).unwrap().expose().to_owned()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_secret_under_an_old_key_is_resealed_under_the_current_one_with_the_same_plaintext()
+     {
+        let mut store = MockMerchantStore::new();
+        store
+            .expect_list()
+            .returning(|_| Ok(vec![merchant("mch_old", 1), merchant("mch_current", 2)]));
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let log = written.clone();
+        store
+            .expect_replace_secrets()
+            .returning(move |expected, resealed| {
+                log.lock()
+                    .unwrap()
+                    .push((expected.clone(), resealed.clone()));
+                Ok(true)
+            });
+        let report = service(store).reencrypt_all().await.unwrap();
+
+        assert_eq!(
+            report,
+            ReencryptionReport {
+                scanned: 2,
+                resealed: 1,
+                key_version: 2
+            }
+        );
+        let written = written.lock().unwrap();
+        assert_eq!(written.len(), 1, "the current merchant is not rewritten");
+        let (expected, resealed) = &written[0];
+        assert_eq!(expected, &merchant("mch_old", 1));
+        assert_eq!(
+            opened(resealed),
+            vec![
+                (2, "sk_client".to_owned()),
+                (2, "whsec_new".to_owned()),
+                (2, "whsec_old".to_owned())
+            ]
+        );
+        assert_eq!(resealed.updated_at, expected.updated_at);
+    }
+
+    #[tokio::test]
+    async fn a_merchant_rotated_during_the_pass_is_read_again_and_its_new_secret_is_kept() {
+        let mut store = MockMerchantStore::new();
+        store
+            .expect_list()
+            .returning(|_| Ok(vec![merchant("mch_a", 1)]));
+        let mut rotated = merchant("mch_a", 1);
+        rotated.client_secret = sealed(2, "sk_rotated");
+        let fresh = rotated.clone();
+        store
+            .expect_find()
+            .times(1)
+            .returning(move |_| Ok(Some(fresh.clone())));
+        let mut calls = 0;
+        let written = Arc::new(Mutex::new(None));
+        let log = written.clone();
+        store
+            .expect_replace_secrets()
+            .times(2)
+            .returning(move |_, resealed| {
+                calls += 1;
+                *log.lock().unwrap() = Some(resealed.clone());
+                Ok(calls == 2)
+            });
+        let report = service(store).reencrypt_all().await.unwrap();
+
+        assert_eq!(report.resealed, 1);
+        let resealed = written.lock().unwrap().clone().unwrap();
+        assert_eq!(opened(&resealed)[0], (2, "sk_rotated".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn a_secret_under_a_key_no_longer_configured_is_an_error_naming_the_merchant_and_nothing_is_written()
+     {
+        let mut store = MockMerchantStore::new();
+        store
+            .expect_list()
+            .returning(|_| Ok(vec![merchant("mch_lost", 7)]));
+        store.expect_replace_secrets().never();
+        let err = service(store).reencrypt_all().await.unwrap_err();
+        assert!(err.to_string().contains("mch_lost"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_merchant_that_changes_on_every_attempt_is_reported_as_contended() {
+        let mut store = MockMerchantStore::new();
+        store
+            .expect_list()
+            .returning(|_| Ok(vec![merchant("mch_busy", 1)]));
+        store
+            .expect_find()
+            .returning(|_| Ok(Some(merchant("mch_busy", 1))));
+        store
+            .expect_replace_secrets()
+            .times(ATTEMPTS)
+            .returning(|_, _| Ok(false));
+        let err = service(store).reencrypt_all().await.unwrap_err();
+        assert!(matches!(err, ReencryptionError::Contended(_)), "{err}");
+    }
+
+    #[tokio::test]
+    async fn every_page_is_scanned_and_stale_lists_only_merchants_under_other_keys() {
+        let mut store = MockMerchantStore::new();
+        store.expect_list().returning(|page| {
+            // 2.5 pages: ids m000..m249, newest (highest) first.
+            let start = page
+                .before
+                .as_ref()
+                .map_or(250, |c| c.as_str()[4..].parse::<usize>().unwrap());
+            Ok((0..start)
+                .rev()
+                .take(page.limit as usize + 1)
+                .map(|i| merchant(&format!("mch_{i:03}"), if i % 100 == 7 { 1 } else { 2 }))
+                .collect())
+        });
+        let stale = service(store).stale().await.unwrap();
+        let ids: Vec<_> = stale.iter().map(|c| c.as_str().to_owned()).collect();
+        assert_eq!(ids, vec!["mch_207", "mch_107", "mch_007"]);
+    }
+}
