@@ -349,6 +349,32 @@ impl From<&Merchant> for MerchantRow {
     }
 }
 
+/// The sealed secrets of a merchant and their key versions, as one changeset (`None` writes
+/// `NULL`: no previous webhook secret any more).
+#[derive(Debug, Clone, Copy, AsChangeset)]
+#[diesel(table_name = api_credential, treat_none_as_null = true)]
+pub struct SealedSecretsChange<'a> {
+    pub client_secret: &'a [u8],
+    pub client_secret_key_version: i64,
+    pub webhook_secret: &'a [u8],
+    pub webhook_secret_key_version: i64,
+    pub previous_webhook_secret: Option<&'a [u8]>,
+    pub previous_webhook_secret_key_version: Option<i64>,
+}
+
+impl MerchantRow {
+    pub fn sealed_secrets(&self) -> SealedSecretsChange<'_> {
+        SealedSecretsChange {
+            client_secret: &self.client_secret,
+            client_secret_key_version: self.client_secret_key_version,
+            webhook_secret: &self.webhook_secret,
+            webhook_secret_key_version: self.webhook_secret_key_version,
+            previous_webhook_secret: self.previous_webhook_secret.as_deref(),
+            previous_webhook_secret_key_version: self.previous_webhook_secret_key_version,
+        }
+    }
+}
+
 impl TryFrom<MerchantRow> for Merchant {
     type Error = RepositoryError;
 

@@ -79,15 +79,8 @@ macro_rules! __sql_merchant_store {
                 let mut conn = self.pool.get().await.map_err(pool_error)?;
                 let matched = diesel::update(api_credential::table.find(&row.client_id))
                     .set((
+                        row.sealed_secrets(),
                         api_credential::client_name.eq(&row.client_name),
-                        api_credential::client_secret.eq(&row.client_secret),
-                        api_credential::client_secret_key_version.eq(row.client_secret_key_version),
-                        api_credential::webhook_secret.eq(&row.webhook_secret),
-                        api_credential::webhook_secret_key_version
-                            .eq(row.webhook_secret_key_version),
-                        api_credential::previous_webhook_secret.eq(&row.previous_webhook_secret),
-                        api_credential::previous_webhook_secret_key_version
-                            .eq(row.previous_webhook_secret_key_version),
                         api_credential::previous_webhook_secret_until
                             .eq(row.previous_webhook_secret_until),
                         api_credential::return_url.eq(&row.return_url),
@@ -130,16 +123,7 @@ macro_rules! __sql_merchant_store {
                     .filter(same_previous);
                 let mut conn = self.pool.get().await.map_err(pool_error)?;
                 let matched = diesel::update(target)
-                    .set((
-                        api_credential::client_secret.eq(&new.client_secret),
-                        api_credential::client_secret_key_version.eq(new.client_secret_key_version),
-                        api_credential::webhook_secret.eq(&new.webhook_secret),
-                        api_credential::webhook_secret_key_version
-                            .eq(new.webhook_secret_key_version),
-                        api_credential::previous_webhook_secret.eq(&new.previous_webhook_secret),
-                        api_credential::previous_webhook_secret_key_version
-                            .eq(new.previous_webhook_secret_key_version),
-                    ))
+                    .set(new.sealed_secrets())
                     .execute(&mut conn)
                     .await
                     .map_err(db_error)?;
