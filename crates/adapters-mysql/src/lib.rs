@@ -1,5 +1,8 @@
 //! MySQL/MariaDB storage adapter: implements the domain's storage ports with diesel-async over
-//! the pure-Rust `mysql_async` driver (no C client library), plus the embedded migrations.
+//! the pure-Rust `mysql_async` driver (no C client library), plus the embedded migrations. The
+//! queries themselves are `adapters-sql`'s, shared with the SQLite adapter; this crate holds what
+//! MySQL forces (see docs/adr/0012-two-storage-adapters.md): the pool, the migrations, the
+//! dialect (`dialect.rs`) and the transaction flavour and row locks (`stores.rs`).
 //!
 //! Wiring, in order: [`create_database_if_missing`] (optional), [`run_migrations`],
 //! [`build_pool`], then one store per port sharing the pool:
@@ -7,26 +10,16 @@
 //! [`MysqlStoreHealth`].
 #![forbid(unsafe_code)]
 
-mod error;
-mod health;
-mod idempotency;
-mod merchants;
+mod dialect;
 mod migrate;
-mod nonces;
-mod outbox;
-mod payments;
 mod pool;
-mod reporting;
-mod rows;
-mod schema;
+mod stores;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
-pub use health::MysqlStoreHealth;
-pub use idempotency::MysqlIdempotencyStore;
-pub use merchants::MysqlMerchantStore;
 pub use migrate::{MIGRATIONS, MigrationError, create_database_if_missing, run_migrations};
-pub use nonces::MysqlNonceStore;
-pub use outbox::MysqlOutboxStore;
-pub use payments::MysqlPaymentStore;
 pub use pool::{Pool, PoolBuildError, PooledConnection, build_pool};
+pub use stores::{
+    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOutboxStore,
+    MysqlPaymentStore, MysqlStoreHealth,
+};

@@ -1,53 +1,30 @@
 //! Embedded migrations (`migrations/` at the workspace root) and database creation.
 
-use diesel::{Connection, migration::MigrationSource, mysql::Mysql};
+pub use adapters_sql::migrations::MigrationError;
+use adapters_sql::migrations::run_pending;
+use diesel::{Connection, mysql::Mysql};
 use diesel_async::{
     AsyncConnection, AsyncMysqlConnection, RunQueryDsl,
     async_connection_wrapper::AsyncConnectionWrapper,
 };
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
 /// Every migration of the schema, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
-#[derive(Debug, thiserror::Error)]
-pub enum MigrationError {
-    #[error("invalid database URL: {0}")]
-    InvalidUrl(String),
-    #[error("cannot connect to the database: {0}")]
-    Connect(#[source] diesel::ConnectionError),
-    #[error("cannot create the database: {0}")]
-    CreateDatabase(#[source] diesel::result::Error),
-    #[error("applying migrations failed: {0}")]
-    Apply(#[source] Box<dyn std::error::Error + Send + Sync>),
-    #[error("the migration task failed: {0}")]
-    Join(#[source] tokio::task::JoinError),
-}
-
-impl MigrationError {
-    /// True when the database server could not be reached (as opposed to a bad URL or SQL).
-    pub fn is_connect_failure(&self) -> bool {
-        matches!(self, Self::Connect(_))
-    }
-}
-
 /// Applies every pending migration to the database named in `url`; returns how many ran (0 when
-/// the schema is already current). Works on any tokio runtime flavour, including actix's
-/// current-thread runtimes: the synchronous diesel harness runs on a blocking thread through
-/// `AsyncConnectionWrapper` (diesel-async's `AsyncMigrationHarness` would panic there).
+/// the schema is already current). Connects through `AsyncConnectionWrapper`, on a blocking
+/// thread (`adapters_sql::migrations::run_pending`).
 pub async fn run_migrations(url: &str) -> Result<usize, MigrationError> {
     let url = url.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut conn =
+    run_pending::<Mysql, _>(
+        move || {
             <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&url)
-                .map_err(MigrationError::Connect)?;
-        let applied = conn
-            .run_pending_migrations(MIGRATIONS)
-            .map_err(MigrationError::Apply)?;
-        Ok(applied.len())
-    })
+                .map_err(MigrationError::Connect)
+        },
+        MIGRATIONS,
+    )
     .await
-    .map_err(MigrationError::Join)?
 }
 
 /// Creates the database named in `url` (`utf8mb4`, `utf8mb4_unicode_ci`) unless it exists, by
@@ -62,7 +39,7 @@ pub async fn create_database_if_missing(url: &str) -> Result<(), MigrationError>
     ))
     .execute(&mut conn)
     .await
-    .map_err(MigrationError::CreateDatabase)?;
+    .map_err(MigrationError::Prepare)?;
     Ok(())
 }
 
@@ -85,16 +62,6 @@ pub(crate) fn split_database_url(url: &str) -> Result<(String, String), Migratio
     Ok((parsed.to_string(), name))
 }
 
-/// Version of the newest embedded migration, as diesel records it in
-/// `__diesel_schema_migrations` (e.g. `20261124000004`).
-pub(crate) fn latest_version() -> Option<String> {
-    MigrationSource::<Mysql>::migrations(&MIGRATIONS)
-        .ok()?
-        .iter()
-        .map(|m| m.name().version().to_string())
-        .max()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,7 +77,7 @@ mod tests {
 
     #[test]
     fn the_latest_embedded_migration_is_known() {
-        let v = latest_version().unwrap();
+        let v = adapters_sql::migrations::latest::<Mysql>(&MIGRATIONS).unwrap();
         assert_eq!(v.len(), 14, "{v}");
         assert!(v.starts_with("2026"));
     }

@@ -1,54 +1,28 @@
 //! Embedded migrations (this crate's `migrations/`, SQLite dialect).
 
-use diesel::{Connection, SqliteConnection, migration::MigrationSource, sqlite::Sqlite};
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+pub use adapters_sql::migrations::MigrationError;
+use adapters_sql::migrations::run_pending;
+use diesel::{Connection, SqliteConnection, sqlite::Sqlite};
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
 use crate::pool::{file_path, pragmas};
 
 /// Every migration of the SQLite schema, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-#[derive(Debug, thiserror::Error)]
-pub enum MigrationError {
-    #[error("cannot open the database file: {0}")]
-    Connect(#[source] diesel::ConnectionError),
-    #[error("cannot configure the database: {0}")]
-    Configure(#[source] diesel::result::Error),
-    #[error("applying migrations failed: {0}")]
-    Apply(#[source] Box<dyn std::error::Error + Send + Sync>),
-    #[error("the migration task failed: {0}")]
-    Join(#[source] tokio::task::JoinError),
-}
-
-impl MigrationError {
-    /// True when the database file could not be opened (as opposed to bad SQL).
-    pub fn is_connect_failure(&self) -> bool {
-        matches!(self, Self::Connect(_))
-    }
-}
-
-/// Creates the database file if it is missing and applies every pending migration; returns how
-/// many ran. Runs the synchronous harness on a blocking thread (any tokio runtime flavour).
+/// Creates the database file if it is missing, sets the connection pragmas and applies every
+/// pending migration; returns how many ran. On a blocking thread
+/// (`adapters_sql::migrations::run_pending`).
 pub async fn run_migrations(url: &str) -> Result<usize, MigrationError> {
     let path = file_path(url);
-    tokio::task::spawn_blocking(move || {
-        let mut conn = SqliteConnection::establish(&path).map_err(MigrationError::Connect)?;
-        diesel::connection::SimpleConnection::batch_execute(&mut conn, &pragmas())
-            .map_err(MigrationError::Configure)?;
-        let applied = conn
-            .run_pending_migrations(MIGRATIONS)
-            .map_err(MigrationError::Apply)?;
-        Ok(applied.len())
-    })
+    run_pending::<Sqlite, _>(
+        move || {
+            let mut conn = SqliteConnection::establish(&path).map_err(MigrationError::Connect)?;
+            diesel::connection::SimpleConnection::batch_execute(&mut conn, &pragmas())
+                .map_err(MigrationError::Prepare)?;
+            Ok(conn)
+        },
+        MIGRATIONS,
+    )
     .await
-    .map_err(MigrationError::Join)?
-}
-
-/// Version of the newest embedded migration, as diesel records it.
-pub(crate) fn latest_version() -> Option<String> {
-    MigrationSource::<Sqlite>::migrations(&MIGRATIONS)
-        .ok()?
-        .iter()
-        .map(|m| m.name().version().to_string())
-        .max()
 }

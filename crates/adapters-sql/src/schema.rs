@@ -1,5 +1,13 @@
-//! Diesel table definitions, written by hand to match `migrations/` (the schema's only source of
-//! truth). The contract tests round-trip every column, so a mismatch fails a test.
+//! The one diesel schema of both storage adapters, in backend-neutral SQL types. Each adapter
+//! keeps its own migrations (MySQL: `migrations/`, SQLite: `crates/adapters-sqlite/migrations/`);
+//! the contract suite round-trips every column on both, so a mismatch fails a test.
+//!
+//! How the neutral types read and bind on MySQL (checked in diesel 2.3's `mysql/types`):
+//! `Text` is what `Varchar`, `Char` and `Mediumtext` alias; `Binary` is what `Varbinary` and
+//! `Blob` alias; `Timestamp` binds and reads a `DATETIME(6)` through the same `MysqlTime` as
+//! `Datetime`; `BigInt` reads every integer column, signed or not (`INT UNSIGNED`,
+//! `SMALLINT UNSIGNED`, `BIGINT UNSIGNED`), through `numeric_value()` widening, and binds as a
+//! signed `BIGINT`, which the server converts on insert and compares exactly.
 
 diesel::table! {
     use diesel::sql_types::*;

@@ -1,4 +1,9 @@
-//! Row structs, one per table, and their conversions to and from domain types.
+//! Record structs, one per table, and their conversions to and from domain types, for both
+//! backends (no `check_for_backend`: the derives are generic, each adapter instantiates them).
+//!
+//! Integer columns are `i64` on both backends (MySQL's unsigned columns read through `BigInt`;
+//! SQLite has only signed integers); the domain's unsigned values are widened on write and
+//! checked on read.
 //!
 //! Writing never fails (domain values are valid by construction). Reading re-parses every value
 //! through the domain's constructors, so a row that the schema should have made impossible
@@ -23,30 +28,49 @@ use time::{PrimitiveDateTime, UtcOffset};
 
 use crate::{
     error::corrupt,
-    schema::{api_credential, delivery_attempt, outbox_event, payment, payment_log, request_nonce},
+    schema::{
+        api_credential, delivery_attempt, idempotency_record, outbox_event, payment, payment_log,
+        request_nonce,
+    },
 };
 
-/// A domain instant as a `TEXT` timestamp (`YYYY-MM-DD HH:MM:SS.f…`), in UTC.
-pub(crate) fn to_db_time(t: Timestamp) -> PrimitiveDateTime {
+/// A domain instant as a stored one, in UTC: MySQL's `DATETIME(6)` (connections run with
+/// `time_zone = '+00:00'`), SQLite's `TEXT` (`YYYY-MM-DD HH:MM:SS.f…`, which sorts as text).
+pub fn to_db_time(t: Timestamp) -> PrimitiveDateTime {
     let utc = t.as_datetime().to_offset(UtcOffset::UTC);
     PrimitiveDateTime::new(utc.date(), utc.time())
 }
 
 /// A stored timestamp (UTC) as a domain instant; sub-millisecond digits are dropped.
-pub(crate) fn from_db_time(t: PrimitiveDateTime) -> Timestamp {
+pub fn from_db_time(t: PrimitiveDateTime) -> Timestamp {
     Timestamp::from_datetime(t.assume_utc())
 }
 
-/// An integer column read back into the unsigned domain type it was written from. SQLite has
-/// no unsigned columns; every such column is only ever written from a value of the target
-/// type, so the conversion cannot fail on rows this adapter wrote (a negative value reads as 0).
-pub(crate) fn narrow<T: TryFrom<i64> + Default>(v: i64) -> T {
-    T::try_from(v).unwrap_or_default()
+/// An id or count from the domain as a stored integer (saturating: ids never get near
+/// `i64::MAX`).
+pub fn wide(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// An unsigned id or count as an SQLite integer (saturating: ids never get near `i64::MAX`).
-pub(crate) fn wide(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
+/// A stored integer as the unsigned domain type it was written from; a value out of range (only
+/// possible in a row this code did not write) names the row and column.
+fn int<T: TryFrom<i64>>(table: &str, key: &str, column: &str, v: i64) -> Result<T, RepositoryError>
+where
+    T::Error: std::fmt::Display,
+{
+    col(table, key, column, T::try_from(v))
+}
+
+fn opt_int<T: TryFrom<i64>>(
+    table: &str,
+    key: &str,
+    column: &str,
+    v: Option<i64>,
+) -> Result<Option<T>, RepositoryError>
+where
+    T::Error: std::fmt::Display,
+{
+    v.map(|v| int(table, key, column, v)).transpose()
 }
 
 /// Parses one column of a stored row, naming the row and column on failure.
@@ -73,8 +97,8 @@ fn opt_col<T, E: std::fmt::Display>(
 // payment
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = payment, check_for_backend(diesel::sqlite::Sqlite))]
-pub(crate) struct PaymentRow {
+#[diesel(table_name = payment)]
+pub struct PaymentRow {
     pub payment_id: String,
     pub payment_key: String,
     pub client_id: String,
@@ -157,7 +181,7 @@ impl TryFrom<PaymentRow> for Payment {
                 CustomerName::parse,
             )?,
             status: col(T, k, "status", PaymentStatus::parse(&r.status))?,
-            version: narrow(r.version),
+            version: int(T, k, "version", r.version)?,
             transaction_id: opt_col(
                 T,
                 k,
@@ -201,8 +225,8 @@ impl TryFrom<PaymentRow> for Payment {
 // payment_log
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = payment_log, check_for_backend(diesel::sqlite::Sqlite))]
-pub(crate) struct AuditRow {
+#[diesel(table_name = payment_log)]
+pub struct AuditRow {
     pub log_id: i64,
     pub action: String,
     pub from_status: Option<String>,
@@ -215,8 +239,8 @@ pub(crate) struct AuditRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = payment_log, check_for_backend(diesel::sqlite::Sqlite))]
-pub(crate) struct NewAuditRow {
+#[diesel(table_name = payment_log)]
+pub struct NewAuditRow {
     pub payment_id: String,
     pub action: &'static str,
     pub from_status: Option<&'static str>,
@@ -229,7 +253,7 @@ pub(crate) struct NewAuditRow {
 }
 
 impl NewAuditRow {
-    pub(crate) fn new(payment_id: &PaymentId, a: &AuditRecord) -> Self {
+    pub fn new(payment_id: &PaymentId, a: &AuditRecord) -> Self {
         Self {
             payment_id: payment_id.to_string(),
             action: a.action.as_str(),
@@ -256,7 +280,7 @@ impl TryFrom<AuditRow> for AuditEntry {
         let actor = Actor::parse(&r.actor)
             .ok_or_else(|| corrupt(T, k, format_args!("unknown actor {:?}", r.actor)))?;
         Ok(AuditEntry {
-            log_id: narrow(r.log_id),
+            log_id: int(T, k, "log_id", r.log_id)?,
             record: AuditRecord {
                 action,
                 from_status: opt_col(
@@ -277,7 +301,7 @@ impl TryFrom<AuditRow> for AuditEntry {
                     RequestId::parse,
                 )?,
                 at: from_db_time(r.created_at),
-                from_version: r.from_version.map(narrow),
+                from_version: opt_int(T, k, "from_version", r.from_version)?,
             },
         })
     }
@@ -287,8 +311,8 @@ impl TryFrom<AuditRow> for AuditEntry {
 // api_credential
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = api_credential, check_for_backend(diesel::sqlite::Sqlite))]
-pub(crate) struct MerchantRow {
+#[diesel(table_name = api_credential)]
+pub struct MerchantRow {
     pub client_id: String,
     pub client_name: String,
     pub client_secret: Vec<u8>,
@@ -325,6 +349,32 @@ impl From<&Merchant> for MerchantRow {
     }
 }
 
+/// The sealed secrets of a merchant and their key versions, as one changeset (`None` writes
+/// `NULL`: no previous webhook secret any more).
+#[derive(Debug, Clone, Copy, AsChangeset)]
+#[diesel(table_name = api_credential, treat_none_as_null = true)]
+pub struct SealedSecretsChange<'a> {
+    pub client_secret: &'a [u8],
+    pub client_secret_key_version: i64,
+    pub webhook_secret: &'a [u8],
+    pub webhook_secret_key_version: i64,
+    pub previous_webhook_secret: Option<&'a [u8]>,
+    pub previous_webhook_secret_key_version: Option<i64>,
+}
+
+impl MerchantRow {
+    pub fn sealed_secrets(&self) -> SealedSecretsChange<'_> {
+        SealedSecretsChange {
+            client_secret: &self.client_secret,
+            client_secret_key_version: self.client_secret_key_version,
+            webhook_secret: &self.webhook_secret,
+            webhook_secret_key_version: self.webhook_secret_key_version,
+            previous_webhook_secret: self.previous_webhook_secret.as_deref(),
+            previous_webhook_secret_key_version: self.previous_webhook_secret_key_version,
+        }
+    }
+}
+
 impl TryFrom<MerchantRow> for Merchant {
     type Error = RepositoryError;
 
@@ -341,7 +391,7 @@ impl TryFrom<MerchantRow> for Merchant {
             (None, None, None) => None,
             (Some(ciphertext), Some(key_version), Some(until)) => Some(PreviousSecret {
                 secret: SealedSecret {
-                    key_version: narrow(key_version),
+                    key_version: int(T, k, "previous_webhook_secret_key_version", key_version)?,
                     ciphertext,
                 },
                 until: from_db_time(until),
@@ -358,11 +408,21 @@ impl TryFrom<MerchantRow> for Merchant {
             client_id: col(T, k, "client_id", ClientId::parse(k))?,
             client_name: col(T, k, "client_name", ClientName::parse(&r.client_name))?,
             client_secret: SealedSecret {
-                key_version: narrow(r.client_secret_key_version),
+                key_version: int(
+                    T,
+                    k,
+                    "client_secret_key_version",
+                    r.client_secret_key_version,
+                )?,
                 ciphertext: r.client_secret,
             },
             webhook_secret: SealedSecret {
-                key_version: narrow(r.webhook_secret_key_version),
+                key_version: int(
+                    T,
+                    k,
+                    "webhook_secret_key_version",
+                    r.webhook_secret_key_version,
+                )?,
                 ciphertext: r.webhook_secret,
             },
             previous_webhook_secret,
@@ -384,24 +444,42 @@ impl TryFrom<MerchantRow> for Merchant {
 // request_nonce
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = request_nonce, check_for_backend(diesel::sqlite::Sqlite))]
-pub(crate) struct NonceRow<'a> {
+#[diesel(table_name = request_nonce)]
+pub struct NonceRow<'a> {
     pub client_id: &'a str,
     pub nonce: &'a str,
     pub expires_at: PrimitiveDateTime,
 }
 
 // ---------------------------------------------------------------------------------------------
+// idempotency_record
+
+/// What a claim re-reads of an existing idempotency record.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = idempotency_record)]
+pub struct IdempotencyRow {
+    pub fingerprint: String,
+    pub state: String,
+    pub response_status: Option<i64>,
+    pub response_content_type: Option<String>,
+    pub response_location: Option<String>,
+    pub response_body: Option<Vec<u8>>,
+    pub lease_until: PrimitiveDateTime,
+    pub expires_at: PrimitiveDateTime,
+}
+
+// ---------------------------------------------------------------------------------------------
 // outbox_event
 
-/// The longest `last_error` / `delivery_attempt.error` stored (the same limit as MySQL's `VARCHAR(1024)`), in characters.
-pub(crate) const MAX_ERROR_CHARS: usize = 1024;
+/// The longest `last_error` / `delivery_attempt.error` stored (MySQL: `VARCHAR(1024)`), in
+/// characters.
+pub const MAX_ERROR_CHARS: usize = 1024;
 /// The longest response excerpt stored: the sender keeps it to 1 KiB, which is at most this
 /// many characters; anything longer is cut here rather than refused.
-pub(crate) const MAX_EXCERPT_CHARS: usize = 1024;
+pub const MAX_EXCERPT_CHARS: usize = 1024;
 
 /// `s` cut to at most `max` characters (never inside a character).
-pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
+pub fn truncate_chars(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((end, _)) => s[..end].to_owned(),
         None => s.to_owned(),
@@ -410,13 +488,13 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
 
 /// An event id as stored: the hyphenated lower-case UUID (`evt_<hex>` is only its public
 /// spelling).
-pub(crate) fn event_key(id: &EventId) -> String {
+pub fn event_key(id: &EventId) -> String {
     id.as_uuid().hyphenated().to_string()
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox_event, check_for_backend(diesel::sqlite::Sqlite))]
-pub(crate) struct NewOutboxRow {
+#[diesel(table_name = outbox_event)]
+pub struct NewOutboxRow {
     pub event_id: String,
     pub kind: &'static str,
     pub payment_id: Option<String>,
@@ -454,8 +532,8 @@ impl From<&OutboxMessage> for NewOutboxRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = outbox_event, check_for_backend(diesel::sqlite::Sqlite))]
-pub(crate) struct OutboxRow {
+#[diesel(table_name = outbox_event)]
+pub struct OutboxRow {
     pub seq: i64,
     pub event_id: String,
     pub kind: String,
@@ -477,7 +555,7 @@ const OUTBOX: &str = "outbox_event";
 
 impl OutboxRow {
     /// The message as it was enqueued.
-    pub(crate) fn message(&self) -> Result<OutboxMessage, RepositoryError> {
+    pub fn message(&self) -> Result<OutboxMessage, RepositoryError> {
         let k = self.event_id.as_str();
         let kind = OutboxKind::parse(&self.kind)
             .ok_or_else(|| corrupt(OUTBOX, k, format_args!("unknown kind {:?}", self.kind)))?;
@@ -506,7 +584,12 @@ impl OutboxRow {
         })
     }
 
-    pub(crate) fn state(&self) -> Result<DeliveryState, RepositoryError> {
+    /// How many attempts have been recorded.
+    pub fn attempts(&self) -> Result<u32, RepositoryError> {
+        int(OUTBOX, &self.event_id, "attempts", self.attempts)
+    }
+
+    pub fn state(&self) -> Result<DeliveryState, RepositoryError> {
         DeliveryState::parse(&self.state).ok_or_else(|| {
             corrupt(
                 OUTBOX,
@@ -518,7 +601,7 @@ impl OutboxRow {
 
     /// The operator view, with `attempts` (oldest first). `next_attempt_at` is only set while
     /// the message is PENDING: a finished message has no next attempt.
-    pub(crate) fn into_delivery(
+    pub fn into_delivery(
         self,
         attempts: Vec<DeliveryAttempt>,
     ) -> Result<Delivery, RepositoryError> {
@@ -540,8 +623,8 @@ impl OutboxRow {
 // delivery_attempt
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = delivery_attempt, check_for_backend(diesel::sqlite::Sqlite))]
-pub(crate) struct NewAttemptRow {
+#[diesel(table_name = delivery_attempt)]
+pub struct NewAttemptRow {
     pub event_id: String,
     pub attempt_no: i64,
     pub started_at: PrimitiveDateTime,
@@ -575,8 +658,8 @@ impl From<&DeliveryAttempt> for NewAttemptRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = delivery_attempt, check_for_backend(diesel::sqlite::Sqlite))]
-pub(crate) struct AttemptRow {
+#[diesel(table_name = delivery_attempt)]
+pub struct AttemptRow {
     pub id: i64,
     pub event_id: String,
     pub attempt_no: i64,
@@ -591,23 +674,60 @@ impl TryFrom<AttemptRow> for DeliveryAttempt {
     type Error = RepositoryError;
 
     fn try_from(r: AttemptRow) -> Result<Self, Self::Error> {
+        const T: &str = "delivery_attempt";
         let k = r.id.to_string();
         Ok(DeliveryAttempt {
-            event_id: col(
-                "delivery_attempt",
-                &k,
-                "event_id",
-                EventId::parse(&r.event_id),
-            )?,
-            attempt_no: narrow(r.attempt_no),
+            event_id: col(T, &k, "event_id", EventId::parse(&r.event_id))?,
+            attempt_no: int(T, &k, "attempt_no", r.attempt_no)?,
             started_at: from_db_time(r.started_at),
             report: SendReport {
-                status: r.status_code.map(narrow),
-                latency: Duration::from_millis(narrow(r.latency_ms)),
+                status: opt_int(T, &k, "status_code", r.status_code)?,
+                latency: Duration::from_millis(int(T, &k, "latency_ms", r.latency_ms)?),
                 error: r.error,
                 excerpt: r.response_excerpt,
                 retry_after: None,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn attempt_row() -> AttemptRow {
+        AttemptRow {
+            id: 7,
+            event_id: "0192f5e4-7b1c-7cc0-8000-000000000001".to_owned(),
+            attempt_no: 2,
+            started_at: datetime!(2026-11-24 12:00:00.123),
+            status_code: Some(503),
+            latency_ms: 40,
+            error: None,
+            response_excerpt: None,
+        }
+    }
+
+    #[test]
+    fn a_stored_attempt_reads_back_with_its_unsigned_values() {
+        let a = DeliveryAttempt::try_from(attempt_row()).unwrap();
+        assert_eq!(a.attempt_no, 2);
+        assert_eq!(a.report.status, Some(503));
+        assert_eq!(a.report.latency, Duration::from_millis(40));
+        assert_eq!(NewAttemptRow::from(&a).status_code, Some(503));
+    }
+
+    #[test]
+    fn an_integer_out_of_its_domain_range_is_a_corrupt_row_naming_the_column() {
+        let mut row = attempt_row();
+        row.status_code = Some(70_000);
+        let e = DeliveryAttempt::try_from(row).unwrap_err();
+        assert!(e.to_string().contains("status_code"), "{e}");
+        let mut row = attempt_row();
+        row.latency_ms = -1;
+        let e = DeliveryAttempt::try_from(row).unwrap_err();
+        assert!(e.to_string().contains("latency_ms"), "{e}");
     }
 }

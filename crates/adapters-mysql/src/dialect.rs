@@ -1,0 +1,68 @@
+//! What MySQL/MariaDB spells differently from SQLite (see `adapters_sql::Dialect`).
+
+/// MySQL/MariaDB, over diesel-async's pure-Rust `mysql_async` connection.
+pub struct Mysql;
+
+impl adapters_sql::Dialect for Mysql {
+    /// MySQL error 1062 names the key: `Duplicate entry '..' for key 'uq_..'` (MySQL 8 prefixes
+    /// the table).
+    const UQ_CLIENT_ORDER: &'static str = "uq_payment_client_order";
+    const UQ_LOG_TRANSITION: &'static str = "uq_payment_log_transition";
+    /// Connections run with `time_zone = '+00:00'`; `DATETIME(6)` precision.
+    const NOW: &'static str = "UTC_TIMESTAMP(6)";
+    const INTEGER_CAST: &'static str = "SIGNED";
+    const GREATEST: &'static str = "GREATEST";
+    const BEGIN_SNAPSHOT: &'static str = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+    const CANNOT_CONNECT: &'static str = "cannot connect to the database";
+    const CONNECTION_LOST: &'static str = "lost the database connection";
+
+    fn delete_expired_batch(table: &str, batch: usize) -> String {
+        format!("DELETE FROM {table} WHERE expires_at < ? LIMIT {batch}")
+    }
+
+    /// A lost connection mid-query surfaces from mysql_async as an untyped database error;
+    /// recognise its two messages.
+    fn means_unavailable(message: &str) -> bool {
+        message.starts_with("Input/output error")
+            || message.contains("Connection to the server is closed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use adapters_sql::{Dialect, error::db_error};
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::Mysql;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn the_messages_of_a_lost_connection_mean_unavailable() {
+        assert!(Mysql::means_unavailable("Input/output error: broken pipe"));
+        assert!(Mysql::means_unavailable(
+            "Connection to the server is closed"
+        ));
+        assert!(!Mysql::means_unavailable(
+            "You have an error in your SQL syntax"
+        ));
+    }
+
+    #[test]
+    fn only_an_untyped_database_error_can_mean_unavailable() {
+        let lost = "Input/output error: broken pipe";
+        assert!(
+            db_error::<Mysql>(database_error(DatabaseErrorKind::Unknown, lost)).is_unavailable()
+        );
+        assert!(
+            db_error::<Mysql>(database_error(DatabaseErrorKind::ClosedConnection, lost))
+                .is_unavailable()
+        );
+        assert!(
+            !db_error::<Mysql>(database_error(DatabaseErrorKind::UniqueViolation, lost))
+                .is_unavailable()
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! Running an adapter's embedded migrations: diesel's synchronous harness on a blocking thread,
+//! so it works on any tokio runtime flavour, including actix's current-thread runtimes (where
+//! diesel-async's `AsyncMigrationHarness` would panic). Each adapter brings its migrations and
+//! how to open a connection for them.
+
+use diesel::{backend::Backend, migration::MigrationSource};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error("invalid database URL: {0}")]
+    InvalidUrl(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] diesel::ConnectionError),
+    /// Preparing the database before migrating failed (MySQL: `CREATE DATABASE`; SQLite: the
+    /// connection pragmas).
+    #[error("cannot prepare the database: {0}")]
+    Prepare(#[source] diesel::result::Error),
+    #[error("applying migrations failed: {0}")]
+    Apply(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the migration task failed: {0}")]
+    Join(#[source] tokio::task::JoinError),
+}
+
+impl MigrationError {
+    /// True when the database could not be reached or opened (as opposed to a bad URL or SQL).
+    pub fn is_connect_failure(&self) -> bool {
+        matches!(self, Self::Connect(_))
+    }
+}
+
+/// Opens a connection with `connect` and applies every pending migration of `migrations`, on a
+/// blocking thread; returns how many ran (0 when the schema is already current).
+pub async fn run_pending<DB, C>(
+    connect: impl FnOnce() -> Result<C, MigrationError> + Send + 'static,
+    migrations: EmbeddedMigrations,
+) -> Result<usize, MigrationError>
+where
+    DB: Backend,
+    C: MigrationHarness<DB>,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut conn = connect()?;
+        let applied = conn
+            .run_pending_migrations(migrations)
+            .map_err(MigrationError::Apply)?;
+        Ok(applied.len())
+    })
+    .await
+    .map_err(MigrationError::Join)?
+}
+
+/// Version of the newest migration in `migrations`, as diesel records it in
+/// `__diesel_schema_migrations` (e.g. `20261124000004`); `None` when there is none.
+pub fn latest<DB: Backend>(migrations: &impl MigrationSource<DB>) -> Option<String> {
+    migrations
+        .migrations()
+        .ok()?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .max()
+}

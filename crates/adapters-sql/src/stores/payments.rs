@@ -1,0 +1,319 @@
+//! `PaymentStore`: payments and their audit trail (`payment_log`).
+
+/// Expanded by [`sql_stores!`](crate::sql_stores).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sql_payment_store {
+    ($store:ident, $tx:ident) => {
+        impl $store {
+            /// The payment `query` selects, if any.
+            async fn find_one(
+                &self,
+                query: $crate::schema::payment::BoxedQuery<'_, Backend>,
+            ) -> Result<Option<domain::payment::Payment>, RepositoryError> {
+                use $crate::records::PaymentRow;
+                let mut conn = self.pool.get().await.map_err(pool_error)?;
+                let row = query
+                    .select(PaymentRow::as_select())
+                    .first(&mut conn)
+                    .await
+                    .optional()
+                    .map_err(db_error)?;
+                row.map(domain::payment::Payment::try_from).transpose()
+            }
+        }
+
+        #[async_trait]
+        impl domain::ports::PaymentStore for $store {
+            /// One transaction: the payment row, its `CREATE` audit row, then its outbox
+            /// messages. A duplicate `(client_id, order_no)` is
+            /// `InsertPaymentError::DuplicateOrder`; any
+            /// other clash (e.g. a reused payment key, which a 256-bit random key makes a bug, not
+            /// a user error) is a repository error. Either way nothing is written.
+            async fn insert(
+                &self,
+                p: &domain::payment::Payment,
+                audit: &domain::payment::AuditRecord,
+                events: &[domain::outbox::OutboxMessage],
+            ) -> Result<(), domain::ports::InsertPaymentError> {
+                use $crate::{Dialect as _, records::{NewAuditRow, PaymentRow}, schema::{payment, payment_log}};
+                let row = PaymentRow::from(p);
+                let log = NewAuditRow::new(&p.id, audit);
+                let events = events.to_vec();
+                let mut conn = self.pool.get().await.map_err(pool_error)?;
+                conn.$tx::<_, diesel::result::Error, _>(async move |conn| {
+                    diesel::insert_into(payment::table)
+                        .values(&row)
+                        .execute(conn)
+                        .await?;
+                    diesel::insert_into(payment_log::table)
+                        .values(&log)
+                        .execute(conn)
+                        .await?;
+                    insert_messages(conn, &events).await
+                })
+                .await
+                .map_err(|e| {
+                    if $crate::error::is_unique_violation_on(&e, D::UQ_CLIENT_ORDER) {
+                        domain::ports::InsertPaymentError::DuplicateOrder
+                    } else {
+                        domain::ports::InsertPaymentError::Repository(db_error(e))
+                    }
+                })?;
+                $crate::__private::metrics::counter!("simplepg_payments_created_total").increment(1);
+                Ok(())
+            }
+
+            async fn find_by_key(
+                &self,
+                key: &domain::ids::PaymentKey,
+            ) -> Result<Option<domain::payment::Payment>, RepositoryError> {
+                use $crate::schema::payment;
+                self.find_one(
+                    payment::table
+                        .filter(payment::payment_key.eq(key.as_str().to_owned()))
+                        .into_boxed(),
+                )
+                .await
+            }
+
+            /// Filters combine with AND: `client_id`, `status` and `order_no` match exactly;
+            /// `created_from` is inclusive (`created_at >= from`) and `created_to` exclusive
+            /// (`created_at < to`), so consecutive ranges never overlap. Newest first by
+            /// `payment_id` (a UUIDv7, so creation order), strictly before `page.before`, at most
+            /// `limit + 1` rows.
+            async fn list(
+                &self,
+                filter: &domain::ports::PaymentFilter,
+                page: &domain::ports::PageRequest<domain::ids::PaymentId>,
+            ) -> Result<Vec<domain::payment::Payment>, RepositoryError> {
+                use $crate::{records::{PaymentRow, to_db_time}, schema::payment};
+                let mut query = payment::table.select(PaymentRow::as_select()).into_boxed();
+                if let Some(client) = &filter.client_id {
+                    query = query.filter(payment::client_id.eq(client.as_str().to_owned()));
+                }
+                if let Some(status) = filter.status {
+                    query = query.filter(payment::status.eq(status.as_str()));
+                }
+                if let Some(order_no) = &filter.order_no {
+                    query = query.filter(payment::order_no.eq(order_no.as_str().to_owned()));
+                }
+                if let Some(from) = filter.created_from {
+                    query = query.filter(payment::created_at.ge(to_db_time(from)));
+                }
+                if let Some(to) = filter.created_to {
+                    query = query.filter(payment::created_at.lt(to_db_time(to)));
+                }
+                if let Some(before) = &page.before {
+                    query = query.filter(payment::payment_id.lt(before.to_string()));
+                }
+                let rows = query
+                    .order(payment::payment_id.desc())
+                    .limit(i64::from(page.limit) + 1)
+                    .load(&mut *self.pool.get().await.map_err(pool_error)?)
+                    .await
+                    .map_err(db_error)?;
+                rows.into_iter().map(domain::payment::Payment::try_from).collect()
+            }
+
+            /// Compare-and-set plus audit row and outbox messages in one transaction:
+            /// `UPDATE payment SET <mutable fields> WHERE payment_id = ? AND version = ?`, then the
+            /// `payment_log` and `outbox_event` inserts. Both backends report *matched* rows
+            /// (diesel-async's MySQL connection sets `CLIENT_FOUND_ROWS`), which is why the
+            /// version guard lives in the `WHERE`: 0 matched means someone else moved the payment
+            /// first → `Stale`, rolled back. A clash on `UNIQUE (payment_id, from_version)` of
+            /// `payment_log` (this version was already left) is also `Stale`. Only what a
+            /// transition can change is written; identity, amount and order stay as created.
+            async fn transition(
+                &self,
+                change: &domain::ports::StateChange,
+            ) -> Result<(), domain::ports::TransitionStoreError> {
+                use domain::ports::TransitionStoreError;
+                use $crate::{
+                    Dialect as _,
+                    decisions::PaymentTxError as TxError,
+                    records::{NewAuditRow, PaymentRow},
+                    schema::{payment, payment_log},
+                };
+                let next = &change.next;
+                if change.expected_version.checked_add(1) != Some(next.version)
+                    || change.audit.from_version != Some(change.expected_version)
+                {
+                    return Err(RepositoryError::msg(format!(
+                        "inconsistent state change for payment {}: expected version {}, next version {}, audit from_version {:?}",
+                        next.id, change.expected_version, next.version, change.audit.from_version
+                    ))
+                    .into());
+                }
+                let row = PaymentRow::from(next);
+                let log = NewAuditRow::new(&next.id, &change.audit);
+                let expected = i64::from(change.expected_version);
+                let events = change.events.clone();
+                let mut conn = self.pool.get().await.map_err(pool_error)?;
+                let outcome = conn
+                    .$tx::<_, TxError, _>(async move |conn| {
+                        let matched = diesel::update(
+                            payment::table
+                                .filter(payment::payment_id.eq(&row.payment_id))
+                                .filter(payment::version.eq(expected)),
+                        )
+                        .set((
+                            payment::status.eq(&row.status),
+                            payment::version.eq(row.version),
+                            payment::transaction_id.eq(&row.transaction_id),
+                            payment::failure_code.eq(&row.failure_code),
+                            payment::failure_message.eq(&row.failure_message),
+                            payment::cancel_reason.eq(&row.cancel_reason),
+                            payment::updated_at.eq(row.updated_at),
+                            payment::approved_at.eq(row.approved_at),
+                            payment::completed_at.eq(row.completed_at),
+                            payment::canceled_at.eq(row.canceled_at),
+                            payment::failed_at.eq(row.failed_at),
+                            payment::expires_at.eq(row.expires_at),
+                        ))
+                        .execute(conn)
+                        .await?;
+                        if matched != 1 {
+                            return Err(TxError::Stale);
+                        }
+                        diesel::insert_into(payment_log::table)
+                            .values(&log)
+                            .execute(conn)
+                            .await?;
+                        insert_messages(conn, &events).await?;
+                        Ok(())
+                    })
+                    .await;
+                match outcome {
+                    Ok(()) => {
+                        $crate::__private::metrics::counter!("simplepg_payment_transitions_total", "to" => next.status.as_str()).increment(1);
+                        Ok(())
+                    }
+                    Err(TxError::Stale) => {
+                        $crate::__private::metrics::counter!("simplepg_payment_transition_conflicts_total").increment(1);
+                        Err(TransitionStoreError::Stale)
+                    }
+                    Err(e @ TxError::UnknownPayment(_)) => {
+                        Err(RepositoryError::msg(e.to_string()).into())
+                    }
+                    Err(TxError::Db(e))
+                        if $crate::error::is_unique_violation_on(&e, D::UQ_LOG_TRANSITION) =>
+                    {
+                        Err(TransitionStoreError::Stale)
+                    }
+                    Err(TxError::Db(e)) => Err(db_error(e).into()),
+                }
+            }
+
+            async fn find_by_id(
+                &self,
+                id: &domain::ids::PaymentId,
+            ) -> Result<Option<domain::payment::Payment>, RepositoryError> {
+                use $crate::schema::payment;
+                self.find_one(payment::table.find(id.to_string()).into_boxed())
+                    .await
+            }
+
+            /// One transaction: the note (`INSERT INTO payment_log … SELECT …, p.status, … FROM
+            /// payment p WHERE p.payment_id = ?`, so its status is the payment's at that instant,
+            /// with `from_status` and `from_version` NULL), then the outbox messages. An unknown
+            /// payment is an error and nothing is written. `details` longer than the column (1024
+            /// characters) is cut.
+            async fn append_note(
+                &self,
+                payment_id: &domain::ids::PaymentId,
+                note: &domain::payment::AuditNote,
+                events: &[domain::outbox::OutboxMessage],
+            ) -> Result<(), RepositoryError> {
+                use $crate::decisions::PaymentTxError as TxError;
+                let id = *payment_id;
+                let note = note.clone();
+                let events = events.to_vec();
+                let mut conn = self.pool.get().await.map_err(pool_error)?;
+                conn.$tx::<_, TxError, _>(async move |conn| {
+                    if insert_note(conn, &id.to_string(), &note).await? == 0 {
+                        return Err(TxError::UnknownPayment(id));
+                    }
+                    insert_messages(conn, &events).await?;
+                    Ok(())
+                })
+                .await
+                .map_err(|e| match e {
+                    TxError::Db(e) => db_error(e),
+                    other => RepositoryError::msg(other.to_string()),
+                })
+            }
+
+            /// `status = 'READY' AND expires_at <= now`, earliest expiry first (ties by id),
+            /// served by the `(status, expires_at)` index.
+            async fn due_for_expiry(
+                &self,
+                now: domain::Timestamp,
+                limit: u32,
+            ) -> Result<Vec<domain::ids::PaymentKey>, RepositoryError> {
+                use $crate::{records::to_db_time, schema::payment};
+                let mut conn = self.pool.get().await.map_err(pool_error)?;
+                let keys: Vec<String> = payment::table
+                    .filter(payment::status.eq(domain::payment::PaymentStatus::Ready.as_str()))
+                    .filter(payment::expires_at.le(to_db_time(now)))
+                    .order((payment::expires_at.asc(), payment::payment_id.asc()))
+                    .limit(i64::from(limit))
+                    .select(payment::payment_key)
+                    .load(&mut conn)
+                    .await
+                    .map_err(db_error)?;
+                keys.iter()
+                    .map(|k| {
+                        domain::ids::PaymentKey::parse(k).map_err(|e| {
+                            $crate::error::corrupt("payment", k, format_args!("payment_key {e}"))
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn audit_trail(
+                &self,
+                payment_id: &domain::ids::PaymentId,
+            ) -> Result<Vec<domain::payment::AuditEntry>, RepositoryError> {
+                use $crate::{records::AuditRow, schema::payment_log};
+                let mut conn = self.pool.get().await.map_err(pool_error)?;
+                let rows = payment_log::table
+                    .filter(payment_log::payment_id.eq(payment_id.to_string()))
+                    .order(payment_log::log_id.asc())
+                    .select(AuditRow::as_select())
+                    .load(&mut conn)
+                    .await
+                    .map_err(db_error)?;
+                rows.into_iter()
+                    .map(domain::payment::AuditEntry::try_from)
+                    .collect()
+            }
+
+            async fn stats(
+                &self,
+                filter: &domain::stats::StatsFilter,
+            ) -> Result<domain::stats::StatsBreakdown, RepositoryError> {
+                reporting::stats(&self.pool, filter).await
+            }
+
+            async fn audit_since(
+                &self,
+                after: u64,
+                limit: u32,
+            ) -> Result<Vec<domain::feed::AuditFeedEntry>, RepositoryError> {
+                reporting::audit_feed(&self.pool, reporting::Feed::After(after, limit)).await
+            }
+
+            async fn audit_by_ids(
+                &self,
+                ids: &[u64],
+            ) -> Result<Vec<domain::feed::AuditFeedEntry>, RepositoryError> {
+                reporting::audit_feed(&self.pool, reporting::Feed::Ids(ids)).await
+            }
+
+            async fn last_log_id(&self) -> Result<u64, RepositoryError> {
+                reporting::last_log_id(&self.pool).await
+            }
+        }
+    };
+}
