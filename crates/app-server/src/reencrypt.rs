@@ -2,24 +2,21 @@
 //! after an `ENCRYPTION_KEY` rotation (docs/ops/runbook.md), or with `--check` lists the
 //! merchants that still hold a secret under another key version.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use anyhow::Context;
 use domain::{
     ids::ClientId,
     services::key_rotation::{KeyRotationService, ReencryptionReport},
 };
-use secrecy::ExposeSecret;
 
-use crate::{settings::Settings, startup::secret_cipher};
+use crate::{
+    settings::Settings,
+    startup::{open_stores, secret_cipher},
+};
 
 fn service(settings: &Settings) -> anyhow::Result<KeyRotationService> {
-    let stores = crate::store::open(
-        settings.database.url.expose_secret(),
-        2,
-        Duration::from_millis(settings.database.connect_timeout_ms),
-    )
-    .context("connecting to the database")?;
+    let stores = open_stores(settings).context("connecting to the database")?;
     Ok(KeyRotationService::new(
         stores.merchants,
         Arc::new(secret_cipher(settings)?),

@@ -110,16 +110,16 @@ macro_rules! __sql_merchant_store {
                 type SameSecret = Box<
                     dyn BoxableExpression<api_credential::table, Backend, SqlType = Nullable<Bool>>,
                 >;
-                let same_previous: SameSecret = match old.previous_webhook_secret.clone() {
+                let same_previous: SameSecret = match old.previous_webhook_secret {
                     Some(previous) => {
                         Box::new(api_credential::previous_webhook_secret.eq(previous))
                     }
                     None => Box::new(api_credential::previous_webhook_secret.is_null().nullable()),
                 };
                 let target = api_credential::table
-                    .filter(api_credential::client_id.eq(old.client_id.clone()))
-                    .filter(api_credential::client_secret.eq(old.client_secret.clone()))
-                    .filter(api_credential::webhook_secret.eq(old.webhook_secret.clone()))
+                    .filter(api_credential::client_id.eq(old.client_id))
+                    .filter(api_credential::client_secret.eq(old.client_secret))
+                    .filter(api_credential::webhook_secret.eq(old.webhook_secret))
                     .filter(same_previous);
                 let mut conn = self.pool.get().await.map_err(pool_error)?;
                 let matched = diesel::update(target)
