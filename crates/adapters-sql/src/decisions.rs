@@ -20,6 +20,11 @@ pub const DEAD: &str = DeliveryState::Dead.as_str();
 /// Rows deleted per statement by a purge, so a large backlog never holds locks for long.
 pub const PURGE_BATCH: usize = 1000;
 
+/// How many times a create decides its nonce again after losing a deadlock over it (concurrent
+/// replays whose first holder rolled back; see `PaymentStore::insert`). Each retry is one
+/// autocommit statement and the deadlock needs a new rollback of a holder, so a few suffice.
+pub const NONCE_DEADLOCK_ATTEMPTS: u32 = 5;
+
 /// How many candidates the non-locking first step of a claim looks at, per message wanted: some
 /// may be taken by a concurrent claimer before this one locks them.
 pub const CANDIDATES_PER_CLAIM: u32 = 4;

@@ -75,6 +75,31 @@ pub fn corrupt(table: &str, key: &str, what: impl std::fmt::Display) -> Reposito
     RepositoryError::msg(format!("corrupt {table} row {key}: {what}"))
 }
 
+/// True when `e` says this transaction was chosen as a deadlock's victim and rolled back (MySQL
+/// and MariaDB error 1213; SQLite's single writer never deadlocks).
+pub fn is_deadlock(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            info.message().starts_with("Deadlock found")
+        }
+        _ => false,
+    }
+}
+
+/// Why `PaymentStore::insert`'s transaction rolled back: a statement failed, or the row of the
+/// nonce it was to record is there already (or its `INSERT` lost a deadlock over it).
+#[derive(Debug)]
+pub enum InsertTxError {
+    Db(DieselError),
+    NonceTaken,
+}
+
+impl From<DieselError> for InsertTxError {
+    fn from(e: DieselError) -> Self {
+        Self::Db(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

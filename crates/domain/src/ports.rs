@@ -46,6 +46,10 @@ pub enum InsertPaymentError {
     /// `(client_id, order_no)` already exists. Nothing was written.
     #[error("order number already used by this merchant")]
     DuplicateOrder,
+    /// The nonce given to record with the payment was already recorded (and has not expired):
+    /// the request is a replay. Nothing was written.
+    #[error("this nonce was already used")]
+    Replayed,
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }
@@ -74,11 +78,16 @@ pub struct StateChange {
 #[async_trait]
 pub trait PaymentStore: Send + Sync {
     /// Stores a new payment, its `CREATE` audit row and its outbox messages in one transaction.
+    /// With `nonce`, that transaction first records the nonce exactly as
+    /// [`NonceStore::remember`] would (an expired, not yet purged row is taken over); if it is
+    /// already used the whole insert is refused with [`InsertPaymentError::Replayed`], so of any
+    /// number of concurrent inserts with one nonce, on any instance, at most one commits.
     async fn insert(
         &self,
         payment: &Payment,
         audit: &AuditRecord,
         events: &[OutboxMessage],
+        nonce: Option<NonceRecord>,
     ) -> Result<(), InsertPaymentError>;
 
     async fn find_by_key(&self, key: &PaymentKey) -> Result<Option<Payment>, RepositoryError>;
@@ -161,6 +170,14 @@ pub trait MerchantStore: Send + Sync {
         expected: &Merchant,
         resealed: &Merchant,
     ) -> Result<bool, RepositoryError>;
+}
+
+/// A signed request's nonce to remember until `expires_at` (api.md §2).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct NonceRecord {
+    pub client: ClientId,
+    pub nonce: Nonce,
+    pub expires_at: Timestamp,
 }
 
 /// Whether a nonce was seen before.

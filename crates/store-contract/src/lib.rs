@@ -23,6 +23,7 @@ pub mod concurrency;
 pub mod merchants;
 pub mod nonces;
 pub mod outbox;
+pub mod payment_nonce;
 pub mod payment_outbox;
 pub mod payments;
 pub mod reporting;
@@ -221,6 +222,34 @@ macro_rules! contract_tests {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once() {
                 $crate::outbox::eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once::<$factory>().await
+            }
+        }
+        mod payment_nonce {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_payment_inserted_with_a_nonce_uses_the_nonce_up() {
+                $crate::payment_nonce::a_payment_inserted_with_a_nonce_uses_the_nonce_up::<$factory>().await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_payment_inserted_with_a_used_nonce_is_a_replay_and_writes_nothing() {
+                $crate::payment_nonce::a_payment_inserted_with_a_used_nonce_is_a_replay_and_writes_nothing::<$factory>().await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_payment_refused_as_a_duplicate_order_leaves_its_nonce_unused() {
+                $crate::payment_nonce::a_payment_refused_as_a_duplicate_order_leaves_its_nonce_unused::<$factory>().await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn an_expired_nonce_that_was_not_purged_yet_is_taken_over_by_a_payment_insert() {
+                $crate::payment_nonce::an_expired_nonce_that_was_not_purged_yet_is_taken_over_by_a_payment_insert::<$factory>().await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sixteen_concurrent_creates_with_the_same_nonce_commit_exactly_one() {
+                $crate::payment_nonce::sixteen_concurrent_creates_with_the_same_nonce_commit_exactly_one::<$factory>().await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sixteen_concurrent_creates_with_one_nonce_and_a_used_order_number_write_nothing() {
+                $crate::payment_nonce::sixteen_concurrent_creates_with_one_nonce_and_a_used_order_number_write_nothing::<$factory>().await
             }
         }
         mod payment_outbox {

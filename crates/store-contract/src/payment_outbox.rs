@@ -70,7 +70,7 @@ pub async fn creating_a_payment_stores_its_messages_in_the_same_transaction<F: S
     later.not_before = at(3_000);
 
     env.payments
-        .insert(&p, &audit, &[request.clone(), later.clone()])
+        .insert(&p, &audit, &[request.clone(), later.clone()], None)
         .await
         .unwrap();
 
@@ -96,7 +96,7 @@ pub async fn a_duplicate_order_writes_none_of_its_messages<F: StoreFactory>() {
 
     let err = env
         .payments
-        .insert(&second, &audit, std::slice::from_ref(&request))
+        .insert(&second, &audit, std::slice::from_ref(&request), None)
         .await
         .unwrap_err();
 

@@ -71,7 +71,10 @@ pub async fn a_payment_with_every_optional_field_set_round_trips_exactly<F: Stor
         Some(RequestId::parse("req-create").unwrap()),
     );
 
-    env.payments.insert(&payment, &audit, &[]).await.unwrap();
+    env.payments
+        .insert(&payment, &audit, &[], None)
+        .await
+        .unwrap();
 
     let found = env
         .payments
@@ -136,7 +139,11 @@ pub async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written
         None,
     );
 
-    let err = env.payments.insert(&second, &audit, &[]).await.unwrap_err();
+    let err = env
+        .payments
+        .insert(&second, &audit, &[], None)
+        .await
+        .unwrap_err();
 
     assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
     assert_eq!(env.payments.find_by_key(&second.key).await.unwrap(), None);
@@ -205,7 +212,11 @@ pub async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order<F: St
         None,
     );
 
-    let err = env.payments.insert(&second, &audit, &[]).await.unwrap_err();
+    let err = env
+        .payments
+        .insert(&second, &audit, &[], None)
+        .await
+        .unwrap_err();
 
     assert!(
         matches!(err, InsertPaymentError::Repository(ref e) if !e.is_unavailable()),
@@ -226,7 +237,7 @@ pub async fn a_payment_of_an_unknown_merchant_is_refused<F: StoreFactory>() {
         None,
     );
     assert!(matches!(
-        env.payments.insert(&p, &audit, &[]).await,
+        env.payments.insert(&p, &audit, &[], None).await,
         Err(InsertPaymentError::Repository(_))
     ));
     assert_eq!(env.count("payment_log").await, 0);

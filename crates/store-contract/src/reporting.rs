@@ -39,7 +39,7 @@ async fn create(
         Duration::from_secs(1800),
         None,
     );
-    env.payments.insert(&p, &audit, &[]).await.unwrap();
+    env.payments.insert(&p, &audit, &[], None).await.unwrap();
     p
 }
 

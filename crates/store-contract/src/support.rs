@@ -84,7 +84,7 @@ impl Env {
             Duration::from_secs(1800),
             None,
         );
-        self.payments.insert(&p, &audit, &[]).await.unwrap();
+        self.payments.insert(&p, &audit, &[], None).await.unwrap();
         p
     }
 }

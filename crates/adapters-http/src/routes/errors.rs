@@ -53,6 +53,7 @@ impl From<CreatePaymentError> for ApiError {
                 "Duplicate order",
                 e.to_string(),
             ),
+            CreatePaymentError::Replayed => AuthError::Replayed.into(),
             CreatePaymentError::Repository(r) => r.into(),
         }
     }

@@ -1,7 +1,10 @@
 //! Authentication at the edge: signed merchant requests and the admin bearer token.
 
 use actix_web::{HttpRequest, http::header};
-use domain::{merchant::Merchant, services::auth::SignedRequest};
+use domain::{
+    merchant::Merchant,
+    services::auth::{Deferred, SignedRequest},
+};
 
 use crate::{problem::ApiError, state::AppState};
 
@@ -9,13 +12,8 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Authenticates a merchant request (api.md §2) over the raw body bytes.
-pub async fn merchant(
-    req: &HttpRequest,
-    body: &[u8],
-    state: &AppState,
-) -> Result<Merchant, ApiError> {
-    let signed = SignedRequest {
+fn signed<'a>(req: &'a HttpRequest, body: &'a [u8]) -> SignedRequest<'a> {
+    SignedRequest {
         client_id: header(req, "x-client-id"),
         timestamp: header(req, "x-timestamp"),
         nonce: header(req, "x-nonce"),
@@ -24,8 +22,37 @@ pub async fn merchant(
         path: req.uri().path(),
         query: req.uri().query().unwrap_or(""),
         body,
-    };
-    let merchant = state.auth.authenticate(signed).await?;
+    }
+}
+
+/// Authenticates a merchant request (api.md §2) over the raw body bytes.
+pub async fn merchant(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &AppState,
+) -> Result<Merchant, ApiError> {
+    let merchant = state.auth.authenticate(signed(req, body)).await?;
+    rate_limit(&merchant, state)?;
+    Ok(merchant)
+}
+
+/// Like [`merchant`], but leaves the nonce for the caller to record with its own write
+/// (`Authenticator::authenticate_deferred`). A request refused here for its rate has its nonce
+/// recorded first, as [`merchant`] would have.
+pub async fn merchant_deferred(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &AppState,
+) -> Result<Deferred, ApiError> {
+    let deferred = state.auth.authenticate_deferred(signed(req, body)).await?;
+    if let Err(limited) = rate_limit(&deferred.merchant, state) {
+        state.auth.record(&deferred.nonce).await?;
+        return Err(limited);
+    }
+    Ok(deferred)
+}
+
+fn rate_limit(merchant: &Merchant, state: &AppState) -> Result<(), ApiError> {
     if let Err(wait) = state.rate_limiter.check(merchant.client_id.as_str()) {
         let mut e = ApiError::new(
             actix_web::http::StatusCode::TOO_MANY_REQUESTS,
@@ -36,7 +63,7 @@ pub async fn merchant(
         e.retry_after_secs = Some(wait.as_secs().max(1));
         return Err(e);
     }
-    Ok(merchant)
+    Ok(())
 }
 
 /// Checks `Authorization: Bearer <admin token>` in constant time.

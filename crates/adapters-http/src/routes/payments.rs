@@ -22,7 +22,7 @@ use crate::{
     body::{json_object, optional_json_object, query_pairs},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
-    idempotency::idempotent,
+    idempotency::{IDEMPOTENCY_KEY, idempotent},
     openapi::{
         problems::{IdempotencyKeyReused, PaymentNotFound},
         schemas::{
@@ -117,18 +117,50 @@ pub async fn create(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
-    idempotent(&req, &body, &state, &merchant.client_id, || async {
-        let command = parse_create(&req, &body)?;
-        let payment = state
-            .payments
-            .create(&merchant.client_id, command, request_id(&req))
-            .await?;
-        Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/api/payments/{}", payment.key)))
-            .json(PaymentResponse::from(&payment)))
-    })
-    .await
+    if req.headers().contains_key(IDEMPOTENCY_KEY) {
+        // A keyed create records its nonce up front: the idempotency record is a write of its
+        // own, and a replay must not reach it.
+        let merchant = guards::merchant(&req, &body, &state).await?;
+        return idempotent(&req, &body, &state, &merchant.client_id, || async {
+            let command = parse_create(&req, &body)?;
+            let payment = state
+                .payments
+                .create(&merchant.client_id, command, request_id(&req), None)
+                .await?;
+            Ok(created(&payment))
+        })
+        .await;
+    }
+    // Otherwise the nonce is recorded in the create's own transaction (one commit, not two);
+    // whenever that transaction does not commit, it is recorded on its own before answering,
+    // and a replay found then is the answer (`Authenticator::authenticate_deferred`).
+    let signed = guards::merchant_deferred(&req, &body, &state).await?;
+    let command = match parse_create(&req, &body) {
+        Ok(command) => command,
+        Err(invalid) => {
+            state.auth.record(&signed.nonce).await?;
+            return Err(invalid);
+        }
+    };
+    let client = &signed.merchant.client_id;
+    match state
+        .payments
+        .create(client, command, request_id(&req), Some(&signed.nonce))
+        .await
+    {
+        Ok(payment) => Ok(created(&payment)),
+        Err(replayed) if replayed.nonce_already_used() => Err(replayed.into()),
+        Err(refused) => {
+            state.auth.record(&signed.nonce).await?;
+            Err(refused.into())
+        }
+    }
+}
+
+fn created(payment: &domain::payment::Payment) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/payments/{}", payment.key)))
+        .json(PaymentResponse::from(payment))
 }
 
 /// Retrieve a payment (api.md §3.2).

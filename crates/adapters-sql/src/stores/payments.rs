@@ -21,44 +21,117 @@ macro_rules! __sql_payment_store {
                     .map_err(db_error)?;
                 row.map(domain::payment::Payment::try_from).transpose()
             }
+
+            /// `insert`'s transaction (see there); `NonceTaken` when `nonce`'s `INSERT` found
+            /// the row there or lost a deadlock.
+            async fn insert_tx(
+                conn: &mut Conn,
+                row: &$crate::records::PaymentRow,
+                log: &$crate::records::NewAuditRow,
+                events: &[domain::outbox::OutboxMessage],
+                nonce: Option<&$crate::records::NonceRow<'_>>,
+            ) -> Result<(), $crate::error::InsertTxError> {
+                use $crate::{
+                    error::{InsertTxError, is_deadlock, is_unique_violation},
+                    schema::{payment, payment_log, request_nonce},
+                };
+                conn.$tx::<_, InsertTxError, _>(async move |conn| {
+                    if let Some(nonce) = nonce {
+                        match diesel::insert_into(request_nonce::table)
+                            .values(nonce)
+                            .execute(conn)
+                            .await
+                        {
+                            Ok(_) => {}
+                            Err(e) if is_unique_violation(&e) || is_deadlock(&e) => {
+                                return Err(InsertTxError::NonceTaken);
+                            }
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                    diesel::insert_into(payment::table)
+                        .values(row)
+                        .execute(conn)
+                        .await?;
+                    diesel::insert_into(payment_log::table)
+                        .values(log)
+                        .execute(conn)
+                        .await?;
+                    Ok(insert_messages(conn, events).await?)
+                })
+                .await
+            }
         }
 
         #[async_trait]
         impl domain::ports::PaymentStore for $store {
-            /// One transaction: the payment row, its `CREATE` audit row, then its outbox
-            /// messages. A duplicate `(client_id, order_no)` is
-            /// `InsertPaymentError::DuplicateOrder`; any
-            /// other clash (e.g. a reused payment key, which a 256-bit random key makes a bug, not
-            /// a user error) is a repository error. Either way nothing is written.
+            /// One transaction: the nonce if given, the payment row, its `CREATE` audit row,
+            /// then its outbox messages. A used nonce is `InsertPaymentError::Replayed`; a
+            /// duplicate `(client_id, order_no)` is `InsertPaymentError::DuplicateOrder`; any
+            /// other clash (e.g. a reused payment key, which a 256-bit random key makes a bug,
+            /// not a user error) is a repository error. Either way nothing is written.
+            ///
+            /// The nonce is a plain `INSERT`, first, so a fresh one costs no extra round trip or
+            /// commit. If its row is already there (used, or expired and not purged) — or the
+            /// `INSERT` lost a deadlock to a concurrent one with the same nonce — the transaction
+            /// ends at once and releases its locks: deciding it inside would have concurrent
+            /// replays each hold a shared lock on the row while asking for an exclusive one (a
+            /// deadlock InnoDB reports). The nonce is then decided on its own by `record_nonce`
+            /// (autocommit), and only if this request wins it is the payment inserted, without
+            /// it.
             async fn insert(
                 &self,
                 p: &domain::payment::Payment,
                 audit: &domain::payment::AuditRecord,
                 events: &[domain::outbox::OutboxMessage],
+                nonce: Option<domain::ports::NonceRecord>,
             ) -> Result<(), domain::ports::InsertPaymentError> {
-                use $crate::{Dialect as _, records::{NewAuditRow, PaymentRow}, schema::{payment, payment_log}};
+                use domain::ports::{InsertPaymentError, NonceOutcome};
+                use $crate::{
+                    Dialect as _,
+                    error::InsertTxError,
+                    records::{NewAuditRow, NonceRow, PaymentRow, to_db_time},
+                };
                 let row = PaymentRow::from(p);
                 let log = NewAuditRow::new(&p.id, audit);
-                let events = events.to_vec();
+                let nonce_row = nonce.as_ref().map(|n| NonceRow {
+                    client_id: n.client.as_str(),
+                    nonce: n.nonce.as_str(),
+                    expires_at: to_db_time(n.expires_at),
+                });
                 let mut conn = self.pool.get().await.map_err(pool_error)?;
-                conn.$tx::<_, diesel::result::Error, _>(async move |conn| {
-                    diesel::insert_into(payment::table)
-                        .values(&row)
-                        .execute(conn)
-                        .await?;
-                    diesel::insert_into(payment_log::table)
-                        .values(&log)
-                        .execute(conn)
-                        .await?;
-                    insert_messages(conn, &events).await
-                })
-                .await
-                .map_err(|e| {
-                    if $crate::error::is_unique_violation_on(&e, D::UQ_CLIENT_ORDER) {
-                        domain::ports::InsertPaymentError::DuplicateOrder
-                    } else {
-                        domain::ports::InsertPaymentError::Repository(db_error(e))
+                let mut attempt = 1;
+                let outcome = loop {
+                    let outcome =
+                        Self::insert_tx(&mut conn, &row, &log, events, nonce_row.as_ref()).await;
+                    let (Err(InsertTxError::NonceTaken), Some(nonce_row)) = (&outcome, &nonce_row)
+                    else {
+                        break outcome;
+                    };
+                    match record_nonce(&mut conn, nonce_row).await {
+                        Ok(NonceOutcome::Replayed) => break Err(InsertTxError::NonceTaken),
+                        Ok(NonceOutcome::Fresh) => {
+                            break Self::insert_tx(&mut conn, &row, &log, events, None).await;
+                        }
+                        // The first holder of the nonce rolled back and its waiters deadlocked
+                        // over the freed row; the victim starts again.
+                        Err(e)
+                            if $crate::error::is_deadlock(&e)
+                                && attempt < $crate::decisions::NONCE_DEADLOCK_ATTEMPTS =>
+                        {
+                            attempt += 1;
+                        }
+                        Err(e) => break Err(InsertTxError::Db(e)),
                     }
+                };
+                outcome.map_err(|e| match e {
+                    InsertTxError::NonceTaken => InsertPaymentError::Replayed,
+                    InsertTxError::Db(e)
+                        if $crate::error::is_unique_violation_on(&e, D::UQ_CLIENT_ORDER) =>
+                    {
+                        InsertPaymentError::DuplicateOrder
+                    }
+                    InsertTxError::Db(e) => InsertPaymentError::Repository(db_error(e)),
                 })?;
                 $crate::__private::metrics::counter!("simplepg_payments_created_total").increment(1);
                 Ok(())

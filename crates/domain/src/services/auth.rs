@@ -6,7 +6,9 @@ use crate::{
     RepositoryError, Timestamp,
     ids::{ClientId, Nonce},
     merchant::{Merchant, MerchantStatus},
-    ports::{CipherError, Clock, MerchantStore, NonceOutcome, NonceStore, SecretCipher},
+    ports::{
+        CipherError, Clock, MerchantStore, NonceOutcome, NonceRecord, NonceStore, SecretCipher,
+    },
     signing::CanonicalRequest,
 };
 
@@ -49,6 +51,15 @@ pub enum AuthError {
     Repository(#[from] RepositoryError),
 }
 
+/// A correctly signed request of an active merchant whose nonce is not recorded yet (see
+/// [`Authenticator::authenticate_deferred`]).
+#[derive(Debug)]
+#[must_use = "the nonce must be recorded: with the request's change, or by Authenticator::record"]
+pub struct Deferred {
+    pub merchant: Merchant,
+    pub nonce: NonceRecord,
+}
+
 #[derive(Clone)]
 pub struct Authenticator {
     merchants: Arc<dyn MerchantStore>,
@@ -82,6 +93,53 @@ impl Authenticator {
     /// merchant's secret; an unknown client fails exactly like a wrong signature), nonce fresh
     /// across all instances, merchant active. Only a correctly signed request consumes a nonce.
     pub async fn authenticate(&self, req: SignedRequest<'_>) -> Result<Merchant, AuthError> {
+        let (merchant, nonce) = self.verify(req).await?;
+        self.record(&nonce).await?;
+        match merchant.status {
+            MerchantStatus::Active => Ok(merchant),
+            MerchantStatus::Inactive => Err(AuthError::Inactive),
+        }
+    }
+
+    /// [`authenticate`](Self::authenticate) without recording the nonce, for a request that
+    /// records it in its own write transaction (a create: one commit instead of two).
+    ///
+    /// The caller must record [`Deferred::nonce`] exactly once: with its change (a store
+    /// refuses the change as a replay if the nonce is used), or — whenever the change does not
+    /// commit, for any reason — with [`record`](Self::record), whose `Replayed` then wins over
+    /// the request's own outcome. A replay therefore never changes anything and is answered
+    /// `REPLAYED_REQUEST` once the first request has been answered, exactly as when the nonce is
+    /// recorded up front. A deactivated merchant's request records its nonce here.
+    pub async fn authenticate_deferred(
+        &self,
+        req: SignedRequest<'_>,
+    ) -> Result<Deferred, AuthError> {
+        let (merchant, nonce) = self.verify(req).await?;
+        match merchant.status {
+            MerchantStatus::Active => Ok(Deferred { merchant, nonce }),
+            MerchantStatus::Inactive => {
+                self.record(&nonce).await?;
+                Err(AuthError::Inactive)
+            }
+        }
+    }
+
+    /// Records a correctly signed request's nonce on its own: [`AuthError::Replayed`] if it was
+    /// used already.
+    pub async fn record(&self, nonce: &NonceRecord) -> Result<(), AuthError> {
+        match self
+            .nonces
+            .remember(&nonce.client, &nonce.nonce, nonce.expires_at)
+            .await?
+        {
+            NonceOutcome::Fresh => Ok(()),
+            NonceOutcome::Replayed => Err(AuthError::Replayed),
+        }
+    }
+
+    /// Everything but the nonce's freshness and the merchant's status: the merchant and the
+    /// nonce to record.
+    async fn verify(&self, req: SignedRequest<'_>) -> Result<(Merchant, NonceRecord), AuthError> {
         let client_id = req
             .client_id
             .ok_or(AuthError::MissingHeader(HEADER_CLIENT_ID))?;
@@ -116,20 +174,12 @@ impl Authenticator {
         if !canonical.verify(secret.expose().as_bytes(), signature) {
             return Err(AuthError::InvalidSignature);
         }
-        let nonce = Nonce::parse(nonce).map_err(|_| AuthError::InvalidSignature)?;
-        let remember_until = sent_at.max(now).plus(self.window.saturating_mul(2));
-        if self
-            .nonces
-            .remember(&merchant.client_id, &nonce, remember_until)
-            .await?
-            == NonceOutcome::Replayed
-        {
-            return Err(AuthError::Replayed);
-        }
-        match merchant.status {
-            MerchantStatus::Active => Ok(merchant),
-            MerchantStatus::Inactive => Err(AuthError::Inactive),
-        }
+        let nonce = NonceRecord {
+            client: merchant.client_id.clone(),
+            nonce: Nonce::parse(nonce).map_err(|_| AuthError::InvalidSignature)?,
+            expires_at: sent_at.max(now).plus(self.window.saturating_mul(2)),
+        };
+        Ok((merchant, nonce))
     }
 
     fn check_window(&self, raw: &str, now: Timestamp) -> Result<Timestamp, AuthError> {
@@ -334,5 +384,67 @@ mod tests {
             .authenticate(request(&r))
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_deferred_authentication_records_no_nonce_and_hands_it_to_the_caller() {
+        let mut nonces = MockNonceStore::new();
+        nonces.expect_remember().never();
+        let r = signed(t0().unix_millis(), SECRET);
+        let deferred = auth(known(MerchantStatus::Active), nonces)
+            .authenticate_deferred(request(&r))
+            .await
+            .unwrap();
+        assert_eq!(deferred.merchant.client_id.as_str(), "mch_a");
+        assert_eq!(deferred.nonce.client.as_str(), "mch_a");
+        assert_eq!(deferred.nonce.nonce.as_str(), "nonce-0123456789ab");
+        assert_eq!(
+            deferred.nonce.expires_at,
+            t0().plus(Duration::from_secs(600))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_deferred_authentication_of_a_deactivated_merchant_records_the_nonce_and_is_forbidden()
+     {
+        let r = signed(t0().unix_millis(), SECRET);
+        let err = auth(known(MerchantStatus::Inactive), fresh_nonces())
+            .authenticate_deferred(request(&r))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::Inactive));
+    }
+
+    #[tokio::test]
+    async fn a_deferred_authentication_of_a_deactivated_merchant_with_a_used_nonce_is_a_replay() {
+        let mut nonces = MockNonceStore::new();
+        nonces
+            .expect_remember()
+            .returning(|_, _, _| Ok(NonceOutcome::Replayed));
+        let r = signed(t0().unix_millis(), SECRET);
+        let err = auth(known(MerchantStatus::Inactive), nonces)
+            .authenticate_deferred(request(&r))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::Replayed));
+    }
+
+    #[tokio::test]
+    async fn recording_a_used_nonce_on_its_own_is_a_replay() {
+        let mut nonces = MockNonceStore::new();
+        nonces
+            .expect_remember()
+            .returning(|_, _, _| Ok(NonceOutcome::Replayed));
+        let r = signed(t0().unix_millis(), SECRET);
+        let authenticator = auth(known(MerchantStatus::Active), MockNonceStore::new());
+        let deferred = authenticator
+            .authenticate_deferred(request(&r))
+            .await
+            .unwrap();
+        let err = auth(MockMerchantStore::new(), nonces)
+            .record(&deferred.nonce)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::Replayed));
     }
 }

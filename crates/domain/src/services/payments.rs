@@ -11,8 +11,8 @@ use crate::{
         FailureMessage, NewPayment, Origin, Payment, PaymentStatus, TransitionRejected,
     },
     ports::{
-        Clock, InsertPaymentError, KeyGenerator, PageRequest, PaymentFilter, PaymentStore,
-        StateChange, TransitionStoreError,
+        Clock, InsertPaymentError, KeyGenerator, NonceRecord, PageRequest, PaymentFilter,
+        PaymentStore, StateChange, TransitionStoreError,
     },
     services::{Limit, Page, outbound::Outbound},
 };
@@ -48,8 +48,19 @@ pub enum CreatePaymentError {
     ClientMismatch,
     #[error("orderNo {0} was already used by this merchant")]
     DuplicateOrder(String),
+    /// The nonce to record with the payment was already used: nothing was written.
+    #[error("this X-Nonce was already used")]
+    Replayed,
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl CreatePaymentError {
+    /// Whether the request's nonce is known to be recorded already (by an earlier request):
+    /// for every other error the create wrote nothing, the nonce included.
+    pub fn nonce_already_used(&self) -> bool {
+        matches!(self, Self::Replayed)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,11 +186,16 @@ impl PaymentService {
         }
     }
 
+    /// Creates a READY payment with its audit row and acquirer request. With `nonce` (see
+    /// `Authenticator::authenticate_deferred`), the signed request's nonce is recorded in the
+    /// same transaction, and a used one refuses the create as [`CreatePaymentError::Replayed`];
+    /// on any error nothing is written, that nonce included.
     pub async fn create(
         &self,
         merchant: &ClientId,
         req: CreatePayment,
         request_id: Option<RequestId>,
+        nonce: Option<&NonceRecord>,
     ) -> Result<Payment, CreatePaymentError> {
         if req
             .declared_client_id
@@ -202,7 +218,12 @@ impl PaymentService {
         let request = self.outbound.acquirer_request(&payment, now);
         match self
             .store
-            .insert(&payment, &audit, std::slice::from_ref(&request))
+            .insert(
+                &payment,
+                &audit,
+                std::slice::from_ref(&request),
+                nonce.cloned(),
+            )
             .await
         {
             Ok(()) => {
@@ -212,6 +233,7 @@ impl PaymentService {
             Err(InsertPaymentError::DuplicateOrder) => {
                 Err(CreatePaymentError::DuplicateOrder(order_no))
             }
+            Err(InsertPaymentError::Replayed) => Err(CreatePaymentError::Replayed),
             Err(InsertPaymentError::Repository(e)) => Err(e.into()),
         }
     }
@@ -623,17 +645,18 @@ mod tests {
         let mut store = MockPaymentStore::new();
         store
             .expect_insert()
-            .withf(|p, a, events| {
-                p.status == PaymentStatus::Ready
+            .withf(|p, a, events, nonce| {
+                nonce.is_none()
+                    && p.status == PaymentStatus::Ready
                     && a.action.as_str() == "CREATE"
                     && a.actor == Actor::Merchant
                     && events.len() == 1
                     && events[0].kind == crate::outbox::OutboxKind::AcquirerRequest
             })
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(()));
         let p = service(store)
-            .create(&owner(), create_req(None), None)
+            .create(&owner(), create_req(None), None, None)
             .await
             .unwrap();
         assert_eq!(p.status, PaymentStatus::Ready);
@@ -644,7 +667,7 @@ mod tests {
         let mut store = MockPaymentStore::new();
         store.expect_insert().never();
         let err = service(store)
-            .create(&owner(), create_req(Some("mch_other")), None)
+            .create(&owner(), create_req(Some("mch_other")), None, None)
             .await
             .unwrap_err();
         assert!(matches!(err, CreatePaymentError::ClientMismatch));
@@ -655,15 +678,52 @@ mod tests {
         let mut store = MockPaymentStore::new();
         store
             .expect_insert()
-            .returning(|_, _, _| Err(InsertPaymentError::DuplicateOrder));
+            .returning(|_, _, _, _| Err(InsertPaymentError::DuplicateOrder));
         let err = service(store)
-            .create(&owner(), create_req(Some("mch_test")), None)
+            .create(&owner(), create_req(Some("mch_test")), None, None)
             .await
             .unwrap_err();
         assert_eq!(
             err.to_string(),
             "orderNo ORDER-1 was already used by this merchant"
         );
+        assert!(!err.nonce_already_used());
+    }
+
+    fn nonce_record() -> NonceRecord {
+        NonceRecord {
+            client: owner(),
+            nonce: crate::ids::Nonce::parse("nonce-0123456789ab").unwrap(),
+            expires_at: crate::services::testkit::t0(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_deferred_nonce_is_handed_to_the_store_with_the_payment() {
+        let mut store = MockPaymentStore::new();
+        store
+            .expect_insert()
+            .withf(|_, _, _, nonce| nonce == &Some(nonce_record()))
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        service(store)
+            .create(&owner(), create_req(None), None, Some(&nonce_record()))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_create_whose_nonce_the_store_finds_used_is_a_replay() {
+        let mut store = MockPaymentStore::new();
+        store
+            .expect_insert()
+            .returning(|_, _, _, _| Err(InsertPaymentError::Replayed));
+        let err = service(store)
+            .create(&owner(), create_req(None), None, Some(&nonce_record()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CreatePaymentError::Replayed));
+        assert!(err.nonce_already_used());
     }
 
     #[tokio::test]

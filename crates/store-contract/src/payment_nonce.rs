@@ -1,0 +1,214 @@
+//! PaymentStore × nonces: a create records its request's nonce in its own transaction, so a
+//! signed create costs one commit, and a replay can never create a second payment.
+
+use std::{sync::Arc, time::Duration};
+
+use domain::{
+    Timestamp,
+    ids::{ClientId, Nonce},
+    outbox::OutboxKind,
+    payment::{AuditRecord, Payment},
+    ports::{InsertPaymentError, NonceOutcome, NonceRecord},
+};
+
+use crate::{
+    StoreFactory,
+    support::{Env, message, new_payment, new_payment_id, new_payment_key},
+};
+
+fn now() -> Timestamp {
+    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+}
+
+fn nonce_of(client: &ClientId, raw: &str, expires_at: Timestamp) -> NonceRecord {
+    NonceRecord {
+        client: client.clone(),
+        nonce: Nonce::parse(raw).unwrap(),
+        expires_at,
+    }
+}
+
+fn ready(client: &ClientId, order_no: &str) -> (Payment, AuditRecord) {
+    Payment::create(
+        new_payment_id(),
+        new_payment_key(),
+        client.clone(),
+        new_payment(order_no, 15_000),
+        now(),
+        Duration::from_secs(1800),
+        None,
+    )
+}
+
+async fn remember(env: &Env, n: &NonceRecord) -> NonceOutcome {
+    env.nonces
+        .remember(&n.client, &n.nonce, n.expires_at)
+        .await
+        .unwrap()
+}
+
+pub async fn a_payment_inserted_with_a_nonce_uses_the_nonce_up<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
+    let mch = env.merchant("mch_pn1").await;
+    let n = nonce_of(
+        &mch,
+        "create-nonce-000001",
+        now().plus(Duration::from_secs(600)),
+    );
+    let (p, audit) = ready(&mch, "PN-1");
+    let request = message(OutboxKind::AcquirerRequest, Some(&p), now());
+
+    env.payments
+        .insert(&p, &audit, std::slice::from_ref(&request), Some(n.clone()))
+        .await
+        .unwrap();
+
+    assert_eq!(remember(&env, &n).await, NonceOutcome::Replayed);
+    assert!(env.payments.find_by_key(&p.key).await.unwrap().is_some());
+    assert_eq!(env.count("outbox_event").await, 1);
+}
+
+pub async fn a_payment_inserted_with_a_used_nonce_is_a_replay_and_writes_nothing<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
+    let mch = env.merchant("mch_pn2").await;
+    let n = nonce_of(
+        &mch,
+        "create-nonce-000002",
+        now().plus(Duration::from_secs(600)),
+    );
+    assert_eq!(remember(&env, &n).await, NonceOutcome::Fresh);
+    let (p, audit) = ready(&mch, "PN-2");
+    let request = message(OutboxKind::AcquirerRequest, Some(&p), now());
+
+    let err = env
+        .payments
+        .insert(&p, &audit, std::slice::from_ref(&request), Some(n.clone()))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, InsertPaymentError::Replayed), "{err:?}");
+    assert_eq!(env.count("payment").await, 0);
+    assert_eq!(env.count("payment_log").await, 0);
+    assert_eq!(env.count("outbox_event").await, 0);
+}
+
+pub async fn a_payment_refused_as_a_duplicate_order_leaves_its_nonce_unused<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
+    let mch = env.merchant("mch_pn3").await;
+    env.payment(&mch, "PN-3", now()).await;
+    let n = nonce_of(
+        &mch,
+        "create-nonce-000003",
+        now().plus(Duration::from_secs(600)),
+    );
+    let (p, audit) = ready(&mch, "PN-3");
+
+    let err = env
+        .payments
+        .insert(&p, &audit, &[], Some(n.clone()))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
+    assert_eq!(remember(&env, &n).await, NonceOutcome::Fresh);
+    assert_eq!(env.count("payment").await, 1);
+}
+
+pub async fn an_expired_nonce_that_was_not_purged_yet_is_taken_over_by_a_payment_insert<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
+    let mch = env.merchant("mch_pn4").await;
+    let expired = nonce_of(
+        &mch,
+        "create-nonce-000004",
+        now().minus(Duration::from_secs(60)),
+    );
+    assert_eq!(remember(&env, &expired).await, NonceOutcome::Fresh);
+    let renewed = nonce_of(
+        &mch,
+        "create-nonce-000004",
+        now().plus(Duration::from_secs(600)),
+    );
+    let (p, audit) = ready(&mch, "PN-4");
+
+    env.payments
+        .insert(&p, &audit, &[], Some(renewed.clone()))
+        .await
+        .unwrap();
+
+    assert_eq!(remember(&env, &renewed).await, NonceOutcome::Replayed);
+}
+
+pub async fn sixteen_concurrent_creates_with_the_same_nonce_commit_exactly_one<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
+    let mch = env.merchant("mch_pn5").await;
+    let n = nonce_of(
+        &mch,
+        "create-nonce-000005",
+        now().plus(Duration::from_secs(600)),
+    );
+    let store = Arc::clone(&env.payments);
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let (store, n) = (Arc::clone(&store), n.clone());
+            let (p, audit) = ready(&mch, &format!("PN-5-{i}"));
+            tokio::spawn(async move { store.insert(&p, &audit, &[], Some(n)).await })
+        })
+        .collect();
+    let outcomes: Vec<_> = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+
+    let committed = outcomes.iter().filter(|o| o.is_ok()).count();
+    let replayed = outcomes
+        .iter()
+        .filter(|o| matches!(o, Err(InsertPaymentError::Replayed)))
+        .count();
+    assert_eq!((committed, replayed), (1, 15), "{outcomes:?}");
+    assert_eq!(env.count("payment").await, 1);
+    assert_eq!(env.count("payment_log").await, 1);
+}
+
+/// The first holder of the nonce rolls back (its order number is taken), so the waiters race
+/// for the freed row: the case where InnoDB picks deadlock victims among them. Every caller
+/// still gets a decided answer, never a database error, and nothing is written.
+pub async fn sixteen_concurrent_creates_with_one_nonce_and_a_used_order_number_write_nothing<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
+    let mch = env.merchant("mch_pn6").await;
+    env.payment(&mch, "PN-6", now()).await;
+    let n = nonce_of(
+        &mch,
+        "create-nonce-000006",
+        now().plus(Duration::from_secs(600)),
+    );
+    let store = Arc::clone(&env.payments);
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (store, n) = (Arc::clone(&store), n.clone());
+            let (p, audit) = ready(&mch, "PN-6");
+            tokio::spawn(async move { store.insert(&p, &audit, &[], Some(n)).await })
+        })
+        .collect();
+    let outcomes: Vec<_> = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+
+    assert!(
+        outcomes.iter().all(|o| matches!(
+            o,
+            Err(InsertPaymentError::DuplicateOrder | InsertPaymentError::Replayed)
+        )),
+        "{outcomes:?}"
+    );
+    assert_eq!(env.count("payment").await, 1);
+    assert_eq!(env.count("payment_log").await, 1);
+}
