@@ -495,3 +495,84 @@ async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_a
         .collect();
     assert_eq!(orders, ["AFTER-ACTIVATION"]);
 }
+
+/// A create records its nonce in its own transaction; every create that does not commit still
+/// uses its nonce up before it is answered, so its replay is 401 whatever the first answer was.
+#[actix_web::test]
+async fn a_replay_of_a_refused_create_gives_401_whatever_refused_it() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    assert_eq!(
+        app.send(&create_draft("TAKEN").signed_by(&merchant))
+            .await
+            .status,
+        201
+    );
+
+    let invalid = Draft::new(
+        Method::POST,
+        "/api/payments",
+        Some(&json!({ "orderNo": "BAD", "amount": -1, "methodCode": "CARD" }).to_string()),
+    );
+    let mut mismatched = order("MISMATCH");
+    mismatched["clientId"] = json!("mch_someone_else");
+    let mismatched = Draft::new(Method::POST, "/api/payments", Some(&mismatched.to_string()));
+    for (draft, status, code) in [
+        (invalid, 400, "VALIDATION_FAILED"),
+        (create_draft("TAKEN"), 409, "DUPLICATE_ORDER"),
+        (mismatched, 403, "CLIENT_ID_MISMATCH"),
+    ] {
+        let draft = draft.signed_by(&merchant);
+        assert_problem(&app.send(&draft).await, status, code);
+        assert_problem(&app.send(&draft).await, 401, "REPLAYED_REQUEST");
+    }
+    assert_eq!(app.all_payments(&merchant).await.len(), 1);
+}
+
+#[actix_web::test]
+async fn a_create_with_a_nonce_that_a_refused_create_used_gives_401_and_creates_nothing() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let refused =
+        Draft::new(Method::POST, "/api/payments", Some("{\"orderNo\":")).signed_by(&merchant);
+    assert_eq!(app.send(&refused).await.status, 400);
+
+    let mut reuse = create_draft("FRESH-BODY").signed_by(&merchant);
+    reuse.nonce = refused.nonce.clone();
+    let res = app.send(&reuse.sign_with(&merchant.client_secret)).await;
+
+    assert_problem(&res, 401, "REPLAYED_REQUEST");
+    assert!(app.all_payments(&merchant).await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_replay_of_an_idempotent_create_gives_401_not_the_stored_response() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let draft = create_draft("KEYED")
+        .header("Idempotency-Key", &fresh_nonce())
+        .signed_by(&merchant);
+
+    assert_eq!(app.send(&draft).await.status, 201);
+    assert_problem(&app.send(&draft).await, 401, "REPLAYED_REQUEST");
+    assert_eq!(app.all_payments(&merchant).await.len(), 1);
+}
+
+#[actix_web::test]
+async fn a_replay_of_a_deactivated_merchants_create_gives_401() {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    let id = &merchant.client_id;
+    let res = app
+        .admin(
+            Method::POST,
+            &format!("/admin/api/merchants/{id}/deactivate"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    let draft = create_draft("INACTIVE").signed_by(&merchant);
+    assert_problem(&app.send(&draft).await, 403, "CLIENT_INACTIVE");
+    assert_problem(&app.send(&draft).await, 401, "REPLAYED_REQUEST");
+}

@@ -225,3 +225,41 @@ async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_ar
         "the bucket refills"
     );
 }
+
+/// A create records its nonce with the payment; one refused for its rate never gets that far,
+/// so it records the nonce on its own, and its replay after the bucket refills is 401.
+#[actix_web::test]
+async fn a_create_refused_for_its_rate_uses_up_its_nonce() {
+    let db = TestDatabase::create().await;
+    let api = instance(
+        db.url(),
+        &[
+            ("SIMPLEPG__RATE_LIMIT__PER_SECOND", "1"),
+            ("SIMPLEPG__RATE_LIMIT__BURST", "1"),
+        ],
+    )
+    .await;
+    let m = api.register(None).await;
+    assert_eq!(
+        api.signed(&m, "GET", "/api/payments", None, None)
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    let body =
+        json!({ "orderNo": "limited", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
+    let create = api.presign(&m, "POST", "/api/payments", &body);
+    let limited = api.send_presigned(&create).await;
+    assert_eq!(limited.status, 429, "{:?}", limited.json);
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let replayed = api.send_presigned(&create).await;
+    assert_eq!(
+        (replayed.status, replayed.json["code"].as_str()),
+        (401, Some("REPLAYED_REQUEST")),
+        "{:?}",
+        replayed.json
+    );
+    assert_invariants(&db).await;
+}
