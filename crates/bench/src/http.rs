@@ -164,9 +164,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
             webhook_key.clone(),
             next.clone(),
         );
-        let (workload, pacing) = (args.workload, args.pacing());
+        let (workload, pacing, stagger) = (args.workload, args.pacing(), args.stagger(w));
         workers.push(actix_web::rt::spawn(async move {
             let mut report = Report::new();
+            actix_web::rt::time::sleep(stagger).await;
             let m = merchants[w % merchants.len()].clone();
             let mut i = 0usize;
             while Instant::now() < stop_at {

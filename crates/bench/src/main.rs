@@ -79,6 +79,16 @@ impl Args {
     pub fn pacing(&self) -> Option<Duration> {
         (self.rate > 0).then(|| Duration::from_secs_f64(self.concurrency as f64 / self.rate as f64))
     }
+
+    /// How long paced worker `w` waits before its first request: the workers' schedules are
+    /// spread evenly over one pacing period, so requests arrive at the target rate one by one.
+    /// Started together, every worker would fire in the same instant once per period: bursts
+    /// of `concurrency` requests, whose queueing the latencies would then measure.
+    pub fn stagger(&self, w: usize) -> Duration {
+        self.pacing().map_or(Duration::ZERO, |p| {
+            p.mul_f64(w as f64 / self.concurrency.max(1) as f64)
+        })
+    }
 }
 
 fn main() -> anyhow::Result<()> {

@@ -43,11 +43,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     let reports = local
         .run_until(async {
             let mut workers = Vec::new();
-            for _ in 0..args.concurrency.max(1) {
+            for w in 0..args.concurrency.max(1) {
                 let (pool, client) = (pool.clone(), client.clone());
-                let pacing = args.pacing();
+                let (pacing, stagger) = (args.pacing(), args.stagger(w));
                 workers.push(tokio::task::spawn_local(async move {
                     let mut report = Report::new();
+                    tokio::time::sleep(stagger).await;
                     while Instant::now() < stop_at {
                         let began = Instant::now();
                         let outcome = match pool.get().await {
