@@ -6,13 +6,20 @@ use awc::http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Draft, STAYS_READY, assert_problem, fresh_nonce, order, spawn_app, spawn_app_on,
+    Draft, Merchant, STAYS_READY, assert_problem, fresh_nonce, order, spawn_app, spawn_app_on,
 };
 
 const FIVE_MINUTES_AND_A_SECOND_MS: i64 = 301_000;
 
 fn list_draft() -> Draft {
     Draft::new(Method::GET, "/api/payments?limit=5", None)
+}
+
+/// `draft`, correctly signed by `merchant`, but with the nonce `earlier` was sent with.
+fn reusing_nonce_of(earlier: &Draft, draft: Draft, merchant: &Merchant) -> Draft {
+    let mut draft = draft.signed_by(merchant);
+    draft.nonce = earlier.nonce.clone();
+    draft.sign_with(&merchant.client_secret)
 }
 
 fn create_draft(order_no: &str) -> Draft {
@@ -296,9 +303,8 @@ async fn a_used_nonce_is_refused_even_on_a_different_correctly_signed_request() 
     let first = list_draft().signed_by(&merchant);
     assert_eq!(app.send(&first).await.status, 200);
 
-    let mut second = create_draft("SAME-NONCE").signed_by(&merchant);
-    second.nonce = first.nonce.clone();
-    let res = app.send(&second.sign_with(&merchant.client_secret)).await;
+    let second = reusing_nonce_of(&first, create_draft("SAME-NONCE"), &merchant);
+    let res = app.send(&second).await;
 
     assert_problem(&res, 401, "REPLAYED_REQUEST");
     assert!(app.all_payments(&merchant).await.is_empty());
@@ -537,9 +543,8 @@ async fn a_create_with_a_nonce_that_a_refused_create_used_gives_401_and_creates_
         Draft::new(Method::POST, "/api/payments", Some("{\"orderNo\":")).signed_by(&merchant);
     assert_eq!(app.send(&refused).await.status, 400);
 
-    let mut reuse = create_draft("FRESH-BODY").signed_by(&merchant);
-    reuse.nonce = refused.nonce.clone();
-    let res = app.send(&reuse.sign_with(&merchant.client_secret)).await;
+    let reuse = reusing_nonce_of(&refused, create_draft("FRESH-BODY"), &merchant);
+    let res = app.send(&reuse).await;
 
     assert_problem(&res, 401, "REPLAYED_REQUEST");
     assert!(app.all_payments(&merchant).await.is_empty());

@@ -28,6 +28,11 @@ fn nonce_of(client: &ClientId, raw: &str, expires_at: Timestamp) -> NonceRecord 
     }
 }
 
+/// A nonce remembered for ten minutes from now.
+fn unexpired(client: &ClientId, raw: &str) -> NonceRecord {
+    nonce_of(client, raw, now().plus(Duration::from_secs(600)))
+}
+
 fn ready(client: &ClientId, order_no: &str) -> (Payment, AuditRecord) {
     Payment::create(
         new_payment_id(),
@@ -50,11 +55,7 @@ async fn remember(env: &Env, n: &NonceRecord) -> NonceOutcome {
 pub async fn a_payment_inserted_with_a_nonce_uses_the_nonce_up<F: StoreFactory>() {
     let env = Env::new::<F>().await;
     let mch = env.merchant("mch_pn1").await;
-    let n = nonce_of(
-        &mch,
-        "create-nonce-000001",
-        now().plus(Duration::from_secs(600)),
-    );
+    let n = unexpired(&mch, "create-nonce-000001");
     let (p, audit) = ready(&mch, "PN-1");
     let request = message(OutboxKind::AcquirerRequest, Some(&p), now());
 
@@ -73,11 +74,7 @@ pub async fn a_payment_inserted_with_a_used_nonce_is_a_replay_and_writes_nothing
 >() {
     let env = Env::new::<F>().await;
     let mch = env.merchant("mch_pn2").await;
-    let n = nonce_of(
-        &mch,
-        "create-nonce-000002",
-        now().plus(Duration::from_secs(600)),
-    );
+    let n = unexpired(&mch, "create-nonce-000002");
     assert_eq!(remember(&env, &n).await, NonceOutcome::Fresh);
     let (p, audit) = ready(&mch, "PN-2");
     let request = message(OutboxKind::AcquirerRequest, Some(&p), now());
@@ -98,11 +95,7 @@ pub async fn a_payment_refused_as_a_duplicate_order_leaves_its_nonce_unused<F: S
     let env = Env::new::<F>().await;
     let mch = env.merchant("mch_pn3").await;
     env.payment(&mch, "PN-3", now()).await;
-    let n = nonce_of(
-        &mch,
-        "create-nonce-000003",
-        now().plus(Duration::from_secs(600)),
-    );
+    let n = unexpired(&mch, "create-nonce-000003");
     let (p, audit) = ready(&mch, "PN-3");
 
     let err = env
@@ -127,11 +120,7 @@ pub async fn an_expired_nonce_that_was_not_purged_yet_is_taken_over_by_a_payment
         now().minus(Duration::from_secs(60)),
     );
     assert_eq!(remember(&env, &expired).await, NonceOutcome::Fresh);
-    let renewed = nonce_of(
-        &mch,
-        "create-nonce-000004",
-        now().plus(Duration::from_secs(600)),
-    );
+    let renewed = unexpired(&mch, "create-nonce-000004");
     let (p, audit) = ready(&mch, "PN-4");
 
     env.payments
@@ -145,11 +134,7 @@ pub async fn an_expired_nonce_that_was_not_purged_yet_is_taken_over_by_a_payment
 pub async fn sixteen_concurrent_creates_with_the_same_nonce_commit_exactly_one<F: StoreFactory>() {
     let env = Env::new::<F>().await;
     let mch = env.merchant("mch_pn5").await;
-    let n = nonce_of(
-        &mch,
-        "create-nonce-000005",
-        now().plus(Duration::from_secs(600)),
-    );
+    let n = unexpired(&mch, "create-nonce-000005");
     let store = Arc::clone(&env.payments);
     let tasks: Vec<_> = (0..16)
         .map(|i| {
@@ -183,11 +168,7 @@ pub async fn sixteen_concurrent_creates_with_one_nonce_and_a_used_order_number_w
     let env = Env::new::<F>().await;
     let mch = env.merchant("mch_pn6").await;
     env.payment(&mch, "PN-6", now()).await;
-    let n = nonce_of(
-        &mch,
-        "create-nonce-000006",
-        now().plus(Duration::from_secs(600)),
-    );
+    let n = unexpired(&mch, "create-nonce-000006");
     let store = Arc::clone(&env.payments);
     let tasks: Vec<_> = (0..16)
         .map(|_| {
