@@ -14,7 +14,7 @@ use std::time::Duration;
 use diesel::prelude::*;
 use domain::{
     RepositoryError, Timestamp,
-    ids::{ClientId, EventId, PaymentId, PaymentKey, RequestId, TransactionId},
+    ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey, RequestId, TransactionId},
     merchant::{ClientName, Merchant, MerchantStatus, PreviousSecret, ReturnUrl},
     money::{Amount, Currency},
     outbox::{Delivery, DeliveryAttempt, DeliveryState, OutboxKind, OutboxMessage, SendReport},
@@ -449,6 +449,16 @@ pub struct NonceRow<'a> {
     pub client_id: &'a str,
     pub nonce: &'a str,
     pub expires_at: PrimitiveDateTime,
+}
+
+impl<'a> NonceRow<'a> {
+    pub fn new(client: &'a ClientId, nonce: &'a Nonce, expires_at: Timestamp) -> Self {
+        Self {
+            client_id: client.as_str(),
+            nonce: nonce.as_str(),
+            expires_at: to_db_time(expires_at),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

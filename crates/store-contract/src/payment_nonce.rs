@@ -45,6 +45,28 @@ fn ready(client: &ClientId, order_no: &str) -> (Payment, AuditRecord) {
     )
 }
 
+/// Sixteen READY payments of `client` (order number `order_no(i)`) inserted at once, all with
+/// the nonce `n`; their outcomes.
+async fn sixteen_concurrent_inserts(
+    env: &Env,
+    client: &ClientId,
+    n: &NonceRecord,
+    order_no: impl Fn(usize) -> String,
+) -> Vec<Result<(), InsertPaymentError>> {
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let (store, n) = (Arc::clone(&env.payments), n.clone());
+            let (p, audit) = ready(client, &order_no(i));
+            tokio::spawn(async move { store.insert(&p, &audit, &[], Some(n)).await })
+        })
+        .collect();
+    futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
 async fn remember(env: &Env, n: &NonceRecord) -> NonceOutcome {
     env.nonces
         .remember(&n.client, &n.nonce, n.expires_at)
@@ -135,19 +157,8 @@ pub async fn sixteen_concurrent_creates_with_the_same_nonce_commit_exactly_one<F
     let env = Env::new::<F>().await;
     let mch = env.merchant("mch_pn5").await;
     let n = unexpired(&mch, "create-nonce-000005");
-    let store = Arc::clone(&env.payments);
-    let tasks: Vec<_> = (0..16)
-        .map(|i| {
-            let (store, n) = (Arc::clone(&store), n.clone());
-            let (p, audit) = ready(&mch, &format!("PN-5-{i}"));
-            tokio::spawn(async move { store.insert(&p, &audit, &[], Some(n)).await })
-        })
-        .collect();
-    let outcomes: Vec<_> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap())
-        .collect();
+
+    let outcomes = sixteen_concurrent_inserts(&env, &mch, &n, |i| format!("PN-5-{i}")).await;
 
     let committed = outcomes.iter().filter(|o| o.is_ok()).count();
     let replayed = outcomes
@@ -169,19 +180,8 @@ pub async fn sixteen_concurrent_creates_with_one_nonce_and_a_used_order_number_w
     let mch = env.merchant("mch_pn6").await;
     env.payment(&mch, "PN-6", now()).await;
     let n = unexpired(&mch, "create-nonce-000006");
-    let store = Arc::clone(&env.payments);
-    let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let (store, n) = (Arc::clone(&store), n.clone());
-            let (p, audit) = ready(&mch, "PN-6");
-            tokio::spawn(async move { store.insert(&p, &audit, &[], Some(n)).await })
-        })
-        .collect();
-    let outcomes: Vec<_> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap())
-        .collect();
+
+    let outcomes = sixteen_concurrent_inserts(&env, &mch, &n, |_| "PN-6".to_owned()).await;
 
     assert!(
         outcomes.iter().all(|o| matches!(

@@ -87,12 +87,7 @@ macro_rules! __sql_nonce_store {
                 nonce: &domain::ids::Nonce,
                 expires_at: domain::Timestamp,
             ) -> Result<domain::ports::NonceOutcome, RepositoryError> {
-                use $crate::records::{NonceRow, to_db_time};
-                let row = NonceRow {
-                    client_id: client.as_str(),
-                    nonce: nonce.as_str(),
-                    expires_at: to_db_time(expires_at),
-                };
+                let row = $crate::records::NonceRow::new(client, nonce, expires_at);
                 let mut conn = self.pool.get().await.map_err(pool_error)?;
                 record_nonce(&mut conn, &row).await.map_err(db_error)
             }

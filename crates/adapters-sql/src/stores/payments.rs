@@ -90,15 +90,13 @@ macro_rules! __sql_payment_store {
                 use $crate::{
                     Dialect as _,
                     error::InsertTxError,
-                    records::{NewAuditRow, NonceRow, PaymentRow, to_db_time},
+                    records::{NewAuditRow, NonceRow, PaymentRow},
                 };
                 let row = PaymentRow::from(p);
                 let log = NewAuditRow::new(&p.id, audit);
-                let nonce_row = nonce.as_ref().map(|n| NonceRow {
-                    client_id: n.client.as_str(),
-                    nonce: n.nonce.as_str(),
-                    expires_at: to_db_time(n.expires_at),
-                });
+                let nonce_row = nonce
+                    .as_ref()
+                    .map(|n| NonceRow::new(&n.client, &n.nonce, n.expires_at));
                 let mut conn = self.pool.get().await.map_err(pool_error)?;
                 let mut attempt = 1;
                 let outcome = loop {
