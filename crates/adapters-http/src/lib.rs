@@ -20,6 +20,6 @@ mod server;
 pub mod state;
 
 pub use encoder::JsonPayloadEncoder;
-pub use outbound::AwcSender;
+pub use outbound::{HttpsSender, OutboundOptions, OutboundSetupError};
 pub use server::{MAX_BODY_BYTES, ServerOptions, serve};
 pub use state::{AdminToken, AppState, ServerInfo};

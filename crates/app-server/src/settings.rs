@@ -9,6 +9,7 @@ use std::{
 
 use anyhow::{Context, bail};
 use config::{Config, Environment, File, FileFormat};
+use domain::destination::{Cidr, DestinationPolicy, ReturnUrlPolicy};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -49,7 +50,17 @@ pub struct Settings {
     pub payment: PaymentSettings,
     pub dispatcher: DispatcherSettings,
     pub notifications: NotificationSettings,
+    pub outbound: OutboundSettings,
     pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundSettings {
+    /// A PEM bundle trusted in addition to the system roots (empty: none).
+    pub extra_ca_file: String,
+    /// Non-public networks merchant URLs may reach anyway (CIDR notation).
+    pub allowed_private_cidrs: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -80,6 +91,8 @@ pub struct SecuritySettings {
     /// Earlier keys, `version:key`, that still open secrets sealed before a rotation.
     pub retired_encryption_keys: Vec<SecretString>,
     pub signature_window_secs: u64,
+    /// Accept `http://` merchant `returnUrl`s (local and test profiles); otherwise https only.
+    pub allow_plain_http_webhooks: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -208,6 +221,7 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("notifications.retry_schedule_secs")
                 .with_list_parse_key("security.retired_encryption_keys")
+                .with_list_parse_key("outbound.allowed_private_cidrs")
                 .try_parsing(true)
                 .source(Some(env.clone())),
         );
@@ -279,7 +293,43 @@ impl Settings {
         if self.database.max_connections == 0 {
             bail!("database.max_connections must be at least 1");
         }
+        if self.is_production() && self.server.public_url.is_empty() {
+            bail!(
+                "profile production: server.public_url (SIMPLEPG__SERVER__PUBLIC_URL) is required: the base URL the acquirer and merchants reach this server at, e.g. https://pg.example.com"
+            );
+        }
+        for (key, value) in [
+            ("server.public_url", &self.server.public_url),
+            ("acquirer.request_url", &self.acquirer.request_url),
+            ("acquirer.return_url", &self.acquirer.return_url),
+        ] {
+            if !value.is_empty() {
+                check_http_url(value).with_context(|| format!("{key} = {value:?}"))?;
+            }
+        }
+        self.return_url_policy()?;
         Ok(())
+    }
+
+    /// Which addresses merchant URLs may reach (`outbound.allowed_private_cidrs`).
+    pub fn destination_policy(&self) -> anyhow::Result<DestinationPolicy> {
+        let allowed = self
+            .outbound
+            .allowed_private_cidrs
+            .iter()
+            .filter(|raw| !raw.trim().is_empty())
+            .map(|raw| Cidr::parse(raw))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("outbound.allowed_private_cidrs: {e}"))?;
+        Ok(DestinationPolicy::public_only_except(allowed))
+    }
+
+    /// What a merchant's `returnUrl` must satisfy at registration.
+    pub fn return_url_policy(&self) -> anyhow::Result<ReturnUrlPolicy> {
+        Ok(ReturnUrlPolicy {
+            allow_plain_http: self.security.allow_plain_http_webhooks,
+            destinations: self.destination_policy()?,
+        })
     }
 
     /// Names of the settings that hold publicly known development values.
@@ -335,6 +385,15 @@ impl Settings {
             self.server.public_url.trim_end_matches('/').to_owned()
         }
     }
+}
+
+/// An absolute `http(s)` URL with a host.
+fn check_http_url(raw: &str) -> anyhow::Result<()> {
+    let url = url::Url::parse(raw).context("not an absolute URL")?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        bail!("must be an absolute http:// or https:// URL");
+    }
+    Ok(())
 }
 
 fn config_dir(env: &HashMap<String, String>) -> Option<PathBuf> {
@@ -432,9 +491,18 @@ mod tests {
                 "whsec_cmVhbC1hY3F1aXJlci1zZWNyZXQtMDEyMzQ1Njc4OQ==",
             ),
             ("API_REQUEST_URL", "https://acquirer.example/request"),
+            ("SIMPLEPG__SERVER__PUBLIC_URL", "https://pg.example.com"),
         ]))
         .unwrap();
         assert!(!s.mock_acquirer.enabled);
+        assert!(!s.security.allow_plain_http_webhooks);
+        let policy = s.return_url_policy().unwrap();
+        assert!(
+            policy
+                .destinations
+                .check("127.0.0.1".parse().unwrap())
+                .is_err()
+        );
         assert!(s.development_values_in_use().is_empty());
     }
 
@@ -460,6 +528,67 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(s.database.url.expose_secret(), "mysql://x@y/z");
+    }
+
+    fn production(extra: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let key = "ab".repeat(32);
+        let mut pairs = vec![
+            ("SIMPLEPG_PROFILE", "production"),
+            ("ENCRYPTION_KEY", key.as_str()),
+            ("ADMIN_TOKEN", "a-long-enough-admin-token"),
+            (
+                "SIMPLEPG__ACQUIRER__WEBHOOK_SECRET",
+                "whsec_cmVhbC1hY3F1aXJlci1zZWNyZXQtMDEyMzQ1Njc4OQ==",
+            ),
+            ("API_REQUEST_URL", "https://acquirer.example/request"),
+            ("SIMPLEPG__SERVER__PUBLIC_URL", "https://pg.example.com"),
+        ];
+        pairs.extend_from_slice(extra);
+        Settings::load_from(&env(&pairs))
+    }
+
+    #[test]
+    fn production_requires_the_public_url() {
+        let err = production(&[("SIMPLEPG__SERVER__PUBLIC_URL", "")]).unwrap_err();
+        assert!(format!("{err:#}").contains("server.public_url"), "{err:#}");
+        let err = production(&[("SIMPLEPG__SERVER__PUBLIC_URL", "pg.example.com")]).unwrap_err();
+        assert!(format!("{err:#}").contains("server.public_url"), "{err:#}");
+    }
+
+    #[test]
+    fn allowed_private_networks_are_parsed_at_start_up() {
+        let s = production(&[(
+            "SIMPLEPG__OUTBOUND__ALLOWED_PRIVATE_CIDRS",
+            "10.20.0.0/16,fd00::/8",
+        )])
+        .unwrap();
+        let policy = s.destination_policy().unwrap();
+        assert!(policy.check("10.20.1.1".parse().unwrap()).is_ok());
+        assert!(policy.check("10.21.1.1".parse().unwrap()).is_err());
+        let err =
+            production(&[("SIMPLEPG__OUTBOUND__ALLOWED_PRIVATE_CIDRS", "10.0.0.0")]).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("outbound.allowed_private_cidrs"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn local_and_test_profiles_allow_plain_http_and_loopback_receivers() {
+        for profile in ["local", "test"] {
+            let s = Settings::load_from(&env(&[("SIMPLEPG_PROFILE", profile)])).unwrap();
+            assert!(s.security.allow_plain_http_webhooks, "{profile}");
+            let policy = s.destination_policy().unwrap();
+            assert!(
+                policy.check("127.0.0.1".parse().unwrap()).is_ok(),
+                "{profile}"
+            );
+            assert!(policy.check("::1".parse().unwrap()).is_ok(), "{profile}");
+            assert!(
+                policy.check("10.0.0.1".parse().unwrap()).is_err(),
+                "{profile}"
+            );
+        }
     }
 
     #[test]

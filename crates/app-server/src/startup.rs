@@ -5,11 +5,12 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use actix_web::dev::{Server, ServerHandle};
 use adapters_crypto::{EncryptionKey, KeyRing, RandomKeyGenerator, VersionedKey};
 use adapters_http::{
-    AdminToken, AppState, AwcSender, JsonPayloadEncoder, ServerInfo, ServerOptions,
-    mock::MockAcquirer, rate_limit::RateLimiter,
+    AdminToken, AppState, HttpsSender, JsonPayloadEncoder, OutboundOptions, ServerInfo,
+    ServerOptions, mock::MockAcquirer, rate_limit::RateLimiter,
 };
 use anyhow::Context;
 use domain::{
+    destination::ReturnUrlPolicy,
     idempotency::{IdempotencyPolicy, IdempotencyService},
     outbox::RetryPolicy,
     ports::{Clock, DispatchSignal, KeyGenerator, OutboundSender, PayloadEncoder, SecretCipher},
@@ -17,6 +18,7 @@ use domain::{
         auth::Authenticator,
         deliveries::DeliveryService,
         dispatcher::{DispatchPolicies, Dispatcher},
+        key_rotation::KeyRotationService,
         live::LiveFeed,
         merchants::MerchantService,
         outbound::{AcquirerEndpoint, Outbound},
@@ -32,6 +34,7 @@ use tokio::sync::Notify;
 
 use crate::{
     clock::SystemClock,
+    key_check::KeyCheckedHealth,
     settings::Settings,
     store::{self, StoreKind, Stores},
     telemetry_metrics,
@@ -79,6 +82,50 @@ pub fn secret_cipher(settings: &Settings) -> anyhow::Result<KeyRing> {
     KeyRing::new(current, retired).context("security.retired_encryption_keys")
 }
 
+/// Everything the configuration must yield before the database is touched: a setting that does
+/// not parse stops the start-up here, before any migration runs or any pool is built.
+pub struct Prepared {
+    pub cipher: KeyRing,
+    pub acquirer_key: WebhookKey,
+    pub sender: HttpsSender,
+    pub return_urls: ReturnUrlPolicy,
+}
+
+impl Prepared {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let cipher = secret_cipher(settings)?;
+        let acquirer_key = WebhookKey::parse(settings.acquirer.webhook_secret.expose_secret())
+            .map_err(|e| anyhow::anyhow!("acquirer.webhook_secret {e}"))?;
+        let sender = outbound_sender(settings)?;
+        let return_urls = settings.return_url_policy()?;
+        Ok(Self {
+            cipher,
+            acquirer_key,
+            sender,
+            return_urls,
+        })
+    }
+}
+
+/// The outbound HTTP(S) clients: system + webpki roots, `outbound.extra_ca_file`, and the
+/// destination policy of merchant URLs.
+pub fn outbound_sender(settings: &Settings) -> anyhow::Result<HttpsSender> {
+    let path = settings.outbound.extra_ca_file.trim();
+    let extra_ca_pem = if path.is_empty() {
+        None
+    } else {
+        Some(
+            std::fs::read(path)
+                .with_context(|| format!("outbound.extra_ca_file: reading {path}"))?,
+        )
+    };
+    HttpsSender::new(&OutboundOptions {
+        extra_ca_pem,
+        merchant_destinations: settings.destination_policy()?,
+    })
+    .with_context(|| format!("outbound.extra_ca_file {path}"))
+}
+
 /// A built server: bound, wired, not yet running.
 pub struct Application {
     port: u16,
@@ -103,11 +150,21 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let public_url = settings.public_url(port);
+        let prepared = Prepared::from_settings(&settings)?;
         if settings.database.migrate_on_start {
             let applied = migrate(&settings).await?;
             tracing::info!(applied, "database migrations applied");
         }
         let stores = open_stores(&settings)?;
+        if !settings.database.migrate_on_start {
+            ensure_migrated(&stores).await?;
+        }
+        let cipher: Arc<dyn SecretCipher> = Arc::new(prepared.cipher);
+        let health = Arc::new(KeyCheckedHealth::new(
+            stores.health.clone(),
+            KeyRotationService::new(stores.merchants.clone(), cipher.clone()),
+        ));
+        health.verify_at_start().await?;
         match stores.kind {
             StoreKind::Mysql => tracing::info!(store = "mysql", "storage: MySQL/MariaDB"),
             StoreKind::Sqlite => tracing::warn!(
@@ -117,15 +174,13 @@ impl Application {
             ),
         }
 
-        let acquirer_key = WebhookKey::parse(settings.acquirer.webhook_secret.expose_secret())
-            .map_err(|e| anyhow::anyhow!("acquirer.webhook_secret {e}"))?;
-        let cipher: Arc<dyn SecretCipher> = Arc::new(secret_cipher(&settings)?);
+        let acquirer_key = prepared.acquirer_key;
         let keys: Arc<dyn KeyGenerator> = Arc::new(RandomKeyGenerator::new());
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let merchant_store = stores.merchants.clone();
         let nonces = stores.nonces.clone();
         let outbox = stores.outbox.clone();
-        let sender: Arc<dyn OutboundSender> = Arc::new(AwcSender);
+        let sender: Arc<dyn OutboundSender> = Arc::new(prepared.sender);
         let wake = Arc::new(Notify::new());
         let signal: Arc<dyn DispatchSignal> = Arc::new(NotifySignal(wake.clone()));
 
@@ -212,6 +267,7 @@ impl Application {
                 keys.clone(),
                 cipher.clone(),
                 clock.clone(),
+                prepared.return_urls,
             ),
             auth: Authenticator::new(
                 merchant_store,
@@ -234,7 +290,7 @@ impl Application {
             webhook_secret_grace: Duration::from_secs(
                 settings.notifications.webhook_secret_grace_secs,
             ),
-            health: stores.health.clone(),
+            health,
             metrics: telemetry_metrics::render(),
             admin_token: AdminToken::new(settings.admin.token.expose_secret()),
             info: ServerInfo {
@@ -303,6 +359,21 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// With `database.migrate_on_start = false`, a schema behind this binary stops the start-up
+/// with the command that fixes it. An unreachable database does not: `/ready` reports it.
+async fn ensure_migrated(stores: &Stores) -> anyhow::Result<()> {
+    match stores.health.check().await {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_unavailable() => {
+            tracing::warn!(error = %e, "the database is unreachable at start-up; /ready stays 503 until it is reachable");
+            Ok(())
+        }
+        Err(e) => anyhow::bail!(
+            "{e}: run `simplepg migrate` (with the same configuration) before starting the server; database.migrate_on_start is false"
+        ),
     }
 }
 

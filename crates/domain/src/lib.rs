@@ -6,6 +6,7 @@
 //! clocks, randomness and encryption are reached through the traits in [`ports`].
 #![forbid(unsafe_code)]
 
+pub mod destination;
 pub mod error;
 pub mod feed;
 pub mod idempotency;

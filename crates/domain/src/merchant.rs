@@ -51,6 +51,21 @@ impl ReturnUrl {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &str {
+        self.0.scheme()
+    }
+
+    /// The host when it is a literal IP address (in any spelling the URL standard accepts,
+    /// e.g. `http://0x7f.1/` is 127.0.0.1), `None` for a host name.
+    pub fn literal_ip(&self) -> Option<std::net::IpAddr> {
+        match self.0.host()? {
+            url::Host::Ipv4(v4) => Some(v4.into()),
+            url::Host::Ipv6(v6) => Some(v6.into()),
+            url::Host::Domain(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for ReturnUrl {
@@ -124,6 +139,19 @@ mod tests {
         assert!(ReturnUrl::parse("/relative").is_err());
         assert!(ReturnUrl::parse("https://user:pw@shop.example/").is_err());
         assert!(ReturnUrl::parse("https://shop.example/#frag").is_err());
+    }
+
+    #[test]
+    fn literal_addresses_are_recognised_in_every_spelling() {
+        let ip = |raw: &str| ReturnUrl::parse(raw).unwrap().literal_ip();
+        assert_eq!(
+            ip("http://127.0.0.1:8080/"),
+            Some("127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(ip("http://0x7f.1/"), Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(ip("http://2130706433/"), Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(ip("https://[::1]/"), Some("::1".parse().unwrap()));
+        assert_eq!(ip("https://shop.example/"), None);
     }
 
     #[test]

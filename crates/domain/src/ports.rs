@@ -265,17 +265,31 @@ pub trait OutboxStore: Send + Sync {
     async fn last_attempt_id(&self) -> Result<u64, RepositoryError>;
 }
 
+/// Who an outbound request is for. It decides which addresses the request may reach: the
+/// acquirer's URLs come from the operator's configuration and are trusted; a merchant's URL comes
+/// from the merchant and may reach only what the [`crate::destination::DestinationPolicy`]
+/// allows, checked on the resolved address at connect time.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Destination {
+    /// The acquirer (or our own endpoints: the mock acquirer and its webhooks).
+    Acquirer,
+    /// A merchant's `returnUrl`.
+    Merchant,
+}
+
 /// An outbound HTTP POST.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct OutboundRequest {
+    pub destination: Destination,
     pub url: String,
     pub body: String,
     pub headers: Vec<(String, String)>,
     pub timeout: Duration,
 }
 
-/// Sends HTTP requests. Never follows redirects. Futures are not `Send` on purpose: the awc
-/// implementation is thread-local (see docs/adr/0008-outbox-dispatcher.md).
+/// Sends HTTP requests (http and https, certificates verified). Never follows redirects. A
+/// failure is a [`SendReport`] with its `error` set (`tls: ...`, `blocked: ...`, `timeout`, ...),
+/// never a panic. Futures need not be `Send` (see docs/adr/0015-outbound-client.md).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait(?Send)]
 pub trait OutboundSender: Send + Sync {

@@ -118,6 +118,7 @@ impl From<MerchantError> for ApiError {
                 "Merchant not found",
                 e.to_string(),
             ),
+            MerchantError::Invalid(v) => ApiError::validation(v),
             MerchantError::Cipher(_) => ApiError::internal(e),
             MerchantError::Repository(r) => r.into(),
         }

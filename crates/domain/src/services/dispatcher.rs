@@ -8,7 +8,10 @@ use crate::{
     ids::ClientId,
     outbox::{ClaimedMessage, DeliveryAttempt, NextStep, OutboxKind, RetryPolicy, SendReport},
     payment::{Actor, AuditAction, AuditNote},
-    ports::{Clock, MerchantStore, OutboundRequest, OutboundSender, OutboxStore, SecretCipher},
+    ports::{
+        Clock, Destination, MerchantStore, OutboundRequest, OutboundSender, OutboxStore,
+        SecretCipher,
+    },
     services::{
         outbound::{AcquirerEndpoint, signed_headers},
         payments::PaymentService,
@@ -116,6 +119,12 @@ impl Dispatcher {
             (report, NextStep::Dead)
         } else {
             let request = OutboundRequest {
+                destination: match message.kind {
+                    OutboxKind::MerchantNotification => Destination::Merchant,
+                    OutboxKind::AcquirerRequest
+                    | OutboxKind::AcquirerCancel
+                    | OutboxKind::AcquirerWebhook => Destination::Acquirer,
+                },
                 url: message.target_url.clone(),
                 headers: signed_headers(
                     &keys,

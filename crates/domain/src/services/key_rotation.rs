@@ -35,6 +35,22 @@ pub enum ReencryptionError {
     Repository(#[from] RepositoryError),
 }
 
+/// The configured keys cannot open what the database holds: starting would give a server that
+/// answers 500 to every signed call.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyCheckError {
+    #[error(
+        "security.encryption_key cannot open the stored merchant secrets: merchant {client_id} holds a secret sealed with key version {version}, and {cause}. Fix: start with the ENCRYPTION_KEY those secrets were sealed with, or keep it as a retired key next to the new one (SIMPLEPG__SECURITY__RETIRED_ENCRYPTION_KEYS=\"{version}:<that key>\") and run `simplepg reencrypt-secrets` (docs/ops/runbook.md, key rotation)"
+    )]
+    WrongKey {
+        client_id: ClientId,
+        version: u32,
+        cause: String,
+    },
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
 /// What a re-encryption pass did.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 pub struct ReencryptionReport {
@@ -88,6 +104,44 @@ impl KeyRotationService {
             match next {
                 Some(_) => cursor = next,
                 None => return Ok(stale),
+            }
+        }
+    }
+
+    /// Proves the configured keys open what is stored: one secret of every key version in use
+    /// is opened. Run at start-up, so a well-formed but wrong `ENCRYPTION_KEY` stops the server
+    /// with the cause and the fix instead of failing every signed call.
+    pub async fn verify_key(&self) -> Result<(), KeyCheckError> {
+        let current = self.cipher.key_version();
+        let mut verified: Vec<u32> = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (merchants, next) = self.page_after(cursor).await?;
+            for merchant in &merchants {
+                for sealed in merchant.sealed_secrets() {
+                    if verified.contains(&sealed.key_version) {
+                        continue;
+                    }
+                    if let Err(e) = self.cipher.open(sealed) {
+                        let cause = if sealed.key_version == current {
+                            format!(
+                                "the configured key (version {current}) is not the key it was sealed with ({e})"
+                            )
+                        } else {
+                            format!("no configured key opens it ({e})")
+                        };
+                        return Err(KeyCheckError::WrongKey {
+                            client_id: merchant.client_id.clone(),
+                            version: sealed.key_version,
+                            cause,
+                        });
+                    }
+                    verified.push(sealed.key_version);
+                }
+            }
+            match next {
+                Some(_) => cursor = next,
+                None => return Ok(()),
             }
         }
     }
@@ -346,6 +400,37 @@ mod tests {
         store.expect_replace_secrets().never();
         let err = service(store).reencrypt_all().await.unwrap_err();
         assert!(err.to_string().contains("mch_lost"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_key_check_passes_when_every_key_version_in_use_opens() {
+        let mut store = MockMerchantStore::new();
+        store
+            .expect_list()
+            .returning(|_| Ok(vec![merchant("mch_old", 1), merchant("mch_new", 2)]));
+        service(store).verify_key().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_key_check_names_the_merchant_the_version_and_the_fix_when_a_key_is_missing() {
+        let mut store = MockMerchantStore::new();
+        store
+            .expect_list()
+            .returning(|_| Ok(vec![merchant("mch_new", 2), merchant("mch_lost", 7)]));
+        let err = service(store).verify_key().await.unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("mch_lost") && msg.contains("version 7"),
+            "{msg}"
+        );
+        assert!(msg.contains("RETIRED_ENCRYPTION_KEYS"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn the_key_check_of_an_empty_database_passes() {
+        let mut store = MockMerchantStore::new();
+        store.expect_list().returning(|_| Ok(vec![]));
+        service(store).verify_key().await.unwrap();
     }
 
     #[tokio::test]

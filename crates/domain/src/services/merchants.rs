@@ -4,17 +4,22 @@ use std::sync::Arc;
 
 use crate::{
     RepositoryError,
+    destination::ReturnUrlPolicy,
     ids::ClientId,
     merchant::{Merchant, MerchantStatus, NewMerchant, PreviousSecret},
     ports::{CipherError, Clock, KeyGenerator, MerchantStore, PageRequest, SecretCipher},
     secret::Secret,
     services::{Limit, Page},
+    validation::Violations,
 };
 
 #[derive(Debug, thiserror::Error)]
 pub enum MerchantError {
     #[error("merchant {0} not found")]
     NotFound(ClientId),
+    /// A field the policy refuses (e.g. a plain-http or private-address `returnUrl`).
+    #[error("invalid merchant: {0:?}")]
+    Invalid(Violations),
     #[error(transparent)]
     Cipher(#[from] CipherError),
     #[error(transparent)]
@@ -36,6 +41,7 @@ pub struct MerchantService {
     keys: Arc<dyn KeyGenerator>,
     cipher: Arc<dyn SecretCipher>,
     clock: Arc<dyn Clock>,
+    return_urls: ReturnUrlPolicy,
 }
 
 impl MerchantService {
@@ -44,16 +50,25 @@ impl MerchantService {
         keys: Arc<dyn KeyGenerator>,
         cipher: Arc<dyn SecretCipher>,
         clock: Arc<dyn Clock>,
+        return_urls: ReturnUrlPolicy,
     ) -> Self {
         Self {
             store,
             keys,
             cipher,
             clock,
+            return_urls,
         }
     }
 
+    /// Registers a merchant. Its `returnUrl` must satisfy the [`ReturnUrlPolicy`] (https in
+    /// production; no literal address the destination policy refuses).
     pub async fn register(&self, new: NewMerchant) -> Result<Registration, MerchantError> {
+        if let Some(url) = &new.return_url {
+            self.return_urls
+                .check(url)
+                .map_err(|e| MerchantError::Invalid(Violations::single("returnUrl", e.0)))?;
+        }
         let client_secret = self.keys.client_secret();
         let webhook_secret = self.keys.webhook_secret();
         let now = self.clock.now();
@@ -154,7 +169,8 @@ impl MerchantService {
 mod tests {
     use super::*;
     use crate::{
-        merchant::ClientName,
+        destination::DestinationPolicy,
+        merchant::{ClientName, ReturnUrl},
         ports::MockMerchantStore,
         services::testkit::{FakeCipher, fixed_clock, keys},
     };
@@ -165,7 +181,30 @@ mod tests {
             Arc::new(keys()),
             Arc::new(FakeCipher),
             Arc::new(fixed_clock()),
+            ReturnUrlPolicy {
+                allow_plain_http: false,
+                destinations: DestinationPolicy::public_only_except(vec![]),
+            },
         )
+    }
+
+    #[tokio::test]
+    async fn a_return_url_the_policy_refuses_is_a_field_error_and_nothing_is_stored() {
+        for raw in ["http://shop.example/hook", "https://169.254.169.254/latest"] {
+            let mut store = MockMerchantStore::new();
+            store.expect_insert().never();
+            let err = service(store)
+                .register(NewMerchant {
+                    client_name: ClientName::parse("Shop").unwrap(),
+                    return_url: Some(ReturnUrl::parse(raw).unwrap()),
+                })
+                .await
+                .unwrap_err();
+            let MerchantError::Invalid(v) = err else {
+                panic!("{raw}: {err:?}")
+            };
+            assert_eq!(v.iter().next().unwrap().field, "returnUrl");
+        }
     }
 
     #[tokio::test]

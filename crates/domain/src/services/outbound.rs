@@ -8,7 +8,7 @@ use crate::{
     outbox::{OutboxKind, OutboxMessage, SendReport},
     payment::{CancelReason, Payment, TransitionKind},
     ports::{
-        DispatchSignal, KeyGenerator, MerchantStore, OutboundRequest, OutboundSender,
+        Destination, DispatchSignal, KeyGenerator, MerchantStore, OutboundRequest, OutboundSender,
         PayloadEncoder,
     },
     signing::WebhookKey,
@@ -187,6 +187,7 @@ impl Outbound {
         let id = self.keys.event_id().to_string();
         let body = self.encoder.acquirer_cancel(payment, reason);
         let request = OutboundRequest {
+            destination: Destination::Acquirer,
             url: self.acquirer.cancel_url(),
             headers: signed_headers(
                 std::slice::from_ref(&self.acquirer.key),

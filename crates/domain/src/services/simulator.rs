@@ -9,7 +9,7 @@ use crate::{
     ids::{PaymentKey, TransactionId},
     outbox::SendReport,
     payment::{FailureCode, FailureMessage},
-    ports::{Clock, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder},
+    ports::{Clock, Destination, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder},
     services::{
         outbound::signed_headers,
         payments::{AcquirerReport, FindPaymentError, PaymentService, ReportedOutcome},
@@ -141,6 +141,7 @@ impl AcquirerSimulator {
     async fn post(&self, url: String, body: String) -> Exchange {
         let id = self.keys.event_id().to_string();
         let request = OutboundRequest {
+            destination: Destination::Acquirer,
             url,
             headers: signed_headers(
                 std::slice::from_ref(&self.targets.key),
