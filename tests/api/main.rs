@@ -21,6 +21,7 @@ mod merchants;
 mod metrics;
 mod notifications;
 mod openapi;
+mod outbound_tls;
 mod payments;
 mod probes;
 mod python_check;

@@ -192,6 +192,15 @@ async fn record(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -
 impl Receiver {
     /// Starts a receiver answering with `script`.
     pub async fn start(script: Script) -> Self {
+        Self::start_with(script, None).await
+    }
+
+    /// Starts a receiver that speaks HTTPS with `tls` (its `base_url` is `https://127.0.0.1:…`).
+    pub async fn start_tls(script: Script, tls: rustls::ServerConfig) -> Self {
+        Self::start_with(script, Some(tls)).await
+    }
+
+    async fn start_with(script: Script, tls: Option<rustls::ServerConfig>) -> Self {
         let shared = web::Data::new(Shared {
             requests: Mutex::new(Vec::new()),
             script: Mutex::new(script),
@@ -206,13 +215,17 @@ impl Receiver {
         })
         .workers(1)
         .disable_signals()
-        .shutdown_timeout(0)
-        .listen(listener)
+        .shutdown_timeout(0);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let server = match tls {
+            Some(config) => server.listen_rustls_0_23(listener, config),
+            None => server.listen(listener),
+        }
         .expect("the receiver listens")
         .run();
         actix_web::rt::spawn(server);
         Self {
-            base_url: format!("http://127.0.0.1:{port}"),
+            base_url: format!("{scheme}://127.0.0.1:{port}"),
             shared: shared.into_inner(),
         }
     }

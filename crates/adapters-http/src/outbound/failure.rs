@@ -30,30 +30,35 @@ pub fn describe(e: &reqwest::Error) -> String {
     }
 }
 
-/// The first error of type `T` in the chain, looking inside `io::Error`s too (whose `source()`
-/// skips the error they wrap).
+/// The first error of type `T` in the chain.
 fn find<'e, T: Error + 'static>(e: &'e (dyn Error + 'static)) -> Option<&'e T> {
     let mut current = Some(e);
     while let Some(err) = current {
         if let Some(found) = err.downcast_ref::<T>() {
             return Some(found);
         }
-        if let Some(found) = err
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<T>())
-        {
-            return Some(found);
-        }
-        current = err.source();
+        current = next(err);
     }
     None
 }
 
+/// The next error of the chain. An `io::Error` that wraps an error is followed into it: its
+/// `source()` skips the wrapped error (rustls' certificate errors arrive as `io::Error(Other,
+/// io::Error(InvalidData, rustls::Error))`).
+fn next<'e>(err: &'e (dyn Error + 'static)) -> Option<&'e (dyn Error + 'static)> {
+    match err
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        Some(inner) => Some(inner),
+        None => err.source(),
+    }
+}
+
 fn root_cause(e: &(dyn Error + 'static)) -> String {
     let mut current = e;
-    while let Some(next) = current.source() {
-        current = next;
+    while let Some(n) = next(current) {
+        current = n;
     }
     current.to_string()
 }
