@@ -9,6 +9,7 @@ use domain::{
     ids::ClientId,
     services::key_rotation::{KeyRotationService, ReencryptionReport},
 };
+use secrecy::ExposeSecret;
 
 use crate::{
     settings::Settings,
@@ -16,6 +17,7 @@ use crate::{
 };
 
 fn service(settings: &Settings) -> anyhow::Result<KeyRotationService> {
+    crate::store::require_existing(settings.database.url.expose_secret())?;
     let stores = open_stores(settings).context("connecting to the database")?;
     Ok(KeyRotationService::new(
         stores.merchants,

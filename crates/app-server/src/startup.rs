@@ -154,10 +154,12 @@ impl Application {
         if settings.database.migrate_on_start {
             let applied = migrate(&settings).await?;
             tracing::info!(applied, "database migrations applied");
+        } else {
+            store::require_existing(settings.database.url.expose_secret())?;
         }
         let stores = open_stores(&settings)?;
         if !settings.database.migrate_on_start {
-            ensure_migrated(&stores).await?;
+            ensure_migrated(&stores).await;
         }
         let cipher: Arc<dyn SecretCipher> = Arc::new(prepared.cipher);
         let health = Arc::new(KeyCheckedHealth::new(
@@ -362,17 +364,19 @@ impl Application {
     }
 }
 
-/// With `database.migrate_on_start = false`, a schema behind this binary stops the start-up
-/// with the command that fixes it. An unreachable database does not: `/ready` reports it.
-async fn ensure_migrated(stores: &Stores) -> anyhow::Result<()> {
+/// With `database.migrate_on_start = false`, a schema behind this binary is reported at once
+/// with the command that fixes it; the server still starts, and `/ready` stays 503 until the
+/// schema is migrated (so a rolling upgrade that starts instances before the release step
+/// waits instead of crash-looping).
+async fn ensure_migrated(stores: &Stores) {
     match stores.health.check().await {
-        Ok(()) => Ok(()),
+        Ok(()) => {}
         Err(e) if e.is_unavailable() => {
             tracing::warn!(error = %e, "the database is unreachable at start-up; /ready stays 503 until it is reachable");
-            Ok(())
         }
-        Err(e) => anyhow::bail!(
-            "{e}: run `simplepg migrate` (with the same configuration) before starting the server; database.migrate_on_start is false"
+        Err(e) => tracing::error!(
+            error = %e,
+            "the database schema is behind this binary: run `simplepg migrate` (with the same configuration); database.migrate_on_start is false, so /ready stays 503 until then"
         ),
     }
 }

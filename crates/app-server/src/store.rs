@@ -79,6 +79,20 @@ pub async fn migrate(url: &str) -> anyhow::Result<usize> {
     }
 }
 
+/// Refuses a `sqlite://` URL whose file does not exist, so a command that only reads (`check`,
+/// `reencrypt-secrets`, a server that does not migrate) never leaves an empty database behind.
+pub fn require_existing(url: &str) -> anyhow::Result<()> {
+    if StoreKind::of(url)? == StoreKind::Sqlite {
+        let path = adapters_sqlite::file_path(url);
+        if path != ":memory:" && !std::path::Path::new(&path).exists() {
+            bail!(
+                "no such database file {path}: check database.url, or run `simplepg migrate` to create it"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Builds every store on a pool for `url`. No connection is made yet.
 pub fn open(
     url: &str,
@@ -158,5 +172,15 @@ mod tests {
             StoreKind::Sqlite
         );
         assert!(StoreKind::of("postgres://x").is_err());
+    }
+
+    #[test]
+    fn a_missing_sqlite_file_is_refused_and_not_created() {
+        let path = std::env::temp_dir().join(format!("simplepg-missing-{}.db", std::process::id()));
+        let url = format!("sqlite://{}", path.display());
+        let err = require_existing(&url).unwrap_err();
+        assert!(err.to_string().contains("no such database file"), "{err}");
+        assert!(!path.exists());
+        assert!(require_existing("mysql://u@h/db").is_ok());
     }
 }

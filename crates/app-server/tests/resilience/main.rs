@@ -14,4 +14,5 @@ mod concurrency;
 mod faults;
 mod hostile;
 mod key_rotation;
+mod startup;
 mod support;
