@@ -203,7 +203,11 @@ pub struct RegisterMerchantRequest {
         example = "Shop"
     )]
     pub client_name: String,
-    /// Absolute `http(s)` URL without credentials or fragment, where notifications go.
+    /// Absolute URL without credentials or fragment, where notifications go. `https` unless the
+    /// server allows plain http (`security.allow_plain_http_webhooks`, off in production); a
+    /// literal loopback, private, shared, link-local, multicast, unspecified or reserved address
+    /// is refused (400 on `returnUrl`), and a name is checked on the address it resolves to
+    /// when a notification is sent.
     #[schema(max_length = 2048, example = "https://shop.example/webhooks/simplepg")]
     pub return_url: Option<String>,
 }
