@@ -57,8 +57,9 @@ pub mod schemes {
         title = "SimplePG",
         description = "Payment gateway API: the signed merchant API, the acquirer webhook, \
             the built-in mock acquirer, the operator API and the probes. \
-            The HTTP contract is docs/api.md; errors are RFC 9457 problem details \
-            (`application/problem+json`) with a stable `code`.",
+            The HTTP contract is docs/api.md in the SimplePG repository (`api.md §N` in this \
+            document is its numbered section N); request signing is docs/signing.md. Errors are \
+            RFC 9457 problem details (`application/problem+json`) with a stable `code`.",
         license(name = "MIT", identifier = "MIT"),
     ),
     paths(
@@ -116,7 +117,7 @@ pub mod schemes {
     modifiers(&SecuritySchemes, &ErrorResponses, &ClosedRequestBodies),
     tags(
         (name = "Payments", description = "The merchant API (api.md §3). Every request is signed \
-            (api.md §2): send `X-Client-Id`, `X-Timestamp`, `X-Nonce` and `X-Signature` together."),
+            (api.md §2, docs/signing.md): send `X-Client-Id`, `X-Timestamp`, `X-Nonce` and `X-Signature` together."),
         (name = "Acquirer webhook", description = "Outcomes reported by the acquirer (api.md §4), \
             signed the Standard Webhooks way with the acquirer secret."),
         (name = "Mock acquirer", description = "The built-in mock acquirer (api.md §6); off in the \

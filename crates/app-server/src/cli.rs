@@ -1,6 +1,7 @@
 //! The `simplepg` command line.
 
 pub mod call;
+pub mod listen;
 pub mod sign;
 pub mod verify;
 
@@ -31,6 +32,9 @@ pub enum Command {
     Call(call::CallArgs),
     /// Check a received webhook delivery's signature and timestamp (exit code 1 if invalid).
     VerifyWebhook(verify::VerifyArgs),
+    /// Receive webhooks locally (a `returnUrl` for trying SimplePG out): print each one and,
+    /// with --secret, verify its signature.
+    Listen(listen::ListenArgs),
     /// Operator commands.
     #[command(subcommand)]
     Merchant(MerchantCommand),

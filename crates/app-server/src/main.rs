@@ -1,9 +1,9 @@
-//! `simplepg`: serve (default), migrate, sign.
+//! `simplepg`: serve (default), migrate, sign, call, listen, …
 
 use anyhow::Context;
 use app_server::{
     Application, Settings, check,
-    cli::{Cli, Command, MerchantCommand, call, sign, verify},
+    cli::{Cli, Command, MerchantCommand, call, listen, sign, verify},
     reencrypt, startup, telemetry,
 };
 use clap::Parser;
@@ -92,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Listen(args) => listen::run(&args).await,
         Command::Serve => serve().await,
     }
 }
