@@ -42,10 +42,15 @@ pub async fn run_gauges(
         tick.tick().await;
         let now = clock.now();
         match outbox.backlog(now).await {
-            Ok((count, oldest)) => {
-                metrics::gauge!("simplepg_outbox_due_messages").set(count as f64);
-                let age = oldest.map_or(0.0, |t| now.distance(t).as_secs_f64());
-                metrics::gauge!("simplepg_outbox_oldest_due_age_seconds").set(age);
+            Ok(backlog) => {
+                let age =
+                    |t: Option<domain::Timestamp>| t.map_or(0.0, |t| now.distance(t).as_secs_f64());
+                metrics::gauge!("simplepg_outbox_due_messages").set(backlog.due as f64);
+                metrics::gauge!("simplepg_outbox_oldest_due_age_seconds")
+                    .set(age(backlog.oldest_due));
+                metrics::gauge!("simplepg_outbox_retrying_messages").set(backlog.retrying as f64);
+                metrics::gauge!("simplepg_outbox_oldest_retrying_age_seconds")
+                    .set(age(backlog.oldest_retrying));
             }
             Err(e) => tracing::debug!(error = %e, "sampling the outbox backlog failed"),
         }

@@ -173,6 +173,24 @@ pub struct Delivery {
     pub updated_at: Timestamp,
 }
 
+/// The PENDING messages of the outbox in the two figures operators watch (runbook, "Metrics"):
+/// what the dispatcher should be sending now, and what waits on a receiver that failed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct OutboxBacklog {
+    /// Due and free to send: never attempted, or a retry whose time has come, and not queued
+    /// behind an earlier undelivered notification of the same payment (leased ones, being
+    /// attempted, included). Drains within seconds while the dispatcher keeps up.
+    pub due: u64,
+    /// The earliest instant one of the `due` messages became due.
+    pub oldest_due: Option<Timestamp>,
+    /// Waiting after ≥ 1 failed attempt for their next scheduled one, or queued behind an
+    /// earlier undelivered notification of the same payment: a receiver is down, not the
+    /// dispatcher.
+    pub retrying: u64,
+    /// When the oldest `retrying` message was created.
+    pub oldest_retrying: Option<Timestamp>,
+}
+
 /// Filters of a delivery listing (all optional, combined with AND).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct DeliveryFilter {

@@ -14,8 +14,8 @@ use domain::{
     Timestamp,
     ids::{EventId, RequestId},
     outbox::{
-        DeliveryAttempt, DeliveryFilter, DeliveryState, NextStep, OutboxKind, OutboxMessage,
-        SendReport,
+        DeliveryAttempt, DeliveryFilter, DeliveryState, NextStep, OutboxBacklog, OutboxKind,
+        OutboxMessage, SendReport,
     },
     payment::{Actor, AuditAction, AuditNote, Payment, PaymentStatus},
     ports::PageRequest,
@@ -586,11 +586,19 @@ pub async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attemp
     assert!(list(nobody, 10, None).await.is_empty());
 }
 
+fn due(n: u64, oldest: Option<Timestamp>) -> OutboxBacklog {
+    OutboxBacklog {
+        due: n,
+        oldest_due: oldest,
+        ..Default::default()
+    }
+}
+
 pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time<
     F: StoreFactory,
 >() {
     let env = Env::new::<F>().await;
-    assert_eq!(env.outbox.backlog(at(0)).await.unwrap(), (0, None));
+    assert_eq!(env.outbox.backlog(at(0)).await.unwrap(), due(0, None));
     let early = message(OutboxKind::AcquirerWebhook, None, at(1_000));
     let mut later = message(OutboxKind::AcquirerWebhook, None, at(0));
     later.not_before = at(3_000);
@@ -604,16 +612,67 @@ pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_ti
 
     assert_eq!(
         env.outbox.backlog(at(5_000)).await.unwrap(),
-        (2, Some(at(1_000))),
+        due(2, Some(at(1_000))),
         "leased ones are still backlog; delivered and not-yet-due ones are not"
     );
     assert_eq!(
         env.outbox.backlog(at(2_000)).await.unwrap(),
-        (1, Some(at(1_000)))
+        due(1, Some(at(1_000)))
     );
     assert_eq!(
         env.outbox.backlog(at(100_000)).await.unwrap(),
-        (3, Some(at(1_000)))
+        due(3, Some(at(1_000)))
+    );
+}
+
+/// One merchant's endpoint is down: its failed notification and the ones queued behind it for
+/// the same payment are "retrying", not "due", so a stalled-dispatcher alert on the due figures
+/// does not fire for it; when the retry's time comes it is due again, and DEAD ones leave both.
+pub async fn failed_messages_and_the_notifications_queued_behind_them_are_retrying_not_due<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
+    let mch = env.merchant("mch_backlog").await;
+    let p = env.payment(&mch, "ORDER-B", at(0)).await;
+    let failing = message(OutboxKind::MerchantNotification, Some(&p), at(0));
+    let behind = message(OutboxKind::MerchantNotification, Some(&p), at(10));
+    let fresh = message(OutboxKind::AcquirerRequest, None, at(20));
+    enqueue(&env, &[&failing, &behind]).await;
+    assert_eq!(claim(&env, at(100)).await, [failing.id]);
+    finish(&env, &failing, 1, at(200), NextStep::RetryAt(at(60_000))).await;
+    enqueue(&env, &[&fresh]).await;
+
+    assert_eq!(
+        env.outbox.backlog(at(30_000)).await.unwrap(),
+        OutboxBacklog {
+            due: 1,
+            oldest_due: Some(at(20)),
+            retrying: 2,
+            oldest_retrying: Some(at(0)),
+        },
+        "the never-attempted message is due; the failed one and the one behind it are retrying"
+    );
+    assert_eq!(
+        env.outbox.backlog(at(60_000)).await.unwrap(),
+        OutboxBacklog {
+            due: 2,
+            oldest_due: Some(at(20)),
+            retrying: 1,
+            oldest_retrying: Some(at(10)),
+        },
+        "a retry whose time has come is due again; the one behind it still waits"
+    );
+    claim(&env, at(60_000)).await;
+    finish(&env, &failing, 2, at(60_000), NextStep::Dead).await;
+    assert_eq!(
+        env.outbox.backlog(at(60_000)).await.unwrap(),
+        OutboxBacklog {
+            due: 2,
+            oldest_due: Some(at(10)),
+            retrying: 0,
+            oldest_retrying: None,
+        },
+        "a DEAD message is neither; the one behind it is free to go"
     );
 }
 
