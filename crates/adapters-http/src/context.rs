@@ -25,7 +25,13 @@ pub fn assign_request_id(req: &ServiceRequest) -> RequestId {
     if let Some(id) = req.extensions().get::<RequestId>() {
         return id.clone();
     }
-    let request_id = assign_request_id(&req);
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| RequestId::parse(v).ok())
+        .unwrap_or_else(|| RequestId::from_uuid(uuid::Uuid::now_v7()));
+    req.extensions_mut().insert(request_id.clone());
     request_id
 }
 
