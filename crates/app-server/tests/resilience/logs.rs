@@ -101,3 +101,59 @@ async fn a_500_logs_its_cause_at_error_on_a_line_carrying_the_request_id_and_a_4
     let raw = std::fs::read_to_string(server.log_path()).unwrap();
     assert!(!raw.contains('\u{1b}'), "ANSI escape codes in the log file");
 }
+
+#[actix_web::test]
+async fn a_failed_notification_is_logged_at_warn_with_kind_host_and_cause_but_never_its_path_or_query()
+ {
+    let db = TestDatabase::create().await;
+    let server = ServerProcess::spawn(
+        db.url(),
+        &[("SIMPLEPG__NOTIFICATIONS__RETRY_SCHEDULE_SECS", "0,60")],
+    )
+    .await;
+    // Nothing listens there: every attempt is refused.
+    let port = crate::support::free_port();
+    let return_url = format!("http://127.0.0.1:{port}/hooks/pg?token=s3cr3t-in-the-query");
+    let merchant = server.client.register(Some(&return_url)).await;
+    let created = server
+        .client
+        .create(&merchant, "logs-notify-1", 15_000)
+        .await
+        .unwrap();
+    assert_eq!(created.status, 201, "{:?}", created.json);
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let warning = loop {
+        let found = server.log_lines().into_iter().find(|l| {
+            l["level"] == "WARN"
+                && l["kind"] == "MERCHANT_NOTIFICATION"
+                && l["message"] == "delivery failed; retrying"
+        });
+        if let Some(line) = found {
+            break line;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no WARN for the failed notification in:\n{}",
+            std::fs::read_to_string(server.log_path()).unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(warning["host"], format!("127.0.0.1:{port}"));
+    assert_eq!(warning["attempt"], "1/2");
+    assert!(
+        warning["event_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    let cause = warning["cause"].as_str().unwrap_or("");
+    assert!(
+        cause.contains("connect"),
+        "the cause is the transport error: {cause}"
+    );
+    let raw = std::fs::read_to_string(server.log_path()).unwrap();
+    assert!(
+        !raw.contains("s3cr3t") && !raw.contains("/hooks/pg"),
+        "a target's path or query reached the log"
+    );
+}
