@@ -48,7 +48,6 @@ where
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "test code")]
 mod tests {
     use std::sync::{Arc, Mutex};
 
