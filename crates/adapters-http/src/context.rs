@@ -38,7 +38,8 @@ pub fn assign_request_id(req: &ServiceRequest) -> RequestId {
 /// The root span of every request (`tracing_actix_web::TracingLogger`, outside
 /// [`request_context`]): named `request`, with our `request_id` as its only field, so that every
 /// event logged while the request is served — handlers, domain services, the 5xx cause, the
-/// access line — carries it (a span field in JSON logs, `request{request_id=…}` in pretty ones).
+/// access line — carries it (a span field in JSON logs, `request_id="…"` at the end of pretty
+/// ones).
 ///
 /// The span is at ERROR level on purpose: a span is recorded only where its level passes the
 /// filter, and the request id must stay on WARN and ERROR lines even under `RUST_LOG=warn`.

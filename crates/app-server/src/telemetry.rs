@@ -2,7 +2,7 @@
 //!
 //! Every line logged while an HTTP request is served runs inside its `request` span, which
 //! carries `request_id` (adapters-http's `RequestSpan`): JSON lines have it under `span`, pretty
-//! lines show `request{request_id=…}:`.
+//! lines start with `request:` and end with `request_id="…"`.
 
 use std::io::IsTerminal;
 
@@ -98,7 +98,7 @@ mod tests {
     fn a_pretty_line_shows_the_request_id_and_has_no_colour_codes_off_a_terminal() {
         let out = logged(LogFormat::Pretty, false);
         assert!(
-            out.contains("request_id=\"req-42\"") || out.contains("request_id=req-42"),
+            out.contains(" request: ") && out.contains(r#"request_id="req-42""#),
             "{out}"
         );
         assert!(out.contains("latency_ms=1.5"), "{out}");

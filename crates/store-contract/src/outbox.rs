@@ -1,5 +1,6 @@
 //! OutboxStore: enqueue round trips, claiming with leases (also under concurrency), per-payment
-//! notification order, finishing attempts, manual redelivery, listing and the backlog.
+//! notification order, finishing attempts, manual redelivery and listing (the backlog:
+//! `outbox_backlog`).
 
 use std::{
     collections::HashSet,
@@ -14,8 +15,8 @@ use domain::{
     Timestamp,
     ids::{EventId, RequestId},
     outbox::{
-        DeliveryAttempt, DeliveryFilter, DeliveryState, NextStep, OutboxBacklog, OutboxKind,
-        OutboxMessage, SendReport,
+        DeliveryAttempt, DeliveryFilter, DeliveryState, NextStep, OutboxKind, OutboxMessage,
+        SendReport,
     },
     payment::{Actor, AuditAction, AuditNote, Payment, PaymentStatus},
     ports::PageRequest,
@@ -32,7 +33,7 @@ fn ids(claimed: &[domain::outbox::ClaimedMessage]) -> Vec<EventId> {
     claimed.iter().map(|c| c.message.id).collect()
 }
 
-async fn claim(env: &Env, now: Timestamp) -> Vec<EventId> {
+pub(crate) async fn claim(env: &Env, now: Timestamp) -> Vec<EventId> {
     ids(&env.outbox.claim_due(now, LEASE, 100).await.unwrap())
 }
 
@@ -59,13 +60,19 @@ fn attempt(
 }
 
 /// Stores `messages` on their own.
-async fn enqueue(env: &Env, messages: &[&OutboxMessage]) {
+pub(crate) async fn enqueue(env: &Env, messages: &[&OutboxMessage]) {
     let owned: Vec<OutboxMessage> = messages.iter().map(|m| (*m).clone()).collect();
     env.outbox.enqueue(&owned).await.unwrap();
 }
 
 /// Records a failed attempt `attempt_no` of `m` at `now` and moves it on with `step`.
-async fn finish(env: &Env, m: &OutboxMessage, attempt_no: u32, now: Timestamp, step: NextStep) {
+pub(crate) async fn finish(
+    env: &Env,
+    m: &OutboxMessage,
+    attempt_no: u32,
+    now: Timestamp,
+    step: NextStep,
+) {
     let a = attempt(m, attempt_no, now, status(500, 5));
     env.outbox.finish_attempt(&a, step, None).await.unwrap();
 }
@@ -584,96 +591,6 @@ pub async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attemp
         ..Default::default()
     };
     assert!(list(nobody, 10, None).await.is_empty());
-}
-
-fn due(n: u64, oldest: Option<Timestamp>) -> OutboxBacklog {
-    OutboxBacklog {
-        due: n,
-        oldest_due: oldest,
-        ..Default::default()
-    }
-}
-
-pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time<
-    F: StoreFactory,
->() {
-    let env = Env::new::<F>().await;
-    assert_eq!(env.outbox.backlog(at(0)).await.unwrap(), due(0, None));
-    let early = message(OutboxKind::AcquirerWebhook, None, at(1_000));
-    let mut later = message(OutboxKind::AcquirerWebhook, None, at(0));
-    later.not_before = at(3_000);
-    let mut future = message(OutboxKind::AcquirerWebhook, None, at(0));
-    future.not_before = at(100_000);
-    let done = message(OutboxKind::AcquirerWebhook, None, at(0));
-    enqueue(&env, &[&early, &later, &future, &done]).await;
-    claim(&env, at(0)).await;
-    finish(&env, &done, 1, at(1), NextStep::Delivered).await;
-    claim(&env, at(3_000)).await;
-
-    assert_eq!(
-        env.outbox.backlog(at(5_000)).await.unwrap(),
-        due(2, Some(at(1_000))),
-        "leased ones are still backlog; delivered and not-yet-due ones are not"
-    );
-    assert_eq!(
-        env.outbox.backlog(at(2_000)).await.unwrap(),
-        due(1, Some(at(1_000)))
-    );
-    assert_eq!(
-        env.outbox.backlog(at(100_000)).await.unwrap(),
-        due(3, Some(at(1_000)))
-    );
-}
-
-/// One merchant's endpoint is down: its failed notification and the ones queued behind it for
-/// the same payment are "retrying", not "due", so a stalled-dispatcher alert on the due figures
-/// does not fire for it; when the retry's time comes it is due again, and DEAD ones leave both.
-pub async fn failed_messages_and_the_notifications_queued_behind_them_are_retrying_not_due<
-    F: StoreFactory,
->() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_backlog").await;
-    let p = env.payment(&mch, "ORDER-B", at(0)).await;
-    let failing = message(OutboxKind::MerchantNotification, Some(&p), at(0));
-    let behind = message(OutboxKind::MerchantNotification, Some(&p), at(10));
-    let fresh = message(OutboxKind::AcquirerRequest, None, at(20));
-    enqueue(&env, &[&failing, &behind]).await;
-    assert_eq!(claim(&env, at(100)).await, [failing.id]);
-    finish(&env, &failing, 1, at(200), NextStep::RetryAt(at(60_000))).await;
-    enqueue(&env, &[&fresh]).await;
-
-    assert_eq!(
-        env.outbox.backlog(at(30_000)).await.unwrap(),
-        OutboxBacklog {
-            due: 1,
-            oldest_due: Some(at(20)),
-            retrying: 2,
-            oldest_retrying: Some(at(0)),
-        },
-        "the never-attempted message is due; the failed one and the one behind it are retrying"
-    );
-    assert_eq!(
-        env.outbox.backlog(at(60_000)).await.unwrap(),
-        OutboxBacklog {
-            due: 2,
-            oldest_due: Some(at(20)),
-            retrying: 1,
-            oldest_retrying: Some(at(10)),
-        },
-        "a retry whose time has come is due again; the one behind it still waits"
-    );
-    claim(&env, at(60_000)).await;
-    finish(&env, &failing, 2, at(60_000), NextStep::Dead).await;
-    assert_eq!(
-        env.outbox.backlog(at(60_000)).await.unwrap(),
-        OutboxBacklog {
-            due: 2,
-            oldest_due: Some(at(10)),
-            retrying: 0,
-            oldest_retrying: None,
-        },
-        "a DEAD message is neither; the one behind it is free to go"
-    );
 }
 
 pub async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once<
