@@ -7,8 +7,8 @@ use serde_json::json;
 use crate::helpers::spawn_app;
 
 #[actix_web::test]
-async fn metrics_are_scraped_in_prometheus_format_with_http_payment_webhook_outbox_and_pool_series()
-{
+async fn metrics_are_scraped_in_prometheus_format_with_help_text_and_http_payment_webhook_outbox_pool_process_and_build_series()
+ {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
     let created = app
@@ -34,7 +34,14 @@ async fn metrics_are_scraped_in_prometheus_format_with_http_payment_webhook_outb
         "simplepg_delivery_attempts_total",
         "simplepg_outbox_due_messages",
         "simplepg_outbox_oldest_due_age_seconds",
+        "simplepg_outbox_retrying_messages",
+        "simplepg_outbox_oldest_retrying_age_seconds",
         "simplepg_db_pool_connections",
+        "simplepg_build_info{",
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+        "process_open_fds",
+        "process_start_time_seconds",
     ];
     // Gauges are sampled every few seconds.
     let deadline = Instant::now() + Duration::from_secs(12);
@@ -65,8 +72,29 @@ async fn metrics_are_scraped_in_prometheus_format_with_http_payment_webhook_outb
     assert!(text.contains(r#"to="APPROVED""#));
     assert!(!text.contains(&key), "no per-payment label cardinality");
 
-    // The Grafana dashboard queries only series the server exports (conflicts appear only
-    // after the first lost race, which this test does not provoke).
+    assert!(
+        text.contains(&format!(r#"version="{}""#, env!("CARGO_PKG_VERSION")))
+            && text.contains(r#"profile="test""#),
+        "build info names the version and profile"
+    );
+    // Counters whose labels are known in advance are there from start-up, at 0 until used.
+    for series in [
+        "simplepg_payment_transition_conflicts_total 0",
+        r#"simplepg_delivery_attempts_total{kind="ACQUIRER_CANCEL",outcome="dead"} 0"#,
+        r#"simplepg_payment_transitions_total{to="EXPIRED"}"#,
+        r#"simplepg_acquirer_webhooks_total{result="AMOUNT_MISMATCH"}"#,
+    ] {
+        assert!(text.contains(series), "missing {series} in:\n{text}");
+    }
+    // Every series has its HELP text.
+    for name in sample_names(&text) {
+        assert!(
+            text.contains(&format!("# HELP {name} ")),
+            "no HELP line for {name}"
+        );
+    }
+
+    // The Grafana dashboard queries only series the server exports.
     let dashboard = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/ops/grafana-dashboard.json"),
     )
@@ -74,16 +102,33 @@ async fn metrics_are_scraped_in_prometheus_format_with_http_payment_webhook_outb
     let queried = dashboard_series(&dashboard);
     assert!(queried.len() >= 10, "{queried:?}");
     for series in queried {
-        if series != "simplepg_payment_transition_conflicts_total" {
-            assert!(
-                text.contains(&series),
-                "the dashboard queries {series}, not exported"
-            );
-        }
+        assert!(
+            text.contains(&series),
+            "the dashboard queries {series}, not exported"
+        );
     }
 }
 
-/// Every `simplepg_…` series name in the dashboard's queries.
+/// The metric family of every sample line (a histogram's `_bucket`, `_sum` and `_count` are
+/// its own name's).
+fn sample_names(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let name = l.split(['{', ' ']).next().unwrap_or(l);
+            ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|suffix| {
+                    let family = name.strip_suffix(suffix)?;
+                    text.contains(&format!("# TYPE {family} histogram"))
+                        .then(|| family.to_owned())
+                })
+                .unwrap_or_else(|| name.to_owned())
+        })
+        .collect()
+}
+
+/// Every `simplepg_…` and `process_…` series name in the dashboard's queries.
 fn dashboard_series(dashboard: &str) -> std::collections::BTreeSet<String> {
     let json: serde_json::Value = serde_json::from_str(dashboard).unwrap();
     json["panels"]
@@ -94,6 +139,7 @@ fn dashboard_series(dashboard: &str) -> std::collections::BTreeSet<String> {
         .flat_map(|t| {
             let expr = t["expr"].as_str().unwrap();
             expr.match_indices("simplepg_")
+                .chain(expr.match_indices("process_"))
                 .map(|(i, _)| {
                     expr[i..]
                         .chars()

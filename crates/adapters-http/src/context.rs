@@ -1,6 +1,8 @@
-//! The outermost middleware: request id, access log, and problem+json for every error response.
+//! The request's context: its id (on the tracing span of the whole request, so every line logged
+//! while serving it carries `request_id`), the access log, and problem+json for every error
+//! response.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::{
     Error, HttpMessage, HttpRequest, HttpResponse,
@@ -10,19 +12,19 @@ use actix_web::{
     middleware::Next,
 };
 use domain::ids::RequestId;
+use tracing::Span;
+use tracing_actix_web::RootSpanBuilder;
 
 use crate::problem::{PROBLEM_JSON, Problem};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Echoes a well-formed `X-Request-Id` (1–128 visible ASCII chars) or issues a new one, puts it
-/// in the request extensions, logs the request once, and makes sure that every 4xx/5xx body is
-/// problem+json carrying `instance` and `requestId`, whichever layer produced the error.
-pub async fn request_context(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let started = Instant::now();
+/// The request id of `req`: the one already assigned to it, else a well-formed incoming
+/// `X-Request-Id` (1–128 visible ASCII chars), else a new one. Stored in the extensions.
+pub fn assign_request_id(req: &ServiceRequest) -> RequestId {
+    if let Some(id) = req.extensions().get::<RequestId>() {
+        return id.clone();
+    }
     let request_id = req
         .headers()
         .get(&REQUEST_ID)
@@ -30,6 +32,46 @@ pub async fn request_context(
         .and_then(|v| RequestId::parse(v).ok())
         .unwrap_or_else(|| RequestId::from_uuid(uuid::Uuid::now_v7()));
     req.extensions_mut().insert(request_id.clone());
+    request_id
+}
+
+/// The root span of every request (`tracing_actix_web::TracingLogger`, outside
+/// [`request_context`]): named `request`, with our `request_id` as its only field, so that every
+/// event logged while the request is served — handlers, domain services, the 5xx cause, the
+/// access line — carries it (a span field in JSON logs, `request_id="…"` at the end of pretty
+/// ones).
+///
+/// The span is at ERROR level on purpose: a span is recorded only where its level passes the
+/// filter, and the request id must stay on WARN and ERROR lines even under `RUST_LOG=warn`.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let request_id = assign_request_id(request);
+        tracing::error_span!(target: "simplepg::http", "request", request_id = request_id.as_str())
+    }
+
+    fn on_request_end<B: MessageBody>(_span: Span, _outcome: &Result<ServiceResponse<B>, Error>) {
+        // The access line of `request_context` already says how the request ended.
+    }
+}
+
+/// A latency for logs: milliseconds rounded to three decimals (microseconds), never a `Debug`
+/// duration such as `1.234567891ms`.
+pub fn latency_ms(elapsed: Duration) -> f64 {
+    (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+/// Echoes a well-formed `X-Request-Id` or issues a new one (see [`assign_request_id`]; the
+/// [`RequestSpan`] outside usually did already), logs the request once, and makes sure that
+/// every 4xx/5xx body is problem+json carrying `instance` and `requestId`, whichever layer
+/// produced the error.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let request_id = assign_request_id(&req);
     // Never clone the HttpRequest before routing: the router needs it uniquely owned.
     let method = req.method().clone();
 
@@ -63,7 +105,7 @@ pub async fn request_context(
         method = %method,
         path = res.request().path(),
         status = res.status().as_u16(),
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        latency_ms = latency_ms(elapsed),
         request_id = request_id.as_str(),
         "request"
     );
@@ -109,4 +151,17 @@ fn as_problem(res: ServiceResponse<BoxBody>, request_id: &RequestId) -> ServiceR
 /// The request id the middleware assigned (absent only when a handler runs without it).
 pub fn request_id(req: &HttpRequest) -> Option<RequestId> {
     req.extensions().get::<RequestId>().cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_are_logged_in_milliseconds_with_at_most_three_decimals() {
+        assert_eq!(latency_ms(Duration::from_nanos(1_234_567_891)), 1234.568);
+        assert_eq!(latency_ms(Duration::from_nanos(1_500)), 0.002);
+        assert_eq!(latency_ms(Duration::from_millis(7)), 7.0);
+        assert_eq!(latency_ms(Duration::ZERO), 0.0);
+    }
 }

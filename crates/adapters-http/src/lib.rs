@@ -19,6 +19,7 @@ mod routes;
 mod server;
 pub mod state;
 
+pub use context::latency_ms;
 pub use encoder::JsonPayloadEncoder;
 pub use outbound::{HttpsSender, OutboundOptions, OutboundSetupError};
 pub use server::{MAX_BODY_BYTES, ServerOptions, serve};

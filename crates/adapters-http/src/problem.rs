@@ -279,6 +279,22 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// An error and its `source()` chain on one line, `outer: inner: innermost`; a level whose text
+/// its parent already quotes (`#[error("…: {0}")]` with `#[source]`) is not repeated.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        next = cause.source();
+    }
+    line
+}
+
 impl From<RepositoryError> for ApiError {
     fn from(e: RepositoryError) -> Self {
         if e.is_unavailable() {
@@ -295,10 +311,19 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        // The cause of a 5xx is logged here, once, inside the request span (so with the
+        // request id). A 500 is a bug: ERROR. A 503 is the database going away, which `/ready`
+        // and the pool metrics also show: WARN. 4xx are the client's business: not logged
+        // beyond the access line.
         if let Some(source) = &self.source
             && self.status.is_server_error()
         {
-            tracing::error!(code = self.code, error = %source, cause = ?source, "request failed");
+            let chain = error_chain(source.as_ref());
+            if self.status == StatusCode::INTERNAL_SERVER_ERROR {
+                tracing::error!(code = self.code, error = %chain, cause = ?source, "request failed");
+            } else {
+                tracing::warn!(code = self.code, status = self.status.as_u16(), error = %chain, "request failed");
+            }
         }
         let problem = self.problem();
         let mut res = HttpResponse::build(self.status);
@@ -312,5 +337,27 @@ impl ResponseError for ApiError {
         let mut res = res.body(problem.to_json(None, None));
         res.extensions_mut().insert(problem);
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection refused")]
+    struct Refused;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("pool timed out")]
+    struct PoolTimeout(#[source] Refused);
+
+    #[test]
+    fn an_error_chain_names_every_cause_once_from_the_outermost() {
+        let wrapped = RepositoryError::new(PoolTimeout(Refused));
+        assert_eq!(
+            error_chain(&wrapped),
+            "storage backend failed: pool timed out: connection refused"
+        );
     }
 }

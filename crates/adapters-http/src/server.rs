@@ -4,7 +4,13 @@ use std::{net::TcpListener, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 
-use crate::{context::request_context, openapi, routes, state::AppState};
+use tracing_actix_web::TracingLogger;
+
+use crate::{
+    context::{RequestSpan, request_context},
+    openapi, routes,
+    state::AppState,
+};
 
 /// Request bodies above this many bytes get 413 (api.md conventions).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -38,6 +44,8 @@ pub fn serve(
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .wrap(from_fn(request_context))
+            // Outermost (the last `wrap`): the request span is entered before anything else runs.
+            .wrap(TracingLogger::<RequestSpan>::new())
             .configure(routes::configure)
             .configure(openapi::configure)
             .default_service(web::to(routes::not_found))

@@ -27,13 +27,27 @@ pub const CLAIM_CANDIDATES: &str = "SELECT e.seq AS seq FROM outbox_event e \
      ORDER BY e.next_attempt_at, e.seq \
      LIMIT ?";
 
-/// Due PENDING messages and the earliest instant one became due. Binds: now (twice).
+/// The outbox backlog (`domain::outbox::OutboxBacklog`): PENDING messages that are due and
+/// free to send (not held behind an earlier PENDING notification of the same payment, the rule
+/// of [`CLAIM_CANDIDATES`]) with the earliest instant one became due; and those retrying (≥ 1
+/// attempt and not due yet, or held) with the oldest creation time. Binds: now (twice).
 pub fn backlog<D: Dialect>() -> String {
+    let sendable = "b.due = 1 AND b.held = 0";
+    let retrying = format!("NOT ({sendable}) AND (b.attempts > 0 OR b.held = 1)");
     format!(
-        "SELECT COUNT(*) AS n, MIN({}(next_attempt_at, not_before)) AS oldest \
-         FROM outbox_event \
-         WHERE state = 'PENDING' AND next_attempt_at <= ? AND not_before <= ?",
-        D::GREATEST
+        "SELECT COUNT(CASE WHEN {sendable} THEN 1 END) AS due_n, \
+                MIN(CASE WHEN {sendable} THEN b.due_at END) AS due_oldest, \
+                COUNT(CASE WHEN {retrying} THEN 1 END) AS retrying_n, \
+                MIN(CASE WHEN {retrying} THEN b.created_at END) AS retrying_oldest \
+         FROM (SELECT e.attempts AS attempts, e.created_at AS created_at, \
+                 {greatest}(e.next_attempt_at, e.not_before) AS due_at, \
+                 CASE WHEN e.next_attempt_at <= ? AND e.not_before <= ? THEN 1 ELSE 0 END AS due, \
+                 CASE WHEN e.kind = 'MERCHANT_NOTIFICATION' AND EXISTS ( \
+                     SELECT 1 FROM outbox_event o \
+                     WHERE o.payment_id = e.payment_id AND o.kind = 'MERCHANT_NOTIFICATION' \
+                       AND o.state = 'PENDING' AND o.seq < e.seq) THEN 1 ELSE 0 END AS held \
+               FROM outbox_event e WHERE e.state = 'PENDING') b",
+        greatest = D::GREATEST
     )
 }
 
@@ -84,9 +98,13 @@ pub struct Seq {
 #[derive(QueryableByName)]
 pub struct Backlog {
     #[diesel(sql_type = BigInt)]
-    pub n: i64,
+    pub due_n: i64,
     #[diesel(sql_type = Nullable<Timestamp>)]
-    pub oldest: Option<time::PrimitiveDateTime>,
+    pub due_oldest: Option<time::PrimitiveDateTime>,
+    #[diesel(sql_type = BigInt)]
+    pub retrying_n: i64,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub retrying_oldest: Option<time::PrimitiveDateTime>,
 }
 
 #[derive(QueryableByName)]

@@ -301,6 +301,7 @@ impl Application {
                 store: stores.kind.name(),
             },
         };
+        telemetry_metrics::build_info(&state.info);
         let options = ServerOptions {
             workers: settings.server.workers,
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),

@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use domain::{
     idempotency::IdempotencyService,
-    outbox::NextStep,
+    outbox::{AttemptOutcome, NextStep, OutboxKind},
     ports::{Clock, DispatchSignal, NonceStore},
     services::{dispatcher::Dispatcher, payments::PaymentService},
 };
@@ -45,13 +45,20 @@ pub async fn run_dispatcher(
                         };
                         let d = dispatcher.clone();
                         actix_web::rt::spawn(async move {
-                            let (id, kind) = (claimed.message.id, claimed.message.kind);
+                            let message = &claimed.message;
+                            let (id, kind, host) =
+                                (message.id, message.kind, message.target_host());
                             let outcome = match d.deliver(claimed).await {
-                                Ok(NextStep::Delivered) => "delivered",
-                                Ok(NextStep::RetryAt(_)) => "retry",
-                                Ok(NextStep::Dead) => "dead",
+                                Ok(outcome) => {
+                                    log_attempt(&id.to_string(), kind, &host, &outcome);
+                                    match outcome.step {
+                                        NextStep::Delivered => "delivered",
+                                        NextStep::RetryAt(_) => "retry",
+                                        NextStep::Dead => "dead",
+                                    }
+                                }
                                 Err(e) => {
-                                    tracing::warn!(event_id = %id, error = %e, "recording a delivery attempt failed; the lease will expire and it is retried");
+                                    tracing::warn!(event_id = %id, kind = kind.as_str(), host, error = %e, "recording a delivery attempt failed; the lease will expire and it is retried");
                                     "unrecorded"
                                 }
                             };
@@ -70,6 +77,38 @@ pub async fn run_dispatcher(
             () = wake.notified() => {}
             () = tokio::time::sleep(poll) => {}
         }
+    }
+}
+
+/// One line per attempt: DEBUG when delivered, WARN when it failed (to be retried, or DEAD).
+/// The target is named by its host alone: the path and query of a merchant's URL may carry
+/// tokens.
+fn log_attempt(event_id: &str, kind: OutboxKind, host: &str, outcome: &AttemptOutcome) {
+    let latency_ms = adapters_http::latency_ms(outcome.latency);
+    let cause = outcome.cause.as_deref().unwrap_or("");
+    let attempt = format!("{}/{}", outcome.attempt_no, outcome.max_attempts);
+    match outcome.step {
+        NextStep::Delivered => tracing::debug!(
+            event_id,
+            kind = kind.as_str(),
+            host,
+            attempt,
+            latency_ms,
+            "delivered"
+        ),
+        NextStep::RetryAt(at) => tracing::warn!(
+            event_id, kind = kind.as_str(), host, attempt, cause, latency_ms,
+            next_attempt_at = %at, "delivery failed; retrying"
+        ),
+        NextStep::Dead => tracing::warn!(
+            event_id,
+            kind = kind.as_str(),
+            host,
+            attempt,
+            cause,
+            latency_ms,
+            "delivery failed; DEAD, no more attempts (POST /admin/api/deliveries/{{id}}/retry redelivers)"
+        ),
     }
 }
 

@@ -91,6 +91,22 @@ pub struct OutboxMessage {
     pub not_before: Timestamp,
 }
 
+impl OutboxMessage {
+    /// The host (and port, if any) of `target_url`, for logs: never its path or query, which may
+    /// carry a merchant's tokens, nor any user info.
+    pub fn target_host(&self) -> String {
+        url::Url::parse(&self.target_url)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(port) => format!("{h}:{port}"),
+                    None => h.to_owned(),
+                })
+            })
+            .unwrap_or_else(|| "(invalid url)".to_owned())
+    }
+}
+
 /// A message claimed by one dispatcher until `lease_until`.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ClaimedMessage {
@@ -157,6 +173,24 @@ pub struct Delivery {
     pub updated_at: Timestamp,
 }
 
+/// The PENDING messages of the outbox in the two figures operators watch (runbook, "Metrics"):
+/// what the dispatcher should be sending now, and what waits on a receiver that failed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct OutboxBacklog {
+    /// Due and free to send: never attempted, or a retry whose time has come, and not queued
+    /// behind an earlier undelivered notification of the same payment (leased ones, being
+    /// attempted, included). Drains within seconds while the dispatcher keeps up.
+    pub due: u64,
+    /// The earliest instant one of the `due` messages became due.
+    pub oldest_due: Option<Timestamp>,
+    /// Waiting after ≥ 1 failed attempt for their next scheduled one, or queued behind an
+    /// earlier undelivered notification of the same payment: a receiver is down, not the
+    /// dispatcher.
+    pub retrying: u64,
+    /// When the oldest `retrying` message was created.
+    pub oldest_retrying: Option<Timestamp>,
+}
+
 /// Filters of a delivery listing (all optional, combined with AND).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct DeliveryFilter {
@@ -164,6 +198,19 @@ pub struct DeliveryFilter {
     pub state: Option<DeliveryState>,
     pub client_id: Option<crate::ids::ClientId>,
     pub payment_id: Option<PaymentId>,
+}
+
+/// What one attempt at a claimed message came to: what happens next, and for a failure, why
+/// (the dispatcher's worker logs and counts it).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AttemptOutcome {
+    pub step: NextStep,
+    /// This attempt's number (1-based) and how many the message's policy allows.
+    pub attempt_no: u32,
+    pub max_attempts: u32,
+    /// `HTTP 503`, a transport error, or why nothing was sent; `None` when delivered.
+    pub cause: Option<String>,
+    pub latency: Duration,
 }
 
 /// What happens to a message after an attempt.
@@ -321,5 +368,32 @@ mod tests {
                 Duration::from_secs(3)
             ]
         );
+    }
+
+    fn to(url: &str) -> OutboxMessage {
+        OutboxMessage {
+            id: EventId::from_uuid(uuid::Uuid::nil()),
+            kind: OutboxKind::MerchantNotification,
+            payment_id: None,
+            client_id: None,
+            event_type: None,
+            target_url: url.to_owned(),
+            payload: "{}".to_owned(),
+            created_at: t(0),
+            not_before: t(0),
+        }
+    }
+
+    #[test]
+    fn a_target_host_for_logs_drops_user_info_path_and_query() {
+        assert_eq!(
+            to("https://user:pw@shop.example/hook?token=s3cret").target_host(),
+            "shop.example"
+        );
+        assert_eq!(
+            to("http://127.0.0.1:8080/mock/request").target_host(),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(to("not a url").target_host(), "(invalid url)");
     }
 }

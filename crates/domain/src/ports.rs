@@ -14,8 +14,8 @@ use crate::{
     ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey},
     merchant::Merchant,
     outbox::{
-        ClaimedMessage, Delivery, DeliveryAttempt, DeliveryFilter, NextStep, OutboxMessage,
-        SendReport,
+        ClaimedMessage, Delivery, DeliveryAttempt, DeliveryFilter, NextStep, OutboxBacklog,
+        OutboxMessage, SendReport,
     },
     payment::{AuditEntry, AuditNote, AuditRecord, CancelReason, OrderNo, Payment, PaymentStatus},
     secret::{SealedSecret, Secret},
@@ -247,8 +247,8 @@ pub trait OutboxStore: Send + Sync {
 
     async fn find(&self, id: &EventId) -> Result<Option<Delivery>, RepositoryError>;
 
-    /// Number of PENDING messages due at `now`, and the oldest due time among them.
-    async fn backlog(&self, now: Timestamp) -> Result<(u64, Option<Timestamp>), RepositoryError>;
+    /// The PENDING messages at `now`: due ones and retrying ones (see [`OutboxBacklog`]).
+    async fn backlog(&self, now: Timestamp) -> Result<OutboxBacklog, RepositoryError>;
 
     /// Delivery attempts with an id above `after`, in id order, at most `limit`, each with its
     /// message's kind, target and payment.

@@ -23,6 +23,7 @@ pub mod concurrency;
 pub mod merchants;
 pub mod nonces;
 pub mod outbox;
+pub mod outbox_backlog;
 pub mod payment_nonce;
 pub mod payment_outbox;
 pub mod payments;
@@ -217,7 +218,11 @@ macro_rules! contract_tests {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time() {
-                $crate::outbox::the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time::<$factory>().await
+                $crate::outbox_backlog::the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time::<$factory>().await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn failed_messages_and_the_notifications_queued_behind_them_are_retrying_not_due() {
+                $crate::outbox_backlog::failed_messages_and_the_notifications_queued_behind_them_are_retrying_not_due::<$factory>().await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once() {

@@ -1,5 +1,6 @@
 //! OutboxStore: enqueue round trips, claiming with leases (also under concurrency), per-payment
-//! notification order, finishing attempts, manual redelivery, listing and the backlog.
+//! notification order, finishing attempts, manual redelivery and listing (the backlog:
+//! `outbox_backlog`).
 
 use std::{
     collections::HashSet,
@@ -32,7 +33,7 @@ fn ids(claimed: &[domain::outbox::ClaimedMessage]) -> Vec<EventId> {
     claimed.iter().map(|c| c.message.id).collect()
 }
 
-async fn claim(env: &Env, now: Timestamp) -> Vec<EventId> {
+pub(crate) async fn claim(env: &Env, now: Timestamp) -> Vec<EventId> {
     ids(&env.outbox.claim_due(now, LEASE, 100).await.unwrap())
 }
 
@@ -59,13 +60,19 @@ fn attempt(
 }
 
 /// Stores `messages` on their own.
-async fn enqueue(env: &Env, messages: &[&OutboxMessage]) {
+pub(crate) async fn enqueue(env: &Env, messages: &[&OutboxMessage]) {
     let owned: Vec<OutboxMessage> = messages.iter().map(|m| (*m).clone()).collect();
     env.outbox.enqueue(&owned).await.unwrap();
 }
 
 /// Records a failed attempt `attempt_no` of `m` at `now` and moves it on with `step`.
-async fn finish(env: &Env, m: &OutboxMessage, attempt_no: u32, now: Timestamp, step: NextStep) {
+pub(crate) async fn finish(
+    env: &Env,
+    m: &OutboxMessage,
+    attempt_no: u32,
+    now: Timestamp,
+    step: NextStep,
+) {
     let a = attempt(m, attempt_no, now, status(500, 5));
     env.outbox.finish_attempt(&a, step, None).await.unwrap();
 }
@@ -584,37 +591,6 @@ pub async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attemp
         ..Default::default()
     };
     assert!(list(nobody, 10, None).await.is_empty());
-}
-
-pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time<
-    F: StoreFactory,
->() {
-    let env = Env::new::<F>().await;
-    assert_eq!(env.outbox.backlog(at(0)).await.unwrap(), (0, None));
-    let early = message(OutboxKind::AcquirerWebhook, None, at(1_000));
-    let mut later = message(OutboxKind::AcquirerWebhook, None, at(0));
-    later.not_before = at(3_000);
-    let mut future = message(OutboxKind::AcquirerWebhook, None, at(0));
-    future.not_before = at(100_000);
-    let done = message(OutboxKind::AcquirerWebhook, None, at(0));
-    enqueue(&env, &[&early, &later, &future, &done]).await;
-    claim(&env, at(0)).await;
-    finish(&env, &done, 1, at(1), NextStep::Delivered).await;
-    claim(&env, at(3_000)).await;
-
-    assert_eq!(
-        env.outbox.backlog(at(5_000)).await.unwrap(),
-        (2, Some(at(1_000))),
-        "leased ones are still backlog; delivered and not-yet-due ones are not"
-    );
-    assert_eq!(
-        env.outbox.backlog(at(2_000)).await.unwrap(),
-        (1, Some(at(1_000)))
-    );
-    assert_eq!(
-        env.outbox.backlog(at(100_000)).await.unwrap(),
-        (3, Some(at(1_000)))
-    );
 }
 
 pub async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once<

@@ -440,12 +440,11 @@ macro_rules! __sql_outbox_store {
                 Self::end_snapshot(&mut conn, result).await
             }
 
-            /// PENDING messages with `not_before` and `next_attempt_at` passed (leased ones
-            /// included: they are not done yet), and the earliest instant one of them became due.
+            /// Due and retrying PENDING messages (`raw::backlog`); leased ones are not done yet.
             async fn backlog(
                 &self,
                 now: domain::Timestamp,
-            ) -> Result<(u64, Option<domain::Timestamp>), RepositoryError> {
+            ) -> Result<domain::outbox::OutboxBacklog, RepositoryError> {
                 use diesel::sql_types::Timestamp;
                 use $crate::records::{from_db_time, to_db_time};
                 let at = to_db_time(now);
@@ -456,7 +455,12 @@ macro_rules! __sql_outbox_store {
                     .get_result(&mut conn)
                     .await
                     .map_err(db_error)?;
-                Ok((u64::try_from(b.n).unwrap_or(0), b.oldest.map(from_db_time)))
+                Ok(domain::outbox::OutboxBacklog {
+                    due: u64::try_from(b.due_n).unwrap_or(0),
+                    oldest_due: b.due_oldest.map(from_db_time),
+                    retrying: u64::try_from(b.retrying_n).unwrap_or(0),
+                    oldest_retrying: b.retrying_oldest.map(from_db_time),
+                })
             }
 
             async fn attempts_since(

@@ -1,6 +1,7 @@
 //! Resilience proofs (issue 5): concurrency races across two instances on one database, each
-//! ending with the invariant check over the whole database; and faults — database outage,
-//! SIGKILL under load, graceful SIGTERM — against the real `simplepg` binary.
+//! ending with the invariant check over the whole database; faults — database outage,
+//! SIGKILL under load, graceful SIGTERM — against the real `simplepg` binary; and the logs an
+//! operator reads when something fails.
 //!
 //! Run just these: `cargo nextest run -p app-server --test resilience`.
 #![expect(
@@ -14,5 +15,6 @@ mod concurrency;
 mod faults;
 mod hostile;
 mod key_rotation;
+mod logs;
 mod startup;
 mod support;

@@ -118,6 +118,24 @@ impl Client {
         read(&mut res).await
     }
 
+    /// An unsigned GET sending `X-Request-Id: request_id`; the status and the echoed id.
+    pub async fn get_with_request_id(&self, path: &str, request_id: &str) -> (u16, String) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .insert_header(("x-request-id", request_id))
+            .send()
+            .await
+            .expect("request");
+        let echoed = res
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (res.status().as_u16(), echoed)
+    }
+
     pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
         let req = self
             .http
@@ -474,6 +492,21 @@ impl ServerProcess {
             child,
             client,
         }
+    }
+
+    /// Where the process's stdout and stderr go.
+    pub fn log_path(&self) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("simplepg-{}.log", self.port))
+    }
+
+    /// Every JSON line the process has logged so far (it logs `log.format = "json"`).
+    pub fn log_lines(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.log_path())
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     pub fn signal(&self, sig: &str) {

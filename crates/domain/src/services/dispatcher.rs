@@ -6,7 +6,10 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     RepositoryError,
     ids::ClientId,
-    outbox::{ClaimedMessage, DeliveryAttempt, NextStep, OutboxKind, RetryPolicy, SendReport},
+    outbox::{
+        AttemptOutcome, ClaimedMessage, DeliveryAttempt, NextStep, OutboxKind, RetryPolicy,
+        SendReport,
+    },
     payment::{Actor, AuditAction, AuditNote},
     ports::{
         Clock, Destination, MerchantStore, OutboundRequest, OutboundSender, OutboxStore,
@@ -87,7 +90,10 @@ impl Dispatcher {
     }
 
     /// Makes one attempt at a claimed message and records it.
-    pub async fn deliver(&self, claimed: ClaimedMessage) -> Result<NextStep, RepositoryError> {
+    pub async fn deliver(
+        &self,
+        claimed: ClaimedMessage,
+    ) -> Result<AttemptOutcome, RepositoryError> {
         let message = &claimed.message;
         let attempt_no = claimed.attempts.saturating_add(1);
         let (policy, timeout) = match message.kind {
@@ -153,6 +159,13 @@ impl Dispatcher {
                     at: self.clock.now(),
                 }
             });
+        let outcome = AttemptOutcome {
+            step,
+            attempt_no,
+            max_attempts: policy.max_attempts(),
+            cause: (!report.is_success()).then(|| report.summary()),
+            latency: report.latency,
+        };
         let attempt = DeliveryAttempt {
             event_id: message.id,
             attempt_no,
@@ -165,7 +178,7 @@ impl Dispatcher {
         {
             self.payments.fail_unreachable(&payment, attempt_no).await?;
         }
-        Ok(step)
+        Ok(outcome)
     }
 
     /// The merchant's current webhook key(s); empty when the merchant is gone.
@@ -287,11 +300,12 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let step = dispatcher(outbox, answering(202), MockPaymentStore::new())
+        let outcome = dispatcher(outbox, answering(202), MockPaymentStore::new())
             .deliver(claimed(OutboxKind::AcquirerRequest, 0))
             .await
             .unwrap();
-        assert_eq!(step, NextStep::Delivered);
+        assert_eq!(outcome.step, NextStep::Delivered);
+        assert_eq!(outcome.cause, None);
     }
 
     #[tokio::test]
@@ -308,11 +322,13 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let step = dispatcher(outbox, answering(503), MockPaymentStore::new())
+        let outcome = dispatcher(outbox, answering(503), MockPaymentStore::new())
             .deliver(claimed(OutboxKind::AcquirerRequest, 1))
             .await
             .unwrap();
-        assert!(matches!(step, NextStep::RetryAt(_)));
+        assert!(matches!(outcome.step, NextStep::RetryAt(_)));
+        assert_eq!(outcome.cause.as_deref(), Some("HTTP 503"));
+        assert_eq!((outcome.attempt_no, outcome.max_attempts), (2, 3));
     }
 
     #[tokio::test]
@@ -339,11 +355,11 @@ mod tests {
             })
             .times(1)
             .returning(|_| Ok(()));
-        let step = dispatcher(outbox, answering(503), store)
+        let outcome = dispatcher(outbox, answering(503), store)
             .deliver(claimed(OutboxKind::AcquirerRequest, 2))
             .await
             .unwrap();
-        assert_eq!(step, NextStep::Dead);
+        assert_eq!(outcome.step, NextStep::Dead);
     }
 
     #[tokio::test]
@@ -360,10 +376,14 @@ mod tests {
         let mut merchants = MockMerchantStore::new();
         merchants.expect_find().returning(|_| Ok(None));
         d.merchants = Arc::new(merchants);
-        let step = d
+        let outcome = d
             .deliver(claimed(OutboxKind::MerchantNotification, 0))
             .await
             .unwrap();
-        assert_eq!(step, NextStep::Dead);
+        assert_eq!(outcome.step, NextStep::Dead);
+        assert_eq!(
+            outcome.cause.as_deref(),
+            Some("no signing key: the merchant no longer exists")
+        );
     }
 }

@@ -1,0 +1,103 @@
+//! OutboxStore::backlog: the due and retrying figures of the outbox (docs/ops/runbook.md,
+//! "Metrics").
+
+use domain::{
+    Timestamp,
+    outbox::{NextStep, OutboxBacklog, OutboxKind},
+};
+
+use crate::{
+    StoreFactory,
+    outbox::{claim, enqueue, finish},
+    support::{Env, at, message},
+};
+
+fn due(n: u64, oldest: Option<Timestamp>) -> OutboxBacklog {
+    OutboxBacklog {
+        due: n,
+        oldest_due: oldest,
+        ..Default::default()
+    }
+}
+
+pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
+    assert_eq!(env.outbox.backlog(at(0)).await.unwrap(), due(0, None));
+    let early = message(OutboxKind::AcquirerWebhook, None, at(1_000));
+    let mut later = message(OutboxKind::AcquirerWebhook, None, at(0));
+    later.not_before = at(3_000);
+    let mut future = message(OutboxKind::AcquirerWebhook, None, at(0));
+    future.not_before = at(100_000);
+    let done = message(OutboxKind::AcquirerWebhook, None, at(0));
+    enqueue(&env, &[&early, &later, &future, &done]).await;
+    claim(&env, at(0)).await;
+    finish(&env, &done, 1, at(1), NextStep::Delivered).await;
+    claim(&env, at(3_000)).await;
+
+    assert_eq!(
+        env.outbox.backlog(at(5_000)).await.unwrap(),
+        due(2, Some(at(1_000))),
+        "leased ones are still backlog; delivered and not-yet-due ones are not"
+    );
+    assert_eq!(
+        env.outbox.backlog(at(2_000)).await.unwrap(),
+        due(1, Some(at(1_000)))
+    );
+    assert_eq!(
+        env.outbox.backlog(at(100_000)).await.unwrap(),
+        due(3, Some(at(1_000)))
+    );
+}
+
+/// One merchant's endpoint is down: its failed notification and the ones queued behind it for
+/// the same payment are "retrying", not "due", so a stalled-dispatcher alert on the due figures
+/// does not fire for it; when the retry's time comes it is due again, and DEAD ones leave both.
+pub async fn failed_messages_and_the_notifications_queued_behind_them_are_retrying_not_due<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
+    let mch = env.merchant("mch_backlog").await;
+    let p = env.payment(&mch, "ORDER-B", at(0)).await;
+    let failing = message(OutboxKind::MerchantNotification, Some(&p), at(0));
+    let behind = message(OutboxKind::MerchantNotification, Some(&p), at(10));
+    let fresh = message(OutboxKind::AcquirerRequest, None, at(20));
+    enqueue(&env, &[&failing, &behind]).await;
+    assert_eq!(claim(&env, at(100)).await, [failing.id]);
+    finish(&env, &failing, 1, at(200), NextStep::RetryAt(at(60_000))).await;
+    enqueue(&env, &[&fresh]).await;
+
+    assert_eq!(
+        env.outbox.backlog(at(30_000)).await.unwrap(),
+        OutboxBacklog {
+            due: 1,
+            oldest_due: Some(at(20)),
+            retrying: 2,
+            oldest_retrying: Some(at(0)),
+        },
+        "the never-attempted message is due; the failed one and the one behind it are retrying"
+    );
+    assert_eq!(
+        env.outbox.backlog(at(60_000)).await.unwrap(),
+        OutboxBacklog {
+            due: 2,
+            oldest_due: Some(at(20)),
+            retrying: 1,
+            oldest_retrying: Some(at(10)),
+        },
+        "a retry whose time has come is due again; the one behind it still waits"
+    );
+    claim(&env, at(60_000)).await;
+    finish(&env, &failing, 2, at(60_000), NextStep::Dead).await;
+    assert_eq!(
+        env.outbox.backlog(at(60_000)).await.unwrap(),
+        OutboxBacklog {
+            due: 2,
+            oldest_due: Some(at(10)),
+            retrying: 0,
+            oldest_retrying: None,
+        },
+        "a DEAD message is neither; the one behind it is free to go"
+    );
+}
