@@ -25,6 +25,8 @@ pub struct ApiError {
     pub errors: Vec<FieldViolation>,
     pub retry_after_secs: Option<u64>,
     pub www_authenticate: bool,
+    /// The `canonicalStringSha256` extension of an `INVALID_SIGNATURE` outside production.
+    pub canonical_string_sha256: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -37,6 +39,8 @@ pub struct Problem {
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldViolation>,
+    /// Extension of `INVALID_SIGNATURE` outside production: what the server signed over.
+    pub canonical_string_sha256: Option<String>,
 }
 
 /// RFC 9457 problem details with SimplePG's stable `code` (api.md §1).
@@ -68,6 +72,16 @@ pub(crate) struct ProblemBody<'a> {
     /// On validation failures only: one entry per offending field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldErrorBody<'a>>,
+    /// On `INVALID_SIGNATURE` outside the production profile only: the lower-case hex SHA-256
+    /// of the canonical string the server computed the signature over (never the secret nor the
+    /// expected signature). Compare it with the SHA-256 of your own canonical string
+    /// (signing.md); an unknown client id gets it too, exactly like a wrong secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        pattern = "^[0-9a-f]{64}$",
+        example = "3f0c5d1e9b2a47c8e6f1d0a9b8c7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9"
+    )]
+    canonical_string_sha256: Option<&'a str>,
 }
 
 /// One offending field of a `VALIDATION_FAILED` problem.
@@ -99,6 +113,7 @@ impl Problem {
                     message: &e.message,
                 })
                 .collect(),
+            canonical_string_sha256: self.canonical_string_sha256.as_deref(),
         };
         serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
     }
@@ -162,6 +177,7 @@ impl Problem {
             title,
             detail: detail.to_owned(),
             errors: Vec::new(),
+            canonical_string_sha256: None,
         }
     }
 }
@@ -181,6 +197,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_secs: None,
             www_authenticate: false,
+            canonical_string_sha256: None,
             source: None,
         }
     }
@@ -269,6 +286,7 @@ impl ApiError {
             title: self.title,
             detail: self.detail.clone(),
             errors: self.errors.clone(),
+            canonical_string_sha256: self.canonical_string_sha256.clone(),
         }
     }
 }

@@ -24,7 +24,14 @@ impl From<AuthError> for ApiError {
             AuthError::TimestampOutOfWindow { .. } => {
                 unauthorized("TIMESTAMP_OUT_OF_WINDOW", "Timestamp out of window")
             }
-            AuthError::InvalidSignature => unauthorized("INVALID_SIGNATURE", "Invalid signature"),
+            AuthError::RepeatedHeader(_)
+            | AuthError::UnreadableHeader(_)
+            | AuthError::MalformedNonce => unauthorized("INVALID_SIGNATURE", "Invalid signature"),
+            AuthError::InvalidSignature { canonical_sha256 } => {
+                let mut e = unauthorized("INVALID_SIGNATURE", "Invalid signature");
+                e.canonical_string_sha256 = canonical_sha256;
+                e
+            }
             AuthError::Replayed => unauthorized("REPLAYED_REQUEST", "Replayed request"),
             AuthError::Inactive => ApiError::new(
                 StatusCode::FORBIDDEN,
