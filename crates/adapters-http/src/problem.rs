@@ -23,11 +23,18 @@ pub struct ApiError {
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldViolation>,
-    pub retry_after_secs: Option<u64>,
+    pub retry_after_secs: Option<u32>,
     pub www_authenticate: bool,
-    /// The `canonicalStringSha256` extension of an `INVALID_SIGNATURE` outside production.
-    pub canonical_string_sha256: Option<String>,
+    /// Problem extensions; boxed because they are rare and every handler returns this type.
+    pub extensions: Option<Box<Extensions>>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// Members beyond RFC 9457's and SimplePG's usual ones, for the few problems that have them.
+#[derive(Clone, Debug, Default)]
+pub struct Extensions {
+    /// `canonicalStringSha256` of an `INVALID_SIGNATURE` outside production.
+    pub canonical_string_sha256: Option<String>,
 }
 
 /// The problem body, without `instance`/`requestId`, which the request-context middleware adds.
@@ -39,8 +46,7 @@ pub struct Problem {
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldViolation>,
-    /// Extension of `INVALID_SIGNATURE` outside production: what the server signed over.
-    pub canonical_string_sha256: Option<String>,
+    pub extensions: Option<Box<Extensions>>,
 }
 
 /// RFC 9457 problem details with SimplePG's stable `code` (api.md §1).
@@ -113,7 +119,10 @@ impl Problem {
                     message: &e.message,
                 })
                 .collect(),
-            canonical_string_sha256: self.canonical_string_sha256.as_deref(),
+            canonical_string_sha256: self
+                .extensions
+                .as_ref()
+                .and_then(|x| x.canonical_string_sha256.as_deref()),
         };
         serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
     }
@@ -177,7 +186,7 @@ impl Problem {
             title,
             detail: detail.to_owned(),
             errors: Vec::new(),
-            canonical_string_sha256: None,
+            extensions: None,
         }
     }
 }
@@ -197,7 +206,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_secs: None,
             www_authenticate: false,
-            canonical_string_sha256: None,
+            extensions: None,
             source: None,
         }
     }
@@ -286,7 +295,7 @@ impl ApiError {
             title: self.title,
             detail: self.detail.clone(),
             errors: self.errors.clone(),
-            canonical_string_sha256: self.canonical_string_sha256.clone(),
+            extensions: self.extensions.clone(),
         }
     }
 }

@@ -110,8 +110,7 @@ mod tests {
             .with(UnparsableRequests)
             .with(seen.clone());
         tracing::subscriber::with_default(subscriber, emit);
-        let events = seen.0.lock().unwrap().clone();
-        events
+        seen.0.lock().unwrap().clone()
     }
 
     /// The WARN line replacing it is emitted from inside the dispatch of the dropped event,

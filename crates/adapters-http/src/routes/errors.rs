@@ -10,7 +10,7 @@ use domain::{
     },
 };
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Extensions};
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
@@ -29,7 +29,11 @@ impl From<AuthError> for ApiError {
             | AuthError::MalformedNonce => unauthorized("INVALID_SIGNATURE", "Invalid signature"),
             AuthError::InvalidSignature { canonical_sha256 } => {
                 let mut e = unauthorized("INVALID_SIGNATURE", "Invalid signature");
-                e.canonical_string_sha256 = canonical_sha256;
+                e.extensions = canonical_sha256.map(|hash| {
+                    Box::new(Extensions {
+                        canonical_string_sha256: Some(hash),
+                    })
+                });
                 e
             }
             AuthError::Replayed => unauthorized("REPLAYED_REQUEST", "Replayed request"),

@@ -73,7 +73,7 @@ fn rate_limit(merchant: &Merchant, state: &AppState) -> Result<(), ApiError> {
             "Rate limited",
             "Too many requests for this client; retry after the time in Retry-After",
         );
-        e.retry_after_secs = Some(wait.as_secs().max(1));
+        e.retry_after_secs = Some(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX));
         return Err(e);
     }
     Ok(())
