@@ -142,13 +142,14 @@ async fn an_unknown_client_id_is_indistinguishable_from_a_wrong_secret() {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
 
-    let wrong_secret = app
-        .send(&list_draft().signed_by(&merchant).sign_with("sk_wrong"))
-        .await;
-    let mut unknown = list_draft().signed_by(&merchant);
+    // One timestamp and nonce for all three: outside production the answer carries the SHA-256
+    // of the canonical string, which does not include X-Client-Id, so it is the same too.
+    let signed = list_draft().signed_by(&merchant);
+    let wrong_secret = app.send(&signed.clone().sign_with("sk_wrong")).await;
+    let mut unknown = signed.clone();
     unknown.client_id = Some("mch_0000000000000000000000000000dead".to_owned());
     let unknown = app.send(&unknown).await;
-    let mut malformed = list_draft().signed_by(&merchant);
+    let mut malformed = signed;
     malformed.client_id = Some("not a client id!".to_owned());
     let malformed = app.send(&malformed).await;
 
@@ -436,6 +437,12 @@ async fn a_nonce_outside_the_allowed_format_is_refused() {
         draft.nonce = Some(nonce.to_owned());
         let res = app.send(&draft.sign_with(&merchant.client_secret)).await;
         assert_problem(&res, 401, "INVALID_SIGNATURE");
+        assert!(
+            res.json["detail"]
+                .as_str()
+                .unwrap()
+                .contains("X-Nonce is malformed")
+        );
     }
     assert!(app.all_payments(&merchant).await.is_empty());
 }

@@ -6,6 +6,8 @@ use serde_json::{Map, Value};
 
 use crate::problem::ApiError;
 
+mod unique_keys;
+
 /// True when the request declares `application/json` (parameters such as charset allowed).
 fn is_json(req: &HttpRequest) -> bool {
     req.headers()
@@ -27,7 +29,8 @@ pub fn optional_json_object(
     json_object(req, body, allowed).map(Some)
 }
 
-/// The body as a JSON object; keys not in `allowed` are recorded as violations.
+/// The body as a JSON object; keys not in `allowed` are recorded as violations. Invalid JSON,
+/// including an object (at any depth) with the same key twice, is `MALFORMED_JSON`.
 pub fn json_object(
     req: &HttpRequest,
     body: &[u8],
@@ -41,7 +44,9 @@ pub fn json_object(
             "The request body is empty; a JSON object is required",
         ));
     }
-    let value: Value = serde_json::from_slice(body)
+    // A key sent twice is refused, at any depth: whoever else reads the body (a proxy, a log)
+    // might take the first where serde_json would take the last.
+    let value = unique_keys::from_slice(body)
         .map_err(|e| ApiError::malformed_json(format!("The body is not valid JSON: {e}")))?;
     let Value::Object(map) = value else {
         return Err(ApiError::field("body", "must be a JSON object"));

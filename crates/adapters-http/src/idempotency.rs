@@ -35,6 +35,11 @@ where
     let Some(raw) = req.headers().get(IDEMPOTENCY_KEY) else {
         return handler().await;
     };
+    // Sent twice, a proxy might key on the first and we on another: refused like a repeated
+    // query parameter.
+    if req.headers().get_all(IDEMPOTENCY_KEY).nth(1).is_some() {
+        return Err(ApiError::field("Idempotency-Key", "must not be repeated"));
+    }
     let key = raw
         .to_str()
         .ok()

@@ -23,9 +23,18 @@ pub struct ApiError {
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldViolation>,
-    pub retry_after_secs: Option<u64>,
+    pub retry_after_secs: Option<u32>,
     pub www_authenticate: bool,
+    /// Problem extensions; boxed because they are rare and every handler returns this type.
+    pub extensions: Option<Box<Extensions>>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// Members beyond RFC 9457's and SimplePG's usual ones, for the few problems that have them.
+#[derive(Clone, Debug, Default)]
+pub struct Extensions {
+    /// `canonicalStringSha256` of an `INVALID_SIGNATURE` outside production.
+    pub canonical_string_sha256: Option<String>,
 }
 
 /// The problem body, without `instance`/`requestId`, which the request-context middleware adds.
@@ -37,6 +46,7 @@ pub struct Problem {
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldViolation>,
+    pub extensions: Option<Box<Extensions>>,
 }
 
 /// RFC 9457 problem details with SimplePG's stable `code` (api.md §1).
@@ -68,6 +78,16 @@ pub(crate) struct ProblemBody<'a> {
     /// On validation failures only: one entry per offending field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldErrorBody<'a>>,
+    /// On `INVALID_SIGNATURE` outside the production profile only: the lower-case hex SHA-256
+    /// of the canonical string the server computed the signature over (never the secret nor the
+    /// expected signature). Compare it with the SHA-256 of your own canonical string
+    /// (signing.md); an unknown client id gets it too, exactly like a wrong secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        pattern = "^[0-9a-f]{64}$",
+        example = "3f0c5d1e9b2a47c8e6f1d0a9b8c7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9"
+    )]
+    canonical_string_sha256: Option<&'a str>,
 }
 
 /// One offending field of a `VALIDATION_FAILED` problem.
@@ -99,6 +119,10 @@ impl Problem {
                     message: &e.message,
                 })
                 .collect(),
+            canonical_string_sha256: self
+                .extensions
+                .as_ref()
+                .and_then(|x| x.canonical_string_sha256.as_deref()),
         };
         serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
     }
@@ -162,6 +186,7 @@ impl Problem {
             title,
             detail: detail.to_owned(),
             errors: Vec::new(),
+            extensions: None,
         }
     }
 }
@@ -181,6 +206,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_secs: None,
             www_authenticate: false,
+            extensions: None,
             source: None,
         }
     }
@@ -269,6 +295,7 @@ impl ApiError {
             title: self.title,
             detail: self.detail.clone(),
             errors: self.errors.clone(),
+            extensions: self.extensions.clone(),
         }
     }
 }

@@ -277,7 +277,8 @@ impl Application {
                 cipher,
                 clock.clone(),
                 settings.signature_window(),
-            ),
+            )
+            .with_mismatch_hints(!settings.is_production()),
             deliveries: DeliveryService::new(outbox.clone(), clock.clone(), signal),
             stats: StatsService::new(payment_store),
             live,

@@ -10,7 +10,7 @@ use domain::{
     },
 };
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Extensions};
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
@@ -24,7 +24,18 @@ impl From<AuthError> for ApiError {
             AuthError::TimestampOutOfWindow { .. } => {
                 unauthorized("TIMESTAMP_OUT_OF_WINDOW", "Timestamp out of window")
             }
-            AuthError::InvalidSignature => unauthorized("INVALID_SIGNATURE", "Invalid signature"),
+            AuthError::RepeatedHeader(_)
+            | AuthError::UnreadableHeader(_)
+            | AuthError::MalformedNonce => unauthorized("INVALID_SIGNATURE", "Invalid signature"),
+            AuthError::InvalidSignature { canonical_sha256 } => {
+                let mut e = unauthorized("INVALID_SIGNATURE", "Invalid signature");
+                e.extensions = canonical_sha256.map(|hash| {
+                    Box::new(Extensions {
+                        canonical_string_sha256: Some(hash),
+                    })
+                });
+                e
+            }
             AuthError::Replayed => unauthorized("REPLAYED_REQUEST", "Replayed request"),
             AuthError::Inactive => ApiError::new(
                 StatusCode::FORBIDDEN,

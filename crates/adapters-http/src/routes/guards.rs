@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, http::header};
 use domain::{
     merchant::Merchant,
-    services::auth::{Deferred, SignedRequest},
+    services::auth::{Deferred, SignedRequest, SigningHeader},
 };
 
 use crate::{problem::ApiError, state::AppState};
@@ -12,12 +12,25 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// A signing header as received: absent, once as text, repeated, or not text. The domain decides
+/// what each means (a repeated one is refused, like a repeated query parameter is).
+fn signing_header<'a>(req: &'a HttpRequest, name: &str) -> SigningHeader<'a> {
+    let mut values = req.headers().get_all(name);
+    match (values.next(), values.next()) {
+        (None, _) => SigningHeader::Absent,
+        (Some(_), Some(_)) => SigningHeader::Repeated,
+        (Some(value), None) => value
+            .to_str()
+            .map_or(SigningHeader::NotText, SigningHeader::Value),
+    }
+}
+
 fn signed<'a>(req: &'a HttpRequest, body: &'a [u8]) -> SignedRequest<'a> {
     SignedRequest {
-        client_id: header(req, "x-client-id"),
-        timestamp: header(req, "x-timestamp"),
-        nonce: header(req, "x-nonce"),
-        signature: header(req, "x-signature"),
+        client_id: signing_header(req, "x-client-id"),
+        timestamp: signing_header(req, "x-timestamp"),
+        nonce: signing_header(req, "x-nonce"),
+        signature: signing_header(req, "x-signature"),
         method: req.method().as_str(),
         path: req.uri().path(),
         query: req.uri().query().unwrap_or(""),
@@ -60,7 +73,7 @@ fn rate_limit(merchant: &Merchant, state: &AppState) -> Result<(), ApiError> {
             "Rate limited",
             "Too many requests for this client; retry after the time in Retry-After",
         );
-        e.retry_after_secs = Some(wait.as_secs().max(1));
+        e.retry_after_secs = Some(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX));
         return Err(e);
     }
     Ok(())

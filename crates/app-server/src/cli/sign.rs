@@ -28,7 +28,7 @@ pub struct SignArgs {
     pub nonce: Option<String>,
 }
 
-/// The signed request as text: canonical string, then the headers.
+/// The signed request as text: canonical string, its SHA-256, then the headers.
 pub fn run(args: &SignArgs) -> String {
     let signer = RequestSigner::new(
         args.client_id.as_str(),
@@ -44,6 +44,12 @@ pub fn run(args: &SignArgs) -> String {
     let mut out = String::new();
     out.push_str("# canonical string (lines joined by \\n):\n");
     out.push_str(&signed.canonical_string);
+    // Outside production a refused signature answers with canonicalStringSha256: the same hash
+    // of the server's canonical string (docs/signing.md "Debugging a refused signature").
+    out.push_str("\n\n# SHA-256 of the canonical string (compare with canonicalStringSha256):\n");
+    out.push_str(&domain::signing::sha256_hex(
+        signed.canonical_string.as_bytes(),
+    ));
     out.push_str("\n\n# headers:\n");
     out.push_str(&format!(
         "X-Client-Id: {}\nX-Timestamp: {}\nX-Nonce: {}\nX-Signature: {}\n",
@@ -80,5 +86,27 @@ mod tests {
         };
         assert!(out.contains(&expected.canonical_string()));
         assert!(out.contains(&format!("X-Signature: {}", expected.sign(b"sk_s"))));
+    }
+
+    #[test]
+    fn the_sha256_of_the_canonical_string_is_printed_for_comparing_with_a_refusal() {
+        let args = SignArgs {
+            method: "POST".into(),
+            path: "/api/payments".into(),
+            body: r#"{"orderNo":"ORDER-1001","amount":15000,"methodCode":"CARD","productName":"Coffee beans"}"#.into(),
+            client_id: "mch_a".into(),
+            client_secret: "sk_Zk9vYmFyLWV4YW1wbGUtc2VjcmV0LWRvLW5vdC11c2U".into(),
+            timestamp: Some(1_795_507_200_000),
+            nonce: Some("a1b2c3d4e5f60718293a4b5c".into()),
+        };
+        let out = run(&args);
+        // The worked example of docs/signing.md, whose canonical string hashes to this.
+        assert!(
+            out.contains(
+                "# SHA-256 of the canonical string (compare with canonicalStringSha256):\n\
+                 39227e38fb3ef47ae4a47d8d1dd56c4edc0495f076e4c6921613c6256ab7ef6f\n"
+            ),
+            "{out}"
+        );
     }
 }

@@ -9,7 +9,7 @@ use crate::{
     ports::{
         CipherError, Clock, MerchantStore, NonceOutcome, NonceRecord, NonceStore, SecretCipher,
     },
-    signing::CanonicalRequest,
+    signing::{CanonicalRequest, sha256_hex},
 };
 
 pub const HEADER_CLIENT_ID: &str = "X-Client-Id";
@@ -17,13 +17,32 @@ pub const HEADER_TIMESTAMP: &str = "X-Timestamp";
 pub const HEADER_NONCE: &str = "X-Nonce";
 pub const HEADER_SIGNATURE: &str = "X-Signature";
 
-/// A request as received: the four signing headers (absent = `None`) and the signed parts.
+/// One signing header as received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigningHeader<'a> {
+    Absent,
+    /// Sent once, as visible ASCII text.
+    Value(&'a str),
+    /// Sent more than once: which value counts would depend on who reads the request (a proxy
+    /// may take the first, another server the last), so none does.
+    Repeated,
+    /// Sent once, but not as visible ASCII text (bytes 0x80–0xFF, which HTTP parsers let through).
+    NotText,
+}
+
+impl<'a> From<Option<&'a str>> for SigningHeader<'a> {
+    fn from(value: Option<&'a str>) -> Self {
+        value.map_or(Self::Absent, Self::Value)
+    }
+}
+
+/// A request as received: the four signing headers and the signed parts.
 #[derive(Clone, Copy, Debug)]
 pub struct SignedRequest<'a> {
-    pub client_id: Option<&'a str>,
-    pub timestamp: Option<&'a str>,
-    pub nonce: Option<&'a str>,
-    pub signature: Option<&'a str>,
+    pub client_id: SigningHeader<'a>,
+    pub timestamp: SigningHeader<'a>,
+    pub nonce: SigningHeader<'a>,
+    pub signature: SigningHeader<'a>,
     pub method: &'a str,
     pub path: &'a str,
     pub query: &'a str,
@@ -38,9 +57,21 @@ pub enum AuthError {
         "X-Timestamp must be Unix time in milliseconds within {window_secs} s of the server's clock"
     )]
     TimestampOutOfWindow { window_secs: u64 },
-    /// Unknown client, malformed header or wrong signature: indistinguishable on purpose.
-    #[error("the request signature is not valid")]
-    InvalidSignature,
+    /// A signing header sent more than once; decided before anything is looked up.
+    #[error("the {0} header was sent more than once; send each signing header exactly once")]
+    RepeatedHeader(&'static str),
+    /// A signing header that is not visible ASCII text; decided before anything is looked up.
+    #[error("the {0} header is not visible ASCII text")]
+    UnreadableHeader(&'static str),
+    /// An `X-Nonce` outside its format. It says nothing about the client, so it is named.
+    #[error("X-Nonce is malformed: it must be 16 to 64 characters of [A-Za-z0-9_-]")]
+    MalformedNonce,
+    /// Unknown client or wrong signature: indistinguishable on purpose. With
+    /// [`Authenticator::with_mismatch_hints`], `canonical_sha256` is the lower-case hex SHA-256
+    /// of the canonical string the server computed over (a function of the request alone, so it
+    /// is there for an unknown client too and reveals nothing about any client or secret).
+    #[error("{}", invalid_signature_detail(.canonical_sha256.as_deref()))]
+    InvalidSignature { canonical_sha256: Option<String> },
     #[error("this X-Nonce was already used")]
     Replayed,
     #[error("the merchant is deactivated")]
@@ -49,6 +80,17 @@ pub enum AuthError {
     Cipher(#[from] CipherError),
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+fn invalid_signature_detail(canonical_sha256: Option<&str>) -> String {
+    match canonical_sha256 {
+        None => "the request signature is not valid".to_owned(),
+        Some(hash) => format!(
+            "the request signature is not valid; the server computed it over a canonical string \
+             whose SHA-256 is {hash} (canonicalStringSha256): compare it with the SHA-256 of \
+             your own canonical string (docs/signing.md) to find which line differs"
+        ),
+    }
 }
 
 /// A correctly signed request of an active merchant whose nonce is not recorded yet (see
@@ -67,6 +109,7 @@ pub struct Authenticator {
     cipher: Arc<dyn SecretCipher>,
     clock: Arc<dyn Clock>,
     window: Duration,
+    mismatch_hints: bool,
 }
 
 /// Secret used to burn the same HMAC time when the client id is unknown.
@@ -86,12 +129,26 @@ impl Authenticator {
             cipher,
             clock,
             window,
+            mismatch_hints: false,
         }
     }
 
-    /// Checks, in order: headers present, timestamp inside the window, signature (against the
-    /// merchant's secret; an unknown client fails exactly like a wrong signature), nonce fresh
-    /// across all instances, merchant active. Only a correctly signed request consumes a nonce.
+    /// Policy: whether a refused signature tells the client the SHA-256 of the canonical string
+    /// the server computed over ([`AuthError::InvalidSignature`]), so an integrator can see
+    /// which side built a different string. Off by default; on everywhere but in production,
+    /// where the answer stays opaque. Never the secret nor the expected signature; and the same
+    /// for an unknown client as for a wrong signature, since the hash depends only on the
+    /// request.
+    #[must_use]
+    pub fn with_mismatch_hints(mut self, on: bool) -> Self {
+        self.mismatch_hints = on;
+        self
+    }
+
+    /// Checks, in order: each header present exactly once as text, timestamp inside the window,
+    /// nonce well-formed, signature (against the merchant's secret; an unknown client fails
+    /// exactly like a wrong signature), nonce fresh across all instances, merchant active. Only
+    /// a correctly signed request consumes a nonce.
     pub async fn authenticate(&self, req: SignedRequest<'_>) -> Result<Merchant, AuthError> {
         let (merchant, nonce) = self.verify(req).await?;
         self.record(&nonce).await?;
@@ -140,19 +197,14 @@ impl Authenticator {
     /// Everything but the nonce's freshness and the merchant's status: the merchant and the
     /// nonce to record.
     async fn verify(&self, req: SignedRequest<'_>) -> Result<(Merchant, NonceRecord), AuthError> {
-        let client_id = req
-            .client_id
-            .ok_or(AuthError::MissingHeader(HEADER_CLIENT_ID))?;
-        let timestamp = req
-            .timestamp
-            .ok_or(AuthError::MissingHeader(HEADER_TIMESTAMP))?;
-        let nonce = req.nonce.ok_or(AuthError::MissingHeader(HEADER_NONCE))?;
-        let signature = req
-            .signature
-            .ok_or(AuthError::MissingHeader(HEADER_SIGNATURE))?;
+        let client_id = required(req.client_id, HEADER_CLIENT_ID)?;
+        let timestamp = required(req.timestamp, HEADER_TIMESTAMP)?;
+        let nonce = required(req.nonce, HEADER_NONCE)?;
+        let signature = required(req.signature, HEADER_SIGNATURE)?;
 
         let now = self.clock.now();
         let sent_at = self.check_window(timestamp, now)?;
+        let nonce_value = Nonce::parse(nonce).map_err(|_| AuthError::MalformedNonce)?;
         let canonical = CanonicalRequest {
             method: req.method,
             path: req.path,
@@ -168,18 +220,27 @@ impl Authenticator {
         };
         let Some(merchant) = merchant else {
             let _ = canonical.verify(DECOY_SECRET, signature);
-            return Err(AuthError::InvalidSignature);
+            return Err(self.mismatch(&canonical));
         };
         let secret = self.cipher.open(&merchant.client_secret)?;
         if !canonical.verify(secret.expose().as_bytes(), signature) {
-            return Err(AuthError::InvalidSignature);
+            return Err(self.mismatch(&canonical));
         }
         let nonce = NonceRecord {
             client: merchant.client_id.clone(),
-            nonce: Nonce::parse(nonce).map_err(|_| AuthError::InvalidSignature)?,
+            nonce: nonce_value,
             expires_at: sent_at.max(now).plus(self.window.saturating_mul(2)),
         };
         Ok((merchant, nonce))
+    }
+
+    /// The refusal of a signature that does not verify (or of an unknown client: the same).
+    fn mismatch(&self, canonical: &CanonicalRequest<'_>) -> AuthError {
+        AuthError::InvalidSignature {
+            canonical_sha256: self
+                .mismatch_hints
+                .then(|| sha256_hex(canonical.canonical_string().as_bytes())),
+        }
     }
 
     fn check_window(&self, raw: &str, now: Timestamp) -> Result<Timestamp, AuthError> {
@@ -195,256 +256,15 @@ impl Authenticator {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{
-        merchant::ClientName,
-        ports::{MockMerchantStore, MockNonceStore, SecretCipher},
-        secret::Secret,
-        services::testkit::{FakeCipher, fixed_clock, t0},
-    };
-
-    const SECRET: &str = "sk_test_secret";
-
-    fn merchant(status: MerchantStatus) -> Merchant {
-        Merchant {
-            client_id: ClientId::parse("mch_a").unwrap(),
-            client_name: ClientName::parse("A").unwrap(),
-            client_secret: FakeCipher.seal(&Secret::new(SECRET.into())).unwrap(),
-            webhook_secret: FakeCipher.seal(&Secret::new("whsec_x".into())).unwrap(),
-            previous_webhook_secret: None,
-            return_url: None,
-            status,
-            created_at: t0(),
-            updated_at: t0(),
-        }
-    }
-
-    struct Req {
-        ts: String,
-        sig: String,
-    }
-
-    fn signed(ts_millis: i64, secret: &str) -> Req {
-        let ts = ts_millis.to_string();
-        let sig = CanonicalRequest {
-            method: "GET",
-            path: "/api/payments",
-            query: "limit=5",
-            timestamp: &ts,
-            nonce: "nonce-0123456789ab",
-            body: b"",
-        }
-        .sign(secret.as_bytes());
-        Req { ts, sig }
-    }
-
-    fn request(r: &Req) -> SignedRequest<'_> {
-        SignedRequest {
-            client_id: Some("mch_a"),
-            timestamp: Some(&r.ts),
-            nonce: Some("nonce-0123456789ab"),
-            signature: Some(&r.sig),
-            method: "GET",
-            path: "/api/payments",
-            query: "limit=5",
-            body: b"",
-        }
-    }
-
-    fn auth(merchants: MockMerchantStore, nonces: MockNonceStore) -> Authenticator {
-        Authenticator::new(
-            Arc::new(merchants),
-            Arc::new(nonces),
-            Arc::new(FakeCipher),
-            Arc::new(fixed_clock()),
-            Duration::from_secs(300),
-        )
-    }
-
-    fn known(status: MerchantStatus) -> MockMerchantStore {
-        let mut m = MockMerchantStore::new();
-        m.expect_find()
-            .returning(move |_| Ok(Some(merchant(status))));
-        m
-    }
-
-    fn fresh_nonces() -> MockNonceStore {
-        let mut n = MockNonceStore::new();
-        n.expect_remember()
-            .times(1)
-            .returning(|_, _, _| Ok(NonceOutcome::Fresh));
-        n
-    }
-
-    #[tokio::test]
-    async fn a_correctly_signed_request_is_accepted() {
-        let r = signed(t0().unix_millis(), SECRET);
-        let m = auth(known(MerchantStatus::Active), fresh_nonces())
-            .authenticate(request(&r))
-            .await
-            .unwrap();
-        assert_eq!(m.client_id.as_str(), "mch_a");
-    }
-
-    #[tokio::test]
-    async fn a_missing_header_is_named() {
-        let r = signed(t0().unix_millis(), SECRET);
-        let req = SignedRequest {
-            nonce: None,
-            ..request(&r)
-        };
-        let err = auth(MockMerchantStore::new(), MockNonceStore::new())
-            .authenticate(req)
-            .await
-            .unwrap_err();
-        assert!(matches!(err, AuthError::MissingHeader("X-Nonce")));
-    }
-
-    #[tokio::test]
-    async fn timestamps_outside_the_window_are_refused_before_any_lookup() {
-        for offset in [-300_001, 300_001] {
-            let r = signed(t0().unix_millis() + offset, SECRET);
-            let err = auth(MockMerchantStore::new(), MockNonceStore::new())
-                .authenticate(request(&r))
-                .await
-                .unwrap_err();
-            assert!(
-                matches!(err, AuthError::TimestampOutOfWindow { .. }),
-                "{offset}"
-            );
-        }
-        let r = Req {
-            ts: "soon".into(),
-            sig: String::new(),
-        };
-        let err = auth(MockMerchantStore::new(), MockNonceStore::new())
-            .authenticate(request(&r))
-            .await
-            .unwrap_err();
-        assert!(matches!(err, AuthError::TimestampOutOfWindow { .. }));
-    }
-
-    #[tokio::test]
-    async fn an_unknown_client_looks_exactly_like_a_wrong_signature() {
-        let mut merchants = MockMerchantStore::new();
-        merchants.expect_find().returning(|_| Ok(None));
-        let mut nonces = MockNonceStore::new();
-        nonces.expect_remember().never();
-        let r = signed(t0().unix_millis(), SECRET);
-        let unknown = auth(merchants, nonces)
-            .authenticate(request(&r))
-            .await
-            .unwrap_err();
-        let r = signed(t0().unix_millis(), "sk_wrong");
-        let mut nonces = MockNonceStore::new();
-        nonces.expect_remember().never();
-        let wrong = auth(known(MerchantStatus::Active), nonces)
-            .authenticate(request(&r))
-            .await
-            .unwrap_err();
-        assert_eq!(unknown.to_string(), wrong.to_string());
-        assert!(matches!(wrong, AuthError::InvalidSignature));
-    }
-
-    #[tokio::test]
-    async fn a_replayed_nonce_is_refused() {
-        let mut nonces = MockNonceStore::new();
-        nonces
-            .expect_remember()
-            .returning(|_, _, _| Ok(NonceOutcome::Replayed));
-        let r = signed(t0().unix_millis(), SECRET);
-        let err = auth(known(MerchantStatus::Active), nonces)
-            .authenticate(request(&r))
-            .await
-            .unwrap_err();
-        assert!(matches!(err, AuthError::Replayed));
-    }
-
-    #[tokio::test]
-    async fn a_deactivated_merchant_with_a_valid_signature_is_forbidden() {
-        let r = signed(t0().unix_millis(), SECRET);
-        let err = auth(known(MerchantStatus::Inactive), fresh_nonces())
-            .authenticate(request(&r))
-            .await
-            .unwrap_err();
-        assert!(matches!(err, AuthError::Inactive));
-    }
-
-    #[tokio::test]
-    async fn nonces_are_remembered_for_twice_the_window() {
-        let mut nonces = MockNonceStore::new();
-        nonces
-            .expect_remember()
-            .withf(|_, _, until| *until == t0().plus(Duration::from_secs(600)))
-            .returning(|_, _, _| Ok(NonceOutcome::Fresh));
-        let r = signed(t0().unix_millis(), SECRET);
-        auth(known(MerchantStatus::Active), nonces)
-            .authenticate(request(&r))
-            .await
-            .unwrap();
-    }
-
-    #[tokio::test]
-    async fn a_deferred_authentication_records_no_nonce_and_hands_it_to_the_caller() {
-        let mut nonces = MockNonceStore::new();
-        nonces.expect_remember().never();
-        let r = signed(t0().unix_millis(), SECRET);
-        let deferred = auth(known(MerchantStatus::Active), nonces)
-            .authenticate_deferred(request(&r))
-            .await
-            .unwrap();
-        assert_eq!(deferred.merchant.client_id.as_str(), "mch_a");
-        assert_eq!(deferred.nonce.client.as_str(), "mch_a");
-        assert_eq!(deferred.nonce.nonce.as_str(), "nonce-0123456789ab");
-        assert_eq!(
-            deferred.nonce.expires_at,
-            t0().plus(Duration::from_secs(600))
-        );
-    }
-
-    #[tokio::test]
-    async fn a_deferred_authentication_of_a_deactivated_merchant_records_the_nonce_and_is_forbidden()
-     {
-        let r = signed(t0().unix_millis(), SECRET);
-        let err = auth(known(MerchantStatus::Inactive), fresh_nonces())
-            .authenticate_deferred(request(&r))
-            .await
-            .unwrap_err();
-        assert!(matches!(err, AuthError::Inactive));
-    }
-
-    #[tokio::test]
-    async fn a_deferred_authentication_of_a_deactivated_merchant_with_a_used_nonce_is_a_replay() {
-        let mut nonces = MockNonceStore::new();
-        nonces
-            .expect_remember()
-            .returning(|_, _, _| Ok(NonceOutcome::Replayed));
-        let r = signed(t0().unix_millis(), SECRET);
-        let err = auth(known(MerchantStatus::Inactive), nonces)
-            .authenticate_deferred(request(&r))
-            .await
-            .unwrap_err();
-        assert!(matches!(err, AuthError::Replayed));
-    }
-
-    #[tokio::test]
-    async fn recording_a_used_nonce_on_its_own_is_a_replay() {
-        let mut nonces = MockNonceStore::new();
-        nonces
-            .expect_remember()
-            .returning(|_, _, _| Ok(NonceOutcome::Replayed));
-        let r = signed(t0().unix_millis(), SECRET);
-        let authenticator = auth(known(MerchantStatus::Active), MockNonceStore::new());
-        let deferred = authenticator
-            .authenticate_deferred(request(&r))
-            .await
-            .unwrap();
-        let err = auth(MockMerchantStore::new(), nonces)
-            .record(&deferred.nonce)
-            .await
-            .unwrap_err();
-        assert!(matches!(err, AuthError::Replayed));
+/// A header that must be there exactly once, as text.
+fn required<'a>(header: SigningHeader<'a>, name: &'static str) -> Result<&'a str, AuthError> {
+    match header {
+        SigningHeader::Value(value) => Ok(value),
+        SigningHeader::Absent => Err(AuthError::MissingHeader(name)),
+        SigningHeader::Repeated => Err(AuthError::RepeatedHeader(name)),
+        SigningHeader::NotText => Err(AuthError::UnreadableHeader(name)),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,397 @@
+//! Unit tests of the `Authenticator`: every refusal, and what each one records.
+
+use super::*;
+use crate::{
+    merchant::ClientName,
+    ports::{MockMerchantStore, MockNonceStore, SecretCipher},
+    secret::Secret,
+    services::testkit::{FakeCipher, fixed_clock, t0},
+};
+
+const SECRET: &str = "sk_test_secret";
+
+fn merchant(status: MerchantStatus) -> Merchant {
+    Merchant {
+        client_id: ClientId::parse("mch_a").unwrap(),
+        client_name: ClientName::parse("A").unwrap(),
+        client_secret: FakeCipher.seal(&Secret::new(SECRET.into())).unwrap(),
+        webhook_secret: FakeCipher.seal(&Secret::new("whsec_x".into())).unwrap(),
+        previous_webhook_secret: None,
+        return_url: None,
+        status,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+struct Req {
+    ts: String,
+    sig: String,
+}
+
+fn signed(ts_millis: i64, secret: &str) -> Req {
+    let ts = ts_millis.to_string();
+    let sig = CanonicalRequest {
+        method: "GET",
+        path: "/api/payments",
+        query: "limit=5",
+        timestamp: &ts,
+        nonce: "nonce-0123456789ab",
+        body: b"",
+    }
+    .sign(secret.as_bytes());
+    Req { ts, sig }
+}
+
+fn request(r: &Req) -> SignedRequest<'_> {
+    SignedRequest {
+        client_id: SigningHeader::Value("mch_a"),
+        timestamp: SigningHeader::Value(&r.ts),
+        nonce: SigningHeader::Value("nonce-0123456789ab"),
+        signature: SigningHeader::Value(&r.sig),
+        method: "GET",
+        path: "/api/payments",
+        query: "limit=5",
+        body: b"",
+    }
+}
+
+fn auth(merchants: MockMerchantStore, nonces: MockNonceStore) -> Authenticator {
+    Authenticator::new(
+        Arc::new(merchants),
+        Arc::new(nonces),
+        Arc::new(FakeCipher),
+        Arc::new(fixed_clock()),
+        Duration::from_secs(300),
+    )
+}
+
+fn known(status: MerchantStatus) -> MockMerchantStore {
+    let mut m = MockMerchantStore::new();
+    m.expect_find()
+        .returning(move |_| Ok(Some(merchant(status))));
+    m
+}
+
+fn fresh_nonces() -> MockNonceStore {
+    let mut n = MockNonceStore::new();
+    n.expect_remember()
+        .times(1)
+        .returning(|_, _, _| Ok(NonceOutcome::Fresh));
+    n
+}
+
+#[tokio::test]
+async fn a_correctly_signed_request_is_accepted() {
+    let r = signed(t0().unix_millis(), SECRET);
+    let m = auth(known(MerchantStatus::Active), fresh_nonces())
+        .authenticate(request(&r))
+        .await
+        .unwrap();
+    assert_eq!(m.client_id.as_str(), "mch_a");
+}
+
+#[tokio::test]
+async fn a_missing_header_is_named() {
+    let r = signed(t0().unix_millis(), SECRET);
+    let req = SignedRequest {
+        nonce: SigningHeader::Absent,
+        ..request(&r)
+    };
+    let err = auth(MockMerchantStore::new(), MockNonceStore::new())
+        .authenticate(req)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::MissingHeader("X-Nonce")));
+}
+
+#[tokio::test]
+async fn timestamps_outside_the_window_are_refused_before_any_lookup() {
+    for offset in [-300_001, 300_001] {
+        let r = signed(t0().unix_millis() + offset, SECRET);
+        let err = auth(MockMerchantStore::new(), MockNonceStore::new())
+            .authenticate(request(&r))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AuthError::TimestampOutOfWindow { .. }),
+            "{offset}"
+        );
+    }
+    let r = Req {
+        ts: "soon".into(),
+        sig: String::new(),
+    };
+    let err = auth(MockMerchantStore::new(), MockNonceStore::new())
+        .authenticate(request(&r))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::TimestampOutOfWindow { .. }));
+}
+
+#[tokio::test]
+async fn an_unknown_client_looks_exactly_like_a_wrong_signature() {
+    let mut merchants = MockMerchantStore::new();
+    merchants.expect_find().returning(|_| Ok(None));
+    let mut nonces = MockNonceStore::new();
+    nonces.expect_remember().never();
+    let r = signed(t0().unix_millis(), SECRET);
+    let unknown = auth(merchants, nonces)
+        .authenticate(request(&r))
+        .await
+        .unwrap_err();
+    let r = signed(t0().unix_millis(), "sk_wrong");
+    let mut nonces = MockNonceStore::new();
+    nonces.expect_remember().never();
+    let wrong = auth(known(MerchantStatus::Active), nonces)
+        .authenticate(request(&r))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.to_string(), wrong.to_string());
+    assert!(matches!(wrong, AuthError::InvalidSignature { .. }));
+}
+
+#[tokio::test]
+async fn a_replayed_nonce_is_refused() {
+    let mut nonces = MockNonceStore::new();
+    nonces
+        .expect_remember()
+        .returning(|_, _, _| Ok(NonceOutcome::Replayed));
+    let r = signed(t0().unix_millis(), SECRET);
+    let err = auth(known(MerchantStatus::Active), nonces)
+        .authenticate(request(&r))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Replayed));
+}
+
+#[tokio::test]
+async fn a_deactivated_merchant_with_a_valid_signature_is_forbidden() {
+    let r = signed(t0().unix_millis(), SECRET);
+    let err = auth(known(MerchantStatus::Inactive), fresh_nonces())
+        .authenticate(request(&r))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Inactive));
+}
+
+#[tokio::test]
+async fn nonces_are_remembered_for_twice_the_window() {
+    let mut nonces = MockNonceStore::new();
+    nonces
+        .expect_remember()
+        .withf(|_, _, until| *until == t0().plus(Duration::from_secs(600)))
+        .returning(|_, _, _| Ok(NonceOutcome::Fresh));
+    let r = signed(t0().unix_millis(), SECRET);
+    auth(known(MerchantStatus::Active), nonces)
+        .authenticate(request(&r))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_deferred_authentication_records_no_nonce_and_hands_it_to_the_caller() {
+    let mut nonces = MockNonceStore::new();
+    nonces.expect_remember().never();
+    let r = signed(t0().unix_millis(), SECRET);
+    let deferred = auth(known(MerchantStatus::Active), nonces)
+        .authenticate_deferred(request(&r))
+        .await
+        .unwrap();
+    assert_eq!(deferred.merchant.client_id.as_str(), "mch_a");
+    assert_eq!(deferred.nonce.client.as_str(), "mch_a");
+    assert_eq!(deferred.nonce.nonce.as_str(), "nonce-0123456789ab");
+    assert_eq!(
+        deferred.nonce.expires_at,
+        t0().plus(Duration::from_secs(600))
+    );
+}
+
+#[tokio::test]
+async fn a_deferred_authentication_of_a_deactivated_merchant_records_the_nonce_and_is_forbidden() {
+    let r = signed(t0().unix_millis(), SECRET);
+    let err = auth(known(MerchantStatus::Inactive), fresh_nonces())
+        .authenticate_deferred(request(&r))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Inactive));
+}
+
+#[tokio::test]
+async fn a_deferred_authentication_of_a_deactivated_merchant_with_a_used_nonce_is_a_replay() {
+    let mut nonces = MockNonceStore::new();
+    nonces
+        .expect_remember()
+        .returning(|_, _, _| Ok(NonceOutcome::Replayed));
+    let r = signed(t0().unix_millis(), SECRET);
+    let err = auth(known(MerchantStatus::Inactive), nonces)
+        .authenticate_deferred(request(&r))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Replayed));
+}
+
+#[tokio::test]
+async fn recording_a_used_nonce_on_its_own_is_a_replay() {
+    let mut nonces = MockNonceStore::new();
+    nonces
+        .expect_remember()
+        .returning(|_, _, _| Ok(NonceOutcome::Replayed));
+    let r = signed(t0().unix_millis(), SECRET);
+    let authenticator = auth(known(MerchantStatus::Active), MockNonceStore::new());
+    let deferred = authenticator
+        .authenticate_deferred(request(&r))
+        .await
+        .unwrap();
+    let err = auth(MockMerchantStore::new(), nonces)
+        .record(&deferred.nonce)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Replayed));
+}
+
+/// What the test client signed: the canonical string of [`signed`] at `ts`.
+fn canonical_of(r: &Req) -> String {
+    CanonicalRequest {
+        method: "GET",
+        path: "/api/payments",
+        query: "limit=5",
+        timestamp: &r.ts,
+        nonce: "nonce-0123456789ab",
+        body: b"",
+    }
+    .canonical_string()
+}
+
+#[tokio::test]
+async fn a_repeated_or_unreadable_signing_header_is_refused_before_any_lookup() {
+    let r = signed(t0().unix_millis(), SECRET);
+    for name in [
+        HEADER_CLIENT_ID,
+        HEADER_TIMESTAMP,
+        HEADER_NONCE,
+        HEADER_SIGNATURE,
+    ] {
+        for bad in [SigningHeader::Repeated, SigningHeader::NotText] {
+            let mut req = request(&r);
+            match name {
+                HEADER_CLIENT_ID => req.client_id = bad,
+                HEADER_TIMESTAMP => req.timestamp = bad,
+                HEADER_NONCE => req.nonce = bad,
+                _ => req.signature = bad,
+            }
+            // Mocks without expectations: any lookup or nonce record would panic.
+            let err = auth(MockMerchantStore::new(), MockNonceStore::new())
+                .authenticate(req)
+                .await
+                .unwrap_err();
+            match (bad, &err) {
+                (SigningHeader::Repeated, AuthError::RepeatedHeader(h))
+                | (SigningHeader::NotText, AuthError::UnreadableHeader(h)) => {
+                    assert_eq!(*h, name);
+                    assert!(err.to_string().contains(name), "{err}");
+                }
+                _ => panic!("{name} {bad:?}: {err:?}"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_nonce_is_named_as_such_before_any_lookup() {
+    for nonce in ["short", &"n".repeat(65), "has spaces in the nonce", ""] {
+        let ts = t0().unix_millis().to_string();
+        let sig = CanonicalRequest {
+            method: "GET",
+            path: "/api/payments",
+            query: "limit=5",
+            timestamp: &ts,
+            nonce,
+            body: b"",
+        }
+        .sign(SECRET.as_bytes());
+        let r = Req { ts, sig };
+        let req = SignedRequest {
+            nonce: SigningHeader::Value(nonce),
+            ..request(&r)
+        };
+        let err = auth(MockMerchantStore::new(), MockNonceStore::new())
+            .authenticate(req)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AuthError::MalformedNonce),
+            "{nonce:?}: {err:?}"
+        );
+        assert!(err.to_string().contains("X-Nonce is malformed"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn by_default_a_wrong_signature_says_nothing_about_the_canonical_string() {
+    let r = signed(t0().unix_millis(), "sk_wrong");
+    let err = auth(known(MerchantStatus::Active), MockNonceStore::new())
+        .authenticate(request(&r))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        AuthError::InvalidSignature {
+            canonical_sha256: None
+        }
+    ));
+    assert_eq!(err.to_string(), "the request signature is not valid");
+}
+
+#[tokio::test]
+async fn with_mismatch_hints_a_wrong_signature_names_the_sha256_of_the_canonical_string() {
+    let r = signed(t0().unix_millis(), "sk_wrong");
+    let err = auth(known(MerchantStatus::Active), MockNonceStore::new())
+        .with_mismatch_hints(true)
+        .authenticate(request(&r))
+        .await
+        .unwrap_err();
+    let expected = crate::signing::sha256_hex(canonical_of(&r).as_bytes());
+    let AuthError::InvalidSignature {
+        canonical_sha256: Some(hash),
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(hash, &expected);
+    assert!(err.to_string().contains(&expected), "{err}");
+    assert!(!err.to_string().contains(SECRET), "{err}");
+    assert!(!err.to_string().contains(&r.sig), "{err}");
+    let right = signed(t0().unix_millis(), SECRET);
+    assert!(
+        !err.to_string().contains(&right.sig),
+        "never the expected signature"
+    );
+}
+
+#[tokio::test]
+async fn with_mismatch_hints_an_unknown_client_still_looks_exactly_like_a_wrong_signature() {
+    let r = signed(t0().unix_millis(), SECRET);
+    let mut merchants = MockMerchantStore::new();
+    merchants.expect_find().returning(|_| Ok(None));
+    let unknown = auth(merchants, MockNonceStore::new())
+        .with_mismatch_hints(true)
+        .authenticate(request(&r))
+        .await
+        .unwrap_err();
+    let wrong = auth(known(MerchantStatus::Active), MockNonceStore::new())
+        .with_mismatch_hints(true)
+        .authenticate(request(&Req {
+            ts: r.ts.clone(),
+            sig: signed(t0().unix_millis(), "sk_wrong").sig,
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.to_string(), wrong.to_string());
+    assert!(matches!(
+        unknown,
+        AuthError::InvalidSignature {
+            canonical_sha256: Some(_)
+        }
+    ));
+}
