@@ -241,6 +241,7 @@ const PRODUCTION: &[(&str, &str)] = &[
         "whsec_cmVhbC1hY3F1aXJlci1zZWNyZXQtMDEyMzQ1Njc4OQ==",
     ),
     ("API_REQUEST_URL", "http://127.0.0.1:9/acquirer"),
+    ("SIMPLEPG__SERVER__PUBLIC_URL", "https://pg.example.com"),
 ];
 
 #[actix_web::test]
