@@ -23,10 +23,8 @@ fn lines_of<'a>(lines: &'a [Value], request_id: &str) -> Vec<&'a Value> {
 async fn a_500_logs_its_cause_at_error_on_a_line_carrying_the_request_id_and_a_401_logs_nothing_above_info()
  {
     let db = TestDatabase::create().await;
-    // A merchant whose secrets are sealed under the test profile's key (version 1)…
-    let registrar = instance(db.url(), &[]).await;
-    let merchant = registrar.register(None).await;
-    // …calling a server that only has a key of version 2: opening its secret fails, a 500.
+    // A server that only has a key of version 2 (it starts: no secret is stored yet, so its
+    // start-up key check has nothing to refuse)…
     let server = ServerProcess::spawn(
         db.url(),
         &[
@@ -35,6 +33,10 @@ async fn a_500_logs_its_cause_at_error_on_a_line_carrying_the_request_id_and_a_4
         ],
     )
     .await;
+    // …called by a merchant registered afterwards, through another instance, under the test
+    // profile's key (version 1): opening its secret fails, a 500.
+    let registrar = instance(db.url(), &[]).await;
+    let merchant = registrar.register(None).await;
     let failed = server
         .client
         .signed(&merchant, "GET", "/api/payments?limit=1", None, None)
