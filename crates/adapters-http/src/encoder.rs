@@ -2,9 +2,8 @@
 
 use domain::{
     Timestamp,
-    payment::{CancelReason, Payment},
+    payment::{AcquirerReport, CancelReason, Payment, ReportedOutcome},
     ports::PayloadEncoder,
-    services::payments::{AcquirerReport, ReportedOutcome},
 };
 use serde::Serialize;
 

@@ -2,6 +2,7 @@
 
 mod audit;
 mod fields;
+mod report;
 mod status;
 
 use std::time::Duration;
@@ -10,6 +11,7 @@ pub use audit::{Actor, AuditAction, AuditEntry, AuditNote, AuditRecord};
 pub use fields::{
     CancelReason, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo, ProductName,
 };
+pub use report::{AcquirerReport, ReportedOutcome};
 pub use status::{PaymentStatus, TransitionKind};
 
 use crate::{

@@ -17,9 +17,11 @@ use crate::{
         ClaimedMessage, Delivery, DeliveryAttempt, DeliveryFilter, NextStep, OutboxBacklog,
         OutboxMessage, SendReport,
     },
-    payment::{AuditEntry, AuditNote, AuditRecord, CancelReason, OrderNo, Payment, PaymentStatus},
+    payment::{
+        AcquirerReport, AuditEntry, AuditNote, AuditRecord, CancelReason, OrderNo, Payment,
+        PaymentStatus,
+    },
     secret::{SealedSecret, Secret},
-    services::payments::AcquirerReport,
     stats::{StatsBreakdown, StatsFilter},
 };
 
@@ -60,6 +62,11 @@ pub enum TransitionStoreError {
     /// Nothing was written.
     #[error("the payment changed concurrently")]
     Stale,
+    /// The database refused the transaction as a conflict with another one (a deadlock victim;
+    /// a certification failure on a multi-primary cluster) and rolled it back. Nothing was
+    /// written; like `Stale`, a reason to load the payment and decide again, never a failure.
+    #[error("the database reported a conflicting transaction: {0}")]
+    Conflict(String),
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }

@@ -261,11 +261,7 @@ impl PayloadEncoder for TestPayloads {
         )
     }
 
-    fn acquirer_webhook(
-        &self,
-        report: &domain::services::payments::AcquirerReport,
-        _at: Timestamp,
-    ) -> String {
+    fn acquirer_webhook(&self, report: &domain::payment::AcquirerReport, _at: Timestamp) -> String {
         format!(r#"{{"paymentKey":"{}"}}"#, report.payment_key)
     }
 }

@@ -14,9 +14,9 @@ use crate::{
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use domain::{
     ids::{PaymentKey, TransactionId},
-    payment::{FailureCode, FailureMessage},
+    payment::{AcquirerReport, FailureCode, FailureMessage, ReportedOutcome},
     services::{
-        payments::{AcquirerReport, ReportedOutcome, WebhookError, WebhookOutcome},
+        payments::{WebhookError, WebhookOutcome},
         webhook_auth::{WebhookAuthError, WebhookVerifier},
     },
     validation::{Invalid, Violations},

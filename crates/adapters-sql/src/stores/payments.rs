@@ -193,7 +193,8 @@ macro_rules! __sql_payment_store {
             /// (diesel-async's MySQL connection sets `CLIENT_FOUND_ROWS`), which is why the
             /// version guard lives in the `WHERE`: 0 matched means someone else moved the payment
             /// first → `Stale`, rolled back. A clash on `UNIQUE (payment_id, from_version)` of
-            /// `payment_log` (this version was already left) is also `Stale`. Only what a
+            /// `payment_log` (this version was already left) is also `Stale`; a transaction the
+            /// database chose as a deadlock victim is `Conflict` (decide again). Only what a
             /// transition can change is written; identity, amount and order stay as created.
             async fn transition(
                 &self,
@@ -271,6 +272,10 @@ macro_rules! __sql_payment_store {
                         if $crate::error::is_unique_violation_on(&e, D::UQ_LOG_TRANSITION) =>
                     {
                         Err(TransitionStoreError::Stale)
+                    }
+                    Err(TxError::Db(e)) if $crate::error::is_deadlock(&e) => {
+                        $crate::__private::metrics::counter!("simplepg_payment_transition_conflicts_total").increment(1);
+                        Err(TransitionStoreError::Conflict(e.to_string()))
                     }
                     Err(TxError::Db(e)) => Err(db_error(e).into()),
                 }

@@ -8,11 +8,11 @@ use crate::{
     RepositoryError,
     ids::{PaymentKey, TransactionId},
     outbox::SendReport,
-    payment::{FailureCode, FailureMessage},
+    payment::{AcquirerReport, FailureCode, FailureMessage, ReportedOutcome},
     ports::{Clock, Destination, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder},
     services::{
         outbound::signed_headers,
-        payments::{AcquirerReport, FindPaymentError, PaymentService, ReportedOutcome},
+        payments::{FindPaymentError, PaymentService},
     },
     signing::WebhookKey,
 };

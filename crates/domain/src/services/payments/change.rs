@@ -1,0 +1,127 @@
+//! The one way a payment changes: load it, decide on it as it is now, and store the decision
+//! with a compare-and-set on its version. A write that lost its race (another change got there
+//! first) or that the database refused as a conflict (a deadlock victim; a certification failure
+//! on a multi-primary cluster) is not an error: the payment is loaded again and the decision
+//! made again on fresh data, at most [`MAX_ATTEMPTS`] times.
+
+use std::future::Future;
+
+use crate::{
+    RepositoryError,
+    outbox::OutboxMessage,
+    payment::{Command, Origin, Payment, TransitionRejected},
+    ports::{StateChange, TransitionStoreError},
+};
+
+use super::{PaymentService, errors::Contended};
+
+/// How many times a decision is made again after its write lost a race.
+pub const MAX_ATTEMPTS: usize = 8;
+
+/// What a use case decides about the payment as it is now.
+pub enum Decision<T> {
+    /// Apply `command`, writing `events` (and the merchant notification it causes) in the same
+    /// transaction.
+    Apply {
+        command: Command,
+        events: Vec<OutboxMessage>,
+    },
+    /// Change nothing and answer `T`.
+    Stop(T),
+}
+
+impl<T> Decision<T> {
+    /// Apply `command` and nothing else.
+    pub fn apply(command: Command) -> Self {
+        Self::Apply {
+            command,
+            events: Vec::new(),
+        }
+    }
+}
+
+/// How a change ended.
+pub enum Changed<T> {
+    /// The command was applied: the payment as stored.
+    Applied(Box<Payment>),
+    /// The decision was to change nothing.
+    Stopped(T),
+}
+
+/// The outcome of one compare-and-set attempt.
+enum Attempt {
+    Stored(Box<Payment>),
+    /// Lost a race or met a database conflict: decide again on fresh data.
+    DecideAgain,
+}
+
+impl PaymentService {
+    /// Load → decide → compare-and-set until the write lands or `decide` stops; every state
+    /// change of a payment goes through here. `Contended` after [`MAX_ATTEMPTS`] lost races.
+    ///
+    /// `load` and `decide` are closures returning futures (not async closures: the futures of
+    /// those do not yet prove `Send` for every lifetime, and a use case's future must stay `Send`
+    /// where its steps are). `decide` gets its own copy of the payment.
+    pub(super) async fn change<T, E, L, D>(
+        &self,
+        origin: &Origin,
+        mut load: impl FnMut() -> L,
+        mut decide: impl FnMut(Payment) -> D,
+    ) -> Result<Changed<T>, E>
+    where
+        L: Future<Output = Result<Payment, E>>,
+        D: Future<Output = Result<Decision<T>, E>>,
+        E: From<RepositoryError> + From<TransitionRejected> + From<Contended>,
+    {
+        for _ in 0..MAX_ATTEMPTS {
+            let current = load().await?;
+            let (command, events) = match decide(current.clone()).await? {
+                Decision::Stop(answer) => return Ok(Changed::Stopped(answer)),
+                Decision::Apply { command, events } => (command, events),
+            };
+            match self.attempt::<E>(&current, command, origin, events).await? {
+                Attempt::Stored(p) => return Ok(Changed::Applied(p)),
+                Attempt::DecideAgain => {}
+            }
+        }
+        Err(Contended.into())
+    }
+
+    /// Decides `command` on `current` and tries to store it with `events` plus the merchant
+    /// notification, in one transaction.
+    async fn attempt<E>(
+        &self,
+        current: &Payment,
+        command: Command,
+        origin: &Origin,
+        mut events: Vec<OutboxMessage>,
+    ) -> Result<Attempt, E>
+    where
+        E: From<RepositoryError> + From<TransitionRejected>,
+    {
+        let kind = command.kind();
+        let now = self.clock.now();
+        let (next, audit) = current.apply(command, origin.clone(), now)?;
+        if let Some(notification) = self.outbound.notification(&next, kind, now).await? {
+            events.push(notification);
+        }
+        let change = StateChange {
+            expected_version: current.version,
+            next,
+            audit,
+            events,
+        };
+        match self.store.transition(&change).await {
+            Ok(()) => {
+                if !change.events.is_empty() {
+                    self.outbound.wake();
+                }
+                Ok(Attempt::Stored(Box::new(change.next)))
+            }
+            Err(TransitionStoreError::Stale | TransitionStoreError::Conflict(_)) => {
+                Ok(Attempt::DecideAgain)
+            }
+            Err(TransitionStoreError::Repository(e)) => Err(e.into()),
+        }
+    }
+}

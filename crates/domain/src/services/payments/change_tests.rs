@@ -1,0 +1,164 @@
+//! The one change loop: a database conflict is a reason to decide again, never a failure; lost
+//! races end in `Contended` after [`MAX_ATTEMPTS`]; the system changes leave a payment that moved
+//! on alone.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use super::*;
+use crate::{
+    payment::{PaymentStatus, fixtures},
+    ports::{MockOutboundSender, MockPaymentStore, TransitionStoreError},
+    services::testkit::{clock_at, fixed_clock, keys, outbound},
+};
+
+fn service(store: MockPaymentStore) -> PaymentService {
+    service_at(store, fixed_clock())
+}
+
+fn service_at(store: MockPaymentStore, clock: crate::ports::MockClock) -> PaymentService {
+    PaymentService::new(
+        Arc::new(store),
+        Arc::new(keys()),
+        Arc::new(clock),
+        outbound(MockOutboundSender::new()),
+        PaymentPolicy::default(),
+    )
+}
+
+fn approved() -> Payment {
+    fixtures::ready_payment()
+        .apply(
+            crate::payment::Command::Approve {
+                transaction_id: crate::ids::TransactionId::parse("tx-1").unwrap(),
+            },
+            fixtures::merchant_origin(),
+            fixtures::at(1),
+        )
+        .unwrap()
+        .0
+}
+
+#[tokio::test]
+async fn a_conflict_the_database_reports_is_decided_again_and_the_change_lands() {
+    let writes = Arc::new(AtomicUsize::new(0));
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .times(2)
+        .returning(|_| Ok(Some(approved())));
+    let counter = writes.clone();
+    store.expect_transition().times(2).returning(move |_| {
+        if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            Err(TransitionStoreError::Conflict(
+                "Deadlock found when trying to get lock".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    });
+    let p = service(store)
+        .complete(
+            &fixtures::client(),
+            &crate::ids::PaymentKey::from_bytes([7; 32]),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.status, PaymentStatus::Completed);
+    assert_eq!(writes.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_change_that_loses_every_race_is_contended_after_the_last_attempt() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .times(MAX_ATTEMPTS)
+        .returning(|_| Ok(Some(approved())));
+    store
+        .expect_transition()
+        .times(MAX_ATTEMPTS)
+        .returning(|_| Err(TransitionStoreError::Stale));
+    let err = service(store)
+        .complete(
+            &fixtures::client(),
+            &crate::ids::PaymentKey::from_bytes([7; 32]),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ChangePaymentError::Contended), "{err}");
+}
+
+#[tokio::test]
+async fn failing_an_unreachable_payment_that_moved_on_leaves_it_alone() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_id()
+        .returning(|_| Ok(Some(approved())));
+    store.expect_transition().never();
+    let left = service(store)
+        .fail_unreachable(&fixtures::ready_payment().id, 3)
+        .await
+        .unwrap();
+    assert!(left.is_none());
+}
+
+#[tokio::test]
+async fn failing_an_unreachable_ready_payment_records_acquirer_unavailable() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_id()
+        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    store.expect_transition().times(1).returning(|_| Ok(()));
+    let failed = service(store)
+        .fail_unreachable(&fixtures::ready_payment().id, 3)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(failed.status, PaymentStatus::Failed);
+    assert_eq!(
+        failed.failure_code.map(|c| c.to_string()).as_deref(),
+        Some("ACQUIRER_UNAVAILABLE")
+    );
+}
+
+#[tokio::test]
+async fn expiry_skips_a_payment_another_instance_expired_first() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_due_for_expiry()
+        .returning(|_, _| Ok(vec![fixtures::ready_payment().key]));
+    let loads = Arc::new(AtomicUsize::new(0));
+    let counter = loads.clone();
+    store.expect_find_by_key().returning(move |_| {
+        let p = fixtures::ready_payment();
+        Ok(Some(if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            p
+        } else {
+            p.apply(
+                crate::payment::Command::Expire,
+                fixtures::merchant_origin(),
+                fixtures::at(1_801_000),
+            )
+            .unwrap()
+            .0
+        }))
+    });
+    store
+        .expect_transition()
+        .times(1)
+        .returning(|_| Err(TransitionStoreError::Stale));
+    // Half an hour and a bit after the payment was created: it is due.
+    let later = service_at(store, clock_at(fixtures::at(1_801_000)));
+    let expired = later.expire_due(10).await.unwrap();
+    assert_eq!(expired, 0);
+    assert_eq!(
+        loads.load(Ordering::SeqCst),
+        2,
+        "decided again on fresh data"
+    );
+}

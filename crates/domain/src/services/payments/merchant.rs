@@ -1,0 +1,179 @@
+//! The merchant API's use cases: create, list, complete, cancel, audit trail (api.md §3).
+
+use std::{
+    convert::Infallible,
+    sync::atomic::{AtomicBool, Ordering},
+};
+
+use crate::{
+    ids::{ClientId, PaymentKey, RequestId},
+    payment::{Actor, AuditEntry, CancelReason, Command, Origin, Payment, PaymentStatus},
+    ports::{InsertPaymentError, NonceRecord, PageRequest},
+    services::Page,
+};
+
+use super::{
+    ChangePaymentError, CreatePayment, CreatePaymentError, FindPaymentError, ListPayments,
+    ListPaymentsError, PaymentService,
+    change::{Changed, Decision},
+};
+
+impl PaymentService {
+    /// Creates a READY payment with its audit row and acquirer request. With `nonce` (see
+    /// `Authenticator::authenticate_deferred`), the signed request's nonce is recorded in the
+    /// same transaction, and a used one refuses the create as [`CreatePaymentError::Replayed`];
+    /// on any error nothing is written, that nonce included.
+    pub async fn create(
+        &self,
+        merchant: &ClientId,
+        req: CreatePayment,
+        request_id: Option<RequestId>,
+        nonce: Option<&NonceRecord>,
+    ) -> Result<Payment, CreatePaymentError> {
+        if req
+            .declared_client_id
+            .as_deref()
+            .is_some_and(|declared| declared != merchant.as_str())
+        {
+            return Err(CreatePaymentError::ClientMismatch);
+        }
+        let order_no = req.payment.order_no.to_string();
+        let now = self.clock.now();
+        let (payment, audit) = Payment::create(
+            self.keys.payment_id(),
+            self.keys.payment_key(),
+            merchant.clone(),
+            req.payment,
+            now,
+            self.policy.ready_ttl,
+            request_id,
+        );
+        let request = self.outbound.acquirer_request(&payment, now);
+        match self
+            .store
+            .insert(
+                &payment,
+                &audit,
+                std::slice::from_ref(&request),
+                nonce.cloned(),
+            )
+            .await
+        {
+            Ok(()) => {
+                self.outbound.wake();
+                Ok(payment)
+            }
+            Err(InsertPaymentError::DuplicateOrder) => {
+                Err(CreatePaymentError::DuplicateOrder(order_no))
+            }
+            Err(InsertPaymentError::Replayed) => Err(CreatePaymentError::Replayed),
+            Err(InsertPaymentError::Repository(e)) => Err(e.into()),
+        }
+    }
+
+    /// Newest first. `query.filter.client_id` scopes the listing (always set for merchants).
+    pub async fn list(&self, query: ListPayments) -> Result<Page<Payment>, ListPaymentsError> {
+        let before = match &query.starting_after {
+            None => None,
+            Some(key) => match self.get(query.filter.client_id.as_ref(), key).await {
+                Ok(p) => Some(p.id),
+                Err(FindPaymentError::NotFound) => return Err(ListPaymentsError::UnknownCursor),
+                Err(FindPaymentError::Repository(e)) => return Err(e.into()),
+            },
+        };
+        let page = PageRequest {
+            limit: query.limit.get(),
+            before,
+        };
+        let rows = self.store.list(&query.filter, &page).await?;
+        Ok(Page::from_overfetch(rows, query.limit.get()))
+    }
+
+    /// APPROVED → COMPLETED (api.md §3.4).
+    pub async fn complete(
+        &self,
+        merchant: &ClientId,
+        key: &PaymentKey,
+        request_id: Option<RequestId>,
+    ) -> Result<Payment, ChangePaymentError> {
+        let origin = Origin {
+            actor: Actor::Merchant,
+            request_id,
+        };
+        let changed = self
+            .change::<Infallible, ChangePaymentError, _, _>(
+                &origin,
+                || async move { Ok(self.get(Some(merchant), key).await?) },
+                |_| async { Ok(Decision::apply(Command::Complete)) },
+            )
+            .await?;
+        Ok(applied(changed))
+    }
+
+    /// Cancels a payment (api.md §3.5). READY: canceled here, the acquirer is told through the
+    /// outbox. APPROVED/COMPLETED: the acquirer cancels the transaction first, synchronously and
+    /// with no transaction or lock held; if it fails, nothing changes. The acquirer is asked at
+    /// most once, however many times the write has to be decided again.
+    pub async fn cancel(
+        &self,
+        owner: Option<&ClientId>,
+        key: &PaymentKey,
+        reason: CancelReason,
+        origin: Origin,
+    ) -> Result<Payment, ChangePaymentError> {
+        let acquirer_canceled = AtomicBool::new(false);
+        let (reason, canceled) = (&reason, &acquirer_canceled);
+        let changed = self
+            .change::<Infallible, ChangePaymentError, _, _>(
+                &origin,
+                || async move { Ok(self.get(owner, key).await?) },
+                |current| async move {
+                    let now = self.clock.now();
+                    let events = match current.status {
+                        PaymentStatus::Approved | PaymentStatus::Completed => {
+                            if !canceled.load(Ordering::Acquire) {
+                                self.outbound
+                                    .cancel_at_acquirer(&current, reason, now)
+                                    .await
+                                    .map_err(ChangePaymentError::Acquirer)?;
+                                canceled.store(true, Ordering::Release);
+                            }
+                            Vec::new()
+                        }
+                        PaymentStatus::Ready => {
+                            vec![self.outbound.acquirer_cancel(&current, reason, now)]
+                        }
+                        PaymentStatus::Failed
+                        | PaymentStatus::Canceled
+                        | PaymentStatus::Expired => Vec::new(),
+                    };
+                    Ok(Decision::Apply {
+                        command: Command::Cancel {
+                            reason: reason.clone(),
+                        },
+                        events,
+                    })
+                },
+            )
+            .await?;
+        Ok(applied(changed))
+    }
+
+    /// The payment's audit trail, oldest first.
+    pub async fn audit_trail(
+        &self,
+        owner: Option<&ClientId>,
+        key: &PaymentKey,
+    ) -> Result<Vec<AuditEntry>, FindPaymentError> {
+        let payment = self.get(owner, key).await?;
+        Ok(self.store.audit_trail(&payment.id).await?)
+    }
+}
+
+/// The payment a change whose decision never stops produced.
+fn applied(changed: Changed<Infallible>) -> Payment {
+    match changed {
+        Changed::Applied(p) => *p,
+        Changed::Stopped(never) => match never {},
+    }
+}

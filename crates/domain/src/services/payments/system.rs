@@ -1,0 +1,144 @@
+//! What the background workers do to payments (actor SYSTEM): expire READY payments past
+//! `expiresAt`, fail those whose acquirer could not be reached. Safe with several instances:
+//! the compare-and-set decides, and a payment that moved on meanwhile is left alone.
+
+use crate::{
+    RepositoryError,
+    ids::PaymentId,
+    payment::{
+        Actor, CancelReason, Command, FailureCode, FailureMessage, Origin, Payment, PaymentStatus,
+        TransitionRejected,
+    },
+};
+
+use super::{
+    Contended, FindPaymentError, PaymentService,
+    change::{Changed, Decision},
+};
+
+const ACQUIRER_UNAVAILABLE: &str = "ACQUIRER_UNAVAILABLE";
+
+/// Why a system change did not happen. Only `Repository` is a failure; the rest mean the
+/// payment is gone or moved on, and it is left alone.
+#[derive(Debug)]
+enum Skipped {
+    Gone,
+    Rejected,
+    Contended,
+    Repository(RepositoryError),
+}
+
+impl From<RepositoryError> for Skipped {
+    fn from(e: RepositoryError) -> Self {
+        Self::Repository(e)
+    }
+}
+
+impl From<TransitionRejected> for Skipped {
+    fn from(_: TransitionRejected) -> Self {
+        Self::Rejected
+    }
+}
+
+impl From<Contended> for Skipped {
+    fn from(_: Contended) -> Self {
+        Self::Contended
+    }
+}
+
+impl From<FindPaymentError> for Skipped {
+    fn from(e: FindPaymentError) -> Self {
+        match e {
+            FindPaymentError::NotFound => Self::Gone,
+            FindPaymentError::Repository(r) => Self::Repository(r),
+        }
+    }
+}
+
+/// The payment a system change produced: `None` when it was left alone, `Err` only when the
+/// store failed.
+fn outcome(result: Result<Changed<()>, Skipped>) -> Result<Option<Payment>, RepositoryError> {
+    match result {
+        Ok(Changed::Applied(p)) => Ok(Some(*p)),
+        Ok(Changed::Stopped(())) => Ok(None),
+        Err(Skipped::Repository(e)) => Err(e),
+        Err(Skipped::Gone | Skipped::Rejected | Skipped::Contended) => Ok(None),
+    }
+}
+
+fn system() -> Origin {
+    Origin {
+        actor: Actor::System,
+        request_id: None,
+    }
+}
+
+impl PaymentService {
+    /// Expires READY payments past `expiresAt`, at most `limit` of them; the acquirer is told
+    /// through the outbox. Returns how many this call expired.
+    pub async fn expire_due(&self, limit: u32) -> Result<usize, RepositoryError> {
+        let origin = system();
+        let reason = CancelReason::parse("payment expired")
+            .map_err(|e| RepositoryError::msg(e.to_string()))?;
+        let mut expired = 0;
+        let reason = &reason;
+        for key in self.store.due_for_expiry(self.clock.now(), limit).await? {
+            let key = &key;
+            let result = self
+                .change::<(), Skipped, _, _>(
+                    &origin,
+                    || async move { Ok(self.get(None, key).await?) },
+                    |current| async move {
+                        if current.status != PaymentStatus::Ready {
+                            return Ok(Decision::Stop(()));
+                        }
+                        let cancel =
+                            self.outbound
+                                .acquirer_cancel(&current, reason, self.clock.now());
+                        Ok(Decision::Apply {
+                            command: Command::Expire,
+                            events: vec![cancel],
+                        })
+                    },
+                )
+                .await;
+            if outcome(result)?.is_some() {
+                expired += 1;
+            }
+        }
+        Ok(expired)
+    }
+
+    /// The acquirer could not be reached after every attempt: READY → FAILED with
+    /// `ACQUIRER_UNAVAILABLE`. A payment that moved on meanwhile is left alone (`None`).
+    pub async fn fail_unreachable(
+        &self,
+        id: &PaymentId,
+        attempts: u32,
+    ) -> Result<Option<Payment>, RepositoryError> {
+        let code = FailureCode::parse(ACQUIRER_UNAVAILABLE)
+            .map_err(|e| RepositoryError::msg(e.to_string()))?;
+        let message = FailureMessage::parse(&format!(
+            "the acquirer could not be reached after {attempts} attempts"
+        ))
+        .ok();
+        let (code, message, origin) = (&code, &message, &system());
+        let result = self
+            .change::<(), Skipped, _, _>(
+                origin,
+                || async move { self.store.find_by_id(id).await?.ok_or(Skipped::Gone) },
+                |current| async move {
+                    if current.status != PaymentStatus::Ready {
+                        return Ok(Decision::Stop(()));
+                    }
+                    Ok(Decision::apply(Command::Fail {
+                        transaction_id: None,
+                        code: code.clone(),
+                        message: message.clone(),
+                    }))
+                },
+            )
+            .await;
+        outcome(result)
+    }
+}

@@ -1,0 +1,434 @@
+//! Unit tests of the payment use cases (mockall stores, a fake outbound).
+
+use std::sync::Mutex;
+
+use std::sync::Arc;
+
+use super::*;
+use crate::outbox::SendReport;
+use crate::{
+    ids::{ClientId, TransactionId},
+    payment::{
+        AcquirerReport, Actor, CancelReason, PaymentStatus, ReportedOutcome, TransitionKind,
+        TransitionRejected, fixtures,
+    },
+    ports::{
+        InsertPaymentError, MockOutboundSender, MockPaymentStore, NonceRecord, TransitionStoreError,
+    },
+    services::Page,
+    services::testkit::{fixed_clock, keys, outbound},
+};
+
+fn service(store: MockPaymentStore) -> PaymentService {
+    service_with(store, MockOutboundSender::new())
+}
+
+fn service_with(store: MockPaymentStore, sender: MockOutboundSender) -> PaymentService {
+    PaymentService::new(
+        Arc::new(store),
+        Arc::new(keys()),
+        Arc::new(fixed_clock()),
+        outbound(sender),
+        PaymentPolicy::default(),
+    )
+}
+
+fn owner() -> ClientId {
+    fixtures::client()
+}
+
+fn create_req(declared: Option<&str>) -> CreatePayment {
+    CreatePayment {
+        declared_client_id: declared.map(str::to_owned),
+        payment: fixtures::new_payment(15_000),
+    }
+}
+
+#[tokio::test]
+async fn creating_a_payment_stores_it_ready_with_a_create_audit_row() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_insert()
+        .withf(|p, a, events, nonce| {
+            nonce.is_none()
+                && p.status == PaymentStatus::Ready
+                && a.action.as_str() == "CREATE"
+                && a.actor == Actor::Merchant
+                && events.len() == 1
+                && events[0].kind == crate::outbox::OutboxKind::AcquirerRequest
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    let p = service(store)
+        .create(&owner(), create_req(None), None, None)
+        .await
+        .unwrap();
+    assert_eq!(p.status, PaymentStatus::Ready);
+}
+
+#[tokio::test]
+async fn a_body_client_id_of_another_merchant_is_refused_without_writing() {
+    let mut store = MockPaymentStore::new();
+    store.expect_insert().never();
+    let err = service(store)
+        .create(&owner(), create_req(Some("mch_other")), None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CreatePaymentError::ClientMismatch));
+}
+
+#[tokio::test]
+async fn a_duplicate_order_number_is_reported_with_the_order_number() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_insert()
+        .returning(|_, _, _, _| Err(InsertPaymentError::DuplicateOrder));
+    let err = service(store)
+        .create(&owner(), create_req(Some("mch_test")), None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "orderNo ORDER-1 was already used by this merchant"
+    );
+    assert!(!err.nonce_already_used());
+}
+
+fn nonce_record() -> NonceRecord {
+    NonceRecord {
+        client: owner(),
+        nonce: crate::ids::Nonce::parse("nonce-0123456789ab").unwrap(),
+        expires_at: crate::services::testkit::t0(),
+    }
+}
+
+#[tokio::test]
+async fn a_deferred_nonce_is_handed_to_the_store_with_the_payment() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_insert()
+        .withf(|_, _, _, nonce| nonce == &Some(nonce_record()))
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    service(store)
+        .create(&owner(), create_req(None), None, Some(&nonce_record()))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_create_whose_nonce_the_store_finds_used_is_a_replay() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_insert()
+        .returning(|_, _, _, _| Err(InsertPaymentError::Replayed));
+    let err = service(store)
+        .create(&owner(), create_req(None), None, Some(&nonce_record()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CreatePaymentError::Replayed));
+    assert!(err.nonce_already_used());
+}
+
+#[tokio::test]
+async fn another_merchants_payment_is_not_found() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let other = ClientId::parse("mch_other").unwrap();
+    let err = service(store)
+        .get(Some(&other), &PaymentKey::from_bytes([7; 32]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, FindPaymentError::NotFound));
+}
+
+#[tokio::test]
+async fn completing_a_ready_payment_is_rejected_without_any_write() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    store.expect_transition().never();
+    let err = service(store)
+        .complete(&owner(), &PaymentKey::from_bytes([7; 32]), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        ChangePaymentError::Rejected(TransitionRejected::InvalidTransition {
+            from: PaymentStatus::Ready,
+            kind: TransitionKind::Complete
+        })
+    ));
+}
+
+#[tokio::test]
+async fn a_lost_race_is_re_decided_on_fresh_data() {
+    // First load: READY. The CAS loses (someone canceled meanwhile). Second load: CANCELED,
+    // so the cancel is now an invalid transition instead of a second CANCEL row.
+    let loads = Arc::new(Mutex::new(0));
+    let mut store = MockPaymentStore::new();
+    let counter = loads.clone();
+    store.expect_find_by_key().returning(move |_| {
+        let mut n = counter.lock().unwrap();
+        *n += 1;
+        let p = fixtures::ready_payment();
+        Ok(Some(if *n == 1 {
+            p
+        } else {
+            p.apply(
+                fixtures::cancel(),
+                fixtures::merchant_origin(),
+                fixtures::at(1),
+            )
+            .unwrap()
+            .0
+        }))
+    });
+    store
+        .expect_transition()
+        .times(1)
+        .returning(|_| Err(TransitionStoreError::Stale));
+    let reason = CancelReason::parse("twice").unwrap();
+    let err = service(store)
+        .cancel(
+            Some(&owner()),
+            &PaymentKey::from_bytes([7; 32]),
+            reason,
+            fixtures::merchant_origin(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        ChangePaymentError::Rejected(TransitionRejected::InvalidTransition {
+            from: PaymentStatus::Canceled,
+            ..
+        })
+    ));
+    assert_eq!(*loads.lock().unwrap(), 2);
+}
+
+#[tokio::test]
+async fn canceling_a_ready_payment_writes_one_cancel_transition_from_version_zero() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    store
+        .expect_transition()
+        .withf(|c| {
+            c.expected_version == 0
+                && c.next.status == PaymentStatus::Canceled
+                && c.audit.from_version == Some(0)
+                && c.events
+                    .iter()
+                    .any(|e| e.kind == crate::outbox::OutboxKind::AcquirerCancel)
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let p = service(store)
+        .cancel(
+            Some(&owner()),
+            &PaymentKey::from_bytes([7; 32]),
+            CancelReason::parse("r").unwrap(),
+            fixtures::merchant_origin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.status, PaymentStatus::Canceled);
+}
+
+#[tokio::test]
+async fn an_unknown_cursor_is_reported_instead_of_an_empty_page() {
+    let mut store = MockPaymentStore::new();
+    store.expect_find_by_key().returning(|_| Ok(None));
+    store.expect_list().never();
+    let q = ListPayments {
+        starting_after: Some(PaymentKey::from_bytes([1; 32])),
+        ..Default::default()
+    };
+    assert!(matches!(
+        service(store).list(q).await,
+        Err(ListPaymentsError::UnknownCursor)
+    ));
+}
+
+fn approved() -> Payment {
+    fixtures::ready_payment()
+        .apply(
+            fixtures::approve(),
+            fixtures::merchant_origin(),
+            fixtures::at(1),
+        )
+        .unwrap()
+        .0
+}
+
+fn report(amount: i64) -> AcquirerReport {
+    AcquirerReport {
+        payment_key: PaymentKey::from_bytes([7; 32]),
+        transaction_id: TransactionId::parse("tx-1").unwrap(),
+        amount,
+        outcome: ReportedOutcome::Approved,
+    }
+}
+
+#[tokio::test]
+async fn canceling_an_approved_payment_whose_acquirer_cancel_fails_changes_nothing() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(|_| Ok(Some(approved())));
+    store.expect_transition().never();
+    let mut sender = MockOutboundSender::new();
+    sender.expect_post().times(1).returning(|_| SendReport {
+        status: Some(500),
+        ..Default::default()
+    });
+    let err = service_with(store, sender)
+        .cancel(
+            Some(&owner()),
+            &PaymentKey::from_bytes([7; 32]),
+            CancelReason::parse("r").unwrap(),
+            fixtures::merchant_origin(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ChangePaymentError::Acquirer(_)));
+}
+
+#[tokio::test]
+async fn canceling_an_approved_payment_asks_the_acquirer_once_even_if_the_write_races() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(|_| Ok(Some(approved())));
+    let mut calls = 0;
+    store.expect_transition().times(2).returning(move |_| {
+        calls += 1;
+        if calls == 1 {
+            Err(TransitionStoreError::Stale)
+        } else {
+            Ok(())
+        }
+    });
+    let mut sender = MockOutboundSender::new();
+    sender.expect_post().times(1).returning(|_| SendReport {
+        status: Some(200),
+        ..Default::default()
+    });
+    let p = service_with(store, sender)
+        .cancel(
+            Some(&owner()),
+            &PaymentKey::from_bytes([7; 32]),
+            CancelReason::parse("r").unwrap(),
+            fixtures::merchant_origin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.status, PaymentStatus::Canceled);
+}
+
+#[tokio::test]
+async fn an_approval_webhook_for_a_ready_payment_is_applied() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    store
+        .expect_transition()
+        .withf(|c| c.next.status == PaymentStatus::Approved && c.audit.actor == Actor::Acquirer)
+        .times(1)
+        .returning(|_| Ok(()));
+    let outcome = service(store)
+        .apply_acquirer_report(report(15_000), None)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, WebhookOutcome::Applied(p) if p.status == PaymentStatus::Approved));
+}
+
+#[tokio::test]
+async fn a_repeated_approval_is_a_duplicate_with_a_note_and_no_transition() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(|_| Ok(Some(approved())));
+    store.expect_transition().never();
+    store
+        .expect_append_note()
+        .withf(|_, n, events| n.action == AuditAction::WebhookDuplicate && events.is_empty())
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let outcome = service(store)
+        .apply_acquirer_report(report(15_000), None)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, WebhookOutcome::Duplicate(_)));
+}
+
+#[tokio::test]
+async fn a_wrong_amount_is_refused_and_audited_without_a_transition() {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    store.expect_transition().never();
+    store
+        .expect_append_note()
+        .withf(|_, n, _| n.action == AuditAction::WebhookRejected)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let err = service(store)
+        .apply_acquirer_report(report(15_001), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        WebhookError::AmountMismatch {
+            expected: 15_000,
+            reported: 15_001
+        }
+    ));
+}
+
+#[tokio::test]
+async fn an_approval_after_cancel_is_refused_and_queues_a_compensating_cancel() {
+    let canceled = fixtures::ready_payment()
+        .apply(
+            fixtures::cancel(),
+            fixtures::merchant_origin(),
+            fixtures::at(1),
+        )
+        .unwrap()
+        .0;
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(move |_| Ok(Some(canceled.clone())));
+    store.expect_transition().never();
+    store
+        .expect_append_note()
+        .withf(|_, n, events| {
+            n.action == AuditAction::WebhookRejected
+                && events.len() == 1
+                && events[0].kind == crate::outbox::OutboxKind::AcquirerCancel
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let err = service(store)
+        .apply_acquirer_report(report(15_000), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WebhookError::Conflict(_)));
+}
+
+#[test]
+fn pages_report_whether_more_rows_exist() {
+    let page = Page::from_overfetch(vec![1, 2, 3], 2);
+    assert_eq!(page.items, vec![1, 2]);
+    assert!(page.has_more);
+    assert!(!Page::from_overfetch(vec![1, 2], 2).has_more);
+}
