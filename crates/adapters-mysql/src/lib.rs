@@ -20,6 +20,6 @@ pub mod test_util;
 pub use migrate::{MIGRATIONS, MigrationError, create_database_if_missing, run_migrations};
 pub use pool::{Pool, PoolBuildError, PooledConnection, build_pool};
 pub use stores::{
-    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOutboxStore,
-    MysqlPaymentStore, MysqlStoreHealth,
+    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOperatorReads,
+    MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth,
 };

@@ -19,6 +19,7 @@ adapters_sql::sql_stores! {
         nonces: MysqlNonceStore,
         idempotency: MysqlIdempotencyStore,
         outbox: MysqlOutboxStore,
+        reads: MysqlOperatorReads,
         health: MysqlStoreHealth,
     },
 }

@@ -20,6 +20,6 @@ pub use pool::{
     BUSY_TIMEOUT, Pool, PoolBuildError, PooledConnection, SqliteConn, build_pool, file_path,
 };
 pub use stores::{
-    SqliteIdempotencyStore, SqliteMerchantStore, SqliteNonceStore, SqliteOutboxStore,
-    SqlitePaymentStore, SqliteStoreHealth,
+    SqliteIdempotencyStore, SqliteMerchantStore, SqliteNonceStore, SqliteOperatorReads,
+    SqliteOutboxStore, SqlitePaymentStore, SqliteStoreHealth,
 };

@@ -20,6 +20,7 @@ adapters_sql::sql_stores! {
         nonces: SqliteNonceStore,
         idempotency: SqliteIdempotencyStore,
         outbox: SqliteOutboxStore,
+        reads: SqliteOperatorReads,
         health: SqliteStoreHealth,
     },
 }

@@ -260,7 +260,7 @@ impl Application {
                 },
             )
         });
-        let live = LiveFeed::new(payment_store.clone(), outbox.clone(), clock.clone());
+        let live = LiveFeed::new(stores.reads.clone(), clock.clone());
 
         let state = AppState {
             payments: payments.clone(),
@@ -279,8 +279,13 @@ impl Application {
                 settings.signature_window(),
             )
             .with_mismatch_hints(!settings.is_production()),
-            deliveries: DeliveryService::new(outbox.clone(), clock.clone(), signal),
-            stats: StatsService::new(payment_store),
+            deliveries: DeliveryService::new(
+                outbox.clone(),
+                stores.reads.clone(),
+                clock.clone(),
+                signal,
+            ),
+            stats: StatsService::new(stores.reads.clone()),
             live,
             simulator,
             idempotency: idempotency.clone(),
@@ -309,7 +314,7 @@ impl Application {
         };
         let server = adapters_http::serve(listener, state, &options)?;
         actix_web::rt::spawn(telemetry_metrics::run_gauges(
-            outbox.clone(),
+            stores.reads.clone(),
             stores.pool_status.clone(),
             clock.clone(),
             Duration::from_secs(5),

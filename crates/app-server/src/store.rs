@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 use anyhow::{Context, bail};
 use domain::{
     idempotency::IdempotencyStore,
-    ports::{MerchantStore, NonceStore, OutboxStore, PaymentStore, StoreHealth},
+    ports::{MerchantStore, NonceStore, OperatorReads, OutboxStore, PaymentStore, StoreHealth},
 };
 
 /// The storage adapter named by a database URL.
@@ -57,6 +57,8 @@ pub struct Stores {
     pub nonces: Arc<dyn NonceStore>,
     pub outbox: Arc<dyn OutboxStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// The read side: statistics, the live feed, deliveries, the backlog.
+    pub reads: Arc<dyn OperatorReads>,
     pub health: Arc<dyn StoreHealth>,
     pub pool_status: Arc<dyn Fn() -> PoolStatus + Send + Sync>,
 }
@@ -113,6 +115,7 @@ pub fn open(
                 MysqlNonceStore,
                 MysqlOutboxStore,
                 MysqlIdempotencyStore,
+                MysqlOperatorReads,
                 MysqlStoreHealth
             )
         }
@@ -127,6 +130,7 @@ pub fn open(
                 SqliteNonceStore,
                 SqliteOutboxStore,
                 SqliteIdempotencyStore,
+                SqliteOperatorReads,
                 SqliteStoreHealth
             )
         }
@@ -135,7 +139,7 @@ pub fn open(
 
 /// One store of each port on `$pool` (both adapters' pools are deadpool pools).
 macro_rules! stores {
-    ($kind:expr, $pool:expr, $pay:ident, $mer:ident, $non:ident, $out:ident, $idem:ident, $health:ident) => {{
+    ($kind:expr, $pool:expr, $pay:ident, $mer:ident, $non:ident, $out:ident, $idem:ident, $reads:ident, $health:ident) => {{
         let pool = $pool;
         let status = pool.clone();
         Stores {
@@ -145,6 +149,7 @@ macro_rules! stores {
             nonces: Arc::new($non::new(pool.clone())),
             outbox: Arc::new($out::new(pool.clone())),
             idempotency: Arc::new($idem::new(pool.clone())),
+            reads: Arc::new($reads::new(pool.clone())),
             health: Arc::new($health::new(pool)),
             pool_status: Arc::new(move || {
                 let s = status.status();

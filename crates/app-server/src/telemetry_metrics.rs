@@ -15,7 +15,7 @@ use adapters_http::{ServerInfo, state::MetricsRender};
 use domain::{
     outbox::OutboxKind,
     payment::PaymentStatus,
-    ports::{Clock, OutboxStore},
+    ports::{Clock, OperatorReads},
 };
 use metrics::{describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -163,7 +163,7 @@ fn register_known_series() {
 /// Samples the outbox backlog (due and retrying, see `OutboxBacklog`) and the pool, every
 /// `interval`.
 pub async fn run_gauges(
-    outbox: Arc<dyn OutboxStore>,
+    reads: Arc<dyn OperatorReads>,
     pool_status: Arc<dyn Fn() -> crate::store::PoolStatus + Send + Sync>,
     clock: Arc<dyn Clock>,
     interval: Duration,
@@ -172,7 +172,7 @@ pub async fn run_gauges(
     loop {
         tick.tick().await;
         let now = clock.now();
-        match outbox.backlog(now).await {
+        match reads.backlog(now).await {
             Ok(backlog) => {
                 let age =
                     |t: Option<domain::Timestamp>| t.map_or(0.0, |t| now.distance(t).as_secs_f64());

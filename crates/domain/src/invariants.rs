@@ -9,7 +9,7 @@ use crate::{
     ids::PaymentKey,
     outbox::{DeliveryFilter, OutboxKind},
     payment::{AuditAction, AuditEntry, Payment, PaymentStatus, TransitionKind},
-    ports::{MerchantStore, OutboxStore, PageRequest, PaymentFilter, PaymentStore},
+    ports::{MerchantStore, OperatorReads, PageRequest, PaymentFilter, PaymentStore},
     services::outbound::event_type,
 };
 
@@ -170,19 +170,19 @@ pub struct Report {
 pub struct InvariantChecker {
     payments: Arc<dyn PaymentStore>,
     merchants: Arc<dyn MerchantStore>,
-    outbox: Arc<dyn OutboxStore>,
+    reads: Arc<dyn OperatorReads>,
 }
 
 impl InvariantChecker {
     pub fn new(
         payments: Arc<dyn PaymentStore>,
         merchants: Arc<dyn MerchantStore>,
-        outbox: Arc<dyn OutboxStore>,
+        reads: Arc<dyn OperatorReads>,
     ) -> Self {
         Self {
             payments,
             merchants,
-            outbox,
+            reads,
         }
     }
 
@@ -217,8 +217,8 @@ impl InvariantChecker {
                     ..Default::default()
                 };
                 let mut deliveries = self
-                    .outbox
-                    .list(
+                    .reads
+                    .deliveries(
                         &filter,
                         &PageRequest {
                             limit: 1000,

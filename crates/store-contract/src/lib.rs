@@ -16,7 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use domain::{
     idempotency::IdempotencyStore,
-    ports::{MerchantStore, NonceStore, OutboxStore, PaymentStore, StoreHealth},
+    ports::{MerchantStore, NonceStore, OperatorReads, OutboxStore, PaymentStore, StoreHealth},
 };
 
 pub mod concurrency;
@@ -45,6 +45,7 @@ pub struct Stores {
     pub nonces: Arc<dyn NonceStore>,
     pub outbox: Arc<dyn OutboxStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
+    pub reads: Arc<dyn OperatorReads>,
     pub health: Arc<dyn StoreHealth>,
     pub raw: Arc<dyn RawSql>,
     /// Whatever keeps the database alive (dropped after the stores).

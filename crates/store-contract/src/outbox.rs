@@ -98,20 +98,20 @@ pub async fn enqueued_messages_round_trip_exactly_and_payloads_keep_every_byte<F
 
     enqueue(&env, &[&webhook, &notification]).await;
 
-    let w = env.outbox.find(&webhook.id).await.unwrap().unwrap();
+    let w = env.reads.delivery(&webhook.id).await.unwrap().unwrap();
     assert_eq!(w.message, webhook);
     assert_eq!(w.message.payload.as_bytes(), payload.as_bytes());
     assert_eq!(w.message.payment_id, None);
     assert_eq!(w.message.client_id, None);
     assert_eq!(w.message.event_type, None);
-    let n = env.outbox.find(&notification.id).await.unwrap().unwrap();
+    let n = env.reads.delivery(&notification.id).await.unwrap().unwrap();
     assert_eq!(n.message, notification);
     assert_eq!(
         n.next_attempt_at,
         Some(at(7_000)),
         "first due at not_before"
     );
-    assert_eq!(env.outbox.find(&new_event_id()).await.unwrap(), None);
+    assert_eq!(env.reads.delivery(&new_event_id()).await.unwrap(), None);
 }
 
 pub async fn enqueueing_a_reused_event_id_is_an_error_and_writes_nothing<F: StoreFactory>() {
@@ -129,7 +129,7 @@ pub async fn enqueueing_a_reused_event_id_is_an_error_and_writes_nothing<F: Stor
         .unwrap_err();
 
     assert!(!err.is_unavailable());
-    assert_eq!(env.outbox.find(&fresh.id).await.unwrap(), None);
+    assert_eq!(env.reads.delivery(&fresh.id).await.unwrap(), None);
     assert_eq!(env.count("outbox_event").await, 1);
 }
 
@@ -274,7 +274,7 @@ pub async fn finishing_attempts_moves_the_message_on_and_records_every_attempt<F
         .await
         .unwrap();
 
-    let d = env.outbox.find(&m.id).await.unwrap().unwrap();
+    let d = env.reads.delivery(&m.id).await.unwrap().unwrap();
     assert_eq!(d.state, DeliveryState::Pending);
     assert_eq!(d.next_attempt_at, Some(at(5_000)));
     assert_eq!(d.last_error.as_deref(), Some("HTTP 503"));
@@ -306,7 +306,7 @@ pub async fn finishing_attempts_moves_the_message_on_and_records_every_attempt<F
         .await
         .unwrap();
 
-    let d = env.outbox.find(&m.id).await.unwrap().unwrap();
+    let d = env.reads.delivery(&m.id).await.unwrap().unwrap();
     assert_eq!(d.state, DeliveryState::Dead);
     assert_eq!(
         d.next_attempt_at, None,
@@ -345,7 +345,7 @@ pub async fn a_delivered_message_has_no_error_and_is_not_claimed_again<F: StoreF
         .await
         .unwrap();
 
-    let d = env.outbox.find(&m.id).await.unwrap().unwrap();
+    let d = env.reads.delivery(&m.id).await.unwrap().unwrap();
     assert_eq!(d.state, DeliveryState::Delivered);
     assert_eq!(d.last_error, None);
     assert_eq!(d.next_attempt_at, None);
@@ -391,8 +391,8 @@ pub async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_
     assert_eq!(r.request_id, note.request_id);
     assert_eq!(r.at, at(77));
     assert_eq!(
-        env.outbox
-            .find(&request.id)
+        env.reads
+            .delivery(&request.id)
             .await
             .unwrap()
             .unwrap()
@@ -444,7 +444,7 @@ pub async fn redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_f
 
     assert!(env.outbox.redeliver(&m.id, at(90_000)).await.unwrap());
 
-    let d = env.outbox.find(&m.id).await.unwrap().unwrap();
+    let d = env.reads.delivery(&m.id).await.unwrap().unwrap();
     assert_eq!(d.state, DeliveryState::Pending);
     assert_eq!(d.next_attempt_at, Some(at(90_000)));
     assert_eq!(d.updated_at, at(90_000));
@@ -457,7 +457,7 @@ pub async fn redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_f
 
     // Attempt numbers start over; both attempt 1s are kept, in order.
     finish(&env, &m, 1, at(90_001), NextStep::Delivered).await;
-    let d = env.outbox.find(&m.id).await.unwrap().unwrap();
+    let d = env.reads.delivery(&m.id).await.unwrap().unwrap();
     assert_eq!(d.state, DeliveryState::Delivered);
     let numbers: Vec<(u32, Timestamp)> = d
         .attempts
@@ -481,7 +481,7 @@ pub async fn redelivering_needs_a_known_message_and_leaves_a_pending_one_alone<F
     assert!(!env.outbox.redeliver(&new_event_id(), at(2)).await.unwrap());
 
     assert_eq!(claim(&env, at(2)).await, [delivered.id]);
-    let p = env.outbox.find(&pending.id).await.unwrap().unwrap();
+    let p = env.reads.delivery(&pending.id).await.unwrap().unwrap();
     assert_eq!(
         p.next_attempt_at,
         Some(at(50_000)),
@@ -514,7 +514,7 @@ pub async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attemp
             limit,
             before: before.map(|m| m.id),
         };
-        env.outbox.list(&filter, &page).await.unwrap()
+        env.reads.deliveries(&filter, &page).await.unwrap()
     };
     let idsof = |ds: &[domain::outbox::Delivery]| -> Vec<EventId> {
         ds.iter().map(|d| d.message.id).collect()
@@ -546,7 +546,7 @@ pub async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attemp
     assert_eq!(d0.state, DeliveryState::Delivered);
     let numbers: Vec<u32> = d0.attempts.iter().map(|a| a.attempt_no).collect();
     assert_eq!(numbers, [1, 2], "each with all its attempts, oldest first");
-    assert_eq!(d0, &env.outbox.find(&m0.id).await.unwrap().unwrap());
+    assert_eq!(d0, &env.reads.delivery(&m0.id).await.unwrap().unwrap());
     assert!(
         with_attempts
             .iter()

@@ -24,7 +24,7 @@ pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_ti
     F: StoreFactory,
 >() {
     let env = Env::new::<F>().await;
-    assert_eq!(env.outbox.backlog(at(0)).await.unwrap(), due(0, None));
+    assert_eq!(env.reads.backlog(at(0)).await.unwrap(), due(0, None));
     let early = message(OutboxKind::AcquirerWebhook, None, at(1_000));
     let mut later = message(OutboxKind::AcquirerWebhook, None, at(0));
     later.not_before = at(3_000);
@@ -37,16 +37,16 @@ pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_ti
     claim(&env, at(3_000)).await;
 
     assert_eq!(
-        env.outbox.backlog(at(5_000)).await.unwrap(),
+        env.reads.backlog(at(5_000)).await.unwrap(),
         due(2, Some(at(1_000))),
         "leased ones are still backlog; delivered and not-yet-due ones are not"
     );
     assert_eq!(
-        env.outbox.backlog(at(2_000)).await.unwrap(),
+        env.reads.backlog(at(2_000)).await.unwrap(),
         due(1, Some(at(1_000)))
     );
     assert_eq!(
-        env.outbox.backlog(at(100_000)).await.unwrap(),
+        env.reads.backlog(at(100_000)).await.unwrap(),
         due(3, Some(at(1_000)))
     );
 }
@@ -69,7 +69,7 @@ pub async fn failed_messages_and_the_notifications_queued_behind_them_are_retryi
     enqueue(&env, &[&fresh]).await;
 
     assert_eq!(
-        env.outbox.backlog(at(30_000)).await.unwrap(),
+        env.reads.backlog(at(30_000)).await.unwrap(),
         OutboxBacklog {
             due: 1,
             oldest_due: Some(at(20)),
@@ -79,7 +79,7 @@ pub async fn failed_messages_and_the_notifications_queued_behind_them_are_retryi
         "the never-attempted message is due; the failed one and the one behind it are retrying"
     );
     assert_eq!(
-        env.outbox.backlog(at(60_000)).await.unwrap(),
+        env.reads.backlog(at(60_000)).await.unwrap(),
         OutboxBacklog {
             due: 2,
             oldest_due: Some(at(20)),
@@ -91,7 +91,7 @@ pub async fn failed_messages_and_the_notifications_queued_behind_them_are_retryi
     claim(&env, at(60_000)).await;
     finish(&env, &failing, 2, at(60_000), NextStep::Dead).await;
     assert_eq!(
-        env.outbox.backlog(at(60_000)).await.unwrap(),
+        env.reads.backlog(at(60_000)).await.unwrap(),
         OutboxBacklog {
             due: 2,
             oldest_due: Some(at(10)),

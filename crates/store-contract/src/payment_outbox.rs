@@ -44,7 +44,7 @@ fn approve() -> Command {
 
 /// Asserts `m` is stored exactly as given, PENDING, never attempted, due at `not_before`.
 async fn assert_stored_new(env: &Env, m: &OutboxMessage) {
-    let d = env.outbox.find(&m.id).await.unwrap().expect("stored");
+    let d = env.reads.delivery(&m.id).await.unwrap().expect("stored");
     assert_eq!(&d.message, m);
     assert_eq!(d.state, DeliveryState::Pending);
     assert!(d.attempts.is_empty());
@@ -101,7 +101,7 @@ pub async fn a_duplicate_order_writes_none_of_its_messages<F: StoreFactory>() {
         .unwrap_err();
 
     assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
-    assert_eq!(env.outbox.find(&request.id).await.unwrap(), None);
+    assert_eq!(env.reads.delivery(&request.id).await.unwrap(), None);
     assert_eq!(env.count("outbox_event").await, 0);
 }
 
@@ -147,7 +147,7 @@ pub async fn a_stale_transition_writes_none_of_its_messages<F: StoreFactory>() {
     let err = env.payments.transition(&late).await.unwrap_err();
 
     assert!(matches!(err, TransitionStoreError::Stale), "{err:?}");
-    assert_eq!(env.outbox.find(&notification.id).await.unwrap(), None);
+    assert_eq!(env.reads.delivery(&notification.id).await.unwrap(), None);
     assert_eq!(env.count("outbox_event").await, 0);
 }
 

@@ -116,7 +116,7 @@ async fn seed(env: &Env) -> (ClientId, ClientId) {
 pub async fn stats_group_by_status_approval_day_and_merchant<F: StoreFactory>() {
     let env = Env::new::<F>().await;
     let (a, b) = seed(&env).await;
-    let s = env.payments.stats(&StatsFilter::default()).await.unwrap();
+    let s = env.reads.stats(&StatsFilter::default()).await.unwrap();
     use PaymentStatus as S;
     assert_eq!(
         sorted(s.overall.clone()),
@@ -168,7 +168,7 @@ pub async fn stats_filters_by_merchant_and_half_open_creation_range<F: StoreFact
     let env = Env::new::<F>().await;
     let (a, _) = seed(&env).await;
     let only_a = env
-        .payments
+        .reads
         .stats(&StatsFilter {
             client_id: Some(a.clone()),
             ..Default::default()
@@ -180,7 +180,7 @@ pub async fn stats_filters_by_merchant_and_half_open_creation_range<F: StoreFact
 
     // [DAY - 1, DAY + 1): A-4 (created DAY - 1) and B-1 (created DAY); B-2 at DAY + 1 is out.
     let window = env
-        .payments
+        .reads
         .stats(&StatsFilter {
             client_id: None,
             from: Some(at(DAY - 1)),
@@ -197,7 +197,7 @@ pub async fn stats_filters_by_merchant_and_half_open_creation_range<F: StoreFact
     );
 
     let empty = env
-        .payments
+        .reads
         .stats(&StatsFilter {
             client_id: Some(ClientId::parse("mch_nobody").unwrap()),
             ..Default::default()
@@ -209,14 +209,14 @@ pub async fn stats_filters_by_merchant_and_half_open_creation_range<F: StoreFact
 
 pub async fn the_audit_feed_tails_every_merchant_in_log_id_order<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    assert_eq!(env.payments.last_log_id().await.unwrap(), 0);
+    assert_eq!(env.reads.last_log_id().await.unwrap(), 0);
     let a = env.merchant("mch_feed_a").await;
     let b = env.merchant("mch_feed_b").await;
     let pa = create(&env, &a, "A-1", 1000, at(0)).await;
     let pb = create(&env, &b, "B-1", 2000, at(1)).await;
     apply(&env, pa.clone(), approve(), at(2)).await;
 
-    let all = env.payments.audit_since(0, 100).await.unwrap();
+    let all = env.reads.audit_since(0, 100).await.unwrap();
     assert_eq!(all.len(), 3);
     assert!(
         all.windows(2)
@@ -240,26 +240,16 @@ pub async fn the_audit_feed_tails_every_merchant_in_log_id_order<F: StoreFactory
             ),
         ]
     );
-    let last = env.payments.last_log_id().await.unwrap();
+    let last = env.reads.last_log_id().await.unwrap();
     assert_eq!(last, all[2].entry.log_id);
 
-    let after_first = env
-        .payments
-        .audit_since(all[0].entry.log_id, 1)
-        .await
-        .unwrap();
+    let after_first = env.reads.audit_since(all[0].entry.log_id, 1).await.unwrap();
     assert_eq!(after_first.len(), 1, "limit");
     assert_eq!(after_first[0].entry.log_id, all[1].entry.log_id);
-    assert!(
-        env.payments
-            .audit_since(last, 100)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(env.reads.audit_since(last, 100).await.unwrap().is_empty());
 
     let some = env
-        .payments
+        .reads
         .audit_by_ids(&[all[2].entry.log_id, all[0].entry.log_id, last + 100])
         .await
         .unwrap();
@@ -267,12 +257,12 @@ pub async fn the_audit_feed_tails_every_merchant_in_log_id_order<F: StoreFactory
         some.iter().map(|e| e.entry.log_id).collect::<Vec<_>>(),
         vec![all[0].entry.log_id, all[2].entry.log_id]
     );
-    assert!(env.payments.audit_by_ids(&[]).await.unwrap().is_empty());
+    assert!(env.reads.audit_by_ids(&[]).await.unwrap().is_empty());
 }
 
 pub async fn the_attempt_feed_tails_attempts_with_their_message_and_payment<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    assert_eq!(env.outbox.last_attempt_id().await.unwrap(), 0);
+    assert_eq!(env.reads.last_attempt_id().await.unwrap(), 0);
     let a = env.merchant("mch_att").await;
     let p = create(&env, &a, "A-1", 1000, at(0)).await;
     let notification = message(OutboxKind::MerchantNotification, Some(&p), at(0));
@@ -299,7 +289,7 @@ pub async fn the_attempt_feed_tails_attempts_with_their_message_and_payment<F: S
             .await
             .unwrap();
     }
-    let all = env.outbox.attempts_since(0, 100).await.unwrap();
+    let all = env.reads.attempts_since(0, 100).await.unwrap();
     assert_eq!(all.len(), 3);
     assert!(all.windows(2).all(|w| w[0].id < w[1].id));
     assert_eq!(all[0].kind, OutboxKind::MerchantNotification);
@@ -314,15 +304,15 @@ pub async fn the_attempt_feed_tails_attempts_with_their_message_and_payment<F: S
         (None, None)
     );
     assert_eq!(all[1].target_url, mock.target_url);
-    assert_eq!(env.outbox.last_attempt_id().await.unwrap(), all[2].id);
+    assert_eq!(env.reads.last_attempt_id().await.unwrap(), all[2].id);
     assert_eq!(
-        env.outbox
+        env.reads
             .attempts_since(all[0].id, 100)
             .await
             .unwrap()
             .len(),
         2
     );
-    let picked = env.outbox.attempts_by_ids(&[all[1].id]).await.unwrap();
+    let picked = env.reads.attempts_by_ids(&[all[1].id]).await.unwrap();
     assert_eq!(picked, vec![all[1].clone()]);
 }

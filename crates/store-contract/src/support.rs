@@ -14,8 +14,8 @@ use domain::{
         PaymentStatus,
     },
     ports::{
-        Clock, DispatchSignal, KeyGenerator, MerchantStore, NonceStore, OutboundRequest,
-        OutboundSender, OutboxStore, PayloadEncoder, PaymentStore, StoreHealth,
+        Clock, DispatchSignal, KeyGenerator, MerchantStore, NonceStore, OperatorReads,
+        OutboundRequest, OutboundSender, OutboxStore, PayloadEncoder, PaymentStore, StoreHealth,
     },
     secret::{SealedSecret, Secret},
     services::outbound::{AcquirerEndpoint, Outbound},
@@ -32,6 +32,7 @@ pub struct Env {
     pub nonces: Arc<dyn NonceStore>,
     pub outbox: Arc<dyn OutboxStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
+    pub reads: Arc<dyn OperatorReads>,
     pub health: Arc<dyn StoreHealth>,
     raw: Arc<dyn RawSql>,
     /// Declared last so the database outlives the stores.
@@ -50,6 +51,7 @@ impl Env {
             nonces: s.nonces,
             outbox: s.outbox,
             idempotency: s.idempotency,
+            reads: s.reads,
             health: s.health,
             raw: s.raw,
             _guard: s.guard,

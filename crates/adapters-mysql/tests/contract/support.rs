@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use adapters_mysql::{
-    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOutboxStore,
-    MysqlPaymentStore, MysqlStoreHealth, Pool, test_util::TestDatabase,
+    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOperatorReads,
+    MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth, Pool, test_util::TestDatabase,
 };
 use async_trait::async_trait;
 use store_contract::{RawSql, StoreFactory, Stores};
@@ -22,6 +22,7 @@ impl StoreFactory for MysqlFactory {
             nonces: Arc::new(MysqlNonceStore::new(pool.clone())),
             outbox: Arc::new(MysqlOutboxStore::new(pool.clone())),
             idempotency: Arc::new(MysqlIdempotencyStore::new(pool.clone())),
+            reads: Arc::new(MysqlOperatorReads::new(pool.clone())),
             health: Arc::new(MysqlStoreHealth::new(pool.clone())),
             raw: Arc::new(Raw(pool)),
             guard: Box::new(db),

@@ -15,9 +15,10 @@ mod merchants;
 mod nonces;
 mod outbox;
 mod payments;
+mod reads;
 mod reporting;
 
-/// Defines the six store types of an adapter and implements the storage ports on them.
+/// Defines the seven store types of an adapter and implements the storage ports on them.
 ///
 /// ```ignore
 /// adapters_sql::sql_stores! {
@@ -35,6 +36,7 @@ mod reporting;
 ///         nonces: MysqlNonceStore,
 ///         idempotency: MysqlIdempotencyStore,
 ///         outbox: MysqlOutboxStore,
+///         reads: MysqlOperatorReads,
 ///         health: MysqlStoreHealth,
 ///     },
 /// }
@@ -59,6 +61,7 @@ macro_rules! sql_stores {
             nonces: $nonces:ident,
             idempotency: $idempotency:ident,
             outbox: $outbox:ident,
+            reads: $reads:ident,
             health: $health:ident $(,)?
         } $(,)?
     ) => {
@@ -95,6 +98,7 @@ macro_rules! sql_stores {
         $crate::__sql_store!($nonces);
         $crate::__sql_store!($idempotency);
         $crate::__sql_store!($outbox);
+        $crate::__sql_store!($reads);
         $crate::__sql_store!($health);
 
         $crate::__sql_payment_store!($payments, $tx);
@@ -102,6 +106,7 @@ macro_rules! sql_stores {
         $crate::__sql_nonce_store!($nonces);
         $crate::__sql_idempotency_store!($idempotency, $tx, ($($lock_row)*));
         $crate::__sql_outbox_store!($outbox, $tx, $insert, ($($lock_row)*), ($($lock_claim)*));
+        $crate::__sql_operator_reads!($reads, $outbox);
         $crate::__sql_reporting!();
         $crate::__sql_health!($health, $migrations);
     };

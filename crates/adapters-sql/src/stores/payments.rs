@@ -364,32 +364,6 @@ macro_rules! __sql_payment_store {
                     .map(domain::payment::AuditEntry::try_from)
                     .collect()
             }
-
-            async fn stats(
-                &self,
-                filter: &domain::stats::StatsFilter,
-            ) -> Result<domain::stats::StatsBreakdown, RepositoryError> {
-                reporting::stats(&self.pool, filter).await
-            }
-
-            async fn audit_since(
-                &self,
-                after: u64,
-                limit: u32,
-            ) -> Result<Vec<domain::feed::AuditFeedEntry>, RepositoryError> {
-                reporting::audit_feed(&self.pool, reporting::Feed::After(after, limit)).await
-            }
-
-            async fn audit_by_ids(
-                &self,
-                ids: &[u64],
-            ) -> Result<Vec<domain::feed::AuditFeedEntry>, RepositoryError> {
-                reporting::audit_feed(&self.pool, reporting::Feed::Ids(ids)).await
-            }
-
-            async fn last_log_id(&self) -> Result<u64, RepositoryError> {
-                reporting::last_log_id(&self.pool).await
-            }
         }
     };
 }

@@ -3,8 +3,8 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use adapters_sqlite::{
-    Pool, SqliteIdempotencyStore, SqliteMerchantStore, SqliteNonceStore, SqliteOutboxStore,
-    SqlitePaymentStore, SqliteStoreHealth, build_pool, run_migrations,
+    Pool, SqliteIdempotencyStore, SqliteMerchantStore, SqliteNonceStore, SqliteOperatorReads,
+    SqliteOutboxStore, SqlitePaymentStore, SqliteStoreHealth, build_pool, run_migrations,
 };
 use async_trait::async_trait;
 use store_contract::{RawSql, StoreFactory, Stores};
@@ -52,6 +52,7 @@ impl StoreFactory for SqliteFactory {
             nonces: Arc::new(SqliteNonceStore::new(pool.clone())),
             outbox: Arc::new(SqliteOutboxStore::new(pool.clone())),
             idempotency: Arc::new(SqliteIdempotencyStore::new(pool.clone())),
+            reads: Arc::new(SqliteOperatorReads::new(pool.clone())),
             health: Arc::new(SqliteStoreHealth::new(pool.clone())),
             raw: Arc::new(Raw(pool)),
             guard: Box::new(db),

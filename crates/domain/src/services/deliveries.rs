@@ -6,7 +6,7 @@ use crate::{
     RepositoryError,
     ids::EventId,
     outbox::{Delivery, DeliveryFilter},
-    ports::{Clock, DispatchSignal, OutboxStore, PageRequest},
+    ports::{Clock, DispatchSignal, OperatorReads, OutboxStore, PageRequest},
     services::{Limit, Page},
 };
 
@@ -23,6 +23,7 @@ pub enum DeliveryError {
 #[derive(Clone)]
 pub struct DeliveryService {
     outbox: Arc<dyn OutboxStore>,
+    reads: Arc<dyn OperatorReads>,
     clock: Arc<dyn Clock>,
     signal: Arc<dyn DispatchSignal>,
 }
@@ -30,11 +31,13 @@ pub struct DeliveryService {
 impl DeliveryService {
     pub fn new(
         outbox: Arc<dyn OutboxStore>,
+        reads: Arc<dyn OperatorReads>,
         clock: Arc<dyn Clock>,
         signal: Arc<dyn DispatchSignal>,
     ) -> Self {
         Self {
             outbox,
+            reads,
             clock,
             signal,
         }
@@ -47,8 +50,8 @@ impl DeliveryService {
         starting_after: Option<EventId>,
     ) -> Result<Page<Delivery>, RepositoryError> {
         let rows = self
-            .outbox
-            .list(
+            .reads
+            .deliveries(
                 &filter,
                 &PageRequest {
                     limit: limit.get(),
@@ -60,8 +63,8 @@ impl DeliveryService {
     }
 
     pub async fn get(&self, id: &EventId) -> Result<Delivery, DeliveryError> {
-        self.outbox
-            .find(id)
+        self.reads
+            .delivery(id)
             .await?
             .ok_or(DeliveryError::NotFound(*id))
     }

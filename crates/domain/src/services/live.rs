@@ -11,7 +11,7 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     RepositoryError, Timestamp,
     feed::{AttemptFeedEntry, AuditFeedEntry, FeedPosition},
-    ports::{Clock, OutboxStore, PaymentStore},
+    ports::{Clock, OperatorReads},
 };
 
 /// How long a skipped id is waited for.
@@ -92,29 +92,20 @@ pub struct FeedBatch {
 
 #[derive(Clone)]
 pub struct LiveFeed {
-    payments: Arc<dyn PaymentStore>,
-    outbox: Arc<dyn OutboxStore>,
+    reads: Arc<dyn OperatorReads>,
     clock: Arc<dyn Clock>,
 }
 
 impl LiveFeed {
-    pub fn new(
-        payments: Arc<dyn PaymentStore>,
-        outbox: Arc<dyn OutboxStore>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self {
-            payments,
-            outbox,
-            clock,
-        }
+    pub fn new(reads: Arc<dyn OperatorReads>, clock: Arc<dyn Clock>) -> Self {
+        Self { reads, clock }
     }
 
     /// A cursor after everything written so far ("from now on").
     pub async fn from_now(&self) -> Result<FeedCursor, RepositoryError> {
         Ok(self.after(FeedPosition {
-            log_id: self.payments.last_log_id().await?,
-            attempt_id: self.outbox.last_attempt_id().await?,
+            log_id: self.reads.last_log_id().await?,
+            attempt_id: self.reads.last_attempt_id().await?,
         }))
     }
 
@@ -144,11 +135,11 @@ impl LiveFeed {
         let mut audit = Vec::new();
         let gaps = cursor.log.gap_ids();
         if !gaps.is_empty() {
-            audit = self.payments.audit_by_ids(&gaps).await?;
+            audit = self.reads.audit_by_ids(&gaps).await?;
         }
         let found: Vec<u64> = audit.iter().map(|a| a.entry.log_id).collect();
         cursor.log.settle(&found, now);
-        let fresh = self.payments.audit_since(cursor.log.last, limit).await?;
+        let fresh = self.reads.audit_since(cursor.log.last, limit).await?;
         let more_audit = fresh.len() >= limit as usize;
         cursor
             .log
@@ -159,12 +150,12 @@ impl LiveFeed {
         let mut attempts = Vec::new();
         let gaps = cursor.attempts.gap_ids();
         if !gaps.is_empty() {
-            attempts = self.outbox.attempts_by_ids(&gaps).await?;
+            attempts = self.reads.attempts_by_ids(&gaps).await?;
         }
         let found: Vec<u64> = attempts.iter().map(|a| a.id).collect();
         cursor.attempts.settle(&found, now);
         let fresh = self
-            .outbox
+            .reads
             .attempts_since(cursor.attempts.last, limit)
             .await?;
         let more_attempts = fresh.len() >= limit as usize;
@@ -188,7 +179,7 @@ mod tests {
     use crate::{
         ids::{ClientId, PaymentKey},
         payment::{Actor, AuditAction, AuditEntry, AuditRecord, PaymentStatus},
-        ports::{MockClock, MockOutboxStore, MockPaymentStore},
+        ports::{MockClock, MockOperatorReads},
         services::testkit::t0,
     };
 
@@ -225,21 +216,19 @@ mod tests {
 
     /// A store whose visible rows are set by the test between polls.
     fn feed(visible: Arc<Mutex<Vec<u64>>>, clock: Arc<Mutex<Timestamp>>) -> LiveFeed {
-        let mut payments = MockPaymentStore::new();
+        let mut reads = MockOperatorReads::new();
         let v = visible.clone();
-        payments
-            .expect_audit_since()
-            .returning(move |after, limit| {
-                let rows = v.lock().unwrap();
-                Ok(rows
-                    .iter()
-                    .filter(|id| **id > after)
-                    .take(limit as usize)
-                    .map(|id| row(*id))
-                    .collect())
-            });
+        reads.expect_audit_since().returning(move |after, limit| {
+            let rows = v.lock().unwrap();
+            Ok(rows
+                .iter()
+                .filter(|id| **id > after)
+                .take(limit as usize)
+                .map(|id| row(*id))
+                .collect())
+        });
         let v = visible;
-        payments.expect_audit_by_ids().returning(move |ids| {
+        reads.expect_audit_by_ids().returning(move |ids| {
             let rows = v.lock().unwrap();
             Ok(rows
                 .iter()
@@ -247,16 +236,13 @@ mod tests {
                 .map(|id| row(*id))
                 .collect())
         });
-        let mut outbox = MockOutboxStore::new();
-        outbox
+        reads
             .expect_attempts_since()
             .returning(|_, _| Ok(Vec::new()));
-        outbox
-            .expect_attempts_by_ids()
-            .returning(|_| Ok(Vec::new()));
+        reads.expect_attempts_by_ids().returning(|_| Ok(Vec::new()));
         let mut c = MockClock::new();
         c.expect_now().returning(move || *clock.lock().unwrap());
-        LiveFeed::new(Arc::new(payments), Arc::new(outbox), Arc::new(c))
+        LiveFeed::new(Arc::new(reads), Arc::new(c))
     }
 
     #[tokio::test]

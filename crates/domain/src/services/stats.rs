@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::{
     RepositoryError,
-    ports::PaymentStore,
+    ports::OperatorReads,
     stats::{PaymentStats, StatsFilter},
 };
 
@@ -18,11 +18,11 @@ pub enum StatsError {
 
 #[derive(Clone)]
 pub struct StatsService {
-    store: Arc<dyn PaymentStore>,
+    store: Arc<dyn OperatorReads>,
 }
 
 impl StatsService {
-    pub fn new(store: Arc<dyn PaymentStore>) -> Self {
+    pub fn new(store: Arc<dyn OperatorReads>) -> Self {
         Self { store }
     }
 
@@ -45,14 +45,14 @@ mod tests {
     use crate::{
         money::Currency,
         payment::PaymentStatus,
-        ports::MockPaymentStore,
+        ports::MockOperatorReads,
         services::testkit::t0,
         stats::{StatsBreakdown, StatsCell},
     };
 
     #[tokio::test]
     async fn the_rate_is_computed_from_what_storage_grouped() {
-        let mut store = MockPaymentStore::new();
+        let mut store = MockOperatorReads::new();
         store.expect_stats().times(1).returning(|_| {
             let cell = |status, was_approved, count| StatsCell {
                 status,
@@ -79,7 +79,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_inverted_range_is_refused_before_storage_is_asked() {
-        let store = MockPaymentStore::new();
+        let store = MockOperatorReads::new();
         let filter = StatsFilter {
             from: Some(t0().plus(std::time::Duration::from_secs(1))),
             to: Some(t0()),

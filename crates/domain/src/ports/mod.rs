@@ -10,20 +10,21 @@ use async_trait::async_trait;
 
 use crate::{
     RepositoryError, Timestamp,
-    feed::{AttemptFeedEntry, AuditFeedEntry},
     ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey},
     merchant::Merchant,
-    outbox::{
-        ClaimedMessage, Delivery, DeliveryAttempt, DeliveryFilter, NextStep, OutboxBacklog,
-        OutboxMessage, SendReport,
-    },
+    outbox::{ClaimedMessage, DeliveryAttempt, NextStep, OutboxMessage, SendReport},
     payment::{
         AcquirerReport, AuditEntry, AuditNote, AuditRecord, CancelReason, OrderNo, Payment,
         PaymentStatus,
     },
     secret::{SealedSecret, Secret},
-    stats::{StatsBreakdown, StatsFilter},
 };
+
+mod reads;
+
+#[cfg(any(test, feature = "mocks"))]
+pub use reads::MockOperatorReads;
+pub use reads::OperatorReads;
 
 /// Filters of a payment search; `client_id = None` searches every merchant (admin).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
@@ -81,6 +82,8 @@ pub struct StateChange {
     pub events: Vec<OutboxMessage>,
 }
 
+/// The write model of payments: what the money core reads to decide and writes when it has
+/// decided. Operator reads (statistics, the live feed, deliveries) are on [`OperatorReads`].
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PaymentStore: Send + Sync {
@@ -134,24 +137,6 @@ pub trait PaymentStore: Send + Sync {
 
     /// Audit rows of one payment, oldest first.
     async fn audit_trail(&self, payment: &PaymentId) -> Result<Vec<AuditEntry>, RepositoryError>;
-
-    /// Payments created in `[filter.from, filter.to)` (of `filter.client_id`, or all), grouped
-    /// by status, currency and whether `approved_at` is set: once overall, once more per UTC
-    /// day of `created_at` and once per merchant. Groups without payments are absent.
-    async fn stats(&self, filter: &StatsFilter) -> Result<StatsBreakdown, RepositoryError>;
-
-    /// Audit rows of every payment with `log_id > after`, in `log_id` order, at most `limit`.
-    async fn audit_since(
-        &self,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<AuditFeedEntry>, RepositoryError>;
-
-    /// The audit rows among `ids` that exist (now), in `log_id` order.
-    async fn audit_by_ids(&self, ids: &[u64]) -> Result<Vec<AuditFeedEntry>, RepositoryError>;
-
-    /// The highest `log_id` written so far (0 when there is none).
-    async fn last_log_id(&self) -> Result<u64, RepositoryError>;
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -212,6 +197,8 @@ pub trait NonceStore: Send + Sync {
 }
 
 /// The durable outbox (architecture.md §3).
+/// The outbox as the dispatcher and the state changes use it. Reading deliveries, the backlog
+/// and the attempt feed is on [`OperatorReads`].
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
@@ -243,33 +230,6 @@ pub trait OutboxStore: Send + Sync {
     /// Puts a DELIVERED or DEAD message back to PENDING, due `now` (manual redelivery; the event
     /// id stays the same). Returns false when there is no such message.
     async fn redeliver(&self, id: &EventId, now: Timestamp) -> Result<bool, RepositoryError>;
-
-    /// Newest first, up to `page.limit + 1` messages older than `page.before`, each with all
-    /// its attempts (oldest first).
-    async fn list(
-        &self,
-        filter: &DeliveryFilter,
-        page: &PageRequest<EventId>,
-    ) -> Result<Vec<Delivery>, RepositoryError>;
-
-    async fn find(&self, id: &EventId) -> Result<Option<Delivery>, RepositoryError>;
-
-    /// The PENDING messages at `now`: due ones and retrying ones (see [`OutboxBacklog`]).
-    async fn backlog(&self, now: Timestamp) -> Result<OutboxBacklog, RepositoryError>;
-
-    /// Delivery attempts with an id above `after`, in id order, at most `limit`, each with its
-    /// message's kind, target and payment.
-    async fn attempts_since(
-        &self,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<AttemptFeedEntry>, RepositoryError>;
-
-    /// The attempts among `ids` that exist (now), in id order.
-    async fn attempts_by_ids(&self, ids: &[u64]) -> Result<Vec<AttemptFeedEntry>, RepositoryError>;
-
-    /// The highest attempt id written so far (0 when there is none).
-    async fn last_attempt_id(&self) -> Result<u64, RepositoryError>;
 }
 
 /// Who an outbound request is for. It decides which addresses the request may reach: the
