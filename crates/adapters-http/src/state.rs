@@ -4,11 +4,14 @@ use std::sync::Arc;
 
 use domain::{
     idempotency::IdempotencyService,
+    operator::{
+        deliveries::DeliveryService, live::LiveFeed, simulator::AcquirerSimulator,
+        stats::StatsService,
+    },
     ports::StoreHealth,
     services::{
-        auth::Authenticator, deliveries::DeliveryService, live::LiveFeed,
-        merchants::MerchantService, payments::PaymentService, simulator::AcquirerSimulator,
-        stats::StatsService, webhook_auth::WebhookVerifier,
+        auth::Authenticator, merchants::MerchantService, payments::PaymentService,
+        webhook_auth::WebhookVerifier,
     },
 };
 

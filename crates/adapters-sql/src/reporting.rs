@@ -2,12 +2,12 @@
 
 use domain::{
     RepositoryError,
-    feed::{AttemptFeedEntry, AuditFeedEntry},
     ids::{ClientId, PaymentKey},
     money::Currency,
+    operator::feed::{AttemptFeedEntry, AuditFeedEntry},
+    operator::stats::{StatsBreakdown, StatsCell},
     outbox::{DeliveryAttempt, OutboxKind},
     payment::{AuditEntry, PaymentStatus},
-    stats::{StatsBreakdown, StatsCell},
 };
 
 use crate::{

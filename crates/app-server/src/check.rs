@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use domain::invariants::{InvariantChecker, Report};
+use domain::operator::invariants::{InvariantChecker, Report};
 use secrecy::ExposeSecret;
 
 use crate::settings::Settings;

@@ -11,8 +11,8 @@ use std::sync::{
 use async_trait::async_trait;
 use domain::{
     RepositoryError,
+    operator::key_rotation::{KeyCheckError, KeyRotationService},
     ports::StoreHealth,
-    services::key_rotation::{KeyCheckError, KeyRotationService},
 };
 
 /// [`StoreHealth`] of the database, plus "the configured keys open the stored secrets".

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use domain::{
     ids::ClientId,
-    services::key_rotation::{KeyRotationService, ReencryptionReport},
+    operator::key_rotation::{KeyRotationService, ReencryptionReport},
 };
 use secrecy::ExposeSecret;
 

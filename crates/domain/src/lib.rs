@@ -8,19 +8,17 @@
 
 pub mod destination;
 pub mod error;
-pub mod feed;
 pub mod idempotency;
 pub mod ids;
-pub mod invariants;
 pub mod merchant;
 pub mod money;
+pub mod operator;
 pub mod outbox;
 pub mod payment;
 pub mod ports;
 pub mod secret;
 pub mod services;
 pub mod signing;
-pub mod stats;
 pub mod timestamp;
 pub mod validation;
 

@@ -1,16 +1,13 @@
-//! Use cases. Each service orchestrates ports; every business rule it applies is its own or the
-//! aggregate's, none lives in handlers or SQL.
+//! The money core's use cases: payments, merchants, request and webhook authentication, the
+//! outbox dispatcher. Each service orchestrates ports; every business rule it applies is its own
+//! or the aggregate's, none lives in handlers or SQL. Operator features are in
+//! [`crate::operator`].
 
 pub mod auth;
-pub mod deliveries;
 pub mod dispatcher;
-pub mod key_rotation;
-pub mod live;
 pub mod merchants;
 pub mod outbound;
 pub mod payments;
-pub mod simulator;
-pub mod stats;
 pub mod webhook_auth;
 
 #[cfg(test)]

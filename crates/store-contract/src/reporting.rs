@@ -7,12 +7,12 @@ use domain::{
     Timestamp,
     ids::{ClientId, TransactionId},
     money::Currency,
+    operator::stats::{StatsCell, StatsFilter},
     outbox::{DeliveryAttempt, OutboxKind, SendReport},
     payment::{
         Actor, AuditAction, CancelReason, Command, FailureCode, Origin, Payment, PaymentStatus,
     },
     ports::StateChange,
-    stats::{StatsCell, StatsFilter},
 };
 
 use crate::{

@@ -3,8 +3,9 @@
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use domain::{
     ids::{ClientId, EventId, PaymentKey},
+    operator::deliveries::DeliveryError,
     outbox::{DeliveryFilter, DeliveryState, OutboxKind},
-    services::{Limit, deliveries::DeliveryError, payments::FindPaymentError},
+    services::{Limit, payments::FindPaymentError},
     validation::{Invalid, Violations},
 };
 

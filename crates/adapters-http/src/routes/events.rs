@@ -1,6 +1,6 @@
 //! `GET /admin/api/events`: Server-Sent Events with the audit rows and delivery attempts of
 //! every merchant, as they are written, by any instance (the database is tailed; see
-//! `domain::services::live`).
+//! `domain::operator::live`).
 //!
 //! Events: `ready` once (data `{"position"}`), then `audit` and `attempt` (JSON data), each
 //! with `id: <logId>-<attemptId>`, the position after its batch, so a reconnecting
@@ -15,8 +15,8 @@ use actix_web::{
     web,
 };
 use domain::{
-    feed::{AttemptFeedEntry, AuditFeedEntry, FeedPosition},
-    services::live::{FeedCursor, FeedItem, LiveFeed},
+    operator::feed::{AttemptFeedEntry, AuditFeedEntry, FeedPosition},
+    operator::live::{FeedCursor, FeedItem, LiveFeed},
     validation::Violations,
 };
 use futures_util::stream;

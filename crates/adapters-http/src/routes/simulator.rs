@@ -4,8 +4,8 @@
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use domain::{
     ids::{PaymentKey, TransactionId},
+    operator::simulator::{AcquirerSimulator, Exchange, SimulatedWebhook, SimulatorError},
     payment::{FailureCode, FailureMessage},
-    services::simulator::{AcquirerSimulator, Exchange, SimulatedWebhook, SimulatorError},
     validation::{Invalid, Violations},
 };
 use serde::Serialize;

@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     Timestamp,
     ids::ClientId,
-    services::stats::StatsError,
-    stats::{Figures, PaymentStats, StatsFilter},
+    operator::stats::StatsError,
+    operator::stats::{Figures, PaymentStats, StatsFilter},
     validation::{Invalid, Violations},
 };
 use serde::Serialize;

@@ -10,8 +10,8 @@ macro_rules! __sql_operator_reads {
         impl domain::ports::OperatorReads for $store {
             async fn stats(
                 &self,
-                filter: &domain::stats::StatsFilter,
-            ) -> Result<domain::stats::StatsBreakdown, RepositoryError> {
+                filter: &domain::operator::stats::StatsFilter,
+            ) -> Result<domain::operator::stats::StatsBreakdown, RepositoryError> {
                 reporting::stats(&self.pool, filter).await
             }
 
@@ -19,14 +19,14 @@ macro_rules! __sql_operator_reads {
                 &self,
                 after: u64,
                 limit: u32,
-            ) -> Result<Vec<domain::feed::AuditFeedEntry>, RepositoryError> {
+            ) -> Result<Vec<domain::operator::feed::AuditFeedEntry>, RepositoryError> {
                 reporting::audit_feed(&self.pool, reporting::Feed::After(after, limit)).await
             }
 
             async fn audit_by_ids(
                 &self,
                 ids: &[u64],
-            ) -> Result<Vec<domain::feed::AuditFeedEntry>, RepositoryError> {
+            ) -> Result<Vec<domain::operator::feed::AuditFeedEntry>, RepositoryError> {
                 reporting::audit_feed(&self.pool, reporting::Feed::Ids(ids)).await
             }
 
@@ -85,14 +85,14 @@ macro_rules! __sql_operator_reads {
                 &self,
                 after: u64,
                 limit: u32,
-            ) -> Result<Vec<domain::feed::AttemptFeedEntry>, RepositoryError> {
+            ) -> Result<Vec<domain::operator::feed::AttemptFeedEntry>, RepositoryError> {
                 reporting::attempt_feed(&self.pool, reporting::Feed::After(after, limit)).await
             }
 
             async fn attempts_by_ids(
                 &self,
                 ids: &[u64],
-            ) -> Result<Vec<domain::feed::AttemptFeedEntry>, RepositoryError> {
+            ) -> Result<Vec<domain::operator::feed::AttemptFeedEntry>, RepositoryError> {
                 reporting::attempt_feed(&self.pool, reporting::Feed::Ids(ids)).await
             }
 

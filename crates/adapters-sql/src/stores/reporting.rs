@@ -47,8 +47,8 @@ macro_rules! __sql_reporting {
             /// are stored in UTC) and per merchant.
             pub(super) async fn stats(
                 pool: &Pool,
-                filter: &domain::stats::StatsFilter,
-            ) -> Result<domain::stats::StatsBreakdown, RepositoryError> {
+                filter: &domain::operator::stats::StatsFilter,
+            ) -> Result<domain::operator::stats::StatsBreakdown, RepositoryError> {
                 let client = filter.client_id.as_ref().map(|c| c.as_str().to_owned());
                 let from = filter.from.map(to_db_time);
                 let to = filter.to.map(to_db_time);
@@ -81,7 +81,7 @@ macro_rules! __sql_reporting {
             pub(super) async fn audit_feed(
                 pool: &Pool,
                 feed: Feed<'_>,
-            ) -> Result<Vec<domain::feed::AuditFeedEntry>, RepositoryError> {
+            ) -> Result<Vec<domain::operator::feed::AuditFeedEntry>, RepositoryError> {
                 if feed.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -115,7 +115,7 @@ macro_rules! __sql_reporting {
             pub(super) async fn attempt_feed(
                 pool: &Pool,
                 feed: Feed<'_>,
-            ) -> Result<Vec<domain::feed::AttemptFeedEntry>, RepositoryError> {
+            ) -> Result<Vec<domain::operator::feed::AttemptFeedEntry>, RepositoryError> {
                 if feed.is_empty() {
                     return Ok(Vec::new());
                 }

@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     RepositoryError, Timestamp,
-    feed::{AttemptFeedEntry, AuditFeedEntry, FeedPosition},
+    operator::feed::{AttemptFeedEntry, AuditFeedEntry, FeedPosition},
     ports::{Clock, OperatorReads},
 };
 

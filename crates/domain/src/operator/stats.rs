@@ -4,6 +4,10 @@
 //! Storage only groups and sums ([`StatsBreakdown`]); what the numbers mean — which payments
 //! count as approved, which as decided, the rate — is decided here.
 
+mod service;
+
+pub use service::{StatsError, StatsService};
+
 use crate::{Timestamp, ids::ClientId, money::Currency, payment::PaymentStatus};
 
 /// Which payments the statistics cover: created in `[from, to)` (either bound optional), of one
