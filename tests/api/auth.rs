@@ -443,6 +443,11 @@ async fn a_nonce_outside_the_allowed_format_is_refused() {
                 .unwrap()
                 .contains("X-Nonce is malformed")
         );
+        assert!(
+            res.json.get("canonicalStringSha256").is_none(),
+            "a malformed nonce is refused before any signature is computed: {}",
+            res.text()
+        );
     }
     assert!(app.all_payments(&merchant).await.is_empty());
 }
