@@ -33,6 +33,18 @@ fn service_with(store: MockPaymentStore, sender: MockOutboundSender) -> PaymentS
     )
 }
 
+/// The owner cancels the fixture payment (key `[7; 32]`) with reason "r".
+async fn cancel_as_owner(service: PaymentService) -> Result<Payment, ChangePaymentError> {
+    service
+        .cancel(
+            Some(&owner()),
+            &PaymentKey::from_bytes([7; 32]),
+            CancelReason::parse("r").unwrap(),
+            fixtures::merchant_origin(),
+        )
+        .await
+}
+
 fn owner() -> ClientId {
     fixtures::client()
 }
@@ -229,15 +241,7 @@ async fn canceling_a_ready_payment_writes_one_cancel_transition_from_version_zer
         })
         .times(1)
         .returning(|_| Ok(()));
-    let p = service(store)
-        .cancel(
-            Some(&owner()),
-            &PaymentKey::from_bytes([7; 32]),
-            CancelReason::parse("r").unwrap(),
-            fixtures::merchant_origin(),
-        )
-        .await
-        .unwrap();
+    let p = cancel_as_owner(service(store)).await.unwrap();
     assert_eq!(p.status, PaymentStatus::Canceled);
 }
 
@@ -288,13 +292,7 @@ async fn canceling_an_approved_payment_whose_acquirer_cancel_fails_changes_nothi
         status: Some(500),
         ..Default::default()
     });
-    let err = service_with(store, sender)
-        .cancel(
-            Some(&owner()),
-            &PaymentKey::from_bytes([7; 32]),
-            CancelReason::parse("r").unwrap(),
-            fixtures::merchant_origin(),
-        )
+    let err = cancel_as_owner(service_with(store, sender))
         .await
         .unwrap_err();
     assert!(matches!(err, ChangePaymentError::Acquirer(_)));
@@ -320,15 +318,7 @@ async fn canceling_an_approved_payment_asks_the_acquirer_once_even_if_the_write_
         status: Some(200),
         ..Default::default()
     });
-    let p = service_with(store, sender)
-        .cancel(
-            Some(&owner()),
-            &PaymentKey::from_bytes([7; 32]),
-            CancelReason::parse("r").unwrap(),
-            fixtures::merchant_origin(),
-        )
-        .await
-        .unwrap();
+    let p = cancel_as_owner(service_with(store, sender)).await.unwrap();
     assert_eq!(p.status, PaymentStatus::Canceled);
 }
 
