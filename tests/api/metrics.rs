@@ -69,7 +69,13 @@ async fn metrics_are_scraped_in_prometheus_format_with_help_text_and_http_paymen
         "requests are labelled by route pattern"
     );
     assert!(text.contains(r#"result="APPLIED""#));
-    assert!(text.contains(r#"to="APPROVED""#));
+    // Counted at the composition root around the store: this test's one create and approval.
+    for series in [
+        "simplepg_payments_created_total 1",
+        r#"simplepg_payment_transitions_total{to="APPROVED"} 1"#,
+    ] {
+        assert!(text.contains(series), "missing {series} in:\n{text}");
+    }
     assert!(!text.contains(&key), "no per-payment label cardinality");
 
     assert!(

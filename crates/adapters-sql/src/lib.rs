@@ -30,6 +30,5 @@ pub mod __private {
     pub use diesel;
     pub use diesel_async;
     pub use domain;
-    pub use metrics;
     pub use time;
 }

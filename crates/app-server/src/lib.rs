@@ -4,6 +4,7 @@
 pub mod check;
 pub mod cli;
 pub mod clock;
+pub mod counted;
 pub mod key_check;
 pub mod reencrypt;
 pub mod settings;

@@ -144,7 +144,9 @@ macro_rules! stores {
         let status = pool.clone();
         Stores {
             kind: $kind,
-            payments: Arc::new($pay::new(pool.clone())),
+            payments: Arc::new($crate::counted::CountedPayments(Arc::new($pay::new(
+                pool.clone(),
+            )))),
             merchants: Arc::new($mer::new(pool.clone())),
             nonces: Arc::new($non::new(pool.clone())),
             outbox: Arc::new($out::new(pool.clone())),

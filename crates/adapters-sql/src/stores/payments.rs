@@ -131,7 +131,6 @@ macro_rules! __sql_payment_store {
                     }
                     InsertTxError::Db(e) => InsertPaymentError::Repository(db_error(e)),
                 })?;
-                $crate::__private::metrics::counter!("simplepg_payments_created_total").increment(1);
                 Ok(())
             }
 
@@ -257,14 +256,8 @@ macro_rules! __sql_payment_store {
                     })
                     .await;
                 match outcome {
-                    Ok(()) => {
-                        $crate::__private::metrics::counter!("simplepg_payment_transitions_total", "to" => next.status.as_str()).increment(1);
-                        Ok(())
-                    }
-                    Err(TxError::Stale) => {
-                        $crate::__private::metrics::counter!("simplepg_payment_transition_conflicts_total").increment(1);
-                        Err(TransitionStoreError::Stale)
-                    }
+                    Ok(()) => Ok(()),
+                    Err(TxError::Stale) => Err(TransitionStoreError::Stale),
                     Err(e @ TxError::UnknownPayment(_)) => {
                         Err(RepositoryError::msg(e.to_string()).into())
                     }
@@ -274,7 +267,6 @@ macro_rules! __sql_payment_store {
                         Err(TransitionStoreError::Stale)
                     }
                     Err(TxError::Db(e)) if $crate::error::is_deadlock(&e) => {
-                        $crate::__private::metrics::counter!("simplepg_payment_transition_conflicts_total").increment(1);
                         Err(TransitionStoreError::Conflict(e.to_string()))
                     }
                     Err(TxError::Db(e)) => Err(db_error(e).into()),
