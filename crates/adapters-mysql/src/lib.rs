@@ -21,5 +21,5 @@ pub use migrate::{MIGRATIONS, MigrationError, create_database_if_missing, run_mi
 pub use pool::{Pool, PoolBuildError, PooledConnection, build_pool};
 pub use stores::{
     MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOperatorReads,
-    MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth,
+    MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth, ports,
 };

@@ -21,5 +21,5 @@ pub use pool::{
 };
 pub use stores::{
     SqliteIdempotencyStore, SqliteMerchantStore, SqliteNonceStore, SqliteOperatorReads,
-    SqliteOutboxStore, SqlitePaymentStore, SqliteStoreHealth,
+    SqliteOutboxStore, SqlitePaymentStore, SqliteStoreHealth, ports,
 };

@@ -18,7 +18,11 @@ pub async fn check_database(url: &str) -> anyhow::Result<Report> {
     crate::store::require_existing(url)?;
     let stores =
         crate::store::open(url, 2, Duration::from_secs(5)).context("connecting to the database")?;
-    let checker = InvariantChecker::new(stores.payments, stores.merchants, stores.reads);
+    let checker = InvariantChecker::new(
+        stores.ports.payments,
+        stores.ports.merchants,
+        stores.ports.reads,
+    );
     Ok(checker.run().await?)
 }
 

@@ -20,7 +20,7 @@ fn service(settings: &Settings) -> anyhow::Result<KeyRotationService> {
     crate::store::require_existing(settings.database.url.expose_secret())?;
     let stores = open_stores(settings).context("connecting to the database")?;
     Ok(KeyRotationService::new(
-        stores.merchants,
+        stores.ports.merchants,
         Arc::new(secret_cipher(settings)?),
     ))
 }

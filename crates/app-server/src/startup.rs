@@ -165,8 +165,8 @@ impl Application {
         }
         let cipher: Arc<dyn SecretCipher> = Arc::new(prepared.cipher);
         let health = Arc::new(KeyCheckedHealth::new(
-            stores.health.clone(),
-            KeyRotationService::new(stores.merchants.clone(), cipher.clone()),
+            stores.ports.health.clone(),
+            KeyRotationService::new(stores.ports.merchants.clone(), cipher.clone()),
         ));
         health.verify_at_start().await?;
         match stores.kind {
@@ -181,9 +181,9 @@ impl Application {
         let acquirer_key = prepared.acquirer_key;
         let keys: Arc<dyn KeyGenerator> = Arc::new(RandomKeyGenerator::new());
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let merchant_store = stores.merchants.clone();
-        let nonces = stores.nonces.clone();
-        let outbox = stores.outbox.clone();
+        let merchant_store = stores.ports.merchants.clone();
+        let nonces = stores.ports.nonces.clone();
+        let outbox = stores.ports.outbox.clone();
         let sender: Arc<dyn OutboundSender> = Arc::new(prepared.sender);
         let wake = Arc::new(Notify::new());
         let signal: Arc<dyn DispatchSignal> = Arc::new(NotifySignal(wake.clone()));
@@ -195,7 +195,7 @@ impl Application {
             timeout: Duration::from_millis(settings.acquirer.timeout_ms),
         });
         let encoder: Arc<dyn PayloadEncoder> = Arc::new(JsonPayloadEncoder);
-        let payment_store = stores.payments.clone();
+        let payment_store = stores.ports.payments.clone();
         let outbound = Outbound::new(
             encoder.clone(),
             keys.clone(),
@@ -224,7 +224,7 @@ impl Application {
             dispatch_policies(&settings),
         );
         let idempotency = IdempotencyService::new(
-            stores.idempotency.clone(),
+            stores.ports.idempotency.clone(),
             clock.clone(),
             IdempotencyPolicy {
                 ttl: Duration::from_secs(settings.idempotency.ttl_secs),
@@ -262,7 +262,7 @@ impl Application {
                 },
             )
         });
-        let live = LiveFeed::new(stores.reads.clone(), clock.clone());
+        let live = LiveFeed::new(stores.ports.reads.clone(), clock.clone());
 
         let state = AppState {
             payments: payments.clone(),
@@ -283,11 +283,11 @@ impl Application {
             .with_mismatch_hints(!settings.is_production()),
             deliveries: DeliveryService::new(
                 outbox.clone(),
-                stores.reads.clone(),
+                stores.ports.reads.clone(),
                 clock.clone(),
                 signal,
             ),
-            stats: StatsService::new(stores.reads.clone()),
+            stats: StatsService::new(stores.ports.reads.clone()),
             live,
             simulator,
             idempotency: idempotency.clone(),
@@ -316,7 +316,7 @@ impl Application {
         };
         let server = adapters_http::serve(listener, state, &options)?;
         actix_web::rt::spawn(telemetry_metrics::run_gauges(
-            stores.reads.clone(),
+            stores.ports.reads.clone(),
             stores.pool_status.clone(),
             clock.clone(),
             Duration::from_secs(5),
@@ -378,7 +378,7 @@ impl Application {
 /// schema is migrated (so a rolling upgrade that starts instances before the release step
 /// waits instead of crash-looping).
 async fn ensure_migrated(stores: &Stores) {
-    match stores.health.check().await {
+    match stores.ports.health.check().await {
         Ok(()) => {}
         Err(e) if e.is_unavailable() => {
             tracing::warn!(error = %e, "the database is unreachable at start-up; /ready stays 503 until it is reachable");

@@ -5,10 +5,9 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
-use domain::{
-    idempotency::IdempotencyStore,
-    ports::{MerchantStore, NonceStore, OperatorReads, OutboxStore, PaymentStore, StoreHealth},
-};
+use domain::ports::StorePorts;
+
+use crate::counted::CountedPayments;
 
 /// The storage adapter named by a database URL.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -48,18 +47,11 @@ pub struct PoolStatus {
     pub waiting: usize,
 }
 
-/// Every storage port, on one database.
+/// Every storage port on one database, which adapter it is, and its pool's state.
 #[derive(Clone)]
 pub struct Stores {
     pub kind: StoreKind,
-    pub payments: Arc<dyn PaymentStore>,
-    pub merchants: Arc<dyn MerchantStore>,
-    pub nonces: Arc<dyn NonceStore>,
-    pub outbox: Arc<dyn OutboxStore>,
-    pub idempotency: Arc<dyn IdempotencyStore>,
-    /// The read side: statistics, the live feed, deliveries, the backlog.
-    pub reads: Arc<dyn OperatorReads>,
-    pub health: Arc<dyn StoreHealth>,
+    pub ports: StorePorts,
     pub pool_status: Arc<dyn Fn() -> PoolStatus + Send + Sync>,
 }
 
@@ -105,67 +97,58 @@ pub fn open(
     let timeout = connect_timeout;
     Ok(match kind {
         StoreKind::Mysql => {
-            use adapters_mysql::*;
-            let pool = build_pool(url, max_connections, timeout).context("building the pool")?;
-            stores!(
+            let pool = adapters_mysql::build_pool(url, max_connections, timeout)
+                .context("building the pool")?;
+            stores(
                 kind,
-                pool,
-                MysqlPaymentStore,
-                MysqlMerchantStore,
-                MysqlNonceStore,
-                MysqlOutboxStore,
-                MysqlIdempotencyStore,
-                MysqlOperatorReads,
-                MysqlStoreHealth
+                adapters_mysql::ports(pool.clone()),
+                pool_status!(pool),
             )
         }
         StoreKind::Sqlite => {
-            use adapters_sqlite::*;
-            let pool = build_pool(url, max_connections, timeout).context("building the pool")?;
-            stores!(
+            let pool = adapters_sqlite::build_pool(url, max_connections, timeout)
+                .context("building the pool")?;
+            stores(
                 kind,
-                pool,
-                SqlitePaymentStore,
-                SqliteMerchantStore,
-                SqliteNonceStore,
-                SqliteOutboxStore,
-                SqliteIdempotencyStore,
-                SqliteOperatorReads,
-                SqliteStoreHealth
+                adapters_sqlite::ports(pool.clone()),
+                pool_status!(pool),
             )
         }
     })
 }
 
-/// One store of each port on `$pool` (both adapters' pools are deadpool pools).
-macro_rules! stores {
-    ($kind:expr, $pool:expr, $pay:ident, $mer:ident, $non:ident, $out:ident, $idem:ident, $reads:ident, $health:ident) => {{
+/// A snapshot function of a deadpool pool (both adapters' pools are deadpool pools).
+macro_rules! pool_status {
+    ($pool:expr) => {{
         let pool = $pool;
-        let status = pool.clone();
-        Stores {
-            kind: $kind,
-            payments: Arc::new($crate::counted::CountedPayments(Arc::new($pay::new(
-                pool.clone(),
-            )))),
-            merchants: Arc::new($mer::new(pool.clone())),
-            nonces: Arc::new($non::new(pool.clone())),
-            outbox: Arc::new($out::new(pool.clone())),
-            idempotency: Arc::new($idem::new(pool.clone())),
-            reads: Arc::new($reads::new(pool.clone())),
-            health: Arc::new($health::new(pool)),
-            pool_status: Arc::new(move || {
-                let s = status.status();
-                PoolStatus {
-                    size: s.size,
-                    available: s.available,
-                    max_size: s.max_size,
-                    waiting: s.waiting,
-                }
-            }),
+        move || {
+            let s = pool.status();
+            PoolStatus {
+                size: s.size,
+                available: s.available,
+                max_size: s.max_size,
+                waiting: s.waiting,
+            }
         }
     }};
 }
-use stores;
+use pool_status;
+
+/// The adapter's ports, with payments counted ([`CountedPayments`]), and the pool's state.
+fn stores(
+    kind: StoreKind,
+    ports: StorePorts,
+    status: impl Fn() -> PoolStatus + Send + Sync + 'static,
+) -> Stores {
+    Stores {
+        kind,
+        ports: StorePorts {
+            payments: Arc::new(CountedPayments(ports.payments)),
+            ..ports
+        },
+        pool_status: Arc::new(status),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -14,10 +14,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use domain::{
-    idempotency::IdempotencyStore,
-    ports::{MerchantStore, NonceStore, OperatorReads, OutboxStore, PaymentStore, StoreHealth},
-};
+use domain::ports::StorePorts;
 
 pub mod concurrency;
 pub mod merchants;
@@ -40,13 +37,7 @@ pub trait RawSql: Send + Sync {
 
 /// Every storage port over one fresh, empty, migrated database.
 pub struct Stores {
-    pub payments: Arc<dyn PaymentStore>,
-    pub merchants: Arc<dyn MerchantStore>,
-    pub nonces: Arc<dyn NonceStore>,
-    pub outbox: Arc<dyn OutboxStore>,
-    pub idempotency: Arc<dyn IdempotencyStore>,
-    pub reads: Arc<dyn OperatorReads>,
-    pub health: Arc<dyn StoreHealth>,
+    pub ports: StorePorts,
     pub raw: Arc<dyn RawSql>,
     /// Whatever keeps the database alive (dropped after the stores).
     pub guard: Box<dyn std::any::Any + Send + Sync>,

@@ -4,7 +4,6 @@ use std::{sync::Arc, time::Duration};
 
 use domain::{
     Timestamp,
-    idempotency::IdempotencyStore,
     ids::{ClientId, EventId, PaymentId, PaymentKey},
     merchant::{ClientName, Merchant, MerchantStatus, ReturnUrl},
     money::{Amount, Currency},
@@ -14,8 +13,8 @@ use domain::{
         PaymentStatus,
     },
     ports::{
-        Clock, DispatchSignal, KeyGenerator, MerchantStore, NonceStore, OperatorReads,
-        OutboundRequest, OutboundSender, OutboxStore, PayloadEncoder, PaymentStore, StoreHealth,
+        Clock, DispatchSignal, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder,
+        StorePorts,
     },
     secret::{SealedSecret, Secret},
     services::outbound::{AcquirerEndpoint, Outbound},
@@ -27,16 +26,19 @@ use crate::{RawSql, StoreFactory, Stores};
 
 /// A fresh empty database's stores (see [`StoreFactory`]), plus raw row counts.
 pub struct Env {
-    pub payments: Arc<dyn PaymentStore>,
-    pub merchants: Arc<dyn MerchantStore>,
-    pub nonces: Arc<dyn NonceStore>,
-    pub outbox: Arc<dyn OutboxStore>,
-    pub idempotency: Arc<dyn IdempotencyStore>,
-    pub reads: Arc<dyn OperatorReads>,
-    pub health: Arc<dyn StoreHealth>,
+    ports: StorePorts,
     raw: Arc<dyn RawSql>,
     /// Declared last so the database outlives the stores.
     _guard: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// `env.payments`, `env.outbox`, … are the ports of the fresh database.
+impl std::ops::Deref for Env {
+    type Target = StorePorts;
+
+    fn deref(&self) -> &StorePorts {
+        &self.ports
+    }
 }
 
 impl Env {
@@ -46,13 +48,7 @@ impl Env {
 
     pub fn from_stores(s: Stores) -> Self {
         Self {
-            payments: s.payments,
-            merchants: s.merchants,
-            nonces: s.nonces,
-            outbox: s.outbox,
-            idempotency: s.idempotency,
-            reads: s.reads,
-            health: s.health,
+            ports: s.ports,
             raw: s.raw,
             _guard: s.guard,
         }

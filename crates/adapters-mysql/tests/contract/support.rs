@@ -2,10 +2,7 @@
 
 use std::sync::Arc;
 
-use adapters_mysql::{
-    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOperatorReads,
-    MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth, Pool, test_util::TestDatabase,
-};
+use adapters_mysql::{Pool, test_util::TestDatabase};
 use async_trait::async_trait;
 use store_contract::{RawSql, StoreFactory, Stores};
 
@@ -17,13 +14,7 @@ impl StoreFactory for MysqlFactory {
         let db = TestDatabase::create().await;
         let pool = db.pool(16);
         Stores {
-            payments: Arc::new(MysqlPaymentStore::new(pool.clone())),
-            merchants: Arc::new(MysqlMerchantStore::new(pool.clone())),
-            nonces: Arc::new(MysqlNonceStore::new(pool.clone())),
-            outbox: Arc::new(MysqlOutboxStore::new(pool.clone())),
-            idempotency: Arc::new(MysqlIdempotencyStore::new(pool.clone())),
-            reads: Arc::new(MysqlOperatorReads::new(pool.clone())),
-            health: Arc::new(MysqlStoreHealth::new(pool.clone())),
+            ports: adapters_mysql::ports(pool.clone()),
             raw: Arc::new(Raw(pool)),
             guard: Box::new(db),
         }

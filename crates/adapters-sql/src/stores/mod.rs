@@ -101,6 +101,20 @@ macro_rules! sql_stores {
         $crate::__sql_store!($reads);
         $crate::__sql_store!($health);
 
+        /// Every storage port of this adapter on `pool`.
+        pub fn ports(pool: Pool) -> domain::ports::StorePorts {
+            use std::sync::Arc;
+            domain::ports::StorePorts {
+                payments: Arc::new($payments::new(pool.clone())),
+                merchants: Arc::new($merchants::new(pool.clone())),
+                nonces: Arc::new($nonces::new(pool.clone())),
+                outbox: Arc::new($outbox::new(pool.clone())),
+                idempotency: Arc::new($idempotency::new(pool.clone())),
+                reads: Arc::new($reads::new(pool.clone())),
+                health: Arc::new($health::new(pool)),
+            }
+        }
+
         $crate::__sql_payment_store!($payments, $tx);
         $crate::__sql_merchant_store!($merchants);
         $crate::__sql_nonce_store!($nonces);

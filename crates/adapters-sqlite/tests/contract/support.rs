@@ -2,10 +2,7 @@
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use adapters_sqlite::{
-    Pool, SqliteIdempotencyStore, SqliteMerchantStore, SqliteNonceStore, SqliteOperatorReads,
-    SqliteOutboxStore, SqlitePaymentStore, SqliteStoreHealth, build_pool, run_migrations,
-};
+use adapters_sqlite::{Pool, build_pool, run_migrations};
 use async_trait::async_trait;
 use store_contract::{RawSql, StoreFactory, Stores};
 
@@ -47,13 +44,7 @@ impl StoreFactory for SqliteFactory {
         let db = TempDb::new();
         let pool = db.migrated_pool(4).await;
         Stores {
-            payments: Arc::new(SqlitePaymentStore::new(pool.clone())),
-            merchants: Arc::new(SqliteMerchantStore::new(pool.clone())),
-            nonces: Arc::new(SqliteNonceStore::new(pool.clone())),
-            outbox: Arc::new(SqliteOutboxStore::new(pool.clone())),
-            idempotency: Arc::new(SqliteIdempotencyStore::new(pool.clone())),
-            reads: Arc::new(SqliteOperatorReads::new(pool.clone())),
-            health: Arc::new(SqliteStoreHealth::new(pool.clone())),
+            ports: adapters_sqlite::ports(pool.clone()),
             raw: Arc::new(Raw(pool)),
             guard: Box::new(db),
         }

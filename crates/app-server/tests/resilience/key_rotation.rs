@@ -52,7 +52,7 @@ async fn signed_list_status(api: &Client, m: &Merchant) -> u16 {
 async fn key_versions(db: &TestDatabase, m: &Merchant) -> Vec<u32> {
     let stores = app_server::store::open(db.url(), 1, std::time::Duration::from_secs(5)).unwrap();
     let id = domain::ids::ClientId::parse(&m.id).unwrap();
-    let merchant = stores.merchants.find(&id).await.unwrap().unwrap();
+    let merchant = stores.ports.merchants.find(&id).await.unwrap().unwrap();
     merchant.sealed_secrets().map(|s| s.key_version).collect()
 }
 
