@@ -18,7 +18,7 @@ use crate::{
         problems::{MerchantNotFound, PaymentNotFound},
         schemas::{MerchantListQuery, PaymentListQuery, RegisterMerchantRequest},
     },
-    problem::ApiError,
+    problem::{ApiError, ErrorCode},
     state::AppState,
 };
 
@@ -26,9 +26,7 @@ use crate::{
 fn client_id(path: &web::Path<String>) -> Result<ClientId, ApiError> {
     ClientId::parse(path.as_str()).map_err(|_| {
         ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "MERCHANT_NOT_FOUND",
-            "Merchant not found",
+            ErrorCode::MerchantNotFound,
             format!("merchant {} not found", path.as_str()),
         )
     })

@@ -1,6 +1,6 @@
 //! Outbound deliveries for operators (api.md §7, §8): list with attempts, show, redeliver.
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::{ClientId, EventId, PaymentKey},
     outbox::{DeliveryFilter, DeliveryState, OutboxKind},
@@ -13,7 +13,7 @@ use crate::{
     body::query_pairs,
     dto::{DeliveryResponse, ListResponse},
     openapi::{problems::DeliveryNotFound, schemas::DeliveryListQuery},
-    problem::{ApiError, ProblemBody},
+    problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
 };
 
@@ -146,18 +146,12 @@ pub async fn retry(
 impl From<DeliveryError> for ApiError {
     fn from(e: DeliveryError) -> Self {
         match e {
-            DeliveryError::NotFound(_) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "DELIVERY_NOT_FOUND",
-                "Delivery not found",
-                "No delivery with this id",
-            ),
-            DeliveryError::StillPending(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "DELIVERY_PENDING",
-                "Delivery pending",
-                e.to_string(),
-            ),
+            DeliveryError::NotFound(_) => {
+                ApiError::new(ErrorCode::DeliveryNotFound, "No delivery with this id")
+            }
+            DeliveryError::StillPending(_) => {
+                ApiError::new(ErrorCode::DeliveryPending, e.to_string())
+            }
             DeliveryError::Repository(r) => r.into(),
         }
     }

@@ -6,7 +6,10 @@ use domain::{
     services::auth::{Deferred, SignedRequest, SigningHeader},
 };
 
-use crate::{problem::ApiError, state::AppState};
+use crate::{
+    problem::{ApiError, ErrorCode},
+    state::AppState,
+};
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
@@ -68,9 +71,7 @@ pub async fn merchant_deferred(
 fn rate_limit(merchant: &Merchant, state: &AppState) -> Result<(), ApiError> {
     if let Err(wait) = state.rate_limiter.check(merchant.client_id.as_str()) {
         let mut e = ApiError::new(
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMITED",
-            "Rate limited",
+            ErrorCode::RateLimited,
             "Too many requests for this client; retry after the time in Retry-After",
         );
         e.retry_after_secs = Some(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX));

@@ -1,7 +1,7 @@
 //! The acquirer simulator (admin, only where the mock acquirer is enabled):
 //! `POST /admin/api/simulator/webhook` and `POST /admin/api/simulator/mock-request`.
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::{PaymentKey, TransactionId},
     payment::{FailureCode, FailureMessage},
@@ -19,7 +19,7 @@ use crate::{
         problems::NotFound,
         schemas::{SimulatedMockRequest, SimulatedWebhookRequest},
     },
-    problem::{ApiError, ProblemBody},
+    problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
 };
 
@@ -88,9 +88,7 @@ fn simulator<'a>(
     guards::admin(req, state)?;
     state.simulator.as_ref().ok_or_else(|| {
         ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "Not found",
+            ErrorCode::NotFound,
             "The acquirer simulator is only available where the mock acquirer is enabled",
         )
     })
