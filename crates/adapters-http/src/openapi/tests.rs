@@ -205,3 +205,45 @@ fn every_code_an_error_response_names_is_an_error_code() {
     }
     assert!(named > 20, "the descriptions name their codes ({named})");
 }
+
+/// The admin routes of the route table (`routes/mod.rs`), as `METHOD path`: each
+/// `resource("/admin/api/…", "GET, POST")` there.
+fn routed_admin_operations() -> BTreeSet<String> {
+    let table = include_str!("../routes/mod.rs");
+    let literals: Vec<&str> = table.split('"').skip(1).step_by(2).collect();
+    let mut operations = BTreeSet::new();
+    for (i, literal) in literals.iter().enumerate() {
+        if literal.starts_with("/admin/api/") {
+            let allow = literals.get(i + 1).expect("the methods after the path");
+            for method in allow.split(',') {
+                operations.insert(format!("{} {literal}", method.trim()));
+            }
+        }
+    }
+    operations
+}
+
+#[test]
+fn every_admin_route_is_documented_with_the_admin_token_and_its_401() {
+    let doc = document_value();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if !path.starts_with("/admin/api/") {
+            continue;
+        }
+        for (method, op) in item.as_object().expect("path item") {
+            documented.insert(format!("{} {path}", method.to_uppercase()));
+            assert_eq!(
+                op["security"],
+                serde_json::json!([{ "adminToken": [] }]),
+                "{method} {path}"
+            );
+            assert_eq!(
+                op["responses"]["401"]["$ref"], "#/components/responses/AdminUnauthorized",
+                "{method} {path}"
+            );
+        }
+    }
+    assert_eq!(routed_admin_operations(), documented);
+    assert_eq!(documented.len(), 17);
+}

@@ -8,7 +8,7 @@ use domain::{
     validation::{Invalid, Violations},
 };
 
-use super::guards;
+use super::guards::Admin;
 use crate::{
     body::query_pairs,
     dto::{DeliveryResponse, ListResponse},
@@ -34,8 +34,11 @@ fn delivery_id(path: &web::Path<String>) -> Result<EventId, ApiError> {
         (status = 200, description = "A page of deliveries", body = ListResponse<DeliveryResponse>),
     ),
 )]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
+pub async fn list(
+    _: Admin,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let mut v = Violations::new();
     let mut filter = DeliveryFilter::default();
     let mut limit = Limit::DEFAULT;
@@ -109,11 +112,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     ),
 )]
 pub async fn show(
-    req: HttpRequest,
+    _: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let delivery = state.deliveries.get(&delivery_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(DeliveryResponse::from(&delivery)))
 }
@@ -133,11 +135,10 @@ pub async fn show(
     ),
 )]
 pub async fn retry(
-    req: HttpRequest,
+    _: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let delivery = state.deliveries.retry(&delivery_id(&path)?).await?;
     tracing::info!(delivery_id = %delivery.message.id, "manual redelivery requested");
     Ok(HttpResponse::Accepted().json(DeliveryResponse::from(&delivery)))
