@@ -9,6 +9,7 @@
 )]
 
 mod acquirer;
+mod admin_guard;
 mod admin_payments;
 mod auth;
 mod client_crate;

@@ -15,7 +15,11 @@ use domain::{
     ids::ClientId,
 };
 
-use crate::{context::request_id, problem::ApiError, state::AppState};
+use crate::{
+    context::request_id,
+    problem::{ApiError, ErrorCode},
+    state::AppState,
+};
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
@@ -61,17 +65,13 @@ where
         Claim::Replay(stored) => return Ok(replay(stored)),
         Claim::InFlight => {
             return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "IDEMPOTENCY_KEY_IN_USE",
-                "Idempotency key in use",
+                ErrorCode::IdempotencyKeyInUse,
                 "A request with this Idempotency-Key is still being processed; retry later",
             ));
         }
         Claim::Mismatch => {
             return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "IDEMPOTENCY_KEY_REUSED",
-                "Idempotency key reused",
+                ErrorCode::IdempotencyKeyReused,
                 "This Idempotency-Key was used for a different request (method, path or body)",
             ));
         }

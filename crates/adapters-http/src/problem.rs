@@ -1,4 +1,9 @@
-//! RFC 9457 problem details with SimplePG's stable `code` (api.md §1).
+//! RFC 9457 problem details with SimplePG's stable `code` (api.md §1). The codes themselves,
+//! with their statuses and titles, are [`ErrorCode`] (`problem/code.rs`), the one place that
+//! names them; which domain error gets which code is decided in `routes/errors.rs` and next to
+//! the few routes whose use cases only they call.
+
+mod code;
 
 use std::fmt;
 
@@ -13,13 +18,15 @@ use domain::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use code::ErrorCode;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One API error: status, stable code, human title and detail, optional field errors.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldViolation>,
@@ -42,7 +49,7 @@ pub struct Extensions {
 #[derive(Clone, Debug)]
 pub struct Problem {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldViolation>,
@@ -63,9 +70,7 @@ pub(crate) struct ProblemBody<'a> {
     /// The HTTP status.
     #[schema(minimum = 400, maximum = 599, example = 409)]
     status: u16,
-    /// Stable, machine-readable error code.
-    #[schema(pattern = "^[A-Z][A-Z0-9_]*$", example = "DUPLICATE_ORDER")]
-    code: &'a str,
+    code: ErrorCode,
     #[schema(example = "orderNo ORDER-1 was already used by this merchant")]
     detail: &'a str,
     /// The request path.
@@ -130,60 +135,42 @@ impl Problem {
     /// A problem for a response that some layer produced without one (actix routing or
     /// payload errors), from its status alone.
     pub fn for_status(status: StatusCode) -> Self {
-        let (code, title, detail) = match status.as_u16() {
-            400 => (
-                "BAD_REQUEST",
-                "Bad request",
-                "The request could not be read",
-            ),
-            401 => ("UNAUTHORIZED", "Unauthorized", "Authentication is required"),
-            404 => ("NOT_FOUND", "Not found", "No resource at this path"),
+        let (code, detail) = match status.as_u16() {
+            400 => (ErrorCode::BadRequest, "The request could not be read"),
+            401 => (ErrorCode::Unauthorized, "Authentication is required"),
+            404 => (ErrorCode::NotFound, "No resource at this path"),
             405 => (
-                "METHOD_NOT_ALLOWED",
-                "Method not allowed",
+                ErrorCode::MethodNotAllowed,
                 "This method is not allowed on this resource",
             ),
             408 => (
-                "REQUEST_TIMEOUT",
-                "Request timeout",
+                ErrorCode::RequestTimeout,
                 "The request took too long to arrive",
             ),
-            411 => (
-                "LENGTH_REQUIRED",
-                "Length required",
-                "Content-Length is required",
-            ),
+            411 => (ErrorCode::LengthRequired, "Content-Length is required"),
             413 => (
-                "PAYLOAD_TOO_LARGE",
-                "Payload too large",
+                ErrorCode::PayloadTooLarge,
                 "The request body is larger than 65536 bytes",
             ),
             415 => (
-                "UNSUPPORTED_MEDIA_TYPE",
-                "Unsupported media type",
+                ErrorCode::UnsupportedMediaType,
                 "Content-Type must be application/json",
             ),
             431 => (
-                "HEADERS_TOO_LARGE",
-                "Request headers too large",
+                ErrorCode::HeadersTooLarge,
                 "The request headers are too large",
             ),
             503 => (
-                "SERVICE_UNAVAILABLE",
-                "Service unavailable",
+                ErrorCode::ServiceUnavailable,
                 "The service is temporarily unavailable",
             ),
-            s if s >= 500 => (
-                "INTERNAL_ERROR",
-                "Internal server error",
-                "An unexpected error occurred",
-            ),
-            _ => ("BAD_REQUEST", "Bad request", "The request was not accepted"),
+            s if s >= 500 => (ErrorCode::InternalError, "An unexpected error occurred"),
+            _ => (ErrorCode::BadRequest, "The request was not accepted"),
         };
         Self {
             status,
             code,
-            title,
+            title: code.title(),
             detail: detail.to_owned(),
             errors: Vec::new(),
             extensions: None,
@@ -192,16 +179,12 @@ impl Problem {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
+    /// A problem with `code`, its status and its title (api.md §1), and `detail`.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
-            status,
+            status: code.status(),
             code,
-            title,
+            title: code.title(),
             detail: detail.into(),
             errors: Vec::new(),
             retry_after_secs: None,
@@ -211,14 +194,15 @@ impl ApiError {
         }
     }
 
+    /// The same problem under a more specific `title` than its code's.
+    pub fn titled(mut self, title: &'static str) -> Self {
+        self.title = title;
+        self
+    }
+
     pub fn validation(violations: Violations) -> Self {
         let detail = violations.to_string();
-        let mut e = Self::new(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_FAILED",
-            "Validation failed",
-            detail,
-        );
+        let mut e = Self::new(ErrorCode::ValidationFailed, detail);
         e.errors = violations.iter().cloned().collect();
         e
     }
@@ -228,37 +212,23 @@ impl ApiError {
     }
 
     pub fn malformed_json(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "MALFORMED_JSON",
-            "Malformed JSON",
-            detail,
-        )
+        Self::new(ErrorCode::MalformedJson, detail)
     }
 
     pub fn unsupported_media_type() -> Self {
         Self::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "Unsupported media type",
+            ErrorCode::UnsupportedMediaType,
             "Content-Type must be application/json",
         )
     }
 
     pub fn payment_not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "PAYMENT_NOT_FOUND",
-            "Payment not found",
-            "No payment with this key",
-        )
+        Self::new(ErrorCode::PaymentNotFound, "No payment with this key")
     }
 
     pub fn admin_unauthorized() -> Self {
         let mut e = Self::new(
-            StatusCode::UNAUTHORIZED,
-            "ADMIN_UNAUTHORIZED",
-            "Admin authorization required",
+            ErrorCode::AdminUnauthorized,
             "Send Authorization: Bearer <admin token>",
         );
         e.www_authenticate = true;
@@ -267,9 +237,7 @@ impl ApiError {
 
     pub fn internal(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         let mut e = Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
-            "Internal server error",
+            ErrorCode::InternalError,
             "An unexpected error occurred; it has been logged",
         );
         e.source = Some(Box::new(source));
@@ -278,9 +246,7 @@ impl ApiError {
 
     pub fn unavailable(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         let mut e = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SERVICE_UNAVAILABLE",
-            "Service unavailable",
+            ErrorCode::ServiceUnavailable,
             "The database is unreachable; retry shortly",
         );
         e.retry_after_secs = Some(5);
@@ -347,9 +313,9 @@ impl ResponseError for ApiError {
         {
             let chain = error_chain(source.as_ref());
             if self.status == StatusCode::INTERNAL_SERVER_ERROR {
-                tracing::error!(code = self.code, error = %chain, cause = ?source, "request failed");
+                tracing::error!(code = self.code.as_str(), error = %chain, cause = ?source, "request failed");
             } else {
-                tracing::warn!(code = self.code, status = self.status.as_u16(), error = %chain, "request failed");
+                tracing::warn!(code = self.code.as_str(), status = self.status.as_u16(), error = %chain, "request failed");
             }
         }
         let problem = self.problem();

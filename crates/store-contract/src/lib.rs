@@ -54,7 +54,6 @@ pub trait StoreFactory {
 macro_rules! contract_tests {
     ($factory:ty) => {
         mod concurrency {
-            #[allow(unused_imports)]
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once() {
@@ -70,7 +69,6 @@ macro_rules! contract_tests {
             }
         }
         mod merchants {
-            #[allow(unused_imports)]
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_merchant_round_trips_with_its_sealed_secrets_and_unicode_name() {
@@ -114,7 +112,6 @@ macro_rules! contract_tests {
             }
         }
         mod nonces {
-            #[allow(unused_imports)]
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_nonce_is_fresh_once_and_replayed_after() {
@@ -146,7 +143,6 @@ macro_rules! contract_tests {
             }
         }
         mod outbox {
-            #[allow(unused_imports)]
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn enqueued_messages_round_trip_exactly_and_payloads_keep_every_byte() {
@@ -222,7 +218,6 @@ macro_rules! contract_tests {
             }
         }
         mod payment_nonce {
-            #[allow(unused_imports)]
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_payment_inserted_with_a_nonce_uses_the_nonce_up() {
@@ -250,7 +245,6 @@ macro_rules! contract_tests {
             }
         }
         mod payment_outbox {
-            #[allow(unused_imports)]
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn creating_a_payment_stores_its_messages_in_the_same_transaction() {
@@ -294,7 +288,6 @@ macro_rules! contract_tests {
             }
         }
         mod payments {
-            #[allow(unused_imports)]
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_payment_with_every_optional_field_set_round_trips_exactly() {
@@ -362,7 +355,6 @@ macro_rules! contract_tests {
             }
         }
         mod reporting {
-            #[allow(unused_imports)]
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn stats_group_by_status_approval_day_and_merchant() {

@@ -14,7 +14,7 @@ use std::{
     time::Duration,
 };
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     Timestamp,
     outbox::{OutboxKind, OutboxMessage},
@@ -33,7 +33,7 @@ use crate::{
         problems::NotFound,
         schemas::{AcquirerCancelRequest, AcquirerPaymentRequest},
     },
-    problem::{ApiError, ProblemBody},
+    problem::{ApiError, ErrorCode, ProblemBody},
     routes::webhook_guard,
     state::AppState,
 };
@@ -104,14 +104,10 @@ struct WebhookBody<'a> {
 }
 
 fn mock(state: &AppState) -> Result<&MockAcquirer, ApiError> {
-    state.mock.as_deref().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "Not found",
-            "No resource at this path",
-        )
-    })
+    state
+        .mock
+        .as_deref()
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No resource at this path"))
 }
 
 /// The fields of a payment request to the acquirer (api.md §5).
@@ -167,9 +163,7 @@ pub async fn request(
     let scenario = Scenario::for_amount(amount);
     if scenario == Scenario::UnavailableTwice && mock.refuse(&key) {
         let mut e = ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SERVICE_UNAVAILABLE",
-            "Service unavailable",
+            ErrorCode::ServiceUnavailable,
             "mock acquirer: temporarily unavailable (scenario …005)",
         );
         e.retry_after_secs = Some(1);
@@ -272,9 +266,7 @@ pub async fn cancel(
     };
     if Scenario::for_amount(amount) == Scenario::CancelRefused {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "ACQUIRER_CANCEL_REFUSED",
-            "Cancel refused",
+            ErrorCode::AcquirerCancelRefused,
             "mock acquirer: this transaction cannot be canceled (scenario …007)",
         ));
     }

@@ -3,6 +3,7 @@ use std::{collections::BTreeSet, path::PathBuf};
 use serde_json::Value;
 
 use super::*;
+use crate::problem::ErrorCode;
 
 fn committed_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json")
@@ -140,4 +141,109 @@ fn the_string_enums_name_values_the_domain_accepts() {
             .iter()
             .all(|s| DeliveryState::parse(s).is_some())
     );
+}
+
+#[test]
+fn the_problem_code_is_one_of_the_error_codes() {
+    let doc = document_value();
+    assert_eq!(
+        doc["components"]["schemas"]["Problem"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ErrorCode"
+    );
+    let listed: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("ErrorCode is an enum")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let ours: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, ours);
+}
+
+/// Every upper-case name in backticks in an error response's description, `` `LIKE_THIS` ``.
+fn quoted_codes(description: &str) -> Vec<&str> {
+    description
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|word| word.len() > 1 && word.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+        .collect()
+}
+
+#[test]
+fn every_code_an_error_response_names_is_an_error_code() {
+    let doc = document_value();
+    let known: BTreeSet<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    let mut descriptions: Vec<(String, &str)> = Vec::new();
+    for (name, response) in doc["components"]["responses"]
+        .as_object()
+        .expect("responses")
+    {
+        descriptions.push((name.clone(), response["description"].as_str().unwrap_or("")));
+    }
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            for (status, response) in op["responses"].as_object().expect("responses") {
+                if status.starts_with('4') || status.starts_with('5') {
+                    descriptions.push((
+                        format!("{method} {path} {status}"),
+                        response["description"].as_str().unwrap_or(""),
+                    ));
+                }
+            }
+        }
+    }
+    let mut named = 0;
+    for (place, description) in descriptions {
+        for code in quoted_codes(description) {
+            assert!(
+                known.contains(code),
+                "{place} names `{code}`, not an ErrorCode"
+            );
+            named += 1;
+        }
+    }
+    assert!(named > 20, "the descriptions name their codes ({named})");
+}
+
+/// The admin routes of the route table (`routes/mod.rs`), as `METHOD path`: each
+/// `resource("/admin/api/…", "GET, POST")` there.
+fn routed_admin_operations() -> BTreeSet<String> {
+    let table = include_str!("../routes/mod.rs");
+    let literals: Vec<&str> = table.split('"').skip(1).step_by(2).collect();
+    let mut operations = BTreeSet::new();
+    for (i, literal) in literals.iter().enumerate() {
+        if literal.starts_with("/admin/api/") {
+            let allow = literals.get(i + 1).expect("the methods after the path");
+            for method in allow.split(',') {
+                operations.insert(format!("{} {literal}", method.trim()));
+            }
+        }
+    }
+    operations
+}
+
+#[test]
+fn every_admin_route_is_documented_with_the_admin_token_and_its_401() {
+    let doc = document_value();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if !path.starts_with("/admin/api/") {
+            continue;
+        }
+        for (method, op) in item.as_object().expect("path item") {
+            documented.insert(format!("{} {path}", method.to_uppercase()));
+            assert_eq!(
+                op["security"],
+                serde_json::json!([{ "adminToken": [] }]),
+                "{method} {path}"
+            );
+            assert_eq!(
+                op["responses"]["401"]["$ref"], "#/components/responses/AdminUnauthorized",
+                "{method} {path}"
+            );
+        }
+    }
+    assert_eq!(routed_admin_operations(), documented);
+    assert_eq!(documented.len(), 17);
 }

@@ -8,7 +8,7 @@ use domain::{
     validation::Violations,
 };
 
-use super::{guards, payments};
+use super::{guards::Admin, payments};
 use crate::{
     body::{json_object, query_pairs},
     dto::{
@@ -18,7 +18,7 @@ use crate::{
         problems::{MerchantNotFound, PaymentNotFound},
         schemas::{MerchantListQuery, PaymentListQuery, RegisterMerchantRequest},
     },
-    problem::ApiError,
+    problem::{ApiError, ErrorCode},
     state::AppState,
 };
 
@@ -26,9 +26,7 @@ use crate::{
 fn client_id(path: &web::Path<String>) -> Result<ClientId, ApiError> {
     ClientId::parse(path.as_str()).map_err(|_| {
         ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "MERCHANT_NOT_FOUND",
-            "Merchant not found",
+            ErrorCode::MerchantNotFound,
             format!("merchant {} not found", path.as_str()),
         )
     })
@@ -70,10 +68,9 @@ fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, Api
 )]
 pub async fn register_merchant(
     req: HttpRequest,
-    body: web::Bytes,
+    Admin(body): Admin<web::Bytes>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let new = parse_registration(&req, &body)?;
     let reg = state.merchants.register(new).await?;
     tracing::info!(client_id = %reg.merchant.client_id, "merchant registered");
@@ -104,10 +101,10 @@ pub async fn register_merchant(
     ),
 )]
 pub async fn list_merchants(
+    _: Admin,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let mut v = Violations::new();
     let mut limit = Limit::DEFAULT;
     let mut after = None;
@@ -142,11 +139,10 @@ pub async fn list_merchants(
     ),
 )]
 pub async fn show_merchant(
-    req: HttpRequest,
+    _: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let merchant = state.merchants.get(&client_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(MerchantResponse::from(&merchant)))
 }
@@ -165,11 +161,10 @@ pub async fn show_merchant(
     ),
 )]
 pub async fn rotate_secret(
-    req: HttpRequest,
+    _: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let (merchant, secret) = state.merchants.rotate_secret(&client_id(&path)?).await?;
     tracing::info!(client_id = %merchant.client_id, "client secret rotated");
     Ok(HttpResponse::Ok()
@@ -196,11 +191,10 @@ pub async fn rotate_secret(
     ),
 )]
 pub async fn rotate_webhook_secret(
-    req: HttpRequest,
+    _: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let (merchant, secret) = state
         .merchants
         .rotate_webhook_secret(&client_id(&path)?, state.webhook_secret_grace)
@@ -220,12 +214,11 @@ pub async fn rotate_webhook_secret(
 }
 
 async fn set_status(
-    req: HttpRequest,
+    _: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
     status: MerchantStatus,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let merchant = state
         .merchants
         .set_status(&client_id(&path)?, status)
@@ -248,11 +241,11 @@ async fn set_status(
     ),
 )]
 pub async fn activate(
-    req: HttpRequest,
+    admin: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    set_status(req, path, state, MerchantStatus::Active).await
+    set_status(admin, path, state, MerchantStatus::Active).await
 }
 
 /// Set the merchant INACTIVE: its signed requests get 403 CLIENT_INACTIVE.
@@ -269,11 +262,11 @@ pub async fn activate(
     ),
 )]
 pub async fn deactivate(
-    req: HttpRequest,
+    admin: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    set_status(req, path, state, MerchantStatus::Inactive).await
+    set_status(admin, path, state, MerchantStatus::Inactive).await
 }
 
 /// Search all merchants' payments, newest first.
@@ -289,10 +282,10 @@ pub async fn deactivate(
     ),
 )]
 pub async fn search_payments(
+    _: Admin,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let query = payments::parse_list(&req, None)?;
     let page = state.payments.list(query).await?;
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |p| PaymentResponse::from(p))))
@@ -312,11 +305,10 @@ pub async fn search_payments(
     ),
 )]
 pub async fn show_payment(
-    req: HttpRequest,
+    _: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let payment = state
         .payments
         .get(None, &payments::payment_key(&path)?)
@@ -338,11 +330,10 @@ pub async fn show_payment(
     ),
 )]
 pub async fn payment_logs(
-    req: HttpRequest,
+    _: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let entries = state
         .payments
         .audit_trail(None, &payments::payment_key(&path)?)

@@ -2,14 +2,10 @@
 //! from `assets/console/`, served with their content types, a validator (`ETag`) and a strict
 //! Content-Security-Policy (nothing from other origins, no inline scripts or styles).
 
-use actix_web::{
-    HttpRequest, HttpResponse,
-    http::{StatusCode, header},
-    web,
-};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use sha2::{Digest, Sha256};
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ErrorCode};
 
 /// The policy every console file is served with.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
@@ -47,12 +43,7 @@ static ASSETS: &[(&str, &str, &[u8])] = assets! {
 };
 
 fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-        "Not found",
-        "No console file at this path",
-    )
+    ApiError::new(ErrorCode::NotFound, "No console file at this path")
 }
 
 fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {

@@ -1,6 +1,6 @@
 //! Outbound deliveries for operators (api.md §7, §8): list with attempts, show, redeliver.
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::{ClientId, EventId, PaymentKey},
     operator::deliveries::DeliveryError,
@@ -9,12 +9,12 @@ use domain::{
     validation::{Invalid, Violations},
 };
 
-use super::guards;
+use super::guards::Admin;
 use crate::{
     body::query_pairs,
     dto::{DeliveryResponse, ListResponse},
     openapi::{problems::DeliveryNotFound, schemas::DeliveryListQuery},
-    problem::{ApiError, ProblemBody},
+    problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
 };
 
@@ -35,8 +35,11 @@ fn delivery_id(path: &web::Path<String>) -> Result<EventId, ApiError> {
         (status = 200, description = "A page of deliveries", body = ListResponse<DeliveryResponse>),
     ),
 )]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
+pub async fn list(
+    _: Admin,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let mut v = Violations::new();
     let mut filter = DeliveryFilter::default();
     let mut limit = Limit::DEFAULT;
@@ -110,11 +113,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     ),
 )]
 pub async fn show(
-    req: HttpRequest,
+    _: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let delivery = state.deliveries.get(&delivery_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(DeliveryResponse::from(&delivery)))
 }
@@ -134,11 +136,10 @@ pub async fn show(
     ),
 )]
 pub async fn retry(
-    req: HttpRequest,
+    _: Admin,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
     let delivery = state.deliveries.retry(&delivery_id(&path)?).await?;
     tracing::info!(delivery_id = %delivery.message.id, "manual redelivery requested");
     Ok(HttpResponse::Accepted().json(DeliveryResponse::from(&delivery)))
@@ -147,18 +148,12 @@ pub async fn retry(
 impl From<DeliveryError> for ApiError {
     fn from(e: DeliveryError) -> Self {
         match e {
-            DeliveryError::NotFound(_) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "DELIVERY_NOT_FOUND",
-                "Delivery not found",
-                "No delivery with this id",
-            ),
-            DeliveryError::StillPending(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "DELIVERY_PENDING",
-                "Delivery pending",
-                e.to_string(),
-            ),
+            DeliveryError::NotFound(_) => {
+                ApiError::new(ErrorCode::DeliveryNotFound, "No delivery with this id")
+            }
+            DeliveryError::StillPending(_) => {
+                ApiError::new(ErrorCode::DeliveryPending, e.to_string())
+            }
             DeliveryError::Repository(r) => r.into(),
         }
     }

@@ -1,6 +1,6 @@
-//! Domain errors → problem details. The only place that decides statuses and codes.
+//! Domain errors → problem details: which [`ErrorCode`] each error of the core use cases is (the
+//! code fixes the status and title, `problem/code.rs`).
 
-use actix_web::http::StatusCode;
 use domain::{
     payment::TransitionRejected,
     services::{
@@ -10,25 +10,20 @@ use domain::{
     },
 };
 
-use crate::problem::{ApiError, Extensions};
+use crate::problem::{ApiError, ErrorCode, Extensions};
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         let detail = e.to_string();
-        let unauthorized =
-            |code, title| ApiError::new(StatusCode::UNAUTHORIZED, code, title, detail.clone());
+        let unauthorized = |code| ApiError::new(code, detail.clone());
         match e {
-            AuthError::MissingHeader(_) => {
-                unauthorized("MISSING_AUTH_HEADERS", "Missing authentication headers")
-            }
-            AuthError::TimestampOutOfWindow { .. } => {
-                unauthorized("TIMESTAMP_OUT_OF_WINDOW", "Timestamp out of window")
-            }
+            AuthError::MissingHeader(_) => unauthorized(ErrorCode::MissingAuthHeaders),
+            AuthError::TimestampOutOfWindow { .. } => unauthorized(ErrorCode::TimestampOutOfWindow),
             AuthError::RepeatedHeader(_)
             | AuthError::UnreadableHeader(_)
-            | AuthError::MalformedNonce => unauthorized("INVALID_SIGNATURE", "Invalid signature"),
+            | AuthError::MalformedNonce => unauthorized(ErrorCode::InvalidSignature),
             AuthError::InvalidSignature { canonical_sha256 } => {
-                let mut e = unauthorized("INVALID_SIGNATURE", "Invalid signature");
+                let mut e = unauthorized(ErrorCode::InvalidSignature);
                 e.extensions = canonical_sha256.map(|hash| {
                     Box::new(Extensions {
                         canonical_string_sha256: Some(hash),
@@ -36,13 +31,8 @@ impl From<AuthError> for ApiError {
                 });
                 e
             }
-            AuthError::Replayed => unauthorized("REPLAYED_REQUEST", "Replayed request"),
-            AuthError::Inactive => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "CLIENT_INACTIVE",
-                "Client inactive",
-                detail,
-            ),
+            AuthError::Replayed => unauthorized(ErrorCode::ReplayedRequest),
+            AuthError::Inactive => ApiError::new(ErrorCode::ClientInactive, detail),
             AuthError::Cipher(c) => ApiError::internal(c),
             AuthError::Repository(r) => r.into(),
         }
@@ -52,18 +42,12 @@ impl From<AuthError> for ApiError {
 impl From<CreatePaymentError> for ApiError {
     fn from(e: CreatePaymentError) -> Self {
         match e {
-            CreatePaymentError::ClientMismatch => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "CLIENT_ID_MISMATCH",
-                "Client id mismatch",
-                e.to_string(),
-            ),
-            CreatePaymentError::DuplicateOrder(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "DUPLICATE_ORDER",
-                "Duplicate order",
-                e.to_string(),
-            ),
+            CreatePaymentError::ClientMismatch => {
+                ApiError::new(ErrorCode::ClientIdMismatch, e.to_string())
+            }
+            CreatePaymentError::DuplicateOrder(_) => {
+                ApiError::new(ErrorCode::DuplicateOrder, e.to_string())
+            }
             CreatePaymentError::Replayed => AuthError::Replayed.into(),
             CreatePaymentError::Repository(r) => r.into(),
         }
@@ -96,25 +80,12 @@ impl From<ChangePaymentError> for ApiError {
             ChangePaymentError::NotFound => ApiError::payment_not_found(),
             ChangePaymentError::Rejected(r @ TransitionRejected::InvalidTransition { .. })
             | ChangePaymentError::Rejected(r @ TransitionRejected::NotYetExpired(_)) => {
-                ApiError::new(
-                    StatusCode::CONFLICT,
-                    "INVALID_STATE_TRANSITION",
-                    "Invalid state transition",
-                    r.to_string(),
-                )
+                ApiError::new(ErrorCode::InvalidStateTransition, r.to_string())
             }
-            ChangePaymentError::Acquirer(detail) => ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "ACQUIRER_ERROR",
-                "Acquirer error",
-                detail,
-            ),
-            ChangePaymentError::Contended => ApiError::new(
-                StatusCode::CONFLICT,
-                "CONCURRENT_UPDATE",
-                "Concurrent update",
-                e.to_string(),
-            ),
+            ChangePaymentError::Acquirer(detail) => ApiError::new(ErrorCode::AcquirerError, detail),
+            ChangePaymentError::Contended => {
+                ApiError::new(ErrorCode::ConcurrentUpdate, e.to_string())
+            }
             ChangePaymentError::Repository(r) => r.into(),
         }
     }
@@ -123,12 +94,7 @@ impl From<ChangePaymentError> for ApiError {
 impl From<MerchantError> for ApiError {
     fn from(e: MerchantError) -> Self {
         match e {
-            MerchantError::NotFound(_) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "MERCHANT_NOT_FOUND",
-                "Merchant not found",
-                e.to_string(),
-            ),
+            MerchantError::NotFound(_) => ApiError::new(ErrorCode::MerchantNotFound, e.to_string()),
             MerchantError::Invalid(v) => ApiError::validation(v),
             MerchantError::Cipher(_) => ApiError::internal(e),
             MerchantError::Repository(r) => r.into(),

@@ -22,7 +22,7 @@ use domain::{
 use futures_util::stream;
 use serde::Serialize;
 
-use super::guards;
+use super::guards::AdminOrQueryToken;
 use crate::{
     body::query_pairs,
     dto::{AttemptResponse, AuditEntryResponse},
@@ -203,10 +203,10 @@ fn start_position(req: &HttpRequest) -> Result<Option<FeedPosition>, ApiError> {
     ),
 )]
 pub async fn events(
+    _: AdminOrQueryToken,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::admin_or_query_token(&req, &state)?;
     let cursor = match start_position(&req)? {
         Some(position) => state.live.after(position),
         None => state.live.from_now().await?,

@@ -14,21 +14,15 @@ pub(crate) mod webhook;
 
 pub use webhook::webhook_guard;
 
-use actix_web::{
-    HttpResponse, Resource,
-    http::{StatusCode, header},
-    web,
-};
+use actix_web::{HttpResponse, Resource, http::header, web};
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ErrorCode};
 
 /// A resource whose unmatched methods get 405 problem+json with an `Allow` header.
 pub(crate) fn resource(path: &str, allow: &'static str) -> Resource {
     web::resource(path).default_service(web::to(move || async move {
         let mut res: HttpResponse = actix_web::ResponseError::error_response(&ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
-            "Method not allowed",
+            ErrorCode::MethodNotAllowed,
             format!("Allowed methods: {allow}"),
         ));
         if let Ok(v) = header::HeaderValue::from_str(allow) {
@@ -133,9 +127,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Everything else: 404 problem+json.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-        "Not found",
+        ErrorCode::NotFound,
         "No resource at this path",
     ))
 }

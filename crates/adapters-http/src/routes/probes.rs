@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use crate::{
     dto::{DatabaseReadiness, Health, Readiness},
     openapi::problems::{NotFound, ServiceUnavailable},
-    problem::ApiError,
+    problem::{ApiError, ErrorCode},
     state::AppState,
 };
 
@@ -70,9 +70,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Some(render) = &state.metrics else {
         return Err(ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "Not found",
+            ErrorCode::NotFound,
             "Metrics are not enabled",
         ));
     };

@@ -1,7 +1,7 @@
 //! The acquirer simulator (admin, only where the mock acquirer is enabled):
 //! `POST /admin/api/simulator/webhook` and `POST /admin/api/simulator/mock-request`.
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::{PaymentKey, TransactionId},
     operator::simulator::{AcquirerSimulator, Exchange, SimulatedWebhook, SimulatorError},
@@ -12,14 +12,14 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::guards;
+use super::guards::Admin;
 use crate::{
     body::json_object,
     openapi::{
         problems::NotFound,
         schemas::{SimulatedMockRequest, SimulatedWebhookRequest},
     },
-    problem::{ApiError, ProblemBody},
+    problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
 };
 
@@ -80,17 +80,11 @@ fn render(x: &Exchange) -> HttpResponse {
     })
 }
 
-/// Admin first, then 404 where the simulator is off.
-fn simulator<'a>(
-    req: &HttpRequest,
-    state: &'a AppState,
-) -> Result<&'a AcquirerSimulator, ApiError> {
-    guards::admin(req, state)?;
+/// 404 where the simulator is off (the handlers' [`Admin`] has checked the token first).
+fn simulator(state: &AppState) -> Result<&AcquirerSimulator, ApiError> {
     state.simulator.as_ref().ok_or_else(|| {
         ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "Not found",
+            ErrorCode::NotFound,
             "The acquirer simulator is only available where the mock acquirer is enabled",
         )
     })
@@ -158,10 +152,10 @@ fn parse_webhook(req: &HttpRequest, body: &[u8]) -> Result<SimulatedWebhook, Api
 )]
 pub async fn webhook(
     req: HttpRequest,
-    body: web::Bytes,
+    Admin(body): Admin<web::Bytes>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let sim = simulator(&req, &state)?;
+    let sim = simulator(&state)?;
     let order = parse_webhook(&req, &body)?;
     let exchange = sim.send_webhook(order).await.map_err(|e| match e {
         SimulatorError::PaymentNotFound => ApiError::payment_not_found(),
@@ -187,10 +181,10 @@ pub async fn webhook(
 )]
 pub async fn mock_request(
     req: HttpRequest,
-    body: web::Bytes,
+    Admin(body): Admin<web::Bytes>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let sim = simulator(&req, &state)?;
+    let sim = simulator(&state)?;
     let obj = json_object(&req, &body, MOCK_REQUEST_FIELDS)?;
     let mut v: Violations = obj.violations();
     // `body` as a string is sent byte for byte; any other JSON value is sent compactly encoded.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::guards;
+use super::guards::Admin;
 use crate::{body::query_pairs, openapi::schemas::StatsQuery, problem::ApiError, state::AppState};
 
 #[derive(Serialize, ToSchema)]
@@ -163,8 +163,11 @@ fn parse_filter(req: &HttpRequest) -> Result<StatsFilter, ApiError> {
         (status = 200, description = "The figures", body = StatsResponse),
     ),
 )]
-pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    guards::admin(&req, &state)?;
+pub async fn stats(
+    _: Admin,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let filter = parse_filter(&req)?;
     let stats = state.stats.stats(filter).await.map_err(|e| match e {
         StatsError::InvertedRange => ApiError::field("from", "must not be after to"),

@@ -8,10 +8,10 @@ use crate::{
         problems::{InvalidStateTransition, PaymentNotFound},
         schemas::AcquirerWebhookRequest,
     },
-    problem::{ApiError, ProblemBody},
+    problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
 };
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::{PaymentKey, TransactionId},
     payment::{AcquirerReport, FailureCode, FailureMessage, ReportedOutcome},
@@ -41,16 +41,11 @@ pub fn webhook_guard(
         )
         .map_err(|e| {
             let code = match e {
-                WebhookAuthError::MissingHeader(_) => "MISSING_AUTH_HEADERS",
-                WebhookAuthError::TimestampOutOfWindow(_) => "TIMESTAMP_OUT_OF_WINDOW",
-                WebhookAuthError::InvalidSignature => "INVALID_SIGNATURE",
+                WebhookAuthError::MissingHeader(_) => ErrorCode::MissingAuthHeaders,
+                WebhookAuthError::TimestampOutOfWindow(_) => ErrorCode::TimestampOutOfWindow,
+                WebhookAuthError::InvalidSignature => ErrorCode::InvalidSignature,
             };
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                code,
-                "Webhook signature rejected",
-                e.to_string(),
-            )
+            ApiError::new(code, e.to_string()).titled("Webhook signature rejected")
         })
 }
 
@@ -142,7 +137,7 @@ pub async fn payment_webhook(
         Ok(WebhookOutcome::Duplicate(p)) => ("DUPLICATE", Ok(p)),
         Err(e) => {
             let e = ApiError::from(e);
-            (e.code, Err(e))
+            (e.code.as_str(), Err(e))
         }
     };
     metrics::counter!("simplepg_acquirer_webhooks_total", "result" => result).increment(1);
@@ -158,24 +153,13 @@ impl From<WebhookError> for ApiError {
     fn from(e: WebhookError) -> Self {
         match e {
             WebhookError::NotFound => ApiError::payment_not_found(),
-            WebhookError::AmountMismatch { .. } => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "AMOUNT_MISMATCH",
-                "Amount mismatch",
-                e.to_string(),
-            ),
-            WebhookError::Conflict(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "INVALID_STATE_TRANSITION",
-                "Invalid state transition",
-                e.to_string(),
-            ),
-            WebhookError::Contended => ApiError::new(
-                StatusCode::CONFLICT,
-                "CONCURRENT_UPDATE",
-                "Concurrent update",
-                e.to_string(),
-            ),
+            WebhookError::AmountMismatch { .. } => {
+                ApiError::new(ErrorCode::AmountMismatch, e.to_string())
+            }
+            WebhookError::Conflict(_) => {
+                ApiError::new(ErrorCode::InvalidStateTransition, e.to_string())
+            }
+            WebhookError::Contended => ApiError::new(ErrorCode::ConcurrentUpdate, e.to_string()),
             WebhookError::Repository(r) => r.into(),
         }
     }

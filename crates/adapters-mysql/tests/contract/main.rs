@@ -5,9 +5,8 @@
 //!
 //! The port-level tests are the shared suite of `store-contract` (the SQLite adapter runs the
 //! same); `health` holds what only MySQL has (an unreachable server, the migrations table).
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "test helpers outside #[test] fns: a failed setup step must fail the test loudly"
 )]
 

@@ -1,7 +1,7 @@
 //! Contract tests of the SQLite adapter: the shared suite of `store-contract` (the MySQL adapter
 //! runs the same), each test on a fresh database file in a temporary directory, plus what only
 //! SQLite has.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     reason = "test helpers outside #[test] fns: a failed setup step must fail the test loudly"
