@@ -65,9 +65,13 @@ macro_rules! sql_stores {
             health: $health:ident $(,)?
         } $(,)?
     ) => {
-        // `AsyncConnection` is what `transaction` needs; SQLite's `immediate_transaction` is
-        // inherent, so there the import goes unused.
-        #[allow(unused_imports)]
+        // Not `#[expect]`: the import is used in one expansion (MySQL's `transaction` is a method
+        // of `AsyncConnection`) and unused in the other (SQLite's `immediate_transaction` is
+        // inherent), so an expectation would go unfulfilled in one of them.
+        #[allow(
+            unused_imports,
+            reason = "AsyncConnection is needed by MySQL's `transaction` only"
+        )]
         use $crate::__private::{
             async_trait,
             diesel::{
