@@ -14,7 +14,7 @@ use crate::{
     body::query_pairs,
     dto::{DeliveryResponse, ListResponse},
     openapi::{problems::DeliveryNotFound, schemas::DeliveryListQuery},
-    problem::{ApiError, ErrorCode, ProblemBody},
+    problem::{ApiError, ProblemBody},
     state::AppState,
 };
 
@@ -143,18 +143,4 @@ pub async fn retry(
     let delivery = state.deliveries.retry(&delivery_id(&path)?).await?;
     tracing::info!(delivery_id = %delivery.message.id, "manual redelivery requested");
     Ok(HttpResponse::Accepted().json(DeliveryResponse::from(&delivery)))
-}
-
-impl From<DeliveryError> for ApiError {
-    fn from(e: DeliveryError) -> Self {
-        match e {
-            DeliveryError::NotFound(_) => {
-                ApiError::new(ErrorCode::DeliveryNotFound, "No delivery with this id")
-            }
-            DeliveryError::StillPending(_) => {
-                ApiError::new(ErrorCode::DeliveryPending, e.to_string())
-            }
-            DeliveryError::Repository(r) => r.into(),
-        }
-    }
 }

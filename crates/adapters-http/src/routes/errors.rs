@@ -1,12 +1,16 @@
-//! Domain errors → problem details: which [`ErrorCode`] each error of the core use cases is (the
-//! code fixes the status and title, `problem/code.rs`).
+//! Domain errors → problem details, all in one place: which [`ErrorCode`] each error of the use
+//! cases (money core and operator) is; the code fixes the status and title (`problem/code.rs`).
 
 use domain::{
+    operator::{deliveries::DeliveryError, simulator::SimulatorError, stats::StatsError},
     payment::TransitionRejected,
     services::{
         auth::AuthError,
         merchants::MerchantError,
-        payments::{ChangePaymentError, CreatePaymentError, FindPaymentError, ListPaymentsError},
+        payments::{
+            ChangePaymentError, CreatePaymentError, FindPaymentError, ListPaymentsError,
+            WebhookError,
+        },
     },
 };
 
@@ -98,6 +102,55 @@ impl From<MerchantError> for ApiError {
             MerchantError::Invalid(v) => ApiError::validation(v),
             MerchantError::Cipher(_) => ApiError::internal(e),
             MerchantError::Repository(r) => r.into(),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(e: WebhookError) -> Self {
+        match e {
+            WebhookError::NotFound => ApiError::payment_not_found(),
+            WebhookError::AmountMismatch { .. } => {
+                ApiError::new(ErrorCode::AmountMismatch, e.to_string())
+            }
+            WebhookError::Conflict(_) => {
+                ApiError::new(ErrorCode::InvalidStateTransition, e.to_string())
+            }
+            WebhookError::Contended => ApiError::new(ErrorCode::ConcurrentUpdate, e.to_string()),
+            WebhookError::Repository(r) => r.into(),
+        }
+    }
+}
+
+impl From<DeliveryError> for ApiError {
+    fn from(e: DeliveryError) -> Self {
+        match e {
+            DeliveryError::NotFound(_) => {
+                ApiError::new(ErrorCode::DeliveryNotFound, "No delivery with this id")
+            }
+            DeliveryError::StillPending(_) => {
+                ApiError::new(ErrorCode::DeliveryPending, e.to_string())
+            }
+            DeliveryError::Repository(r) => r.into(),
+        }
+    }
+}
+
+impl From<StatsError> for ApiError {
+    fn from(e: StatsError) -> Self {
+        match e {
+            StatsError::InvertedRange => ApiError::field("from", "must not be after to"),
+            StatsError::Repository(r) => r.into(),
+        }
+    }
+}
+
+impl From<SimulatorError> for ApiError {
+    fn from(e: SimulatorError) -> Self {
+        match e {
+            SimulatorError::PaymentNotFound => ApiError::payment_not_found(),
+            SimulatorError::Invalid(detail) => ApiError::field("transactionId", &detail),
+            SimulatorError::Repository(r) => r.into(),
         }
     }
 }

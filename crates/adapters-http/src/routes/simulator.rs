@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::{PaymentKey, TransactionId},
-    operator::simulator::{AcquirerSimulator, Exchange, SimulatedWebhook, SimulatorError},
+    operator::simulator::{AcquirerSimulator, Exchange, SimulatedWebhook},
     payment::{FailureCode, FailureMessage},
     validation::{Invalid, Violations},
 };
@@ -157,11 +157,7 @@ pub async fn webhook(
 ) -> Result<HttpResponse, ApiError> {
     let sim = simulator(&state)?;
     let order = parse_webhook(&req, &body)?;
-    let exchange = sim.send_webhook(order).await.map_err(|e| match e {
-        SimulatorError::PaymentNotFound => ApiError::payment_not_found(),
-        SimulatorError::Invalid(detail) => ApiError::field("transactionId", &detail),
-        SimulatorError::Repository(r) => r.into(),
-    })?;
+    let exchange = sim.send_webhook(order).await?;
     tracing::info!(status = ?exchange.report.status, "simulated acquirer webhook sent");
     Ok(render(&exchange))
 }

@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     Timestamp,
     ids::ClientId,
-    operator::stats::StatsError,
     operator::stats::{Figures, PaymentStats, StatsFilter},
     validation::{Invalid, Violations},
 };
@@ -169,9 +168,6 @@ pub async fn stats(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = parse_filter(&req)?;
-    let stats = state.stats.stats(filter).await.map_err(|e| match e {
-        StatsError::InvertedRange => ApiError::field("from", "must not be after to"),
-        StatsError::Repository(r) => r.into(),
-    })?;
+    let stats = state.stats.stats(filter).await?;
     Ok(HttpResponse::Ok().json(StatsResponse::from(&stats)))
 }

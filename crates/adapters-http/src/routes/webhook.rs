@@ -16,7 +16,7 @@ use domain::{
     ids::{PaymentKey, TransactionId},
     payment::{AcquirerReport, FailureCode, FailureMessage, ReportedOutcome},
     services::{
-        payments::{WebhookError, WebhookOutcome},
+        payments::WebhookOutcome,
         webhook_auth::{WebhookAuthError, WebhookVerifier},
     },
     validation::{Invalid, Violations},
@@ -147,20 +147,4 @@ pub async fn payment_webhook(
             payment: PaymentResponse::from(&payment),
         })
     })
-}
-
-impl From<WebhookError> for ApiError {
-    fn from(e: WebhookError) -> Self {
-        match e {
-            WebhookError::NotFound => ApiError::payment_not_found(),
-            WebhookError::AmountMismatch { .. } => {
-                ApiError::new(ErrorCode::AmountMismatch, e.to_string())
-            }
-            WebhookError::Conflict(_) => {
-                ApiError::new(ErrorCode::InvalidStateTransition, e.to_string())
-            }
-            WebhookError::Contended => ApiError::new(ErrorCode::ConcurrentUpdate, e.to_string()),
-            WebhookError::Repository(r) => r.into(),
-        }
-    }
 }
