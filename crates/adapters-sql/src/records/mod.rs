@@ -1,0 +1,146 @@
+//! Record structs, one per table, and their conversions to and from domain types, for both
+//! backends (no `check_for_backend`: the derives are generic, each adapter instantiates them).
+//!
+//! Integer columns are `i64` on both backends (MySQL's unsigned columns read through `BigInt`;
+//! SQLite has only signed integers); the domain's unsigned values are widened on write and
+//! checked on read.
+//!
+//! Writing never fails (domain values are valid by construction). Reading re-parses every value
+//! through the domain's constructors, so a row that the schema should have made impossible
+//! surfaces as a [`RepositoryError`] naming the row instead of a panic or a silently wrong value.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use domain::{
+    RepositoryError, Timestamp,
+    ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey, RequestId, TransactionId},
+    merchant::{ClientName, Merchant, MerchantStatus, PreviousSecret, ReturnUrl},
+    money::{Amount, Currency},
+    outbox::{Delivery, DeliveryAttempt, DeliveryState, OutboxKind, OutboxMessage, SendReport},
+    payment::{
+        Actor, AuditAction, AuditEntry, AuditRecord, CancelReason, CustomerName, FailureCode,
+        FailureMessage, MethodCode, OrderNo, Payment, PaymentStatus, ProductName,
+    },
+    secret::SealedSecret,
+};
+use time::{PrimitiveDateTime, UtcOffset};
+
+use crate::{
+    error::corrupt,
+    schema::{
+        api_credential, delivery_attempt, idempotency_record, outbox_event, payment, payment_log,
+        request_nonce,
+    },
+};
+
+/// A domain instant as a stored one, in UTC: MySQL's `DATETIME(6)` (connections run with
+/// `time_zone = '+00:00'`), SQLite's `TEXT` (`YYYY-MM-DD HH:MM:SS.f…`, which sorts as text).
+pub fn to_db_time(t: Timestamp) -> PrimitiveDateTime {
+    let utc = t.as_datetime().to_offset(UtcOffset::UTC);
+    PrimitiveDateTime::new(utc.date(), utc.time())
+}
+
+/// A stored timestamp (UTC) as a domain instant; sub-millisecond digits are dropped.
+pub fn from_db_time(t: PrimitiveDateTime) -> Timestamp {
+    Timestamp::from_datetime(t.assume_utc())
+}
+
+/// An id or count from the domain as a stored integer (saturating: ids never get near
+/// `i64::MAX`).
+pub fn wide(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A stored integer as the unsigned domain type it was written from; a value out of range (only
+/// possible in a row this code did not write) names the row and column.
+fn int<T: TryFrom<i64>>(table: &str, key: &str, column: &str, v: i64) -> Result<T, RepositoryError>
+where
+    T::Error: std::fmt::Display,
+{
+    col(table, key, column, T::try_from(v))
+}
+
+fn opt_int<T: TryFrom<i64>>(
+    table: &str,
+    key: &str,
+    column: &str,
+    v: Option<i64>,
+) -> Result<Option<T>, RepositoryError>
+where
+    T::Error: std::fmt::Display,
+{
+    v.map(|v| int(table, key, column, v)).transpose()
+}
+
+/// Parses one column of a stored row, naming the row and column on failure.
+fn col<T, E: std::fmt::Display>(
+    table: &str,
+    key: &str,
+    column: &str,
+    r: Result<T, E>,
+) -> Result<T, RepositoryError> {
+    r.map_err(|e| corrupt(table, key, format_args!("{column} {e}")))
+}
+
+fn opt_col<T, E: std::fmt::Display>(
+    table: &str,
+    key: &str,
+    column: &str,
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Option<T>, RepositoryError> {
+    raw.map(|v| col(table, key, column, parse(v))).transpose()
+}
+
+// ---------------------------------------------------------------------------------------------
+// payment
+
+mod merchant_rows;
+mod outbox_rows;
+mod payment_rows;
+
+pub use merchant_rows::*;
+pub use outbox_rows::*;
+pub use payment_rows::*;
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn attempt_row() -> AttemptRow {
+        AttemptRow {
+            id: 7,
+            event_id: "0192f5e4-7b1c-7cc0-8000-000000000001".to_owned(),
+            attempt_no: 2,
+            started_at: datetime!(2026-11-24 12:00:00.123),
+            status_code: Some(503),
+            latency_ms: 40,
+            error: None,
+            response_excerpt: None,
+        }
+    }
+
+    #[test]
+    fn a_stored_attempt_reads_back_with_its_unsigned_values() {
+        let a = DeliveryAttempt::try_from(attempt_row()).unwrap();
+        assert_eq!(a.attempt_no, 2);
+        assert_eq!(a.report.status, Some(503));
+        assert_eq!(a.report.latency, Duration::from_millis(40));
+        assert_eq!(NewAttemptRow::from(&a).status_code, Some(503));
+    }
+
+    #[test]
+    fn an_integer_out_of_its_domain_range_is_a_corrupt_row_naming_the_column() {
+        let mut row = attempt_row();
+        row.status_code = Some(70_000);
+        let e = DeliveryAttempt::try_from(row).unwrap_err();
+        assert!(e.to_string().contains("status_code"), "{e}");
+        let mut row = attempt_row();
+        row.latency_ms = -1;
+        let e = DeliveryAttempt::try_from(row).unwrap_err();
+        assert!(e.to_string().contains("latency_ms"), "{e}");
+    }
+}
