@@ -21,6 +21,7 @@ pub mod merchants;
 pub mod nonces;
 pub mod outbox;
 pub mod outbox_backlog;
+pub mod outbox_deliveries;
 pub mod payment_nonce;
 pub mod payment_outbox;
 pub mod payments;
@@ -194,15 +195,15 @@ macro_rules! contract_tests {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_fresh_schedule() {
-                $crate::outbox::redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_fresh_schedule::<$factory>().await
+                $crate::outbox_deliveries::redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_fresh_schedule::<$factory>().await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn redelivering_needs_a_known_message_and_leaves_a_pending_one_alone() {
-                $crate::outbox::redelivering_needs_a_known_message_and_leaves_a_pending_one_alone::<$factory>().await
+                $crate::outbox_deliveries::redelivering_needs_a_known_message_and_leaves_a_pending_one_alone::<$factory>().await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attempts() {
-                $crate::outbox::deliveries_list_newest_first_with_filters_a_cursor_and_their_attempts::<$factory>().await
+                $crate::outbox_deliveries::deliveries_list_newest_first_with_filters_a_cursor_and_their_attempts::<$factory>().await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time() {
