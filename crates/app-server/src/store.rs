@@ -5,7 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
-use domain::ports::StorePorts;
+use domain::store_ports::StorePorts;
 
 use crate::counted::CountedPayments;
 

@@ -19,6 +19,7 @@ pub mod ports;
 pub mod secret;
 pub mod services;
 pub mod signing;
+pub mod store_ports;
 pub mod timestamp;
 pub mod validation;
 

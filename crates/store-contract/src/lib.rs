@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use domain::ports::StorePorts;
+use domain::store_ports::StorePorts;
 
 pub mod concurrency;
 pub mod merchants;

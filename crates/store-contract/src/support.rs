@@ -12,13 +12,11 @@ use domain::{
         AuditAction, AuditEntry, CancelReason, MethodCode, NewPayment, OrderNo, Payment,
         PaymentStatus,
     },
-    ports::{
-        Clock, DispatchSignal, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder,
-        StorePorts,
-    },
+    ports::{Clock, DispatchSignal, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder},
     secret::{SealedSecret, Secret},
     services::outbound::{AcquirerEndpoint, Outbound},
     signing::WebhookKey,
+    store_ports::StorePorts,
 };
 use uuid::Uuid;
 

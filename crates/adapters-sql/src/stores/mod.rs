@@ -106,9 +106,9 @@ macro_rules! sql_stores {
         $crate::__sql_store!($health);
 
         /// Every storage port of this adapter on `pool`.
-        pub fn ports(pool: Pool) -> domain::ports::StorePorts {
+        pub fn ports(pool: Pool) -> domain::store_ports::StorePorts {
             use std::sync::Arc;
-            domain::ports::StorePorts {
+            domain::store_ports::StorePorts {
                 payments: Arc::new($payments::new(pool.clone())),
                 merchants: Arc::new($merchants::new(pool.clone())),
                 nonces: Arc::new($nonces::new(pool.clone())),

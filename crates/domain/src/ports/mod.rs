@@ -26,20 +26,6 @@ mod reads;
 pub use reads::MockOperatorReads;
 pub use reads::OperatorReads;
 
-/// Every storage port on one database: what a storage adapter provides and the composition root
-/// wires (declared once, here).
-#[derive(Clone)]
-pub struct StorePorts {
-    pub payments: std::sync::Arc<dyn PaymentStore>,
-    pub merchants: std::sync::Arc<dyn MerchantStore>,
-    pub nonces: std::sync::Arc<dyn NonceStore>,
-    pub outbox: std::sync::Arc<dyn OutboxStore>,
-    pub idempotency: std::sync::Arc<dyn crate::idempotency::IdempotencyStore>,
-    /// The read side: statistics, the live feed, deliveries, the backlog.
-    pub reads: std::sync::Arc<dyn OperatorReads>,
-    pub health: std::sync::Arc<dyn StoreHealth>,
-}
-
 /// Filters of a payment search; `client_id = None` searches every merchant (admin).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct PaymentFilter {
