@@ -2,7 +2,7 @@
 
 use domain::{
     Timestamp,
-    payment::{AcquirerReport, CancelReason, Payment, ReportedOutcome},
+    payment::{AcquirerCancel, AcquirerReport, Payment, ReportedOutcome},
     ports::PayloadEncoder,
 };
 use serde::Serialize;
@@ -73,12 +73,12 @@ impl PayloadEncoder for JsonPayloadEncoder {
         })
     }
 
-    fn acquirer_cancel(&self, p: &Payment, reason: &CancelReason) -> String {
+    fn acquirer_cancel(&self, c: &AcquirerCancel) -> String {
         to_json(&AcquirerCancelBody {
-            payment_key: p.key.as_str(),
-            transaction_id: p.transaction_id.as_ref().map(|t| t.as_str()),
-            amount: p.amount.minor_units(),
-            cancel_reason: reason.as_str(),
+            payment_key: c.payment_key.as_str(),
+            transaction_id: c.transaction_id.as_ref().map(|t| t.as_str()),
+            amount: c.amount.minor_units(),
+            cancel_reason: c.reason.as_str(),
         })
     }
 

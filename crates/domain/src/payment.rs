@@ -11,7 +11,7 @@ pub use audit::{Actor, AuditAction, AuditEntry, AuditNote, AuditRecord};
 pub use fields::{
     CancelReason, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo, ProductName,
 };
-pub use report::{AcquirerReport, ReportedOutcome};
+pub use report::{AcquirerCancel, AcquirerReport, ReportedOutcome};
 pub use status::{PaymentStatus, TransitionKind};
 
 use crate::{
@@ -20,10 +20,18 @@ use crate::{
     money::{Amount, Currency},
 };
 
-/// A payment. Built by [`Payment::create`] or rebuilt by storage from a row it wrote; changed
-/// only through [`Payment::apply`], which also yields the audit row describing the change.
+/// A payment. Built by [`Payment::create`] or rebuilt by storage from a row it wrote
+/// ([`Payment::restore`]); changed only through [`Payment::apply`], which also yields the audit
+/// row describing the change. Its fields are read through [`PaymentRecord`] (`payment.status`
+/// works), never written: there is no `DerefMut`, so the compiler enforces that every change is a
+/// transition with its audit row.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Payment {
+pub struct Payment(PaymentRecord);
+
+/// Every field of a [`Payment`], as storage keeps it. Plain data: building one does not change a
+/// payment; only [`Payment::restore`] turns it into one.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PaymentRecord {
     pub id: PaymentId,
     pub key: PaymentKey,
     pub client_id: ClientId,
@@ -119,7 +127,27 @@ pub struct Origin {
     pub request_id: Option<RequestId>,
 }
 
+impl std::ops::Deref for Payment {
+    type Target = PaymentRecord;
+
+    fn deref(&self) -> &PaymentRecord {
+        &self.0
+    }
+}
+
 impl Payment {
+    /// The payment storage wrote as `record` (a row read back, or a test's fixture). Not a way to
+    /// change a payment: the record must be one that [`Payment::create`] and [`Payment::apply`]
+    /// produced.
+    pub fn restore(record: PaymentRecord) -> Self {
+        Self(record)
+    }
+
+    /// The fields, for storage to write.
+    pub fn into_record(self) -> PaymentRecord {
+        self.0
+    }
+
     /// A new READY payment and its `CREATE` audit row.
     pub fn create(
         id: PaymentId,
@@ -130,7 +158,7 @@ impl Payment {
         ready_ttl: Duration,
         request_id: Option<RequestId>,
     ) -> (Self, AuditRecord) {
-        let payment = Self {
+        let payment = Self(PaymentRecord {
             id,
             key,
             client_id,
@@ -153,7 +181,7 @@ impl Payment {
             canceled_at: None,
             failed_at: None,
             expires_at: now.plus(ready_ttl),
-        };
+        });
         let audit = AuditRecord {
             action: AuditAction::Create,
             from_status: None,
@@ -182,7 +210,7 @@ impl Payment {
                 from: self.status,
                 kind,
             })?;
-        let mut next = self.clone();
+        let mut next = self.0.clone();
         next.status = to;
         next.version = self.version.wrapping_add(1);
         next.updated_at = now;
@@ -237,7 +265,7 @@ impl Payment {
             at: now,
             from_version: Some(self.version),
         };
-        Ok((next, audit))
+        Ok((Self(next), audit))
     }
 }
 
@@ -346,7 +374,10 @@ mod tests {
             .apply(cancel(), merchant_origin(), at(5))
             .unwrap();
         assert_eq!(next.status, PaymentStatus::Canceled);
-        assert_eq!(next.cancel_reason.unwrap().as_str(), "changed my mind");
+        assert_eq!(
+            next.cancel_reason.as_ref().unwrap().as_str(),
+            "changed my mind"
+        );
         assert_eq!(audit.details.as_deref(), Some("reason=changed my mind"));
     }
 

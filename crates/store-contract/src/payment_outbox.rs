@@ -310,7 +310,7 @@ pub async fn payments_due_for_expiry_are_ready_ones_past_their_expiry_oldest_fir
     );
     assert_eq!(
         env.payments.due_for_expiry(now, 2).await.unwrap(),
-        [first.key, second.key],
+        [first.key.clone(), second.key.clone()],
         "at most limit"
     );
     assert!(

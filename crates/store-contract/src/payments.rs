@@ -7,7 +7,8 @@ use domain::{
     money::{Amount, Currency},
     payment::{
         Actor, AuditAction, CancelReason, Command, CustomerName, FailureCode, FailureMessage,
-        MethodCode, OrderNo, Origin, Payment, PaymentStatus, ProductName, TransitionKind,
+        MethodCode, OrderNo, Origin, Payment, PaymentRecord, PaymentStatus, ProductName,
+        TransitionKind,
     },
     ports::{InsertPaymentError, PageRequest, PaymentFilter, StateChange, TransitionStoreError},
 };
@@ -37,7 +38,7 @@ fn change_of(current: &Payment, command: Command, now_ms: i64) -> StateChange {
 pub async fn a_payment_with_every_optional_field_set_round_trips_exactly<F: StoreFactory>() {
     let env = Env::new::<F>().await;
     let mch = env.merchant("mch_roundtrip").await;
-    let payment = Payment {
+    let payment = Payment::restore(PaymentRecord {
         id: new_payment_id(),
         key: new_payment_key(),
         client_id: mch,
@@ -60,7 +61,7 @@ pub async fn a_payment_with_every_optional_field_set_round_trips_exactly<F: Stor
         canceled_at: Some(at(4)),
         failed_at: Some(at(5)),
         expires_at: at(1_800_001),
-    };
+    });
     let (_, audit) = Payment::create(
         payment.id,
         payment.key.clone(),
@@ -310,7 +311,10 @@ pub async fn a_transition_decided_on_a_stale_version_is_rejected_and_writes_noth
     let mut stale = change_of(&p, Command::Expire, 1_800_000);
     // Pretend it was decided on version 3 of the payment.
     stale.expected_version = 3;
-    stale.next.version = 4;
+    stale.next = Payment::restore(PaymentRecord {
+        version: 4,
+        ..stale.next.into_record()
+    });
     stale.audit.from_version = Some(3);
 
     let err = env.payments.transition(&stale).await.unwrap_err();

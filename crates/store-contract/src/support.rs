@@ -9,7 +9,7 @@ use domain::{
     money::{Amount, Currency},
     outbox::{OutboxKind, OutboxMessage, SendReport},
     payment::{
-        AuditAction, AuditEntry, CancelReason, MethodCode, NewPayment, OrderNo, Payment,
+        AcquirerCancel, AuditAction, AuditEntry, MethodCode, NewPayment, OrderNo, Payment,
         PaymentStatus,
     },
     ports::{Clock, DispatchSignal, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder},
@@ -242,11 +242,11 @@ impl PayloadEncoder for TestPayloads {
         format!(r#"{{"paymentKey":"{}"}}"#, payment.key)
     }
 
-    fn acquirer_cancel(&self, payment: &Payment, reason: &CancelReason) -> String {
+    fn acquirer_cancel(&self, cancel: &AcquirerCancel) -> String {
         format!(
             r#"{{"paymentKey":"{}","cancelReason":"{}"}}"#,
-            payment.key,
-            reason.as_str()
+            cancel.payment_key,
+            cancel.reason.as_str()
         )
     }
 

@@ -20,7 +20,7 @@ use domain::{
     outbox::{Delivery, DeliveryAttempt, DeliveryState, OutboxKind, OutboxMessage, SendReport},
     payment::{
         Actor, AuditAction, AuditEntry, AuditRecord, CancelReason, CustomerName, FailureCode,
-        FailureMessage, MethodCode, OrderNo, Payment, PaymentStatus, ProductName,
+        FailureMessage, MethodCode, OrderNo, Payment, PaymentRecord, PaymentStatus, ProductName,
     },
     secret::SealedSecret,
 };

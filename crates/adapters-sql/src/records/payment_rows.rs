@@ -64,7 +64,7 @@ impl TryFrom<PaymentRow> for Payment {
     fn try_from(r: PaymentRow) -> Result<Self, Self::Error> {
         const T: &str = "payment";
         let k = r.payment_id.as_str();
-        Ok(Payment {
+        Ok(Payment::restore(PaymentRecord {
             id: col(T, k, "payment_id", PaymentId::parse(k))?,
             key: col(T, k, "payment_key", PaymentKey::parse(&r.payment_key))?,
             client_id: col(T, k, "client_id", ClientId::parse(&r.client_id))?,
@@ -123,7 +123,7 @@ impl TryFrom<PaymentRow> for Payment {
             canceled_at: r.canceled_at.map(from_db_time),
             failed_at: r.failed_at.map(from_db_time),
             expires_at: from_db_time(r.expires_at),
-        })
+        }))
     }
 }
 

@@ -247,7 +247,7 @@ impl InvariantChecker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payment::{AuditRecord, Command, fixtures::*};
+    use crate::payment::{AuditRecord, Command, PaymentRecord, fixtures::*};
 
     fn entry(n: u64, record: AuditRecord) -> AuditEntry {
         AuditEntry { log_id: n, record }
@@ -256,7 +256,7 @@ mod tests {
     fn lifecycle() -> (Payment, Vec<AuditEntry>) {
         let (p0, create) = Payment::create(
             ready_payment().id,
-            ready_payment().key,
+            ready_payment().key.clone(),
             client(),
             new_payment(15_000),
             at(0),
@@ -284,12 +284,15 @@ mod tests {
 
     #[test]
     fn a_second_approve_and_a_status_mismatch_are_reported() {
-        let (mut p, mut trail) = lifecycle();
+        let (p, mut trail) = lifecycle();
         let mut dup = trail[1].clone();
         dup.log_id = 9;
         dup.record.from_version = Some(5);
         trail.insert(2, dup);
-        p.status = PaymentStatus::Canceled;
+        let p = Payment::restore(PaymentRecord {
+            status: PaymentStatus::Canceled,
+            ..p.into_record()
+        });
         let rules: Vec<&str> = check_trail(&p, &trail).iter().map(|v| v.rule).collect();
         assert!(rules.contains(&"at-most-one-approve"));
         assert!(rules.contains(&"last-row-matches-status"));

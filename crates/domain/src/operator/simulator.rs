@@ -124,7 +124,7 @@ impl AcquirerSimulator {
             }
         };
         let report = AcquirerReport {
-            payment_key: payment.key,
+            payment_key: payment.key.clone(),
             transaction_id,
             amount: order.amount.unwrap_or(payment.amount.minor_units()),
             outcome,

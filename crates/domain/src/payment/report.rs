@@ -1,7 +1,41 @@
-//! What the acquirer reports about a payment (its outcome webhook, api.md §4).
+//! What the acquirer reports about a payment (its outcome webhook, api.md §4), and what we ask it
+//! to cancel.
 
-use super::{FailureCode, FailureMessage, Payment, PaymentStatus};
-use crate::ids::{PaymentKey, TransactionId};
+use super::{CancelReason, FailureCode, FailureMessage, Payment, PaymentStatus};
+use crate::{
+    ids::{PaymentKey, TransactionId},
+    money::Amount,
+};
+
+/// A cancel we ask the acquirer for (api.md §4.3): which payment and transaction, how much, why.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AcquirerCancel {
+    pub payment_key: PaymentKey,
+    pub transaction_id: Option<TransactionId>,
+    pub amount: Amount,
+    pub reason: CancelReason,
+}
+
+impl AcquirerCancel {
+    /// The cancel of the whole of `payment`, under the transaction it holds.
+    pub fn of(payment: &Payment, reason: CancelReason) -> Self {
+        Self {
+            payment_key: payment.key.clone(),
+            transaction_id: payment.transaction_id.clone(),
+            amount: payment.amount,
+            reason,
+        }
+    }
+
+    /// The same cancel for the transaction `transaction_id` (an approval the payment refused, so
+    /// it does not hold that transaction).
+    pub fn for_transaction(self, transaction_id: TransactionId) -> Self {
+        Self {
+            transaction_id: Some(transaction_id),
+            ..self
+        }
+    }
+}
 
 /// What the acquirer reported in its webhook.
 #[derive(Clone, PartialEq, Eq, Debug)]

@@ -14,7 +14,7 @@ use crate::{
     merchant::Merchant,
     outbox::{ClaimedMessage, DeliveryAttempt, NextStep, OutboxMessage, SendReport},
     payment::{
-        AcquirerReport, AuditEntry, AuditNote, AuditRecord, CancelReason, OrderNo, Payment,
+        AcquirerCancel, AcquirerReport, AuditEntry, AuditNote, AuditRecord, OrderNo, Payment,
         PaymentStatus,
     },
     secret::{SealedSecret, Secret},
@@ -270,7 +270,7 @@ pub trait PayloadEncoder: Send + Sync {
     /// `{paymentKey, orderNo, amount, currency, methodCode, productName, customerName, returnUrl}`
     fn acquirer_request(&self, payment: &Payment, return_url: &str) -> String;
     /// `{paymentKey, transactionId, amount, cancelReason}`
-    fn acquirer_cancel(&self, payment: &Payment, reason: &CancelReason) -> String;
+    fn acquirer_cancel(&self, cancel: &AcquirerCancel) -> String;
     /// `{type, timestamp, data: payment}`
     fn merchant_event(&self, event_type: &str, payment: &Payment, at: Timestamp) -> String;
     /// The acquirer's outcome webhook of api.md §4: `{paymentKey, transactionId, status,

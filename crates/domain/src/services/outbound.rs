@@ -6,7 +6,7 @@ use crate::{
     RepositoryError, Timestamp,
     ids::ClientId,
     outbox::{OutboxKind, OutboxMessage, SendReport},
-    payment::{CancelReason, Payment, TransitionKind},
+    payment::{AcquirerCancel, Payment, TransitionKind},
     ports::{
         Destination, DispatchSignal, KeyGenerator, MerchantStore, OutboundRequest, OutboundSender,
         PayloadEncoder,
@@ -137,10 +137,10 @@ impl Outbound {
     pub fn acquirer_cancel(
         &self,
         payment: &Payment,
-        reason: &CancelReason,
+        cancel: &AcquirerCancel,
         now: Timestamp,
     ) -> OutboxMessage {
-        let body = self.encoder.acquirer_cancel(payment, reason);
+        let body = self.encoder.acquirer_cancel(cancel);
         self.message(
             OutboxKind::AcquirerCancel,
             payment,
@@ -180,12 +180,11 @@ impl Outbound {
     /// Asks the acquirer to cancel now, outside any transaction. `Err` carries why it failed.
     pub async fn cancel_at_acquirer(
         &self,
-        payment: &Payment,
-        reason: &CancelReason,
+        cancel: &AcquirerCancel,
         now: Timestamp,
     ) -> Result<(), String> {
         let id = self.keys.event_id().to_string();
-        let body = self.encoder.acquirer_cancel(payment, reason);
+        let body = self.encoder.acquirer_cancel(cancel);
         let request = OutboundRequest {
             destination: Destination::Acquirer,
             url: self.acquirer.cancel_url(),

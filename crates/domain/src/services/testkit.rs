@@ -84,9 +84,7 @@ pub fn outbound(sender: MockOutboundSender) -> Outbound {
     encoder
         .expect_acquirer_request()
         .returning(|_, _| "{}".into());
-    encoder
-        .expect_acquirer_cancel()
-        .returning(|_, _| "{}".into());
+    encoder.expect_acquirer_cancel().returning(|_| "{}".into());
     encoder
         .expect_merchant_event()
         .returning(|_, _, _| "{}".into());

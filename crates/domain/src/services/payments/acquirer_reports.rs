@@ -5,8 +5,8 @@ use crate::{
     RepositoryError,
     ids::RequestId,
     payment::{
-        AcquirerReport, Actor, AuditAction, CancelReason, Command, Origin, Payment, PaymentStatus,
-        ReportedOutcome,
+        AcquirerCancel, AcquirerReport, Actor, AuditAction, CancelReason, Command, Origin, Payment,
+        PaymentStatus, ReportedOutcome,
     },
 };
 
@@ -115,13 +115,13 @@ impl PaymentService {
             report.transaction_id, current.status
         );
         if compensate {
-            let mut target = current.clone();
-            target.transaction_id = Some(report.transaction_id.clone());
             let reason = CancelReason::parse("approval arrived after the payment was closed")
                 .map_err(|e| RepositoryError::msg(e.to_string()))?;
+            let cancel =
+                AcquirerCancel::of(current, reason).for_transaction(report.transaction_id.clone());
             events.push(
                 self.outbound
-                    .acquirer_cancel(&target, &reason, self.clock.now()),
+                    .acquirer_cancel(current, &cancel, self.clock.now()),
             );
             details.push_str("; compensating cancel queued");
         }

@@ -121,7 +121,11 @@ async fn failing_an_unreachable_ready_payment_records_acquirer_unavailable() {
         .unwrap();
     assert_eq!(failed.status, PaymentStatus::Failed);
     assert_eq!(
-        failed.failure_code.map(|c| c.to_string()).as_deref(),
+        failed
+            .failure_code
+            .as_ref()
+            .map(|c| c.to_string())
+            .as_deref(),
         Some("ACQUIRER_UNAVAILABLE")
     );
 }
@@ -131,7 +135,7 @@ async fn expiry_skips_a_payment_another_instance_expired_first() {
     let mut store = MockPaymentStore::new();
     store
         .expect_due_for_expiry()
-        .returning(|_, _| Ok(vec![fixtures::ready_payment().key]));
+        .returning(|_, _| Ok(vec![fixtures::ready_payment().key.clone()]));
     let loads = Arc::new(AtomicUsize::new(0));
     let counter = loads.clone();
     store.expect_find_by_key().returning(move |_| {

@@ -7,7 +7,9 @@ use std::{
 
 use crate::{
     ids::{ClientId, PaymentKey, RequestId},
-    payment::{Actor, AuditEntry, CancelReason, Command, Origin, Payment, PaymentStatus},
+    payment::{
+        AcquirerCancel, Actor, AuditEntry, CancelReason, Command, Origin, Payment, PaymentStatus,
+    },
     ports::{InsertPaymentError, NonceRecord, PageRequest},
     services::Page,
 };
@@ -133,7 +135,10 @@ impl PaymentService {
                         PaymentStatus::Approved | PaymentStatus::Completed => {
                             if !canceled.load(Ordering::Acquire) {
                                 self.outbound
-                                    .cancel_at_acquirer(&current, reason, now)
+                                    .cancel_at_acquirer(
+                                        &AcquirerCancel::of(&current, reason.clone()),
+                                        now,
+                                    )
                                     .await
                                     .map_err(ChangePaymentError::Acquirer)?;
                                 canceled.store(true, Ordering::Release);
@@ -141,7 +146,11 @@ impl PaymentService {
                             Vec::new()
                         }
                         PaymentStatus::Ready => {
-                            vec![self.outbound.acquirer_cancel(&current, reason, now)]
+                            vec![self.outbound.acquirer_cancel(
+                                &current,
+                                &AcquirerCancel::of(&current, reason.clone()),
+                                now,
+                            )]
                         }
                         PaymentStatus::Failed
                         | PaymentStatus::Canceled

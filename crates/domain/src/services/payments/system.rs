@@ -6,8 +6,8 @@ use crate::{
     RepositoryError,
     ids::PaymentId,
     payment::{
-        Actor, CancelReason, Command, FailureCode, FailureMessage, Origin, Payment, PaymentStatus,
-        TransitionRejected,
+        AcquirerCancel, Actor, CancelReason, Command, FailureCode, FailureMessage, Origin, Payment,
+        PaymentStatus, TransitionRejected,
     },
 };
 
@@ -92,9 +92,11 @@ impl PaymentService {
                         if current.status != PaymentStatus::Ready {
                             return Ok(Decision::Stop(()));
                         }
-                        let cancel =
-                            self.outbound
-                                .acquirer_cancel(&current, reason, self.clock.now());
+                        let cancel = self.outbound.acquirer_cancel(
+                            &current,
+                            &AcquirerCancel::of(&current, reason.clone()),
+                            self.clock.now(),
+                        );
                         Ok(Decision::Apply {
                             command: Command::Expire,
                             events: vec![cancel],
