@@ -10,29 +10,15 @@ use crate::{
     ids::ClientId,
     ports::Clock,
     signing::sha256_hex,
-    validation::{Invalid, bounded_token},
+    validation::{checked_string, visible_ascii},
 };
 
-/// 1–255 visible ASCII characters.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_token(
-            raw,
-            1,
-            255,
-            |c| c.is_ascii_graphic(),
-            "visible ASCII characters",
-        )?;
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+checked_string!(
+    /// 1–255 visible ASCII characters.
+    #[derive(Clone, PartialEq, Eq, Hash, Debug)]
+    IdempotencyKey,
+    |raw| visible_ascii(raw, 255)
+);
 
 /// What makes two requests "the same request": method, path, query and body.
 #[derive(Clone, PartialEq, Eq, Debug)]

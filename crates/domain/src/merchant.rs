@@ -6,23 +6,15 @@ use crate::{
     Timestamp,
     ids::ClientId,
     secret::SealedSecret,
-    validation::{Invalid, bounded_text},
+    validation::{Invalid, bounded_text, checked_string},
 };
 
-/// Display name of a merchant, 1–100 characters.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct ClientName(String);
-
-impl ClientName {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 1, 100)?;
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+checked_string!(
+    /// Display name of a merchant, 1–100 characters.
+    #[derive(Clone, PartialEq, Eq, Debug)]
+    ClientName,
+    |raw| bounded_text(raw, 1, 100)
+);
 
 /// Where the merchant receives notifications: an absolute `http(s)` URL without credentials,
 /// at most 2048 characters.
