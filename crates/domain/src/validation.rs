@@ -123,7 +123,13 @@ pub(crate) fn url_safe_token(raw: &str, min: usize, max: usize) -> Result<(), In
 
 /// Shared rule for references chosen by the other side: `1..=max` visible ASCII characters.
 pub(crate) fn visible_ascii(raw: &str, max: usize) -> Result<(), Invalid> {
-    bounded_token(raw, 1, max, |c| c.is_ascii_graphic(), "visible ASCII characters")
+    bounded_token(
+        raw,
+        1,
+        max,
+        |c| c.is_ascii_graphic(),
+        "visible ASCII characters",
+    )
 }
 
 /// Shared rule: `min..=max` characters (Unicode scalar values) of `allowed`.

@@ -215,10 +215,7 @@ mod tests {
         outbox::OutboxMessage,
         payment::{PaymentStatus, fixtures},
         ports::{MockMerchantStore, MockOutboundSender, MockOutboxStore, MockPaymentStore},
-        services::{
-            payments::PaymentPolicy,
-            testkit::{FakeCipher, acquirer, fixed_clock, keys, outbound, t0},
-        },
+        services::testkit::{FakeCipher, acquirer, fixed_clock, payment_service, t0},
     };
 
     fn policies() -> DispatchPolicies {
@@ -255,23 +252,29 @@ mod tests {
         sender: MockOutboundSender,
         store: MockPaymentStore,
     ) -> Dispatcher {
-        let payments = PaymentService::new(
-            Arc::new(store),
-            Arc::new(keys()),
-            Arc::new(fixed_clock()),
-            outbound(MockOutboundSender::new()),
-            PaymentPolicy::default(),
-        );
         Dispatcher::new(
             Arc::new(outbox),
             Arc::new(sender),
             Arc::new(MockMerchantStore::new()),
             Arc::new(FakeCipher),
             Arc::new(fixed_clock()),
-            payments,
+            payment_service(store),
             Arc::new(acquirer()),
             policies(),
         )
+    }
+
+    /// An outbox that expects exactly one attempt to be finished, as `check` describes.
+    fn finishing_once(
+        check: impl Fn(&DeliveryAttempt, &NextStep, &Option<AuditNote>) -> bool + Send + 'static,
+    ) -> MockOutboxStore {
+        let mut outbox = MockOutboxStore::new();
+        outbox
+            .expect_finish_attempt()
+            .withf(check)
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        outbox
     }
 
     fn answering(status: u16) -> MockOutboundSender {
@@ -292,14 +295,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_2xx_marks_the_message_delivered_without_an_audit_note() {
-        let mut outbox = MockOutboxStore::new();
-        outbox
-            .expect_finish_attempt()
-            .withf(|a, step, note| {
-                a.attempt_no == 1 && *step == NextStep::Delivered && note.is_none()
-            })
-            .times(1)
-            .returning(|_, _, _| Ok(()));
+        let outbox = finishing_once(|a, step, note| {
+            a.attempt_no == 1 && *step == NextStep::Delivered && note.is_none()
+        });
         let outcome = dispatcher(outbox, answering(202), MockPaymentStore::new())
             .deliver(claimed(OutboxKind::AcquirerRequest, 0))
             .await
@@ -310,18 +308,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_acquirer_request_is_rescheduled_with_backoff_and_audited() {
-        let mut outbox = MockOutboxStore::new();
-        outbox
-            .expect_finish_attempt()
-            .withf(|a, step, note| {
-                a.attempt_no == 2
-                    && *step == NextStep::RetryAt(t0().plus(Duration::from_secs(2)))
-                    && note
-                        .as_ref()
-                        .is_some_and(|n| n.action == AuditAction::AcquirerRequestFailed)
-            })
-            .times(1)
-            .returning(|_, _, _| Ok(()));
+        let outbox = finishing_once(|a, step, note| {
+            a.attempt_no == 2
+                && *step == NextStep::RetryAt(t0().plus(Duration::from_secs(2)))
+                && note
+                    .as_ref()
+                    .is_some_and(|n| n.action == AuditAction::AcquirerRequestFailed)
+        });
         let outcome = dispatcher(outbox, answering(503), MockPaymentStore::new())
             .deliver(claimed(OutboxKind::AcquirerRequest, 1))
             .await
@@ -333,12 +326,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_last_failed_acquirer_attempt_fails_the_payment_as_unavailable() {
-        let mut outbox = MockOutboxStore::new();
-        outbox
-            .expect_finish_attempt()
-            .withf(|_, step, _| *step == NextStep::Dead)
-            .times(1)
-            .returning(|_, _, _| Ok(()));
+        let outbox = finishing_once(|_, step, _| *step == NextStep::Dead);
         let mut store = MockPaymentStore::new();
         store
             .expect_find_by_id()
@@ -364,12 +352,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_notification_for_a_vanished_merchant_is_dead_without_sending() {
-        let mut outbox = MockOutboxStore::new();
-        outbox
-            .expect_finish_attempt()
-            .withf(|_, step, _| *step == NextStep::Dead)
-            .times(1)
-            .returning(|_, _, _| Ok(()));
+        let outbox = finishing_once(|_, step, _| *step == NextStep::Dead);
         let mut sender = MockOutboundSender::new();
         sender.expect_post().never();
         let mut d = dispatcher(outbox, sender, MockPaymentStore::new());

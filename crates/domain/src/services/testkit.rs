@@ -1,16 +1,27 @@
 //! Test doubles shared by the service unit tests.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use crate::{
     Timestamp,
     ids::{ClientId, EventId, PaymentId, PaymentKey},
+    outbox::SendReport,
+    payment::Payment,
     ports::{
         CipherError, MockClock, MockDispatchSignal, MockKeyGenerator, MockMerchantStore,
-        MockOutboundSender, MockPayloadEncoder, SecretCipher,
+        MockOutboundSender, MockPayloadEncoder, MockPaymentStore, SecretCipher,
     },
     secret::{SealedSecret, Secret},
-    services::outbound::{AcquirerEndpoint, Outbound},
+    services::{
+        outbound::{AcquirerEndpoint, Outbound},
+        payments::{PaymentPolicy, PaymentService},
+    },
     signing::WebhookKey,
 };
 
@@ -100,4 +111,66 @@ pub fn outbound(sender: MockOutboundSender) -> Outbound {
         Arc::new(signal),
         Arc::new(acquirer()),
     )
+}
+
+/// The payment use cases over `store`, at `clock`'s time, reaching out through `sender`.
+pub fn payment_service_with(
+    store: MockPaymentStore,
+    clock: MockClock,
+    sender: MockOutboundSender,
+) -> PaymentService {
+    PaymentService::new(
+        Arc::new(store),
+        Arc::new(keys()),
+        Arc::new(clock),
+        outbound(sender),
+        PaymentPolicy::default(),
+    )
+}
+
+/// The payment use cases over `store`, at [`t0`], with a sender that must not be used.
+pub fn payment_service(store: MockPaymentStore) -> PaymentService {
+    payment_service_with(store, fixed_clock(), MockOutboundSender::new())
+}
+
+/// A store that finds `payment` by key every time it is asked.
+pub fn store_finding(payment: Payment) -> MockPaymentStore {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(move |_| Ok(Some(payment.clone())));
+    store
+}
+
+/// A store that finds `first` by key the first time and `then` every later time (another
+/// instance changed the payment in between), and the count of those loads.
+pub fn store_finding_in_turn(
+    first: Payment,
+    then: Payment,
+) -> (MockPaymentStore, Arc<AtomicUsize>) {
+    let loads = Arc::new(AtomicUsize::new(0));
+    let counter = loads.clone();
+    let mut store = MockPaymentStore::new();
+    store.expect_find_by_key().returning(move |_| {
+        let load = counter.fetch_add(1, Ordering::SeqCst);
+        Ok(Some(if load == 0 {
+            first.clone()
+        } else {
+            then.clone()
+        }))
+    });
+    (store, loads)
+}
+
+/// A sender that is asked exactly once and answered with HTTP `status`.
+pub fn answered_once(status: u16) -> MockOutboundSender {
+    let mut sender = MockOutboundSender::new();
+    sender
+        .expect_post()
+        .times(1)
+        .returning(move |_| SendReport {
+            status: Some(status),
+            ..Default::default()
+        });
+    sender
 }

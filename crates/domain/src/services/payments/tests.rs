@@ -1,36 +1,27 @@
 //! Unit tests of the payment use cases (mockall stores, a fake outbound).
 
-use std::sync::Mutex;
-
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use super::*;
-use crate::outbox::SendReport;
 use crate::{
     ids::{ClientId, TransactionId},
     payment::{
         AcquirerReport, Actor, CancelReason, PaymentStatus, ReportedOutcome, TransitionKind,
         TransitionRejected, fixtures,
     },
-    ports::{
-        InsertPaymentError, MockOutboundSender, MockPaymentStore, NonceRecord, TransitionStoreError,
-    },
+    ports::{InsertPaymentError, MockPaymentStore, NonceRecord, TransitionStoreError},
     services::Page,
-    services::testkit::{fixed_clock, keys, outbound},
+    services::testkit::{
+        answered_once, fixed_clock, payment_service as service, payment_service_with,
+        store_finding, store_finding_in_turn,
+    },
 };
 
-fn service(store: MockPaymentStore) -> PaymentService {
-    service_with(store, MockOutboundSender::new())
-}
-
-fn service_with(store: MockPaymentStore, sender: MockOutboundSender) -> PaymentService {
-    PaymentService::new(
-        Arc::new(store),
-        Arc::new(keys()),
-        Arc::new(fixed_clock()),
-        outbound(sender),
-        PaymentPolicy::default(),
-    )
+fn service_with(
+    store: MockPaymentStore,
+    sender: crate::ports::MockOutboundSender,
+) -> PaymentService {
+    payment_service_with(store, fixed_clock(), sender)
 }
 
 /// The owner cancels the fixture payment (key `[7; 32]`) with reason "r".
@@ -144,10 +135,7 @@ async fn a_create_whose_nonce_the_store_finds_used_is_a_replay() {
 
 #[tokio::test]
 async fn another_merchants_payment_is_not_found() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let store = store_finding(fixtures::ready_payment());
     let other = ClientId::parse("mch_other").unwrap();
     let err = service(store)
         .get(Some(&other), &PaymentKey::from_bytes([7; 32]))
@@ -158,10 +146,7 @@ async fn another_merchants_payment_is_not_found() {
 
 #[tokio::test]
 async fn completing_a_ready_payment_is_rejected_without_any_write() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let mut store = store_finding(fixtures::ready_payment());
     store.expect_transition().never();
     let err = service(store)
         .complete(&owner(), &PaymentKey::from_bytes([7; 32]), None)
@@ -180,25 +165,10 @@ async fn completing_a_ready_payment_is_rejected_without_any_write() {
 async fn a_lost_race_is_re_decided_on_fresh_data() {
     // First load: READY. The CAS loses (someone canceled meanwhile). Second load: CANCELED,
     // so the cancel is now an invalid transition instead of a second CANCEL row.
-    let loads = Arc::new(Mutex::new(0));
-    let mut store = MockPaymentStore::new();
-    let counter = loads.clone();
-    store.expect_find_by_key().returning(move |_| {
-        let mut n = counter.lock().unwrap();
-        *n += 1;
-        let p = fixtures::ready_payment();
-        Ok(Some(if *n == 1 {
-            p
-        } else {
-            p.apply(
-                fixtures::cancel(),
-                fixtures::merchant_origin(),
-                fixtures::at(1),
-            )
-            .unwrap()
-            .0
-        }))
-    });
+    let (mut store, loads) = store_finding_in_turn(
+        fixtures::ready_payment(),
+        fixtures::ready_payment_after(fixtures::cancel()),
+    );
     store
         .expect_transition()
         .times(1)
@@ -220,15 +190,12 @@ async fn a_lost_race_is_re_decided_on_fresh_data() {
             ..
         })
     ));
-    assert_eq!(*loads.lock().unwrap(), 2);
+    assert_eq!(loads.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn canceling_a_ready_payment_writes_one_cancel_transition_from_version_zero() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let mut store = store_finding(fixtures::ready_payment());
     store
         .expect_transition()
         .withf(|c| {
@@ -260,17 +227,6 @@ async fn an_unknown_cursor_is_reported_instead_of_an_empty_page() {
     ));
 }
 
-fn approved() -> Payment {
-    fixtures::ready_payment()
-        .apply(
-            fixtures::approve(),
-            fixtures::merchant_origin(),
-            fixtures::at(1),
-        )
-        .unwrap()
-        .0
-}
-
 fn report(amount: i64) -> AcquirerReport {
     AcquirerReport {
         payment_key: PaymentKey::from_bytes([7; 32]),
@@ -282,17 +238,9 @@ fn report(amount: i64) -> AcquirerReport {
 
 #[tokio::test]
 async fn canceling_an_approved_payment_whose_acquirer_cancel_fails_changes_nothing() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(approved())));
+    let mut store = store_finding(fixtures::approved_payment());
     store.expect_transition().never();
-    let mut sender = MockOutboundSender::new();
-    sender.expect_post().times(1).returning(|_| SendReport {
-        status: Some(500),
-        ..Default::default()
-    });
-    let err = cancel_as_owner(service_with(store, sender))
+    let err = cancel_as_owner(service_with(store, answered_once(500)))
         .await
         .unwrap_err();
     assert!(matches!(err, ChangePaymentError::Acquirer(_)));
@@ -300,10 +248,7 @@ async fn canceling_an_approved_payment_whose_acquirer_cancel_fails_changes_nothi
 
 #[tokio::test]
 async fn canceling_an_approved_payment_asks_the_acquirer_once_even_if_the_write_races() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(approved())));
+    let mut store = store_finding(fixtures::approved_payment());
     let mut calls = 0;
     store.expect_transition().times(2).returning(move |_| {
         calls += 1;
@@ -313,21 +258,15 @@ async fn canceling_an_approved_payment_asks_the_acquirer_once_even_if_the_write_
             Ok(())
         }
     });
-    let mut sender = MockOutboundSender::new();
-    sender.expect_post().times(1).returning(|_| SendReport {
-        status: Some(200),
-        ..Default::default()
-    });
-    let p = cancel_as_owner(service_with(store, sender)).await.unwrap();
+    let p = cancel_as_owner(service_with(store, answered_once(200)))
+        .await
+        .unwrap();
     assert_eq!(p.status, PaymentStatus::Canceled);
 }
 
 #[tokio::test]
 async fn an_approval_webhook_for_a_ready_payment_is_applied() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let mut store = store_finding(fixtures::ready_payment());
     store
         .expect_transition()
         .withf(|c| c.next.status == PaymentStatus::Approved && c.audit.actor == Actor::Acquirer)
@@ -342,10 +281,7 @@ async fn an_approval_webhook_for_a_ready_payment_is_applied() {
 
 #[tokio::test]
 async fn a_repeated_approval_is_a_duplicate_with_a_note_and_no_transition() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(approved())));
+    let mut store = store_finding(fixtures::approved_payment());
     store.expect_transition().never();
     store
         .expect_append_note()
@@ -361,10 +297,7 @@ async fn a_repeated_approval_is_a_duplicate_with_a_note_and_no_transition() {
 
 #[tokio::test]
 async fn a_wrong_amount_is_refused_and_audited_without_a_transition() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let mut store = store_finding(fixtures::ready_payment());
     store.expect_transition().never();
     store
         .expect_append_note()
@@ -386,18 +319,7 @@ async fn a_wrong_amount_is_refused_and_audited_without_a_transition() {
 
 #[tokio::test]
 async fn an_approval_after_cancel_is_refused_and_queues_a_compensating_cancel() {
-    let canceled = fixtures::ready_payment()
-        .apply(
-            fixtures::cancel(),
-            fixtures::merchant_origin(),
-            fixtures::at(1),
-        )
-        .unwrap()
-        .0;
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(move |_| Ok(Some(canceled.clone())));
+    let mut store = store_finding(fixtures::ready_payment_after(fixtures::cancel()));
     store.expect_transition().never();
     store
         .expect_append_note()
