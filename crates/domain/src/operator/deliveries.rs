@@ -6,7 +6,7 @@ use crate::{
     RepositoryError,
     ids::EventId,
     outbox::{Delivery, DeliveryFilter},
-    ports::{Clock, DispatchSignal, OperatorReads, OutboxStore, PageRequest},
+    ports::{Clock, DispatchSignal, OperatorReads, OutboxStore},
     services::{Limit, Page},
 };
 
@@ -49,17 +49,10 @@ impl DeliveryService {
         limit: Limit,
         starting_after: Option<EventId>,
     ) -> Result<Page<Delivery>, RepositoryError> {
-        let rows = self
-            .reads
-            .deliveries(
-                &filter,
-                &PageRequest {
-                    limit: limit.get(),
-                    before: starting_after,
-                },
-            )
-            .await?;
-        Ok(Page::from_overfetch(rows, limit.get()))
+        Page::fetch(limit.get(), starting_after, |page| async move {
+            self.reads.deliveries(&filter, &page).await
+        })
+        .await
     }
 
     pub async fn get(&self, id: &EventId) -> Result<Delivery, DeliveryError> {

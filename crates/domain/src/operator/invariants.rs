@@ -10,7 +10,7 @@ use crate::{
     outbox::{DeliveryFilter, OutboxKind},
     payment::{AuditAction, AuditEntry, Payment, PaymentStatus, TransitionKind},
     ports::{MerchantStore, OperatorReads, PageRequest, PaymentFilter, PaymentStore},
-    services::outbound::event_type,
+    services::{Page, outbound::event_type},
 };
 
 /// One broken invariant of one payment.
@@ -191,18 +191,11 @@ impl InvariantChecker {
         let mut report = Report::default();
         let mut before = None;
         loop {
-            let page = self
-                .payments
-                .list(
-                    &PaymentFilter::default(),
-                    &PageRequest {
-                        limit: PAGE,
-                        before,
-                    },
-                )
-                .await?;
-            let more = page.len() > PAGE as usize;
-            for payment in page.iter().take(PAGE as usize) {
+            let page = Page::fetch(PAGE, before, |page| async move {
+                self.payments.list(&PaymentFilter::default(), &page).await
+            })
+            .await?;
+            for payment in &page.items {
                 report.payments_checked += 1;
                 let trail = self.payments.audit_trail(&payment.id).await?;
                 report.violations.extend(check_trail(payment, &trail));
@@ -235,9 +228,9 @@ impl InvariantChecker {
                     .violations
                     .extend(check_notifications(payment, &trail, &events, has_url));
             }
-            match (more, page.get(PAGE as usize - 1)) {
-                (true, Some(last)) => before = Some(last.id),
-                _ => break,
+            before = page.next_cursor(|last| last.id);
+            if before.is_none() {
+                break;
             }
         }
         Ok(report)

@@ -12,7 +12,7 @@ use crate::{
     RepositoryError,
     ids::ClientId,
     merchant::{Merchant, PreviousSecret},
-    ports::{CipherError, MerchantStore, PageRequest, SecretCipher},
+    ports::{CipherError, MerchantStore, SecretCipher},
     secret::SealedSecret,
     services::Page,
 };
@@ -216,18 +216,13 @@ impl KeyRotationService {
         &self,
         before: Option<ClientId>,
     ) -> Result<(Vec<Merchant>, Option<ClientId>), RepositoryError> {
-        let rows = self
-            .store
-            .list(&PageRequest {
-                limit: PAGE,
-                before,
-            })
-            .await?;
-        let page = Page::from_overfetch(rows, PAGE);
-        let next = page
-            .has_more
-            .then(|| page.items.last().map(|m| m.client_id.clone()))
-            .flatten();
+        let page = Page::fetch(
+            PAGE,
+            before,
+            |page| async move { self.store.list(&page).await },
+        )
+        .await?;
+        let next = page.next_cursor(|last| last.client_id.clone());
         Ok((page.items, next))
     }
 }

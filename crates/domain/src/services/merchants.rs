@@ -7,7 +7,7 @@ use crate::{
     destination::ReturnUrlPolicy,
     ids::ClientId,
     merchant::{Merchant, MerchantStatus, NewMerchant, PreviousSecret},
-    ports::{CipherError, Clock, KeyGenerator, MerchantStore, PageRequest, SecretCipher},
+    ports::{CipherError, Clock, KeyGenerator, MerchantStore, SecretCipher},
     secret::Secret,
     services::{Limit, Page},
     validation::Violations,
@@ -103,14 +103,10 @@ impl MerchantService {
         limit: Limit,
         starting_after: Option<ClientId>,
     ) -> Result<Page<Merchant>, RepositoryError> {
-        let rows = self
-            .store
-            .list(&PageRequest {
-                limit: limit.get(),
-                before: starting_after,
-            })
-            .await?;
-        Ok(Page::from_overfetch(rows, limit.get()))
+        Page::fetch(limit.get(), starting_after, |page| async move {
+            self.store.list(&page).await
+        })
+        .await
     }
 
     /// Issues a new client secret; the old one stops working at once.
