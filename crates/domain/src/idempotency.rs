@@ -9,6 +9,7 @@ use crate::{
     RepositoryError, Timestamp,
     ids::ClientId,
     ports::Clock,
+    service_struct::service_struct,
     signing::sha256_hex,
     validation::{checked_string, visible_ascii},
 };
@@ -122,26 +123,17 @@ impl Default for IdempotencyPolicy {
     }
 }
 
-#[derive(Clone)]
-pub struct IdempotencyService {
-    store: Arc<dyn IdempotencyStore>,
-    clock: Arc<dyn Clock>,
-    policy: IdempotencyPolicy,
-}
-
-impl IdempotencyService {
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct IdempotencyService {
         store: Arc<dyn IdempotencyStore>,
         clock: Arc<dyn Clock>,
         policy: IdempotencyPolicy,
-    ) -> Self {
-        Self {
-            store,
-            clock,
-            policy,
-        }
     }
+    pub fn new;
+}
 
+impl IdempotencyService {
     pub async fn begin(
         &self,
         client: &ClientId,

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod payment;
 pub mod ports;
 pub mod secret;
+mod service_struct;
 pub mod services;
 pub mod signing;
 pub mod store_ports;

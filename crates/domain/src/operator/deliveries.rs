@@ -7,6 +7,7 @@ use crate::{
     ids::EventId,
     outbox::{Delivery, DeliveryFilter},
     ports::{Clock, DispatchSignal, OperatorReads, OutboxStore},
+    service_struct::service_struct,
     services::{Limit, Page},
 };
 
@@ -20,29 +21,18 @@ pub enum DeliveryError {
     Repository(#[from] RepositoryError),
 }
 
-#[derive(Clone)]
-pub struct DeliveryService {
-    outbox: Arc<dyn OutboxStore>,
-    reads: Arc<dyn OperatorReads>,
-    clock: Arc<dyn Clock>,
-    signal: Arc<dyn DispatchSignal>,
-}
-
-impl DeliveryService {
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct DeliveryService {
         outbox: Arc<dyn OutboxStore>,
         reads: Arc<dyn OperatorReads>,
         clock: Arc<dyn Clock>,
         signal: Arc<dyn DispatchSignal>,
-    ) -> Self {
-        Self {
-            outbox,
-            reads,
-            clock,
-            signal,
-        }
     }
+    pub fn new;
+}
 
+impl DeliveryService {
     pub async fn list(
         &self,
         filter: DeliveryFilter,

@@ -10,6 +10,7 @@ use crate::{
     outbox::{DeliveryFilter, OutboxKind},
     payment::{AuditAction, AuditEntry, Payment, PaymentStatus, TransitionKind},
     ports::{MerchantStore, OperatorReads, PageRequest, PaymentFilter, PaymentStore},
+    service_struct::service_struct,
     services::{Page, outbound::event_type},
 };
 
@@ -165,27 +166,18 @@ pub struct Report {
     pub violations: Vec<Violation>,
 }
 
-/// Runs the invariants over every payment of a store.
-#[derive(Clone)]
-pub struct InvariantChecker {
-    payments: Arc<dyn PaymentStore>,
-    merchants: Arc<dyn MerchantStore>,
-    reads: Arc<dyn OperatorReads>,
-}
-
-impl InvariantChecker {
-    pub fn new(
+service_struct! {
+    /// Runs the invariants over every payment of a store.
+    #[derive(Clone)]
+    pub struct InvariantChecker {
         payments: Arc<dyn PaymentStore>,
         merchants: Arc<dyn MerchantStore>,
         reads: Arc<dyn OperatorReads>,
-    ) -> Self {
-        Self {
-            payments,
-            merchants,
-            reads,
-        }
     }
+    pub fn new;
+}
 
+impl InvariantChecker {
     pub async fn run(&self) -> Result<Report, RepositoryError> {
         const PAGE: u32 = 200;
         let mut report = Report::default();

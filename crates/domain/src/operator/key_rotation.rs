@@ -14,6 +14,7 @@ use crate::{
     merchant::{Merchant, PreviousSecret},
     ports::{CipherError, MerchantStore, SecretCipher},
     secret::SealedSecret,
+    service_struct::service_struct,
     services::Page,
 };
 
@@ -76,17 +77,16 @@ impl Merchant {
     }
 }
 
-#[derive(Clone)]
-pub struct KeyRotationService {
-    store: Arc<dyn MerchantStore>,
-    cipher: Arc<dyn SecretCipher>,
+service_struct! {
+    #[derive(Clone)]
+    pub struct KeyRotationService {
+        store: Arc<dyn MerchantStore>,
+        cipher: Arc<dyn SecretCipher>,
+    }
+    pub fn new;
 }
 
 impl KeyRotationService {
-    pub fn new(store: Arc<dyn MerchantStore>, cipher: Arc<dyn SecretCipher>) -> Self {
-        Self { store, cipher }
-    }
-
     /// The merchants that still hold a secret sealed under another key than the current one
     /// (after a complete pass: none; then the old key can be removed from the configuration).
     pub async fn stale(&self) -> Result<Vec<ClientId>, RepositoryError> {

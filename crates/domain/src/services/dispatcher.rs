@@ -15,6 +15,7 @@ use crate::{
         Clock, Destination, MerchantStore, OutboundRequest, OutboundSender, OutboxStore,
         SecretCipher,
     },
+    service_struct::service_struct,
     services::{
         outbound::{AcquirerEndpoint, signed_headers},
         payments::PaymentService,
@@ -38,24 +39,9 @@ pub struct DispatchPolicies {
     pub batch: u32,
 }
 
-#[derive(Clone)]
-pub struct Dispatcher {
-    outbox: Arc<dyn OutboxStore>,
-    sender: Arc<dyn OutboundSender>,
-    merchants: Arc<dyn MerchantStore>,
-    cipher: Arc<dyn SecretCipher>,
-    clock: Arc<dyn Clock>,
-    payments: PaymentService,
-    acquirer: Arc<AcquirerEndpoint>,
-    policies: DispatchPolicies,
-}
-
-impl Dispatcher {
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the dispatcher is where the outbound ports meet"
-    )]
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct Dispatcher {
         outbox: Arc<dyn OutboxStore>,
         sender: Arc<dyn OutboundSender>,
         merchants: Arc<dyn MerchantStore>,
@@ -64,19 +50,15 @@ impl Dispatcher {
         payments: PaymentService,
         acquirer: Arc<AcquirerEndpoint>,
         policies: DispatchPolicies,
-    ) -> Self {
-        Self {
-            outbox,
-            sender,
-            merchants,
-            cipher,
-            clock,
-            payments,
-            acquirer,
-            policies,
-        }
     }
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the dispatcher is where the outbound ports meet"
+    )]
+    pub fn new;
+}
 
+impl Dispatcher {
     /// Leases the next due messages to this dispatcher: at most `limit` (the free delivery
     /// slots), never more than the configured batch.
     pub async fn claim(&self, limit: u32) -> Result<Vec<ClaimedMessage>, RepositoryError> {

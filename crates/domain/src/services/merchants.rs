@@ -9,6 +9,7 @@ use crate::{
     merchant::{Merchant, MerchantStatus, NewMerchant, PreviousSecret},
     ports::{CipherError, Clock, KeyGenerator, MerchantStore, SecretCipher},
     secret::Secret,
+    service_struct::service_struct,
     services::{Limit, Page},
     validation::Violations,
 };
@@ -35,32 +36,19 @@ pub struct Registration {
     pub webhook_secret: Secret,
 }
 
-#[derive(Clone)]
-pub struct MerchantService {
-    store: Arc<dyn MerchantStore>,
-    keys: Arc<dyn KeyGenerator>,
-    cipher: Arc<dyn SecretCipher>,
-    clock: Arc<dyn Clock>,
-    return_urls: ReturnUrlPolicy,
-}
-
-impl MerchantService {
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct MerchantService {
         store: Arc<dyn MerchantStore>,
         keys: Arc<dyn KeyGenerator>,
         cipher: Arc<dyn SecretCipher>,
         clock: Arc<dyn Clock>,
         return_urls: ReturnUrlPolicy,
-    ) -> Self {
-        Self {
-            store,
-            keys,
-            cipher,
-            clock,
-            return_urls,
-        }
     }
+    pub fn new;
+}
 
+impl MerchantService {
     /// Registers a merchant. Its `returnUrl` must satisfy the [`ReturnUrlPolicy`] (https in
     /// production; no literal address the destination policy refuses).
     pub async fn register(&self, new: NewMerchant) -> Result<Registration, MerchantError> {
