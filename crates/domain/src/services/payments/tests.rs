@@ -236,6 +236,31 @@ fn report(amount: i64) -> AcquirerReport {
     }
 }
 
+/// A store that finds `payment`, must not change it, and expects one note that `check` accepts.
+fn noting_once(
+    payment: Payment,
+    check: impl Fn(&AuditNote, &[crate::outbox::OutboxMessage]) -> bool + Send + 'static,
+) -> MockPaymentStore {
+    let mut store = store_finding(payment);
+    store.expect_transition().never();
+    store
+        .expect_append_note()
+        .withf(move |_, note, events| check(note, events))
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    store
+}
+
+/// The acquirer reports an approval of `amount` for the fixture payment.
+async fn report_approval(
+    store: MockPaymentStore,
+    amount: i64,
+) -> Result<WebhookOutcome, WebhookError> {
+    service(store)
+        .apply_acquirer_report(report(amount), None)
+        .await
+}
+
 #[tokio::test]
 async fn canceling_an_approved_payment_whose_acquirer_cancel_fails_changes_nothing() {
     let mut store = store_finding(fixtures::approved_payment());
@@ -272,42 +297,25 @@ async fn an_approval_webhook_for_a_ready_payment_is_applied() {
         .withf(|c| c.next.status == PaymentStatus::Approved && c.audit.actor == Actor::Acquirer)
         .times(1)
         .returning(|_| Ok(()));
-    let outcome = service(store)
-        .apply_acquirer_report(report(15_000), None)
-        .await
-        .unwrap();
+    let outcome = report_approval(store, 15_000).await.unwrap();
     assert!(matches!(outcome, WebhookOutcome::Applied(p) if p.status == PaymentStatus::Approved));
 }
 
 #[tokio::test]
 async fn a_repeated_approval_is_a_duplicate_with_a_note_and_no_transition() {
-    let mut store = store_finding(fixtures::approved_payment());
-    store.expect_transition().never();
-    store
-        .expect_append_note()
-        .withf(|_, n, events| n.action == AuditAction::WebhookDuplicate && events.is_empty())
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let outcome = service(store)
-        .apply_acquirer_report(report(15_000), None)
-        .await
-        .unwrap();
+    let store = noting_once(fixtures::approved_payment(), |n, events| {
+        n.action == AuditAction::WebhookDuplicate && events.is_empty()
+    });
+    let outcome = report_approval(store, 15_000).await.unwrap();
     assert!(matches!(outcome, WebhookOutcome::Duplicate(_)));
 }
 
 #[tokio::test]
 async fn a_wrong_amount_is_refused_and_audited_without_a_transition() {
-    let mut store = store_finding(fixtures::ready_payment());
-    store.expect_transition().never();
-    store
-        .expect_append_note()
-        .withf(|_, n, _| n.action == AuditAction::WebhookRejected)
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let err = service(store)
-        .apply_acquirer_report(report(15_001), None)
-        .await
-        .unwrap_err();
+    let store = noting_once(fixtures::ready_payment(), |n, _| {
+        n.action == AuditAction::WebhookRejected
+    });
+    let err = report_approval(store, 15_001).await.unwrap_err();
     assert!(matches!(
         err,
         WebhookError::AmountMismatch {
@@ -319,21 +327,13 @@ async fn a_wrong_amount_is_refused_and_audited_without_a_transition() {
 
 #[tokio::test]
 async fn an_approval_after_cancel_is_refused_and_queues_a_compensating_cancel() {
-    let mut store = store_finding(fixtures::ready_payment_after(fixtures::cancel()));
-    store.expect_transition().never();
-    store
-        .expect_append_note()
-        .withf(|_, n, events| {
-            n.action == AuditAction::WebhookRejected
-                && events.len() == 1
-                && events[0].kind == crate::outbox::OutboxKind::AcquirerCancel
-        })
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let err = service(store)
-        .apply_acquirer_report(report(15_000), None)
-        .await
-        .unwrap_err();
+    let canceled = fixtures::ready_payment_after(fixtures::cancel());
+    let store = noting_once(canceled, |n, events| {
+        n.action == AuditAction::WebhookRejected
+            && events.len() == 1
+            && events[0].kind == crate::outbox::OutboxKind::AcquirerCancel
+    });
+    let err = report_approval(store, 15_000).await.unwrap_err();
     assert!(matches!(err, WebhookError::Conflict(_)));
 }
 
