@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod merchant;
 pub mod money;
+mod named_enum;
 pub mod operator;
 pub mod outbox;
 pub mod payment;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::named_enum::named_enum;
 use crate::{
     Timestamp,
     ids::ClientId,
@@ -66,27 +67,13 @@ impl fmt::Display for ReturnUrl {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum MerchantStatus {
-    Active,
-    Inactive,
-}
-
-impl MerchantStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Inactive => "INACTIVE",
-        }
+named_enum! {
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum MerchantStatus {
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
     }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "ACTIVE" => Some(Self::Active),
-            "INACTIVE" => Some(Self::Inactive),
-            _ => None,
-        }
-    }
+    parse -> Option;
 }
 
 /// A registered merchant. Its secrets are only ever held sealed.

@@ -1,8 +1,7 @@
 //! The merchant-supplied fields of a payment.
 
-use std::fmt;
-
-use crate::validation::{Invalid, bounded_text, bounded_token, checked_string};
+use crate::named_enum::named_enum;
+use crate::validation::{bounded_text, bounded_token, checked_string};
 
 checked_string!(
     /// The merchant's order number: 1–64 chars of `[A-Za-z0-9_\-:.]`, unique per merchant.
@@ -62,39 +61,15 @@ checked_string!(
     |raw| bounded_text(raw, 0, 255)
 );
 
-/// How the customer pays.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum MethodCode {
-    Card,
-    Bank,
-    Mobile,
-}
-
-impl MethodCode {
-    pub const ALL: [Self; 3] = [Self::Card, Self::Bank, Self::Mobile];
-
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        match raw {
-            "CARD" => Ok(Self::Card),
-            "BANK" => Ok(Self::Bank),
-            "MOBILE" => Ok(Self::Mobile),
-            _ => Err(Invalid::new("must be one of CARD, BANK, MOBILE")),
-        }
+named_enum! {
+    /// How the customer pays.
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+    pub enum MethodCode {
+        Card = "CARD",
+        Bank = "BANK",
+        Mobile = "MOBILE",
     }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Card => "CARD",
-            Self::Bank => "BANK",
-            Self::Mobile => "MOBILE",
-        }
-    }
-}
-
-impl fmt::Display for MethodCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+    parse -> Invalid;
 }
 
 #[cfg(test)]
