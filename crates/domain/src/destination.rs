@@ -16,7 +16,6 @@ use crate::{merchant::ReturnUrl, validation::Invalid};
 
 named_enum! {
     /// The kind of a non-public address, named in refusals.
-    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
     pub enum AddressClass {
         /// `127.0.0.0/8`, `::1`.
         Loopback = "loopback",

@@ -68,7 +68,6 @@ impl fmt::Display for ReturnUrl {
 }
 
 named_enum! {
-    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
     pub enum MerchantStatus {
         Active = "ACTIVE",
         Inactive = "INACTIVE",

@@ -1,9 +1,9 @@
 //! Enums whose values have one fixed name each (on the wire, in storage, in messages).
 
-/// Declares the enum, `ALL` (every value, in declaration order), `as_str` (the value's name) and
-/// `Display` (the name). A trailing `parse -> Option;` adds `parse` answering `None` for an
-/// unknown name; `parse -> Invalid;` adds `parse` refusing it with "must be one of …", listing
-/// every name.
+/// Declares the enum (a plain value: `Clone, Copy, PartialEq, Eq, Hash, Debug`), `ALL` (every
+/// value, in declaration order), `as_str` (the value's name) and `Display` (the name). A trailing
+/// `parse -> Option;` adds `parse` answering `None` for an unknown name; `parse -> Invalid;`
+/// adds `parse` refusing it with "must be one of …", listing every name.
 macro_rules! named_enum {
     (
         $(#[$meta:meta])*
@@ -27,6 +27,7 @@ macro_rules! named_enum {
         }
     ) => {
         $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
         pub enum $name {
             $($(#[$variant_meta])* $variant),+
         }

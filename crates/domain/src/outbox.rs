@@ -11,7 +11,6 @@ use crate::{
 
 named_enum! {
     /// What a message is, which decides its destination, signing key and retry policy.
-    #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
     pub enum OutboxKind {
         /// Server → acquirer: process this payment (api.md §5).
         AcquirerRequest = "ACQUIRER_REQUEST",
@@ -27,7 +26,6 @@ named_enum! {
 
 named_enum! {
     /// Delivery state of an outbox message.
-    #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
     pub enum DeliveryState {
         Pending = "PENDING",
         Delivered = "DELIVERED",

@@ -59,7 +59,6 @@ impl fmt::Display for AuditAction {
 
 named_enum! {
     /// Who caused an audit row.
-    #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
     pub enum Actor {
         Merchant = "MERCHANT",
         Acquirer = "ACQUIRER",

@@ -63,7 +63,6 @@ checked_string!(
 
 named_enum! {
     /// How the customer pays.
-    #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
     pub enum MethodCode {
         Card = "CARD",
         Bank = "BANK",

@@ -3,7 +3,6 @@
 use crate::named_enum::named_enum;
 
 named_enum! {
-    #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
     pub enum PaymentStatus {
         Ready = "READY",
         Approved = "APPROVED",
