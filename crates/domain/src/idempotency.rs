@@ -16,7 +16,6 @@ use crate::{
 
 checked_string!(
     /// 1–255 visible ASCII characters.
-    #[derive(Clone, PartialEq, Eq, Hash, Debug)]
     IdempotencyKey,
     |raw| visible_ascii(raw, 255)
 );

@@ -9,7 +9,6 @@ use crate::validation::{Invalid, checked_string, url_safe_token, visible_ascii};
 checked_string!(
     /// A merchant's public identifier (`X-Client-Id`): 1–64 chars of `[A-Za-z0-9_-]`.
     /// Issued ids look like `mch_` + 32 hex digits of a UUIDv7, so they sort by creation time.
-    #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
     ClientId,
     |raw| url_safe_token(raw, 1, 64)
 );
@@ -23,7 +22,6 @@ impl ClientId {
 
 checked_string!(
     /// The merchant-facing payment identifier: 64 lower-case hex characters (256 random bits).
-    #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
     PaymentKey,
     |raw| {
         let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
@@ -43,14 +41,12 @@ impl PaymentKey {
 
 checked_string!(
     /// The acquirer's transaction reference: 1–128 visible ASCII characters.
-    #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
     TransactionId,
     |raw| visible_ascii(raw, 128)
 );
 
 checked_string!(
     /// Correlation id of one HTTP request (`X-Request-Id`): 1–128 visible ASCII characters.
-    #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
     RequestId,
     |raw| visible_ascii(raw, 128)
 );
@@ -63,7 +59,6 @@ impl RequestId {
 
 checked_string!(
     /// `X-Nonce`: 16–64 chars of `[A-Za-z0-9_-]`, unique per request.
-    #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
     Nonce,
     |raw| url_safe_token(raw, 16, 64)
 );

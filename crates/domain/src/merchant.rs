@@ -12,7 +12,6 @@ use crate::{
 
 checked_string!(
     /// Display name of a merchant, 1–100 characters.
-    #[derive(Clone, PartialEq, Eq, Debug)]
     ClientName,
     |raw| bounded_text(raw, 1, 100)
 );

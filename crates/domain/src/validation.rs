@@ -80,12 +80,13 @@ impl fmt::Display for Violations {
 
 impl std::error::Error for Violations {}
 
-/// Declares a newtype over `String` that can only hold what `$rule` (a
-/// `fn(&str) -> Result<(), Invalid>`) accepts: `parse` is the only way in, `as_str` and `Display`
-/// read it back. The derives and the documentation come with the declaration.
+/// Declares a newtype over `String` (a plain value: `Clone, PartialEq, Eq, PartialOrd, Ord,
+/// Hash, Debug`) that can only hold what `$rule` (a `fn(&str) -> Result<(), Invalid>`) accepts:
+/// `parse` is the only way in, `as_str` and `Display` read it back.
 macro_rules! checked_string {
     ($(#[$meta:meta])* $name:ident, $rule:expr) => {
         $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
         pub struct $name(String);
 
         impl $name {

@@ -5,7 +5,6 @@ use crate::validation::{bounded_text, bounded_token, checked_string};
 
 checked_string!(
     /// The merchant's order number: 1–64 chars of `[A-Za-z0-9_\-:.]`, unique per merchant.
-    #[derive(Clone, PartialEq, Eq, Hash, Debug)]
     OrderNo,
     |raw| {
         bounded_token(
@@ -20,28 +19,24 @@ checked_string!(
 
 checked_string!(
     /// Product description, at most 128 characters.
-    #[derive(Clone, PartialEq, Eq, Hash, Debug)]
     ProductName,
     |raw| bounded_text(raw, 0, 128)
 );
 
 checked_string!(
     /// Customer display name, at most 64 characters.
-    #[derive(Clone, PartialEq, Eq, Hash, Debug)]
     CustomerName,
     |raw| bounded_text(raw, 0, 64)
 );
 
 checked_string!(
     /// Why a payment was canceled: 1–200 characters, not blank.
-    #[derive(Clone, PartialEq, Eq, Hash, Debug)]
     CancelReason,
     |raw| bounded_text(raw, 1, 200)
 );
 
 checked_string!(
     /// Machine-readable failure code reported by the acquirer or the server, e.g. `CARD_DECLINED`.
-    #[derive(Clone, PartialEq, Eq, Hash, Debug)]
     FailureCode,
     |raw| {
         bounded_token(
@@ -56,7 +51,6 @@ checked_string!(
 
 checked_string!(
     /// Human-readable failure description, at most 255 characters.
-    #[derive(Clone, PartialEq, Eq, Hash, Debug)]
     FailureMessage,
     |raw| bounded_text(raw, 0, 255)
 );
