@@ -56,22 +56,33 @@ pub fn keys() -> MockKeyGenerator {
     k
 }
 
-/// Reverses the bytes: enough to prove that what is stored is not the plaintext.
+/// `plain` "sealed" under key `version` by reversing its bytes: enough to prove that what is
+/// stored is not the plaintext.
+pub fn sealed_reversed(version: u32, plain: &str) -> SealedSecret {
+    SealedSecret {
+        key_version: version,
+        ciphertext: plain.bytes().rev().collect(),
+    }
+}
+
+/// Opens what [`sealed_reversed`] sealed, whatever the key version.
+pub fn open_reversed(sealed: &SealedSecret) -> Result<Secret, CipherError> {
+    let bytes: Vec<u8> = sealed.ciphertext.iter().rev().copied().collect();
+    String::from_utf8(bytes)
+        .map(Secret::new)
+        .map_err(|e| CipherError(e.to_string()))
+}
+
+/// Seals by reversing the bytes under key version 1.
 pub struct FakeCipher;
 
 impl SecretCipher for FakeCipher {
     fn seal(&self, secret: &Secret) -> Result<SealedSecret, CipherError> {
-        Ok(SealedSecret {
-            key_version: 1,
-            ciphertext: secret.expose().bytes().rev().collect(),
-        })
+        Ok(sealed_reversed(1, secret.expose()))
     }
 
     fn open(&self, sealed: &SealedSecret) -> Result<Secret, CipherError> {
-        let bytes: Vec<u8> = sealed.ciphertext.iter().rev().copied().collect();
-        String::from_utf8(bytes)
-            .map(Secret::new)
-            .map_err(|e| CipherError(e.to_string()))
+        open_reversed(sealed)
     }
 
     fn key_version(&self) -> u32 {
