@@ -10,6 +10,7 @@ use crate::{
     outbox::SendReport,
     payment::{AcquirerReport, FailureCode, FailureMessage, ReportedOutcome},
     ports::{Clock, Destination, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder},
+    service_struct::service_struct,
     services::{
         outbound::signed_headers,
         payments::{FindPaymentError, PaymentService},
@@ -60,35 +61,20 @@ pub enum SimulatorError {
     Repository(#[from] RepositoryError),
 }
 
-#[derive(Clone)]
-pub struct AcquirerSimulator {
-    payments: PaymentService,
-    encoder: Arc<dyn PayloadEncoder>,
-    sender: Arc<dyn OutboundSender>,
-    keys: Arc<dyn KeyGenerator>,
-    clock: Arc<dyn Clock>,
-    targets: Arc<SimulatorTargets>,
-}
-
-impl AcquirerSimulator {
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct AcquirerSimulator {
         payments: PaymentService,
         encoder: Arc<dyn PayloadEncoder>,
         sender: Arc<dyn OutboundSender>,
         keys: Arc<dyn KeyGenerator>,
         clock: Arc<dyn Clock>,
         targets: SimulatorTargets,
-    ) -> Self {
-        Self {
-            payments,
-            encoder,
-            sender,
-            keys,
-            clock,
-            targets: Arc::new(targets),
-        }
     }
+    pub fn new;
+}
 
+impl AcquirerSimulator {
     /// Builds the webhook the acquirer would send for `order`, signs it with the acquirer
     /// secret and POSTs it to this server's webhook endpoint. The server then treats it exactly
     /// like a real one (the payment must be READY, the amount must match, …).
