@@ -8,6 +8,7 @@
 
 pub mod destination;
 pub mod error;
+pub mod feed;
 pub mod idempotency;
 pub mod ids;
 pub mod merchant;
@@ -21,6 +22,7 @@ pub mod secret;
 mod service_struct;
 pub mod services;
 pub mod signing;
+pub mod stats;
 pub mod store_ports;
 pub mod timestamp;
 pub mod validation;

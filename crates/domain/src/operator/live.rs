@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     RepositoryError, Timestamp,
-    operator::feed::{AttemptFeedEntry, AuditFeedEntry, FeedPosition},
+    feed::{AttemptFeedEntry, AuditFeedEntry, FeedPosition},
     ports::{Clock, OperatorReads},
     service_struct::service_struct,
 };
