@@ -65,32 +65,35 @@ async fn a_change_that_loses_every_race_is_contended_after_the_last_attempt() {
     assert!(matches!(err, ChangePaymentError::Contended), "{err}");
 }
 
-#[tokio::test]
-async fn failing_an_unreachable_payment_that_moved_on_leaves_it_alone() {
+/// A store that finds `payment` by its id, as the background workers look payments up.
+fn finding_by_id(payment: Payment) -> MockPaymentStore {
     let mut store = MockPaymentStore::new();
     store
         .expect_find_by_id()
-        .returning(|_| Ok(Some(fixtures::approved_payment())));
-    store.expect_transition().never();
-    let left = service(store)
+        .returning(move |_| Ok(Some(payment.clone())));
+    store
+}
+
+/// The worker gives up reaching the acquirer for the fixture payment after 3 attempts.
+async fn fail_unreachable(store: MockPaymentStore) -> Result<Option<Payment>, RepositoryError> {
+    service(store)
         .fail_unreachable(&fixtures::ready_payment().id, 3)
         .await
-        .unwrap();
+}
+
+#[tokio::test]
+async fn failing_an_unreachable_payment_that_moved_on_leaves_it_alone() {
+    let mut store = finding_by_id(fixtures::approved_payment());
+    store.expect_transition().never();
+    let left = fail_unreachable(store).await.unwrap();
     assert!(left.is_none());
 }
 
 #[tokio::test]
 async fn failing_an_unreachable_ready_payment_records_acquirer_unavailable() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_id()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let mut store = finding_by_id(fixtures::ready_payment());
     store.expect_transition().times(1).returning(|_| Ok(()));
-    let failed = service(store)
-        .fail_unreachable(&fixtures::ready_payment().id, 3)
-        .await
-        .unwrap()
-        .unwrap();
+    let failed = fail_unreachable(store).await.unwrap().unwrap();
     assert_eq!(failed.status, PaymentStatus::Failed);
     assert_eq!(
         failed

@@ -47,6 +47,18 @@ fn create_req(declared: Option<&str>) -> CreatePayment {
     }
 }
 
+/// The owner creates the fixture payment (15 000), the body declaring `declared` as client id,
+/// with `nonce` to record alongside.
+async fn create(
+    store: MockPaymentStore,
+    declared: Option<&str>,
+    nonce: Option<&NonceRecord>,
+) -> Result<Payment, CreatePaymentError> {
+    service(store)
+        .create(&owner(), create_req(declared), None, nonce)
+        .await
+}
+
 #[tokio::test]
 async fn creating_a_payment_stores_it_ready_with_a_create_audit_row() {
     let mut store = MockPaymentStore::new();
@@ -62,10 +74,7 @@ async fn creating_a_payment_stores_it_ready_with_a_create_audit_row() {
         })
         .times(1)
         .returning(|_, _, _, _| Ok(()));
-    let p = service(store)
-        .create(&owner(), create_req(None), None, None)
-        .await
-        .unwrap();
+    let p = create(store, None, None).await.unwrap();
     assert_eq!(p.status, PaymentStatus::Ready);
 }
 
@@ -73,10 +82,7 @@ async fn creating_a_payment_stores_it_ready_with_a_create_audit_row() {
 async fn a_body_client_id_of_another_merchant_is_refused_without_writing() {
     let mut store = MockPaymentStore::new();
     store.expect_insert().never();
-    let err = service(store)
-        .create(&owner(), create_req(Some("mch_other")), None, None)
-        .await
-        .unwrap_err();
+    let err = create(store, Some("mch_other"), None).await.unwrap_err();
     assert!(matches!(err, CreatePaymentError::ClientMismatch));
 }
 
@@ -86,10 +92,7 @@ async fn a_duplicate_order_number_is_reported_with_the_order_number() {
     store
         .expect_insert()
         .returning(|_, _, _, _| Err(InsertPaymentError::DuplicateOrder));
-    let err = service(store)
-        .create(&owner(), create_req(Some("mch_test")), None, None)
-        .await
-        .unwrap_err();
+    let err = create(store, Some("mch_test"), None).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "orderNo ORDER-1 was already used by this merchant"
@@ -113,10 +116,7 @@ async fn a_deferred_nonce_is_handed_to_the_store_with_the_payment() {
         .withf(|_, _, _, nonce| nonce == &Some(nonce_record()))
         .times(1)
         .returning(|_, _, _, _| Ok(()));
-    service(store)
-        .create(&owner(), create_req(None), None, Some(&nonce_record()))
-        .await
-        .unwrap();
+    create(store, None, Some(&nonce_record())).await.unwrap();
 }
 
 #[tokio::test]
@@ -125,8 +125,7 @@ async fn a_create_whose_nonce_the_store_finds_used_is_a_replay() {
     store
         .expect_insert()
         .returning(|_, _, _, _| Err(InsertPaymentError::Replayed));
-    let err = service(store)
-        .create(&owner(), create_req(None), None, Some(&nonce_record()))
+    let err = create(store, None, Some(&nonce_record()))
         .await
         .unwrap_err();
     assert!(matches!(err, CreatePaymentError::Replayed));
