@@ -11,44 +11,26 @@ use std::{fmt, net::IpAddr};
 
 use ipnet::IpNet;
 
+use crate::named_enum::named_enum;
 use crate::{merchant::ReturnUrl, validation::Invalid};
 
-/// The kind of a non-public address, named in refusals.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum AddressClass {
-    /// `127.0.0.0/8`, `::1`.
-    Loopback,
-    /// RFC 1918 `10/8`, `172.16/12`, `192.168/16`; unique-local `fc00::/7`.
-    Private,
-    /// Shared address space `100.64.0.0/10` (carrier-grade NAT, RFC 6598).
-    Shared,
-    /// `169.254.0.0/16` (where cloud metadata lives), `fe80::/10`.
-    LinkLocal,
-    /// `224.0.0.0/4`, `ff00::/8`, and the IPv4 broadcast address.
-    Multicast,
-    /// `0.0.0.0/8`, `::`.
-    Unspecified,
-    /// `240.0.0.0/4` (reserved for future use).
-    Reserved,
-}
-
-impl AddressClass {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Loopback => "loopback",
-            Self::Private => "private",
-            Self::Shared => "shared (carrier-grade NAT)",
-            Self::LinkLocal => "link-local",
-            Self::Multicast => "multicast",
-            Self::Unspecified => "unspecified",
-            Self::Reserved => "reserved",
-        }
-    }
-}
-
-impl fmt::Display for AddressClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+named_enum! {
+    /// The kind of a non-public address, named in refusals.
+    pub enum AddressClass {
+        /// `127.0.0.0/8`, `::1`.
+        Loopback = "loopback",
+        /// RFC 1918 `10/8`, `172.16/12`, `192.168/16`; unique-local `fc00::/7`.
+        Private = "private",
+        /// Shared address space `100.64.0.0/10` (carrier-grade NAT, RFC 6598).
+        Shared = "shared (carrier-grade NAT)",
+        /// `169.254.0.0/16` (where cloud metadata lives), `fe80::/10`.
+        LinkLocal = "link-local",
+        /// `224.0.0.0/4`, `ff00::/8`, and the IPv4 broadcast address.
+        Multicast = "multicast",
+        /// `0.0.0.0/8`, `::`.
+        Unspecified = "unspecified",
+        /// `240.0.0.0/4` (reserved for future use).
+        Reserved = "reserved",
     }
 }
 

@@ -9,30 +9,16 @@ use crate::{
     RepositoryError, Timestamp,
     ids::ClientId,
     ports::Clock,
+    service_struct::service_struct,
     signing::sha256_hex,
-    validation::{Invalid, bounded_token},
+    validation::{checked_string, visible_ascii},
 };
 
-/// 1–255 visible ASCII characters.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_token(
-            raw,
-            1,
-            255,
-            |c| c.is_ascii_graphic(),
-            "visible ASCII characters",
-        )?;
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+checked_string!(
+    /// 1–255 visible ASCII characters.
+    IdempotencyKey,
+    |raw| visible_ascii(raw, 255)
+);
 
 /// What makes two requests "the same request": method, path, query and body.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -136,26 +122,17 @@ impl Default for IdempotencyPolicy {
     }
 }
 
-#[derive(Clone)]
-pub struct IdempotencyService {
-    store: Arc<dyn IdempotencyStore>,
-    clock: Arc<dyn Clock>,
-    policy: IdempotencyPolicy,
-}
-
-impl IdempotencyService {
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct IdempotencyService {
         store: Arc<dyn IdempotencyStore>,
         clock: Arc<dyn Clock>,
         policy: IdempotencyPolicy,
-    ) -> Self {
-        Self {
-            store,
-            clock,
-            policy,
-        }
     }
+    pub fn new;
+}
 
+impl IdempotencyService {
     pub async fn begin(
         &self,
         client: &ClientId,
@@ -229,21 +206,18 @@ mod tests {
         assert_ne!(base, Fingerprint::of("POST", "/api/payments", "", b"{ }"));
     }
 
-    #[tokio::test]
-    async fn a_server_error_releases_the_key_instead_of_storing_it() {
-        let mut store = MockIdempotencyStore::new();
-        store.expect_release().times(1).returning(|_, _| Ok(()));
-        store.expect_complete().never();
+    /// Finishes key `k` of `mch_a` with a response of `status` and `body`.
+    async fn finish(store: MockIdempotencyStore, status: u16, body: Vec<u8>) {
         let svc = IdempotencyService::new(
             Arc::new(store),
             Arc::new(fixed_clock()),
             IdempotencyPolicy::default(),
         );
         let resp = StoredResponse {
-            status: 503,
+            status,
             content_type: None,
             location: None,
-            body: Vec::new(),
+            body,
         };
         svc.finish(
             &ClientId::parse("mch_a").unwrap(),
@@ -255,6 +229,14 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_server_error_releases_the_key_instead_of_storing_it() {
+        let mut store = MockIdempotencyStore::new();
+        store.expect_release().times(1).returning(|_, _| Ok(()));
+        store.expect_complete().never();
+        finish(store, 503, Vec::new()).await;
+    }
+
+    #[tokio::test]
     async fn a_client_error_is_stored_and_replayed_like_a_success() {
         let mut store = MockIdempotencyStore::new();
         store
@@ -262,23 +244,6 @@ mod tests {
             .withf(|_, _, r, _| r.status == 409)
             .times(1)
             .returning(|_, _, _, _| Ok(()));
-        let svc = IdempotencyService::new(
-            Arc::new(store),
-            Arc::new(fixed_clock()),
-            IdempotencyPolicy::default(),
-        );
-        let resp = StoredResponse {
-            status: 409,
-            content_type: None,
-            location: None,
-            body: b"{}".to_vec(),
-        };
-        svc.finish(
-            &ClientId::parse("mch_a").unwrap(),
-            &IdempotencyKey::parse("k").unwrap(),
-            &resp,
-        )
-        .await
-        .unwrap();
+        finish(store, 409, b"{}".to_vec()).await;
     }
 }

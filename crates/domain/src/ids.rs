@@ -4,144 +4,91 @@ use std::fmt;
 
 use uuid::Uuid;
 
-use crate::validation::{Invalid, bounded_token};
+use crate::validation::{Invalid, checked_string, url_safe_token, visible_ascii};
 
-fn id_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_' || c == '-'
-}
-
-macro_rules! string_id {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
-            }
-        }
-    };
-}
-
-string_id!(
+checked_string!(
     /// A merchant's public identifier (`X-Client-Id`): 1–64 chars of `[A-Za-z0-9_-]`.
     /// Issued ids look like `mch_` + 32 hex digits of a UUIDv7, so they sort by creation time.
-    ClientId
+    ClientId,
+    |raw| url_safe_token(raw, 1, 64)
 );
 
 impl ClientId {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_token(raw, 1, 64, id_char, "letters, digits, '_' and '-'")?;
-        Ok(Self(raw.to_owned()))
-    }
-
     /// Builds the canonical issued form from a UUIDv7.
     pub fn from_uuid(id: Uuid) -> Self {
         Self(format!("mch_{}", id.simple()))
     }
 }
 
-string_id!(
+checked_string!(
     /// The merchant-facing payment identifier: 64 lower-case hex characters (256 random bits).
-    PaymentKey
-);
-
-impl PaymentKey {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        if raw.len() == 64
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
-            Ok(Self(raw.to_owned()))
+    PaymentKey,
+    |raw| {
+        let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+        if raw.len() == 64 && raw.bytes().all(lower_hex) {
+            Ok(())
         } else {
             Err(Invalid::new("must be 64 lower-case hex characters"))
         }
     }
+);
 
+impl PaymentKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(hex::encode(bytes))
     }
 }
 
-string_id!(
+checked_string!(
     /// The acquirer's transaction reference: 1–128 visible ASCII characters.
-    TransactionId
+    TransactionId,
+    |raw| visible_ascii(raw, 128)
 );
 
-impl TransactionId {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_token(
-            raw,
-            1,
-            128,
-            |c| c.is_ascii_graphic(),
-            "visible ASCII characters",
-        )?;
-        Ok(Self(raw.to_owned()))
-    }
-}
-
-string_id!(
+checked_string!(
     /// Correlation id of one HTTP request (`X-Request-Id`): 1–128 visible ASCII characters.
-    RequestId
+    RequestId,
+    |raw| visible_ascii(raw, 128)
 );
 
 impl RequestId {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_token(
-            raw,
-            1,
-            128,
-            |c| c.is_ascii_graphic(),
-            "visible ASCII characters",
-        )?;
-        Ok(Self(raw.to_owned()))
-    }
-
     pub fn from_uuid(id: Uuid) -> Self {
         Self(id.to_string())
     }
 }
 
-string_id!(
+checked_string!(
     /// `X-Nonce`: 16–64 chars of `[A-Za-z0-9_-]`, unique per request.
-    Nonce
+    Nonce,
+    |raw| url_safe_token(raw, 16, 64)
 );
 
-impl Nonce {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_token(raw, 16, 64, id_char, "letters, digits, '_' and '-'")?;
-        Ok(Self(raw.to_owned()))
-    }
+/// Declares a newtype over a UUIDv7 (so values sort by creation time), built from and read back
+/// as a [`Uuid`]; its text form and `parse` come with each type.
+macro_rules! uuid_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            pub fn from_uuid(id: Uuid) -> Self {
+                Self(id)
+            }
+
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+    };
 }
 
-/// Internal primary key of a payment: a UUIDv7, so ids sort by creation time.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub struct PaymentId(Uuid);
+uuid_id!(
+    /// Internal primary key of a payment: a UUIDv7, so ids sort by creation time.
+    PaymentId
+);
 
 impl PaymentId {
-    pub fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         Uuid::parse_str(raw)
             .map(Self)
@@ -155,20 +102,13 @@ impl fmt::Display for PaymentId {
     }
 }
 
-/// Identifier of an outbox event: a UUIDv7. It is the `webhook-id` of every delivery attempt of
-/// the event, so receivers can de-duplicate retries.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub struct EventId(Uuid);
+uuid_id!(
+    /// Identifier of an outbox event: a UUIDv7. It is the `webhook-id` of every delivery attempt
+    /// of the event, so receivers can de-duplicate retries.
+    EventId
+);
 
 impl EventId {
-    pub fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let raw = raw.strip_prefix("evt_").unwrap_or(raw);
         Uuid::parse_str(raw)

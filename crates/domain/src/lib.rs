@@ -8,17 +8,21 @@
 
 pub mod destination;
 pub mod error;
+pub mod feed;
 pub mod idempotency;
 pub mod ids;
 pub mod merchant;
 pub mod money;
+mod named_enum;
 pub mod operator;
 pub mod outbox;
 pub mod payment;
 pub mod ports;
 pub mod secret;
+mod service_struct;
 pub mod services;
 pub mod signing;
+pub mod stats;
 pub mod store_ports;
 pub mod timestamp;
 pub mod validation;

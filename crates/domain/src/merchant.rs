@@ -2,27 +2,19 @@
 
 use std::fmt;
 
+use crate::named_enum::named_enum;
 use crate::{
     Timestamp,
     ids::ClientId,
     secret::SealedSecret,
-    validation::{Invalid, bounded_text},
+    validation::{Invalid, bounded_text, checked_string},
 };
 
-/// Display name of a merchant, 1–100 characters.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct ClientName(String);
-
-impl ClientName {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 1, 100)?;
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+checked_string!(
+    /// Display name of a merchant, 1–100 characters.
+    ClientName,
+    |raw| bounded_text(raw, 1, 100)
+);
 
 /// Where the merchant receives notifications: an absolute `http(s)` URL without credentials,
 /// at most 2048 characters.
@@ -74,27 +66,12 @@ impl fmt::Display for ReturnUrl {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum MerchantStatus {
-    Active,
-    Inactive,
-}
-
-impl MerchantStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Inactive => "INACTIVE",
-        }
+named_enum! {
+    pub enum MerchantStatus {
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
     }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "ACTIVE" => Some(Self::Active),
-            "INACTIVE" => Some(Self::Inactive),
-            _ => None,
-        }
-    }
+    parse -> Option;
 }
 
 /// A registered merchant. Its secrets are only ever held sealed.

@@ -1,76 +1,37 @@
 //! The transactional outbox: messages written in the same transaction as the state change that
 //! caused them, delivered later (at least once) by the dispatcher, every attempt recorded.
 
-use std::{fmt, time::Duration};
+use std::time::Duration;
 
+use crate::named_enum::named_enum;
 use crate::{
     Timestamp,
     ids::{ClientId, EventId, PaymentId},
 };
 
-/// What a message is, which decides its destination, signing key and retry policy.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum OutboxKind {
-    /// Server → acquirer: process this payment (api.md §5).
-    AcquirerRequest,
-    /// Server → acquirer: cancel this payment's transaction.
-    AcquirerCancel,
-    /// Server → merchant `returnUrl`: a status change (api.md §7).
-    MerchantNotification,
-    /// Mock acquirer → server: the outcome webhook of api.md §4 (built-in mock only).
-    AcquirerWebhook,
+named_enum! {
+    /// What a message is, which decides its destination, signing key and retry policy.
+    pub enum OutboxKind {
+        /// Server → acquirer: process this payment (api.md §5).
+        AcquirerRequest = "ACQUIRER_REQUEST",
+        /// Server → acquirer: cancel this payment's transaction.
+        AcquirerCancel = "ACQUIRER_CANCEL",
+        /// Server → merchant `returnUrl`: a status change (api.md §7).
+        MerchantNotification = "MERCHANT_NOTIFICATION",
+        /// Mock acquirer → server: the outcome webhook of api.md §4 (built-in mock only).
+        AcquirerWebhook = "ACQUIRER_WEBHOOK",
+    }
+    parse -> Option;
 }
 
-impl OutboxKind {
-    pub const ALL: [Self; 4] = [
-        Self::AcquirerRequest,
-        Self::AcquirerCancel,
-        Self::MerchantNotification,
-        Self::AcquirerWebhook,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::AcquirerRequest => "ACQUIRER_REQUEST",
-            Self::AcquirerCancel => "ACQUIRER_CANCEL",
-            Self::MerchantNotification => "MERCHANT_NOTIFICATION",
-            Self::AcquirerWebhook => "ACQUIRER_WEBHOOK",
-        }
+named_enum! {
+    /// Delivery state of an outbox message.
+    pub enum DeliveryState {
+        Pending = "PENDING",
+        Delivered = "DELIVERED",
+        Dead = "DEAD",
     }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == raw)
-    }
-}
-
-impl fmt::Display for OutboxKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Delivery state of an outbox message.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum DeliveryState {
-    Pending,
-    Delivered,
-    Dead,
-}
-
-impl DeliveryState {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Delivered => "DELIVERED",
-            Self::Dead => "DEAD",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Delivered, Self::Dead]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-    }
+    parse -> Option;
 }
 
 /// A message to deliver. `payload` is the exact JSON body (encoded by the

@@ -323,6 +323,19 @@ pub(crate) mod fixtures {
             reason: CancelReason::parse("changed my mind").unwrap(),
         }
     }
+
+    /// The ready payment after `command`, applied by its merchant 1 ms after creation.
+    pub fn ready_payment_after(command: Command) -> Payment {
+        ready_payment()
+            .apply(command, merchant_origin(), at(1))
+            .unwrap()
+            .0
+    }
+
+    /// The ready payment, approved by the acquirer as transaction `tx-1`.
+    pub fn approved_payment() -> Payment {
+        ready_payment_after(approve())
+    }
 }
 
 #[cfg(test)]

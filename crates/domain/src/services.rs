@@ -13,6 +13,8 @@ pub mod webhook_auth;
 #[cfg(test)]
 pub(crate) mod testkit;
 
+use crate::ports::PageRequest;
+
 /// One page of a listing, newest first.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Page<T> {
@@ -30,6 +32,30 @@ impl<T> Page<T> {
             items: rows,
             has_more,
         }
+    }
+
+    /// The cursor of the page after this one (the last item's, as `cursor` gives it), `None`
+    /// when this is the last page.
+    pub fn next_cursor<C>(&self, cursor: impl FnOnce(&T) -> C) -> Option<C> {
+        if self.has_more {
+            self.items.last().map(cursor)
+        } else {
+            None
+        }
+    }
+
+    /// Asks `fetch` for the page of up to `limit` rows older than `before` (a store fetches one
+    /// more, to tell whether more exist) and keeps `limit` of them.
+    pub(crate) async fn fetch<C, E, Rows>(
+        limit: u32,
+        before: Option<C>,
+        fetch: impl FnOnce(PageRequest<C>) -> Rows,
+    ) -> Result<Self, E>
+    where
+        Rows: Future<Output = Result<Vec<T>, E>>,
+    {
+        let rows = fetch(PageRequest { limit, before }).await?;
+        Ok(Self::from_overfetch(rows, limit))
     }
 }
 

@@ -80,7 +80,60 @@ impl fmt::Display for Violations {
 
 impl std::error::Error for Violations {}
 
-/// Shared rule: `1..=max` characters (Unicode scalar values) of `allowed`.
+/// Declares a newtype over `String` (a plain value: `Clone, PartialEq, Eq, PartialOrd, Ord,
+/// Hash, Debug`) that can only hold what `$rule` (a `fn(&str) -> Result<(), Invalid>`) accepts:
+/// `parse` is the only way in, `as_str` and `Display` read it back.
+macro_rules! checked_string {
+    ($(#[$meta:meta])* $name:ident, $rule:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(raw: &str) -> Result<Self, $crate::validation::Invalid> {
+                let rule: fn(&str) -> Result<(), $crate::validation::Invalid> = $rule;
+                rule(raw)?;
+                Ok(Self(raw.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+pub(crate) use checked_string;
+
+/// Shared rule for identifiers: `min..=max` characters of `[A-Za-z0-9_-]`.
+pub(crate) fn url_safe_token(raw: &str, min: usize, max: usize) -> Result<(), Invalid> {
+    bounded_token(
+        raw,
+        min,
+        max,
+        |c| c.is_ascii_alphanumeric() || c == '_' || c == '-',
+        "letters, digits, '_' and '-'",
+    )
+}
+
+/// Shared rule for references chosen by the other side: `1..=max` visible ASCII characters.
+pub(crate) fn visible_ascii(raw: &str, max: usize) -> Result<(), Invalid> {
+    bounded_token(
+        raw,
+        1,
+        max,
+        |c| c.is_ascii_graphic(),
+        "visible ASCII characters",
+    )
+}
+
+/// Shared rule: `min..=max` characters (Unicode scalar values) of `allowed`.
 pub(crate) fn bounded_token(
     raw: &str,
     min: usize,

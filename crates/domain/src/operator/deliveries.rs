@@ -6,7 +6,8 @@ use crate::{
     RepositoryError,
     ids::EventId,
     outbox::{Delivery, DeliveryFilter},
-    ports::{Clock, DispatchSignal, OperatorReads, OutboxStore, PageRequest},
+    ports::{Clock, DispatchSignal, OperatorReads, OutboxStore},
+    service_struct::service_struct,
     services::{Limit, Page},
 };
 
@@ -20,46 +21,28 @@ pub enum DeliveryError {
     Repository(#[from] RepositoryError),
 }
 
-#[derive(Clone)]
-pub struct DeliveryService {
-    outbox: Arc<dyn OutboxStore>,
-    reads: Arc<dyn OperatorReads>,
-    clock: Arc<dyn Clock>,
-    signal: Arc<dyn DispatchSignal>,
-}
-
-impl DeliveryService {
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct DeliveryService {
         outbox: Arc<dyn OutboxStore>,
         reads: Arc<dyn OperatorReads>,
         clock: Arc<dyn Clock>,
         signal: Arc<dyn DispatchSignal>,
-    ) -> Self {
-        Self {
-            outbox,
-            reads,
-            clock,
-            signal,
-        }
     }
+    pub fn new;
+}
 
+impl DeliveryService {
     pub async fn list(
         &self,
         filter: DeliveryFilter,
         limit: Limit,
         starting_after: Option<EventId>,
     ) -> Result<Page<Delivery>, RepositoryError> {
-        let rows = self
-            .reads
-            .deliveries(
-                &filter,
-                &PageRequest {
-                    limit: limit.get(),
-                    before: starting_after,
-                },
-            )
-            .await?;
-        Ok(Page::from_overfetch(rows, limit.get()))
+        Page::fetch(limit.get(), starting_after, |page| async move {
+            self.reads.deliveries(&filter, &page).await
+        })
+        .await
     }
 
     pub async fn get(&self, id: &EventId) -> Result<Delivery, DeliveryError> {

@@ -10,7 +10,8 @@ use crate::{
     outbox::{DeliveryFilter, OutboxKind},
     payment::{AuditAction, AuditEntry, Payment, PaymentStatus, TransitionKind},
     ports::{MerchantStore, OperatorReads, PageRequest, PaymentFilter, PaymentStore},
-    services::outbound::event_type,
+    service_struct::service_struct,
+    services::{Page, outbound::event_type},
 };
 
 /// One broken invariant of one payment.
@@ -165,44 +166,28 @@ pub struct Report {
     pub violations: Vec<Violation>,
 }
 
-/// Runs the invariants over every payment of a store.
-#[derive(Clone)]
-pub struct InvariantChecker {
-    payments: Arc<dyn PaymentStore>,
-    merchants: Arc<dyn MerchantStore>,
-    reads: Arc<dyn OperatorReads>,
-}
-
-impl InvariantChecker {
-    pub fn new(
+service_struct! {
+    /// Runs the invariants over every payment of a store.
+    #[derive(Clone)]
+    pub struct InvariantChecker {
         payments: Arc<dyn PaymentStore>,
         merchants: Arc<dyn MerchantStore>,
         reads: Arc<dyn OperatorReads>,
-    ) -> Self {
-        Self {
-            payments,
-            merchants,
-            reads,
-        }
     }
+    pub fn new;
+}
 
+impl InvariantChecker {
     pub async fn run(&self) -> Result<Report, RepositoryError> {
         const PAGE: u32 = 200;
         let mut report = Report::default();
         let mut before = None;
         loop {
-            let page = self
-                .payments
-                .list(
-                    &PaymentFilter::default(),
-                    &PageRequest {
-                        limit: PAGE,
-                        before,
-                    },
-                )
-                .await?;
-            let more = page.len() > PAGE as usize;
-            for payment in page.iter().take(PAGE as usize) {
+            let page = Page::fetch(PAGE, before, |page| async move {
+                self.payments.list(&PaymentFilter::default(), &page).await
+            })
+            .await?;
+            for payment in &page.items {
                 report.payments_checked += 1;
                 let trail = self.payments.audit_trail(&payment.id).await?;
                 report.violations.extend(check_trail(payment, &trail));
@@ -235,9 +220,9 @@ impl InvariantChecker {
                     .violations
                     .extend(check_notifications(payment, &trail, &events, has_url));
             }
-            match (more, page.get(PAGE as usize - 1)) {
-                (true, Some(last)) => before = Some(last.id),
-                _ => break,
+            before = page.next_cursor(|last| last.id);
+            if before.is_none() {
+                break;
             }
         }
         Ok(report)

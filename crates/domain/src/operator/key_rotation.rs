@@ -12,8 +12,9 @@ use crate::{
     RepositoryError,
     ids::ClientId,
     merchant::{Merchant, PreviousSecret},
-    ports::{CipherError, MerchantStore, PageRequest, SecretCipher},
+    ports::{CipherError, MerchantStore, SecretCipher},
     secret::SealedSecret,
+    service_struct::service_struct,
     services::Page,
 };
 
@@ -76,17 +77,16 @@ impl Merchant {
     }
 }
 
-#[derive(Clone)]
-pub struct KeyRotationService {
-    store: Arc<dyn MerchantStore>,
-    cipher: Arc<dyn SecretCipher>,
+service_struct! {
+    #[derive(Clone)]
+    pub struct KeyRotationService {
+        store: Arc<dyn MerchantStore>,
+        cipher: Arc<dyn SecretCipher>,
+    }
+    pub fn new;
 }
 
 impl KeyRotationService {
-    pub fn new(store: Arc<dyn MerchantStore>, cipher: Arc<dyn SecretCipher>) -> Self {
-        Self { store, cipher }
-    }
-
     /// The merchants that still hold a secret sealed under another key than the current one
     /// (after a complete pass: none; then the old key can be removed from the configuration).
     pub async fn stale(&self) -> Result<Vec<ClientId>, RepositoryError> {
@@ -216,18 +216,13 @@ impl KeyRotationService {
         &self,
         before: Option<ClientId>,
     ) -> Result<(Vec<Merchant>, Option<ClientId>), RepositoryError> {
-        let rows = self
-            .store
-            .list(&PageRequest {
-                limit: PAGE,
-                before,
-            })
-            .await?;
-        let page = Page::from_overfetch(rows, PAGE);
-        let next = page
-            .has_more
-            .then(|| page.items.last().map(|m| m.client_id.clone()))
-            .flatten();
+        let page = Page::fetch(
+            PAGE,
+            before,
+            |page| async move { self.store.list(&page).await },
+        )
+        .await?;
+        let next = page.next_cursor(|last| last.client_id.clone());
         Ok((page.items, next))
     }
 }
@@ -241,7 +236,7 @@ mod tests {
         merchant::{ClientName, MerchantStatus},
         ports::MockMerchantStore,
         secret::Secret,
-        services::testkit::t0,
+        services::testkit::{open_reversed, sealed_reversed as sealed, t0},
     };
 
     /// Seals by reversing the bytes and stamping `current`; opens any version it knows.
@@ -250,22 +245,24 @@ mod tests {
         known: Vec<u32>,
     }
 
+    /// Key 2 is current; key 1 still opens.
+    fn ring() -> RingCipher {
+        RingCipher {
+            current: 2,
+            known: vec![1, 2],
+        }
+    }
+
     impl SecretCipher for RingCipher {
         fn seal(&self, secret: &Secret) -> Result<SealedSecret, CipherError> {
-            Ok(SealedSecret {
-                key_version: self.current,
-                ciphertext: secret.expose().bytes().rev().collect(),
-            })
+            Ok(sealed(self.current, secret.expose()))
         }
 
         fn open(&self, sealed: &SealedSecret) -> Result<Secret, CipherError> {
             if !self.known.contains(&sealed.key_version) {
                 return Err(CipherError(format!("unknown key {}", sealed.key_version)));
             }
-            let bytes: Vec<u8> = sealed.ciphertext.iter().rev().copied().collect();
-            String::from_utf8(bytes)
-                .map(Secret::new)
-                .map_err(|e| CipherError(e.to_string()))
+            open_reversed(sealed)
         }
 
         fn key_version(&self) -> u32 {
@@ -273,11 +270,13 @@ mod tests {
         }
     }
 
-    fn sealed(version: u32, plain: &str) -> SealedSecret {
-        SealedSecret {
-            key_version: version,
-            ciphertext: plain.bytes().rev().collect(),
-        }
+    /// A store whose every page lists `merchants`.
+    fn listing(merchants: Vec<Merchant>) -> MockMerchantStore {
+        let mut store = MockMerchantStore::new();
+        store
+            .expect_list()
+            .returning(move |_| Ok(merchants.clone()));
+        store
     }
 
     fn merchant(id: &str, version: u32) -> Merchant {
@@ -298,20 +297,11 @@ mod tests {
     }
 
     fn service(store: MockMerchantStore) -> KeyRotationService {
-        KeyRotationService::new(
-            Arc::new(store),
-            Arc::new(RingCipher {
-                current: 2,
-                known: vec![1, 2],
-            }),
-        )
+        KeyRotationService::new(Arc::new(store), Arc::new(ring()))
     }
 
     fn opened(m: &Merchant) -> Vec<(u32, String)> {
-        let cipher = RingCipher {
-            current: 2,
-            known: vec![1, 2],
-        };
+        let cipher = ring();
         m.sealed_secrets()
             .map(|s| (s.key_version, cipher.open(s).unwrap().expose().to_owned()))
             .collect()
@@ -320,10 +310,7 @@ mod tests {
     #[tokio::test]
     async fn every_secret_under_an_old_key_is_resealed_under_the_current_one_with_the_same_plaintext()
      {
-        let mut store = MockMerchantStore::new();
-        store
-            .expect_list()
-            .returning(|_| Ok(vec![merchant("mch_old", 1), merchant("mch_current", 2)]));
+        let mut store = listing(vec![merchant("mch_old", 1), merchant("mch_current", 2)]);
         let written = Arc::new(Mutex::new(Vec::new()));
         let log = written.clone();
         store
@@ -361,10 +348,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_merchant_rotated_during_the_pass_is_read_again_and_its_new_secret_is_kept() {
-        let mut store = MockMerchantStore::new();
-        store
-            .expect_list()
-            .returning(|_| Ok(vec![merchant("mch_a", 1)]));
+        let mut store = listing(vec![merchant("mch_a", 1)]);
         let mut rotated = merchant("mch_a", 1);
         rotated.client_secret = sealed(2, "sk_rotated");
         let fresh = rotated.clone();
@@ -393,10 +377,7 @@ mod tests {
     #[tokio::test]
     async fn a_secret_under_a_key_no_longer_configured_is_an_error_naming_the_merchant_and_nothing_is_written()
      {
-        let mut store = MockMerchantStore::new();
-        store
-            .expect_list()
-            .returning(|_| Ok(vec![merchant("mch_lost", 7)]));
+        let mut store = listing(vec![merchant("mch_lost", 7)]);
         store.expect_replace_secrets().never();
         let err = service(store).reencrypt_all().await.unwrap_err();
         assert!(err.to_string().contains("mch_lost"), "{err}");
@@ -404,19 +385,13 @@ mod tests {
 
     #[tokio::test]
     async fn the_key_check_passes_when_every_key_version_in_use_opens() {
-        let mut store = MockMerchantStore::new();
-        store
-            .expect_list()
-            .returning(|_| Ok(vec![merchant("mch_old", 1), merchant("mch_new", 2)]));
+        let store = listing(vec![merchant("mch_old", 1), merchant("mch_new", 2)]);
         service(store).verify_key().await.unwrap();
     }
 
     #[tokio::test]
     async fn the_key_check_names_the_merchant_the_version_and_the_fix_when_a_key_is_missing() {
-        let mut store = MockMerchantStore::new();
-        store
-            .expect_list()
-            .returning(|_| Ok(vec![merchant("mch_new", 2), merchant("mch_lost", 7)]));
+        let store = listing(vec![merchant("mch_new", 2), merchant("mch_lost", 7)]);
         let err = service(store).verify_key().await.unwrap_err();
         let msg = err.to_string();
         assert!(
@@ -428,17 +403,13 @@ mod tests {
 
     #[tokio::test]
     async fn the_key_check_of_an_empty_database_passes() {
-        let mut store = MockMerchantStore::new();
-        store.expect_list().returning(|_| Ok(vec![]));
+        let store = listing(vec![]);
         service(store).verify_key().await.unwrap();
     }
 
     #[tokio::test]
     async fn a_merchant_that_changes_on_every_attempt_is_reported_as_contended() {
-        let mut store = MockMerchantStore::new();
-        store
-            .expect_list()
-            .returning(|_| Ok(vec![merchant("mch_busy", 1)]));
+        let mut store = listing(vec![merchant("mch_busy", 1)]);
         store
             .expect_find()
             .returning(|_| Ok(Some(merchant("mch_busy", 1))));

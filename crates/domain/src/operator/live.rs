@@ -10,8 +10,9 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     RepositoryError, Timestamp,
-    operator::feed::{AttemptFeedEntry, AuditFeedEntry, FeedPosition},
+    feed::{AttemptFeedEntry, AuditFeedEntry, FeedPosition},
     ports::{Clock, OperatorReads},
+    service_struct::service_struct,
 };
 
 /// How long a skipped id is waited for.
@@ -90,17 +91,16 @@ pub struct FeedBatch {
     pub more: bool,
 }
 
-#[derive(Clone)]
-pub struct LiveFeed {
-    reads: Arc<dyn OperatorReads>,
-    clock: Arc<dyn Clock>,
+service_struct! {
+    #[derive(Clone)]
+    pub struct LiveFeed {
+        reads: Arc<dyn OperatorReads>,
+        clock: Arc<dyn Clock>,
+    }
+    pub fn new;
 }
 
 impl LiveFeed {
-    pub fn new(reads: Arc<dyn OperatorReads>, clock: Arc<dyn Clock>) -> Self {
-        Self { reads, clock }
-    }
-
     /// A cursor after everything written so far ("from now on").
     pub async fn from_now(&self) -> Result<FeedCursor, RepositoryError> {
         Ok(self.after(FeedPosition {

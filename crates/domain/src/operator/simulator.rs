@@ -10,6 +10,7 @@ use crate::{
     outbox::SendReport,
     payment::{AcquirerReport, FailureCode, FailureMessage, ReportedOutcome},
     ports::{Clock, Destination, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder},
+    service_struct::service_struct,
     services::{
         outbound::signed_headers,
         payments::{FindPaymentError, PaymentService},
@@ -60,35 +61,20 @@ pub enum SimulatorError {
     Repository(#[from] RepositoryError),
 }
 
-#[derive(Clone)]
-pub struct AcquirerSimulator {
-    payments: PaymentService,
-    encoder: Arc<dyn PayloadEncoder>,
-    sender: Arc<dyn OutboundSender>,
-    keys: Arc<dyn KeyGenerator>,
-    clock: Arc<dyn Clock>,
-    targets: Arc<SimulatorTargets>,
-}
-
-impl AcquirerSimulator {
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct AcquirerSimulator {
         payments: PaymentService,
         encoder: Arc<dyn PayloadEncoder>,
         sender: Arc<dyn OutboundSender>,
         keys: Arc<dyn KeyGenerator>,
         clock: Arc<dyn Clock>,
         targets: SimulatorTargets,
-    ) -> Self {
-        Self {
-            payments,
-            encoder,
-            sender,
-            keys,
-            clock,
-            targets: Arc::new(targets),
-        }
     }
+    pub fn new;
+}
 
+impl AcquirerSimulator {
     /// Builds the webhook the acquirer would send for `order`, signs it with the acquirer
     /// secret and POSTs it to this server's webhook endpoint. The server then treats it exactly
     /// like a real one (the payment must be READY, the amount must match, …).
@@ -163,10 +149,9 @@ mod tests {
 
     use super::*;
     use crate::{
-        ports::{MockOutboundSender, MockPayloadEncoder, MockPaymentStore},
-        services::{
-            payments::PaymentPolicy,
-            testkit::{acquirer, fixed_clock, keys, outbound, t0},
+        ports::MockPayloadEncoder,
+        services::testkit::{
+            acquirer, answered_once, fixed_clock, keys, payment_service, store_finding, t0,
         },
     };
 
@@ -193,18 +178,7 @@ mod tests {
     #[tokio::test]
     async fn an_approval_defaults_to_the_payments_amount_and_is_signed_with_the_acquirer_key() {
         let payment = ready_payment();
-        let mut store = MockPaymentStore::new();
-        let p = payment.clone();
-        store
-            .expect_find_by_key()
-            .returning(move |_| Ok(Some(p.clone())));
-        let payments = PaymentService::new(
-            Arc::new(store),
-            Arc::new(keys()),
-            Arc::new(fixed_clock()),
-            outbound(MockOutboundSender::new()),
-            PaymentPolicy::default(),
-        );
+        let payments = payment_service(store_finding(payment.clone()));
         let seen = Arc::new(Mutex::new(None));
         let mut encoder = MockPayloadEncoder::new();
         let s = seen.clone();
@@ -212,16 +186,11 @@ mod tests {
             *s.lock().unwrap() = Some(r.clone());
             "{\"x\":1}".into()
         });
-        let mut sender = MockOutboundSender::new();
-        sender.expect_post().returning(|_| SendReport {
-            status: Some(200),
-            ..Default::default()
-        });
         let key = acquirer().key;
         let sim = AcquirerSimulator::new(
             payments,
             Arc::new(encoder),
-            Arc::new(sender),
+            Arc::new(answered_once(200)),
             Arc::new(keys()),
             Arc::new(fixed_clock()),
             SimulatorTargets {

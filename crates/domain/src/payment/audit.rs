@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::PaymentStatus;
+use crate::named_enum::named_enum;
 use crate::{Timestamp, ids::RequestId, payment::TransitionKind};
 
 /// What an audit row records.
@@ -56,36 +57,15 @@ impl fmt::Display for AuditAction {
     }
 }
 
-/// Who caused an audit row.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum Actor {
-    Merchant,
-    Acquirer,
-    System,
-    Admin,
-}
-
-impl Actor {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Merchant => "MERCHANT",
-            Self::Acquirer => "ACQUIRER",
-            Self::System => "SYSTEM",
-            Self::Admin => "ADMIN",
-        }
+named_enum! {
+    /// Who caused an audit row.
+    pub enum Actor {
+        Merchant = "MERCHANT",
+        Acquirer = "ACQUIRER",
+        System = "SYSTEM",
+        Admin = "ADMIN",
     }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Merchant, Self::Acquirer, Self::System, Self::Admin]
-            .into_iter()
-            .find(|a| a.as_str() == raw)
-    }
-}
-
-impl fmt::Display for Actor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+    parse -> Option;
 }
 
 /// One audit row as written.

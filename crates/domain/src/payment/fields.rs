@@ -1,146 +1,68 @@
 //! The merchant-supplied fields of a payment.
 
-use std::fmt;
+use crate::named_enum::named_enum;
+use crate::validation::{bounded_text, bounded_token, checked_string};
 
-use crate::validation::{Invalid, bounded_text, bounded_token};
-
-macro_rules! text_value {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq, Hash, Debug)]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
-}
-
-text_value!(
+checked_string!(
     /// The merchant's order number: 1–64 chars of `[A-Za-z0-9_\-:.]`, unique per merchant.
-    OrderNo
-);
-
-impl OrderNo {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+    OrderNo,
+    |raw| {
         bounded_token(
             raw,
             1,
             64,
             |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'),
             "letters, digits, '_', '-', ':' and '.'",
-        )?;
-        Ok(Self(raw.to_owned()))
+        )
     }
-}
+);
 
-text_value!(
+checked_string!(
     /// Product description, at most 128 characters.
-    ProductName
+    ProductName,
+    |raw| bounded_text(raw, 0, 128)
 );
 
-impl ProductName {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 0, 128)?;
-        Ok(Self(raw.to_owned()))
-    }
-}
-
-text_value!(
+checked_string!(
     /// Customer display name, at most 64 characters.
-    CustomerName
+    CustomerName,
+    |raw| bounded_text(raw, 0, 64)
 );
 
-impl CustomerName {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 0, 64)?;
-        Ok(Self(raw.to_owned()))
-    }
-}
-
-text_value!(
+checked_string!(
     /// Why a payment was canceled: 1–200 characters, not blank.
-    CancelReason
+    CancelReason,
+    |raw| bounded_text(raw, 1, 200)
 );
 
-impl CancelReason {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 1, 200)?;
-        Ok(Self(raw.to_owned()))
-    }
-}
-
-text_value!(
+checked_string!(
     /// Machine-readable failure code reported by the acquirer or the server, e.g. `CARD_DECLINED`.
-    FailureCode
-);
-
-impl FailureCode {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+    FailureCode,
+    |raw| {
         bounded_token(
             raw,
             1,
             64,
             |c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_',
             "upper-case letters, digits and '_'",
-        )?;
-        Ok(Self(raw.to_owned()))
+        )
     }
-}
-
-text_value!(
-    /// Human-readable failure description, at most 255 characters.
-    FailureMessage
 );
 
-impl FailureMessage {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text(raw, 0, 255)?;
-        Ok(Self(raw.to_owned()))
+checked_string!(
+    /// Human-readable failure description, at most 255 characters.
+    FailureMessage,
+    |raw| bounded_text(raw, 0, 255)
+);
+
+named_enum! {
+    /// How the customer pays.
+    pub enum MethodCode {
+        Card = "CARD",
+        Bank = "BANK",
+        Mobile = "MOBILE",
     }
-}
-
-/// How the customer pays.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum MethodCode {
-    Card,
-    Bank,
-    Mobile,
-}
-
-impl MethodCode {
-    pub const ALL: [Self; 3] = [Self::Card, Self::Bank, Self::Mobile];
-
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        match raw {
-            "CARD" => Ok(Self::Card),
-            "BANK" => Ok(Self::Bank),
-            "MOBILE" => Ok(Self::Mobile),
-            _ => Err(Invalid::new("must be one of CARD, BANK, MOBILE")),
-        }
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Card => "CARD",
-            Self::Bank => "BANK",
-            Self::Mobile => "MOBILE",
-        }
-    }
-}
-
-impl fmt::Display for MethodCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+    parse -> Invalid;
 }
 
 #[cfg(test)]

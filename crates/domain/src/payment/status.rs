@@ -1,61 +1,26 @@
 //! Payment status and the complete transition table of api.md §3.
 
-use std::fmt;
+use crate::named_enum::named_enum;
 
-use crate::validation::Invalid;
-
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum PaymentStatus {
-    Ready,
-    Approved,
-    Completed,
-    Failed,
-    Canceled,
-    Expired,
+named_enum! {
+    pub enum PaymentStatus {
+        Ready = "READY",
+        Approved = "APPROVED",
+        Completed = "COMPLETED",
+        Failed = "FAILED",
+        Canceled = "CANCELED",
+        Expired = "EXPIRED",
+    }
+    parse -> Invalid;
 }
 
 impl PaymentStatus {
-    pub const ALL: [Self; 6] = [
-        Self::Ready,
-        Self::Approved,
-        Self::Completed,
-        Self::Failed,
-        Self::Canceled,
-        Self::Expired,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Ready => "READY",
-            Self::Approved => "APPROVED",
-            Self::Completed => "COMPLETED",
-            Self::Failed => "FAILED",
-            Self::Canceled => "CANCELED",
-            Self::Expired => "EXPIRED",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or_else(|| {
-                Invalid::new("must be one of READY, APPROVED, COMPLETED, FAILED, CANCELED, EXPIRED")
-            })
-    }
-
     /// FAILED, CANCELED and EXPIRED never change again.
     pub const fn is_final(self) -> bool {
         match self {
             Self::Failed | Self::Canceled | Self::Expired => true,
             Self::Ready | Self::Approved | Self::Completed => false,
         }
-    }
-}
-
-impl fmt::Display for PaymentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

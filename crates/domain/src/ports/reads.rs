@@ -7,10 +7,10 @@ use async_trait::async_trait;
 
 use crate::{
     RepositoryError, Timestamp,
+    feed::{AttemptFeedEntry, AuditFeedEntry},
     ids::EventId,
-    operator::feed::{AttemptFeedEntry, AuditFeedEntry},
-    operator::stats::{StatsBreakdown, StatsFilter},
     outbox::{Delivery, DeliveryFilter, OutboxBacklog},
+    stats::{StatsBreakdown, StatsFilter},
 };
 
 use super::PageRequest;

@@ -15,6 +15,7 @@ use crate::{
         Clock, Destination, MerchantStore, OutboundRequest, OutboundSender, OutboxStore,
         SecretCipher,
     },
+    service_struct::service_struct,
     services::{
         outbound::{AcquirerEndpoint, signed_headers},
         payments::PaymentService,
@@ -38,24 +39,9 @@ pub struct DispatchPolicies {
     pub batch: u32,
 }
 
-#[derive(Clone)]
-pub struct Dispatcher {
-    outbox: Arc<dyn OutboxStore>,
-    sender: Arc<dyn OutboundSender>,
-    merchants: Arc<dyn MerchantStore>,
-    cipher: Arc<dyn SecretCipher>,
-    clock: Arc<dyn Clock>,
-    payments: PaymentService,
-    acquirer: Arc<AcquirerEndpoint>,
-    policies: DispatchPolicies,
-}
-
-impl Dispatcher {
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the dispatcher is where the outbound ports meet"
-    )]
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct Dispatcher {
         outbox: Arc<dyn OutboxStore>,
         sender: Arc<dyn OutboundSender>,
         merchants: Arc<dyn MerchantStore>,
@@ -64,19 +50,15 @@ impl Dispatcher {
         payments: PaymentService,
         acquirer: Arc<AcquirerEndpoint>,
         policies: DispatchPolicies,
-    ) -> Self {
-        Self {
-            outbox,
-            sender,
-            merchants,
-            cipher,
-            clock,
-            payments,
-            acquirer,
-            policies,
-        }
     }
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the dispatcher is where the outbound ports meet"
+    )]
+    pub fn new;
+}
 
+impl Dispatcher {
     /// Leases the next due messages to this dispatcher: at most `limit` (the free delivery
     /// slots), never more than the configured batch.
     pub async fn claim(&self, limit: u32) -> Result<Vec<ClaimedMessage>, RepositoryError> {
@@ -215,10 +197,7 @@ mod tests {
         outbox::OutboxMessage,
         payment::{PaymentStatus, fixtures},
         ports::{MockMerchantStore, MockOutboundSender, MockOutboxStore, MockPaymentStore},
-        services::{
-            payments::PaymentPolicy,
-            testkit::{FakeCipher, acquirer, fixed_clock, keys, outbound, t0},
-        },
+        services::testkit::{FakeCipher, acquirer, fixed_clock, payment_service, t0},
     };
 
     fn policies() -> DispatchPolicies {
@@ -255,23 +234,29 @@ mod tests {
         sender: MockOutboundSender,
         store: MockPaymentStore,
     ) -> Dispatcher {
-        let payments = PaymentService::new(
-            Arc::new(store),
-            Arc::new(keys()),
-            Arc::new(fixed_clock()),
-            outbound(MockOutboundSender::new()),
-            PaymentPolicy::default(),
-        );
         Dispatcher::new(
             Arc::new(outbox),
             Arc::new(sender),
             Arc::new(MockMerchantStore::new()),
             Arc::new(FakeCipher),
             Arc::new(fixed_clock()),
-            payments,
+            payment_service(store),
             Arc::new(acquirer()),
             policies(),
         )
+    }
+
+    /// An outbox that expects exactly one attempt to be finished, as `check` describes.
+    fn finishing_once(
+        check: impl Fn(&DeliveryAttempt, &NextStep, &Option<AuditNote>) -> bool + Send + 'static,
+    ) -> MockOutboxStore {
+        let mut outbox = MockOutboxStore::new();
+        outbox
+            .expect_finish_attempt()
+            .withf(check)
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        outbox
     }
 
     fn answering(status: u16) -> MockOutboundSender {
@@ -292,14 +277,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_2xx_marks_the_message_delivered_without_an_audit_note() {
-        let mut outbox = MockOutboxStore::new();
-        outbox
-            .expect_finish_attempt()
-            .withf(|a, step, note| {
-                a.attempt_no == 1 && *step == NextStep::Delivered && note.is_none()
-            })
-            .times(1)
-            .returning(|_, _, _| Ok(()));
+        let outbox = finishing_once(|a, step, note| {
+            a.attempt_no == 1 && *step == NextStep::Delivered && note.is_none()
+        });
         let outcome = dispatcher(outbox, answering(202), MockPaymentStore::new())
             .deliver(claimed(OutboxKind::AcquirerRequest, 0))
             .await
@@ -310,18 +290,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_acquirer_request_is_rescheduled_with_backoff_and_audited() {
-        let mut outbox = MockOutboxStore::new();
-        outbox
-            .expect_finish_attempt()
-            .withf(|a, step, note| {
-                a.attempt_no == 2
-                    && *step == NextStep::RetryAt(t0().plus(Duration::from_secs(2)))
-                    && note
-                        .as_ref()
-                        .is_some_and(|n| n.action == AuditAction::AcquirerRequestFailed)
-            })
-            .times(1)
-            .returning(|_, _, _| Ok(()));
+        let outbox = finishing_once(|a, step, note| {
+            a.attempt_no == 2
+                && *step == NextStep::RetryAt(t0().plus(Duration::from_secs(2)))
+                && note
+                    .as_ref()
+                    .is_some_and(|n| n.action == AuditAction::AcquirerRequestFailed)
+        });
         let outcome = dispatcher(outbox, answering(503), MockPaymentStore::new())
             .deliver(claimed(OutboxKind::AcquirerRequest, 1))
             .await
@@ -333,12 +308,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_last_failed_acquirer_attempt_fails_the_payment_as_unavailable() {
-        let mut outbox = MockOutboxStore::new();
-        outbox
-            .expect_finish_attempt()
-            .withf(|_, step, _| *step == NextStep::Dead)
-            .times(1)
-            .returning(|_, _, _| Ok(()));
+        let outbox = finishing_once(|_, step, _| *step == NextStep::Dead);
         let mut store = MockPaymentStore::new();
         store
             .expect_find_by_id()
@@ -364,12 +334,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_notification_for_a_vanished_merchant_is_dead_without_sending() {
-        let mut outbox = MockOutboxStore::new();
-        outbox
-            .expect_finish_attempt()
-            .withf(|_, step, _| *step == NextStep::Dead)
-            .times(1)
-            .returning(|_, _, _| Ok(()));
+        let outbox = finishing_once(|_, step, _| *step == NextStep::Dead);
         let mut sender = MockOutboundSender::new();
         sender.expect_post().never();
         let mut d = dispatcher(outbox, sender, MockPaymentStore::new());

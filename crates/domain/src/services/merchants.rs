@@ -7,8 +7,9 @@ use crate::{
     destination::ReturnUrlPolicy,
     ids::ClientId,
     merchant::{Merchant, MerchantStatus, NewMerchant, PreviousSecret},
-    ports::{CipherError, Clock, KeyGenerator, MerchantStore, PageRequest, SecretCipher},
+    ports::{CipherError, Clock, KeyGenerator, MerchantStore, SecretCipher},
     secret::Secret,
+    service_struct::service_struct,
     services::{Limit, Page},
     validation::Violations,
 };
@@ -35,32 +36,19 @@ pub struct Registration {
     pub webhook_secret: Secret,
 }
 
-#[derive(Clone)]
-pub struct MerchantService {
-    store: Arc<dyn MerchantStore>,
-    keys: Arc<dyn KeyGenerator>,
-    cipher: Arc<dyn SecretCipher>,
-    clock: Arc<dyn Clock>,
-    return_urls: ReturnUrlPolicy,
-}
-
-impl MerchantService {
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct MerchantService {
         store: Arc<dyn MerchantStore>,
         keys: Arc<dyn KeyGenerator>,
         cipher: Arc<dyn SecretCipher>,
         clock: Arc<dyn Clock>,
         return_urls: ReturnUrlPolicy,
-    ) -> Self {
-        Self {
-            store,
-            keys,
-            cipher,
-            clock,
-            return_urls,
-        }
     }
+    pub fn new;
+}
 
+impl MerchantService {
     /// Registers a merchant. Its `returnUrl` must satisfy the [`ReturnUrlPolicy`] (https in
     /// production; no literal address the destination policy refuses).
     pub async fn register(&self, new: NewMerchant) -> Result<Registration, MerchantError> {
@@ -103,14 +91,10 @@ impl MerchantService {
         limit: Limit,
         starting_after: Option<ClientId>,
     ) -> Result<Page<Merchant>, RepositoryError> {
-        let rows = self
-            .store
-            .list(&PageRequest {
-                limit: limit.get(),
-                before: starting_after,
-            })
-            .await?;
-        Ok(Page::from_overfetch(rows, limit.get()))
+        Page::fetch(limit.get(), starting_after, |page| async move {
+            self.store.list(&page).await
+        })
+        .await
     }
 
     /// Issues a new client secret; the old one stops working at once.

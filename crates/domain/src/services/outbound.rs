@@ -11,6 +11,7 @@ use crate::{
         Destination, DispatchSignal, KeyGenerator, MerchantStore, OutboundRequest, OutboundSender,
         PayloadEncoder,
     },
+    service_struct::service_struct,
     signing::WebhookKey,
 };
 
@@ -63,37 +64,22 @@ pub fn signed_headers(
     ]
 }
 
-/// Makes the outbox messages that state changes cause, and performs the one synchronous
-/// outbound call (acquirer cancel).
-#[derive(Clone)]
-pub struct Outbound {
-    encoder: Arc<dyn PayloadEncoder>,
-    keys: Arc<dyn KeyGenerator>,
-    merchants: Arc<dyn MerchantStore>,
-    sender: Arc<dyn OutboundSender>,
-    signal: Arc<dyn DispatchSignal>,
-    acquirer: Arc<AcquirerEndpoint>,
-}
-
-impl Outbound {
-    pub fn new(
+service_struct! {
+    /// Makes the outbox messages that state changes cause, and performs the one synchronous
+    /// outbound call (acquirer cancel).
+    #[derive(Clone)]
+    pub struct Outbound {
         encoder: Arc<dyn PayloadEncoder>,
         keys: Arc<dyn KeyGenerator>,
         merchants: Arc<dyn MerchantStore>,
         sender: Arc<dyn OutboundSender>,
         signal: Arc<dyn DispatchSignal>,
         acquirer: Arc<AcquirerEndpoint>,
-    ) -> Self {
-        Self {
-            encoder,
-            keys,
-            merchants,
-            sender,
-            signal,
-            acquirer,
-        }
     }
+    pub fn new;
+}
 
+impl Outbound {
     pub fn acquirer(&self) -> &AcquirerEndpoint {
         &self.acquirer
     }

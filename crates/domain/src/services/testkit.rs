@@ -1,16 +1,27 @@
 //! Test doubles shared by the service unit tests.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use crate::{
     Timestamp,
     ids::{ClientId, EventId, PaymentId, PaymentKey},
+    outbox::SendReport,
+    payment::Payment,
     ports::{
         CipherError, MockClock, MockDispatchSignal, MockKeyGenerator, MockMerchantStore,
-        MockOutboundSender, MockPayloadEncoder, SecretCipher,
+        MockOutboundSender, MockPayloadEncoder, MockPaymentStore, SecretCipher,
     },
     secret::{SealedSecret, Secret},
-    services::outbound::{AcquirerEndpoint, Outbound},
+    services::{
+        outbound::{AcquirerEndpoint, Outbound},
+        payments::{PaymentPolicy, PaymentService},
+    },
     signing::WebhookKey,
 };
 
@@ -45,22 +56,33 @@ pub fn keys() -> MockKeyGenerator {
     k
 }
 
-/// Reverses the bytes: enough to prove that what is stored is not the plaintext.
+/// `plain` "sealed" under key `version` by reversing its bytes: enough to prove that what is
+/// stored is not the plaintext.
+pub fn sealed_reversed(version: u32, plain: &str) -> SealedSecret {
+    SealedSecret {
+        key_version: version,
+        ciphertext: plain.bytes().rev().collect(),
+    }
+}
+
+/// Opens what [`sealed_reversed`] sealed, whatever the key version.
+pub fn open_reversed(sealed: &SealedSecret) -> Result<Secret, CipherError> {
+    let bytes: Vec<u8> = sealed.ciphertext.iter().rev().copied().collect();
+    String::from_utf8(bytes)
+        .map(Secret::new)
+        .map_err(|e| CipherError(e.to_string()))
+}
+
+/// Seals by reversing the bytes under key version 1.
 pub struct FakeCipher;
 
 impl SecretCipher for FakeCipher {
     fn seal(&self, secret: &Secret) -> Result<SealedSecret, CipherError> {
-        Ok(SealedSecret {
-            key_version: 1,
-            ciphertext: secret.expose().bytes().rev().collect(),
-        })
+        Ok(sealed_reversed(1, secret.expose()))
     }
 
     fn open(&self, sealed: &SealedSecret) -> Result<Secret, CipherError> {
-        let bytes: Vec<u8> = sealed.ciphertext.iter().rev().copied().collect();
-        String::from_utf8(bytes)
-            .map(Secret::new)
-            .map_err(|e| CipherError(e.to_string()))
+        open_reversed(sealed)
     }
 
     fn key_version(&self) -> u32 {
@@ -100,4 +122,66 @@ pub fn outbound(sender: MockOutboundSender) -> Outbound {
         Arc::new(signal),
         Arc::new(acquirer()),
     )
+}
+
+/// The payment use cases over `store`, at `clock`'s time, reaching out through `sender`.
+pub fn payment_service_with(
+    store: MockPaymentStore,
+    clock: MockClock,
+    sender: MockOutboundSender,
+) -> PaymentService {
+    PaymentService::new(
+        Arc::new(store),
+        Arc::new(keys()),
+        Arc::new(clock),
+        outbound(sender),
+        PaymentPolicy::default(),
+    )
+}
+
+/// The payment use cases over `store`, at [`t0`], with a sender that must not be used.
+pub fn payment_service(store: MockPaymentStore) -> PaymentService {
+    payment_service_with(store, fixed_clock(), MockOutboundSender::new())
+}
+
+/// A store that finds `payment` by key every time it is asked.
+pub fn store_finding(payment: Payment) -> MockPaymentStore {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_key()
+        .returning(move |_| Ok(Some(payment.clone())));
+    store
+}
+
+/// A store that finds `first` by key the first time and `then` every later time (another
+/// instance changed the payment in between), and the count of those loads.
+pub fn store_finding_in_turn(
+    first: Payment,
+    then: Payment,
+) -> (MockPaymentStore, Arc<AtomicUsize>) {
+    let loads = Arc::new(AtomicUsize::new(0));
+    let counter = loads.clone();
+    let mut store = MockPaymentStore::new();
+    store.expect_find_by_key().returning(move |_| {
+        let load = counter.fetch_add(1, Ordering::SeqCst);
+        Ok(Some(if load == 0 {
+            first.clone()
+        } else {
+            then.clone()
+        }))
+    });
+    (store, loads)
+}
+
+/// A sender that is asked exactly once and answered with HTTP `status`.
+pub fn answered_once(status: u16) -> MockOutboundSender {
+    let mut sender = MockOutboundSender::new();
+    sender
+        .expect_post()
+        .times(1)
+        .returning(move |_| SendReport {
+            status: Some(status),
+            ..Default::default()
+        });
+    sender
 }

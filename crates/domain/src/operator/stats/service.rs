@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::{
     RepositoryError,
-    operator::stats::{PaymentStats, StatsFilter},
     ports::OperatorReads,
+    stats::{PaymentStats, StatsFilter},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -44,10 +44,10 @@ mod tests {
     use super::*;
     use crate::{
         money::Currency,
-        operator::stats::{StatsBreakdown, StatsCell},
         payment::PaymentStatus,
         ports::MockOperatorReads,
         services::testkit::t0,
+        stats::{StatsBreakdown, StatsCell},
     };
 
     #[tokio::test]

@@ -29,25 +29,35 @@ struct Req {
     sig: String,
 }
 
-fn signed(ts_millis: i64, secret: &str) -> Req {
-    let ts = ts_millis.to_string();
-    let sig = CanonicalRequest {
+const NONCE: &str = "nonce-0123456789ab";
+
+/// The test client's request (`GET /api/payments?limit=5`, empty body) at `timestamp`.
+fn canonical<'a>(timestamp: &'a str, nonce: &'a str) -> CanonicalRequest<'a> {
+    CanonicalRequest {
         method: "GET",
         path: "/api/payments",
         query: "limit=5",
-        timestamp: &ts,
-        nonce: "nonce-0123456789ab",
+        timestamp,
+        nonce,
         body: b"",
     }
-    .sign(secret.as_bytes());
+}
+
+fn signed_with_nonce(ts_millis: i64, secret: &str, nonce: &str) -> Req {
+    let ts = ts_millis.to_string();
+    let sig = canonical(&ts, nonce).sign(secret.as_bytes());
     Req { ts, sig }
+}
+
+fn signed(ts_millis: i64, secret: &str) -> Req {
+    signed_with_nonce(ts_millis, secret, NONCE)
 }
 
 fn request(r: &Req) -> SignedRequest<'_> {
     SignedRequest {
         client_id: SigningHeader::Value("mch_a"),
         timestamp: SigningHeader::Value(&r.ts),
-        nonce: SigningHeader::Value("nonce-0123456789ab"),
+        nonce: SigningHeader::Value(NONCE),
         signature: SigningHeader::Value(&r.sig),
         method: "GET",
         path: "/api/payments",
@@ -73,6 +83,12 @@ fn known(status: MerchantStatus) -> MockMerchantStore {
     m
 }
 
+fn unknown_client() -> MockMerchantStore {
+    let mut m = MockMerchantStore::new();
+    m.expect_find().returning(|_| Ok(None));
+    m
+}
+
 fn fresh_nonces() -> MockNonceStore {
     let mut n = MockNonceStore::new();
     n.expect_remember()
@@ -81,11 +97,40 @@ fn fresh_nonces() -> MockNonceStore {
     n
 }
 
+fn used_nonces() -> MockNonceStore {
+    let mut n = MockNonceStore::new();
+    n.expect_remember()
+        .returning(|_, _, _| Ok(NonceOutcome::Replayed));
+    n
+}
+
+/// Nonces that must not be recorded.
+fn untouched_nonces() -> MockNonceStore {
+    let mut n = MockNonceStore::new();
+    n.expect_remember().never();
+    n
+}
+
+/// How `authenticator` answers a request signed now with `secret`.
+async fn authenticate_signed_with(
+    authenticator: Authenticator,
+    secret: &str,
+) -> Result<Merchant, AuthError> {
+    authenticator
+        .authenticate(request(&signed(t0().unix_millis(), secret)))
+        .await
+}
+
+/// How `authenticator` answers, deferring the nonce, a request signed now with the secret.
+async fn authenticate_deferred(authenticator: Authenticator) -> Result<Deferred, AuthError> {
+    authenticator
+        .authenticate_deferred(request(&signed(t0().unix_millis(), SECRET)))
+        .await
+}
+
 #[tokio::test]
 async fn a_correctly_signed_request_is_accepted() {
-    let r = signed(t0().unix_millis(), SECRET);
-    let m = auth(known(MerchantStatus::Active), fresh_nonces())
-        .authenticate(request(&r))
+    let m = authenticate_signed_with(auth(known(MerchantStatus::Active), fresh_nonces()), SECRET)
         .await
         .unwrap();
     assert_eq!(m.client_id.as_str(), "mch_a");
@@ -131,35 +176,22 @@ async fn timestamps_outside_the_window_are_refused_before_any_lookup() {
 
 #[tokio::test]
 async fn an_unknown_client_looks_exactly_like_a_wrong_signature() {
-    let mut merchants = MockMerchantStore::new();
-    merchants.expect_find().returning(|_| Ok(None));
-    let mut nonces = MockNonceStore::new();
-    nonces.expect_remember().never();
-    let r = signed(t0().unix_millis(), SECRET);
-    let unknown = auth(merchants, nonces)
-        .authenticate(request(&r))
+    let unknown = authenticate_signed_with(auth(unknown_client(), untouched_nonces()), SECRET)
         .await
         .unwrap_err();
-    let r = signed(t0().unix_millis(), "sk_wrong");
-    let mut nonces = MockNonceStore::new();
-    nonces.expect_remember().never();
-    let wrong = auth(known(MerchantStatus::Active), nonces)
-        .authenticate(request(&r))
-        .await
-        .unwrap_err();
+    let wrong = authenticate_signed_with(
+        auth(known(MerchantStatus::Active), untouched_nonces()),
+        "sk_wrong",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(unknown.to_string(), wrong.to_string());
     assert!(matches!(wrong, AuthError::InvalidSignature { .. }));
 }
 
 #[tokio::test]
 async fn a_replayed_nonce_is_refused() {
-    let mut nonces = MockNonceStore::new();
-    nonces
-        .expect_remember()
-        .returning(|_, _, _| Ok(NonceOutcome::Replayed));
-    let r = signed(t0().unix_millis(), SECRET);
-    let err = auth(known(MerchantStatus::Active), nonces)
-        .authenticate(request(&r))
+    let err = authenticate_signed_with(auth(known(MerchantStatus::Active), used_nonces()), SECRET)
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::Replayed));
@@ -167,11 +199,12 @@ async fn a_replayed_nonce_is_refused() {
 
 #[tokio::test]
 async fn a_deactivated_merchant_with_a_valid_signature_is_forbidden() {
-    let r = signed(t0().unix_millis(), SECRET);
-    let err = auth(known(MerchantStatus::Inactive), fresh_nonces())
-        .authenticate(request(&r))
-        .await
-        .unwrap_err();
+    let err = authenticate_signed_with(
+        auth(known(MerchantStatus::Inactive), fresh_nonces()),
+        SECRET,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AuthError::Inactive));
 }
 
@@ -182,25 +215,19 @@ async fn nonces_are_remembered_for_twice_the_window() {
         .expect_remember()
         .withf(|_, _, until| *until == t0().plus(Duration::from_secs(600)))
         .returning(|_, _, _| Ok(NonceOutcome::Fresh));
-    let r = signed(t0().unix_millis(), SECRET);
-    auth(known(MerchantStatus::Active), nonces)
-        .authenticate(request(&r))
+    authenticate_signed_with(auth(known(MerchantStatus::Active), nonces), SECRET)
         .await
         .unwrap();
 }
 
 #[tokio::test]
 async fn a_deferred_authentication_records_no_nonce_and_hands_it_to_the_caller() {
-    let mut nonces = MockNonceStore::new();
-    nonces.expect_remember().never();
-    let r = signed(t0().unix_millis(), SECRET);
-    let deferred = auth(known(MerchantStatus::Active), nonces)
-        .authenticate_deferred(request(&r))
+    let deferred = authenticate_deferred(auth(known(MerchantStatus::Active), untouched_nonces()))
         .await
         .unwrap();
     assert_eq!(deferred.merchant.client_id.as_str(), "mch_a");
     assert_eq!(deferred.nonce.client.as_str(), "mch_a");
-    assert_eq!(deferred.nonce.nonce.as_str(), "nonce-0123456789ab");
+    assert_eq!(deferred.nonce.nonce.as_str(), NONCE);
     assert_eq!(
         deferred.nonce.expires_at,
         t0().plus(Duration::from_secs(600))
@@ -209,9 +236,7 @@ async fn a_deferred_authentication_records_no_nonce_and_hands_it_to_the_caller()
 
 #[tokio::test]
 async fn a_deferred_authentication_of_a_deactivated_merchant_records_the_nonce_and_is_forbidden() {
-    let r = signed(t0().unix_millis(), SECRET);
-    let err = auth(known(MerchantStatus::Inactive), fresh_nonces())
-        .authenticate_deferred(request(&r))
+    let err = authenticate_deferred(auth(known(MerchantStatus::Inactive), fresh_nonces()))
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::Inactive));
@@ -219,13 +244,7 @@ async fn a_deferred_authentication_of_a_deactivated_merchant_records_the_nonce_a
 
 #[tokio::test]
 async fn a_deferred_authentication_of_a_deactivated_merchant_with_a_used_nonce_is_a_replay() {
-    let mut nonces = MockNonceStore::new();
-    nonces
-        .expect_remember()
-        .returning(|_, _, _| Ok(NonceOutcome::Replayed));
-    let r = signed(t0().unix_millis(), SECRET);
-    let err = auth(known(MerchantStatus::Inactive), nonces)
-        .authenticate_deferred(request(&r))
+    let err = authenticate_deferred(auth(known(MerchantStatus::Inactive), used_nonces()))
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::Replayed));
@@ -233,34 +252,15 @@ async fn a_deferred_authentication_of_a_deactivated_merchant_with_a_used_nonce_i
 
 #[tokio::test]
 async fn recording_a_used_nonce_on_its_own_is_a_replay() {
-    let mut nonces = MockNonceStore::new();
-    nonces
-        .expect_remember()
-        .returning(|_, _, _| Ok(NonceOutcome::Replayed));
-    let r = signed(t0().unix_millis(), SECRET);
-    let authenticator = auth(known(MerchantStatus::Active), MockNonceStore::new());
-    let deferred = authenticator
-        .authenticate_deferred(request(&r))
-        .await
-        .unwrap();
-    let err = auth(MockMerchantStore::new(), nonces)
+    let deferred =
+        authenticate_deferred(auth(known(MerchantStatus::Active), MockNonceStore::new()))
+            .await
+            .unwrap();
+    let err = auth(MockMerchantStore::new(), used_nonces())
         .record(&deferred.nonce)
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::Replayed));
-}
-
-/// What the test client signed: the canonical string of [`signed`] at `ts`.
-fn canonical_of(r: &Req) -> String {
-    CanonicalRequest {
-        method: "GET",
-        path: "/api/payments",
-        query: "limit=5",
-        timestamp: &r.ts,
-        nonce: "nonce-0123456789ab",
-        body: b"",
-    }
-    .canonical_string()
 }
 
 #[tokio::test]
@@ -300,17 +300,7 @@ async fn a_repeated_or_unreadable_signing_header_is_refused_before_any_lookup() 
 #[tokio::test]
 async fn a_malformed_nonce_is_named_as_such_before_any_lookup() {
     for nonce in ["short", &"n".repeat(65), "has spaces in the nonce", ""] {
-        let ts = t0().unix_millis().to_string();
-        let sig = CanonicalRequest {
-            method: "GET",
-            path: "/api/payments",
-            query: "limit=5",
-            timestamp: &ts,
-            nonce,
-            body: b"",
-        }
-        .sign(SECRET.as_bytes());
-        let r = Req { ts, sig };
+        let r = signed_with_nonce(t0().unix_millis(), SECRET, nonce);
         let req = SignedRequest {
             nonce: SigningHeader::Value(nonce),
             ..request(&r)
@@ -329,11 +319,12 @@ async fn a_malformed_nonce_is_named_as_such_before_any_lookup() {
 
 #[tokio::test]
 async fn by_default_a_wrong_signature_says_nothing_about_the_canonical_string() {
-    let r = signed(t0().unix_millis(), "sk_wrong");
-    let err = auth(known(MerchantStatus::Active), MockNonceStore::new())
-        .authenticate(request(&r))
-        .await
-        .unwrap_err();
+    let err = authenticate_signed_with(
+        auth(known(MerchantStatus::Active), MockNonceStore::new()),
+        "sk_wrong",
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(
         err,
         AuthError::InvalidSignature {
@@ -351,7 +342,8 @@ async fn with_mismatch_hints_a_wrong_signature_names_the_sha256_of_the_canonical
         .authenticate(request(&r))
         .await
         .unwrap_err();
-    let expected = crate::signing::sha256_hex(canonical_of(&r).as_bytes());
+    let expected =
+        crate::signing::sha256_hex(canonical(&r.ts, NONCE).canonical_string().as_bytes());
     let AuthError::InvalidSignature {
         canonical_sha256: Some(hash),
     } = &err
@@ -372,9 +364,7 @@ async fn with_mismatch_hints_a_wrong_signature_names_the_sha256_of_the_canonical
 #[tokio::test]
 async fn with_mismatch_hints_an_unknown_client_still_looks_exactly_like_a_wrong_signature() {
     let r = signed(t0().unix_millis(), SECRET);
-    let mut merchants = MockMerchantStore::new();
-    merchants.expect_find().returning(|_| Ok(None));
-    let unknown = auth(merchants, MockNonceStore::new())
+    let unknown = auth(unknown_client(), MockNonceStore::new())
         .with_mismatch_hints(true)
         .authenticate(request(&r))
         .await

@@ -11,34 +11,20 @@ use super::*;
 use crate::{
     payment::{PaymentStatus, fixtures},
     ports::{MockOutboundSender, MockPaymentStore, TransitionStoreError},
-    services::testkit::{clock_at, fixed_clock, keys, outbound},
+    services::testkit::{
+        clock_at, payment_service as service, payment_service_with, store_finding_in_turn,
+    },
 };
 
-fn service(store: MockPaymentStore) -> PaymentService {
-    service_at(store, fixed_clock())
-}
-
-fn service_at(store: MockPaymentStore, clock: crate::ports::MockClock) -> PaymentService {
-    PaymentService::new(
-        Arc::new(store),
-        Arc::new(keys()),
-        Arc::new(clock),
-        outbound(MockOutboundSender::new()),
-        PaymentPolicy::default(),
-    )
-}
-
-fn approved() -> Payment {
-    fixtures::ready_payment()
-        .apply(
-            crate::payment::Command::Approve {
-                transaction_id: crate::ids::TransactionId::parse("tx-1").unwrap(),
-            },
-            fixtures::merchant_origin(),
-            fixtures::at(1),
+/// The fixture payment's merchant completes it.
+async fn complete_as_owner(service: PaymentService) -> Result<Payment, ChangePaymentError> {
+    service
+        .complete(
+            &fixtures::client(),
+            &crate::ids::PaymentKey::from_bytes([7; 32]),
+            None,
         )
-        .unwrap()
-        .0
+        .await
 }
 
 #[tokio::test]
@@ -48,7 +34,7 @@ async fn a_conflict_the_database_reports_is_decided_again_and_the_change_lands()
     store
         .expect_find_by_key()
         .times(2)
-        .returning(|_| Ok(Some(approved())));
+        .returning(|_| Ok(Some(fixtures::approved_payment())));
     let counter = writes.clone();
     store.expect_transition().times(2).returning(move |_| {
         if counter.fetch_add(1, Ordering::SeqCst) == 0 {
@@ -59,14 +45,7 @@ async fn a_conflict_the_database_reports_is_decided_again_and_the_change_lands()
             Ok(())
         }
     });
-    let p = service(store)
-        .complete(
-            &fixtures::client(),
-            &crate::ids::PaymentKey::from_bytes([7; 32]),
-            None,
-        )
-        .await
-        .unwrap();
+    let p = complete_as_owner(service(store)).await.unwrap();
     assert_eq!(p.status, PaymentStatus::Completed);
     assert_eq!(writes.load(Ordering::SeqCst), 2);
 }
@@ -77,48 +56,44 @@ async fn a_change_that_loses_every_race_is_contended_after_the_last_attempt() {
     store
         .expect_find_by_key()
         .times(MAX_ATTEMPTS)
-        .returning(|_| Ok(Some(approved())));
+        .returning(|_| Ok(Some(fixtures::approved_payment())));
     store
         .expect_transition()
         .times(MAX_ATTEMPTS)
         .returning(|_| Err(TransitionStoreError::Stale));
-    let err = service(store)
-        .complete(
-            &fixtures::client(),
-            &crate::ids::PaymentKey::from_bytes([7; 32]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = complete_as_owner(service(store)).await.unwrap_err();
     assert!(matches!(err, ChangePaymentError::Contended), "{err}");
+}
+
+/// A store that finds `payment` by its id, as the background workers look payments up.
+fn finding_by_id(payment: Payment) -> MockPaymentStore {
+    let mut store = MockPaymentStore::new();
+    store
+        .expect_find_by_id()
+        .returning(move |_| Ok(Some(payment.clone())));
+    store
+}
+
+/// The worker gives up reaching the acquirer for the fixture payment after 3 attempts.
+async fn fail_unreachable(store: MockPaymentStore) -> Result<Option<Payment>, RepositoryError> {
+    service(store)
+        .fail_unreachable(&fixtures::ready_payment().id, 3)
+        .await
 }
 
 #[tokio::test]
 async fn failing_an_unreachable_payment_that_moved_on_leaves_it_alone() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_id()
-        .returning(|_| Ok(Some(approved())));
+    let mut store = finding_by_id(fixtures::approved_payment());
     store.expect_transition().never();
-    let left = service(store)
-        .fail_unreachable(&fixtures::ready_payment().id, 3)
-        .await
-        .unwrap();
+    let left = fail_unreachable(store).await.unwrap();
     assert!(left.is_none());
 }
 
 #[tokio::test]
 async fn failing_an_unreachable_ready_payment_records_acquirer_unavailable() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_id()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let mut store = finding_by_id(fixtures::ready_payment());
     store.expect_transition().times(1).returning(|_| Ok(()));
-    let failed = service(store)
-        .fail_unreachable(&fixtures::ready_payment().id, 3)
-        .await
-        .unwrap()
-        .unwrap();
+    let failed = fail_unreachable(store).await.unwrap().unwrap();
     assert_eq!(failed.status, PaymentStatus::Failed);
     assert_eq!(
         failed
@@ -132,32 +107,28 @@ async fn failing_an_unreachable_ready_payment_records_acquirer_unavailable() {
 
 #[tokio::test]
 async fn expiry_skips_a_payment_another_instance_expired_first() {
-    let mut store = MockPaymentStore::new();
+    let expired_elsewhere = fixtures::ready_payment()
+        .apply(
+            crate::payment::Command::Expire,
+            fixtures::merchant_origin(),
+            fixtures::at(1_801_000),
+        )
+        .unwrap()
+        .0;
+    let (mut store, loads) = store_finding_in_turn(fixtures::ready_payment(), expired_elsewhere);
     store
         .expect_due_for_expiry()
         .returning(|_, _| Ok(vec![fixtures::ready_payment().key.clone()]));
-    let loads = Arc::new(AtomicUsize::new(0));
-    let counter = loads.clone();
-    store.expect_find_by_key().returning(move |_| {
-        let p = fixtures::ready_payment();
-        Ok(Some(if counter.fetch_add(1, Ordering::SeqCst) == 0 {
-            p
-        } else {
-            p.apply(
-                crate::payment::Command::Expire,
-                fixtures::merchant_origin(),
-                fixtures::at(1_801_000),
-            )
-            .unwrap()
-            .0
-        }))
-    });
     store
         .expect_transition()
         .times(1)
         .returning(|_| Err(TransitionStoreError::Stale));
     // Half an hour and a bit after the payment was created: it is due.
-    let later = service_at(store, clock_at(fixtures::at(1_801_000)));
+    let later = payment_service_with(
+        store,
+        clock_at(fixtures::at(1_801_000)),
+        MockOutboundSender::new(),
+    );
     let expired = later.expire_due(10).await.unwrap();
     assert_eq!(expired, 0);
     assert_eq!(

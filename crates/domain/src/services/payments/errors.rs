@@ -58,21 +58,6 @@ pub enum ChangePaymentError {
     Repository(#[from] RepositoryError),
 }
 
-impl From<FindPaymentError> for ChangePaymentError {
-    fn from(e: FindPaymentError) -> Self {
-        match e {
-            FindPaymentError::NotFound => Self::NotFound,
-            FindPaymentError::Repository(r) => Self::Repository(r),
-        }
-    }
-}
-
-impl From<Contended> for ChangePaymentError {
-    fn from(_: Contended) -> Self {
-        Self::Contended
-    }
-}
-
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum WebhookOutcome {
     /// The payment moved to APPROVED or FAILED.
@@ -95,26 +80,34 @@ pub enum WebhookError {
     Repository(#[from] RepositoryError),
 }
 
-impl From<FindPaymentError> for WebhookError {
-    fn from(e: FindPaymentError) -> Self {
-        match e {
-            FindPaymentError::NotFound => Self::NotFound,
-            FindPaymentError::Repository(r) => Self::Repository(r),
-        }
-    }
-}
-
 impl From<TransitionRejected> for WebhookError {
     fn from(e: TransitionRejected) -> Self {
         Self::Conflict(e.to_string())
     }
 }
 
-impl From<Contended> for WebhookError {
-    fn from(_: Contended) -> Self {
-        Self::Contended
-    }
+/// A change's error from the two ways every change can end early: the payment is not there
+/// (or the store failed looking), or every attempt lost its race.
+macro_rules! change_error_conversions {
+    ($($error:ident),+) => {$(
+        impl From<FindPaymentError> for $error {
+            fn from(e: FindPaymentError) -> Self {
+                match e {
+                    FindPaymentError::NotFound => Self::NotFound,
+                    FindPaymentError::Repository(r) => Self::Repository(r),
+                }
+            }
+        }
+
+        impl From<Contended> for $error {
+            fn from(_: Contended) -> Self {
+                Self::Contended
+            }
+        }
+    )+};
 }
+
+change_error_conversions!(ChangePaymentError, WebhookError);
 
 /// Every attempt at a change lost its race (or met a database conflict): the payment kept
 /// changing under us. Rare; the caller may try again.

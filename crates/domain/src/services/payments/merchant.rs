@@ -10,7 +10,7 @@ use crate::{
     payment::{
         AcquirerCancel, Actor, AuditEntry, CancelReason, Command, Origin, Payment, PaymentStatus,
     },
-    ports::{InsertPaymentError, NonceRecord, PageRequest},
+    ports::{InsertPaymentError, NonceRecord},
     services::Page,
 };
 
@@ -83,12 +83,12 @@ impl PaymentService {
                 Err(FindPaymentError::Repository(e)) => return Err(e.into()),
             },
         };
-        let page = PageRequest {
-            limit: query.limit.get(),
-            before,
-        };
-        let rows = self.store.list(&query.filter, &page).await?;
-        Ok(Page::from_overfetch(rows, query.limit.get()))
+        let filter = &query.filter;
+        let page = Page::fetch(query.limit.get(), before, |page| async move {
+            self.store.list(filter, &page).await
+        })
+        .await?;
+        Ok(page)
     }
 
     /// APPROVED → COMPLETED (api.md §3.4).

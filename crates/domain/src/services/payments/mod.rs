@@ -31,6 +31,7 @@ use crate::{
     outbox::OutboxMessage,
     payment::{AuditAction, AuditNote, NewPayment, Origin, Payment},
     ports::{Clock, KeyGenerator, PaymentFilter, PaymentStore},
+    service_struct::service_struct,
     services::{Limit, outbound::Outbound},
 };
 
@@ -64,32 +65,19 @@ pub struct ListPayments {
     pub starting_after: Option<PaymentKey>,
 }
 
-#[derive(Clone)]
-pub struct PaymentService {
-    store: Arc<dyn PaymentStore>,
-    keys: Arc<dyn KeyGenerator>,
-    clock: Arc<dyn Clock>,
-    outbound: Outbound,
-    policy: PaymentPolicy,
-}
-
-impl PaymentService {
-    pub fn new(
+service_struct! {
+    #[derive(Clone)]
+    pub struct PaymentService {
         store: Arc<dyn PaymentStore>,
         keys: Arc<dyn KeyGenerator>,
         clock: Arc<dyn Clock>,
         outbound: Outbound,
         policy: PaymentPolicy,
-    ) -> Self {
-        Self {
-            store,
-            keys,
-            clock,
-            outbound,
-            policy,
-        }
     }
+    pub fn new;
+}
 
+impl PaymentService {
     /// The payment, if it exists and belongs to `owner` (`None`: any merchant, for admins and
     /// the system). Another merchant's payment is reported exactly like an unknown key.
     pub async fn get(

@@ -1,36 +1,27 @@
 //! Unit tests of the payment use cases (mockall stores, a fake outbound).
 
-use std::sync::Mutex;
-
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use super::*;
-use crate::outbox::SendReport;
 use crate::{
     ids::{ClientId, TransactionId},
     payment::{
         AcquirerReport, Actor, CancelReason, PaymentStatus, ReportedOutcome, TransitionKind,
         TransitionRejected, fixtures,
     },
-    ports::{
-        InsertPaymentError, MockOutboundSender, MockPaymentStore, NonceRecord, TransitionStoreError,
-    },
+    ports::{InsertPaymentError, MockPaymentStore, NonceRecord, TransitionStoreError},
     services::Page,
-    services::testkit::{fixed_clock, keys, outbound},
+    services::testkit::{
+        answered_once, fixed_clock, payment_service as service, payment_service_with,
+        store_finding, store_finding_in_turn,
+    },
 };
 
-fn service(store: MockPaymentStore) -> PaymentService {
-    service_with(store, MockOutboundSender::new())
-}
-
-fn service_with(store: MockPaymentStore, sender: MockOutboundSender) -> PaymentService {
-    PaymentService::new(
-        Arc::new(store),
-        Arc::new(keys()),
-        Arc::new(fixed_clock()),
-        outbound(sender),
-        PaymentPolicy::default(),
-    )
+fn service_with(
+    store: MockPaymentStore,
+    sender: crate::ports::MockOutboundSender,
+) -> PaymentService {
+    payment_service_with(store, fixed_clock(), sender)
 }
 
 /// The owner cancels the fixture payment (key `[7; 32]`) with reason "r".
@@ -56,6 +47,18 @@ fn create_req(declared: Option<&str>) -> CreatePayment {
     }
 }
 
+/// The owner creates the fixture payment (15 000), the body declaring `declared` as client id,
+/// with `nonce` to record alongside.
+async fn create(
+    store: MockPaymentStore,
+    declared: Option<&str>,
+    nonce: Option<&NonceRecord>,
+) -> Result<Payment, CreatePaymentError> {
+    service(store)
+        .create(&owner(), create_req(declared), None, nonce)
+        .await
+}
+
 #[tokio::test]
 async fn creating_a_payment_stores_it_ready_with_a_create_audit_row() {
     let mut store = MockPaymentStore::new();
@@ -71,10 +74,7 @@ async fn creating_a_payment_stores_it_ready_with_a_create_audit_row() {
         })
         .times(1)
         .returning(|_, _, _, _| Ok(()));
-    let p = service(store)
-        .create(&owner(), create_req(None), None, None)
-        .await
-        .unwrap();
+    let p = create(store, None, None).await.unwrap();
     assert_eq!(p.status, PaymentStatus::Ready);
 }
 
@@ -82,10 +82,7 @@ async fn creating_a_payment_stores_it_ready_with_a_create_audit_row() {
 async fn a_body_client_id_of_another_merchant_is_refused_without_writing() {
     let mut store = MockPaymentStore::new();
     store.expect_insert().never();
-    let err = service(store)
-        .create(&owner(), create_req(Some("mch_other")), None, None)
-        .await
-        .unwrap_err();
+    let err = create(store, Some("mch_other"), None).await.unwrap_err();
     assert!(matches!(err, CreatePaymentError::ClientMismatch));
 }
 
@@ -95,10 +92,7 @@ async fn a_duplicate_order_number_is_reported_with_the_order_number() {
     store
         .expect_insert()
         .returning(|_, _, _, _| Err(InsertPaymentError::DuplicateOrder));
-    let err = service(store)
-        .create(&owner(), create_req(Some("mch_test")), None, None)
-        .await
-        .unwrap_err();
+    let err = create(store, Some("mch_test"), None).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "orderNo ORDER-1 was already used by this merchant"
@@ -122,10 +116,7 @@ async fn a_deferred_nonce_is_handed_to_the_store_with_the_payment() {
         .withf(|_, _, _, nonce| nonce == &Some(nonce_record()))
         .times(1)
         .returning(|_, _, _, _| Ok(()));
-    service(store)
-        .create(&owner(), create_req(None), None, Some(&nonce_record()))
-        .await
-        .unwrap();
+    create(store, None, Some(&nonce_record())).await.unwrap();
 }
 
 #[tokio::test]
@@ -134,8 +125,7 @@ async fn a_create_whose_nonce_the_store_finds_used_is_a_replay() {
     store
         .expect_insert()
         .returning(|_, _, _, _| Err(InsertPaymentError::Replayed));
-    let err = service(store)
-        .create(&owner(), create_req(None), None, Some(&nonce_record()))
+    let err = create(store, None, Some(&nonce_record()))
         .await
         .unwrap_err();
     assert!(matches!(err, CreatePaymentError::Replayed));
@@ -144,10 +134,7 @@ async fn a_create_whose_nonce_the_store_finds_used_is_a_replay() {
 
 #[tokio::test]
 async fn another_merchants_payment_is_not_found() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let store = store_finding(fixtures::ready_payment());
     let other = ClientId::parse("mch_other").unwrap();
     let err = service(store)
         .get(Some(&other), &PaymentKey::from_bytes([7; 32]))
@@ -158,10 +145,7 @@ async fn another_merchants_payment_is_not_found() {
 
 #[tokio::test]
 async fn completing_a_ready_payment_is_rejected_without_any_write() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let mut store = store_finding(fixtures::ready_payment());
     store.expect_transition().never();
     let err = service(store)
         .complete(&owner(), &PaymentKey::from_bytes([7; 32]), None)
@@ -180,25 +164,10 @@ async fn completing_a_ready_payment_is_rejected_without_any_write() {
 async fn a_lost_race_is_re_decided_on_fresh_data() {
     // First load: READY. The CAS loses (someone canceled meanwhile). Second load: CANCELED,
     // so the cancel is now an invalid transition instead of a second CANCEL row.
-    let loads = Arc::new(Mutex::new(0));
-    let mut store = MockPaymentStore::new();
-    let counter = loads.clone();
-    store.expect_find_by_key().returning(move |_| {
-        let mut n = counter.lock().unwrap();
-        *n += 1;
-        let p = fixtures::ready_payment();
-        Ok(Some(if *n == 1 {
-            p
-        } else {
-            p.apply(
-                fixtures::cancel(),
-                fixtures::merchant_origin(),
-                fixtures::at(1),
-            )
-            .unwrap()
-            .0
-        }))
-    });
+    let (mut store, loads) = store_finding_in_turn(
+        fixtures::ready_payment(),
+        fixtures::ready_payment_after(fixtures::cancel()),
+    );
     store
         .expect_transition()
         .times(1)
@@ -220,15 +189,12 @@ async fn a_lost_race_is_re_decided_on_fresh_data() {
             ..
         })
     ));
-    assert_eq!(*loads.lock().unwrap(), 2);
+    assert_eq!(loads.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn canceling_a_ready_payment_writes_one_cancel_transition_from_version_zero() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let mut store = store_finding(fixtures::ready_payment());
     store
         .expect_transition()
         .withf(|c| {
@@ -260,17 +226,6 @@ async fn an_unknown_cursor_is_reported_instead_of_an_empty_page() {
     ));
 }
 
-fn approved() -> Payment {
-    fixtures::ready_payment()
-        .apply(
-            fixtures::approve(),
-            fixtures::merchant_origin(),
-            fixtures::at(1),
-        )
-        .unwrap()
-        .0
-}
-
 fn report(amount: i64) -> AcquirerReport {
     AcquirerReport {
         payment_key: PaymentKey::from_bytes([7; 32]),
@@ -280,19 +235,36 @@ fn report(amount: i64) -> AcquirerReport {
     }
 }
 
+/// A store that finds `payment`, must not change it, and expects one note that `check` accepts.
+fn noting_once(
+    payment: Payment,
+    check: impl Fn(&AuditNote, &[crate::outbox::OutboxMessage]) -> bool + Send + 'static,
+) -> MockPaymentStore {
+    let mut store = store_finding(payment);
+    store.expect_transition().never();
+    store
+        .expect_append_note()
+        .withf(move |_, note, events| check(note, events))
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    store
+}
+
+/// The acquirer reports an approval of `amount` for the fixture payment.
+async fn report_approval(
+    store: MockPaymentStore,
+    amount: i64,
+) -> Result<WebhookOutcome, WebhookError> {
+    service(store)
+        .apply_acquirer_report(report(amount), None)
+        .await
+}
+
 #[tokio::test]
 async fn canceling_an_approved_payment_whose_acquirer_cancel_fails_changes_nothing() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(approved())));
+    let mut store = store_finding(fixtures::approved_payment());
     store.expect_transition().never();
-    let mut sender = MockOutboundSender::new();
-    sender.expect_post().times(1).returning(|_| SendReport {
-        status: Some(500),
-        ..Default::default()
-    });
-    let err = cancel_as_owner(service_with(store, sender))
+    let err = cancel_as_owner(service_with(store, answered_once(500)))
         .await
         .unwrap_err();
     assert!(matches!(err, ChangePaymentError::Acquirer(_)));
@@ -300,10 +272,7 @@ async fn canceling_an_approved_payment_whose_acquirer_cancel_fails_changes_nothi
 
 #[tokio::test]
 async fn canceling_an_approved_payment_asks_the_acquirer_once_even_if_the_write_races() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(approved())));
+    let mut store = store_finding(fixtures::approved_payment());
     let mut calls = 0;
     store.expect_transition().times(2).returning(move |_| {
         calls += 1;
@@ -313,68 +282,39 @@ async fn canceling_an_approved_payment_asks_the_acquirer_once_even_if_the_write_
             Ok(())
         }
     });
-    let mut sender = MockOutboundSender::new();
-    sender.expect_post().times(1).returning(|_| SendReport {
-        status: Some(200),
-        ..Default::default()
-    });
-    let p = cancel_as_owner(service_with(store, sender)).await.unwrap();
+    let p = cancel_as_owner(service_with(store, answered_once(200)))
+        .await
+        .unwrap();
     assert_eq!(p.status, PaymentStatus::Canceled);
 }
 
 #[tokio::test]
 async fn an_approval_webhook_for_a_ready_payment_is_applied() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
+    let mut store = store_finding(fixtures::ready_payment());
     store
         .expect_transition()
         .withf(|c| c.next.status == PaymentStatus::Approved && c.audit.actor == Actor::Acquirer)
         .times(1)
         .returning(|_| Ok(()));
-    let outcome = service(store)
-        .apply_acquirer_report(report(15_000), None)
-        .await
-        .unwrap();
+    let outcome = report_approval(store, 15_000).await.unwrap();
     assert!(matches!(outcome, WebhookOutcome::Applied(p) if p.status == PaymentStatus::Approved));
 }
 
 #[tokio::test]
 async fn a_repeated_approval_is_a_duplicate_with_a_note_and_no_transition() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(approved())));
-    store.expect_transition().never();
-    store
-        .expect_append_note()
-        .withf(|_, n, events| n.action == AuditAction::WebhookDuplicate && events.is_empty())
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let outcome = service(store)
-        .apply_acquirer_report(report(15_000), None)
-        .await
-        .unwrap();
+    let store = noting_once(fixtures::approved_payment(), |n, events| {
+        n.action == AuditAction::WebhookDuplicate && events.is_empty()
+    });
+    let outcome = report_approval(store, 15_000).await.unwrap();
     assert!(matches!(outcome, WebhookOutcome::Duplicate(_)));
 }
 
 #[tokio::test]
 async fn a_wrong_amount_is_refused_and_audited_without_a_transition() {
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(|_| Ok(Some(fixtures::ready_payment())));
-    store.expect_transition().never();
-    store
-        .expect_append_note()
-        .withf(|_, n, _| n.action == AuditAction::WebhookRejected)
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let err = service(store)
-        .apply_acquirer_report(report(15_001), None)
-        .await
-        .unwrap_err();
+    let store = noting_once(fixtures::ready_payment(), |n, _| {
+        n.action == AuditAction::WebhookRejected
+    });
+    let err = report_approval(store, 15_001).await.unwrap_err();
     assert!(matches!(
         err,
         WebhookError::AmountMismatch {
@@ -386,32 +326,13 @@ async fn a_wrong_amount_is_refused_and_audited_without_a_transition() {
 
 #[tokio::test]
 async fn an_approval_after_cancel_is_refused_and_queues_a_compensating_cancel() {
-    let canceled = fixtures::ready_payment()
-        .apply(
-            fixtures::cancel(),
-            fixtures::merchant_origin(),
-            fixtures::at(1),
-        )
-        .unwrap()
-        .0;
-    let mut store = MockPaymentStore::new();
-    store
-        .expect_find_by_key()
-        .returning(move |_| Ok(Some(canceled.clone())));
-    store.expect_transition().never();
-    store
-        .expect_append_note()
-        .withf(|_, n, events| {
-            n.action == AuditAction::WebhookRejected
-                && events.len() == 1
-                && events[0].kind == crate::outbox::OutboxKind::AcquirerCancel
-        })
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let err = service(store)
-        .apply_acquirer_report(report(15_000), None)
-        .await
-        .unwrap_err();
+    let canceled = fixtures::ready_payment_after(fixtures::cancel());
+    let store = noting_once(canceled, |n, events| {
+        n.action == AuditAction::WebhookRejected
+            && events.len() == 1
+            && events[0].kind == crate::outbox::OutboxKind::AcquirerCancel
+    });
+    let err = report_approval(store, 15_000).await.unwrap_err();
     assert!(matches!(err, WebhookError::Conflict(_)));
 }
 
