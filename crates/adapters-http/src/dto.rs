@@ -206,6 +206,14 @@ impl<T: Serialize> ListResponse<T> {
             has_more: Some(page.has_more),
         }
     }
+
+    /// An unpaged listing: everything, without `hasMore`.
+    pub fn all<D>(items: &[D], f: impl Fn(&D) -> T) -> Self {
+        Self {
+            data: items.iter().map(f).collect(),
+            has_more: None,
+        }
+    }
 }
 
 /// One delivery attempt.

@@ -286,9 +286,7 @@ pub async fn search_payments(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = payments::parse_list(&req, None)?;
-    let page = state.payments.list(query).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::page(&page, |p| PaymentResponse::from(p))))
+    payments::page(&state, payments::parse_list(&req, None)?).await
 }
 
 /// Show any merchant's payment.
@@ -309,11 +307,7 @@ pub async fn show_payment(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let payment = state
-        .payments
-        .get(None, &payments::payment_key(&path)?)
-        .await?;
-    Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
+    payments::show(&state, None, &path).await
 }
 
 /// Any payment's audit trail, oldest first.
@@ -334,12 +328,5 @@ pub async fn payment_logs(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let entries = state
-        .payments
-        .audit_trail(None, &payments::payment_key(&path)?)
-        .await?;
-    Ok(HttpResponse::Ok().json(ListResponse {
-        data: entries.iter().map(AuditEntryResponse::from).collect(),
-        has_more: None,
-    }))
+    payments::audit_trail(&state, None, &path).await
 }

@@ -8,6 +8,7 @@ pub(crate) mod events;
 mod guards;
 pub(crate) mod payments;
 pub(crate) mod probes;
+mod signed;
 pub(crate) mod simulator;
 pub(crate) mod stats;
 pub(crate) mod webhook;

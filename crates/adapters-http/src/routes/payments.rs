@@ -17,12 +17,12 @@ use domain::{
     validation::Violations,
 };
 
-use super::guards;
+use super::signed::{CreateNonce, Signed};
 use crate::{
     body::{json_object, optional_json_object, query_pairs},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
-    idempotency::{IDEMPOTENCY_KEY, idempotent},
+    idempotency::idempotent,
     openapi::{
         problems::{IdempotencyKeyReused, PaymentNotFound},
         schemas::{
@@ -114,47 +114,26 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
 )]
 pub async fn create(
     req: HttpRequest,
-    body: web::Bytes,
+    signed: Signed<CreateNonce>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if req.headers().contains_key(IDEMPOTENCY_KEY) {
-        // A keyed create records its nonce up front: the idempotency record is a write of its
-        // own, and a replay must not reach it.
-        let merchant = guards::merchant(&req, &body, &state).await?;
-        return idempotent(&req, &body, &state, &merchant.client_id, || async {
+    let Signed {
+        merchant,
+        body,
+        nonce,
+    } = signed;
+    let client = &merchant.client_id;
+    idempotent(&req, &body, &state, client, || {
+        nonce.settle(&state.auth, async |nonce| {
             let command = parse_create(&req, &body)?;
             let payment = state
                 .payments
-                .create(&merchant.client_id, command, request_id(&req), None)
+                .create(client, command, request_id(&req), nonce)
                 .await?;
             Ok(created(&payment))
         })
-        .await;
-    }
-    // Otherwise the nonce is recorded in the create's own transaction (one commit, not two);
-    // whenever that transaction does not commit, it is recorded on its own before answering,
-    // and a replay found then is the answer (`Authenticator::authenticate_deferred`).
-    let signed = guards::merchant_deferred(&req, &body, &state).await?;
-    let command = match parse_create(&req, &body) {
-        Ok(command) => command,
-        Err(invalid) => {
-            state.auth.record(&signed.nonce).await?;
-            return Err(invalid);
-        }
-    };
-    let client = &signed.merchant.client_id;
-    match state
-        .payments
-        .create(client, command, request_id(&req), Some(&signed.nonce))
-        .await
-    {
-        Ok(payment) => Ok(created(&payment)),
-        Err(replayed) if replayed.nonce_already_used() => Err(replayed.into()),
-        Err(refused) => {
-            state.auth.record(&signed.nonce).await?;
-            Err(refused.into())
-        }
-    }
+    })
+    .await
 }
 
 fn created(payment: &domain::payment::Payment) -> HttpResponse {
@@ -177,14 +156,20 @@ fn created(payment: &domain::payment::Payment) -> HttpResponse {
     ),
 )]
 pub async fn get(
-    req: HttpRequest,
-    body: web::Bytes,
+    Signed { merchant, .. }: Signed,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
-    let key = payment_key(&path)?;
-    let payment = state.payments.get(Some(&merchant.client_id), &key).await?;
+    show(&state, Some(&merchant.client_id), &path).await
+}
+
+/// The payment at `path`: the merchant's own (`scope`), or any (the operator's, `None`).
+pub(super) async fn show(
+    state: &AppState,
+    scope: Option<&ClientId>,
+    path: &web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let payment = state.payments.get(scope, &payment_key(path)?).await?;
     Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
 }
 
@@ -275,11 +260,14 @@ fn invalid(e: impl std::fmt::Display) -> domain::validation::Invalid {
 )]
 pub async fn list(
     req: HttpRequest,
-    body: web::Bytes,
+    Signed { merchant, .. }: Signed,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
-    let query = parse_list(&req, Some(merchant.client_id))?;
+    page(&state, parse_list(&req, Some(merchant.client_id))?).await
+}
+
+/// A page of payments, newest first.
+pub(super) async fn page(state: &AppState, query: ListPayments) -> Result<HttpResponse, ApiError> {
     let page = state.payments.list(query).await?;
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |p| PaymentResponse::from(p))))
 }
@@ -304,11 +292,10 @@ pub async fn list(
 )]
 pub async fn complete(
     req: HttpRequest,
-    body: web::Bytes,
+    Signed { merchant, body, .. }: Signed,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
     idempotent(&req, &body, &state, &merchant.client_id, || async {
         if let Some(obj) = optional_json_object(&req, &body, &[])? {
             obj.violations()
@@ -346,11 +333,10 @@ pub async fn complete(
 )]
 pub async fn cancel(
     req: HttpRequest,
-    body: web::Bytes,
+    Signed { merchant, body, .. }: Signed,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
     idempotent(&req, &body, &state, &merchant.client_id, || async {
         let obj = optional_json_object(&req, &body, CANCEL_FIELDS)?;
         let mut v = obj.as_ref().map(|o| o.violations()).unwrap_or_default();
@@ -395,19 +381,22 @@ pub async fn cancel(
     ),
 )]
 pub async fn logs(
-    req: HttpRequest,
-    body: web::Bytes,
+    Signed { merchant, .. }: Signed,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
-    let key = payment_key(&path)?;
+    audit_trail(&state, Some(&merchant.client_id), &path).await
+}
+
+/// The audit trail of the payment at `path`, scoped as in [`show`].
+pub(super) async fn audit_trail(
+    state: &AppState,
+    scope: Option<&ClientId>,
+    path: &web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let entries = state
         .payments
-        .audit_trail(Some(&merchant.client_id), &key)
+        .audit_trail(scope, &payment_key(path)?)
         .await?;
-    Ok(HttpResponse::Ok().json(ListResponse {
-        data: entries.iter().map(AuditEntryResponse::from).collect(),
-        has_more: None,
-    }))
+    Ok(HttpResponse::Ok().json(ListResponse::all(&entries, |e| AuditEntryResponse::from(e))))
 }
