@@ -63,8 +63,8 @@ fn each_request_schema_lists_exactly_the_fields_its_handler_accepts() {
             "SimulatedMockRequest",
             routes::simulator::MOCK_REQUEST_FIELDS,
         ),
-        ("AcquirerPaymentRequest", crate::mock::REQUEST_FIELDS),
-        ("AcquirerCancelRequest", crate::mock::CANCEL_FIELDS),
+        ("AcquirerPaymentRequest", routes::mock::REQUEST_FIELDS),
+        ("AcquirerCancelRequest", routes::mock::CANCEL_FIELDS),
     ];
     for (schema, fields) in cases {
         assert_eq!(properties(&doc, schema), names(fields), "{schema}");

@@ -6,6 +6,7 @@ pub(crate) mod deliveries;
 mod errors;
 pub(crate) mod events;
 mod guards;
+pub(crate) mod mock;
 pub(crate) mod payments;
 pub(crate) mod probes;
 mod signed;
@@ -58,10 +59,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/api/webhook/payment", "POST")
                 .route(web::post().to(webhook::payment_webhook)),
         )
-        .service(resource("/mock/request", "POST").route(web::post().to(crate::mock::request)))
-        .service(
-            resource("/mock/request/cancel", "POST").route(web::post().to(crate::mock::cancel)),
-        )
+        .service(resource("/mock/request", "POST").route(web::post().to(mock::request)))
+        .service(resource("/mock/request/cancel", "POST").route(web::post().to(mock::cancel)))
         .service(
             resource("/admin/api/merchants", "GET, POST")
                 .route(web::post().to(admin::register_merchant))
