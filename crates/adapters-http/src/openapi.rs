@@ -7,6 +7,7 @@
 //! including the admin event stream (as `text/event-stream`). Not documented: the console's
 //! static files and the documentation routes themselves.
 
+pub mod params;
 pub(crate) mod problems;
 pub mod schemas;
 

@@ -15,6 +15,7 @@ use crate::{
         AuditEntryResponse, ListResponse, MerchantResponse, MerchantWithSecrets, PaymentResponse,
     },
     openapi::{
+        params::{AdminPaymentKeyPath, ClientIdPath},
         problems::{MerchantNotFound, PaymentNotFound},
         schemas::{MerchantListQuery, PaymentListQuery, RegisterMerchantRequest},
     },
@@ -132,7 +133,7 @@ pub async fn list_merchants(
     tag = "Admin",
     operation_id = "getMerchant",
     security(("adminToken" = [])),
-    params(("clientId" = String, Path, description = "The merchant's client id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The merchant", body = MerchantResponse),
         (status = 404, response = MerchantNotFound),
@@ -154,7 +155,7 @@ pub async fn show_merchant(
     tag = "Admin",
     operation_id = "rotateClientSecret",
     security(("adminToken" = [])),
-    params(("clientId" = String, Path, description = "The merchant's client id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The merchant with its new `clientSecret`", body = MerchantWithSecrets),
         (status = 404, response = MerchantNotFound),
@@ -184,7 +185,7 @@ pub async fn rotate_secret(
     tag = "Admin",
     operation_id = "rotateWebhookSecret",
     security(("adminToken" = [])),
-    params(("clientId" = String, Path, description = "The merchant's client id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The merchant with its new `webhookSecret`", body = MerchantWithSecrets),
         (status = 404, response = MerchantNotFound),
@@ -234,7 +235,7 @@ async fn set_status(
     tag = "Admin",
     operation_id = "activateMerchant",
     security(("adminToken" = [])),
-    params(("clientId" = String, Path, description = "The merchant's client id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The merchant", body = MerchantResponse),
         (status = 404, response = MerchantNotFound),
@@ -255,7 +256,7 @@ pub async fn activate(
     tag = "Admin",
     operation_id = "deactivateMerchant",
     security(("adminToken" = [])),
-    params(("clientId" = String, Path, description = "The merchant's client id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The merchant", body = MerchantResponse),
         (status = 404, response = MerchantNotFound),
@@ -296,7 +297,7 @@ pub async fn search_payments(
     tag = "Admin",
     operation_id = "adminGetPayment",
     security(("adminToken" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters)")),
+    params(AdminPaymentKeyPath),
     responses(
         (status = 200, description = "The payment", body = PaymentResponse),
         (status = 404, response = PaymentNotFound),
@@ -317,7 +318,7 @@ pub async fn show_payment(
     tag = "Admin",
     operation_id = "adminGetPaymentLogs",
     security(("adminToken" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters)")),
+    params(AdminPaymentKeyPath),
     responses(
         (status = 200, description = "The audit trail", body = ListResponse<AuditEntryResponse>),
         (status = 404, response = PaymentNotFound),

@@ -13,7 +13,7 @@ use super::guards::Admin;
 use crate::{
     body::query_pairs,
     dto::{DeliveryResponse, ListResponse},
-    openapi::{problems::DeliveryNotFound, schemas::DeliveryListQuery},
+    openapi::{params::DeliveryIdPath, problems::DeliveryNotFound, schemas::DeliveryListQuery},
     problem::{ApiError, ProblemBody},
     state::AppState,
 };
@@ -106,7 +106,7 @@ pub async fn list(
     tag = "Admin",
     operation_id = "getDelivery",
     security(("adminToken" = [])),
-    params(("deliveryId" = String, Path, description = "The delivery id (`evt_` + 32 hex digits)")),
+    params(DeliveryIdPath),
     responses(
         (status = 200, description = "The delivery", body = DeliveryResponse),
         (status = 404, response = DeliveryNotFound),
@@ -128,7 +128,7 @@ pub async fn show(
     tag = "Admin",
     operation_id = "retryDelivery",
     security(("adminToken" = [])),
-    params(("deliveryId" = String, Path, description = "The delivery id (`evt_` + 32 hex digits)")),
+    params(DeliveryIdPath),
     responses(
         (status = 202, description = "Scheduled", body = DeliveryResponse),
         (status = 404, response = DeliveryNotFound),

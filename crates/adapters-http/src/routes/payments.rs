@@ -24,6 +24,7 @@ use crate::{
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     idempotency::idempotent,
     openapi::{
+        params::{IdempotencyKeyHeader, PaymentKeyPath},
         problems::{IdempotencyKeyReused, PaymentNotFound},
         schemas::{
             CancelPaymentRequest, CompletePaymentRequest, CreatePaymentRequest, PaymentListQuery,
@@ -100,7 +101,7 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
     tag = "Payments",
     operation_id = "createPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the first response is stored for 24 h and replayed (with `Idempotent-Replayed: true`) for a retry of the same request (api.md §3.1)", pattern = "^[!-~]{1,255}$")),
+    params(IdempotencyKeyHeader),
     request_body(content = CreatePaymentRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Created, READY", body = PaymentResponse,
@@ -149,7 +150,7 @@ fn created(payment: &domain::payment::Payment) -> HttpResponse {
     tag = "Payments",
     operation_id = "getPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c")),
+    params(PaymentKeyPath),
     responses(
         (status = 200, description = "The payment", body = PaymentResponse),
         (status = 404, response = PaymentNotFound),
@@ -279,7 +280,7 @@ pub(super) async fn page(state: &AppState, query: ListPayments) -> Result<HttpRe
     tag = "Payments",
     operation_id = "completePayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the first response is stored for 24 h and replayed (with `Idempotent-Replayed: true`) for a retry of the same request (api.md §3.1)", pattern = "^[!-~]{1,255}$")),
+    params(PaymentKeyPath, IdempotencyKeyHeader),
     request_body(content = Option<CompletePaymentRequest>, content_type = "application/json",
         description = "None, or an empty object"),
     responses(
@@ -319,7 +320,7 @@ pub async fn complete(
     tag = "Payments",
     operation_id = "cancelPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the first response is stored for 24 h and replayed (with `Idempotent-Replayed: true`) for a retry of the same request (api.md §3.1)", pattern = "^[!-~]{1,255}$")),
+    params(PaymentKeyPath, IdempotencyKeyHeader),
     request_body(content = CancelPaymentRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "CANCELED", body = PaymentResponse),
@@ -374,7 +375,7 @@ pub async fn cancel(
     tag = "Payments",
     operation_id = "getPaymentLogs",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c")),
+    params(PaymentKeyPath),
     responses(
         (status = 200, description = "The audit trail", body = ListResponse<AuditEntryResponse>),
         (status = 404, response = PaymentNotFound),
