@@ -10,7 +10,7 @@ use domain::{
 
 use super::{guards::Admin, payments};
 use crate::{
-    body::{json_object, query_pairs},
+    body::{json_object, page_limit, query_pairs},
     dto::{
         AuditEntryResponse, ListResponse, MerchantResponse, MerchantWithSecrets, PaymentResponse,
     },
@@ -39,16 +39,12 @@ pub(crate) const REGISTRATION_FIELDS: &[&str] = &["clientName", "returnUrl"];
 fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, ApiError> {
     let obj = json_object(req, body, REGISTRATION_FIELDS)?;
     let mut v = obj.violations();
-    let client_name = obj
-        .string("clientName", true, &mut v)
-        .and_then(|s| v.check("clientName", ClientName::parse(s)));
-    let return_url = obj
-        .string("returnUrl", false, &mut v)
-        .map(|s| v.check("returnUrl", ReturnUrl::parse(s)));
+    let client_name = obj.parsed("clientName", true, &mut v, ClientName::parse);
+    let return_url = obj.parsed("returnUrl", false, &mut v, ReturnUrl::parse);
     match client_name {
         Some(client_name) if v.is_empty() => Ok(NewMerchant {
             client_name,
-            return_url: return_url.flatten(),
+            return_url,
         }),
         _ => Err(ApiError::validation(v)),
     }
@@ -111,10 +107,7 @@ pub async fn list_merchants(
     let mut after = None;
     for (name, value) in query_pairs(&req, &["limit", "startingAfter"])? {
         if name == "limit" {
-            let parsed = value
-                .parse::<i64>()
-                .map_err(|_| domain::validation::Invalid::new("must be an integer"));
-            if let Some(l) = v.check("limit", parsed.and_then(Limit::parse)) {
+            if let Some(l) = v.check("limit", page_limit(&value)) {
                 limit = l;
             }
         } else {

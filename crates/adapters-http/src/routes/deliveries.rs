@@ -11,7 +11,7 @@ use domain::{
 
 use super::guards::Admin;
 use crate::{
-    body::query_pairs,
+    body::{page_limit, query_pairs},
     dto::{DeliveryResponse, ListResponse},
     openapi::{params::DeliveryIdPath, problems::DeliveryNotFound, schemas::DeliveryListQuery},
     problem::{ApiError, ProblemBody},
@@ -75,10 +75,7 @@ pub async fn list(
             "clientId" => filter.client_id = v.check(field, ClientId::parse(&value)),
             "paymentKey" => payment_key = v.check(field, PaymentKey::parse(&value)),
             "limit" => {
-                let parsed = value
-                    .parse::<i64>()
-                    .map_err(|_| Invalid::new("must be an integer"));
-                if let Some(l) = v.check(field, parsed.and_then(Limit::parse)) {
+                if let Some(l) = v.check(field, page_limit(&value)) {
                     limit = l;
                 }
             }

@@ -10,16 +10,13 @@ use domain::{
         ProductName,
     },
     ports::PaymentFilter,
-    services::{
-        Limit,
-        payments::{CreatePayment, ListPayments},
-    },
+    services::payments::{CreatePayment, ListPayments},
     validation::Violations,
 };
 
 use super::signed::{CreateNonce, Signed};
 use crate::{
-    body::{json_object, optional_json_object, query_pairs},
+    body::{json_object, optional_json_object, page_limit, query_pairs},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     idempotency::idempotent,
@@ -56,9 +53,7 @@ pub(crate) const CANCEL_FIELDS: &[&str] = &["cancelReason"];
 fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiError> {
     let obj = json_object(req, body, CREATE_FIELDS)?;
     let mut v = obj.violations();
-    let order_no = obj
-        .string("orderNo", true, &mut v)
-        .and_then(|s| v.check("orderNo", OrderNo::parse(s)));
+    let order_no = obj.parsed("orderNo", true, &mut v, OrderNo::parse);
     let amount = obj
         .integer("amount", true, &mut v)
         .and_then(|a| v.check("amount", Amount::parse(a)));
@@ -66,15 +61,9 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
         None => Some(Currency::default()),
         Some(s) => v.check("currency", Currency::parse(s)),
     };
-    let method = obj
-        .string("methodCode", true, &mut v)
-        .and_then(|s| v.check("methodCode", MethodCode::parse(s)));
-    let product_name = obj
-        .string("productName", false, &mut v)
-        .map(|s| v.check("productName", ProductName::parse(s)));
-    let customer_name = obj
-        .string("customerName", false, &mut v)
-        .map(|s| v.check("customerName", CustomerName::parse(s)));
+    let method = obj.parsed("methodCode", true, &mut v, MethodCode::parse);
+    let product_name = obj.parsed("productName", false, &mut v, ProductName::parse);
+    let customer_name = obj.parsed("customerName", false, &mut v, CustomerName::parse);
     let declared = obj.string("clientId", false, &mut v).map(str::to_owned);
     let (Some(order_no), Some(amount), Some(currency), Some(method), true) =
         (order_no, amount, currency, method, v.is_empty())
@@ -88,8 +77,8 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
             amount,
             currency,
             method,
-            product_name: product_name.flatten(),
-            customer_name: customer_name.flatten(),
+            product_name,
+            customer_name,
         },
     })
 }
@@ -222,10 +211,7 @@ pub(super) fn parse_list(
                     v.check(field, Timestamp::parse_rfc3339(&value).map_err(invalid))
             }
             "limit" => {
-                let parsed = value
-                    .parse::<i64>()
-                    .map_err(|_| domain::validation::Invalid::new("must be an integer"));
-                if let Some(limit) = v.check(field, parsed.and_then(Limit::parse)) {
+                if let Some(limit) = v.check(field, page_limit(&value)) {
                     query.limit = limit;
                 }
             }
@@ -342,9 +328,7 @@ pub async fn cancel(
         let obj = optional_json_object(&req, &body, CANCEL_FIELDS)?;
         let mut v = obj.as_ref().map(|o| o.violations()).unwrap_or_default();
         let reason = match &obj {
-            Some(o) => o
-                .string("cancelReason", true, &mut v)
-                .and_then(|s| v.check("cancelReason", CancelReason::parse(s))),
+            Some(o) => o.parsed("cancelReason", true, &mut v, CancelReason::parse),
             None => {
                 v.push("cancelReason", "is required");
                 None

@@ -63,28 +63,19 @@ pub(crate) const FIELDS: &[&str] = &[
 fn parse_report(req: &HttpRequest, body: &[u8]) -> Result<AcquirerReport, ApiError> {
     let obj = json_object(req, body, FIELDS)?;
     let mut v = obj.violations();
-    let key = obj
-        .string("paymentKey", true, &mut v)
-        .and_then(|s| v.check("paymentKey", PaymentKey::parse(s)));
-    let tx = obj
-        .string("transactionId", true, &mut v)
-        .and_then(|s| v.check("transactionId", TransactionId::parse(s)));
+    let key = obj.parsed("paymentKey", true, &mut v, PaymentKey::parse);
+    let tx = obj.parsed("transactionId", true, &mut v, TransactionId::parse);
     let amount = obj.integer("amount", true, &mut v);
     let _approved_at = obj.string("approvedAt", false, &mut v);
-    let code = obj
-        .string("failureCode", false, &mut v)
-        .map(|s| v.check("failureCode", FailureCode::parse(s)));
-    let message = obj
-        .string("failureMessage", false, &mut v)
-        .map(|s| v.check("failureMessage", FailureMessage::parse(s)));
+    let code = obj.parsed("failureCode", false, &mut v, FailureCode::parse);
+    let message = obj.parsed("failureMessage", false, &mut v, FailureMessage::parse);
     let outcome = obj.string("status", true, &mut v).and_then(|s| match s {
         "APPROVED" => Some(ReportedOutcome::Approved),
         "FAILED" => Some(ReportedOutcome::Failed {
             code: code
                 .clone()
-                .flatten()
                 .or_else(|| FailureCode::parse("DECLINED").ok())?,
-            message: message.clone().flatten(),
+            message: message.clone(),
         }),
         _ => v.check::<ReportedOutcome>("status", Err(Invalid::new("must be APPROVED or FAILED"))),
     });
