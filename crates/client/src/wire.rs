@@ -12,34 +12,25 @@ pub(crate) trait WireName: Copy {
     fn from_name(raw: &str) -> Option<Self>;
 }
 
-impl WireName for PaymentStatus {
-    const WHAT: &'static str = "payment status";
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-    fn from_name(raw: &str) -> Option<Self> {
-        Self::parse(raw).ok()
-    }
+/// Each enum's name is its `as_str`; `from_name` is its `parse`.
+macro_rules! wire_names {
+    ($($enum:ty => $what:literal, |$raw:ident| $parse:expr;)*) => {$(
+        impl WireName for $enum {
+            const WHAT: &'static str = $what;
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+            fn from_name($raw: &str) -> Option<Self> {
+                $parse
+            }
+        }
+    )*};
 }
 
-impl WireName for MethodCode {
-    const WHAT: &'static str = "method code";
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-    fn from_name(raw: &str) -> Option<Self> {
-        Self::parse(raw).ok()
-    }
-}
-
-impl WireName for Actor {
-    const WHAT: &'static str = "actor";
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-    fn from_name(raw: &str) -> Option<Self> {
-        Self::parse(raw)
-    }
+wire_names! {
+    PaymentStatus => "payment status", |raw| Self::parse(raw).ok();
+    MethodCode => "method code", |raw| Self::parse(raw).ok();
+    Actor => "actor", |raw| Self::parse(raw);
 }
 
 fn from_name<T: WireName, E: serde::de::Error>(raw: &str) -> Result<T, E> {

@@ -23,7 +23,8 @@ use domain::{
     signing::sha256_hex,
 };
 pub use scenario::Scenario;
-use serde::Serialize;
+
+use crate::encoder::{AcquirerWebhookBody, to_json};
 
 /// The mock's configuration and the ports it writes through.
 pub struct MockAcquirer {
@@ -106,7 +107,7 @@ impl MockAcquirer {
         }
         let tx = transaction_id(key);
         let now = self.clock.now();
-        let reported = |status, amount, approved_at: Option<Timestamp>| WebhookBody {
+        let reported = |status, amount, approved_at: Option<Timestamp>| AcquirerWebhookBody {
             payment_key: key,
             transaction_id: &tx,
             status,
@@ -118,7 +119,7 @@ impl MockAcquirer {
         let approved = |amount, delay| reported("APPROVED", amount, Some(now.plus(delay)));
         let (bodies, delay) = match scenario {
             Scenario::Decline => (
-                vec![WebhookBody {
+                vec![AcquirerWebhookBody {
                     failure_code: Some("CARD_DECLINED"),
                     failure_message: Some("The card was declined (mock scenario …001)"),
                     ..reported("FAILED", *amount, None)
@@ -146,7 +147,7 @@ impl MockAcquirer {
                 client_id: None,
                 event_type: Some(format!("mock.{}", b.status.to_ascii_lowercase())),
                 target_url: return_url.clone(),
-                payload: serde_json::to_string(b).unwrap_or_default(),
+                payload: to_json(b),
                 created_at: now,
                 not_before: due,
             })
@@ -176,16 +177,4 @@ pub fn cancel(
 /// the same id (and its webhook is then a duplicate, not a conflicting second outcome).
 pub fn transaction_id(payment_key: &str) -> String {
     format!("mtx_{}", &sha256_hex(payment_key.as_bytes())[..24])
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct WebhookBody<'a> {
-    payment_key: &'a str,
-    transaction_id: &'a str,
-    status: &'a str,
-    amount: i64,
-    approved_at: Option<String>,
-    failure_code: Option<&'a str>,
-    failure_message: Option<&'a str>,
 }
