@@ -16,7 +16,7 @@ pub(crate) mod webhook;
 
 pub use webhook::webhook_guard;
 
-use actix_web::{HttpResponse, Resource, http::header, web};
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, http::header, web};
 
 use crate::problem::{ApiError, ErrorCode};
 
@@ -34,94 +34,89 @@ pub(crate) fn resource(path: &str, allow: &'static str) -> Resource {
     }))
 }
 
+/// A resource answering `GET` with `handler` (405 for the other methods).
+pub(crate) fn get<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    resource(path, "GET").route(web::get().to(handler))
+}
+
+/// A resource answering `POST` with `handler` (405 for the other methods).
+fn post<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    resource(path, "POST").route(web::post().to(handler))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/health", "GET").route(web::get().to(probes::health)))
-        .service(resource("/ready", "GET").route(web::get().to(probes::ready)))
-        .service(resource("/metrics", "GET").route(web::get().to(probes::metrics)))
+    cfg.service(get("/health", probes::health))
+        .service(get("/ready", probes::ready))
+        .service(get("/metrics", probes::metrics))
         .service(
             resource("/api/payments", "GET, POST")
                 .route(web::post().to(payments::create))
                 .route(web::get().to(payments::list)),
         )
-        .service(resource("/api/payments/{paymentKey}", "GET").route(web::get().to(payments::get)))
-        .service(
-            resource("/api/payments/{paymentKey}/complete", "POST")
-                .route(web::post().to(payments::complete)),
-        )
-        .service(
-            resource("/api/payments/{paymentKey}/cancel", "POST")
-                .route(web::post().to(payments::cancel)),
-        )
-        .service(
-            resource("/api/payments/{paymentKey}/logs", "GET").route(web::get().to(payments::logs)),
-        )
-        .service(
-            resource("/api/webhook/payment", "POST")
-                .route(web::post().to(webhook::payment_webhook)),
-        )
-        .service(resource("/mock/request", "POST").route(web::post().to(mock::request)))
-        .service(resource("/mock/request/cancel", "POST").route(web::post().to(mock::cancel)))
+        .service(get("/api/payments/{paymentKey}", payments::get))
+        .service(post(
+            "/api/payments/{paymentKey}/complete",
+            payments::complete,
+        ))
+        .service(post("/api/payments/{paymentKey}/cancel", payments::cancel))
+        .service(get("/api/payments/{paymentKey}/logs", payments::logs))
+        .service(post("/api/webhook/payment", webhook::payment_webhook))
+        .service(post("/mock/request", mock::request))
+        .service(post("/mock/request/cancel", mock::cancel))
         .service(
             resource("/admin/api/merchants", "GET, POST")
                 .route(web::post().to(admin::register_merchant))
                 .route(web::get().to(admin::list_merchants)),
         )
-        .service(
-            resource("/admin/api/merchants/{clientId}", "GET")
-                .route(web::get().to(admin::show_merchant)),
-        )
-        .service(
-            resource("/admin/api/merchants/{clientId}/rotate-secret", "POST")
-                .route(web::post().to(admin::rotate_secret)),
-        )
-        .service(
-            resource(
-                "/admin/api/merchants/{clientId}/rotate-webhook-secret",
-                "POST",
-            )
-            .route(web::post().to(admin::rotate_webhook_secret)),
-        )
-        .service(resource("/admin/api/deliveries", "GET").route(web::get().to(deliveries::list)))
-        .service(
-            resource("/admin/api/deliveries/{deliveryId}", "GET")
-                .route(web::get().to(deliveries::show)),
-        )
-        .service(
-            resource("/admin/api/deliveries/{deliveryId}/retry", "POST")
-                .route(web::post().to(deliveries::retry)),
-        )
-        .service(
-            resource("/admin/api/merchants/{clientId}/activate", "POST")
-                .route(web::post().to(admin::activate)),
-        )
-        .service(
-            resource("/admin/api/merchants/{clientId}/deactivate", "POST")
-                .route(web::post().to(admin::deactivate)),
-        )
-        .service(
-            resource("/admin/api/payments", "GET").route(web::get().to(admin::search_payments)),
-        )
-        .service(
-            resource("/admin/api/payments/{paymentKey}", "GET")
-                .route(web::get().to(admin::show_payment)),
-        )
-        .service(
-            resource("/admin/api/payments/{paymentKey}/logs", "GET")
-                .route(web::get().to(admin::payment_logs)),
-        )
-        .service(resource("/admin/api/stats", "GET").route(web::get().to(stats::stats)))
-        .service(resource("/admin/api/events", "GET").route(web::get().to(events::events)))
-        .service(
-            resource("/admin/api/simulator/webhook", "POST")
-                .route(web::post().to(simulator::webhook)),
-        )
-        .service(
-            resource("/admin/api/simulator/mock-request", "POST")
-                .route(web::post().to(simulator::mock_request)),
-        )
-        .service(resource("/console", "GET").route(web::get().to(console::redirect)))
-        .service(resource("/console/", "GET").route(web::get().to(console::index)))
-        .service(resource("/console/{file:.+}", "GET").route(web::get().to(console::file)));
+        .service(get("/admin/api/merchants/{clientId}", admin::show_merchant))
+        .service(post(
+            "/admin/api/merchants/{clientId}/rotate-secret",
+            admin::rotate_secret,
+        ))
+        .service(post(
+            "/admin/api/merchants/{clientId}/rotate-webhook-secret",
+            admin::rotate_webhook_secret,
+        ))
+        .service(get("/admin/api/deliveries", deliveries::list))
+        .service(get("/admin/api/deliveries/{deliveryId}", deliveries::show))
+        .service(post(
+            "/admin/api/deliveries/{deliveryId}/retry",
+            deliveries::retry,
+        ))
+        .service(post(
+            "/admin/api/merchants/{clientId}/activate",
+            admin::activate,
+        ))
+        .service(post(
+            "/admin/api/merchants/{clientId}/deactivate",
+            admin::deactivate,
+        ))
+        .service(get("/admin/api/payments", admin::search_payments))
+        .service(get("/admin/api/payments/{paymentKey}", admin::show_payment))
+        .service(get(
+            "/admin/api/payments/{paymentKey}/logs",
+            admin::payment_logs,
+        ))
+        .service(get("/admin/api/stats", stats::stats))
+        .service(get("/admin/api/events", events::events))
+        .service(post("/admin/api/simulator/webhook", simulator::webhook))
+        .service(post(
+            "/admin/api/simulator/mock-request",
+            simulator::mock_request,
+        ))
+        .service(get("/console", console::redirect))
+        .service(get("/console/", console::index))
+        .service(get("/console/{file:.+}", console::file));
 }
 
 /// Everything else: 404 problem+json.
