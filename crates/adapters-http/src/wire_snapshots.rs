@@ -23,7 +23,7 @@ use domain::{
 /// included).
 fn rendered(error: &ApiError) -> String {
     error
-        .problem()
+        .problem
         .to_json(Some("/api/payments"), Some("01JD3X7T0000000000000000RQ"))
 }
 
@@ -52,7 +52,7 @@ fn an_invalid_signature_problem_carries_the_canonical_string_hash_when_given_one
         ErrorCode::InvalidSignature,
         "the request signature is not valid",
     );
-    error.extensions = Some(Box::new(Extensions {
+    error.problem.extensions = Some(Box::new(Extensions {
         canonical_string_sha256: Some(
             "3f0c5d1e9b2a47c8e6f1d0a9b8c7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9".to_owned(),
         ),

@@ -49,7 +49,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             let mut err = ApiError::unavailable(e);
-            err.detail = "The database is unreachable, not migrated (run `simplepg migrate`), or the configured encryption key does not open the stored secrets; the server log names the cause".into();
+            err.problem.detail = "The database is unreachable, not migrated (run `simplepg migrate`), or the configured encryption key does not open the stored secrets; the server log names the cause".into();
             Err(err)
         }
     }

@@ -100,7 +100,7 @@ impl CreateNonce {
             return create(None).await;
         };
         match create(Some(&nonce)).await {
-            Err(refused) if refused.code != ErrorCode::ReplayedRequest => {
+            Err(refused) if refused.problem.code != ErrorCode::ReplayedRequest => {
                 auth.record(&nonce).await?;
                 Err(refused)
             }

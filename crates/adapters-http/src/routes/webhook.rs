@@ -128,7 +128,7 @@ pub async fn payment_webhook(
         Ok(WebhookOutcome::Duplicate(p)) => ("DUPLICATE", Ok(p)),
         Err(e) => {
             let e = ApiError::from(e);
-            (e.code.as_str(), Err(e))
+            (e.problem.code.as_str(), Err(e))
         }
     };
     metrics::counter!("simplepg_acquirer_webhooks_total", "result" => result).increment(1);
