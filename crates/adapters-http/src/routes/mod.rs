@@ -55,68 +55,61 @@ where
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(get("/health", probes::health))
-        .service(get("/ready", probes::ready))
-        .service(get("/metrics", probes::metrics))
-        .service(
-            resource("/api/payments", "GET, POST")
-                .route(web::post().to(payments::create))
-                .route(web::get().to(payments::list)),
-        )
-        .service(get("/api/payments/{paymentKey}", payments::get))
-        .service(post(
-            "/api/payments/{paymentKey}/complete",
-            payments::complete,
-        ))
-        .service(post("/api/payments/{paymentKey}/cancel", payments::cancel))
-        .service(get("/api/payments/{paymentKey}/logs", payments::logs))
-        .service(post("/api/webhook/payment", webhook::payment_webhook))
-        .service(post("/mock/request", mock::request))
-        .service(post("/mock/request/cancel", mock::cancel))
-        .service(
-            resource("/admin/api/merchants", "GET, POST")
-                .route(web::post().to(admin::register_merchant))
-                .route(web::get().to(admin::list_merchants)),
-        )
-        .service(get("/admin/api/merchants/{clientId}", admin::show_merchant))
-        .service(post(
+    for resource in table() {
+        cfg.service(resource);
+    }
+}
+
+/// Every route: its path, its methods and their handlers.
+fn table() -> Vec<Resource> {
+    vec![
+        get("/health", probes::health),
+        get("/ready", probes::ready),
+        get("/metrics", probes::metrics),
+        resource("/api/payments", "GET, POST")
+            .route(web::post().to(payments::create))
+            .route(web::get().to(payments::list)),
+        get("/api/payments/{paymentKey}", payments::get),
+        post("/api/payments/{paymentKey}/complete", payments::complete),
+        post("/api/payments/{paymentKey}/cancel", payments::cancel),
+        get("/api/payments/{paymentKey}/logs", payments::logs),
+        post("/api/webhook/payment", webhook::payment_webhook),
+        post("/mock/request", mock::request),
+        post("/mock/request/cancel", mock::cancel),
+        resource("/admin/api/merchants", "GET, POST")
+            .route(web::post().to(admin::register_merchant))
+            .route(web::get().to(admin::list_merchants)),
+        get("/admin/api/merchants/{clientId}", admin::show_merchant),
+        post(
             "/admin/api/merchants/{clientId}/rotate-secret",
             admin::rotate_secret,
-        ))
-        .service(post(
+        ),
+        post(
             "/admin/api/merchants/{clientId}/rotate-webhook-secret",
             admin::rotate_webhook_secret,
-        ))
-        .service(get("/admin/api/deliveries", deliveries::list))
-        .service(get("/admin/api/deliveries/{deliveryId}", deliveries::show))
-        .service(post(
+        ),
+        get("/admin/api/deliveries", deliveries::list),
+        get("/admin/api/deliveries/{deliveryId}", deliveries::show),
+        post(
             "/admin/api/deliveries/{deliveryId}/retry",
             deliveries::retry,
-        ))
-        .service(post(
-            "/admin/api/merchants/{clientId}/activate",
-            admin::activate,
-        ))
-        .service(post(
+        ),
+        post("/admin/api/merchants/{clientId}/activate", admin::activate),
+        post(
             "/admin/api/merchants/{clientId}/deactivate",
             admin::deactivate,
-        ))
-        .service(get("/admin/api/payments", admin::search_payments))
-        .service(get("/admin/api/payments/{paymentKey}", admin::show_payment))
-        .service(get(
-            "/admin/api/payments/{paymentKey}/logs",
-            admin::payment_logs,
-        ))
-        .service(get("/admin/api/stats", stats::stats))
-        .service(get("/admin/api/events", events::events))
-        .service(post("/admin/api/simulator/webhook", simulator::webhook))
-        .service(post(
-            "/admin/api/simulator/mock-request",
-            simulator::mock_request,
-        ))
-        .service(get("/console", console::redirect))
-        .service(get("/console/", console::index))
-        .service(get("/console/{file:.+}", console::file));
+        ),
+        get("/admin/api/payments", admin::search_payments),
+        get("/admin/api/payments/{paymentKey}", admin::show_payment),
+        get("/admin/api/payments/{paymentKey}/logs", admin::payment_logs),
+        get("/admin/api/stats", stats::stats),
+        get("/admin/api/events", events::events),
+        post("/admin/api/simulator/webhook", simulator::webhook),
+        post("/admin/api/simulator/mock-request", simulator::mock_request),
+        get("/console", console::redirect),
+        get("/console/", console::index),
+        get("/console/{file:.+}", console::file),
+    ]
 }
 
 /// Everything else: 404 problem+json.
