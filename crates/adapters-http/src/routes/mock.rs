@@ -2,10 +2,12 @@
 //! `/mock/request/cancel`, signed by the server with the acquirer secret. The acquirer itself is
 //! [`crate::mock`].
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use domain::validation::Violations;
+use std::sync::Arc;
 
-use super::webhook_guard;
+use actix_web::{HttpRequest, HttpResponse};
+use domain::{services::webhook_auth::WebhookVerifier, validation::Violations};
+
+use super::acquirer_signed::{AcquirerEndpoint, AcquirerSigned};
 use crate::{
     body::json_object,
     dto::{AcquirerAccepted, AcquirerCanceled},
@@ -34,18 +36,18 @@ impl From<MockError> for ApiError {
     }
 }
 
-/// The mock, when enabled, once the request is verified as the server's (404 where it is off).
-fn verified_mock<'a>(
-    req: &HttpRequest,
-    body: &[u8],
-    state: &'a AppState,
-) -> Result<&'a MockAcquirer, ApiError> {
-    let mock = state
-        .mock
-        .as_deref()
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No resource at this path"))?;
-    webhook_guard(req, body, &mock.verifier)?;
-    Ok(mock)
+/// The built-in mock acquirer: 404 where it is off; its requests are signed with the acquirer
+/// secret it was given.
+pub struct Mock(Arc<MockAcquirer>);
+
+impl AcquirerEndpoint for Mock {
+    fn open(state: &AppState) -> Result<(Self, &WebhookVerifier), ApiError> {
+        let mock = state
+            .mock
+            .as_ref()
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No resource at this path"))?;
+        Ok((Self(Arc::clone(mock)), &mock.verifier))
+    }
 }
 
 /// The fields of a payment request to the acquirer (api.md §5).
@@ -84,10 +86,11 @@ pub(crate) const CANCEL_FIELDS: &[&str] =
 )]
 pub async fn request(
     req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
+    AcquirerSigned {
+        body,
+        endpoint: Mock(mock),
+    }: AcquirerSigned<Mock>,
 ) -> Result<HttpResponse, ApiError> {
-    let mock = verified_mock(&req, &body, &state)?;
     let obj = json_object(&req, &body, REQUEST_FIELDS)?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
@@ -125,10 +128,8 @@ pub async fn request(
 )]
 pub async fn cancel(
     req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
+    AcquirerSigned { body, .. }: AcquirerSigned<Mock>,
 ) -> Result<HttpResponse, ApiError> {
-    verified_mock(&req, &body, &state)?;
     let obj = json_object(&req, &body, CANCEL_FIELDS)?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);

@@ -1,5 +1,6 @@
 //! The route table.
 
+mod acquirer_signed;
 pub(crate) mod admin;
 mod console;
 pub(crate) mod deliveries;
@@ -13,8 +14,6 @@ mod signed;
 pub(crate) mod simulator;
 pub(crate) mod stats;
 pub(crate) mod webhook;
-
-pub use webhook::webhook_guard;
 
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, http::header, web};
 

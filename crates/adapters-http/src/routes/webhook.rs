@@ -1,5 +1,6 @@
 //! `POST /api/webhook/payment`: the acquirer reports an outcome (api.md §4).
 
+use super::acquirer_signed::{AcquirerSigned, PaymentWebhook};
 use crate::{
     body::json_object,
     context::request_id,
@@ -8,46 +9,16 @@ use crate::{
         problems::{InvalidStateTransition, PaymentNotFound},
         schemas::AcquirerWebhookRequest,
     },
-    problem::{ApiError, ErrorCode, ProblemBody},
+    problem::{ApiError, ProblemBody},
     state::AppState,
 };
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::{PaymentKey, TransactionId},
     payment::{AcquirerReport, FailureCode, FailureMessage, ReportedOutcome},
-    services::{
-        payments::WebhookOutcome,
-        webhook_auth::{WebhookAuthError, WebhookVerifier},
-    },
+    services::payments::WebhookOutcome,
     validation::{Invalid, Violations},
 };
-
-fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-/// Standard Webhooks verification of a request to us (acquirer webhooks, mock requests).
-pub fn webhook_guard(
-    req: &HttpRequest,
-    body: &[u8],
-    verifier: &WebhookVerifier,
-) -> Result<(), ApiError> {
-    verifier
-        .verify(
-            header(req, "webhook-id"),
-            header(req, "webhook-timestamp"),
-            header(req, "webhook-signature"),
-            body,
-        )
-        .map_err(|e| {
-            let code = match e {
-                WebhookAuthError::MissingHeader(_) => ErrorCode::MissingAuthHeaders,
-                WebhookAuthError::TimestampOutOfWindow(_) => ErrorCode::TimestampOutOfWindow,
-                WebhookAuthError::InvalidSignature => ErrorCode::InvalidSignature,
-            };
-            ApiError::new(code, e.to_string()).titled("Webhook signature rejected")
-        })
-}
 
 /// The fields of an acquirer webhook (api.md §4).
 pub(crate) const FIELDS: &[&str] = &[
@@ -114,10 +85,9 @@ fn parse_report(req: &HttpRequest, body: &[u8]) -> Result<AcquirerReport, ApiErr
 )]
 pub async fn payment_webhook(
     req: HttpRequest,
-    body: web::Bytes,
+    AcquirerSigned { body, .. }: AcquirerSigned<PaymentWebhook>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    webhook_guard(&req, &body, &state.webhooks)?;
     let report = parse_report(&req, &body)?;
     let outcome = state
         .payments
