@@ -1,5 +1,6 @@
 //! Wire representations (camelCase JSON) of domain objects.
 
+use actix_web::{HttpResponse, HttpResponseBuilder, http::header};
 use domain::{
     Timestamp,
     merchant::Merchant,
@@ -188,6 +189,25 @@ pub struct MerchantWithSecrets {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, format = DateTime)]
     pub previous_webhook_secret_valid_until: Option<String>,
+}
+
+impl MerchantWithSecrets {
+    /// The merchant, no secret yet.
+    pub fn of(merchant: &Merchant) -> Self {
+        Self {
+            merchant: MerchantResponse::from(merchant),
+            client_secret: None,
+            webhook_secret: None,
+            previous_webhook_secret_valid_until: None,
+        }
+    }
+
+    /// The answer, never cached: the secrets are shown this once.
+    pub fn shown_once(self, mut response: HttpResponseBuilder) -> HttpResponse {
+        response
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(self)
+    }
 }
 
 /// `{ "data": [...] }`, plus `hasMore` for paged listings.

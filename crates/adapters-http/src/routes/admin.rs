@@ -71,18 +71,17 @@ pub async fn register_merchant(
     let new = parse_registration(&req, &body)?;
     let reg = state.merchants.register(new).await?;
     tracing::info!(client_id = %reg.merchant.client_id, "merchant registered");
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/admin/api/merchants/{}", reg.merchant.client_id),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(MerchantWithSecrets {
-            merchant: MerchantResponse::from(&reg.merchant),
-            client_secret: Some(reg.client_secret.expose().to_owned()),
-            webhook_secret: Some(reg.webhook_secret.expose().to_owned()),
-            previous_webhook_secret_valid_until: None,
-        }))
+    let mut created = HttpResponse::Created();
+    created.insert_header((
+        header::LOCATION,
+        format!("/admin/api/merchants/{}", reg.merchant.client_id),
+    ));
+    Ok(MerchantWithSecrets {
+        client_secret: Some(reg.client_secret.expose().to_owned()),
+        webhook_secret: Some(reg.webhook_secret.expose().to_owned()),
+        ..MerchantWithSecrets::of(&reg.merchant)
+    }
+    .shown_once(created))
 }
 
 /// List merchants (never their secrets).
@@ -161,14 +160,11 @@ pub async fn rotate_secret(
 ) -> Result<HttpResponse, ApiError> {
     let (merchant, secret) = state.merchants.rotate_secret(&client_id(&path)?).await?;
     tracing::info!(client_id = %merchant.client_id, "client secret rotated");
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(MerchantWithSecrets {
-            merchant: MerchantResponse::from(&merchant),
-            client_secret: Some(secret.expose().to_owned()),
-            webhook_secret: None,
-            previous_webhook_secret_valid_until: None,
-        }))
+    Ok(MerchantWithSecrets {
+        client_secret: Some(secret.expose().to_owned()),
+        ..MerchantWithSecrets::of(&merchant)
+    }
+    .shown_once(HttpResponse::Ok()))
 }
 
 /// Issue a new webhook secret, shown once; deliveries carry both signatures for a grace period.
@@ -194,17 +190,15 @@ pub async fn rotate_webhook_secret(
         .rotate_webhook_secret(&client_id(&path)?, state.webhook_secret_grace)
         .await?;
     tracing::info!(client_id = %merchant.client_id, "webhook secret rotated");
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(MerchantWithSecrets {
-            merchant: MerchantResponse::from(&merchant),
-            client_secret: None,
-            webhook_secret: Some(secret.expose().to_owned()),
-            previous_webhook_secret_valid_until: merchant
-                .previous_webhook_secret
-                .as_ref()
-                .map(|p| p.until.to_rfc3339()),
-        }))
+    Ok(MerchantWithSecrets {
+        webhook_secret: Some(secret.expose().to_owned()),
+        previous_webhook_secret_valid_until: merchant
+            .previous_webhook_secret
+            .as_ref()
+            .map(|p| p.until.to_rfc3339()),
+        ..MerchantWithSecrets::of(&merchant)
+    }
+    .shown_once(HttpResponse::Ok()))
 }
 
 async fn set_status(
