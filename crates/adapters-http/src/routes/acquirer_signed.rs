@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use domain::services::webhook_auth::{WebhookAuthError, WebhookVerifier};
 use futures_util::future::LocalBoxFuture;
 
-use super::guards::app_state;
+use super::guards::extract_then;
 use crate::{
     problem::{ApiError, ErrorCode},
     state::AppState,
@@ -40,12 +40,9 @@ impl<E: AcquirerEndpoint> FromRequest for AcquirerSigned<E> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = web::Bytes::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let body = body.await?;
-            let (endpoint, verifier) = E::open(app_state(&req)?)?;
-            verify(&req, &body, verifier)?;
+        extract_then(req, payload, async |req, state, body: web::Bytes| {
+            let (endpoint, verifier) = E::open(state)?;
+            verify(req, &body, verifier)?;
             Ok(Self { body, endpoint })
         })
     }

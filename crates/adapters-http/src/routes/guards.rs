@@ -32,14 +32,32 @@ where
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let inner = T::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let inner = inner.await.map_err(Into::into)?;
-            check_admin(&req, app_state(&req)?)?;
+        extract_then(req, payload, async |req, state, inner| {
+            check_admin(req, state)?;
             Ok(Self(inner))
         })
     }
+}
+
+/// The shape of every guard extractor: extract `T` (the body, for the signature guards) first,
+/// then run `check` with the request, the state and `T` (adr/0016: a body over the limit is a
+/// 413 whatever the credentials).
+pub(super) fn extract_then<T, R>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    check: impl AsyncFnOnce(&HttpRequest, &AppState, T) -> Result<R, ApiError> + 'static,
+) -> LocalBoxFuture<'static, Result<R, actix_web::Error>>
+where
+    T: FromRequest + 'static,
+    T::Future: 'static,
+    T::Error: Into<actix_web::Error>,
+{
+    let inner = T::from_request(req, payload);
+    let req = req.clone();
+    Box::pin(async move {
+        let inner = inner.await.map_err(Into::into)?;
+        Ok(check(&req, app_state(&req)?, inner).await?)
+    })
 }
 
 /// Like [`Admin`], but also accepts the token as `?token=…`: only for `GET /admin/api/events`,

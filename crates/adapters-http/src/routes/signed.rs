@@ -13,7 +13,7 @@ use domain::{
 };
 use futures_util::future::LocalBoxFuture;
 
-use super::guards::app_state;
+use super::guards::extract_then;
 use crate::{
     idempotency::IDEMPOTENCY_KEY,
     problem::{ApiError, ErrorCode},
@@ -114,11 +114,8 @@ impl<N: NonceRule> FromRequest for Signed<N> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = web::Bytes::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let body = body.await?;
-            let (merchant, nonce) = N::authenticate(&req, &body, app_state(&req)?).await?;
+        extract_then(req, payload, async |req, state, body: web::Bytes| {
+            let (merchant, nonce) = N::authenticate(req, &body, state).await?;
             Ok(Self {
                 merchant,
                 body,
