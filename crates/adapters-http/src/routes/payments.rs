@@ -163,31 +163,26 @@ pub(super) async fn show(
     Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
 }
 
+/// The query parameters of api.md §3.3, then `clientId` (the admin search only).
+const LIST_PARAMETERS: [&str; 7] = [
+    "status",
+    "orderNo",
+    "createdFrom",
+    "createdTo",
+    "limit",
+    "startingAfter",
+    "clientId",
+];
+
 /// Parses the listing query of api.md §3.3 (plus `clientId` for the admin search).
 pub(super) fn parse_list(
     req: &HttpRequest,
     scope: Option<ClientId>,
 ) -> Result<ListPayments, ApiError> {
-    let admin = scope.is_none();
-    let allowed: &[&str] = if admin {
-        &[
-            "status",
-            "orderNo",
-            "createdFrom",
-            "createdTo",
-            "limit",
-            "startingAfter",
-            "clientId",
-        ]
-    } else {
-        &[
-            "status",
-            "orderNo",
-            "createdFrom",
-            "createdTo",
-            "limit",
-            "startingAfter",
-        ]
+    // The merchant's listing takes all but the last, `clientId`: its scope is its own.
+    let allowed = match scope {
+        None => &LIST_PARAMETERS[..],
+        Some(_) => &LIST_PARAMETERS[..LIST_PARAMETERS.len() - 1],
     };
     let mut v = Violations::new();
     let mut query = ListPayments {
