@@ -1,7 +1,10 @@
 //! Reading JSON bodies and query strings so that every rejection names the offending field.
 
 use actix_web::{HttpRequest, http::header};
-use domain::validation::Violations;
+use domain::{
+    services::Limit,
+    validation::{Invalid, Violations},
+};
 use serde_json::{Map, Value};
 
 use crate::problem::ApiError;
@@ -97,6 +100,18 @@ impl JsonObject {
         }
     }
 
+    /// A string field parsed into its domain type; a failure is recorded against the field.
+    pub fn parsed<T>(
+        &self,
+        field: &str,
+        required: bool,
+        v: &mut Violations,
+        parse: impl FnOnce(&str) -> Result<T, Invalid>,
+    ) -> Option<T> {
+        let raw = self.string(field, required, v)?;
+        v.check(field, parse(raw))
+    }
+
     pub fn integer(&self, field: &str, required: bool, v: &mut Violations) -> Option<i64> {
         match self.get(field) {
             None if required => {
@@ -117,6 +132,13 @@ impl JsonObject {
             }
         }
     }
+}
+
+/// The `limit` query parameter of a listing.
+pub fn page_limit(raw: &str) -> Result<Limit, Invalid> {
+    raw.parse::<i64>()
+        .map_err(|_| Invalid::new("must be an integer"))
+        .and_then(Limit::parse)
 }
 
 /// A query string as `(name, value)` pairs, refusing unknown and repeated parameters.

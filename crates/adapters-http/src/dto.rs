@@ -1,5 +1,6 @@
 //! Wire representations (camelCase JSON) of domain objects.
 
+use actix_web::{HttpResponse, HttpResponseBuilder, http::header};
 use domain::{
     Timestamp,
     merchant::Merchant,
@@ -190,6 +191,25 @@ pub struct MerchantWithSecrets {
     pub previous_webhook_secret_valid_until: Option<String>,
 }
 
+impl MerchantWithSecrets {
+    /// The merchant, no secret yet.
+    pub fn of(merchant: &Merchant) -> Self {
+        Self {
+            merchant: MerchantResponse::from(merchant),
+            client_secret: None,
+            webhook_secret: None,
+            previous_webhook_secret_valid_until: None,
+        }
+    }
+
+    /// The answer, never cached: the secrets are shown this once.
+    pub fn shown_once(self, mut response: HttpResponseBuilder) -> HttpResponse {
+        response
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(self)
+    }
+}
+
 /// `{ "data": [...] }`, plus `hasMore` for paged listings.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -204,6 +224,14 @@ impl<T: Serialize> ListResponse<T> {
         Self {
             data: page.items.iter().map(f).collect(),
             has_more: Some(page.has_more),
+        }
+    }
+
+    /// An unpaged listing: everything, without `hasMore`.
+    pub fn all<D>(items: &[D], f: impl Fn(&D) -> T) -> Self {
+        Self {
+            data: items.iter().map(f).collect(),
+            has_more: None,
         }
     }
 }

@@ -39,22 +39,23 @@ struct MerchantEventBody<'a> {
     data: PaymentResponse,
 }
 
+/// The acquirer webhook's body (api.md §4): what the simulator and the mock acquirer send.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AcquirerWebhookBody<'a> {
-    payment_key: &'a str,
-    transaction_id: &'a str,
-    status: &'a str,
-    amount: i64,
-    approved_at: Option<String>,
-    failure_code: Option<&'a str>,
-    failure_message: Option<&'a str>,
+pub(crate) struct AcquirerWebhookBody<'a> {
+    pub payment_key: &'a str,
+    pub transaction_id: &'a str,
+    pub status: &'a str,
+    pub amount: i64,
+    pub approved_at: Option<String>,
+    pub failure_code: Option<&'a str>,
+    pub failure_message: Option<&'a str>,
 }
 
 /// [`PayloadEncoder`] producing compact JSON.
 pub struct JsonPayloadEncoder;
 
-fn to_json(value: &impl Serialize) -> String {
+pub(crate) fn to_json(value: &impl Serialize) -> String {
     // Serialising these plain structs cannot fail (no maps with non-string keys, no I/O).
     serde_json::to_string(value).unwrap_or_else(|_| String::from("{}"))
 }

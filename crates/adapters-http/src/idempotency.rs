@@ -99,7 +99,7 @@ where
 fn final_problem(req: &HttpRequest, e: &ApiError) -> HttpResponse {
     let request_id = request_id(req);
     let body = e
-        .problem()
+        .problem
         .to_json(Some(req.path()), request_id.as_ref().map(|r| r.as_str()));
     let (res, _) = e.error_response().into_parts();
     res.set_body(body).map_into_boxed_body()

@@ -18,6 +18,8 @@ pub mod rate_limit;
 mod routes;
 mod server;
 pub mod state;
+#[cfg(test)]
+mod wire_snapshots;
 
 pub use context::latency_ms;
 pub use encoder::JsonPayloadEncoder;

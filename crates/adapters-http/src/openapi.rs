@@ -7,6 +7,7 @@
 //! including the admin event stream (as `text/event-stream`). Not documented: the console's
 //! static files and the documentation routes themselves.
 
+pub mod params;
 pub(crate) mod problems;
 pub mod schemas;
 
@@ -70,8 +71,8 @@ pub mod schemes {
         routes::payments::cancel,
         routes::payments::logs,
         routes::webhook::payment_webhook,
-        crate::mock::request,
-        crate::mock::cancel,
+        routes::mock::request,
+        routes::mock::cancel,
         routes::admin::register_merchant,
         routes::admin::list_merchants,
         routes::admin::show_merchant,
@@ -148,23 +149,19 @@ pub fn document_json() -> String {
 /// so the page works offline).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let json = web::Bytes::from(document_json());
-    cfg.service(
-        routes::resource(OPENAPI_PATH, "GET").route(web::get().to(move || {
-            let json = json.clone();
-            async move {
-                HttpResponse::Ok()
-                    .content_type("application/json")
-                    .body(json)
-            }
-        })),
-    )
-    .service(
-        routes::resource(DOCS_PATH, "GET").route(web::get().to(|| async {
-            HttpResponse::PermanentRedirect()
-                .insert_header((header::LOCATION, format!("{DOCS_PATH}/")))
-                .finish()
-        })),
-    )
+    cfg.service(routes::get(OPENAPI_PATH, move || {
+        let json = json.clone();
+        async move {
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .body(json)
+        }
+    }))
+    .service(routes::get(DOCS_PATH, || async {
+        HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, format!("{DOCS_PATH}/")))
+            .finish()
+    }))
     .service(SwaggerUi::new(format!("{DOCS_PATH}/{{_:.*}}")).config(Config::new([OPENAPI_PATH])));
 }
 

@@ -22,18 +22,13 @@ pub use code::ErrorCode;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// One API error: status, stable code, human title and detail, optional field errors.
+/// One API error: its problem body, plus what the response carries beside it (`Retry-After`,
+/// `WWW-Authenticate`) and the cause a 5xx logs.
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: ErrorCode,
-    pub title: &'static str,
-    pub detail: String,
-    pub errors: Vec<FieldViolation>,
+    pub problem: Problem,
     pub retry_after_secs: Option<u32>,
     pub www_authenticate: bool,
-    /// Problem extensions; boxed because they are rare and every handler returns this type.
-    pub extensions: Option<Box<Extensions>>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -106,6 +101,18 @@ struct FieldErrorBody<'a> {
 }
 
 impl Problem {
+    /// A problem with `code`, its status and its title (api.md §1), and `detail`.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            status: code.status(),
+            code,
+            title: code.title(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            extensions: None,
+        }
+    }
+
     /// The JSON body; `instance` is the request path and `request_id` the correlation id.
     pub fn to_json(&self, instance: Option<&str>, request_id: Option<&str>) -> String {
         let body = ProblemBody {
@@ -169,11 +176,7 @@ impl Problem {
         };
         Self {
             status,
-            code,
-            title: code.title(),
-            detail: detail.to_owned(),
-            errors: Vec::new(),
-            extensions: None,
+            ..Self::new(code, detail)
         }
     }
 }
@@ -182,28 +185,23 @@ impl ApiError {
     /// A problem with `code`, its status and its title (api.md §1), and `detail`.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
-            status: code.status(),
-            code,
-            title: code.title(),
-            detail: detail.into(),
-            errors: Vec::new(),
+            problem: Problem::new(code, detail),
             retry_after_secs: None,
             www_authenticate: false,
-            extensions: None,
             source: None,
         }
     }
 
     /// The same problem under a more specific `title` than its code's.
     pub fn titled(mut self, title: &'static str) -> Self {
-        self.title = title;
+        self.problem.title = title;
         self
     }
 
     pub fn validation(violations: Violations) -> Self {
         let detail = violations.to_string();
         let mut e = Self::new(ErrorCode::ValidationFailed, detail);
-        e.errors = violations.iter().cloned().collect();
+        e.problem.errors = violations.iter().cloned().collect();
         e
     }
 
@@ -253,22 +251,17 @@ impl ApiError {
         e.source = Some(Box::new(source));
         e
     }
-
-    pub fn problem(&self) -> Problem {
-        Problem {
-            status: self.status,
-            code: self.code,
-            title: self.title,
-            detail: self.detail.clone(),
-            errors: self.errors.clone(),
-            extensions: self.extensions.clone(),
-        }
-    }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        let Problem {
+            status,
+            code,
+            detail,
+            ..
+        } = &self.problem;
+        write!(f, "{} {code}: {detail}", status.as_u16())
     }
 }
 
@@ -300,7 +293,7 @@ impl From<RepositoryError> for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.problem.status
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -308,18 +301,19 @@ impl ResponseError for ApiError {
         // request id). A 500 is a bug: ERROR. A 503 is the database going away, which `/ready`
         // and the pool metrics also show: WARN. 4xx are the client's business: not logged
         // beyond the access line.
+        let Problem { status, code, .. } = self.problem;
         if let Some(source) = &self.source
-            && self.status.is_server_error()
+            && status.is_server_error()
         {
             let chain = error_chain(source.as_ref());
-            if self.status == StatusCode::INTERNAL_SERVER_ERROR {
-                tracing::error!(code = self.code.as_str(), error = %chain, cause = ?source, "request failed");
+            if status == StatusCode::INTERNAL_SERVER_ERROR {
+                tracing::error!(code = code.as_str(), error = %chain, cause = ?source, "request failed");
             } else {
-                tracing::warn!(code = self.code.as_str(), status = self.status.as_u16(), error = %chain, "request failed");
+                tracing::warn!(code = code.as_str(), status = status.as_u16(), error = %chain, "request failed");
             }
         }
-        let problem = self.problem();
-        let mut res = HttpResponse::build(self.status);
+        let problem = self.problem.clone();
+        let mut res = HttpResponse::build(status);
         res.content_type(PROBLEM_JSON);
         if let Some(secs) = self.retry_after_secs {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));

@@ -51,6 +51,7 @@ mod payment;
 mod response;
 mod signer;
 mod webhook;
+mod wire;
 
 pub use admin::{AdminClient, NewMerchant, RegisteredMerchant};
 pub use client::{Client, DEFAULT_TIMEOUT, Idempotent};

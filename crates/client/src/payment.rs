@@ -1,43 +1,10 @@
 //! The merchant API's request and response bodies (api.md §3), camelCase on the wire. Money is
-//! an integer number of the currency's minor units; timestamps are UTC.
+//! an integer number of the currency's minor units; timestamps are UTC. The enums
+//! ([`PaymentStatus`], [`MethodCode`], [`Actor`]) are the domain's own (see `wire.rs`).
 
+pub use domain::payment::{Actor, MethodCode, PaymentStatus};
 use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
-
-/// A payment's status (api.md §3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PaymentStatus {
-    Ready,
-    Approved,
-    Completed,
-    Failed,
-    Canceled,
-    Expired,
-}
-
-impl PaymentStatus {
-    /// The status as written on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ready => "READY",
-            Self::Approved => "APPROVED",
-            Self::Completed => "COMPLETED",
-            Self::Failed => "FAILED",
-            Self::Canceled => "CANCELED",
-            Self::Expired => "EXPIRED",
-        }
-    }
-}
-
-/// How the customer pays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum MethodCode {
-    Card,
-    Bank,
-    Mobile,
-}
 
 /// The payment object (api.md §3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,7 +16,9 @@ pub struct Payment {
     /// Minor units of `currency` (KRW has none: `15000` is 15,000 won).
     pub amount: i64,
     pub currency: String,
+    #[serde(with = "crate::wire::name")]
     pub method_code: MethodCode,
+    #[serde(with = "crate::wire::name")]
     pub status: PaymentStatus,
     pub product_name: Option<String>,
     pub customer_name: Option<String>,
@@ -83,6 +52,7 @@ pub struct CreatePayment {
     /// Upper-case ISO 4217; the server's default is KRW.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+    #[serde(with = "crate::wire::name")]
     pub method_code: MethodCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_name: Option<String>,
@@ -178,16 +148,6 @@ impl PaymentPage {
     }
 }
 
-/// Who caused an audit row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Actor {
-    Merchant,
-    Acquirer,
-    System,
-    Admin,
-}
-
 /// One row of a payment's audit trail (api.md §3.6).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -196,8 +156,11 @@ pub struct AuditLogEntry {
     /// `CREATE`, `APPROVE`, `FAIL`, `COMPLETE`, `CANCEL`, `EXPIRE`, or a non-transition entry
     /// such as `WEBHOOK_DUPLICATE` (an open set, hence a string).
     pub action: String,
+    #[serde(with = "crate::wire::optional_name", default)]
     pub from_status: Option<PaymentStatus>,
+    #[serde(with = "crate::wire::name")]
     pub status: PaymentStatus,
+    #[serde(with = "crate::wire::name")]
     pub actor: Actor,
     pub details: Option<String>,
     pub request_id: Option<String>,

@@ -1,5 +1,6 @@
-//! The built-in mock acquirer (api.md §6): plays the external payment module on
-//! `/mock/request` and `/mock/request/cancel`.
+//! The built-in mock acquirer (api.md §6): plays the external payment module. Its HTTP side,
+//! `/mock/request` and `/mock/request/cancel`, is `routes/mock.rs`; this module knows nothing
+//! of the server's state or routes.
 //!
 //! Its webhooks go through the server's durable outbox (kind `ACQUIRER_WEBHOOK`, due after the
 //! scenario's delay), so they survive a busy or restarted server and are retried like any other
@@ -14,29 +15,16 @@ use std::{
     time::Duration,
 };
 
-use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
-    Timestamp,
+    RepositoryError, Timestamp,
     outbox::{OutboxKind, OutboxMessage},
     ports::{Clock, DispatchSignal, KeyGenerator, OutboxStore},
     services::webhook_auth::WebhookVerifier,
     signing::sha256_hex,
-    validation::Violations,
 };
 pub use scenario::Scenario;
-use serde::Serialize;
 
-use crate::{
-    body::json_object,
-    dto::{AcquirerAccepted, AcquirerCanceled},
-    openapi::{
-        problems::NotFound,
-        schemas::{AcquirerCancelRequest, AcquirerPaymentRequest},
-    },
-    problem::{ApiError, ErrorCode, ProblemBody},
-    routes::webhook_guard,
-    state::AppState,
-};
+use crate::encoder::{AcquirerWebhookBody, to_json};
 
 /// The mock's configuration and the ports it writes through.
 pub struct MockAcquirer {
@@ -50,6 +38,26 @@ pub struct MockAcquirer {
     pub slow_delay: Duration,
     /// How many times each payment key was refused with 503 (scenario `…005`).
     refusals: Mutex<HashMap<String, u32>>,
+}
+
+/// A payment request to the mock acquirer (api.md §5), as far as the mock reads it.
+pub struct PaymentRequest {
+    pub payment_key: String,
+    pub amount: i64,
+    pub return_url: String,
+}
+
+/// Why the mock acquirer did not take a request.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    /// Scenario `…005`: the first two requests of a payment.
+    #[error("mock acquirer: temporarily unavailable (scenario …005)")]
+    Unavailable,
+    /// Scenario `…007`.
+    #[error("mock acquirer: this transaction cannot be canceled (scenario …007)")]
+    CancelRefused,
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
 }
 
 impl MockAcquirer {
@@ -83,196 +91,90 @@ impl MockAcquirer {
         *n += 1;
         *n <= 2
     }
+
+    /// Takes a payment request: the outcome follows by webhook to `return_url`, through the
+    /// durable outbox, chosen by the amount's last three digits (api.md §6). Answers the
+    /// transaction id.
+    pub async fn request(&self, request: &PaymentRequest) -> Result<String, MockError> {
+        let PaymentRequest {
+            payment_key: key,
+            amount,
+            return_url,
+        } = request;
+        let scenario = Scenario::for_amount(*amount);
+        if scenario == Scenario::UnavailableTwice && self.refuse(key) {
+            return Err(MockError::Unavailable);
+        }
+        let tx = transaction_id(key);
+        let now = self.clock.now();
+        let reported = |status, amount, approved_at: Option<Timestamp>| AcquirerWebhookBody {
+            payment_key: key,
+            transaction_id: &tx,
+            status,
+            amount,
+            approved_at: approved_at.map(|at| at.to_rfc3339()),
+            failure_code: None,
+            failure_message: None,
+        };
+        let approved = |amount, delay| reported("APPROVED", amount, Some(now.plus(delay)));
+        let (bodies, delay) = match scenario {
+            Scenario::Decline => (
+                vec![AcquirerWebhookBody {
+                    failure_code: Some("CARD_DECLINED"),
+                    failure_message: Some("The card was declined (mock scenario …001)"),
+                    ..reported("FAILED", *amount, None)
+                }],
+                self.delay,
+            ),
+            Scenario::LostWebhook => (Vec::new(), self.delay),
+            Scenario::DuplicateWebhook => (
+                vec![approved(*amount, self.delay), approved(*amount, self.delay)],
+                self.delay,
+            ),
+            Scenario::Slow => (vec![approved(*amount, self.slow_delay)], self.slow_delay),
+            Scenario::AmountMismatch => (vec![approved(amount + 1, self.delay)], self.delay),
+            Scenario::UnavailableTwice | Scenario::CancelRefused | Scenario::Approve => {
+                (vec![approved(*amount, self.delay)], self.delay)
+            }
+        };
+        let due = now.plus(delay);
+        let messages: Vec<OutboxMessage> = bodies
+            .iter()
+            .map(|b| OutboxMessage {
+                id: self.keys.event_id(),
+                kind: OutboxKind::AcquirerWebhook,
+                payment_id: None,
+                client_id: None,
+                event_type: Some(format!("mock.{}", b.status.to_ascii_lowercase())),
+                target_url: return_url.clone(),
+                payload: to_json(b),
+                created_at: now,
+                not_before: due,
+            })
+            .collect();
+        if !messages.is_empty() {
+            self.outbox.enqueue(&messages).await?;
+            self.signal.wake();
+        }
+        Ok(tx)
+    }
+}
+
+/// Cancels a transaction (scenario `…007` refuses); answers its id, the payment key's when the
+/// request names none.
+pub fn cancel(
+    payment_key: &str,
+    amount: i64,
+    transaction: Option<String>,
+) -> Result<String, MockError> {
+    if Scenario::for_amount(amount) == Scenario::CancelRefused {
+        return Err(MockError::CancelRefused);
+    }
+    Ok(transaction.unwrap_or_else(|| transaction_id(payment_key)))
 }
 
 /// The acquirer's transaction id for a payment: derived from the key, so a retried request gets
 /// the same id (and its webhook is then a duplicate, not a conflicting second outcome).
 pub fn transaction_id(payment_key: &str) -> String {
     format!("mtx_{}", &sha256_hex(payment_key.as_bytes())[..24])
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct WebhookBody<'a> {
-    payment_key: &'a str,
-    transaction_id: &'a str,
-    status: &'a str,
-    amount: i64,
-    approved_at: Option<String>,
-    failure_code: Option<&'a str>,
-    failure_message: Option<&'a str>,
-}
-
-fn mock(state: &AppState) -> Result<&MockAcquirer, ApiError> {
-    state
-        .mock
-        .as_deref()
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No resource at this path"))
-}
-
-/// The fields of a payment request to the acquirer (api.md §5).
-pub(crate) const REQUEST_FIELDS: &[&str] = &[
-    "paymentKey",
-    "orderNo",
-    "amount",
-    "currency",
-    "methodCode",
-    "productName",
-    "customerName",
-    "returnUrl",
-];
-
-/// The fields of a cancel request to the acquirer (api.md §5).
-pub(crate) const CANCEL_FIELDS: &[&str] =
-    &["paymentKey", "transactionId", "amount", "cancelReason"];
-
-/// The server asks the (mock) acquirer to process a payment; the outcome
-/// follows by webhook to `returnUrl`, chosen by the amount's last three digits (api.md §6).
-#[utoipa::path(
-    post,
-    path = "/mock/request",
-    tag = "Mock acquirer",
-    operation_id = "mockAcquirerRequest",
-    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
-    request_body(content = AcquirerPaymentRequest, content_type = "application/json"),
-    responses(
-        (status = 202, description = "Accepted; the webhook follows", body = AcquirerAccepted),
-        (status = 404, response = NotFound),
-        (status = 503, description = "`SERVICE_UNAVAILABLE`: the simulated outage of amounts ending in 005 \
-            (the first two requests per payment), or the database is unreachable",
-            body = ProblemBody, content_type = "application/problem+json",
-            headers(("Retry-After" = i64, description = "Seconds to wait before retrying"))),
-    ),
-)]
-pub async fn request(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let mock = mock(&state)?;
-    webhook_guard(&req, &body, &mock.verifier)?;
-    let obj = json_object(&req, &body, REQUEST_FIELDS)?;
-    let mut v = Violations::new();
-    let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
-    let amount = obj.integer("amount", true, &mut v);
-    let return_url = obj.string("returnUrl", true, &mut v).map(str::to_owned);
-    let (Some(key), Some(amount), Some(return_url), true) = (key, amount, return_url, v.is_empty())
-    else {
-        return Err(ApiError::validation(v));
-    };
-    let scenario = Scenario::for_amount(amount);
-    if scenario == Scenario::UnavailableTwice && mock.refuse(&key) {
-        let mut e = ApiError::new(
-            ErrorCode::ServiceUnavailable,
-            "mock acquirer: temporarily unavailable (scenario …005)",
-        );
-        e.retry_after_secs = Some(1);
-        return Err(e);
-    }
-    let tx = transaction_id(&key);
-    let now = mock.clock.now();
-    let approved = |reported: i64, at: Timestamp| WebhookBody {
-        payment_key: &key,
-        transaction_id: &tx,
-        status: "APPROVED",
-        amount: reported,
-        approved_at: Some(at.to_rfc3339()),
-        failure_code: None,
-        failure_message: None,
-    };
-    let (bodies, delay): (Vec<WebhookBody<'_>>, Duration) = match scenario {
-        Scenario::Decline => (
-            vec![WebhookBody {
-                payment_key: &key,
-                transaction_id: &tx,
-                status: "FAILED",
-                amount,
-                approved_at: None,
-                failure_code: Some("CARD_DECLINED"),
-                failure_message: Some("The card was declined (mock scenario …001)"),
-            }],
-            mock.delay,
-        ),
-        Scenario::LostWebhook => (Vec::new(), mock.delay),
-        Scenario::DuplicateWebhook => (
-            vec![
-                approved(amount, now.plus(mock.delay)),
-                approved(amount, now.plus(mock.delay)),
-            ],
-            mock.delay,
-        ),
-        Scenario::Slow => (
-            vec![approved(amount, now.plus(mock.slow_delay))],
-            mock.slow_delay,
-        ),
-        Scenario::AmountMismatch => (vec![approved(amount + 1, now.plus(mock.delay))], mock.delay),
-        Scenario::UnavailableTwice | Scenario::CancelRefused | Scenario::Approve => {
-            (vec![approved(amount, now.plus(mock.delay))], mock.delay)
-        }
-    };
-    let due = now.plus(delay);
-    let messages: Vec<OutboxMessage> = bodies
-        .iter()
-        .map(|b| OutboxMessage {
-            id: mock.keys.event_id(),
-            kind: OutboxKind::AcquirerWebhook,
-            payment_id: None,
-            client_id: None,
-            event_type: Some(format!("mock.{}", b.status.to_ascii_lowercase())),
-            target_url: return_url.clone(),
-            payload: serde_json::to_string(b).unwrap_or_default(),
-            created_at: now,
-            not_before: due,
-        })
-        .collect();
-    if !messages.is_empty() {
-        mock.outbox.enqueue(&messages).await?;
-        mock.signal.wake();
-    }
-    Ok(HttpResponse::Accepted().json(AcquirerAccepted { transaction_id: tx }))
-}
-
-/// The server asks the (mock) acquirer to cancel a transaction.
-#[utoipa::path(
-    post,
-    path = "/mock/request/cancel",
-    tag = "Mock acquirer",
-    operation_id = "mockAcquirerCancel",
-    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
-    request_body(content = AcquirerCancelRequest, content_type = "application/json"),
-    responses(
-        (status = 200, description = "Canceled", body = AcquirerCanceled),
-        (status = 404, response = NotFound),
-        (status = 422, description = "`ACQUIRER_CANCEL_REFUSED`: the transaction cannot be canceled (amounts ending in 007)",
-            body = ProblemBody, content_type = "application/problem+json"),
-    ),
-)]
-pub async fn cancel(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let mock = mock(&state)?;
-    webhook_guard(&req, &body, &mock.verifier)?;
-    let obj = json_object(&req, &body, CANCEL_FIELDS)?;
-    let mut v = Violations::new();
-    let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
-    let amount = obj.integer("amount", true, &mut v);
-    let tx = obj
-        .string("transactionId", false, &mut v)
-        .map(str::to_owned);
-    let (Some(key), Some(amount), true) = (key, amount, v.is_empty()) else {
-        return Err(ApiError::validation(v));
-    };
-    if Scenario::for_amount(amount) == Scenario::CancelRefused {
-        return Err(ApiError::new(
-            ErrorCode::AcquirerCancelRefused,
-            "mock acquirer: this transaction cannot be canceled (scenario …007)",
-        ));
-    }
-    let tx = tx.unwrap_or_else(|| transaction_id(&key));
-    Ok(HttpResponse::Ok().json(AcquirerCanceled {
-        transaction_id: tx,
-        status: "CANCELED",
-    }))
 }

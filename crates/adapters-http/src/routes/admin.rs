@@ -10,11 +10,12 @@ use domain::{
 
 use super::{guards::Admin, payments};
 use crate::{
-    body::{json_object, query_pairs},
+    body::{json_object, page_limit, query_pairs},
     dto::{
         AuditEntryResponse, ListResponse, MerchantResponse, MerchantWithSecrets, PaymentResponse,
     },
     openapi::{
+        params::{AdminPaymentKeyPath, ClientIdPath},
         problems::{MerchantNotFound, PaymentNotFound},
         schemas::{MerchantListQuery, PaymentListQuery, RegisterMerchantRequest},
     },
@@ -38,16 +39,12 @@ pub(crate) const REGISTRATION_FIELDS: &[&str] = &["clientName", "returnUrl"];
 fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, ApiError> {
     let obj = json_object(req, body, REGISTRATION_FIELDS)?;
     let mut v = obj.violations();
-    let client_name = obj
-        .string("clientName", true, &mut v)
-        .and_then(|s| v.check("clientName", ClientName::parse(s)));
-    let return_url = obj
-        .string("returnUrl", false, &mut v)
-        .map(|s| v.check("returnUrl", ReturnUrl::parse(s)));
+    let client_name = obj.parsed("clientName", true, &mut v, ClientName::parse);
+    let return_url = obj.parsed("returnUrl", false, &mut v, ReturnUrl::parse);
     match client_name {
         Some(client_name) if v.is_empty() => Ok(NewMerchant {
             client_name,
-            return_url: return_url.flatten(),
+            return_url,
         }),
         _ => Err(ApiError::validation(v)),
     }
@@ -74,18 +71,17 @@ pub async fn register_merchant(
     let new = parse_registration(&req, &body)?;
     let reg = state.merchants.register(new).await?;
     tracing::info!(client_id = %reg.merchant.client_id, "merchant registered");
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/admin/api/merchants/{}", reg.merchant.client_id),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(MerchantWithSecrets {
-            merchant: MerchantResponse::from(&reg.merchant),
-            client_secret: Some(reg.client_secret.expose().to_owned()),
-            webhook_secret: Some(reg.webhook_secret.expose().to_owned()),
-            previous_webhook_secret_valid_until: None,
-        }))
+    let mut created = HttpResponse::Created();
+    created.insert_header((
+        header::LOCATION,
+        format!("/admin/api/merchants/{}", reg.merchant.client_id),
+    ));
+    Ok(MerchantWithSecrets {
+        client_secret: Some(reg.client_secret.expose().to_owned()),
+        webhook_secret: Some(reg.webhook_secret.expose().to_owned()),
+        ..MerchantWithSecrets::of(&reg.merchant)
+    }
+    .shown_once(created))
 }
 
 /// List merchants (never their secrets).
@@ -110,10 +106,7 @@ pub async fn list_merchants(
     let mut after = None;
     for (name, value) in query_pairs(&req, &["limit", "startingAfter"])? {
         if name == "limit" {
-            let parsed = value
-                .parse::<i64>()
-                .map_err(|_| domain::validation::Invalid::new("must be an integer"));
-            if let Some(l) = v.check("limit", parsed.and_then(Limit::parse)) {
+            if let Some(l) = v.check("limit", page_limit(&value)) {
                 limit = l;
             }
         } else {
@@ -132,7 +125,7 @@ pub async fn list_merchants(
     tag = "Admin",
     operation_id = "getMerchant",
     security(("adminToken" = [])),
-    params(("clientId" = String, Path, description = "The merchant's client id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The merchant", body = MerchantResponse),
         (status = 404, response = MerchantNotFound),
@@ -154,7 +147,7 @@ pub async fn show_merchant(
     tag = "Admin",
     operation_id = "rotateClientSecret",
     security(("adminToken" = [])),
-    params(("clientId" = String, Path, description = "The merchant's client id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The merchant with its new `clientSecret`", body = MerchantWithSecrets),
         (status = 404, response = MerchantNotFound),
@@ -167,14 +160,11 @@ pub async fn rotate_secret(
 ) -> Result<HttpResponse, ApiError> {
     let (merchant, secret) = state.merchants.rotate_secret(&client_id(&path)?).await?;
     tracing::info!(client_id = %merchant.client_id, "client secret rotated");
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(MerchantWithSecrets {
-            merchant: MerchantResponse::from(&merchant),
-            client_secret: Some(secret.expose().to_owned()),
-            webhook_secret: None,
-            previous_webhook_secret_valid_until: None,
-        }))
+    Ok(MerchantWithSecrets {
+        client_secret: Some(secret.expose().to_owned()),
+        ..MerchantWithSecrets::of(&merchant)
+    }
+    .shown_once(HttpResponse::Ok()))
 }
 
 /// Issue a new webhook secret, shown once; deliveries carry both signatures for a grace period.
@@ -184,7 +174,7 @@ pub async fn rotate_secret(
     tag = "Admin",
     operation_id = "rotateWebhookSecret",
     security(("adminToken" = [])),
-    params(("clientId" = String, Path, description = "The merchant's client id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The merchant with its new `webhookSecret`", body = MerchantWithSecrets),
         (status = 404, response = MerchantNotFound),
@@ -200,17 +190,15 @@ pub async fn rotate_webhook_secret(
         .rotate_webhook_secret(&client_id(&path)?, state.webhook_secret_grace)
         .await?;
     tracing::info!(client_id = %merchant.client_id, "webhook secret rotated");
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(MerchantWithSecrets {
-            merchant: MerchantResponse::from(&merchant),
-            client_secret: None,
-            webhook_secret: Some(secret.expose().to_owned()),
-            previous_webhook_secret_valid_until: merchant
-                .previous_webhook_secret
-                .as_ref()
-                .map(|p| p.until.to_rfc3339()),
-        }))
+    Ok(MerchantWithSecrets {
+        webhook_secret: Some(secret.expose().to_owned()),
+        previous_webhook_secret_valid_until: merchant
+            .previous_webhook_secret
+            .as_ref()
+            .map(|p| p.until.to_rfc3339()),
+        ..MerchantWithSecrets::of(&merchant)
+    }
+    .shown_once(HttpResponse::Ok()))
 }
 
 async fn set_status(
@@ -234,7 +222,7 @@ async fn set_status(
     tag = "Admin",
     operation_id = "activateMerchant",
     security(("adminToken" = [])),
-    params(("clientId" = String, Path, description = "The merchant's client id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The merchant", body = MerchantResponse),
         (status = 404, response = MerchantNotFound),
@@ -255,7 +243,7 @@ pub async fn activate(
     tag = "Admin",
     operation_id = "deactivateMerchant",
     security(("adminToken" = [])),
-    params(("clientId" = String, Path, description = "The merchant's client id")),
+    params(ClientIdPath),
     responses(
         (status = 200, description = "The merchant", body = MerchantResponse),
         (status = 404, response = MerchantNotFound),
@@ -286,9 +274,7 @@ pub async fn search_payments(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = payments::parse_list(&req, None)?;
-    let page = state.payments.list(query).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::page(&page, |p| PaymentResponse::from(p))))
+    payments::page(&state, payments::parse_list(&req, None)?).await
 }
 
 /// Show any merchant's payment.
@@ -298,7 +284,7 @@ pub async fn search_payments(
     tag = "Admin",
     operation_id = "adminGetPayment",
     security(("adminToken" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters)")),
+    params(AdminPaymentKeyPath),
     responses(
         (status = 200, description = "The payment", body = PaymentResponse),
         (status = 404, response = PaymentNotFound),
@@ -309,11 +295,7 @@ pub async fn show_payment(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let payment = state
-        .payments
-        .get(None, &payments::payment_key(&path)?)
-        .await?;
-    Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
+    payments::show(&state, None, &path).await
 }
 
 /// Any payment's audit trail, oldest first.
@@ -323,7 +305,7 @@ pub async fn show_payment(
     tag = "Admin",
     operation_id = "adminGetPaymentLogs",
     security(("adminToken" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters)")),
+    params(AdminPaymentKeyPath),
     responses(
         (status = 200, description = "The audit trail", body = ListResponse<AuditEntryResponse>),
         (status = 404, response = PaymentNotFound),
@@ -334,12 +316,5 @@ pub async fn payment_logs(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let entries = state
-        .payments
-        .audit_trail(None, &payments::payment_key(&path)?)
-        .await?;
-    Ok(HttpResponse::Ok().json(ListResponse {
-        data: entries.iter().map(AuditEntryResponse::from).collect(),
-        has_more: None,
-    }))
+    payments::audit_trail(&state, None, &path).await
 }

@@ -11,9 +11,9 @@ use domain::{
 
 use super::guards::Admin;
 use crate::{
-    body::query_pairs,
+    body::{page_limit, query_pairs},
     dto::{DeliveryResponse, ListResponse},
-    openapi::{problems::DeliveryNotFound, schemas::DeliveryListQuery},
+    openapi::{params::DeliveryIdPath, problems::DeliveryNotFound, schemas::DeliveryListQuery},
     problem::{ApiError, ProblemBody},
     state::AppState,
 };
@@ -75,10 +75,7 @@ pub async fn list(
             "clientId" => filter.client_id = v.check(field, ClientId::parse(&value)),
             "paymentKey" => payment_key = v.check(field, PaymentKey::parse(&value)),
             "limit" => {
-                let parsed = value
-                    .parse::<i64>()
-                    .map_err(|_| Invalid::new("must be an integer"));
-                if let Some(l) = v.check(field, parsed.and_then(Limit::parse)) {
+                if let Some(l) = v.check(field, page_limit(&value)) {
                     limit = l;
                 }
             }
@@ -106,7 +103,7 @@ pub async fn list(
     tag = "Admin",
     operation_id = "getDelivery",
     security(("adminToken" = [])),
-    params(("deliveryId" = String, Path, description = "The delivery id (`evt_` + 32 hex digits)")),
+    params(DeliveryIdPath),
     responses(
         (status = 200, description = "The delivery", body = DeliveryResponse),
         (status = 404, response = DeliveryNotFound),
@@ -128,7 +125,7 @@ pub async fn show(
     tag = "Admin",
     operation_id = "retryDelivery",
     security(("adminToken" = [])),
-    params(("deliveryId" = String, Path, description = "The delivery id (`evt_` + 32 hex digits)")),
+    params(DeliveryIdPath),
     responses(
         (status = 202, description = "Scheduled", body = DeliveryResponse),
         (status = 404, response = DeliveryNotFound),

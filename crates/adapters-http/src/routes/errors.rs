@@ -28,7 +28,7 @@ impl From<AuthError> for ApiError {
             | AuthError::MalformedNonce => unauthorized(ErrorCode::InvalidSignature),
             AuthError::InvalidSignature { canonical_sha256 } => {
                 let mut e = unauthorized(ErrorCode::InvalidSignature);
-                e.extensions = canonical_sha256.map(|hash| {
+                e.problem.extensions = canonical_sha256.map(|hash| {
                     Box::new(Extensions {
                         canonical_string_sha256: Some(hash),
                     })

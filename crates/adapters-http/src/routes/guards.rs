@@ -1,87 +1,15 @@
-//! Authentication at the edge: signed merchant requests and the admin bearer token (the
-//! [`Admin`] extractor).
+//! The admin bearer token at the edge (the [`Admin`] extractor); signed merchant requests are
+//! [`super::signed::Signed`].
 
 use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
-use domain::{
-    merchant::Merchant,
-    services::auth::{Deferred, SignedRequest, SigningHeader},
-};
 use futures_util::future::LocalBoxFuture;
 
-use crate::{
-    problem::{ApiError, ErrorCode},
-    state::AppState,
-};
+use crate::{problem::ApiError, state::AppState};
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-/// A signing header as received: absent, once as text, repeated, or not text. The domain decides
-/// what each means (a repeated one is refused, like a repeated query parameter is).
-fn signing_header<'a>(req: &'a HttpRequest, name: &str) -> SigningHeader<'a> {
-    let mut values = req.headers().get_all(name);
-    match (values.next(), values.next()) {
-        (None, _) => SigningHeader::Absent,
-        (Some(_), Some(_)) => SigningHeader::Repeated,
-        (Some(value), None) => value
-            .to_str()
-            .map_or(SigningHeader::NotText, SigningHeader::Value),
-    }
-}
-
-fn signed<'a>(req: &'a HttpRequest, body: &'a [u8]) -> SignedRequest<'a> {
-    SignedRequest {
-        client_id: signing_header(req, "x-client-id"),
-        timestamp: signing_header(req, "x-timestamp"),
-        nonce: signing_header(req, "x-nonce"),
-        signature: signing_header(req, "x-signature"),
-        method: req.method().as_str(),
-        path: req.uri().path(),
-        query: req.uri().query().unwrap_or(""),
-        body,
-    }
-}
-
-/// Authenticates a merchant request (api.md §2) over the raw body bytes.
-pub async fn merchant(
-    req: &HttpRequest,
-    body: &[u8],
-    state: &AppState,
-) -> Result<Merchant, ApiError> {
-    let merchant = state.auth.authenticate(signed(req, body)).await?;
-    rate_limit(&merchant, state)?;
-    Ok(merchant)
-}
-
-/// Like [`merchant`], but leaves the nonce for the caller to record with its own write
-/// (`Authenticator::authenticate_deferred`). A request refused here for its rate has its nonce
-/// recorded first, as [`merchant`] would have.
-pub async fn merchant_deferred(
-    req: &HttpRequest,
-    body: &[u8],
-    state: &AppState,
-) -> Result<Deferred, ApiError> {
-    let deferred = state.auth.authenticate_deferred(signed(req, body)).await?;
-    if let Err(limited) = rate_limit(&deferred.merchant, state) {
-        state.auth.record(&deferred.nonce).await?;
-        return Err(limited);
-    }
-    Ok(deferred)
-}
-
-fn rate_limit(merchant: &Merchant, state: &AppState) -> Result<(), ApiError> {
-    if let Err(wait) = state.rate_limiter.check(merchant.client_id.as_str()) {
-        let mut e = ApiError::new(
-            ErrorCode::RateLimited,
-            "Too many requests for this client; retry after the time in Retry-After",
-        );
-        e.retry_after_secs = Some(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX));
-        return Err(e);
-    }
-    Ok(())
 }
 
 /// Proof that the request carries the admin token (`Authorization: Bearer <admin token>`,
@@ -104,14 +32,32 @@ where
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let inner = T::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let inner = inner.await.map_err(Into::into)?;
-            check_admin(&req, app_state(&req)?)?;
+        extract_then(req, payload, async |req, state, inner| {
+            check_admin(req, state)?;
             Ok(Self(inner))
         })
     }
+}
+
+/// The shape of every guard extractor: extract `T` (the body, for the signature guards) first,
+/// then run `check` with the request, the state and `T` (adr/0016: a body over the limit is a
+/// 413 whatever the credentials).
+pub(super) fn extract_then<T, R>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    check: impl AsyncFnOnce(&HttpRequest, &AppState, T) -> Result<R, ApiError> + 'static,
+) -> LocalBoxFuture<'static, Result<R, actix_web::Error>>
+where
+    T: FromRequest + 'static,
+    T::Future: 'static,
+    T::Error: Into<actix_web::Error>,
+{
+    let inner = T::from_request(req, payload);
+    let req = req.clone();
+    Box::pin(async move {
+        let inner = inner.await.map_err(Into::into)?;
+        Ok(check(&req, app_state(&req)?, inner).await?)
+    })
 }
 
 /// Like [`Admin`], but also accepts the token as `?token=…`: only for `GET /admin/api/events`,
@@ -134,7 +80,7 @@ impl FromRequest for AdminOrQueryToken {
 #[error("the application state is not registered with the server")]
 struct NoAppState;
 
-fn app_state(req: &HttpRequest) -> Result<&AppState, ApiError> {
+pub(super) fn app_state(req: &HttpRequest) -> Result<&AppState, ApiError> {
     req.app_data::<web::Data<AppState>>()
         .map(|data| data.get_ref())
         .ok_or_else(|| ApiError::internal(NoAppState))

@@ -1,20 +1,21 @@
 //! The route table.
 
+mod acquirer_signed;
 pub(crate) mod admin;
 mod console;
 pub(crate) mod deliveries;
 mod errors;
 pub(crate) mod events;
 mod guards;
+pub(crate) mod mock;
 pub(crate) mod payments;
 pub(crate) mod probes;
+mod signed;
 pub(crate) mod simulator;
 pub(crate) mod stats;
 pub(crate) mod webhook;
 
-pub use webhook::webhook_guard;
-
-use actix_web::{HttpResponse, Resource, http::header, web};
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, http::header, web};
 
 use crate::problem::{ApiError, ErrorCode};
 
@@ -32,96 +33,82 @@ pub(crate) fn resource(path: &str, allow: &'static str) -> Resource {
     }))
 }
 
+/// A resource answering `GET` with `handler` (405 for the other methods).
+pub(crate) fn get<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    resource(path, "GET").route(web::get().to(handler))
+}
+
+/// A resource answering `POST` with `handler` (405 for the other methods).
+fn post<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    resource(path, "POST").route(web::post().to(handler))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/health", "GET").route(web::get().to(probes::health)))
-        .service(resource("/ready", "GET").route(web::get().to(probes::ready)))
-        .service(resource("/metrics", "GET").route(web::get().to(probes::metrics)))
-        .service(
-            resource("/api/payments", "GET, POST")
-                .route(web::post().to(payments::create))
-                .route(web::get().to(payments::list)),
-        )
-        .service(resource("/api/payments/{paymentKey}", "GET").route(web::get().to(payments::get)))
-        .service(
-            resource("/api/payments/{paymentKey}/complete", "POST")
-                .route(web::post().to(payments::complete)),
-        )
-        .service(
-            resource("/api/payments/{paymentKey}/cancel", "POST")
-                .route(web::post().to(payments::cancel)),
-        )
-        .service(
-            resource("/api/payments/{paymentKey}/logs", "GET").route(web::get().to(payments::logs)),
-        )
-        .service(
-            resource("/api/webhook/payment", "POST")
-                .route(web::post().to(webhook::payment_webhook)),
-        )
-        .service(resource("/mock/request", "POST").route(web::post().to(crate::mock::request)))
-        .service(
-            resource("/mock/request/cancel", "POST").route(web::post().to(crate::mock::cancel)),
-        )
-        .service(
-            resource("/admin/api/merchants", "GET, POST")
-                .route(web::post().to(admin::register_merchant))
-                .route(web::get().to(admin::list_merchants)),
-        )
-        .service(
-            resource("/admin/api/merchants/{clientId}", "GET")
-                .route(web::get().to(admin::show_merchant)),
-        )
-        .service(
-            resource("/admin/api/merchants/{clientId}/rotate-secret", "POST")
-                .route(web::post().to(admin::rotate_secret)),
-        )
-        .service(
-            resource(
-                "/admin/api/merchants/{clientId}/rotate-webhook-secret",
-                "POST",
-            )
-            .route(web::post().to(admin::rotate_webhook_secret)),
-        )
-        .service(resource("/admin/api/deliveries", "GET").route(web::get().to(deliveries::list)))
-        .service(
-            resource("/admin/api/deliveries/{deliveryId}", "GET")
-                .route(web::get().to(deliveries::show)),
-        )
-        .service(
-            resource("/admin/api/deliveries/{deliveryId}/retry", "POST")
-                .route(web::post().to(deliveries::retry)),
-        )
-        .service(
-            resource("/admin/api/merchants/{clientId}/activate", "POST")
-                .route(web::post().to(admin::activate)),
-        )
-        .service(
-            resource("/admin/api/merchants/{clientId}/deactivate", "POST")
-                .route(web::post().to(admin::deactivate)),
-        )
-        .service(
-            resource("/admin/api/payments", "GET").route(web::get().to(admin::search_payments)),
-        )
-        .service(
-            resource("/admin/api/payments/{paymentKey}", "GET")
-                .route(web::get().to(admin::show_payment)),
-        )
-        .service(
-            resource("/admin/api/payments/{paymentKey}/logs", "GET")
-                .route(web::get().to(admin::payment_logs)),
-        )
-        .service(resource("/admin/api/stats", "GET").route(web::get().to(stats::stats)))
-        .service(resource("/admin/api/events", "GET").route(web::get().to(events::events)))
-        .service(
-            resource("/admin/api/simulator/webhook", "POST")
-                .route(web::post().to(simulator::webhook)),
-        )
-        .service(
-            resource("/admin/api/simulator/mock-request", "POST")
-                .route(web::post().to(simulator::mock_request)),
-        )
-        .service(resource("/console", "GET").route(web::get().to(console::redirect)))
-        .service(resource("/console/", "GET").route(web::get().to(console::index)))
-        .service(resource("/console/{file:.+}", "GET").route(web::get().to(console::file)));
+    for resource in table() {
+        cfg.service(resource);
+    }
+}
+
+/// Every route: its path, its methods and their handlers.
+fn table() -> Vec<Resource> {
+    vec![
+        get("/health", probes::health),
+        get("/ready", probes::ready),
+        get("/metrics", probes::metrics),
+        resource("/api/payments", "GET, POST")
+            .route(web::post().to(payments::create))
+            .route(web::get().to(payments::list)),
+        get("/api/payments/{paymentKey}", payments::get),
+        post("/api/payments/{paymentKey}/complete", payments::complete),
+        post("/api/payments/{paymentKey}/cancel", payments::cancel),
+        get("/api/payments/{paymentKey}/logs", payments::logs),
+        post("/api/webhook/payment", webhook::payment_webhook),
+        post("/mock/request", mock::request),
+        post("/mock/request/cancel", mock::cancel),
+        resource("/admin/api/merchants", "GET, POST")
+            .route(web::post().to(admin::register_merchant))
+            .route(web::get().to(admin::list_merchants)),
+        get("/admin/api/merchants/{clientId}", admin::show_merchant),
+        post(
+            "/admin/api/merchants/{clientId}/rotate-secret",
+            admin::rotate_secret,
+        ),
+        post(
+            "/admin/api/merchants/{clientId}/rotate-webhook-secret",
+            admin::rotate_webhook_secret,
+        ),
+        get("/admin/api/deliveries", deliveries::list),
+        get("/admin/api/deliveries/{deliveryId}", deliveries::show),
+        post(
+            "/admin/api/deliveries/{deliveryId}/retry",
+            deliveries::retry,
+        ),
+        post("/admin/api/merchants/{clientId}/activate", admin::activate),
+        post(
+            "/admin/api/merchants/{clientId}/deactivate",
+            admin::deactivate,
+        ),
+        get("/admin/api/payments", admin::search_payments),
+        get("/admin/api/payments/{paymentKey}", admin::show_payment),
+        get("/admin/api/payments/{paymentKey}/logs", admin::payment_logs),
+        get("/admin/api/stats", stats::stats),
+        get("/admin/api/events", events::events),
+        post("/admin/api/simulator/webhook", simulator::webhook),
+        post("/admin/api/simulator/mock-request", simulator::mock_request),
+        get("/console", console::redirect),
+        get("/console/", console::index),
+        get("/console/{file:.+}", console::file),
+    ]
 }
 
 /// Everything else: 404 problem+json.

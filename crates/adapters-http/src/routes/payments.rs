@@ -10,20 +10,18 @@ use domain::{
         ProductName,
     },
     ports::PaymentFilter,
-    services::{
-        Limit,
-        payments::{CreatePayment, ListPayments},
-    },
+    services::payments::{CreatePayment, ListPayments},
     validation::Violations,
 };
 
-use super::guards;
+use super::signed::{CreateNonce, Signed};
 use crate::{
-    body::{json_object, optional_json_object, query_pairs},
+    body::{json_object, optional_json_object, page_limit, query_pairs},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
-    idempotency::{IDEMPOTENCY_KEY, idempotent},
+    idempotency::idempotent,
     openapi::{
+        params::{IdempotencyKeyHeader, PaymentKeyPath},
         problems::{IdempotencyKeyReused, PaymentNotFound},
         schemas::{
             CancelPaymentRequest, CompletePaymentRequest, CreatePaymentRequest, PaymentListQuery,
@@ -55,9 +53,7 @@ pub(crate) const CANCEL_FIELDS: &[&str] = &["cancelReason"];
 fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiError> {
     let obj = json_object(req, body, CREATE_FIELDS)?;
     let mut v = obj.violations();
-    let order_no = obj
-        .string("orderNo", true, &mut v)
-        .and_then(|s| v.check("orderNo", OrderNo::parse(s)));
+    let order_no = obj.parsed("orderNo", true, &mut v, OrderNo::parse);
     let amount = obj
         .integer("amount", true, &mut v)
         .and_then(|a| v.check("amount", Amount::parse(a)));
@@ -65,15 +61,9 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
         None => Some(Currency::default()),
         Some(s) => v.check("currency", Currency::parse(s)),
     };
-    let method = obj
-        .string("methodCode", true, &mut v)
-        .and_then(|s| v.check("methodCode", MethodCode::parse(s)));
-    let product_name = obj
-        .string("productName", false, &mut v)
-        .map(|s| v.check("productName", ProductName::parse(s)));
-    let customer_name = obj
-        .string("customerName", false, &mut v)
-        .map(|s| v.check("customerName", CustomerName::parse(s)));
+    let method = obj.parsed("methodCode", true, &mut v, MethodCode::parse);
+    let product_name = obj.parsed("productName", false, &mut v, ProductName::parse);
+    let customer_name = obj.parsed("customerName", false, &mut v, CustomerName::parse);
     let declared = obj.string("clientId", false, &mut v).map(str::to_owned);
     let (Some(order_no), Some(amount), Some(currency), Some(method), true) =
         (order_no, amount, currency, method, v.is_empty())
@@ -87,8 +77,8 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
             amount,
             currency,
             method,
-            product_name: product_name.flatten(),
-            customer_name: customer_name.flatten(),
+            product_name,
+            customer_name,
         },
     })
 }
@@ -100,7 +90,7 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
     tag = "Payments",
     operation_id = "createPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the first response is stored for 24 h and replayed (with `Idempotent-Replayed: true`) for a retry of the same request (api.md §3.1)", pattern = "^[!-~]{1,255}$")),
+    params(IdempotencyKeyHeader),
     request_body(content = CreatePaymentRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Created, READY", body = PaymentResponse,
@@ -114,47 +104,26 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
 )]
 pub async fn create(
     req: HttpRequest,
-    body: web::Bytes,
+    signed: Signed<CreateNonce>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if req.headers().contains_key(IDEMPOTENCY_KEY) {
-        // A keyed create records its nonce up front: the idempotency record is a write of its
-        // own, and a replay must not reach it.
-        let merchant = guards::merchant(&req, &body, &state).await?;
-        return idempotent(&req, &body, &state, &merchant.client_id, || async {
+    let Signed {
+        merchant,
+        body,
+        nonce,
+    } = signed;
+    let client = &merchant.client_id;
+    idempotent(&req, &body, &state, client, || {
+        nonce.settle(&state.auth, async |nonce| {
             let command = parse_create(&req, &body)?;
             let payment = state
                 .payments
-                .create(&merchant.client_id, command, request_id(&req), None)
+                .create(client, command, request_id(&req), nonce)
                 .await?;
             Ok(created(&payment))
         })
-        .await;
-    }
-    // Otherwise the nonce is recorded in the create's own transaction (one commit, not two);
-    // whenever that transaction does not commit, it is recorded on its own before answering,
-    // and a replay found then is the answer (`Authenticator::authenticate_deferred`).
-    let signed = guards::merchant_deferred(&req, &body, &state).await?;
-    let command = match parse_create(&req, &body) {
-        Ok(command) => command,
-        Err(invalid) => {
-            state.auth.record(&signed.nonce).await?;
-            return Err(invalid);
-        }
-    };
-    let client = &signed.merchant.client_id;
-    match state
-        .payments
-        .create(client, command, request_id(&req), Some(&signed.nonce))
-        .await
-    {
-        Ok(payment) => Ok(created(&payment)),
-        Err(replayed) if replayed.nonce_already_used() => Err(replayed.into()),
-        Err(refused) => {
-            state.auth.record(&signed.nonce).await?;
-            Err(refused.into())
-        }
-    }
+    })
+    .await
 }
 
 fn created(payment: &domain::payment::Payment) -> HttpResponse {
@@ -170,49 +139,50 @@ fn created(payment: &domain::payment::Payment) -> HttpResponse {
     tag = "Payments",
     operation_id = "getPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c")),
+    params(PaymentKeyPath),
     responses(
         (status = 200, description = "The payment", body = PaymentResponse),
         (status = 404, response = PaymentNotFound),
     ),
 )]
 pub async fn get(
-    req: HttpRequest,
-    body: web::Bytes,
+    Signed { merchant, .. }: Signed,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
-    let key = payment_key(&path)?;
-    let payment = state.payments.get(Some(&merchant.client_id), &key).await?;
+    show(&state, Some(&merchant.client_id), &path).await
+}
+
+/// The payment at `path`: the merchant's own (`scope`), or any (the operator's, `None`).
+pub(super) async fn show(
+    state: &AppState,
+    scope: Option<&ClientId>,
+    path: &web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let payment = state.payments.get(scope, &payment_key(path)?).await?;
     Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
 }
+
+/// The query parameters of api.md §3.3, then `clientId` (the admin search only).
+const LIST_PARAMETERS: [&str; 7] = [
+    "status",
+    "orderNo",
+    "createdFrom",
+    "createdTo",
+    "limit",
+    "startingAfter",
+    "clientId",
+];
 
 /// Parses the listing query of api.md §3.3 (plus `clientId` for the admin search).
 pub(super) fn parse_list(
     req: &HttpRequest,
     scope: Option<ClientId>,
 ) -> Result<ListPayments, ApiError> {
-    let admin = scope.is_none();
-    let allowed: &[&str] = if admin {
-        &[
-            "status",
-            "orderNo",
-            "createdFrom",
-            "createdTo",
-            "limit",
-            "startingAfter",
-            "clientId",
-        ]
-    } else {
-        &[
-            "status",
-            "orderNo",
-            "createdFrom",
-            "createdTo",
-            "limit",
-            "startingAfter",
-        ]
+    // The merchant's listing takes all but the last, `clientId`: its scope is its own.
+    let allowed = match scope {
+        None => &LIST_PARAMETERS[..],
+        Some(_) => &LIST_PARAMETERS[..LIST_PARAMETERS.len() - 1],
     };
     let mut v = Violations::new();
     let mut query = ListPayments {
@@ -236,10 +206,7 @@ pub(super) fn parse_list(
                     v.check(field, Timestamp::parse_rfc3339(&value).map_err(invalid))
             }
             "limit" => {
-                let parsed = value
-                    .parse::<i64>()
-                    .map_err(|_| domain::validation::Invalid::new("must be an integer"));
-                if let Some(limit) = v.check(field, parsed.and_then(Limit::parse)) {
+                if let Some(limit) = v.check(field, page_limit(&value)) {
                     query.limit = limit;
                 }
             }
@@ -275,11 +242,14 @@ fn invalid(e: impl std::fmt::Display) -> domain::validation::Invalid {
 )]
 pub async fn list(
     req: HttpRequest,
-    body: web::Bytes,
+    Signed { merchant, .. }: Signed,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
-    let query = parse_list(&req, Some(merchant.client_id))?;
+    page(&state, parse_list(&req, Some(merchant.client_id))?).await
+}
+
+/// A page of payments, newest first.
+pub(super) async fn page(state: &AppState, query: ListPayments) -> Result<HttpResponse, ApiError> {
     let page = state.payments.list(query).await?;
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |p| PaymentResponse::from(p))))
 }
@@ -291,7 +261,7 @@ pub async fn list(
     tag = "Payments",
     operation_id = "completePayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the first response is stored for 24 h and replayed (with `Idempotent-Replayed: true`) for a retry of the same request (api.md §3.1)", pattern = "^[!-~]{1,255}$")),
+    params(PaymentKeyPath, IdempotencyKeyHeader),
     request_body(content = Option<CompletePaymentRequest>, content_type = "application/json",
         description = "None, or an empty object"),
     responses(
@@ -304,11 +274,10 @@ pub async fn list(
 )]
 pub async fn complete(
     req: HttpRequest,
-    body: web::Bytes,
+    Signed { merchant, body, .. }: Signed,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
     idempotent(&req, &body, &state, &merchant.client_id, || async {
         if let Some(obj) = optional_json_object(&req, &body, &[])? {
             obj.violations()
@@ -332,7 +301,7 @@ pub async fn complete(
     tag = "Payments",
     operation_id = "cancelPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the first response is stored for 24 h and replayed (with `Idempotent-Replayed: true`) for a retry of the same request (api.md §3.1)", pattern = "^[!-~]{1,255}$")),
+    params(PaymentKeyPath, IdempotencyKeyHeader),
     request_body(content = CancelPaymentRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "CANCELED", body = PaymentResponse),
@@ -346,18 +315,15 @@ pub async fn complete(
 )]
 pub async fn cancel(
     req: HttpRequest,
-    body: web::Bytes,
+    Signed { merchant, body, .. }: Signed,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
     idempotent(&req, &body, &state, &merchant.client_id, || async {
         let obj = optional_json_object(&req, &body, CANCEL_FIELDS)?;
         let mut v = obj.as_ref().map(|o| o.violations()).unwrap_or_default();
         let reason = match &obj {
-            Some(o) => o
-                .string("cancelReason", true, &mut v)
-                .and_then(|s| v.check("cancelReason", CancelReason::parse(s))),
+            Some(o) => o.parsed("cancelReason", true, &mut v, CancelReason::parse),
             None => {
                 v.push("cancelReason", "is required");
                 None
@@ -388,26 +354,29 @@ pub async fn cancel(
     tag = "Payments",
     operation_id = "getPaymentLogs",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(("paymentKey" = String, Path, description = "The payment key (64 lower-case hex characters); anything else is 404", example = "8f14e45fceea167a5a36dedd4bea2543c4d5f0a8e2b1c3d4e5f60718293a4b5c")),
+    params(PaymentKeyPath),
     responses(
         (status = 200, description = "The audit trail", body = ListResponse<AuditEntryResponse>),
         (status = 404, response = PaymentNotFound),
     ),
 )]
 pub async fn logs(
-    req: HttpRequest,
-    body: web::Bytes,
+    Signed { merchant, .. }: Signed,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let merchant = guards::merchant(&req, &body, &state).await?;
-    let key = payment_key(&path)?;
+    audit_trail(&state, Some(&merchant.client_id), &path).await
+}
+
+/// The audit trail of the payment at `path`, scoped as in [`show`].
+pub(super) async fn audit_trail(
+    state: &AppState,
+    scope: Option<&ClientId>,
+    path: &web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let entries = state
         .payments
-        .audit_trail(Some(&merchant.client_id), &key)
+        .audit_trail(scope, &payment_key(path)?)
         .await?;
-    Ok(HttpResponse::Ok().json(ListResponse {
-        data: entries.iter().map(AuditEntryResponse::from).collect(),
-        has_more: None,
-    }))
+    Ok(HttpResponse::Ok().json(ListResponse::all(&entries, |e| AuditEntryResponse::from(e))))
 }

@@ -53,7 +53,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
             // URL reaches these messages.
             let reason = innermost_cause(&e);
             let mut err = ApiError::unavailable(e);
-            err.detail = format!(
+            err.problem.detail = format!(
                 "Not ready: {reason}. (The database is unreachable, not migrated — run `simplepg migrate` —, a cluster node out of sync, or the configured encryption key does not open the stored secrets.)"
             );
             Err(err)

@@ -106,24 +106,16 @@ pub(crate) const MOCK_REQUEST_FIELDS: &[&str] = &["body"];
 fn parse_webhook(req: &HttpRequest, body: &[u8]) -> Result<SimulatedWebhook, ApiError> {
     let obj = json_object(req, body, WEBHOOK_FIELDS)?;
     let mut v = obj.violations();
-    let key = obj
-        .string("paymentKey", true, &mut v)
-        .and_then(|s| v.check("paymentKey", PaymentKey::parse(s)));
+    let key = obj.parsed("paymentKey", true, &mut v, PaymentKey::parse);
     let approve = obj.string("status", true, &mut v).and_then(|s| match s {
         "APPROVED" => Some(true),
         "FAILED" => Some(false),
         _ => v.check::<bool>("status", Err(Invalid::new("must be APPROVED or FAILED"))),
     });
     let amount = obj.integer("amount", false, &mut v);
-    let transaction_id = obj
-        .string("transactionId", false, &mut v)
-        .and_then(|s| v.check("transactionId", TransactionId::parse(s)));
-    let failure_code = obj
-        .string("failureCode", false, &mut v)
-        .and_then(|s| v.check("failureCode", FailureCode::parse(s)));
-    let failure_message = obj
-        .string("failureMessage", false, &mut v)
-        .and_then(|s| v.check("failureMessage", FailureMessage::parse(s)));
+    let transaction_id = obj.parsed("transactionId", false, &mut v, TransactionId::parse);
+    let failure_code = obj.parsed("failureCode", false, &mut v, FailureCode::parse);
+    let failure_message = obj.parsed("failureMessage", false, &mut v, FailureMessage::parse);
     match (key, approve) {
         (Some(payment_key), Some(approve)) if v.is_empty() => Ok(SimulatedWebhook {
             payment_key,

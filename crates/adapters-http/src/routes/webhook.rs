@@ -1,5 +1,6 @@
 //! `POST /api/webhook/payment`: the acquirer reports an outcome (api.md §4).
 
+use super::acquirer_signed::{AcquirerSigned, PaymentWebhook};
 use crate::{
     body::json_object,
     context::request_id,
@@ -8,46 +9,16 @@ use crate::{
         problems::{InvalidStateTransition, PaymentNotFound},
         schemas::AcquirerWebhookRequest,
     },
-    problem::{ApiError, ErrorCode, ProblemBody},
+    problem::{ApiError, ProblemBody},
     state::AppState,
 };
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::{PaymentKey, TransactionId},
     payment::{AcquirerReport, FailureCode, FailureMessage, ReportedOutcome},
-    services::{
-        payments::WebhookOutcome,
-        webhook_auth::{WebhookAuthError, WebhookVerifier},
-    },
+    services::payments::WebhookOutcome,
     validation::{Invalid, Violations},
 };
-
-fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-/// Standard Webhooks verification of a request to us (acquirer webhooks, mock requests).
-pub fn webhook_guard(
-    req: &HttpRequest,
-    body: &[u8],
-    verifier: &WebhookVerifier,
-) -> Result<(), ApiError> {
-    verifier
-        .verify(
-            header(req, "webhook-id"),
-            header(req, "webhook-timestamp"),
-            header(req, "webhook-signature"),
-            body,
-        )
-        .map_err(|e| {
-            let code = match e {
-                WebhookAuthError::MissingHeader(_) => ErrorCode::MissingAuthHeaders,
-                WebhookAuthError::TimestampOutOfWindow(_) => ErrorCode::TimestampOutOfWindow,
-                WebhookAuthError::InvalidSignature => ErrorCode::InvalidSignature,
-            };
-            ApiError::new(code, e.to_string()).titled("Webhook signature rejected")
-        })
-}
 
 /// The fields of an acquirer webhook (api.md §4).
 pub(crate) const FIELDS: &[&str] = &[
@@ -63,28 +34,19 @@ pub(crate) const FIELDS: &[&str] = &[
 fn parse_report(req: &HttpRequest, body: &[u8]) -> Result<AcquirerReport, ApiError> {
     let obj = json_object(req, body, FIELDS)?;
     let mut v = obj.violations();
-    let key = obj
-        .string("paymentKey", true, &mut v)
-        .and_then(|s| v.check("paymentKey", PaymentKey::parse(s)));
-    let tx = obj
-        .string("transactionId", true, &mut v)
-        .and_then(|s| v.check("transactionId", TransactionId::parse(s)));
+    let key = obj.parsed("paymentKey", true, &mut v, PaymentKey::parse);
+    let tx = obj.parsed("transactionId", true, &mut v, TransactionId::parse);
     let amount = obj.integer("amount", true, &mut v);
     let _approved_at = obj.string("approvedAt", false, &mut v);
-    let code = obj
-        .string("failureCode", false, &mut v)
-        .map(|s| v.check("failureCode", FailureCode::parse(s)));
-    let message = obj
-        .string("failureMessage", false, &mut v)
-        .map(|s| v.check("failureMessage", FailureMessage::parse(s)));
+    let code = obj.parsed("failureCode", false, &mut v, FailureCode::parse);
+    let message = obj.parsed("failureMessage", false, &mut v, FailureMessage::parse);
     let outcome = obj.string("status", true, &mut v).and_then(|s| match s {
         "APPROVED" => Some(ReportedOutcome::Approved),
         "FAILED" => Some(ReportedOutcome::Failed {
             code: code
                 .clone()
-                .flatten()
                 .or_else(|| FailureCode::parse("DECLINED").ok())?,
-            message: message.clone().flatten(),
+            message: message.clone(),
         }),
         _ => v.check::<ReportedOutcome>("status", Err(Invalid::new("must be APPROVED or FAILED"))),
     });
@@ -123,10 +85,9 @@ fn parse_report(req: &HttpRequest, body: &[u8]) -> Result<AcquirerReport, ApiErr
 )]
 pub async fn payment_webhook(
     req: HttpRequest,
-    body: web::Bytes,
+    AcquirerSigned { body, .. }: AcquirerSigned<PaymentWebhook>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    webhook_guard(&req, &body, &state.webhooks)?;
     let report = parse_report(&req, &body)?;
     let outcome = state
         .payments
@@ -137,7 +98,7 @@ pub async fn payment_webhook(
         Ok(WebhookOutcome::Duplicate(p)) => ("DUPLICATE", Ok(p)),
         Err(e) => {
             let e = ApiError::from(e);
-            (e.code.as_str(), Err(e))
+            (e.problem.code.as_str(), Err(e))
         }
     };
     metrics::counter!("simplepg_acquirer_webhooks_total", "result" => result).increment(1);

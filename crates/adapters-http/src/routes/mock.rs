@@ -1,0 +1,147 @@
+//! The built-in mock acquirer's HTTP side (api.md §6): `/mock/request` and
+//! `/mock/request/cancel`, signed by the server with the acquirer secret. The acquirer itself is
+//! [`crate::mock`].
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse};
+use domain::{services::webhook_auth::WebhookVerifier, validation::Violations};
+
+use super::acquirer_signed::{AcquirerEndpoint, AcquirerSigned};
+use crate::{
+    body::json_object,
+    dto::{AcquirerAccepted, AcquirerCanceled},
+    mock::{self, MockAcquirer, MockError, PaymentRequest},
+    openapi::{
+        problems::NotFound,
+        schemas::{AcquirerCancelRequest, AcquirerPaymentRequest},
+    },
+    problem::{ApiError, ErrorCode, ProblemBody},
+    state::AppState,
+};
+
+impl From<MockError> for ApiError {
+    fn from(e: MockError) -> Self {
+        match e {
+            MockError::Unavailable => {
+                let mut unavailable = ApiError::new(ErrorCode::ServiceUnavailable, e.to_string());
+                unavailable.retry_after_secs = Some(1);
+                unavailable
+            }
+            MockError::CancelRefused => {
+                ApiError::new(ErrorCode::AcquirerCancelRefused, e.to_string())
+            }
+            MockError::Repository(r) => r.into(),
+        }
+    }
+}
+
+/// The built-in mock acquirer: 404 where it is off; its requests are signed with the acquirer
+/// secret it was given.
+pub struct Mock(Arc<MockAcquirer>);
+
+impl AcquirerEndpoint for Mock {
+    fn open(state: &AppState) -> Result<(Self, &WebhookVerifier), ApiError> {
+        let mock = state
+            .mock
+            .as_ref()
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No resource at this path"))?;
+        Ok((Self(Arc::clone(mock)), &mock.verifier))
+    }
+}
+
+/// The fields of a payment request to the acquirer (api.md §5).
+pub(crate) const REQUEST_FIELDS: &[&str] = &[
+    "paymentKey",
+    "orderNo",
+    "amount",
+    "currency",
+    "methodCode",
+    "productName",
+    "customerName",
+    "returnUrl",
+];
+
+/// The fields of a cancel request to the acquirer (api.md §5).
+pub(crate) const CANCEL_FIELDS: &[&str] =
+    &["paymentKey", "transactionId", "amount", "cancelReason"];
+
+/// The server asks the (mock) acquirer to process a payment; the outcome
+/// follows by webhook to `returnUrl`, chosen by the amount's last three digits (api.md §6).
+#[utoipa::path(
+    post,
+    path = "/mock/request",
+    tag = "Mock acquirer",
+    operation_id = "mockAcquirerRequest",
+    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
+    request_body(content = AcquirerPaymentRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Accepted; the webhook follows", body = AcquirerAccepted),
+        (status = 404, response = NotFound),
+        (status = 503, description = "`SERVICE_UNAVAILABLE`: the simulated outage of amounts ending in 005 \
+            (the first two requests per payment), or the database is unreachable",
+            body = ProblemBody, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait before retrying"))),
+    ),
+)]
+pub async fn request(
+    req: HttpRequest,
+    AcquirerSigned {
+        body,
+        endpoint: Mock(mock),
+    }: AcquirerSigned<Mock>,
+) -> Result<HttpResponse, ApiError> {
+    let obj = json_object(&req, &body, REQUEST_FIELDS)?;
+    let mut v = Violations::new();
+    let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
+    let amount = obj.integer("amount", true, &mut v);
+    let return_url = obj.string("returnUrl", true, &mut v).map(str::to_owned);
+    let (Some(payment_key), Some(amount), Some(return_url), true) =
+        (key, amount, return_url, v.is_empty())
+    else {
+        return Err(ApiError::validation(v));
+    };
+    let transaction_id = mock
+        .request(&PaymentRequest {
+            payment_key,
+            amount,
+            return_url,
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(AcquirerAccepted { transaction_id }))
+}
+
+/// The server asks the (mock) acquirer to cancel a transaction.
+#[utoipa::path(
+    post,
+    path = "/mock/request/cancel",
+    tag = "Mock acquirer",
+    operation_id = "mockAcquirerCancel",
+    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
+    request_body(content = AcquirerCancelRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Canceled", body = AcquirerCanceled),
+        (status = 404, response = NotFound),
+        (status = 422, description = "`ACQUIRER_CANCEL_REFUSED`: the transaction cannot be canceled (amounts ending in 007)",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn cancel(
+    req: HttpRequest,
+    AcquirerSigned { body, .. }: AcquirerSigned<Mock>,
+) -> Result<HttpResponse, ApiError> {
+    let obj = json_object(&req, &body, CANCEL_FIELDS)?;
+    let mut v = Violations::new();
+    let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
+    let amount = obj.integer("amount", true, &mut v);
+    let tx = obj
+        .string("transactionId", false, &mut v)
+        .map(str::to_owned);
+    let (Some(key), Some(amount), true) = (key, amount, v.is_empty()) else {
+        return Err(ApiError::validation(v));
+    };
+    Ok(HttpResponse::Ok().json(AcquirerCanceled {
+        transaction_id: mock::cancel(&key, amount, tx)?,
+        status: "CANCELED",
+    }))
+}
