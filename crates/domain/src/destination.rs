@@ -145,6 +145,23 @@ impl DestinationPolicy {
             None => Ok(()),
         }
     }
+
+    /// Checks the host of `url` when it is a literal address (which no resolver sees); a host
+    /// name passes here and is checked on the address it resolves to, when connecting. The one
+    /// place both a merchant's `returnUrl` and every outbound request are judged by.
+    pub fn check_url(&self, url: &url::Url) -> Result<(), BlockedAddress> {
+        literal_ip(url).map_or(Ok(()), |ip| self.check(ip))
+    }
+}
+
+/// The host of `url` when it is a literal IP address (in any spelling the URL standard accepts,
+/// e.g. `http://0x7f.1/` is 127.0.0.1), `None` for a host name.
+pub fn literal_ip(url: &url::Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(v4) => Some(v4.into()),
+        url::Host::Ipv6(v6) => Some(v6.into()),
+        url::Host::Domain(_) => None,
+    }
 }
 
 /// What a merchant's `returnUrl` must satisfy beyond being a well-formed URL.
@@ -164,12 +181,9 @@ impl ReturnUrlPolicy {
                 "must be an https URL (plain http is refused unless security.allow_plain_http_webhooks is set)",
             ));
         }
-        if let Some(ip) = url.literal_ip() {
-            self.destinations
-                .check(ip)
-                .map_err(|blocked| Invalid::new(format!("must not point at {blocked}")))?;
-        }
-        Ok(())
+        self.destinations
+            .check_url(url.as_url())
+            .map_err(|blocked| Invalid::new(format!("must not point at {blocked}")))
     }
 }
 

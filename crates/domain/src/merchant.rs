@@ -49,14 +49,14 @@ impl ReturnUrl {
         self.0.scheme()
     }
 
-    /// The host when it is a literal IP address (in any spelling the URL standard accepts,
-    /// e.g. `http://0x7f.1/` is 127.0.0.1), `None` for a host name.
+    /// The host when it is a literal IP address (see [`crate::destination::literal_ip`]).
     pub fn literal_ip(&self) -> Option<std::net::IpAddr> {
-        match self.0.host()? {
-            url::Host::Ipv4(v4) => Some(v4.into()),
-            url::Host::Ipv6(v6) => Some(v6.into()),
-            url::Host::Domain(_) => None,
-        }
+        crate::destination::literal_ip(&self.0)
+    }
+
+    /// The parsed URL.
+    pub fn as_url(&self) -> &url::Url {
+        &self.0
     }
 }
 

@@ -4,12 +4,7 @@
 //! DNS rebinding — is refused). Literal addresses never reach a resolver and are checked before
 //! the request is made.
 
-use std::{
-    error::Error,
-    fmt,
-    net::{IpAddr, SocketAddr},
-    sync::Arc,
-};
+use std::{error::Error, fmt, net::SocketAddr, sync::Arc};
 
 use domain::destination::{BlockedAddress, DestinationPolicy};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -89,14 +84,9 @@ pub fn check_literal(policy: &DestinationPolicy, url: &str) -> Result<(), String
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return Ok(());
     };
-    let ip: IpAddr = match parsed.host() {
-        Some(url::Host::Ipv4(v4)) => v4.into(),
-        Some(url::Host::Ipv6(v6)) => v6.into(),
-        _ => return Ok(()),
-    };
-    policy.check(ip).map_err(|refusal| {
+    policy.check_url(&parsed).map_err(|refusal| {
         Blocked {
-            host: ip.to_string(),
+            host: refusal.address.to_string(),
             refusal,
         }
         .to_string()
