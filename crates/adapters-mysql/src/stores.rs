@@ -6,29 +6,19 @@
 
 use adapters_sql::{
     SqlBackend, SqlStore,
-    error::pool_error,
     stores::{Health, Idempotency, Merchants, Nonces, Outbox, Payments, Reads},
 };
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, TransactionManager};
 use diesel_migrations::EmbeddedMigrations;
-use domain::{RepositoryError, store_ports::StorePorts};
+use domain::store_ports::StorePorts;
 
-use crate::{
-    dialect::Mysql,
-    pool::{Pool, PooledConnection},
-};
+use crate::{dialect::Mysql, pool::Pool};
 
 impl SqlBackend for Mysql {
     type Conn = AsyncMysqlConnection;
-    type Pool = Pool;
-    type Pooled = PooledConnection;
 
     const MIGRATIONS: EmbeddedMigrations = crate::migrate::MIGRATIONS;
-
-    async fn checkout(pool: &Pool) -> Result<PooledConnection, RepositoryError> {
-        pool.get().await.map_err(pool_error::<Self>)
-    }
 
     async fn begin_write(conn: &mut AsyncMysqlConnection) -> QueryResult<()> {
         <AsyncMysqlConnection as AsyncConnection>::TransactionManager::begin_transaction(conn).await

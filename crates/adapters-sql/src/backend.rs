@@ -20,22 +20,15 @@ use crate::{
     },
 };
 
+/// The future of one statement: diesel's result, `Send` like every future of the stores.
+pub trait QueryFuture<T>: Future<Output = QueryResult<T>> + Send {}
+
+impl<T, F: Future<Output = QueryResult<T>> + Send> QueryFuture<T> for F {}
+
 /// The backend an adapter stores in: implemented by hand on the adapter's dialect type.
 pub trait SqlBackend: Dialect + Send + Sync + 'static {
     /// diesel-async's connection for this database.
     type Conn: PoolableConnection + 'static;
-
-    /// The adapter's pool of [`Self::Conn`]s (cheap to clone).
-    type Pool: Clone + Send + Sync + 'static;
-
-    /// A connection checked out of [`Self::Pool`].
-    type Pooled: DerefMut<Target = Self::Conn> + Send;
-
-    /// Checks a connection out of `pool`; a failure means the database is unavailable
-    /// ([`crate::error::pool_error`]).
-    fn checkout(
-        pool: &Self::Pool,
-    ) -> impl Future<Output = Result<Self::Pooled, RepositoryError>> + Send;
 
     /// The embedded migrations `/ready` checks the schema against.
     const MIGRATIONS: EmbeddedMigrations;
@@ -46,10 +39,27 @@ pub trait SqlBackend: Dialect + Send + Sync + 'static {
     fn begin_write(conn: &mut Self::Conn) -> impl Future<Output = QueryResult<()>> + Send;
 }
 
+/// Where the stores get connections: the adapter's diesel-async deadpool. Implemented by
+/// [`crate::sql_statements!`], because deadpool's `Manager` is implemented per connection type
+/// (it pings with a query), so a generic function cannot name the pool without that bound.
+pub trait ConnectionPool: SqlBackend {
+    /// The pool (cheap to clone).
+    type Pool: Clone + Send + Sync + 'static;
+
+    /// A connection checked out of [`Self::Pool`].
+    type Pooled: DerefMut<Target = Self::Conn> + Send;
+
+    /// Checks a connection out of `pool`; a failure means the database is unavailable
+    /// ([`crate::error::pool_error`]).
+    fn checkout(
+        pool: &Self::Pool,
+    ) -> impl Future<Output = Result<Self::Pooled, RepositoryError>> + Send;
+}
+
 /// Every statement family: what the stores need of a backend. Implemented for every type that
 /// implements them all (an adapter gets them from [`crate::sql_statements!`]).
 pub trait Statements:
-    SqlBackend
+    ConnectionPool
     + PaymentStatements
     + MerchantStatements
     + NonceStatements
@@ -60,7 +70,7 @@ pub trait Statements:
 }
 
 impl<B> Statements for B where
-    B: SqlBackend
+    B: ConnectionPool
         + PaymentStatements
         + MerchantStatements
         + NonceStatements

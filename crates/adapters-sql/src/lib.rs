@@ -24,7 +24,7 @@ pub mod schema;
 pub mod statements;
 pub mod stores;
 
-pub use backend::{SqlBackend, Statements, write_tx};
+pub use backend::{ConnectionPool, QueryFuture, SqlBackend, Statements, write_tx};
 pub use dialect::Dialect;
 pub use stores::{SqlStore, ports};
 

@@ -7,28 +7,21 @@
 
 use adapters_sql::{
     SqlBackend, SqlStore,
-    error::pool_error,
     stores::{Health, Idempotency, Merchants, Nonces, Outbox, Payments, Reads},
 };
 use diesel::{QueryResult, connection::AnsiTransactionManager};
 use diesel_migrations::EmbeddedMigrations;
-use domain::{RepositoryError, store_ports::StorePorts};
+use domain::store_ports::StorePorts;
 
 use crate::{
     dialect::Sqlite,
-    pool::{Pool, PooledConnection, SqliteConn},
+    pool::{Pool, SqliteConn},
 };
 
 impl SqlBackend for Sqlite {
     type Conn = SqliteConn;
-    type Pool = Pool;
-    type Pooled = PooledConnection;
 
     const MIGRATIONS: EmbeddedMigrations = crate::migrate::MIGRATIONS;
-
-    async fn checkout(pool: &Pool) -> Result<PooledConnection, RepositoryError> {
-        pool.get().await.map_err(pool_error::<Self>)
-    }
 
     /// `BEGIN IMMEDIATE`, as diesel-async's `immediate_transaction` begins.
     async fn begin_write(conn: &mut SqliteConn) -> QueryResult<()> {

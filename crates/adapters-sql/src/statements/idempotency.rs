@@ -1,10 +1,12 @@
 //! The statements of `IdempotencyStore` (`idempotency_record`).
 
-use diesel::QueryResult;
 use domain::idempotency::StoredResponse;
 use time::PrimitiveDateTime;
 
-use crate::{backend::SqlBackend, records::IdempotencyRow};
+use crate::{
+    backend::{QueryFuture, SqlBackend},
+    records::IdempotencyRow,
+};
 
 /// A claim of `(client, key)` as written: IN_FLIGHT, leased until `lease_until`.
 #[derive(Debug, Clone, Copy)]
@@ -20,29 +22,20 @@ pub struct NewClaim<'a> {
 /// One method per statement on `idempotency_record`.
 pub trait IdempotencyStatements: SqlBackend {
     /// A plain `INSERT` of a fresh IN_FLIGHT row.
-    fn insert_claim(
-        conn: &mut Self::Conn,
-        claim: &NewClaim<'_>,
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    fn insert_claim(conn: &mut Self::Conn, claim: &NewClaim<'_>) -> impl QueryFuture<()>;
 
     /// Re-reads the row of `(client, key)` with the dialect's row lock.
     fn lock_claim(
         conn: &mut Self::Conn,
         client: &str,
         key: &str,
-    ) -> impl Future<Output = QueryResult<Option<IdempotencyRow>>> + Send;
+    ) -> impl QueryFuture<Option<IdempotencyRow>>;
 
     /// Overwrites the row as a fresh claim (the stored response cleared).
-    fn replace_claim(
-        conn: &mut Self::Conn,
-        claim: &NewClaim<'_>,
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    fn replace_claim(conn: &mut Self::Conn, claim: &NewClaim<'_>) -> impl QueryFuture<()>;
 
     /// Extends an abandoned lease: `lease_until` and `updated_at` only.
-    fn take_over_lease(
-        conn: &mut Self::Conn,
-        claim: &NewClaim<'_>,
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    fn take_over_lease(conn: &mut Self::Conn, claim: &NewClaim<'_>) -> impl QueryFuture<()>;
 
     /// Stores the response: COMPLETED.
     fn complete_claim(
@@ -51,14 +44,10 @@ pub trait IdempotencyStatements: SqlBackend {
         key: &str,
         response: &StoredResponse,
         now: PrimitiveDateTime,
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    ) -> impl QueryFuture<()>;
 
     /// Deletes the row if it is still IN_FLIGHT.
-    fn release_claim(
-        conn: &mut Self::Conn,
-        client: &str,
-        key: &str,
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    fn release_claim(conn: &mut Self::Conn, client: &str, key: &str) -> impl QueryFuture<()>;
 }
 
 /// Expanded by [`sql_statements!`](crate::sql_statements).
@@ -66,35 +55,28 @@ pub trait IdempotencyStatements: SqlBackend {
 #[macro_export]
 macro_rules! __idempotency_statements {
     ($backend:ty, ($($lock_row:tt)*)) => {
-        impl $crate::statements::IdempotencyStatements for $backend {
-            async fn insert_claim(
-                conn: &mut Conn,
-                claim: &$crate::statements::NewClaim<'_>,
-            ) -> diesel::QueryResult<()> {
-                use $crate::{decisions::IN_FLIGHT, schema::idempotency_record as ir};
-                diesel::insert_into(ir::table)
-                    .values((
-                        ir::client_id.eq(claim.client),
-                        ir::idempotency_key.eq(claim.key),
-                        ir::fingerprint.eq(claim.fingerprint),
-                        ir::state.eq(IN_FLIGHT),
-                        ir::lease_until.eq(claim.lease_until),
-                        ir::expires_at.eq(claim.expires_at),
-                        ir::created_at.eq(claim.now),
-                        ir::updated_at.eq(claim.now),
-                    ))
-                    .execute(conn)
-                    .await?;
-                Ok(())
+        impl IdempotencyStatements for $backend {
+            async fn insert_claim(conn: &mut Conn, claim: &NewClaim<'_>) -> QueryResult<()> {
+                use idempotency_record as ir;
+                let row = (
+                    ir::client_id.eq(claim.client),
+                    ir::idempotency_key.eq(claim.key),
+                    ir::fingerprint.eq(claim.fingerprint),
+                    ir::state.eq(IN_FLIGHT),
+                    ir::lease_until.eq(claim.lease_until),
+                    ir::expires_at.eq(claim.expires_at),
+                    ir::created_at.eq(claim.now),
+                    ir::updated_at.eq(claim.now),
+                );
+                insert(conn, ir::table, row).await
             }
 
             async fn lock_claim(
                 conn: &mut Conn,
                 client: &str,
                 key: &str,
-            ) -> diesel::QueryResult<Option<$crate::records::IdempotencyRow>> {
-                use $crate::{records::IdempotencyRow, schema::idempotency_record as ir};
-                ir::table
+            ) -> QueryResult<Option<IdempotencyRow>> {
+                idempotency_record::table
                     .find((client, key))
                     .select(IdempotencyRow::as_select())
                     $($lock_row)*
@@ -103,11 +85,8 @@ macro_rules! __idempotency_statements {
                     .optional()
             }
 
-            async fn replace_claim(
-                conn: &mut Conn,
-                claim: &$crate::statements::NewClaim<'_>,
-            ) -> diesel::QueryResult<()> {
-                use $crate::{decisions::IN_FLIGHT, schema::idempotency_record as ir};
+            async fn replace_claim(conn: &mut Conn, claim: &NewClaim<'_>) -> QueryResult<()> {
+                use idempotency_record as ir;
                 diesel::update(ir::table.find((claim.client, claim.key)))
                     .set((
                         ir::fingerprint.eq(claim.fingerprint),
@@ -126,11 +105,8 @@ macro_rules! __idempotency_statements {
                 Ok(())
             }
 
-            async fn take_over_lease(
-                conn: &mut Conn,
-                claim: &$crate::statements::NewClaim<'_>,
-            ) -> diesel::QueryResult<()> {
-                use $crate::schema::idempotency_record as ir;
+            async fn take_over_lease(conn: &mut Conn, claim: &NewClaim<'_>) -> QueryResult<()> {
+                use idempotency_record as ir;
                 diesel::update(ir::table.find((claim.client, claim.key)))
                     .set((ir::lease_until.eq(claim.lease_until), ir::updated_at.eq(claim.now)))
                     .execute(conn)
@@ -143,9 +119,9 @@ macro_rules! __idempotency_statements {
                 client: &str,
                 key: &str,
                 response: &domain::idempotency::StoredResponse,
-                now: $crate::__private::time::PrimitiveDateTime,
-            ) -> diesel::QueryResult<()> {
-                use $crate::{decisions::COMPLETED, schema::idempotency_record as ir};
+                now: PrimitiveDateTime,
+            ) -> QueryResult<()> {
+                use idempotency_record as ir;
                 diesel::update(ir::table.find((client, key)))
                     .set((
                         ir::state.eq(COMPLETED),
@@ -160,12 +136,8 @@ macro_rules! __idempotency_statements {
                 Ok(())
             }
 
-            async fn release_claim(
-                conn: &mut Conn,
-                client: &str,
-                key: &str,
-            ) -> diesel::QueryResult<()> {
-                use $crate::{decisions::IN_FLIGHT, schema::idempotency_record as ir};
+            async fn release_claim(conn: &mut Conn, client: &str, key: &str) -> QueryResult<()> {
+                use idempotency_record as ir;
                 diesel::delete(ir::table.find((client, key)).filter(ir::state.eq(IN_FLIGHT)))
                     .execute(conn)
                     .await?;

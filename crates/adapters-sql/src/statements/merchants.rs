@@ -1,33 +1,29 @@
 //! The statements of `MerchantStore` (`api_credential`).
 
-use diesel::QueryResult;
 use domain::{ids::ClientId, ports::PageRequest};
 
-use crate::{backend::SqlBackend, records::MerchantRow};
+use crate::{
+    backend::{QueryFuture, SqlBackend},
+    records::MerchantRow,
+};
 
 /// One method per statement on `api_credential`.
 pub trait MerchantStatements: SqlBackend {
-    fn insert_merchant(
-        conn: &mut Self::Conn,
-        row: &MerchantRow,
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    fn insert_merchant(conn: &mut Self::Conn, row: &MerchantRow) -> impl QueryFuture<()>;
 
     fn find_merchant(
         conn: &mut Self::Conn,
         client_id: &str,
-    ) -> impl Future<Output = QueryResult<Option<MerchantRow>>> + Send;
+    ) -> impl QueryFuture<Option<MerchantRow>>;
 
     /// Newest first (`client_id DESC`), strictly before `page.before`, `limit + 1` rows.
     fn list_merchants(
         conn: &mut Self::Conn,
         page: &PageRequest<ClientId>,
-    ) -> impl Future<Output = QueryResult<Vec<MerchantRow>>> + Send;
+    ) -> impl QueryFuture<Vec<MerchantRow>>;
 
     /// Every mutable column of `row`'s merchant; the number of matched rows.
-    fn update_merchant(
-        conn: &mut Self::Conn,
-        row: &MerchantRow,
-    ) -> impl Future<Output = QueryResult<usize>> + Send;
+    fn update_merchant(conn: &mut Self::Conn, row: &MerchantRow) -> impl QueryFuture<usize>;
 
     /// The sealed secrets of `new`, where the stored ones are still those of `old`; the number
     /// of matched rows.
@@ -35,7 +31,7 @@ pub trait MerchantStatements: SqlBackend {
         conn: &mut Self::Conn,
         old: MerchantRow,
         new: &MerchantRow,
-    ) -> impl Future<Output = QueryResult<usize>> + Send;
+    ) -> impl QueryFuture<usize>;
 }
 
 /// Expanded by [`sql_statements!`](crate::sql_statements).
@@ -43,24 +39,15 @@ pub trait MerchantStatements: SqlBackend {
 #[macro_export]
 macro_rules! __merchant_statements {
     ($backend:ty) => {
-        impl $crate::statements::MerchantStatements for $backend {
-            async fn insert_merchant(
-                conn: &mut Conn,
-                row: &$crate::records::MerchantRow,
-            ) -> diesel::QueryResult<()> {
-                use $crate::schema::api_credential;
-                diesel::insert_into(api_credential::table)
-                    .values(row)
-                    .execute(conn)
-                    .await?;
-                Ok(())
+        impl MerchantStatements for $backend {
+            async fn insert_merchant(conn: &mut Conn, row: &MerchantRow) -> QueryResult<()> {
+                insert(conn, api_credential::table, row).await
             }
 
             async fn find_merchant(
                 conn: &mut Conn,
                 client_id: &str,
-            ) -> diesel::QueryResult<Option<$crate::records::MerchantRow>> {
-                use $crate::{records::MerchantRow, schema::api_credential};
+            ) -> QueryResult<Option<MerchantRow>> {
                 api_credential::table
                     .find(client_id)
                     .select(MerchantRow::as_select())
@@ -72,8 +59,7 @@ macro_rules! __merchant_statements {
             async fn list_merchants(
                 conn: &mut Conn,
                 page: &domain::ports::PageRequest<domain::ids::ClientId>,
-            ) -> diesel::QueryResult<Vec<$crate::records::MerchantRow>> {
-                use $crate::{records::MerchantRow, schema::api_credential};
+            ) -> QueryResult<Vec<MerchantRow>> {
                 let mut query = api_credential::table
                     .select(MerchantRow::as_select())
                     .into_boxed();
@@ -87,11 +73,7 @@ macro_rules! __merchant_statements {
                     .await
             }
 
-            async fn update_merchant(
-                conn: &mut Conn,
-                row: &$crate::records::MerchantRow,
-            ) -> diesel::QueryResult<usize> {
-                use $crate::schema::api_credential;
+            async fn update_merchant(conn: &mut Conn, row: &MerchantRow) -> QueryResult<usize> {
                 diesel::update(api_credential::table.find(&row.client_id))
                     .set((
                         row.sealed_secrets(),
@@ -108,14 +90,13 @@ macro_rules! __merchant_statements {
 
             async fn replace_secrets(
                 conn: &mut Conn,
-                old: $crate::records::MerchantRow,
-                new: &$crate::records::MerchantRow,
-            ) -> diesel::QueryResult<usize> {
+                old: MerchantRow,
+                new: &MerchantRow,
+            ) -> QueryResult<usize> {
                 use diesel::{
                     BoxableExpression, NullableExpressionMethods as _,
                     sql_types::{Bool, Nullable},
                 };
-                use $crate::schema::api_credential;
                 type SameSecret = Box<
                     dyn BoxableExpression<api_credential::table, Backend, SqlType = Nullable<Bool>>,
                 >;

@@ -27,13 +27,13 @@ pub use outbox::{LockedEvent, OutboxStatements};
 pub use payments::{PaymentLookup, PaymentStatements};
 pub use reads::{Feed, FeedTable, ReadStatements, StatsBinds, StatsRows};
 
-/// Implements every statement trait of this module on an adapter's backend type (which
-/// implements [`SqlBackend`](crate::SqlBackend) by hand).
+/// Implements every statement trait of this module, and [`ConnectionPool`](crate::ConnectionPool),
+/// on an adapter's backend type (which implements [`SqlBackend`](crate::SqlBackend) by hand).
 ///
 /// ```ignore
 /// adapters_sql::sql_statements! {
 ///     backend: crate::dialect::Mysql,
-///     batch_insert: multi_row,                   // or `row_by_row`, where diesel-async cannot batch
+///     batch_insert: multi_row, // or `row_by_row`, where diesel-async cannot batch
 ///     lock_row: (.for_update()),                 // appended to a re-read that decides a write
 ///     lock_claim: (.for_update().skip_locked()), // appended to the outbox claim's re-check
 /// }
@@ -49,15 +49,46 @@ macro_rules! sql_statements {
         const _: () = {
             use $crate::__private::{
                 diesel::{
-                    self, BoolExpressionMethods as _, ExpressionMethods as _,
-                    JoinOnDsl as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _,
+                    self, BoolExpressionMethods as _, ExpressionMethods as _, JoinOnDsl as _,
+                    OptionalExtension as _, QueryDsl as _, QueryResult, SelectableHelper as _,
                 },
-                diesel_async::RunQueryDsl as _,
+                diesel_async::{RunQueryDsl as _, pooled_connection::deadpool},
                 domain,
+                time::PrimitiveDateTime,
+            };
+            use $crate::{
+                decisions::{COMPLETED, DEAD, DELIVERED, IN_FLIGHT, PENDING},
+                records::*,
+                reporting::{AttemptFeedRow, AuditFeedRow},
+                schema::*,
+                statements::*,
             };
 
             type Conn = <$backend as $crate::SqlBackend>::Conn;
             type Backend = <Conn as $crate::__private::diesel_async::AsyncConnectionCore>::Backend;
+
+            /// One `INSERT` of `values` into `table`.
+            async fn insert<T, V>(conn: &mut Conn, table: T, values: V) -> QueryResult<()>
+            where
+                T: diesel::Table,
+                V: diesel::Insertable<T>,
+                diesel::query_builder::InsertStatement<T, V::Values>:
+                    $crate::__private::diesel_async::methods::ExecuteDsl<Conn>,
+            {
+                diesel::insert_into(table).values(values).execute(conn).await?;
+                Ok(())
+            }
+
+            impl $crate::ConnectionPool for $backend {
+                type Pool = deadpool::Pool<Conn>;
+                type Pooled = deadpool::Object<Conn>;
+
+                async fn checkout(
+                    pool: &Self::Pool,
+                ) -> Result<Self::Pooled, $crate::__private::domain::RepositoryError> {
+                    pool.get().await.map_err($crate::error::pool_error::<$backend>)
+                }
+            }
 
             $crate::__payment_statements!($backend);
             $crate::__merchant_statements!($backend);

@@ -1,11 +1,10 @@
 //! The statements of `OutboxStore` (`outbox_event`, `delivery_attempt`).
 
-use diesel::QueryResult;
 use domain::outbox::DeliveryFilter;
 use time::PrimitiveDateTime;
 
 use crate::{
-    backend::SqlBackend,
+    backend::{QueryFuture, SqlBackend},
     decisions::AttemptOutcome,
     records::{AttemptRow, NewAttemptRow, NewOutboxRow, OutboxRow},
 };
@@ -17,22 +16,16 @@ pub type LockedEvent = (Option<String>, String);
 pub trait OutboxStatements: SqlBackend {
     /// New PENDING rows: one multi-row `INSERT`, or one per row where diesel-async cannot batch
     /// (SQLite: no `DEFAULT` in `VALUES`). `rows` is never empty.
-    fn insert_messages(
-        conn: &mut Self::Conn,
-        rows: &[NewOutboxRow],
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    fn insert_messages(conn: &mut Self::Conn, rows: &[NewOutboxRow]) -> impl QueryFuture<()>;
 
     /// The attempts of these stored event ids, oldest first.
     fn attempt_rows(
         conn: &mut Self::Conn,
         events: Vec<String>,
-    ) -> impl Future<Output = QueryResult<Vec<AttemptRow>>> + Send;
+    ) -> impl QueryFuture<Vec<AttemptRow>>;
 
     /// The `seq` of the message with this stored event id.
-    fn event_seq(
-        conn: &mut Self::Conn,
-        event_id: &str,
-    ) -> impl Future<Output = QueryResult<Option<i64>>> + Send;
+    fn event_seq(conn: &mut Self::Conn, event_id: &str) -> impl QueryFuture<Option<i64>>;
 
     /// A page of messages: `filter`, `seq < before_seq`, newest first, at most `limit + 1`.
     fn list_events(
@@ -40,19 +33,16 @@ pub trait OutboxStatements: SqlBackend {
         filter: &DeliveryFilter,
         before_seq: Option<i64>,
         limit: u32,
-    ) -> impl Future<Output = QueryResult<Vec<OutboxRow>>> + Send;
+    ) -> impl QueryFuture<Vec<OutboxRow>>;
 
-    fn find_event(
-        conn: &mut Self::Conn,
-        event_id: &str,
-    ) -> impl Future<Output = QueryResult<Option<OutboxRow>>> + Send;
+    fn find_event(conn: &mut Self::Conn, event_id: &str) -> impl QueryFuture<Option<OutboxRow>>;
 
     /// [`raw::CLAIM_CANDIDATES`](crate::raw::CLAIM_CANDIDATES): at most `max` due `seq`s.
     fn claim_candidates(
         conn: &mut Self::Conn,
         now: PrimitiveDateTime,
         max: i64,
-    ) -> impl Future<Output = QueryResult<Vec<i64>>> + Send;
+    ) -> impl QueryFuture<Vec<i64>>;
 
     /// Re-checks `candidates` on the latest committed rows (still PENDING, due, lease free),
     /// earliest first, at most `limit`, with the dialect's claim lock.
@@ -61,7 +51,7 @@ pub trait OutboxStatements: SqlBackend {
         candidates: &[i64],
         now: PrimitiveDateTime,
         limit: u32,
-    ) -> impl Future<Output = QueryResult<Vec<OutboxRow>>> + Send;
+    ) -> impl QueryFuture<Vec<OutboxRow>>;
 
     /// `UPDATE … SET lease_until = ? WHERE seq IN (…) AND (lease_until IS NULL OR lease_until <
     /// now)`.
@@ -70,32 +60,26 @@ pub trait OutboxStatements: SqlBackend {
         seqs: Vec<i64>,
         now: PrimitiveDateTime,
         until: PrimitiveDateTime,
-    ) -> impl Future<Output = QueryResult<usize>> + Send;
+    ) -> impl QueryFuture<usize>;
 
     /// Re-reads a message's payment and state with the dialect's row lock.
-    fn lock_event(
-        conn: &mut Self::Conn,
-        event_id: &str,
-    ) -> impl Future<Output = QueryResult<Option<LockedEvent>>> + Send;
+    fn lock_event(conn: &mut Self::Conn, event_id: &str) -> impl QueryFuture<Option<LockedEvent>>;
 
-    fn insert_attempt(
-        conn: &mut Self::Conn,
-        row: &NewAttemptRow,
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    fn insert_attempt(conn: &mut Self::Conn, row: &NewAttemptRow) -> impl QueryFuture<()>;
 
     /// Writes `outcome` of attempt `row` to its (PENDING) message.
     fn record_outcome(
         conn: &mut Self::Conn,
         row: &NewAttemptRow,
         outcome: &AttemptOutcome,
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    ) -> impl QueryFuture<()>;
 
     /// Back to PENDING, due `now`, if DELIVERED or DEAD; the number of matched rows.
     fn redeliver_event(
         conn: &mut Self::Conn,
         event_id: &str,
         now: PrimitiveDateTime,
-    ) -> impl Future<Output = QueryResult<usize>> + Send;
+    ) -> impl QueryFuture<usize>;
 }
 
 /// Expanded by [`sql_statements!`](crate::sql_statements).
@@ -103,20 +87,15 @@ pub trait OutboxStatements: SqlBackend {
 #[macro_export]
 macro_rules! __outbox_statements {
     ($backend:ty, $insert:ident, ($($lock_row:tt)*), ($($lock_claim:tt)*)) => {
-        impl $crate::statements::OutboxStatements for $backend {
-            async fn insert_messages(
-                conn: &mut Conn,
-                rows: &[$crate::records::NewOutboxRow],
-            ) -> diesel::QueryResult<()> {
-                $crate::__insert_rows!($insert, conn, $crate::schema::outbox_event::table, rows);
-                Ok(())
+        impl OutboxStatements for $backend {
+            async fn insert_messages(conn: &mut Conn, rows: &[NewOutboxRow]) -> QueryResult<()> {
+                $crate::__insert_rows!($insert, conn, outbox_event::table, rows)
             }
 
             async fn attempt_rows(
                 conn: &mut Conn,
                 events: Vec<String>,
-            ) -> diesel::QueryResult<Vec<$crate::records::AttemptRow>> {
-                use $crate::{records::AttemptRow, schema::delivery_attempt};
+            ) -> QueryResult<Vec<AttemptRow>> {
                 delivery_attempt::table
                     .filter(delivery_attempt::event_id.eq_any(events))
                     .order(delivery_attempt::id.asc())
@@ -125,8 +104,7 @@ macro_rules! __outbox_statements {
                     .await
             }
 
-            async fn event_seq(conn: &mut Conn, event_id: &str) -> diesel::QueryResult<Option<i64>> {
-                use $crate::schema::outbox_event;
+            async fn event_seq(conn: &mut Conn, event_id: &str) -> QueryResult<Option<i64>> {
                 outbox_event::table
                     .filter(outbox_event::event_id.eq(event_id))
                     .select(outbox_event::seq)
@@ -140,11 +118,8 @@ macro_rules! __outbox_statements {
                 filter: &domain::outbox::DeliveryFilter,
                 before_seq: Option<i64>,
                 limit: u32,
-            ) -> diesel::QueryResult<Vec<$crate::records::OutboxRow>> {
-                use $crate::{records::OutboxRow, schema::outbox_event};
-                let mut query = outbox_event::table
-                    .select(OutboxRow::as_select())
-                    .into_boxed();
+            ) -> QueryResult<Vec<OutboxRow>> {
+                let mut query = outbox_event::table.select(OutboxRow::as_select()).into_boxed();
                 if let Some(kind) = filter.kind {
                     query = query.filter(outbox_event::kind.eq(kind.as_str()));
                 }
@@ -167,11 +142,7 @@ macro_rules! __outbox_statements {
                     .await
             }
 
-            async fn find_event(
-                conn: &mut Conn,
-                event_id: &str,
-            ) -> diesel::QueryResult<Option<$crate::records::OutboxRow>> {
-                use $crate::{records::OutboxRow, schema::outbox_event};
+            async fn find_event(conn: &mut Conn, event_id: &str) -> QueryResult<Option<OutboxRow>> {
                 outbox_event::table
                     .filter(outbox_event::event_id.eq(event_id))
                     .select(OutboxRow::as_select())
@@ -182,9 +153,9 @@ macro_rules! __outbox_statements {
 
             async fn claim_candidates(
                 conn: &mut Conn,
-                now: $crate::__private::time::PrimitiveDateTime,
+                now: PrimitiveDateTime,
                 max: i64,
-            ) -> diesel::QueryResult<Vec<i64>> {
+            ) -> QueryResult<Vec<i64>> {
                 use diesel::sql_types::{BigInt, Timestamp};
                 let seqs = diesel::sql_query($crate::raw::CLAIM_CANDIDATES)
                     .bind::<Timestamp, _>(now)
@@ -199,21 +170,17 @@ macro_rules! __outbox_statements {
             async fn lock_claimable(
                 conn: &mut Conn,
                 candidates: &[i64],
-                now: $crate::__private::time::PrimitiveDateTime,
+                now: PrimitiveDateTime,
                 limit: u32,
-            ) -> diesel::QueryResult<Vec<$crate::records::OutboxRow>> {
-                use $crate::{decisions::PENDING, records::OutboxRow, schema::outbox_event};
-                outbox_event::table
-                    .filter(outbox_event::seq.eq_any(candidates))
-                    .filter(outbox_event::state.eq(PENDING))
-                    .filter(outbox_event::next_attempt_at.le(now))
-                    .filter(outbox_event::not_before.le(now))
-                    .filter(
-                        outbox_event::lease_until
-                            .is_null()
-                            .or(outbox_event::lease_until.lt(now)),
-                    )
-                    .order(outbox_event::seq.asc())
+            ) -> QueryResult<Vec<OutboxRow>> {
+                use outbox_event as e;
+                e::table
+                    .filter(e::seq.eq_any(candidates))
+                    .filter(e::state.eq(PENDING))
+                    .filter(e::next_attempt_at.le(now))
+                    .filter(e::not_before.le(now))
+                    .filter(e::lease_until.is_null().or(e::lease_until.lt(now)))
+                    .order(e::seq.asc())
                     .limit(i64::from(limit))
                     .select(OutboxRow::as_select())
                     $($lock_claim)*
@@ -224,29 +191,21 @@ macro_rules! __outbox_statements {
             async fn lease_events(
                 conn: &mut Conn,
                 seqs: Vec<i64>,
-                now: $crate::__private::time::PrimitiveDateTime,
-                until: $crate::__private::time::PrimitiveDateTime,
-            ) -> diesel::QueryResult<usize> {
-                use $crate::schema::outbox_event;
-                diesel::update(
-                    outbox_event::table
-                        .filter(outbox_event::seq.eq_any(seqs))
-                        .filter(
-                            outbox_event::lease_until
-                                .is_null()
-                                .or(outbox_event::lease_until.lt(now)),
-                        ),
-                )
-                .set(outbox_event::lease_until.eq(Some(until)))
-                .execute(conn)
-                .await
+                now: PrimitiveDateTime,
+                until: PrimitiveDateTime,
+            ) -> QueryResult<usize> {
+                use outbox_event as e;
+                let free = e::lease_until.is_null().or(e::lease_until.lt(now));
+                diesel::update(e::table.filter(e::seq.eq_any(seqs)).filter(free))
+                    .set(e::lease_until.eq(Some(until)))
+                    .execute(conn)
+                    .await
             }
 
             async fn lock_event(
                 conn: &mut Conn,
                 event_id: &str,
-            ) -> diesel::QueryResult<Option<$crate::statements::LockedEvent>> {
-                use $crate::schema::outbox_event;
+            ) -> QueryResult<Option<LockedEvent>> {
                 outbox_event::table
                     .filter(outbox_event::event_id.eq(event_id))
                     .select((outbox_event::payment_id, outbox_event::state))
@@ -256,36 +215,28 @@ macro_rules! __outbox_statements {
                     .optional()
             }
 
-            async fn insert_attempt(
-                conn: &mut Conn,
-                row: &$crate::records::NewAttemptRow,
-            ) -> diesel::QueryResult<()> {
-                use $crate::schema::delivery_attempt;
-                diesel::insert_into(delivery_attempt::table).values(row).execute(conn).await?;
-                Ok(())
+            async fn insert_attempt(conn: &mut Conn, row: &NewAttemptRow) -> QueryResult<()> {
+                insert(conn, delivery_attempt::table, row).await
             }
 
             async fn record_outcome(
                 conn: &mut Conn,
-                row: &$crate::records::NewAttemptRow,
+                row: &NewAttemptRow,
                 outcome: &$crate::decisions::AttemptOutcome,
-            ) -> diesel::QueryResult<()> {
-                use $crate::schema::outbox_event;
-                let target = outbox_event::table.filter(outbox_event::event_id.eq(&row.event_id));
+            ) -> QueryResult<()> {
+                use outbox_event as e;
+                let target = e::table.filter(e::event_id.eq(&row.event_id));
                 let changes = (
-                    outbox_event::attempts.eq(row.attempt_no),
-                    outbox_event::state.eq(outcome.state),
-                    outbox_event::lease_until
-                        .eq(None::<$crate::__private::time::PrimitiveDateTime>),
-                    outbox_event::last_error.eq(&outcome.last_error),
-                    outbox_event::updated_at.eq(outcome.updated_at),
+                    e::attempts.eq(row.attempt_no),
+                    e::state.eq(outcome.state),
+                    e::lease_until.eq(None::<PrimitiveDateTime>),
+                    e::last_error.eq(&outcome.last_error),
+                    e::updated_at.eq(outcome.updated_at),
                 );
                 match outcome.next_attempt_at {
                     Some(t) => {
-                        diesel::update(target)
-                            .set((changes, outbox_event::next_attempt_at.eq(t)))
-                            .execute(conn)
-                            .await?
+                        let changes = (changes, e::next_attempt_at.eq(t));
+                        diesel::update(target).set(changes).execute(conn).await?
                     }
                     None => diesel::update(target).set(changes).execute(conn).await?,
                 };
@@ -295,23 +246,20 @@ macro_rules! __outbox_statements {
             async fn redeliver_event(
                 conn: &mut Conn,
                 event_id: &str,
-                now: $crate::__private::time::PrimitiveDateTime,
-            ) -> diesel::QueryResult<usize> {
-                use $crate::{
-                    decisions::{DEAD, DELIVERED, PENDING},
-                    schema::outbox_event,
-                };
+                now: PrimitiveDateTime,
+            ) -> QueryResult<usize> {
+                use outbox_event as e;
                 diesel::update(
-                    outbox_event::table
-                        .filter(outbox_event::event_id.eq(event_id))
-                        .filter(outbox_event::state.eq_any([DELIVERED, DEAD])),
+                    e::table
+                        .filter(e::event_id.eq(event_id))
+                        .filter(e::state.eq_any([DELIVERED, DEAD])),
                 )
                 .set((
-                    outbox_event::state.eq(PENDING),
-                    outbox_event::next_attempt_at.eq(now),
-                    outbox_event::attempts.eq(0i64),
-                    outbox_event::lease_until.eq(None::<$crate::__private::time::PrimitiveDateTime>),
-                    outbox_event::updated_at.eq(now),
+                    e::state.eq(PENDING),
+                    e::next_attempt_at.eq(now),
+                    e::attempts.eq(0i64),
+                    e::lease_until.eq(None::<PrimitiveDateTime>),
+                    e::updated_at.eq(now),
                 ))
                 .execute(conn)
                 .await
@@ -325,17 +273,12 @@ macro_rules! __outbox_statements {
 #[macro_export]
 macro_rules! __insert_rows {
     (multi_row, $conn:ident, $table:expr, $rows:ident) => {
-        diesel::insert_into($table)
-            .values($rows)
-            .execute($conn)
-            .await?;
+        insert($conn, $table, $rows).await
     };
-    (row_by_row, $conn:ident, $table:expr, $rows:ident) => {
+    (row_by_row, $conn:ident, $table:expr, $rows:ident) => {{
         for row in $rows {
-            diesel::insert_into($table)
-                .values(row)
-                .execute($conn)
-                .await?;
+            insert($conn, $table, row).await?;
         }
-    };
+        Ok(())
+    }};
 }

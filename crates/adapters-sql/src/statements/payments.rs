@@ -1,6 +1,5 @@
 //! The statements of `PaymentStore` (`payment`, `payment_log`).
 
-use diesel::QueryResult;
 use domain::{
     ids::PaymentId,
     payment::AuditNote,
@@ -9,7 +8,7 @@ use domain::{
 use time::PrimitiveDateTime;
 
 use crate::{
-    backend::SqlBackend,
+    backend::{QueryFuture, SqlBackend},
     records::{AuditRow, NewAuditRow, PaymentRow},
 };
 
@@ -26,7 +25,7 @@ pub trait PaymentStatements: SqlBackend {
     fn find_payment(
         conn: &mut Self::Conn,
         lookup: PaymentLookup,
-    ) -> impl Future<Output = QueryResult<Option<PaymentRow>>> + Send;
+    ) -> impl QueryFuture<Option<PaymentRow>>;
 
     /// The filtered page of `PaymentStore::list`: newest first by `payment_id`, at most
     /// `limit + 1` rows.
@@ -34,25 +33,19 @@ pub trait PaymentStatements: SqlBackend {
         conn: &mut Self::Conn,
         filter: &PaymentFilter,
         page: &PageRequest<PaymentId>,
-    ) -> impl Future<Output = QueryResult<Vec<PaymentRow>>> + Send;
+    ) -> impl QueryFuture<Vec<PaymentRow>>;
 
-    fn insert_payment(
-        conn: &mut Self::Conn,
-        row: &PaymentRow,
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    fn insert_payment(conn: &mut Self::Conn, row: &PaymentRow) -> impl QueryFuture<()>;
 
-    fn insert_audit(
-        conn: &mut Self::Conn,
-        row: &NewAuditRow,
-    ) -> impl Future<Output = QueryResult<()>> + Send;
+    fn insert_audit(conn: &mut Self::Conn, row: &NewAuditRow) -> impl QueryFuture<()>;
 
     /// `UPDATE payment SET <what a transition changes> WHERE payment_id = ? AND version = ?`;
     /// the number of matched rows.
     fn update_payment(
         conn: &mut Self::Conn,
         row: &PaymentRow,
-        expected_version: i64,
-    ) -> impl Future<Output = QueryResult<usize>> + Send;
+        expected: i64,
+    ) -> impl QueryFuture<usize>;
 
     /// [`raw::INSERT_NOTE`](crate::raw::INSERT_NOTE) for `payment`; the rows written (0: no
     /// such payment). `details` is cut to the column's 1024 characters.
@@ -60,20 +53,17 @@ pub trait PaymentStatements: SqlBackend {
         conn: &mut Self::Conn,
         payment: &str,
         note: &AuditNote,
-    ) -> impl Future<Output = QueryResult<usize>> + Send;
+    ) -> impl QueryFuture<usize>;
 
     /// Keys of READY payments with `expires_at <= now`, earliest expiry first (ties by id).
     fn due_for_expiry(
         conn: &mut Self::Conn,
         now: PrimitiveDateTime,
         limit: u32,
-    ) -> impl Future<Output = QueryResult<Vec<String>>> + Send;
+    ) -> impl QueryFuture<Vec<String>>;
 
     /// The audit rows of one payment, oldest first.
-    fn audit_rows(
-        conn: &mut Self::Conn,
-        payment_id: String,
-    ) -> impl Future<Output = QueryResult<Vec<AuditRow>>> + Send;
+    fn audit_rows(conn: &mut Self::Conn, payment_id: String) -> impl QueryFuture<Vec<AuditRow>>;
 }
 
 /// Expanded by [`sql_statements!`](crate::sql_statements).
@@ -81,12 +71,11 @@ pub trait PaymentStatements: SqlBackend {
 #[macro_export]
 macro_rules! __payment_statements {
     ($backend:ty) => {
-        impl $crate::statements::PaymentStatements for $backend {
+        impl PaymentStatements for $backend {
             async fn find_payment(
                 conn: &mut Conn,
-                lookup: $crate::statements::PaymentLookup,
-            ) -> diesel::QueryResult<Option<$crate::records::PaymentRow>> {
-                use $crate::{records::PaymentRow, schema::payment, statements::PaymentLookup};
+                lookup: PaymentLookup,
+            ) -> QueryResult<Option<PaymentRow>> {
                 let query = match lookup {
                     PaymentLookup::Key(key) => payment::table
                         .filter(payment::payment_key.eq(key))
@@ -104,11 +93,7 @@ macro_rules! __payment_statements {
                 conn: &mut Conn,
                 filter: &domain::ports::PaymentFilter,
                 page: &domain::ports::PageRequest<domain::ids::PaymentId>,
-            ) -> diesel::QueryResult<Vec<$crate::records::PaymentRow>> {
-                use $crate::{
-                    records::{PaymentRow, to_db_time},
-                    schema::payment,
-                };
+            ) -> QueryResult<Vec<PaymentRow>> {
                 let mut query = payment::table.select(PaymentRow::as_select()).into_boxed();
                 if let Some(client) = &filter.client_id {
                     query = query.filter(payment::client_id.eq(client.as_str().to_owned()));
@@ -135,40 +120,23 @@ macro_rules! __payment_statements {
                     .await
             }
 
-            async fn insert_payment(
-                conn: &mut Conn,
-                row: &$crate::records::PaymentRow,
-            ) -> diesel::QueryResult<()> {
-                use $crate::schema::payment;
-                diesel::insert_into(payment::table)
-                    .values(row)
-                    .execute(conn)
-                    .await?;
-                Ok(())
+            async fn insert_payment(conn: &mut Conn, row: &PaymentRow) -> QueryResult<()> {
+                insert(conn, payment::table, row).await
             }
 
-            async fn insert_audit(
-                conn: &mut Conn,
-                row: &$crate::records::NewAuditRow,
-            ) -> diesel::QueryResult<()> {
-                use $crate::schema::payment_log;
-                diesel::insert_into(payment_log::table)
-                    .values(row)
-                    .execute(conn)
-                    .await?;
-                Ok(())
+            async fn insert_audit(conn: &mut Conn, row: &NewAuditRow) -> QueryResult<()> {
+                insert(conn, payment_log::table, row).await
             }
 
             async fn update_payment(
                 conn: &mut Conn,
-                row: &$crate::records::PaymentRow,
-                expected_version: i64,
-            ) -> diesel::QueryResult<usize> {
-                use $crate::schema::payment;
+                row: &PaymentRow,
+                expected: i64,
+            ) -> QueryResult<usize> {
                 diesel::update(
                     payment::table
                         .filter(payment::payment_id.eq(&row.payment_id))
-                        .filter(payment::version.eq(expected_version)),
+                        .filter(payment::version.eq(expected)),
                 )
                 .set((
                     payment::status.eq(&row.status),
@@ -192,9 +160,8 @@ macro_rules! __payment_statements {
                 conn: &mut Conn,
                 payment: &str,
                 note: &domain::payment::AuditNote,
-            ) -> diesel::QueryResult<usize> {
+            ) -> QueryResult<usize> {
                 use diesel::sql_types::{Nullable, Text, Timestamp};
-                use $crate::records::{MAX_ERROR_CHARS, to_db_time, truncate_chars};
                 diesel::sql_query($crate::raw::INSERT_NOTE)
                     .bind::<Text, _>(note.action.as_str())
                     .bind::<Text, _>(note.actor.as_str())
@@ -212,10 +179,9 @@ macro_rules! __payment_statements {
 
             async fn due_for_expiry(
                 conn: &mut Conn,
-                now: $crate::__private::time::PrimitiveDateTime,
+                now: PrimitiveDateTime,
                 limit: u32,
-            ) -> diesel::QueryResult<Vec<String>> {
-                use $crate::schema::payment;
+            ) -> QueryResult<Vec<String>> {
                 payment::table
                     .filter(payment::status.eq(domain::payment::PaymentStatus::Ready.as_str()))
                     .filter(payment::expires_at.le(now))
@@ -226,11 +192,7 @@ macro_rules! __payment_statements {
                     .await
             }
 
-            async fn audit_rows(
-                conn: &mut Conn,
-                payment_id: String,
-            ) -> diesel::QueryResult<Vec<$crate::records::AuditRow>> {
-                use $crate::{records::AuditRow, schema::payment_log};
+            async fn audit_rows(conn: &mut Conn, payment_id: String) -> QueryResult<Vec<AuditRow>> {
                 payment_log::table
                     .filter(payment_log::payment_id.eq(payment_id))
                     .order(payment_log::log_id.asc())

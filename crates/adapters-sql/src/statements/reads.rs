@@ -1,12 +1,20 @@
 //! The statements of `OperatorReads` (statistics, live feeds, the outbox backlog) and of
 //! `StoreHealth`: read-only, each one statement (the statistics: one per grouping).
 
-use diesel::QueryResult;
 use time::PrimitiveDateTime;
 
+use diesel::{
+    ExpressionMethods,
+    dsl::{EqAny, Gt},
+    expression::AsExpression,
+    query_dsl::methods::{FilterDsl, LimitDsl},
+    sql_types::{SqlType, is_nullable},
+};
+
 use crate::{
-    backend::SqlBackend,
+    backend::{QueryFuture, SqlBackend},
     raw::{Backlog, CellRow, DayCellRow, MerchantCellRow},
+    records::wide,
     reporting::{AttemptFeedRow, AuditFeedRow},
 };
 
@@ -23,11 +31,22 @@ impl Feed<'_> {
         matches!(self, Feed::Ids(ids) if ids.is_empty())
     }
 
-    /// The ids of `Feed::Ids`, as stored.
-    pub fn ids(&self) -> Vec<i64> {
+    /// Narrows `query` (a boxed feed query ordered by `id`) to these rows: `id > after LIMIT
+    /// limit`, or `id IN (ids)`.
+    pub fn select<Q, C>(self, query: Q, id: C) -> Q
+    where
+        C: ExpressionMethods,
+        C::SqlType: SqlType<IsNull = is_nullable::NotNull>,
+        i64: AsExpression<C::SqlType>,
+        Q: FilterDsl<Gt<C, i64>, Output = Q>
+            + FilterDsl<EqAny<C, Vec<i64>>, Output = Q>
+            + LimitDsl<Output = Q>,
+    {
         match self {
-            Feed::After(..) => Vec::new(),
-            Feed::Ids(ids) => ids.iter().map(|&i| crate::records::wide(i)).collect(),
+            Feed::After(after, limit) => query.filter(id.gt(wide(after))).limit(i64::from(limit)),
+            Feed::Ids(ids) => {
+                query.filter(id.eq_any(ids.iter().map(|&i| wide(i)).collect::<Vec<_>>()))
+            }
         }
     }
 }
@@ -68,49 +87,29 @@ pub struct StatsRows {
 /// One method per read-only statement of the read side and the health check.
 pub trait ReadStatements: SqlBackend {
     /// `raw::stats` for each grouping, on one connection.
-    fn stats_rows(
-        conn: &mut Self::Conn,
-        binds: &StatsBinds,
-    ) -> impl Future<Output = QueryResult<StatsRows>> + Send;
+    fn stats_rows(conn: &mut Self::Conn, binds: &StatsBinds) -> impl QueryFuture<StatsRows>;
 
     /// `payment_log JOIN payment`, by `log_id`.
-    fn audit_feed(
-        conn: &mut Self::Conn,
-        feed: Feed<'_>,
-    ) -> impl Future<Output = QueryResult<Vec<AuditFeedRow>>> + Send;
+    fn audit_feed(conn: &mut Self::Conn, feed: Feed<'_>) -> impl QueryFuture<Vec<AuditFeedRow>>;
 
     /// `delivery_attempt JOIN outbox_event LEFT JOIN payment`, by attempt id.
-    fn attempt_feed(
-        conn: &mut Self::Conn,
-        feed: Feed<'_>,
-    ) -> impl Future<Output = QueryResult<Vec<AttemptFeedRow>>> + Send;
+    fn attempt_feed(conn: &mut Self::Conn, feed: Feed<'_>)
+    -> impl QueryFuture<Vec<AttemptFeedRow>>;
 
     /// The largest id of `table` (none when it is empty).
-    fn max_feed_id(
-        conn: &mut Self::Conn,
-        table: FeedTable,
-    ) -> impl Future<Output = QueryResult<Option<i64>>> + Send;
+    fn max_feed_id(conn: &mut Self::Conn, table: FeedTable) -> impl QueryFuture<Option<i64>>;
 
     /// `raw::backlog` at `now`.
-    fn backlog(
-        conn: &mut Self::Conn,
-        now: PrimitiveDateTime,
-    ) -> impl Future<Output = QueryResult<Backlog>> + Send;
+    fn backlog(conn: &mut Self::Conn, now: PrimitiveDateTime) -> impl QueryFuture<Backlog>;
 
     /// A statement without binds or rows (`BEGIN …`, `COMMIT`, `ROLLBACK`).
-    fn execute_plain(
-        conn: &mut Self::Conn,
-        sql: &'static str,
-    ) -> impl Future<Output = QueryResult<usize>> + Send;
+    fn execute_plain(conn: &mut Self::Conn, sql: &'static str) -> impl QueryFuture<usize>;
 
     /// `SELECT 1`.
-    fn select_one(conn: &mut Self::Conn) -> impl Future<Output = QueryResult<i32>> + Send;
+    fn select_one(conn: &mut Self::Conn) -> impl QueryFuture<i32>;
 
     /// How many rows of diesel's migrations table have this version (`raw::MIGRATION_APPLIED`).
-    fn migration_applied(
-        conn: &mut Self::Conn,
-        version: &str,
-    ) -> impl Future<Output = QueryResult<i64>> + Send;
+    fn migration_applied(conn: &mut Self::Conn, version: &str) -> impl QueryFuture<i64>;
 }
 
 /// Expanded by [`sql_statements!`](crate::sql_statements).
@@ -118,11 +117,8 @@ pub trait ReadStatements: SqlBackend {
 #[macro_export]
 macro_rules! __read_statements {
     ($backend:ty) => {
-        impl $crate::statements::ReadStatements for $backend {
-            async fn stats_rows(
-                conn: &mut Conn,
-                binds: &$crate::statements::StatsBinds,
-            ) -> diesel::QueryResult<$crate::statements::StatsRows> {
+        impl ReadStatements for $backend {
+            async fn stats_rows(conn: &mut Conn, binds: &StatsBinds) -> QueryResult<StatsRows> {
                 use diesel::sql_types::{Nullable, Text, Timestamp};
                 use $crate::raw::{StatsGrouping, stats};
                 let query = |grouping| {
@@ -134,22 +130,14 @@ macro_rules! __read_statements {
                         .bind::<Nullable<Timestamp>, _>(binds.to)
                         .bind::<Nullable<Timestamp>, _>(binds.to)
                 };
-                Ok($crate::statements::StatsRows {
+                Ok(StatsRows {
                     overall: query(StatsGrouping::Overall).load(conn).await?,
                     by_day: query(StatsGrouping::ByDay).load(conn).await?,
                     by_merchant: query(StatsGrouping::ByMerchant).load(conn).await?,
                 })
             }
 
-            async fn audit_feed(
-                conn: &mut Conn,
-                feed: $crate::statements::Feed<'_>,
-            ) -> diesel::QueryResult<Vec<$crate::reporting::AuditFeedRow>> {
-                use $crate::{
-                    records::{AuditRow, wide},
-                    schema::{payment, payment_log},
-                    statements::Feed,
-                };
+            async fn audit_feed(conn: &mut Conn, feed: Feed<'_>) -> QueryResult<Vec<AuditFeedRow>> {
                 let query = payment_log::table
                     .inner_join(payment::table)
                     .select((
@@ -159,25 +147,14 @@ macro_rules! __read_statements {
                     ))
                     .order(payment_log::log_id.asc())
                     .into_boxed();
-                let query = match feed {
-                    Feed::After(after, limit) => query
-                        .filter(payment_log::log_id.gt(wide(after)))
-                        .limit(i64::from(limit)),
-                    Feed::Ids(_) => query.filter(payment_log::log_id.eq_any(feed.ids())),
-                };
-                query.load(conn).await
+                feed.select(query, payment_log::log_id).load(conn).await
             }
 
             async fn attempt_feed(
                 conn: &mut Conn,
-                feed: $crate::statements::Feed<'_>,
-            ) -> diesel::QueryResult<Vec<$crate::reporting::AttemptFeedRow>> {
+                feed: Feed<'_>,
+            ) -> QueryResult<Vec<AttemptFeedRow>> {
                 use diesel::NullableExpressionMethods as _;
-                use $crate::{
-                    records::{AttemptRow, wide},
-                    schema::{delivery_attempt, outbox_event, payment},
-                    statements::Feed,
-                };
                 let query = delivery_attempt::table
                     .inner_join(
                         outbox_event::table
@@ -197,24 +174,11 @@ macro_rules! __read_statements {
                     ))
                     .order(delivery_attempt::id.asc())
                     .into_boxed();
-                let query = match feed {
-                    Feed::After(after, limit) => query
-                        .filter(delivery_attempt::id.gt(wide(after)))
-                        .limit(i64::from(limit)),
-                    Feed::Ids(_) => query.filter(delivery_attempt::id.eq_any(feed.ids())),
-                };
-                query.load(conn).await
+                feed.select(query, delivery_attempt::id).load(conn).await
             }
 
-            async fn max_feed_id(
-                conn: &mut Conn,
-                table: $crate::statements::FeedTable,
-            ) -> diesel::QueryResult<Option<i64>> {
+            async fn max_feed_id(conn: &mut Conn, table: FeedTable) -> QueryResult<Option<i64>> {
                 use diesel::dsl::max;
-                use $crate::{
-                    schema::{delivery_attempt, payment_log},
-                    statements::FeedTable,
-                };
                 match table {
                     FeedTable::Audit => {
                         payment_log::table
@@ -233,8 +197,8 @@ macro_rules! __read_statements {
 
             async fn backlog(
                 conn: &mut Conn,
-                now: $crate::__private::time::PrimitiveDateTime,
-            ) -> diesel::QueryResult<$crate::raw::Backlog> {
+                now: PrimitiveDateTime,
+            ) -> QueryResult<$crate::raw::Backlog> {
                 use diesel::sql_types::Timestamp;
                 diesel::sql_query($crate::raw::backlog::<$backend>())
                     .bind::<Timestamp, _>(now)
@@ -243,21 +207,18 @@ macro_rules! __read_statements {
                     .await
             }
 
-            async fn execute_plain(
-                conn: &mut Conn,
-                sql: &'static str,
-            ) -> diesel::QueryResult<usize> {
+            async fn execute_plain(conn: &mut Conn, sql: &'static str) -> QueryResult<usize> {
                 diesel::sql_query(sql).execute(conn).await
             }
 
-            async fn select_one(conn: &mut Conn) -> diesel::QueryResult<i32> {
+            async fn select_one(conn: &mut Conn) -> QueryResult<i32> {
                 let one: $crate::raw::One = diesel::sql_query("SELECT 1 AS one")
                     .get_result(conn)
                     .await?;
                 Ok(one.one)
             }
 
-            async fn migration_applied(conn: &mut Conn, version: &str) -> diesel::QueryResult<i64> {
+            async fn migration_applied(conn: &mut Conn, version: &str) -> QueryResult<i64> {
                 let applied: $crate::raw::Count = diesel::sql_query($crate::raw::MIGRATION_APPLIED)
                     .bind::<diesel::sql_types::Text, _>(version)
                     .get_result(conn)

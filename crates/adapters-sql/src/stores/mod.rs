@@ -11,7 +11,7 @@ use std::{marker::PhantomData, sync::Arc};
 use domain::{RepositoryError, store_ports::StorePorts};
 
 use crate::{
-    backend::{SqlBackend, Statements},
+    backend::{ConnectionPool, Statements},
     error,
 };
 
@@ -25,12 +25,12 @@ mod reads;
 
 /// The store of port `P` (one of the marker types below) on backend `B`: a handle on the shared
 /// pool. Cheap to clone.
-pub struct SqlStore<B: SqlBackend, P> {
+pub struct SqlStore<B: ConnectionPool, P> {
     pool: B::Pool,
     port: PhantomData<fn() -> (B, P)>,
 }
 
-impl<B: SqlBackend, P> SqlStore<B, P> {
+impl<B: ConnectionPool, P> SqlStore<B, P> {
     pub fn new(pool: B::Pool) -> Self {
         Self {
             pool,
@@ -44,7 +44,7 @@ impl<B: SqlBackend, P> SqlStore<B, P> {
     }
 }
 
-impl<B: SqlBackend, P> Clone for SqlStore<B, P> {
+impl<B: ConnectionPool, P> Clone for SqlStore<B, P> {
     fn clone(&self) -> Self {
         Self::new(self.pool.clone())
     }
@@ -79,6 +79,6 @@ pub fn ports<B: Statements>(pool: B::Pool) -> StorePorts {
 }
 
 /// A query failed: the dialect decides whether that means unavailable.
-fn db_error<B: SqlBackend>(e: diesel::result::Error) -> RepositoryError {
+fn db_error<B: crate::Dialect>(e: diesel::result::Error) -> RepositoryError {
     error::db_error::<B>(e)
 }

@@ -11,14 +11,14 @@ use domain::{
 
 use super::{Nonces, SqlStore, db_error};
 use crate::{
-    backend::{SqlBackend, Statements},
+    backend::{ConnectionPool, Statements},
     decisions::PURGE_BATCH,
     error::is_unique_violation,
     records::{NonceRow, to_db_time},
     statements::NonceStatements,
 };
 
-impl<B: SqlBackend, P> SqlStore<B, P> {
+impl<B: ConnectionPool, P> SqlStore<B, P> {
     /// `Dialect::delete_expired_batch` of `table` (`expires_at < now`), repeated until a batch
     /// comes back short, so a large backlog never holds locks (or grows the undo log) for long.
     pub(super) async fn purge_expired_rows(
@@ -77,7 +77,7 @@ pub(super) async fn record_nonce<B: NonceStatements>(
 
 #[async_trait]
 impl<B: Statements> NonceStore for SqlStore<B, Nonces> {
-    /// [`record_nonce`] on its own connection, outside any transaction.
+    /// `record_nonce` on its own connection, outside any transaction.
     async fn remember(
         &self,
         client: &ClientId,
