@@ -56,8 +56,8 @@ pub trait ConnectionPool: SqlBackend {
     ) -> impl Future<Output = Result<Self::Pooled, RepositoryError>> + Send;
 }
 
-/// Every statement family: what the stores need of a backend. Implemented for every type that
-/// implements them all (an adapter gets them from [`crate::sql_statements!`]).
+/// Every statement family: what the stores need of a backend (an adapter gets them all, and
+/// this, from [`crate::sql_statements!`]).
 pub trait Statements:
     ConnectionPool
     + PaymentStatements
@@ -66,17 +66,6 @@ pub trait Statements:
     + IdempotencyStatements
     + OutboxStatements
     + ReadStatements
-{
-}
-
-impl<B> Statements for B where
-    B: ConnectionPool
-        + PaymentStatements
-        + MerchantStatements
-        + NonceStatements
-        + IdempotencyStatements
-        + OutboxStatements
-        + ReadStatements
 {
 }
 

@@ -90,6 +90,8 @@ macro_rules! sql_statements {
                 }
             }
 
+            impl $crate::Statements for $backend {}
+
             $crate::__payment_statements!($backend);
             $crate::__merchant_statements!($backend);
             $crate::__nonce_statements!($backend);

@@ -88,16 +88,9 @@ impl<B: Statements> IdempotencyStore for SqlStore<B, Idempotency> {
         response: &StoredResponse,
         now: Timestamp,
     ) -> Result<(), RepositoryError> {
-        let mut conn = self.conn().await?;
-        B::complete_claim(
-            &mut conn,
-            client.as_str(),
-            key.as_str(),
-            response,
-            to_db_time(now),
-        )
-        .await
-        .map_err(db_error::<B>)
+        let (client, key, now) = (client.as_str(), key.as_str(), to_db_time(now));
+        self.run(async |conn| B::complete_claim(conn, client, key, response, now).await)
+            .await
     }
 
     async fn release(
@@ -105,10 +98,8 @@ impl<B: Statements> IdempotencyStore for SqlStore<B, Idempotency> {
         client: &ClientId,
         key: &IdempotencyKey,
     ) -> Result<(), RepositoryError> {
-        let mut conn = self.conn().await?;
-        B::release_claim(&mut conn, client.as_str(), key.as_str())
+        self.run(async |conn| B::release_claim(conn, client.as_str(), key.as_str()).await)
             .await
-            .map_err(db_error::<B>)
     }
 
     async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepositoryError> {

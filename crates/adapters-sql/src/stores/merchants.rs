@@ -8,7 +8,7 @@ use domain::{
     ports::{MerchantStore, PageRequest},
 };
 
-use super::{Merchants, SqlStore, db_error};
+use super::{Merchants, SqlStore};
 use crate::{backend::Statements, records::MerchantRow};
 
 #[async_trait]
@@ -17,17 +17,14 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     /// bug).
     async fn insert(&self, merchant: &Merchant) -> Result<(), RepositoryError> {
         let row = MerchantRow::from(merchant);
-        let mut conn = self.conn().await?;
-        B::insert_merchant(&mut conn, &row)
+        self.run(async |conn| B::insert_merchant(conn, &row).await)
             .await
-            .map_err(db_error::<B>)
     }
 
     async fn find(&self, client_id: &ClientId) -> Result<Option<Merchant>, RepositoryError> {
-        let mut conn = self.conn().await?;
-        let row = B::find_merchant(&mut conn, client_id.as_str())
-            .await
-            .map_err(db_error::<B>)?;
+        let row = self
+            .run(async |conn| B::find_merchant(conn, client_id.as_str()).await)
+            .await?;
         row.map(Merchant::try_from).transpose()
     }
 
@@ -35,10 +32,9 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     /// (byte order: MySQL's column is `ascii_bin`, SQLite's `BINARY`). Strictly before
     /// `page.before`, `limit + 1` rows.
     async fn list(&self, page: &PageRequest<ClientId>) -> Result<Vec<Merchant>, RepositoryError> {
-        let mut conn = self.conn().await?;
-        let rows = B::list_merchants(&mut conn, page)
-            .await
-            .map_err(db_error::<B>)?;
+        let rows = self
+            .run(async |conn| B::list_merchants(conn, page).await)
+            .await?;
         rows.into_iter().map(Merchant::try_from).collect()
     }
 
@@ -48,10 +44,9 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     /// change.
     async fn update(&self, merchant: &Merchant) -> Result<bool, RepositoryError> {
         let row = MerchantRow::from(merchant);
-        let mut conn = self.conn().await?;
-        let matched = B::update_merchant(&mut conn, &row)
-            .await
-            .map_err(db_error::<B>)?;
+        let matched = self
+            .run(async |conn| B::update_merchant(conn, &row).await)
+            .await?;
         Ok(matched > 0)
     }
 
@@ -64,10 +59,9 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     ) -> Result<bool, RepositoryError> {
         let old = MerchantRow::from(expected);
         let new = MerchantRow::from(resealed);
-        let mut conn = self.conn().await?;
-        let matched = B::replace_secrets(&mut conn, old, &new)
-            .await
-            .map_err(db_error::<B>)?;
+        let matched = self
+            .run(async |conn| B::replace_secrets(conn, old, &new).await)
+            .await?;
         Ok(matched > 0)
     }
 }

@@ -8,6 +8,7 @@
 
 use std::{marker::PhantomData, sync::Arc};
 
+use diesel::QueryResult;
 use domain::{RepositoryError, store_ports::StorePorts};
 
 use crate::{
@@ -41,6 +42,16 @@ impl<B: ConnectionPool, P> SqlStore<B, P> {
     /// A connection from the pool; a failed checkout means the database is unavailable.
     async fn conn(&self) -> Result<B::Pooled, RepositoryError> {
         B::checkout(&self.pool).await
+    }
+
+    /// Runs `statement` (autocommit) on a connection from the pool; a failure is translated by
+    /// the dialect.
+    async fn run<T>(
+        &self,
+        statement: impl AsyncFnOnce(&mut B::Conn) -> QueryResult<T>,
+    ) -> Result<T, RepositoryError> {
+        let mut conn = self.conn().await?;
+        statement(&mut conn).await.map_err(db_error::<B>)
     }
 }
 

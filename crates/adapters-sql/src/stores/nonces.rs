@@ -85,10 +85,8 @@ impl<B: Statements> NonceStore for SqlStore<B, Nonces> {
         expires_at: Timestamp,
     ) -> Result<NonceOutcome, RepositoryError> {
         let row = NonceRow::new(client, nonce, expires_at);
-        let mut conn = self.conn().await?;
-        record_nonce::<B>(&mut conn, &row)
+        self.run(async |conn| record_nonce::<B>(conn, &row).await)
             .await
-            .map_err(db_error::<B>)
     }
 
     async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepositoryError> {

@@ -209,15 +209,13 @@ impl<B: Statements> OutboxStore for SqlStore<B, Outbox> {
     /// message that is already PENDING is left alone (it is on its way) and still counts as
     /// found.
     async fn redeliver(&self, id: &EventId, now: Timestamp) -> Result<bool, RepositoryError> {
-        let key = event_key(id);
-        let mut conn = self.conn().await?;
-        let matched = B::redeliver_event(&mut conn, &key, to_db_time(now))
-            .await
-            .map_err(db_error::<B>)?;
-        if matched > 0 {
-            return Ok(true);
-        }
-        let exists = B::event_seq(&mut conn, &key).await.map_err(db_error::<B>)?;
-        Ok(exists.is_some())
+        let (key, now) = (event_key(id), to_db_time(now));
+        self.run(async |conn| {
+            if B::redeliver_event(conn, &key, now).await? > 0 {
+                return Ok(true);
+            }
+            Ok(B::event_seq(conn, &key).await?.is_some())
+        })
+        .await
     }
 }

@@ -49,10 +49,9 @@ async fn insert_tx<B: Statements>(
 
 impl<B: Statements> SqlStore<B, Payments> {
     async fn find_one(&self, lookup: PaymentLookup) -> Result<Option<Payment>, RepositoryError> {
-        let mut conn = self.conn().await?;
-        let row = B::find_payment(&mut conn, lookup)
-            .await
-            .map_err(db_error::<B>)?;
+        let row = self
+            .run(async |conn| B::find_payment(conn, lookup).await)
+            .await?;
         row.map(Payment::try_from).transpose()
     }
 }
@@ -127,10 +126,9 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         filter: &PaymentFilter,
         page: &PageRequest<PaymentId>,
     ) -> Result<Vec<Payment>, RepositoryError> {
-        let mut conn = self.conn().await?;
-        let rows = B::list_payments(&mut conn, filter, page)
-            .await
-            .map_err(db_error::<B>)?;
+        let rows = self
+            .run(async |conn| B::list_payments(conn, filter, page).await)
+            .await?;
         rows.into_iter().map(Payment::try_from).collect()
     }
 
@@ -219,10 +217,9 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<PaymentKey>, RepositoryError> {
-        let mut conn = self.conn().await?;
-        let keys = B::due_for_expiry(&mut conn, to_db_time(now), limit)
-            .await
-            .map_err(db_error::<B>)?;
+        let keys = self
+            .run(async |conn| B::due_for_expiry(conn, to_db_time(now), limit).await)
+            .await?;
         keys.iter()
             .map(|k| {
                 PaymentKey::parse(k)
@@ -235,10 +232,9 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         &self,
         payment_id: &PaymentId,
     ) -> Result<Vec<AuditEntry>, RepositoryError> {
-        let mut conn = self.conn().await?;
-        let rows = B::audit_rows(&mut conn, payment_id.to_string())
-            .await
-            .map_err(db_error::<B>)?;
+        let rows = self
+            .run(async |conn| B::audit_rows(conn, payment_id.to_string()).await)
+            .await?;
         rows.into_iter().map(AuditEntry::try_from).collect()
     }
 }

@@ -44,10 +44,9 @@ async fn in_snapshot<B: Statements, T>(
 impl<B: Statements> SqlStore<B, Reads> {
     /// The largest id of a feed's table (0 when it is empty).
     async fn last_id(&self, table: FeedTable) -> Result<u64, RepositoryError> {
-        let mut conn = self.conn().await?;
-        let max = B::max_feed_id(&mut conn, table)
-            .await
-            .map_err(db_error::<B>)?;
+        let max = self
+            .run(async |conn| B::max_feed_id(conn, table).await)
+            .await?;
         last_id(table.name(), max)
     }
 
@@ -55,10 +54,9 @@ impl<B: Statements> SqlStore<B, Reads> {
         if feed.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.conn().await?;
-        let rows = B::audit_feed(&mut conn, feed)
-            .await
-            .map_err(db_error::<B>)?;
+        let rows = self
+            .run(async |conn| B::audit_feed(conn, feed).await)
+            .await?;
         rows.into_iter().map(audit_entry).collect()
     }
 
@@ -66,10 +64,9 @@ impl<B: Statements> SqlStore<B, Reads> {
         if feed.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.conn().await?;
-        let rows = B::attempt_feed(&mut conn, feed)
-            .await
-            .map_err(db_error::<B>)?;
+        let rows = self
+            .run(async |conn| B::attempt_feed(conn, feed).await)
+            .await?;
         rows.into_iter().map(attempt_entry).collect()
     }
 }
@@ -84,10 +81,9 @@ impl<B: Statements> OperatorReads for SqlStore<B, Reads> {
             from: filter.from.map(to_db_time),
             to: filter.to.map(to_db_time),
         };
-        let mut conn = self.conn().await?;
-        let rows = B::stats_rows(&mut conn, &binds)
-            .await
-            .map_err(db_error::<B>)?;
+        let rows = self
+            .run(async |conn| B::stats_rows(conn, &binds).await)
+            .await?;
         stats_breakdown(rows.overall, rows.by_day, rows.by_merchant)
     }
 
@@ -128,10 +124,9 @@ impl<B: Statements> OperatorReads for SqlStore<B, Reads> {
 
     /// Due and retrying PENDING messages (`raw::backlog`); leased ones are not done yet.
     async fn backlog(&self, now: Timestamp) -> Result<OutboxBacklog, RepositoryError> {
-        let mut conn = self.conn().await?;
-        let b = B::backlog(&mut conn, to_db_time(now))
-            .await
-            .map_err(db_error::<B>)?;
+        let b = self
+            .run(async |conn| B::backlog(conn, to_db_time(now)).await)
+            .await?;
         Ok(OutboxBacklog {
             due: u64::try_from(b.due_n).unwrap_or(0),
             oldest_due: b.due_oldest.map(from_db_time),
