@@ -9,7 +9,7 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, SystemClock, assert_legal_trail, at, payment_service},
+    support::{Env, SystemClock, assert_legal_trail, at, payment_service, spawn_all},
 };
 
 const RACERS: usize = 16;
@@ -100,17 +100,11 @@ pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_on
         .unwrap();
     let service = payment_service(&env);
 
-    let tasks: Vec<_> = (0..RACERS)
-        .map(|_| {
-            let (service, mch, key) = (service.clone(), mch.clone(), p.key.clone());
-            tokio::spawn(async move { service.complete(&mch, &key, None).await })
-        })
-        .collect();
-    let results: Vec<_> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let results = spawn_all(RACERS, |_| {
+        let (service, mch, key) = (service.clone(), mch.clone(), p.key.clone());
+        async move { service.complete(&mch, &key, None).await }
+    })
+    .await;
 
     assert_eq!(
         results.iter().filter(|r| r.is_ok()).count(),
@@ -139,42 +133,36 @@ pub async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_th
     use domain::ports::Clock;
 
     // Half try to cancel, half to approve, all decided on version 0.
-    let tasks: Vec<_> = (0..RACERS)
-        .map(|i| {
-            let command = if i % 2 == 0 {
-                Command::Cancel {
-                    reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
-                }
-            } else {
-                Command::Approve {
-                    transaction_id: TransactionId::parse(&format!("tx-{i}")).unwrap(),
-                }
-            };
-            let (next, audit) = p
-                .apply(
-                    command,
-                    Origin {
-                        actor: Actor::System,
-                        request_id: None,
-                    },
-                    clock.now(),
-                )
-                .unwrap();
-            let change = StateChange {
-                next,
-                expected_version: p.version,
-                audit,
-                events: Vec::new(),
-            };
-            let store = store.clone();
-            tokio::spawn(async move { store.transition(&change).await.map(|()| change.next) })
-        })
-        .collect();
-    let results: Vec<_> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let results = spawn_all(RACERS, |i| {
+        let command = if i % 2 == 0 {
+            Command::Cancel {
+                reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
+            }
+        } else {
+            Command::Approve {
+                transaction_id: TransactionId::parse(&format!("tx-{i}")).unwrap(),
+            }
+        };
+        let (next, audit) = p
+            .apply(
+                command,
+                Origin {
+                    actor: Actor::System,
+                    request_id: None,
+                },
+                clock.now(),
+            )
+            .unwrap();
+        let change = StateChange {
+            next,
+            expected_version: p.version,
+            audit,
+            events: Vec::new(),
+        };
+        let store = store.clone();
+        async move { store.transition(&change).await.map(|()| change.next) }
+    })
+    .await;
 
     let winners: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
     assert_eq!(winners.len(), 1, "{results:?}");

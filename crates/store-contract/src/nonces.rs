@@ -2,15 +2,22 @@
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
-use domain::{Timestamp, ids::Nonce, ports::NonceOutcome};
+use domain::{RepositoryError, Timestamp, ids::Nonce, ports::NonceOutcome};
 
 use crate::{
     StoreFactory,
-    support::{Env, client},
+    support::{Env, client, spawn_all},
 };
 
 fn nonce(raw: &str) -> Nonce {
     Nonce::parse(raw).unwrap()
+}
+
+/// Exactly one of concurrent `remember`s of the same nonce found it fresh; none failed.
+fn assert_exactly_one_fresh(outcomes: Vec<Result<NonceOutcome, RepositoryError>>) {
+    let outcomes: Vec<NonceOutcome> = outcomes.into_iter().map(Result::unwrap).collect();
+    let fresh = outcomes.iter().filter(|o| **o == NonceOutcome::Fresh);
+    assert_eq!(fresh.count(), 1, "{outcomes:?}");
 }
 
 fn now() -> Timestamp {
@@ -97,34 +104,20 @@ pub async fn twenty_concurrent_requests_with_the_same_nonce_let_exactly_one_thro
     let env = Env::new::<F>().await;
     let store = Arc::new(env.nonces.clone());
     let expires = now().plus(Duration::from_secs(300));
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .remember(
-                        &client("mch_race"),
-                        &nonce("race-nonce-0000000001"),
-                        expires,
-                    )
-                    .await
-            })
-        })
-        .collect();
-    let outcomes: Vec<NonceOutcome> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap().unwrap())
-        .collect();
-
-    assert_eq!(
-        outcomes
-            .iter()
-            .filter(|o| **o == NonceOutcome::Fresh)
-            .count(),
-        1,
-        "{outcomes:?}"
-    );
+    let outcomes = spawn_all(20, |_| {
+        let store = store.clone();
+        async move {
+            store
+                .remember(
+                    &client("mch_race"),
+                    &nonce("race-nonce-0000000001"),
+                    expires,
+                )
+                .await
+        }
+    })
+    .await;
+    assert_exactly_one_fresh(outcomes);
 }
 
 pub async fn twenty_concurrent_reuses_of_an_expired_nonce_let_exactly_one_through<
@@ -138,26 +131,12 @@ pub async fn twenty_concurrent_reuses_of_an_expired_nonce_let_exactly_one_throug
         .unwrap();
     let store = Arc::new(env.nonces.clone());
     let expires = now().plus(Duration::from_secs(300));
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let (store, c, n) = (store.clone(), c.clone(), n.clone());
-            tokio::spawn(async move { store.remember(&c, &n, expires).await })
-        })
-        .collect();
-    let outcomes: Vec<NonceOutcome> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap().unwrap())
-        .collect();
-
-    assert_eq!(
-        outcomes
-            .iter()
-            .filter(|o| **o == NonceOutcome::Fresh)
-            .count(),
-        1,
-        "{outcomes:?}"
-    );
+    let outcomes = spawn_all(20, |_| {
+        let (store, c, n) = (store.clone(), c.clone(), n.clone());
+        async move { store.remember(&c, &n, expires).await }
+    })
+    .await;
+    assert_exactly_one_fresh(outcomes);
 }
 
 pub async fn purging_forgets_only_expired_nonces_and_counts_them<F: StoreFactory>() {

@@ -20,7 +20,7 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, at, message, new_event_id},
+    support::{Env, at, message, new_event_id, spawn_all},
 };
 
 pub(crate) const LEASE: Duration = Duration::from_secs(60);
@@ -442,34 +442,28 @@ pub async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_
     let claimed_total = Arc::new(AtomicUsize::new(0));
     let now = at(1_000);
 
-    let tasks: Vec<_> = (0..CLAIMERS)
-        .map(|_| {
-            let (store, claimed_total) = (store.clone(), claimed_total.clone());
-            tokio::spawn(async move {
-                let mut mine = Vec::new();
-                // A claimer may find every candidate taken by a concurrent one for a moment;
-                // it keeps going until all messages are out (or a generous bound).
-                for _ in 0..500 {
-                    let batch = store.claim_due(now, LEASE, 3).await.unwrap();
-                    if batch.is_empty() {
-                        if claimed_total.load(Ordering::SeqCst) >= MESSAGES {
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_millis(2)).await;
-                        continue;
+    let per_claimer: Vec<Vec<EventId>> = spawn_all(CLAIMERS, |_| {
+        let (store, claimed_total) = (store.clone(), claimed_total.clone());
+        async move {
+            let mut mine = Vec::new();
+            // A claimer may find every candidate taken by a concurrent one for a moment;
+            // it keeps going until all messages are out (or a generous bound).
+            for _ in 0..500 {
+                let batch = store.claim_due(now, LEASE, 3).await.unwrap();
+                if batch.is_empty() {
+                    if claimed_total.load(Ordering::SeqCst) >= MESSAGES {
+                        break;
                     }
-                    claimed_total.fetch_add(batch.len(), Ordering::SeqCst);
-                    mine.extend(batch.into_iter().map(|c| c.message.id));
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    continue;
                 }
-                mine
-            })
-        })
-        .collect();
-    let per_claimer: Vec<Vec<EventId>> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+                claimed_total.fetch_add(batch.len(), Ordering::SeqCst);
+                mine.extend(batch.into_iter().map(|c| c.message.id));
+            }
+            mine
+        }
+    })
+    .await;
 
     let every: Vec<EventId> = per_claimer.iter().flatten().copied().collect();
     let distinct: HashSet<EventId> = every.iter().copied().collect();

@@ -13,7 +13,7 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, message, new_payment, new_payment_id, new_payment_key},
+    support::{Env, message, new_payment, new_payment_id, new_payment_key, spawn_all},
 };
 
 fn now() -> Timestamp {
@@ -53,18 +53,12 @@ async fn sixteen_concurrent_inserts(
     n: &NonceRecord,
     order_no: impl Fn(usize) -> String,
 ) -> Vec<Result<(), InsertPaymentError>> {
-    let tasks: Vec<_> = (0..16)
-        .map(|i| {
-            let (store, n) = (Arc::clone(&env.payments), n.clone());
-            let (p, audit) = ready(client, &order_no(i));
-            tokio::spawn(async move { store.insert(&p, &audit, &[], Some(n)).await })
-        })
-        .collect();
-    futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap())
-        .collect()
+    spawn_all(16, |i| {
+        let (store, n) = (Arc::clone(&env.payments), n.clone());
+        let (p, audit) = ready(client, &order_no(i));
+        async move { store.insert(&p, &audit, &[], Some(n)).await }
+    })
+    .await
 }
 
 async fn remember(env: &Env, n: &NonceRecord) -> NonceOutcome {

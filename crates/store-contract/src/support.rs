@@ -22,6 +22,21 @@ use uuid::Uuid;
 
 use crate::{RawSql, StoreFactory, Stores};
 
+/// Spawns `task(i)` for every `i` in `0..n` so that they run at once, and waits for all of them;
+/// their outputs, in order (a task that panicked fails the test).
+pub async fn spawn_all<T, Fut>(n: usize, task: impl FnMut(usize) -> Fut) -> Vec<T>
+where
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks: Vec<_> = (0..n).map(task).map(tokio::spawn).collect();
+    futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.expect("a concurrent task panicked"))
+        .collect()
+}
+
 /// A fresh empty database's stores (see [`StoreFactory`]), plus raw row counts.
 pub struct Env {
     ports: StorePorts,
