@@ -44,7 +44,7 @@ async fn deliveries<B: Statements>(
     if !rows.is_empty() {
         let events = rows.iter().map(|r| r.event_id.clone()).collect();
         for row in B::attempt_rows(conn, events).await.map_err(db_error::<B>)? {
-            let event = row.event_id.clone();
+            let event = row.attempt.event_id.clone();
             attempts
                 .entry(event)
                 .or_default()
