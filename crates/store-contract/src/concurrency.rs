@@ -15,9 +15,7 @@ use crate::{
 const RACERS: usize = 16;
 
 pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_race").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, mch, p) = Env::with_payment::<F>("mch_race").await;
     let service = payment_service(&env);
 
     // `cancel` futures are not `Send` (the outbound sender is thread-local by design), so the
@@ -74,9 +72,7 @@ pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<
 pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_once<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_race_c").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, mch, p) = Env::with_payment::<F>("mch_race_c").await;
     let (approved, audit) = p
         .apply(
             Command::Approve {
@@ -125,9 +121,7 @@ pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_on
 pub async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_through<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_race_d").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_race_d").await;
     let store = env.payments.clone();
     let clock = SystemClock;
     use domain::ports::Clock;

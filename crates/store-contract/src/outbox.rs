@@ -74,9 +74,7 @@ pub(crate) async fn finish(
 }
 
 pub async fn enqueued_messages_round_trip_exactly_and_payloads_keep_every_byte<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_rt").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_rt").await;
     // Larger than TEXT's 64 KiB, with 4-byte characters, NUL, CRLF, quotes and trailing spaces.
     let payload = format!(
         "{{\"note\":\"☕🙏 \\\"q\\\" \\\\ \r\n\t\0\",\"pad\":\"{}\"}}   ",
@@ -203,9 +201,7 @@ pub async fn a_message_whose_not_before_is_in_the_future_is_not_claimed<F: Store
 pub async fn a_second_notification_of_a_payment_waits_until_the_first_is_delivered<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_order").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, mch, p) = Env::with_payment::<F>("mch_order").await;
     let q = env.payment(&mch, "ORDER-2", at(0)).await;
     let first = message(OutboxKind::MerchantNotification, Some(&p), at(1));
     let second = message(OutboxKind::MerchantNotification, Some(&p), at(2));
@@ -237,9 +233,7 @@ pub async fn a_second_notification_of_a_payment_waits_until_the_first_is_deliver
 }
 
 pub async fn a_second_notification_is_released_when_the_first_is_dead<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_order_dead").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_order_dead").await;
     let first = message(OutboxKind::MerchantNotification, Some(&p), at(1));
     let second = message(OutboxKind::MerchantNotification, Some(&p), at(2));
     enqueue(&env, &[&first, &second]).await;
@@ -353,8 +347,7 @@ pub async fn a_delivered_message_has_no_error_and_is_not_claimed_again<F: StoreF
 pub async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_transaction<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_attempt_note").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_attempt_note").await;
     let p: Payment = env.payment(&mch, "ORDER-1", at(0)).await;
     let request = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
     enqueue(&env, &[&request]).await;
@@ -401,9 +394,7 @@ pub async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_
 pub async fn finishing_an_attempt_of_an_unknown_message_is_an_error_and_writes_nothing<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_ghost_attempt").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_ghost_attempt").await;
     let ghost = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
     let note = AuditNote {
         action: AuditAction::AcquirerRequestFailed,

@@ -59,6 +59,21 @@ impl Env {
         Self::from_stores(F::fresh().await)
     }
 
+    /// A fresh database with one merchant, `client_id`.
+    pub async fn with_merchant<F: StoreFactory>(client_id: &str) -> (Self, ClientId) {
+        let env = Self::new::<F>().await;
+        let mch = env.merchant(client_id).await;
+        (env, mch)
+    }
+
+    /// A fresh database with one merchant, `client_id`, and its READY payment `ORDER-1` created
+    /// at `at(0)`.
+    pub async fn with_payment<F: StoreFactory>(client_id: &str) -> (Self, ClientId, Payment) {
+        let (env, mch) = Self::with_merchant::<F>(client_id).await;
+        let p = env.payment(&mch, "ORDER-1", at(0)).await;
+        (env, mch, p)
+    }
+
     pub fn from_stores(s: Stores) -> Self {
         Self {
             ports: s.ports,
