@@ -1,25 +1,46 @@
-//! The storage ports on MySQL/MariaDB: the shared implementation (`adapters_sql::sql_stores!`)
-//! instantiated with MySQL's connection, its plain `transaction` (InnoDB row locks do the
-//! serialising), and its row locks: `FOR UPDATE` on a re-read that decides a write,
-//! `FOR UPDATE SKIP LOCKED` on the outbox claim so concurrent dispatchers (on any instance) take
-//! disjoint messages.
+//! The storage ports on MySQL/MariaDB: `adapters_sql`'s generic stores on the [`Mysql`]
+//! backend — its connection, its plain `BEGIN` (InnoDB row locks do the serialising), and the
+//! statements checked against its connection, with its row locks: `FOR UPDATE` on a re-read
+//! that decides a write, `FOR UPDATE SKIP LOCKED` on the outbox claim so concurrent dispatchers
+//! (on any instance) take disjoint messages.
 
-adapters_sql::sql_stores! {
-    dialect: crate::dialect::Mysql,
-    pool: crate::pool::Pool,
-    connection: diesel_async::AsyncMysqlConnection,
-    write_transaction: transaction,
+use adapters_sql::{
+    SqlBackend, SqlStore,
+    stores::{Health, Idempotency, Merchants, Nonces, Outbox, Payments, Reads},
+};
+use diesel::QueryResult;
+use diesel_async::{AsyncConnection, AsyncMysqlConnection, TransactionManager};
+use diesel_migrations::EmbeddedMigrations;
+use domain::store_ports::StorePorts;
+
+use crate::{dialect::Mysql, pool::Pool};
+
+impl SqlBackend for Mysql {
+    type Conn = AsyncMysqlConnection;
+
+    const MIGRATIONS: EmbeddedMigrations = crate::migrate::MIGRATIONS;
+
+    async fn begin_write(conn: &mut AsyncMysqlConnection) -> QueryResult<()> {
+        <AsyncMysqlConnection as AsyncConnection>::TransactionManager::begin_transaction(conn).await
+    }
+}
+
+adapters_sql::sql_statements! {
+    backend: Mysql,
     batch_insert: multi_row,
     lock_row: (.for_update()),
     lock_claim: (.for_update().skip_locked()),
-    migrations: crate::migrate::MIGRATIONS,
-    stores: {
-        payments: MysqlPaymentStore,
-        merchants: MysqlMerchantStore,
-        nonces: MysqlNonceStore,
-        idempotency: MysqlIdempotencyStore,
-        outbox: MysqlOutboxStore,
-        reads: MysqlOperatorReads,
-        health: MysqlStoreHealth,
-    },
+}
+
+pub type MysqlPaymentStore = SqlStore<Mysql, Payments>;
+pub type MysqlMerchantStore = SqlStore<Mysql, Merchants>;
+pub type MysqlNonceStore = SqlStore<Mysql, Nonces>;
+pub type MysqlIdempotencyStore = SqlStore<Mysql, Idempotency>;
+pub type MysqlOutboxStore = SqlStore<Mysql, Outbox>;
+pub type MysqlOperatorReads = SqlStore<Mysql, Reads>;
+pub type MysqlStoreHealth = SqlStore<Mysql, Health>;
+
+/// Every storage port of this adapter on `pool`.
+pub fn ports(pool: Pool) -> StorePorts {
+    adapters_sql::ports::<Mysql>(pool)
 }

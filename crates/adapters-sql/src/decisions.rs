@@ -1,5 +1,5 @@
 //! The decisions the stores take on rows they have read, as pure functions (the statements that
-//! carry them out are in [`crate::sql_stores!`]).
+//! carry them out are [`crate::statements`], the code that runs them [`crate::stores`]).
 
 use domain::{
     RepositoryError,

@@ -2,8 +2,8 @@
 //! a unit type; everything else about the stores is written once in this crate.
 
 /// The parts of a store that differ between MySQL/MariaDB and SQLite and are plain data or pure
-/// functions. (The parts that need the connection type — the transaction flavour and row locks —
-/// are arguments of [`crate::sql_stores!`].)
+/// functions. (The parts that need the connection type are [`crate::SqlBackend`] — the
+/// transaction flavour — and the arguments of [`crate::sql_statements!`] — the row locks.)
 pub trait Dialect {
     /// The part of a duplicate-key message that names `UNIQUE (client_id, order_no)` of
     /// `payment`: MySQL names the key, SQLite lists its columns.

@@ -2,14 +2,17 @@
 //! `adapters-sqlite`): the one diesel [`schema`], the [`records`] and their conversions to and
 //! from domain types, the hand-written statements ([`raw`]), the pure decisions the stores take
 //! ([`decisions`], [`reporting`]), error translation ([`error`]), the migration runner
-//! ([`migrations`]), and — through
-//! [`sql_stores!`] — the implementations of every storage port, written once.
+//! ([`migrations`]), the [`statements`] each store runs, and the implementations of every
+//! storage port ([`stores`]), written once as generic code over an adapter's backend.
 //!
 //! An adapter supplies what its dialect forces: a [`Dialect`] (constraint names, a few SQL
-//! spellings, which errors mean "unavailable"), its connection and pool types, its transaction
-//! flavour and its row-lock clauses, its migrations. See docs/adr/0012-two-storage-adapters.md.
+//! spellings, which errors mean "unavailable"), a [`SqlBackend`] (its connection and pool, how
+//! a write transaction begins, its migrations), the row-lock clauses and insert flavour its
+//! expansion of [`sql_statements!`] checks the statements with, and its migrations. See
+//! docs/adr/0012-two-storage-adapters.md.
 #![forbid(unsafe_code)]
 
+mod backend;
 pub mod decisions;
 mod dialect;
 pub mod error;
@@ -19,15 +22,17 @@ pub mod records;
 pub mod reporting;
 pub mod retry;
 pub mod schema;
-mod stores;
+pub mod statements;
+pub mod stores;
 
+pub use backend::{ConnectionPool, QueryFuture, SqlBackend, Statements, write_tx};
 pub use dialect::Dialect;
+pub use stores::{SqlStore, ports};
 
-/// What the code [`sql_stores!`] expands to needs, so that an adapter does not have to name the
+/// What the code [`sql_statements!`] expands to needs, so that an adapter does not have to name the
 /// same crates and versions.
 #[doc(hidden)]
 pub mod __private {
-    pub use async_trait::async_trait;
     pub use diesel;
     pub use diesel_async;
     pub use domain;

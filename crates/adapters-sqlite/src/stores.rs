@@ -1,26 +1,53 @@
-//! The storage ports on SQLite: the shared implementation (`adapters_sql::sql_stores!`)
-//! instantiated with the SQLite connection and `immediate_transaction` — every multi-statement
-//! write runs in `BEGIN IMMEDIATE`, which takes SQLite's single write lock up front. That lock is
-//! what MySQL's row locks achieve, so no row-lock clause is added (SQLite has none). Outbox
-//! messages are inserted one statement per row: diesel-async cannot batch an SQLite `INSERT`
-//! whose records have optional columns (no `DEFAULT` keyword in SQLite's `VALUES`).
+//! The storage ports on SQLite: `adapters_sql`'s generic stores on the [`Sqlite`] backend —
+//! every multi-statement write runs in `BEGIN IMMEDIATE`, which takes SQLite's single write lock
+//! up front. That lock is what MySQL's row locks achieve, so no row-lock clause is added (SQLite
+//! has none). Outbox messages are inserted one statement per row: diesel-async cannot batch an
+//! SQLite `INSERT` whose records have optional columns (no `DEFAULT` keyword in SQLite's
+//! `VALUES`).
 
-adapters_sql::sql_stores! {
-    dialect: crate::dialect::Sqlite,
-    pool: crate::pool::Pool,
-    connection: crate::pool::SqliteConn,
-    write_transaction: immediate_transaction,
+use adapters_sql::{
+    SqlBackend, SqlStore,
+    stores::{Health, Idempotency, Merchants, Nonces, Outbox, Payments, Reads},
+};
+use diesel::{QueryResult, connection::AnsiTransactionManager};
+use diesel_migrations::EmbeddedMigrations;
+use domain::store_ports::StorePorts;
+
+use crate::{
+    dialect::Sqlite,
+    pool::{Pool, SqliteConn},
+};
+
+impl SqlBackend for Sqlite {
+    type Conn = SqliteConn;
+
+    const MIGRATIONS: EmbeddedMigrations = crate::migrate::MIGRATIONS;
+
+    /// `BEGIN IMMEDIATE`, as diesel-async's `immediate_transaction` begins.
+    async fn begin_write(conn: &mut SqliteConn) -> QueryResult<()> {
+        conn.spawn_blocking(|conn| {
+            AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")
+        })
+        .await
+    }
+}
+
+adapters_sql::sql_statements! {
+    backend: Sqlite,
     batch_insert: row_by_row,
     lock_row: (),
     lock_claim: (),
-    migrations: crate::migrate::MIGRATIONS,
-    stores: {
-        payments: SqlitePaymentStore,
-        merchants: SqliteMerchantStore,
-        nonces: SqliteNonceStore,
-        idempotency: SqliteIdempotencyStore,
-        outbox: SqliteOutboxStore,
-        reads: SqliteOperatorReads,
-        health: SqliteStoreHealth,
-    },
+}
+
+pub type SqlitePaymentStore = SqlStore<Sqlite, Payments>;
+pub type SqliteMerchantStore = SqlStore<Sqlite, Merchants>;
+pub type SqliteNonceStore = SqlStore<Sqlite, Nonces>;
+pub type SqliteIdempotencyStore = SqlStore<Sqlite, Idempotency>;
+pub type SqliteOutboxStore = SqlStore<Sqlite, Outbox>;
+pub type SqliteOperatorReads = SqlStore<Sqlite, Reads>;
+pub type SqliteStoreHealth = SqlStore<Sqlite, Health>;
+
+/// Every storage port of this adapter on `pool`.
+pub fn ports(pool: Pool) -> StorePorts {
+    adapters_sql::ports::<Sqlite>(pool)
 }

@@ -9,15 +9,13 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, SystemClock, assert_legal_trail, at, payment_service},
+    support::{Env, SystemClock, assert_legal_trail, at, payment_service, spawn_all},
 };
 
 const RACERS: usize = 16;
 
 pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_race").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, mch, p) = Env::with_payment::<F>("mch_race").await;
     let service = payment_service(&env);
 
     // `cancel` futures are not `Send` (the outbound sender is thread-local by design), so the
@@ -74,9 +72,7 @@ pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<
 pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_once<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_race_c").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, mch, p) = Env::with_payment::<F>("mch_race_c").await;
     let (approved, audit) = p
         .apply(
             Command::Approve {
@@ -100,17 +96,11 @@ pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_on
         .unwrap();
     let service = payment_service(&env);
 
-    let tasks: Vec<_> = (0..RACERS)
-        .map(|_| {
-            let (service, mch, key) = (service.clone(), mch.clone(), p.key.clone());
-            tokio::spawn(async move { service.complete(&mch, &key, None).await })
-        })
-        .collect();
-    let results: Vec<_> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let results = spawn_all(RACERS, |_| {
+        let (service, mch, key) = (service.clone(), mch.clone(), p.key.clone());
+        async move { service.complete(&mch, &key, None).await }
+    })
+    .await;
 
     assert_eq!(
         results.iter().filter(|r| r.is_ok()).count(),
@@ -131,50 +121,42 @@ pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_on
 pub async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_through<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_race_d").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_race_d").await;
     let store = env.payments.clone();
     let clock = SystemClock;
     use domain::ports::Clock;
 
     // Half try to cancel, half to approve, all decided on version 0.
-    let tasks: Vec<_> = (0..RACERS)
-        .map(|i| {
-            let command = if i % 2 == 0 {
-                Command::Cancel {
-                    reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
-                }
-            } else {
-                Command::Approve {
-                    transaction_id: TransactionId::parse(&format!("tx-{i}")).unwrap(),
-                }
-            };
-            let (next, audit) = p
-                .apply(
-                    command,
-                    Origin {
-                        actor: Actor::System,
-                        request_id: None,
-                    },
-                    clock.now(),
-                )
-                .unwrap();
-            let change = StateChange {
-                next,
-                expected_version: p.version,
-                audit,
-                events: Vec::new(),
-            };
-            let store = store.clone();
-            tokio::spawn(async move { store.transition(&change).await.map(|()| change.next) })
-        })
-        .collect();
-    let results: Vec<_> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let results = spawn_all(RACERS, |i| {
+        let command = if i % 2 == 0 {
+            Command::Cancel {
+                reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
+            }
+        } else {
+            Command::Approve {
+                transaction_id: TransactionId::parse(&format!("tx-{i}")).unwrap(),
+            }
+        };
+        let (next, audit) = p
+            .apply(
+                command,
+                Origin {
+                    actor: Actor::System,
+                    request_id: None,
+                },
+                clock.now(),
+            )
+            .unwrap();
+        let change = StateChange {
+            next,
+            expected_version: p.version,
+            audit,
+            events: Vec::new(),
+        };
+        let store = store.clone();
+        async move { store.transition(&change).await.map(|()| change.next) }
+    })
+    .await;
 
     let winners: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
     assert_eq!(winners.len(), 1, "{results:?}");

@@ -2,15 +2,31 @@
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
-use domain::{Timestamp, ids::Nonce, ports::NonceOutcome};
+use domain::{
+    RepositoryError, Timestamp,
+    ids::{ClientId, Nonce},
+    ports::NonceOutcome,
+};
 
 use crate::{
     StoreFactory,
-    support::{Env, client},
+    support::{Env, client, spawn_all},
 };
 
 fn nonce(raw: &str) -> Nonce {
     Nonce::parse(raw).unwrap()
+}
+
+/// Exactly one of concurrent `remember`s of the same nonce found it fresh; none failed.
+fn assert_exactly_one_fresh(outcomes: Vec<Result<NonceOutcome, RepositoryError>>) {
+    let outcomes: Vec<NonceOutcome> = outcomes.into_iter().map(Result::unwrap).collect();
+    let fresh = outcomes.iter().filter(|o| **o == NonceOutcome::Fresh);
+    assert_eq!(fresh.count(), 1, "{outcomes:?}");
+}
+
+/// `NonceStore::remember`, which must not fail.
+async fn remember(env: &Env, c: &ClientId, n: &Nonce, expires_at: Timestamp) -> NonceOutcome {
+    env.nonces.remember(c, n, expires_at).await.unwrap()
 }
 
 fn now() -> Timestamp {
@@ -22,19 +38,13 @@ pub async fn a_nonce_is_fresh_once_and_replayed_after<F: StoreFactory>() {
     let (c, n) = (client("mch_n"), nonce("nonce-0123456789abcdef"));
     let expires = now().plus(Duration::from_secs(300));
 
+    assert_eq!(remember(&env, &c, &n, expires).await, NonceOutcome::Fresh);
     assert_eq!(
-        env.nonces.remember(&c, &n, expires).await.unwrap(),
-        NonceOutcome::Fresh
-    );
-    assert_eq!(
-        env.nonces.remember(&c, &n, expires).await.unwrap(),
+        remember(&env, &c, &n, expires).await,
         NonceOutcome::Replayed
     );
     assert_eq!(
-        env.nonces
-            .remember(&c, &n, expires.plus(Duration::from_secs(1)))
-            .await
-            .unwrap(),
+        remember(&env, &c, &n, expires.plus(Duration::from_secs(1))).await,
         NonceOutcome::Replayed
     );
 }
@@ -44,26 +54,17 @@ pub async fn the_same_nonce_from_two_merchants_is_fresh_for_both<F: StoreFactory
     let n = nonce("shared-nonce-00000001");
     let expires = now().plus(Duration::from_secs(300));
     assert_eq!(
-        env.nonces
-            .remember(&client("mch_a"), &n, expires)
-            .await
-            .unwrap(),
+        remember(&env, &client("mch_a"), &n, expires).await,
         NonceOutcome::Fresh
     );
     assert_eq!(
-        env.nonces
-            .remember(&client("mch_b"), &n, expires)
-            .await
-            .unwrap(),
+        remember(&env, &client("mch_b"), &n, expires).await,
         NonceOutcome::Fresh
     );
     // Nonces are case-sensitive like every other id.
     let upper = nonce("SHARED-NONCE-00000001");
     assert_eq!(
-        env.nonces
-            .remember(&client("mch_a"), &upper, expires)
-            .await
-            .unwrap(),
+        remember(&env, &client("mch_a"), &upper, expires).await,
         NonceOutcome::Fresh
     );
 }
@@ -72,20 +73,14 @@ pub async fn an_expired_nonce_that_was_not_purged_yet_is_fresh_again<F: StoreFac
     let env = Env::new::<F>().await;
     let (c, n) = (client("mch_exp"), nonce("expired-nonce-0000001"));
     assert_eq!(
-        env.nonces
-            .remember(&c, &n, now().minus(Duration::from_secs(60)))
-            .await
-            .unwrap(),
+        remember(&env, &c, &n, now().minus(Duration::from_secs(60))).await,
         NonceOutcome::Fresh
     );
 
     let renewed = now().plus(Duration::from_secs(300));
+    assert_eq!(remember(&env, &c, &n, renewed).await, NonceOutcome::Fresh);
     assert_eq!(
-        env.nonces.remember(&c, &n, renewed).await.unwrap(),
-        NonceOutcome::Fresh
-    );
-    assert_eq!(
-        env.nonces.remember(&c, &n, renewed).await.unwrap(),
+        remember(&env, &c, &n, renewed).await,
         NonceOutcome::Replayed,
         "renewed, not forgotten"
     );
@@ -97,34 +92,20 @@ pub async fn twenty_concurrent_requests_with_the_same_nonce_let_exactly_one_thro
     let env = Env::new::<F>().await;
     let store = Arc::new(env.nonces.clone());
     let expires = now().plus(Duration::from_secs(300));
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .remember(
-                        &client("mch_race"),
-                        &nonce("race-nonce-0000000001"),
-                        expires,
-                    )
-                    .await
-            })
-        })
-        .collect();
-    let outcomes: Vec<NonceOutcome> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap().unwrap())
-        .collect();
-
-    assert_eq!(
-        outcomes
-            .iter()
-            .filter(|o| **o == NonceOutcome::Fresh)
-            .count(),
-        1,
-        "{outcomes:?}"
-    );
+    let outcomes = spawn_all(20, |_| {
+        let store = store.clone();
+        async move {
+            store
+                .remember(
+                    &client("mch_race"),
+                    &nonce("race-nonce-0000000001"),
+                    expires,
+                )
+                .await
+        }
+    })
+    .await;
+    assert_exactly_one_fresh(outcomes);
 }
 
 pub async fn twenty_concurrent_reuses_of_an_expired_nonce_let_exactly_one_through<
@@ -132,32 +113,15 @@ pub async fn twenty_concurrent_reuses_of_an_expired_nonce_let_exactly_one_throug
 >() {
     let env = Env::new::<F>().await;
     let (c, n) = (client("mch_race2"), nonce("race-nonce-0000000002"));
-    env.nonces
-        .remember(&c, &n, now().minus(Duration::from_secs(60)))
-        .await
-        .unwrap();
+    remember(&env, &c, &n, now().minus(Duration::from_secs(60))).await;
     let store = Arc::new(env.nonces.clone());
     let expires = now().plus(Duration::from_secs(300));
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let (store, c, n) = (store.clone(), c.clone(), n.clone());
-            tokio::spawn(async move { store.remember(&c, &n, expires).await })
-        })
-        .collect();
-    let outcomes: Vec<NonceOutcome> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap().unwrap())
-        .collect();
-
-    assert_eq!(
-        outcomes
-            .iter()
-            .filter(|o| **o == NonceOutcome::Fresh)
-            .count(),
-        1,
-        "{outcomes:?}"
-    );
+    let outcomes = spawn_all(20, |_| {
+        let (store, c, n) = (store.clone(), c.clone(), n.clone());
+        async move { store.remember(&c, &n, expires).await }
+    })
+    .await;
+    assert_exactly_one_fresh(outcomes);
 }
 
 pub async fn purging_forgets_only_expired_nonces_and_counts_them<F: StoreFactory>() {
@@ -165,40 +129,32 @@ pub async fn purging_forgets_only_expired_nonces_and_counts_them<F: StoreFactory
     let c = client("mch_purge");
     let t = now();
     for i in 0..3 {
-        env.nonces
-            .remember(
-                &c,
-                &nonce(&format!("old-nonce-{i:012}")),
-                t.minus(Duration::from_secs(10)),
-            )
-            .await
-            .unwrap();
+        remember(
+            &env,
+            &c,
+            &nonce(&format!("old-nonce-{i:012}")),
+            t.minus(Duration::from_secs(10)),
+        )
+        .await;
     }
     let keep = nonce("kept-nonce-0000000000");
-    env.nonces
-        .remember(&c, &keep, t.plus(Duration::from_secs(300)))
-        .await
-        .unwrap();
+    remember(&env, &c, &keep, t.plus(Duration::from_secs(300))).await;
 
     assert_eq!(env.nonces.purge_expired(t).await.unwrap(), 3);
     assert_eq!(env.nonces.purge_expired(t).await.unwrap(), 0);
     assert_eq!(env.count("request_nonce").await, 1);
     assert_eq!(
-        env.nonces
-            .remember(&c, &keep, t.plus(Duration::from_secs(300)))
-            .await
-            .unwrap(),
+        remember(&env, &c, &keep, t.plus(Duration::from_secs(300))).await,
         NonceOutcome::Replayed
     );
     assert_eq!(
-        env.nonces
-            .remember(
-                &c,
-                &nonce("old-nonce-000000000000"),
-                t.plus(Duration::from_secs(300))
-            )
-            .await
-            .unwrap(),
+        remember(
+            &env,
+            &c,
+            &nonce("old-nonce-000000000000"),
+            t.plus(Duration::from_secs(300))
+        )
+        .await,
         NonceOutcome::Fresh,
         "purged, so fresh again"
     );

@@ -20,7 +20,7 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, at, message, new_event_id},
+    support::{Env, at, message, new_event_id, spawn_all},
 };
 
 pub(crate) const LEASE: Duration = Duration::from_secs(60);
@@ -74,9 +74,7 @@ pub(crate) async fn finish(
 }
 
 pub async fn enqueued_messages_round_trip_exactly_and_payloads_keep_every_byte<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_rt").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_rt").await;
     // Larger than TEXT's 64 KiB, with 4-byte characters, NUL, CRLF, quotes and trailing spaces.
     let payload = format!(
         "{{\"note\":\"☕🙏 \\\"q\\\" \\\\ \r\n\t\0\",\"pad\":\"{}\"}}   ",
@@ -203,9 +201,7 @@ pub async fn a_message_whose_not_before_is_in_the_future_is_not_claimed<F: Store
 pub async fn a_second_notification_of_a_payment_waits_until_the_first_is_delivered<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_order").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, mch, p) = Env::with_payment::<F>("mch_order").await;
     let q = env.payment(&mch, "ORDER-2", at(0)).await;
     let first = message(OutboxKind::MerchantNotification, Some(&p), at(1));
     let second = message(OutboxKind::MerchantNotification, Some(&p), at(2));
@@ -237,9 +233,7 @@ pub async fn a_second_notification_of_a_payment_waits_until_the_first_is_deliver
 }
 
 pub async fn a_second_notification_is_released_when_the_first_is_dead<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_order_dead").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_order_dead").await;
     let first = message(OutboxKind::MerchantNotification, Some(&p), at(1));
     let second = message(OutboxKind::MerchantNotification, Some(&p), at(2));
     enqueue(&env, &[&first, &second]).await;
@@ -353,8 +347,7 @@ pub async fn a_delivered_message_has_no_error_and_is_not_claimed_again<F: StoreF
 pub async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_transaction<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_attempt_note").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_attempt_note").await;
     let p: Payment = env.payment(&mch, "ORDER-1", at(0)).await;
     let request = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
     enqueue(&env, &[&request]).await;
@@ -401,9 +394,7 @@ pub async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_
 pub async fn finishing_an_attempt_of_an_unknown_message_is_an_error_and_writes_nothing<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_ghost_attempt").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_ghost_attempt").await;
     let ghost = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
     let note = AuditNote {
         action: AuditAction::AcquirerRequestFailed,
@@ -442,34 +433,28 @@ pub async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_
     let claimed_total = Arc::new(AtomicUsize::new(0));
     let now = at(1_000);
 
-    let tasks: Vec<_> = (0..CLAIMERS)
-        .map(|_| {
-            let (store, claimed_total) = (store.clone(), claimed_total.clone());
-            tokio::spawn(async move {
-                let mut mine = Vec::new();
-                // A claimer may find every candidate taken by a concurrent one for a moment;
-                // it keeps going until all messages are out (or a generous bound).
-                for _ in 0..500 {
-                    let batch = store.claim_due(now, LEASE, 3).await.unwrap();
-                    if batch.is_empty() {
-                        if claimed_total.load(Ordering::SeqCst) >= MESSAGES {
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_millis(2)).await;
-                        continue;
+    let per_claimer: Vec<Vec<EventId>> = spawn_all(CLAIMERS, |_| {
+        let (store, claimed_total) = (store.clone(), claimed_total.clone());
+        async move {
+            let mut mine = Vec::new();
+            // A claimer may find every candidate taken by a concurrent one for a moment;
+            // it keeps going until all messages are out (or a generous bound).
+            for _ in 0..500 {
+                let batch = store.claim_due(now, LEASE, 3).await.unwrap();
+                if batch.is_empty() {
+                    if claimed_total.load(Ordering::SeqCst) >= MESSAGES {
+                        break;
                     }
-                    claimed_total.fetch_add(batch.len(), Ordering::SeqCst);
-                    mine.extend(batch.into_iter().map(|c| c.message.id));
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    continue;
                 }
-                mine
-            })
-        })
-        .collect();
-    let per_claimer: Vec<Vec<EventId>> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+                claimed_total.fetch_add(batch.len(), Ordering::SeqCst);
+                mine.extend(batch.into_iter().map(|c| c.message.id));
+            }
+            mine
+        }
+    })
+    .await;
 
     let every: Vec<EventId> = per_claimer.iter().flatten().copied().collect();
     let distinct: HashSet<EventId> = every.iter().copied().collect();

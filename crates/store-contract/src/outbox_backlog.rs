@@ -57,8 +57,7 @@ pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_ti
 pub async fn failed_messages_and_the_notifications_queued_behind_them_are_retrying_not_due<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_backlog").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_backlog").await;
     let p = env.payment(&mch, "ORDER-B", at(0)).await;
     let failing = message(OutboxKind::MerchantNotification, Some(&p), at(0));
     let behind = message(OutboxKind::MerchantNotification, Some(&p), at(10));

@@ -13,7 +13,7 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, message, new_payment, new_payment_id, new_payment_key},
+    support::{Env, message, new_payment, new_payment_id, new_payment_key, spawn_all},
 };
 
 fn now() -> Timestamp {
@@ -53,18 +53,12 @@ async fn sixteen_concurrent_inserts(
     n: &NonceRecord,
     order_no: impl Fn(usize) -> String,
 ) -> Vec<Result<(), InsertPaymentError>> {
-    let tasks: Vec<_> = (0..16)
-        .map(|i| {
-            let (store, n) = (Arc::clone(&env.payments), n.clone());
-            let (p, audit) = ready(client, &order_no(i));
-            tokio::spawn(async move { store.insert(&p, &audit, &[], Some(n)).await })
-        })
-        .collect();
-    futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap())
-        .collect()
+    spawn_all(16, |i| {
+        let (store, n) = (Arc::clone(&env.payments), n.clone());
+        let (p, audit) = ready(client, &order_no(i));
+        async move { store.insert(&p, &audit, &[], Some(n)).await }
+    })
+    .await
 }
 
 async fn remember(env: &Env, n: &NonceRecord) -> NonceOutcome {
@@ -75,8 +69,7 @@ async fn remember(env: &Env, n: &NonceRecord) -> NonceOutcome {
 }
 
 pub async fn a_payment_inserted_with_a_nonce_uses_the_nonce_up<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_pn1").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_pn1").await;
     let n = unexpired(&mch, "create-nonce-000001");
     let (p, audit) = ready(&mch, "PN-1");
     let request = message(OutboxKind::AcquirerRequest, Some(&p), now());
@@ -94,8 +87,7 @@ pub async fn a_payment_inserted_with_a_nonce_uses_the_nonce_up<F: StoreFactory>(
 pub async fn a_payment_inserted_with_a_used_nonce_is_a_replay_and_writes_nothing<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_pn2").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_pn2").await;
     let n = unexpired(&mch, "create-nonce-000002");
     assert_eq!(remember(&env, &n).await, NonceOutcome::Fresh);
     let (p, audit) = ready(&mch, "PN-2");
@@ -114,8 +106,7 @@ pub async fn a_payment_inserted_with_a_used_nonce_is_a_replay_and_writes_nothing
 }
 
 pub async fn a_payment_refused_as_a_duplicate_order_leaves_its_nonce_unused<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_pn3").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_pn3").await;
     env.payment(&mch, "PN-3", now()).await;
     let n = unexpired(&mch, "create-nonce-000003");
     let (p, audit) = ready(&mch, "PN-3");
@@ -134,8 +125,7 @@ pub async fn a_payment_refused_as_a_duplicate_order_leaves_its_nonce_unused<F: S
 pub async fn an_expired_nonce_that_was_not_purged_yet_is_taken_over_by_a_payment_insert<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_pn4").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_pn4").await;
     let expired = nonce_of(
         &mch,
         "create-nonce-000004",
@@ -154,8 +144,7 @@ pub async fn an_expired_nonce_that_was_not_purged_yet_is_taken_over_by_a_payment
 }
 
 pub async fn sixteen_concurrent_creates_with_the_same_nonce_commit_exactly_one<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_pn5").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_pn5").await;
     let n = unexpired(&mch, "create-nonce-000005");
 
     let outcomes = sixteen_concurrent_inserts(&env, &mch, &n, |i| format!("PN-5-{i}")).await;
@@ -176,8 +165,7 @@ pub async fn sixteen_concurrent_creates_with_the_same_nonce_commit_exactly_one<F
 pub async fn sixteen_concurrent_creates_with_one_nonce_and_a_used_order_number_write_nothing<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_pn6").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_pn6").await;
     env.payment(&mch, "PN-6", now()).await;
     let n = unexpired(&mch, "create-nonce-000006");
 

@@ -54,8 +54,7 @@ async fn assert_stored_new(env: &Env, m: &OutboxMessage) {
 }
 
 pub async fn creating_a_payment_stores_its_messages_in_the_same_transaction<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_ev_create").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_ev_create").await;
     let (p, audit) = Payment::create(
         new_payment_id(),
         new_payment_key(),
@@ -80,8 +79,7 @@ pub async fn creating_a_payment_stores_its_messages_in_the_same_transaction<F: S
 }
 
 pub async fn a_duplicate_order_writes_none_of_its_messages<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_ev_dup").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_ev_dup").await;
     env.payment(&mch, "ORDER-1", at(0)).await;
     let (second, audit) = Payment::create(
         new_payment_id(),
@@ -106,9 +104,7 @@ pub async fn a_duplicate_order_writes_none_of_its_messages<F: StoreFactory>() {
 }
 
 pub async fn a_transition_stores_its_messages_with_the_state_change<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_ev_tr").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_ev_tr").await;
     let notification = message(OutboxKind::MerchantNotification, Some(&p), at(10));
     let cancel = message(OutboxKind::AcquirerCancel, Some(&p), at(10));
 
@@ -129,9 +125,7 @@ pub async fn a_transition_stores_its_messages_with_the_state_change<F: StoreFact
 }
 
 pub async fn a_stale_transition_writes_none_of_its_messages<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_ev_stale").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_ev_stale").await;
     let first = change(&p, approve(), 10, Vec::new());
     env.payments.transition(&first).await.unwrap();
     let notification = message(OutboxKind::MerchantNotification, Some(&p), at(20));
@@ -152,9 +146,7 @@ pub async fn a_stale_transition_writes_none_of_its_messages<F: StoreFactory>() {
 }
 
 pub async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_ev_rollback").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_ev_rollback").await;
     let taken = message(OutboxKind::AcquirerWebhook, None, at(0));
     env.outbox
         .enqueue(std::slice::from_ref(&taken))
@@ -184,9 +176,7 @@ pub async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition<F: 
 pub async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_messages<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_note").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_note").await;
     env.payments
         .transition(&change(&p, approve(), 10, Vec::new()))
         .await
@@ -226,9 +216,7 @@ pub async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_message
 }
 
 pub async fn a_note_with_details_longer_than_the_column_is_cut_not_refused<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_note_long").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_note_long").await;
     let note = AuditNote {
         action: AuditAction::AcquirerRequestFailed,
         actor: Actor::System,
@@ -267,9 +255,7 @@ pub async fn a_note_on_an_unknown_payment_is_an_error_and_writes_nothing<F: Stor
 }
 
 pub async fn a_payment_is_found_by_its_id_and_an_unknown_id_is_not<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_by_id").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_by_id").await;
     assert_eq!(env.payments.find_by_id(&p.id).await.unwrap(), Some(p));
     assert_eq!(
         env.payments.find_by_id(&new_payment_id()).await.unwrap(),
@@ -280,8 +266,7 @@ pub async fn a_payment_is_found_by_its_id_and_an_unknown_id_is_not<F: StoreFacto
 pub async fn payments_due_for_expiry_are_ready_ones_past_their_expiry_oldest_first<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_expiry").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_expiry").await;
     // Every payment expires 1800 s after its creation.
     const TTL: i64 = 1_800_000;
     let second = env.payment(&mch, "B", at(2_000)).await;

@@ -36,8 +36,7 @@ fn change_of(current: &Payment, command: Command, now_ms: i64) -> StateChange {
 }
 
 pub async fn a_payment_with_every_optional_field_set_round_trips_exactly<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_roundtrip").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_roundtrip").await;
     let payment = Payment::restore(PaymentRecord {
         id: new_payment_id(),
         key: new_payment_key(),
@@ -90,8 +89,7 @@ pub async fn a_payment_with_every_optional_field_set_round_trips_exactly<F: Stor
 }
 
 pub async fn a_payment_with_no_optional_fields_round_trips_with_nones<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_minimal").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_minimal").await;
     let p = env.payment(&mch, "ORDER-1", at(123)).await;
 
     let found = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
@@ -127,8 +125,7 @@ pub async fn an_unknown_payment_key_is_not_found<F: StoreFactory>() {
 pub async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_dup").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_dup").await;
     let first = env.payment(&mch, "ORDER-7", at(0)).await;
     let (second, audit) = Payment::create(
         new_payment_id(),
@@ -164,8 +161,7 @@ pub async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written
 }
 
 pub async fn order_numbers_differing_only_in_case_are_different_orders<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_case").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_case").await;
     env.payment(&mch, "order-1", at(0)).await;
     env.payment(&mch, "ORDER-1", at(1)).await;
     assert_eq!(env.count("payment").await, 2);
@@ -200,8 +196,7 @@ pub async fn the_same_order_number_is_fine_for_two_merchants<F: StoreFactory>() 
 }
 
 pub async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_key").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_key").await;
     let first = env.payment(&mch, "ORDER-1", at(0)).await;
     let (second, audit) = Payment::create(
         new_payment_id(),
@@ -245,9 +240,7 @@ pub async fn a_payment_of_an_unknown_merchant_is_refused<F: StoreFactory>() {
 }
 
 pub async fn a_transition_stores_the_new_state_and_its_audit_row_together<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_tr").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_tr").await;
     let approve = change_of(
         &p,
         Command::Approve {
@@ -283,9 +276,7 @@ pub async fn a_transition_stores_the_new_state_and_its_audit_row_together<F: Sto
 }
 
 pub async fn a_failure_keeps_its_code_message_and_transaction<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_fail").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_fail").await;
     let fail = change_of(
         &p,
         Command::Fail {
@@ -305,9 +296,7 @@ pub async fn a_failure_keeps_its_code_message_and_transaction<F: StoreFactory>()
 pub async fn a_transition_decided_on_a_stale_version_is_rejected_and_writes_nothing<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_stale").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_stale").await;
     let mut stale = change_of(&p, Command::Expire, 1_800_000);
     // Pretend it was decided on version 3 of the payment.
     stale.expected_version = 3;
@@ -325,9 +314,7 @@ pub async fn a_transition_decided_on_a_stale_version_is_rejected_and_writes_noth
 }
 
 pub async fn a_second_change_decided_on_the_same_version_loses<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_lose").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_lose").await;
     let cancel = change_of(
         &p,
         Command::Cancel {
@@ -355,9 +342,7 @@ pub async fn a_second_change_decided_on_the_same_version_loses<F: StoreFactory>(
 pub async fn an_audit_row_for_an_already_left_version_makes_the_transition_stale<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_log").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_log").await;
     // A transition row from version 0 already exists although the payment still says version 0
     // (e.g. written by a buggy tool): the unique (payment_id, from_version) key must refuse a
     // second one, and the payment update must roll back with it.
@@ -387,9 +372,7 @@ pub async fn an_audit_row_for_an_already_left_version_makes_the_transition_stale
 }
 
 pub async fn a_row_that_breaks_the_schema_promises_is_reported_not_returned<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_corrupt").await;
-    let p = env.payment(&mch, "ORDER-1", at(0)).await;
+    let (env, _, p) = Env::with_payment::<F>("mch_corrupt").await;
     env.exec(&format!(
         "UPDATE payment SET currency = 'XYZ' WHERE payment_id = '{}'",
         p.id
@@ -427,8 +410,7 @@ async fn keys_of(
 pub async fn listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_exist<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let mch = env.merchant("mch_list").await;
+    let (env, mch) = Env::with_merchant::<F>("mch_list").await;
     let mut created = Vec::new();
     for i in 0..5 {
         created.push(env.payment(&mch, &format!("O{i}"), at(i)).await);

@@ -22,6 +22,21 @@ use uuid::Uuid;
 
 use crate::{RawSql, StoreFactory, Stores};
 
+/// Spawns `task(i)` for every `i` in `0..n` so that they run at once, and waits for all of them;
+/// their outputs, in order (a task that panicked fails the test).
+pub async fn spawn_all<T, Fut>(n: usize, task: impl FnMut(usize) -> Fut) -> Vec<T>
+where
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks: Vec<_> = (0..n).map(task).map(tokio::spawn).collect();
+    futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.expect("a concurrent task panicked"))
+        .collect()
+}
+
 /// A fresh empty database's stores (see [`StoreFactory`]), plus raw row counts.
 pub struct Env {
     ports: StorePorts,
@@ -42,6 +57,21 @@ impl std::ops::Deref for Env {
 impl Env {
     pub async fn new<F: StoreFactory>() -> Self {
         Self::from_stores(F::fresh().await)
+    }
+
+    /// A fresh database with one merchant, `client_id`.
+    pub async fn with_merchant<F: StoreFactory>(client_id: &str) -> (Self, ClientId) {
+        let env = Self::new::<F>().await;
+        let mch = env.merchant(client_id).await;
+        (env, mch)
+    }
+
+    /// A fresh database with one merchant, `client_id`, and its READY payment `ORDER-1` created
+    /// at `at(0)`.
+    pub async fn with_payment<F: StoreFactory>(client_id: &str) -> (Self, ClientId, Payment) {
+        let (env, mch) = Self::with_merchant::<F>(client_id).await;
+        let p = env.payment(&mch, "ORDER-1", at(0)).await;
+        (env, mch, p)
     }
 
     pub fn from_stores(s: Stores) -> Self {

@@ -113,13 +113,15 @@ mod tests {
     fn attempt_row() -> AttemptRow {
         AttemptRow {
             id: 7,
-            event_id: "0192f5e4-7b1c-7cc0-8000-000000000001".to_owned(),
-            attempt_no: 2,
-            started_at: datetime!(2026-11-24 12:00:00.123),
-            status_code: Some(503),
-            latency_ms: 40,
-            error: None,
-            response_excerpt: None,
+            attempt: NewAttemptRow {
+                event_id: "0192f5e4-7b1c-7cc0-8000-000000000001".to_owned(),
+                attempt_no: 2,
+                started_at: datetime!(2026-11-24 12:00:00.123),
+                status_code: Some(503),
+                latency_ms: 40,
+                error: None,
+                response_excerpt: None,
+            },
         }
     }
 
@@ -135,11 +137,11 @@ mod tests {
     #[test]
     fn an_integer_out_of_its_domain_range_is_a_corrupt_row_naming_the_column() {
         let mut row = attempt_row();
-        row.status_code = Some(70_000);
+        row.attempt.status_code = Some(70_000);
         let e = DeliveryAttempt::try_from(row).unwrap_err();
         assert!(e.to_string().contains("status_code"), "{e}");
         let mut row = attempt_row();
-        row.latency_ms = -1;
+        row.attempt.latency_ms = -1;
         let e = DeliveryAttempt::try_from(row).unwrap_err();
         assert!(e.to_string().contains("latency_ms"), "{e}");
     }

@@ -153,7 +153,8 @@ impl OutboxRow {
 // ---------------------------------------------------------------------------------------------
 // delivery_attempt
 
-#[derive(Debug, Clone, Insertable)]
+/// An attempt as written; read back inside [`AttemptRow`].
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = delivery_attempt)]
 pub struct NewAttemptRow {
     pub event_id: String,
@@ -192,13 +193,8 @@ impl From<&DeliveryAttempt> for NewAttemptRow {
 #[diesel(table_name = delivery_attempt)]
 pub struct AttemptRow {
     pub id: i64,
-    pub event_id: String,
-    pub attempt_no: i64,
-    pub started_at: PrimitiveDateTime,
-    pub status_code: Option<i64>,
-    pub latency_ms: i64,
-    pub error: Option<String>,
-    pub response_excerpt: Option<String>,
+    #[diesel(embed)]
+    pub attempt: NewAttemptRow,
 }
 
 impl TryFrom<AttemptRow> for DeliveryAttempt {
@@ -207,6 +203,7 @@ impl TryFrom<AttemptRow> for DeliveryAttempt {
     fn try_from(r: AttemptRow) -> Result<Self, Self::Error> {
         const T: &str = "delivery_attempt";
         let k = r.id.to_string();
+        let r = r.attempt;
         Ok(DeliveryAttempt {
             event_id: col(T, &k, "event_id", EventId::parse(&r.event_id))?,
             attempt_no: int(T, &k, "attempt_no", r.attempt_no)?,

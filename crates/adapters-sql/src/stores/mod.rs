@@ -1,13 +1,20 @@
-//! The storage ports implemented once, as [`sql_stores!`], for an adapter to instantiate with its
-//! connection type.
+//! The storage ports, implemented once as ordinary generic code over `B: Statements` (an
+//! adapter's backend type): checking out connections, the order of statements, transactions
+//! ([`write_tx`](crate::write_tx)), the decisions on rows read and the translation of errors.
+//! The statements themselves are [`crate::statements`].
 //!
-//! Why a macro: diesel-async's query methods are generic over the connection, and a function
-//! generic over it needs a trait bound per statement shape (`LoadQuery<'_, C, Row>` for every
-//! query, `Send` futures for `async_trait`) — dozens of bounds that restate each query. Expanded
-//! in the adapter, the same code is checked against one concrete connection (a common pattern in
-//! multi-backend diesel code). The code in the macro is only the statements and their
-//! sequencing; row conversions, SQL text and decisions are ordinary functions elsewhere in this
-//! crate.
+//! An adapter names its stores as aliases, e.g. `type MysqlPaymentStore =
+//! SqlStore<Mysql, Payments>`, and wires them with [`ports`].
+
+use std::{marker::PhantomData, sync::Arc};
+
+use diesel::QueryResult;
+use domain::{RepositoryError, store_ports::StorePorts};
+
+use crate::{
+    backend::{ConnectionPool, Statements},
+    error,
+};
 
 mod health;
 mod idempotency;
@@ -16,134 +23,73 @@ mod nonces;
 mod outbox;
 mod payments;
 mod reads;
-mod reporting;
 
-/// Defines the seven store types of an adapter and implements the storage ports on them.
-///
-/// ```ignore
-/// adapters_sql::sql_stores! {
-///     dialect: crate::dialect::Mysql,            // an `adapters_sql::Dialect`
-///     pool: crate::pool::Pool,                   // a diesel-async deadpool of `connection`
-///     connection: diesel_async::AsyncMysqlConnection,
-///     write_transaction: transaction,            // the method that opens a write transaction
-///     batch_insert: multi_row,                   // or `row_by_row`, where diesel-async cannot batch
-///     lock_row: (.for_update()),                 // appended to a re-read that decides a write
-///     lock_claim: (.for_update().skip_locked()), // appended to the outbox claim's re-check
-///     migrations: crate::migrate::MIGRATIONS,   // the embedded migrations `/ready` checks for
-///     stores: {
-///         payments: MysqlPaymentStore,
-///         merchants: MysqlMerchantStore,
-///         nonces: MysqlNonceStore,
-///         idempotency: MysqlIdempotencyStore,
-///         outbox: MysqlOutboxStore,
-///         reads: MysqlOperatorReads,
-///         health: MysqlStoreHealth,
-///     },
-/// }
-/// ```
-///
-/// Expand it in a module of its own: it brings diesel's query traits into scope and defines the
-/// private helpers `Pool`, `Conn`, `Backend`, `D`, `pool_error` and `db_error` there.
-#[macro_export]
-macro_rules! sql_stores {
-    (
-        dialect: $dialect:ty,
-        pool: $pool:ty,
-        connection: $conn:ty,
-        write_transaction: $tx:ident,
-        batch_insert: $insert:ident,
-        lock_row: ($($lock_row:tt)*),
-        lock_claim: ($($lock_claim:tt)*),
-        migrations: $migrations:path,
-        stores: {
-            payments: $payments:ident,
-            merchants: $merchants:ident,
-            nonces: $nonces:ident,
-            idempotency: $idempotency:ident,
-            outbox: $outbox:ident,
-            reads: $reads:ident,
-            health: $health:ident $(,)?
-        } $(,)?
-    ) => {
-        // Not `#[expect]`: the import is used in one expansion (MySQL's `transaction` is a method
-        // of `AsyncConnection`) and unused in the other (SQLite's `immediate_transaction` is
-        // inherent), so an expectation would go unfulfilled in one of them.
-        #[allow(
-            unused_imports,
-            reason = "AsyncConnection is needed by MySQL's `transaction` only"
-        )]
-        use $crate::__private::{
-            async_trait,
-            diesel::{
-                self, BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _,
-                QueryDsl as _, SelectableHelper as _,
-            },
-            diesel_async::{AsyncConnection as _, RunQueryDsl as _},
-            domain::{self, RepositoryError},
-        };
-
-        type D = $dialect;
-        type Pool = $pool;
-        type Conn = $conn;
-        type Backend = <Conn as $crate::__private::diesel_async::AsyncConnectionCore>::Backend;
-
-        fn pool_error(
-            e: $crate::__private::diesel_async::pooled_connection::deadpool::PoolError,
-        ) -> RepositoryError {
-            $crate::error::pool_error::<D>(e)
-        }
-
-        fn db_error(e: diesel::result::Error) -> RepositoryError {
-            $crate::error::db_error::<D>(e)
-        }
-
-        $crate::__sql_store!($payments);
-        $crate::__sql_store!($merchants);
-        $crate::__sql_store!($nonces);
-        $crate::__sql_store!($idempotency);
-        $crate::__sql_store!($outbox);
-        $crate::__sql_store!($reads);
-        $crate::__sql_store!($health);
-
-        /// Every storage port of this adapter on `pool`.
-        pub fn ports(pool: Pool) -> domain::store_ports::StorePorts {
-            use std::sync::Arc;
-            domain::store_ports::StorePorts {
-                payments: Arc::new($payments::new(pool.clone())),
-                merchants: Arc::new($merchants::new(pool.clone())),
-                nonces: Arc::new($nonces::new(pool.clone())),
-                outbox: Arc::new($outbox::new(pool.clone())),
-                idempotency: Arc::new($idempotency::new(pool.clone())),
-                reads: Arc::new($reads::new(pool.clone())),
-                health: Arc::new($health::new(pool)),
-            }
-        }
-
-        $crate::__sql_payment_store!($payments, $tx);
-        $crate::__sql_merchant_store!($merchants);
-        $crate::__sql_nonce_store!($nonces);
-        $crate::__sql_idempotency_store!($idempotency, $tx, ($($lock_row)*));
-        $crate::__sql_outbox_store!($outbox, $tx, $insert, ($($lock_row)*), ($($lock_claim)*));
-        $crate::__sql_operator_reads!($reads, $outbox);
-        $crate::__sql_reporting!();
-        $crate::__sql_health!($health, $migrations);
-    };
+/// The store of port `P` (one of the marker types below) on backend `B`: a handle on the shared
+/// pool. Cheap to clone.
+pub struct SqlStore<B: ConnectionPool, P> {
+    pool: B::Pool,
+    port: PhantomData<fn() -> (B, P)>,
 }
 
-/// One store: a handle on the shared pool.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __sql_store {
-    ($name:ident) => {
-        #[derive(Clone)]
-        pub struct $name {
-            pool: Pool,
+impl<B: ConnectionPool, P> SqlStore<B, P> {
+    pub fn new(pool: B::Pool) -> Self {
+        Self {
+            pool,
+            port: PhantomData,
         }
+    }
 
-        impl $name {
-            pub fn new(pool: Pool) -> Self {
-                Self { pool }
-            }
-        }
-    };
+    /// A connection from the pool; a failed checkout means the database is unavailable.
+    async fn conn(&self) -> Result<B::Pooled, RepositoryError> {
+        B::checkout(&self.pool).await
+    }
+
+    /// Runs `statement` (autocommit) on a connection from the pool; a failure is translated by
+    /// the dialect.
+    async fn run<T>(
+        &self,
+        statement: impl AsyncFnOnce(&mut B::Conn) -> QueryResult<T>,
+    ) -> Result<T, RepositoryError> {
+        let mut conn = self.conn().await?;
+        statement(&mut conn).await.map_err(db_error::<B>)
+    }
+}
+
+impl<B: ConnectionPool, P> Clone for SqlStore<B, P> {
+    fn clone(&self) -> Self {
+        Self::new(self.pool.clone())
+    }
+}
+
+/// `PaymentStore`.
+pub enum Payments {}
+/// `MerchantStore`.
+pub enum Merchants {}
+/// `NonceStore`.
+pub enum Nonces {}
+/// `IdempotencyStore`.
+pub enum Idempotency {}
+/// `OutboxStore`.
+pub enum Outbox {}
+/// `OperatorReads`.
+pub enum Reads {}
+/// `StoreHealth`.
+pub enum Health {}
+
+/// Every storage port of backend `B` on `pool`.
+pub fn ports<B: Statements>(pool: B::Pool) -> StorePorts {
+    StorePorts {
+        payments: Arc::new(SqlStore::<B, Payments>::new(pool.clone())),
+        merchants: Arc::new(SqlStore::<B, Merchants>::new(pool.clone())),
+        nonces: Arc::new(SqlStore::<B, Nonces>::new(pool.clone())),
+        outbox: Arc::new(SqlStore::<B, Outbox>::new(pool.clone())),
+        idempotency: Arc::new(SqlStore::<B, Idempotency>::new(pool.clone())),
+        reads: Arc::new(SqlStore::<B, Reads>::new(pool.clone())),
+        health: Arc::new(SqlStore::<B, Health>::new(pool)),
+    }
+}
+
+/// A query failed: the dialect decides whether that means unavailable.
+fn db_error<B: crate::Dialect>(e: diesel::result::Error) -> RepositoryError {
+    error::db_error::<B>(e)
 }

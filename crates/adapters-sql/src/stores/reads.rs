@@ -1,104 +1,153 @@
-//! `OperatorReads`: the read side — statistics and the live feed (`reporting`), deliveries
-//! with their attempts in one read-only snapshot (the outbox store's helpers), the backlog.
+//! `OperatorReads`: the read side — statistics and the live feeds, deliveries with their
+//! attempts in one read-only snapshot, the outbox backlog.
 
-/// Expanded by [`sql_stores!`](crate::sql_stores).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __sql_operator_reads {
-    ($store:ident, $outbox:ident) => {
-        #[async_trait]
-        impl domain::ports::OperatorReads for $store {
-            async fn stats(
-                &self,
-                filter: &domain::operator::stats::StatsFilter,
-            ) -> Result<domain::operator::stats::StatsBreakdown, RepositoryError> {
-                reporting::stats(&self.pool, filter).await
-            }
+use async_trait::async_trait;
+use domain::{
+    RepositoryError, Timestamp,
+    ids::EventId,
+    operator::{
+        feed::{AttemptFeedEntry, AuditFeedEntry},
+        stats::{StatsBreakdown, StatsFilter},
+    },
+    outbox::{Delivery, DeliveryFilter, OutboxBacklog},
+    ports::{OperatorReads, PageRequest},
+};
 
-            async fn audit_since(
-                &self,
-                after: u64,
-                limit: u32,
-            ) -> Result<Vec<domain::operator::feed::AuditFeedEntry>, RepositoryError> {
-                reporting::audit_feed(&self.pool, reporting::Feed::After(after, limit)).await
-            }
+use super::{
+    Reads, SqlStore, db_error,
+    outbox::{find_delivery, list_deliveries},
+};
+use crate::{
+    backend::Statements,
+    records::{from_db_time, to_db_time},
+    reporting::{attempt_entry, audit_entry, last_id, stats_breakdown},
+    statements::{Feed, FeedTable, StatsBinds},
+};
 
-            async fn audit_by_ids(
-                &self,
-                ids: &[u64],
-            ) -> Result<Vec<domain::operator::feed::AuditFeedEntry>, RepositoryError> {
-                reporting::audit_feed(&self.pool, reporting::Feed::Ids(ids)).await
-            }
+/// Runs `read` in a read-only snapshot (`Dialect::BEGIN_SNAPSHOT`), so an operator never sees a
+/// new attempt next to the message's previous state; `COMMIT` after it, `ROLLBACK` after a
+/// failed read.
+async fn in_snapshot<B: Statements, T>(
+    conn: &mut B::Conn,
+    read: impl AsyncFnOnce(&mut B::Conn) -> Result<T, RepositoryError>,
+) -> Result<T, RepositoryError> {
+    B::execute_plain(conn, B::BEGIN_SNAPSHOT)
+        .await
+        .map_err(db_error::<B>)?;
+    let result = read(&mut *conn).await;
+    let end = B::execute_plain(conn, if result.is_ok() { "COMMIT" } else { "ROLLBACK" }).await;
+    let value = result?;
+    end.map_err(db_error::<B>)?;
+    Ok(value)
+}
 
-            async fn last_log_id(&self) -> Result<u64, RepositoryError> {
-                reporting::last_log_id(&self.pool).await
-            }
+impl<B: Statements> SqlStore<B, Reads> {
+    /// The largest id of a feed's table (0 when it is empty).
+    async fn last_id(&self, table: FeedTable) -> Result<u64, RepositoryError> {
+        let max = self
+            .run(async |conn| B::max_feed_id(conn, table).await)
+            .await?;
+        last_id(table.name(), max)
+    }
 
-            /// Filters combine with AND. Newest first by `seq` (enqueue order), strictly older
-            /// than the message `page.before` (an unknown cursor gives an empty page), at most
-            /// `limit + 1`.
-            async fn deliveries(
-                &self,
-                filter: &domain::outbox::DeliveryFilter,
-                page: &domain::ports::PageRequest<domain::ids::EventId>,
-            ) -> Result<Vec<domain::outbox::Delivery>, RepositoryError> {
-                let mut conn = self.pool.get().await.map_err(pool_error)?;
-                $outbox::begin_snapshot(&mut conn).await?;
-                let result = $outbox::list_in(&mut conn, filter, page).await;
-                $outbox::end_snapshot(&mut conn, result).await
-            }
-
-            async fn delivery(
-                &self,
-                id: &domain::ids::EventId,
-            ) -> Result<Option<domain::outbox::Delivery>, RepositoryError> {
-                let mut conn = self.pool.get().await.map_err(pool_error)?;
-                $outbox::begin_snapshot(&mut conn).await?;
-                let result = $outbox::find_in(&mut conn, id).await;
-                $outbox::end_snapshot(&mut conn, result).await
-            }
-
-            /// Due and retrying PENDING messages (`raw::backlog`); leased ones are not done yet.
-            async fn backlog(
-                &self,
-                now: domain::Timestamp,
-            ) -> Result<domain::outbox::OutboxBacklog, RepositoryError> {
-                use diesel::sql_types::Timestamp;
-                use $crate::records::{from_db_time, to_db_time};
-                let at = to_db_time(now);
-                let mut conn = self.pool.get().await.map_err(pool_error)?;
-                let b: $crate::raw::Backlog = diesel::sql_query($crate::raw::backlog::<D>())
-                    .bind::<Timestamp, _>(at)
-                    .bind::<Timestamp, _>(at)
-                    .get_result(&mut conn)
-                    .await
-                    .map_err(db_error)?;
-                Ok(domain::outbox::OutboxBacklog {
-                    due: u64::try_from(b.due_n).unwrap_or(0),
-                    oldest_due: b.due_oldest.map(from_db_time),
-                    retrying: u64::try_from(b.retrying_n).unwrap_or(0),
-                    oldest_retrying: b.retrying_oldest.map(from_db_time),
-                })
-            }
-
-            async fn attempts_since(
-                &self,
-                after: u64,
-                limit: u32,
-            ) -> Result<Vec<domain::operator::feed::AttemptFeedEntry>, RepositoryError> {
-                reporting::attempt_feed(&self.pool, reporting::Feed::After(after, limit)).await
-            }
-
-            async fn attempts_by_ids(
-                &self,
-                ids: &[u64],
-            ) -> Result<Vec<domain::operator::feed::AttemptFeedEntry>, RepositoryError> {
-                reporting::attempt_feed(&self.pool, reporting::Feed::Ids(ids)).await
-            }
-
-            async fn last_attempt_id(&self) -> Result<u64, RepositoryError> {
-                reporting::last_attempt_id(&self.pool).await
-            }
+    async fn audit_feed(&self, feed: Feed<'_>) -> Result<Vec<AuditFeedEntry>, RepositoryError> {
+        if feed.is_empty() {
+            return Ok(Vec::new());
         }
-    };
+        let rows = self
+            .run(async |conn| B::audit_feed(conn, feed).await)
+            .await?;
+        rows.into_iter().map(audit_entry).collect()
+    }
+
+    async fn attempt_feed(&self, feed: Feed<'_>) -> Result<Vec<AttemptFeedEntry>, RepositoryError> {
+        if feed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .run(async |conn| B::attempt_feed(conn, feed).await)
+            .await?;
+        rows.into_iter().map(attempt_entry).collect()
+    }
+}
+
+#[async_trait]
+impl<B: Statements> OperatorReads for SqlStore<B, Reads> {
+    /// Three `GROUP BY` queries over `payment`: overall, per `DATE(created_at)` (instants are
+    /// stored in UTC) and per merchant.
+    async fn stats(&self, filter: &StatsFilter) -> Result<StatsBreakdown, RepositoryError> {
+        let binds = StatsBinds {
+            client: filter.client_id.as_ref().map(|c| c.as_str().to_owned()),
+            from: filter.from.map(to_db_time),
+            to: filter.to.map(to_db_time),
+        };
+        let rows = self
+            .run(async |conn| B::stats_rows(conn, &binds).await)
+            .await?;
+        stats_breakdown(rows.overall, rows.by_day, rows.by_merchant)
+    }
+
+    async fn audit_since(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditFeedEntry>, RepositoryError> {
+        self.audit_feed(Feed::After(after, limit)).await
+    }
+
+    async fn audit_by_ids(&self, ids: &[u64]) -> Result<Vec<AuditFeedEntry>, RepositoryError> {
+        self.audit_feed(Feed::Ids(ids)).await
+    }
+
+    async fn last_log_id(&self) -> Result<u64, RepositoryError> {
+        self.last_id(FeedTable::Audit).await
+    }
+
+    /// Filters combine with AND. Newest first by `seq` (enqueue order), strictly older than the
+    /// message `page.before` (an unknown cursor gives an empty page), at most `limit + 1`.
+    async fn deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        page: &PageRequest<EventId>,
+    ) -> Result<Vec<Delivery>, RepositoryError> {
+        let mut conn = self.conn().await?;
+        in_snapshot::<B, _>(&mut conn, async |conn| {
+            list_deliveries::<B>(conn, filter, page).await
+        })
+        .await
+    }
+
+    async fn delivery(&self, id: &EventId) -> Result<Option<Delivery>, RepositoryError> {
+        let mut conn = self.conn().await?;
+        in_snapshot::<B, _>(&mut conn, async |conn| find_delivery::<B>(conn, id).await).await
+    }
+
+    /// Due and retrying PENDING messages (`raw::backlog`); leased ones are not done yet.
+    async fn backlog(&self, now: Timestamp) -> Result<OutboxBacklog, RepositoryError> {
+        let b = self
+            .run(async |conn| B::backlog(conn, to_db_time(now)).await)
+            .await?;
+        Ok(OutboxBacklog {
+            due: u64::try_from(b.due_n).unwrap_or(0),
+            oldest_due: b.due_oldest.map(from_db_time),
+            retrying: u64::try_from(b.retrying_n).unwrap_or(0),
+            oldest_retrying: b.retrying_oldest.map(from_db_time),
+        })
+    }
+
+    async fn attempts_since(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<AttemptFeedEntry>, RepositoryError> {
+        self.attempt_feed(Feed::After(after, limit)).await
+    }
+
+    async fn attempts_by_ids(&self, ids: &[u64]) -> Result<Vec<AttemptFeedEntry>, RepositoryError> {
+        self.attempt_feed(Feed::Ids(ids)).await
+    }
+
+    async fn last_attempt_id(&self) -> Result<u64, RepositoryError> {
+        self.last_id(FeedTable::Attempts).await
+    }
 }

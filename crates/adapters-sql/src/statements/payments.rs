@@ -1,0 +1,205 @@
+//! The statements of `PaymentStore` (`payment`, `payment_log`).
+
+use domain::{
+    ids::PaymentId,
+    payment::AuditNote,
+    ports::{PageRequest, PaymentFilter},
+};
+use time::PrimitiveDateTime;
+
+use crate::{
+    backend::{QueryFuture, SqlBackend},
+    records::{AuditRow, NewAuditRow, PaymentRow},
+};
+
+/// Which payment to read: by its merchant-facing key or by its id.
+#[derive(Debug, Clone)]
+pub enum PaymentLookup {
+    Key(String),
+    Id(String),
+}
+
+/// One method per statement on `payment` and `payment_log`.
+pub trait PaymentStatements: SqlBackend {
+    /// `SELECT … FROM payment WHERE payment_key = ? | payment_id = ? LIMIT 1`.
+    fn find_payment(
+        conn: &mut Self::Conn,
+        lookup: PaymentLookup,
+    ) -> impl QueryFuture<Option<PaymentRow>>;
+
+    /// The filtered page of `PaymentStore::list`: newest first by `payment_id`, at most
+    /// `limit + 1` rows.
+    fn list_payments(
+        conn: &mut Self::Conn,
+        filter: &PaymentFilter,
+        page: &PageRequest<PaymentId>,
+    ) -> impl QueryFuture<Vec<PaymentRow>>;
+
+    fn insert_payment(conn: &mut Self::Conn, row: &PaymentRow) -> impl QueryFuture<()>;
+
+    fn insert_audit(conn: &mut Self::Conn, row: &NewAuditRow) -> impl QueryFuture<()>;
+
+    /// `UPDATE payment SET <what a transition changes> WHERE payment_id = ? AND version = ?`;
+    /// the number of matched rows.
+    fn update_payment(
+        conn: &mut Self::Conn,
+        row: &PaymentRow,
+        expected: i64,
+    ) -> impl QueryFuture<usize>;
+
+    /// [`raw::INSERT_NOTE`](crate::raw::INSERT_NOTE) for `payment`; the rows written (0: no
+    /// such payment). `details` is cut to the column's 1024 characters.
+    fn insert_note(
+        conn: &mut Self::Conn,
+        payment: &str,
+        note: &AuditNote,
+    ) -> impl QueryFuture<usize>;
+
+    /// Keys of READY payments with `expires_at <= now`, earliest expiry first (ties by id).
+    fn due_for_expiry(
+        conn: &mut Self::Conn,
+        now: PrimitiveDateTime,
+        limit: u32,
+    ) -> impl QueryFuture<Vec<String>>;
+
+    /// The audit rows of one payment, oldest first.
+    fn audit_rows(conn: &mut Self::Conn, payment_id: String) -> impl QueryFuture<Vec<AuditRow>>;
+}
+
+/// Expanded by [`sql_statements!`](crate::sql_statements).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __payment_statements {
+    ($backend:ty) => {
+        impl PaymentStatements for $backend {
+            async fn find_payment(
+                conn: &mut Conn,
+                lookup: PaymentLookup,
+            ) -> QueryResult<Option<PaymentRow>> {
+                let query = match lookup {
+                    PaymentLookup::Key(key) => payment::table
+                        .filter(payment::payment_key.eq(key))
+                        .into_boxed(),
+                    PaymentLookup::Id(id) => payment::table.find(id).into_boxed(),
+                };
+                query
+                    .select(PaymentRow::as_select())
+                    .first(conn)
+                    .await
+                    .optional()
+            }
+
+            async fn list_payments(
+                conn: &mut Conn,
+                filter: &domain::ports::PaymentFilter,
+                page: &domain::ports::PageRequest<domain::ids::PaymentId>,
+            ) -> QueryResult<Vec<PaymentRow>> {
+                let mut query = payment::table.select(PaymentRow::as_select()).into_boxed();
+                if let Some(client) = &filter.client_id {
+                    query = query.filter(payment::client_id.eq(client.as_str().to_owned()));
+                }
+                if let Some(status) = filter.status {
+                    query = query.filter(payment::status.eq(status.as_str()));
+                }
+                if let Some(order_no) = &filter.order_no {
+                    query = query.filter(payment::order_no.eq(order_no.as_str().to_owned()));
+                }
+                if let Some(from) = filter.created_from {
+                    query = query.filter(payment::created_at.ge(to_db_time(from)));
+                }
+                if let Some(to) = filter.created_to {
+                    query = query.filter(payment::created_at.lt(to_db_time(to)));
+                }
+                if let Some(before) = &page.before {
+                    query = query.filter(payment::payment_id.lt(before.to_string()));
+                }
+                query
+                    .order(payment::payment_id.desc())
+                    .limit(i64::from(page.limit) + 1)
+                    .load(conn)
+                    .await
+            }
+
+            async fn insert_payment(conn: &mut Conn, row: &PaymentRow) -> QueryResult<()> {
+                insert(conn, payment::table, row).await
+            }
+
+            async fn insert_audit(conn: &mut Conn, row: &NewAuditRow) -> QueryResult<()> {
+                insert(conn, payment_log::table, row).await
+            }
+
+            async fn update_payment(
+                conn: &mut Conn,
+                row: &PaymentRow,
+                expected: i64,
+            ) -> QueryResult<usize> {
+                diesel::update(
+                    payment::table
+                        .filter(payment::payment_id.eq(&row.payment_id))
+                        .filter(payment::version.eq(expected)),
+                )
+                .set((
+                    payment::status.eq(&row.status),
+                    payment::version.eq(row.version),
+                    payment::transaction_id.eq(&row.transaction_id),
+                    payment::failure_code.eq(&row.failure_code),
+                    payment::failure_message.eq(&row.failure_message),
+                    payment::cancel_reason.eq(&row.cancel_reason),
+                    payment::updated_at.eq(row.updated_at),
+                    payment::approved_at.eq(row.approved_at),
+                    payment::completed_at.eq(row.completed_at),
+                    payment::canceled_at.eq(row.canceled_at),
+                    payment::failed_at.eq(row.failed_at),
+                    payment::expires_at.eq(row.expires_at),
+                ))
+                .execute(conn)
+                .await
+            }
+
+            async fn insert_note(
+                conn: &mut Conn,
+                payment: &str,
+                note: &domain::payment::AuditNote,
+            ) -> QueryResult<usize> {
+                use diesel::sql_types::{Nullable, Text, Timestamp};
+                diesel::sql_query($crate::raw::INSERT_NOTE)
+                    .bind::<Text, _>(note.action.as_str())
+                    .bind::<Text, _>(note.actor.as_str())
+                    .bind::<Nullable<Text>, _>(
+                        note.details
+                            .as_deref()
+                            .map(|d| truncate_chars(d, MAX_ERROR_CHARS)),
+                    )
+                    .bind::<Nullable<Text>, _>(note.request_id.as_ref().map(|r| r.as_str()))
+                    .bind::<Timestamp, _>(to_db_time(note.at))
+                    .bind::<Text, _>(payment)
+                    .execute(conn)
+                    .await
+            }
+
+            async fn due_for_expiry(
+                conn: &mut Conn,
+                now: PrimitiveDateTime,
+                limit: u32,
+            ) -> QueryResult<Vec<String>> {
+                payment::table
+                    .filter(payment::status.eq(domain::payment::PaymentStatus::Ready.as_str()))
+                    .filter(payment::expires_at.le(now))
+                    .order((payment::expires_at.asc(), payment::payment_id.asc()))
+                    .limit(i64::from(limit))
+                    .select(payment::payment_key)
+                    .load(conn)
+                    .await
+            }
+
+            async fn audit_rows(conn: &mut Conn, payment_id: String) -> QueryResult<Vec<AuditRow>> {
+                payment_log::table
+                    .filter(payment_log::payment_id.eq(payment_id))
+                    .order(payment_log::log_id.asc())
+                    .select(AuditRow::as_select())
+                    .load(conn)
+                    .await
+            }
+        }
+    };
+}
