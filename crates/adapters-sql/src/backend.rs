@@ -72,8 +72,9 @@ pub trait Statements:
 /// Runs `steps` in one write transaction ([`SqlBackend::begin_write`]): commits when they
 /// succeed, rolls back when they fail (a failed rollback is reported unless the transaction
 /// manager is already broken, as diesel-async's `transaction` does). Every multi-statement write
-/// of the stores goes through here, so a retry of a transaction the database aborted (a
-/// deadlock victim, a lock wait timeout) belongs here too.
+/// of the stores goes through here. When the database rolls one back as a conflict, the short
+/// ones run again through [`crate::retrying!`]; a payment's state change does not, the domain
+/// decides it again (adr/0021).
 pub async fn write_tx<B, R, E>(
     conn: &mut B::Conn,
     steps: impl AsyncFnOnce(&mut B::Conn) -> Result<R, E>,

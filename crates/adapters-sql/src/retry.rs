@@ -10,7 +10,7 @@
 //! State changes of a payment do not use this: they decide again on fresh data
 //! (`TransitionStoreError::Conflict` → the domain's change loop).
 
-use std::{future::Future, time::Duration};
+use std::time::Duration;
 
 use diesel::result::Error as DieselError;
 
@@ -19,24 +19,30 @@ use crate::error::is_conflict;
 /// Attempts of a short transaction, the first included.
 pub const ATTEMPTS: u32 = 6;
 
-/// Runs `transaction` until it does not end in a conflict, at most [`ATTEMPTS`] times, pausing
-/// a random 1–`4 × 2^n` ms after the n-th conflict (at most ~250 ms in all).
-pub async fn retry_conflicts<T, E, F, Fut>(mut transaction: F) -> Result<T, E>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-    E: AsConflict,
-{
-    let mut attempt = 0;
-    loop {
-        match transaction().await {
-            Err(e) if e.is_conflict() && attempt + 1 < ATTEMPTS => {
-                tokio::time::sleep(backoff(attempt)).await;
-                attempt += 1;
+/// Evaluates `$attempt` (an expression ending in `.await` whose error is [`AsConflict`]) until
+/// it does not end in a conflict, at most [`ATTEMPTS`] times, pausing a random 1–`4 × 2^n` ms
+/// after the n-th conflict (at most ~250 ms in all); its last result.
+///
+/// A macro rather than a function taking a closure: the expression borrows the connection
+/// afresh on each attempt, which an `AsyncFnMut` closure cannot do while keeping the store's
+/// futures `Send` for every lifetime (the bound `async_trait` needs).
+#[macro_export]
+macro_rules! retrying {
+    ($attempt:expr) => {{
+        let mut attempt = 0;
+        loop {
+            match $attempt {
+                Err(e)
+                    if $crate::retry::AsConflict::is_conflict(&e)
+                        && attempt + 1 < $crate::retry::ATTEMPTS =>
+                {
+                    ::tokio::time::sleep($crate::retry::backoff(attempt)).await;
+                    attempt += 1;
+                }
+                other => break other,
             }
-            other => return other,
         }
-    }
+    }};
 }
 
 /// The pause after the `attempt`-th conflict (0-based): uniform in 1..=4·2^attempt ms.
@@ -53,6 +59,24 @@ pub trait AsConflict {
 impl AsConflict for DieselError {
     fn is_conflict(&self) -> bool {
         is_conflict(self)
+    }
+}
+
+impl AsConflict for crate::decisions::PaymentTxError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, Self::Db(e) if is_conflict(e))
+    }
+}
+
+impl AsConflict for crate::decisions::OutboxTxError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, Self::Db(e) if is_conflict(e))
+    }
+}
+
+impl AsConflict for crate::error::InsertTxError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, Self::Db(e) if is_conflict(e))
     }
 }
 
@@ -76,13 +100,11 @@ mod tests {
     #[tokio::test]
     async fn a_transaction_that_conflicts_twice_runs_a_third_time_and_succeeds() {
         let runs = AtomicU32::new(0);
-        let result = retry_conflicts(|| async {
-            match runs.fetch_add(1, Ordering::SeqCst) {
-                0 | 1 => Err(deadlock()),
-                _ => Ok("done"),
-            }
-        })
-        .await;
+        let attempt = async || match runs.fetch_add(1, Ordering::SeqCst) {
+            0 | 1 => Err(deadlock()),
+            _ => Ok("done"),
+        };
+        let result = crate::retrying!(attempt().await);
         assert_eq!(result.unwrap(), "done");
         assert_eq!(runs.load(Ordering::SeqCst), 3);
     }
@@ -90,11 +112,11 @@ mod tests {
     #[tokio::test]
     async fn a_transaction_that_always_conflicts_gives_up_after_the_last_attempt() {
         let runs = AtomicU32::new(0);
-        let result: Result<(), _> = retry_conflicts(|| async {
+        let attempt = async || {
             runs.fetch_add(1, Ordering::SeqCst);
-            Err(deadlock())
-        })
-        .await;
+            Err::<(), _>(deadlock())
+        };
+        let result = crate::retrying!(attempt().await);
         assert!(is_conflict(&result.unwrap_err()));
         assert_eq!(runs.load(Ordering::SeqCst), ATTEMPTS);
     }
@@ -102,11 +124,11 @@ mod tests {
     #[tokio::test]
     async fn any_other_error_is_returned_at_once() {
         let runs = AtomicU32::new(0);
-        let result: Result<(), _> = retry_conflicts(|| async {
+        let attempt = async || {
             runs.fetch_add(1, Ordering::SeqCst);
-            Err(DieselError::NotFound)
-        })
-        .await;
+            Err::<(), _>(DieselError::NotFound)
+        };
+        let result = crate::retrying!(attempt().await);
         assert!(matches!(result, Err(DieselError::NotFound)));
         assert_eq!(runs.load(Ordering::SeqCst), 1);
     }

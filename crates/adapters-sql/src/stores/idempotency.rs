@@ -48,29 +48,31 @@ impl<B: Statements> IdempotencyStore for SqlStore<B, Idempotency> {
         };
         let mut conn = self.conn().await?;
         for _ in 0..CLAIM_ROUNDS {
-            match B::insert_claim(&mut conn, &claim).await {
+            match crate::retrying!(B::insert_claim(&mut conn, &claim).await) {
                 Ok(()) => return Ok(Claim::Fresh),
                 Err(e) if is_unique_violation(&e) => {}
                 Err(e) => return Err(db_error::<B>(e)),
             }
             // `None`: the row vanished (purged) between the insert and the read.
-            let decided = write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
-                let Some(row) = B::lock_claim(conn, claim.client, claim.key).await? else {
-                    return Ok(None);
-                };
-                match retake(row, claim.fingerprint, claim.now) {
-                    Retake::Replace => {
-                        B::replace_claim(conn, &claim).await?;
-                        Ok(Some(Claim::Fresh))
+            let decided = crate::retrying!(
+                write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
+                    let Some(row) = B::lock_claim(conn, claim.client, claim.key).await? else {
+                        return Ok(None);
+                    };
+                    match retake(row, claim.fingerprint, claim.now) {
+                        Retake::Replace => {
+                            B::replace_claim(conn, &claim).await?;
+                            Ok(Some(Claim::Fresh))
+                        }
+                        Retake::TakeOverLease => {
+                            B::take_over_lease(conn, &claim).await?;
+                            Ok(Some(Claim::Fresh))
+                        }
+                        Retake::Answer(answer) => Ok(Some(answer)),
                     }
-                    Retake::TakeOverLease => {
-                        B::take_over_lease(conn, &claim).await?;
-                        Ok(Some(Claim::Fresh))
-                    }
-                    Retake::Answer(answer) => Ok(Some(answer)),
-                }
-            })
-            .await
+                })
+                .await
+            )
             .map_err(db_error::<B>)?;
             if let Some(decided) = decided {
                 return Ok(decided);
@@ -89,8 +91,9 @@ impl<B: Statements> IdempotencyStore for SqlStore<B, Idempotency> {
         now: Timestamp,
     ) -> Result<(), RepositoryError> {
         let (client, key, now) = (client.as_str(), key.as_str(), to_db_time(now));
-        self.run(async |conn| B::complete_claim(conn, client, key, response, now).await)
-            .await
+        let mut conn = self.conn().await?;
+        crate::retrying!(B::complete_claim(&mut conn, client, key, response, now).await)
+            .map_err(db_error::<B>)
     }
 
     async fn release(
@@ -98,8 +101,9 @@ impl<B: Statements> IdempotencyStore for SqlStore<B, Idempotency> {
         client: &ClientId,
         key: &IdempotencyKey,
     ) -> Result<(), RepositoryError> {
-        self.run(async |conn| B::release_claim(conn, client.as_str(), key.as_str()).await)
-            .await
+        let mut conn = self.conn().await?;
+        crate::retrying!(B::release_claim(&mut conn, client.as_str(), key.as_str()).await)
+            .map_err(db_error::<B>)
     }
 
     async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepositoryError> {

@@ -8,7 +8,7 @@ use domain::{
     ports::{MerchantStore, PageRequest},
 };
 
-use super::{Merchants, SqlStore};
+use super::{Merchants, SqlStore, db_error};
 use crate::{backend::Statements, records::MerchantRow};
 
 #[async_trait]
@@ -17,8 +17,8 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     /// bug).
     async fn insert(&self, merchant: &Merchant) -> Result<(), RepositoryError> {
         let row = MerchantRow::from(merchant);
-        self.run(async |conn| B::insert_merchant(conn, &row).await)
-            .await
+        let mut conn = self.conn().await?;
+        crate::retrying!(B::insert_merchant(&mut conn, &row).await).map_err(db_error::<B>)
     }
 
     async fn find(&self, client_id: &ClientId) -> Result<Option<Merchant>, RepositoryError> {
@@ -44,9 +44,9 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     /// change.
     async fn update(&self, merchant: &Merchant) -> Result<bool, RepositoryError> {
         let row = MerchantRow::from(merchant);
-        let matched = self
-            .run(async |conn| B::update_merchant(conn, &row).await)
-            .await?;
+        let mut conn = self.conn().await?;
+        let matched =
+            crate::retrying!(B::update_merchant(&mut conn, &row).await).map_err(db_error::<B>)?;
         Ok(matched > 0)
     }
 
@@ -59,9 +59,9 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     ) -> Result<bool, RepositoryError> {
         let old = MerchantRow::from(expected);
         let new = MerchantRow::from(resealed);
-        let matched = self
-            .run(async |conn| B::replace_secrets(conn, old, &new).await)
-            .await?;
+        let mut conn = self.conn().await?;
+        let matched = crate::retrying!(B::replace_secrets(&mut conn, old.clone(), &new).await)
+            .map_err(db_error::<B>)?;
         Ok(matched > 0)
     }
 }

@@ -34,8 +34,7 @@ impl<B: ConnectionPool, P> SqlStore<B, P> {
         let mut conn = self.conn().await?;
         let mut total: u64 = 0;
         loop {
-            let deleted = B::delete_expired(&mut conn, &statement, cutoff)
-                .await
+            let deleted = crate::retrying!(B::delete_expired(&mut conn, &statement, cutoff).await)
                 .map_err(db_error::<B>)?;
             total = total.saturating_add(deleted as u64);
             if deleted < PURGE_BATCH {
@@ -85,8 +84,8 @@ impl<B: Statements> NonceStore for SqlStore<B, Nonces> {
         expires_at: Timestamp,
     ) -> Result<NonceOutcome, RepositoryError> {
         let row = NonceRow::new(client, nonce, expires_at);
-        self.run(async |conn| record_nonce::<B>(conn, &row).await)
-            .await
+        let mut conn = self.conn().await?;
+        crate::retrying!(record_nonce::<B>(&mut conn, &row).await).map_err(db_error::<B>)
     }
 
     async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepositoryError> {

@@ -104,10 +104,12 @@ impl<B: Statements> OutboxStore for SqlStore<B, Outbox> {
             return Ok(());
         }
         let mut conn = self.conn().await?;
-        write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
-            insert_messages::<B>(conn, messages).await
-        })
-        .await
+        crate::retrying!(
+            write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
+                insert_messages::<B>(conn, messages).await
+            })
+            .await
+        )
         .map_err(db_error::<B>)
     }
 
@@ -147,15 +149,17 @@ impl<B: Statements> OutboxStore for SqlStore<B, Outbox> {
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
-            let rows = B::lock_claimable(conn, &candidates, at, limit).await?;
-            if !rows.is_empty() {
-                let claimed = rows.iter().map(|r| r.seq).collect();
-                B::lease_events(conn, claimed, at, until).await?;
-            }
-            Ok(rows)
-        })
-        .await
+        let rows = crate::retrying!(
+            write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
+                let rows = B::lock_claimable(conn, &candidates, at, limit).await?;
+                if !rows.is_empty() {
+                    let claimed = rows.iter().map(|r| r.seq).collect();
+                    B::lease_events(conn, claimed, at, until).await?;
+                }
+                Ok(rows)
+            })
+            .await
+        )
         .map_err(db_error::<B>)?;
         rows.into_iter()
             .map(|row| {
@@ -185,21 +189,23 @@ impl<B: Statements> OutboxStore for SqlStore<B, Outbox> {
         let row = NewAttemptRow::from(attempt);
         let outcome = AttemptOutcome::new(attempt, step);
         let mut conn = self.conn().await?;
-        write_tx::<B, _, TxError>(&mut conn, async |conn| {
-            let Some((payment_id, current_state)) = B::lock_event(conn, &row.event_id).await?
-            else {
-                return Err(TxError::UnknownMessage(row.event_id.clone()));
-            };
-            B::insert_attempt(conn, &row).await?;
-            if current_state == PENDING {
-                B::record_outcome(conn, &row, &outcome).await?;
-            }
-            if let (Some(note), Some(payment_id)) = (&note, &payment_id) {
-                B::insert_note(conn, payment_id, note).await?;
-            }
-            Ok(())
-        })
-        .await
+        crate::retrying!(
+            write_tx::<B, _, TxError>(&mut conn, async |conn| {
+                let Some((payment_id, current_state)) = B::lock_event(conn, &row.event_id).await?
+                else {
+                    return Err(TxError::UnknownMessage(row.event_id.clone()));
+                };
+                B::insert_attempt(conn, &row).await?;
+                if current_state == PENDING {
+                    B::record_outcome(conn, &row, &outcome).await?;
+                }
+                if let (Some(note), Some(payment_id)) = (&note, &payment_id) {
+                    B::insert_note(conn, payment_id, note).await?;
+                }
+                Ok(())
+            })
+            .await
+        )
         .map_err(|e| e.into_repository(db_error::<B>))
     }
 
@@ -210,12 +216,16 @@ impl<B: Statements> OutboxStore for SqlStore<B, Outbox> {
     /// found.
     async fn redeliver(&self, id: &EventId, now: Timestamp) -> Result<bool, RepositoryError> {
         let (key, now) = (event_key(id), to_db_time(now));
-        self.run(async |conn| {
-            if B::redeliver_event(conn, &key, now).await? > 0 {
-                return Ok(true);
-            }
-            Ok(B::event_seq(conn, &key).await?.is_some())
-        })
-        .await
+        let mut conn = self.conn().await?;
+        if crate::retrying!(B::redeliver_event(&mut conn, &key, now).await)
+            .map_err(db_error::<B>)?
+            > 0
+        {
+            return Ok(true);
+        }
+        Ok(B::event_seq(&mut conn, &key)
+            .await
+            .map_err(db_error::<B>)?
+            .is_some())
     }
 }

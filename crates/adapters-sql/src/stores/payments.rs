@@ -16,8 +16,9 @@ use super::{Payments, SqlStore, db_error, nonces::record_nonce, outbox::insert_m
 use crate::{
     backend::{Statements, write_tx},
     decisions::{NONCE_DEADLOCK_ATTEMPTS, PaymentTxError as TxError},
-    error::{InsertTxError, corrupt, is_deadlock, is_unique_violation, is_unique_violation_on},
+    error::{InsertTxError, corrupt, is_conflict, is_unique_violation, is_unique_violation_on},
     records::{NewAuditRow, NonceRow, PaymentRow, to_db_time},
+    retry,
     statements::PaymentLookup,
 };
 
@@ -34,7 +35,7 @@ async fn insert_tx<B: Statements>(
         if let Some(nonce) = nonce {
             match B::insert_nonce(conn, nonce).await {
                 Ok(()) => {}
-                Err(e) if is_unique_violation(&e) || is_deadlock(&e) => {
+                Err(e) if is_unique_violation(&e) || is_conflict(&e) => {
                     return Err(InsertTxError::NonceTaken);
                 }
                 Err(e) => return Err(e.into()),
@@ -86,18 +87,22 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         let mut conn = self.conn().await?;
         let mut attempt = 1;
         let outcome = loop {
-            let outcome = insert_tx::<B>(&mut conn, &row, &log, events, nonce_row.as_ref()).await;
+            let outcome = crate::retrying!(
+                insert_tx::<B>(&mut conn, &row, &log, events, nonce_row.as_ref()).await
+            );
             let (Err(InsertTxError::NonceTaken), Some(nonce_row)) = (&outcome, &nonce_row) else {
                 break outcome;
             };
             match record_nonce::<B>(&mut conn, nonce_row).await {
                 Ok(NonceOutcome::Replayed) => break Err(InsertTxError::NonceTaken),
                 Ok(NonceOutcome::Fresh) => {
-                    break insert_tx::<B>(&mut conn, &row, &log, events, None).await;
+                    break crate::retrying!(
+                        insert_tx::<B>(&mut conn, &row, &log, events, None).await
+                    );
                 }
                 // The first holder of the nonce rolled back and its waiters deadlocked over the
                 // freed row; the victim starts again.
-                Err(e) if is_deadlock(&e) && attempt < NONCE_DEADLOCK_ATTEMPTS => {
+                Err(e) if is_conflict(&e) && attempt < NONCE_DEADLOCK_ATTEMPTS => {
                     attempt += 1;
                 }
                 Err(e) => break Err(InsertTxError::Db(e)),
@@ -156,6 +161,8 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         let log = NewAuditRow::new(&next.id, &change.audit);
         let expected = i64::from(change.expected_version);
         let mut conn = self.conn().await?;
+        // Not retried here: a conflict is the domain's cue to decide again on fresh data. A
+        // short random pause first, so that the writers that collided do not meet again in step.
         let outcome = write_tx::<B, _, TxError>(&mut conn, async |conn| {
             if B::update_payment(conn, &row, expected).await? != 1 {
                 return Err(TxError::Stale);
@@ -172,7 +179,8 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
             Err(TxError::Db(e)) if is_unique_violation_on(&e, B::UQ_LOG_TRANSITION) => {
                 Err(TransitionStoreError::Stale)
             }
-            Err(TxError::Db(e)) if is_deadlock(&e) => {
+            Err(TxError::Db(e)) if is_conflict(&e) => {
+                tokio::time::sleep(retry::backoff(0)).await;
                 Err(TransitionStoreError::Conflict(e.to_string()))
             }
             Err(TxError::Db(e)) => Err(db_error::<B>(e).into()),
@@ -196,14 +204,16 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
     ) -> Result<(), RepositoryError> {
         let id = *payment_id;
         let mut conn = self.conn().await?;
-        write_tx::<B, _, TxError>(&mut conn, async |conn| {
-            if B::insert_note(conn, &id.to_string(), note).await? == 0 {
-                return Err(TxError::UnknownPayment(id));
-            }
-            insert_messages::<B>(conn, events).await?;
-            Ok(())
-        })
-        .await
+        crate::retrying!(
+            write_tx::<B, _, TxError>(&mut conn, async |conn| {
+                if B::insert_note(conn, &id.to_string(), note).await? == 0 {
+                    return Err(TxError::UnknownPayment(id));
+                }
+                insert_messages::<B>(conn, events).await?;
+                Ok(())
+            })
+            .await
+        )
         .map_err(|e| match e {
             TxError::Db(e) => db_error::<B>(e),
             other => RepositoryError::msg(other.to_string()),
