@@ -28,7 +28,8 @@ fn create_draft(order_no: &str) -> Draft {
 async fn send_with_extra(app: &TestApp, draft: &Draft, name: &str, value: &str) -> ApiResponse {
     let path = draft.path_and_query();
     let mut req = app
-        .http
+        .api
+        .http()
         .request(draft.method.clone(), format!("{}{path}", app.base_url));
     let named = [
         ("content-type", &draft.content_type),

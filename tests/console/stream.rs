@@ -20,8 +20,9 @@ struct Events {
 impl Events {
     async fn open(app: &App, query: &str, bearer: bool) -> Self {
         let mut req = app
-            .http
-            .get(format!("{}/admin/api/events{query}", app.base))
+            .api
+            .http()
+            .get(format!("{}/admin/api/events{query}", app.api.base()))
             .timeout(Duration::from_secs(60));
         if bearer {
             req = req.insert_header(("authorization", format!("Bearer {ADMIN_TOKEN}")));
