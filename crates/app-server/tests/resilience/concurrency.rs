@@ -6,16 +6,18 @@ use adapters_mysql::test_util::TestDatabase;
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::support::{STAYS_READY, assert_invariants, instance};
+use crate::support::{
+    STAYS_READY, acquirer_webhook, assert_invariants, instance, presign, register, send_presigned,
+};
 
 #[actix_web::test]
 async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_legal_histories() {
     let db = TestDatabase::create().await;
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = a.register(None).await;
+    let m = register(&a, None).await;
     for round in 0..6 {
         let created = a
-            .create(&m, &format!("race-{round}"), STAYS_READY)
+            .create_payment(&m, &format!("race-{round}"), STAYS_READY)
             .await
             .unwrap();
         let key = created.json["paymentKey"].as_str().unwrap().to_owned();
@@ -30,13 +32,13 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
             format!("wh-c-{round}"),
         ];
         let (w1, w2, w3, c1, c2, k1, k2) = futures_util::join!(
-            a.acquirer_webhook(&approve, &ids[0]),
-            b.acquirer_webhook(&approve, &ids[1]),
-            b.acquirer_webhook(&decline, &ids[2]),
-            a.signed(&m, "POST", &cancel_path, Some(&cancel), None),
-            b.signed(&m, "POST", &complete_path, None, None),
-            b.signed(&m, "POST", &cancel_path, Some(&cancel), None),
-            a.signed(&m, "POST", &complete_path, None, None),
+            acquirer_webhook(&a, &approve, &ids[0]),
+            acquirer_webhook(&b, &approve, &ids[1]),
+            acquirer_webhook(&b, &decline, &ids[2]),
+            a.signed(&m, "POST", &cancel_path, Some(&cancel), &[]),
+            b.signed(&m, "POST", &complete_path, None, &[]),
+            b.signed(&m, "POST", &cancel_path, Some(&cancel), &[]),
+            a.signed(&m, "POST", &complete_path, None, &[]),
         );
         for r in [&w1, &w2, &w3] {
             assert!(
@@ -68,15 +70,19 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
 async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once() {
     let db = TestDatabase::create().await;
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = a.register(None).await;
-    let key = a.create(&m, "storm", STAYS_READY).await.unwrap().json["paymentKey"]
+    let m = register(&a, None).await;
+    let key = a
+        .create_payment(&m, "storm", STAYS_READY)
+        .await
+        .unwrap()
+        .json["paymentKey"]
         .as_str()
         .unwrap()
         .to_owned();
     let body = json!({ "paymentKey": key, "transactionId": "tx-storm", "status": "APPROVED", "amount": STAYS_READY }).to_string();
     let replies = join_all((0..30).map(|i| {
         let (target, body) = (if i % 2 == 0 { a.clone() } else { b.clone() }, body.clone());
-        async move { target.acquirer_webhook(&body, "wh-storm").await }
+        async move { acquirer_webhook(&target, &body, "wh-storm").await }
     }))
     .await;
     let applied = replies
@@ -89,7 +95,7 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
         .count();
     assert_eq!((applied, duplicate), (1, 29));
     let logs = a
-        .signed(&m, "GET", &format!("/api/payments/{key}/logs"), None, None)
+        .signed(&m, "GET", &format!("/api/payments/{key}/logs"), None, &[])
         .await
         .unwrap();
     let approves = logs.json["data"]
@@ -106,7 +112,7 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
 async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_one_payment() {
     let db = TestDatabase::create().await;
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = a.register(None).await;
+    let m = register(&a, None).await;
     let body =
         json!({ "orderNo": "idem-race", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
     let replies = join_all((0..16).map(|i| {
@@ -117,7 +123,13 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
         );
         async move {
             target
-                .signed(&m, "POST", "/api/payments", Some(&body), Some("key-race-1"))
+                .signed(
+                    &m,
+                    "POST",
+                    "/api/payments",
+                    Some(&body),
+                    &[("idempotency-key", "key-race-1")],
+                )
                 .await
                 .unwrap()
         }
@@ -140,13 +152,19 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
     // A retry after the dust settles replays the same answer.
     tokio::time::sleep(Duration::from_millis(100)).await;
     let retry = b
-        .signed(&m, "POST", "/api/payments", Some(&body), Some("key-race-1"))
+        .signed(
+            &m,
+            "POST",
+            "/api/payments",
+            Some(&body),
+            &[("idempotency-key", "key-race-1")],
+        )
         .await
         .unwrap();
     assert_eq!(retry.status, 201);
     assert!(keys.contains(&retry.json["paymentKey"]));
     let list = a
-        .signed(&m, "GET", "/api/payments?orderNo=idem-race", None, None)
+        .signed(&m, "GET", "/api/payments?orderNo=idem-race", None, &[])
         .await
         .unwrap();
     assert_eq!(list.json["data"].as_array().unwrap().len(), 1);
@@ -157,16 +175,16 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
 async fn one_signed_request_replayed_concurrently_on_both_instances_is_accepted_exactly_once() {
     let db = TestDatabase::create().await;
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = a.register(None).await;
+    let m = register(&a, None).await;
     let body =
         json!({ "orderNo": "replayed", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
-    let request = a.presign(&m, "POST", "/api/payments", &body);
+    let request = presign(&m, "POST", "/api/payments", &body);
     let replies = join_all((0..16).map(|i| {
         let (target, request) = (
             if i % 2 == 0 { a.clone() } else { b.clone() },
             request.clone(),
         );
-        async move { target.send_presigned(&request).await }
+        async move { send_presigned(&target, &request).await }
     }))
     .await;
     let accepted = replies.iter().filter(|r| r.status == 201).count();
@@ -189,11 +207,11 @@ async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_ar
         ],
     )
     .await;
-    let (noisy, quiet) = (api.register(None).await, api.register(None).await);
+    let (noisy, quiet) = (register(&api, None).await, register(&api, None).await);
     let mut statuses = Vec::new();
     for _ in 0..5 {
         statuses.push(
-            api.signed(&noisy, "GET", "/api/payments", None, None)
+            api.signed(&noisy, "GET", "/api/payments", None, &[])
                 .await
                 .unwrap(),
         );
@@ -204,12 +222,11 @@ async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_ar
     assert_eq!(limited.json["code"], "RATE_LIMITED");
     assert!(
         limited
-            .retry_after
-            .as_deref()
+            .retry_after()
             .is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n >= 1))
     );
     assert_eq!(
-        api.signed(&quiet, "GET", "/api/payments", None, None)
+        api.signed(&quiet, "GET", "/api/payments", None, &[])
             .await
             .unwrap()
             .status,
@@ -217,7 +234,7 @@ async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_ar
     );
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
-        api.signed(&noisy, "GET", "/api/payments", None, None)
+        api.signed(&noisy, "GET", "/api/payments", None, &[])
             .await
             .unwrap()
             .status,
@@ -239,9 +256,9 @@ async fn a_create_refused_for_its_rate_uses_up_its_nonce() {
         ],
     )
     .await;
-    let m = api.register(None).await;
+    let m = register(&api, None).await;
     assert_eq!(
-        api.signed(&m, "GET", "/api/payments", None, None)
+        api.signed(&m, "GET", "/api/payments", None, &[])
             .await
             .unwrap()
             .status,
@@ -249,12 +266,12 @@ async fn a_create_refused_for_its_rate_uses_up_its_nonce() {
     );
     let body =
         json!({ "orderNo": "limited", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
-    let create = api.presign(&m, "POST", "/api/payments", &body);
-    let limited = api.send_presigned(&create).await;
+    let create = presign(&m, "POST", "/api/payments", &body);
+    let limited = send_presigned(&api, &create).await;
     assert_eq!(limited.status, 429, "{:?}", limited.json);
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let replayed = api.send_presigned(&create).await;
+    let replayed = send_presigned(&api, &create).await;
     assert_eq!(
         (replayed.status, replayed.json["code"].as_str()),
         (401, Some("REPLAYED_REQUEST")),

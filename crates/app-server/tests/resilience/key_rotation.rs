@@ -7,7 +7,7 @@ use std::process::Command;
 
 use adapters_mysql::test_util::TestDatabase;
 
-use crate::support::{Client, Merchant, instance};
+use crate::support::{Api, Merchant, instance, register};
 
 const KEY_1: &str = "dGVzdC1vbmx5LWtleS0wMTIzNDU2Nzg5YWJjZGVmISE=";
 const KEY_2: &str = "a2V5LXR3by1mb3ItdGhlLXJvdGF0aW9uLXRlc3QhISE=";
@@ -41,8 +41,8 @@ async fn reencrypt(db_url: &str, args: &[&str]) -> (bool, String) {
     )
 }
 
-async fn signed_list_status(api: &Client, m: &Merchant) -> u16 {
-    api.signed(m, "GET", "/api/payments?limit=1", None, None)
+async fn signed_list_status(api: &Api, m: &Merchant) -> u16 {
+    api.signed(m, "GET", "/api/payments?limit=1", None, &[])
         .await
         .unwrap()
         .status
@@ -51,7 +51,7 @@ async fn signed_list_status(api: &Client, m: &Merchant) -> u16 {
 /// The key versions of every secret the merchant holds, read through the storage port.
 async fn key_versions(db: &TestDatabase, m: &Merchant) -> Vec<u32> {
     let stores = app_server::store::open(db.url(), 1, std::time::Duration::from_secs(5)).unwrap();
-    let id = domain::ids::ClientId::parse(&m.id).unwrap();
+    let id = domain::ids::ClientId::parse(&m.client_id).unwrap();
     let merchant = stores.ports.merchants.find(&id).await.unwrap().unwrap();
     merchant.sealed_secrets().map(|s| s.key_version).collect()
 }
@@ -61,7 +61,7 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
  {
     let db = TestDatabase::create().await;
     let old = instance(db.url(), &[]).await;
-    let early = old.register(None).await;
+    let early = register(&old, None).await;
     assert_eq!(signed_list_status(&old, &early).await, 200);
     assert_eq!(key_versions(&db, &early).await, vec![1, 1]);
 
@@ -73,7 +73,7 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
         200,
         "a secret sealed under the retired key still opens"
     );
-    let late = rotated.register(None).await;
+    let late = register(&rotated, None).await;
     assert_eq!(signed_list_status(&rotated, &late).await, 200);
 
     let (clean, listed) = reencrypt(db.url(), &["--check"]).await;
@@ -82,7 +82,7 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
         "--check fails while a secret is under key 1:\n{listed}"
     );
     assert!(
-        listed.contains(&early.id) && !listed.contains(&late.id),
+        listed.contains(&early.client_id) && !listed.contains(&late.client_id),
         "{listed}"
     );
 
