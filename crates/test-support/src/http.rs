@@ -95,11 +95,13 @@ impl Reply {
     }
 }
 
-/// An HTTP client bound to one server's base URL.
+/// An HTTP client bound to one server's base URL (and its admin token: the test profile's
+/// unless [`Api::with_admin_token`] says otherwise).
 #[derive(Clone)]
 pub struct Api {
     base: String,
     http: awc::Client,
+    admin_token: String,
 }
 
 impl Api {
@@ -128,7 +130,15 @@ impl Api {
         Self {
             base: base.into().trim_end_matches('/').to_owned(),
             http,
+            admin_token: ADMIN_TOKEN.to_owned(),
         }
+    }
+
+    /// The same client with another admin token (a server not on the test profile).
+    #[must_use]
+    pub fn with_admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = token.into();
+        self
     }
 
     /// `http://host:port`, without a trailing slash.
@@ -211,14 +221,14 @@ impl Api {
         self.send(method, path, &headers, body).await
     }
 
-    /// An admin request with the test profile's bearer token.
+    /// An admin request with the admin bearer token.
     pub async fn admin(
         &self,
         method: &str,
         path: &str,
         body: Option<&Value>,
     ) -> Result<Reply, Error> {
-        let auth = format!("Bearer {ADMIN_TOKEN}");
+        let auth = format!("Bearer {}", self.admin_token);
         self.authorized(method, path, body, Some(&auth)).await
     }
 
