@@ -3,7 +3,7 @@
 use awc::http::Method;
 use simplepg_client::Payment;
 
-use crate::helpers::{assert_invalid_field, assert_problem, spawn_app};
+use crate::helpers::{assert_invalid_field, assert_problem, spawn_app, spawn_app_with_merchant};
 
 #[actix_web::test]
 async fn operators_see_every_merchants_payments_and_can_filter_by_client_id() {
@@ -56,8 +56,7 @@ async fn operators_see_every_merchants_payments_and_can_filter_by_client_id() {
 
 #[actix_web::test]
 async fn operators_can_read_any_payment_and_its_audit_trail() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "ORDER-1").await;
     let key = payment.payment_key.as_str();
 

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::helpers::{
     ApiResponse, Draft, STAYS_READY, assert_invalid_field, assert_problem, order, spawn_app,
+    spawn_app_with_merchant,
 };
 
 /// A create body of exactly `size` bytes: a valid order whose productName pads it out.
@@ -24,8 +25,7 @@ fn create_body_of(size: usize) -> String {
 
 #[actix_web::test]
 async fn a_body_over_64_kib_gets_413_payload_too_large() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let res = app
         .signed(
@@ -71,8 +71,7 @@ async fn a_body_over_64_kib_gets_413_payload_too_large() {
 
 #[actix_web::test]
 async fn a_non_json_content_type_gets_415_unsupported_media_type() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let body = order("MEDIA-TYPE").to_string();
 
     for content_type in [
@@ -104,8 +103,7 @@ async fn a_non_json_content_type_gets_415_unsupported_media_type() {
 
 #[actix_web::test]
 async fn application_json_with_a_charset_parameter_is_accepted() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let mut draft = Draft::new(
         Method::POST,
@@ -120,8 +118,7 @@ async fn application_json_with_a_charset_parameter_is_accepted() {
 
 #[actix_web::test]
 async fn malformed_json_gets_400_malformed_json() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for body in [
         r#"{"orderNo":"BROKEN","amount":"#,
@@ -148,8 +145,7 @@ async fn malformed_json_gets_400_malformed_json() {
 
 #[actix_web::test]
 async fn an_empty_create_body_gets_400() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let res = app
         .signed(Method::POST, "/api/payments", Some(""), &merchant)
@@ -203,8 +199,7 @@ async fn a_wrong_method_gets_405_problem_json_with_allow() {
 
 #[actix_web::test]
 async fn x_request_id_is_echoed_when_sent_and_generated_otherwise() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for path in ["/health", "/nope"] {
         let res = app
@@ -251,8 +246,7 @@ async fn x_request_id_is_echoed_when_sent_and_generated_otherwise() {
 /// One of each kind of error the API produces, each checked for the full problem shape.
 #[actix_web::test]
 async fn every_error_response_is_problem_json_with_code_status_instance_and_request_id() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let existing = app.ready_payment(&merchant, "EXISTS").await;
     let key = existing.payment_key.clone();
 
@@ -302,8 +296,7 @@ async fn every_error_response_is_problem_json_with_code_status_instance_and_requ
 
 #[actix_web::test]
 async fn hostile_inputs_never_get_a_server_error() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let bodies: Vec<Vec<u8>> = vec![
@@ -369,8 +362,7 @@ fn assert_not_a_server_error(res: &ApiResponse, what: &str) {
 /// validation (400) → the use case.
 #[actix_web::test]
 async fn checks_run_in_the_documented_order() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let big = create_body_of(70_000);
 
     let unsigned_big = app

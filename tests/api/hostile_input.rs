@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{
         ADMIN_TOKEN, ApiResponse, Draft, STAYS_READY, TestApp, assert_problem, order, spawn_app,
+        spawn_app_with_merchant,
     },
     standard_webhooks::{ACQUIRER_SECRET, now_secs, sign},
 };
@@ -31,8 +32,7 @@ fn assert_duplicate_key(res: &ApiResponse, key: &str) {
 
 #[actix_web::test]
 async fn a_create_with_the_amount_sent_twice_is_malformed_json_and_creates_nothing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let body = format!(
         r#"{{"orderNo":"DUP-AMOUNT","amount":1,"amount":{STAYS_READY},"methodCode":"CARD"}}"#
     );
@@ -47,8 +47,7 @@ async fn a_create_with_the_amount_sent_twice_is_malformed_json_and_creates_nothi
 
 #[actix_web::test]
 async fn a_key_sent_twice_inside_a_nested_object_is_malformed_json_too() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     // Nested objects are not fields of a create; the duplicate is found before that is.
     let body = format!(
         r#"{{"orderNo":"DUP-NESTED","amount":{STAYS_READY},"methodCode":"CARD","meta":{{"a":{{"k":1,"k":2}}}}}}"#
@@ -69,8 +68,7 @@ async fn a_key_sent_twice_inside_a_nested_object_is_malformed_json_too() {
 
 #[actix_web::test]
 async fn a_cancel_reason_sent_twice_is_malformed_json_and_cancels_nothing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "DUP-CANCEL").await;
 
     let res = app
@@ -114,8 +112,7 @@ async fn an_admin_registration_with_a_repeated_key_is_malformed_json_and_registe
 #[actix_web::test]
 async fn a_correctly_signed_acquirer_webhook_with_a_repeated_status_is_malformed_json_and_changes_nothing()
  {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "DUP-WEBHOOK").await;
     let body = format!(
         r#"{{"paymentKey":"{}","transactionId":"tx-dup","status":"FAILED","status":"APPROVED","amount":{STAYS_READY},"approvedAt":null}}"#,
@@ -272,8 +269,7 @@ fn assert_raw_problem(res: &RawResponse, status: u16, code: &str) {
 /// Bytes 0x80–0xFF (obs-text) pass the HTTP parser; the signing headers must be text.
 #[actix_web::test]
 async fn a_nonce_with_bytes_outside_ascii_is_a_problem_with_a_request_id_and_uses_up_nothing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let draft = Draft::new(
         Method::POST,
         "/api/payments",
@@ -300,8 +296,7 @@ async fn a_nonce_with_bytes_outside_ascii_is_a_problem_with_a_request_id_and_use
 
 #[actix_web::test]
 async fn an_idempotency_key_with_bytes_outside_ascii_is_a_400_problem_with_a_request_id() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let draft = Draft::new(
         Method::POST,
         "/api/payments",
@@ -338,8 +333,7 @@ async fn a_control_character_in_a_header_is_refused_by_the_http_parser_with_400(
 
 #[actix_web::test]
 async fn an_idempotency_key_sent_twice_is_refused_like_a_repeated_query_parameter() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let draft = Draft::new(
         Method::POST,
         "/api/payments",

@@ -10,7 +10,10 @@ use diesel::{QueryableByName, sql_types::Binary, sql_types::Text};
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_invalid_field, assert_problem, assert_timestamp, spawn_app};
+use crate::helpers::{
+    TestApp, assert_invalid_field, assert_problem, assert_timestamp, spawn_app,
+    spawn_app_with_merchant,
+};
 
 const SECRET_FIELDS: [&str; 2] = ["clientSecret", "webhookSecret"];
 
@@ -198,8 +201,7 @@ fn admin_endpoints(client_id: &str) -> Vec<(Method, String, Option<Value>)> {
 
 #[actix_web::test]
 async fn admin_endpoints_refuse_a_missing_or_wrong_token_with_401_admin_unauthorized() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let wrong = [
         None,
         Some("Bearer wrong-token"),
@@ -314,8 +316,7 @@ fn assert_not_stored(row: &[u8], what: &str, needle: &[u8]) {
 /// in the stored row.
 #[actix_web::test]
 async fn merchant_secrets_are_not_readable_in_the_database() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let row = stored_credential_row(&app, &merchant.client_id).await;
     assert!(

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     helpers::{
-        ApiResponse, Draft, TestApp, TestDb, assert_problem, order, spawn_app, spawn_app_with,
+        ApiResponse, Draft, TestApp, TestDb, assert_problem, order, spawn_app_with,
+        spawn_app_with_merchant,
     },
     signature,
 };
@@ -80,8 +81,7 @@ fn sha256_hex(text: &str) -> String {
 
 #[actix_web::test]
 async fn each_signing_header_sent_twice_gives_401_invalid_signature_and_uses_up_nothing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for (created, header) in ["X-Client-Id", "X-Timestamp", "X-Nonce", "X-Signature"]
         .into_iter()
@@ -119,8 +119,7 @@ async fn each_signing_header_sent_twice_gives_401_invalid_signature_and_uses_up_
 
 #[actix_web::test]
 async fn outside_production_a_wrong_signature_answers_with_the_sha256_of_the_canonical_string() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let draft = create_draft("HASH-1")
         .signed_by(&merchant)
         .sign_with("sk_not-the-secret");
@@ -152,8 +151,7 @@ async fn outside_production_a_wrong_signature_answers_with_the_sha256_of_the_can
 /// knows to compare the lines of the canonical string rather than the secret.
 #[actix_web::test]
 async fn the_hash_shows_which_request_the_server_signed_when_the_body_changed_after_signing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let signed = create_draft("HASH-2").signed_by(&merchant);
     let mut sent = signed.clone();
     sent.body = Some(
@@ -173,8 +171,7 @@ async fn the_hash_shows_which_request_the_server_signed_when_the_body_changed_af
 /// Same shape, same extension, same length: the hash depends on the request alone.
 #[actix_web::test]
 async fn outside_production_an_unknown_client_still_looks_exactly_like_a_wrong_secret() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let wrong = create_draft("SHAPE")
         .signed_by(&merchant)
         .sign_with("sk_wrong");

@@ -86,3 +86,10 @@ impl TestApp {
         self.server.kill().await;
     }
 }
+
+/// Starts a server on a fresh database with one registered merchant (the usual start of a test).
+pub async fn spawn_app_with_merchant() -> (TestApp, Merchant) {
+    let app = spawn_app().await;
+    let merchant = app.merchant().await;
+    (app, merchant)
+}

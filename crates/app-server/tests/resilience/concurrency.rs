@@ -7,7 +7,8 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::support::{
-    STAYS_READY, acquirer_webhook, assert_invariants, instance, presign, register, send_presigned,
+    STAYS_READY, acquirer_webhook, assert_invariants, instance, list_status, presign, register,
+    send_presigned,
 };
 
 #[actix_web::test]
@@ -225,22 +226,9 @@ async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_ar
             .retry_after()
             .is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n >= 1))
     );
-    assert_eq!(
-        api.signed(&quiet, "GET", "/api/payments", None, &[])
-            .await
-            .unwrap()
-            .status,
-        200
-    );
+    assert_eq!(list_status(&api, &quiet).await, 200);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(
-        api.signed(&noisy, "GET", "/api/payments", None, &[])
-            .await
-            .unwrap()
-            .status,
-        200,
-        "the bucket refills"
-    );
+    assert_eq!(list_status(&api, &noisy).await, 200, "the bucket refills");
 }
 
 /// A create records its nonce with the payment; one refused for its rate never gets that far,
@@ -257,13 +245,7 @@ async fn a_create_refused_for_its_rate_uses_up_its_nonce() {
     )
     .await;
     let m = register(&api, None).await;
-    assert_eq!(
-        api.signed(&m, "GET", "/api/payments", None, &[])
-            .await
-            .unwrap()
-            .status,
-        200
-    );
+    assert_eq!(list_status(&api, &m).await, 200);
     let body =
         json!({ "orderNo": "limited", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
     let create = presign(&m, "POST", "/api/payments", &body);

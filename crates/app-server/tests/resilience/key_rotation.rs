@@ -7,7 +7,7 @@ use std::process::Command;
 
 use adapters_mysql::test_util::TestDatabase;
 
-use crate::support::{Api, Merchant, instance, register};
+use crate::support::{Merchant, instance, list_status, register};
 
 const KEY_1: &str = "dGVzdC1vbmx5LWtleS0wMTIzNDU2Nzg5YWJjZGVmISE=";
 const KEY_2: &str = "a2V5LXR3by1mb3ItdGhlLXJvdGF0aW9uLXRlc3QhISE=";
@@ -41,13 +41,6 @@ async fn reencrypt(db_url: &str, args: &[&str]) -> (bool, String) {
     )
 }
 
-async fn signed_list_status(api: &Api, m: &Merchant) -> u16 {
-    api.signed(m, "GET", "/api/payments?limit=1", None, &[])
-        .await
-        .unwrap()
-        .status
-}
-
 /// The key versions of every secret the merchant holds, read through the storage port.
 async fn key_versions(db: &TestDatabase, m: &Merchant) -> Vec<u32> {
     let stores = app_server::store::open(db.url(), 1, std::time::Duration::from_secs(5)).unwrap();
@@ -62,19 +55,19 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
     let db = TestDatabase::create().await;
     let old = instance(db.url(), &[]).await;
     let early = register(&old, None).await;
-    assert_eq!(signed_list_status(&old, &early).await, 200);
+    assert_eq!(list_status(&old, &early).await, 200);
     assert_eq!(key_versions(&db, &early).await, vec![1, 1]);
 
     let env: Vec<(&str, String)> = with_key_2_current();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let rotated = instance(db.url(), &env).await;
     assert_eq!(
-        signed_list_status(&rotated, &early).await,
+        list_status(&rotated, &early).await,
         200,
         "a secret sealed under the retired key still opens"
     );
     let late = register(&rotated, None).await;
-    assert_eq!(signed_list_status(&rotated, &late).await, 200);
+    assert_eq!(list_status(&rotated, &late).await, 200);
 
     let (clean, listed) = reencrypt(db.url(), &["--check"]).await;
     assert!(
@@ -110,6 +103,6 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
         ],
     )
     .await;
-    assert_eq!(signed_list_status(&key_2_only, &early).await, 200);
-    assert_eq!(signed_list_status(&key_2_only, &late).await, 200);
+    assert_eq!(list_status(&key_2_only, &early).await, 200);
+    assert_eq!(list_status(&key_2_only, &late).await, 200);
 }

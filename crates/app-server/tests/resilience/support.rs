@@ -31,6 +31,14 @@ pub async fn register(api: &Api, return_url: Option<&str>) -> Merchant {
         .unwrap()
 }
 
+/// The status of `m`'s signed `GET /api/payments` (a merchant call that changes nothing).
+pub async fn list_status(api: &Api, m: &Merchant) -> u16 {
+    api.signed(m, "GET", "/api/payments", None, &[])
+        .await
+        .unwrap()
+        .status
+}
+
 /// An unsigned GET sending `X-Request-Id: request_id`; the status and the echoed id.
 pub async fn get_with_request_id(api: &Api, path: &str, request_id: &str) -> (u16, String) {
     let reply = api
