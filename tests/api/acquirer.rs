@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{
         WAIT, actions, assert_problem, assert_timestamp, attempt_codes, key_of, rows, spawn_app,
-        spawn_app_with,
+        spawn_app_with, spawn_app_with_payment,
     },
     receiver::{Receiver, Reply, Script},
     standard_webhooks::ACQUIRER_SECRET,
@@ -102,9 +102,7 @@ async fn a_default_amount_is_approved_by_the_mock_then_completed_with_a_full_aud
 
 #[actix_web::test]
 async fn a_declined_card_001_fails_the_payment_with_card_declined_by_the_acquirer() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_001).await);
+    let (app, _, key) = spawn_app_with_payment(15_001).await;
 
     let failed = app.wait_for_status(&key, "FAILED", WAIT).await;
     assert_eq!(failed["failureCode"], "CARD_DECLINED", "{failed}");
@@ -119,9 +117,7 @@ async fn a_declined_card_001_fails_the_payment_with_card_declined_by_the_acquire
 
 #[actix_web::test]
 async fn a_lost_webhook_002_leaves_the_payment_ready() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_002).await);
+    let (app, _, key) = spawn_app_with_payment(15_002).await;
 
     // The acquirer accepted the request...
     app.wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
@@ -143,9 +139,7 @@ async fn a_lost_webhook_002_leaves_the_payment_ready() {
 
 #[actix_web::test]
 async fn a_webhook_delivered_twice_003_approves_once_and_notes_the_duplicate() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_003).await);
+    let (app, _, key) = spawn_app_with_payment(15_003).await;
 
     app.wait_for_status(&key, "APPROVED", WAIT).await;
     let app = &app;
@@ -197,9 +191,7 @@ async fn a_slow_acquirer_004_approves_only_after_the_slow_delay() {
 
 #[actix_web::test]
 async fn an_acquirer_refusing_twice_005_is_retried_and_approves_with_two_failures_noted() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_005).await);
+    let (app, _, key) = spawn_app_with_payment(15_005).await;
 
     app.wait_for_status(&key, "APPROVED", WAIT).await;
     let logs = app.admin_logs(&key).await;
@@ -232,9 +224,7 @@ async fn an_acquirer_refusing_twice_005_is_retried_and_approves_with_two_failure
 #[actix_web::test]
 async fn a_wrong_amount_from_the_acquirer_006_leaves_the_payment_ready_and_the_mock_webhook_shows_422()
  {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_006).await);
+    let (app, _, key) = spawn_app_with_payment(15_006).await;
 
     let app = &app;
     let hook = crate::helpers::eventually("the mock webhook to be refused", WAIT, || async move {
@@ -268,9 +258,7 @@ async fn a_wrong_amount_from_the_acquirer_006_leaves_the_payment_ready_and_the_m
 
 #[actix_web::test]
 async fn a_cancel_the_acquirer_refuses_007_is_502_and_leaves_the_payment_approved() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_007).await);
+    let (app, merchant, key) = spawn_app_with_payment(15_007).await;
     let approved = app.wait_for_status(&key, "APPROVED", WAIT).await;
 
     let res = app.cancel(&merchant, &key, "customer asked").await;
@@ -283,9 +271,7 @@ async fn a_cancel_the_acquirer_refuses_007_is_502_and_leaves_the_payment_approve
 
 #[actix_web::test]
 async fn canceling_an_approved_payment_asks_the_acquirer_and_then_cancels() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
+    let (app, merchant, key) = spawn_app_with_payment(15_000).await;
     app.wait_for_status(&key, "APPROVED", WAIT).await;
 
     let res = app.cancel(&merchant, &key, "customer asked").await;

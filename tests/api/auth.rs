@@ -48,11 +48,7 @@ async fn assert_create_dated_out_of_window(order_no: &str, offset_ms: i64) {
 /// the merchant's new status.
 async fn set_merchant_status(app: &TestApp, id: &str, action: &str, status: &str) {
     let res = app
-        .admin(
-            Method::POST,
-            &format!("/admin/api/merchants/{id}/{action}"),
-            None,
-        )
+        .merchant_admin(Method::POST, id, &format!("/{action}"))
         .await;
     assert_eq!(res.status, 200, "{action} is idempotent: {}", res.text());
     assert_eq!(res.json["status"], status);
@@ -453,9 +449,7 @@ async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_a
     for _ in 0..2 {
         set_merchant_status(&app, id, "deactivate", "INACTIVE").await;
     }
-    let shown = app
-        .admin(Method::GET, &format!("/admin/api/merchants/{id}"), None)
-        .await;
+    let shown = app.merchant_admin(Method::GET, id, "").await;
     assert_eq!(shown.json["status"], "INACTIVE");
 
     let res = app

@@ -28,34 +28,15 @@ async fn a_body_over_64_kib_gets_413_payload_too_large() {
     let (app, merchant) = spawn_app_with_merchant().await;
 
     let res = app
-        .signed(
-            Method::POST,
-            "/api/payments",
-            Some(&create_body_of(64 * 1024 + 1)),
-            &merchant,
-        )
+        .create_raw(&merchant, &create_body_of(64 * 1024 + 1))
         .await;
     assert_problem(&res, 413, "PAYLOAD_TOO_LARGE");
 
-    let res = app
-        .signed(
-            Method::POST,
-            "/api/payments",
-            Some(&create_body_of(200 * 1024)),
-            &merchant,
-        )
-        .await;
+    let res = app.create_raw(&merchant, &create_body_of(200 * 1024)).await;
     assert_problem(&res, 413, "PAYLOAD_TOO_LARGE");
 
     // Exactly 64 KiB is not over the limit: it is read, and refused for its productName.
-    let res = app
-        .signed(
-            Method::POST,
-            "/api/payments",
-            Some(&create_body_of(64 * 1024)),
-            &merchant,
-        )
-        .await;
+    let res = app.create_raw(&merchant, &create_body_of(64 * 1024)).await;
     assert_invalid_field(&res, "productName");
 
     let res = app
@@ -126,9 +107,7 @@ async fn malformed_json_gets_400_malformed_json() {
         "not json at all",
         r#"{"orderNo":"A","amount":15002,"methodCode":"CARD"} trailing"#,
     ] {
-        let res = app
-            .signed(Method::POST, "/api/payments", Some(body), &merchant)
-            .await;
+        let res = app.create_raw(&merchant, body).await;
         assert_problem(&res, 400, "MALFORMED_JSON");
     }
     let res = app
@@ -147,9 +126,7 @@ async fn malformed_json_gets_400_malformed_json() {
 async fn an_empty_create_body_gets_400() {
     let (app, merchant) = spawn_app_with_merchant().await;
 
-    let res = app
-        .signed(Method::POST, "/api/payments", Some(""), &merchant)
-        .await;
+    let res = app.create_raw(&merchant, "").await;
 
     assert_eq!(res.status, 400, "{}", res.text());
     assert_problem(&res, 400, res.code());

@@ -37,9 +37,7 @@ async fn a_create_with_the_amount_sent_twice_is_malformed_json_and_creates_nothi
         r#"{{"orderNo":"DUP-AMOUNT","amount":1,"amount":{STAYS_READY},"methodCode":"CARD"}}"#
     );
 
-    let res = app
-        .signed(Method::POST, "/api/payments", Some(&body), &merchant)
-        .await;
+    let res = app.create_raw(&merchant, &body).await;
 
     assert_duplicate_key(&res, "amount");
     assert!(app.all_payments(&merchant).await.is_empty());
@@ -53,9 +51,7 @@ async fn a_key_sent_twice_inside_a_nested_object_is_malformed_json_too() {
         r#"{{"orderNo":"DUP-NESTED","amount":{STAYS_READY},"methodCode":"CARD","meta":{{"a":{{"k":1,"k":2}}}}}}"#
     );
 
-    let res = app
-        .signed(Method::POST, "/api/payments", Some(&body), &merchant)
-        .await;
+    let res = app.create_raw(&merchant, &body).await;
 
     assert_duplicate_key(&res, "k");
     let detail = res.json["detail"].as_str().unwrap_or("");

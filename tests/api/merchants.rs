@@ -97,11 +97,7 @@ async fn showing_and_listing_merchants_never_include_the_secrets() {
     ];
 
     let shown = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/merchants/{}", merchant.client_id),
-            None,
-        )
+        .merchant_admin(Method::GET, &merchant.client_id, "")
         .await;
     assert_eq!(shown.status, 200, "{}", shown.text());
     assert_eq!(shown.json["clientId"], merchant.client_id.as_str());
@@ -129,11 +125,7 @@ async fn rotating_the_secret_issues_a_new_one_and_retires_the_old_one() {
     let old = merchant.clone();
 
     let res = app
-        .admin(
-            Method::POST,
-            &format!("/admin/api/merchants/{}/rotate-secret", merchant.client_id),
-            None,
-        )
+        .merchant_admin(Method::POST, &merchant.client_id, "/rotate-secret")
         .await;
 
     assert_eq!(res.status, 200, "{}", res.text());
@@ -153,11 +145,7 @@ async fn rotating_the_secret_issues_a_new_one_and_retires_the_old_one() {
     assert_eq!(with_new.status, 200, "{}", with_new.text());
 
     let shown = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/merchants/{}", merchant.client_id),
-            None,
-        )
+        .merchant_admin(Method::GET, &merchant.client_id, "")
         .await;
     assert_no_secrets(
         &shown.json,
@@ -341,11 +329,7 @@ async fn merchant_secrets_are_not_readable_in_the_database() {
     }
 
     let rotated = app
-        .admin(
-            Method::POST,
-            &format!("/admin/api/merchants/{}/rotate-secret", merchant.client_id),
-            None,
-        )
+        .merchant_admin(Method::POST, &merchant.client_id, "/rotate-secret")
         .await;
     let new_secret = rotated.json["clientSecret"].as_str().unwrap();
     let row = stored_credential_row(&app, &merchant.client_id).await;

@@ -9,6 +9,18 @@ use serde_json::Value;
 use super::{ApiResponse, TestApp, WAIT, eventually};
 
 impl TestApp {
+    /// `{method} /admin/api/merchants/{client_id}{suffix}` with the admin token; `suffix` is ""
+    /// or an action such as "/rotate-secret", "/deactivate" or "/activate".
+    pub async fn merchant_admin(
+        &self,
+        method: Method,
+        client_id: &str,
+        suffix: &str,
+    ) -> ApiResponse {
+        let path = format!("/admin/api/merchants/{client_id}{suffix}");
+        self.admin(method, &path, None).await
+    }
+
     /// Any merchant's payment, through the admin API.
     pub async fn admin_payment(&self, key: &str) -> Value {
         let res = self

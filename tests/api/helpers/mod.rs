@@ -93,3 +93,12 @@ pub async fn spawn_app_with_merchant() -> (TestApp, Merchant) {
     let merchant = app.merchant().await;
     (app, merchant)
 }
+
+/// Starts a server with a merchant that has no `returnUrl` (so no notifications) and one payment
+/// of `amount` (the mock acquirer's scenario is its last three digits); returns the payment key.
+pub async fn spawn_app_with_payment(amount: i64) -> (TestApp, Merchant, String) {
+    let app = spawn_app().await;
+    let merchant = app.register_merchant_without_return_url("Shop").await;
+    let key = key_of(&app.pay(&merchant, "ORDER-1", amount).await);
+    (app, merchant, key)
+}

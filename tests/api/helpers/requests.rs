@@ -137,13 +137,13 @@ impl TestApp {
 
     /// `POST /api/payments` with this JSON body, correctly signed.
     pub async fn create_payment(&self, merchant: &Merchant, body: &Value) -> ApiResponse {
-        self.signed(
-            Method::POST,
-            "/api/payments",
-            Some(&body.to_string()),
-            merchant,
-        )
-        .await
+        self.create_raw(merchant, &body.to_string()).await
+    }
+
+    /// `POST /api/payments` with exactly this body, correctly signed.
+    pub async fn create_raw(&self, merchant: &Merchant, body: &str) -> ApiResponse {
+        self.signed(Method::POST, "/api/payments", Some(body), merchant)
+            .await
     }
 
     /// Creates a payment that stays READY (through the client crate) and returns it.
