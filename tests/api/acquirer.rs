@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        WAIT, actions, assert_problem, assert_timestamp, attempt_codes, key_of, rows, spawn_app,
-        spawn_app_with, spawn_app_with_payment,
+        TestApp, WAIT, actions, assert_canceled, assert_problem, assert_timestamp, attempt_codes,
+        key_of, rows, spawn_app, spawn_app_with, spawn_app_with_payment,
     },
     receiver::{Receiver, Reply, Script},
     standard_webhooks::ACQUIRER_SECRET,
@@ -22,6 +22,22 @@ fn assert_row(row: &Value, action: &str, actor: &str, from: Option<&str>, to: &s
     assert_eq!(row["actor"], actor, "{row}");
     assert_eq!(row["fromStatus"].as_str(), from, "{row}");
     assert_eq!(row["status"], to, "{row}");
+}
+
+/// The acquirer request of the payment was refused twice with 503, then accepted (202);
+/// returns that delivery.
+async fn assert_acquirer_request_accepted_on_third_attempt(app: &TestApp, key: &str) -> Value {
+    let request = app
+        .wait_for_delivery(key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
+            d["status"] == "DELIVERED"
+        })
+        .await;
+    assert_eq!(
+        attempt_codes(&request),
+        [Some(503), Some(503), Some(202)],
+        "{request}"
+    );
+    request
 }
 
 #[actix_web::test]
@@ -209,16 +225,7 @@ async fn an_acquirer_refusing_twice_005_is_retried_and_approves_with_two_failure
     assert_eq!(rows(&logs, "APPROVE").len(), 1, "{logs:?}");
     assert!(rows(&logs, "FAIL").is_empty(), "{logs:?}");
 
-    let request = app
-        .wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
-    assert_eq!(
-        attempt_codes(&request),
-        [Some(503), Some(503), Some(202)],
-        "{request}"
-    );
+    assert_acquirer_request_accepted_on_third_attempt(&app, &key).await;
 }
 
 #[actix_web::test]
@@ -275,10 +282,7 @@ async fn canceling_an_approved_payment_asks_the_acquirer_and_then_cancels() {
     app.wait_for_status(&key, "APPROVED", WAIT).await;
 
     let res = app.cancel(&merchant, &key, "customer asked").await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json["status"], "CANCELED");
-    assert_eq!(res.json["cancelReason"], "customer asked");
-    assert_timestamp(&res.json["canceledAt"]);
+    assert_canceled(&res, "customer asked");
     let logs = app.admin_logs(&key).await;
     assert_eq!(actions(&logs), ["CREATE", "APPROVE", "CANCEL"], "{logs:?}");
     assert_row(&logs[2], "CANCEL", "MERCHANT", Some("APPROVED"), "CANCELED");
@@ -352,16 +356,7 @@ async fn an_acquirer_that_recovers_within_the_attempts_keeps_the_payment_ready_f
     let created = app.pay(&merchant, "ORDER-1", 15_000).await;
     let key = key_of(&created);
 
-    let request = app
-        .wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
-    assert_eq!(
-        attempt_codes(&request),
-        [Some(503), Some(503), Some(202)],
-        "{request}"
-    );
+    let request = assert_acquirer_request_accepted_on_third_attempt(&app, &key).await;
 
     // What the acquirer received (api.md §5): three signed attempts of one message.
     let seen = stub.requests();

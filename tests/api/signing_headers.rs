@@ -32,17 +32,8 @@ async fn send_with_extra(app: &TestApp, draft: &Draft, name: &str, value: &str) 
         .api
         .http()
         .request(draft.method.clone(), format!("{}{path}", app.base_url));
-    let named = [
-        ("content-type", &draft.content_type),
-        ("x-client-id", &draft.client_id),
-        ("x-timestamp", &draft.timestamp),
-        ("x-nonce", &draft.nonce),
-        ("x-signature", &draft.signature),
-    ];
-    for (header, v) in named {
-        if let Some(v) = v {
-            req = req.append_header((header, v.as_str()));
-        }
+    for header in draft.headers() {
+        req = req.append_header(header);
     }
     req = req.append_header((name, value));
     let mut res = req

@@ -47,6 +47,15 @@ pub fn assert_problem(res: &ApiResponse, status: u16, code: &str) {
     );
 }
 
+/// Asserts a 200 answer showing the payment CANCELED for `reason`, with its `canceledAt`.
+#[track_caller]
+pub fn assert_canceled(res: &ApiResponse, reason: &str) {
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json["status"], "CANCELED", "{}", res.text());
+    assert_eq!(res.json["cancelReason"], reason, "{}", res.text());
+    assert_timestamp(&res.json["canceledAt"]);
+}
+
 /// Asserts 400 VALIDATION_FAILED whose `errors[].field` names `field`.
 #[track_caller]
 pub fn assert_invalid_field(res: &ApiResponse, field: &str) {

@@ -80,6 +80,25 @@ impl Draft {
         self
     }
 
+    /// The headers as they stand: the signing ones that are set, then the extra ones.
+    pub fn headers(&self) -> Vec<(&str, &str)> {
+        let named = [
+            ("content-type", &self.content_type),
+            ("x-client-id", &self.client_id),
+            ("x-timestamp", &self.timestamp),
+            ("x-nonce", &self.nonce),
+            ("x-signature", &self.signature),
+        ];
+        let named = named
+            .into_iter()
+            .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)));
+        let extra = self
+            .extra_headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()));
+        named.chain(extra).collect()
+    }
+
     pub fn path_and_query(&self) -> String {
         match &self.query {
             Some(q) => format!("{}?{q}", self.path),

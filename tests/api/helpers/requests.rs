@@ -30,26 +30,10 @@ impl TestApp {
 
     /// Sends a draft exactly as it stands.
     pub async fn send(&self, draft: &Draft) -> ApiResponse {
-        let mut headers: Vec<(&str, &str)> = Vec::new();
-        let named = [
-            ("content-type", &draft.content_type),
-            ("x-client-id", &draft.client_id),
-            ("x-timestamp", &draft.timestamp),
-            ("x-nonce", &draft.nonce),
-            ("x-signature", &draft.signature),
-        ];
-        for (name, value) in &named {
-            if let Some(value) = value {
-                headers.push((name, value.as_str()));
-            }
-        }
-        for (name, value) in &draft.extra_headers {
-            headers.push((name.as_str(), value.as_str()));
-        }
         self.raw(
             draft.method.clone(),
             &draft.path_and_query(),
-            &headers,
+            &draft.headers(),
             draft.body.clone(),
         )
         .await

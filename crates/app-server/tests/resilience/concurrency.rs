@@ -7,8 +7,8 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::support::{
-    STAYS_READY, acquirer_webhook, assert_invariants, instance, list_status, presign, register,
-    send_presigned,
+    Instance, STAYS_READY, acquirer_webhook, assert_invariants, instance, list_status,
+    payment_key_of_new, presign, register, send_presigned,
 };
 
 #[actix_web::test]
@@ -17,11 +17,7 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
     let m = register(&a, None).await;
     for round in 0..6 {
-        let created = a
-            .create_payment(&m, &format!("race-{round}"), STAYS_READY)
-            .await
-            .unwrap();
-        let key = created.json["paymentKey"].as_str().unwrap().to_owned();
+        let key = payment_key_of_new(&a, &m, &format!("race-{round}"), STAYS_READY).await;
         let approve = json!({ "paymentKey": key, "transactionId": format!("tx-{round}"), "status": "APPROVED", "amount": STAYS_READY }).to_string();
         let decline = json!({ "paymentKey": key, "transactionId": format!("tx-{round}"), "status": "FAILED", "amount": STAYS_READY, "failureCode": "CARD_DECLINED" }).to_string();
         let cancel = json!({ "cancelReason": "race" }).to_string();
@@ -72,14 +68,7 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
     let db = TestDatabase::create().await;
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
     let m = register(&a, None).await;
-    let key = a
-        .create_payment(&m, "storm", STAYS_READY)
-        .await
-        .unwrap()
-        .json["paymentKey"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = payment_key_of_new(&a, &m, "storm", STAYS_READY).await;
     let body = json!({ "paymentKey": key, "transactionId": "tx-storm", "status": "APPROVED", "amount": STAYS_READY }).to_string();
     let replies = join_all((0..30).map(|i| {
         let (target, body) = (if i % 2 == 0 { a.clone() } else { b.clone() }, body.clone());
@@ -197,17 +186,22 @@ async fn one_signed_request_replayed_concurrently_on_both_instances_is_accepted_
     assert_invariants(&db).await;
 }
 
+/// An instance allowing each merchant one request a second after a burst of `burst`.
+async fn rate_limited_instance(db_url: &str, burst: &str) -> Instance {
+    instance(
+        db_url,
+        &[
+            ("SIMPLEPG__RATE_LIMIT__PER_SECOND", "1"),
+            ("SIMPLEPG__RATE_LIMIT__BURST", burst),
+        ],
+    )
+    .await
+}
+
 #[actix_web::test]
 async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_are_unaffected() {
     let db = TestDatabase::create().await;
-    let api = instance(
-        db.url(),
-        &[
-            ("SIMPLEPG__RATE_LIMIT__PER_SECOND", "1"),
-            ("SIMPLEPG__RATE_LIMIT__BURST", "3"),
-        ],
-    )
-    .await;
+    let api = rate_limited_instance(db.url(), "3").await;
     let (noisy, quiet) = (register(&api, None).await, register(&api, None).await);
     let mut statuses = Vec::new();
     for _ in 0..5 {
@@ -236,14 +230,7 @@ async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_ar
 #[actix_web::test]
 async fn a_create_refused_for_its_rate_uses_up_its_nonce() {
     let db = TestDatabase::create().await;
-    let api = instance(
-        db.url(),
-        &[
-            ("SIMPLEPG__RATE_LIMIT__PER_SECOND", "1"),
-            ("SIMPLEPG__RATE_LIMIT__BURST", "1"),
-        ],
-    )
-    .await;
+    let api = rate_limited_instance(db.url(), "1").await;
     let m = register(&api, None).await;
     assert_eq!(list_status(&api, &m).await, 200);
     let body =

@@ -8,7 +8,7 @@ use std::{
 use adapters_mysql::test_util::TestDatabase;
 use serde_json::json;
 
-use crate::support::{DbProxy, ServerProcess, assert_invariants, register};
+use crate::support::{DbProxy, ServerProcess, assert_invariants, payment_key_of_new, register};
 
 #[actix_web::test]
 async fn a_database_outage_answers_503_quickly_and_recovers_without_a_restart() {
@@ -21,12 +21,7 @@ async fn a_database_outage_answers_503_quickly_and_recovers_without_a_restart() 
     .await;
     let api = &server.client;
     let m = register(api, None).await;
-    let created = api
-        .create_payment(&m, "before-outage", 15_000)
-        .await
-        .unwrap();
-    assert_eq!(created.status, 201);
-    let key = created.json["paymentKey"].as_str().unwrap().to_owned();
+    let key = payment_key_of_new(api, &m, "before-outage", 15_000).await;
 
     proxy.cut();
     tokio::time::sleep(Duration::from_millis(200)).await; // let the runtime drop the proxy's sockets

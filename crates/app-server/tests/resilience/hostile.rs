@@ -5,7 +5,9 @@
 use adapters_mysql::test_util::TestDatabase;
 use serde_json::json;
 
-use crate::support::{Merchant, ServerProcess, assert_invariants, instance, register};
+use crate::support::{
+    Merchant, ServerProcess, assert_invariants, instance, payment_key_of_new, register,
+};
 
 /// xorshift64*: deterministic, seed printed on failure.
 struct Rng(u64);
@@ -95,14 +97,7 @@ async fn random_hostile_requests_never_get_a_5xx_and_change_nothing_when_rejecte
     let db = TestDatabase::create().await;
     let api = instance(db.url(), &[("SIMPLEPG__RATE_LIMIT__PER_SECOND", "0")]).await;
     let m: Merchant = register(&api, None).await;
-    let key = api
-        .create_payment(&m, "existing", 15_002)
-        .await
-        .unwrap()
-        .json["paymentKey"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = payment_key_of_new(&api, &m, "existing", 15_002).await;
     let http = awc::Client::builder()
         .timeout(std::time::Duration::from_secs(20))
         .finish();

@@ -31,6 +31,13 @@ pub async fn register(api: &Api, return_url: Option<&str>) -> Merchant {
         .unwrap()
 }
 
+/// Creates a payment of `amount` (201 expected) and returns its key.
+pub async fn payment_key_of_new(api: &Api, m: &Merchant, order_no: &str, amount: i64) -> String {
+    let created = api.create_payment(m, order_no, amount).await.unwrap();
+    assert_eq!(created.status, 201, "{:?}", created.json);
+    created.json["paymentKey"].as_str().unwrap().to_owned()
+}
+
 /// The status of `m`'s signed `GET /api/payments` (a merchant call that changes nothing).
 pub async fn list_status(api: &Api, m: &Merchant) -> u16 {
     api.signed(m, "GET", "/api/payments", None, &[])
