@@ -252,11 +252,7 @@ async fn every_error_response_is_problem_json_with_code_status_instance_and_requ
             .await,
             409,
         ),
-        (
-            app.admin(Method::GET, "/admin/api/merchants/mch_unknown", None)
-                .await,
-            404,
-        ),
+        (app.admin_get("/admin/api/merchants/mch_unknown").await, 404),
     ];
     for (res, status) in cases {
         assert_eq!(res.status, status, "{}: {}", res.path, res.text());

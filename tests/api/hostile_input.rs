@@ -101,7 +101,7 @@ async fn an_admin_registration_with_a_repeated_key_is_malformed_json_and_registe
         .await;
 
     assert_duplicate_key(&res, "clientName");
-    let list = app.admin(Method::GET, "/admin/api/merchants", None).await;
+    let list = app.admin_get("/admin/api/merchants").await;
     assert_eq!(list.json["data"], json!([]), "{}", list.text());
 }
 

@@ -105,7 +105,7 @@ async fn showing_and_listing_merchants_never_include_the_secrets() {
     assert_eq!(shown.json["status"], "ACTIVE");
     assert_no_secrets(&shown.json, &shown.text(), &secrets);
 
-    let listed = app.admin(Method::GET, "/admin/api/merchants", None).await;
+    let listed = app.admin_get("/admin/api/merchants").await;
     assert_eq!(listed.status, 200, "{}", listed.text());
     let data = listed.json["data"].as_array().unwrap();
     let entry = data
@@ -213,7 +213,7 @@ async fn admin_endpoints_refuse_a_missing_or_wrong_token_with_401_admin_unauthor
     // active, and the intruder was not registered.
     let res = app.list_payments(&merchant, "").await;
     assert_eq!(res.status, 200, "{}", res.text());
-    let listed = app.admin(Method::GET, "/admin/api/merchants", None).await;
+    let listed = app.admin_get("/admin/api/merchants").await;
     let names: Vec<&Value> = listed.json["data"]
         .as_array()
         .unwrap()
@@ -250,7 +250,7 @@ async fn a_registration_without_a_client_name_is_refused_naming_client_name() {
             .await;
         assert_invalid_field(&res, "clientName");
     }
-    let res = app.admin(Method::GET, "/admin/api/merchants", None).await;
+    let res = app.admin_get("/admin/api/merchants").await;
     assert_eq!(res.json["data"], json!([]), "nothing was registered");
 }
 

@@ -263,11 +263,7 @@ async fn a_receiver_failing_twice_gets_three_attempts_of_one_webhook_id_all_on_r
     assert_eq!(delivery["nextAttemptAt"], Value::Null, "{delivery}");
 
     let shown = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/deliveries/{}", seen[0].webhook_id()),
-            None,
-        )
+        .admin_get(&format!("/admin/api/deliveries/{}", seen[0].webhook_id()))
         .await;
     assert_eq!(shown.status, 200, "{}", shown.text());
     assert_eq!(shown.json, delivery);
@@ -548,11 +544,7 @@ async fn the_deliveries_endpoints_need_the_admin_token_and_report_unknown_ids() 
         format!("/admin/api/deliveries/{unknown}"),
         "/admin/api/deliveries/not-an-id".to_owned(),
     ] {
-        assert_problem(
-            &app.admin(Method::GET, &path, None).await,
-            404,
-            "DELIVERY_NOT_FOUND",
-        );
+        assert_problem(&app.admin_get(&path).await, 404, "DELIVERY_NOT_FOUND");
         let retry = format!("{path}/retry");
         assert_problem(
             &app.admin(Method::POST, &retry, None).await,
@@ -562,11 +554,7 @@ async fn the_deliveries_endpoints_need_the_admin_token_and_report_unknown_ids() 
     }
 
     let shown = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/deliveries/{real_id}"),
-            None,
-        )
+        .admin_get(&format!("/admin/api/deliveries/{real_id}"))
         .await;
     assert_eq!(shown.status, 200, "{}", shown.text());
     assert_eq!(shown.json["deliveryId"], real_id.as_str());
@@ -574,8 +562,6 @@ async fn the_deliveries_endpoints_need_the_admin_token_and_report_unknown_ids() 
         .deliveries("status=DELIVERED&kind=ACQUIRER_REQUEST")
         .await;
     assert!(filtered.iter().any(|d| d["deliveryId"] == real_id.as_str()));
-    let bad = app
-        .admin(Method::GET, "/admin/api/deliveries?status=LOST", None)
-        .await;
+    let bad = app.admin_get("/admin/api/deliveries?status=LOST").await;
     crate::helpers::assert_invalid_field(&bad, "status");
 }

@@ -65,6 +65,10 @@ impl App {
             .unwrap()
     }
 
+    pub async fn admin_get(&self, path: &str) -> Response {
+        self.admin(Method::GET, path, None).await
+    }
+
     pub async fn register(&self, name: &str) -> Merchant {
         self.api.register_merchant(name, None).await.unwrap()
     }
@@ -77,9 +81,7 @@ impl App {
     }
 
     pub async fn status_of(&self, key: &str) -> String {
-        let res = self
-            .admin(Method::GET, &format!("/admin/api/payments/{key}"), None)
-            .await;
+        let res = self.admin_get(&format!("/admin/api/payments/{key}")).await;
         res.json["status"].as_str().unwrap_or("").to_owned()
     }
 

@@ -38,11 +38,7 @@ async fn a_simulated_approval_is_applied_to_a_ready_payment_over_http() {
     assert_eq!(app.status_of(&key).await, "APPROVED");
 
     let logs = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/payments/{key}/logs"),
-            None,
-        )
+        .admin_get(&format!("/admin/api/payments/{key}/logs"))
         .await;
     let approve = logs.json["data"]
         .as_array()
@@ -76,11 +72,7 @@ async fn a_simulated_failure_and_a_wrong_amount_are_treated_like_real_webhooks()
         .await;
     assert_eq!(res.json["response"]["status"], 200, "{}", res.text());
     let p = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/payments/{declined}"),
-            None,
-        )
+        .admin_get(&format!("/admin/api/payments/{declined}"))
         .await;
     assert_eq!(p.json["status"], "FAILED");
     assert_eq!(p.json["failureCode"], "INSUFFICIENT_FUNDS");
@@ -184,7 +176,7 @@ async fn the_simulator_needs_the_admin_token_and_the_mock_acquirer() {
             )
             .await;
         assert_admin_unauthorized(&res, path);
-        let get = app.admin(Method::GET, path, None).await;
+        let get = app.admin_get(path).await;
         assert_eq!(get.status, 405, "{path}");
     }
     app.stop().await;

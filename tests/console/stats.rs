@@ -42,7 +42,7 @@ async fn stats_count_amounts_per_status_and_the_approval_rate() {
         .await;
     assert_eq!(cancel.status, 200, "{}", cancel.text());
 
-    let res = app.admin(Method::GET, "/admin/api/stats", None).await;
+    let res = app.admin_get("/admin/api/stats").await;
     assert_eq!(res.status, 200, "{}", res.text());
     let t = &res.json["totals"];
     assert_eq!(t["count"], 4);
@@ -82,22 +82,14 @@ async fn stats_count_amounts_per_status_and_the_approval_rate() {
     assert_eq!(merchants[0]["approvalRate"], 0.5);
 
     let quiet = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/stats?clientId={}", other.client_id),
-            None,
-        )
+        .admin_get(&format!("/admin/api/stats?clientId={}", other.client_id))
         .await;
     assert_eq!(quiet.json["totals"]["count"], 0);
     assert_eq!(quiet.json["totals"]["approvalRate"], json!(null));
     assert_eq!(quiet.json["clientId"], other.client_id.as_str());
 
     let future = app
-        .admin(
-            Method::GET,
-            "/admin/api/stats?from=2999-01-01T00:00:00Z",
-            None,
-        )
+        .admin_get("/admin/api/stats?from=2999-01-01T00:00:00Z")
         .await;
     assert_eq!(future.json["totals"]["count"], 0);
     app.stop().await;
@@ -107,18 +99,12 @@ async fn stats_count_amounts_per_status_and_the_approval_rate() {
 async fn stats_refuse_bad_parameters_and_missing_admin_auth() {
     let app = spawn().await;
     let inverted = app
-        .admin(
-            Method::GET,
-            "/admin/api/stats?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
-            None,
-        )
+        .admin_get("/admin/api/stats?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z")
         .await;
     assert_eq!(inverted.status, 400);
     assert_eq!(inverted.json["errors"][0]["field"], "from");
     for bad in ["from=yesterday", "clientId=%20", "limit=5", "to=1&to=2"] {
-        let res = app
-            .admin(Method::GET, &format!("/admin/api/stats?{bad}"), None)
-            .await;
+        let res = app.admin_get(&format!("/admin/api/stats?{bad}")).await;
         assert_eq!(res.status, 400, "{bad}: {}", res.text());
         assert_eq!(res.json["code"], "VALIDATION_FAILED", "{bad}");
     }

@@ -157,9 +157,7 @@ async fn the_stream_needs_the_admin_token_and_a_valid_position() {
         .await;
     assert_admin_unauthorized(&wrong, "wrong bearer");
     for bad in ["after=12", "after=a-b", "after=1-2&after=3-4", "since=1-1"] {
-        let res = app
-            .admin(Method::GET, &format!("/admin/api/events?{bad}"), None)
-            .await;
+        let res = app.admin_get(&format!("/admin/api/events?{bad}")).await;
         assert_eq!(res.status, 400, "{bad}: {}", res.text());
     }
     app.stop().await;

@@ -23,9 +23,7 @@ impl TestApp {
 
     /// Any merchant's payment, through the admin API.
     pub async fn admin_payment(&self, key: &str) -> Value {
-        let res = self
-            .admin(Method::GET, &format!("/admin/api/payments/{key}"), None)
-            .await;
+        let res = self.admin_get(&format!("/admin/api/payments/{key}")).await;
         assert_eq!(res.status, 200, "payment {key}: {}", res.text());
         res.json
     }
@@ -33,11 +31,7 @@ impl TestApp {
     /// The audit trail of any payment, through the admin API, oldest first.
     pub async fn admin_logs(&self, key: &str) -> Vec<Value> {
         let res = self
-            .admin(
-                Method::GET,
-                &format!("/admin/api/payments/{key}/logs"),
-                None,
-            )
+            .admin_get(&format!("/admin/api/payments/{key}/logs"))
             .await;
         assert_eq!(res.status, 200, "logs of {key}: {}", res.text());
         res.json["data"].as_array().cloned().unwrap_or_default()
@@ -63,7 +57,7 @@ impl TestApp {
     /// `GET /admin/api/deliveries?{query}`: the deliveries, newest first.
     pub async fn deliveries(&self, query: &str) -> Vec<Value> {
         let res = self
-            .admin(Method::GET, &format!("/admin/api/deliveries?{query}"), None)
+            .admin_get(&format!("/admin/api/deliveries?{query}"))
             .await;
         assert_eq!(res.status, 200, "deliveries?{query}: {}", res.text());
         res.json["data"].as_array().cloned().unwrap_or_default()

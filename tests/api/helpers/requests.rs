@@ -57,6 +57,11 @@ impl TestApp {
         self.admin_with(method, path, body, Some(&auth)).await
     }
 
+    /// An admin `GET` with the right bearer token.
+    pub async fn admin_get(&self, path: &str) -> ApiResponse {
+        self.admin(Method::GET, path, None).await
+    }
+
     /// An admin request with the given `Authorization` header (or none).
     pub async fn admin_with(
         &self,

@@ -7,15 +7,47 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::support::{
-    Instance, STAYS_READY, acquirer_webhook, assert_invariants, instance, list_status,
-    payment_key_of_new, presign, register, send_presigned,
+    Api, Instance, Merchant, Reply, STAYS_READY, acquirer_webhook, assert_invariants, instance,
+    list_status, payment_key_of_new, presign, register, send_presigned,
 };
+
+/// Two instances on `db`, and a merchant registered through the first.
+async fn two_instances(db: &TestDatabase) -> (Instance, Instance, Merchant) {
+    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
+    let m = register(&a, None).await;
+    (a, b, m)
+}
+
+/// Sends `n` requests at once, alternately to `a` and `b`; their replies, in order.
+async fn on_both<'a, Fut>(
+    a: &'a Api,
+    b: &'a Api,
+    n: usize,
+    send: impl Fn(&'a Api) -> Fut,
+) -> Vec<Reply>
+where
+    Fut: Future<Output = Reply>,
+{
+    join_all((0..n).map(|i| send(if i % 2 == 0 { a } else { b }))).await
+}
+
+/// `POST /api/payments` of `body` with `Idempotency-Key: key-race-1`.
+async fn create_keyed_race_1(api: &Api, m: &Merchant, body: &str) -> Reply {
+    api.signed(
+        m,
+        "POST",
+        "/api/payments",
+        Some(body),
+        &[("idempotency-key", "key-race-1")],
+    )
+    .await
+    .unwrap()
+}
 
 #[actix_web::test]
 async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_legal_histories() {
     let db = TestDatabase::create().await;
-    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = register(&a, None).await;
+    let (a, b, m) = two_instances(&db).await;
     for round in 0..6 {
         let key = payment_key_of_new(&a, &m, &format!("race-{round}"), STAYS_READY).await;
         let approve = json!({ "paymentKey": key, "transactionId": format!("tx-{round}"), "status": "APPROVED", "amount": STAYS_READY }).to_string();
@@ -66,14 +98,12 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
 #[actix_web::test]
 async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once() {
     let db = TestDatabase::create().await;
-    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = register(&a, None).await;
+    let (a, b, m) = two_instances(&db).await;
     let key = payment_key_of_new(&a, &m, "storm", STAYS_READY).await;
     let body = json!({ "paymentKey": key, "transactionId": "tx-storm", "status": "APPROVED", "amount": STAYS_READY }).to_string();
-    let replies = join_all((0..30).map(|i| {
-        let (target, body) = (if i % 2 == 0 { a.clone() } else { b.clone() }, body.clone());
-        async move { acquirer_webhook(&target, &body, "wh-storm").await }
-    }))
+    let replies = on_both(&a, &b, 30, |target| {
+        acquirer_webhook(target, &body, "wh-storm")
+    })
     .await;
     let applied = replies
         .iter()
@@ -101,30 +131,10 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
 #[actix_web::test]
 async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_one_payment() {
     let db = TestDatabase::create().await;
-    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = register(&a, None).await;
+    let (a, b, m) = two_instances(&db).await;
     let body =
         json!({ "orderNo": "idem-race", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
-    let replies = join_all((0..16).map(|i| {
-        let (target, m, body) = (
-            if i % 2 == 0 { a.clone() } else { b.clone() },
-            m.clone(),
-            body.clone(),
-        );
-        async move {
-            target
-                .signed(
-                    &m,
-                    "POST",
-                    "/api/payments",
-                    Some(&body),
-                    &[("idempotency-key", "key-race-1")],
-                )
-                .await
-                .unwrap()
-        }
-    }))
-    .await;
+    let replies = on_both(&a, &b, 16, |target| create_keyed_race_1(target, &m, &body)).await;
     let created: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
     assert!(!created.is_empty());
     assert!(
@@ -141,16 +151,7 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
     assert_eq!(keys.len(), 1, "every 201 is the same payment");
     // A retry after the dust settles replays the same answer.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let retry = b
-        .signed(
-            &m,
-            "POST",
-            "/api/payments",
-            Some(&body),
-            &[("idempotency-key", "key-race-1")],
-        )
-        .await
-        .unwrap();
+    let retry = create_keyed_race_1(&b, &m, &body).await;
     assert_eq!(retry.status, 201);
     assert!(keys.contains(&retry.json["paymentKey"]));
     let list = a
@@ -164,19 +165,11 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
 #[actix_web::test]
 async fn one_signed_request_replayed_concurrently_on_both_instances_is_accepted_exactly_once() {
     let db = TestDatabase::create().await;
-    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = register(&a, None).await;
+    let (a, b, m) = two_instances(&db).await;
     let body =
         json!({ "orderNo": "replayed", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
     let request = presign(&m, "POST", "/api/payments", &body);
-    let replies = join_all((0..16).map(|i| {
-        let (target, request) = (
-            if i % 2 == 0 { a.clone() } else { b.clone() },
-            request.clone(),
-        );
-        async move { send_presigned(&target, &request).await }
-    }))
-    .await;
+    let replies = on_both(&a, &b, 16, |target| send_presigned(target, &request)).await;
     let accepted = replies.iter().filter(|r| r.status == 201).count();
     let replayed = replies
         .iter()
