@@ -38,7 +38,7 @@ async fn assert_refused_creating_nothing(
 /// A create signed `offset_ms` away from now is refused as out of the window.
 async fn assert_create_dated_out_of_window(order_no: &str, offset_ms: i64) {
     let (app, merchant) = spawn_app_with_merchant().await;
-    let draft = create_draft(order_no)
+    let draft = Draft::create(order_no)
         .signed_by(&merchant)
         .dated(offset_ms, &merchant.client_secret);
     assert_refused_creating_nothing(&app, &merchant, &draft, 401, "TIMESTAMP_OUT_OF_WINDOW").await;
@@ -52,14 +52,6 @@ async fn set_merchant_status(app: &TestApp, id: &str, action: &str, status: &str
         .await;
     assert_eq!(res.status, 200, "{action} is idempotent: {}", res.text());
     assert_eq!(res.json["status"], status);
-}
-
-fn create_draft(order_no: &str) -> Draft {
-    Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order(order_no).to_string()),
-    )
 }
 
 #[actix_web::test]
@@ -77,7 +69,7 @@ async fn each_missing_signing_header_gives_401_missing_auth_headers() {
     let (app, merchant) = spawn_app_with_merchant().await;
 
     for header in ["X-Client-Id", "X-Timestamp", "X-Nonce", "X-Signature"] {
-        let mut draft = create_draft("NO-HEADER").signed_by(&merchant);
+        let mut draft = Draft::create("NO-HEADER").signed_by(&merchant);
         match header {
             "X-Client-Id" => draft.client_id = None,
             "X-Timestamp" => draft.timestamp = None,
@@ -96,7 +88,7 @@ async fn each_missing_signing_header_gives_401_missing_auth_headers() {
         );
     }
 
-    let mut bare = create_draft("NO-HEADER");
+    let mut bare = Draft::create("NO-HEADER");
     bare.content_type = Some("application/json".into());
     assert_problem(&app.send(&bare).await, 401, "MISSING_AUTH_HEADERS");
     assert!(app.all_payments(&merchant).await.is_empty());
@@ -142,7 +134,7 @@ async fn every_payments_endpoint_requires_the_signing_headers() {
 async fn a_signature_made_with_a_wrong_secret_gives_401_invalid_signature() {
     let (app, merchant) = spawn_app_with_merchant().await;
 
-    let draft = create_draft("WRONG-SECRET")
+    let draft = Draft::create("WRONG-SECRET")
         .signed_by(&merchant)
         .sign_with("sk_not-the-secret");
 
@@ -261,7 +253,7 @@ async fn a_non_numeric_or_absurd_timestamp_gives_401() {
 #[actix_web::test]
 async fn a_replayed_request_gives_401_replayed_request() {
     let (app, merchant) = spawn_app_with_merchant().await;
-    let draft = create_draft("REPLAY-1").signed_by(&merchant);
+    let draft = Draft::create("REPLAY-1").signed_by(&merchant);
 
     let first = app.send(&draft).await;
     let replay = app.send(&draft).await;
@@ -277,7 +269,7 @@ async fn a_replayed_nonce_is_refused_by_a_second_instance() {
     let second_instance = spawn_app_on(Arc::clone(&first_instance.db)).await;
     let merchant = first_instance.merchant().await;
 
-    let create = create_draft("REPLAY-ACROSS").signed_by(&merchant);
+    let create = Draft::create("REPLAY-ACROSS").signed_by(&merchant);
     let accepted = first_instance.send(&create).await;
     let replayed = second_instance.send(&create).await;
     assert_eq!(accepted.status, 201, "{}", accepted.text());
@@ -292,7 +284,7 @@ async fn a_replayed_nonce_is_refused_by_a_second_instance() {
     assert_eq!(second_instance.all_payments(&merchant).await.len(), 1);
 
     // The memory outlives the instance that saw the nonce first.
-    let once = create_draft("REPLAY-AFTER-STOP").signed_by(&merchant);
+    let once = Draft::create("REPLAY-AFTER-STOP").signed_by(&merchant);
     assert_eq!(first_instance.send(&once).await.status, 201);
     first_instance.stop().await;
     assert_problem(&second_instance.send(&once).await, 401, "REPLAYED_REQUEST");
@@ -305,7 +297,7 @@ async fn a_used_nonce_is_refused_even_on_a_different_correctly_signed_request() 
     let first = list_draft().signed_by(&merchant);
     assert_eq!(app.send(&first).await.status, 200);
 
-    let second = reusing_nonce_of(&first, create_draft("SAME-NONCE"), &merchant);
+    let second = reusing_nonce_of(&first, Draft::create("SAME-NONCE"), &merchant);
 
     assert_refused_creating_nothing(&app, &merchant, &second, 401, "REPLAYED_REQUEST").await;
 }
@@ -314,7 +306,7 @@ async fn a_used_nonce_is_refused_even_on_a_different_correctly_signed_request() 
 #[actix_web::test]
 async fn a_badly_signed_request_does_not_use_up_its_nonce() {
     let (app, merchant) = spawn_app_with_merchant().await;
-    let good = create_draft("NONCE-KEPT").signed_by(&merchant);
+    let good = Draft::create("NONCE-KEPT").signed_by(&merchant);
     let forged = good.clone().sign_with("sk_forged");
 
     assert_problem(&app.send(&forged).await, 401, "INVALID_SIGNATURE");
@@ -343,7 +335,7 @@ async fn the_same_nonce_is_fine_for_two_different_merchants() {
 async fn a_body_changed_after_signing_gives_invalid_signature() {
     let (app, merchant) = spawn_app_with_merchant().await;
 
-    let mut draft = create_draft("TAMPERED").signed_by(&merchant);
+    let mut draft = Draft::create("TAMPERED").signed_by(&merchant);
     let tampered =
         json!({ "orderNo": "TAMPERED", "amount": STAYS_READY * 100, "methodCode": "CARD" });
     draft.body = Some(tampered.to_string().into_bytes());
@@ -355,7 +347,7 @@ async fn a_body_changed_after_signing_gives_invalid_signature() {
 async fn a_body_with_only_whitespace_added_after_signing_gives_invalid_signature() {
     let (app, merchant) = spawn_app_with_merchant().await;
 
-    let mut draft = create_draft("WHITESPACE").signed_by(&merchant);
+    let mut draft = Draft::create("WHITESPACE").signed_by(&merchant);
     draft.body.as_mut().unwrap().push(b' ');
 
     assert_refused_creating_nothing(&app, &merchant, &draft, 401, "INVALID_SIGNATURE").await;
@@ -422,7 +414,7 @@ async fn a_nonce_outside_the_allowed_format_is_refused() {
         "has spaces in the nonce",
         "nonce/with/slashes!",
     ] {
-        let mut draft = create_draft("BAD-NONCE").signed_by(&merchant);
+        let mut draft = Draft::create("BAD-NONCE").signed_by(&merchant);
         draft.nonce = Some(nonce.to_owned());
         let res = app.send(&draft.sign_with(&merchant.client_secret)).await;
         assert_problem(&res, 401, "INVALID_SIGNATURE");
@@ -453,7 +445,7 @@ async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_a
     assert_eq!(shown.json["status"], "INACTIVE");
 
     let res = app
-        .send(&create_draft("WHILE-INACTIVE").signed_by(&merchant))
+        .send(&Draft::create("WHILE-INACTIVE").signed_by(&merchant))
         .await;
     assert_problem(&res, 403, "CLIENT_INACTIVE");
     let res = app.send(&list_draft().signed_by(&merchant)).await;
@@ -467,7 +459,7 @@ async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_a
     set_merchant_status(&app, id, "activate", "ACTIVE").await;
 
     let res = app
-        .send(&create_draft("AFTER-ACTIVATION").signed_by(&merchant))
+        .send(&Draft::create("AFTER-ACTIVATION").signed_by(&merchant))
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let orders: Vec<String> = app
@@ -485,7 +477,7 @@ async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_a
 async fn a_replay_of_a_refused_create_gives_401_whatever_refused_it() {
     let (app, merchant) = spawn_app_with_merchant().await;
     assert_eq!(
-        app.send(&create_draft("TAKEN").signed_by(&merchant))
+        app.send(&Draft::create("TAKEN").signed_by(&merchant))
             .await
             .status,
         201
@@ -501,7 +493,7 @@ async fn a_replay_of_a_refused_create_gives_401_whatever_refused_it() {
     let mismatched = Draft::new(Method::POST, "/api/payments", Some(&mismatched.to_string()));
     for (draft, status, code) in [
         (invalid, 400, "VALIDATION_FAILED"),
-        (create_draft("TAKEN"), 409, "DUPLICATE_ORDER"),
+        (Draft::create("TAKEN"), 409, "DUPLICATE_ORDER"),
         (mismatched, 403, "CLIENT_ID_MISMATCH"),
     ] {
         let draft = draft.signed_by(&merchant);
@@ -518,7 +510,7 @@ async fn a_create_with_a_nonce_that_a_refused_create_used_gives_401_and_creates_
         Draft::new(Method::POST, "/api/payments", Some("{\"orderNo\":")).signed_by(&merchant);
     assert_eq!(app.send(&refused).await.status, 400);
 
-    let reuse = reusing_nonce_of(&refused, create_draft("FRESH-BODY"), &merchant);
+    let reuse = reusing_nonce_of(&refused, Draft::create("FRESH-BODY"), &merchant);
 
     assert_refused_creating_nothing(&app, &merchant, &reuse, 401, "REPLAYED_REQUEST").await;
 }
@@ -526,7 +518,7 @@ async fn a_create_with_a_nonce_that_a_refused_create_used_gives_401_and_creates_
 #[actix_web::test]
 async fn a_replay_of_an_idempotent_create_gives_401_not_the_stored_response() {
     let (app, merchant) = spawn_app_with_merchant().await;
-    let draft = create_draft("KEYED")
+    let draft = Draft::create("KEYED")
         .header("Idempotency-Key", &fresh_nonce())
         .signed_by(&merchant);
 
@@ -540,7 +532,7 @@ async fn a_replay_of_a_deactivated_merchants_create_gives_401() {
     let (app, merchant) = spawn_app_with_merchant().await;
     set_merchant_status(&app, &merchant.client_id, "deactivate", "INACTIVE").await;
 
-    let draft = create_draft("INACTIVE").signed_by(&merchant);
+    let draft = Draft::create("INACTIVE").signed_by(&merchant);
     assert_problem(&app.send(&draft).await, 403, "CLIENT_INACTIVE");
     assert_problem(&app.send(&draft).await, 401, "REPLAYED_REQUEST");
 }

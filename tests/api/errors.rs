@@ -86,11 +86,7 @@ async fn a_non_json_content_type_gets_415_unsupported_media_type() {
 async fn application_json_with_a_charset_parameter_is_accepted() {
     let (app, merchant) = spawn_app_with_merchant().await;
 
-    let mut draft = Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order("CHARSET").to_string()),
-    );
+    let mut draft = Draft::create("CHARSET");
     draft.content_type = Some("application/json; charset=utf-8".to_owned());
     let res = app.send(&draft.signed_by(&merchant)).await;
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        ADMIN_TOKEN, ApiResponse, Draft, STAYS_READY, TestApp, assert_problem, order, spawn_app,
+        ADMIN_TOKEN, ApiResponse, Draft, STAYS_READY, TestApp, assert_problem, spawn_app,
         spawn_app_with_merchant,
     },
     standard_webhooks::{ACQUIRER_SECRET, now_secs, sign},
@@ -262,16 +262,29 @@ fn assert_raw_problem(res: &RawResponse, status: u16, code: &str) {
     assert_eq!(json["requestId"], request_id, "{text}");
 }
 
+/// Sends a correctly signed create of `order_no` with `header_lines` added to its head, over a
+/// raw connection: it is refused with 400 VALIDATION_FAILED and creates nothing.
+async fn assert_signed_create_with_header_lines_is_invalid(
+    order_no: &str,
+    header_lines: &[u8],
+) -> RawResponse {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let draft = Draft::create(order_no).signed_by(&merchant);
+    let mut head = head_with_nonce(&draft, draft.nonce.as_deref().unwrap().as_bytes());
+    head.extend_from_slice(header_lines);
+
+    let res = exchange(&app, &head, draft.body.as_deref().unwrap());
+
+    assert_raw_problem(&res, 400, "VALIDATION_FAILED");
+    assert!(app.all_payments(&merchant).await.is_empty());
+    res
+}
+
 /// Bytes 0x80–0xFF (obs-text) pass the HTTP parser; the signing headers must be text.
 #[actix_web::test]
 async fn a_nonce_with_bytes_outside_ascii_is_a_problem_with_a_request_id_and_uses_up_nothing() {
     let (app, merchant) = spawn_app_with_merchant().await;
-    let draft = Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order("OBS-TEXT").to_string()),
-    )
-    .signed_by(&merchant);
+    let draft = Draft::create("OBS-TEXT").signed_by(&merchant);
     let mut nonce = draft.nonce.clone().unwrap().into_bytes();
     nonce.extend_from_slice(b"\xff\x80");
 
@@ -292,20 +305,11 @@ async fn a_nonce_with_bytes_outside_ascii_is_a_problem_with_a_request_id_and_use
 
 #[actix_web::test]
 async fn an_idempotency_key_with_bytes_outside_ascii_is_a_400_problem_with_a_request_id() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let draft = Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order("OBS-KEY").to_string()),
+    assert_signed_create_with_header_lines_is_invalid(
+        "OBS-KEY",
+        b"Idempotency-Key: key-\xe9t\xe9\r\n",
     )
-    .signed_by(&merchant);
-    let mut head = head_with_nonce(&draft, draft.nonce.as_deref().unwrap().as_bytes());
-    head.extend_from_slice(b"Idempotency-Key: key-\xe9t\xe9\r\n");
-
-    let res = exchange(&app, &head, draft.body.as_deref().unwrap());
-
-    assert_raw_problem(&res, 400, "VALIDATION_FAILED");
-    assert!(app.all_payments(&merchant).await.is_empty());
+    .await;
 }
 
 /// A control character in a header (here 0x01) is refused by actix-http's HTTP/1 parser before
@@ -329,20 +333,11 @@ async fn a_control_character_in_a_header_is_refused_by_the_http_parser_with_400(
 
 #[actix_web::test]
 async fn an_idempotency_key_sent_twice_is_refused_like_a_repeated_query_parameter() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let draft = Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order("TWO-KEYS").to_string()),
+    let res = assert_signed_create_with_header_lines_is_invalid(
+        "TWO-KEYS",
+        b"Idempotency-Key: key-one\r\nIdempotency-Key: key-two\r\n",
     )
-    .signed_by(&merchant);
-    let mut head = head_with_nonce(&draft, draft.nonce.as_deref().unwrap().as_bytes());
-    head.extend_from_slice(b"Idempotency-Key: key-one\r\nIdempotency-Key: key-two\r\n");
-
-    let res = exchange(&app, &head, draft.body.as_deref().unwrap());
-
-    assert_raw_problem(&res, 400, "VALIDATION_FAILED");
+    .await;
     let json = res.json();
     assert_eq!(json["errors"][0]["field"], "Idempotency-Key", "{json}");
-    assert!(app.all_payments(&merchant).await.is_empty());
 }

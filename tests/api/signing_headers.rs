@@ -16,14 +16,6 @@ use crate::{
     signature,
 };
 
-fn create_draft(order_no: &str) -> Draft {
-    Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order(order_no).to_string()),
-    )
-}
-
 /// Sends `draft` with `name: value` appended, so that the header is there twice if the draft
 /// has it already.
 async fn send_with_extra(app: &TestApp, draft: &Draft, name: &str, value: &str) -> ApiResponse {
@@ -78,7 +70,7 @@ async fn each_signing_header_sent_twice_gives_401_invalid_signature_and_uses_up_
         .into_iter()
         .enumerate()
     {
-        let draft = create_draft(&format!("TWICE-{}", &header[2..])).signed_by(&merchant);
+        let draft = Draft::create(&format!("TWICE-{}", &header[2..])).signed_by(&merchant);
         // The very same value again: a repeat is refused whatever it says.
         let same = match header {
             "X-Client-Id" => draft.client_id.clone(),
@@ -111,7 +103,7 @@ async fn each_signing_header_sent_twice_gives_401_invalid_signature_and_uses_up_
 #[actix_web::test]
 async fn outside_production_a_wrong_signature_answers_with_the_sha256_of_the_canonical_string() {
     let (app, merchant) = spawn_app_with_merchant().await;
-    let draft = create_draft("HASH-1")
+    let draft = Draft::create("HASH-1")
         .signed_by(&merchant)
         .sign_with("sk_not-the-secret");
 
@@ -143,7 +135,7 @@ async fn outside_production_a_wrong_signature_answers_with_the_sha256_of_the_can
 #[actix_web::test]
 async fn the_hash_shows_which_request_the_server_signed_when_the_body_changed_after_signing() {
     let (app, merchant) = spawn_app_with_merchant().await;
-    let signed = create_draft("HASH-2").signed_by(&merchant);
+    let signed = Draft::create("HASH-2").signed_by(&merchant);
     let mut sent = signed.clone();
     sent.body = Some(
         serde_json::to_string_pretty(&order("HASH-2"))
@@ -163,7 +155,7 @@ async fn the_hash_shows_which_request_the_server_signed_when_the_body_changed_af
 #[actix_web::test]
 async fn outside_production_an_unknown_client_still_looks_exactly_like_a_wrong_secret() {
     let (app, merchant) = spawn_app_with_merchant().await;
-    let wrong = create_draft("SHAPE")
+    let wrong = Draft::create("SHAPE")
         .signed_by(&merchant)
         .sign_with("sk_wrong");
     let mut unknown = wrong.clone();

@@ -87,12 +87,14 @@ impl App {
 
     /// Asks the simulator for an acquirer webhook; returns the simulator's own answer.
     pub async fn simulate(&self, key: &str, status: &str) -> Response {
-        self.admin(
-            Method::POST,
-            "/admin/api/simulator/webhook",
-            Some(json!({ "paymentKey": key, "status": status })),
-        )
-        .await
+        self.simulate_with(json!({ "paymentKey": key, "status": status }))
+            .await
+    }
+
+    /// Asks the simulator for an acquirer webhook described by `body`.
+    pub async fn simulate_with(&self, body: Value) -> Response {
+        self.admin(Method::POST, "/admin/api/simulator/webhook", Some(body))
+            .await
     }
 
     pub async fn stop(&self) {

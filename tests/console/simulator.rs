@@ -64,11 +64,7 @@ async fn a_simulated_failure_and_a_wrong_amount_are_treated_like_real_webhooks()
     let m = app.register("Sim shop").await;
     let declined = app.pay(&m, "SIM-2", 15_002).await;
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/simulator/webhook",
-            Some(json!({ "paymentKey": declined, "status": "FAILED", "failureCode": "INSUFFICIENT_FUNDS", "failureMessage": "no money" })),
-        )
+        .simulate_with(json!({ "paymentKey": declined, "status": "FAILED", "failureCode": "INSUFFICIENT_FUNDS", "failureMessage": "no money" }))
         .await;
     assert_eq!(res.json["response"]["status"], 200, "{}", res.text());
     let p = app
@@ -79,11 +75,7 @@ async fn a_simulated_failure_and_a_wrong_amount_are_treated_like_real_webhooks()
 
     let other = app.pay(&m, "SIM-3", 15_002).await;
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/simulator/webhook",
-            Some(json!({ "paymentKey": other, "status": "APPROVED", "amount": 1 })),
-        )
+        .simulate_with(json!({ "paymentKey": other, "status": "APPROVED", "amount": 1 }))
         .await;
     assert_eq!(res.json["response"]["status"], 422);
     assert_eq!(app.status_of(&other).await, "READY");
@@ -102,13 +94,7 @@ async fn the_simulator_validates_its_input() {
         json!({ "paymentKey": "ab".repeat(32), "status": "APPROVED", "amount": "1" }),
         json!({ "paymentKey": "ab".repeat(32), "status": "APPROVED", "extra": 1 }),
     ] {
-        let res = app
-            .admin(
-                Method::POST,
-                "/admin/api/simulator/webhook",
-                Some(body.clone()),
-            )
-            .await;
+        let res = app.simulate_with(body.clone()).await;
         assert_eq!(res.status, 400, "{body}: {}", res.text());
         assert_eq!(res.json["code"], "VALIDATION_FAILED");
     }

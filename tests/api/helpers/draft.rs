@@ -6,7 +6,7 @@ use simplepg_client::{fresh_nonce, now_millis};
 
 use crate::signature;
 
-use super::Merchant;
+use super::{Merchant, order};
 
 /// A merchant request in the making: every header the signature involves can be set, removed
 /// or tampered with before it is sent.
@@ -45,6 +45,15 @@ impl Draft {
             signature: None,
             extra_headers: Vec::new(),
         }
+    }
+
+    /// An unsigned `POST /api/payments` of a valid order that stays READY (see [`order`]).
+    pub fn create(order_no: &str) -> Self {
+        Self::new(
+            Method::POST,
+            "/api/payments",
+            Some(&order(order_no).to_string()),
+        )
     }
 
     /// Sets `X-Client-Id`, `X-Timestamp` (now), a fresh `X-Nonce` and the signature.
