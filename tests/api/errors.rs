@@ -40,10 +40,8 @@ async fn a_body_over_64_kib_gets_413_payload_too_large() {
     assert_invalid_field(&res, "productName");
 
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/merchants",
-            Some(&json!({ "clientName": "x".repeat(70_000), "returnUrl": "https://a.example" })),
+        .register_raw(
+            &json!({ "clientName": "x".repeat(70_000), "returnUrl": "https://a.example" }),
         )
         .await;
     assert_problem(&res, 413, "PAYLOAD_TOO_LARGE");
@@ -176,12 +174,7 @@ async fn x_request_id_is_echoed_when_sent_and_generated_otherwise() {
 
     for path in ["/health", "/nope"] {
         let res = app
-            .raw(
-                Method::GET,
-                path,
-                &[("x-request-id", "trace-abc-123")],
-                None,
-            )
+            .get_with_headers(path, &[("x-request-id", "trace-abc-123")])
             .await;
         assert_eq!(res.request_id(), "trace-abc-123", "{path}");
     }
@@ -195,12 +188,7 @@ async fn x_request_id_is_echoed_when_sent_and_generated_otherwise() {
     assert_eq!(res.status, 200);
     assert_eq!(res.request_id(), "signed-trace-1");
     let res = app
-        .raw(
-            Method::GET,
-            "/api/payments",
-            &[("x-request-id", "unsigned-trace-1")],
-            None,
-        )
+        .get_with_headers("/api/payments", &[("x-request-id", "unsigned-trace-1")])
         .await;
     assert_problem(&res, 401, "MISSING_AUTH_HEADERS");
     assert_eq!(res.json["requestId"], "unsigned-trace-1");
@@ -298,8 +286,7 @@ async fn hostile_inputs_never_get_a_server_error() {
 
     let huge_header = "h".repeat(6000);
     let res = app
-        .raw(
-            Method::GET,
+        .get_with_headers(
             "/api/payments",
             &[
                 ("x-client-id", huge_header.as_str()),
@@ -307,7 +294,6 @@ async fn hostile_inputs_never_get_a_server_error() {
                 ("x-nonce", "n"),
                 ("x-signature", "s"),
             ],
-            None,
         )
         .await;
     assert_not_a_server_error(&res, "a 6000-character X-Client-Id");

@@ -22,10 +22,8 @@ async fn registering_a_merchant_returns_201_with_both_secrets() {
     let app = spawn_app().await;
 
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/merchants",
-            Some(&json!({ "clientName": "Coffee Shop", "returnUrl": "https://coffee.example/notify" })),
+        .register_raw(
+            &json!({ "clientName": "Coffee Shop", "returnUrl": "https://coffee.example/notify" }),
         )
         .await;
 
@@ -245,9 +243,7 @@ async fn a_registration_without_a_client_name_is_refused_naming_client_name() {
         json!({ "clientName": "", "returnUrl": "https://shop.example/n" }),
         json!({ "clientName": 42, "returnUrl": "https://shop.example/n" }),
     ] {
-        let res = app
-            .admin(Method::POST, "/admin/api/merchants", Some(&body))
-            .await;
+        let res = app.register_raw(&body).await;
         assert_invalid_field(&res, "clientName");
     }
     let res = app.admin_get("/admin/api/merchants").await;

@@ -54,6 +54,11 @@ impl App {
             .unwrap()
     }
 
+    /// A `GET` with exactly these headers.
+    pub async fn get_with_headers(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        self.request(Method::GET, path, headers, None).await
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.api.get(path).await.unwrap()
     }

@@ -1,7 +1,5 @@
 //! The console's files under `/console/`.
 
-use awc::http::Method;
-
 use crate::harness::spawn;
 
 #[actix_web::test]
@@ -62,7 +60,7 @@ async fn the_console_is_served_with_content_types_and_a_strict_csp() {
     let etag = index.header("etag").unwrap().to_owned();
     assert!(etag.starts_with('"'));
     let cached = app
-        .request(Method::GET, "/console/", &[("if-none-match", &etag)], None)
+        .get_with_headers("/console/", &[("if-none-match", &etag)])
         .await;
     assert_eq!(cached.status, 304);
 

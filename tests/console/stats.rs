@@ -110,12 +110,7 @@ async fn stats_refuse_bad_parameters_and_missing_admin_auth() {
     }
     assert_admin_unauthorized(&app.get("/admin/api/stats").await, "no token");
     let wrong = app
-        .request(
-            Method::GET,
-            "/admin/api/stats",
-            &[("authorization", "Bearer wrong")],
-            None,
-        )
+        .get_with_headers("/admin/api/stats", &[("authorization", "Bearer wrong")])
         .await;
     assert_admin_unauthorized(&wrong, "wrong token");
     assert_admin_unauthorized(

@@ -2,7 +2,6 @@
 
 use std::time::{Duration, Instant};
 
-use awc::http::Method;
 use futures_util::StreamExt;
 
 use crate::harness::{ADMIN_TOKEN, App, assert_admin_unauthorized, spawn};
@@ -58,6 +57,19 @@ impl Events {
     }
 }
 
+impl Events {
+    /// Reads until an `audit` frame of the payment arrives (with `action`, if given), or fails
+    /// after 10 s.
+    async fn until_audit_row(&mut self, what: &str, key: &str, action: Option<&str>) {
+        self.until(what, Duration::from_secs(10), |t| {
+            frames(t, "audit").iter().any(|a| {
+                a["paymentKey"] == key && action.is_none_or(|action| a["action"] == action)
+            })
+        })
+        .await;
+    }
+}
+
 /// The `data:` JSON of every `event: {kind}` frame so far.
 fn frames(text: &str, kind: &str) -> Vec<serde_json::Value> {
     text.split("\n\n")
@@ -82,11 +94,7 @@ async fn a_new_audit_row_and_delivery_attempts_arrive_on_the_stream() {
 
     let key = app.pay(&m, "L-1", 15_000).await;
     events
-        .until("the CREATE audit row", Duration::from_secs(10), |t| {
-            frames(t, "audit")
-                .iter()
-                .any(|a| a["paymentKey"] == key.as_str() && a["action"] == "CREATE")
-        })
+        .until_audit_row("the CREATE audit row", &key, Some("CREATE"))
         .await;
     let audit = frames(&events.text, "audit");
     let created = audit
@@ -105,11 +113,7 @@ async fn a_new_audit_row_and_delivery_attempts_arrive_on_the_stream() {
 
     // The mock acquirer approves 15000 shortly: the request attempt, then the approval.
     events
-        .until("the approval", Duration::from_secs(10), |t| {
-            frames(t, "audit")
-                .iter()
-                .any(|a| a["paymentKey"] == key.as_str() && a["action"] == "APPROVE")
-        })
+        .until_audit_row("the approval", &key, Some("APPROVE"))
         .await;
     let attempts = frames(&events.text, "attempt");
     let request = attempts
@@ -129,11 +133,7 @@ async fn the_token_may_come_in_the_query_and_after_replays_from_a_position() {
     let key = app.pay(&m, "R-1", 15_002).await;
     let mut events = Events::open(&app, &format!("?token={ADMIN_TOKEN}&after=0-0"), false).await;
     events
-        .until("the earlier CREATE row", Duration::from_secs(10), |t| {
-            frames(t, "audit")
-                .iter()
-                .any(|a| a["paymentKey"] == key.as_str())
-        })
+        .until_audit_row("the earlier CREATE row", &key, None)
         .await;
     assert!(events.text.contains("event: ready\nid: 0-0\n"));
     app.stop().await;
@@ -148,12 +148,7 @@ async fn the_stream_needs_the_admin_token_and_a_valid_position() {
         "wrong ?token",
     );
     let wrong = app
-        .request(
-            Method::GET,
-            "/admin/api/events",
-            &[("authorization", "Bearer nope")],
-            None,
-        )
+        .get_with_headers("/admin/api/events", &[("authorization", "Bearer nope")])
         .await;
     assert_admin_unauthorized(&wrong, "wrong bearer");
     for bad in ["after=12", "after=a-b", "after=1-2&after=3-4", "since=1-1"] {

@@ -24,6 +24,15 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// A `GET` with exactly these headers.
+    pub async fn get_with_headers(
+        &self,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+    ) -> ApiResponse {
+        self.raw(Method::GET, path_and_query, headers, None).await
+    }
+
     pub async fn get(&self, path_and_query: &str) -> ApiResponse {
         self.raw(Method::GET, path_and_query, &[], None).await
     }
@@ -55,6 +64,12 @@ impl TestApp {
     pub async fn admin(&self, method: Method, path: &str, body: Option<&Value>) -> ApiResponse {
         let auth = format!("Bearer {}", self.admin_token);
         self.admin_with(method, path, body, Some(&auth)).await
+    }
+
+    /// `POST /admin/api/merchants` of this body with the right bearer token.
+    pub async fn register_raw(&self, body: &Value) -> ApiResponse {
+        self.admin(Method::POST, "/admin/api/merchants", Some(body))
+            .await
     }
 
     /// An admin `GET` with the right bearer token.
