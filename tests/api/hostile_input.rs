@@ -77,10 +77,7 @@ async fn a_cancel_reason_sent_twice_is_malformed_json_and_cancels_nothing() {
         .await;
 
     assert_duplicate_key(&res, "cancelReason");
-    assert_eq!(
-        app.admin_payment(&payment.payment_key).await["status"],
-        "READY"
-    );
+    assert_still_ready(&app, &payment.payment_key).await;
 }
 
 #[actix_web::test]
@@ -130,10 +127,7 @@ async fn a_correctly_signed_acquirer_webhook_with_a_repeated_status_is_malformed
         .await;
 
     assert_duplicate_key(&res, "status");
-    assert_eq!(
-        app.admin_payment(&payment.payment_key).await["status"],
-        "READY"
-    );
+    assert_still_ready(&app, &payment.payment_key).await;
 }
 
 #[actix_web::test]
@@ -159,6 +153,11 @@ async fn a_mock_acquirer_request_with_a_repeated_key_is_malformed_json() {
         .await;
 
     assert_duplicate_key(&res, "paymentKey");
+}
+
+/// The payment is still READY (the refused request changed nothing).
+async fn assert_still_ready(app: &TestApp, key: &str) {
+    assert_eq!(app.admin_payment(key).await["status"], "READY");
 }
 
 /// A response read off a raw socket.

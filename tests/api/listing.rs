@@ -29,6 +29,21 @@ fn page(res: &crate::helpers::ApiResponse) -> (Vec<String>, bool) {
     (res.keys(), has_more)
 }
 
+/// Each listing with `name` set to one of `values` is refused with 400 naming `name`.
+async fn assert_parameter_refused(
+    app: &TestApp,
+    merchant: &Merchant,
+    name: &str,
+    values: &[impl std::fmt::Display],
+) {
+    for value in values {
+        let res = app
+            .list_payments(merchant, &format!("{name}={value}"))
+            .await;
+        assert_invalid_field(&res, name);
+    }
+}
+
 #[actix_web::test]
 async fn payments_are_listed_newest_first_in_pages_of_limit() {
     let (app, merchant) = spawn_app_with_merchant().await;
@@ -188,12 +203,8 @@ async fn payments_are_filtered_by_status_order_no_and_creation_time() {
 async fn an_invalid_limit_gives_400_naming_limit() {
     let (app, merchant) = spawn_app_with_merchant().await;
 
-    for limit in ["0", "101", "x", "-1", "", "1.5", "99999999999999999999"] {
-        let res = app
-            .list_payments(&merchant, &format!("limit={limit}"))
-            .await;
-        assert_invalid_field(&res, "limit");
-    }
+    let limits = ["0", "101", "x", "-1", "", "1.5", "99999999999999999999"];
+    assert_parameter_refused(&app, &merchant, "limit", &limits).await;
 }
 
 #[actix_web::test]
@@ -204,16 +215,8 @@ async fn an_unknown_starting_after_gives_400_naming_starting_after() {
     app.ready_payment(&a, "ORDER-1").await;
     let foreign = app.ready_payment(&b, "ORDER-1").await;
 
-    for cursor in [
-        "f".repeat(64),
-        foreign.payment_key.clone(),
-        "not-a-key".to_owned(),
-    ] {
-        let res = app
-            .list_payments(&a, &format!("startingAfter={cursor}"))
-            .await;
-        assert_invalid_field(&res, "startingAfter");
-    }
+    let cursors = ["f".repeat(64), foreign.payment_key, "not-a-key".to_owned()];
+    assert_parameter_refused(&app, &a, "startingAfter", &cursors).await;
 }
 
 #[actix_web::test]

@@ -24,6 +24,13 @@ pub async fn spawn_with(extra: &[(&str, &str)]) -> App {
     App { api, _db: db }
 }
 
+/// Starts a server with one merchant registered under `name`.
+pub async fn spawn_with_merchant(name: &str) -> (App, Merchant) {
+    let app = spawn().await;
+    let merchant = app.register(name).await;
+    (app, merchant)
+}
+
 impl App {
     pub async fn request(
         &self,

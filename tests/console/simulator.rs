@@ -3,12 +3,11 @@
 use awc::http::Method;
 use serde_json::{Value, json};
 
-use crate::harness::{assert_admin_unauthorized, spawn, spawn_with};
+use crate::harness::{assert_admin_unauthorized, spawn, spawn_with, spawn_with_merchant};
 
 #[actix_web::test]
 async fn a_simulated_approval_is_applied_to_a_ready_payment_over_http() {
-    let app = spawn().await;
-    let m = app.register("Sim shop").await;
+    let (app, m) = spawn_with_merchant("Sim shop").await;
     let key = app.pay(&m, "SIM-1", 15_002).await;
     assert_eq!(app.status_of(&key).await, "READY");
 
@@ -60,8 +59,7 @@ async fn a_simulated_approval_is_applied_to_a_ready_payment_over_http() {
 
 #[actix_web::test]
 async fn a_simulated_failure_and_a_wrong_amount_are_treated_like_real_webhooks() {
-    let app = spawn().await;
-    let m = app.register("Sim shop").await;
+    let (app, m) = spawn_with_merchant("Sim shop").await;
     let declined = app.pay(&m, "SIM-2", 15_002).await;
     let res = app
         .simulate_with(json!({ "paymentKey": declined, "status": "FAILED", "failureCode": "INSUFFICIENT_FUNDS", "failureMessage": "no money" }))

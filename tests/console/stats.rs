@@ -3,12 +3,11 @@
 use awc::http::Method;
 use serde_json::json;
 
-use crate::harness::{assert_admin_unauthorized, spawn};
+use crate::harness::{assert_admin_unauthorized, spawn, spawn_with_merchant};
 
 #[actix_web::test]
 async fn stats_count_amounts_per_status_and_the_approval_rate() {
-    let app = spawn().await;
-    let m = app.register("Stats shop").await;
+    let (app, m) = spawn_with_merchant("Stats shop").await;
     let other = app.register("Quiet shop").await;
     // Amounts ending in 002: the mock acquirer never answers, the simulator decides.
     let completed = app.pay(&m, "S-1", 15_002).await;
@@ -53,22 +52,18 @@ async fn stats_count_amounts_per_status_and_the_approval_rate() {
     );
     assert_eq!(t["approvalRate"], 0.5);
     let by = &t["byStatus"];
-    assert_eq!(
-        by["COMPLETED"],
-        json!({ "count": 1, "amounts": { "KRW": 15_002 } })
-    );
-    assert_eq!(
-        by["FAILED"],
-        json!({ "count": 1, "amounts": { "KRW": 16_002 } })
-    );
-    assert_eq!(
-        by["CANCELED"],
-        json!({ "count": 1, "amounts": { "KRW": 17_002 } })
-    );
-    assert_eq!(
-        by["READY"],
-        json!({ "count": 1, "amounts": { "KRW": 18_002 } })
-    );
+    for (status, amount) in [
+        ("COMPLETED", 15_002),
+        ("FAILED", 16_002),
+        ("CANCELED", 17_002),
+        ("READY", 18_002),
+    ] {
+        assert_eq!(
+            by[status],
+            json!({ "count": 1, "amounts": { "KRW": amount } }),
+            "{status}"
+        );
+    }
     assert_eq!(by["APPROVED"], json!({ "count": 0, "amounts": {} }));
     assert_eq!(by["EXPIRED"]["count"], 0);
 

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use crate::harness::{ADMIN_TOKEN, App, assert_admin_unauthorized, spawn};
+use crate::harness::{ADMIN_TOKEN, App, assert_admin_unauthorized, spawn, spawn_with_merchant};
 
 type Body = std::pin::Pin<
     Box<dyn futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>>,
@@ -81,8 +81,7 @@ fn frames(text: &str, kind: &str) -> Vec<serde_json::Value> {
 
 #[actix_web::test]
 async fn a_new_audit_row_and_delivery_attempts_arrive_on_the_stream() {
-    let app = spawn().await;
-    let m = app.register("Live shop").await;
+    let (app, m) = spawn_with_merchant("Live shop").await;
     let before = app.pay(&m, "L-0", 15_002).await;
     let mut events = Events::open(&app, "", true).await;
     events
@@ -128,8 +127,7 @@ async fn a_new_audit_row_and_delivery_attempts_arrive_on_the_stream() {
 
 #[actix_web::test]
 async fn the_token_may_come_in_the_query_and_after_replays_from_a_position() {
-    let app = spawn().await;
-    let m = app.register("Replay shop").await;
+    let (app, m) = spawn_with_merchant("Replay shop").await;
     let key = app.pay(&m, "R-1", 15_002).await;
     let mut events = Events::open(&app, &format!("?token={ADMIN_TOKEN}&after=0-0"), false).await;
     events
