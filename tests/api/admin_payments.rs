@@ -3,13 +3,13 @@
 use awc::http::Method;
 use simplepg_client::Payment;
 
-use crate::helpers::{assert_invalid_field, assert_problem, spawn_app, spawn_app_with_merchant};
+use crate::helpers::{
+    assert_invalid_field, assert_problem, spawn_app_with_merchant, spawn_app_with_two_merchants,
+};
 
 #[actix_web::test]
 async fn operators_see_every_merchants_payments_and_can_filter_by_client_id() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
     let a1 = app.ready_payment(&a, "ORDER-1").await;
     let b1 = app.ready_payment(&b, "ORDER-1").await;
     let a2 = app.ready_payment(&a, "ORDER-2").await;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Draft, Merchant, STAYS_READY, TestApp, assert_problem, fresh_nonce, order, spawn_app,
-    spawn_app_on, spawn_app_with_merchant,
+    spawn_app_on, spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 const FIVE_MINUTES_AND_A_SECOND_MS: i64 = 301_000;
@@ -318,9 +318,7 @@ async fn a_badly_signed_request_does_not_use_up_its_nonce() {
 /// Nonces are remembered per client: another merchant's nonce is no replay.
 #[actix_web::test]
 async fn the_same_nonce_is_fine_for_two_different_merchants() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
     let nonce = fresh_nonce();
 
     for merchant in [&a, &b] {

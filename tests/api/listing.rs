@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::helpers::{
-    Merchant, TestApp, assert_invalid_field, assert_problem, assert_timestamp, rfc3339, spawn_app,
-    spawn_app_with_merchant,
+    Merchant, TestApp, assert_invalid_field, assert_problem, assert_timestamp, rfc3339,
+    spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 /// Creates `n` READY payments `ORDER-1..=n`, a few milliseconds apart, and returns their keys
@@ -103,9 +103,7 @@ async fn has_more_is_false_when_the_page_ends_exactly_at_the_last_payment() {
 
 #[actix_web::test]
 async fn a_merchant_lists_only_its_own_payments() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
     let a_keys = create_payments(&app, &a, 2).await;
     let b_payment = app.ready_payment(&b, "ORDER-1").await;
 
@@ -209,9 +207,7 @@ async fn an_invalid_limit_gives_400_naming_limit() {
 
 #[actix_web::test]
 async fn an_unknown_starting_after_gives_400_naming_starting_after() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
     app.ready_payment(&a, "ORDER-1").await;
     let foreign = app.ready_payment(&b, "ORDER-1").await;
 

@@ -7,7 +7,7 @@ use simplepg_client::PaymentStatus;
 
 use crate::helpers::{
     ApiResponse, Draft, STAYS_READY, assert_invalid_field, assert_problem, assert_timestamp, order,
-    spawn_app, spawn_app_with_merchant,
+    spawn_app, spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 fn is_payment_key(key: &str) -> bool {
@@ -175,9 +175,7 @@ async fn a_client_id_in_the_body_equal_to_the_header_is_accepted() {
 
 #[actix_web::test]
 async fn a_reused_order_no_gives_409_duplicate_order_but_another_merchant_may_use_it() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
     app.ready_payment(&a, "ORDER-1").await;
 
     let mut again = order("ORDER-1");

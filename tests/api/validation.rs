@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Merchant, STAYS_READY, TestApp, assert_invalid_field, assert_problem, spawn_app,
-    spawn_app_with_merchant,
+    spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 fn valid() -> Value {
@@ -180,9 +180,7 @@ async fn every_violation_of_a_request_is_named_at_once() {
 
 #[actix_web::test]
 async fn a_client_id_in_the_body_other_than_the_signer_gives_403() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
 
     let res = app
         .create_payment(&a, &with("clientId", json!(b.client_id)))

@@ -109,6 +109,23 @@ impl App {
             .await
     }
 
+    /// Asks the simulator to send `body` to the mock acquirer's request endpoint.
+    pub async fn mock_request(&self, body: Value) -> Response {
+        self.admin(
+            Method::POST,
+            "/admin/api/simulator/mock-request",
+            Some(body),
+        )
+        .await
+    }
+
+    /// `POST path` of `{}` as JSON, without any admin token.
+    pub async fn post_empty_json_without_token(&self, path: &str) -> Response {
+        let headers = [("content-type", "application/json")];
+        self.request(Method::POST, path, &headers, Some("{}".into()))
+            .await
+    }
+
     pub async fn stop(&self) {
         self.api.server.kill().await;
     }

@@ -1,6 +1,5 @@
 //! `POST /admin/api/simulator/webhook` and `/admin/api/simulator/mock-request`.
 
-use awc::http::Method;
 use serde_json::{Value, json};
 
 use crate::harness::{assert_admin_unauthorized, spawn, spawn_with, spawn_with_merchant};
@@ -96,13 +95,7 @@ async fn the_simulator_validates_its_input() {
         assert_eq!(res.status, 400, "{body}: {}", res.text());
         assert_eq!(res.json["code"], "VALIDATION_FAILED");
     }
-    let no_body = app
-        .admin(
-            Method::POST,
-            "/admin/api/simulator/mock-request",
-            Some(json!({})),
-        )
-        .await;
+    let no_body = app.mock_request(json!({})).await;
     assert_eq!(no_body.status, 400);
     assert_eq!(no_body.json["errors"][0]["field"], "body");
     app.stop().await;
@@ -112,13 +105,7 @@ async fn the_simulator_validates_its_input() {
 async fn a_raw_mock_request_is_signed_and_answered_by_the_mock_acquirer() {
     let app = spawn().await;
     let raw = r#"{"paymentKey":"k1","amount":15002,"returnUrl":"http://127.0.0.1:9/none"}"#;
-    let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/simulator/mock-request",
-            Some(json!({ "body": raw })),
-        )
-        .await;
+    let res = app.mock_request(json!({ "body": raw })).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json["request"]["body"], raw, "sent byte for byte");
     assert_eq!(res.json["response"]["status"], 202);
@@ -132,13 +119,7 @@ async fn a_raw_mock_request_is_signed_and_answered_by_the_mock_acquirer() {
     );
 
     // An object is sent compactly encoded; a body the mock refuses comes back as its answer.
-    let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/simulator/mock-request",
-            Some(json!({ "body": { "amount": 1 } })),
-        )
-        .await;
+    let res = app.mock_request(json!({ "body": { "amount": 1 } })).await;
     assert_eq!(res.status, 200);
     assert_eq!(res.json["response"]["status"], 400);
     app.stop().await;
@@ -151,14 +132,7 @@ async fn the_simulator_needs_the_admin_token_and_the_mock_acquirer() {
         "/admin/api/simulator/webhook",
         "/admin/api/simulator/mock-request",
     ] {
-        let res = app
-            .request(
-                Method::POST,
-                path,
-                &[("content-type", "application/json")],
-                Some("{}".into()),
-            )
-            .await;
+        let res = app.post_empty_json_without_token(path).await;
         assert_admin_unauthorized(&res, path);
         let get = app.admin_get(path).await;
         assert_eq!(get.status, 405, "{path}");
@@ -170,12 +144,7 @@ async fn the_simulator_needs_the_admin_token_and_the_mock_acquirer() {
     assert_eq!(res.status, 404, "{}", res.text());
     assert_eq!(res.json["code"], "NOT_FOUND");
     let res = off
-        .request(
-            Method::POST,
-            "/admin/api/simulator/webhook",
-            &[("content-type", "application/json")],
-            Some("{}".into()),
-        )
+        .post_empty_json_without_token("/admin/api/simulator/webhook")
         .await;
     assert_admin_unauthorized(&res, "auth is checked first");
     off.stop().await;

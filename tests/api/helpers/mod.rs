@@ -94,6 +94,14 @@ pub async fn spawn_app_with_merchant() -> (TestApp, Merchant) {
     (app, merchant)
 }
 
+/// Starts a server with two merchants, "A" and "B" (isolation between merchants).
+pub async fn spawn_app_with_two_merchants() -> (TestApp, Merchant, Merchant) {
+    let app = spawn_app().await;
+    let a = app.register_merchant("A", "https://a.example/n").await;
+    let b = app.register_merchant("B", "https://b.example/n").await;
+    (app, a, b)
+}
+
 /// Starts a server with a merchant that has no `returnUrl` (so no notifications) and one payment
 /// of `amount` (the mock acquirer's scenario is its last three digits); returns the payment key.
 pub async fn spawn_app_with_payment(amount: i64) -> (TestApp, Merchant, String) {
