@@ -10,7 +10,7 @@ use std::{
 use anyhow::Context;
 use domain::signing::WebhookKey;
 use serde_json::{Value, json};
-use test_support::{Api, Merchant, STAYS_READY};
+use test_support::{Api, Merchant, STAYS_READY, order_body};
 
 use crate::{Args, Workload, report::Report};
 
@@ -38,9 +38,10 @@ async fn register(api: &Api, n: usize) -> anyhow::Result<Vec<Merchant>> {
     Ok(out)
 }
 
+/// A create of `amount` with an order number unique to this run.
 fn create_body(amount: i64) -> String {
-    json!({ "orderNo": format!("b-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed)), "amount": amount, "methodCode": "CARD" })
-        .to_string()
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    order_body(&format!("b-{}-{n}", std::process::id()), amount)
 }
 
 /// Payments to read or approve, prepared before measuring.

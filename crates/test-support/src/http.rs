@@ -95,6 +95,11 @@ impl Reply {
     }
 }
 
+/// The body of a card payment create: `{orderNo, amount, methodCode: CARD}`.
+pub fn order_body(order_no: &str, amount: i64) -> String {
+    json!({ "orderNo": order_no, "amount": amount, "methodCode": "CARD" }).to_string()
+}
+
 /// An HTTP client bound to one server's base URL (and its admin token: the test profile's
 /// unless [`Api::with_admin_token`] says otherwise).
 #[derive(Clone)]

@@ -19,7 +19,7 @@ pub mod server;
 pub mod wait;
 
 pub use awc::http::Method;
-pub use http::{Api, Error, Reply};
+pub use http::{Api, Error, Reply, order_body};
 pub use merchant::Merchant;
 pub use net::free_port;
 pub use profile::{ACQUIRER_SECRET, ADMIN_TOKEN, STAYS_READY, acquirer_key, server_env};

@@ -28,13 +28,17 @@ impl TestApp {
         res.json
     }
 
+    /// `data` of an admin listing (200 expected).
+    pub async fn admin_data(&self, path: &str) -> Vec<Value> {
+        let res = self.admin_get(path).await;
+        assert_eq!(res.status, 200, "{path}: {}", res.text());
+        res.json["data"].as_array().cloned().unwrap_or_default()
+    }
+
     /// The audit trail of any payment, through the admin API, oldest first.
     pub async fn admin_logs(&self, key: &str) -> Vec<Value> {
-        let res = self
-            .admin_get(&format!("/admin/api/payments/{key}/logs"))
-            .await;
-        assert_eq!(res.status, 200, "logs of {key}: {}", res.text());
-        res.json["data"].as_array().cloned().unwrap_or_default()
+        self.admin_data(&format!("/admin/api/payments/{key}/logs"))
+            .await
     }
 
     /// Waits until the payment has `status` and returns it.
@@ -56,11 +60,8 @@ impl TestApp {
 
     /// `GET /admin/api/deliveries?{query}`: the deliveries, newest first.
     pub async fn deliveries(&self, query: &str) -> Vec<Value> {
-        let res = self
-            .admin_get(&format!("/admin/api/deliveries?{query}"))
-            .await;
-        assert_eq!(res.status, 200, "deliveries?{query}: {}", res.text());
-        res.json["data"].as_array().cloned().unwrap_or_default()
+        self.admin_data(&format!("/admin/api/deliveries?{query}"))
+            .await
     }
 
     /// The deliveries of one kind for one payment, oldest first.

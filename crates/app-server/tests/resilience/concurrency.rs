@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::support::{
     Api, Instance, Merchant, Reply, STAYS_READY, acquirer_webhook, assert_invariants, instance,
-    list_status, payment_key_of_new, presign, register, send_presigned,
+    list_status, order_body, payment_key_of_new, presign, register, send_presigned,
 };
 
 /// Two instances on `db`, and a merchant registered through the first.
@@ -132,8 +132,7 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
 async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_one_payment() {
     let db = TestDatabase::create().await;
     let (a, b, m) = two_instances(&db).await;
-    let body =
-        json!({ "orderNo": "idem-race", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
+    let body = order_body("idem-race", STAYS_READY);
     let replies = on_both(&a, &b, 16, |target| create_keyed_race_1(target, &m, &body)).await;
     let created: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
     assert!(!created.is_empty());
@@ -166,8 +165,7 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
 async fn one_signed_request_replayed_concurrently_on_both_instances_is_accepted_exactly_once() {
     let db = TestDatabase::create().await;
     let (a, b, m) = two_instances(&db).await;
-    let body =
-        json!({ "orderNo": "replayed", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
+    let body = order_body("replayed", STAYS_READY);
     let request = presign(&m, "POST", "/api/payments", &body);
     let replies = on_both(&a, &b, 16, |target| send_presigned(target, &request)).await;
     let accepted = replies.iter().filter(|r| r.status == 201).count();
@@ -226,8 +224,7 @@ async fn a_create_refused_for_its_rate_uses_up_its_nonce() {
     let api = rate_limited_instance(db.url(), "1").await;
     let m = register(&api, None).await;
     assert_eq!(list_status(&api, &m).await, 200);
-    let body =
-        json!({ "orderNo": "limited", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
+    let body = order_body("limited", STAYS_READY);
     let create = presign(&m, "POST", "/api/payments", &body);
     let limited = send_presigned(&api, &create).await;
     assert_eq!(limited.status, 429, "{:?}", limited.json);

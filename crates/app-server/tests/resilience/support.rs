@@ -11,7 +11,9 @@ use std::{
 
 use adapters_mysql::test_util::TestDatabase;
 use serde_json::Value;
-pub use test_support::{Api, Instance, Merchant, Reply, STAYS_READY, acquirer_key, server_env};
+pub use test_support::{
+    Api, Instance, Merchant, Reply, STAYS_READY, acquirer_key, order_body, server_env,
+};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
