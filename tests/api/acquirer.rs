@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        WAIT, actions, assert_problem, assert_timestamp, attempt_codes, key_of, rows, spawn_app,
-        spawn_app_with,
+        TestApp, WAIT, actions, assert_canceled, assert_problem, assert_timestamp, attempt_codes,
+        key_of, rows, spawn_app, spawn_app_with, spawn_app_with_payment,
     },
     receiver::{Receiver, Reply, Script},
     standard_webhooks::ACQUIRER_SECRET,
@@ -22,6 +22,22 @@ fn assert_row(row: &Value, action: &str, actor: &str, from: Option<&str>, to: &s
     assert_eq!(row["actor"], actor, "{row}");
     assert_eq!(row["fromStatus"].as_str(), from, "{row}");
     assert_eq!(row["status"], to, "{row}");
+}
+
+/// The acquirer request of the payment was refused twice with 503, then accepted (202);
+/// returns that delivery.
+async fn assert_acquirer_request_accepted_on_third_attempt(app: &TestApp, key: &str) -> Value {
+    let request = app
+        .wait_for_delivery(key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
+            d["status"] == "DELIVERED"
+        })
+        .await;
+    assert_eq!(
+        attempt_codes(&request),
+        [Some(503), Some(503), Some(202)],
+        "{request}"
+    );
+    request
 }
 
 #[actix_web::test]
@@ -102,9 +118,7 @@ async fn a_default_amount_is_approved_by_the_mock_then_completed_with_a_full_aud
 
 #[actix_web::test]
 async fn a_declined_card_001_fails_the_payment_with_card_declined_by_the_acquirer() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_001).await);
+    let (app, _, key) = spawn_app_with_payment(15_001).await;
 
     let failed = app.wait_for_status(&key, "FAILED", WAIT).await;
     assert_eq!(failed["failureCode"], "CARD_DECLINED", "{failed}");
@@ -119,9 +133,7 @@ async fn a_declined_card_001_fails_the_payment_with_card_declined_by_the_acquire
 
 #[actix_web::test]
 async fn a_lost_webhook_002_leaves_the_payment_ready() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_002).await);
+    let (app, _, key) = spawn_app_with_payment(15_002).await;
 
     // The acquirer accepted the request...
     app.wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
@@ -143,9 +155,7 @@ async fn a_lost_webhook_002_leaves_the_payment_ready() {
 
 #[actix_web::test]
 async fn a_webhook_delivered_twice_003_approves_once_and_notes_the_duplicate() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_003).await);
+    let (app, _, key) = spawn_app_with_payment(15_003).await;
 
     app.wait_for_status(&key, "APPROVED", WAIT).await;
     let app = &app;
@@ -197,9 +207,7 @@ async fn a_slow_acquirer_004_approves_only_after_the_slow_delay() {
 
 #[actix_web::test]
 async fn an_acquirer_refusing_twice_005_is_retried_and_approves_with_two_failures_noted() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_005).await);
+    let (app, _, key) = spawn_app_with_payment(15_005).await;
 
     app.wait_for_status(&key, "APPROVED", WAIT).await;
     let logs = app.admin_logs(&key).await;
@@ -217,24 +225,13 @@ async fn an_acquirer_refusing_twice_005_is_retried_and_approves_with_two_failure
     assert_eq!(rows(&logs, "APPROVE").len(), 1, "{logs:?}");
     assert!(rows(&logs, "FAIL").is_empty(), "{logs:?}");
 
-    let request = app
-        .wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
-    assert_eq!(
-        attempt_codes(&request),
-        [Some(503), Some(503), Some(202)],
-        "{request}"
-    );
+    assert_acquirer_request_accepted_on_third_attempt(&app, &key).await;
 }
 
 #[actix_web::test]
 async fn a_wrong_amount_from_the_acquirer_006_leaves_the_payment_ready_and_the_mock_webhook_shows_422()
  {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_006).await);
+    let (app, _, key) = spawn_app_with_payment(15_006).await;
 
     let app = &app;
     let hook = crate::helpers::eventually("the mock webhook to be refused", WAIT, || async move {
@@ -268,9 +265,7 @@ async fn a_wrong_amount_from_the_acquirer_006_leaves_the_payment_ready_and_the_m
 
 #[actix_web::test]
 async fn a_cancel_the_acquirer_refuses_007_is_502_and_leaves_the_payment_approved() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_007).await);
+    let (app, merchant, key) = spawn_app_with_payment(15_007).await;
     let approved = app.wait_for_status(&key, "APPROVED", WAIT).await;
 
     let res = app.cancel(&merchant, &key, "customer asked").await;
@@ -283,16 +278,11 @@ async fn a_cancel_the_acquirer_refuses_007_is_502_and_leaves_the_payment_approve
 
 #[actix_web::test]
 async fn canceling_an_approved_payment_asks_the_acquirer_and_then_cancels() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
+    let (app, merchant, key) = spawn_app_with_payment(15_000).await;
     app.wait_for_status(&key, "APPROVED", WAIT).await;
 
     let res = app.cancel(&merchant, &key, "customer asked").await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json["status"], "CANCELED");
-    assert_eq!(res.json["cancelReason"], "customer asked");
-    assert_timestamp(&res.json["canceledAt"]);
+    assert_canceled(&res, "customer asked");
     let logs = app.admin_logs(&key).await;
     assert_eq!(actions(&logs), ["CREATE", "APPROVE", "CANCEL"], "{logs:?}");
     assert_row(&logs[2], "CANCEL", "MERCHANT", Some("APPROVED"), "CANCELED");
@@ -366,16 +356,7 @@ async fn an_acquirer_that_recovers_within_the_attempts_keeps_the_payment_ready_f
     let created = app.pay(&merchant, "ORDER-1", 15_000).await;
     let key = key_of(&created);
 
-    let request = app
-        .wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
-    assert_eq!(
-        attempt_codes(&request),
-        [Some(503), Some(503), Some(202)],
-        "{request}"
-    );
+    let request = assert_acquirer_request_accepted_on_third_attempt(&app, &key).await;
 
     // What the acquirer received (api.md §5): three signed attempts of one message.
     let seen = stub.requests();

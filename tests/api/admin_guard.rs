@@ -7,12 +7,11 @@
 use awc::http::Method;
 use serde_json::json;
 
-use crate::helpers::{assert_problem, key_of, spawn_app};
+use crate::helpers::{assert_problem, key_of, spawn_app_with_merchant};
 
 #[actix_web::test]
 async fn every_admin_operation_in_the_openapi_document_refuses_a_missing_or_wrong_token() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment_key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
     let delivery_id = format!("evt_{}", uuid::Uuid::now_v7().simple());
     let document = app.get("/api/openapi.json").await;

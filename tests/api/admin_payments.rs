@@ -3,19 +3,19 @@
 use awc::http::Method;
 use simplepg_client::Payment;
 
-use crate::helpers::{assert_invalid_field, assert_problem, spawn_app};
+use crate::helpers::{
+    assert_invalid_field, assert_problem, spawn_app_with_merchant, spawn_app_with_two_merchants,
+};
 
 #[actix_web::test]
 async fn operators_see_every_merchants_payments_and_can_filter_by_client_id() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
     let a1 = app.ready_payment(&a, "ORDER-1").await;
     let b1 = app.ready_payment(&b, "ORDER-1").await;
     let a2 = app.ready_payment(&a, "ORDER-2").await;
     let key = |p: &Payment| p.payment_key.clone();
 
-    let all = app.admin(Method::GET, "/admin/api/payments", None).await;
+    let all = app.admin_get("/admin/api/payments").await;
     assert_eq!(all.status, 200, "{}", all.text());
     assert_eq!(
         all.keys(),
@@ -25,58 +25,35 @@ async fn operators_see_every_merchants_payments_and_can_filter_by_client_id() {
     assert_eq!(all.json["hasMore"], false);
 
     let only_a = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/payments?clientId={}", a.client_id),
-            None,
-        )
+        .admin_get(&format!("/admin/api/payments?clientId={}", a.client_id))
         .await;
     assert_eq!(only_a.keys(), vec![key(&a2), key(&a1)]);
     let by_order = app
-        .admin(
-            Method::GET,
-            &format!(
-                "/admin/api/payments?clientId={}&orderNo=ORDER-1",
-                b.client_id
-            ),
-            None,
-        )
+        .admin_get(&format!(
+            "/admin/api/payments?clientId={}&orderNo=ORDER-1",
+            b.client_id
+        ))
         .await;
     assert_eq!(by_order.keys(), vec![key(&b1)]);
-    let paged = app
-        .admin(Method::GET, "/admin/api/payments?limit=2", None)
-        .await;
+    let paged = app.admin_get("/admin/api/payments?limit=2").await;
     assert_eq!(paged.keys(), vec![key(&a2), key(&b1)]);
     assert_eq!(paged.json["hasMore"], true);
-    let bad = app
-        .admin(Method::GET, "/admin/api/payments?limit=101", None)
-        .await;
+    let bad = app.admin_get("/admin/api/payments?limit=101").await;
     assert_invalid_field(&bad, "limit");
 }
 
 #[actix_web::test]
 async fn operators_can_read_any_payment_and_its_audit_trail() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "ORDER-1").await;
     let key = payment.payment_key.as_str();
 
-    let shown = app
-        .admin(Method::GET, &format!("/admin/api/payments/{key}"), None)
-        .await;
+    let shown = app.admin_get(&format!("/admin/api/payments/{key}")).await;
     let logs = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/payments/{key}/logs"),
-            None,
-        )
+        .admin_get(&format!("/admin/api/payments/{key}/logs"))
         .await;
     let unknown = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/payments/{}", "d".repeat(64)),
-            None,
-        )
+        .admin_get(&format!("/admin/api/payments/{}", "d".repeat(64)))
         .await;
     let unauthorized = app
         .admin_with(

@@ -6,7 +6,8 @@ use awc::http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Draft, Merchant, STAYS_READY, assert_problem, fresh_nonce, order, spawn_app, spawn_app_on,
+    Draft, Merchant, STAYS_READY, TestApp, assert_problem, fresh_nonce, order, spawn_app,
+    spawn_app_on, spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 const FIVE_MINUTES_AND_A_SECOND_MS: i64 = 301_000;
@@ -22,18 +23,40 @@ fn reusing_nonce_of(earlier: &Draft, draft: Draft, merchant: &Merchant) -> Draft
     draft.sign_with(&merchant.client_secret)
 }
 
-fn create_draft(order_no: &str) -> Draft {
-    Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order(order_no).to_string()),
-    )
+/// Sends `draft`, asserts the problem `status` `code`, and that the merchant has no payment.
+async fn assert_refused_creating_nothing(
+    app: &TestApp,
+    merchant: &Merchant,
+    draft: &Draft,
+    status: u16,
+    code: &str,
+) {
+    assert_problem(&app.send(draft).await, status, code);
+    assert!(app.all_payments(merchant).await.is_empty());
+}
+
+/// A create signed `offset_ms` away from now is refused as out of the window.
+async fn assert_create_dated_out_of_window(order_no: &str, offset_ms: i64) {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let draft = Draft::create(order_no)
+        .signed_by(&merchant)
+        .dated(offset_ms, &merchant.client_secret);
+    assert_refused_creating_nothing(&app, &merchant, &draft, 401, "TIMESTAMP_OUT_OF_WINDOW").await;
+}
+
+/// `POST /admin/api/merchants/{id}/{action}` (`activate` or `deactivate`), expecting 200 and
+/// the merchant's new status.
+async fn set_merchant_status(app: &TestApp, id: &str, action: &str, status: &str) {
+    let res = app
+        .merchant_admin(Method::POST, id, &format!("/{action}"))
+        .await;
+    assert_eq!(res.status, 200, "{action} is idempotent: {}", res.text());
+    assert_eq!(res.json["status"], status);
 }
 
 #[actix_web::test]
 async fn a_correctly_signed_request_is_accepted() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let res = app.send(&list_draft().signed_by(&merchant)).await;
 
@@ -43,11 +66,10 @@ async fn a_correctly_signed_request_is_accepted() {
 
 #[actix_web::test]
 async fn each_missing_signing_header_gives_401_missing_auth_headers() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for header in ["X-Client-Id", "X-Timestamp", "X-Nonce", "X-Signature"] {
-        let mut draft = create_draft("NO-HEADER").signed_by(&merchant);
+        let mut draft = Draft::create("NO-HEADER").signed_by(&merchant);
         match header {
             "X-Client-Id" => draft.client_id = None,
             "X-Timestamp" => draft.timestamp = None,
@@ -66,7 +88,7 @@ async fn each_missing_signing_header_gives_401_missing_auth_headers() {
         );
     }
 
-    let mut bare = create_draft("NO-HEADER");
+    let mut bare = Draft::create("NO-HEADER");
     bare.content_type = Some("application/json".into());
     assert_problem(&app.send(&bare).await, 401, "MISSING_AUTH_HEADERS");
     assert!(app.all_payments(&merchant).await.is_empty());
@@ -74,8 +96,7 @@ async fn each_missing_signing_header_gives_401_missing_auth_headers() {
 
 #[actix_web::test]
 async fn every_payments_endpoint_requires_the_signing_headers() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "ORDER-1").await;
     let key = payment.payment_key.as_str();
 
@@ -111,22 +132,18 @@ async fn every_payments_endpoint_requires_the_signing_headers() {
 
 #[actix_web::test]
 async fn a_signature_made_with_a_wrong_secret_gives_401_invalid_signature() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
-    let draft = create_draft("WRONG-SECRET")
+    let draft = Draft::create("WRONG-SECRET")
         .signed_by(&merchant)
         .sign_with("sk_not-the-secret");
-    let res = app.send(&draft).await;
 
-    assert_problem(&res, 401, "INVALID_SIGNATURE");
-    assert!(app.all_payments(&merchant).await.is_empty());
+    assert_refused_creating_nothing(&app, &merchant, &draft, 401, "INVALID_SIGNATURE").await;
 }
 
 #[actix_web::test]
 async fn a_malformed_signature_gives_401_invalid_signature() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for garbage in ["not base64 at all!", "AAAA", "=="] {
         let mut draft = list_draft().signed_by(&merchant);
@@ -139,8 +156,7 @@ async fn a_malformed_signature_gives_401_invalid_signature() {
 /// api.md §2: "Failures never reveal whether the client id exists."
 #[actix_web::test]
 async fn an_unknown_client_id_is_indistinguishable_from_a_wrong_secret() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     // One timestamp and nonce for all three: outside production the answer carries the SHA-256
     // of the canonical string, which does not include X-Client-Id, so it is the same too.
@@ -181,36 +197,17 @@ async fn an_unknown_client_id_is_indistinguishable_from_a_wrong_secret() {
 
 #[actix_web::test]
 async fn a_timestamp_301_seconds_in_the_past_is_out_of_window() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-
-    let draft = create_draft("STALE")
-        .signed_by(&merchant)
-        .dated(-FIVE_MINUTES_AND_A_SECOND_MS, &merchant.client_secret);
-    let res = app.send(&draft).await;
-
-    assert_problem(&res, 401, "TIMESTAMP_OUT_OF_WINDOW");
-    assert!(app.all_payments(&merchant).await.is_empty());
+    assert_create_dated_out_of_window("STALE", -FIVE_MINUTES_AND_A_SECOND_MS).await;
 }
 
 #[actix_web::test]
 async fn a_timestamp_301_seconds_in_the_future_is_out_of_window() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-
-    let draft = create_draft("FUTURE")
-        .signed_by(&merchant)
-        .dated(FIVE_MINUTES_AND_A_SECOND_MS, &merchant.client_secret);
-    let res = app.send(&draft).await;
-
-    assert_problem(&res, 401, "TIMESTAMP_OUT_OF_WINDOW");
-    assert!(app.all_payments(&merchant).await.is_empty());
+    assert_create_dated_out_of_window("FUTURE", FIVE_MINUTES_AND_A_SECOND_MS).await;
 }
 
 #[actix_web::test]
 async fn timestamps_a_little_inside_the_window_are_accepted() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for offset_ms in [-290_000, 290_000] {
         let draft = list_draft()
@@ -224,8 +221,7 @@ async fn timestamps_a_little_inside_the_window_are_accepted() {
 /// X-Timestamp is in milliseconds: a value in seconds is 1970 as milliseconds.
 #[actix_web::test]
 async fn a_timestamp_in_seconds_instead_of_milliseconds_is_out_of_window() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let mut draft = list_draft().signed_by(&merchant);
     let millis: i64 = draft.timestamp.as_deref().unwrap().parse().unwrap();
@@ -237,8 +233,7 @@ async fn a_timestamp_in_seconds_instead_of_milliseconds_is_out_of_window() {
 
 #[actix_web::test]
 async fn a_non_numeric_or_absurd_timestamp_gives_401() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for ts in [
         "yesterday",
@@ -257,9 +252,8 @@ async fn a_non_numeric_or_absurd_timestamp_gives_401() {
 
 #[actix_web::test]
 async fn a_replayed_request_gives_401_replayed_request() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-    let draft = create_draft("REPLAY-1").signed_by(&merchant);
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let draft = Draft::create("REPLAY-1").signed_by(&merchant);
 
     let first = app.send(&draft).await;
     let replay = app.send(&draft).await;
@@ -275,7 +269,7 @@ async fn a_replayed_nonce_is_refused_by_a_second_instance() {
     let second_instance = spawn_app_on(Arc::clone(&first_instance.db)).await;
     let merchant = first_instance.merchant().await;
 
-    let create = create_draft("REPLAY-ACROSS").signed_by(&merchant);
+    let create = Draft::create("REPLAY-ACROSS").signed_by(&merchant);
     let accepted = first_instance.send(&create).await;
     let replayed = second_instance.send(&create).await;
     assert_eq!(accepted.status, 201, "{}", accepted.text());
@@ -290,7 +284,7 @@ async fn a_replayed_nonce_is_refused_by_a_second_instance() {
     assert_eq!(second_instance.all_payments(&merchant).await.len(), 1);
 
     // The memory outlives the instance that saw the nonce first.
-    let once = create_draft("REPLAY-AFTER-STOP").signed_by(&merchant);
+    let once = Draft::create("REPLAY-AFTER-STOP").signed_by(&merchant);
     assert_eq!(first_instance.send(&once).await.status, 201);
     first_instance.stop().await;
     assert_problem(&second_instance.send(&once).await, 401, "REPLAYED_REQUEST");
@@ -299,24 +293,20 @@ async fn a_replayed_nonce_is_refused_by_a_second_instance() {
 
 #[actix_web::test]
 async fn a_used_nonce_is_refused_even_on_a_different_correctly_signed_request() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let first = list_draft().signed_by(&merchant);
     assert_eq!(app.send(&first).await.status, 200);
 
-    let second = reusing_nonce_of(&first, create_draft("SAME-NONCE"), &merchant);
-    let res = app.send(&second).await;
+    let second = reusing_nonce_of(&first, Draft::create("SAME-NONCE"), &merchant);
 
-    assert_problem(&res, 401, "REPLAYED_REQUEST");
-    assert!(app.all_payments(&merchant).await.is_empty());
+    assert_refused_creating_nothing(&app, &merchant, &second, 401, "REPLAYED_REQUEST").await;
 }
 
 /// Only correctly signed requests consume a nonce, so nobody can burn a merchant's nonces.
 #[actix_web::test]
 async fn a_badly_signed_request_does_not_use_up_its_nonce() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-    let good = create_draft("NONCE-KEPT").signed_by(&merchant);
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let good = Draft::create("NONCE-KEPT").signed_by(&merchant);
     let forged = good.clone().sign_with("sk_forged");
 
     assert_problem(&app.send(&forged).await, 401, "INVALID_SIGNATURE");
@@ -328,9 +318,7 @@ async fn a_badly_signed_request_does_not_use_up_its_nonce() {
 /// Nonces are remembered per client: another merchant's nonce is no replay.
 #[actix_web::test]
 async fn the_same_nonce_is_fine_for_two_different_merchants() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
     let nonce = fresh_nonce();
 
     for merchant in [&a, &b] {
@@ -343,36 +331,29 @@ async fn the_same_nonce_is_fine_for_two_different_merchants() {
 
 #[actix_web::test]
 async fn a_body_changed_after_signing_gives_invalid_signature() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
-    let mut draft = create_draft("TAMPERED").signed_by(&merchant);
+    let mut draft = Draft::create("TAMPERED").signed_by(&merchant);
     let tampered =
         json!({ "orderNo": "TAMPERED", "amount": STAYS_READY * 100, "methodCode": "CARD" });
     draft.body = Some(tampered.to_string().into_bytes());
-    let res = app.send(&draft).await;
 
-    assert_problem(&res, 401, "INVALID_SIGNATURE");
-    assert!(app.all_payments(&merchant).await.is_empty());
+    assert_refused_creating_nothing(&app, &merchant, &draft, 401, "INVALID_SIGNATURE").await;
 }
 
 #[actix_web::test]
 async fn a_body_with_only_whitespace_added_after_signing_gives_invalid_signature() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
-    let mut draft = create_draft("WHITESPACE").signed_by(&merchant);
+    let mut draft = Draft::create("WHITESPACE").signed_by(&merchant);
     draft.body.as_mut().unwrap().push(b' ');
-    let res = app.send(&draft).await;
 
-    assert_problem(&res, 401, "INVALID_SIGNATURE");
-    assert!(app.all_payments(&merchant).await.is_empty());
+    assert_refused_creating_nothing(&app, &merchant, &draft, 401, "INVALID_SIGNATURE").await;
 }
 
 #[actix_web::test]
 async fn a_query_changed_after_signing_gives_invalid_signature() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let mut draft = list_draft().signed_by(&merchant);
     draft.query = Some("limit=50".to_owned());
@@ -389,8 +370,7 @@ async fn a_query_changed_after_signing_gives_invalid_signature() {
 
 #[actix_web::test]
 async fn a_signature_for_another_path_or_method_gives_invalid_signature() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let a = app.ready_payment(&merchant, "PATH-A").await;
     let b = app.ready_payment(&merchant, "PATH-B").await;
     let (a, b) = (a.payment_key.as_str(), b.payment_key.as_str());
@@ -424,8 +404,7 @@ async fn a_signature_for_another_path_or_method_gives_invalid_signature() {
 
 #[actix_web::test]
 async fn a_nonce_outside_the_allowed_format_is_refused() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for nonce in [
         "short-nonce-15c",
@@ -433,7 +412,7 @@ async fn a_nonce_outside_the_allowed_format_is_refused() {
         "has spaces in the nonce",
         "nonce/with/slashes!",
     ] {
-        let mut draft = create_draft("BAD-NONCE").signed_by(&merchant);
+        let mut draft = Draft::create("BAD-NONCE").signed_by(&merchant);
         draft.nonce = Some(nonce.to_owned());
         let res = app.send(&draft.sign_with(&merchant.client_secret)).await;
         assert_problem(&res, 401, "INVALID_SIGNATURE");
@@ -454,33 +433,17 @@ async fn a_nonce_outside_the_allowed_format_is_refused() {
 
 #[actix_web::test]
 async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_again() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let id = &merchant.client_id;
 
     for _ in 0..2 {
-        let res = app
-            .admin(
-                Method::POST,
-                &format!("/admin/api/merchants/{id}/deactivate"),
-                None,
-            )
-            .await;
-        assert_eq!(
-            res.status,
-            200,
-            "deactivation is idempotent: {}",
-            res.text()
-        );
-        assert_eq!(res.json["status"], "INACTIVE");
+        set_merchant_status(&app, id, "deactivate", "INACTIVE").await;
     }
-    let shown = app
-        .admin(Method::GET, &format!("/admin/api/merchants/{id}"), None)
-        .await;
+    let shown = app.merchant_admin(Method::GET, id, "").await;
     assert_eq!(shown.json["status"], "INACTIVE");
 
     let res = app
-        .send(&create_draft("WHILE-INACTIVE").signed_by(&merchant))
+        .send(&Draft::create("WHILE-INACTIVE").signed_by(&merchant))
         .await;
     assert_problem(&res, 403, "CLIENT_INACTIVE");
     let res = app.send(&list_draft().signed_by(&merchant)).await;
@@ -491,18 +454,10 @@ async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_a
         .await;
     assert_problem(&res, 401, "INVALID_SIGNATURE");
 
-    let res = app
-        .admin(
-            Method::POST,
-            &format!("/admin/api/merchants/{id}/activate"),
-            None,
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json["status"], "ACTIVE");
+    set_merchant_status(&app, id, "activate", "ACTIVE").await;
 
     let res = app
-        .send(&create_draft("AFTER-ACTIVATION").signed_by(&merchant))
+        .send(&Draft::create("AFTER-ACTIVATION").signed_by(&merchant))
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let orders: Vec<String> = app
@@ -518,10 +473,9 @@ async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_a
 /// uses its nonce up before it is answered, so its replay is 401 whatever the first answer was.
 #[actix_web::test]
 async fn a_replay_of_a_refused_create_gives_401_whatever_refused_it() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     assert_eq!(
-        app.send(&create_draft("TAKEN").signed_by(&merchant))
+        app.send(&Draft::create("TAKEN").signed_by(&merchant))
             .await
             .status,
         201
@@ -537,7 +491,7 @@ async fn a_replay_of_a_refused_create_gives_401_whatever_refused_it() {
     let mismatched = Draft::new(Method::POST, "/api/payments", Some(&mismatched.to_string()));
     for (draft, status, code) in [
         (invalid, 400, "VALIDATION_FAILED"),
-        (create_draft("TAKEN"), 409, "DUPLICATE_ORDER"),
+        (Draft::create("TAKEN"), 409, "DUPLICATE_ORDER"),
         (mismatched, 403, "CLIENT_ID_MISMATCH"),
     ] {
         let draft = draft.signed_by(&merchant);
@@ -549,24 +503,20 @@ async fn a_replay_of_a_refused_create_gives_401_whatever_refused_it() {
 
 #[actix_web::test]
 async fn a_create_with_a_nonce_that_a_refused_create_used_gives_401_and_creates_nothing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let refused =
         Draft::new(Method::POST, "/api/payments", Some("{\"orderNo\":")).signed_by(&merchant);
     assert_eq!(app.send(&refused).await.status, 400);
 
-    let reuse = reusing_nonce_of(&refused, create_draft("FRESH-BODY"), &merchant);
-    let res = app.send(&reuse).await;
+    let reuse = reusing_nonce_of(&refused, Draft::create("FRESH-BODY"), &merchant);
 
-    assert_problem(&res, 401, "REPLAYED_REQUEST");
-    assert!(app.all_payments(&merchant).await.is_empty());
+    assert_refused_creating_nothing(&app, &merchant, &reuse, 401, "REPLAYED_REQUEST").await;
 }
 
 #[actix_web::test]
 async fn a_replay_of_an_idempotent_create_gives_401_not_the_stored_response() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-    let draft = create_draft("KEYED")
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let draft = Draft::create("KEYED")
         .header("Idempotency-Key", &fresh_nonce())
         .signed_by(&merchant);
 
@@ -577,19 +527,10 @@ async fn a_replay_of_an_idempotent_create_gives_401_not_the_stored_response() {
 
 #[actix_web::test]
 async fn a_replay_of_a_deactivated_merchants_create_gives_401() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-    let id = &merchant.client_id;
-    let res = app
-        .admin(
-            Method::POST,
-            &format!("/admin/api/merchants/{id}/deactivate"),
-            None,
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
+    let (app, merchant) = spawn_app_with_merchant().await;
+    set_merchant_status(&app, &merchant.client_id, "deactivate", "INACTIVE").await;
 
-    let draft = create_draft("INACTIVE").signed_by(&merchant);
+    let draft = Draft::create("INACTIVE").signed_by(&merchant);
     assert_problem(&app.send(&draft).await, 403, "CLIENT_INACTIVE");
     assert_problem(&app.send(&draft).await, 401, "REPLAYED_REQUEST");
 }

@@ -10,15 +10,14 @@ use simplepg_client::{
 };
 
 use crate::{
-    helpers::{Draft, STAYS_READY, WAIT, key_of, spawn_app},
+    helpers::{Draft, STAYS_READY, WAIT, key_of, spawn_app, spawn_app_with_merchant},
     receiver::Receiver,
     signature, standard_webhooks,
 };
 
 #[actix_web::test]
 async fn the_client_signs_exactly_as_the_independent_signer_and_the_server_accepts_it() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let client = app.client(&merchant);
     let body = br#"{"orderNo":"SIGNED-1","amount":15002,"methodCode":"CARD"}"#;
 
@@ -90,8 +89,7 @@ async fn the_client_signs_exactly_as_the_independent_signer_and_the_server_accep
 
 #[actix_web::test]
 async fn an_idempotent_create_replays_the_first_payment_and_refuses_another_body_with_the_key() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let client = app.client(&merchant);
     let order = CreatePayment::new("IDEM-1", STAYS_READY, MethodCode::Card)
         .with_currency("KRW")
@@ -136,8 +134,7 @@ async fn an_idempotent_create_replays_the_first_payment_and_refuses_another_body
 
 #[actix_web::test]
 async fn listing_through_the_client_filters_by_status_and_order_and_pages_newest_first() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let client = app.client(&merchant);
     let mut keys = Vec::new();
     for i in 1..=3 {
@@ -202,8 +199,7 @@ async fn listing_through_the_client_filters_by_status_and_order_and_pages_newest
 
 #[actix_web::test]
 async fn an_approved_payment_completes_and_its_audit_trail_reads_through_the_client() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let client = app.client(&merchant);
     let key = key_of(&app.pay(&merchant, "COMPLETE-1", 15_000).await);
     app.wait_for_status(&key, "APPROVED", WAIT).await;
@@ -243,8 +239,7 @@ async fn an_approved_payment_completes_and_its_audit_trail_reads_through_the_cli
 
 #[actix_web::test]
 async fn problems_become_typed_errors_with_their_code_fields_and_request_id() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let client = app.client(&merchant);
     let ready = app.ready_payment(&merchant, "EXISTS").await;
 
@@ -362,8 +357,7 @@ async fn a_real_notification_verifies_with_the_client_verifier_and_any_secret_of
 
 #[actix_web::test]
 async fn the_client_payment_carries_every_field_the_server_sends() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "FIELDS").await;
 
     let raw = app.get_payment(&merchant, &payment.payment_key).await;

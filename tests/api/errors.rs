@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::helpers::{
     ApiResponse, Draft, STAYS_READY, assert_invalid_field, assert_problem, order, spawn_app,
+    spawn_app_with_merchant,
 };
 
 /// A create body of exactly `size` bytes: a valid order whose productName pads it out.
@@ -24,45 +25,23 @@ fn create_body_of(size: usize) -> String {
 
 #[actix_web::test]
 async fn a_body_over_64_kib_gets_413_payload_too_large() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let res = app
-        .signed(
-            Method::POST,
-            "/api/payments",
-            Some(&create_body_of(64 * 1024 + 1)),
-            &merchant,
-        )
+        .create_raw(&merchant, &create_body_of(64 * 1024 + 1))
         .await;
     assert_problem(&res, 413, "PAYLOAD_TOO_LARGE");
 
-    let res = app
-        .signed(
-            Method::POST,
-            "/api/payments",
-            Some(&create_body_of(200 * 1024)),
-            &merchant,
-        )
-        .await;
+    let res = app.create_raw(&merchant, &create_body_of(200 * 1024)).await;
     assert_problem(&res, 413, "PAYLOAD_TOO_LARGE");
 
     // Exactly 64 KiB is not over the limit: it is read, and refused for its productName.
-    let res = app
-        .signed(
-            Method::POST,
-            "/api/payments",
-            Some(&create_body_of(64 * 1024)),
-            &merchant,
-        )
-        .await;
+    let res = app.create_raw(&merchant, &create_body_of(64 * 1024)).await;
     assert_invalid_field(&res, "productName");
 
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/merchants",
-            Some(&json!({ "clientName": "x".repeat(70_000), "returnUrl": "https://a.example" })),
+        .register_raw(
+            &json!({ "clientName": "x".repeat(70_000), "returnUrl": "https://a.example" }),
         )
         .await;
     assert_problem(&res, 413, "PAYLOAD_TOO_LARGE");
@@ -71,8 +50,7 @@ async fn a_body_over_64_kib_gets_413_payload_too_large() {
 
 #[actix_web::test]
 async fn a_non_json_content_type_gets_415_unsupported_media_type() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let body = order("MEDIA-TYPE").to_string();
 
     for content_type in [
@@ -104,14 +82,9 @@ async fn a_non_json_content_type_gets_415_unsupported_media_type() {
 
 #[actix_web::test]
 async fn application_json_with_a_charset_parameter_is_accepted() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
-    let mut draft = Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order("CHARSET").to_string()),
-    );
+    let mut draft = Draft::create("CHARSET");
     draft.content_type = Some("application/json; charset=utf-8".to_owned());
     let res = app.send(&draft.signed_by(&merchant)).await;
 
@@ -120,8 +93,7 @@ async fn application_json_with_a_charset_parameter_is_accepted() {
 
 #[actix_web::test]
 async fn malformed_json_gets_400_malformed_json() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for body in [
         r#"{"orderNo":"BROKEN","amount":"#,
@@ -129,9 +101,7 @@ async fn malformed_json_gets_400_malformed_json() {
         "not json at all",
         r#"{"orderNo":"A","amount":15002,"methodCode":"CARD"} trailing"#,
     ] {
-        let res = app
-            .signed(Method::POST, "/api/payments", Some(body), &merchant)
-            .await;
+        let res = app.create_raw(&merchant, body).await;
         assert_problem(&res, 400, "MALFORMED_JSON");
     }
     let res = app
@@ -148,12 +118,9 @@ async fn malformed_json_gets_400_malformed_json() {
 
 #[actix_web::test]
 async fn an_empty_create_body_gets_400() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
-    let res = app
-        .signed(Method::POST, "/api/payments", Some(""), &merchant)
-        .await;
+    let res = app.create_raw(&merchant, "").await;
 
     assert_eq!(res.status, 400, "{}", res.text());
     assert_problem(&res, 400, res.code());
@@ -203,17 +170,11 @@ async fn a_wrong_method_gets_405_problem_json_with_allow() {
 
 #[actix_web::test]
 async fn x_request_id_is_echoed_when_sent_and_generated_otherwise() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for path in ["/health", "/nope"] {
         let res = app
-            .raw(
-                Method::GET,
-                path,
-                &[("x-request-id", "trace-abc-123")],
-                None,
-            )
+            .get_with_headers(path, &[("x-request-id", "trace-abc-123")])
             .await;
         assert_eq!(res.request_id(), "trace-abc-123", "{path}");
     }
@@ -227,12 +188,7 @@ async fn x_request_id_is_echoed_when_sent_and_generated_otherwise() {
     assert_eq!(res.status, 200);
     assert_eq!(res.request_id(), "signed-trace-1");
     let res = app
-        .raw(
-            Method::GET,
-            "/api/payments",
-            &[("x-request-id", "unsigned-trace-1")],
-            None,
-        )
+        .get_with_headers("/api/payments", &[("x-request-id", "unsigned-trace-1")])
         .await;
     assert_problem(&res, 401, "MISSING_AUTH_HEADERS");
     assert_eq!(res.json["requestId"], "unsigned-trace-1");
@@ -251,8 +207,7 @@ async fn x_request_id_is_echoed_when_sent_and_generated_otherwise() {
 /// One of each kind of error the API produces, each checked for the full problem shape.
 #[actix_web::test]
 async fn every_error_response_is_problem_json_with_code_status_instance_and_request_id() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let existing = app.ready_payment(&merchant, "EXISTS").await;
     let key = existing.payment_key.clone();
 
@@ -281,11 +236,7 @@ async fn every_error_response_is_problem_json_with_code_status_instance_and_requ
             .await,
             409,
         ),
-        (
-            app.admin(Method::GET, "/admin/api/merchants/mch_unknown", None)
-                .await,
-            404,
-        ),
+        (app.admin_get("/admin/api/merchants/mch_unknown").await, 404),
     ];
     for (res, status) in cases {
         assert_eq!(res.status, status, "{}: {}", res.path, res.text());
@@ -302,8 +253,7 @@ async fn every_error_response_is_problem_json_with_code_status_instance_and_requ
 
 #[actix_web::test]
 async fn hostile_inputs_never_get_a_server_error() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let bodies: Vec<Vec<u8>> = vec![
@@ -336,8 +286,7 @@ async fn hostile_inputs_never_get_a_server_error() {
 
     let huge_header = "h".repeat(6000);
     let res = app
-        .raw(
-            Method::GET,
+        .get_with_headers(
             "/api/payments",
             &[
                 ("x-client-id", huge_header.as_str()),
@@ -345,7 +294,6 @@ async fn hostile_inputs_never_get_a_server_error() {
                 ("x-nonce", "n"),
                 ("x-signature", "s"),
             ],
-            None,
         )
         .await;
     assert_not_a_server_error(&res, "a 6000-character X-Client-Id");
@@ -369,8 +317,7 @@ fn assert_not_a_server_error(res: &ApiResponse, what: &str) {
 /// validation (400) → the use case.
 #[actix_web::test]
 async fn checks_run_in_the_documented_order() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let big = create_body_of(70_000);
 
     let unsigned_big = app

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        ADMIN_TOKEN, ApiResponse, Draft, STAYS_READY, TestApp, assert_problem, order, spawn_app,
+        ADMIN_TOKEN, ApiResponse, Draft, STAYS_READY, TestApp, assert_problem, spawn_app,
+        spawn_app_with_merchant,
     },
     standard_webhooks::{ACQUIRER_SECRET, now_secs, sign},
 };
@@ -31,15 +32,12 @@ fn assert_duplicate_key(res: &ApiResponse, key: &str) {
 
 #[actix_web::test]
 async fn a_create_with_the_amount_sent_twice_is_malformed_json_and_creates_nothing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let body = format!(
         r#"{{"orderNo":"DUP-AMOUNT","amount":1,"amount":{STAYS_READY},"methodCode":"CARD"}}"#
     );
 
-    let res = app
-        .signed(Method::POST, "/api/payments", Some(&body), &merchant)
-        .await;
+    let res = app.create_raw(&merchant, &body).await;
 
     assert_duplicate_key(&res, "amount");
     assert!(app.all_payments(&merchant).await.is_empty());
@@ -47,16 +45,13 @@ async fn a_create_with_the_amount_sent_twice_is_malformed_json_and_creates_nothi
 
 #[actix_web::test]
 async fn a_key_sent_twice_inside_a_nested_object_is_malformed_json_too() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     // Nested objects are not fields of a create; the duplicate is found before that is.
     let body = format!(
         r#"{{"orderNo":"DUP-NESTED","amount":{STAYS_READY},"methodCode":"CARD","meta":{{"a":{{"k":1,"k":2}}}}}}"#
     );
 
-    let res = app
-        .signed(Method::POST, "/api/payments", Some(&body), &merchant)
-        .await;
+    let res = app.create_raw(&merchant, &body).await;
 
     assert_duplicate_key(&res, "k");
     let detail = res.json["detail"].as_str().unwrap_or("");
@@ -69,8 +64,7 @@ async fn a_key_sent_twice_inside_a_nested_object_is_malformed_json_too() {
 
 #[actix_web::test]
 async fn a_cancel_reason_sent_twice_is_malformed_json_and_cancels_nothing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "DUP-CANCEL").await;
 
     let res = app
@@ -83,10 +77,7 @@ async fn a_cancel_reason_sent_twice_is_malformed_json_and_cancels_nothing() {
         .await;
 
     assert_duplicate_key(&res, "cancelReason");
-    assert_eq!(
-        app.admin_payment(&payment.payment_key).await["status"],
-        "READY"
-    );
+    assert_still_ready(&app, &payment.payment_key).await;
 }
 
 #[actix_web::test]
@@ -107,15 +98,14 @@ async fn an_admin_registration_with_a_repeated_key_is_malformed_json_and_registe
         .await;
 
     assert_duplicate_key(&res, "clientName");
-    let list = app.admin(Method::GET, "/admin/api/merchants", None).await;
+    let list = app.admin_get("/admin/api/merchants").await;
     assert_eq!(list.json["data"], json!([]), "{}", list.text());
 }
 
 #[actix_web::test]
 async fn a_correctly_signed_acquirer_webhook_with_a_repeated_status_is_malformed_json_and_changes_nothing()
  {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "DUP-WEBHOOK").await;
     let body = format!(
         r#"{{"paymentKey":"{}","transactionId":"tx-dup","status":"FAILED","status":"APPROVED","amount":{STAYS_READY},"approvedAt":null}}"#,
@@ -137,10 +127,7 @@ async fn a_correctly_signed_acquirer_webhook_with_a_repeated_status_is_malformed
         .await;
 
     assert_duplicate_key(&res, "status");
-    assert_eq!(
-        app.admin_payment(&payment.payment_key).await["status"],
-        "READY"
-    );
+    assert_still_ready(&app, &payment.payment_key).await;
 }
 
 #[actix_web::test]
@@ -166,6 +153,11 @@ async fn a_mock_acquirer_request_with_a_repeated_key_is_malformed_json() {
         .await;
 
     assert_duplicate_key(&res, "paymentKey");
+}
+
+/// The payment is still READY (the refused request changed nothing).
+async fn assert_still_ready(app: &TestApp, key: &str) {
+    assert_eq!(app.admin_payment(key).await["status"], "READY");
 }
 
 /// A response read off a raw socket.
@@ -269,17 +261,29 @@ fn assert_raw_problem(res: &RawResponse, status: u16, code: &str) {
     assert_eq!(json["requestId"], request_id, "{text}");
 }
 
+/// Sends a correctly signed create of `order_no` with `header_lines` added to its head, over a
+/// raw connection: it is refused with 400 VALIDATION_FAILED and creates nothing.
+async fn assert_signed_create_with_header_lines_is_invalid(
+    order_no: &str,
+    header_lines: &[u8],
+) -> RawResponse {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let draft = Draft::create(order_no).signed_by(&merchant);
+    let mut head = head_with_nonce(&draft, draft.nonce.as_deref().unwrap().as_bytes());
+    head.extend_from_slice(header_lines);
+
+    let res = exchange(&app, &head, draft.body.as_deref().unwrap());
+
+    assert_raw_problem(&res, 400, "VALIDATION_FAILED");
+    assert!(app.all_payments(&merchant).await.is_empty());
+    res
+}
+
 /// Bytes 0x80–0xFF (obs-text) pass the HTTP parser; the signing headers must be text.
 #[actix_web::test]
 async fn a_nonce_with_bytes_outside_ascii_is_a_problem_with_a_request_id_and_uses_up_nothing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-    let draft = Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order("OBS-TEXT").to_string()),
-    )
-    .signed_by(&merchant);
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let draft = Draft::create("OBS-TEXT").signed_by(&merchant);
     let mut nonce = draft.nonce.clone().unwrap().into_bytes();
     nonce.extend_from_slice(b"\xff\x80");
 
@@ -300,21 +304,11 @@ async fn a_nonce_with_bytes_outside_ascii_is_a_problem_with_a_request_id_and_use
 
 #[actix_web::test]
 async fn an_idempotency_key_with_bytes_outside_ascii_is_a_400_problem_with_a_request_id() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-    let draft = Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order("OBS-KEY").to_string()),
+    assert_signed_create_with_header_lines_is_invalid(
+        "OBS-KEY",
+        b"Idempotency-Key: key-\xe9t\xe9\r\n",
     )
-    .signed_by(&merchant);
-    let mut head = head_with_nonce(&draft, draft.nonce.as_deref().unwrap().as_bytes());
-    head.extend_from_slice(b"Idempotency-Key: key-\xe9t\xe9\r\n");
-
-    let res = exchange(&app, &head, draft.body.as_deref().unwrap());
-
-    assert_raw_problem(&res, 400, "VALIDATION_FAILED");
-    assert!(app.all_payments(&merchant).await.is_empty());
+    .await;
 }
 
 /// A control character in a header (here 0x01) is refused by actix-http's HTTP/1 parser before
@@ -338,21 +332,11 @@ async fn a_control_character_in_a_header_is_refused_by_the_http_parser_with_400(
 
 #[actix_web::test]
 async fn an_idempotency_key_sent_twice_is_refused_like_a_repeated_query_parameter() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-    let draft = Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order("TWO-KEYS").to_string()),
+    let res = assert_signed_create_with_header_lines_is_invalid(
+        "TWO-KEYS",
+        b"Idempotency-Key: key-one\r\nIdempotency-Key: key-two\r\n",
     )
-    .signed_by(&merchant);
-    let mut head = head_with_nonce(&draft, draft.nonce.as_deref().unwrap().as_bytes());
-    head.extend_from_slice(b"Idempotency-Key: key-one\r\nIdempotency-Key: key-two\r\n");
-
-    let res = exchange(&app, &head, draft.body.as_deref().unwrap());
-
-    assert_raw_problem(&res, 400, "VALIDATION_FAILED");
+    .await;
     let json = res.json();
     assert_eq!(json["errors"][0]["field"], "Idempotency-Key", "{json}");
-    assert!(app.all_payments(&merchant).await.is_empty());
 }

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use crate::helpers::{
-    Merchant, TestApp, assert_invalid_field, assert_problem, assert_timestamp, rfc3339, spawn_app,
+    Merchant, TestApp, assert_invalid_field, assert_problem, assert_timestamp, rfc3339,
+    spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 /// Creates `n` READY payments `ORDER-1..=n`, a few milliseconds apart, and returns their keys
@@ -28,10 +29,24 @@ fn page(res: &crate::helpers::ApiResponse) -> (Vec<String>, bool) {
     (res.keys(), has_more)
 }
 
+/// Each listing with `name` set to one of `values` is refused with 400 naming `name`.
+async fn assert_parameter_refused(
+    app: &TestApp,
+    merchant: &Merchant,
+    name: &str,
+    values: &[impl std::fmt::Display],
+) {
+    for value in values {
+        let res = app
+            .list_payments(merchant, &format!("{name}={value}"))
+            .await;
+        assert_invalid_field(&res, name);
+    }
+}
+
 #[actix_web::test]
 async fn payments_are_listed_newest_first_in_pages_of_limit() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let keys = create_payments(&app, &merchant, 5).await;
     let newest_first: Vec<String> = keys.iter().rev().cloned().collect();
 
@@ -67,8 +82,7 @@ async fn payments_are_listed_newest_first_in_pages_of_limit() {
 
 #[actix_web::test]
 async fn has_more_is_false_when_the_page_ends_exactly_at_the_last_payment() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     create_payments(&app, &merchant, 5).await;
 
     let (exactly, more) = page(&app.list_payments(&merchant, "limit=5").await);
@@ -89,9 +103,7 @@ async fn has_more_is_false_when_the_page_ends_exactly_at_the_last_payment() {
 
 #[actix_web::test]
 async fn a_merchant_lists_only_its_own_payments() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
     let a_keys = create_payments(&app, &a, 2).await;
     let b_payment = app.ready_payment(&b, "ORDER-1").await;
 
@@ -103,8 +115,7 @@ async fn a_merchant_lists_only_its_own_payments() {
 
 #[actix_web::test]
 async fn payments_are_filtered_by_status_order_no_and_creation_time() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let keys = create_payments(&app, &merchant, 5).await;
     for key in [&keys[1], &keys[3]] {
         let res = app.cancel(&merchant, key, "filter test").await;
@@ -188,41 +199,25 @@ async fn payments_are_filtered_by_status_order_no_and_creation_time() {
 
 #[actix_web::test]
 async fn an_invalid_limit_gives_400_naming_limit() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
-    for limit in ["0", "101", "x", "-1", "", "1.5", "99999999999999999999"] {
-        let res = app
-            .list_payments(&merchant, &format!("limit={limit}"))
-            .await;
-        assert_invalid_field(&res, "limit");
-    }
+    let limits = ["0", "101", "x", "-1", "", "1.5", "99999999999999999999"];
+    assert_parameter_refused(&app, &merchant, "limit", &limits).await;
 }
 
 #[actix_web::test]
 async fn an_unknown_starting_after_gives_400_naming_starting_after() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
     app.ready_payment(&a, "ORDER-1").await;
     let foreign = app.ready_payment(&b, "ORDER-1").await;
 
-    for cursor in [
-        "f".repeat(64),
-        foreign.payment_key.clone(),
-        "not-a-key".to_owned(),
-    ] {
-        let res = app
-            .list_payments(&a, &format!("startingAfter={cursor}"))
-            .await;
-        assert_invalid_field(&res, "startingAfter");
-    }
+    let cursors = ["f".repeat(64), foreign.payment_key, "not-a-key".to_owned()];
+    assert_parameter_refused(&app, &a, "startingAfter", &cursors).await;
 }
 
 #[actix_web::test]
 async fn invalid_filters_give_400_naming_the_filter() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for (query, field) in [
         ("status=PAID", "status"),
@@ -244,8 +239,7 @@ async fn invalid_filters_give_400_naming_the_filter() {
 
 #[actix_web::test]
 async fn a_listing_request_with_a_bad_signature_is_refused_before_its_query_is_read() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let mut stranger = merchant.clone();
     stranger.client_secret = "sk_wrong".into();
 
@@ -257,8 +251,7 @@ async fn a_listing_request_with_a_bad_signature_is_refused_before_its_query_is_r
 /// docs/api.md: `createdFrom` is inclusive, `createdTo` exclusive (millisecond timestamps).
 #[actix_web::test]
 async fn created_from_is_inclusive_and_created_to_exclusive() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let keys = create_payments(&app, &merchant, 3).await;
     let middle = app.get_payment(&merchant, &keys[1]).await;
     let at = middle.json["createdAt"].as_str().unwrap().to_owned();
@@ -284,8 +277,7 @@ async fn created_from_is_inclusive_and_created_to_exclusive() {
 /// A bound with another offset means the same instant.
 #[actix_web::test]
 async fn creation_bounds_with_an_offset_are_converted_to_utc() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let keys = create_payments(&app, &merchant, 2).await;
     let second = app.get_payment(&merchant, &keys[1]).await;
     let at = assert_timestamp(&second.json["createdAt"]);

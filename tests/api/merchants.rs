@@ -10,7 +10,10 @@ use diesel::{QueryableByName, sql_types::Binary, sql_types::Text};
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_invalid_field, assert_problem, assert_timestamp, spawn_app};
+use crate::helpers::{
+    TestApp, assert_invalid_field, assert_problem, assert_timestamp, spawn_app,
+    spawn_app_with_merchant,
+};
 
 const SECRET_FIELDS: [&str; 2] = ["clientSecret", "webhookSecret"];
 
@@ -19,10 +22,8 @@ async fn registering_a_merchant_returns_201_with_both_secrets() {
     let app = spawn_app().await;
 
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/merchants",
-            Some(&json!({ "clientName": "Coffee Shop", "returnUrl": "https://coffee.example/notify" })),
+        .register_raw(
+            &json!({ "clientName": "Coffee Shop", "returnUrl": "https://coffee.example/notify" }),
         )
         .await;
 
@@ -94,11 +95,7 @@ async fn showing_and_listing_merchants_never_include_the_secrets() {
     ];
 
     let shown = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/merchants/{}", merchant.client_id),
-            None,
-        )
+        .merchant_admin(Method::GET, &merchant.client_id, "")
         .await;
     assert_eq!(shown.status, 200, "{}", shown.text());
     assert_eq!(shown.json["clientId"], merchant.client_id.as_str());
@@ -106,7 +103,7 @@ async fn showing_and_listing_merchants_never_include_the_secrets() {
     assert_eq!(shown.json["status"], "ACTIVE");
     assert_no_secrets(&shown.json, &shown.text(), &secrets);
 
-    let listed = app.admin(Method::GET, "/admin/api/merchants", None).await;
+    let listed = app.admin_get("/admin/api/merchants").await;
     assert_eq!(listed.status, 200, "{}", listed.text());
     let data = listed.json["data"].as_array().unwrap();
     let entry = data
@@ -126,11 +123,7 @@ async fn rotating_the_secret_issues_a_new_one_and_retires_the_old_one() {
     let old = merchant.clone();
 
     let res = app
-        .admin(
-            Method::POST,
-            &format!("/admin/api/merchants/{}/rotate-secret", merchant.client_id),
-            None,
-        )
+        .merchant_admin(Method::POST, &merchant.client_id, "/rotate-secret")
         .await;
 
     assert_eq!(res.status, 200, "{}", res.text());
@@ -150,11 +143,7 @@ async fn rotating_the_secret_issues_a_new_one_and_retires_the_old_one() {
     assert_eq!(with_new.status, 200, "{}", with_new.text());
 
     let shown = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/merchants/{}", merchant.client_id),
-            None,
-        )
+        .merchant_admin(Method::GET, &merchant.client_id, "")
         .await;
     assert_no_secrets(
         &shown.json,
@@ -198,8 +187,7 @@ fn admin_endpoints(client_id: &str) -> Vec<(Method, String, Option<Value>)> {
 
 #[actix_web::test]
 async fn admin_endpoints_refuse_a_missing_or_wrong_token_with_401_admin_unauthorized() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let wrong = [
         None,
         Some("Bearer wrong-token"),
@@ -223,7 +211,7 @@ async fn admin_endpoints_refuse_a_missing_or_wrong_token_with_401_admin_unauthor
     // active, and the intruder was not registered.
     let res = app.list_payments(&merchant, "").await;
     assert_eq!(res.status, 200, "{}", res.text());
-    let listed = app.admin(Method::GET, "/admin/api/merchants", None).await;
+    let listed = app.admin_get("/admin/api/merchants").await;
     let names: Vec<&Value> = listed.json["data"]
         .as_array()
         .unwrap()
@@ -255,12 +243,10 @@ async fn a_registration_without_a_client_name_is_refused_naming_client_name() {
         json!({ "clientName": "", "returnUrl": "https://shop.example/n" }),
         json!({ "clientName": 42, "returnUrl": "https://shop.example/n" }),
     ] {
-        let res = app
-            .admin(Method::POST, "/admin/api/merchants", Some(&body))
-            .await;
+        let res = app.register_raw(&body).await;
         assert_invalid_field(&res, "clientName");
     }
-    let res = app.admin(Method::GET, "/admin/api/merchants", None).await;
+    let res = app.admin_get("/admin/api/merchants").await;
     assert_eq!(res.json["data"], json!([]), "nothing was registered");
 }
 
@@ -314,8 +300,7 @@ fn assert_not_stored(row: &[u8], what: &str, needle: &[u8]) {
 /// in the stored row.
 #[actix_web::test]
 async fn merchant_secrets_are_not_readable_in_the_database() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let row = stored_credential_row(&app, &merchant.client_id).await;
     assert!(
@@ -340,11 +325,7 @@ async fn merchant_secrets_are_not_readable_in_the_database() {
     }
 
     let rotated = app
-        .admin(
-            Method::POST,
-            &format!("/admin/api/merchants/{}/rotate-secret", merchant.client_id),
-            None,
-        )
+        .merchant_admin(Method::POST, &merchant.client_id, "/rotate-secret")
         .await;
     let new_secret = rotated.json["clientSecret"].as_str().unwrap();
     let row = stored_credential_row(&app, &merchant.client_id).await;

@@ -4,13 +4,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::spawn_app_with_merchant;
 
 #[actix_web::test]
 async fn metrics_are_scraped_in_prometheus_format_with_help_text_and_http_payment_webhook_outbox_pool_process_and_build_series()
  {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let created = app
         .create_payment(
             &merchant,

@@ -4,14 +4,14 @@
 
 use std::{sync::Arc, time::Duration};
 
-use crate::helpers::TestDb;
+use crate::helpers::{ApiResponse, Merchant, TestDb};
 use awc::http::Method;
 use serde_json::Value;
 
 use crate::{
     helpers::{
         ADMIN_TOKEN, STAYS_READY, TestApp, WAIT, assert_problem, assert_timestamp, attempt_codes,
-        eventually, key_of, spawn_app, spawn_app_with,
+        eventually, key_of, spawn_app, spawn_app_with, spawn_app_with_payment,
     },
     python_check::verify_with_python,
     receiver::{Received, Receiver, Reply, Script},
@@ -69,14 +69,35 @@ fn assert_event(event: &Received, secret: &str, event_type: &str, key: &str, sta
 }
 
 /// A server whose merchant's `returnUrl` is a receiver answering 200 (unless told otherwise).
-async fn with_receiver(
-    env: &[(&str, &str)],
-    script: Script,
-) -> (TestApp, Receiver, crate::helpers::Merchant) {
+async fn with_receiver(env: &[(&str, &str)], script: Script) -> (TestApp, Receiver, Merchant) {
     let receiver = Receiver::start(script).await;
     let app = spawn_app_with(Arc::new(TestDb::create().await), env).await;
     let merchant = app.register_merchant("Shop", &receiver.url("/hook")).await;
     (app, receiver, merchant)
+}
+
+/// Rotates the merchant's webhook secret (200 expected): the answer and the new secret.
+async fn rotate_webhook_secret(app: &TestApp, merchant: &Merchant) -> (ApiResponse, String) {
+    let rotated = app
+        .merchant_admin(Method::POST, &merchant.client_id, "/rotate-webhook-secret")
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text());
+    let new_secret = rotated.json["webhookSecret"].as_str().unwrap().to_owned();
+    (rotated, new_secret)
+}
+
+/// Creates a payment the mock approves; its key and the `payment.approved` event it sends.
+async fn approval_event(
+    app: &TestApp,
+    receiver: &Receiver,
+    merchant: &Merchant,
+) -> (String, Received) {
+    let key = key_of(&app.pay(merchant, "ORDER-1", 15_000).await);
+    let event = receiver
+        .wait_for("payment.approved", 1, WAIT, |r| r.payment_key() == key)
+        .await
+        .remove(0);
+    (key, event)
 }
 
 #[actix_web::test]
@@ -242,11 +263,7 @@ async fn a_receiver_failing_twice_gets_three_attempts_of_one_webhook_id_all_on_r
     assert_eq!(delivery["nextAttemptAt"], Value::Null, "{delivery}");
 
     let shown = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/deliveries/{}", seen[0].webhook_id()),
-            None,
-        )
+        .admin_get(&format!("/admin/api/deliveries/{}", seen[0].webhook_id()))
         .await;
     assert_eq!(shown.status, 200, "{}", shown.text());
     assert_eq!(shown.json, delivery);
@@ -390,18 +407,7 @@ async fn the_events_of_one_payment_arrive_in_order_even_while_the_first_is_retri
 #[actix_web::test]
 async fn after_a_webhook_secret_rotation_events_are_signed_with_the_old_and_the_new_secret() {
     let (app, receiver, merchant) = with_receiver(&[], Script::always(Reply::status(200))).await;
-    let rotated = app
-        .admin(
-            Method::POST,
-            &format!(
-                "/admin/api/merchants/{}/rotate-webhook-secret",
-                merchant.client_id
-            ),
-            None,
-        )
-        .await;
-    assert_eq!(rotated.status, 200, "{}", rotated.text());
-    let new_secret = rotated.json["webhookSecret"].as_str().unwrap().to_owned();
+    let (rotated, new_secret) = rotate_webhook_secret(&app, &merchant).await;
     assert!(new_secret.starts_with("whsec_"), "{new_secret}");
     assert_ne!(new_secret, merchant.webhook_secret);
     let until = assert_timestamp(&rotated.json["previousWebhookSecretValidUntil"]);
@@ -411,11 +417,7 @@ async fn after_a_webhook_secret_rotation_events_are_signed_with_the_old_and_the_
         "{until}"
     );
 
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
-    let event = receiver
-        .wait_for("payment.approved", 1, WAIT, |r| r.payment_key() == key)
-        .await
-        .remove(0);
+    let (key, event) = approval_event(&app, &receiver, &merchant).await;
     let signatures = event.header("webhook-signature").unwrap();
     assert_eq!(signatures.split(' ').count(), 2, "{signatures}");
     assert!(
@@ -446,24 +448,9 @@ async fn without_a_grace_period_only_the_new_webhook_secret_signs() {
         Script::always(Reply::status(200)),
     )
     .await;
-    let rotated = app
-        .admin(
-            Method::POST,
-            &format!(
-                "/admin/api/merchants/{}/rotate-webhook-secret",
-                merchant.client_id
-            ),
-            None,
-        )
-        .await;
-    assert_eq!(rotated.status, 200, "{}", rotated.text());
-    let new_secret = rotated.json["webhookSecret"].as_str().unwrap().to_owned();
+    let (_, new_secret) = rotate_webhook_secret(&app, &merchant).await;
 
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
-    let event = receiver
-        .wait_for("payment.approved", 1, WAIT, |r| r.payment_key() == key)
-        .await
-        .remove(0);
+    let (_, event) = approval_event(&app, &receiver, &merchant).await;
     assert_eq!(
         event
             .header("webhook-signature")
@@ -518,9 +505,7 @@ async fn a_merchant_without_a_return_url_gets_no_deliveries_and_its_payments_flo
 
 #[actix_web::test]
 async fn the_deliveries_endpoints_need_the_admin_token_and_report_unknown_ids() {
-    let app = spawn_app().await;
-    let merchant = app.register_merchant_without_return_url("Shop").await;
-    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
+    let (app, _, key) = spawn_app_with_payment(15_000).await;
     let real = app
         .wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
             d["status"] == "DELIVERED"
@@ -559,11 +544,7 @@ async fn the_deliveries_endpoints_need_the_admin_token_and_report_unknown_ids() 
         format!("/admin/api/deliveries/{unknown}"),
         "/admin/api/deliveries/not-an-id".to_owned(),
     ] {
-        assert_problem(
-            &app.admin(Method::GET, &path, None).await,
-            404,
-            "DELIVERY_NOT_FOUND",
-        );
+        assert_problem(&app.admin_get(&path).await, 404, "DELIVERY_NOT_FOUND");
         let retry = format!("{path}/retry");
         assert_problem(
             &app.admin(Method::POST, &retry, None).await,
@@ -573,11 +554,7 @@ async fn the_deliveries_endpoints_need_the_admin_token_and_report_unknown_ids() 
     }
 
     let shown = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/deliveries/{real_id}"),
-            None,
-        )
+        .admin_get(&format!("/admin/api/deliveries/{real_id}"))
         .await;
     assert_eq!(shown.status, 200, "{}", shown.text());
     assert_eq!(shown.json["deliveryId"], real_id.as_str());
@@ -585,8 +562,6 @@ async fn the_deliveries_endpoints_need_the_admin_token_and_report_unknown_ids() 
         .deliveries("status=DELIVERED&kind=ACQUIRER_REQUEST")
         .await;
     assert!(filtered.iter().any(|d| d["deliveryId"] == real_id.as_str()));
-    let bad = app
-        .admin(Method::GET, "/admin/api/deliveries?status=LOST", None)
-        .await;
+    let bad = app.admin_get("/admin/api/deliveries?status=LOST").await;
     crate::helpers::assert_invalid_field(&bad, "status");
 }

@@ -7,7 +7,6 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use awc::http::Method;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use serde_json::{Value, json};
 
@@ -120,14 +119,14 @@ async fn a_notification_is_delivered_over_https_to_a_receiver_whose_ca_is_truste
     let res = app.cancel(&merchant, &key, "customer asked").await;
     assert_eq!(res.status, 200, "{}", res.text());
 
-    let delivery = eventually("the notification to be delivered", WAIT, || async {
-        let list = app.deliveries_of(&key, "MERCHANT_NOTIFICATION").await;
-        match list.first() {
-            Some(d) if d["status"] == "DELIVERED" => Ok(d.clone()),
-            _ => Err(Value::Array(list).to_string()),
-        }
-    })
-    .await;
+    let delivery = app
+        .wait_for_delivery(
+            &key,
+            "MERCHANT_NOTIFICATION",
+            "the notification to be delivered",
+            |d| d["status"] == "DELIVERED",
+        )
+        .await;
     assert_eq!(attempt_codes(&delivery), [Some(200)], "{delivery}");
     let events = receiver.events_of(&key);
     assert_eq!(events.len(), 1, "{events:?}");
@@ -225,14 +224,14 @@ async fn the_acquirer_is_reached_over_https_with_the_extra_ca() {
     .await;
     let merchant = app.register_merchant_without_return_url("Shop").await;
     let key = key_of(&app.pay(&merchant, "ORDER-ACQ-TLS", 15_000).await);
-    let delivery = eventually("the acquirer request over https", WAIT, || async {
-        let list = app.deliveries_of(&key, "ACQUIRER_REQUEST").await;
-        match list.first() {
-            Some(d) if d["status"] == "DELIVERED" => Ok(d.clone()),
-            _ => Err(Value::Array(list).to_string()),
-        }
-    })
-    .await;
+    let delivery = app
+        .wait_for_delivery(
+            &key,
+            "ACQUIRER_REQUEST",
+            "the acquirer request over https",
+            |d| d["status"] == "DELIVERED",
+        )
+        .await;
     assert_eq!(attempt_codes(&delivery), [Some(202)], "{delivery}");
     let received = acquirer.requests();
     assert_eq!(received.len(), 1);
@@ -257,11 +256,7 @@ async fn registration_refuses_a_return_url_at_a_literal_non_public_address() {
         "http://0x0a000001/hook",
     ] {
         let res = app
-            .admin(
-                Method::POST,
-                "/admin/api/merchants",
-                Some(&json!({"clientName": "Shop", "returnUrl": url})),
-            )
+            .register_raw(&json!({"clientName": "Shop", "returnUrl": url}))
             .await;
         assert_invalid_field(&res, "returnUrl");
         assert!(
@@ -272,11 +267,7 @@ async fn registration_refuses_a_return_url_at_a_literal_non_public_address() {
     }
     // The test profile allows loopback (receivers on this machine).
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/merchants",
-            Some(&json!({"clientName": "Shop", "returnUrl": "http://127.0.0.1:9/hook"})),
-        )
+        .register_raw(&json!({"clientName": "Shop", "returnUrl": "http://127.0.0.1:9/hook"}))
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
 }
@@ -317,20 +308,12 @@ async fn plain_http_return_urls_are_refused_where_only_https_is_allowed() {
     )
     .await;
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/merchants",
-            Some(&json!({"clientName": "Shop", "returnUrl": "http://shop.example/hook"})),
-        )
+        .register_raw(&json!({"clientName": "Shop", "returnUrl": "http://shop.example/hook"}))
         .await;
     assert_invalid_field(&res, "returnUrl");
     assert!(res.text().contains("https"), "{}", res.text());
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/merchants",
-            Some(&json!({"clientName": "Shop", "returnUrl": "https://shop.example/hook"})),
-        )
+        .register_raw(&json!({"clientName": "Shop", "returnUrl": "https://shop.example/hook"}))
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
 }

@@ -7,7 +7,7 @@ use simplepg_client::PaymentStatus;
 
 use crate::helpers::{
     ApiResponse, Draft, STAYS_READY, assert_invalid_field, assert_problem, assert_timestamp, order,
-    spawn_app,
+    spawn_app, spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 fn is_payment_key(key: &str) -> bool {
@@ -16,8 +16,7 @@ fn is_payment_key(key: &str) -> bool {
 
 #[actix_web::test]
 async fn creating_a_payment_returns_201_the_ready_payment_and_its_location() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let res = app
         .create_payment(
@@ -84,8 +83,7 @@ async fn creating_a_payment_returns_201_the_ready_payment_and_its_location() {
 
 #[actix_web::test]
 async fn two_payments_get_different_random_keys() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let a = app.ready_payment(&merchant, "KEY-A").await;
     let b = app.ready_payment(&merchant, "KEY-B").await;
@@ -95,8 +93,7 @@ async fn two_payments_get_different_random_keys() {
 
 #[actix_web::test]
 async fn the_amount_boundaries_1_and_1_000_000_000_are_accepted() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for amount in [1_i64, 1_000_000_000] {
         let body = json!({ "orderNo": format!("AMOUNT-{amount}"), "amount": amount, "methodCode": "BANK" });
@@ -109,8 +106,7 @@ async fn the_amount_boundaries_1_and_1_000_000_000_are_accepted() {
 
 #[actix_web::test]
 async fn a_64_character_order_no_of_every_allowed_character_is_accepted() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let order_no = format!("{}{}", "azAZ09_-:.", "x".repeat(54));
     assert_eq!(order_no.len(), 64);
 
@@ -122,8 +118,7 @@ async fn a_64_character_order_no_of_every_allowed_character_is_accepted() {
 
 #[actix_web::test]
 async fn the_currency_defaults_to_krw_and_usd_is_accepted() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     let default = app.create_payment(&merchant, &order("CUR-DEFAULT")).await;
     let usd = app
@@ -144,8 +139,7 @@ async fn the_currency_defaults_to_krw_and_usd_is_accepted() {
 /// Lengths are characters, not bytes: 128 Hangul syllables are 384 UTF-8 bytes.
 #[actix_web::test]
 async fn names_at_their_maximum_length_in_characters_are_accepted() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let product = "커".repeat(128);
     let customer = "김".repeat(64);
 
@@ -169,8 +163,7 @@ async fn names_at_their_maximum_length_in_characters_are_accepted() {
 
 #[actix_web::test]
 async fn a_client_id_in_the_body_equal_to_the_header_is_accepted() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let mut body = order("WITH-CLIENT-ID");
     body["clientId"] = json!(merchant.client_id);
 
@@ -182,9 +175,7 @@ async fn a_client_id_in_the_body_equal_to_the_header_is_accepted() {
 
 #[actix_web::test]
 async fn a_reused_order_no_gives_409_duplicate_order_but_another_merchant_may_use_it() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
     app.ready_payment(&a, "ORDER-1").await;
 
     let mut again = order("ORDER-1");
@@ -253,8 +244,7 @@ async fn a_payment_of_another_merchant_is_not_found_on_every_endpoint() {
 
 #[actix_web::test]
 async fn a_malformed_payment_key_gives_404_payment_not_found() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let real = app.ready_payment(&merchant, "REAL").await;
     let upper = real.payment_key.to_ascii_uppercase();
 
@@ -283,8 +273,7 @@ async fn a_malformed_payment_key_gives_404_payment_not_found() {
 
 #[actix_web::test]
 async fn completing_a_ready_payment_gives_409_invalid_state_transition() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "COMPLETE-READY").await;
     let path = format!("/api/payments/{}/complete", payment.payment_key.as_str());
 
@@ -307,8 +296,7 @@ async fn completing_a_ready_payment_gives_409_invalid_state_transition() {
 
 #[actix_web::test]
 async fn canceling_a_ready_payment_with_a_reason_returns_it_canceled() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let client = app.client(&merchant);
     let payment = app.ready_payment(&merchant, "CANCEL-ME").await;
 
@@ -332,8 +320,7 @@ async fn canceling_a_ready_payment_with_a_reason_returns_it_canceled() {
 
 #[actix_web::test]
 async fn a_cancel_reason_of_200_characters_is_accepted() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "CANCEL-200").await;
     let reason = "취".repeat(200);
 
@@ -347,8 +334,7 @@ async fn a_cancel_reason_of_200_characters_is_accepted() {
 
 #[actix_web::test]
 async fn canceling_without_a_valid_reason_gives_400_naming_cancel_reason() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "CANCEL-NO-REASON").await;
     let key = payment.payment_key.as_str();
     let path = format!("/api/payments/{key}/cancel");
@@ -377,8 +363,7 @@ async fn canceling_without_a_valid_reason_gives_400_naming_cancel_reason() {
 
 #[actix_web::test]
 async fn canceling_a_canceled_payment_gives_409_invalid_state_transition() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "CANCEL-TWICE").await;
     let key = payment.payment_key.as_str();
     let first = app.cancel(&merchant, key, "first").await;
@@ -423,8 +408,7 @@ fn transition_actions(res: &ApiResponse) -> Vec<String> {
 
 #[actix_web::test]
 async fn the_audit_trail_lists_create_then_cancel_oldest_first() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let created = app.create_payment(&merchant, &order("AUDITED")).await;
     assert_eq!(created.status, 201);
     let key = created.json["paymentKey"].as_str().unwrap();
@@ -497,8 +481,7 @@ async fn the_audit_trail_lists_create_then_cancel_oldest_first() {
 
 #[actix_web::test]
 async fn refused_changes_write_no_transition_audit_rows() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
     let payment = app.ready_payment(&merchant, "NO-AUDIT").await;
     let key = payment.payment_key.as_str();
 

@@ -5,8 +5,6 @@ use std::sync::Arc;
 use crate::helpers::TestDb;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 
-use awc::http::Method;
-
 use crate::helpers::{Merchant, assert_problem, skip_on_sqlite, spawn_app, spawn_app_with};
 
 #[actix_web::test]
@@ -91,7 +89,7 @@ async fn requests_get_503_with_retry_after_while_the_database_is_unreachable() {
     let health = app.get("/health").await;
     let ready = app.get("/ready").await;
     let signed = app.list_payments(&somebody, "").await;
-    let admin = app.admin(Method::GET, "/admin/api/merchants", None).await;
+    let admin = app.admin_get("/admin/api/merchants").await;
 
     assert_eq!(health.status, 200, "the process is up all the same");
     for res in [&ready, &signed, &admin] {

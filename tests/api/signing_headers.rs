@@ -10,37 +10,22 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     helpers::{
-        ApiResponse, Draft, TestApp, TestDb, assert_problem, order, spawn_app, spawn_app_with,
+        ApiResponse, Draft, TestApp, TestDb, assert_problem, order, spawn_app_with,
+        spawn_app_with_merchant,
     },
     signature,
 };
-
-fn create_draft(order_no: &str) -> Draft {
-    Draft::new(
-        Method::POST,
-        "/api/payments",
-        Some(&order(order_no).to_string()),
-    )
-}
 
 /// Sends `draft` with `name: value` appended, so that the header is there twice if the draft
 /// has it already.
 async fn send_with_extra(app: &TestApp, draft: &Draft, name: &str, value: &str) -> ApiResponse {
     let path = draft.path_and_query();
     let mut req = app
-        .http
+        .api
+        .http()
         .request(draft.method.clone(), format!("{}{path}", app.base_url));
-    let named = [
-        ("content-type", &draft.content_type),
-        ("x-client-id", &draft.client_id),
-        ("x-timestamp", &draft.timestamp),
-        ("x-nonce", &draft.nonce),
-        ("x-signature", &draft.signature),
-    ];
-    for (header, v) in named {
-        if let Some(v) = v {
-            req = req.append_header((header, v.as_str()));
-        }
+    for header in draft.headers() {
+        req = req.append_header(header);
     }
     req = req.append_header((name, value));
     let mut res = req
@@ -79,14 +64,13 @@ fn sha256_hex(text: &str) -> String {
 
 #[actix_web::test]
 async fn each_signing_header_sent_twice_gives_401_invalid_signature_and_uses_up_nothing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
+    let (app, merchant) = spawn_app_with_merchant().await;
 
     for (created, header) in ["X-Client-Id", "X-Timestamp", "X-Nonce", "X-Signature"]
         .into_iter()
         .enumerate()
     {
-        let draft = create_draft(&format!("TWICE-{}", &header[2..])).signed_by(&merchant);
+        let draft = Draft::create(&format!("TWICE-{}", &header[2..])).signed_by(&merchant);
         // The very same value again: a repeat is refused whatever it says.
         let same = match header {
             "X-Client-Id" => draft.client_id.clone(),
@@ -118,9 +102,8 @@ async fn each_signing_header_sent_twice_gives_401_invalid_signature_and_uses_up_
 
 #[actix_web::test]
 async fn outside_production_a_wrong_signature_answers_with_the_sha256_of_the_canonical_string() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-    let draft = create_draft("HASH-1")
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let draft = Draft::create("HASH-1")
         .signed_by(&merchant)
         .sign_with("sk_not-the-secret");
 
@@ -151,9 +134,8 @@ async fn outside_production_a_wrong_signature_answers_with_the_sha256_of_the_can
 /// knows to compare the lines of the canonical string rather than the secret.
 #[actix_web::test]
 async fn the_hash_shows_which_request_the_server_signed_when_the_body_changed_after_signing() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-    let signed = create_draft("HASH-2").signed_by(&merchant);
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let signed = Draft::create("HASH-2").signed_by(&merchant);
     let mut sent = signed.clone();
     sent.body = Some(
         serde_json::to_string_pretty(&order("HASH-2"))
@@ -172,9 +154,8 @@ async fn the_hash_shows_which_request_the_server_signed_when_the_body_changed_af
 /// Same shape, same extension, same length: the hash depends on the request alone.
 #[actix_web::test]
 async fn outside_production_an_unknown_client_still_looks_exactly_like_a_wrong_secret() {
-    let app = spawn_app().await;
-    let merchant = app.merchant().await;
-    let wrong = create_draft("SHAPE")
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let wrong = Draft::create("SHAPE")
         .signed_by(&merchant)
         .sign_with("sk_wrong");
     let mut unknown = wrong.clone();

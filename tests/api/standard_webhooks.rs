@@ -12,7 +12,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// The acquirer's shared secret of config/test.toml.
-pub const ACQUIRER_SECRET: &str = "whsec_dGVzdC1vbmx5LWFjcXVpcmVyLXNlY3JldC0wMTIz";
+pub use test_support::ACQUIRER_SECRET;
 
 /// How far `webhook-timestamp` may be from our clock (the specification's 5 minutes).
 pub const TOLERANCE_SECS: i64 = 300;

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Merchant, STAYS_READY, TestApp, assert_invalid_field, assert_problem, spawn_app,
+    spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 fn valid() -> Value {
@@ -21,6 +22,26 @@ fn without(field: &str) -> Value {
     let mut body = valid();
     body.as_object_mut().unwrap().remove(field);
     body
+}
+
+/// Whether a body without the field is refused too (a required field) or not tried.
+#[derive(Clone, Copy)]
+enum Missing {
+    Refused,
+    NotTried,
+}
+
+/// On a fresh server, sends a valid body with `field` set to each of `bad_values` (and, for a
+/// required field, one without it); each must be refused naming `field`, and nothing written.
+async fn assert_values_refused(field: &str, missing: Missing, bad_values: Value) {
+    let (app, m) = spawn_app_with_merchant().await;
+    let mut bodies: Vec<Value> = match missing {
+        Missing::Refused => vec![without(field)],
+        Missing::NotTried => Vec::new(),
+    };
+    let bad_values = bad_values.as_array().cloned().unwrap_or_default();
+    bodies.extend(bad_values.into_iter().map(|value| with(field, value)));
+    assert_refused(&app, &m, field, bodies).await;
 }
 
 /// Sends each body, expects a 400 naming `field`, then checks that no payment exists.
@@ -43,129 +64,81 @@ async fn assert_refused(app: &TestApp, merchant: &Merchant, field: &str, bodies:
 
 #[actix_web::test]
 async fn an_invalid_order_no_is_refused_naming_order_no() {
-    let app = spawn_app().await;
-    let m = app.merchant().await;
-
-    assert_refused(
-        &app,
-        &m,
+    assert_values_refused(
         "orderNo",
-        vec![
-            without("orderNo"),
-            with("orderNo", json!(null)),
-            with("orderNo", json!("")),
-            with("orderNo", json!("A".repeat(65))),
-            with("orderNo", json!("ORDER 1")),
-            with("orderNo", json!("ORDER/1")),
-            with("orderNo", json!("ORDER#1")),
-            with("orderNo", json!("주문-1")),
-            with("orderNo", json!(1001)),
-        ],
+        Missing::Refused,
+        json!([
+            null,
+            "",
+            "A".repeat(65),
+            "ORDER 1",
+            "ORDER/1",
+            "ORDER#1",
+            "주문-1",
+            1001
+        ]),
     )
     .await;
 }
 
 #[actix_web::test]
 async fn an_invalid_amount_is_refused_naming_amount() {
-    let app = spawn_app().await;
-    let m = app.merchant().await;
-
-    assert_refused(
-        &app,
-        &m,
+    assert_values_refused(
         "amount",
-        vec![
-            without("amount"),
-            with("amount", json!(null)),
-            with("amount", json!(0)),
-            with("amount", json!(-1)),
-            with("amount", json!(1_000_000_001_i64)),
-            with("amount", json!(i64::MAX)),
-            with("amount", json!(u64::MAX)),
-            with("amount", json!("15000")),
-            with("amount", json!(150.5)),
-            with("amount", json!(15000.0)),
-            with("amount", json!(1e30)),
-            with("amount", json!(true)),
-        ],
+        Missing::Refused,
+        json!([
+            null,
+            0,
+            -1,
+            1_000_000_001_i64,
+            i64::MAX,
+            u64::MAX,
+            "15000",
+            150.5,
+            15000.0,
+            1e30,
+            true
+        ]),
     )
     .await;
 }
 
 #[actix_web::test]
 async fn an_invalid_currency_is_refused_naming_currency() {
-    let app = spawn_app().await;
-    let m = app.merchant().await;
-
-    assert_refused(
-        &app,
-        &m,
+    assert_values_refused(
         "currency",
-        vec![
-            with("currency", json!("krw")),
-            with("currency", json!("Krw")),
-            with("currency", json!("XYZ")),
-            with("currency", json!("KR")),
-            with("currency", json!("KRWW")),
-            with("currency", json!("")),
-            with("currency", json!(410)),
-        ],
+        Missing::NotTried,
+        json!(["krw", "Krw", "XYZ", "KR", "KRWW", "", 410]),
     )
     .await;
 }
 
 #[actix_web::test]
 async fn an_invalid_method_code_is_refused_naming_method_code() {
-    let app = spawn_app().await;
-    let m = app.merchant().await;
-
-    assert_refused(
-        &app,
-        &m,
+    assert_values_refused(
         "methodCode",
-        vec![
-            without("methodCode"),
-            with("methodCode", json!("PAYPAL")),
-            with("methodCode", json!("card")),
-            with("methodCode", json!("")),
-            with("methodCode", json!(["CARD"])),
-        ],
+        Missing::Refused,
+        json!(["PAYPAL", "card", "", ["CARD"]]),
     )
     .await;
 }
 
 #[actix_web::test]
 async fn a_product_name_over_128_characters_is_refused_naming_product_name() {
-    let app = spawn_app().await;
-    let m = app.merchant().await;
-
-    assert_refused(
-        &app,
-        &m,
+    assert_values_refused(
         "productName",
-        vec![
-            with("productName", json!("p".repeat(129))),
-            with("productName", json!("커".repeat(129))),
-            with("productName", json!(12)),
-        ],
+        Missing::NotTried,
+        json!(["p".repeat(129), "커".repeat(129), 12]),
     )
     .await;
 }
 
 #[actix_web::test]
 async fn a_customer_name_over_64_characters_is_refused_naming_customer_name() {
-    let app = spawn_app().await;
-    let m = app.merchant().await;
-
-    assert_refused(
-        &app,
-        &m,
+    assert_values_refused(
         "customerName",
-        vec![
-            with("customerName", json!("c".repeat(65))),
-            with("customerName", json!("김".repeat(65))),
-            with("customerName", json!({ "first": "Kim" })),
-        ],
+        Missing::NotTried,
+        json!(["c".repeat(65), "김".repeat(65), { "first": "Kim" }]),
     )
     .await;
 }
@@ -207,9 +180,7 @@ async fn every_violation_of_a_request_is_named_at_once() {
 
 #[actix_web::test]
 async fn a_client_id_in_the_body_other_than_the_signer_gives_403() {
-    let app = spawn_app().await;
-    let a = app.register_merchant("A", "https://a.example/n").await;
-    let b = app.register_merchant("B", "https://b.example/n").await;
+    let (app, a, b) = spawn_app_with_two_merchants().await;
 
     let res = app
         .create_payment(&a, &with("clientId", json!(b.client_id)))

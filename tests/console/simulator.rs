@@ -1,14 +1,12 @@
 //! `POST /admin/api/simulator/webhook` and `/admin/api/simulator/mock-request`.
 
-use awc::http::Method;
 use serde_json::{Value, json};
 
-use crate::harness::{assert_admin_unauthorized, spawn, spawn_with};
+use crate::harness::{assert_admin_unauthorized, spawn, spawn_with, spawn_with_merchant};
 
 #[actix_web::test]
 async fn a_simulated_approval_is_applied_to_a_ready_payment_over_http() {
-    let app = spawn().await;
-    let m = app.register("Sim shop").await;
+    let (app, m) = spawn_with_merchant("Sim shop").await;
     let key = app.pay(&m, "SIM-1", 15_002).await;
     assert_eq!(app.status_of(&key).await, "READY");
 
@@ -38,11 +36,7 @@ async fn a_simulated_approval_is_applied_to_a_ready_payment_over_http() {
     assert_eq!(app.status_of(&key).await, "APPROVED");
 
     let logs = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/payments/{key}/logs"),
-            None,
-        )
+        .admin_get(&format!("/admin/api/payments/{key}/logs"))
         .await;
     let approve = logs.json["data"]
         .as_array()
@@ -64,34 +58,21 @@ async fn a_simulated_approval_is_applied_to_a_ready_payment_over_http() {
 
 #[actix_web::test]
 async fn a_simulated_failure_and_a_wrong_amount_are_treated_like_real_webhooks() {
-    let app = spawn().await;
-    let m = app.register("Sim shop").await;
+    let (app, m) = spawn_with_merchant("Sim shop").await;
     let declined = app.pay(&m, "SIM-2", 15_002).await;
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/simulator/webhook",
-            Some(json!({ "paymentKey": declined, "status": "FAILED", "failureCode": "INSUFFICIENT_FUNDS", "failureMessage": "no money" })),
-        )
+        .simulate_with(json!({ "paymentKey": declined, "status": "FAILED", "failureCode": "INSUFFICIENT_FUNDS", "failureMessage": "no money" }))
         .await;
     assert_eq!(res.json["response"]["status"], 200, "{}", res.text());
     let p = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/payments/{declined}"),
-            None,
-        )
+        .admin_get(&format!("/admin/api/payments/{declined}"))
         .await;
     assert_eq!(p.json["status"], "FAILED");
     assert_eq!(p.json["failureCode"], "INSUFFICIENT_FUNDS");
 
     let other = app.pay(&m, "SIM-3", 15_002).await;
     let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/simulator/webhook",
-            Some(json!({ "paymentKey": other, "status": "APPROVED", "amount": 1 })),
-        )
+        .simulate_with(json!({ "paymentKey": other, "status": "APPROVED", "amount": 1 }))
         .await;
     assert_eq!(res.json["response"]["status"], 422);
     assert_eq!(app.status_of(&other).await, "READY");
@@ -110,23 +91,11 @@ async fn the_simulator_validates_its_input() {
         json!({ "paymentKey": "ab".repeat(32), "status": "APPROVED", "amount": "1" }),
         json!({ "paymentKey": "ab".repeat(32), "status": "APPROVED", "extra": 1 }),
     ] {
-        let res = app
-            .admin(
-                Method::POST,
-                "/admin/api/simulator/webhook",
-                Some(body.clone()),
-            )
-            .await;
+        let res = app.simulate_with(body.clone()).await;
         assert_eq!(res.status, 400, "{body}: {}", res.text());
         assert_eq!(res.json["code"], "VALIDATION_FAILED");
     }
-    let no_body = app
-        .admin(
-            Method::POST,
-            "/admin/api/simulator/mock-request",
-            Some(json!({})),
-        )
-        .await;
+    let no_body = app.mock_request(json!({})).await;
     assert_eq!(no_body.status, 400);
     assert_eq!(no_body.json["errors"][0]["field"], "body");
     app.stop().await;
@@ -136,13 +105,7 @@ async fn the_simulator_validates_its_input() {
 async fn a_raw_mock_request_is_signed_and_answered_by_the_mock_acquirer() {
     let app = spawn().await;
     let raw = r#"{"paymentKey":"k1","amount":15002,"returnUrl":"http://127.0.0.1:9/none"}"#;
-    let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/simulator/mock-request",
-            Some(json!({ "body": raw })),
-        )
-        .await;
+    let res = app.mock_request(json!({ "body": raw })).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json["request"]["body"], raw, "sent byte for byte");
     assert_eq!(res.json["response"]["status"], 202);
@@ -156,13 +119,7 @@ async fn a_raw_mock_request_is_signed_and_answered_by_the_mock_acquirer() {
     );
 
     // An object is sent compactly encoded; a body the mock refuses comes back as its answer.
-    let res = app
-        .admin(
-            Method::POST,
-            "/admin/api/simulator/mock-request",
-            Some(json!({ "body": { "amount": 1 } })),
-        )
-        .await;
+    let res = app.mock_request(json!({ "body": { "amount": 1 } })).await;
     assert_eq!(res.status, 200);
     assert_eq!(res.json["response"]["status"], 400);
     app.stop().await;
@@ -175,16 +132,9 @@ async fn the_simulator_needs_the_admin_token_and_the_mock_acquirer() {
         "/admin/api/simulator/webhook",
         "/admin/api/simulator/mock-request",
     ] {
-        let res = app
-            .request(
-                Method::POST,
-                path,
-                &[("content-type", "application/json")],
-                Some("{}".into()),
-            )
-            .await;
+        let res = app.post_empty_json_without_token(path).await;
         assert_admin_unauthorized(&res, path);
-        let get = app.admin(Method::GET, path, None).await;
+        let get = app.admin_get(path).await;
         assert_eq!(get.status, 405, "{path}");
     }
     app.stop().await;
@@ -194,12 +144,7 @@ async fn the_simulator_needs_the_admin_token_and_the_mock_acquirer() {
     assert_eq!(res.status, 404, "{}", res.text());
     assert_eq!(res.json["code"], "NOT_FOUND");
     let res = off
-        .request(
-            Method::POST,
-            "/admin/api/simulator/webhook",
-            &[("content-type", "application/json")],
-            Some("{}".into()),
-        )
+        .post_empty_json_without_token("/admin/api/simulator/webhook")
         .await;
     assert_admin_unauthorized(&res, "auth is checked first");
     off.stop().await;

@@ -3,12 +3,11 @@
 use awc::http::Method;
 use serde_json::json;
 
-use crate::harness::{assert_admin_unauthorized, spawn};
+use crate::harness::{assert_admin_unauthorized, spawn, spawn_with_merchant};
 
 #[actix_web::test]
 async fn stats_count_amounts_per_status_and_the_approval_rate() {
-    let app = spawn().await;
-    let m = app.register("Stats shop").await;
+    let (app, m) = spawn_with_merchant("Stats shop").await;
     let other = app.register("Quiet shop").await;
     // Amounts ending in 002: the mock acquirer never answers, the simulator decides.
     let completed = app.pay(&m, "S-1", 15_002).await;
@@ -42,7 +41,7 @@ async fn stats_count_amounts_per_status_and_the_approval_rate() {
         .await;
     assert_eq!(cancel.status, 200, "{}", cancel.text());
 
-    let res = app.admin(Method::GET, "/admin/api/stats", None).await;
+    let res = app.admin_get("/admin/api/stats").await;
     assert_eq!(res.status, 200, "{}", res.text());
     let t = &res.json["totals"];
     assert_eq!(t["count"], 4);
@@ -53,22 +52,18 @@ async fn stats_count_amounts_per_status_and_the_approval_rate() {
     );
     assert_eq!(t["approvalRate"], 0.5);
     let by = &t["byStatus"];
-    assert_eq!(
-        by["COMPLETED"],
-        json!({ "count": 1, "amounts": { "KRW": 15_002 } })
-    );
-    assert_eq!(
-        by["FAILED"],
-        json!({ "count": 1, "amounts": { "KRW": 16_002 } })
-    );
-    assert_eq!(
-        by["CANCELED"],
-        json!({ "count": 1, "amounts": { "KRW": 17_002 } })
-    );
-    assert_eq!(
-        by["READY"],
-        json!({ "count": 1, "amounts": { "KRW": 18_002 } })
-    );
+    for (status, amount) in [
+        ("COMPLETED", 15_002),
+        ("FAILED", 16_002),
+        ("CANCELED", 17_002),
+        ("READY", 18_002),
+    ] {
+        assert_eq!(
+            by[status],
+            json!({ "count": 1, "amounts": { "KRW": amount } }),
+            "{status}"
+        );
+    }
     assert_eq!(by["APPROVED"], json!({ "count": 0, "amounts": {} }));
     assert_eq!(by["EXPIRED"]["count"], 0);
 
@@ -82,22 +77,14 @@ async fn stats_count_amounts_per_status_and_the_approval_rate() {
     assert_eq!(merchants[0]["approvalRate"], 0.5);
 
     let quiet = app
-        .admin(
-            Method::GET,
-            &format!("/admin/api/stats?clientId={}", other.client_id),
-            None,
-        )
+        .admin_get(&format!("/admin/api/stats?clientId={}", other.client_id))
         .await;
     assert_eq!(quiet.json["totals"]["count"], 0);
     assert_eq!(quiet.json["totals"]["approvalRate"], json!(null));
     assert_eq!(quiet.json["clientId"], other.client_id.as_str());
 
     let future = app
-        .admin(
-            Method::GET,
-            "/admin/api/stats?from=2999-01-01T00:00:00Z",
-            None,
-        )
+        .admin_get("/admin/api/stats?from=2999-01-01T00:00:00Z")
         .await;
     assert_eq!(future.json["totals"]["count"], 0);
     app.stop().await;
@@ -107,29 +94,18 @@ async fn stats_count_amounts_per_status_and_the_approval_rate() {
 async fn stats_refuse_bad_parameters_and_missing_admin_auth() {
     let app = spawn().await;
     let inverted = app
-        .admin(
-            Method::GET,
-            "/admin/api/stats?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
-            None,
-        )
+        .admin_get("/admin/api/stats?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z")
         .await;
     assert_eq!(inverted.status, 400);
     assert_eq!(inverted.json["errors"][0]["field"], "from");
     for bad in ["from=yesterday", "clientId=%20", "limit=5", "to=1&to=2"] {
-        let res = app
-            .admin(Method::GET, &format!("/admin/api/stats?{bad}"), None)
-            .await;
+        let res = app.admin_get(&format!("/admin/api/stats?{bad}")).await;
         assert_eq!(res.status, 400, "{bad}: {}", res.text());
         assert_eq!(res.json["code"], "VALIDATION_FAILED", "{bad}");
     }
     assert_admin_unauthorized(&app.get("/admin/api/stats").await, "no token");
     let wrong = app
-        .request(
-            Method::GET,
-            "/admin/api/stats",
-            &[("authorization", "Bearer wrong")],
-            None,
-        )
+        .get_with_headers("/admin/api/stats", &[("authorization", "Bearer wrong")])
         .await;
     assert_admin_unauthorized(&wrong, "wrong token");
     assert_admin_unauthorized(

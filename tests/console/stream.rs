@@ -2,10 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use awc::http::Method;
 use futures_util::StreamExt;
 
-use crate::harness::{ADMIN_TOKEN, App, assert_admin_unauthorized, spawn};
+use crate::harness::{ADMIN_TOKEN, App, assert_admin_unauthorized, spawn, spawn_with_merchant};
 
 type Body = std::pin::Pin<
     Box<dyn futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>>,
@@ -20,8 +19,9 @@ struct Events {
 impl Events {
     async fn open(app: &App, query: &str, bearer: bool) -> Self {
         let mut req = app
-            .http
-            .get(format!("{}/admin/api/events{query}", app.base))
+            .api
+            .http()
+            .get(format!("{}/admin/api/events{query}", app.api.base()))
             .timeout(Duration::from_secs(60));
         if bearer {
             req = req.insert_header(("authorization", format!("Bearer {ADMIN_TOKEN}")));
@@ -57,6 +57,19 @@ impl Events {
     }
 }
 
+impl Events {
+    /// Reads until an `audit` frame of the payment arrives (with `action`, if given), or fails
+    /// after 10 s.
+    async fn until_audit_row(&mut self, what: &str, key: &str, action: Option<&str>) {
+        self.until(what, Duration::from_secs(10), |t| {
+            frames(t, "audit").iter().any(|a| {
+                a["paymentKey"] == key && action.is_none_or(|action| a["action"] == action)
+            })
+        })
+        .await;
+    }
+}
+
 /// The `data:` JSON of every `event: {kind}` frame so far.
 fn frames(text: &str, kind: &str) -> Vec<serde_json::Value> {
     text.split("\n\n")
@@ -68,8 +81,7 @@ fn frames(text: &str, kind: &str) -> Vec<serde_json::Value> {
 
 #[actix_web::test]
 async fn a_new_audit_row_and_delivery_attempts_arrive_on_the_stream() {
-    let app = spawn().await;
-    let m = app.register("Live shop").await;
+    let (app, m) = spawn_with_merchant("Live shop").await;
     let before = app.pay(&m, "L-0", 15_002).await;
     let mut events = Events::open(&app, "", true).await;
     events
@@ -81,11 +93,7 @@ async fn a_new_audit_row_and_delivery_attempts_arrive_on_the_stream() {
 
     let key = app.pay(&m, "L-1", 15_000).await;
     events
-        .until("the CREATE audit row", Duration::from_secs(10), |t| {
-            frames(t, "audit")
-                .iter()
-                .any(|a| a["paymentKey"] == key.as_str() && a["action"] == "CREATE")
-        })
+        .until_audit_row("the CREATE audit row", &key, Some("CREATE"))
         .await;
     let audit = frames(&events.text, "audit");
     let created = audit
@@ -104,11 +112,7 @@ async fn a_new_audit_row_and_delivery_attempts_arrive_on_the_stream() {
 
     // The mock acquirer approves 15000 shortly: the request attempt, then the approval.
     events
-        .until("the approval", Duration::from_secs(10), |t| {
-            frames(t, "audit")
-                .iter()
-                .any(|a| a["paymentKey"] == key.as_str() && a["action"] == "APPROVE")
-        })
+        .until_audit_row("the approval", &key, Some("APPROVE"))
         .await;
     let attempts = frames(&events.text, "attempt");
     let request = attempts
@@ -123,16 +127,11 @@ async fn a_new_audit_row_and_delivery_attempts_arrive_on_the_stream() {
 
 #[actix_web::test]
 async fn the_token_may_come_in_the_query_and_after_replays_from_a_position() {
-    let app = spawn().await;
-    let m = app.register("Replay shop").await;
+    let (app, m) = spawn_with_merchant("Replay shop").await;
     let key = app.pay(&m, "R-1", 15_002).await;
     let mut events = Events::open(&app, &format!("?token={ADMIN_TOKEN}&after=0-0"), false).await;
     events
-        .until("the earlier CREATE row", Duration::from_secs(10), |t| {
-            frames(t, "audit")
-                .iter()
-                .any(|a| a["paymentKey"] == key.as_str())
-        })
+        .until_audit_row("the earlier CREATE row", &key, None)
         .await;
     assert!(events.text.contains("event: ready\nid: 0-0\n"));
     app.stop().await;
@@ -147,18 +146,11 @@ async fn the_stream_needs_the_admin_token_and_a_valid_position() {
         "wrong ?token",
     );
     let wrong = app
-        .request(
-            Method::GET,
-            "/admin/api/events",
-            &[("authorization", "Bearer nope")],
-            None,
-        )
+        .get_with_headers("/admin/api/events", &[("authorization", "Bearer nope")])
         .await;
     assert_admin_unauthorized(&wrong, "wrong bearer");
     for bad in ["after=12", "after=a-b", "after=1-2&after=3-4", "since=1-1"] {
-        let res = app
-            .admin(Method::GET, &format!("/admin/api/events?{bad}"), None)
-            .await;
+        let res = app.admin_get(&format!("/admin/api/events?{bad}")).await;
         assert_eq!(res.status, 400, "{bad}: {}", res.text());
     }
     app.stop().await;

@@ -27,7 +27,7 @@ fn simplepg(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
 async fn merchant_create_then_a_signed_call_round_trip_through_the_cli() {
     let db = TestDatabase::create().await;
     let api = instance(db.url(), &[]).await;
-    let url = api.base.clone();
+    let url = api.base().to_owned();
     let created = actix_web::rt::task::spawn_blocking(move || {
         simplepg(
             &["merchant", "create", "--name", "CLI shop", "--url", &url],
@@ -51,7 +51,7 @@ async fn merchant_create_then_a_signed_call_round_trip_through_the_cli() {
         json["clientId"].as_str().unwrap().to_owned(),
         json["clientSecret"].as_str().unwrap().to_owned(),
     );
-    let url = api.base.clone();
+    let url = api.base().to_owned();
     let called = actix_web::rt::task::spawn_blocking(move || {
         simplepg(
             &[
@@ -149,24 +149,16 @@ async fn verify_webhook_accepts_a_real_delivery_from_the_server_and_rejects_it_t
     let db = TestDatabase::create().await;
     let api = instance(db.url(), &[]).await;
     let (hook_url, deliveries) = receive_one();
-    let registered = api
-        .admin(
-            "POST",
-            "/admin/api/merchants",
-            Some(serde_json::json!({ "clientName": "CLI receiver", "returnUrl": hook_url })),
-        )
-        .await;
-    assert_eq!(registered.status, 201, "{:?}", registered.json);
-    let merchant = crate::support::Merchant {
-        id: registered.json["clientId"].as_str().unwrap().to_owned(),
-        secret: registered.json["clientSecret"].as_str().unwrap().to_owned(),
-    };
-    let webhook_secret = registered.json["webhookSecret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let merchant = api
+        .register_merchant("CLI receiver", Some(&hook_url))
+        .await
+        .unwrap();
+    let webhook_secret = merchant.webhook_secret.clone();
     // The mock acquirer approves it: the merchant is notified.
-    let created = api.create(&merchant, "cli-hook-1", 15_000).await.unwrap();
+    let created = api
+        .create_payment(&merchant, "cli-hook-1", 15_000)
+        .await
+        .unwrap();
     assert_eq!(created.status, 201, "{:?}", created.json);
     let delivery = actix_web::rt::task::spawn_blocking(move || {
         deliveries

@@ -6,19 +6,50 @@ use adapters_mysql::test_util::TestDatabase;
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::support::{STAYS_READY, assert_invariants, instance};
+use crate::support::{
+    Api, Instance, Merchant, Reply, STAYS_READY, acquirer_webhook, assert_invariants, instance,
+    list_status, order_body, payment_key_of_new, presign, register, send_presigned,
+};
+
+/// Two instances on `db`, and a merchant registered through the first.
+async fn two_instances(db: &TestDatabase) -> (Instance, Instance, Merchant) {
+    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
+    let m = register(&a, None).await;
+    (a, b, m)
+}
+
+/// Sends `n` requests at once, alternately to `a` and `b`; their replies, in order.
+async fn on_both<'a, Fut>(
+    a: &'a Api,
+    b: &'a Api,
+    n: usize,
+    send: impl Fn(&'a Api) -> Fut,
+) -> Vec<Reply>
+where
+    Fut: Future<Output = Reply>,
+{
+    join_all((0..n).map(|i| send(if i % 2 == 0 { a } else { b }))).await
+}
+
+/// `POST /api/payments` of `body` with `Idempotency-Key: key-race-1`.
+async fn create_keyed_race_1(api: &Api, m: &Merchant, body: &str) -> Reply {
+    api.signed(
+        m,
+        "POST",
+        "/api/payments",
+        Some(body),
+        &[("idempotency-key", "key-race-1")],
+    )
+    .await
+    .unwrap()
+}
 
 #[actix_web::test]
 async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_legal_histories() {
     let db = TestDatabase::create().await;
-    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = a.register(None).await;
+    let (a, b, m) = two_instances(&db).await;
     for round in 0..6 {
-        let created = a
-            .create(&m, &format!("race-{round}"), STAYS_READY)
-            .await
-            .unwrap();
-        let key = created.json["paymentKey"].as_str().unwrap().to_owned();
+        let key = payment_key_of_new(&a, &m, &format!("race-{round}"), STAYS_READY).await;
         let approve = json!({ "paymentKey": key, "transactionId": format!("tx-{round}"), "status": "APPROVED", "amount": STAYS_READY }).to_string();
         let decline = json!({ "paymentKey": key, "transactionId": format!("tx-{round}"), "status": "FAILED", "amount": STAYS_READY, "failureCode": "CARD_DECLINED" }).to_string();
         let cancel = json!({ "cancelReason": "race" }).to_string();
@@ -30,13 +61,13 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
             format!("wh-c-{round}"),
         ];
         let (w1, w2, w3, c1, c2, k1, k2) = futures_util::join!(
-            a.acquirer_webhook(&approve, &ids[0]),
-            b.acquirer_webhook(&approve, &ids[1]),
-            b.acquirer_webhook(&decline, &ids[2]),
-            a.signed(&m, "POST", &cancel_path, Some(&cancel), None),
-            b.signed(&m, "POST", &complete_path, None, None),
-            b.signed(&m, "POST", &cancel_path, Some(&cancel), None),
-            a.signed(&m, "POST", &complete_path, None, None),
+            acquirer_webhook(&a, &approve, &ids[0]),
+            acquirer_webhook(&b, &approve, &ids[1]),
+            acquirer_webhook(&b, &decline, &ids[2]),
+            a.signed(&m, "POST", &cancel_path, Some(&cancel), &[]),
+            b.signed(&m, "POST", &complete_path, None, &[]),
+            b.signed(&m, "POST", &cancel_path, Some(&cancel), &[]),
+            a.signed(&m, "POST", &complete_path, None, &[]),
         );
         for r in [&w1, &w2, &w3] {
             assert!(
@@ -67,17 +98,12 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
 #[actix_web::test]
 async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once() {
     let db = TestDatabase::create().await;
-    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = a.register(None).await;
-    let key = a.create(&m, "storm", STAYS_READY).await.unwrap().json["paymentKey"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (a, b, m) = two_instances(&db).await;
+    let key = payment_key_of_new(&a, &m, "storm", STAYS_READY).await;
     let body = json!({ "paymentKey": key, "transactionId": "tx-storm", "status": "APPROVED", "amount": STAYS_READY }).to_string();
-    let replies = join_all((0..30).map(|i| {
-        let (target, body) = (if i % 2 == 0 { a.clone() } else { b.clone() }, body.clone());
-        async move { target.acquirer_webhook(&body, "wh-storm").await }
-    }))
+    let replies = on_both(&a, &b, 30, |target| {
+        acquirer_webhook(target, &body, "wh-storm")
+    })
     .await;
     let applied = replies
         .iter()
@@ -89,7 +115,7 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
         .count();
     assert_eq!((applied, duplicate), (1, 29));
     let logs = a
-        .signed(&m, "GET", &format!("/api/payments/{key}/logs"), None, None)
+        .signed(&m, "GET", &format!("/api/payments/{key}/logs"), None, &[])
         .await
         .unwrap();
     let approves = logs.json["data"]
@@ -105,24 +131,9 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
 #[actix_web::test]
 async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_one_payment() {
     let db = TestDatabase::create().await;
-    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = a.register(None).await;
-    let body =
-        json!({ "orderNo": "idem-race", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
-    let replies = join_all((0..16).map(|i| {
-        let (target, m, body) = (
-            if i % 2 == 0 { a.clone() } else { b.clone() },
-            m.clone(),
-            body.clone(),
-        );
-        async move {
-            target
-                .signed(&m, "POST", "/api/payments", Some(&body), Some("key-race-1"))
-                .await
-                .unwrap()
-        }
-    }))
-    .await;
+    let (a, b, m) = two_instances(&db).await;
+    let body = order_body("idem-race", STAYS_READY);
+    let replies = on_both(&a, &b, 16, |target| create_keyed_race_1(target, &m, &body)).await;
     let created: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
     assert!(!created.is_empty());
     assert!(
@@ -139,14 +150,11 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
     assert_eq!(keys.len(), 1, "every 201 is the same payment");
     // A retry after the dust settles replays the same answer.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let retry = b
-        .signed(&m, "POST", "/api/payments", Some(&body), Some("key-race-1"))
-        .await
-        .unwrap();
+    let retry = create_keyed_race_1(&b, &m, &body).await;
     assert_eq!(retry.status, 201);
     assert!(keys.contains(&retry.json["paymentKey"]));
     let list = a
-        .signed(&m, "GET", "/api/payments?orderNo=idem-race", None, None)
+        .signed(&m, "GET", "/api/payments?orderNo=idem-race", None, &[])
         .await
         .unwrap();
     assert_eq!(list.json["data"].as_array().unwrap().len(), 1);
@@ -156,19 +164,10 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
 #[actix_web::test]
 async fn one_signed_request_replayed_concurrently_on_both_instances_is_accepted_exactly_once() {
     let db = TestDatabase::create().await;
-    let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
-    let m = a.register(None).await;
-    let body =
-        json!({ "orderNo": "replayed", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
-    let request = a.presign(&m, "POST", "/api/payments", &body);
-    let replies = join_all((0..16).map(|i| {
-        let (target, request) = (
-            if i % 2 == 0 { a.clone() } else { b.clone() },
-            request.clone(),
-        );
-        async move { target.send_presigned(&request).await }
-    }))
-    .await;
+    let (a, b, m) = two_instances(&db).await;
+    let body = order_body("replayed", STAYS_READY);
+    let request = presign(&m, "POST", "/api/payments", &body);
+    let replies = on_both(&a, &b, 16, |target| send_presigned(target, &request)).await;
     let accepted = replies.iter().filter(|r| r.status == 201).count();
     let replayed = replies
         .iter()
@@ -178,22 +177,27 @@ async fn one_signed_request_replayed_concurrently_on_both_instances_is_accepted_
     assert_invariants(&db).await;
 }
 
+/// An instance allowing each merchant one request a second after a burst of `burst`.
+async fn rate_limited_instance(db_url: &str, burst: &str) -> Instance {
+    instance(
+        db_url,
+        &[
+            ("SIMPLEPG__RATE_LIMIT__PER_SECOND", "1"),
+            ("SIMPLEPG__RATE_LIMIT__BURST", burst),
+        ],
+    )
+    .await
+}
+
 #[actix_web::test]
 async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_are_unaffected() {
     let db = TestDatabase::create().await;
-    let api = instance(
-        db.url(),
-        &[
-            ("SIMPLEPG__RATE_LIMIT__PER_SECOND", "1"),
-            ("SIMPLEPG__RATE_LIMIT__BURST", "3"),
-        ],
-    )
-    .await;
-    let (noisy, quiet) = (api.register(None).await, api.register(None).await);
+    let api = rate_limited_instance(db.url(), "3").await;
+    let (noisy, quiet) = (register(&api, None).await, register(&api, None).await);
     let mut statuses = Vec::new();
     for _ in 0..5 {
         statuses.push(
-            api.signed(&noisy, "GET", "/api/payments", None, None)
+            api.signed(&noisy, "GET", "/api/payments", None, &[])
                 .await
                 .unwrap(),
         );
@@ -204,26 +208,12 @@ async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_ar
     assert_eq!(limited.json["code"], "RATE_LIMITED");
     assert!(
         limited
-            .retry_after
-            .as_deref()
+            .retry_after()
             .is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n >= 1))
     );
-    assert_eq!(
-        api.signed(&quiet, "GET", "/api/payments", None, None)
-            .await
-            .unwrap()
-            .status,
-        200
-    );
+    assert_eq!(list_status(&api, &quiet).await, 200);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(
-        api.signed(&noisy, "GET", "/api/payments", None, None)
-            .await
-            .unwrap()
-            .status,
-        200,
-        "the bucket refills"
-    );
+    assert_eq!(list_status(&api, &noisy).await, 200, "the bucket refills");
 }
 
 /// A create records its nonce with the payment; one refused for its rate never gets that far,
@@ -231,30 +221,16 @@ async fn a_merchant_over_its_rate_budget_gets_429_with_retry_after_and_others_ar
 #[actix_web::test]
 async fn a_create_refused_for_its_rate_uses_up_its_nonce() {
     let db = TestDatabase::create().await;
-    let api = instance(
-        db.url(),
-        &[
-            ("SIMPLEPG__RATE_LIMIT__PER_SECOND", "1"),
-            ("SIMPLEPG__RATE_LIMIT__BURST", "1"),
-        ],
-    )
-    .await;
-    let m = api.register(None).await;
-    assert_eq!(
-        api.signed(&m, "GET", "/api/payments", None, None)
-            .await
-            .unwrap()
-            .status,
-        200
-    );
-    let body =
-        json!({ "orderNo": "limited", "amount": STAYS_READY, "methodCode": "CARD" }).to_string();
-    let create = api.presign(&m, "POST", "/api/payments", &body);
-    let limited = api.send_presigned(&create).await;
+    let api = rate_limited_instance(db.url(), "1").await;
+    let m = register(&api, None).await;
+    assert_eq!(list_status(&api, &m).await, 200);
+    let body = order_body("limited", STAYS_READY);
+    let create = presign(&m, "POST", "/api/payments", &body);
+    let limited = send_presigned(&api, &create).await;
     assert_eq!(limited.status, 429, "{:?}", limited.json);
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let replayed = api.send_presigned(&create).await;
+    let replayed = send_presigned(&api, &create).await;
     assert_eq!(
         (replayed.status, replayed.json["code"].as_str()),
         (401, Some("REPLAYED_REQUEST")),

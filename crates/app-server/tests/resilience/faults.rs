@@ -8,7 +8,7 @@ use std::{
 use adapters_mysql::test_util::TestDatabase;
 use serde_json::json;
 
-use crate::support::{DbProxy, ServerProcess, assert_invariants};
+use crate::support::{DbProxy, ServerProcess, assert_invariants, payment_key_of_new, register};
 
 #[actix_web::test]
 async fn a_database_outage_answers_503_quickly_and_recovers_without_a_restart() {
@@ -20,42 +20,46 @@ async fn a_database_outage_answers_503_quickly_and_recovers_without_a_restart() 
     )
     .await;
     let api = &server.client;
-    let m = api.register(None).await;
-    let created = api.create(&m, "before-outage", 15_000).await.unwrap();
-    assert_eq!(created.status, 201);
-    let key = created.json["paymentKey"].as_str().unwrap().to_owned();
+    let m = register(api, None).await;
+    let key = payment_key_of_new(api, &m, "before-outage", 15_000).await;
 
     proxy.cut();
     tokio::time::sleep(Duration::from_millis(200)).await; // let the runtime drop the proxy's sockets
     let started = Instant::now();
     let read = api
-        .signed(&m, "GET", &format!("/api/payments/{key}"), None, None)
+        .signed(&m, "GET", &format!("/api/payments/{key}"), None, &[])
         .await
         .unwrap();
     assert_eq!(read.status, 503, "{:?}", read.json);
     assert_eq!(read.json["code"], "SERVICE_UNAVAILABLE");
-    assert!(read.retry_after.is_some(), "503 carries Retry-After");
-    let write = api.create(&m, "during-outage", 15_000).await.unwrap();
+    assert!(read.retry_after().is_some(), "503 carries Retry-After");
+    let write = api
+        .create_payment(&m, "during-outage", 15_000)
+        .await
+        .unwrap();
     assert_eq!(write.status, 503);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "answered in {:?}",
         started.elapsed()
     );
-    assert_eq!(api.get_raw("/ready").await.unwrap().status, 503);
+    assert_eq!(api.get("/ready").await.unwrap().status, 503);
 
     proxy.restore().await;
     let deadline = Instant::now() + Duration::from_secs(15);
-    while api.get_raw("/ready").await.unwrap().status != 200 {
+    while api.get("/ready").await.unwrap().status != 200 {
         assert!(Instant::now() < deadline, "/ready did not recover");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
-        api.create(&m, "after-outage", 15_000).await.unwrap().status,
+        api.create_payment(&m, "after-outage", 15_000)
+            .await
+            .unwrap()
+            .status,
         201
     );
     let again = api
-        .signed(&m, "GET", &format!("/api/payments/{key}"), None, None)
+        .signed(&m, "GET", &format!("/api/payments/{key}"), None, &[])
         .await
         .unwrap();
     assert_eq!(again.status, 200);
@@ -67,7 +71,7 @@ async fn a_sigkill_under_load_loses_no_created_payment_and_delivers_every_due_ou
     let db = TestDatabase::create().await;
     let extra = [("SIMPLEPG__MOCK_ACQUIRER__DELAY_MS", "400")];
     let first = ServerProcess::spawn(db.url(), &extra).await;
-    let m = first.client.register(None).await;
+    let m = register(&first.client, None).await;
     let created: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop_at = Instant::now() + Duration::from_millis(1500);
     let workers: Vec<_> = (0..6)
@@ -77,7 +81,10 @@ async fn a_sigkill_under_load_loses_no_created_payment_and_delivers_every_due_ou
                 let mut i = 0;
                 loop {
                     i += 1;
-                    match api.create(&m, &format!("load-{w}-{i}"), 15_000).await {
+                    match api
+                        .create_payment(&m, &format!("load-{w}-{i}"), 15_000)
+                        .await
+                    {
                         Ok(r) if r.status == 201 => {
                             created
                                 .lock()
@@ -114,7 +121,7 @@ async fn a_sigkill_under_load_loses_no_created_payment_and_delivers_every_due_ou
     let api = &second.client;
     for key in &created {
         let r = api
-            .signed(&m, "GET", &format!("/api/payments/{key}"), None, None)
+            .signed(&m, "GET", &format!("/api/payments/{key}"), None, &[])
             .await
             .unwrap();
         assert_eq!(
@@ -127,9 +134,10 @@ async fn a_sigkill_under_load_loses_no_created_payment_and_delivers_every_due_ou
     loop {
         let pending = api
             .admin("GET", "/admin/api/deliveries?status=PENDING&limit=1", None)
-            .await;
+            .await
+            .unwrap();
         let ready = api
-            .signed(&m, "GET", "/api/payments?status=READY&limit=1", None, None)
+            .signed(&m, "GET", "/api/payments?status=READY&limit=1", None, &[])
             .await
             .unwrap();
         if pending.json["data"].as_array().is_some_and(Vec::is_empty)
@@ -147,7 +155,7 @@ async fn a_sigkill_under_load_loses_no_created_payment_and_delivers_every_due_ou
     }
     for key in &created {
         let p = api
-            .signed(&m, "GET", &format!("/api/payments/{key}"), None, None)
+            .signed(&m, "GET", &format!("/api/payments/{key}"), None, &[])
             .await
             .unwrap();
         assert_eq!(p.json["status"], "APPROVED", "{key}");
@@ -164,13 +172,13 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_cleanly() {
         &[("SIMPLEPG__SERVER__SHUTDOWN_TIMEOUT_SECS", "30")],
     )
     .await;
-    let m = server.client.register(None).await;
+    let m = register(&server.client, None).await;
     proxy.set_delay(Duration::from_millis(300));
     let (api, m2) = (server.client.clone(), m.clone());
     let in_flight = actix_web::rt::spawn(async move {
         let body =
             json!({ "orderNo": "in-flight", "amount": 15_000, "methodCode": "CARD" }).to_string();
-        api.signed(&m2, "POST", "/api/payments", Some(&body), None)
+        api.signed(&m2, "POST", "/api/payments", Some(&body), &[])
             .await
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -184,7 +192,7 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_cleanly() {
     assert!(status.success(), "exit status {status:?}");
     proxy.set_delay(Duration::ZERO);
     assert!(
-        server.client.get_raw("/health").await.is_err(),
+        server.client.get("/health").await.is_err(),
         "a stopped server accepts nothing"
     );
     assert_invariants(&db).await;

@@ -5,7 +5,9 @@
 use adapters_mysql::test_util::TestDatabase;
 use serde_json::json;
 
-use crate::support::{Merchant, ServerProcess, assert_invariants, instance};
+use crate::support::{
+    Merchant, ServerProcess, assert_invariants, instance, payment_key_of_new, register,
+};
 
 /// xorshift64*: deterministic, seed printed on failure.
 struct Rng(u64);
@@ -94,11 +96,8 @@ async fn random_hostile_requests_never_get_a_5xx_and_change_nothing_when_rejecte
     let mut rng = Rng(seed);
     let db = TestDatabase::create().await;
     let api = instance(db.url(), &[("SIMPLEPG__RATE_LIMIT__PER_SECOND", "0")]).await;
-    let m: Merchant = api.register(None).await;
-    let key = api.create(&m, "existing", 15_002).await.unwrap().json["paymentKey"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let m: Merchant = register(&api, None).await;
+    let key = payment_key_of_new(&api, &m, "existing", 15_002).await;
     let http = awc::Client::builder()
         .timeout(std::time::Duration::from_secs(20))
         .finish();
@@ -112,19 +111,19 @@ async fn random_hostile_requests_never_get_a_5xx_and_change_nothing_when_rejecte
         let signed = rng.below(3) == 0;
         let status = if signed && !path.contains('%') && !path.contains("..") {
             let text = String::from_utf8_lossy(&payload).into_owned();
-            let r = api.signed(&m, method, &path, Some(&text), None).await;
+            let r = api.signed(&m, method, &path, Some(&text), &[]).await;
             match r {
                 Ok(r) => r.status,
                 Err(e) => panic!("seed {seed} request {i}: {method} {path}: transport error {e}"),
             }
         } else {
-            let mut req = http.request(method.parse().unwrap(), format!("{}{}", api.base, path));
+            let mut req = http.request(method.parse().unwrap(), format!("{}{}", api.base(), path));
             if !content_type.is_empty() {
                 req = req.insert_header(("content-type", content_type));
             }
             if rng.below(2) == 0 {
                 req = req
-                    .insert_header(("x-client-id", m.id.as_str()))
+                    .insert_header(("x-client-id", m.client_id.as_str()))
                     .insert_header(("x-timestamp", "1"))
                     .insert_header(("x-nonce", "!!"));
             }
@@ -146,7 +145,8 @@ async fn random_hostile_requests_never_get_a_5xx_and_change_nothing_when_rejecte
     }
     let list = api
         .admin("GET", "/admin/api/payments?limit=100", None)
-        .await;
+        .await
+        .unwrap();
     let total = list.json["data"].as_array().map_or(0, Vec::len);
     assert_eq!(
         total,
@@ -155,14 +155,15 @@ async fn random_hostile_requests_never_get_a_5xx_and_change_nothing_when_rejecte
     );
     let merchants = api
         .admin("GET", "/admin/api/merchants?limit=100", None)
-        .await;
+        .await
+        .unwrap();
     assert_eq!(
         merchants.json["data"].as_array().map_or(0, Vec::len),
         1,
         "no merchant was registered without the token"
     );
     let existing = api
-        .signed(&m, "GET", &format!("/api/payments/{key}"), None, None)
+        .signed(&m, "GET", &format!("/api/payments/{key}"), None, &[])
         .await
         .unwrap();
     assert_eq!(
@@ -202,8 +203,8 @@ async fn a_control_character_in_a_header_is_a_400_logged_as_a_warning_not_an_err
     }
     // A request after them is logged, so the log is flushed past them.
     assert_eq!(
-        server.client.get_raw("/health").await.map(|r| r.status),
-        Ok(200)
+        server.client.get("/health").await.map(|r| r.status).ok(),
+        Some(200)
     );
 
     let log_path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))

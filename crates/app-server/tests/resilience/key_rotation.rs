@@ -7,7 +7,7 @@ use std::process::Command;
 
 use adapters_mysql::test_util::TestDatabase;
 
-use crate::support::{Client, Merchant, instance};
+use crate::support::{Merchant, instance, list_status, register};
 
 const KEY_1: &str = "dGVzdC1vbmx5LWtleS0wMTIzNDU2Nzg5YWJjZGVmISE=";
 const KEY_2: &str = "a2V5LXR3by1mb3ItdGhlLXJvdGF0aW9uLXRlc3QhISE=";
@@ -41,17 +41,10 @@ async fn reencrypt(db_url: &str, args: &[&str]) -> (bool, String) {
     )
 }
 
-async fn signed_list_status(api: &Client, m: &Merchant) -> u16 {
-    api.signed(m, "GET", "/api/payments?limit=1", None, None)
-        .await
-        .unwrap()
-        .status
-}
-
 /// The key versions of every secret the merchant holds, read through the storage port.
 async fn key_versions(db: &TestDatabase, m: &Merchant) -> Vec<u32> {
     let stores = app_server::store::open(db.url(), 1, std::time::Duration::from_secs(5)).unwrap();
-    let id = domain::ids::ClientId::parse(&m.id).unwrap();
+    let id = domain::ids::ClientId::parse(&m.client_id).unwrap();
     let merchant = stores.ports.merchants.find(&id).await.unwrap().unwrap();
     merchant.sealed_secrets().map(|s| s.key_version).collect()
 }
@@ -61,20 +54,20 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
  {
     let db = TestDatabase::create().await;
     let old = instance(db.url(), &[]).await;
-    let early = old.register(None).await;
-    assert_eq!(signed_list_status(&old, &early).await, 200);
+    let early = register(&old, None).await;
+    assert_eq!(list_status(&old, &early).await, 200);
     assert_eq!(key_versions(&db, &early).await, vec![1, 1]);
 
     let env: Vec<(&str, String)> = with_key_2_current();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let rotated = instance(db.url(), &env).await;
     assert_eq!(
-        signed_list_status(&rotated, &early).await,
+        list_status(&rotated, &early).await,
         200,
         "a secret sealed under the retired key still opens"
     );
-    let late = rotated.register(None).await;
-    assert_eq!(signed_list_status(&rotated, &late).await, 200);
+    let late = register(&rotated, None).await;
+    assert_eq!(list_status(&rotated, &late).await, 200);
 
     let (clean, listed) = reencrypt(db.url(), &["--check"]).await;
     assert!(
@@ -82,7 +75,7 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
         "--check fails while a secret is under key 1:\n{listed}"
     );
     assert!(
-        listed.contains(&early.id) && !listed.contains(&late.id),
+        listed.contains(&early.client_id) && !listed.contains(&late.client_id),
         "{listed}"
     );
 
@@ -110,6 +103,6 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
         ],
     )
     .await;
-    assert_eq!(signed_list_status(&key_2_only, &early).await, 200);
-    assert_eq!(signed_list_status(&key_2_only, &late).await, 200);
+    assert_eq!(list_status(&key_2_only, &early).await, 200);
+    assert_eq!(list_status(&key_2_only, &late).await, 200);
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use adapters_mysql::test_util::TestDatabase;
 use serde_json::Value;
 
-use crate::support::{ServerProcess, instance};
+use crate::support::{ServerProcess, get_with_request_id, instance, register};
 
 /// Not the test profile's key: a server with only this key cannot open secrets sealed earlier.
 const OTHER_KEY: &str = "a2V5LXR3by1mb3ItdGhlLXJvdGF0aW9uLXRlc3QhISE=";
@@ -36,18 +36,16 @@ async fn a_500_logs_its_cause_at_error_on_a_line_carrying_the_request_id_and_a_4
     // …called by a merchant registered afterwards, through another instance, under the test
     // profile's key (version 1): opening its secret fails, a 500.
     let registrar = instance(db.url(), &[]).await;
-    let merchant = registrar.register(None).await;
+    let merchant = register(&registrar, None).await;
     let failed = server
         .client
-        .signed(&merchant, "GET", "/api/payments?limit=1", None, None)
+        .signed(&merchant, "GET", "/api/payments?limit=1", None, &[])
         .await
         .unwrap();
     assert_eq!(failed.status, 500, "{:?}", failed.json);
     let failed_id = failed.json["requestId"].as_str().unwrap().to_owned();
-    let (status, echoed) = server
-        .client
-        .get_with_request_id("/api/payments", "obs-probe-401")
-        .await;
+    let (status, echoed) =
+        get_with_request_id(&server.client, "/api/payments", "obs-probe-401").await;
     assert_eq!((status, echoed.as_str()), (401, "obs-probe-401"));
 
     // Both access lines are written once each request is answered; wait for them.
@@ -116,10 +114,10 @@ async fn a_failed_notification_is_logged_at_warn_with_kind_host_and_cause_but_ne
     // Nothing listens there: every attempt is refused.
     let port = crate::support::free_port();
     let return_url = format!("http://127.0.0.1:{port}/hooks/pg?token=s3cr3t-in-the-query");
-    let merchant = server.client.register(Some(&return_url)).await;
+    let merchant = register(&server.client, Some(&return_url)).await;
     let created = server
         .client
-        .create(&merchant, "logs-notify-1", 15_000)
+        .create_payment(&merchant, "logs-notify-1", 15_000)
         .await
         .unwrap();
     assert_eq!(created.status, 201, "{:?}", created.json);

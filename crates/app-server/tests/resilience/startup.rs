@@ -9,14 +9,14 @@ use std::{net::TcpListener, path::PathBuf, process::Command};
 use adapters_mysql::test_util::TestDatabase;
 use app_server::{Application, Settings};
 
-use crate::support::{env_for, instance};
+use crate::support::{instance, register, server_env};
 
 const OTHER_KEY: &str = "a2V5LXR3by1mb3ItdGhlLXJvdGF0aW9uLXRlc3QhISE=";
 const TEST_KEY: &str = "dGVzdC1vbmx5LWtleS0wMTIzNDU2Nzg5YWJjZGVmISE=";
 
 /// Builds (does not run) a server with the test profile plus `extra` on `db_url`.
 async fn build(db_url: &str, extra: &[(&str, &str)]) -> anyhow::Result<Application> {
-    let settings = Settings::load_from(&env_for(db_url, extra))?;
+    let settings = Settings::load_from(&server_env(db_url, extra))?;
     let listener = TcpListener::bind("127.0.0.1:0")?;
     Application::build_with_listener(settings, listener).await
 }
@@ -36,7 +36,7 @@ fn temp_path(name: &str) -> PathBuf {
 async fn a_wrong_encryption_key_stops_the_start_naming_the_merchant_and_the_fix() {
     let db = TestDatabase::create().await;
     let api = instance(db.url(), &[]).await;
-    let merchant = api.register(None).await;
+    let merchant = register(&api, None).await;
 
     let err = match build(
         db.url(),
@@ -48,7 +48,8 @@ async fn a_wrong_encryption_key_stops_the_start_naming_the_merchant_and_the_fix(
         Err(e) => format!("{e:#}"),
     };
     assert!(
-        err.contains("cannot open the stored merchant secrets") && err.contains(&merchant.id),
+        err.contains("cannot open the stored merchant secrets")
+            && err.contains(&merchant.client_id),
         "{err}"
     );
     assert!(
@@ -114,7 +115,7 @@ async fn without_migrate_on_start_a_schema_behind_the_binary_is_not_ready_and_sa
         &[("SIMPLEPG__DATABASE__MIGRATE_ON_START", "false")],
     )
     .await;
-    let ready = api.get_raw("/ready").await.unwrap();
+    let ready = api.get("/ready").await.unwrap();
     assert_eq!(ready.status, 503);
     assert!(
         ready.json["detail"]

@@ -1,87 +1,67 @@
-//! Shared harness: in-process instances, the real binary as a child process, a TCP proxy in
-//! front of MariaDB that can be cut and restored, and a signing client.
+//! The resilience harness, on the shared `test-support` crate (server environment, signing
+//! client, in-process instances): the real binary as a child process, replayable pre-signed
+//! requests, a TCP proxy in front of MariaDB that can be cut and restored, and the invariant
+//! check.
 
 use std::{
-    collections::HashMap,
-    net::TcpListener as StdListener,
     process::{Child, Command, Stdio},
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use adapters_mysql::test_util::TestDatabase;
-use app_server::{Application, Settings};
-use domain::signing::CanonicalRequest;
-use serde_json::{Value, json};
+use serde_json::Value;
+pub use test_support::{
+    Api, Instance, Merchant, Reply, STAYS_READY, acquirer_key, order_body, server_env,
+};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
     task::JoinHandle,
 };
 
-pub const ADMIN: &str = "Bearer test-admin-token";
-pub const ACQUIRER_SECRET: &str = "whsec_dGVzdC1vbmx5LWFjcXVpcmVyLXNlY3JldC0wMTIz";
-/// Last digits 002: the mock acquirer never answers, the payment stays READY.
-pub const STAYS_READY: i64 = 15_002;
-
-static NONCE: AtomicU64 = AtomicU64::new(0);
-
-pub fn env_for(db_url: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
-    let mut env: HashMap<String, String> = [
-        ("SIMPLEPG_PROFILE", "test"),
-        ("SIMPLEPG__DATABASE__URL", db_url),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    for (k, v) in extra {
-        env.insert((*k).to_owned(), (*v).to_owned());
-    }
-    env
-}
-
 /// An in-process instance on port 0, on its own thread and runtime: its dispatcher and
 /// sweepers keep running (and finish their transactions) even while the test thread blocks.
-pub async fn instance(db_url: &str, extra: &[(&str, &str)]) -> Client {
-    let settings = Settings::load_from(&env_for(db_url, extra)).expect("settings");
-    let listener = StdListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!(
-        "http://127.0.0.1:{}",
-        listener.local_addr().expect("addr").port()
-    );
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = Application::build_with_listener(settings, listener)
-                .await
-                .expect("app builds");
-            app.run_until_stopped().await
-        })
-    });
-    let client = Client::new(base);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while client.get_raw("/health").await.map(|r| r.status) != Ok(200) {
-        assert!(Instant::now() < deadline, "instance did not come up");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    client
+pub async fn instance(db_url: &str, extra: &[(&str, &str)]) -> Instance {
+    Instance::start(db_url, extra).await
 }
 
-/// A merchant's credentials.
-#[derive(Clone, Debug)]
-pub struct Merchant {
-    pub id: String,
-    pub secret: String,
+/// A merchant registered for these tests, with an optional `returnUrl`.
+pub async fn register(api: &Api, return_url: Option<&str>) -> Merchant {
+    api.register_merchant("resilience", return_url)
+        .await
+        .unwrap()
 }
 
-/// A small HTTP client that signs merchant requests (with the domain's signer: these tests
-/// are about faults, the signing contract is proven by the black-box suite).
-#[derive(Clone)]
-pub struct Client {
-    pub base: String,
-    http: awc::Client,
+/// Creates a payment of `amount` (201 expected) and returns its key.
+pub async fn payment_key_of_new(api: &Api, m: &Merchant, order_no: &str, amount: i64) -> String {
+    let created = api.create_payment(m, order_no, amount).await.unwrap();
+    assert_eq!(created.status, 201, "{:?}", created.json);
+    created.json["paymentKey"].as_str().unwrap().to_owned()
+}
+
+/// The status of `m`'s signed `GET /api/payments` (a merchant call that changes nothing).
+pub async fn list_status(api: &Api, m: &Merchant) -> u16 {
+    api.signed(m, "GET", "/api/payments", None, &[])
+        .await
+        .unwrap()
+        .status
+}
+
+/// An unsigned GET sending `X-Request-Id: request_id`; the status and the echoed id.
+pub async fn get_with_request_id(api: &Api, path: &str, request_id: &str) -> (u16, String) {
+    let reply = api
+        .send("GET", path, &[("x-request-id", request_id)], None)
+        .await
+        .unwrap();
+    (reply.status, reply.request_id().to_owned())
+}
+
+/// An acquirer webhook signed with the test profile's acquirer secret.
+pub async fn acquirer_webhook(api: &Api, body: &str, id: &str) -> Reply {
+    api.acquirer_webhook(&acquirer_key(), id, body)
+        .await
+        .unwrap()
 }
 
 /// A signed request frozen for replaying.
@@ -93,217 +73,38 @@ pub struct Presigned {
     pub headers: Vec<(String, String)>,
 }
 
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub json: Value,
-    pub retry_after: Option<String>,
-}
-
-impl Client {
-    pub fn new(base: String) -> Self {
-        let http = awc::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .finish();
-        Self { base, http }
-    }
-
-    pub async fn get_raw(&self, path: &str) -> Result<Reply, String> {
-        let mut res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        read(&mut res).await
-    }
-
-    /// An unsigned GET sending `X-Request-Id: request_id`; the status and the echoed id.
-    pub async fn get_with_request_id(&self, path: &str, request_id: &str) -> (u16, String) {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .insert_header(("x-request-id", request_id))
-            .send()
-            .await
-            .expect("request");
-        let echoed = res
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        (res.status().as_u16(), echoed)
-    }
-
-    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
-        let req = self
-            .http
-            .request(
-                method.parse().expect("method"),
-                format!("{}{path}", self.base),
-            )
-            .insert_header(("authorization", ADMIN));
-        let mut res = match body {
-            Some(b) => req.send_json(&b).await,
-            None => req.send().await,
-        }
-        .expect("admin request");
-        read(&mut res).await.expect("admin reply")
-    }
-
-    pub async fn register(&self, return_url: Option<&str>) -> Merchant {
-        let mut body = json!({ "clientName": "resilience" });
-        if let Some(url) = return_url {
-            body["returnUrl"] = json!(url);
-        }
-        let r = self.admin("POST", "/admin/api/merchants", Some(body)).await;
-        assert_eq!(r.status, 201, "{:?}", r.json);
-        Merchant {
-            id: r.json["clientId"].as_str().unwrap().to_owned(),
-            secret: r.json["clientSecret"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    pub async fn signed(
-        &self,
-        m: &Merchant,
-        method: &str,
-        path_and_query: &str,
-        body: Option<&str>,
-        idem: Option<&str>,
-    ) -> Result<Reply, String> {
-        let (path, query) = path_and_query
-            .split_once('?')
-            .unwrap_or((path_and_query, ""));
-        let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string();
-        let nonce = format!(
-            "resilience-{:016}-{}",
-            NONCE.fetch_add(1, Ordering::Relaxed),
-            std::process::id()
-        );
-        let bytes = body.unwrap_or("").as_bytes();
-        let sig = CanonicalRequest {
-            method,
-            path,
-            query,
-            timestamp: &ts,
-            nonce: &nonce,
-            body: bytes,
-        }
-        .sign(m.secret.as_bytes());
-        let mut req = self
-            .http
-            .request(
-                method.parse().expect("method"),
-                format!("{}{path_and_query}", self.base),
-            )
-            .insert_header(("x-client-id", m.id.as_str()))
-            .insert_header(("x-timestamp", ts.as_str()))
-            .insert_header(("x-nonce", nonce.as_str()))
-            .insert_header(("x-signature", sig.as_str()));
-        if let Some(k) = idem {
-            req = req.insert_header(("idempotency-key", k));
-        }
-        let mut res = match body {
-            Some(b) => {
-                req.insert_header(("content-type", "application/json"))
-                    .send_body(b.to_owned())
-                    .await
-            }
-            None => req.send().await,
-        }
-        .map_err(|e| e.to_string())?;
-        read(&mut res).await
-    }
-
-    /// The headers of one signed request, to send several times (replays).
-    pub fn presign(&self, m: &Merchant, method: &str, path: &str, body: &str) -> Presigned {
-        let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string();
-        let nonce = format!(
-            "presigned-{:016}-{}",
-            NONCE.fetch_add(1, Ordering::Relaxed),
-            std::process::id()
-        );
-        let sig = CanonicalRequest {
-            method,
-            path,
-            query: "",
-            timestamp: &ts,
-            nonce: &nonce,
-            body: body.as_bytes(),
-        }
-        .sign(m.secret.as_bytes());
-        Presigned {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            body: body.to_owned(),
-            headers: vec![
-                ("x-client-id".to_owned(), m.id.clone()),
-                ("x-timestamp".to_owned(), ts),
-                ("x-nonce".to_owned(), nonce),
-                ("x-signature".to_owned(), sig),
-                ("content-type".to_owned(), "application/json".to_owned()),
-            ],
-        }
-    }
-
-    pub async fn send_presigned(&self, p: &Presigned) -> Reply {
-        let mut req = self.http.request(
-            p.method.parse().expect("method"),
-            format!("{}{}", self.base, p.path),
-        );
-        for (k, v) in &p.headers {
-            req = req.insert_header((k.as_str(), v.as_str()));
-        }
-        let mut res = req.send_body(p.body.clone()).await.expect("request");
-        read(&mut res).await.expect("reply")
-    }
-
-    pub async fn create(&self, m: &Merchant, order: &str, amount: i64) -> Result<Reply, String> {
-        let body = json!({ "orderNo": order, "amount": amount, "methodCode": "CARD" }).to_string();
-        self.signed(m, "POST", "/api/payments", Some(&body), None)
-            .await
-    }
-
-    /// Sends an acquirer webhook signed with the test profile's acquirer secret.
-    pub async fn acquirer_webhook(&self, body: &str, id: &str) -> Reply {
-        let key = domain::signing::WebhookKey::parse(ACQUIRER_SECRET).expect("key");
-        let ts = time::OffsetDateTime::now_utc().unix_timestamp();
-        let mut res = self
-            .http
-            .post(format!("{}/api/webhook/payment", self.base))
-            .insert_header(("content-type", "application/json"))
-            .insert_header(("webhook-id", id))
-            .insert_header(("webhook-timestamp", ts.to_string()))
-            .insert_header(("webhook-signature", key.sign(id, ts, body.as_bytes())))
-            .send_body(body.to_owned())
-            .await
-            .expect("webhook");
-        read(&mut res).await.expect("webhook reply")
+/// The headers of one signed JSON request, to send several times (replays).
+pub fn presign(m: &Merchant, method: &str, path: &str, body: &str) -> Presigned {
+    let signed = m.signer().sign_now(method, path, body.as_bytes());
+    let mut headers: Vec<(String, String)> = signed
+        .pairs()
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    headers.push(("content-type".to_owned(), "application/json".to_owned()));
+    Presigned {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        body: body.to_owned(),
+        headers,
     }
 }
 
-async fn read<S>(res: &mut awc::ClientResponse<S>) -> Result<Reply, String>
-where
-    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
-{
-    let status = res.status().as_u16();
-    let retry_after = res
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let bytes = res
-        .body()
-        .limit(4 * 1024 * 1024)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(Reply {
-        status,
-        json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        retry_after,
-    })
+/// Sends a pre-signed request (again).
+pub async fn send_presigned(api: &Api, p: &Presigned) -> Reply {
+    let headers: Vec<(&str, &str)> = p
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    api.send(
+        &p.method,
+        &p.path,
+        &headers,
+        Some(p.body.clone().into_bytes()),
+    )
+    .await
+    .unwrap()
 }
 
 /// Asserts the invariants of architecture.md §3 over the whole database.
@@ -448,16 +249,10 @@ impl DbProxy {
 pub struct ServerProcess {
     pub port: u16,
     pub child: Child,
-    pub client: Client,
+    pub client: Api,
 }
 
-pub fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
+pub use test_support::free_port;
 
 impl ServerProcess {
     pub async fn spawn(db_url: &str, extra: &[(&str, &str)]) -> Self {
@@ -473,20 +268,21 @@ impl ServerProcess {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_simplepg"));
         cmd.arg("serve")
             .stdout(Stdio::from(log))
-            .stderr(Stdio::from(err));
-        for (k, v) in env_for(db_url, extra) {
-            cmd.env(k, v);
-        }
-        cmd.env("SIMPLEPG__SERVER__PORT", port.to_string());
-        cmd.env("SIMPLEPG__LOG__LEVEL", "info")
+            .stderr(Stdio::from(err))
+            .envs(server_env(db_url, extra))
+            .env("SIMPLEPG__SERVER__PORT", port.to_string())
+            .env("SIMPLEPG__LOG__LEVEL", "info")
             .env("SIMPLEPG__LOG__FORMAT", "json");
         let child = cmd.spawn().expect("simplepg starts");
-        let client = Client::new(format!("http://127.0.0.1:{port}"));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while client.get_raw("/health").await.map(|r| r.status) != Ok(200) {
-            assert!(Instant::now() < deadline, "simplepg did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let client = Api::new(format!("http://127.0.0.1:{port}"));
+        client
+            .wait_until_ok(
+                "/health",
+                Duration::from_secs(20),
+                Duration::from_millis(50),
+            )
+            .await
+            .expect("simplepg comes up");
         Self {
             port,
             child,

@@ -1,0 +1,28 @@
+//! What the black-box suites (`tests/api`, `tests/console`), the resilience tests of
+//! `app-server` and the load generator (`bench`) share, instead of each re-declaring it:
+//!
+//! - [`profile`]: the constants of `config/test.toml` (admin token, acquirer secret) and the
+//!   environment that starts a server on the test profile;
+//! - [`net`]: free loopback ports;
+//! - [`http`]: a client that sends admin, signed merchant and signed acquirer-webhook requests
+//!   (merchant signing is the client crate's [`simplepg_client::RequestSigner`]), registers
+//!   merchants and reads whole replies;
+//! - [`wait`]: polling until something the server does in the background is seen;
+//! - [`server`] (feature `server`): a real server started in-process on its own thread.
+
+pub mod http;
+pub mod merchant;
+pub mod net;
+pub mod profile;
+#[cfg(feature = "server")]
+pub mod server;
+pub mod wait;
+
+pub use awc::http::Method;
+pub use http::{Api, Error, Reply, order_body};
+pub use merchant::Merchant;
+pub use net::free_port;
+pub use profile::{ACQUIRER_SECRET, ADMIN_TOKEN, STAYS_READY, acquirer_key, server_env};
+#[cfg(feature = "server")]
+pub use server::{InProcessServer, Instance, StartError};
+pub use wait::{WAIT, eventually};
