@@ -21,10 +21,17 @@ impl adapters_sql::Dialect for Mysql {
     }
 
     /// A lost connection mid-query surfaces from mysql_async as an untyped database error;
-    /// recognise its two messages.
+    /// recognise its two messages. A Galera node that is up but not part of the primary
+    /// component (out of quorum, still joining) answers error 1047 "WSREP has not yet prepared
+    /// node for application use" (older servers: "Unknown command"); a server going down, 1053
+    /// or 1927. None of these is the query's fault: the node cannot serve right now.
     fn means_unavailable(message: &str) -> bool {
         message.starts_with("Input/output error")
             || message.contains("Connection to the server is closed")
+            || message.starts_with("WSREP has not yet prepared node")
+            || message == "Unknown command"
+            || message.starts_with("Server shutdown in progress")
+            || message.starts_with("Connection was killed")
     }
 }
 
@@ -48,6 +55,31 @@ mod tests {
         assert!(!Mysql::means_unavailable(
             "You have an error in your SQL syntax"
         ));
+    }
+
+    #[test]
+    fn a_galera_node_out_of_the_primary_component_or_shutting_down_is_unavailable() {
+        for message in [
+            "WSREP has not yet prepared node for application use",
+            "Unknown command",
+            "Server shutdown in progress",
+            "Connection was killed",
+        ] {
+            assert!(Mysql::means_unavailable(message), "{message}");
+            assert!(
+                db_error::<Mysql>(database_error(DatabaseErrorKind::Unknown, message))
+                    .is_unavailable()
+            );
+        }
+    }
+
+    #[test]
+    fn a_conflict_that_outlived_its_retries_is_unavailable_not_a_failure() {
+        let e = database_error(
+            DatabaseErrorKind::Unknown,
+            "Deadlock found when trying to get lock; try restarting transaction",
+        );
+        assert!(db_error::<Mysql>(e).is_unavailable());
     }
 
     #[test]

@@ -10,13 +10,16 @@
 //! [`MysqlStoreHealth`].
 #![forbid(unsafe_code)]
 
+mod cluster_health;
 mod dialect;
 mod migrate;
+mod migration_lock;
 mod pool;
 mod stores;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
+pub use cluster_health::{ClusterAwareHealth, NodeState};
 pub use migrate::{MIGRATIONS, MigrationError, create_database_if_missing, run_migrations};
 pub use pool::{Pool, PoolBuildError, PooledConnection, build_pool};
 pub use stores::{

@@ -9,12 +9,15 @@ use diesel_async::{
 };
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
+use crate::migration_lock::LeaseLock;
+
 /// Every migration of the schema, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
 /// Applies every pending migration to the database named in `url`; returns how many ran (0 when
 /// the schema is already current). Connects through `AsyncConnectionWrapper`, on a blocking
-/// thread (`adapters_sql::migrations::run_pending`).
+/// thread (`adapters_sql::migrations::run_pending`), under the [`LeaseLock`]: concurrent runs,
+/// from any instance on any node of a cluster, apply the migrations once, one after another.
 pub async fn run_migrations(url: &str) -> Result<usize, MigrationError> {
     let url = url.to_owned();
     run_pending::<Mysql, _>(
@@ -22,6 +25,7 @@ pub async fn run_migrations(url: &str) -> Result<usize, MigrationError> {
             <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&url)
                 .map_err(MigrationError::Connect)
         },
+        LeaseLock::new(),
         MIGRATIONS,
     )
     .await

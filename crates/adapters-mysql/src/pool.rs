@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use deadpool::{Runtime, managed::Timeouts};
+use diesel::ConnectionResult;
 use diesel_async::{
-    AsyncMysqlConnection,
-    pooled_connection::{AsyncDieselConnectionManager, deadpool::BuildError},
+    AsyncConnection, AsyncMysqlConnection, RunQueryDsl,
+    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool::BuildError},
 };
 
 /// A pool of MySQL/MariaDB connections. Cheap to clone (an `Arc` inside); share one per process.
@@ -31,7 +32,10 @@ pub fn build_pool(
     max_connections: usize,
     connect_timeout: Duration,
 ) -> Result<Pool, PoolBuildError> {
-    let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(url);
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(|url| Box::pin(connect(url.to_owned())));
+    let manager =
+        AsyncDieselConnectionManager::<AsyncMysqlConnection>::new_with_config(url, config);
     Pool::builder(manager)
         .max_size(max_connections.max(1))
         .runtime(Runtime::Tokio1)
@@ -43,3 +47,20 @@ pub fn build_pool(
         .build()
         .map_err(PoolBuildError)
 }
+
+/// Opens a connection (diesel-async sets `time_zone = '+00:00'`) and, on a Galera node, turns
+/// on causal reads for the session (`wsrep_sync_wait = 1`): a read waits until the node has
+/// applied every write the cluster committed before it, so a payment created through one node
+/// is found at once through another (see docs/adr/0021-galera-conflicts-and-causal-reads.md).
+/// On a server without Galera the statement fails (MySQL: unknown variable) or sets 0; either
+/// way nothing changes.
+async fn connect(url: String) -> ConnectionResult<AsyncMysqlConnection> {
+    let mut conn = AsyncMysqlConnection::establish(&url).await?;
+    let _not_galera = diesel::sql_query(CAUSAL_READS_ON_GALERA)
+        .execute(&mut conn)
+        .await;
+    Ok(conn)
+}
+
+const CAUSAL_READS_ON_GALERA: &str =
+    "SET SESSION wsrep_sync_wait = IF(@@global.wsrep_on = 1, 1, 0)";

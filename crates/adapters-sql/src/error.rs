@@ -32,10 +32,18 @@ pub fn pool_error<D: Dialect>(e: PoolError) -> RepositoryError {
     }
 }
 
-/// A query failed; [`is_connection_lost`] decides whether that means unavailable.
+/// A query failed; [`is_connection_lost`] decides whether that means unavailable. A conflict
+/// ([`is_conflict`]) that reaches here has outlived its retries: the database is too contended
+/// to serve this request right now, which is also "unavailable, try again" (503), never a 500.
 pub fn db_error<D: Dialect>(e: DieselError) -> RepositoryError {
     if is_connection_lost::<D>(&e) {
         return Unavailable(format!("{}: {e}", D::CONNECTION_LOST)).into();
+    }
+    if is_conflict(&e) {
+        return Unavailable(format!(
+            "the database kept reporting conflicting transactions: {e}"
+        ))
+        .into();
     }
     RepositoryError::new(e)
 }
@@ -75,15 +83,36 @@ pub fn corrupt(table: &str, key: &str, what: impl std::fmt::Display) -> Reposito
     RepositoryError::msg(format!("corrupt {table} row {key}: {what}"))
 }
 
-/// True when `e` says this transaction was chosen as a deadlock's victim and rolled back (MySQL
-/// and MariaDB error 1213; SQLite's single writer never deadlocks).
-pub fn is_deadlock(e: &DieselError) -> bool {
+/// True when `e` is a retryable conflict: the database rolled this transaction back because of
+/// another one, and running it again on fresh data is the answer. MySQL/MariaDB report it as
+/// error 1213 (a deadlock victim; on a Galera cluster also a certification failure at `COMMIT`
+/// or a brute-force abort by a replicated write) and 1205 (a lock wait timeout), MySQL Group
+/// Replication as 3101. diesel-async keeps only the message of these (as an `Unknown` database
+/// error), so they are recognised by it. SQLite's single writer never deadlocks, and its busy
+/// handler already waits `busy_timeout` for the lock (past that it is unavailable).
+pub fn is_conflict(e: &DieselError) -> bool {
     match e {
         DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
-            info.message().starts_with("Deadlock found")
+            let message = info.message();
+            CONFLICT_MESSAGES
+                .iter()
+                .any(|conflict| message.starts_with(conflict))
         }
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
         _ => false,
     }
+}
+
+/// The messages of MySQL/MariaDB errors 1213, 1205 and 3101.
+const CONFLICT_MESSAGES: [&str; 3] = [
+    "Deadlock found when trying to get lock",
+    "Lock wait timeout exceeded",
+    "Plugin instructed the server to rollback the current transaction",
+];
+
+/// The former name of [`is_conflict`], kept while the stores move over.
+pub fn is_deadlock(e: &DieselError) -> bool {
+    is_conflict(e)
 }
 
 /// Why `PaymentStore::insert`'s transaction rolled back: a statement failed, or the row of the
@@ -113,5 +142,24 @@ mod tests {
         assert!(is_unique_violation(&e));
         assert!(is_unique_violation_on(&e, "uq_payment_client_order"));
         assert!(!is_unique_violation_on(&e, "uq_payment_log_transition"));
+    }
+
+    fn unknown(message: &str) -> DieselError {
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn deadlocks_lock_wait_timeouts_and_certification_failures_are_retryable_conflicts() {
+        for message in [
+            "Deadlock found when trying to get lock; try restarting transaction",
+            "Lock wait timeout exceeded; try restarting transaction",
+            "Plugin instructed the server to rollback the current transaction.",
+        ] {
+            assert!(is_conflict(&unknown(message)), "{message}");
+        }
+        assert!(!is_conflict(&unknown(
+            "You have an error in your SQL syntax"
+        )));
+        assert!(!is_conflict(&DieselError::NotFound));
     }
 }

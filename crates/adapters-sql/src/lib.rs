@@ -17,6 +17,7 @@ pub mod migrations;
 pub mod raw;
 pub mod records;
 pub mod reporting;
+pub mod retry;
 pub mod schema;
 mod stores;
 

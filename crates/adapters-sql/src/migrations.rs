@@ -1,7 +1,8 @@
 //! Running an adapter's embedded migrations: diesel's synchronous harness on a blocking thread,
 //! so it works on any tokio runtime flavour, including actix's current-thread runtimes (where
-//! diesel-async's `AsyncMigrationHarness` would panic). Each adapter brings its migrations and
-//! how to open a connection for them.
+//! diesel-async's `AsyncMigrationHarness` would panic). Each adapter brings its migrations, how
+//! to open a connection for them, and the [`MigrationLock`] that serialises concurrent runs (two
+//! instances starting at once on an empty database must both come up, one after the other).
 
 use diesel::{backend::Backend, migration::MigrationSource};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
@@ -20,6 +21,10 @@ pub enum MigrationError {
     Apply(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("the migration task failed: {0}")]
     Join(#[source] tokio::task::JoinError),
+    /// The lock that serialises migration runs could not be taken (held too long by another
+    /// run, or the statement that takes it failed).
+    #[error("cannot take the migration lock: {0}")]
+    Lock(String),
 }
 
 impl MigrationError {
@@ -29,10 +34,23 @@ impl MigrationError {
     }
 }
 
-/// Opens a connection with `connect` and applies every pending migration of `migrations`, on a
-/// blocking thread; returns how many ran (0 when the schema is already current).
+/// Serialises migration runs: of any number of processes migrating one database at the same
+/// moment, one applies the pending migrations while the others wait, then find nothing pending.
+/// Taken on the migration connection before diesel reads which migrations are pending.
+pub trait MigrationLock<C>: Send + 'static {
+    /// Blocks until this run holds the lock (or fails after the adapter's patience).
+    fn acquire(&mut self, conn: &mut C) -> Result<(), MigrationError>;
+    /// Gives the lock back; called whether the migrations succeeded or not. A release that
+    /// fails is left to the lock's own expiry.
+    fn release(&mut self, conn: &mut C);
+}
+
+/// Opens a connection with `connect`, takes `lock` and applies every pending migration of
+/// `migrations`, on a blocking thread; returns how many ran (0 when the schema is already
+/// current, e.g. because a concurrent run applied them while this one waited for the lock).
 pub async fn run_pending<DB, C>(
     connect: impl FnOnce() -> Result<C, MigrationError> + Send + 'static,
+    mut lock: impl MigrationLock<C>,
     migrations: EmbeddedMigrations,
 ) -> Result<usize, MigrationError>
 where
@@ -41,10 +59,13 @@ where
 {
     tokio::task::spawn_blocking(move || {
         let mut conn = connect()?;
+        lock.acquire(&mut conn)?;
         let applied = conn
             .run_pending_migrations(migrations)
-            .map_err(MigrationError::Apply)?;
-        Ok(applied.len())
+            .map(|applied| applied.len())
+            .map_err(MigrationError::Apply);
+        lock.release(&mut conn);
+        applied
     })
     .await
     .map_err(MigrationError::Join)?

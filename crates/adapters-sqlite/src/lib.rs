@@ -12,6 +12,7 @@
 
 mod dialect;
 mod migrate;
+mod migration_lock;
 mod pool;
 mod stores;
 

@@ -99,11 +99,14 @@ pub fn open(
         StoreKind::Mysql => {
             let pool = adapters_mysql::build_pool(url, max_connections, timeout)
                 .context("building the pool")?;
-            stores(
-                kind,
-                adapters_mysql::ports(pool.clone()),
-                pool_status!(pool),
-            )
+            let mut ports = adapters_mysql::ports(pool.clone());
+            // On a Galera node, `/ready` also asks whether the node is a synced member of the
+            // primary component (adr/0021).
+            ports.health = Arc::new(adapters_mysql::ClusterAwareHealth::new(
+                ports.health,
+                pool.clone(),
+            ));
+            stores(kind, ports, pool_status!(pool))
         }
         StoreKind::Sqlite => {
             let pool = adapters_sqlite::build_pool(url, max_connections, timeout)

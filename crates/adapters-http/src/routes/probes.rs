@@ -48,11 +48,26 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
+            // The innermost cause says why in words an operator acts on ("the Galera node is
+            // not ready (… state Donor/Desynced …)", "not migrated to version …"); no secret or
+            // URL reaches these messages.
+            let reason = innermost_cause(&e);
             let mut err = ApiError::unavailable(e);
-            err.detail = "The database is unreachable, not migrated (run `simplepg migrate`), or the configured encryption key does not open the stored secrets; the server log names the cause".into();
+            err.detail = format!(
+                "Not ready: {reason}. (The database is unreachable, not migrated — run `simplepg migrate` —, a cluster node out of sync, or the configured encryption key does not open the stored secrets.)"
+            );
             Err(err)
         }
     }
+}
+
+/// The last error of `e`'s `source()` chain, as text.
+fn innermost_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 /// Prometheus text format (unauthenticated, like the probes).

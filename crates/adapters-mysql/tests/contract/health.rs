@@ -51,6 +51,37 @@ async fn migrations_apply_once_and_then_report_nothing_to_do() {
     MysqlStoreHealth::new(db.pool(1)).check().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_migration_runs_on_an_empty_database_all_succeed_and_apply_each_migration_once()
+{
+    let db = TestDatabase::create_unmigrated().await;
+    let embedded = diesel::migration::MigrationSource::<diesel::mysql::Mysql>::migrations(
+        &adapters_mysql::MIGRATIONS,
+    )
+    .unwrap()
+    .len();
+
+    let runs: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(run_migrations_owned(db.url().to_owned())))
+        .collect();
+    let mut applied = Vec::new();
+    for run in runs {
+        applied.push(run.await.unwrap().expect("every concurrent run succeeds"));
+    }
+
+    assert_eq!(applied.iter().sum::<usize>(), embedded, "runs: {applied:?}");
+    assert_eq!(
+        applied.iter().filter(|&&n| n > 0).count(),
+        1,
+        "one run applied everything, the others found nothing pending: {applied:?}"
+    );
+    MysqlStoreHealth::new(db.pool(1)).check().await.unwrap();
+}
+
+async fn run_migrations_owned(url: String) -> Result<usize, adapters_mysql::MigrationError> {
+    run_migrations(&url).await
+}
+
 #[tokio::test]
 async fn a_missing_database_is_created_once_and_an_existing_one_is_kept() {
     let name = format!("simplepg_test_{}", uuid::Uuid::now_v7().simple());

@@ -16,6 +16,29 @@ async fn the_first_migration_creates_the_file_and_the_second_does_nothing() {
     SqliteStoreHealth::new(pool).check().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_migration_runs_on_a_new_file_all_succeed_and_apply_each_migration_once() {
+    let db = TempDb::new();
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let url = db.url.clone();
+            tokio::spawn(async move { run_migrations(&url).await })
+        })
+        .collect();
+    let mut applied = Vec::new();
+    for run in runs {
+        applied.push(run.await.unwrap().expect("every concurrent run succeeds"));
+    }
+
+    assert_eq!(
+        applied.iter().filter(|&&n| n > 0).count(),
+        1,
+        "one run applied everything, the others found nothing pending: {applied:?}"
+    );
+    let pool = build_pool(&db.url, 2, Duration::from_secs(1)).unwrap();
+    SqliteStoreHealth::new(pool).check().await.unwrap();
+}
+
 #[tokio::test]
 async fn an_unmigrated_file_is_reachable_but_not_healthy() {
     let db = TempDb::new();
