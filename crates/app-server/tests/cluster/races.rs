@@ -71,9 +71,7 @@ async fn twenty_concurrent_completes_split_over_two_nodes_complete_once_and_refu
             "round {round}: {statuses:?}"
         );
         assert!(
-            replies
-                .iter()
-                .all(|r| r.status == 200 || r.status == 409),
+            replies.iter().all(|r| r.status == 200 || r.status == 409),
             "round {round}: {statuses:?}"
         );
         assert_eq!(payment(&b, &m, &key).await["status"], "COMPLETED");
@@ -124,7 +122,13 @@ async fn cancels_of_completed_payments_through_the_other_node_agree_with_the_acq
     for round in 0..10 {
         let key = approved_payment(&a, &m, &format!("completed-{round}")).await;
         let completed = a
-            .signed(&m, "POST", &format!("/api/payments/{key}/complete"), None, &[])
+            .signed(
+                &m,
+                "POST",
+                &format!("/api/payments/{key}/complete"),
+                None,
+                &[],
+            )
             .await
             .expect("complete sent");
         assert_eq!(completed.status, 200, "{}", completed.text());
@@ -159,18 +163,20 @@ async fn webhooks_completes_and_cancels_racing_on_three_nodes_leave_only_legal_h
         let approve = approval(&key, &format!("tx-race-{round}"));
         let cancel_path = format!("/api/payments/{key}/cancel");
         let complete_path = format!("/api/payments/{key}/complete");
+        let ids = [
+            format!("wh-a-{round}"),
+            format!("wh-b-{round}"),
+            format!("wh-c-{round}"),
+        ];
         let (w1, w2, w3, k1, c1, k2) = futures_util::join!(
-            acquirer_webhook(&a, &format!("wh-a-{round}"), &approve),
-            acquirer_webhook(&b, &format!("wh-b-{round}"), &approve),
-            acquirer_webhook(&c, &format!("wh-c-{round}"), &approve),
+            acquirer_webhook(&a, &ids[0], &approve),
+            acquirer_webhook(&b, &ids[1], &approve),
+            acquirer_webhook(&c, &ids[2], &approve),
             c.signed(&m, "POST", &complete_path, None, &[]),
             b.signed(&m, "POST", &cancel_path, Some(&cancel), &[]),
             a.signed(&m, "POST", &complete_path, None, &[]),
         );
-        let merchant_calls: Vec<_> = [k1, c1, k2]
-            .into_iter()
-            .map(|r| r.expect("sent"))
-            .collect();
+        let merchant_calls: Vec<_> = [k1, c1, k2].into_iter().map(|r| r.expect("sent")).collect();
         assert_no_5xx("webhook", [&w1, &w2, &w3]);
         assert_no_5xx("merchant call", &merchant_calls);
         let applied = [&w1, &w2, &w3]

@@ -115,9 +115,12 @@ async fn sweep_stale(conn: &mut AsyncMysqlConnection) {
     }
 }
 
-/// A server instance whose database is `db` through node `node`.
+/// A server instance whose database is `db` through node `node`, with no rate limit (the
+/// tests send bursts and read back every payment they made).
 pub async fn instance_on(db: &ClusterDb, node: usize, extra: &[(&str, &str)]) -> Instance {
-    Instance::start(&db.url(node), extra).await
+    let mut settings = vec![("SIMPLEPG__RATE_LIMIT__PER_SECOND", "0")];
+    settings.extend_from_slice(extra);
+    Instance::start(&db.url(node), &settings).await
 }
 
 /// `simplepg check` on the database through every node: the books balance everywhere.
@@ -186,7 +189,12 @@ pub async fn acquirer_webhook(api: &Api, id: &str, body: &str) -> Reply {
 pub async fn approved_payment(api: &Api, m: &Merchant, order_no: &str) -> String {
     let key = ready_payment(api, m, order_no).await;
     let reply = acquirer_webhook(api, &format!("wh-{order_no}"), &approval(&key, order_no)).await;
-    assert_eq!(reply.status, 200, "approval of {order_no}: {}", reply.text());
+    assert_eq!(
+        reply.status,
+        200,
+        "approval of {order_no}: {}",
+        reply.text()
+    );
     key
 }
 
@@ -233,10 +241,7 @@ pub async fn within<T>(
         if let Some(value) = probe().await {
             return (value, started.elapsed());
         }
-        assert!(
-            started.elapsed() < within,
-            "{what}: not within {within:?}"
-        );
+        assert!(started.elapsed() < within, "{what}: not within {within:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
