@@ -1,0 +1,240 @@
+//! Node faults under the instances: a node cut from the primary component, a node killed with
+//! SIGKILL under load. The instances of the other nodes go on; the instances of the faulty node
+//! answer 503 (with `Retry-After`) quickly and serve again, without a restart, when it is back.
+//!
+//! These tests change the shared cluster: the `galera` test group runs this binary's tests one
+//! at a time (.config/nextest.toml), and a guard puts the node back even when a test fails.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use test_support::{Api, Instance, Merchant};
+
+use crate::support::{
+    ClusterDb, assert_books_balance_on_every_node, galera, instance_on, merchant, payment,
+    ready_payment, within,
+};
+
+/// Puts node `n` back (rejoin after an isolation, restart after a kill) when dropped.
+struct NodeBack {
+    node: &'static str,
+    how: &'static str,
+    done: bool,
+}
+
+impl NodeBack {
+    fn after_isolating(node: &'static str) -> Self {
+        galera(&["isolate", node]);
+        Self {
+            node,
+            how: "rejoin",
+            done: false,
+        }
+    }
+
+    fn after_killing(node: &'static str) -> Self {
+        galera(&["kill", node]);
+        Self {
+            node,
+            how: "restart",
+            done: false,
+        }
+    }
+
+    async fn bring_back(mut self) {
+        let (how, node) = (self.how, self.node);
+        tokio::task::spawn_blocking(move || galera(&[how, node]))
+            .await
+            .expect("scripts/galera ran");
+        self.done = true;
+    }
+}
+
+impl Drop for NodeBack {
+    fn drop(&mut self) {
+        if !self.done {
+            galera(&[self.how, self.node]);
+        }
+    }
+}
+
+async fn ready_status(api: &Api) -> Option<(u16, String)> {
+    let reply = api.get("/ready").await.ok()?;
+    Some((
+        reply.status,
+        reply.json["detail"].as_str().unwrap_or("").to_owned(),
+    ))
+}
+
+async fn wait_ready(instance: &Instance, within_: Duration, what: &str) -> Duration {
+    within(within_, what, async || {
+        ready_status(instance).await.filter(|(s, _)| *s == 200)
+    })
+    .await
+    .1
+}
+
+#[actix_web::test]
+async fn a_node_out_of_quorum_answers_503_with_retry_after_and_its_ready_names_it_until_it_rejoins()
+{
+    let db = ClusterDb::create().await;
+    let a = instance_on(&db, 1, &[]).await;
+    let c = instance_on(&db, 3, &[]).await;
+    let m = merchant(&a).await;
+    let key = ready_payment(&a, &m, "before-isolation").await;
+
+    let node = NodeBack::after_isolating("3");
+    // Until the cluster has evicted it (a few seconds), the node's commits stall and C may
+    // answer 503 for want of a free connection; then the node knows, and `/ready` says why.
+    let ((_, detail), _) = within(
+        Duration::from_secs(20),
+        "/ready of C says 503 naming the node state",
+        async || {
+            ready_status(&c)
+                .await
+                .filter(|(s, d)| *s == 503 && d.contains("Galera node is not ready"))
+        },
+    )
+    .await;
+    assert!(detail.contains("non-Primary"), "{detail}");
+
+    let read = c
+        .signed(&m, "GET", &format!("/api/payments/{key}"), None, &[])
+        .await
+        .expect("read sent");
+    assert_eq!(read.status, 503, "{}", read.text());
+    assert_eq!(read.json["code"], "SERVICE_UNAVAILABLE");
+    assert!(read.retry_after().is_some(), "503 carries Retry-After");
+    let create = c
+        .create_payment(&m, "during-isolation", 10_000)
+        .await
+        .expect("create sent");
+    assert_eq!(create.status, 503, "{}", create.text());
+    // The primary component goes on.
+    let on_a = a
+        .create_payment(&m, "on-a-during-isolation", 10_000)
+        .await
+        .expect("create sent");
+    assert_eq!(on_a.status, 201, "{}", on_a.text());
+
+    node.bring_back().await;
+    wait_ready(&c, Duration::from_secs(30), "/ready of C is 200 again").await;
+    let after = c
+        .create_payment(&m, "after-rejoin", 10_000)
+        .await
+        .expect("create sent");
+    assert_eq!(
+        after.status,
+        201,
+        "C serves again without a restart: {}",
+        after.text()
+    );
+    assert_eq!(payment(&c, &m, &key).await["status"], "READY");
+    assert_books_balance_on_every_node(&db).await;
+}
+
+/// Creates payments through `instances` in turn until `stop`; every reply's status and key.
+async fn load(
+    instances: Vec<Api>,
+    m: Merchant,
+    stop: Arc<AtomicBool>,
+) -> Vec<(usize, u16, Option<String>)> {
+    let mut seen = Vec::new();
+    let mut i = 0usize;
+    while !stop.load(Ordering::Relaxed) {
+        let which = i % instances.len();
+        let reply = instances[which]
+            .create_payment(&m, &format!("load-{i}"), 10_000)
+            .await
+            .expect("create sent");
+        let key = reply.json["paymentKey"].as_str().map(str::to_owned);
+        seen.push((which, reply.status, key));
+        i += 1;
+    }
+    seen
+}
+
+#[actix_web::test]
+async fn a_node_killed_under_load_takes_only_its_instances_out_and_rejoins_with_nothing_lost() {
+    let db = ClusterDb::create().await;
+    let a = instance_on(&db, 1, &[]).await;
+    let b = instance_on(&db, 2, &[]).await;
+    let c = instance_on(&db, 3, &[]).await;
+    let m = merchant(&a).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let apis = vec![a.api.clone(), b.api.clone(), c.api.clone()];
+    let load = actix_web::rt::spawn(load(apis, m.clone(), stop.clone()));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let killed = Instant::now();
+    let node = NodeBack::after_killing("3");
+    let (_, took) = within(Duration::from_secs(5), "/ready of C says 503", async || {
+        ready_status(&c).await.filter(|(s, _)| *s == 503)
+    })
+    .await;
+    assert!(
+        took < Duration::from_secs(3),
+        "C is out within a second or two, took {took:?}"
+    );
+    // After the stall of eviction, the surviving nodes' instances serve.
+    within(
+        Duration::from_secs(20),
+        "A creates after the kill",
+        async || {
+            let r = a.create_payment(&m, "after-kill", 10_000).await.ok()?;
+            (r.status == 201).then_some(())
+        },
+    )
+    .await;
+    let dead_for = killed.elapsed();
+
+    node.bring_back().await;
+    wait_ready(&c, Duration::from_secs(30), "/ready of C is 200 again").await;
+    let after = c
+        .create_payment(&m, "after-restart", 10_000)
+        .await
+        .expect("create sent");
+    assert_eq!(
+        after.status,
+        201,
+        "C serves again without a restart: {}",
+        after.text()
+    );
+
+    stop.store(true, Ordering::Relaxed);
+    let seen = load.await.expect("the load ran");
+    for (which, status, _) in &seen {
+        assert!(
+            *status == 201 || (*status == 503 && *which == 2),
+            "only C's instance may refuse (503), and only while its node is down: {status} from {which}"
+        );
+    }
+    let created: Vec<&String> = seen
+        .iter()
+        .filter(|(_, s, _)| *s == 201)
+        .filter_map(|(_, _, k)| k.as_ref())
+        .collect();
+    assert!(
+        created.len() > 10,
+        "the load ran: {} created",
+        created.len()
+    );
+    for key in &created {
+        assert_eq!(
+            payment(&b, &m, key).await["paymentKey"],
+            key.as_str(),
+            "a payment that got 201 survived the kill"
+        );
+    }
+    eprintln!(
+        "node 3 was down for {dead_for:?}; {} creates, {} answered 201",
+        seen.len(),
+        created.len()
+    );
+    assert_books_balance_on_every_node(&db).await;
+}
