@@ -7,7 +7,6 @@
 //! starts it) and fails, not skips, without it. One test at a time (test group `galera`).
 //! Run just these: `cargo nextest run -p app-server --test cluster`.
 #![expect(
-    clippy::unwrap_used,
     clippy::expect_used,
     reason = "test code: a failed setup step or assertion must fail the test loudly"
 )]
