@@ -66,7 +66,12 @@ impl TestDatabase {
 
     /// Like [`TestDatabase::create`] but with an empty schema (no tables, no migrations table).
     pub async fn create_unmigrated() -> Self {
-        let admin_url = admin_url();
+        Self::create_unmigrated_on(admin_url()).await
+    }
+
+    /// An empty database on the server at `admin_url` (a URL without a database name), e.g. one
+    /// node of a cluster, which replicates it to the others.
+    pub async fn create_unmigrated_on(admin_url: String) -> Self {
         let mut conn = AsyncMysqlConnection::establish(&admin_url).await.unwrap_or_else(|e| {
             panic!(
                 "cannot connect to the test database server at {admin_url}: {e}\n\

@@ -16,8 +16,8 @@ use std::{
 use test_support::{Api, Instance, Merchant};
 
 use crate::support::{
-    ClusterDb, assert_books_balance_on_every_node, galera, instance_on, merchant, payment,
-    ready_payment, within,
+    ClusterDb, assert_books_balance_on_every_node, assert_creates, galera, instance_on, merchant,
+    payment, ready_payment, within,
 };
 
 /// Puts node `n` back (rejoin after an isolation, restart after a kill) when dropped.
@@ -28,22 +28,22 @@ struct NodeBack {
 }
 
 impl NodeBack {
-    fn after_isolating(node: &'static str) -> Self {
-        galera(&["isolate", node]);
+    /// Does `fault` to `node` (`scripts/galera <fault> <node>`); `how` undoes it.
+    fn after(fault: &str, node: &'static str, how: &'static str) -> Self {
+        galera(&[fault, node]);
         Self {
             node,
-            how: "rejoin",
+            how,
             done: false,
         }
     }
 
+    fn after_isolating(node: &'static str) -> Self {
+        Self::after("isolate", node, "rejoin")
+    }
+
     fn after_killing(node: &'static str) -> Self {
-        galera(&["kill", node]);
-        Self {
-            node,
-            how: "restart",
-            done: false,
-        }
+        Self::after("kill", node, "restart")
     }
 
     async fn bring_back(mut self) {
@@ -115,25 +115,17 @@ async fn a_node_out_of_quorum_answers_503_with_retry_after_and_its_ready_names_i
         .await
         .expect("create sent");
     assert_eq!(create.status, 503, "{}", create.text());
-    // The primary component goes on.
-    let on_a = a
-        .create_payment(&m, "on-a-during-isolation", 10_000)
-        .await
-        .expect("create sent");
-    assert_eq!(on_a.status, 201, "{}", on_a.text());
+    assert_creates(
+        &a,
+        &m,
+        "on-a-during-isolation",
+        "the primary component goes on",
+    )
+    .await;
 
     node.bring_back().await;
     wait_ready(&c, Duration::from_secs(30), "/ready of C is 200 again").await;
-    let after = c
-        .create_payment(&m, "after-rejoin", 10_000)
-        .await
-        .expect("create sent");
-    assert_eq!(
-        after.status,
-        201,
-        "C serves again without a restart: {}",
-        after.text()
-    );
+    assert_creates(&c, &m, "after-rejoin", "C serves again without a restart").await;
     assert_eq!(payment(&c, &m, &key).await["status"], "READY");
     assert_books_balance_on_every_node(&db).await;
 }
@@ -195,16 +187,7 @@ async fn a_node_killed_under_load_takes_only_its_instances_out_and_rejoins_with_
 
     node.bring_back().await;
     wait_ready(&c, Duration::from_secs(30), "/ready of C is 200 again").await;
-    let after = c
-        .create_payment(&m, "after-restart", 10_000)
-        .await
-        .expect("create sent");
-    assert_eq!(
-        after.status,
-        201,
-        "C serves again without a restart: {}",
-        after.text()
-    );
+    assert_creates(&c, &m, "after-restart", "C serves again without a restart").await;
 
     stop.store(true, Ordering::Relaxed);
     let seen = load.await.expect("the load ran");

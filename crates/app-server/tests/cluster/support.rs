@@ -3,20 +3,15 @@
 use std::{
     path::PathBuf,
     process::Command,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
-use diesel::{Connection, QueryableByName, sql_types::Text};
-use diesel_async::{
-    AsyncConnection, AsyncMysqlConnection, RunQueryDsl,
-    async_connection_wrapper::AsyncConnectionWrapper,
-};
+use adapters_mysql::test_util::TestDatabase;
 use serde_json::{Value, json};
 use test_support::{Api, Instance, Merchant, Reply, STAYS_READY, acquirer_key};
 
 /// The SQL ports of the three nodes `scripts/galera` runs (node `n` on `3315 + n`).
 pub const NODE_PORTS: [u16; 3] = [3316, 3317, 3318];
-const NAME_PREFIX: &str = "simplepg_cluster_test_";
 
 /// `mysql://root@127.0.0.1:<port of node n>` (n = 1..=3).
 pub fn node_url(node: usize) -> String {
@@ -24,94 +19,25 @@ pub fn node_url(node: usize) -> String {
 }
 
 /// A database created through node 1 (Galera replicates it to every node), dropped at the end.
-pub struct ClusterDb {
-    name: String,
-}
+pub struct ClusterDb(TestDatabase);
 
 impl ClusterDb {
     /// # Panics
     /// When the cluster is not running: these tests must fail, not skip, without it.
     pub async fn create() -> Self {
-        let mut conn = AsyncMysqlConnection::establish(&node_url(1))
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot reach Galera node 1 at {}: {e}\n\
-                     Start the test cluster with `scripts/galera start` (scripts/test does).",
-                    node_url(1)
-                )
-            });
-        sweep_stale(&mut conn).await;
-        let name = format!("{NAME_PREFIX}{}", uuid::Uuid::now_v7().simple());
-        diesel::sql_query(format!(
-            "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-        ))
-        .execute(&mut conn)
-        .await
-        .expect("creating the test database on the cluster");
-        Self { name }
+        let node_1 = format!("127.0.0.1:{}", NODE_PORTS[0]);
+        if let Err(e) = std::net::TcpStream::connect(&node_1) {
+            panic!(
+                "cannot reach Galera node 1 at {node_1}: {e}\n\
+                 Start the test cluster with `scripts/galera start` (scripts/test does)."
+            );
+        }
+        Self(TestDatabase::create_unmigrated_on(node_url(1)).await)
     }
 
     /// This database through node `node`.
     pub fn url(&self, node: usize) -> String {
-        format!("{}/{}", node_url(node), self.name)
-    }
-}
-
-impl Drop for ClusterDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            for node in 1..=3 {
-                if let Ok(mut conn) =
-                    <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(
-                        &node_url(node),
-                    )
-                {
-                    let _ = diesel::RunQueryDsl::execute(
-                        diesel::sql_query("SET SESSION lock_wait_timeout = 10"),
-                        &mut conn,
-                    );
-                    let drop = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{name}`"));
-                    if diesel::RunQueryDsl::execute(drop, &mut conn).is_ok() {
-                        return;
-                    }
-                }
-            }
-        })
-        .join();
-    }
-}
-
-#[derive(QueryableByName)]
-struct Name {
-    #[diesel(sql_type = Text)]
-    name: String,
-}
-
-/// Drops test databases older than an hour that crashed runs left behind (ids are uuid v7).
-async fn sweep_stale(conn: &mut AsyncMysqlConnection) {
-    let Ok(names) = diesel::sql_query(format!(
-        "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA \
-         WHERE SCHEMA_NAME LIKE '{NAME_PREFIX}%'"
-    ))
-    .load::<Name>(conn)
-    .await
-    else {
-        return;
-    };
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    for Name { name } in names {
-        let created_ms = name
-            .strip_prefix(NAME_PREFIX)
-            .and_then(|hex| u128::from_str_radix(hex.get(..12)?, 16).ok());
-        if created_ms.is_some_and(|ms| now_ms.saturating_sub(ms) > 3_600_000) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{name}`"))
-                .execute(conn)
-                .await;
-        }
+        format!("{}/{}", node_url(node), self.0.name())
     }
 }
 
@@ -150,6 +76,15 @@ pub fn galera(args: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A fresh database with instance A on node 1, instance B on node 2, and a merchant.
+pub async fn two_nodes() -> (ClusterDb, Instance, Instance, Merchant) {
+    let db = ClusterDb::create().await;
+    let a = instance_on(&db, 1, &[]).await;
+    let b = instance_on(&db, 2, &[]).await;
+    let m = merchant(&a).await;
+    (db, a, b, m)
 }
 
 /// Registers a merchant through `api`.
@@ -198,24 +133,49 @@ pub async fn approved_payment(api: &Api, m: &Merchant, order_no: &str) -> String
     key
 }
 
+/// `POST /api/payments/{key}/{action}` (`complete` without a body, `cancel` with a reason)
+/// through `api`, signed by `m`.
+pub async fn merchant_action(api: &Api, m: &Merchant, key: &str, action: &str) -> Reply {
+    let body = (action == "cancel").then(|| json!({ "cancelReason": "cluster test" }).to_string());
+    api.signed(
+        m,
+        "POST",
+        &format!("/api/payments/{key}/{action}"),
+        body.as_deref(),
+        &[],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{action} of {key} not sent: {e}"))
+}
+
+/// Creates a payment through `api` and asserts the answer is 201 (`what` says why it must be).
+pub async fn assert_creates(api: &Api, m: &Merchant, order_no: &str, what: &str) {
+    let reply = api
+        .create_payment(m, order_no, 10_000)
+        .await
+        .expect("create sent");
+    assert_eq!(reply.status, 201, "{what}: {}", reply.text());
+}
+
+/// A signed `GET path` through `api` that must answer 200; its JSON body.
+async fn merchant_get(api: &Api, m: &Merchant, path: &str) -> Value {
+    let reply = api
+        .signed(m, "GET", path, None, &[])
+        .await
+        .unwrap_or_else(|e| panic!("GET {path} not sent: {e}"));
+    assert_eq!(reply.status, 200, "GET {path}: {}", reply.text());
+    reply.json
+}
+
 /// The payment as the merchant reads it through `api`.
 pub async fn payment(api: &Api, m: &Merchant, key: &str) -> Value {
-    let reply = api
-        .signed(m, "GET", &format!("/api/payments/{key}"), None, &[])
-        .await
-        .expect("read sent");
-    assert_eq!(reply.status, 200, "read {key}: {}", reply.text());
-    reply.json
+    merchant_get(api, m, &format!("/api/payments/{key}")).await
 }
 
 /// The actions of the payment's audit trail, oldest first.
 pub async fn audit_actions(api: &Api, m: &Merchant, key: &str) -> Vec<String> {
-    let reply = api
-        .signed(m, "GET", &format!("/api/payments/{key}/logs"), None, &[])
-        .await
-        .expect("audit trail sent");
-    assert_eq!(reply.status, 200, "logs of {key}: {}", reply.text());
-    reply.json["data"]
+    let trail = merchant_get(api, m, &format!("/api/payments/{key}/logs")).await;
+    trail["data"]
         .as_array()
         .expect("a list")
         .iter()
