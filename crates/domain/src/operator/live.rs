@@ -3,8 +3,15 @@
 //! Audit rows and delivery attempts carry increasing storage ids, but ids are handed out when a
 //! row is inserted and become visible when its transaction commits, which is not always in id
 //! order: a reader that has seen id 11 may see id 10 a moment later. So a reader remembers the
-//! ids it skipped ("gaps") and asks for them again on every poll until they show up or
-//! [`GAP_PATIENCE`] passes (a rolled-back insert leaves a gap that never fills).
+//! ids it skipped ("gaps") and asks for them again until they show up or [`GAP_PATIENCE`]
+//! passes (a rolled-back insert leaves a gap that never fills).
+//!
+//! Most gaps never fill: on a Galera cluster ids step by the cluster size
+//! (`auto_increment_increment` = 3), so every row leaves two ids no node will use. Asking for
+//! each of them on every poll would re-query hundreds of ids twice a second. A gap is therefore
+//! asked for again on a backoff (after [`FIRST_RECHECK`], then twice as long each time: a late
+//! commit shows up within milliseconds, a dead id never), and one poll asks for at most
+//! [`MAX_GAP_QUERY`] of them, the ones waiting longest first.
 
 use std::{sync::Arc, time::Duration};
 
@@ -20,6 +27,12 @@ pub const GAP_PATIENCE: Duration = Duration::from_secs(10);
 
 /// At most this many skipped ids are remembered per kind (a larger jump is not waited for).
 const MAX_GAPS: usize = 1000;
+
+/// A skipped id is first asked for again this long after it was seen missing.
+pub const FIRST_RECHECK: Duration = Duration::from_millis(250);
+
+/// At most this many skipped ids are asked for in one poll, per kind.
+pub const MAX_GAP_QUERY: usize = 64;
 
 /// One item of the feed.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -37,10 +50,22 @@ impl FeedItem {
     }
 }
 
+/// An id skipped by the tail, waited for.
+#[derive(Clone, Copy, Debug)]
+struct Gap {
+    id: u64,
+    /// When it was first seen missing.
+    since: Timestamp,
+    /// How many times it was asked for and not found.
+    checks: u32,
+    /// When to ask for it next.
+    due: Timestamp,
+}
+
 #[derive(Clone, Debug, Default)]
 struct Track {
     last: u64,
-    gaps: Vec<(u64, Timestamp)>,
+    gaps: Vec<Gap>,
 }
 
 impl Track {
@@ -49,20 +74,42 @@ impl Track {
         for id in ids {
             let skipped = id.saturating_sub(self.last).saturating_sub(1);
             if skipped > 0 && (skipped as usize) <= MAX_GAPS - self.gaps.len().min(MAX_GAPS) {
-                self.gaps.extend((self.last + 1..id).map(|g| (g, now)));
+                self.gaps.extend((self.last + 1..id).map(|id| Gap {
+                    id,
+                    since: now,
+                    checks: 0,
+                    due: now.plus(FIRST_RECHECK),
+                }));
             }
             self.last = self.last.max(id);
         }
     }
 
-    /// Forgets the gaps that were found (`found`) or waited for long enough.
-    fn settle(&mut self, found: &[u64], now: Timestamp) {
-        self.gaps
-            .retain(|(id, since)| !found.contains(id) && now.distance(*since) < GAP_PATIENCE);
+    /// The gaps to ask for now: due, waiting longest first, at most [`MAX_GAP_QUERY`].
+    fn due_ids(&self, now: Timestamp) -> Vec<u64> {
+        let mut due: Vec<&Gap> = self.gaps.iter().filter(|g| g.due <= now).collect();
+        due.sort_by_key(|g| (g.since, g.id));
+        due.iter().take(MAX_GAP_QUERY).map(|g| g.id).collect()
     }
 
+    /// After asking for `asked`: forgets the ones `found` and those waited for long enough;
+    /// the others are asked for again after twice the previous wait.
+    fn settle(&mut self, asked: &[u64], found: &[u64], now: Timestamp) {
+        self.gaps.retain_mut(|gap| {
+            if found.contains(&gap.id) || now.distance(gap.since) >= GAP_PATIENCE {
+                return false;
+            }
+            if asked.contains(&gap.id) {
+                gap.checks += 1;
+                gap.due = now.plus(FIRST_RECHECK * 2u32.saturating_pow(gap.checks));
+            }
+            true
+        });
+    }
+
+    #[cfg(test)]
     fn gap_ids(&self) -> Vec<u64> {
-        self.gaps.iter().map(|(id, _)| *id).collect()
+        self.gaps.iter().map(|g| g.id).collect()
     }
 }
 
@@ -133,12 +180,12 @@ impl LiveFeed {
         let mut items = Vec::new();
 
         let mut audit = Vec::new();
-        let gaps = cursor.log.gap_ids();
+        let gaps = cursor.log.due_ids(now);
         if !gaps.is_empty() {
             audit = self.reads.audit_by_ids(&gaps).await?;
         }
         let found: Vec<u64> = audit.iter().map(|a| a.entry.log_id).collect();
-        cursor.log.settle(&found, now);
+        cursor.log.settle(&gaps, &found, now);
         let fresh = self.reads.audit_since(cursor.log.last, limit).await?;
         let more_audit = fresh.len() >= limit as usize;
         cursor
@@ -148,12 +195,12 @@ impl LiveFeed {
         items.extend(audit.into_iter().map(FeedItem::Audit));
 
         let mut attempts = Vec::new();
-        let gaps = cursor.attempts.gap_ids();
+        let gaps = cursor.attempts.due_ids(now);
         if !gaps.is_empty() {
             attempts = self.reads.attempts_by_ids(&gaps).await?;
         }
         let found: Vec<u64> = attempts.iter().map(|a| a.id).collect();
-        cursor.attempts.settle(&found, now);
+        cursor.attempts.settle(&gaps, &found, now);
         let fresh = self
             .reads
             .attempts_since(cursor.attempts.last, limit)
@@ -216,6 +263,15 @@ mod tests {
 
     /// A store whose visible rows are set by the test between polls.
     fn feed(visible: Arc<Mutex<Vec<u64>>>, clock: Arc<Mutex<Timestamp>>) -> LiveFeed {
+        feed_counting(visible, clock, Arc::default())
+    }
+
+    /// [`feed`], recording how many ids each gap query asks for.
+    fn feed_counting(
+        visible: Arc<Mutex<Vec<u64>>>,
+        clock: Arc<Mutex<Timestamp>>,
+        asked: Arc<Mutex<Vec<usize>>>,
+    ) -> LiveFeed {
         let mut reads = MockOperatorReads::new();
         let v = visible.clone();
         reads.expect_audit_since().returning(move |after, limit| {
@@ -227,9 +283,9 @@ mod tests {
                 .map(|id| row(*id))
                 .collect())
         });
-        let v = visible;
         reads.expect_audit_by_ids().returning(move |ids| {
-            let rows = v.lock().unwrap();
+            asked.lock().unwrap().push(ids.len());
+            let rows = visible.lock().unwrap();
             Ok(rows
                 .iter()
                 .filter(|id| ids.contains(id))
@@ -249,10 +305,11 @@ mod tests {
     async fn a_row_committed_late_with_a_lower_id_is_still_delivered_once() {
         let visible = Arc::new(Mutex::new(vec![1, 3]));
         let clock = Arc::new(Mutex::new(t0()));
-        let feed = feed(visible.clone(), clock);
+        let feed = feed(visible.clone(), clock.clone());
         let mut cursor = feed.after(FeedPosition::default());
         assert_eq!(ids(&feed.poll(&mut cursor, 10).await.unwrap()), vec![1, 3]);
         visible.lock().unwrap().extend([2, 4]);
+        *clock.lock().unwrap() = t0().plus(FIRST_RECHECK);
         let mut second = ids(&feed.poll(&mut cursor, 10).await.unwrap());
         second.sort_unstable();
         assert_eq!(second, vec![2, 4]);
@@ -273,6 +330,41 @@ mod tests {
         assert!(cursor.log.gap_ids().is_empty());
         visible.lock().unwrap().push(2);
         assert!(feed.poll(&mut cursor, 10).await.unwrap().items.is_empty());
+    }
+
+    #[tokio::test]
+    async fn ids_a_cluster_never_uses_are_asked_for_a_few_times_on_a_backoff_not_on_every_poll() {
+        // A Galera node's ids step by 3: 200 rows leave 400 ids that never fill.
+        let visible = Arc::new(Mutex::new(
+            (0..200).map(|n| 3 * n + 1).collect::<Vec<u64>>(),
+        ));
+        let clock = Arc::new(Mutex::new(t0()));
+        let asked = Arc::new(Mutex::new(Vec::<usize>::new()));
+        let feed = feed_counting(visible, clock.clone(), asked.clone());
+        let mut cursor = feed.after(FeedPosition::default());
+
+        let poll_every = Duration::from_millis(500);
+        let polls = (GAP_PATIENCE.as_millis() / poll_every.as_millis()) as u32 + 2;
+        for n in 0..polls {
+            *clock.lock().unwrap() = t0().plus(poll_every * n);
+            feed.poll(&mut cursor, 1000).await.unwrap();
+        }
+
+        let asked = asked.lock().unwrap();
+        assert!(
+            asked.iter().all(|&n| n <= MAX_GAP_QUERY),
+            "one poll asks for at most {MAX_GAP_QUERY} ids: {asked:?}"
+        );
+        let total: usize = asked.iter().sum();
+        assert!(
+            total <= 400 * 6,
+            "each dead id is asked for a handful of times, not {} times: {total} in all",
+            polls
+        );
+        assert!(
+            cursor.log.gap_ids().is_empty(),
+            "given up after the patience"
+        );
     }
 
     #[tokio::test]
