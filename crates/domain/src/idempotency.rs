@@ -123,7 +123,6 @@ impl Default for IdempotencyPolicy {
 }
 
 service_struct! {
-    #[derive(Clone)]
     pub struct IdempotencyService {
         store: Arc<dyn IdempotencyStore>,
         clock: Arc<dyn Clock>,

@@ -40,7 +40,6 @@ pub struct DispatchPolicies {
 }
 
 service_struct! {
-    #[derive(Clone)]
     pub struct Dispatcher {
         outbox: Arc<dyn OutboxStore>,
         sender: Arc<dyn OutboundSender>,
