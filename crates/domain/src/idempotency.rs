@@ -123,7 +123,6 @@ impl Default for IdempotencyPolicy {
 }
 
 service_struct! {
-    #[derive(Clone)]
     pub struct IdempotencyService {
         store: Arc<dyn IdempotencyStore>,
         clock: Arc<dyn Clock>,
@@ -184,16 +183,15 @@ impl IdempotencyService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::testkit::fixed_clock;
+    use crate::{services::testkit::fixed_clock, validation::assert_parser};
 
     #[test]
     fn keys_are_one_to_255_visible_ascii_characters() {
-        assert!(IdempotencyKey::parse("order-1:attempt").is_ok());
-        assert!(IdempotencyKey::parse(&"k".repeat(255)).is_ok());
-        assert!(IdempotencyKey::parse(&"k".repeat(256)).is_err());
-        assert!(IdempotencyKey::parse("").is_err());
-        assert!(IdempotencyKey::parse("has space").is_err());
-        assert!(IdempotencyKey::parse("키").is_err());
+        assert_parser(
+            IdempotencyKey::parse,
+            &["order-1:attempt", &"k".repeat(255)],
+            &[&"k".repeat(256), "", "has space", "키"],
+        );
     }
 
     #[test]

@@ -127,28 +127,30 @@ impl fmt::Display for EventId {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validation::assert_parser;
 
     #[test]
     fn a_payment_key_must_be_lower_case_hex_of_length_64() {
-        assert!(PaymentKey::parse(&"a".repeat(64)).is_ok());
-        assert!(PaymentKey::parse(&"A".repeat(64)).is_err());
-        assert!(PaymentKey::parse(&"a".repeat(63)).is_err());
-        assert!(PaymentKey::parse(&"g".repeat(64)).is_err());
+        assert_parser(
+            PaymentKey::parse,
+            &[&"a".repeat(64)],
+            &[&"A".repeat(64), &"a".repeat(63), &"g".repeat(64)],
+        );
     }
 
     #[test]
     fn a_nonce_needs_16_to_64_url_safe_characters() {
-        assert!(Nonce::parse("abcdefghij012345").is_ok());
-        assert!(Nonce::parse("short").is_err());
-        assert!(Nonce::parse(&"x".repeat(65)).is_err());
-        assert!(Nonce::parse("abcdefghij01234/").is_err());
+        assert_parser(
+            Nonce::parse,
+            &["abcdefghij012345"],
+            &["short", &"x".repeat(65), "abcdefghij01234/"],
+        );
     }
 
     #[test]
     fn issued_client_ids_parse_back() {
         let id = ClientId::from_uuid(Uuid::now_v7());
         assert_eq!(ClientId::parse(id.as_str()).unwrap(), id);
-        assert!(ClientId::parse("").is_err());
-        assert!(ClientId::parse("has space").is_err());
+        assert_parser(ClientId::parse, &[], &["", "has space"]);
     }
 }

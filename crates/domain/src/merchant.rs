@@ -107,15 +107,23 @@ pub struct NewMerchant {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validation::assert_parser;
 
     #[test]
     fn return_urls_must_be_absolute_http_without_credentials() {
-        assert!(ReturnUrl::parse("https://shop.example/webhooks/pg").is_ok());
-        assert!(ReturnUrl::parse("http://127.0.0.1:8080/hook").is_ok());
-        assert!(ReturnUrl::parse("ftp://shop.example/").is_err());
-        assert!(ReturnUrl::parse("/relative").is_err());
-        assert!(ReturnUrl::parse("https://user:pw@shop.example/").is_err());
-        assert!(ReturnUrl::parse("https://shop.example/#frag").is_err());
+        assert_parser(
+            ReturnUrl::parse,
+            &[
+                "https://shop.example/webhooks/pg",
+                "http://127.0.0.1:8080/hook",
+            ],
+            &[
+                "ftp://shop.example/",
+                "/relative",
+                "https://user:pw@shop.example/",
+                "https://shop.example/#frag",
+            ],
+        );
     }
 
     #[test]
@@ -133,8 +141,10 @@ mod tests {
 
     #[test]
     fn client_names_must_not_be_blank() {
-        assert!(ClientName::parse("Coffee shop").is_ok());
-        assert!(ClientName::parse(" ").is_err());
-        assert!(ClientName::parse(&"n".repeat(101)).is_err());
+        assert_parser(
+            ClientName::parse,
+            &["Coffee shop"],
+            &[" ", &"n".repeat(101)],
+        );
     }
 }

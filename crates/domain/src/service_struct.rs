@@ -1,10 +1,19 @@
 //! How a use-case service is declared: a struct holding its ports and policies, built by `new`
-//! from one argument per field, in the order declared. Every service is built that way, so the
-//! constructor is written once, here.
+//! from one argument per field, in the order declared. Every service is built that way, and
+//! every service is a cheap `Clone` (its ports are `Arc`s, its policies small values) that the
+//! composition root hands to each worker and route, so both are written once, here.
 
-/// Declares the struct and its `new`. The `pub fn new;` line stands for the constructor (and
-/// carries its attributes), so a reader finds it where the struct is declared.
+/// Declares the struct (deriving `Clone`) and its `new`. The `pub fn new;` line stands for the
+/// constructor (and carries its attributes), so a reader finds it where the struct is declared.
 macro_rules! service_struct {
+    // A declaration that still spells out `#[derive(Clone)]` (the live feed's, until it is
+    // reworked): the derive is the macro's own, so it is dropped here rather than derived twice.
+    (
+        #[derive(Clone)]
+        $($declaration:tt)+
+    ) => {
+        $crate::service_struct::service_struct! { $($declaration)+ }
+    };
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
@@ -14,6 +23,7 @@ macro_rules! service_struct {
         pub fn new;
     ) => {
         $(#[$meta])*
+        #[derive(Clone)]
         pub struct $name {
             $($(#[$field_meta])* $field: $ty),+
         }

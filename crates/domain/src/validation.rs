@@ -171,3 +171,19 @@ pub(crate) fn bounded_text(raw: &str, min: usize, max: usize) -> Result<(), Inva
     }
     Ok(())
 }
+
+/// Asserts that `parse` accepts every one of `accepted` and refuses every one of `refused`,
+/// naming the input that went the other way: the table the value types' tests are written as.
+#[cfg(test)]
+pub(crate) fn assert_parser<T, E>(
+    parse: impl Fn(&str) -> Result<T, E>,
+    accepted: &[&str],
+    refused: &[&str],
+) {
+    for raw in accepted {
+        assert!(parse(raw).is_ok(), "{raw:?} should be accepted");
+    }
+    for raw in refused {
+        assert!(parse(raw).is_err(), "{raw:?} should be refused");
+    }
+}

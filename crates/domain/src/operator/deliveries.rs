@@ -22,7 +22,6 @@ pub enum DeliveryError {
 }
 
 service_struct! {
-    #[derive(Clone)]
     pub struct DeliveryService {
         outbox: Arc<dyn OutboxStore>,
         reads: Arc<dyn OperatorReads>,

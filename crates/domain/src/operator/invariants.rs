@@ -168,7 +168,6 @@ pub struct Report {
 
 service_struct! {
     /// Runs the invariants over every payment of a store.
-    #[derive(Clone)]
     pub struct InvariantChecker {
         payments: Arc<dyn PaymentStore>,
         merchants: Arc<dyn MerchantStore>,

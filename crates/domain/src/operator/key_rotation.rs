@@ -78,7 +78,6 @@ impl Merchant {
 }
 
 service_struct! {
-    #[derive(Clone)]
     pub struct KeyRotationService {
         store: Arc<dyn MerchantStore>,
         cipher: Arc<dyn SecretCipher>,

@@ -62,7 +62,6 @@ pub enum SimulatorError {
 }
 
 service_struct! {
-    #[derive(Clone)]
     pub struct AcquirerSimulator {
         payments: PaymentService,
         encoder: Arc<dyn PayloadEncoder>,

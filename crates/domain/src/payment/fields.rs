@@ -68,29 +68,33 @@ named_enum! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validation::assert_parser;
 
     #[test]
     fn order_numbers_follow_the_documented_alphabet() {
-        assert!(OrderNo::parse("ORDER-1:a.b_c").is_ok());
-        assert!(OrderNo::parse("").is_err());
-        assert!(OrderNo::parse(&"a".repeat(65)).is_err());
-        assert!(OrderNo::parse("주문1").is_err());
-        assert!(OrderNo::parse("a b").is_err());
+        assert_parser(
+            OrderNo::parse,
+            &["ORDER-1:a.b_c"],
+            &["", &"a".repeat(65), "주문1", "a b"],
+        );
     }
 
     #[test]
     fn names_count_characters_not_bytes() {
-        assert!(CustomerName::parse(&"홍".repeat(64)).is_ok());
-        assert!(CustomerName::parse(&"홍".repeat(65)).is_err());
-        assert!(ProductName::parse(&"x".repeat(129)).is_err());
-        assert!(ProductName::parse("").is_ok());
+        assert_parser(
+            CustomerName::parse,
+            &[&"홍".repeat(64)],
+            &[&"홍".repeat(65)],
+        );
+        assert_parser(ProductName::parse, &[""], &[&"x".repeat(129)]);
     }
 
     #[test]
     fn a_cancel_reason_must_not_be_blank() {
-        assert!(CancelReason::parse("   ").is_err());
-        assert!(CancelReason::parse("").is_err());
-        assert!(CancelReason::parse(&"r".repeat(201)).is_err());
-        assert!(CancelReason::parse("customer asked").is_ok());
+        assert_parser(
+            CancelReason::parse,
+            &["customer asked"],
+            &["   ", "", &"r".repeat(201)],
+        );
     }
 }

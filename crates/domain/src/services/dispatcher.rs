@@ -40,7 +40,6 @@ pub struct DispatchPolicies {
 }
 
 service_struct! {
-    #[derive(Clone)]
     pub struct Dispatcher {
         outbox: Arc<dyn OutboxStore>,
         sender: Arc<dyn OutboundSender>,
@@ -246,6 +245,11 @@ mod tests {
         )
     }
 
+    /// What delivering the `kind` message, tried `attempts` times before, comes to.
+    async fn delivered(dispatcher: Dispatcher, kind: OutboxKind, attempts: u32) -> AttemptOutcome {
+        dispatcher.deliver(claimed(kind, attempts)).await.unwrap()
+    }
+
     /// An outbox that expects exactly one attempt to be finished, as `check` describes.
     fn finishing_once(
         check: impl Fn(&DeliveryAttempt, &NextStep, &Option<AuditNote>) -> bool + Send + 'static,
@@ -280,10 +284,12 @@ mod tests {
         let outbox = finishing_once(|a, step, note| {
             a.attempt_no == 1 && *step == NextStep::Delivered && note.is_none()
         });
-        let outcome = dispatcher(outbox, answering(202), MockPaymentStore::new())
-            .deliver(claimed(OutboxKind::AcquirerRequest, 0))
-            .await
-            .unwrap();
+        let outcome = delivered(
+            dispatcher(outbox, answering(202), MockPaymentStore::new()),
+            OutboxKind::AcquirerRequest,
+            0,
+        )
+        .await;
         assert_eq!(outcome.step, NextStep::Delivered);
         assert_eq!(outcome.cause, None);
     }
@@ -297,10 +303,12 @@ mod tests {
                     .as_ref()
                     .is_some_and(|n| n.action == AuditAction::AcquirerRequestFailed)
         });
-        let outcome = dispatcher(outbox, answering(503), MockPaymentStore::new())
-            .deliver(claimed(OutboxKind::AcquirerRequest, 1))
-            .await
-            .unwrap();
+        let outcome = delivered(
+            dispatcher(outbox, answering(503), MockPaymentStore::new()),
+            OutboxKind::AcquirerRequest,
+            1,
+        )
+        .await;
         assert!(matches!(outcome.step, NextStep::RetryAt(_)));
         assert_eq!(outcome.cause.as_deref(), Some("HTTP 503"));
         assert_eq!((outcome.attempt_no, outcome.max_attempts), (2, 3));
@@ -325,10 +333,12 @@ mod tests {
             })
             .times(1)
             .returning(|_| Ok(()));
-        let outcome = dispatcher(outbox, answering(503), store)
-            .deliver(claimed(OutboxKind::AcquirerRequest, 2))
-            .await
-            .unwrap();
+        let outcome = delivered(
+            dispatcher(outbox, answering(503), store),
+            OutboxKind::AcquirerRequest,
+            2,
+        )
+        .await;
         assert_eq!(outcome.step, NextStep::Dead);
     }
 
@@ -341,10 +351,7 @@ mod tests {
         let mut merchants = MockMerchantStore::new();
         merchants.expect_find().returning(|_| Ok(None));
         d.merchants = Arc::new(merchants);
-        let outcome = d
-            .deliver(claimed(OutboxKind::MerchantNotification, 0))
-            .await
-            .unwrap();
+        let outcome = delivered(d, OutboxKind::MerchantNotification, 0).await;
         assert_eq!(outcome.step, NextStep::Dead);
         assert_eq!(
             outcome.cause.as_deref(),

@@ -37,7 +37,6 @@ pub struct Registration {
 }
 
 service_struct! {
-    #[derive(Clone)]
     pub struct MerchantService {
         store: Arc<dyn MerchantStore>,
         keys: Arc<dyn KeyGenerator>,

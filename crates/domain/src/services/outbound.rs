@@ -67,7 +67,6 @@ pub fn signed_headers(
 service_struct! {
     /// Makes the outbox messages that state changes cause, and performs the one synchronous
     /// outbound call (acquirer cancel).
-    #[derive(Clone)]
     pub struct Outbound {
         encoder: Arc<dyn PayloadEncoder>,
         keys: Arc<dyn KeyGenerator>,

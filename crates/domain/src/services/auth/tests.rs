@@ -128,6 +128,14 @@ async fn authenticate_deferred(authenticator: Authenticator) -> Result<Deferred,
         .await
 }
 
+/// Why the deferred authentication of the deactivated merchant's correctly signed request fails,
+/// its nonce going to `nonces`.
+async fn deferred_refusal_of_a_deactivated_merchant(nonces: MockNonceStore) -> AuthError {
+    authenticate_deferred(auth(known(MerchantStatus::Inactive), nonces))
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn a_correctly_signed_request_is_accepted() {
     let m = authenticate_signed_with(auth(known(MerchantStatus::Active), fresh_nonces()), SECRET)
@@ -236,17 +244,13 @@ async fn a_deferred_authentication_records_no_nonce_and_hands_it_to_the_caller()
 
 #[tokio::test]
 async fn a_deferred_authentication_of_a_deactivated_merchant_records_the_nonce_and_is_forbidden() {
-    let err = authenticate_deferred(auth(known(MerchantStatus::Inactive), fresh_nonces()))
-        .await
-        .unwrap_err();
+    let err = deferred_refusal_of_a_deactivated_merchant(fresh_nonces()).await;
     assert!(matches!(err, AuthError::Inactive));
 }
 
 #[tokio::test]
 async fn a_deferred_authentication_of_a_deactivated_merchant_with_a_used_nonce_is_a_replay() {
-    let err = authenticate_deferred(auth(known(MerchantStatus::Inactive), used_nonces()))
-        .await
-        .unwrap_err();
+    let err = deferred_refusal_of_a_deactivated_merchant(used_nonces()).await;
     assert!(matches!(err, AuthError::Replayed));
 }
 

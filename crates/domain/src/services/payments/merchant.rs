@@ -102,14 +102,10 @@ impl PaymentService {
             actor: Actor::Merchant,
             request_id,
         };
-        let changed = self
-            .change::<Infallible, ChangePaymentError, _, _>(
-                &origin,
-                || async move { Ok(self.get(Some(merchant), key).await?) },
-                |_| async { Ok(Decision::apply(Command::Complete)) },
-            )
-            .await?;
-        Ok(applied(changed))
+        self.change_payment(Some(merchant), key, &origin, |_| async {
+            Ok(Decision::apply(Command::Complete))
+        })
+        .await
     }
 
     /// Cancels a payment (api.md §3.5). READY: canceled here, the acquirer is told through the
@@ -125,47 +121,64 @@ impl PaymentService {
     ) -> Result<Payment, ChangePaymentError> {
         let acquirer_canceled = AtomicBool::new(false);
         let (reason, canceled) = (&reason, &acquirer_canceled);
-        let changed = self
-            .change::<Infallible, ChangePaymentError, _, _>(
-                &origin,
-                || async move { Ok(self.get(owner, key).await?) },
-                |current| async move {
-                    let now = self.clock.now();
-                    let events = match current.status {
-                        PaymentStatus::Approved | PaymentStatus::Completed => {
-                            if !canceled.load(Ordering::Acquire) {
-                                self.outbound
-                                    .cancel_at_acquirer(
-                                        &AcquirerCancel::of(&current, reason.clone()),
-                                        now,
-                                    )
-                                    .await
-                                    .map_err(ChangePaymentError::Acquirer)?;
-                                canceled.store(true, Ordering::Release);
-                            }
-                            Vec::new()
-                        }
-                        PaymentStatus::Ready => {
-                            vec![self.outbound.acquirer_cancel(
-                                &current,
-                                &AcquirerCancel::of(&current, reason.clone()),
-                                now,
-                            )]
-                        }
-                        PaymentStatus::Failed
-                        | PaymentStatus::Canceled
-                        | PaymentStatus::Expired => Vec::new(),
-                    };
-                    Ok(Decision::Apply {
-                        command: Command::Cancel {
-                            reason: reason.clone(),
-                        },
-                        events,
-                    })
+        self.change_payment(owner, key, &origin, |current| async move {
+            let now = self.clock.now();
+            let events = match current.status {
+                PaymentStatus::Approved | PaymentStatus::Completed => {
+                    if !canceled.load(Ordering::Acquire) {
+                        self.outbound
+                            .cancel_at_acquirer(&AcquirerCancel::of(&current, reason.clone()), now)
+                            .await
+                            .map_err(ChangePaymentError::Acquirer)?;
+                        canceled.store(true, Ordering::Release);
+                    }
+                    Vec::new()
+                }
+                PaymentStatus::Ready => {
+                    vec![self.outbound.acquirer_cancel(
+                        &current,
+                        &AcquirerCancel::of(&current, reason.clone()),
+                        now,
+                    )]
+                }
+                PaymentStatus::Failed | PaymentStatus::Canceled | PaymentStatus::Expired => {
+                    Vec::new()
+                }
+            };
+            Ok(Decision::Apply {
+                command: Command::Cancel {
+                    reason: reason.clone(),
                 },
+                events,
+            })
+        })
+        .await
+    }
+
+    /// Changes the payment `key` (of `owner`, or of any merchant) as `decide` says, deciding
+    /// again on the payment as it is whenever another change got there first. `decide` never
+    /// stops: it applies a command or fails.
+    async fn change_payment<D>(
+        &self,
+        owner: Option<&ClientId>,
+        key: &PaymentKey,
+        origin: &Origin,
+        decide: impl FnMut(Payment) -> D,
+    ) -> Result<Payment, ChangePaymentError>
+    where
+        D: Future<Output = Result<Decision<Infallible>, ChangePaymentError>>,
+    {
+        let changed = self
+            .change(
+                origin,
+                || async move { Ok(self.get(owner, key).await?) },
+                decide,
             )
             .await?;
-        Ok(applied(changed))
+        match changed {
+            Changed::Applied(p) => Ok(*p),
+            Changed::Stopped(never) => match never {},
+        }
     }
 
     /// The payment's audit trail, oldest first.
@@ -176,13 +189,5 @@ impl PaymentService {
     ) -> Result<Vec<AuditEntry>, FindPaymentError> {
         let payment = self.get(owner, key).await?;
         Ok(self.store.audit_trail(&payment.id).await?)
-    }
-}
-
-/// The payment a change whose decision never stops produced.
-fn applied(changed: Changed<Infallible>) -> Payment {
-    match changed {
-        Changed::Applied(p) => *p,
-        Changed::Stopped(never) => match never {},
     }
 }

@@ -66,7 +66,6 @@ pub struct ListPayments {
 }
 
 service_struct! {
-    #[derive(Clone)]
     pub struct PaymentService {
         store: Arc<dyn PaymentStore>,
         keys: Arc<dyn KeyGenerator>,
