@@ -6,14 +6,6 @@
 /// Declares the struct (deriving `Clone`) and its `new`. The `pub fn new;` line stands for the
 /// constructor (and carries its attributes), so a reader finds it where the struct is declared.
 macro_rules! service_struct {
-    // A declaration that still spells out `#[derive(Clone)]` (the live feed's, until it is
-    // reworked): the derive is the macro's own, so it is dropped here rather than derived twice.
-    (
-        #[derive(Clone)]
-        $($declaration:tt)+
-    ) => {
-        $crate::service_struct::service_struct! { $($declaration)+ }
-    };
     (
         $(#[$meta:meta])*
         pub struct $name:ident {

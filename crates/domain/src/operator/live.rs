@@ -139,7 +139,6 @@ pub struct FeedBatch {
 }
 
 service_struct! {
-    #[derive(Clone)]
     pub struct LiveFeed {
         reads: Arc<dyn OperatorReads>,
         clock: Arc<dyn Clock>,
