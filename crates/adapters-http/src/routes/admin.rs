@@ -54,7 +54,6 @@ fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, Api
 #[utoipa::path(
     post,
     path = "/admin/api/merchants",
-    tag = "Admin",
     operation_id = "registerMerchant",
     security(("adminToken" = [])),
     request_body(content = RegisterMerchantRequest, content_type = "application/json"),
@@ -88,7 +87,6 @@ pub async fn register_merchant(
 #[utoipa::path(
     get,
     path = "/admin/api/merchants",
-    tag = "Admin",
     operation_id = "listMerchants",
     security(("adminToken" = [])),
     params(MerchantListQuery),
@@ -122,7 +120,6 @@ pub async fn list_merchants(
 #[utoipa::path(
     get,
     path = "/admin/api/merchants/{clientId}",
-    tag = "Admin",
     operation_id = "getMerchant",
     security(("adminToken" = [])),
     params(ClientIdPath),
@@ -144,7 +141,6 @@ pub async fn show_merchant(
 #[utoipa::path(
     post,
     path = "/admin/api/merchants/{clientId}/rotate-secret",
-    tag = "Admin",
     operation_id = "rotateClientSecret",
     security(("adminToken" = [])),
     params(ClientIdPath),
@@ -171,7 +167,6 @@ pub async fn rotate_secret(
 #[utoipa::path(
     post,
     path = "/admin/api/merchants/{clientId}/rotate-webhook-secret",
-    tag = "Admin",
     operation_id = "rotateWebhookSecret",
     security(("adminToken" = [])),
     params(ClientIdPath),
@@ -219,7 +214,6 @@ async fn set_status(
 #[utoipa::path(
     post,
     path = "/admin/api/merchants/{clientId}/activate",
-    tag = "Admin",
     operation_id = "activateMerchant",
     security(("adminToken" = [])),
     params(ClientIdPath),
@@ -240,7 +234,6 @@ pub async fn activate(
 #[utoipa::path(
     post,
     path = "/admin/api/merchants/{clientId}/deactivate",
-    tag = "Admin",
     operation_id = "deactivateMerchant",
     security(("adminToken" = [])),
     params(ClientIdPath),
@@ -261,7 +254,6 @@ pub async fn deactivate(
 #[utoipa::path(
     get,
     path = "/admin/api/payments",
-    tag = "Admin",
     operation_id = "searchPayments",
     security(("adminToken" = [])),
     params(PaymentListQuery, ("clientId" = Option<String>, Query, description = "Only this merchant's payments", pattern = "^[A-Za-z0-9_-]{1,64}$")),
@@ -281,7 +273,6 @@ pub async fn search_payments(
 #[utoipa::path(
     get,
     path = "/admin/api/payments/{paymentKey}",
-    tag = "Admin",
     operation_id = "adminGetPayment",
     security(("adminToken" = [])),
     params(AdminPaymentKeyPath),
@@ -302,7 +293,6 @@ pub async fn show_payment(
 #[utoipa::path(
     get,
     path = "/admin/api/payments/{paymentKey}/logs",
-    tag = "Admin",
     operation_id = "adminGetPaymentLogs",
     security(("adminToken" = [])),
     params(AdminPaymentKeyPath),

@@ -71,7 +71,6 @@ pub(crate) const CANCEL_FIELDS: &[&str] =
 #[utoipa::path(
     post,
     path = "/mock/request",
-    tag = "Mock acquirer",
     operation_id = "mockAcquirerRequest",
     security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
     request_body(content = AcquirerPaymentRequest, content_type = "application/json"),
@@ -115,7 +114,6 @@ pub async fn request(
 #[utoipa::path(
     post,
     path = "/mock/request/cancel",
-    tag = "Mock acquirer",
     operation_id = "mockAcquirerCancel",
     security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
     request_body(content = AcquirerCancelRequest, content_type = "application/json"),

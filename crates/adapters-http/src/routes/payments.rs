@@ -87,7 +87,6 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
 #[utoipa::path(
     post,
     path = "/api/payments",
-    tag = "Payments",
     operation_id = "createPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(IdempotencyKeyHeader),
@@ -136,7 +135,6 @@ fn created(payment: &domain::payment::Payment) -> HttpResponse {
 #[utoipa::path(
     get,
     path = "/api/payments/{paymentKey}",
-    tag = "Payments",
     operation_id = "getPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(PaymentKeyPath),
@@ -232,7 +230,6 @@ fn invalid(e: impl std::fmt::Display) -> domain::validation::Invalid {
 #[utoipa::path(
     get,
     path = "/api/payments",
-    tag = "Payments",
     operation_id = "listPayments",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(PaymentListQuery),
@@ -258,7 +255,6 @@ pub(super) async fn page(state: &AppState, query: ListPayments) -> Result<HttpRe
 #[utoipa::path(
     post,
     path = "/api/payments/{paymentKey}/complete",
-    tag = "Payments",
     operation_id = "completePayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(PaymentKeyPath, IdempotencyKeyHeader),
@@ -298,7 +294,6 @@ pub async fn complete(
 #[utoipa::path(
     post,
     path = "/api/payments/{paymentKey}/cancel",
-    tag = "Payments",
     operation_id = "cancelPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(PaymentKeyPath, IdempotencyKeyHeader),
@@ -351,7 +346,6 @@ pub async fn cancel(
 #[utoipa::path(
     get,
     path = "/api/payments/{paymentKey}/logs",
-    tag = "Payments",
     operation_id = "getPaymentLogs",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(PaymentKeyPath),

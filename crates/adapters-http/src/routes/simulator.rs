@@ -133,7 +133,6 @@ fn parse_webhook(req: &HttpRequest, body: &[u8]) -> Result<SimulatedWebhook, Api
 #[utoipa::path(
     post,
     path = "/admin/api/simulator/webhook",
-    tag = "Admin",
     operation_id = "simulateAcquirerWebhook",
     security(("adminToken" = [])),
     request_body(content = SimulatedWebhookRequest, content_type = "application/json"),
@@ -158,7 +157,6 @@ pub async fn webhook(
 #[utoipa::path(
     post,
     path = "/admin/api/simulator/mock-request",
-    tag = "Admin",
     operation_id = "simulateMockRequest",
     security(("adminToken" = [])),
     request_body(content = SimulatedMockRequest, content_type = "application/json"),
