@@ -63,6 +63,48 @@ pub fn json_object(
     Ok(JsonObject { map, unknown })
 }
 
+/// The required fields of a request as parsed: one `Option`, or a tuple of them.
+pub trait Required {
+    /// The values themselves.
+    type Values;
+
+    /// All the values, where none is missing.
+    fn all(self) -> Option<Self::Values>;
+}
+
+impl<T> Required for Option<T> {
+    type Values = T;
+
+    fn all(self) -> Option<T> {
+        self
+    }
+}
+
+macro_rules! required_tuples {
+    ($(($($field:ident),+))*) => {$(
+        impl<$($field),+> Required for ($(Option<$field>,)+) {
+            type Values = ($($field,)+);
+
+            #[expect(non_snake_case, reason = "each value is named after its type parameter")]
+            fn all(self) -> Option<Self::Values> {
+                let ($($field,)+) = self;
+                Some(($($field?,)+))
+            }
+        }
+    )*};
+}
+
+required_tuples! { (A, B) (A, B, C) (A, B, C, D) }
+
+/// The required fields where every field was valid: a required field that is missing or bad is
+/// `None` and has left a violation in `v`. Otherwise 400 listing every violation.
+pub fn valid<R: Required>(v: Violations, required: R) -> Result<R::Values, ApiError> {
+    match required.all() {
+        Some(values) if v.is_empty() => Ok(values),
+        _ => Err(ApiError::validation(v)),
+    }
+}
+
 /// Typed access to a JSON object's fields, recording a violation per bad field.
 pub struct JsonObject {
     map: Map<String, Value>,

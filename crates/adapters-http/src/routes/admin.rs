@@ -10,7 +10,7 @@ use domain::{
 
 use super::{guards::Admin, payments};
 use crate::{
-    body::{json_object, page_limit, query_pairs},
+    body::{json_object, page_limit, query_pairs, valid},
     dto::{
         AuditEntryResponse, ListResponse, MerchantResponse, MerchantWithSecrets, PaymentResponse,
     },
@@ -41,13 +41,11 @@ fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, Api
     let mut v = obj.violations();
     let client_name = obj.parsed("clientName", true, &mut v, ClientName::parse);
     let return_url = obj.parsed("returnUrl", false, &mut v, ReturnUrl::parse);
-    match client_name {
-        Some(client_name) if v.is_empty() => Ok(NewMerchant {
-            client_name,
-            return_url,
-        }),
-        _ => Err(ApiError::validation(v)),
-    }
+    let client_name = valid(v, client_name)?;
+    Ok(NewMerchant {
+        client_name,
+        return_url,
+    })
 }
 
 /// Register a merchant; its secrets are in this response only (api.md §8).

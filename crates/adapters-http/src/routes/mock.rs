@@ -9,7 +9,7 @@ use domain::{services::webhook_auth::WebhookVerifier, validation::Violations};
 
 use super::acquirer_signed::{AcquirerEndpoint, AcquirerSigned};
 use crate::{
-    body::json_object,
+    body::{json_object, valid},
     dto::{AcquirerAccepted, AcquirerCanceled},
     mock::{self, MockAcquirer, MockError, PaymentRequest},
     openapi::{
@@ -95,11 +95,7 @@ pub async fn request(
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);
     let return_url = obj.string("returnUrl", true, &mut v).map(str::to_owned);
-    let (Some(payment_key), Some(amount), Some(return_url), true) =
-        (key, amount, return_url, v.is_empty())
-    else {
-        return Err(ApiError::validation(v));
-    };
+    let (payment_key, amount, return_url) = valid(v, (key, amount, return_url))?;
     let transaction_id = mock
         .request(&PaymentRequest {
             payment_key,
@@ -135,9 +131,7 @@ pub async fn cancel(
     let tx = obj
         .string("transactionId", false, &mut v)
         .map(str::to_owned);
-    let (Some(key), Some(amount), true) = (key, amount, v.is_empty()) else {
-        return Err(ApiError::validation(v));
-    };
+    let (key, amount) = valid(v, (key, amount))?;
     Ok(HttpResponse::Ok().json(AcquirerCanceled {
         transaction_id: mock::cancel(&key, amount, tx)?,
         status: "CANCELED",

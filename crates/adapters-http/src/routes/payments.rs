@@ -16,7 +16,7 @@ use domain::{
 
 use super::signed::{CreateNonce, Signed};
 use crate::{
-    body::{json_object, optional_json_object, page_limit, query_pairs},
+    body::{json_object, optional_json_object, page_limit, query_pairs, valid},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     idempotency::idempotent,
@@ -65,11 +65,7 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
     let product_name = obj.parsed("productName", false, &mut v, ProductName::parse);
     let customer_name = obj.parsed("customerName", false, &mut v, CustomerName::parse);
     let declared = obj.string("clientId", false, &mut v).map(str::to_owned);
-    let (Some(order_no), Some(amount), Some(currency), Some(method), true) =
-        (order_no, amount, currency, method, v.is_empty())
-    else {
-        return Err(ApiError::validation(v));
-    };
+    let (order_no, amount, currency, method) = valid(v, (order_no, amount, currency, method))?;
     Ok(CreatePayment {
         declared_client_id: declared,
         payment: NewPayment {
@@ -324,10 +320,7 @@ pub async fn cancel(
                 None
             }
         };
-        let reason = match reason {
-            Some(r) if v.is_empty() => r,
-            _ => return Err(ApiError::validation(v)),
-        };
+        let reason = valid(v, reason)?;
         let key = payment_key(&path)?;
         let origin = Origin {
             actor: Actor::Merchant,
