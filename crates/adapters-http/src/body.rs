@@ -32,6 +32,26 @@ pub fn optional_json_object(
     json_object(req, body, allowed).map(Some)
 }
 
+/// One list of the fields in `first` and in `then`, for a request made of another's fields and
+/// its own (`L`, the length of both, is checked when the constant is built).
+pub const fn fields<const N: usize, const M: usize, const L: usize>(
+    first: [&'static str; N],
+    then: [&'static str; M],
+) -> [&'static str; L] {
+    assert!(N + M == L, "L must be the length of both lists");
+    let mut all = [""; L];
+    let mut i = 0;
+    while i < N {
+        all[i] = first[i];
+        i += 1;
+    }
+    while i < L {
+        all[i] = then[i - N];
+        i += 1;
+    }
+    all
+}
+
 /// The body as a JSON object; keys not in `allowed` are recorded as violations. Invalid JSON,
 /// including an object (at any depth) with the same key twice, is `MALFORMED_JSON`.
 pub fn json_object(

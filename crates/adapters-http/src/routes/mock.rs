@@ -7,9 +7,12 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse};
 use domain::{services::webhook_auth::WebhookVerifier, validation::Violations};
 
-use super::acquirer_signed::{AcquirerEndpoint, AcquirerSigned};
+use super::{
+    acquirer_signed::{AcquirerEndpoint, AcquirerSigned},
+    payments::ORDER_FIELDS,
+};
 use crate::{
-    body::{json_object, valid},
+    body::{fields, json_object, valid},
     dto::{AcquirerAccepted, AcquirerCanceled},
     mock::{self, MockAcquirer, MockError, PaymentRequest},
     openapi::{
@@ -50,17 +53,9 @@ impl AcquirerEndpoint for Mock {
     }
 }
 
-/// The fields of a payment request to the acquirer (api.md §5).
-pub(crate) const REQUEST_FIELDS: &[&str] = &[
-    "paymentKey",
-    "orderNo",
-    "amount",
-    "currency",
-    "methodCode",
-    "productName",
-    "customerName",
-    "returnUrl",
-];
+/// The fields of a payment request to the acquirer: the order's, its key and where the outcome
+/// goes (api.md §5).
+pub(crate) const REQUEST_FIELDS: [&str; 8] = fields(ORDER_FIELDS, ["paymentKey", "returnUrl"]);
 
 /// The fields of a cancel request to the acquirer (api.md §5).
 pub(crate) const CANCEL_FIELDS: &[&str] =
@@ -90,7 +85,7 @@ pub async fn request(
         endpoint: Mock(mock),
     }: AcquirerSigned<Mock>,
 ) -> Result<HttpResponse, ApiError> {
-    let obj = json_object(&req, &body, REQUEST_FIELDS)?;
+    let obj = json_object(&req, &body, &REQUEST_FIELDS)?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);

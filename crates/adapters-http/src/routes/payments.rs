@@ -16,7 +16,7 @@ use domain::{
 
 use super::signed::{CreateNonce, Signed};
 use crate::{
-    body::{json_object, optional_json_object, page_limit, query_pairs, valid},
+    body::{fields, json_object, optional_json_object, page_limit, query_pairs, valid},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     idempotency::idempotent,
@@ -36,22 +36,25 @@ pub(super) fn payment_key(path: &web::Path<String>) -> Result<PaymentKey, ApiErr
     PaymentKey::parse(path.as_str()).map_err(|_| ApiError::payment_not_found())
 }
 
-/// The fields a create request may have (api.md §3.1).
-pub(crate) const CREATE_FIELDS: &[&str] = &[
+/// The fields of a payment's order, which a create request states and the acquirer is asked to
+/// process (api.md §3.1, §5).
+pub(crate) const ORDER_FIELDS: [&str; 6] = [
     "orderNo",
     "amount",
     "currency",
     "methodCode",
     "productName",
     "customerName",
-    "clientId",
 ];
+
+/// The fields a create request may have (api.md §3.1).
+pub(crate) const CREATE_FIELDS: [&str; 7] = fields(ORDER_FIELDS, ["clientId"]);
 
 /// The fields a cancel request may have (api.md §3.5).
 pub(crate) const CANCEL_FIELDS: &[&str] = &["cancelReason"];
 
 fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiError> {
-    let obj = json_object(req, body, CREATE_FIELDS)?;
+    let obj = json_object(req, body, &CREATE_FIELDS)?;
     let mut v = obj.violations();
     let order_no = obj.parsed("orderNo", true, &mut v, OrderNo::parse);
     let amount = obj
