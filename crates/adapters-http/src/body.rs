@@ -32,6 +32,26 @@ pub fn optional_json_object(
     json_object(req, body, allowed).map(Some)
 }
 
+/// One list of the fields in `first` and in `then`, for a request made of another's fields and
+/// its own (`L`, the length of both, is checked when the constant is built).
+pub const fn fields<const N: usize, const M: usize, const L: usize>(
+    first: [&'static str; N],
+    then: [&'static str; M],
+) -> [&'static str; L] {
+    assert!(N + M == L, "L must be the length of both lists");
+    let mut all = [""; L];
+    let mut i = 0;
+    while i < N {
+        all[i] = first[i];
+        i += 1;
+    }
+    while i < L {
+        all[i] = then[i - N];
+        i += 1;
+    }
+    all
+}
+
 /// The body as a JSON object; keys not in `allowed` are recorded as violations. Invalid JSON,
 /// including an object (at any depth) with the same key twice, is `MALFORMED_JSON`.
 pub fn json_object(
@@ -61,6 +81,48 @@ pub fn json_object(
         }
     }
     Ok(JsonObject { map, unknown })
+}
+
+/// The required fields of a request as parsed: one `Option`, or a tuple of them.
+pub trait Required {
+    /// The values themselves.
+    type Values;
+
+    /// All the values, where none is missing.
+    fn all(self) -> Option<Self::Values>;
+}
+
+impl<T> Required for Option<T> {
+    type Values = T;
+
+    fn all(self) -> Option<T> {
+        self
+    }
+}
+
+macro_rules! required_tuples {
+    ($(($($field:ident),+))*) => {$(
+        impl<$($field),+> Required for ($(Option<$field>,)+) {
+            type Values = ($($field,)+);
+
+            #[expect(non_snake_case, reason = "each value is named after its type parameter")]
+            fn all(self) -> Option<Self::Values> {
+                let ($($field,)+) = self;
+                Some(($($field?,)+))
+            }
+        }
+    )*};
+}
+
+required_tuples! { (A, B) (A, B, C) (A, B, C, D) }
+
+/// The required fields where every field was valid: a required field that is missing or bad is
+/// `None` and has left a violation in `v`. Otherwise 400 listing every violation.
+pub fn valid<R: Required>(v: Violations, required: R) -> Result<R::Values, ApiError> {
+    match required.all() {
+        Some(values) if v.is_empty() => Ok(values),
+        _ => Err(ApiError::validation(v)),
+    }
 }
 
 /// Typed access to a JSON object's fields, recording a violation per bad field.

@@ -7,6 +7,7 @@
 //! including the admin event stream (as `text/event-stream`). Not documented: the console's
 //! static files and the documentation routes themselves.
 
+mod audiences;
 pub mod params;
 pub(crate) mod problems;
 pub mod schemas;
@@ -23,6 +24,8 @@ use utoipa::{
 };
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use audiences::Audiences;
+
 use crate::{dto, problem, routes};
 
 /// Where the document is served.
@@ -30,8 +33,8 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
 /// Where the rendered reference is served.
 pub const DOCS_PATH: &str = "/api/docs";
 
-/// Tags group operations by who calls them; [`ErrorResponses`] adds the errors each group's
-/// authentication produces.
+/// Tags group operations by who calls them ([`Audiences`] gives each operation its tag from its
+/// path); [`ErrorResponses`] adds the errors each group's authentication produces.
 pub mod tags {
     pub const PAYMENTS: &str = "Payments";
     pub const ACQUIRER: &str = "Acquirer webhook";
@@ -115,7 +118,7 @@ pub mod schemes {
             problems::IdempotencyKeyReused,
         ),
     ),
-    modifiers(&SecuritySchemes, &ErrorResponses, &ClosedRequestBodies),
+    modifiers(&Audiences, &SecuritySchemes, &ErrorResponses, &ClosedRequestBodies),
     tags(
         (name = "Payments", description = "The merchant API (api.md §3). Every request is signed \
             (api.md §2, docs/signing.md): send `X-Client-Id`, `X-Timestamp`, `X-Nonce` and `X-Signature` together."),
@@ -254,20 +257,27 @@ struct ErrorResponses;
 
 impl Modify for ErrorResponses {
     fn modify(&self, doc: &mut openapi::OpenApi) {
-        for item in doc.paths.paths.values_mut() {
-            let operations = [
-                item.get.as_mut(),
-                item.post.as_mut(),
-                item.put.as_mut(),
-                item.delete.as_mut(),
-                item.patch.as_mut(),
-            ];
-            for op in operations.into_iter().flatten() {
-                add_error_responses(op);
-                optional_body_may_be_omitted(op);
-            }
+        for (_, op) in operations(doc) {
+            add_error_responses(op);
+            optional_body_may_be_omitted(op);
         }
     }
+}
+
+/// Every operation of the document with its path.
+fn operations(doc: &mut openapi::OpenApi) -> impl Iterator<Item = (&str, &mut Operation)> {
+    doc.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.delete.as_mut(),
+            item.patch.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(move |op| (path.as_str(), op))
+    })
 }
 
 /// An `Option<…>` request body means the body may be left out, not that it may be JSON `null`

@@ -51,7 +51,7 @@ fn names(fields: &[&str]) -> BTreeSet<String> {
 fn each_request_schema_lists_exactly_the_fields_its_handler_accepts() {
     let doc = document_value();
     let cases: [(&str, &[&str]); 8] = [
-        ("CreatePaymentRequest", routes::payments::CREATE_FIELDS),
+        ("CreatePaymentRequest", &routes::payments::CREATE_FIELDS),
         ("CancelPaymentRequest", routes::payments::CANCEL_FIELDS),
         ("AcquirerWebhookRequest", routes::webhook::FIELDS),
         (
@@ -63,7 +63,7 @@ fn each_request_schema_lists_exactly_the_fields_its_handler_accepts() {
             "SimulatedMockRequest",
             routes::simulator::MOCK_REQUEST_FIELDS,
         ),
-        ("AcquirerPaymentRequest", routes::mock::REQUEST_FIELDS),
+        ("AcquirerPaymentRequest", &routes::mock::REQUEST_FIELDS),
         ("AcquirerCancelRequest", routes::mock::CANCEL_FIELDS),
     ];
     for (schema, fields) in cases {

@@ -10,7 +10,7 @@ use domain::{
 
 use super::{guards::Admin, payments};
 use crate::{
-    body::{json_object, page_limit, query_pairs},
+    body::{json_object, page_limit, query_pairs, valid},
     dto::{
         AuditEntryResponse, ListResponse, MerchantResponse, MerchantWithSecrets, PaymentResponse,
     },
@@ -41,20 +41,17 @@ fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, Api
     let mut v = obj.violations();
     let client_name = obj.parsed("clientName", true, &mut v, ClientName::parse);
     let return_url = obj.parsed("returnUrl", false, &mut v, ReturnUrl::parse);
-    match client_name {
-        Some(client_name) if v.is_empty() => Ok(NewMerchant {
-            client_name,
-            return_url,
-        }),
-        _ => Err(ApiError::validation(v)),
-    }
+    let client_name = valid(v, client_name)?;
+    Ok(NewMerchant {
+        client_name,
+        return_url,
+    })
 }
 
 /// Register a merchant; its secrets are in this response only (api.md §8).
 #[utoipa::path(
     post,
     path = "/admin/api/merchants",
-    tag = "Admin",
     operation_id = "registerMerchant",
     security(("adminToken" = [])),
     request_body(content = RegisterMerchantRequest, content_type = "application/json"),
@@ -88,7 +85,6 @@ pub async fn register_merchant(
 #[utoipa::path(
     get,
     path = "/admin/api/merchants",
-    tag = "Admin",
     operation_id = "listMerchants",
     security(("adminToken" = [])),
     params(MerchantListQuery),
@@ -122,7 +118,6 @@ pub async fn list_merchants(
 #[utoipa::path(
     get,
     path = "/admin/api/merchants/{clientId}",
-    tag = "Admin",
     operation_id = "getMerchant",
     security(("adminToken" = [])),
     params(ClientIdPath),
@@ -144,7 +139,6 @@ pub async fn show_merchant(
 #[utoipa::path(
     post,
     path = "/admin/api/merchants/{clientId}/rotate-secret",
-    tag = "Admin",
     operation_id = "rotateClientSecret",
     security(("adminToken" = [])),
     params(ClientIdPath),
@@ -171,7 +165,6 @@ pub async fn rotate_secret(
 #[utoipa::path(
     post,
     path = "/admin/api/merchants/{clientId}/rotate-webhook-secret",
-    tag = "Admin",
     operation_id = "rotateWebhookSecret",
     security(("adminToken" = [])),
     params(ClientIdPath),
@@ -219,7 +212,6 @@ async fn set_status(
 #[utoipa::path(
     post,
     path = "/admin/api/merchants/{clientId}/activate",
-    tag = "Admin",
     operation_id = "activateMerchant",
     security(("adminToken" = [])),
     params(ClientIdPath),
@@ -240,7 +232,6 @@ pub async fn activate(
 #[utoipa::path(
     post,
     path = "/admin/api/merchants/{clientId}/deactivate",
-    tag = "Admin",
     operation_id = "deactivateMerchant",
     security(("adminToken" = [])),
     params(ClientIdPath),
@@ -261,7 +252,6 @@ pub async fn deactivate(
 #[utoipa::path(
     get,
     path = "/admin/api/payments",
-    tag = "Admin",
     operation_id = "searchPayments",
     security(("adminToken" = [])),
     params(PaymentListQuery, ("clientId" = Option<String>, Query, description = "Only this merchant's payments", pattern = "^[A-Za-z0-9_-]{1,64}$")),
@@ -281,7 +271,6 @@ pub async fn search_payments(
 #[utoipa::path(
     get,
     path = "/admin/api/payments/{paymentKey}",
-    tag = "Admin",
     operation_id = "adminGetPayment",
     security(("adminToken" = [])),
     params(AdminPaymentKeyPath),
@@ -302,7 +291,6 @@ pub async fn show_payment(
 #[utoipa::path(
     get,
     path = "/admin/api/payments/{paymentKey}/logs",
-    tag = "Admin",
     operation_id = "adminGetPaymentLogs",
     security(("adminToken" = [])),
     params(AdminPaymentKeyPath),

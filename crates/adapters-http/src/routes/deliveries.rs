@@ -27,7 +27,6 @@ fn delivery_id(path: &web::Path<String>) -> Result<EventId, ApiError> {
 #[utoipa::path(
     get,
     path = "/admin/api/deliveries",
-    tag = "Admin",
     operation_id = "listDeliveries",
     security(("adminToken" = [])),
     params(DeliveryListQuery),
@@ -100,7 +99,6 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/admin/api/deliveries/{deliveryId}",
-    tag = "Admin",
     operation_id = "getDelivery",
     security(("adminToken" = [])),
     params(DeliveryIdPath),
@@ -122,7 +120,6 @@ pub async fn show(
 #[utoipa::path(
     post,
     path = "/admin/api/deliveries/{deliveryId}/retry",
-    tag = "Admin",
     operation_id = "retryDelivery",
     security(("adminToken" = [])),
     params(DeliveryIdPath),

@@ -190,7 +190,6 @@ fn start_position(req: &HttpRequest) -> Result<Option<FeedPosition>, ApiError> {
 #[utoipa::path(
     get,
     path = "/admin/api/events",
-    tag = "Admin",
     operation_id = "streamEvents",
     security(("adminToken" = [])),
     params(

@@ -7,9 +7,12 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse};
 use domain::{services::webhook_auth::WebhookVerifier, validation::Violations};
 
-use super::acquirer_signed::{AcquirerEndpoint, AcquirerSigned};
+use super::{
+    acquirer_signed::{AcquirerEndpoint, AcquirerSigned},
+    payments::ORDER_FIELDS,
+};
 use crate::{
-    body::json_object,
+    body::{fields, json_object, valid},
     dto::{AcquirerAccepted, AcquirerCanceled},
     mock::{self, MockAcquirer, MockError, PaymentRequest},
     openapi::{
@@ -50,17 +53,9 @@ impl AcquirerEndpoint for Mock {
     }
 }
 
-/// The fields of a payment request to the acquirer (api.md §5).
-pub(crate) const REQUEST_FIELDS: &[&str] = &[
-    "paymentKey",
-    "orderNo",
-    "amount",
-    "currency",
-    "methodCode",
-    "productName",
-    "customerName",
-    "returnUrl",
-];
+/// The fields of a payment request to the acquirer: the order's, its key and where the outcome
+/// goes (api.md §5).
+pub(crate) const REQUEST_FIELDS: [&str; 8] = fields(ORDER_FIELDS, ["paymentKey", "returnUrl"]);
 
 /// The fields of a cancel request to the acquirer (api.md §5).
 pub(crate) const CANCEL_FIELDS: &[&str] =
@@ -71,7 +66,6 @@ pub(crate) const CANCEL_FIELDS: &[&str] =
 #[utoipa::path(
     post,
     path = "/mock/request",
-    tag = "Mock acquirer",
     operation_id = "mockAcquirerRequest",
     security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
     request_body(content = AcquirerPaymentRequest, content_type = "application/json"),
@@ -91,16 +85,12 @@ pub async fn request(
         endpoint: Mock(mock),
     }: AcquirerSigned<Mock>,
 ) -> Result<HttpResponse, ApiError> {
-    let obj = json_object(&req, &body, REQUEST_FIELDS)?;
+    let obj = json_object(&req, &body, &REQUEST_FIELDS)?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);
     let return_url = obj.string("returnUrl", true, &mut v).map(str::to_owned);
-    let (Some(payment_key), Some(amount), Some(return_url), true) =
-        (key, amount, return_url, v.is_empty())
-    else {
-        return Err(ApiError::validation(v));
-    };
+    let (payment_key, amount, return_url) = valid(v, (key, amount, return_url))?;
     let transaction_id = mock
         .request(&PaymentRequest {
             payment_key,
@@ -115,7 +105,6 @@ pub async fn request(
 #[utoipa::path(
     post,
     path = "/mock/request/cancel",
-    tag = "Mock acquirer",
     operation_id = "mockAcquirerCancel",
     security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
     request_body(content = AcquirerCancelRequest, content_type = "application/json"),
@@ -137,9 +126,7 @@ pub async fn cancel(
     let tx = obj
         .string("transactionId", false, &mut v)
         .map(str::to_owned);
-    let (Some(key), Some(amount), true) = (key, amount, v.is_empty()) else {
-        return Err(ApiError::validation(v));
-    };
+    let (key, amount) = valid(v, (key, amount))?;
     Ok(HttpResponse::Ok().json(AcquirerCanceled {
         transaction_id: mock::cancel(&key, amount, tx)?,
         status: "CANCELED",

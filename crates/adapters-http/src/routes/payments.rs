@@ -16,7 +16,7 @@ use domain::{
 
 use super::signed::{CreateNonce, Signed};
 use crate::{
-    body::{json_object, optional_json_object, page_limit, query_pairs},
+    body::{fields, json_object, optional_json_object, page_limit, query_pairs, valid},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     idempotency::idempotent,
@@ -36,22 +36,25 @@ pub(super) fn payment_key(path: &web::Path<String>) -> Result<PaymentKey, ApiErr
     PaymentKey::parse(path.as_str()).map_err(|_| ApiError::payment_not_found())
 }
 
-/// The fields a create request may have (api.md §3.1).
-pub(crate) const CREATE_FIELDS: &[&str] = &[
+/// The fields of a payment's order, which a create request states and the acquirer is asked to
+/// process (api.md §3.1, §5).
+pub(crate) const ORDER_FIELDS: [&str; 6] = [
     "orderNo",
     "amount",
     "currency",
     "methodCode",
     "productName",
     "customerName",
-    "clientId",
 ];
+
+/// The fields a create request may have (api.md §3.1).
+pub(crate) const CREATE_FIELDS: [&str; 7] = fields(ORDER_FIELDS, ["clientId"]);
 
 /// The fields a cancel request may have (api.md §3.5).
 pub(crate) const CANCEL_FIELDS: &[&str] = &["cancelReason"];
 
 fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiError> {
-    let obj = json_object(req, body, CREATE_FIELDS)?;
+    let obj = json_object(req, body, &CREATE_FIELDS)?;
     let mut v = obj.violations();
     let order_no = obj.parsed("orderNo", true, &mut v, OrderNo::parse);
     let amount = obj
@@ -65,11 +68,7 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
     let product_name = obj.parsed("productName", false, &mut v, ProductName::parse);
     let customer_name = obj.parsed("customerName", false, &mut v, CustomerName::parse);
     let declared = obj.string("clientId", false, &mut v).map(str::to_owned);
-    let (Some(order_no), Some(amount), Some(currency), Some(method), true) =
-        (order_no, amount, currency, method, v.is_empty())
-    else {
-        return Err(ApiError::validation(v));
-    };
+    let (order_no, amount, currency, method) = valid(v, (order_no, amount, currency, method))?;
     Ok(CreatePayment {
         declared_client_id: declared,
         payment: NewPayment {
@@ -87,7 +86,6 @@ fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiErro
 #[utoipa::path(
     post,
     path = "/api/payments",
-    tag = "Payments",
     operation_id = "createPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(IdempotencyKeyHeader),
@@ -136,7 +134,6 @@ fn created(payment: &domain::payment::Payment) -> HttpResponse {
 #[utoipa::path(
     get,
     path = "/api/payments/{paymentKey}",
-    tag = "Payments",
     operation_id = "getPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(PaymentKeyPath),
@@ -232,7 +229,6 @@ fn invalid(e: impl std::fmt::Display) -> domain::validation::Invalid {
 #[utoipa::path(
     get,
     path = "/api/payments",
-    tag = "Payments",
     operation_id = "listPayments",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(PaymentListQuery),
@@ -258,7 +254,6 @@ pub(super) async fn page(state: &AppState, query: ListPayments) -> Result<HttpRe
 #[utoipa::path(
     post,
     path = "/api/payments/{paymentKey}/complete",
-    tag = "Payments",
     operation_id = "completePayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(PaymentKeyPath, IdempotencyKeyHeader),
@@ -298,7 +293,6 @@ pub async fn complete(
 #[utoipa::path(
     post,
     path = "/api/payments/{paymentKey}/cancel",
-    tag = "Payments",
     operation_id = "cancelPayment",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(PaymentKeyPath, IdempotencyKeyHeader),
@@ -329,10 +323,7 @@ pub async fn cancel(
                 None
             }
         };
-        let reason = match reason {
-            Some(r) if v.is_empty() => r,
-            _ => return Err(ApiError::validation(v)),
-        };
+        let reason = valid(v, reason)?;
         let key = payment_key(&path)?;
         let origin = Origin {
             actor: Actor::Merchant,
@@ -351,7 +342,6 @@ pub async fn cancel(
 #[utoipa::path(
     get,
     path = "/api/payments/{paymentKey}/logs",
-    tag = "Payments",
     operation_id = "getPaymentLogs",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
     params(PaymentKeyPath),

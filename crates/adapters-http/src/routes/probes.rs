@@ -13,7 +13,6 @@ use crate::{
 #[utoipa::path(
     get,
     path = "/health",
-    tag = "Probes",
     operation_id = "health",
     responses((status = 200, description = "Up", body = Health)),
 )]
@@ -28,7 +27,6 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
 #[utoipa::path(
     get,
     path = "/ready",
-    tag = "Probes",
     operation_id = "ready",
     responses(
         (status = 200, description = "Ready", body = Readiness),
@@ -74,7 +72,6 @@ fn innermost_cause(e: &(dyn std::error::Error + 'static)) -> String {
 #[utoipa::path(
     get,
     path = "/metrics",
-    tag = "Probes",
     operation_id = "metrics",
     responses(
         (status = 200, description = "Prometheus text exposition format",

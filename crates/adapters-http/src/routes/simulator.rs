@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::guards::Admin;
 use crate::{
-    body::json_object,
+    body::{json_object, valid},
     openapi::{
         problems::NotFound,
         schemas::{SimulatedMockRequest, SimulatedWebhookRequest},
@@ -116,24 +116,21 @@ fn parse_webhook(req: &HttpRequest, body: &[u8]) -> Result<SimulatedWebhook, Api
     let transaction_id = obj.parsed("transactionId", false, &mut v, TransactionId::parse);
     let failure_code = obj.parsed("failureCode", false, &mut v, FailureCode::parse);
     let failure_message = obj.parsed("failureMessage", false, &mut v, FailureMessage::parse);
-    match (key, approve) {
-        (Some(payment_key), Some(approve)) if v.is_empty() => Ok(SimulatedWebhook {
-            payment_key,
-            approve,
-            amount,
-            transaction_id,
-            failure_code,
-            failure_message,
-        }),
-        _ => Err(ApiError::validation(v)),
-    }
+    let (payment_key, approve) = valid(v, (key, approve))?;
+    Ok(SimulatedWebhook {
+        payment_key,
+        approve,
+        amount,
+        transaction_id,
+        failure_code,
+        failure_message,
+    })
 }
 
 /// Send a signed acquirer webhook to this server, as the acquirer would, and show the exchange.
 #[utoipa::path(
     post,
     path = "/admin/api/simulator/webhook",
-    tag = "Admin",
     operation_id = "simulateAcquirerWebhook",
     security(("adminToken" = [])),
     request_body(content = SimulatedWebhookRequest, content_type = "application/json"),
@@ -158,7 +155,6 @@ pub async fn webhook(
 #[utoipa::path(
     post,
     path = "/admin/api/simulator/mock-request",
-    tag = "Admin",
     operation_id = "simulateMockRequest",
     security(("adminToken" = [])),
     request_body(content = SimulatedMockRequest, content_type = "application/json"),
@@ -184,9 +180,7 @@ pub async fn mock_request(
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => Some(other.to_string()),
     };
-    let (Some(raw), true) = (raw, v.is_empty()) else {
-        return Err(ApiError::validation(v));
-    };
+    let raw = valid(v, raw)?;
     let exchange = sim.send_mock_request(raw).await;
     Ok(render(&exchange))
 }

@@ -154,7 +154,6 @@ fn parse_filter(req: &HttpRequest) -> Result<StatsFilter, ApiError> {
 #[utoipa::path(
     get,
     path = "/admin/api/stats",
-    tag = "Admin",
     operation_id = "getStats",
     security(("adminToken" = [])),
     params(StatsQuery),

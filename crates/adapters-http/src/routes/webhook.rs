@@ -72,7 +72,6 @@ fn parse_report(req: &HttpRequest, body: &[u8]) -> Result<AcquirerReport, ApiErr
 #[utoipa::path(
     post,
     path = "/api/webhook/payment",
-    tag = "Acquirer webhook",
     operation_id = "acquirerWebhook",
     security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
     request_body(content = AcquirerWebhookRequest, content_type = "application/json"),

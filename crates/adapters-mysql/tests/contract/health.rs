@@ -16,6 +16,15 @@ use store_contract::support::{Env, client};
 
 use crate::support::{MysqlFactory, count};
 
+/// Runs one statement on the server (no database selected) as the test util's admin.
+async fn on_admin_connection(sql: String) {
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    let mut conn = diesel_async::AsyncMysqlConnection::establish(&admin_url())
+        .await
+        .unwrap();
+    diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+}
+
 #[tokio::test]
 async fn a_migrated_database_is_healthy() {
     let env = Env::new::<MysqlFactory>().await;
@@ -94,16 +103,7 @@ async fn a_missing_database_is_created_once_and_an_existing_one_is_kept() {
     assert_eq!(count(&pool, "payment").await, 0);
     drop(pool);
     // Clean up through the admin connection the test util uses for everything else.
-    {
-        use diesel_async::{AsyncConnection, RunQueryDsl};
-        let mut conn = diesel_async::AsyncMysqlConnection::establish(&admin_url())
-            .await
-            .unwrap();
-        diesel::sql_query(format!("DROP DATABASE `{name}`"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
+    on_admin_connection(format!("DROP DATABASE `{name}`")).await;
     healthy.unwrap();
 }
 
@@ -166,16 +166,7 @@ async fn a_server_that_accepts_but_never_answers_is_unavailable_within_the_conne
 async fn test_databases_left_behind_for_over_an_hour_are_swept() {
     // A name whose UUIDv7 timestamp is the Unix epoch: as stale as it gets.
     let stale = "simplepg_test_00000000000070008000000000000000";
-    {
-        use diesel_async::{AsyncConnection, RunQueryDsl};
-        let mut conn = diesel_async::AsyncMysqlConnection::establish(&admin_url())
-            .await
-            .unwrap();
-        diesel::sql_query(format!("CREATE DATABASE IF NOT EXISTS `{stale}`"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
+    on_admin_connection(format!("CREATE DATABASE IF NOT EXISTS `{stale}`")).await;
 
     let fresh = TestDatabase::create().await;
 

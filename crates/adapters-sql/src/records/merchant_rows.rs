@@ -73,6 +73,7 @@ impl TryFrom<MerchantRow> for Merchant {
     fn try_from(r: MerchantRow) -> Result<Self, Self::Error> {
         const T: &str = "api_credential";
         let k = r.client_id.as_str();
+        let c = Cells { table: T, key: k };
         let status = MerchantStatus::parse(&r.status)
             .ok_or_else(|| corrupt(T, k, format_args!("unknown status {:?}", r.status)))?;
         let previous_webhook_secret = match (
@@ -83,7 +84,7 @@ impl TryFrom<MerchantRow> for Merchant {
             (None, None, None) => None,
             (Some(ciphertext), Some(key_version), Some(until)) => Some(PreviousSecret {
                 secret: SealedSecret {
-                    key_version: int(T, k, "previous_webhook_secret_key_version", key_version)?,
+                    key_version: c.int("previous_webhook_secret_key_version", key_version)?,
                     ciphertext,
                 },
                 until: from_db_time(until),
@@ -97,34 +98,18 @@ impl TryFrom<MerchantRow> for Merchant {
             }
         };
         Ok(Merchant {
-            client_id: col(T, k, "client_id", ClientId::parse(k))?,
-            client_name: col(T, k, "client_name", ClientName::parse(&r.client_name))?,
+            client_id: c.col("client_id", ClientId::parse(k))?,
+            client_name: c.col("client_name", ClientName::parse(&r.client_name))?,
             client_secret: SealedSecret {
-                key_version: int(
-                    T,
-                    k,
-                    "client_secret_key_version",
-                    r.client_secret_key_version,
-                )?,
+                key_version: c.int("client_secret_key_version", r.client_secret_key_version)?,
                 ciphertext: r.client_secret,
             },
             webhook_secret: SealedSecret {
-                key_version: int(
-                    T,
-                    k,
-                    "webhook_secret_key_version",
-                    r.webhook_secret_key_version,
-                )?,
+                key_version: c.int("webhook_secret_key_version", r.webhook_secret_key_version)?,
                 ciphertext: r.webhook_secret,
             },
             previous_webhook_secret,
-            return_url: opt_col(
-                T,
-                k,
-                "return_url",
-                r.return_url.as_deref(),
-                ReturnUrl::parse,
-            )?,
+            return_url: c.opt("return_url", r.return_url, ReturnUrl::parse)?,
             status,
             created_at: from_db_time(r.created_at),
             updated_at: from_db_time(r.updated_at),

@@ -52,45 +52,54 @@ pub fn wide(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// A stored integer as the unsigned domain type it was written from; a value out of range (only
-/// possible in a row this code did not write) names the row and column.
-fn int<T: TryFrom<i64>>(table: &str, key: &str, column: &str, v: i64) -> Result<T, RepositoryError>
-where
-    T::Error: std::fmt::Display,
-{
-    col(table, key, column, T::try_from(v))
+/// One stored row being read back: its table and key, which a value that fails to parse names
+/// along with its column.
+#[derive(Clone, Copy)]
+struct Cells<'a> {
+    table: &'static str,
+    key: &'a str,
 }
 
-fn opt_int<T: TryFrom<i64>>(
-    table: &str,
-    key: &str,
-    column: &str,
-    v: Option<i64>,
-) -> Result<Option<T>, RepositoryError>
-where
-    T::Error: std::fmt::Display,
-{
-    v.map(|v| int(table, key, column, v)).transpose()
-}
+impl Cells<'_> {
+    /// Parses one column of the row, naming the row and column on failure.
+    fn col<T, E: std::fmt::Display>(
+        self,
+        column: &str,
+        r: Result<T, E>,
+    ) -> Result<T, RepositoryError> {
+        r.map_err(|e| corrupt(self.table, self.key, format_args!("{column} {e}")))
+    }
 
-/// Parses one column of a stored row, naming the row and column on failure.
-fn col<T, E: std::fmt::Display>(
-    table: &str,
-    key: &str,
-    column: &str,
-    r: Result<T, E>,
-) -> Result<T, RepositoryError> {
-    r.map_err(|e| corrupt(table, key, format_args!("{column} {e}")))
-}
+    /// A nullable column, parsed where set.
+    fn opt<T, E: std::fmt::Display>(
+        self,
+        column: &str,
+        raw: Option<impl AsRef<str>>,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, RepositoryError> {
+        raw.map(|v| self.col(column, parse(v.as_ref()))).transpose()
+    }
 
-fn opt_col<T, E: std::fmt::Display>(
-    table: &str,
-    key: &str,
-    column: &str,
-    raw: Option<&str>,
-    parse: impl Fn(&str) -> Result<T, E>,
-) -> Result<Option<T>, RepositoryError> {
-    raw.map(|v| col(table, key, column, parse(v))).transpose()
+    /// A stored integer as the unsigned domain type it was written from; a value out of range
+    /// (only possible in a row this code did not write) names the row and column.
+    fn int<T: TryFrom<i64>>(self, column: &str, v: i64) -> Result<T, RepositoryError>
+    where
+        T::Error: std::fmt::Display,
+    {
+        self.col(column, T::try_from(v))
+    }
+
+    /// A nullable integer column, read as [`Cells::int`] where set.
+    fn opt_int<T: TryFrom<i64>>(
+        self,
+        column: &str,
+        v: Option<i64>,
+    ) -> Result<Option<T>, RepositoryError>
+    where
+        T::Error: std::fmt::Display,
+    {
+        v.map(|v| self.int(column, v)).transpose()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -88,25 +88,17 @@ impl OutboxRow {
     /// The message as it was enqueued.
     pub fn message(&self) -> Result<OutboxMessage, RepositoryError> {
         let k = self.event_id.as_str();
+        let c = Cells {
+            table: OUTBOX,
+            key: k,
+        };
         let kind = OutboxKind::parse(&self.kind)
             .ok_or_else(|| corrupt(OUTBOX, k, format_args!("unknown kind {:?}", self.kind)))?;
         Ok(OutboxMessage {
-            id: col(OUTBOX, k, "event_id", EventId::parse(k))?,
+            id: c.col("event_id", EventId::parse(k))?,
             kind,
-            payment_id: opt_col(
-                OUTBOX,
-                k,
-                "payment_id",
-                self.payment_id.as_deref(),
-                PaymentId::parse,
-            )?,
-            client_id: opt_col(
-                OUTBOX,
-                k,
-                "client_id",
-                self.client_id.as_deref(),
-                ClientId::parse,
-            )?,
+            payment_id: c.opt("payment_id", self.payment_id.as_deref(), PaymentId::parse)?,
+            client_id: c.opt("client_id", self.client_id.as_deref(), ClientId::parse)?,
             event_type: self.event_type.clone(),
             target_url: self.target_url.clone(),
             payload: self.payload.clone(),
@@ -117,7 +109,11 @@ impl OutboxRow {
 
     /// How many attempts have been recorded.
     pub fn attempts(&self) -> Result<u32, RepositoryError> {
-        int(OUTBOX, &self.event_id, "attempts", self.attempts)
+        Cells {
+            table: OUTBOX,
+            key: &self.event_id,
+        }
+        .int("attempts", self.attempts)
     }
 
     pub fn state(&self) -> Result<DeliveryState, RepositoryError> {
@@ -203,14 +199,15 @@ impl TryFrom<AttemptRow> for DeliveryAttempt {
     fn try_from(r: AttemptRow) -> Result<Self, Self::Error> {
         const T: &str = "delivery_attempt";
         let k = r.id.to_string();
+        let c = Cells { table: T, key: &k };
         let r = r.attempt;
         Ok(DeliveryAttempt {
-            event_id: col(T, &k, "event_id", EventId::parse(&r.event_id))?,
-            attempt_no: int(T, &k, "attempt_no", r.attempt_no)?,
+            event_id: c.col("event_id", EventId::parse(&r.event_id))?,
+            attempt_no: c.int("attempt_no", r.attempt_no)?,
             started_at: from_db_time(r.started_at),
             report: SendReport {
-                status: opt_int(T, &k, "status_code", r.status_code)?,
-                latency: Duration::from_millis(int(T, &k, "latency_ms", r.latency_ms)?),
+                status: c.opt_int("status_code", r.status_code)?,
+                latency: Duration::from_millis(c.int("latency_ms", r.latency_ms)?),
                 error: r.error,
                 excerpt: r.response_excerpt,
                 retry_after: None,

@@ -62,60 +62,27 @@ impl TryFrom<PaymentRow> for Payment {
     type Error = RepositoryError;
 
     fn try_from(r: PaymentRow) -> Result<Self, Self::Error> {
-        const T: &str = "payment";
         let k = r.payment_id.as_str();
+        let c = Cells {
+            table: "payment",
+            key: k,
+        };
         Ok(Payment::restore(PaymentRecord {
-            id: col(T, k, "payment_id", PaymentId::parse(k))?,
-            key: col(T, k, "payment_key", PaymentKey::parse(&r.payment_key))?,
-            client_id: col(T, k, "client_id", ClientId::parse(&r.client_id))?,
-            order_no: col(T, k, "order_no", OrderNo::parse(&r.order_no))?,
-            amount: col(T, k, "amount", Amount::parse(r.amount))?,
-            currency: col(T, k, "currency", Currency::parse(&r.currency))?,
-            method: col(T, k, "method_code", MethodCode::parse(&r.method_code))?,
-            product_name: opt_col(
-                T,
-                k,
-                "product_name",
-                r.product_name.as_deref(),
-                ProductName::parse,
-            )?,
-            customer_name: opt_col(
-                T,
-                k,
-                "customer_name",
-                r.customer_name.as_deref(),
-                CustomerName::parse,
-            )?,
-            status: col(T, k, "status", PaymentStatus::parse(&r.status))?,
-            version: int(T, k, "version", r.version)?,
-            transaction_id: opt_col(
-                T,
-                k,
-                "transaction_id",
-                r.transaction_id.as_deref(),
-                TransactionId::parse,
-            )?,
-            failure_code: opt_col(
-                T,
-                k,
-                "failure_code",
-                r.failure_code.as_deref(),
-                FailureCode::parse,
-            )?,
-            failure_message: opt_col(
-                T,
-                k,
-                "failure_message",
-                r.failure_message.as_deref(),
-                FailureMessage::parse,
-            )?,
-            cancel_reason: opt_col(
-                T,
-                k,
-                "cancel_reason",
-                r.cancel_reason.as_deref(),
-                CancelReason::parse,
-            )?,
+            id: c.col("payment_id", PaymentId::parse(k))?,
+            key: c.col("payment_key", PaymentKey::parse(&r.payment_key))?,
+            client_id: c.col("client_id", ClientId::parse(&r.client_id))?,
+            order_no: c.col("order_no", OrderNo::parse(&r.order_no))?,
+            amount: c.col("amount", Amount::parse(r.amount))?,
+            currency: c.col("currency", Currency::parse(&r.currency))?,
+            method: c.col("method_code", MethodCode::parse(&r.method_code))?,
+            product_name: c.opt("product_name", r.product_name, ProductName::parse)?,
+            customer_name: c.opt("customer_name", r.customer_name, CustomerName::parse)?,
+            status: c.col("status", PaymentStatus::parse(&r.status))?,
+            version: c.int("version", r.version)?,
+            transaction_id: c.opt("transaction_id", r.transaction_id, TransactionId::parse)?,
+            failure_code: c.opt("failure_code", r.failure_code, FailureCode::parse)?,
+            failure_message: c.opt("failure_message", r.failure_message, FailureMessage::parse)?,
+            cancel_reason: c.opt("cancel_reason", r.cancel_reason, CancelReason::parse)?,
             created_at: from_db_time(r.created_at),
             updated_at: from_db_time(r.updated_at),
             approved_at: r.approved_at.map(from_db_time),
@@ -181,33 +148,22 @@ impl TryFrom<AuditRow> for AuditEntry {
         const T: &str = "payment_log";
         let k = r.log_id.to_string();
         let k = k.as_str();
+        let c = Cells { table: T, key: k };
         let action = AuditAction::parse(&r.action)
             .ok_or_else(|| corrupt(T, k, format_args!("unknown action {:?}", r.action)))?;
         let actor = Actor::parse(&r.actor)
             .ok_or_else(|| corrupt(T, k, format_args!("unknown actor {:?}", r.actor)))?;
         Ok(AuditEntry {
-            log_id: int(T, k, "log_id", r.log_id)?,
+            log_id: c.int("log_id", r.log_id)?,
             record: AuditRecord {
                 action,
-                from_status: opt_col(
-                    T,
-                    k,
-                    "from_status",
-                    r.from_status.as_deref(),
-                    PaymentStatus::parse,
-                )?,
-                status: col(T, k, "status", PaymentStatus::parse(&r.status))?,
+                from_status: c.opt("from_status", r.from_status, PaymentStatus::parse)?,
+                status: c.col("status", PaymentStatus::parse(&r.status))?,
                 actor,
                 details: r.details,
-                request_id: opt_col(
-                    T,
-                    k,
-                    "request_id",
-                    r.request_id.as_deref(),
-                    RequestId::parse,
-                )?,
+                request_id: c.opt("request_id", r.request_id, RequestId::parse)?,
                 at: from_db_time(r.created_at),
-                from_version: opt_int(T, k, "from_version", r.from_version)?,
+                from_version: c.opt_int("from_version", r.from_version)?,
             },
         })
     }

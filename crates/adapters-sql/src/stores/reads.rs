@@ -24,6 +24,9 @@ use crate::{
     statements::{Feed, FeedTable, StatsBinds},
 };
 
+/// Feed entries in id order, or why they could not be read.
+type Entries<T> = Result<Vec<T>, RepositoryError>;
+
 /// Runs `read` in a read-only snapshot (`Dialect::BEGIN_SNAPSHOT`), so an operator never sees a
 /// new attempt next to the message's previous state; `COMMIT` after it, `ROLLBACK` after a
 /// failed read.
@@ -50,7 +53,7 @@ impl<B: Statements> SqlStore<B, Reads> {
         last_id(table.name(), max)
     }
 
-    async fn audit_feed(&self, feed: Feed<'_>) -> Result<Vec<AuditFeedEntry>, RepositoryError> {
+    async fn audit_feed(&self, feed: Feed<'_>) -> Entries<AuditFeedEntry> {
         if feed.is_empty() {
             return Ok(Vec::new());
         }
@@ -60,7 +63,7 @@ impl<B: Statements> SqlStore<B, Reads> {
         rows.into_iter().map(audit_entry).collect()
     }
 
-    async fn attempt_feed(&self, feed: Feed<'_>) -> Result<Vec<AttemptFeedEntry>, RepositoryError> {
+    async fn attempt_feed(&self, feed: Feed<'_>) -> Entries<AttemptFeedEntry> {
         if feed.is_empty() {
             return Ok(Vec::new());
         }
@@ -87,15 +90,11 @@ impl<B: Statements> OperatorReads for SqlStore<B, Reads> {
         stats_breakdown(rows.overall, rows.by_day, rows.by_merchant)
     }
 
-    async fn audit_since(
-        &self,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<AuditFeedEntry>, RepositoryError> {
+    async fn audit_since(&self, after: u64, limit: u32) -> Entries<AuditFeedEntry> {
         self.audit_feed(Feed::After(after, limit)).await
     }
 
-    async fn audit_by_ids(&self, ids: &[u64]) -> Result<Vec<AuditFeedEntry>, RepositoryError> {
+    async fn audit_by_ids(&self, ids: &[u64]) -> Entries<AuditFeedEntry> {
         self.audit_feed(Feed::Ids(ids)).await
     }
 
@@ -135,15 +134,11 @@ impl<B: Statements> OperatorReads for SqlStore<B, Reads> {
         })
     }
 
-    async fn attempts_since(
-        &self,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<AttemptFeedEntry>, RepositoryError> {
+    async fn attempts_since(&self, after: u64, limit: u32) -> Entries<AttemptFeedEntry> {
         self.attempt_feed(Feed::After(after, limit)).await
     }
 
-    async fn attempts_by_ids(&self, ids: &[u64]) -> Result<Vec<AttemptFeedEntry>, RepositoryError> {
+    async fn attempts_by_ids(&self, ids: &[u64]) -> Entries<AttemptFeedEntry> {
         self.attempt_feed(Feed::Ids(ids)).await
     }
 
