@@ -49,10 +49,10 @@ pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<
             Err(e) => panic!("unexpected error: {e:?}"),
         }
     }
-    let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let stored = env.stored(&p.key).await.unwrap();
     assert_eq!(stored.status, PaymentStatus::Canceled);
     assert_eq!(stored.version, 1);
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     assert_eq!(trail.len(), 2, "CREATE then exactly one CANCEL: {trail:?}");
     assert_legal_trail(&trail, &stored);
     assert_eq!(
@@ -107,9 +107,9 @@ pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_on
         1,
         "{results:?}"
     );
-    let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let stored = env.stored(&p.key).await.unwrap();
     assert_eq!(stored.status, PaymentStatus::Completed);
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     assert_eq!(
         trail.len(),
         3,
@@ -166,9 +166,9 @@ pub async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_th
             .all(|r| r.is_ok() || matches!(r, Err(TransitionStoreError::Stale))),
         "losers are Stale, not errors: {results:?}"
     );
-    let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let stored = env.stored(&p.key).await.unwrap();
     assert_eq!(&stored, winners[0]);
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     assert_eq!(trail.len(), 2, "{trail:?}");
     assert_legal_trail(&trail, &stored);
 }

@@ -1,8 +1,6 @@
 //! PaymentStore and the outbox: messages written atomically with inserts, transitions and notes;
 //! notes take their status from the payment row; lookups by id; the expiry sweep's query.
 
-use std::time::Duration;
-
 use domain::{
     ids::{RequestId, TransactionId},
     outbox::{DeliveryState, OutboxKind, OutboxMessage},
@@ -14,7 +12,7 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, at, message, new_payment, new_payment_id, new_payment_key},
+    support::{Env, assert_note_row, at, message, new_payment_id, unsaved_payment},
 };
 
 fn change(
@@ -55,15 +53,7 @@ async fn assert_stored_new(env: &Env, m: &OutboxMessage) {
 
 pub async fn creating_a_payment_stores_its_messages_in_the_same_transaction<F: StoreFactory>() {
     let (env, mch) = Env::with_merchant::<F>("mch_ev_create").await;
-    let (p, audit) = Payment::create(
-        new_payment_id(),
-        new_payment_key(),
-        mch,
-        new_payment("ORDER-1", 100),
-        at(0),
-        Duration::from_secs(60),
-        None,
-    );
+    let (p, audit) = unsaved_payment(&mch, "ORDER-1", 100, at(0));
     let request = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
     let mut later = message(OutboxKind::AcquirerWebhook, Some(&p), at(0));
     later.not_before = at(3_000);
@@ -81,22 +71,12 @@ pub async fn creating_a_payment_stores_its_messages_in_the_same_transaction<F: S
 pub async fn a_duplicate_order_writes_none_of_its_messages<F: StoreFactory>() {
     let (env, mch) = Env::with_merchant::<F>("mch_ev_dup").await;
     env.payment(&mch, "ORDER-1", at(0)).await;
-    let (second, audit) = Payment::create(
-        new_payment_id(),
-        new_payment_key(),
-        mch,
-        new_payment("ORDER-1", 100),
-        at(1),
-        Duration::from_secs(60),
-        None,
-    );
+    let (second, audit) = unsaved_payment(&mch, "ORDER-1", 100, at(1));
     let request = message(OutboxKind::AcquirerRequest, None, at(1));
 
     let err = env
-        .payments
-        .insert(&second, &audit, std::slice::from_ref(&request), None)
-        .await
-        .unwrap_err();
+        .refused_insert(&second, &audit, std::slice::from_ref(&request), None)
+        .await;
 
     assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
     assert_eq!(env.reads.delivery(&request.id).await.unwrap(), None);
@@ -169,7 +149,7 @@ pub async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition<F: 
         env.payments.find_by_id(&p.id).await.unwrap(),
         Some(p.clone())
     );
-    assert_eq!(env.payments.audit_trail(&p.id).await.unwrap().len(), 1);
+    assert_eq!(env.trail(&p.id).await.len(), 1);
     assert_eq!(env.count("outbox_event").await, 1);
 }
 
@@ -195,21 +175,9 @@ pub async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_message
         .await
         .unwrap();
 
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     assert_eq!(trail.len(), 3);
-    let r = &trail[2].record;
-    assert_eq!(r.action, AuditAction::WebhookRejected);
-    assert_eq!(
-        r.status,
-        PaymentStatus::Approved,
-        "read from the payment row"
-    );
-    assert_eq!(r.from_status, None);
-    assert_eq!(r.from_version, None);
-    assert_eq!(r.actor, Actor::Acquirer);
-    assert_eq!(r.details, note.details);
-    assert_eq!(r.request_id, note.request_id);
-    assert_eq!(r.at, at(20));
+    assert_note_row(&trail[2].record, &note, PaymentStatus::Approved);
     assert_stored_new(&env, &cancel).await;
     let stored = env.payments.find_by_id(&p.id).await.unwrap().unwrap();
     assert_eq!(stored.version, 1, "a note changes nothing");
@@ -227,7 +195,7 @@ pub async fn a_note_with_details_longer_than_the_column_is_cut_not_refused<F: St
 
     env.payments.append_note(&p.id, &note, &[]).await.unwrap();
 
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     assert_eq!(trail[1].record.details, Some("é".repeat(1024)));
     assert_eq!(trail[1].record.status, PaymentStatus::Ready);
 }

@@ -17,7 +17,7 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, at, message, new_payment, new_payment_id, new_payment_key},
+    support::{Env, at, message, unsaved_payment},
 };
 
 /// `at(0)` is 08:00 UTC: the next UTC day starts 16 hours later.
@@ -30,15 +30,7 @@ async fn create(
     amount: i64,
     created: Timestamp,
 ) -> Payment {
-    let (p, audit) = Payment::create(
-        new_payment_id(),
-        new_payment_key(),
-        client.clone(),
-        new_payment(order, amount),
-        created,
-        Duration::from_secs(1800),
-        None,
-    );
+    let (p, audit) = unsaved_payment(client, order, amount, created);
     env.payments.insert(&p, &audit, &[], None).await.unwrap();
     p
 }
