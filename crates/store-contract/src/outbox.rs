@@ -74,6 +74,14 @@ pub(crate) async fn delivery(env: &Env, id: &EventId) -> Delivery {
     env.reads.delivery(id).await.unwrap().expect("stored")
 }
 
+/// Stores a message of `kind` for `payment` (or none), created at `at(0)`, and claims it.
+async fn claimed(env: &Env, kind: OutboxKind, payment: Option<&Payment>) -> OutboxMessage {
+    let m = message(kind, payment, at(0));
+    enqueue(env, &[&m]).await;
+    assert_eq!(claim(env, at(0)).await, [m.id]);
+    m
+}
+
 /// Stores `messages` on their own.
 pub(crate) async fn enqueue(env: &Env, messages: &[&OutboxMessage]) {
     let owned: Vec<OutboxMessage> = messages.iter().map(|m| (*m).clone()).collect();
@@ -265,9 +273,7 @@ pub async fn a_second_notification_is_released_when_the_first_is_dead<F: StoreFa
 
 pub async fn finishing_attempts_moves_the_message_on_and_records_every_attempt<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    let m = message(OutboxKind::AcquirerRequest, None, at(0));
-    enqueue(&env, &[&m]).await;
-    assert_eq!(claim(&env, at(0)).await, [m.id]);
+    let m = claimed(&env, OutboxKind::AcquirerRequest, None).await;
 
     // 1: a 503 with a body, retried in 5 s.
     let busy = SendReport {
@@ -329,9 +335,7 @@ pub async fn finishing_attempts_moves_the_message_on_and_records_every_attempt<F
 
 pub async fn a_delivered_message_has_no_error_and_is_not_claimed_again<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    let m = message(OutboxKind::MerchantNotification, None, at(0));
-    enqueue(&env, &[&m]).await;
-    assert_eq!(claim(&env, at(0)).await, [m.id]);
+    let m = claimed(&env, OutboxKind::MerchantNotification, None).await;
     let ok = SendReport {
         excerpt: Some("ok".to_owned()),
         ..status(204, 42)
@@ -353,9 +357,7 @@ pub async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_
 >() {
     let (env, mch) = Env::with_merchant::<F>("mch_attempt_note").await;
     let p: Payment = env.payment(&mch, "ORDER-1", at(0)).await;
-    let request = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
-    enqueue(&env, &[&request]).await;
-    assert_eq!(claim(&env, at(0)).await, [request.id]);
+    let request = claimed(&env, OutboxKind::AcquirerRequest, Some(&p)).await;
     let note = AuditNote {
         action: AuditAction::AcquirerRequestFailed,
         actor: Actor::System,

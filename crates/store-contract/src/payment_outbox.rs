@@ -2,17 +2,17 @@
 //! notes take their status from the payment row; lookups by id; the expiry sweep's query.
 
 use domain::{
-    ids::{RequestId, TransactionId},
+    ids::RequestId,
     outbox::{DeliveryState, OutboxKind, OutboxMessage},
-    payment::{
-        Actor, AuditAction, AuditNote, CancelReason, Command, Origin, Payment, PaymentStatus,
-    },
+    payment::{Actor, AuditAction, AuditNote, Command, Origin, Payment, PaymentStatus},
     ports::{InsertPaymentError, StateChange, TransitionStoreError},
 };
 
 use crate::{
     StoreFactory,
-    support::{Env, assert_note_row, at, message, new_payment_id, unsaved_payment},
+    support::{
+        Env, approve, assert_note_row, at, cancel, message, new_payment_id, unsaved_payment,
+    },
 };
 
 fn change(
@@ -31,12 +31,6 @@ fn change(
         expected_version: current.version,
         audit,
         events,
-    }
-}
-
-fn approve() -> Command {
-    Command::Approve {
-        transaction_id: TransactionId::parse("tx-1").unwrap(),
     }
 }
 
@@ -90,7 +84,7 @@ pub async fn a_transition_stores_its_messages_with_the_state_change<F: StoreFact
 
     let approved = change(
         &p,
-        approve(),
+        approve("tx-1"),
         10,
         vec![notification.clone(), cancel.clone()],
     );
@@ -106,17 +100,10 @@ pub async fn a_transition_stores_its_messages_with_the_state_change<F: StoreFact
 
 pub async fn a_stale_transition_writes_none_of_its_messages<F: StoreFactory>() {
     let (env, _, p) = Env::with_payment::<F>("mch_ev_stale").await;
-    let first = change(&p, approve(), 10, Vec::new());
+    let first = change(&p, approve("tx-1"), 10, Vec::new());
     env.payments.transition(&first).await.unwrap();
     let notification = message(OutboxKind::MerchantNotification, Some(&p), at(20));
-    let late = change(
-        &p,
-        Command::Cancel {
-            reason: CancelReason::parse("late").unwrap(),
-        },
-        20,
-        vec![notification.clone()],
-    );
+    let late = change(&p, cancel("late"), 20, vec![notification.clone()]);
 
     let err = env.payments.transition(&late).await.unwrap_err();
 
@@ -137,7 +124,7 @@ pub async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition<F: 
 
     let err = env
         .payments
-        .transition(&change(&p, approve(), 10, vec![clash]))
+        .transition(&change(&p, approve("tx-1"), 10, vec![clash]))
         .await
         .unwrap_err();
 
@@ -158,7 +145,7 @@ pub async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_message
 >() {
     let (env, _, p) = Env::with_payment::<F>("mch_note").await;
     env.payments
-        .transition(&change(&p, approve(), 10, Vec::new()))
+        .transition(&change(&p, approve("tx-1"), 10, Vec::new()))
         .await
         .unwrap();
     let note = AuditNote {
@@ -243,14 +230,7 @@ pub async fn payments_due_for_expiry_are_ready_ones_past_their_expiry_oldest_fir
     let not_yet = env.payment(&mch, "D", at(9_000)).await;
     let canceled = env.payment(&mch, "E", at(0)).await;
     env.payments
-        .transition(&change(
-            &canceled,
-            Command::Cancel {
-                reason: CancelReason::parse("r").unwrap(),
-            },
-            1,
-            Vec::new(),
-        ))
+        .transition(&change(&canceled, cancel("r"), 1, Vec::new()))
         .await
         .unwrap();
     let now = at(TTL + 3_000);

@@ -16,8 +16,8 @@ use domain::{
 use crate::{
     StoreFactory,
     support::{
-        Env, assert_legal_trail, at, client, new_payment, new_payment_id, new_payment_key,
-        unsaved_payment,
+        Env, approve, assert_legal_trail, at, cancel, client, new_payment, new_payment_id,
+        new_payment_key, unsaved_payment,
     },
 };
 
@@ -183,13 +183,7 @@ pub async fn a_payment_of_an_unknown_merchant_is_refused<F: StoreFactory>() {
 
 pub async fn a_transition_stores_the_new_state_and_its_audit_row_together<F: StoreFactory>() {
     let (env, _, p) = Env::with_payment::<F>("mch_tr").await;
-    let approve = change_of(
-        &p,
-        Command::Approve {
-            transaction_id: TransactionId::parse("tx-1").unwrap(),
-        },
-        10,
-    );
+    let approve = change_of(&p, approve("tx-1"), 10);
     env.payments.transition(&approve).await.unwrap();
     let approved = env.stored(&p.key).await.unwrap();
     let complete = change_of(&approved, Command::Complete, 20);
@@ -254,20 +248,8 @@ pub async fn a_transition_decided_on_a_stale_version_is_rejected_and_writes_noth
 
 pub async fn a_second_change_decided_on_the_same_version_loses<F: StoreFactory>() {
     let (env, _, p) = Env::with_payment::<F>("mch_lose").await;
-    let cancel = change_of(
-        &p,
-        Command::Cancel {
-            reason: CancelReason::parse("first").unwrap(),
-        },
-        1,
-    );
-    let approve = change_of(
-        &p,
-        Command::Approve {
-            transaction_id: TransactionId::parse("tx-late").unwrap(),
-        },
-        2,
-    );
+    let cancel = change_of(&p, cancel("first"), 1);
+    let approve = change_of(&p, approve("tx-late"), 2);
 
     env.payments.transition(&cancel).await.unwrap();
     let err = env.payments.transition(&approve).await.unwrap_err();
@@ -292,13 +274,7 @@ pub async fn an_audit_row_for_an_already_left_version_makes_the_transition_stale
         ),
     )
     .await;
-    let change = change_of(
-        &p,
-        Command::Cancel {
-            reason: CancelReason::parse("r").unwrap(),
-        },
-        1,
-    );
+    let change = change_of(&p, cancel("r"), 1);
 
     let err = env.payments.transition(&change).await.unwrap_err();
 
@@ -402,13 +378,7 @@ pub async fn listing_filters_by_merchant_status_order_and_creation_range<F: Stor
     env.payment(&a, "A1", at(1_000)).await;
     env.payment(&a, "A2", at(2_000)).await;
     env.payment(&b, "B0", at(1_000)).await;
-    let cancel = change_of(
-        &a0,
-        Command::Cancel {
-            reason: CancelReason::parse("r").unwrap(),
-        },
-        5,
-    );
+    let cancel = change_of(&a0, cancel("r"), 5);
     env.payments.transition(&cancel).await.unwrap();
 
     let all = PaymentFilter::default();

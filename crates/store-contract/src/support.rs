@@ -4,13 +4,13 @@ use std::{sync::Arc, time::Duration};
 
 use domain::{
     Timestamp,
-    ids::{ClientId, EventId, PaymentId, PaymentKey},
+    ids::{ClientId, EventId, PaymentId, PaymentKey, TransactionId},
     merchant::{ClientName, Merchant, MerchantStatus, ReturnUrl},
     money::{Amount, Currency},
     outbox::{OutboxKind, OutboxMessage, SendReport},
     payment::{
-        AcquirerCancel, AuditAction, AuditEntry, AuditNote, AuditRecord, MethodCode, NewPayment,
-        OrderNo, Payment, PaymentStatus,
+        AcquirerCancel, AuditAction, AuditEntry, AuditNote, AuditRecord, CancelReason, Command,
+        MethodCode, NewPayment, OrderNo, Payment, PaymentStatus,
     },
     ports::{
         Clock, DispatchSignal, InsertPaymentError, KeyGenerator, NonceRecord, OutboundRequest,
@@ -151,6 +151,20 @@ pub fn unsaved_payment(
         Duration::from_secs(1800),
         None,
     )
+}
+
+/// The acquirer's approval with this transaction id.
+pub fn approve(transaction_id: &str) -> Command {
+    Command::Approve {
+        transaction_id: TransactionId::parse(transaction_id).unwrap(),
+    }
+}
+
+/// A cancel for this reason.
+pub fn cancel(reason: &str) -> Command {
+    Command::Cancel {
+        reason: CancelReason::parse(reason).unwrap(),
+    }
 }
 
 /// Checks that the audit `row` records `note` as a note: no transition, and `status`, the
