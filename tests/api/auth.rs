@@ -134,9 +134,7 @@ async fn every_payments_endpoint_requires_the_signing_headers() {
 async fn a_signature_made_with_a_wrong_secret_gives_401_invalid_signature() {
     let (app, merchant) = spawn_app_with_merchant().await;
 
-    let draft = Draft::create("WRONG-SECRET")
-        .signed_by(&merchant)
-        .sign_with("sk_not-the-secret");
+    let draft = Draft::create("WRONG-SECRET").signed_by_wrong_secret(&merchant);
 
     assert_refused_creating_nothing(&app, &merchant, &draft, 401, "INVALID_SIGNATURE").await;
 }
@@ -450,7 +448,7 @@ async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_a
     assert_problem(&res, 403, "CLIENT_INACTIVE");
     // A bad signature is still a bad signature, whatever the merchant's status.
     let res = app
-        .send(&list_draft().signed_by(&merchant).sign_with("sk_wrong"))
+        .send(&list_draft().signed_by_wrong_secret(&merchant))
         .await;
     assert_problem(&res, 401, "INVALID_SIGNATURE");
 

@@ -2,16 +2,16 @@
 //! the merchant's `returnUrl`, retried on the schedule (test profile: 0, 1, 1, 1 s), recorded
 //! with every attempt, redeliverable by operators, in order per payment.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use crate::helpers::{ApiResponse, Merchant, TestDb};
+use crate::helpers::{ApiResponse, Merchant};
 use awc::http::Method;
 use serde_json::Value;
 
 use crate::{
     helpers::{
         ADMIN_TOKEN, STAYS_READY, TestApp, WAIT, assert_problem, assert_timestamp, attempt_codes,
-        eventually, key_of, spawn_app, spawn_app_with, spawn_app_with_payment,
+        eventually, key_of, spawn_app, spawn_app_configured, spawn_app_with_payment,
     },
     python_check::verify_with_python,
     receiver::{Received, Receiver, Reply, Script},
@@ -71,7 +71,7 @@ fn assert_event(event: &Received, secret: &str, event_type: &str, key: &str, sta
 /// A server whose merchant's `returnUrl` is a receiver answering 200 (unless told otherwise).
 async fn with_receiver(env: &[(&str, &str)], script: Script) -> (TestApp, Receiver, Merchant) {
     let receiver = Receiver::start(script).await;
-    let app = spawn_app_with(Arc::new(TestDb::create().await), env).await;
+    let app = spawn_app_configured(env).await;
     let merchant = app.register_merchant("Shop", &receiver.url("/hook")).await;
     (app, receiver, merchant)
 }
@@ -210,9 +210,7 @@ async fn a_receiver_failing_twice_gets_three_attempts_of_one_webhook_id_all_on_r
     let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
 
     let delivery = app
-        .wait_for_delivery(&key, "MERCHANT_NOTIFICATION", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
+        .wait_until_delivered(&key, "MERCHANT_NOTIFICATION")
         .await;
     let seen = receiver.events_of(&key);
     assert_eq!(seen.len(), 3, "{seen:?}");
@@ -309,9 +307,7 @@ async fn a_receiver_that_never_succeeds_ends_dead_and_a_manual_retry_redelivers_
     assert_eq!(retried.status, 202, "{}", retried.text());
     assert_eq!(retried.json["deliveryId"], id.as_str());
     let delivered = app
-        .wait_for_delivery(&key, "MERCHANT_NOTIFICATION", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
+        .wait_until_delivered(&key, "MERCHANT_NOTIFICATION")
         .await;
     assert_eq!(
         attempt_codes(&delivered),
@@ -343,11 +339,8 @@ async fn a_redirect_from_the_receiver_is_not_followed_and_counts_as_a_failure() 
     let receiver = Receiver::start(Script::always(Reply::status(500))).await;
     let moved = receiver.url("/moved");
     receiver.set_script(Script::always(Reply::redirect(302, &moved)));
-    let app = spawn_app_with(
-        Arc::new(TestDb::create().await),
-        &[("SIMPLEPG__NOTIFICATIONS__RETRY_SCHEDULE_SECS", "0,1")],
-    )
-    .await;
+    let app =
+        spawn_app_configured(&[("SIMPLEPG__NOTIFICATIONS__RETRY_SCHEDULE_SECS", "0,1")]).await;
     let merchant = app.register_merchant("Shop", &receiver.url("/hook")).await;
     let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
 
@@ -506,11 +499,7 @@ async fn a_merchant_without_a_return_url_gets_no_deliveries_and_its_payments_flo
 #[actix_web::test]
 async fn the_deliveries_endpoints_need_the_admin_token_and_report_unknown_ids() {
     let (app, _, key) = spawn_app_with_payment(15_000).await;
-    let real = app
-        .wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
+    let real = app.wait_until_delivered(&key, "ACQUIRER_REQUEST").await;
     let real_id = real["deliveryId"].as_str().unwrap().to_owned();
     let unknown = format!("evt_{}", uuid::Uuid::now_v7().simple());
 

@@ -7,7 +7,7 @@ use simplepg_client::PaymentStatus;
 
 use crate::helpers::{
     ApiResponse, Draft, STAYS_READY, assert_invalid_field, assert_problem, assert_timestamp, order,
-    spawn_app, spawn_app_with_merchant, spawn_app_with_two_merchants,
+    spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 fn is_payment_key(key: &str) -> bool {
@@ -196,13 +196,7 @@ async fn a_reused_order_no_gives_409_duplicate_order_but_another_merchant_may_us
 
 #[actix_web::test]
 async fn a_payment_of_another_merchant_is_not_found_on_every_endpoint() {
-    let app = spawn_app().await;
-    let owner = app
-        .register_merchant("Owner", "https://owner.example/n")
-        .await;
-    let other = app
-        .register_merchant("Other", "https://other.example/n")
-        .await;
+    let (app, owner, other) = spawn_app_with_two_merchants().await;
     let payment = app.ready_payment(&owner, "MINE").await;
     let key = payment.payment_key.as_str();
     let unknown_key = "0".repeat(64);

@@ -97,6 +97,13 @@ impl TestApp {
         .await
     }
 
+    /// Waits until exactly one delivery of `kind` for the payment exists and it is DELIVERED;
+    /// returns it.
+    pub async fn wait_until_delivered(&self, key: &str, kind: &str) -> Value {
+        self.wait_for_delivery(key, kind, "DELIVERED", |d| d["status"] == "DELIVERED")
+            .await
+    }
+
     /// POSTs a Standard-Webhooks-signed acquirer webhook (fresh id, current time) with this body.
     pub async fn acquirer_webhook(&self, body: &Value) -> ApiResponse {
         let raw = body.to_string();

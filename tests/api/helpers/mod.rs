@@ -49,6 +49,12 @@ pub async fn spawn_app_on(db: Arc<TestDb>) -> TestApp {
     spawn_app_with(db, &[]).await
 }
 
+/// Starts a server on a fresh migrated database with extra configuration variables
+/// (`SIMPLEPG__...`).
+pub async fn spawn_app_configured(extra_env: &[(&str, &str)]) -> TestApp {
+    spawn_app_with(Arc::new(TestDb::create().await), extra_env).await
+}
+
 /// Starts a server on `db` with extra configuration variables (`SIMPLEPG__...`).
 pub async fn spawn_app_with(db: Arc<TestDb>, extra_env: &[(&str, &str)]) -> TestApp {
     spawn_app_on_listener(db, extra_env, loopback_listener()).await
