@@ -18,6 +18,27 @@ async fn two_instances(db: &TestDatabase) -> (Instance, Instance, Merchant) {
     (a, b, m)
 }
 
+/// Asserts every one of `replies` was decided: 200, or 409 for the loser of a race.
+#[track_caller]
+fn assert_decided<'r>(what: &str, replies: impl IntoIterator<Item = &'r Reply>) {
+    for r in replies {
+        assert!(
+            [200, 409].contains(&r.status),
+            "{what} {} {:?}",
+            r.status,
+            r.json
+        );
+    }
+}
+
+/// How many of `replies` (acquirer webhooks' answers) have this `result`.
+fn with_result<'r>(replies: impl IntoIterator<Item = &'r Reply>, result: &str) -> usize {
+    replies
+        .into_iter()
+        .filter(|r| r.json["result"] == result)
+        .count()
+}
+
 /// Sends `n` requests at once, alternately to `a` and `b`; their replies, in order.
 async fn on_both<'a, Fut>(
     a: &'a Api,
@@ -69,27 +90,10 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
             b.signed(&m, "POST", &cancel_path, Some(&cancel), &[]),
             a.signed(&m, "POST", &complete_path, None, &[]),
         );
-        for r in [&w1, &w2, &w3] {
-            assert!(
-                [200, 409].contains(&r.status),
-                "webhook {} {:?}",
-                r.status,
-                r.json
-            );
-        }
-        for r in [c1, c2, k1, k2] {
-            let r = r.unwrap();
-            assert!(
-                [200, 409].contains(&r.status),
-                "merchant call {} {:?}",
-                r.status,
-                r.json
-            );
-        }
-        let applied = [&w1, &w2, &w3]
-            .iter()
-            .filter(|r| r.json["result"] == "APPLIED")
-            .count();
+        let merchant_calls: Vec<Reply> = [c1, c2, k1, k2].into_iter().map(Result::unwrap).collect();
+        assert_decided("webhook", [&w1, &w2, &w3]);
+        assert_decided("merchant call", &merchant_calls);
+        let applied = with_result([&w1, &w2, &w3], "APPLIED");
         assert!(applied <= 1, "{applied} webhooks applied");
     }
     assert_invariants(&db).await;
@@ -105,15 +109,13 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
         acquirer_webhook(target, &body, "wh-storm")
     })
     .await;
-    let applied = replies
-        .iter()
-        .filter(|r| r.json["result"] == "APPLIED")
-        .count();
-    let duplicate = replies
-        .iter()
-        .filter(|r| r.json["result"] == "DUPLICATE")
-        .count();
-    assert_eq!((applied, duplicate), (1, 29));
+    assert_eq!(
+        (
+            with_result(&replies, "APPLIED"),
+            with_result(&replies, "DUPLICATE")
+        ),
+        (1, 29)
+    );
     let logs = a
         .signed(&m, "GET", &format!("/api/payments/{key}/logs"), None, &[])
         .await
