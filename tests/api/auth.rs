@@ -6,8 +6,8 @@ use awc::http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Draft, Merchant, STAYS_READY, TestApp, assert_problem, fresh_nonce, order, spawn_app,
-    spawn_app_on, spawn_app_with_merchant, spawn_app_with_two_merchants,
+    Draft, Merchant, STAYS_READY, TestApp, assert_problem, fresh_nonce, order, payment_endpoints,
+    spawn_app, spawn_app_on, spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 const FIVE_MINUTES_AND_A_SECOND_MS: i64 = 301_000;
@@ -100,28 +100,19 @@ async fn every_payments_endpoint_requires_the_signing_headers() {
     let payment = app.ready_payment(&merchant, "ORDER-1").await;
     let key = payment.payment_key.as_str();
 
+    let create_body = order("ORDER-2").to_string();
     let endpoints = [
         (Method::GET, "/api/payments".to_owned(), None),
         (
             Method::POST,
             "/api/payments".to_owned(),
-            Some(order("ORDER-2").to_string()),
+            Some(create_body.as_str()),
         ),
-        (Method::GET, format!("/api/payments/{key}"), None),
-        (
-            Method::POST,
-            format!("/api/payments/{key}/complete"),
-            Some("{}".to_owned()),
-        ),
-        (
-            Method::POST,
-            format!("/api/payments/{key}/cancel"),
-            Some(r#"{"cancelReason":"no auth"}"#.to_owned()),
-        ),
-        (Method::GET, format!("/api/payments/{key}/logs"), None),
-    ];
+    ]
+    .into_iter()
+    .chain(payment_endpoints(key));
     for (method, path, body) in endpoints {
-        let res = app.send(&Draft::new(method, &path, body.as_deref())).await;
+        let res = app.send(&Draft::new(method, &path, body)).await;
         assert_problem(&res, 401, "MISSING_AUTH_HEADERS");
     }
 

@@ -66,14 +66,9 @@ async fn a_non_json_content_type_gets_415_unsupported_media_type() {
         assert_problem(&res, 415, "UNSUPPORTED_MEDIA_TYPE");
     }
     let res = app
-        .raw(
-            Method::POST,
-            "/admin/api/merchants",
-            &[
-                ("authorization", "Bearer test-admin-token"),
-                ("content-type", "text/plain"),
-            ],
-            Some(br#"{"clientName":"Plain","returnUrl":"https://a.example"}"#.to_vec()),
+        .register_with_content_type(
+            "text/plain",
+            br#"{"clientName":"Plain","returnUrl":"https://a.example"}"#,
         )
         .await;
     assert_problem(&res, 415, "UNSUPPORTED_MEDIA_TYPE");

@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 use simplepg_client::PaymentStatus;
 
 use crate::helpers::{
-    ApiResponse, Draft, STAYS_READY, assert_invalid_field, assert_problem, assert_timestamp, order,
-    spawn_app_with_merchant, spawn_app_with_two_merchants,
+    ApiResponse, Draft, Merchant, STAYS_READY, TestApp, assert_invalid_field, assert_problem,
+    assert_timestamp, order, payment_endpoints, spawn_app_with_merchant,
+    spawn_app_with_two_merchants,
 };
 
 fn is_payment_key(key: &str) -> bool {
@@ -194,6 +195,15 @@ async fn a_reused_order_no_gives_409_duplicate_order_but_another_merchant_may_us
     assert_eq!(app.all_payments(&b).await.len(), 1);
 }
 
+/// Asserts every endpoint of the payment `key`, signed by `merchant`, answers 404
+/// PAYMENT_NOT_FOUND.
+async fn assert_not_found_on_every_endpoint(app: &TestApp, key: &str, merchant: &Merchant) {
+    for (method, path, body) in payment_endpoints(key) {
+        let res = app.signed(method, &path, body, merchant).await;
+        assert_problem(&res, 404, "PAYMENT_NOT_FOUND");
+    }
+}
+
 #[actix_web::test]
 async fn a_payment_of_another_merchant_is_not_found_on_every_endpoint() {
     let (app, owner, other) = spawn_app_with_two_merchants().await;
@@ -202,24 +212,7 @@ async fn a_payment_of_another_merchant_is_not_found_on_every_endpoint() {
     let unknown_key = "0".repeat(64);
 
     for k in [key, unknown_key.as_str()] {
-        let requests = [
-            (Method::GET, format!("/api/payments/{k}"), None),
-            (
-                Method::POST,
-                format!("/api/payments/{k}/complete"),
-                Some("{}"),
-            ),
-            (
-                Method::POST,
-                format!("/api/payments/{k}/cancel"),
-                Some(r#"{"cancelReason":"not yours"}"#),
-            ),
-            (Method::GET, format!("/api/payments/{k}/logs"), None),
-        ];
-        for (method, path, body) in requests {
-            let res = app.signed(method, &path, body, &other).await;
-            assert_problem(&res, 404, "PAYMENT_NOT_FOUND");
-        }
+        assert_not_found_on_every_endpoint(&app, k, &other).await;
     }
     // Another merchant's key and an unknown key are indistinguishable.
     let foreign = app.get_payment(&other, key).await;
@@ -249,19 +242,7 @@ async fn a_malformed_payment_key_gives_404_payment_not_found() {
         &"g".repeat(64),
         &upper,
     ] {
-        for (method, path, body) in [
-            (Method::GET, format!("/api/payments/{key}"), None),
-            (Method::POST, format!("/api/payments/{key}/complete"), None),
-            (
-                Method::POST,
-                format!("/api/payments/{key}/cancel"),
-                Some(r#"{"cancelReason":"x"}"#),
-            ),
-            (Method::GET, format!("/api/payments/{key}/logs"), None),
-        ] {
-            let res = app.signed(method, &path, body, &merchant).await;
-            assert_problem(&res, 404, "PAYMENT_NOT_FOUND");
-        }
+        assert_not_found_on_every_endpoint(&app, key, &merchant).await;
     }
 }
 

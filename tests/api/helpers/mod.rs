@@ -22,6 +22,7 @@ pub use asserts::{
 };
 pub use db::{TestDb, skip_on_sqlite};
 pub use draft::Draft;
+pub use requests::payment_endpoints;
 pub use simplepg_client::fresh_nonce;
 pub use test_support::{ADMIN_TOKEN, Merchant, STAYS_READY, WAIT, eventually};
 use test_support::{Api, InProcessServer, net::loopback_listener, server_env};
