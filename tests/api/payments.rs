@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 use simplepg_client::PaymentStatus;
 
 use crate::helpers::{
-    ApiResponse, Draft, Merchant, STAYS_READY, TestApp, assert_invalid_field, assert_problem,
-    assert_timestamp, order, payment_endpoints, spawn_app_with_merchant,
-    spawn_app_with_two_merchants,
+    ApiResponse, Draft, Merchant, STAYS_READY, TestApp, assert_invalid_field,
+    assert_json_content_type, assert_problem, assert_timestamp, order, payment_endpoints,
+    spawn_app_with_merchant, spawn_app_with_two_merchants,
 };
 
 fn is_payment_key(key: &str) -> bool {
@@ -34,12 +34,7 @@ async fn creating_a_payment_returns_201_the_ready_payment_and_its_location() {
         .await;
 
     assert_eq!(res.status, 201, "{}", res.text());
-    assert!(
-        res.header("content-type")
-            .is_some_and(|c| c.starts_with("application/json")),
-        "{:?}",
-        res.header("content-type")
-    );
+    assert_json_content_type(&res);
     let p = &res.json;
     let key = p["paymentKey"].as_str().unwrap();
     assert!(is_payment_key(key), "{key}");

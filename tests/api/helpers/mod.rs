@@ -17,8 +17,8 @@ mod requests;
 use std::{net::TcpListener, sync::Arc};
 
 pub use asserts::{
-    actions, assert_canceled, assert_invalid_field, assert_problem, assert_timestamp,
-    attempt_codes, key_of, order, rfc3339, rows,
+    actions, assert_canceled, assert_invalid_field, assert_json_content_type, assert_problem,
+    assert_timestamp, attempt_codes, key_of, order, rfc3339, rows,
 };
 pub use db::{TestDb, skip_on_sqlite};
 pub use draft::Draft;
