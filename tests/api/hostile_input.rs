@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ApiResponse, Draft, STAYS_READY, TestApp, assert_problem, spawn_app, spawn_app_with_merchant,
+    spawn_app_with_ready_payment,
 };
 
 /// Asserts `400 MALFORMED_JSON` whose detail names the repeated `key`.
@@ -60,8 +61,7 @@ async fn a_key_sent_twice_inside_a_nested_object_is_malformed_json_too() {
 
 #[actix_web::test]
 async fn a_cancel_reason_sent_twice_is_malformed_json_and_cancels_nothing() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "DUP-CANCEL").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("DUP-CANCEL").await;
 
     let res = app
         .signed(
@@ -95,8 +95,7 @@ async fn an_admin_registration_with_a_repeated_key_is_malformed_json_and_registe
 #[actix_web::test]
 async fn a_correctly_signed_acquirer_webhook_with_a_repeated_status_is_malformed_json_and_changes_nothing()
  {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "DUP-WEBHOOK").await;
+    let (app, _, payment) = spawn_app_with_ready_payment("DUP-WEBHOOK").await;
     let body = format!(
         r#"{{"paymentKey":"{}","transactionId":"tx-dup","status":"FAILED","status":"APPROVED","amount":{STAYS_READY},"approvedAt":null}}"#,
         payment.payment_key

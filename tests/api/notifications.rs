@@ -68,7 +68,14 @@ fn assert_event(event: &Received, secret: &str, event_type: &str, key: &str, sta
     assert_eq!(keys.len(), 3, "only type, timestamp and data: {body}");
 }
 
-/// A server whose merchant's `returnUrl` is a receiver answering 200 (unless told otherwise).
+/// A server with extra configuration `env` whose merchant's `returnUrl` is a receiver answering
+/// 200.
+async fn with_receiver_answering_200(env: &[(&str, &str)]) -> (TestApp, Receiver, Merchant) {
+    with_receiver(env, Script::always(Reply::status(200))).await
+}
+
+/// A server with extra configuration `env` whose merchant's `returnUrl` is a receiver answering
+/// as `script` says.
 async fn with_receiver(env: &[(&str, &str)], script: Script) -> (TestApp, Receiver, Merchant) {
     let receiver = Receiver::start(script).await;
     let app = spawn_app_configured(env).await;
@@ -103,11 +110,8 @@ async fn approval_event(
 #[actix_web::test]
 async fn every_status_change_sends_exactly_one_signed_event_of_the_right_type() {
     // A short TTL so one payment expires; the others leave READY long before it.
-    let (app, receiver, merchant) = with_receiver(
-        &[("SIMPLEPG__PAYMENT__READY_TTL_SECS", "4")],
-        Script::always(Reply::status(200)),
-    )
-    .await;
+    let (app, receiver, merchant) =
+        with_receiver_answering_200(&[("SIMPLEPG__PAYMENT__READY_TTL_SECS", "4")]).await;
     let approved = key_of(&app.pay(&merchant, "ORDER-A", 15_000).await);
     let failed = key_of(&app.pay(&merchant, "ORDER-F", 15_001).await);
     let canceled = key_of(&app.pay(&merchant, "ORDER-C", STAYS_READY).await);
@@ -399,7 +403,7 @@ async fn the_events_of_one_payment_arrive_in_order_even_while_the_first_is_retri
 
 #[actix_web::test]
 async fn after_a_webhook_secret_rotation_events_are_signed_with_the_old_and_the_new_secret() {
-    let (app, receiver, merchant) = with_receiver(&[], Script::always(Reply::status(200))).await;
+    let (app, receiver, merchant) = with_receiver_answering_200(&[]).await;
     let (rotated, new_secret) = rotate_webhook_secret(&app, &merchant).await;
     assert!(new_secret.starts_with("whsec_"), "{new_secret}");
     assert_ne!(new_secret, merchant.webhook_secret);
@@ -436,11 +440,9 @@ async fn after_a_webhook_secret_rotation_events_are_signed_with_the_old_and_the_
 
 #[actix_web::test]
 async fn without_a_grace_period_only_the_new_webhook_secret_signs() {
-    let (app, receiver, merchant) = with_receiver(
-        &[("SIMPLEPG__NOTIFICATIONS__WEBHOOK_SECRET_GRACE_SECS", "0")],
-        Script::always(Reply::status(200)),
-    )
-    .await;
+    let (app, receiver, merchant) =
+        with_receiver_answering_200(&[("SIMPLEPG__NOTIFICATIONS__WEBHOOK_SECRET_GRACE_SECS", "0")])
+            .await;
     let (_, new_secret) = rotate_webhook_secret(&app, &merchant).await;
 
     let (_, event) = approval_event(&app, &receiver, &merchant).await;

@@ -8,7 +8,7 @@ use simplepg_client::PaymentStatus;
 use crate::helpers::{
     ApiResponse, Draft, Merchant, STAYS_READY, TestApp, assert_invalid_field,
     assert_json_content_type, assert_problem, assert_timestamp, order, payment_endpoints,
-    spawn_app_with_merchant, spawn_app_with_two_merchants,
+    spawn_app_with_merchant, spawn_app_with_ready_payment, spawn_app_with_two_merchants,
 };
 
 fn is_payment_key(key: &str) -> bool {
@@ -79,9 +79,7 @@ async fn creating_a_payment_returns_201_the_ready_payment_and_its_location() {
 
 #[actix_web::test]
 async fn two_payments_get_different_random_keys() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-
-    let a = app.ready_payment(&merchant, "KEY-A").await;
+    let (app, merchant, a) = spawn_app_with_ready_payment("KEY-A").await;
     let b = app.ready_payment(&merchant, "KEY-B").await;
 
     assert_ne!(a.payment_key, b.payment_key);
@@ -226,8 +224,7 @@ async fn a_payment_of_another_merchant_is_not_found_on_every_endpoint() {
 
 #[actix_web::test]
 async fn a_malformed_payment_key_gives_404_payment_not_found() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let real = app.ready_payment(&merchant, "REAL").await;
+    let (app, merchant, real) = spawn_app_with_ready_payment("REAL").await;
     let upper = real.payment_key.to_ascii_uppercase();
 
     for key in [
@@ -243,8 +240,7 @@ async fn a_malformed_payment_key_gives_404_payment_not_found() {
 
 #[actix_web::test]
 async fn completing_a_ready_payment_gives_409_invalid_state_transition() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "COMPLETE-READY").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("COMPLETE-READY").await;
     let path = format!("/api/payments/{}/complete", payment.payment_key.as_str());
 
     let without_body = app.signed(Method::POST, &path, None, &merchant).await;
@@ -290,8 +286,7 @@ async fn canceling_a_ready_payment_with_a_reason_returns_it_canceled() {
 
 #[actix_web::test]
 async fn a_cancel_reason_of_200_characters_is_accepted() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "CANCEL-200").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("CANCEL-200").await;
     let reason = "취".repeat(200);
 
     let res = app
@@ -304,8 +299,7 @@ async fn a_cancel_reason_of_200_characters_is_accepted() {
 
 #[actix_web::test]
 async fn canceling_without_a_valid_reason_gives_400_naming_cancel_reason() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "CANCEL-NO-REASON").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("CANCEL-NO-REASON").await;
     let key = payment.payment_key.as_str();
     let path = format!("/api/payments/{key}/cancel");
 
@@ -333,8 +327,7 @@ async fn canceling_without_a_valid_reason_gives_400_naming_cancel_reason() {
 
 #[actix_web::test]
 async fn canceling_a_canceled_payment_gives_409_invalid_state_transition() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "CANCEL-TWICE").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("CANCEL-TWICE").await;
     let key = payment.payment_key.as_str();
     let first = app.cancel(&merchant, key, "first").await;
     assert_eq!(first.status, 200, "{}", first.text());
@@ -451,8 +444,7 @@ async fn the_audit_trail_lists_create_then_cancel_oldest_first() {
 
 #[actix_web::test]
 async fn refused_changes_write_no_transition_audit_rows() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "NO-AUDIT").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("NO-AUDIT").await;
     let key = payment.payment_key.as_str();
 
     app.signed(

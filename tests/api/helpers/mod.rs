@@ -101,6 +101,15 @@ pub async fn spawn_app_with_merchant() -> (TestApp, Merchant) {
     (app, merchant)
 }
 
+/// Starts a server with one registered merchant and its READY payment `order_no`.
+pub async fn spawn_app_with_ready_payment(
+    order_no: &str,
+) -> (TestApp, Merchant, simplepg_client::Payment) {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let payment = app.ready_payment(&merchant, order_no).await;
+    (app, merchant, payment)
+}
+
 /// Starts a server with two merchants, "A" and "B" (isolation between merchants).
 pub async fn spawn_app_with_two_merchants() -> (TestApp, Merchant, Merchant) {
     let app = spawn_app().await;
