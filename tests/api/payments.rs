@@ -262,9 +262,8 @@ async fn completing_a_ready_payment_gives_409_invalid_state_transition() {
 
 #[actix_web::test]
 async fn canceling_a_ready_payment_with_a_reason_returns_it_canceled() {
-    let (app, merchant) = spawn_app_with_merchant().await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("CANCEL-ME").await;
     let client = app.client(&merchant);
-    let payment = app.ready_payment(&merchant, "CANCEL-ME").await;
 
     let canceled = client
         .cancel_payment(&payment.payment_key, "Customer changed their mind")

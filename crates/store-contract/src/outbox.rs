@@ -22,7 +22,7 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, assert_note_row, at, message, new_event_id, spawn_all},
+    support::{Env, assert_note_row, at, message, new_event_id, note_of, spawn_all},
 };
 
 pub(crate) const LEASE: Duration = Duration::from_secs(60);
@@ -359,11 +359,9 @@ pub async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_
     let p: Payment = env.payment(&mch, "ORDER-1", at(0)).await;
     let request = claimed(&env, OutboxKind::AcquirerRequest, Some(&p)).await;
     let note = AuditNote {
-        action: AuditAction::AcquirerRequestFailed,
-        actor: Actor::System,
         details: Some("attempt 1 of 3: HTTP 502".to_owned()),
         request_id: Some(RequestId::parse("req-dispatch").unwrap()),
-        at: at(77),
+        ..note_of(AuditAction::AcquirerRequestFailed, Actor::System, 77)
     };
 
     let a = attempt(&request, 1, at(50), status(502, 20));
@@ -381,13 +379,7 @@ pub async fn finishing_an_attempt_of_an_unknown_message_is_an_error_and_writes_n
 >() {
     let (env, _, p) = Env::with_payment::<F>("mch_ghost_attempt").await;
     let ghost = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
-    let note = AuditNote {
-        action: AuditAction::AcquirerRequestFailed,
-        actor: Actor::System,
-        details: None,
-        request_id: None,
-        at: at(1),
-    };
+    let note = note_of(AuditAction::AcquirerRequestFailed, Actor::System, 1);
 
     let err = env
         .outbox

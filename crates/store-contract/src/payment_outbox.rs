@@ -11,7 +11,8 @@ use domain::{
 use crate::{
     StoreFactory,
     support::{
-        Env, approve, assert_note_row, at, cancel, message, new_payment_id, unsaved_payment,
+        Env, approve, assert_note_row, at, cancel, message, new_payment_id, note_of,
+        unsaved_payment,
     },
 };
 
@@ -149,11 +150,9 @@ pub async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_message
         .await
         .unwrap();
     let note = AuditNote {
-        action: AuditAction::WebhookRejected,
-        actor: Actor::Acquirer,
         details: Some("APPROVED (transactionId=tx-2) refused: 결제 ✓".to_owned()),
         request_id: Some(RequestId::parse("req-note").unwrap()),
-        at: at(20),
+        ..note_of(AuditAction::WebhookRejected, Actor::Acquirer, 20)
     };
     let cancel = message(OutboxKind::AcquirerCancel, Some(&p), at(20));
 
@@ -173,11 +172,8 @@ pub async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_message
 pub async fn a_note_with_details_longer_than_the_column_is_cut_not_refused<F: StoreFactory>() {
     let (env, _, p) = Env::with_payment::<F>("mch_note_long").await;
     let note = AuditNote {
-        action: AuditAction::AcquirerRequestFailed,
-        actor: Actor::System,
         details: Some("é".repeat(3000)),
-        request_id: None,
-        at: at(5),
+        ..note_of(AuditAction::AcquirerRequestFailed, Actor::System, 5)
     };
 
     env.payments.append_note(&p.id, &note, &[]).await.unwrap();
@@ -189,13 +185,7 @@ pub async fn a_note_with_details_longer_than_the_column_is_cut_not_refused<F: St
 
 pub async fn a_note_on_an_unknown_payment_is_an_error_and_writes_nothing<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    let note = AuditNote {
-        action: AuditAction::WebhookDuplicate,
-        actor: Actor::Acquirer,
-        details: None,
-        request_id: None,
-        at: at(0),
-    };
+    let note = note_of(AuditAction::WebhookDuplicate, Actor::Acquirer, 0);
     let webhook = message(OutboxKind::AcquirerWebhook, None, at(0));
 
     let err = env

@@ -9,8 +9,8 @@ use domain::{
     money::{Amount, Currency},
     outbox::{OutboxKind, OutboxMessage, SendReport},
     payment::{
-        AcquirerCancel, AuditAction, AuditEntry, AuditNote, AuditRecord, CancelReason, Command,
-        MethodCode, NewPayment, OrderNo, Payment, PaymentStatus,
+        AcquirerCancel, Actor, AuditAction, AuditEntry, AuditNote, AuditRecord, CancelReason,
+        Command, MethodCode, NewPayment, OrderNo, Payment, PaymentStatus,
     },
     ports::{
         Clock, DispatchSignal, InsertPaymentError, KeyGenerator, NonceRecord, OutboundRequest,
@@ -151,6 +151,17 @@ pub fn unsaved_payment(
         Duration::from_secs(1800),
         None,
     )
+}
+
+/// A note `action` by `actor` at `at(millis)`, with no details and no request id.
+pub fn note_of(action: AuditAction, actor: Actor, millis: i64) -> AuditNote {
+    AuditNote {
+        action,
+        actor,
+        details: None,
+        request_id: None,
+        at: at(millis),
+    }
 }
 
 /// The acquirer's approval with this transaction id.
