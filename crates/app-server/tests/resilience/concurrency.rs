@@ -11,11 +11,12 @@ use crate::support::{
     list_status, order_body, payment_key_of_new, presign, register, send_presigned,
 };
 
-/// Two instances on `db`, and a merchant registered through the first.
-async fn two_instances(db: &TestDatabase) -> (Instance, Instance, Merchant) {
+/// A fresh database, two instances on it, and a merchant registered through the first.
+async fn two_instances() -> (TestDatabase, Instance, Instance, Merchant) {
+    let db = TestDatabase::create().await;
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
     let m = register(&a, None).await;
-    (a, b, m)
+    (db, a, b, m)
 }
 
 /// Asserts every one of `replies` was decided: 200, or 409 for the loser of a race.
@@ -67,8 +68,7 @@ async fn create_keyed_race_1(api: &Api, m: &Merchant, body: &str) -> Reply {
 
 #[actix_web::test]
 async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_legal_histories() {
-    let db = TestDatabase::create().await;
-    let (a, b, m) = two_instances(&db).await;
+    let (db, a, b, m) = two_instances().await;
     for round in 0..6 {
         let key = payment_key_of_new(&a, &m, &format!("race-{round}"), STAYS_READY).await;
         let approve = json!({ "paymentKey": key, "transactionId": format!("tx-{round}"), "status": "APPROVED", "amount": STAYS_READY }).to_string();
@@ -76,11 +76,7 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
         let cancel = json!({ "cancelReason": "race" }).to_string();
         let cancel_path = format!("/api/payments/{key}/cancel");
         let complete_path = format!("/api/payments/{key}/complete");
-        let ids = [
-            format!("wh-a-{round}"),
-            format!("wh-b-{round}"),
-            format!("wh-c-{round}"),
-        ];
+        let ids = ["a", "b", "c"].map(|webhook| format!("wh-{webhook}-{round}"));
         let (w1, w2, w3, c1, c2, k1, k2) = futures_util::join!(
             acquirer_webhook(&a, &approve, &ids[0]),
             acquirer_webhook(&b, &approve, &ids[1]),
@@ -101,8 +97,7 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
 
 #[actix_web::test]
 async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once() {
-    let db = TestDatabase::create().await;
-    let (a, b, m) = two_instances(&db).await;
+    let (db, a, b, m) = two_instances().await;
     let key = payment_key_of_new(&a, &m, "storm", STAYS_READY).await;
     let body = json!({ "paymentKey": key, "transactionId": "tx-storm", "status": "APPROVED", "amount": STAYS_READY }).to_string();
     let replies = on_both(&a, &b, 30, |target| {
@@ -132,8 +127,7 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
 
 #[actix_web::test]
 async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_one_payment() {
-    let db = TestDatabase::create().await;
-    let (a, b, m) = two_instances(&db).await;
+    let (db, a, b, m) = two_instances().await;
     let body = order_body("idem-race", STAYS_READY);
     let replies = on_both(&a, &b, 16, |target| create_keyed_race_1(target, &m, &body)).await;
     let created: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
@@ -165,8 +159,7 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
 
 #[actix_web::test]
 async fn one_signed_request_replayed_concurrently_on_both_instances_is_accepted_exactly_once() {
-    let db = TestDatabase::create().await;
-    let (a, b, m) = two_instances(&db).await;
+    let (db, a, b, m) = two_instances().await;
     let body = order_body("replayed", STAYS_READY);
     let request = presign(&m, "POST", "/api/payments", &body);
     let replies = on_both(&a, &b, 16, |target| send_presigned(target, &request)).await;
