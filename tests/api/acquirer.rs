@@ -27,11 +27,7 @@ fn assert_row(row: &Value, action: &str, actor: &str, from: Option<&str>, to: &s
 /// The acquirer request of the payment was refused twice with 503, then accepted (202);
 /// returns that delivery.
 async fn assert_acquirer_request_accepted_on_third_attempt(app: &TestApp, key: &str) -> Value {
-    let request = app
-        .wait_for_delivery(key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
+    let request = app.wait_until_delivered(key, "ACQUIRER_REQUEST").await;
     assert_eq!(
         attempt_codes(&request),
         [Some(503), Some(503), Some(202)],
@@ -102,11 +98,7 @@ async fn a_default_amount_is_approved_by_the_mock_then_completed_with_a_full_aud
     );
 
     // The request to the mock went through the outbox and is on record.
-    let request = app
-        .wait_for_delivery(key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
+    let request = app.wait_until_delivered(key, "ACQUIRER_REQUEST").await;
     assert_eq!(attempt_codes(&request), [Some(202)], "{request}");
     assert!(
         request["targetUrl"]
@@ -136,10 +128,7 @@ async fn a_lost_webhook_002_leaves_the_payment_ready() {
     let (app, _, key) = spawn_app_with_payment(15_002).await;
 
     // The acquirer accepted the request...
-    app.wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
-        d["status"] == "DELIVERED"
-    })
-    .await;
+    app.wait_until_delivered(&key, "ACQUIRER_REQUEST").await;
     // ...and then nothing happens: well past the mock's delay (50 ms) and a dispatcher round.
     actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
 

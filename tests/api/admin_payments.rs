@@ -4,7 +4,8 @@ use awc::http::Method;
 use simplepg_client::Payment;
 
 use crate::helpers::{
-    assert_invalid_field, assert_problem, spawn_app_with_merchant, spawn_app_with_two_merchants,
+    assert_invalid_field, assert_problem, spawn_app_with_ready_payment,
+    spawn_app_with_two_merchants,
 };
 
 #[actix_web::test]
@@ -44,8 +45,7 @@ async fn operators_see_every_merchants_payments_and_can_filter_by_client_id() {
 
 #[actix_web::test]
 async fn operators_can_read_any_payment_and_its_audit_trail() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "ORDER-1").await;
+    let (app, _, payment) = spawn_app_with_ready_payment("ORDER-1").await;
     let key = payment.payment_key.as_str();
 
     let shown = app.admin_get(&format!("/admin/api/payments/{key}")).await;

@@ -6,8 +6,9 @@ use awc::http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Draft, Merchant, STAYS_READY, TestApp, assert_problem, fresh_nonce, order, spawn_app,
-    spawn_app_on, spawn_app_with_merchant, spawn_app_with_two_merchants,
+    Draft, Merchant, STAYS_READY, TestApp, assert_problem, fresh_nonce, order, payment_endpoints,
+    spawn_app, spawn_app_on, spawn_app_with_merchant, spawn_app_with_ready_payment,
+    spawn_app_with_two_merchants,
 };
 
 const FIVE_MINUTES_AND_A_SECOND_MS: i64 = 301_000;
@@ -96,32 +97,22 @@ async fn each_missing_signing_header_gives_401_missing_auth_headers() {
 
 #[actix_web::test]
 async fn every_payments_endpoint_requires_the_signing_headers() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "ORDER-1").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("ORDER-1").await;
     let key = payment.payment_key.as_str();
 
+    let create_body = order("ORDER-2").to_string();
     let endpoints = [
         (Method::GET, "/api/payments".to_owned(), None),
         (
             Method::POST,
             "/api/payments".to_owned(),
-            Some(order("ORDER-2").to_string()),
+            Some(create_body.as_str()),
         ),
-        (Method::GET, format!("/api/payments/{key}"), None),
-        (
-            Method::POST,
-            format!("/api/payments/{key}/complete"),
-            Some("{}".to_owned()),
-        ),
-        (
-            Method::POST,
-            format!("/api/payments/{key}/cancel"),
-            Some(r#"{"cancelReason":"no auth"}"#.to_owned()),
-        ),
-        (Method::GET, format!("/api/payments/{key}/logs"), None),
-    ];
+    ]
+    .into_iter()
+    .chain(payment_endpoints(key));
     for (method, path, body) in endpoints {
-        let res = app.send(&Draft::new(method, &path, body.as_deref())).await;
+        let res = app.send(&Draft::new(method, &path, body)).await;
         assert_problem(&res, 401, "MISSING_AUTH_HEADERS");
     }
 
@@ -134,9 +125,7 @@ async fn every_payments_endpoint_requires_the_signing_headers() {
 async fn a_signature_made_with_a_wrong_secret_gives_401_invalid_signature() {
     let (app, merchant) = spawn_app_with_merchant().await;
 
-    let draft = Draft::create("WRONG-SECRET")
-        .signed_by(&merchant)
-        .sign_with("sk_not-the-secret");
+    let draft = Draft::create("WRONG-SECRET").signed_by_wrong_secret(&merchant);
 
     assert_refused_creating_nothing(&app, &merchant, &draft, 401, "INVALID_SIGNATURE").await;
 }
@@ -291,15 +280,21 @@ async fn a_replayed_nonce_is_refused_by_a_second_instance() {
     assert_eq!(second_instance.all_payments(&merchant).await.len(), 2);
 }
 
+/// Sends `first`, signed by a merchant, which answers `status`; then a correctly signed create
+/// reusing its nonce, which must be refused as a replay and create nothing.
+async fn assert_its_nonce_is_used_up(first: Draft, status: u16) {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let first = first.signed_by(&merchant);
+    assert_eq!(app.send(&first).await.status, status);
+
+    let reuse = reusing_nonce_of(&first, Draft::create("SAME-NONCE"), &merchant);
+
+    assert_refused_creating_nothing(&app, &merchant, &reuse, 401, "REPLAYED_REQUEST").await;
+}
+
 #[actix_web::test]
 async fn a_used_nonce_is_refused_even_on_a_different_correctly_signed_request() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let first = list_draft().signed_by(&merchant);
-    assert_eq!(app.send(&first).await.status, 200);
-
-    let second = reusing_nonce_of(&first, Draft::create("SAME-NONCE"), &merchant);
-
-    assert_refused_creating_nothing(&app, &merchant, &second, 401, "REPLAYED_REQUEST").await;
+    assert_its_nonce_is_used_up(list_draft(), 200).await;
 }
 
 /// Only correctly signed requests consume a nonce, so nobody can burn a merchant's nonces.
@@ -370,8 +365,7 @@ async fn a_query_changed_after_signing_gives_invalid_signature() {
 
 #[actix_web::test]
 async fn a_signature_for_another_path_or_method_gives_invalid_signature() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let a = app.ready_payment(&merchant, "PATH-A").await;
+    let (app, merchant, a) = spawn_app_with_ready_payment("PATH-A").await;
     let b = app.ready_payment(&merchant, "PATH-B").await;
     let (a, b) = (a.payment_key.as_str(), b.payment_key.as_str());
 
@@ -450,7 +444,7 @@ async fn a_deactivated_merchant_gets_403_client_inactive_until_it_is_activated_a
     assert_problem(&res, 403, "CLIENT_INACTIVE");
     // A bad signature is still a bad signature, whatever the merchant's status.
     let res = app
-        .send(&list_draft().signed_by(&merchant).sign_with("sk_wrong"))
+        .send(&list_draft().signed_by_wrong_secret(&merchant))
         .await;
     assert_problem(&res, 401, "INVALID_SIGNATURE");
 
@@ -503,14 +497,8 @@ async fn a_replay_of_a_refused_create_gives_401_whatever_refused_it() {
 
 #[actix_web::test]
 async fn a_create_with_a_nonce_that_a_refused_create_used_gives_401_and_creates_nothing() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let refused =
-        Draft::new(Method::POST, "/api/payments", Some("{\"orderNo\":")).signed_by(&merchant);
-    assert_eq!(app.send(&refused).await.status, 400);
-
-    let reuse = reusing_nonce_of(&refused, Draft::create("FRESH-BODY"), &merchant);
-
-    assert_refused_creating_nothing(&app, &merchant, &reuse, 401, "REPLAYED_REQUEST").await;
+    let refused = Draft::new(Method::POST, "/api/payments", Some("{\"orderNo\":"));
+    assert_its_nonce_is_used_up(refused, 400).await;
 }
 
 #[actix_web::test]

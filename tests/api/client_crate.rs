@@ -10,7 +10,10 @@ use simplepg_client::{
 };
 
 use crate::{
-    helpers::{Draft, STAYS_READY, WAIT, key_of, spawn_app, spawn_app_with_merchant},
+    helpers::{
+        Draft, STAYS_READY, WAIT, key_of, spawn_app, spawn_app_with_merchant,
+        spawn_app_with_ready_payment,
+    },
     receiver::Receiver,
     signature, standard_webhooks,
 };
@@ -357,8 +360,7 @@ async fn a_real_notification_verifies_with_the_client_verifier_and_any_secret_of
 
 #[actix_web::test]
 async fn the_client_payment_carries_every_field_the_server_sends() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "FIELDS").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("FIELDS").await;
 
     let raw = app.get_payment(&merchant, &payment.payment_key).await;
     let sent: Vec<&String> = raw.json.as_object().unwrap().keys().collect();

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::{
     ApiResponse, Draft, STAYS_READY, assert_invalid_field, assert_problem, order, spawn_app,
-    spawn_app_with_merchant,
+    spawn_app_with_merchant, spawn_app_with_ready_payment,
 };
 
 /// A create body of exactly `size` bytes: a valid order whose productName pads it out.
@@ -66,14 +66,9 @@ async fn a_non_json_content_type_gets_415_unsupported_media_type() {
         assert_problem(&res, 415, "UNSUPPORTED_MEDIA_TYPE");
     }
     let res = app
-        .raw(
-            Method::POST,
-            "/admin/api/merchants",
-            &[
-                ("authorization", "Bearer test-admin-token"),
-                ("content-type", "text/plain"),
-            ],
-            Some(br#"{"clientName":"Plain","returnUrl":"https://a.example"}"#.to_vec()),
+        .register_with_content_type(
+            "text/plain",
+            br#"{"clientName":"Plain","returnUrl":"https://a.example"}"#,
         )
         .await;
     assert_problem(&res, 415, "UNSUPPORTED_MEDIA_TYPE");
@@ -207,8 +202,7 @@ async fn x_request_id_is_echoed_when_sent_and_generated_otherwise() {
 /// One of each kind of error the API produces, each checked for the full problem shape.
 #[actix_web::test]
 async fn every_error_response_is_problem_json_with_code_status_instance_and_request_id() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let existing = app.ready_payment(&merchant, "EXISTS").await;
+    let (app, merchant, existing) = spawn_app_with_ready_payment("EXISTS").await;
     let key = existing.payment_key.clone();
 
     let cases = vec![

@@ -1,23 +1,16 @@
 //! Leaving READY without the acquirer: expiry past `expiresAt` (the server's sweeper) and the
 //! merchant's cancel of a READY payment, both of which tell the acquirer asynchronously.
 
-use std::sync::Arc;
-
-use crate::helpers::TestDb;
 use serde_json::Value;
 
 use crate::helpers::{
     STAYS_READY, WAIT, actions, assert_canceled, assert_problem, assert_timestamp, attempt_codes,
-    key_of, spawn_app, spawn_app_with,
+    key_of, spawn_app, spawn_app_configured,
 };
 
 #[actix_web::test]
 async fn a_ready_payment_past_its_ttl_expires_with_an_expire_row_by_the_system() {
-    let app = spawn_app_with(
-        Arc::new(TestDb::create().await),
-        &[("SIMPLEPG__PAYMENT__READY_TTL_SECS", "1")],
-    )
-    .await;
+    let app = spawn_app_configured(&[("SIMPLEPG__PAYMENT__READY_TTL_SECS", "1")]).await;
     let merchant = app.register_merchant_without_return_url("Shop").await;
     let created = app.pay(&merchant, "ORDER-1", STAYS_READY).await;
     let key = key_of(&created);
@@ -40,11 +33,7 @@ async fn a_ready_payment_past_its_ttl_expires_with_an_expire_row_by_the_system()
     assert!(assert_timestamp(&row["createdAt"]) >= expires_at, "{row}");
 
     // The acquirer is told, through the outbox.
-    let cancel = app
-        .wait_for_delivery(&key, "ACQUIRER_CANCEL", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
+    let cancel = app.wait_until_delivered(&key, "ACQUIRER_CANCEL").await;
     assert_eq!(attempt_codes(&cancel), [Some(200)], "{cancel}");
 
     // EXPIRED is final.
@@ -76,11 +65,7 @@ async fn canceling_a_ready_payment_is_immediate_and_the_acquirer_cancel_is_deliv
     assert_eq!(logs[1]["fromStatus"], "READY");
     assert_eq!(logs[1]["requestId"].as_str(), Some(res.request_id()));
 
-    let cancel = app
-        .wait_for_delivery(&key, "ACQUIRER_CANCEL", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
+    let cancel = app.wait_until_delivered(&key, "ACQUIRER_CANCEL").await;
     assert_eq!(attempt_codes(&cancel), [Some(200)], "{cancel}");
     assert_eq!(
         cancel["targetUrl"].as_str(),

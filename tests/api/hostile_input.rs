@@ -11,12 +11,9 @@ use std::{
 use awc::http::Method;
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{
-        ADMIN_TOKEN, ApiResponse, Draft, STAYS_READY, TestApp, assert_problem, spawn_app,
-        spawn_app_with_merchant,
-    },
-    standard_webhooks::{ACQUIRER_SECRET, now_secs, sign},
+use crate::helpers::{
+    ApiResponse, Draft, STAYS_READY, TestApp, assert_problem, spawn_app, spawn_app_with_merchant,
+    spawn_app_with_ready_payment,
 };
 
 /// Asserts `400 MALFORMED_JSON` whose detail names the repeated `key`.
@@ -64,8 +61,7 @@ async fn a_key_sent_twice_inside_a_nested_object_is_malformed_json_too() {
 
 #[actix_web::test]
 async fn a_cancel_reason_sent_twice_is_malformed_json_and_cancels_nothing() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "DUP-CANCEL").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("DUP-CANCEL").await;
 
     let res = app
         .signed(
@@ -83,17 +79,11 @@ async fn a_cancel_reason_sent_twice_is_malformed_json_and_cancels_nothing() {
 #[actix_web::test]
 async fn an_admin_registration_with_a_repeated_key_is_malformed_json_and_registers_nothing() {
     let app = spawn_app().await;
-    let auth = format!("Bearer {ADMIN_TOKEN}");
 
     let res = app
-        .raw(
-            Method::POST,
-            "/admin/api/merchants",
-            &[
-                ("authorization", auth.as_str()),
-                ("content-type", "application/json"),
-            ],
-            Some(br#"{"clientName":"Shop A","clientName":"Shop B"}"#.to_vec()),
+        .register_with_content_type(
+            "application/json",
+            br#"{"clientName":"Shop A","clientName":"Shop B"}"#,
         )
         .await;
 
@@ -105,25 +95,14 @@ async fn an_admin_registration_with_a_repeated_key_is_malformed_json_and_registe
 #[actix_web::test]
 async fn a_correctly_signed_acquirer_webhook_with_a_repeated_status_is_malformed_json_and_changes_nothing()
  {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "DUP-WEBHOOK").await;
+    let (app, _, payment) = spawn_app_with_ready_payment("DUP-WEBHOOK").await;
     let body = format!(
         r#"{{"paymentKey":"{}","transactionId":"tx-dup","status":"FAILED","status":"APPROVED","amount":{STAYS_READY},"approvedAt":null}}"#,
         payment.payment_key
     );
-    let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
-    let ts = now_secs();
-    let signature = sign(ACQUIRER_SECRET, &id, ts, body.as_bytes());
 
     let res = app
-        .webhook_with(
-            &[
-                ("webhook-id", id.as_str()),
-                ("webhook-timestamp", ts.to_string().as_str()),
-                ("webhook-signature", signature.as_str()),
-            ],
-            body.into_bytes(),
-        )
+        .post_signed_by_acquirer("/api/webhook/payment", body.into_bytes())
         .await;
 
     assert_duplicate_key(&res, "status");
@@ -134,22 +113,9 @@ async fn a_correctly_signed_acquirer_webhook_with_a_repeated_status_is_malformed
 async fn a_mock_acquirer_request_with_a_repeated_key_is_malformed_json() {
     let app = spawn_app().await;
     let body = br#"{"paymentKey":"k","paymentKey":"k2"}"#;
-    let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
-    let ts = now_secs();
-    let signature = sign(ACQUIRER_SECRET, &id, ts, body);
 
     let res = app
-        .raw(
-            Method::POST,
-            "/mock/request",
-            &[
-                ("content-type", "application/json"),
-                ("webhook-id", id.as_str()),
-                ("webhook-timestamp", ts.to_string().as_str()),
-                ("webhook-signature", signature.as_str()),
-            ],
-            Some(body.to_vec()),
-        )
+        .post_signed_by_acquirer("/mock/request", body.to_vec())
         .await;
 
     assert_duplicate_key(&res, "paymentKey");

@@ -355,9 +355,7 @@ async fn twenty_identical_webhooks_at_once_on_two_instances_apply_exactly_once()
 
     // One notification, delivered once.
     let notification = one
-        .wait_for_delivery(&key, "MERCHANT_NOTIFICATION", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
+        .wait_until_delivered(&key, "MERCHANT_NOTIFICATION")
         .await;
     assert_eq!(notification["eventType"], "payment.approved");
     let events = receiver.events_of(&key);

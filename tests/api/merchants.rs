@@ -61,12 +61,14 @@ async fn registering_a_merchant_returns_201_with_both_secrets() {
 async fn two_registrations_get_different_ids_and_secrets() {
     let app = spawn_app().await;
 
-    let a = app
-        .register_merchant("Same Name", "https://same.example/n")
-        .await;
-    let b = app
-        .register_merchant("Same Name", "https://same.example/n")
-        .await;
+    let mut registered = Vec::new();
+    for _ in 0..2 {
+        registered.push(
+            app.register_merchant("Same Name", "https://same.example/n")
+                .await,
+        );
+    }
+    let (a, b) = (&registered[0], &registered[1]);
 
     assert_ne!(a.client_id, b.client_id);
     assert_ne!(a.client_secret, b.client_secret);

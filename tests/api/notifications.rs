@@ -2,16 +2,16 @@
 //! the merchant's `returnUrl`, retried on the schedule (test profile: 0, 1, 1, 1 s), recorded
 //! with every attempt, redeliverable by operators, in order per payment.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use crate::helpers::{ApiResponse, Merchant, TestDb};
+use crate::helpers::{ApiResponse, Merchant};
 use awc::http::Method;
 use serde_json::Value;
 
 use crate::{
     helpers::{
         ADMIN_TOKEN, STAYS_READY, TestApp, WAIT, assert_problem, assert_timestamp, attempt_codes,
-        eventually, key_of, spawn_app, spawn_app_with, spawn_app_with_payment,
+        eventually, key_of, spawn_app, spawn_app_configured, spawn_app_with_payment,
     },
     python_check::verify_with_python,
     receiver::{Received, Receiver, Reply, Script},
@@ -68,10 +68,17 @@ fn assert_event(event: &Received, secret: &str, event_type: &str, key: &str, sta
     assert_eq!(keys.len(), 3, "only type, timestamp and data: {body}");
 }
 
-/// A server whose merchant's `returnUrl` is a receiver answering 200 (unless told otherwise).
+/// A server with extra configuration `env` whose merchant's `returnUrl` is a receiver answering
+/// 200.
+async fn with_receiver_answering_200(env: &[(&str, &str)]) -> (TestApp, Receiver, Merchant) {
+    with_receiver(env, Script::always(Reply::status(200))).await
+}
+
+/// A server with extra configuration `env` whose merchant's `returnUrl` is a receiver answering
+/// as `script` says.
 async fn with_receiver(env: &[(&str, &str)], script: Script) -> (TestApp, Receiver, Merchant) {
     let receiver = Receiver::start(script).await;
-    let app = spawn_app_with(Arc::new(TestDb::create().await), env).await;
+    let app = spawn_app_configured(env).await;
     let merchant = app.register_merchant("Shop", &receiver.url("/hook")).await;
     (app, receiver, merchant)
 }
@@ -103,11 +110,8 @@ async fn approval_event(
 #[actix_web::test]
 async fn every_status_change_sends_exactly_one_signed_event_of_the_right_type() {
     // A short TTL so one payment expires; the others leave READY long before it.
-    let (app, receiver, merchant) = with_receiver(
-        &[("SIMPLEPG__PAYMENT__READY_TTL_SECS", "4")],
-        Script::always(Reply::status(200)),
-    )
-    .await;
+    let (app, receiver, merchant) =
+        with_receiver_answering_200(&[("SIMPLEPG__PAYMENT__READY_TTL_SECS", "4")]).await;
     let approved = key_of(&app.pay(&merchant, "ORDER-A", 15_000).await);
     let failed = key_of(&app.pay(&merchant, "ORDER-F", 15_001).await);
     let canceled = key_of(&app.pay(&merchant, "ORDER-C", STAYS_READY).await);
@@ -210,9 +214,7 @@ async fn a_receiver_failing_twice_gets_three_attempts_of_one_webhook_id_all_on_r
     let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
 
     let delivery = app
-        .wait_for_delivery(&key, "MERCHANT_NOTIFICATION", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
+        .wait_until_delivered(&key, "MERCHANT_NOTIFICATION")
         .await;
     let seen = receiver.events_of(&key);
     assert_eq!(seen.len(), 3, "{seen:?}");
@@ -309,9 +311,7 @@ async fn a_receiver_that_never_succeeds_ends_dead_and_a_manual_retry_redelivers_
     assert_eq!(retried.status, 202, "{}", retried.text());
     assert_eq!(retried.json["deliveryId"], id.as_str());
     let delivered = app
-        .wait_for_delivery(&key, "MERCHANT_NOTIFICATION", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
+        .wait_until_delivered(&key, "MERCHANT_NOTIFICATION")
         .await;
     assert_eq!(
         attempt_codes(&delivered),
@@ -343,11 +343,8 @@ async fn a_redirect_from_the_receiver_is_not_followed_and_counts_as_a_failure() 
     let receiver = Receiver::start(Script::always(Reply::status(500))).await;
     let moved = receiver.url("/moved");
     receiver.set_script(Script::always(Reply::redirect(302, &moved)));
-    let app = spawn_app_with(
-        Arc::new(TestDb::create().await),
-        &[("SIMPLEPG__NOTIFICATIONS__RETRY_SCHEDULE_SECS", "0,1")],
-    )
-    .await;
+    let app =
+        spawn_app_configured(&[("SIMPLEPG__NOTIFICATIONS__RETRY_SCHEDULE_SECS", "0,1")]).await;
     let merchant = app.register_merchant("Shop", &receiver.url("/hook")).await;
     let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
 
@@ -406,7 +403,7 @@ async fn the_events_of_one_payment_arrive_in_order_even_while_the_first_is_retri
 
 #[actix_web::test]
 async fn after_a_webhook_secret_rotation_events_are_signed_with_the_old_and_the_new_secret() {
-    let (app, receiver, merchant) = with_receiver(&[], Script::always(Reply::status(200))).await;
+    let (app, receiver, merchant) = with_receiver_answering_200(&[]).await;
     let (rotated, new_secret) = rotate_webhook_secret(&app, &merchant).await;
     assert!(new_secret.starts_with("whsec_"), "{new_secret}");
     assert_ne!(new_secret, merchant.webhook_secret);
@@ -443,11 +440,9 @@ async fn after_a_webhook_secret_rotation_events_are_signed_with_the_old_and_the_
 
 #[actix_web::test]
 async fn without_a_grace_period_only_the_new_webhook_secret_signs() {
-    let (app, receiver, merchant) = with_receiver(
-        &[("SIMPLEPG__NOTIFICATIONS__WEBHOOK_SECRET_GRACE_SECS", "0")],
-        Script::always(Reply::status(200)),
-    )
-    .await;
+    let (app, receiver, merchant) =
+        with_receiver_answering_200(&[("SIMPLEPG__NOTIFICATIONS__WEBHOOK_SECRET_GRACE_SECS", "0")])
+            .await;
     let (_, new_secret) = rotate_webhook_secret(&app, &merchant).await;
 
     let (_, event) = approval_event(&app, &receiver, &merchant).await;
@@ -506,11 +501,7 @@ async fn a_merchant_without_a_return_url_gets_no_deliveries_and_its_payments_flo
 #[actix_web::test]
 async fn the_deliveries_endpoints_need_the_admin_token_and_report_unknown_ids() {
     let (app, _, key) = spawn_app_with_payment(15_000).await;
-    let real = app
-        .wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
+    let real = app.wait_until_delivered(&key, "ACQUIRER_REQUEST").await;
     let real_id = real["deliveryId"].as_str().unwrap().to_owned();
     let unknown = format!("evt_{}", uuid::Uuid::now_v7().simple());
 

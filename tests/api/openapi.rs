@@ -1,6 +1,6 @@
 //! The OpenAPI document (`GET /api/openapi.json`) and its rendered reference (`/api/docs/`).
 
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_json_content_type, spawn_app};
 
 #[actix_web::test]
 async fn the_openapi_document_is_served_without_authentication() {
@@ -9,12 +9,7 @@ async fn the_openapi_document_is_served_without_authentication() {
     let res = app.get("/api/openapi.json").await;
 
     assert_eq!(res.status, 200, "{}", res.text());
-    assert!(
-        res.header("content-type")
-            .is_some_and(|ct| ct.starts_with("application/json")),
-        "{:?}",
-        res.header("content-type")
-    );
+    assert_json_content_type(&res);
     assert_eq!(res.json["openapi"], "3.1.0");
     for path in [
         "/api/payments",

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        STAYS_READY, TestApp, TestDb, WAIT, assert_invalid_field, attempt_codes, eventually,
-        key_of, spawn_app_with,
+        STAYS_READY, TestApp, WAIT, assert_invalid_field, attempt_codes, eventually, key_of,
+        spawn_app_configured,
     },
     receiver::{Receiver, Reply, Script},
 };
@@ -109,23 +109,14 @@ async fn a_notification_is_delivered_over_https_to_a_receiver_whose_ca_is_truste
     )
     .await;
     assert!(receiver.base_url.starts_with("https://"));
-    let app = spawn_app_with(
-        Arc::new(TestDb::create().await),
-        &[("SIMPLEPG__OUTBOUND__EXTRA_CA_FILE", ca.path())],
-    )
-    .await;
+    let app = spawn_app_configured(&[("SIMPLEPG__OUTBOUND__EXTRA_CA_FILE", ca.path())]).await;
     let merchant = app.register_merchant("Shop", &receiver.url("/hook")).await;
     let key = key_of(&app.pay(&merchant, "ORDER-TLS", STAYS_READY).await);
     let res = app.cancel(&merchant, &key, "customer asked").await;
     assert_eq!(res.status, 200, "{}", res.text());
 
     let delivery = app
-        .wait_for_delivery(
-            &key,
-            "MERCHANT_NOTIFICATION",
-            "the notification to be delivered",
-            |d| d["status"] == "DELIVERED",
-        )
+        .wait_until_delivered(&key, "MERCHANT_NOTIFICATION")
         .await;
     assert_eq!(attempt_codes(&delivery), [Some(200)], "{delivery}");
     let events = receiver.events_of(&key);
@@ -146,7 +137,7 @@ async fn a_receiver_whose_certificate_no_trusted_ca_signed_is_refused_and_record
     )
     .await;
     // The CA is not configured: only the system and webpki roots are trusted.
-    let app = spawn_app_with(Arc::new(TestDb::create().await), &[]).await;
+    let app = spawn_app_configured(&[]).await;
     let merchant = app.register_merchant("Shop", &receiver.url("/hook")).await;
     let key = key_of(&app.pay(&merchant, "ORDER-UNTRUSTED", STAYS_READY).await);
     app.cancel(&merchant, &key, "customer asked").await;
@@ -178,11 +169,7 @@ async fn a_certificate_for_another_host_or_an_expired_one_is_refused_even_from_a
         ca.server_config(&["127.0.0.1"], -1),
     )
     .await;
-    let app = spawn_app_with(
-        Arc::new(TestDb::create().await),
-        &[("SIMPLEPG__OUTBOUND__EXTRA_CA_FILE", ca.path())],
-    )
-    .await;
+    let app = spawn_app_configured(&[("SIMPLEPG__OUTBOUND__EXTRA_CA_FILE", ca.path())]).await;
     for (receiver, expected) in [(&wrong_host, "not valid for name"), (&expired, "expired")] {
         let merchant = app.register_merchant("Shop", &receiver.url("/hook")).await;
         let key = key_of(
@@ -214,24 +201,14 @@ async fn the_acquirer_is_reached_over_https_with_the_extra_ca() {
     )
     .await;
     let request_url = acquirer.url("/request");
-    let app = spawn_app_with(
-        Arc::new(TestDb::create().await),
-        &[
-            ("SIMPLEPG__OUTBOUND__EXTRA_CA_FILE", ca.path()),
-            ("SIMPLEPG__ACQUIRER__REQUEST_URL", request_url.as_str()),
-        ],
-    )
+    let app = spawn_app_configured(&[
+        ("SIMPLEPG__OUTBOUND__EXTRA_CA_FILE", ca.path()),
+        ("SIMPLEPG__ACQUIRER__REQUEST_URL", request_url.as_str()),
+    ])
     .await;
     let merchant = app.register_merchant_without_return_url("Shop").await;
     let key = key_of(&app.pay(&merchant, "ORDER-ACQ-TLS", 15_000).await);
-    let delivery = app
-        .wait_for_delivery(
-            &key,
-            "ACQUIRER_REQUEST",
-            "the acquirer request over https",
-            |d| d["status"] == "DELIVERED",
-        )
-        .await;
+    let delivery = app.wait_until_delivered(&key, "ACQUIRER_REQUEST").await;
     assert_eq!(attempt_codes(&delivery), [Some(202)], "{delivery}");
     let received = acquirer.requests();
     assert_eq!(received.len(), 1);
@@ -241,7 +218,7 @@ async fn the_acquirer_is_reached_over_https_with_the_extra_ca() {
 
 #[actix_web::test]
 async fn registration_refuses_a_return_url_at_a_literal_non_public_address() {
-    let app = spawn_app_with(Arc::new(TestDb::create().await), &[]).await;
+    let app = spawn_app_configured(&[]).await;
     for url in [
         "http://10.0.0.1/hook",
         "http://172.16.5.4/hook",
@@ -278,11 +255,7 @@ async fn a_name_that_resolves_to_loopback_is_refused_at_connect_time_where_loopb
     let receiver = Receiver::ok().await;
     let port = receiver.base_url.rsplit(':').next().unwrap().to_owned();
     // Production-like: no non-public network allowed.
-    let app = spawn_app_with(
-        Arc::new(TestDb::create().await),
-        &[("SIMPLEPG__OUTBOUND__ALLOWED_PRIVATE_CIDRS", "")],
-    )
-    .await;
+    let app = spawn_app_configured(&[("SIMPLEPG__OUTBOUND__ALLOWED_PRIVATE_CIDRS", "")]).await;
     // A name passes registration (nothing is resolved then)...
     let merchant = app
         .register_merchant("Shop", &format!("http://localhost:{port}/hook"))
@@ -302,11 +275,8 @@ async fn a_name_that_resolves_to_loopback_is_refused_at_connect_time_where_loopb
 
 #[actix_web::test]
 async fn plain_http_return_urls_are_refused_where_only_https_is_allowed() {
-    let app = spawn_app_with(
-        Arc::new(TestDb::create().await),
-        &[("SIMPLEPG__SECURITY__ALLOW_PLAIN_HTTP_WEBHOOKS", "false")],
-    )
-    .await;
+    let app =
+        spawn_app_configured(&[("SIMPLEPG__SECURITY__ALLOW_PLAIN_HTTP_WEBHOOKS", "false")]).await;
     let res = app
         .register_raw(&json!({"clientName": "Shop", "returnUrl": "http://shop.example/hook"}))
         .await;

@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 use simplepg_client::PaymentStatus;
 
 use crate::helpers::{
-    ApiResponse, Draft, STAYS_READY, assert_invalid_field, assert_problem, assert_timestamp, order,
-    spawn_app, spawn_app_with_merchant, spawn_app_with_two_merchants,
+    ApiResponse, Draft, Merchant, STAYS_READY, TestApp, assert_invalid_field,
+    assert_json_content_type, assert_problem, assert_timestamp, order, payment_endpoints,
+    spawn_app_with_merchant, spawn_app_with_ready_payment, spawn_app_with_two_merchants,
 };
 
 fn is_payment_key(key: &str) -> bool {
@@ -33,12 +34,7 @@ async fn creating_a_payment_returns_201_the_ready_payment_and_its_location() {
         .await;
 
     assert_eq!(res.status, 201, "{}", res.text());
-    assert!(
-        res.header("content-type")
-            .is_some_and(|c| c.starts_with("application/json")),
-        "{:?}",
-        res.header("content-type")
-    );
+    assert_json_content_type(&res);
     let p = &res.json;
     let key = p["paymentKey"].as_str().unwrap();
     assert!(is_payment_key(key), "{key}");
@@ -83,9 +79,7 @@ async fn creating_a_payment_returns_201_the_ready_payment_and_its_location() {
 
 #[actix_web::test]
 async fn two_payments_get_different_random_keys() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-
-    let a = app.ready_payment(&merchant, "KEY-A").await;
+    let (app, merchant, a) = spawn_app_with_ready_payment("KEY-A").await;
     let b = app.ready_payment(&merchant, "KEY-B").await;
 
     assert_ne!(a.payment_key, b.payment_key);
@@ -194,38 +188,24 @@ async fn a_reused_order_no_gives_409_duplicate_order_but_another_merchant_may_us
     assert_eq!(app.all_payments(&b).await.len(), 1);
 }
 
+/// Asserts every endpoint of the payment `key`, signed by `merchant`, answers 404
+/// PAYMENT_NOT_FOUND.
+async fn assert_not_found_on_every_endpoint(app: &TestApp, key: &str, merchant: &Merchant) {
+    for (method, path, body) in payment_endpoints(key) {
+        let res = app.signed(method, &path, body, merchant).await;
+        assert_problem(&res, 404, "PAYMENT_NOT_FOUND");
+    }
+}
+
 #[actix_web::test]
 async fn a_payment_of_another_merchant_is_not_found_on_every_endpoint() {
-    let app = spawn_app().await;
-    let owner = app
-        .register_merchant("Owner", "https://owner.example/n")
-        .await;
-    let other = app
-        .register_merchant("Other", "https://other.example/n")
-        .await;
+    let (app, owner, other) = spawn_app_with_two_merchants().await;
     let payment = app.ready_payment(&owner, "MINE").await;
     let key = payment.payment_key.as_str();
     let unknown_key = "0".repeat(64);
 
     for k in [key, unknown_key.as_str()] {
-        let requests = [
-            (Method::GET, format!("/api/payments/{k}"), None),
-            (
-                Method::POST,
-                format!("/api/payments/{k}/complete"),
-                Some("{}"),
-            ),
-            (
-                Method::POST,
-                format!("/api/payments/{k}/cancel"),
-                Some(r#"{"cancelReason":"not yours"}"#),
-            ),
-            (Method::GET, format!("/api/payments/{k}/logs"), None),
-        ];
-        for (method, path, body) in requests {
-            let res = app.signed(method, &path, body, &other).await;
-            assert_problem(&res, 404, "PAYMENT_NOT_FOUND");
-        }
+        assert_not_found_on_every_endpoint(&app, k, &other).await;
     }
     // Another merchant's key and an unknown key are indistinguishable.
     let foreign = app.get_payment(&other, key).await;
@@ -244,8 +224,7 @@ async fn a_payment_of_another_merchant_is_not_found_on_every_endpoint() {
 
 #[actix_web::test]
 async fn a_malformed_payment_key_gives_404_payment_not_found() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let real = app.ready_payment(&merchant, "REAL").await;
+    let (app, merchant, real) = spawn_app_with_ready_payment("REAL").await;
     let upper = real.payment_key.to_ascii_uppercase();
 
     for key in [
@@ -255,26 +234,13 @@ async fn a_malformed_payment_key_gives_404_payment_not_found() {
         &"g".repeat(64),
         &upper,
     ] {
-        for (method, path, body) in [
-            (Method::GET, format!("/api/payments/{key}"), None),
-            (Method::POST, format!("/api/payments/{key}/complete"), None),
-            (
-                Method::POST,
-                format!("/api/payments/{key}/cancel"),
-                Some(r#"{"cancelReason":"x"}"#),
-            ),
-            (Method::GET, format!("/api/payments/{key}/logs"), None),
-        ] {
-            let res = app.signed(method, &path, body, &merchant).await;
-            assert_problem(&res, 404, "PAYMENT_NOT_FOUND");
-        }
+        assert_not_found_on_every_endpoint(&app, key, &merchant).await;
     }
 }
 
 #[actix_web::test]
 async fn completing_a_ready_payment_gives_409_invalid_state_transition() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "COMPLETE-READY").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("COMPLETE-READY").await;
     let path = format!("/api/payments/{}/complete", payment.payment_key.as_str());
 
     let without_body = app.signed(Method::POST, &path, None, &merchant).await;
@@ -296,9 +262,8 @@ async fn completing_a_ready_payment_gives_409_invalid_state_transition() {
 
 #[actix_web::test]
 async fn canceling_a_ready_payment_with_a_reason_returns_it_canceled() {
-    let (app, merchant) = spawn_app_with_merchant().await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("CANCEL-ME").await;
     let client = app.client(&merchant);
-    let payment = app.ready_payment(&merchant, "CANCEL-ME").await;
 
     let canceled = client
         .cancel_payment(&payment.payment_key, "Customer changed their mind")
@@ -320,8 +285,7 @@ async fn canceling_a_ready_payment_with_a_reason_returns_it_canceled() {
 
 #[actix_web::test]
 async fn a_cancel_reason_of_200_characters_is_accepted() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "CANCEL-200").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("CANCEL-200").await;
     let reason = "취".repeat(200);
 
     let res = app
@@ -334,8 +298,7 @@ async fn a_cancel_reason_of_200_characters_is_accepted() {
 
 #[actix_web::test]
 async fn canceling_without_a_valid_reason_gives_400_naming_cancel_reason() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "CANCEL-NO-REASON").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("CANCEL-NO-REASON").await;
     let key = payment.payment_key.as_str();
     let path = format!("/api/payments/{key}/cancel");
 
@@ -363,8 +326,7 @@ async fn canceling_without_a_valid_reason_gives_400_naming_cancel_reason() {
 
 #[actix_web::test]
 async fn canceling_a_canceled_payment_gives_409_invalid_state_transition() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "CANCEL-TWICE").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("CANCEL-TWICE").await;
     let key = payment.payment_key.as_str();
     let first = app.cancel(&merchant, key, "first").await;
     assert_eq!(first.status, 200, "{}", first.text());
@@ -481,8 +443,7 @@ async fn the_audit_trail_lists_create_then_cancel_oldest_first() {
 
 #[actix_web::test]
 async fn refused_changes_write_no_transition_audit_rows() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let payment = app.ready_payment(&merchant, "NO-AUDIT").await;
+    let (app, merchant, payment) = spawn_app_with_ready_payment("NO-AUDIT").await;
     let key = payment.payment_key.as_str();
 
     app.signed(

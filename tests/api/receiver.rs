@@ -136,12 +136,13 @@ impl Received {
 
     /// Standard Webhooks verification with `secret` (our own verifier).
     pub fn verify(&self, secret: &str) -> Result<(), standard_webhooks::Rejected> {
-        standard_webhooks::verify(
+        standard_webhooks::verify_at(
             secret,
             self.header("webhook-id"),
             self.header("webhook-timestamp"),
             self.header("webhook-signature"),
             &self.body,
+            standard_webhooks::now_secs(),
         )
     }
 }

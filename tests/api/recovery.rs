@@ -51,11 +51,7 @@ async fn a_request_committed_while_no_dispatcher_runs_is_sent_by_the_next_instan
     let b = spawn_app_on_listener(db, &[], listener_b).await;
     let approved = b.wait_for_status(&key, "APPROVED", WAIT).await;
     assert!(approved["transactionId"].is_string(), "{approved}");
-    let sent = b
-        .wait_for_delivery(&key, "ACQUIRER_REQUEST", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
+    let sent = b.wait_until_delivered(&key, "ACQUIRER_REQUEST").await;
     assert_eq!(
         sent["deliveryId"], pending["deliveryId"],
         "the same message"
@@ -100,11 +96,7 @@ async fn a_restart_in_the_middle_of_a_retry_schedule_loses_no_notification() {
     assert!(probe.is_err(), "A is gone");
 
     let b = spawn_app_with(db, &env).await;
-    let delivered = b
-        .wait_for_delivery(&key, "MERCHANT_NOTIFICATION", "DELIVERED", |d| {
-            d["status"] == "DELIVERED"
-        })
-        .await;
+    let delivered = b.wait_until_delivered(&key, "MERCHANT_NOTIFICATION").await;
     assert_eq!(delivered["deliveryId"], failed_once["deliveryId"]);
     assert_eq!(
         attempt_codes(&delivered),

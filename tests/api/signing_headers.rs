@@ -8,12 +8,9 @@ use awc::http::Method;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    helpers::{
-        ApiResponse, Draft, TestApp, TestDb, assert_problem, order, spawn_app_with,
-        spawn_app_with_merchant,
-    },
-    signature,
+use crate::helpers::{
+    ApiResponse, Draft, TestApp, TestDb, assert_problem, order, spawn_app_with,
+    spawn_app_with_merchant,
 };
 
 /// Sends `draft` with `name: value` appended, so that the header is there twice if the draft
@@ -44,18 +41,6 @@ async fn send_with_extra(app: &TestApp, draft: &Draft, name: &str, value: &str) 
 
 fn detail(res: &ApiResponse) -> String {
     res.json["detail"].as_str().unwrap_or("").to_owned()
-}
-
-/// What the client signed: the canonical string of a draft, by the test's own signer.
-fn canonical_of(draft: &Draft) -> String {
-    signature::canonical_string(
-        draft.method.as_str(),
-        &draft.path,
-        draft.query.as_deref().unwrap_or(""),
-        draft.timestamp.as_deref().unwrap_or(""),
-        draft.nonce.as_deref().unwrap_or(""),
-        draft.body.as_deref().unwrap_or(b""),
-    )
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -103,14 +88,12 @@ async fn each_signing_header_sent_twice_gives_401_invalid_signature_and_uses_up_
 #[actix_web::test]
 async fn outside_production_a_wrong_signature_answers_with_the_sha256_of_the_canonical_string() {
     let (app, merchant) = spawn_app_with_merchant().await;
-    let draft = Draft::create("HASH-1")
-        .signed_by(&merchant)
-        .sign_with("sk_not-the-secret");
+    let draft = Draft::create("HASH-1").signed_by_wrong_secret(&merchant);
 
     let res = app.send(&draft).await;
 
     assert_problem(&res, 401, "INVALID_SIGNATURE");
-    let expected = sha256_hex(&canonical_of(&draft));
+    let expected = sha256_hex(&draft.canonical_string());
     assert_eq!(
         res.json["canonicalStringSha256"],
         expected.as_str(),
@@ -147,17 +130,15 @@ async fn the_hash_shows_which_request_the_server_signed_when_the_body_changed_af
 
     assert_problem(&res, 401, "INVALID_SIGNATURE");
     let server = res.json["canonicalStringSha256"].as_str().unwrap();
-    assert_eq!(server, sha256_hex(&canonical_of(&sent)));
-    assert_ne!(server, sha256_hex(&canonical_of(&signed)));
+    assert_eq!(server, sha256_hex(&sent.canonical_string()));
+    assert_ne!(server, sha256_hex(&signed.canonical_string()));
 }
 
 /// Same shape, same extension, same length: the hash depends on the request alone.
 #[actix_web::test]
 async fn outside_production_an_unknown_client_still_looks_exactly_like_a_wrong_secret() {
     let (app, merchant) = spawn_app_with_merchant().await;
-    let wrong = Draft::create("SHAPE")
-        .signed_by(&merchant)
-        .sign_with("sk_wrong");
+    let wrong = Draft::create("SHAPE").signed_by_wrong_secret(&merchant);
     let mut unknown = wrong.clone();
     unknown.client_id = Some("mch_0000000000000000000000000000dead".to_owned());
 
@@ -168,7 +149,7 @@ async fn outside_production_an_unknown_client_still_looks_exactly_like_a_wrong_s
         assert_problem(res, 401, "INVALID_SIGNATURE");
         assert_eq!(
             res.json["canonicalStringSha256"],
-            sha256_hex(&canonical_of(draft)).as_str()
+            sha256_hex(&draft.canonical_string()).as_str()
         );
     }
     let strip = |v: &Value| {
@@ -206,9 +187,7 @@ async fn in_production_a_wrong_signature_and_an_unknown_client_stay_opaque() {
     let mut app = spawn_app_with(db, PRODUCTION).await;
     app.admin_token = "an-operator-token-of-some-length".to_owned();
     let merchant = app.merchant().await;
-    let wrong = Draft::new(Method::GET, "/api/payments", None)
-        .signed_by(&merchant)
-        .sign_with("sk_wrong");
+    let wrong = Draft::new(Method::GET, "/api/payments", None).signed_by_wrong_secret(&merchant);
     let mut unknown = wrong.clone();
     unknown.client_id = Some("mch_0000000000000000000000000000dead".to_owned());
 

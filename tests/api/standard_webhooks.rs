@@ -108,17 +108,6 @@ pub fn verify_at(
     Ok(())
 }
 
-/// [`verify_at`] against the current time.
-pub fn verify(
-    secret: &str,
-    id: Option<&str>,
-    timestamp: Option<&str>,
-    signature: Option<&str>,
-    body: &[u8],
-) -> Result<(), Rejected> {
-    verify_at(secret, id, timestamp, signature, body, now_secs())
-}
-
 /// A fresh random `whsec_` secret (32 random bytes), for "signed with another key".
 pub fn random_secret() -> String {
     let bytes: Vec<u8> = uuid::Uuid::new_v4()

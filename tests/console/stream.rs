@@ -68,6 +68,18 @@ impl Events {
         })
         .await;
     }
+
+    /// The `data:` JSON of the first `event: {kind}` frame so far that `accept` holds for.
+    fn first_frame(
+        &self,
+        kind: &str,
+        accept: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        frames(&self.text, kind)
+            .into_iter()
+            .find(|f| accept(f))
+            .unwrap_or_else(|| panic!("no such {kind} frame in {}", self.text))
+    }
 }
 
 /// The `data:` JSON of every `event: {kind}` frame so far.
@@ -95,17 +107,15 @@ async fn a_new_audit_row_and_delivery_attempts_arrive_on_the_stream() {
     events
         .until_audit_row("the CREATE audit row", &key, Some("CREATE"))
         .await;
-    let audit = frames(&events.text, "audit");
-    let created = audit
-        .iter()
-        .find(|a| a["paymentKey"] == key.as_str())
-        .unwrap();
+    let created = events.first_frame("audit", |a| a["paymentKey"] == key.as_str());
     assert_eq!(created["clientId"], m.client_id.as_str());
     assert_eq!(created["status"], "READY");
     assert_eq!(created["actor"], "MERCHANT");
     assert!(created["logId"].as_u64().unwrap() > 0);
     assert!(
-        audit.iter().all(|a| a["paymentKey"] != before.as_str()),
+        frames(&events.text, "audit")
+            .iter()
+            .all(|a| a["paymentKey"] != before.as_str()),
         "the stream starts from now"
     );
     assert!(events.text.contains("\nid: "), "frames carry an id");
@@ -114,11 +124,9 @@ async fn a_new_audit_row_and_delivery_attempts_arrive_on_the_stream() {
     events
         .until_audit_row("the approval", &key, Some("APPROVE"))
         .await;
-    let attempts = frames(&events.text, "attempt");
-    let request = attempts
-        .iter()
-        .find(|a| a["kind"] == "ACQUIRER_REQUEST" && a["paymentKey"] == key.as_str())
-        .expect("the acquirer request attempt");
+    let request = events.first_frame("attempt", |a| {
+        a["kind"] == "ACQUIRER_REQUEST" && a["paymentKey"] == key.as_str()
+    });
     assert_eq!(request["statusCode"], 202);
     assert_eq!(request["success"], true);
     assert!(request["attemptId"].as_u64().unwrap() > 0);

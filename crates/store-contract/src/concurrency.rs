@@ -1,15 +1,16 @@
 //! Races on one payment: exactly one change wins and the audit trail stays legal.
 
 use domain::{
-    ids::TransactionId,
-    payment::{Actor, CancelReason, Command, Origin, PaymentStatus, TransitionRejected},
+    payment::{Actor, CancelReason, Origin, PaymentStatus, TransitionRejected},
     ports::{StateChange, TransitionStoreError},
     services::payments::ChangePaymentError,
 };
 
 use crate::{
     StoreFactory,
-    support::{Env, SystemClock, assert_legal_trail, at, payment_service, spawn_all},
+    support::{
+        Env, SystemClock, approve, assert_legal_trail, at, cancel, payment_service, spawn_all,
+    },
 };
 
 const RACERS: usize = 16;
@@ -49,10 +50,10 @@ pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<
             Err(e) => panic!("unexpected error: {e:?}"),
         }
     }
-    let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let stored = env.stored(&p.key).await.unwrap();
     assert_eq!(stored.status, PaymentStatus::Canceled);
     assert_eq!(stored.version, 1);
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     assert_eq!(trail.len(), 2, "CREATE then exactly one CANCEL: {trail:?}");
     assert_legal_trail(&trail, &stored);
     assert_eq!(
@@ -75,9 +76,7 @@ pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_on
     let (env, mch, p) = Env::with_payment::<F>("mch_race_c").await;
     let (approved, audit) = p
         .apply(
-            Command::Approve {
-                transaction_id: TransactionId::parse("tx-1").unwrap(),
-            },
+            approve("tx-1"),
             Origin {
                 actor: Actor::Acquirer,
                 request_id: None,
@@ -107,9 +106,9 @@ pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_on
         1,
         "{results:?}"
     );
-    let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let stored = env.stored(&p.key).await.unwrap();
     assert_eq!(stored.status, PaymentStatus::Completed);
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     assert_eq!(
         trail.len(),
         3,
@@ -129,13 +128,9 @@ pub async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_th
     // Half try to cancel, half to approve, all decided on version 0.
     let results = spawn_all(RACERS, |i| {
         let command = if i % 2 == 0 {
-            Command::Cancel {
-                reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
-            }
+            cancel(&format!("racer {i}"))
         } else {
-            Command::Approve {
-                transaction_id: TransactionId::parse(&format!("tx-{i}")).unwrap(),
-            }
+            approve(&format!("tx-{i}"))
         };
         let (next, audit) = p
             .apply(
@@ -166,9 +161,9 @@ pub async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_th
             .all(|r| r.is_ok() || matches!(r, Err(TransitionStoreError::Stale))),
         "losers are Stale, not errors: {results:?}"
     );
-    let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let stored = env.stored(&p.key).await.unwrap();
     assert_eq!(&stored, winners[0]);
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     assert_eq!(trail.len(), 2, "{trail:?}");
     assert_legal_trail(&trail, &stored);
 }

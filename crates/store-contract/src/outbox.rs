@@ -14,13 +14,15 @@ use std::{
 use domain::{
     Timestamp,
     ids::{EventId, RequestId},
-    outbox::{DeliveryAttempt, DeliveryState, NextStep, OutboxKind, OutboxMessage, SendReport},
+    outbox::{
+        Delivery, DeliveryAttempt, DeliveryState, NextStep, OutboxKind, OutboxMessage, SendReport,
+    },
     payment::{Actor, AuditAction, AuditNote, Payment, PaymentStatus},
 };
 
 use crate::{
     StoreFactory,
-    support::{Env, at, message, new_event_id, spawn_all},
+    support::{Env, assert_note_row, at, message, new_event_id, note_of, spawn_all},
 };
 
 pub(crate) const LEASE: Duration = Duration::from_secs(60);
@@ -53,6 +55,31 @@ fn attempt(
         started_at: started,
         report,
     }
+}
+
+/// Records attempt `a` and moves its message on with `step` and `note`; the message's delivery
+/// as stored afterwards.
+async fn record(
+    env: &Env,
+    a: &DeliveryAttempt,
+    step: NextStep,
+    note: Option<AuditNote>,
+) -> Delivery {
+    env.outbox.finish_attempt(a, step, note).await.unwrap();
+    delivery(env, &a.event_id).await
+}
+
+/// The delivery of the stored message `id`.
+pub(crate) async fn delivery(env: &Env, id: &EventId) -> Delivery {
+    env.reads.delivery(id).await.unwrap().expect("stored")
+}
+
+/// Stores a message of `kind` for `payment` (or none), created at `at(0)`, and claims it.
+async fn claimed(env: &Env, kind: OutboxKind, payment: Option<&Payment>) -> OutboxMessage {
+    let m = message(kind, payment, at(0));
+    enqueue(env, &[&m]).await;
+    assert_eq!(claim(env, at(0)).await, [m.id]);
+    m
 }
 
 /// Stores `messages` on their own.
@@ -92,13 +119,13 @@ pub async fn enqueued_messages_round_trip_exactly_and_payloads_keep_every_byte<F
 
     enqueue(&env, &[&webhook, &notification]).await;
 
-    let w = env.reads.delivery(&webhook.id).await.unwrap().unwrap();
+    let w = delivery(&env, &webhook.id).await;
     assert_eq!(w.message, webhook);
     assert_eq!(w.message.payload.as_bytes(), payload.as_bytes());
     assert_eq!(w.message.payment_id, None);
     assert_eq!(w.message.client_id, None);
     assert_eq!(w.message.event_type, None);
-    let n = env.reads.delivery(&notification.id).await.unwrap().unwrap();
+    let n = delivery(&env, &notification.id).await;
     assert_eq!(n.message, notification);
     assert_eq!(
         n.next_attempt_at,
@@ -246,9 +273,7 @@ pub async fn a_second_notification_is_released_when_the_first_is_dead<F: StoreFa
 
 pub async fn finishing_attempts_moves_the_message_on_and_records_every_attempt<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    let m = message(OutboxKind::AcquirerRequest, None, at(0));
-    enqueue(&env, &[&m]).await;
-    assert_eq!(claim(&env, at(0)).await, [m.id]);
+    let m = claimed(&env, OutboxKind::AcquirerRequest, None).await;
 
     // 1: a 503 with a body, retried in 5 s.
     let busy = SendReport {
@@ -259,12 +284,8 @@ pub async fn finishing_attempts_moves_the_message_on_and_records_every_attempt<F
         retry_after: Some(Duration::from_secs(2)),
     };
     let a1 = attempt(&m, 1, at(100), busy.clone());
-    env.outbox
-        .finish_attempt(&a1, NextStep::RetryAt(at(5_000)), None)
-        .await
-        .unwrap();
 
-    let d = env.reads.delivery(&m.id).await.unwrap().unwrap();
+    let d = record(&env, &a1, NextStep::RetryAt(at(5_000)), None).await;
     assert_eq!(d.state, DeliveryState::Pending);
     assert_eq!(d.next_attempt_at, Some(at(5_000)));
     assert_eq!(d.last_error.as_deref(), Some("HTTP 503"));
@@ -291,12 +312,8 @@ pub async fn finishing_attempts_moves_the_message_on_and_records_every_attempt<F
         retry_after: None,
     };
     let a2 = attempt(&m, 2, at(5_000), refused);
-    env.outbox
-        .finish_attempt(&a2, NextStep::Dead, None)
-        .await
-        .unwrap();
 
-    let d = env.reads.delivery(&m.id).await.unwrap().unwrap();
+    let d = record(&env, &a2, NextStep::Dead, None).await;
     assert_eq!(d.state, DeliveryState::Dead);
     assert_eq!(
         d.next_attempt_at, None,
@@ -318,24 +335,15 @@ pub async fn finishing_attempts_moves_the_message_on_and_records_every_attempt<F
 
 pub async fn a_delivered_message_has_no_error_and_is_not_claimed_again<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    let m = message(OutboxKind::MerchantNotification, None, at(0));
-    enqueue(&env, &[&m]).await;
-    assert_eq!(claim(&env, at(0)).await, [m.id]);
+    let m = claimed(&env, OutboxKind::MerchantNotification, None).await;
     let ok = SendReport {
         excerpt: Some("ok".to_owned()),
         ..status(204, 42)
     };
 
-    env.outbox
-        .finish_attempt(
-            &attempt(&m, 1, at(10), ok.clone()),
-            NextStep::Delivered,
-            None,
-        )
-        .await
-        .unwrap();
+    let a = attempt(&m, 1, at(10), ok.clone());
 
-    let d = env.reads.delivery(&m.id).await.unwrap().unwrap();
+    let d = record(&env, &a, NextStep::Delivered, None).await;
     assert_eq!(d.state, DeliveryState::Delivered);
     assert_eq!(d.last_error, None);
     assert_eq!(d.next_attempt_at, None);
@@ -349,46 +357,21 @@ pub async fn a_note_given_with_an_attempt_is_written_to_the_payment_in_the_same_
 >() {
     let (env, mch) = Env::with_merchant::<F>("mch_attempt_note").await;
     let p: Payment = env.payment(&mch, "ORDER-1", at(0)).await;
-    let request = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
-    enqueue(&env, &[&request]).await;
-    assert_eq!(claim(&env, at(0)).await, [request.id]);
+    let request = claimed(&env, OutboxKind::AcquirerRequest, Some(&p)).await;
     let note = AuditNote {
-        action: AuditAction::AcquirerRequestFailed,
-        actor: Actor::System,
         details: Some("attempt 1 of 3: HTTP 502".to_owned()),
         request_id: Some(RequestId::parse("req-dispatch").unwrap()),
-        at: at(77),
+        ..note_of(AuditAction::AcquirerRequestFailed, Actor::System, 77)
     };
 
-    env.outbox
-        .finish_attempt(
-            &attempt(&request, 1, at(50), status(502, 20)),
-            NextStep::RetryAt(at(1_000)),
-            Some(note.clone()),
-        )
-        .await
-        .unwrap();
+    let a = attempt(&request, 1, at(50), status(502, 20));
 
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let d = record(&env, &a, NextStep::RetryAt(at(1_000)), Some(note.clone())).await;
+
+    let trail = env.trail(&p.id).await;
     assert_eq!(trail.len(), 2);
-    let r = &trail[1].record;
-    assert_eq!(r.action, AuditAction::AcquirerRequestFailed);
-    assert_eq!(r.status, PaymentStatus::Ready);
-    assert_eq!(r.from_status, None);
-    assert_eq!(r.from_version, None);
-    assert_eq!(r.details, note.details);
-    assert_eq!(r.request_id, note.request_id);
-    assert_eq!(r.at, at(77));
-    assert_eq!(
-        env.reads
-            .delivery(&request.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .attempts
-            .len(),
-        1
-    );
+    assert_note_row(&trail[1].record, &note, PaymentStatus::Ready);
+    assert_eq!(d.attempts.len(), 1);
 }
 
 pub async fn finishing_an_attempt_of_an_unknown_message_is_an_error_and_writes_nothing<
@@ -396,13 +379,7 @@ pub async fn finishing_an_attempt_of_an_unknown_message_is_an_error_and_writes_n
 >() {
     let (env, _, p) = Env::with_payment::<F>("mch_ghost_attempt").await;
     let ghost = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
-    let note = AuditNote {
-        action: AuditAction::AcquirerRequestFailed,
-        actor: Actor::System,
-        details: None,
-        request_id: None,
-        at: at(1),
-    };
+    let note = note_of(AuditAction::AcquirerRequestFailed, Actor::System, 1);
 
     let err = env
         .outbox
@@ -416,7 +393,7 @@ pub async fn finishing_an_attempt_of_an_unknown_message_is_an_error_and_writes_n
 
     assert!(!err.is_unavailable());
     assert_eq!(env.count("delivery_attempt").await, 0);
-    assert_eq!(env.payments.audit_trail(&p.id).await.unwrap().len(), 1);
+    assert_eq!(env.trail(&p.id).await.len(), 1);
 }
 
 pub async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once<

@@ -12,11 +12,28 @@ use crate::{
     support::{Env, at, message},
 };
 
+/// `n` due messages, the oldest due since `oldest`, and none retrying.
 fn due(n: u64, oldest: Option<Timestamp>) -> OutboxBacklog {
     OutboxBacklog {
         due: n,
         oldest_due: oldest,
         ..Default::default()
+    }
+}
+
+/// `due` messages due since `oldest_due` and `retrying` ones, the oldest created at
+/// `oldest_retrying`.
+fn due_and_retrying(
+    due: u64,
+    oldest_due: Timestamp,
+    retrying: u64,
+    oldest_retrying: Timestamp,
+) -> OutboxBacklog {
+    OutboxBacklog {
+        due,
+        oldest_due: Some(oldest_due),
+        retrying,
+        oldest_retrying: Some(oldest_retrying),
     }
 }
 
@@ -36,19 +53,21 @@ pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_ti
     finish(&env, &done, 1, at(1), NextStep::Delivered).await;
     claim(&env, at(3_000)).await;
 
-    assert_eq!(
-        env.reads.backlog(at(5_000)).await.unwrap(),
-        due(2, Some(at(1_000))),
-        "leased ones are still backlog; delivered and not-yet-due ones are not"
-    );
-    assert_eq!(
-        env.reads.backlog(at(2_000)).await.unwrap(),
-        due(1, Some(at(1_000)))
-    );
-    assert_eq!(
-        env.reads.backlog(at(100_000)).await.unwrap(),
-        due(3, Some(at(1_000)))
-    );
+    for (now, due_then, why) in [
+        (
+            5_000,
+            2,
+            "leased ones are still backlog; delivered and not-yet-due ones are not",
+        ),
+        (2_000, 1, "the later one is not due yet"),
+        (100_000, 3, "the future one is due by then"),
+    ] {
+        assert_eq!(
+            env.reads.backlog(at(now)).await.unwrap(),
+            due(due_then, Some(at(1_000))),
+            "{why}"
+        );
+    }
 }
 
 /// One merchant's endpoint is down: its failed notification and the ones queued behind it for
@@ -67,36 +86,25 @@ pub async fn failed_messages_and_the_notifications_queued_behind_them_are_retryi
     finish(&env, &failing, 1, at(200), NextStep::RetryAt(at(60_000))).await;
     enqueue(&env, &[&fresh]).await;
 
-    assert_eq!(
-        env.reads.backlog(at(30_000)).await.unwrap(),
-        OutboxBacklog {
-            due: 1,
-            oldest_due: Some(at(20)),
-            retrying: 2,
-            oldest_retrying: Some(at(0)),
-        },
-        "the never-attempted message is due; the failed one and the one behind it are retrying"
-    );
-    assert_eq!(
-        env.reads.backlog(at(60_000)).await.unwrap(),
-        OutboxBacklog {
-            due: 2,
-            oldest_due: Some(at(20)),
-            retrying: 1,
-            oldest_retrying: Some(at(10)),
-        },
-        "a retry whose time has come is due again; the one behind it still waits"
-    );
+    for (now, expected, why) in [
+        (
+            30_000,
+            due_and_retrying(1, at(20), 2, at(0)),
+            "the never-attempted message is due; the failed one and the one behind it are retrying",
+        ),
+        (
+            60_000,
+            due_and_retrying(2, at(20), 1, at(10)),
+            "a retry whose time has come is due again; the one behind it still waits",
+        ),
+    ] {
+        assert_eq!(env.reads.backlog(at(now)).await.unwrap(), expected, "{why}");
+    }
     claim(&env, at(60_000)).await;
     finish(&env, &failing, 2, at(60_000), NextStep::Dead).await;
     assert_eq!(
         env.reads.backlog(at(60_000)).await.unwrap(),
-        OutboxBacklog {
-            due: 2,
-            oldest_due: Some(at(10)),
-            retrying: 0,
-            oldest_retrying: None,
-        },
+        due(2, Some(at(10))),
         "a DEAD message is neither; the one behind it is free to go"
     );
 }

@@ -10,7 +10,7 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    outbox::{LEASE, claim, enqueue, finish, ids},
+    outbox::{LEASE, claim, delivery, enqueue, finish, ids},
     support::{Env, at, client, message, new_event_id},
 };
 
@@ -26,7 +26,7 @@ pub async fn redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_f
 
     assert!(env.outbox.redeliver(&m.id, at(90_000)).await.unwrap());
 
-    let d = env.reads.delivery(&m.id).await.unwrap().unwrap();
+    let d = delivery(&env, &m.id).await;
     assert_eq!(d.state, DeliveryState::Pending);
     assert_eq!(d.next_attempt_at, Some(at(90_000)));
     assert_eq!(d.updated_at, at(90_000));
@@ -39,7 +39,7 @@ pub async fn redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_f
 
     // Attempt numbers start over; both attempt 1s are kept, in order.
     finish(&env, &m, 1, at(90_001), NextStep::Delivered).await;
-    let d = env.reads.delivery(&m.id).await.unwrap().unwrap();
+    let d = delivery(&env, &m.id).await;
     assert_eq!(d.state, DeliveryState::Delivered);
     let numbers: Vec<(u32, Timestamp)> = d
         .attempts
@@ -63,7 +63,7 @@ pub async fn redelivering_needs_a_known_message_and_leaves_a_pending_one_alone<F
     assert!(!env.outbox.redeliver(&new_event_id(), at(2)).await.unwrap());
 
     assert_eq!(claim(&env, at(2)).await, [delivered.id]);
-    let p = env.reads.delivery(&pending.id).await.unwrap().unwrap();
+    let p = delivery(&env, &pending.id).await;
     assert_eq!(
         p.next_attempt_at,
         Some(at(50_000)),
@@ -128,7 +128,7 @@ pub async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attemp
     assert_eq!(d0.state, DeliveryState::Delivered);
     let numbers: Vec<u32> = d0.attempts.iter().map(|a| a.attempt_no).collect();
     assert_eq!(numbers, [1, 2], "each with all its attempts, oldest first");
-    assert_eq!(d0, &env.reads.delivery(&m0.id).await.unwrap().unwrap());
+    assert_eq!(d0, &delivery(&env, &m0.id).await);
     assert!(
         with_attempts
             .iter()

@@ -13,7 +13,7 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, message, new_payment, new_payment_id, new_payment_key, spawn_all},
+    support::{Env, message, spawn_all, unsaved_payment},
 };
 
 fn now() -> Timestamp {
@@ -34,15 +34,7 @@ fn unexpired(client: &ClientId, raw: &str) -> NonceRecord {
 }
 
 fn ready(client: &ClientId, order_no: &str) -> (Payment, AuditRecord) {
-    Payment::create(
-        new_payment_id(),
-        new_payment_key(),
-        client.clone(),
-        new_payment(order_no, 15_000),
-        now(),
-        Duration::from_secs(1800),
-        None,
-    )
+    unsaved_payment(client, order_no, 15_000, now())
 }
 
 /// Sixteen READY payments of `client` (order number `order_no(i)`) inserted at once, all with
@@ -80,7 +72,7 @@ pub async fn a_payment_inserted_with_a_nonce_uses_the_nonce_up<F: StoreFactory>(
         .unwrap();
 
     assert_eq!(remember(&env, &n).await, NonceOutcome::Replayed);
-    assert!(env.payments.find_by_key(&p.key).await.unwrap().is_some());
+    assert!(env.stored(&p.key).await.is_some());
     assert_eq!(env.count("outbox_event").await, 1);
 }
 
@@ -94,10 +86,8 @@ pub async fn a_payment_inserted_with_a_used_nonce_is_a_replay_and_writes_nothing
     let request = message(OutboxKind::AcquirerRequest, Some(&p), now());
 
     let err = env
-        .payments
-        .insert(&p, &audit, std::slice::from_ref(&request), Some(n.clone()))
-        .await
-        .unwrap_err();
+        .refused_insert(&p, &audit, std::slice::from_ref(&request), Some(&n))
+        .await;
 
     assert!(matches!(err, InsertPaymentError::Replayed), "{err:?}");
     assert_eq!(env.count("payment").await, 0);
@@ -111,11 +101,7 @@ pub async fn a_payment_refused_as_a_duplicate_order_leaves_its_nonce_unused<F: S
     let n = unexpired(&mch, "create-nonce-000003");
     let (p, audit) = ready(&mch, "PN-3");
 
-    let err = env
-        .payments
-        .insert(&p, &audit, &[], Some(n.clone()))
-        .await
-        .unwrap_err();
+    let err = env.refused_insert(&p, &audit, &[], Some(&n)).await;
 
     assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
     assert_eq!(remember(&env, &n).await, NonceOutcome::Fresh);

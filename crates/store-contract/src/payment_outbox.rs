@@ -1,20 +1,19 @@
 //! PaymentStore and the outbox: messages written atomically with inserts, transitions and notes;
 //! notes take their status from the payment row; lookups by id; the expiry sweep's query.
 
-use std::time::Duration;
-
 use domain::{
-    ids::{RequestId, TransactionId},
+    ids::RequestId,
     outbox::{DeliveryState, OutboxKind, OutboxMessage},
-    payment::{
-        Actor, AuditAction, AuditNote, CancelReason, Command, Origin, Payment, PaymentStatus,
-    },
+    payment::{Actor, AuditAction, AuditNote, Command, Origin, Payment, PaymentStatus},
     ports::{InsertPaymentError, StateChange, TransitionStoreError},
 };
 
 use crate::{
     StoreFactory,
-    support::{Env, at, message, new_payment, new_payment_id, new_payment_key},
+    support::{
+        Env, approve, assert_note_row, at, cancel, message, new_payment_id, note_of,
+        unsaved_payment,
+    },
 };
 
 fn change(
@@ -36,12 +35,6 @@ fn change(
     }
 }
 
-fn approve() -> Command {
-    Command::Approve {
-        transaction_id: TransactionId::parse("tx-1").unwrap(),
-    }
-}
-
 /// Asserts `m` is stored exactly as given, PENDING, never attempted, due at `not_before`.
 async fn assert_stored_new(env: &Env, m: &OutboxMessage) {
     let d = env.reads.delivery(&m.id).await.unwrap().expect("stored");
@@ -55,15 +48,7 @@ async fn assert_stored_new(env: &Env, m: &OutboxMessage) {
 
 pub async fn creating_a_payment_stores_its_messages_in_the_same_transaction<F: StoreFactory>() {
     let (env, mch) = Env::with_merchant::<F>("mch_ev_create").await;
-    let (p, audit) = Payment::create(
-        new_payment_id(),
-        new_payment_key(),
-        mch,
-        new_payment("ORDER-1", 100),
-        at(0),
-        Duration::from_secs(60),
-        None,
-    );
+    let (p, audit) = unsaved_payment(&mch, "ORDER-1", 100, at(0));
     let request = message(OutboxKind::AcquirerRequest, Some(&p), at(0));
     let mut later = message(OutboxKind::AcquirerWebhook, Some(&p), at(0));
     later.not_before = at(3_000);
@@ -81,22 +66,12 @@ pub async fn creating_a_payment_stores_its_messages_in_the_same_transaction<F: S
 pub async fn a_duplicate_order_writes_none_of_its_messages<F: StoreFactory>() {
     let (env, mch) = Env::with_merchant::<F>("mch_ev_dup").await;
     env.payment(&mch, "ORDER-1", at(0)).await;
-    let (second, audit) = Payment::create(
-        new_payment_id(),
-        new_payment_key(),
-        mch,
-        new_payment("ORDER-1", 100),
-        at(1),
-        Duration::from_secs(60),
-        None,
-    );
+    let (second, audit) = unsaved_payment(&mch, "ORDER-1", 100, at(1));
     let request = message(OutboxKind::AcquirerRequest, None, at(1));
 
     let err = env
-        .payments
-        .insert(&second, &audit, std::slice::from_ref(&request), None)
-        .await
-        .unwrap_err();
+        .refused_insert(&second, &audit, std::slice::from_ref(&request), None)
+        .await;
 
     assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
     assert_eq!(env.reads.delivery(&request.id).await.unwrap(), None);
@@ -110,7 +85,7 @@ pub async fn a_transition_stores_its_messages_with_the_state_change<F: StoreFact
 
     let approved = change(
         &p,
-        approve(),
+        approve("tx-1"),
         10,
         vec![notification.clone(), cancel.clone()],
     );
@@ -126,17 +101,10 @@ pub async fn a_transition_stores_its_messages_with_the_state_change<F: StoreFact
 
 pub async fn a_stale_transition_writes_none_of_its_messages<F: StoreFactory>() {
     let (env, _, p) = Env::with_payment::<F>("mch_ev_stale").await;
-    let first = change(&p, approve(), 10, Vec::new());
+    let first = change(&p, approve("tx-1"), 10, Vec::new());
     env.payments.transition(&first).await.unwrap();
     let notification = message(OutboxKind::MerchantNotification, Some(&p), at(20));
-    let late = change(
-        &p,
-        Command::Cancel {
-            reason: CancelReason::parse("late").unwrap(),
-        },
-        20,
-        vec![notification.clone()],
-    );
+    let late = change(&p, cancel("late"), 20, vec![notification.clone()]);
 
     let err = env.payments.transition(&late).await.unwrap_err();
 
@@ -157,7 +125,7 @@ pub async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition<F: 
 
     let err = env
         .payments
-        .transition(&change(&p, approve(), 10, vec![clash]))
+        .transition(&change(&p, approve("tx-1"), 10, vec![clash]))
         .await
         .unwrap_err();
 
@@ -169,7 +137,7 @@ pub async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition<F: 
         env.payments.find_by_id(&p.id).await.unwrap(),
         Some(p.clone())
     );
-    assert_eq!(env.payments.audit_trail(&p.id).await.unwrap().len(), 1);
+    assert_eq!(env.trail(&p.id).await.len(), 1);
     assert_eq!(env.count("outbox_event").await, 1);
 }
 
@@ -178,15 +146,13 @@ pub async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_message
 >() {
     let (env, _, p) = Env::with_payment::<F>("mch_note").await;
     env.payments
-        .transition(&change(&p, approve(), 10, Vec::new()))
+        .transition(&change(&p, approve("tx-1"), 10, Vec::new()))
         .await
         .unwrap();
     let note = AuditNote {
-        action: AuditAction::WebhookRejected,
-        actor: Actor::Acquirer,
         details: Some("APPROVED (transactionId=tx-2) refused: 결제 ✓".to_owned()),
         request_id: Some(RequestId::parse("req-note").unwrap()),
-        at: at(20),
+        ..note_of(AuditAction::WebhookRejected, Actor::Acquirer, 20)
     };
     let cancel = message(OutboxKind::AcquirerCancel, Some(&p), at(20));
 
@@ -195,21 +161,9 @@ pub async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_message
         .await
         .unwrap();
 
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     assert_eq!(trail.len(), 3);
-    let r = &trail[2].record;
-    assert_eq!(r.action, AuditAction::WebhookRejected);
-    assert_eq!(
-        r.status,
-        PaymentStatus::Approved,
-        "read from the payment row"
-    );
-    assert_eq!(r.from_status, None);
-    assert_eq!(r.from_version, None);
-    assert_eq!(r.actor, Actor::Acquirer);
-    assert_eq!(r.details, note.details);
-    assert_eq!(r.request_id, note.request_id);
-    assert_eq!(r.at, at(20));
+    assert_note_row(&trail[2].record, &note, PaymentStatus::Approved);
     assert_stored_new(&env, &cancel).await;
     let stored = env.payments.find_by_id(&p.id).await.unwrap().unwrap();
     assert_eq!(stored.version, 1, "a note changes nothing");
@@ -218,29 +172,20 @@ pub async fn a_note_takes_its_status_from_the_payment_row_and_stores_its_message
 pub async fn a_note_with_details_longer_than_the_column_is_cut_not_refused<F: StoreFactory>() {
     let (env, _, p) = Env::with_payment::<F>("mch_note_long").await;
     let note = AuditNote {
-        action: AuditAction::AcquirerRequestFailed,
-        actor: Actor::System,
         details: Some("é".repeat(3000)),
-        request_id: None,
-        at: at(5),
+        ..note_of(AuditAction::AcquirerRequestFailed, Actor::System, 5)
     };
 
     env.payments.append_note(&p.id, &note, &[]).await.unwrap();
 
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     assert_eq!(trail[1].record.details, Some("é".repeat(1024)));
     assert_eq!(trail[1].record.status, PaymentStatus::Ready);
 }
 
 pub async fn a_note_on_an_unknown_payment_is_an_error_and_writes_nothing<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    let note = AuditNote {
-        action: AuditAction::WebhookDuplicate,
-        actor: Actor::Acquirer,
-        details: None,
-        request_id: None,
-        at: at(0),
-    };
+    let note = note_of(AuditAction::WebhookDuplicate, Actor::Acquirer, 0);
     let webhook = message(OutboxKind::AcquirerWebhook, None, at(0));
 
     let err = env
@@ -275,14 +220,7 @@ pub async fn payments_due_for_expiry_are_ready_ones_past_their_expiry_oldest_fir
     let not_yet = env.payment(&mch, "D", at(9_000)).await;
     let canceled = env.payment(&mch, "E", at(0)).await;
     env.payments
-        .transition(&change(
-            &canceled,
-            Command::Cancel {
-                reason: CancelReason::parse("r").unwrap(),
-            },
-            1,
-            Vec::new(),
-        ))
+        .transition(&change(&canceled, cancel("r"), 1, Vec::new()))
         .await
         .unwrap();
     let now = at(TTL + 3_000);

@@ -15,7 +15,10 @@ use domain::{
 
 use crate::{
     StoreFactory,
-    support::{Env, assert_legal_trail, at, client, new_payment, new_payment_id, new_payment_key},
+    support::{
+        Env, approve, assert_legal_trail, at, cancel, client, new_payment, new_payment_id,
+        new_payment_key, unsaved_payment,
+    },
 };
 
 fn origin() -> Origin {
@@ -83,7 +86,7 @@ pub async fn a_payment_with_every_optional_field_set_round_trips_exactly<F: Stor
         .unwrap()
         .expect("stored");
     assert_eq!(found, payment);
-    let trail = env.payments.audit_trail(&payment.id).await.unwrap();
+    let trail = env.trail(&payment.id).await;
     assert_eq!(trail.len(), 1);
     assert_eq!(trail[0].record, audit);
 }
@@ -92,7 +95,7 @@ pub async fn a_payment_with_no_optional_fields_round_trips_with_nones<F: StoreFa
     let (env, mch) = Env::with_merchant::<F>("mch_minimal").await;
     let p = env.payment(&mch, "ORDER-1", at(123)).await;
 
-    let found = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let found = env.stored(&p.key).await.unwrap();
 
     assert_eq!(found, p);
     assert_eq!(found.product_name, None);
@@ -106,20 +109,8 @@ pub async fn a_payment_with_no_optional_fields_round_trips_with_nones<F: StoreFa
 
 pub async fn an_unknown_payment_key_is_not_found<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    assert_eq!(
-        env.payments
-            .find_by_key(&PaymentKey::from_bytes([3; 32]))
-            .await
-            .unwrap(),
-        None
-    );
-    assert!(
-        env.payments
-            .audit_trail(&new_payment_id())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(env.stored(&PaymentKey::from_bytes([3; 32])).await, None);
+    assert!(env.trail(&new_payment_id()).await.is_empty());
 }
 
 pub async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written<
@@ -127,37 +118,16 @@ pub async fn a_duplicate_order_number_is_reported_as_such_and_nothing_is_written
 >() {
     let (env, mch) = Env::with_merchant::<F>("mch_dup").await;
     let first = env.payment(&mch, "ORDER-7", at(0)).await;
-    let (second, audit) = Payment::create(
-        new_payment_id(),
-        new_payment_key(),
-        mch.clone(),
-        new_payment("ORDER-7", 99),
-        at(10),
-        Duration::from_secs(60),
-        None,
-    );
+    let (second, audit) = unsaved_payment(&mch, "ORDER-7", 99, at(10));
 
-    let err = env
-        .payments
-        .insert(&second, &audit, &[], None)
-        .await
-        .unwrap_err();
+    let err = env.refused_insert(&second, &audit, &[], None).await;
 
     assert!(matches!(err, InsertPaymentError::DuplicateOrder), "{err:?}");
-    assert_eq!(env.payments.find_by_key(&second.key).await.unwrap(), None);
-    assert!(
-        env.payments
-            .audit_trail(&second.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(env.stored(&second.key).await, None);
+    assert!(env.trail(&second.id).await.is_empty());
     assert_eq!(env.count("payment").await, 1);
     assert_eq!(env.count("payment_log").await, 1);
-    assert_eq!(
-        env.payments.find_by_key(&first.key).await.unwrap().unwrap(),
-        first
-    );
+    assert_eq!(env.stored(&first.key).await, Some(first));
 }
 
 pub async fn order_numbers_differing_only_in_case_are_different_orders<F: StoreFactory>() {
@@ -175,24 +145,8 @@ pub async fn the_same_order_number_is_fine_for_two_merchants<F: StoreFactory>() 
     let pa = env.payment(&a, "ORDER-1", at(0)).await;
     let pb = env.payment(&b, "ORDER-1", at(1)).await;
 
-    assert_eq!(
-        env.payments
-            .find_by_key(&pa.key)
-            .await
-            .unwrap()
-            .unwrap()
-            .client_id,
-        a
-    );
-    assert_eq!(
-        env.payments
-            .find_by_key(&pb.key)
-            .await
-            .unwrap()
-            .unwrap()
-            .client_id,
-        b
-    );
+    assert_eq!(env.stored(&pa.key).await.unwrap().client_id, a);
+    assert_eq!(env.stored(&pb.key).await.unwrap().client_id, b);
 }
 
 pub async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order<F: StoreFactory>() {
@@ -208,11 +162,7 @@ pub async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order<F: St
         None,
     );
 
-    let err = env
-        .payments
-        .insert(&second, &audit, &[], None)
-        .await
-        .unwrap_err();
+    let err = env.refused_insert(&second, &audit, &[], None).await;
 
     assert!(
         matches!(err, InsertPaymentError::Repository(ref e) if !e.is_unavailable()),
@@ -223,44 +173,30 @@ pub async fn a_reused_payment_key_is_a_storage_error_not_a_duplicate_order<F: St
 
 pub async fn a_payment_of_an_unknown_merchant_is_refused<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    let (p, audit) = Payment::create(
-        new_payment_id(),
-        new_payment_key(),
-        client("mch_ghost"),
-        new_payment("O", 5),
-        at(0),
-        Duration::ZERO,
-        None,
-    );
+    let (p, audit) = unsaved_payment(&client("mch_ghost"), "O", 5, at(0));
     assert!(matches!(
-        env.payments.insert(&p, &audit, &[], None).await,
-        Err(InsertPaymentError::Repository(_))
+        env.refused_insert(&p, &audit, &[], None).await,
+        InsertPaymentError::Repository(_)
     ));
     assert_eq!(env.count("payment_log").await, 0);
 }
 
 pub async fn a_transition_stores_the_new_state_and_its_audit_row_together<F: StoreFactory>() {
     let (env, _, p) = Env::with_payment::<F>("mch_tr").await;
-    let approve = change_of(
-        &p,
-        Command::Approve {
-            transaction_id: TransactionId::parse("tx-1").unwrap(),
-        },
-        10,
-    );
+    let approve = change_of(&p, approve("tx-1"), 10);
     env.payments.transition(&approve).await.unwrap();
-    let approved = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let approved = env.stored(&p.key).await.unwrap();
     let complete = change_of(&approved, Command::Complete, 20);
 
     env.payments.transition(&complete).await.unwrap();
 
-    let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let stored = env.stored(&p.key).await.unwrap();
     assert_eq!(stored, complete.next);
     assert_eq!(stored.status, PaymentStatus::Completed);
     assert_eq!(stored.version, 2);
     assert_eq!(stored.approved_at, Some(at(10)));
     assert_eq!(stored.completed_at, Some(at(20)));
-    let trail = env.payments.audit_trail(&p.id).await.unwrap();
+    let trail = env.trail(&p.id).await;
     let actions: Vec<_> = trail.iter().map(|e| e.record.action).collect();
     assert_eq!(
         actions,
@@ -287,10 +223,7 @@ pub async fn a_failure_keeps_its_code_message_and_transaction<F: StoreFactory>()
         5,
     );
     env.payments.transition(&fail).await.unwrap();
-    assert_eq!(
-        env.payments.find_by_key(&p.key).await.unwrap().unwrap(),
-        fail.next
-    );
+    assert_eq!(env.stored(&p.key).await.unwrap(), fail.next);
 }
 
 pub async fn a_transition_decided_on_a_stale_version_is_rejected_and_writes_nothing<
@@ -309,34 +242,22 @@ pub async fn a_transition_decided_on_a_stale_version_is_rejected_and_writes_noth
     let err = env.payments.transition(&stale).await.unwrap_err();
 
     assert!(matches!(err, TransitionStoreError::Stale), "{err:?}");
-    assert_eq!(env.payments.find_by_key(&p.key).await.unwrap().unwrap(), p);
-    assert_eq!(env.payments.audit_trail(&p.id).await.unwrap().len(), 1);
+    assert_eq!(env.stored(&p.key).await.unwrap(), p);
+    assert_eq!(env.trail(&p.id).await.len(), 1);
 }
 
 pub async fn a_second_change_decided_on_the_same_version_loses<F: StoreFactory>() {
     let (env, _, p) = Env::with_payment::<F>("mch_lose").await;
-    let cancel = change_of(
-        &p,
-        Command::Cancel {
-            reason: CancelReason::parse("first").unwrap(),
-        },
-        1,
-    );
-    let approve = change_of(
-        &p,
-        Command::Approve {
-            transaction_id: TransactionId::parse("tx-late").unwrap(),
-        },
-        2,
-    );
+    let cancel = change_of(&p, cancel("first"), 1);
+    let approve = change_of(&p, approve("tx-late"), 2);
 
     env.payments.transition(&cancel).await.unwrap();
     let err = env.payments.transition(&approve).await.unwrap_err();
 
     assert!(matches!(err, TransitionStoreError::Stale));
-    let stored = env.payments.find_by_key(&p.key).await.unwrap().unwrap();
+    let stored = env.stored(&p.key).await.unwrap();
     assert_eq!(stored, cancel.next);
-    assert_legal_trail(&env.payments.audit_trail(&p.id).await.unwrap(), &stored);
+    assert_legal_trail(&env.trail(&p.id).await, &stored);
 }
 
 pub async fn an_audit_row_for_an_already_left_version_makes_the_transition_stale<
@@ -353,19 +274,13 @@ pub async fn an_audit_row_for_an_already_left_version_makes_the_transition_stale
         ),
     )
     .await;
-    let change = change_of(
-        &p,
-        Command::Cancel {
-            reason: CancelReason::parse("r").unwrap(),
-        },
-        1,
-    );
+    let change = change_of(&p, cancel("r"), 1);
 
     let err = env.payments.transition(&change).await.unwrap_err();
 
     assert!(matches!(err, TransitionStoreError::Stale), "{err:?}");
     assert_eq!(
-        env.payments.find_by_key(&p.key).await.unwrap().unwrap(),
+        env.stored(&p.key).await.unwrap(),
         p,
         "the update was rolled back"
     );
@@ -463,13 +378,7 @@ pub async fn listing_filters_by_merchant_status_order_and_creation_range<F: Stor
     env.payment(&a, "A1", at(1_000)).await;
     env.payment(&a, "A2", at(2_000)).await;
     env.payment(&b, "B0", at(1_000)).await;
-    let cancel = change_of(
-        &a0,
-        Command::Cancel {
-            reason: CancelReason::parse("r").unwrap(),
-        },
-        5,
-    );
+    let cancel = change_of(&a0, cancel("r"), 5);
     env.payments.transition(&cancel).await.unwrap();
 
     let all = PaymentFilter::default();

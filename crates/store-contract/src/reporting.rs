@@ -5,19 +5,17 @@ use std::time::Duration;
 
 use domain::{
     Timestamp,
-    ids::{ClientId, TransactionId},
+    ids::ClientId,
     money::Currency,
     operator::stats::{StatsCell, StatsFilter},
     outbox::{DeliveryAttempt, OutboxKind, SendReport},
-    payment::{
-        Actor, AuditAction, CancelReason, Command, FailureCode, Origin, Payment, PaymentStatus,
-    },
+    payment::{Actor, AuditAction, Command, FailureCode, Origin, Payment, PaymentStatus},
     ports::StateChange,
 };
 
 use crate::{
     StoreFactory,
-    support::{Env, at, message, new_payment, new_payment_id, new_payment_key},
+    support::{Env, approve, at, cancel, message, unsaved_payment},
 };
 
 /// `at(0)` is 08:00 UTC: the next UTC day starts 16 hours later.
@@ -30,15 +28,7 @@ async fn create(
     amount: i64,
     created: Timestamp,
 ) -> Payment {
-    let (p, audit) = Payment::create(
-        new_payment_id(),
-        new_payment_key(),
-        client.clone(),
-        new_payment(order, amount),
-        created,
-        Duration::from_secs(1800),
-        None,
-    );
+    let (p, audit) = unsaved_payment(client, order, amount, created);
     env.payments.insert(&p, &audit, &[], None).await.unwrap();
     p
 }
@@ -59,18 +49,6 @@ async fn apply(env: &Env, p: Payment, command: Command, now: Timestamp) -> Payme
         .await
         .unwrap();
     next
-}
-
-fn approve() -> Command {
-    Command::Approve {
-        transaction_id: TransactionId::parse("tx-1").unwrap(),
-    }
-}
-
-fn cancel() -> Command {
-    Command::Cancel {
-        reason: CancelReason::parse("customer asked").unwrap(),
-    }
 }
 
 fn fail() -> Command {
@@ -96,17 +74,17 @@ async fn seed(env: &Env) -> (ClientId, ClientId) {
     let a = env.merchant("mch_stats_a").await;
     let b = env.merchant("mch_stats_b").await;
     let p = create(env, &a, "A-1", 1000, at(1_000)).await;
-    let p = apply(env, p, approve(), at(2_000)).await;
+    let p = apply(env, p, approve("tx-1"), at(2_000)).await;
     apply(env, p, Command::Complete, at(3_000)).await;
     let p = create(env, &a, "A-2", 2000, at(1_000)).await;
-    let p = apply(env, p, approve(), at(2_000)).await;
-    apply(env, p, cancel(), at(3_000)).await;
+    let p = apply(env, p, approve("tx-1"), at(2_000)).await;
+    apply(env, p, cancel("customer asked"), at(3_000)).await;
     let p = create(env, &a, "A-3", 3000, at(1_000)).await;
-    apply(env, p, cancel(), at(3_000)).await;
+    apply(env, p, cancel("customer asked"), at(3_000)).await;
     let p = create(env, &a, "A-4", 4000, at(DAY - 1)).await;
     apply(env, p, fail(), at(DAY + 5)).await;
     let p = create(env, &b, "B-1", 5000, at(DAY)).await;
-    apply(env, p, approve(), at(DAY + 5)).await;
+    apply(env, p, approve("tx-1"), at(DAY + 5)).await;
     create(env, &b, "B-2", 6000, at(DAY + 1)).await;
     let p = create(env, &b, "B-3", 7000, at(DAY + 2)).await;
     apply(env, p, Command::Expire, at(DAY + 2 + 1_800_000)).await;
@@ -214,7 +192,7 @@ pub async fn the_audit_feed_tails_every_merchant_in_log_id_order<F: StoreFactory
     let b = env.merchant("mch_feed_b").await;
     let pa = create(&env, &a, "A-1", 1000, at(0)).await;
     let pb = create(&env, &b, "B-1", 2000, at(1)).await;
-    apply(&env, pa.clone(), approve(), at(2)).await;
+    apply(&env, pa.clone(), approve("tx-1"), at(2)).await;
 
     let all = env.reads.audit_since(0, 100).await.unwrap();
     assert_eq!(all.len(), 3);

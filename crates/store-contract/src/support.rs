@@ -4,15 +4,18 @@ use std::{sync::Arc, time::Duration};
 
 use domain::{
     Timestamp,
-    ids::{ClientId, EventId, PaymentId, PaymentKey},
+    ids::{ClientId, EventId, PaymentId, PaymentKey, TransactionId},
     merchant::{ClientName, Merchant, MerchantStatus, ReturnUrl},
     money::{Amount, Currency},
     outbox::{OutboxKind, OutboxMessage, SendReport},
     payment::{
-        AcquirerCancel, AuditAction, AuditEntry, MethodCode, NewPayment, OrderNo, Payment,
-        PaymentStatus,
+        AcquirerCancel, Actor, AuditAction, AuditEntry, AuditNote, AuditRecord, CancelReason,
+        Command, MethodCode, NewPayment, OrderNo, Payment, PaymentStatus,
     },
-    ports::{Clock, DispatchSignal, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder},
+    ports::{
+        Clock, DispatchSignal, InsertPaymentError, KeyGenerator, NonceRecord, OutboundRequest,
+        OutboundSender, PayloadEncoder,
+    },
     secret::{SealedSecret, Secret},
     services::outbound::{AcquirerEndpoint, Outbound},
     signing::WebhookKey,
@@ -101,18 +104,91 @@ impl Env {
 
     /// Stores a READY payment created at `created` and returns it.
     pub async fn payment(&self, client: &ClientId, order_no: &str, created: Timestamp) -> Payment {
-        let (p, audit) = Payment::create(
-            new_payment_id(),
-            new_payment_key(),
-            client.clone(),
-            new_payment(order_no, 15_000),
-            created,
-            Duration::from_secs(1800),
-            None,
-        );
+        let (p, audit) = unsaved_payment(client, order_no, 15_000, created);
         self.payments.insert(&p, &audit, &[], None).await.unwrap();
         p
     }
+
+    /// Inserts `p` with `audit`, `messages` and `nonce`, which the store must refuse; its error.
+    pub async fn refused_insert(
+        &self,
+        p: &Payment,
+        audit: &AuditRecord,
+        messages: &[OutboxMessage],
+        nonce: Option<&NonceRecord>,
+    ) -> InsertPaymentError {
+        self.payments
+            .insert(p, audit, messages, nonce.cloned())
+            .await
+            .unwrap_err()
+    }
+
+    /// The stored payment with this key, if there is one.
+    pub async fn stored(&self, key: &PaymentKey) -> Option<Payment> {
+        self.payments.find_by_key(key).await.unwrap()
+    }
+
+    /// The stored audit trail of this payment, oldest first.
+    pub async fn trail(&self, id: &PaymentId) -> Vec<AuditEntry> {
+        self.payments.audit_trail(id).await.unwrap()
+    }
+}
+
+/// A READY payment of `client` for `amount` KRW created at `created` with a fresh id and key and
+/// thirty minutes to live, and its CREATE audit row: not stored yet.
+pub fn unsaved_payment(
+    client: &ClientId,
+    order_no: &str,
+    amount: i64,
+    created: Timestamp,
+) -> (Payment, AuditRecord) {
+    Payment::create(
+        new_payment_id(),
+        new_payment_key(),
+        client.clone(),
+        new_payment(order_no, amount),
+        created,
+        Duration::from_secs(1800),
+        None,
+    )
+}
+
+/// A note `action` by `actor` at `at(millis)`, with no details and no request id.
+pub fn note_of(action: AuditAction, actor: Actor, millis: i64) -> AuditNote {
+    AuditNote {
+        action,
+        actor,
+        details: None,
+        request_id: None,
+        at: at(millis),
+    }
+}
+
+/// The acquirer's approval with this transaction id.
+pub fn approve(transaction_id: &str) -> Command {
+    Command::Approve {
+        transaction_id: TransactionId::parse(transaction_id).unwrap(),
+    }
+}
+
+/// A cancel for this reason.
+pub fn cancel(reason: &str) -> Command {
+    Command::Cancel {
+        reason: CancelReason::parse(reason).unwrap(),
+    }
+}
+
+/// Checks that the audit `row` records `note` as a note: no transition, and `status`, the
+/// payment's status when it was written (storage reads it from the payment row).
+pub fn assert_note_row(row: &AuditRecord, note: &AuditNote, status: PaymentStatus) {
+    assert_eq!(row.action, note.action);
+    assert_eq!(row.status, status, "read from the payment row");
+    assert_eq!(row.from_status, None);
+    assert_eq!(row.from_version, None);
+    assert_eq!(row.actor, note.actor);
+    assert_eq!(row.details, note.details);
+    assert_eq!(row.request_id, note.request_id);
+    assert_eq!(row.at, note.at);
 }
 
 /// A fresh event id (a UUIDv7, like the real key generator's).

@@ -6,7 +6,7 @@ use std::time::Duration;
 use awc::http::Method;
 use serde_json::Value;
 
-use super::{ApiResponse, TestApp, WAIT, eventually};
+use super::{ADMIN_TOKEN, ApiResponse, TestApp, WAIT, eventually};
 
 impl TestApp {
     /// `{method} /admin/api/merchants/{client_id}{suffix}` with the admin token; `suffix` is ""
@@ -97,24 +97,52 @@ impl TestApp {
         .await
     }
 
+    /// Waits until exactly one delivery of `kind` for the payment exists and it is DELIVERED;
+    /// returns it.
+    pub async fn wait_until_delivered(&self, key: &str, kind: &str) -> Value {
+        self.wait_for_delivery(key, kind, "DELIVERED", |d| d["status"] == "DELIVERED")
+            .await
+    }
+
     /// POSTs a Standard-Webhooks-signed acquirer webhook (fresh id, current time) with this body.
     pub async fn acquirer_webhook(&self, body: &Value) -> ApiResponse {
-        let raw = body.to_string();
+        self.post_signed_by_acquirer("/api/webhook/payment", body.to_string().into_bytes())
+            .await
+    }
+
+    /// POSTs exactly `body` as JSON to `path`, signed the Standard Webhooks way with the
+    /// acquirer's secret (fresh id, current time): an acquirer webhook or a mock acquirer request.
+    pub async fn post_signed_by_acquirer(&self, path: &str, body: Vec<u8>) -> ApiResponse {
         let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
-        let ts = crate::standard_webhooks::now_secs();
+        let now = crate::standard_webhooks::now_secs();
         let sig = crate::standard_webhooks::sign(
             crate::standard_webhooks::ACQUIRER_SECRET,
             &id,
-            ts,
-            raw.as_bytes(),
+            now,
+            &body,
         );
-        self.webhook_with(
-            &[
-                ("webhook-id", id.as_str()),
-                ("webhook-timestamp", ts.to_string().as_str()),
-                ("webhook-signature", sig.as_str()),
-            ],
-            raw.into_bytes(),
+        let ts = now.to_string();
+        let headers = [
+            ("content-type", "application/json"),
+            ("webhook-id", id.as_str()),
+            ("webhook-timestamp", ts.as_str()),
+            ("webhook-signature", sig.as_str()),
+        ];
+        self.raw(Method::POST, path, &headers, Some(body)).await
+    }
+
+    /// `POST /admin/api/merchants` with the admin token and exactly this content type and body.
+    pub async fn register_with_content_type(&self, content_type: &str, body: &[u8]) -> ApiResponse {
+        let auth = format!("Bearer {ADMIN_TOKEN}");
+        let headers = [
+            ("authorization", auth.as_str()),
+            ("content-type", content_type),
+        ];
+        self.raw(
+            Method::POST,
+            "/admin/api/merchants",
+            &headers,
+            Some(body.to_vec()),
         )
         .await
     }

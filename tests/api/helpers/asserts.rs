@@ -11,6 +11,17 @@ pub fn order(order_no: &str) -> Value {
     json!({ "orderNo": order_no, "amount": STAYS_READY, "methodCode": "CARD" })
 }
 
+/// Asserts the response is JSON: `Content-Type: application/json` (with or without parameters).
+#[track_caller]
+pub fn assert_json_content_type(res: &ApiResponse) {
+    let content_type = res.header("content-type").unwrap_or("");
+    assert!(
+        content_type.starts_with("application/json"),
+        "content type {content_type:?}: {}",
+        res.text()
+    );
+}
+
 /// Asserts an RFC 9457 problem with SimplePG's fields (api.md §1): status, content type, `code`,
 /// `status`, `title`, `instance` (the request path) and `requestId` (= `X-Request-Id`).
 #[track_caller]

@@ -64,18 +64,28 @@ impl Draft {
         self.sign_with(&merchant.client_secret)
     }
 
+    /// Like [`Draft::signed_by`], but signed with a secret that is not the merchant's.
+    pub fn signed_by_wrong_secret(self, merchant: &Merchant) -> Self {
+        self.signed_by(merchant).sign_with("sk_wrong")
+    }
+
     /// Recomputes `X-Signature` over the current method, path, query, timestamp, nonce and body.
     pub fn sign_with(mut self, secret: &str) -> Self {
-        let canonical = signature::canonical_string(
+        self.signature = Some(signature::sign(secret, &self.canonical_string()));
+        self
+    }
+
+    /// What the client signs: the canonical string of the current method, path, query,
+    /// timestamp, nonce and body, by the test's own signer.
+    pub fn canonical_string(&self) -> String {
+        signature::canonical_string(
             self.method.as_str(),
             &self.path,
             self.query.as_deref().unwrap_or(""),
             self.timestamp.as_deref().unwrap_or(""),
             self.nonce.as_deref().unwrap_or(""),
             self.body.as_deref().unwrap_or(b""),
-        );
-        self.signature = Some(signature::sign(secret, &canonical));
-        self
+        )
     }
 
     /// Re-dates the request by `offset_ms` from now, with a valid signature for the new time.

@@ -17,11 +17,12 @@ mod requests;
 use std::{net::TcpListener, sync::Arc};
 
 pub use asserts::{
-    actions, assert_canceled, assert_invalid_field, assert_problem, assert_timestamp,
-    attempt_codes, key_of, order, rfc3339, rows,
+    actions, assert_canceled, assert_invalid_field, assert_json_content_type, assert_problem,
+    assert_timestamp, attempt_codes, key_of, order, rfc3339, rows,
 };
 pub use db::{TestDb, skip_on_sqlite};
 pub use draft::Draft;
+pub use requests::payment_endpoints;
 pub use simplepg_client::fresh_nonce;
 pub use test_support::{ADMIN_TOKEN, Merchant, STAYS_READY, WAIT, eventually};
 use test_support::{Api, InProcessServer, net::loopback_listener, server_env};
@@ -47,6 +48,12 @@ pub async fn spawn_app() -> TestApp {
 /// Starts another server instance on an existing database (replay protection across instances).
 pub async fn spawn_app_on(db: Arc<TestDb>) -> TestApp {
     spawn_app_with(db, &[]).await
+}
+
+/// Starts a server on a fresh migrated database with extra configuration variables
+/// (`SIMPLEPG__...`).
+pub async fn spawn_app_configured(extra_env: &[(&str, &str)]) -> TestApp {
+    spawn_app_with(Arc::new(TestDb::create().await), extra_env).await
 }
 
 /// Starts a server on `db` with extra configuration variables (`SIMPLEPG__...`).
@@ -92,6 +99,15 @@ pub async fn spawn_app_with_merchant() -> (TestApp, Merchant) {
     let app = spawn_app().await;
     let merchant = app.merchant().await;
     (app, merchant)
+}
+
+/// Starts a server with one registered merchant and its READY payment `order_no`.
+pub async fn spawn_app_with_ready_payment(
+    order_no: &str,
+) -> (TestApp, Merchant, simplepg_client::Payment) {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let payment = app.ready_payment(&merchant, order_no).await;
+    (app, merchant, payment)
 }
 
 /// Starts a server with two merchants, "A" and "B" (isolation between merchants).

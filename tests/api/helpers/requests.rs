@@ -9,6 +9,25 @@ use simplepg_client::{
 
 use super::{ApiResponse, Draft, Merchant, STAYS_READY, TestApp};
 
+/// The endpoints of one payment (show, complete, cancel, logs): the method, the path and a body
+/// each accepts.
+pub fn payment_endpoints(key: &str) -> [(Method, String, Option<&'static str>); 4] {
+    [
+        (Method::GET, format!("/api/payments/{key}"), None),
+        (
+            Method::POST,
+            format!("/api/payments/{key}/complete"),
+            Some("{}"),
+        ),
+        (
+            Method::POST,
+            format!("/api/payments/{key}/cancel"),
+            Some(r#"{"cancelReason":"customer asked"}"#),
+        ),
+        (Method::GET, format!("/api/payments/{key}/logs"), None),
+    ]
+}
+
 impl TestApp {
     /// Sends any request: `headers` verbatim, `body` as given (no content type added).
     pub async fn raw(

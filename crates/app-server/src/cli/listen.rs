@@ -233,16 +233,33 @@ mod tests {
 
     const EVENT: &str = r#"{"type":"payment.approved","timestamp":"2026-11-24T08:00:05.120Z","data":{"paymentKey":"ab12","orderNo":"ORDER-1","status":"APPROVED"}}"#;
 
+    /// Sends `requests`, in order, to a receiver with this secret (or none); the status of each
+    /// answer and all that the receiver printed.
+    async fn deliver(
+        secret: Option<&str>,
+        requests: Vec<web_test::TestRequest>,
+    ) -> (Vec<u16>, String) {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let receiver = Receiver::new(&args(secret), Output::Buffer(lines.clone())).unwrap();
+        let app = web_test::init_service(app(receiver)).await;
+        let mut statuses = Vec::new();
+        for req in requests {
+            let res = web_test::call_service(&app, req.to_request()).await;
+            statuses.push(res.status().as_u16());
+        }
+        let printed = lines.lock().unwrap().join("\n");
+        (statuses, printed)
+    }
+
+    fn now() -> i64 {
+        OffsetDateTime::now_utc().unix_timestamp()
+    }
+
     #[actix_web::test]
     async fn a_signed_delivery_is_printed_verified_and_answered_204() {
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let receiver = Receiver::new(&args(Some(SECRET)), Output::Buffer(lines.clone())).unwrap();
-        let app = web_test::init_service(app(receiver)).await;
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let (statuses, printed) = deliver(Some(SECRET), vec![signed(EVENT, now())]).await;
 
-        let res = web_test::call_service(&app, signed(EVENT, now).to_request()).await;
-        assert_eq!(res.status().as_u16(), 204);
-        let printed = lines.lock().unwrap().join("\n");
+        assert_eq!(statuses, [204]);
         assert!(
             printed.contains("POST /webhooks  webhook-id evt_1  signature valid -> 204"),
             "{printed}"
@@ -256,23 +273,16 @@ mod tests {
 
     #[actix_web::test]
     async fn a_tampered_unsigned_or_stale_delivery_is_refused_with_401() {
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let receiver = Receiver::new(&args(Some(SECRET)), Output::Buffer(lines.clone())).unwrap();
-        let app = web_test::init_service(app(receiver)).await;
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-
+        let now = now();
         let tampered = signed(EVENT, now).set_payload(EVENT.replace("ORDER-1", "ORDER-2"));
-        let res = web_test::call_service(&app, tampered.to_request()).await;
-        assert_eq!(res.status().as_u16(), 401);
         let unsigned = web_test::TestRequest::post()
             .uri("/webhooks")
             .set_payload(EVENT);
-        let res = web_test::call_service(&app, unsigned.to_request()).await;
-        assert_eq!(res.status().as_u16(), 401);
-        let res = web_test::call_service(&app, signed(EVENT, now - 3600).to_request()).await;
-        assert_eq!(res.status().as_u16(), 401);
+        let stale = signed(EVENT, now - 3600);
 
-        let printed = lines.lock().unwrap().join("\n");
+        let (statuses, printed) = deliver(Some(SECRET), vec![tampered, unsigned, stale]).await;
+
+        assert_eq!(statuses, [401, 401, 401]);
         assert!(
             printed.contains("signature INVALID: no signature in webhook-signature matches"),
             "{printed}"
@@ -286,15 +296,13 @@ mod tests {
 
     #[actix_web::test]
     async fn without_a_secret_everything_is_printed_and_accepted() {
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let receiver = Receiver::new(&args(None), Output::Buffer(lines.clone())).unwrap();
-        let app = web_test::init_service(app(receiver)).await;
         let req = web_test::TestRequest::post()
             .uri("/hook?x=1")
             .set_payload("not json");
-        let res = web_test::call_service(&app, req.to_request()).await;
-        assert_eq!(res.status().as_u16(), 204);
-        let printed = lines.lock().unwrap().join("\n");
+
+        let (statuses, printed) = deliver(None, vec![req]).await;
+
+        assert_eq!(statuses, [204]);
         assert!(
             printed.contains("POST /hook?x=1  webhook-id -  not verified (no --secret) -> 204"),
             "{printed}"

@@ -11,11 +11,33 @@ use crate::support::{
     list_status, order_body, payment_key_of_new, presign, register, send_presigned,
 };
 
-/// Two instances on `db`, and a merchant registered through the first.
-async fn two_instances(db: &TestDatabase) -> (Instance, Instance, Merchant) {
+/// A fresh database, two instances on it, and a merchant registered through the first.
+async fn two_instances() -> (TestDatabase, Instance, Instance, Merchant) {
+    let db = TestDatabase::create().await;
     let (a, b) = (instance(db.url(), &[]).await, instance(db.url(), &[]).await);
     let m = register(&a, None).await;
-    (a, b, m)
+    (db, a, b, m)
+}
+
+/// Asserts every one of `replies` was decided: 200, or 409 for the loser of a race.
+#[track_caller]
+fn assert_decided<'r>(what: &str, replies: impl IntoIterator<Item = &'r Reply>) {
+    for r in replies {
+        assert!(
+            [200, 409].contains(&r.status),
+            "{what} {} {:?}",
+            r.status,
+            r.json
+        );
+    }
+}
+
+/// How many of `replies` (acquirer webhooks' answers) have this `result`.
+fn with_result<'r>(replies: impl IntoIterator<Item = &'r Reply>, result: &str) -> usize {
+    replies
+        .into_iter()
+        .filter(|r| r.json["result"] == result)
+        .count()
 }
 
 /// Sends `n` requests at once, alternately to `a` and `b`; their replies, in order.
@@ -46,8 +68,7 @@ async fn create_keyed_race_1(api: &Api, m: &Merchant, body: &str) -> Reply {
 
 #[actix_web::test]
 async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_legal_histories() {
-    let db = TestDatabase::create().await;
-    let (a, b, m) = two_instances(&db).await;
+    let (db, a, b, m) = two_instances().await;
     for round in 0..6 {
         let key = payment_key_of_new(&a, &m, &format!("race-{round}"), STAYS_READY).await;
         let approve = json!({ "paymentKey": key, "transactionId": format!("tx-{round}"), "status": "APPROVED", "amount": STAYS_READY }).to_string();
@@ -55,11 +76,7 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
         let cancel = json!({ "cancelReason": "race" }).to_string();
         let cancel_path = format!("/api/payments/{key}/cancel");
         let complete_path = format!("/api/payments/{key}/complete");
-        let ids = [
-            format!("wh-a-{round}"),
-            format!("wh-b-{round}"),
-            format!("wh-c-{round}"),
-        ];
+        let ids = ["a", "b", "c"].map(|webhook| format!("wh-{webhook}-{round}"));
         let (w1, w2, w3, c1, c2, k1, k2) = futures_util::join!(
             acquirer_webhook(&a, &approve, &ids[0]),
             acquirer_webhook(&b, &approve, &ids[1]),
@@ -69,27 +86,10 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
             b.signed(&m, "POST", &cancel_path, Some(&cancel), &[]),
             a.signed(&m, "POST", &complete_path, None, &[]),
         );
-        for r in [&w1, &w2, &w3] {
-            assert!(
-                [200, 409].contains(&r.status),
-                "webhook {} {:?}",
-                r.status,
-                r.json
-            );
-        }
-        for r in [c1, c2, k1, k2] {
-            let r = r.unwrap();
-            assert!(
-                [200, 409].contains(&r.status),
-                "merchant call {} {:?}",
-                r.status,
-                r.json
-            );
-        }
-        let applied = [&w1, &w2, &w3]
-            .iter()
-            .filter(|r| r.json["result"] == "APPLIED")
-            .count();
+        let merchant_calls: Vec<Reply> = [c1, c2, k1, k2].into_iter().map(Result::unwrap).collect();
+        assert_decided("webhook", [&w1, &w2, &w3]);
+        assert_decided("merchant call", &merchant_calls);
+        let applied = with_result([&w1, &w2, &w3], "APPLIED");
         assert!(applied <= 1, "{applied} webhooks applied");
     }
     assert_invariants(&db).await;
@@ -97,23 +97,20 @@ async fn complete_cancel_and_webhooks_racing_on_the_same_payments_leave_only_leg
 
 #[actix_web::test]
 async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once() {
-    let db = TestDatabase::create().await;
-    let (a, b, m) = two_instances(&db).await;
+    let (db, a, b, m) = two_instances().await;
     let key = payment_key_of_new(&a, &m, "storm", STAYS_READY).await;
     let body = json!({ "paymentKey": key, "transactionId": "tx-storm", "status": "APPROVED", "amount": STAYS_READY }).to_string();
     let replies = on_both(&a, &b, 30, |target| {
         acquirer_webhook(target, &body, "wh-storm")
     })
     .await;
-    let applied = replies
-        .iter()
-        .filter(|r| r.json["result"] == "APPLIED")
-        .count();
-    let duplicate = replies
-        .iter()
-        .filter(|r| r.json["result"] == "DUPLICATE")
-        .count();
-    assert_eq!((applied, duplicate), (1, 29));
+    assert_eq!(
+        (
+            with_result(&replies, "APPLIED"),
+            with_result(&replies, "DUPLICATE")
+        ),
+        (1, 29)
+    );
     let logs = a
         .signed(&m, "GET", &format!("/api/payments/{key}/logs"), None, &[])
         .await
@@ -130,8 +127,7 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
 
 #[actix_web::test]
 async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_one_payment() {
-    let db = TestDatabase::create().await;
-    let (a, b, m) = two_instances(&db).await;
+    let (db, a, b, m) = two_instances().await;
     let body = order_body("idem-race", STAYS_READY);
     let replies = on_both(&a, &b, 16, |target| create_keyed_race_1(target, &m, &body)).await;
     let created: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
@@ -163,8 +159,7 @@ async fn the_same_idempotency_key_sent_concurrently_to_both_instances_creates_on
 
 #[actix_web::test]
 async fn one_signed_request_replayed_concurrently_on_both_instances_is_accepted_exactly_once() {
-    let db = TestDatabase::create().await;
-    let (a, b, m) = two_instances(&db).await;
+    let (db, a, b, m) = two_instances().await;
     let body = order_body("replayed", STAYS_READY);
     let request = presign(&m, "POST", "/api/payments", &body);
     let replies = on_both(&a, &b, 16, |target| send_presigned(target, &request)).await;
