@@ -11,7 +11,7 @@ use domain::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::openapi::schemas::{
+use crate::annotations::schemas::{
     ActorName, AuditActionName, CurrencyCode, DeliveryStateName, MerchantStatusName,
     MethodCodeName, OutboxKindName, PaymentStatusName, WebhookResult,
 };

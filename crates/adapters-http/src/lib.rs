@@ -5,6 +5,7 @@
 //! routing errors, and every response carries `X-Request-Id`.
 #![forbid(unsafe_code)]
 
+pub mod annotations;
 mod body;
 mod context;
 mod dto;

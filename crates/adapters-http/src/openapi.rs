@@ -8,9 +8,6 @@
 //! static files and the documentation routes themselves.
 
 mod audiences;
-pub mod params;
-pub(crate) mod problems;
-pub mod schemas;
 
 use actix_web::{HttpResponse, http::header, web};
 use utoipa::{
@@ -26,7 +23,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use audiences::Audiences;
 
-use crate::{dto, problem, routes};
+use crate::{annotations::problems, dto, problem, routes};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";

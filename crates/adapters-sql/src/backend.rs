@@ -12,13 +12,7 @@ use diesel_async::{AsyncConnection, TransactionManager, pooled_connection::Poola
 use diesel_migrations::EmbeddedMigrations;
 use domain::RepositoryError;
 
-use crate::{
-    Dialect,
-    statements::{
-        IdempotencyStatements, MerchantStatements, NonceStatements, OutboxStatements,
-        PaymentStatements, ReadStatements,
-    },
-};
+use crate::Dialect;
 
 /// The future of one statement: diesel's result, `Send` like every future of the stores.
 pub trait QueryFuture<T>: Future<Output = QueryResult<T>> + Send {}
@@ -54,19 +48,6 @@ pub trait ConnectionPool: SqlBackend {
     fn checkout(
         pool: &Self::Pool,
     ) -> impl Future<Output = Result<Self::Pooled, RepositoryError>> + Send;
-}
-
-/// Every statement family: what the stores need of a backend (an adapter gets them all, and
-/// this, from [`crate::sql_statements!`]).
-pub trait Statements:
-    ConnectionPool
-    + PaymentStatements
-    + MerchantStatements
-    + NonceStatements
-    + IdempotencyStatements
-    + OutboxStatements
-    + ReadStatements
-{
 }
 
 /// Runs `steps` in one write transaction ([`SqlBackend::begin_write`]): commits when they

@@ -25,8 +25,9 @@ pub mod schema;
 pub mod statements;
 pub mod stores;
 
-pub use backend::{ConnectionPool, QueryFuture, SqlBackend, Statements, write_tx};
+pub use backend::{ConnectionPool, QueryFuture, SqlBackend, write_tx};
 pub use dialect::Dialect;
+pub use statements::Statements;
 pub use stores::{SqlStore, ports};
 
 /// What the code [`sql_statements!`] expands to needs, so that an adapter does not have to name the

@@ -327,4 +327,17 @@ mod tests {
                 .is_ok()
         );
     }
+
+    #[test]
+    fn literal_addresses_are_recognised_in_every_spelling() {
+        let ip = |raw: &str| literal_ip(ReturnUrl::parse(raw).unwrap().as_url());
+        assert_eq!(
+            ip("http://127.0.0.1:8080/"),
+            Some("127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(ip("http://0x7f.1/"), Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(ip("http://2130706433/"), Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(ip("https://[::1]/"), Some("::1".parse().unwrap()));
+        assert_eq!(ip("https://shop.example/"), None);
+    }
 }

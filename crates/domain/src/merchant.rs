@@ -49,11 +49,6 @@ impl ReturnUrl {
         self.0.scheme()
     }
 
-    /// The host when it is a literal IP address (see [`crate::destination::literal_ip`]).
-    pub fn literal_ip(&self) -> Option<std::net::IpAddr> {
-        crate::destination::literal_ip(&self.0)
-    }
-
     /// The parsed URL.
     pub fn as_url(&self) -> &url::Url {
         &self.0
@@ -124,19 +119,6 @@ mod tests {
                 "https://shop.example/#frag",
             ],
         );
-    }
-
-    #[test]
-    fn literal_addresses_are_recognised_in_every_spelling() {
-        let ip = |raw: &str| ReturnUrl::parse(raw).unwrap().literal_ip();
-        assert_eq!(
-            ip("http://127.0.0.1:8080/"),
-            Some("127.0.0.1".parse().unwrap())
-        );
-        assert_eq!(ip("http://0x7f.1/"), Some("127.0.0.1".parse().unwrap()));
-        assert_eq!(ip("http://2130706433/"), Some("127.0.0.1".parse().unwrap()));
-        assert_eq!(ip("https://[::1]/"), Some("::1".parse().unwrap()));
-        assert_eq!(ip("https://shop.example/"), None);
     }
 
     #[test]

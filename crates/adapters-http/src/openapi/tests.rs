@@ -3,7 +3,7 @@ use std::{collections::BTreeSet, path::PathBuf};
 use serde_json::Value;
 
 use super::*;
-use crate::problem::ErrorCode;
+use crate::{annotations::schemas, problem::ErrorCode};
 
 fn committed_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json")

@@ -10,14 +10,14 @@ use domain::{
 
 use super::{guards::Admin, payments};
 use crate::{
-    body::{json_object, page_limit, query_pairs, valid},
-    dto::{
-        AuditEntryResponse, ListResponse, MerchantResponse, MerchantWithSecrets, PaymentResponse,
-    },
-    openapi::{
+    annotations::{
         params::{AdminPaymentKeyPath, ClientIdPath},
         problems::{MerchantNotFound, PaymentNotFound},
         schemas::{MerchantListQuery, PaymentListQuery, RegisterMerchantRequest},
+    },
+    body::{json_object, page_limit, query_pairs, valid},
+    dto::{
+        AuditEntryResponse, ListResponse, MerchantResponse, MerchantWithSecrets, PaymentResponse,
     },
     problem::{ApiError, ErrorCode},
     state::AppState,

@@ -11,9 +11,9 @@ use domain::{
 
 use super::guards::Admin;
 use crate::{
+    annotations::{params::DeliveryIdPath, problems::DeliveryNotFound, schemas::DeliveryListQuery},
     body::{page_limit, query_pairs},
     dto::{DeliveryResponse, ListResponse},
-    openapi::{params::DeliveryIdPath, problems::DeliveryNotFound, schemas::DeliveryListQuery},
     problem::{ApiError, ProblemBody},
     state::AppState,
 };

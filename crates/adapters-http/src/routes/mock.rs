@@ -12,13 +12,13 @@ use super::{
     payments::ORDER_FIELDS,
 };
 use crate::{
-    body::{fields, json_object, valid},
-    dto::{AcquirerAccepted, AcquirerCanceled},
-    mock::{self, MockAcquirer, MockError, PaymentRequest},
-    openapi::{
+    annotations::{
         problems::NotFound,
         schemas::{AcquirerCancelRequest, AcquirerPaymentRequest},
     },
+    body::{fields, json_object, valid},
+    dto::{AcquirerAccepted, AcquirerCanceled},
+    mock::{self, MockAcquirer, MockError, PaymentRequest},
     problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
 };

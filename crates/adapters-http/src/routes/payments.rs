@@ -16,17 +16,17 @@ use domain::{
 
 use super::signed::{CreateNonce, Signed};
 use crate::{
-    body::{fields, json_object, optional_json_object, page_limit, query_pairs, valid},
-    context::request_id,
-    dto::{AuditEntryResponse, ListResponse, PaymentResponse},
-    idempotency::idempotent,
-    openapi::{
+    annotations::{
         params::{IdempotencyKeyHeader, PaymentKeyPath},
         problems::{IdempotencyKeyReused, PaymentNotFound},
         schemas::{
             CancelPaymentRequest, CompletePaymentRequest, CreatePaymentRequest, PaymentListQuery,
         },
     },
+    body::{fields, json_object, optional_json_object, page_limit, query_pairs, valid},
+    context::request_id,
+    dto::{AuditEntryResponse, ListResponse, PaymentResponse},
+    idempotency::idempotent,
     problem::{ApiError, ProblemBody},
     state::AppState,
 };

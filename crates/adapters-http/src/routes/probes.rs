@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, web};
 
 use crate::{
+    annotations::problems::{NotFound, ServiceUnavailable},
     dto::{DatabaseReadiness, Health, Readiness},
-    openapi::problems::{NotFound, ServiceUnavailable},
     problem::{ApiError, ErrorCode},
     state::AppState,
 };

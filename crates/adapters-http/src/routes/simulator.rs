@@ -14,11 +14,11 @@ use utoipa::ToSchema;
 
 use super::guards::Admin;
 use crate::{
-    body::{json_object, valid},
-    openapi::{
+    annotations::{
         problems::NotFound,
         schemas::{SimulatedMockRequest, SimulatedWebhookRequest},
     },
+    body::{json_object, valid},
     problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
 };

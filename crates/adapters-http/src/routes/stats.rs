@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::guards::Admin;
-use crate::{body::query_pairs, openapi::schemas::StatsQuery, problem::ApiError, state::AppState};
+use crate::{
+    annotations::schemas::StatsQuery, body::query_pairs, problem::ApiError, state::AppState,
+};
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

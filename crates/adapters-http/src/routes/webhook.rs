@@ -2,13 +2,13 @@
 
 use super::acquirer_signed::{AcquirerSigned, PaymentWebhook};
 use crate::{
-    body::json_object,
-    context::request_id,
-    dto::{PaymentResponse, WebhookAck},
-    openapi::{
+    annotations::{
         problems::{InvalidStateTransition, PaymentNotFound},
         schemas::AcquirerWebhookRequest,
     },
+    body::json_object,
+    context::request_id,
+    dto::{PaymentResponse, WebhookAck},
     problem::{ApiError, ProblemBody},
     state::AppState,
 };

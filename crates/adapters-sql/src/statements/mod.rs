@@ -27,6 +27,21 @@ pub use outbox::{LockedEvent, OutboxStatements};
 pub use payments::{PaymentLookup, PaymentStatements};
 pub use reads::{Feed, FeedTable, ReadStatements, StatsBinds, StatsRows};
 
+use crate::backend::ConnectionPool;
+
+/// Every statement family: what the stores need of a backend (an adapter gets them all, and
+/// this, from [`crate::sql_statements!`]).
+pub trait Statements:
+    ConnectionPool
+    + PaymentStatements
+    + MerchantStatements
+    + NonceStatements
+    + IdempotencyStatements
+    + OutboxStatements
+    + ReadStatements
+{
+}
+
 /// Implements every statement trait of this module, and [`ConnectionPool`](crate::ConnectionPool),
 /// on an adapter's backend type (which implements [`SqlBackend`](crate::SqlBackend) by hand).
 ///

@@ -5,7 +5,7 @@ use diesel_async::AsyncConnectionCore;
 use domain::{RepositoryError, ports::StoreHealth};
 
 use super::{Health, SqlStore, db_error};
-use crate::{backend::Statements, error::is_connection_lost, migrations};
+use crate::{error::is_connection_lost, migrations, statements::Statements};
 
 #[async_trait]
 impl<B: Statements> StoreHealth for SqlStore<B, Health> {

@@ -11,11 +11,12 @@ use domain::{
 
 use super::{Idempotency, SqlStore, db_error};
 use crate::{
-    backend::{Statements, write_tx},
+    backend::write_tx,
     decisions::{Retake, retake},
     error::is_unique_violation,
     records::to_db_time,
     statements::NewClaim,
+    statements::Statements,
 };
 
 /// How often a claim starts over when the row it collided with vanished (purged) meanwhile.

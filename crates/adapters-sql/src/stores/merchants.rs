@@ -9,7 +9,7 @@ use domain::{
 };
 
 use super::{Merchants, SqlStore, db_error};
-use crate::{backend::Statements, records::MerchantRow};
+use crate::{records::MerchantRow, statements::Statements};
 
 #[async_trait]
 impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {

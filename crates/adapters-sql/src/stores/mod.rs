@@ -11,10 +11,7 @@ use std::{marker::PhantomData, sync::Arc};
 use diesel::QueryResult;
 use domain::{RepositoryError, store_ports::StorePorts};
 
-use crate::{
-    backend::{ConnectionPool, Statements},
-    error,
-};
+use crate::{backend::ConnectionPool, error, statements::Statements};
 
 mod health;
 mod idempotency;

@@ -11,11 +11,12 @@ use domain::{
 
 use super::{Nonces, SqlStore, db_error};
 use crate::{
-    backend::{ConnectionPool, Statements},
+    backend::ConnectionPool,
     decisions::PURGE_BATCH,
     error::is_unique_violation,
     records::{NonceRow, to_db_time},
     statements::NonceStatements,
+    statements::Statements,
 };
 
 impl<B: ConnectionPool, P> SqlStore<B, P> {

@@ -16,10 +16,11 @@ use domain::{
 
 use super::{Outbox, SqlStore, db_error};
 use crate::{
-    backend::{Statements, write_tx},
+    backend::write_tx,
     decisions::{AttemptOutcome, CANDIDATES_PER_CLAIM, OutboxTxError as TxError, PENDING},
     records::{NewAttemptRow, NewOutboxRow, OutboxRow, event_key, to_db_time},
     statements::OutboxStatements,
+    statements::Statements,
 };
 
 /// Inserts `messages` as new PENDING rows, inside the caller's transaction (nothing for an empty

@@ -14,12 +14,13 @@ use domain::{
 
 use super::{Payments, SqlStore, db_error, nonces::record_nonce, outbox::insert_messages};
 use crate::{
-    backend::{Statements, write_tx},
+    backend::write_tx,
     decisions::{NONCE_DEADLOCK_ATTEMPTS, PaymentTxError as TxError},
     error::{InsertTxError, corrupt, is_conflict, is_unique_violation, is_unique_violation_on},
     records::{NewAuditRow, NonceRow, PaymentRow, to_db_time},
     retry,
     statements::PaymentLookup,
+    statements::Statements,
 };
 
 /// `insert`'s transaction (see there); `NonceTaken` when `nonce`'s `INSERT` found the row there

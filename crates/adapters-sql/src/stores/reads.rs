@@ -18,9 +18,9 @@ use super::{
     outbox::{find_delivery, list_deliveries},
 };
 use crate::{
-    backend::Statements,
     records::{from_db_time, to_db_time},
     reporting::{attempt_entry, audit_entry, last_id, stats_breakdown},
+    statements::Statements,
     statements::{Feed, FeedTable, StatsBinds},
 };
 
