@@ -1,6 +1,7 @@
 //! The `Payment` aggregate: creation and the only way a payment ever changes, [`Payment::apply`].
 
 mod audit;
+mod cancels;
 mod fields;
 mod report;
 mod status;
@@ -8,6 +9,7 @@ mod status;
 use std::time::Duration;
 
 pub use audit::{Actor, AuditAction, AuditEntry, AuditNote, AuditRecord};
+pub use cancels::{Cancel, CancelId, CancelRefused, CancelStatus, Cancels, Settled};
 pub use fields::{
     CancelReason, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo, ProductName,
 };
