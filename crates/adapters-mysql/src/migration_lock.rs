@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use adapters_sql::{
-    error::{is_deadlock, is_unique_violation},
+    error::{is_conflict, is_unique_violation},
     migrations::{MigrationError, MigrationLock},
 };
 use diesel::{RunQueryDsl, sql_types::Text};
@@ -77,7 +77,7 @@ impl MigrationLock<Conn> for LeaseLock {
         loop {
             diesel::sql_query(TAKE_OVER_EXPIRED)
                 .execute(conn)
-                .or_else(|e| if is_deadlock(&e) { Ok(0) } else { Err(e) })
+                .or_else(|e| if is_conflict(&e) { Ok(0) } else { Err(e) })
                 .map_err(lock_error)?;
             match diesel::sql_query(TAKE)
                 .bind::<Text, _>(&self.holder)
@@ -85,7 +85,7 @@ impl MigrationLock<Conn> for LeaseLock {
             {
                 Ok(_) => return Ok(()),
                 // Held by another run (or taken by one on another node at the same moment).
-                Err(e) if is_unique_violation(&e) || is_deadlock(&e) => {}
+                Err(e) if is_unique_violation(&e) || is_conflict(&e) => {}
                 Err(e) => return Err(lock_error(e)),
             }
             if started.elapsed() > self.patience {

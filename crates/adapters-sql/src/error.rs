@@ -110,11 +110,6 @@ const CONFLICT_MESSAGES: [&str; 3] = [
     "Plugin instructed the server to rollback the current transaction",
 ];
 
-/// The former name of [`is_conflict`], kept while the stores move over.
-pub fn is_deadlock(e: &DieselError) -> bool {
-    is_conflict(e)
-}
-
 /// Why `PaymentStore::insert`'s transaction rolled back: a statement failed, or the row of the
 /// nonce it was to record is there already (or its `INSERT` lost a deadlock over it).
 #[derive(Debug)]
