@@ -281,6 +281,24 @@ impl Api {
         .await
     }
 
+    /// [`Api::create_payment`] that must answer 201; the new payment's key.
+    pub async fn created_payment_key(
+        &self,
+        merchant: &Merchant,
+        order_no: &str,
+        amount: i64,
+    ) -> Result<String, Error> {
+        let reply = self.create_payment(merchant, order_no, amount).await?;
+        match reply.json["paymentKey"].as_str() {
+            Some(key) if reply.status == 201 => Ok(key.to_owned()),
+            _ => Err(Error::Status {
+                what: format!("creating {order_no}"),
+                status: reply.status,
+                body: reply.text(),
+            }),
+        }
+    }
+
     /// `POST /api/webhook/payment` signed with `key` (Standard Webhooks), dated now.
     pub async fn acquirer_webhook(
         &self,

@@ -13,11 +13,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use test_support::{Api, Instance, Merchant};
+use test_support::{Api, Instance, Merchant, eventually};
 
 use crate::support::{
     ClusterDb, assert_books_balance_on_every_node, assert_creates, galera, instance_on, merchant,
-    payment, ready_payment, within,
+    payment, ready_payment,
 };
 
 /// Puts node `n` back (rejoin after an isolation, restart after a kill) when dropped.
@@ -63,20 +63,29 @@ impl Drop for NodeBack {
     }
 }
 
-async fn ready_status(api: &Api) -> Option<(u16, String)> {
-    let reply = api.get("/ready").await.ok()?;
-    Some((
-        reply.status,
-        reply.json["detail"].as_str().unwrap_or("").to_owned(),
-    ))
-}
-
-async fn wait_ready(instance: &Instance, within_: Duration, what: &str) -> Duration {
-    within(within_, what, async || {
-        ready_status(instance).await.filter(|(s, _)| *s == 200)
+/// Polls `/ready` of `api` until its status and detail are `wanted`, for at most `timeout`;
+/// the detail.
+async fn ready_when(
+    api: &Api,
+    timeout: Duration,
+    what: &str,
+    wanted: impl Fn(u16, &str) -> bool,
+) -> String {
+    let wanted = &wanted;
+    eventually(what, timeout, move || async move {
+        let reply = api.get("/ready").await.map_err(|e| e.to_string())?;
+        let detail = reply.json["detail"].as_str().unwrap_or("").to_owned();
+        if wanted(reply.status, &detail) {
+            Ok(detail)
+        } else {
+            Err(format!("{} {detail}", reply.status))
+        }
     })
     .await
-    .1
+}
+
+async fn wait_ready(instance: &Instance, timeout: Duration, what: &str) {
+    ready_when(instance, timeout, what, |status, _| status == 200).await;
 }
 
 #[actix_web::test]
@@ -91,14 +100,11 @@ async fn a_node_out_of_quorum_answers_503_with_retry_after_and_its_ready_names_i
     let node = NodeBack::after_isolating("3");
     // Until the cluster has evicted it (a few seconds), the node's commits stall and C may
     // answer 503 for want of a free connection; then the node knows, and `/ready` says why.
-    let ((_, detail), _) = within(
+    let detail = ready_when(
+        &c,
         Duration::from_secs(20),
         "/ready of C says 503 naming the node state",
-        async || {
-            ready_status(&c)
-                .await
-                .filter(|(s, d)| *s == 503 && d.contains("Galera node is not ready"))
-        },
+        |status, detail| status == 503 && detail.contains("Galera node is not ready"),
     )
     .await;
     assert!(detail.contains("non-Primary"), "{detail}");
@@ -173,21 +179,31 @@ async fn a_node_killed_under_load_takes_only_its_instances_out_and_rejoins_with_
 
     let killed = Instant::now();
     let node = NodeBack::after_killing("3");
-    let (_, took) = within(Duration::from_secs(5), "/ready of C says 503", async || {
-        ready_status(&c).await.filter(|(s, _)| *s == 503)
-    })
+    ready_when(
+        &c,
+        Duration::from_secs(5),
+        "/ready of C says 503",
+        |status, _| status == 503,
+    )
     .await;
+    let took = killed.elapsed();
     assert!(
         took < Duration::from_secs(3),
         "C is out within a second or two, took {took:?}"
     );
     // After the stall of eviction, the surviving nodes' instances serve.
-    within(
-        Duration::from_secs(20),
+    eventually(
         "A creates after the kill",
-        async || {
-            let r = a.create_payment(&m, "after-kill", 10_000).await.ok()?;
-            (r.status == 201).then_some(())
+        Duration::from_secs(20),
+        || async {
+            let reply = a
+                .create_payment(&m, "after-kill", 10_000)
+                .await
+                .map_err(|e| e.to_string())?;
+            match reply.status {
+                201 => Ok(()),
+                other => Err(format!("{other} {}", reply.text())),
+            }
         },
     )
     .await;

@@ -1,10 +1,6 @@
 //! The cluster the tests run on, a fresh database on it per test, instances pinned to nodes.
 
-use std::{
-    path::PathBuf,
-    process::Command,
-    time::{Duration, Instant},
-};
+use std::{path::PathBuf, process::Command};
 
 use adapters_mysql::test_util::TestDatabase;
 use serde_json::{Value, json};
@@ -96,15 +92,9 @@ pub async fn merchant(api: &Api) -> Merchant {
 
 /// Creates a payment that the mock acquirer leaves READY; returns its key.
 pub async fn ready_payment(api: &Api, m: &Merchant, order_no: &str) -> String {
-    let reply = api
-        .create_payment(m, order_no, STAYS_READY)
+    api.created_payment_key(m, order_no, STAYS_READY)
         .await
-        .expect("create sent");
-    assert_eq!(reply.status, 201, "create {order_no}: {}", reply.text());
-    reply.json["paymentKey"]
-        .as_str()
-        .expect("a payment key")
-        .to_owned()
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The acquirer's `APPROVED` report for `key` with transaction `tx`.
@@ -187,21 +177,5 @@ pub async fn audit_actions(api: &Api, m: &Merchant, key: &str) -> Vec<String> {
 pub fn assert_no_5xx<'a>(what: &str, replies: impl IntoIterator<Item = &'a Reply>) {
     for r in replies {
         assert!(r.status < 500, "{what}: {} {}", r.status, r.text());
-    }
-}
-
-/// Polls `probe` until it returns `Some`, for at most `within`; the time it took.
-pub async fn within<T>(
-    within: Duration,
-    what: &str,
-    mut probe: impl AsyncFnMut() -> Option<T>,
-) -> (T, Duration) {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = probe().await {
-            return (value, started.elapsed());
-        }
-        assert!(started.elapsed() < within, "{what}: not within {within:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

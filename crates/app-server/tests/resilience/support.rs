@@ -35,9 +35,7 @@ pub async fn register(api: &Api, return_url: Option<&str>) -> Merchant {
 
 /// Creates a payment of `amount` (201 expected) and returns its key.
 pub async fn payment_key_of_new(api: &Api, m: &Merchant, order_no: &str, amount: i64) -> String {
-    let created = api.create_payment(m, order_no, amount).await.unwrap();
-    assert_eq!(created.status, 201, "{:?}", created.json);
-    created.json["paymentKey"].as_str().unwrap().to_owned()
+    api.created_payment_key(m, order_no, amount).await.unwrap()
 }
 
 /// The status of `m`'s signed `GET /api/payments` (a merchant call that changes nothing).
