@@ -261,8 +261,30 @@ async fn a_cancel_the_acquirer_refuses_007_is_502_and_leaves_the_payment_approve
     assert_problem(&res, 502, "ACQUIRER_ERROR");
 
     let after = app.admin_payment(&key).await;
-    assert_eq!(after, approved, "the payment is unchanged");
-    assert!(rows(&app.admin_logs(&key).await, "CANCEL").is_empty());
+    for field in [
+        "status",
+        "canceledAmount",
+        "cancelableAmount",
+        "canceledAt",
+        "version",
+    ] {
+        assert_eq!(
+            after[field], approved[field],
+            "{field} is unchanged: {after}"
+        );
+    }
+    let cancels = after["cancels"].as_array().unwrap();
+    assert_eq!(
+        cancels.len(),
+        1,
+        "the refused cancel stays visible: {after}"
+    );
+    assert_eq!(cancels[0]["status"], "FAILED");
+    assert_eq!(cancels[0]["failureCode"], "CANCEL_REFUSED");
+    assert_eq!(cancels[0]["amount"], 15_007);
+    let logs = app.admin_logs(&key).await;
+    assert!(rows(&logs, "CANCEL").is_empty());
+    assert_eq!(rows(&logs, "CANCEL_FAILED").len(), 1, "{logs:?}");
 }
 
 #[actix_web::test]
@@ -273,10 +295,18 @@ async fn canceling_an_approved_payment_asks_the_acquirer_and_then_cancels() {
     let res = app.cancel(&merchant, &key, "customer asked").await;
     assert_canceled(&res, "customer asked");
     let logs = app.admin_logs(&key).await;
-    assert_eq!(actions(&logs), ["CREATE", "APPROVE", "CANCEL"], "{logs:?}");
-    assert_row(&logs[2], "CANCEL", "MERCHANT", Some("APPROVED"), "CANCELED");
-    // The acquirer was asked synchronously, not through the outbox.
-    assert!(app.deliveries_of(&key, "ACQUIRER_CANCEL").await.is_empty());
+    assert_eq!(
+        actions(&logs),
+        ["CREATE", "APPROVE", "CANCEL_REQUESTED", "CANCEL"],
+        "{logs:?}"
+    );
+    assert_row(&logs[3], "CANCEL", "MERCHANT", Some("APPROVED"), "CANCELED");
+    // The acquirer was asked synchronously; the durable retry message written with the
+    // reservation was called off in the same transaction, never sent.
+    let retries = app.deliveries_of(&key, "ACQUIRER_CANCEL").await;
+    assert_eq!(retries.len(), 1, "{retries:?}");
+    assert_eq!(retries[0]["status"], "DELIVERED", "{retries:?}");
+    assert_eq!(retries[0]["attemptCount"], 0, "{retries:?}");
 }
 
 #[actix_web::test]

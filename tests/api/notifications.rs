@@ -476,7 +476,7 @@ async fn a_merchant_without_a_return_url_gets_no_deliveries_and_its_payments_flo
     };
     assert_eq!(
         kinds(app.deliveries(&format!("paymentKey={key}")).await),
-        ["ACQUIRER_REQUEST"]
+        ["ACQUIRER_CAPTURE", "ACQUIRER_REQUEST"]
     );
     assert_eq!(
         kinds(app.deliveries(&format!("paymentKey={declined}")).await),

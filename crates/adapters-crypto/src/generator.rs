@@ -4,6 +4,7 @@ use base64::{
 };
 use domain::{
     ids::{ClientId, EventId, PaymentId, PaymentKey},
+    payment::CancelId,
     ports::KeyGenerator,
     secret::Secret,
     signing::WebhookKey,
@@ -51,6 +52,10 @@ impl KeyGenerator for RandomKeyGenerator {
 
     fn event_id(&self) -> EventId {
         EventId::from_uuid(Uuid::now_v7())
+    }
+
+    fn cancel_id(&self) -> CancelId {
+        CancelId::from_uuid(Uuid::now_v7())
     }
 
     fn client_id(&self) -> ClientId {

@@ -5,15 +5,15 @@ use domain::{
     Timestamp,
     merchant::Merchant,
     outbox::{Delivery, DeliveryAttempt},
-    payment::{AuditEntry, Payment},
+    payment::{AuditEntry, Cancel, Payment, PaymentStatus},
     services::Page,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::annotations::schemas::{
-    ActorName, AuditActionName, CurrencyCode, DeliveryStateName, MerchantStatusName,
-    MethodCodeName, OutboxKindName, PaymentStatusName, WebhookResult,
+    ActorName, AuditActionName, CancelStatusName, CurrencyCode, DeliveryStateName,
+    MerchantStatusName, MethodCodeName, OutboxKindName, PaymentStatusName, WebhookResult,
 };
 
 fn ts(t: Timestamp) -> String {
@@ -70,6 +70,60 @@ pub struct PaymentResponse {
     /// A READY payment expires (EXPIRED) after this.
     #[schema(format = DateTime)]
     expires_at: String,
+    /// While APPROVED: the server voids the authorization (CANCELED, `EXPIRE_AUTHORIZATION`)
+    /// if the payment is not completed by then; null otherwise.
+    #[schema(format = DateTime, required = true)]
+    authorization_expires_at: Option<String>,
+    /// The sum of the SUCCEEDED cancels.
+    #[schema(minimum = 0, example = 0)]
+    canceled_amount: i64,
+    /// `amount − canceledAmount − (PENDING cancels)`: what a new cancel may still take.
+    #[schema(minimum = 0, example = 15000)]
+    cancelable_amount: i64,
+    /// The payment's cancels, oldest first.
+    cancels: Vec<CancelResponse>,
+}
+
+/// One cancel of a payment (api.md §9.1).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Cancel)]
+pub struct CancelResponse {
+    /// `cnl_` and 26 or more characters; sent to the acquirer, which treats it idempotently.
+    #[schema(pattern = "^cnl_[A-Za-z0-9_-]{26,60}$")]
+    cancel_id: String,
+    #[schema(minimum = 1, example = 5000)]
+    amount: i64,
+    reason: String,
+    #[schema(value_type = CancelStatusName)]
+    status: &'static str,
+    /// The acquirer's reference for the cancel, if it gave one.
+    #[schema(required = true)]
+    acquirer_transaction_id: Option<String>,
+    #[schema(required = true)]
+    failure_code: Option<String>,
+    #[schema(required = true)]
+    failure_message: Option<String>,
+    #[schema(format = DateTime)]
+    requested_at: String,
+    #[schema(format = DateTime, required = true)]
+    completed_at: Option<String>,
+}
+
+impl From<&Cancel> for CancelResponse {
+    fn from(c: &Cancel) -> Self {
+        Self {
+            cancel_id: c.id.to_string(),
+            amount: c.amount.minor_units(),
+            reason: c.reason.to_string(),
+            status: c.status.as_str(),
+            acquirer_transaction_id: c.acquirer_transaction_id.as_ref().map(ToString::to_string),
+            failure_code: c.failure_code.as_ref().map(ToString::to_string),
+            failure_message: c.failure_message.as_ref().map(ToString::to_string),
+            requested_at: ts(c.requested_at),
+            completed_at: opt_ts(c.completed_at),
+        }
+    }
 }
 
 impl From<&Payment> for PaymentResponse {
@@ -94,6 +148,13 @@ impl From<&Payment> for PaymentResponse {
             canceled_at: opt_ts(p.canceled_at),
             failed_at: opt_ts(p.failed_at),
             expires_at: ts(p.expires_at),
+            authorization_expires_at: (p.status == PaymentStatus::Approved)
+                .then_some(p.authorization_expires_at)
+                .flatten()
+                .map(ts),
+            canceled_amount: p.canceled_amount(),
+            cancelable_amount: p.cancelable_amount(),
+            cancels: p.cancels.list().iter().map(CancelResponse::from).collect(),
         }
     }
 }
@@ -372,5 +433,14 @@ pub struct AcquirerAccepted {
 pub struct AcquirerCanceled {
     pub transaction_id: String,
     #[schema(example = "CANCELED")]
+    pub status: &'static str,
+}
+
+/// The (mock) acquirer's answer to a capture.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcquirerCaptured {
+    pub transaction_id: String,
+    #[schema(example = "CAPTURED")]
     pub status: &'static str,
 }

@@ -2,6 +2,7 @@
 
 use domain::{
     Timestamp,
+    ids::TransactionId,
     payment::{AcquirerCancel, AcquirerReport, Payment, ReportedOutcome},
     ports::PayloadEncoder,
 };
@@ -27,8 +28,24 @@ struct AcquirerRequestBody<'a> {
 struct AcquirerCancelBody<'a> {
     payment_key: &'a str,
     transaction_id: Option<&'a str>,
+    cancel_id: &'a str,
     amount: i64,
     cancel_reason: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcquirerCaptureBody<'a> {
+    payment_key: &'a str,
+    transaction_id: Option<&'a str>,
+    amount: i64,
+}
+
+/// The part of the acquirer's answer to a cancel the server reads.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CancelConfirmation {
+    transaction_id: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -78,9 +95,25 @@ impl PayloadEncoder for JsonPayloadEncoder {
         to_json(&AcquirerCancelBody {
             payment_key: c.payment_key.as_str(),
             transaction_id: c.transaction_id.as_ref().map(|t| t.as_str()),
+            cancel_id: c.cancel_id.as_str(),
             amount: c.amount.minor_units(),
             cancel_reason: c.reason.as_str(),
         })
+    }
+
+    fn acquirer_capture(&self, p: &Payment) -> String {
+        to_json(&AcquirerCaptureBody {
+            payment_key: p.key.as_str(),
+            transaction_id: p.transaction_id.as_ref().map(|t| t.as_str()),
+            amount: p.amount.minor_units(),
+        })
+    }
+
+    fn cancel_confirmation(&self, body: &str) -> Option<TransactionId> {
+        serde_json::from_str::<CancelConfirmation>(body)
+            .ok()
+            .and_then(|c| c.transaction_id)
+            .and_then(|t| TransactionId::parse(&t).ok())
     }
 
     fn merchant_event(&self, event_type: &str, p: &Payment, at: Timestamp) -> String {

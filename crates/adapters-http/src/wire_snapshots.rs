@@ -13,8 +13,8 @@ use domain::{
     ids::{ClientId, PaymentId, PaymentKey, TransactionId},
     money::{Amount, Currency},
     payment::{
-        CancelReason, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo, Payment,
-        PaymentRecord, PaymentStatus, ProductName,
+        Cancel, CancelId, CancelReason, CancelStatus, Cancels, CustomerName, FailureCode,
+        FailureMessage, MethodCode, OrderNo, Payment, PaymentRecord, PaymentStatus, ProductName,
     },
     validation::Violations,
 };
@@ -68,8 +68,29 @@ fn at(minute: i64) -> Timestamp {
 /// A payment that reached `status` the way the state machine gets there (an EXPIRED one
 /// carries nothing beyond a READY one's fields but its status).
 fn payment(status: PaymentStatus) -> Payment {
-    use PaymentStatus::{Approved, Canceled, Completed, Failed, Ready};
-    let approved = matches!(status, Approved | Completed | Canceled);
+    use PaymentStatus::{Approved, Canceled, Completed, Failed, PartialCanceled, Ready};
+    let approved = matches!(status, Approved | Completed | PartialCanceled | Canceled);
+    let amount = Amount::parse(15_000).unwrap();
+    let cancel = |n: u8, minor: i64, status: CancelStatus| Cancel {
+        id: CancelId::parse(&format!("cnl_0193a1b2c3d47e5f8a9b0c1d2e3f4a5{n}")).unwrap(),
+        amount: Amount::parse(minor).unwrap(),
+        reason: CancelReason::parse("Customer changed their mind").unwrap(),
+        status,
+        acquirer_transaction_id: (status == CancelStatus::Succeeded)
+            .then(|| TransactionId::parse(&format!("mcx_0123456789abcdef0123456{n}")).unwrap()),
+        failure_code: None,
+        failure_message: None,
+        requested_at: at(4),
+        completed_at: (status == CancelStatus::Succeeded).then(|| at(5)),
+    };
+    let cancels = match status {
+        Canceled => vec![cancel(1, 15_000, CancelStatus::Succeeded)],
+        PartialCanceled => vec![
+            cancel(1, 5_000, CancelStatus::Succeeded),
+            cancel(2, 2_000, CancelStatus::Pending),
+        ],
+        _ => Vec::new(),
+    };
     Payment::restore(PaymentRecord {
         id: PaymentId::from_uuid(uuid::Uuid::from_u128(
             0x0193_5f1e_0000_7000_8000_0000_0000_0001,
@@ -77,7 +98,7 @@ fn payment(status: PaymentStatus) -> Payment {
         key: PaymentKey::from_bytes([0x8f; 32]),
         client_id: ClientId::parse("mch_01a20d74f7a573d8a04b6d71eaac68e5").unwrap(),
         order_no: OrderNo::parse("ORDER-1001").unwrap(),
-        amount: Amount::parse(15_000).unwrap(),
+        amount,
         currency: Currency::parse("KRW").unwrap(),
         method: MethodCode::Card,
         product_name: Some(ProductName::parse("Coffee beans").unwrap()),
@@ -98,6 +119,8 @@ fn payment(status: PaymentStatus) -> Payment {
         canceled_at: (status == Canceled).then(|| at(3)),
         failed_at: (status == Failed).then(|| at(1)),
         expires_at: at(30),
+        authorization_expires_at: (status == Approved).then(|| at(1 + 7 * 24 * 60)),
+        cancels: Cancels::restore(amount, cancels).unwrap(),
     })
 }
 

@@ -55,6 +55,26 @@ diesel::table! {
         canceled_at -> Nullable<Timestamp>,
         failed_at -> Nullable<Timestamp>,
         expires_at -> Timestamp,
+        canceled_amount -> BigInt,
+        authorization_expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    payment_cancel (seq) {
+        seq -> BigInt,
+        cancel_id -> Text,
+        payment_id -> Text,
+        amount -> BigInt,
+        reason -> Text,
+        status -> Text,
+        acquirer_transaction_id -> Nullable<Text>,
+        failure_code -> Nullable<Text>,
+        failure_message -> Nullable<Text>,
+        requested_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -105,6 +125,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        cancel_id -> Nullable<Text>,
     }
 }
 
@@ -125,10 +146,12 @@ diesel::table! {
 
 diesel::joinable!(payment -> api_credential (client_id));
 diesel::joinable!(payment_log -> payment (payment_id));
+diesel::joinable!(payment_cancel -> payment (payment_id));
 diesel::joinable!(outbox_event -> payment (payment_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_credential,
     payment,
+    payment_cancel,
     payment_log,
     request_nonce,
     outbox_event,

@@ -193,6 +193,7 @@ impl Application {
             return_url: settings.acquirer_return_url(&public_url),
             key: acquirer_key.clone(),
             timeout: Duration::from_millis(settings.acquirer.timeout_ms),
+            cancel_timeout: Duration::from_millis(settings.acquirer.cancel_timeout_ms),
         });
         let encoder: Arc<dyn PayloadEncoder> = Arc::new(JsonPayloadEncoder);
         let payment_store = stores.ports.payments.clone();
@@ -211,6 +212,7 @@ impl Application {
             outbound,
             PaymentPolicy {
                 ready_ttl: settings.ready_ttl(),
+                authorization_ttl: Duration::from_secs(settings.payment.authorization_ttl_secs),
             },
         );
         let dispatcher = Dispatcher::new(
@@ -236,12 +238,14 @@ impl Application {
         let mock = settings.mock_acquirer.enabled.then(|| {
             Arc::new(MockAcquirer::new(
                 outbox.clone(),
+                payment_store.clone(),
                 keys.clone(),
                 clock.clone(),
                 signal.clone(),
                 webhooks.clone(),
                 Duration::from_millis(settings.mock_acquirer.delay_ms),
                 Duration::from_millis(settings.mock_acquirer.slow_delay_ms),
+                Duration::from_millis(settings.mock_acquirer.slow_cancel_ms),
             ))
         });
 

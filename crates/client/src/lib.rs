@@ -57,8 +57,8 @@ pub use admin::{AdminClient, NewMerchant, RegisteredMerchant};
 pub use client::{Client, DEFAULT_TIMEOUT, Idempotent};
 pub use error::{Error, ErrorCode, FieldError, Problem};
 pub use payment::{
-    Actor, AuditLogEntry, CreatePayment, ListPayments, MethodCode, Payment, PaymentPage,
-    PaymentStatus,
+    Actor, AuditLogEntry, Cancel, CancelStatus, CreatePayment, ListPayments, MethodCode, Payment,
+    PaymentPage, PaymentStatus,
 };
 pub use reqwest::{self, Method, StatusCode};
 pub use response::RawResponse;

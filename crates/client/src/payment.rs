@@ -2,7 +2,7 @@
 //! an integer number of the currency's minor units; timestamps are UTC. The enums
 //! ([`PaymentStatus`], [`MethodCode`], [`Actor`]) are the domain's own (see `wire.rs`).
 
-pub use domain::payment::{Actor, MethodCode, PaymentStatus};
+pub use domain::payment::{Actor, CancelStatus, MethodCode, PaymentStatus};
 use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
@@ -38,6 +38,34 @@ pub struct Payment {
     pub failed_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// While APPROVED: when the server voids the authorization unless it is completed.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub authorization_expires_at: Option<OffsetDateTime>,
+    /// The sum of the SUCCEEDED cancels (api.md §9.1).
+    pub canceled_amount: i64,
+    /// What a new cancel may still take: `amount − canceledAmount − (PENDING cancels)`.
+    pub cancelable_amount: i64,
+    /// The payment's cancels, oldest first.
+    pub cancels: Vec<Cancel>,
+}
+
+/// One cancel of a payment (api.md §9.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cancel {
+    /// `cnl_…`: the id the acquirer sees, which makes the cancel idempotent there.
+    pub cancel_id: String,
+    pub amount: i64,
+    pub reason: String,
+    #[serde(with = "crate::wire::name")]
+    pub status: CancelStatus,
+    pub acquirer_transaction_id: Option<String>,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<OffsetDateTime>,
 }
 
 /// The body of `POST /api/payments` (api.md §3.1). Build it with [`CreatePayment::new`] and the

@@ -335,7 +335,9 @@ mod tests {
             "transactionId":"tx","failureCode":null,"failureMessage":null,"cancelReason":null,
             "createdAt":"2026-11-24T08:00:00.000Z","approvedAt":"2026-11-24T08:00:05.120Z",
             "completedAt":null,"canceledAt":null,"failedAt":null,
-            "expiresAt":"2026-11-24T08:30:00.000Z"}}"#;
+            "expiresAt":"2026-11-24T08:30:00.000Z",
+            "authorizationExpiresAt":"2026-12-01T08:00:05.120Z","canceledAmount":0,
+            "cancelableAmount":15000,"cancels":[]}}"#;
         let now = 1_795_507_205;
         let signature = secret.0.sign("evt_1", now, body);
         let headers = [

@@ -2,7 +2,7 @@
 //! [`Actor`]): declared once, for the server and this client, and written as their upper-case
 //! names (`#[serde(with = "crate::wire::name")]`, or `wire::optional_name` for an `Option`).
 
-use domain::payment::{Actor, MethodCode, PaymentStatus};
+use domain::payment::{Actor, CancelStatus, MethodCode, PaymentStatus};
 
 /// An enum written on the wire as its name.
 pub(crate) trait WireName: Copy {
@@ -31,6 +31,7 @@ wire_names! {
     PaymentStatus => "payment status", |raw| Self::parse(raw).ok();
     MethodCode => "method code", |raw| Self::parse(raw).ok();
     Actor => "actor", |raw| Self::parse(raw);
+    CancelStatus => "cancel status", |raw| Self::parse(raw);
 }
 
 fn from_name<T: WireName, E: serde::de::Error>(raw: &str) -> Result<T, E> {

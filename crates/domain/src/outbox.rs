@@ -7,6 +7,7 @@ use crate::named_enum::named_enum;
 use crate::{
     Timestamp,
     ids::{ClientId, EventId, PaymentId},
+    payment::CancelId,
 };
 
 named_enum! {
@@ -14,8 +15,10 @@ named_enum! {
     pub enum OutboxKind {
         /// Server → acquirer: process this payment (api.md §5).
         AcquirerRequest = "ACQUIRER_REQUEST",
-        /// Server → acquirer: cancel this payment's transaction.
+        /// Server → acquirer: cancel (part of) this payment's transaction (api.md §9.5).
         AcquirerCancel = "ACQUIRER_CANCEL",
+        /// Server → acquirer: capture this completed payment (api.md §9.3).
+        AcquirerCapture = "ACQUIRER_CAPTURE",
         /// Server → merchant `returnUrl`: a status change (api.md §7).
         MerchantNotification = "MERCHANT_NOTIFICATION",
         /// Mock acquirer → server: the outcome webhook of api.md §4 (built-in mock only).
@@ -48,8 +51,12 @@ pub struct OutboxMessage {
     pub target_url: String,
     pub payload: String,
     pub created_at: Timestamp,
-    /// Not delivered before this instant (the mock acquirer's delays).
+    /// Not delivered before this instant (the mock acquirer's delays; a cancel's retry waits
+    /// for the synchronous call to end first).
     pub not_before: Timestamp,
+    /// For an [`OutboxKind::AcquirerCancel`] that carries a PENDING cancel: which one, so that
+    /// the acquirer's answer settles it.
+    pub cancel_id: Option<CancelId>,
 }
 
 impl OutboxMessage {
@@ -342,6 +349,7 @@ mod tests {
             payload: "{}".to_owned(),
             created_at: t(0),
             not_before: t(0),
+            cancel_id: None,
         }
     }
 

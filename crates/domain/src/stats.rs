@@ -207,7 +207,7 @@ mod tests {
     fn nothing_decided_has_no_rate_and_every_status_is_listed() {
         let f = Figures::of(&[cell(S::Ready, false, 1, 100)]);
         assert_eq!(f.approval_rate(), None);
-        assert_eq!(f.by_status.len(), 6);
+        assert_eq!(f.by_status.len(), S::ALL.len());
         assert_eq!(f.status(S::Expired), &StatusFigures::default());
     }
 

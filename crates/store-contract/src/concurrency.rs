@@ -3,7 +3,7 @@
 use domain::{
     payment::{Actor, CancelReason, Origin, PaymentStatus, TransitionRejected},
     ports::{StateChange, TransitionStoreError},
-    services::payments::ChangePaymentError,
+    services::payments::{CancelAnswer, CancelRequest, ChangePaymentError},
 };
 
 use crate::{
@@ -25,12 +25,15 @@ pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<
     let racers = (0..RACERS).map(|i| {
         let (service, mch, key) = (service.clone(), mch.clone(), p.key.clone());
         async move {
-            let reason = CancelReason::parse(&format!("racer {i}")).unwrap();
+            let request = CancelRequest {
+                reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
+                amount: None,
+            };
             let origin = Origin {
                 actor: Actor::Merchant,
                 request_id: None,
             };
-            service.cancel(Some(&mch), &key, reason, origin).await
+            service.cancel(Some(&mch), &key, request, origin).await
         }
     });
     let results = futures_util::future::join_all(racers).await;
@@ -39,7 +42,8 @@ pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<
     assert_eq!(winners, 1, "{results:?}");
     for r in &results {
         match r {
-            Ok(p) => assert_eq!(p.status, PaymentStatus::Canceled),
+            Ok(CancelAnswer::Done(p)) => assert_eq!(p.status, PaymentStatus::Canceled),
+            Ok(CancelAnswer::Accepted(p)) => panic!("a READY cancel is never 202: {p:?}"),
             // Losers re-read the payment and find it canceled; a loser that kept losing the
             // CAS could also give up as contended. Nothing else is acceptable.
             Err(ChangePaymentError::Rejected(TransitionRejected::InvalidTransition {
@@ -90,6 +94,7 @@ pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_on
             expected_version: 0,
             audit,
             events: Vec::new(),
+            settles: Vec::new(),
         })
         .await
         .unwrap();
@@ -147,6 +152,7 @@ pub async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_th
             expected_version: p.version,
             audit,
             events: Vec::new(),
+            settles: Vec::new(),
         };
         let store = store.clone();
         async move { store.transition(&change).await.map(|()| change.next) }

@@ -32,6 +32,7 @@ fn change(
         expected_version: current.version,
         audit,
         events,
+        settles: Vec::new(),
     }
 }
 

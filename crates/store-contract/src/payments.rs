@@ -6,9 +6,9 @@ use domain::{
     ids::{PaymentKey, RequestId, TransactionId},
     money::{Amount, Currency},
     payment::{
-        Actor, AuditAction, CancelReason, Command, CustomerName, FailureCode, FailureMessage,
-        MethodCode, OrderNo, Origin, Payment, PaymentRecord, PaymentStatus, ProductName,
-        TransitionKind,
+        Actor, AuditAction, Cancel, CancelId, CancelReason, CancelStatus, Cancels, Command,
+        CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo, Origin, Payment,
+        PaymentRecord, PaymentStatus, ProductName, TransitionKind,
     },
     ports::{InsertPaymentError, PageRequest, PaymentFilter, StateChange, TransitionStoreError},
 };
@@ -35,6 +35,7 @@ fn change_of(current: &Payment, command: Command, now_ms: i64) -> StateChange {
         expected_version: current.version,
         audit,
         events: Vec::new(),
+        settles: Vec::new(),
     }
 }
 
@@ -63,6 +64,35 @@ pub async fn a_payment_with_every_optional_field_set_round_trips_exactly<F: Stor
         canceled_at: Some(at(4)),
         failed_at: Some(at(5)),
         expires_at: at(1_800_001),
+        authorization_expires_at: Some(at(604_800_002)),
+        cancels: Cancels::restore(
+            Amount::parse(Amount::MAX).unwrap(),
+            vec![
+                Cancel {
+                    id: CancelId::parse("cnl_roundtrip_000000000000000001").unwrap(),
+                    amount: Amount::parse(Amount::MAX - 1).unwrap(),
+                    reason: CancelReason::parse("부분 취소 — one item").unwrap(),
+                    status: CancelStatus::Succeeded,
+                    acquirer_transaction_id: Some(TransactionId::parse("mcx_1").unwrap()),
+                    failure_code: None,
+                    failure_message: None,
+                    requested_at: at(6),
+                    completed_at: Some(at(7)),
+                },
+                Cancel {
+                    id: CancelId::parse("cnl_roundtrip_000000000000000002").unwrap(),
+                    amount: Amount::parse(1).unwrap(),
+                    reason: CancelReason::parse("the rest").unwrap(),
+                    status: CancelStatus::Failed,
+                    acquirer_transaction_id: None,
+                    failure_code: Some(FailureCode::parse("CANCEL_REFUSED").unwrap()),
+                    failure_message: Some(FailureMessage::parse("거절").unwrap()),
+                    requested_at: at(8),
+                    completed_at: Some(at(9)),
+                },
+            ],
+        )
+        .unwrap(),
     });
     let (_, audit) = Payment::create(
         payment.id,

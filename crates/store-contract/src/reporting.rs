@@ -9,7 +9,10 @@ use domain::{
     money::Currency,
     operator::stats::{StatsCell, StatsFilter},
     outbox::{DeliveryAttempt, OutboxKind, SendReport},
-    payment::{Actor, AuditAction, Command, FailureCode, Origin, Payment, PaymentStatus},
+    payment::{
+        Actor, AuditAction, CancelId, CancelOutcome, CancelReason, Command, FailureCode, Origin,
+        Payment, PaymentStatus,
+    },
     ports::StateChange,
 };
 
@@ -45,10 +48,29 @@ async fn apply(env: &Env, p: Payment, command: Command, now: Timestamp) -> Payme
             expected_version: p.version,
             audit,
             events: Vec::new(),
+            settles: Vec::new(),
         })
         .await
         .unwrap();
     next
+}
+
+/// A full cancel of an APPROVED payment: the PENDING reservation, then the acquirer's yes.
+async fn cancel_approved(env: &Env, p: Payment, now: Timestamp) -> Payment {
+    let id = CancelId::from_uuid(uuid::Uuid::now_v7());
+    let request = Command::RequestCancel {
+        id: id.clone(),
+        amount: None,
+        reason: CancelReason::parse("customer asked").unwrap(),
+    };
+    let p = apply(env, p, request, now).await;
+    let confirm = Command::SettleCancel {
+        id,
+        outcome: CancelOutcome::Confirmed {
+            acquirer_transaction_id: None,
+        },
+    };
+    apply(env, p, confirm, now).await
 }
 
 fn fail() -> Command {
@@ -78,7 +100,7 @@ async fn seed(env: &Env) -> (ClientId, ClientId) {
     apply(env, p, Command::Complete, at(3_000)).await;
     let p = create(env, &a, "A-2", 2000, at(1_000)).await;
     let p = apply(env, p, approve("tx-1"), at(2_000)).await;
-    apply(env, p, cancel("customer asked"), at(3_000)).await;
+    cancel_approved(env, p, at(3_000)).await;
     let p = create(env, &a, "A-3", 3000, at(1_000)).await;
     apply(env, p, cancel("customer asked"), at(3_000)).await;
     let p = create(env, &a, "A-4", 4000, at(DAY - 1)).await;

@@ -168,12 +168,14 @@ pub fn note_of(action: AuditAction, actor: Actor, millis: i64) -> AuditNote {
 pub fn approve(transaction_id: &str) -> Command {
     Command::Approve {
         transaction_id: TransactionId::parse(transaction_id).unwrap(),
+        authorization_ttl: Duration::from_secs(7 * 24 * 3600),
     }
 }
 
 /// A cancel for this reason.
 pub fn cancel(reason: &str) -> Command {
     Command::Cancel {
+        id: domain::payment::CancelId::from_uuid(Uuid::now_v7()),
         reason: CancelReason::parse(reason).unwrap(),
     }
 }
@@ -209,6 +211,7 @@ pub fn message(kind: OutboxKind, payment: Option<&Payment>, created: Timestamp) 
         payload: format!(r#"{{"kind":"{kind}"}}"#),
         created_at: created,
         not_before: created,
+        cancel_id: None,
     }
 }
 
@@ -327,6 +330,10 @@ impl KeyGenerator for TestKeys {
         new_event_id()
     }
 
+    fn cancel_id(&self) -> domain::payment::CancelId {
+        domain::payment::CancelId::from_uuid(Uuid::now_v7())
+    }
+
     fn client_id(&self) -> ClientId {
         ClientId::from_uuid(Uuid::now_v7())
     }
@@ -361,6 +368,14 @@ impl PayloadEncoder for TestPayloads {
             r#"{{"type":"{event_type}","timestamp":"{at}","data":{{"paymentKey":"{}"}}}}"#,
             payment.key
         )
+    }
+
+    fn acquirer_capture(&self, payment: &Payment) -> String {
+        format!(r#"{{"paymentKey":"{}"}}"#, payment.key)
+    }
+
+    fn cancel_confirmation(&self, _body: &str) -> Option<domain::ids::TransactionId> {
+        None
     }
 
     fn acquirer_webhook(&self, report: &domain::payment::AcquirerReport, _at: Timestamp) -> String {
@@ -401,6 +416,7 @@ pub fn payment_service(env: &Env) -> domain::services::payments::PaymentService 
             return_url: "http://pg.test/api/webhook/payment".to_owned(),
             key: WebhookKey::from_bytes(&[7; 32]),
             timeout: Duration::from_secs(1),
+            cancel_timeout: Duration::from_secs(1),
         }),
     );
     domain::services::payments::PaymentService::new(

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use domain::{
     money::Currency,
     outbox::OutboxKind,
-    payment::{MethodCode, PaymentStatus},
+    payment::{CancelStatus, MethodCode, PaymentStatus},
 };
 use serde_json::Value;
 use utoipa::{
@@ -51,6 +51,8 @@ string_enums! {
     PaymentStatusName => PaymentStatus::ALL.map(PaymentStatus::as_str);
     /// Payment method.
     MethodCodeName => MethodCode::ALL.map(MethodCode::as_str);
+    /// Where a cancel is (api.md §9.1).
+    CancelStatusName => CancelStatus::ALL.map(CancelStatus::as_str);
     /// Audit-trail action (api.md §3.6).
     AuditActionName => AUDIT_ACTIONS;
     /// Who caused an audit row.
@@ -85,13 +87,17 @@ fn currencies() -> Vec<String> {
     codes
 }
 
-pub const AUDIT_ACTIONS: [&str; 9] = [
+pub const AUDIT_ACTIONS: [&str; 13] = [
     "CREATE",
     "APPROVE",
     "FAIL",
     "COMPLETE",
     "CANCEL",
+    "PARTIAL_CANCEL",
     "EXPIRE",
+    "EXPIRE_AUTHORIZATION",
+    "CANCEL_REQUESTED",
+    "CANCEL_FAILED",
     "WEBHOOK_DUPLICATE",
     "WEBHOOK_REJECTED",
     "ACQUIRER_REQUEST_FAILED",
@@ -138,6 +144,10 @@ pub struct CancelPaymentRequest {
         pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F\s][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub cancel_reason: String,
+    /// Minor units to cancel; absent (or null): all of `cancelableAmount`. READY and APPROVED
+    /// payments can only be canceled as a whole.
+    #[schema(minimum = 1, maximum = 1_000_000_000, nullable = false)]
+    pub cancel_amount: Option<i64>,
 }
 
 /// `POST /api/payments/{paymentKey}/complete`: no body, or an empty object.
@@ -189,7 +199,18 @@ pub struct AcquirerCancelRequest {
     pub payment_key: String,
     pub amount: i64,
     pub transaction_id: Option<String>,
+    /// Makes the cancel idempotent: sent again, it cancels nothing more.
+    pub cancel_id: Option<String>,
     pub cancel_reason: Option<String>,
+}
+
+/// `POST /mock/request/capture` (api.md §9.3).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcquirerCaptureRequest {
+    pub payment_key: String,
+    pub transaction_id: Option<String>,
+    pub amount: i64,
 }
 
 /// `POST /admin/api/merchants` (api.md §8).

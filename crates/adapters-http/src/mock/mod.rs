@@ -7,6 +7,7 @@
 //! delivery. Only the "503 twice" counter is in memory: after a restart such a payment gets two
 //! more 503s, which the server's retries absorb. See docs/adr/0009-mock-acquirer.md.
 
+mod cancels;
 mod scenario;
 
 use std::{
@@ -15,10 +16,12 @@ use std::{
     time::Duration,
 };
 
+pub use cancels::{CancelLedger, CancelRequest, CaptureRequest};
 use domain::{
     RepositoryError, Timestamp,
+    ids::PaymentKey,
     outbox::{OutboxKind, OutboxMessage},
-    ports::{Clock, DispatchSignal, KeyGenerator, OutboxStore},
+    ports::{Clock, DispatchSignal, KeyGenerator, OutboxStore, PaymentStore},
     services::webhook_auth::WebhookVerifier,
     signing::sha256_hex,
 };
@@ -29,6 +32,9 @@ use crate::encoder::{AcquirerWebhookBody, to_json};
 /// The mock's configuration and the ports it writes through.
 pub struct MockAcquirer {
     pub outbox: Arc<dyn OutboxStore>,
+    /// Where the mock looks up a payment's amount, which chooses its cancel scenario (a real
+    /// acquirer knows its transactions' amounts).
+    pub payments: Arc<dyn PaymentStore>,
     pub keys: Arc<dyn KeyGenerator>,
     pub clock: Arc<dyn Clock>,
     pub signal: Arc<dyn DispatchSignal>,
@@ -36,8 +42,12 @@ pub struct MockAcquirer {
     pub verifier: WebhookVerifier,
     pub delay: Duration,
     pub slow_delay: Duration,
+    /// How long a cancel of scenario `…009` takes to answer.
+    pub slow_cancel_delay: Duration,
     /// How many times each payment key was refused with 503 (scenario `…005`).
     refusals: Mutex<HashMap<String, u32>>,
+    /// The cancels and captures it has carried out (api.md §9.5).
+    pub ledger: CancelLedger,
 }
 
 /// A payment request to the mock acquirer (api.md §5), as far as the mock reads it.
@@ -53,25 +63,33 @@ pub enum MockError {
     /// Scenario `…005`: the first two requests of a payment.
     #[error("mock acquirer: temporarily unavailable (scenario …005)")]
     Unavailable,
-    /// Scenario `…007`.
-    #[error("mock acquirer: this transaction cannot be canceled (scenario …007)")]
-    CancelRefused,
+    /// Scenario `…007`, or a cancel beyond what is left of the transaction.
+    #[error("mock acquirer: {0}")]
+    CancelRefused(String),
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }
 
 impl MockAcquirer {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the mock is wired once, at start-up, from its settings and ports"
+    )]
     pub fn new(
         outbox: Arc<dyn OutboxStore>,
+        payments: Arc<dyn PaymentStore>,
         keys: Arc<dyn KeyGenerator>,
         clock: Arc<dyn Clock>,
         signal: Arc<dyn DispatchSignal>,
         verifier: WebhookVerifier,
         delay: Duration,
         slow_delay: Duration,
+        slow_cancel_delay: Duration,
     ) -> Self {
         Self {
             outbox,
+            payments,
+            slow_cancel_delay,
             keys,
             clock,
             signal,
@@ -79,7 +97,20 @@ impl MockAcquirer {
             delay,
             slow_delay,
             refusals: Mutex::new(HashMap::new()),
+            ledger: CancelLedger::default(),
         }
+    }
+
+    /// The amount of the payment `key`, if the server has it.
+    pub async fn payment_amount(&self, key: &str) -> Result<Option<i64>, MockError> {
+        let Ok(key) = PaymentKey::parse(key) else {
+            return Ok(None);
+        };
+        Ok(self
+            .payments
+            .find_by_key(&key)
+            .await?
+            .map(|p| p.amount.minor_units()))
     }
 
     /// True while a `…005` payment should still be refused.
@@ -133,9 +164,11 @@ impl MockAcquirer {
             ),
             Scenario::Slow => (vec![approved(*amount, self.slow_delay)], self.slow_delay),
             Scenario::AmountMismatch => (vec![approved(amount + 1, self.delay)], self.delay),
-            Scenario::UnavailableTwice | Scenario::CancelRefused | Scenario::Approve => {
-                (vec![approved(*amount, self.delay)], self.delay)
-            }
+            Scenario::UnavailableTwice
+            | Scenario::CancelRefused
+            | Scenario::CancelUnavailableTwice
+            | Scenario::CancelSlow
+            | Scenario::Approve => (vec![approved(*amount, self.delay)], self.delay),
         };
         let due = now.plus(delay);
         let messages: Vec<OutboxMessage> = bodies
@@ -150,6 +183,7 @@ impl MockAcquirer {
                 payload: to_json(b),
                 created_at: now,
                 not_before: due,
+                cancel_id: None,
             })
             .collect();
         if !messages.is_empty() {
@@ -158,19 +192,6 @@ impl MockAcquirer {
         }
         Ok(tx)
     }
-}
-
-/// Cancels a transaction (scenario `…007` refuses); answers its id, the payment key's when the
-/// request names none.
-pub fn cancel(
-    payment_key: &str,
-    amount: i64,
-    transaction: Option<String>,
-) -> Result<String, MockError> {
-    if Scenario::for_amount(amount) == Scenario::CancelRefused {
-        return Err(MockError::CancelRefused);
-    }
-    Ok(transaction.unwrap_or_else(|| transaction_id(payment_key)))
 }
 
 /// The acquirer's transaction id for a payment: derived from the key, so a retried request gets

@@ -18,6 +18,11 @@ pub enum Scenario {
     /// `…007` (our extension): approved normally, but the acquirer refuses to cancel (422), to
     /// exercise `502 ACQUIRER_ERROR`.
     CancelRefused,
+    /// `…008`: approved normally; each cancel answers 503 twice, then confirms (api.md §9.5).
+    CancelUnavailableTwice,
+    /// `…009`: approved normally; each cancel answers only after the slow cancel delay (5 s),
+    /// longer than the server's default cancel timeout.
+    CancelSlow,
     /// Anything else: APPROVED after `delay_ms`.
     Approve,
 }
@@ -32,6 +37,8 @@ impl Scenario {
             5 => Self::UnavailableTwice,
             6 => Self::AmountMismatch,
             7 => Self::CancelRefused,
+            8 => Self::CancelUnavailableTwice,
+            9 => Self::CancelSlow,
             _ => Self::Approve,
         }
     }
@@ -50,6 +57,11 @@ mod tests {
         assert_eq!(Scenario::for_amount(5), Scenario::UnavailableTwice);
         assert_eq!(Scenario::for_amount(999_006), Scenario::AmountMismatch);
         assert_eq!(Scenario::for_amount(7), Scenario::CancelRefused);
+        assert_eq!(
+            Scenario::for_amount(15_008),
+            Scenario::CancelUnavailableTwice
+        );
+        assert_eq!(Scenario::for_amount(15_009), Scenario::CancelSlow);
         assert_eq!(Scenario::for_amount(15_000), Scenario::Approve);
         assert_eq!(Scenario::for_amount(11_011), Scenario::Approve);
     }

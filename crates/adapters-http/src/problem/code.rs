@@ -73,6 +73,8 @@ error_codes! {
     PayloadTooLarge => "PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE, "Payload too large";
     UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type";
     AcquirerError => "ACQUIRER_ERROR", BAD_GATEWAY, "Acquirer error";
+    /// A cancel asks for more than the payment's `cancelableAmount` (api.md §9.2).
+    CancelAmountExceeded => "CANCEL_AMOUNT_EXCEEDED", CONFLICT, "Cancel amount exceeded";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", SERVICE_UNAVAILABLE, "Service unavailable";
     AmountMismatch => "AMOUNT_MISMATCH", UNPROCESSABLE_ENTITY, "Amount mismatch";
     DeliveryNotFound => "DELIVERY_NOT_FOUND", NOT_FOUND, "Delivery not found";

@@ -3,7 +3,7 @@
 
 use domain::{
     operator::{deliveries::DeliveryError, simulator::SimulatorError, stats::StatsError},
-    payment::TransitionRejected,
+    payment::{CancelRefused, TransitionRejected},
     services::{
         auth::AuthError,
         merchants::MerchantError,
@@ -82,10 +82,22 @@ impl From<ChangePaymentError> for ApiError {
     fn from(e: ChangePaymentError) -> Self {
         match e {
             ChangePaymentError::NotFound => ApiError::payment_not_found(),
-            ChangePaymentError::Rejected(r @ TransitionRejected::InvalidTransition { .. })
-            | ChangePaymentError::Rejected(r @ TransitionRejected::NotYetExpired(_)) => {
-                ApiError::new(ErrorCode::InvalidStateTransition, r.to_string())
-            }
+            ChangePaymentError::Rejected(
+                r @ (TransitionRejected::InvalidTransition { .. }
+                | TransitionRejected::NotYetExpired(_)
+                | TransitionRejected::CancelPending
+                | TransitionRejected::Cancel(
+                    CancelRefused::Unknown(_)
+                    | CancelRefused::AlreadyEnded(..)
+                    | CancelRefused::DuplicateId(_),
+                )),
+            ) => ApiError::new(ErrorCode::InvalidStateTransition, r.to_string()),
+            ChangePaymentError::Rejected(
+                r @ TransitionRejected::PartialCancelNotAllowed { .. },
+            ) => ApiError::field("cancelAmount", &r.to_string()),
+            ChangePaymentError::Rejected(
+                r @ TransitionRejected::Cancel(CancelRefused::AmountExceeded { .. }),
+            ) => ApiError::new(ErrorCode::CancelAmountExceeded, r.to_string()),
             ChangePaymentError::Acquirer(detail) => ApiError::new(ErrorCode::AcquirerError, detail),
             ChangePaymentError::Contended => {
                 ApiError::new(ErrorCode::ConcurrentUpdate, e.to_string())

@@ -14,10 +14,10 @@ use super::{
 use crate::{
     annotations::{
         problems::NotFound,
-        schemas::{AcquirerCancelRequest, AcquirerPaymentRequest},
+        schemas::{AcquirerCancelRequest, AcquirerCaptureRequest, AcquirerPaymentRequest},
     },
     body::{fields, json_object, valid},
-    dto::{AcquirerAccepted, AcquirerCanceled},
+    dto::{AcquirerAccepted, AcquirerCanceled, AcquirerCaptured},
     mock::{self, MockAcquirer, MockError, PaymentRequest},
     problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
@@ -31,7 +31,7 @@ impl From<MockError> for ApiError {
                 unavailable.retry_after_secs = Some(1);
                 unavailable
             }
-            MockError::CancelRefused => {
+            MockError::CancelRefused(_) => {
                 ApiError::new(ErrorCode::AcquirerCancelRefused, e.to_string())
             }
             MockError::Repository(r) => r.into(),
@@ -58,8 +58,16 @@ impl AcquirerEndpoint for Mock {
 pub(crate) const REQUEST_FIELDS: [&str; 8] = fields(ORDER_FIELDS, ["paymentKey", "returnUrl"]);
 
 /// The fields of a cancel request to the acquirer (api.md §5).
-pub(crate) const CANCEL_FIELDS: &[&str] =
-    &["paymentKey", "transactionId", "amount", "cancelReason"];
+pub(crate) const CANCEL_FIELDS: &[&str] = &[
+    "paymentKey",
+    "transactionId",
+    "cancelId",
+    "amount",
+    "cancelReason",
+];
+
+/// The fields of a capture request to the acquirer (api.md §9.3).
+pub(crate) const CAPTURE_FIELDS: &[&str] = &["paymentKey", "transactionId", "amount"];
 
 /// The server asks the (mock) acquirer to process a payment; the outcome
 /// follows by webhook to `returnUrl`, chosen by the amount's last three digits (api.md §6).
@@ -101,7 +109,8 @@ pub async fn request(
     Ok(HttpResponse::Accepted().json(AcquirerAccepted { transaction_id }))
 }
 
-/// The server asks the (mock) acquirer to cancel a transaction.
+/// The server asks the (mock) acquirer to cancel (part of) a transaction, idempotently by
+/// `cancelId` (api.md §9.5).
 #[utoipa::path(
     post,
     path = "/mock/request/cancel",
@@ -111,24 +120,81 @@ pub async fn request(
     responses(
         (status = 200, description = "Canceled", body = AcquirerCanceled),
         (status = 404, response = NotFound),
-        (status = 422, description = "`ACQUIRER_CANCEL_REFUSED`: the transaction cannot be canceled (amounts ending in 007)",
+        (status = 422, description = "`ACQUIRER_CANCEL_REFUSED`: the transaction cannot be canceled (payments whose amount ends in 007), or not by this much",
             body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "`SERVICE_UNAVAILABLE`: the simulated outage of payments whose amount ends in 008 (the first two calls per cancel)",
+            body = ProblemBody, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait before retrying"))),
     ),
 )]
 pub async fn cancel(
     req: HttpRequest,
-    AcquirerSigned { body, .. }: AcquirerSigned<Mock>,
+    AcquirerSigned {
+        body,
+        endpoint: Mock(mock),
+    }: AcquirerSigned<Mock>,
 ) -> Result<HttpResponse, ApiError> {
     let obj = json_object(&req, &body, CANCEL_FIELDS)?;
     let mut v = Violations::new();
     let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
     let amount = obj.integer("amount", true, &mut v);
-    let tx = obj
+    let cancel_id = obj.string("cancelId", false, &mut v).map(str::to_owned);
+    let transaction_id = obj
         .string("transactionId", false, &mut v)
         .map(str::to_owned);
-    let (key, amount) = valid(v, (key, amount))?;
+    let (payment_key, amount) = valid(v, (key, amount))?;
+    let payment_amount = mock.payment_amount(&payment_key).await?.unwrap_or(amount);
+    let request = mock::CancelRequest {
+        payment_key,
+        transaction_id,
+        cancel_id,
+        amount,
+        payment_amount,
+    };
+    let (transaction_id, carried_out) = mock.ledger.cancel(&request)?;
+    if carried_out && mock::CancelLedger::answers_late(&request) {
+        tokio::time::sleep(mock.slow_cancel_delay).await;
+    }
     Ok(HttpResponse::Ok().json(AcquirerCanceled {
-        transaction_id: mock::cancel(&key, amount, tx)?,
+        transaction_id,
         status: "CANCELED",
+    }))
+}
+
+/// The server asks the (mock) acquirer to capture a completed payment (api.md §9.3).
+#[utoipa::path(
+    post,
+    path = "/mock/request/capture",
+    operation_id = "mockAcquirerCapture",
+    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = [])),
+    request_body(content = AcquirerCaptureRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Captured", body = AcquirerCaptured),
+        (status = 404, response = NotFound),
+        (status = 503, description = "`SERVICE_UNAVAILABLE`: the simulated outage of amounts ending in 005 (the first two captures per payment)",
+            body = ProblemBody, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait before retrying"))),
+    ),
+)]
+pub async fn capture(
+    req: HttpRequest,
+    AcquirerSigned {
+        body,
+        endpoint: Mock(mock),
+    }: AcquirerSigned<Mock>,
+) -> Result<HttpResponse, ApiError> {
+    let obj = json_object(&req, &body, CAPTURE_FIELDS)?;
+    let mut v = Violations::new();
+    let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
+    let amount = obj.integer("amount", true, &mut v);
+    let (payment_key, amount) = valid(v, (key, amount))?;
+    let payment_amount = mock.payment_amount(&payment_key).await?.unwrap_or(amount);
+    mock.ledger.capture(&mock::CaptureRequest {
+        payment_key: payment_key.clone(),
+        payment_amount,
+    })?;
+    Ok(HttpResponse::Ok().json(AcquirerCaptured {
+        transaction_id: mock::transaction_id(&payment_key),
+        status: "CAPTURED",
     }))
 }

@@ -2,6 +2,7 @@
 
 mod acquirer_signed;
 pub(crate) mod admin;
+pub(crate) mod cancels;
 mod console;
 pub(crate) mod deliveries;
 mod errors;
@@ -70,11 +71,12 @@ fn table() -> Vec<Resource> {
             .route(web::get().to(payments::list)),
         get("/api/payments/{paymentKey}", payments::get),
         post("/api/payments/{paymentKey}/complete", payments::complete),
-        post("/api/payments/{paymentKey}/cancel", payments::cancel),
+        post("/api/payments/{paymentKey}/cancel", cancels::cancel),
         get("/api/payments/{paymentKey}/logs", payments::logs),
         post("/api/webhook/payment", webhook::payment_webhook),
         post("/mock/request", mock::request),
         post("/mock/request/cancel", mock::cancel),
+        post("/mock/request/capture", mock::capture),
         resource("/admin/api/merchants", "GET, POST")
             .route(web::post().to(admin::register_merchant))
             .route(web::get().to(admin::list_merchants)),
@@ -101,6 +103,10 @@ fn table() -> Vec<Resource> {
         get("/admin/api/payments", admin::search_payments),
         get("/admin/api/payments/{paymentKey}", admin::show_payment),
         get("/admin/api/payments/{paymentKey}/logs", admin::payment_logs),
+        post(
+            "/admin/api/payments/{paymentKey}/cancel",
+            cancels::admin_cancel,
+        ),
         get("/admin/api/stats", stats::stats),
         get("/admin/api/events", events::events),
         post("/admin/api/simulator/webhook", simulator::webhook),

@@ -5,10 +5,7 @@ use domain::{
     Timestamp,
     ids::{ClientId, PaymentKey},
     money::{Amount, Currency},
-    payment::{
-        Actor, CancelReason, CustomerName, MethodCode, NewPayment, OrderNo, Origin, PaymentStatus,
-        ProductName,
-    },
+    payment::{CustomerName, MethodCode, NewPayment, OrderNo, PaymentStatus, ProductName},
     ports::PaymentFilter,
     services::payments::{CreatePayment, ListPayments},
     validation::Violations,
@@ -19,9 +16,7 @@ use crate::{
     annotations::{
         params::{IdempotencyKeyHeader, PaymentKeyPath},
         problems::{IdempotencyKeyReused, PaymentNotFound},
-        schemas::{
-            CancelPaymentRequest, CompletePaymentRequest, CreatePaymentRequest, PaymentListQuery,
-        },
+        schemas::{CompletePaymentRequest, CreatePaymentRequest, PaymentListQuery},
     },
     body::{fields, json_object, optional_json_object, page_limit, query_pairs, valid},
     context::request_id,
@@ -51,8 +46,6 @@ pub(crate) const ORDER_FIELDS: [&str; 6] = [
 pub(crate) const CREATE_FIELDS: [&str; 7] = fields(ORDER_FIELDS, ["clientId"]);
 
 /// The fields a cancel request may have (api.md §3.5).
-pub(crate) const CANCEL_FIELDS: &[&str] = &["cancelReason"];
-
 fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiError> {
     let obj = json_object(req, body, &CREATE_FIELDS)?;
     let mut v = obj.violations();
@@ -283,55 +276,6 @@ pub async fn complete(
         let payment = state
             .payments
             .complete(&merchant.client_id, &key, request_id(&req))
-            .await?;
-        Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
-    })
-    .await
-}
-
-/// Cancel a READY, APPROVED or COMPLETED payment (api.md §3.5).
-#[utoipa::path(
-    post,
-    path = "/api/payments/{paymentKey}/cancel",
-    operation_id = "cancelPayment",
-    security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(PaymentKeyPath, IdempotencyKeyHeader),
-    request_body(content = CancelPaymentRequest, content_type = "application/json"),
-    responses(
-        (status = 200, description = "CANCELED", body = PaymentResponse),
-        (status = 404, response = PaymentNotFound),
-        (status = 409, description = "`INVALID_STATE_TRANSITION`, `CONCURRENT_UPDATE` or `IDEMPOTENCY_KEY_IN_USE`",
-            body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, response = IdempotencyKeyReused),
-        (status = 502, description = "`ACQUIRER_ERROR`: the acquirer refused or failed the cancel; the payment is unchanged",
-            body = ProblemBody, content_type = "application/problem+json"),
-    ),
-)]
-pub async fn cancel(
-    req: HttpRequest,
-    Signed { merchant, body, .. }: Signed,
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    idempotent(&req, &body, &state, &merchant.client_id, || async {
-        let obj = optional_json_object(&req, &body, CANCEL_FIELDS)?;
-        let mut v = obj.as_ref().map(|o| o.violations()).unwrap_or_default();
-        let reason = match &obj {
-            Some(o) => o.parsed("cancelReason", true, &mut v, CancelReason::parse),
-            None => {
-                v.push("cancelReason", "is required");
-                None
-            }
-        };
-        let reason = valid(v, reason)?;
-        let key = payment_key(&path)?;
-        let origin = Origin {
-            actor: Actor::Merchant,
-            request_id: request_id(&req),
-        };
-        let payment = state
-            .payments
-            .cancel(Some(&merchant.client_id), &key, reason, origin)
             .await?;
         Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
     })

@@ -19,8 +19,9 @@ use domain::{
     money::{Amount, Currency},
     outbox::{Delivery, DeliveryAttempt, DeliveryState, OutboxKind, OutboxMessage, SendReport},
     payment::{
-        Actor, AuditAction, AuditEntry, AuditRecord, CancelReason, CustomerName, FailureCode,
-        FailureMessage, MethodCode, OrderNo, Payment, PaymentRecord, PaymentStatus, ProductName,
+        Actor, AuditAction, AuditEntry, AuditRecord, Cancel, CancelId, CancelReason, CancelStatus,
+        Cancels, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo, Payment,
+        PaymentRecord, PaymentStatus, ProductName,
     },
     secret::SealedSecret,
 };
@@ -29,8 +30,8 @@ use time::{PrimitiveDateTime, UtcOffset};
 use crate::{
     error::corrupt,
     schema::{
-        api_credential, delivery_attempt, idempotency_record, outbox_event, payment, payment_log,
-        request_nonce,
+        api_credential, delivery_attempt, idempotency_record, outbox_event, payment,
+        payment_cancel, payment_log, request_nonce,
     },
 };
 

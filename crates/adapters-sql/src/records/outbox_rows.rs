@@ -39,6 +39,7 @@ pub struct NewOutboxRow {
     pub next_attempt_at: PrimitiveDateTime,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    pub cancel_id: Option<String>,
 }
 
 impl From<&OutboxMessage> for NewOutboxRow {
@@ -58,6 +59,7 @@ impl From<&OutboxMessage> for NewOutboxRow {
             next_attempt_at: to_db_time(m.not_before),
             created_at: to_db_time(m.created_at),
             updated_at: to_db_time(m.created_at),
+            cancel_id: m.cancel_id.as_ref().map(|c| c.as_str().to_owned()),
         }
     }
 }
@@ -80,6 +82,7 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    pub cancel_id: Option<String>,
 }
 
 const OUTBOX: &str = "outbox_event";
@@ -104,6 +107,7 @@ impl OutboxRow {
             payload: self.payload.clone(),
             created_at: from_db_time(self.created_at),
             not_before: from_db_time(self.not_before),
+            cancel_id: c.opt("cancel_id", self.cancel_id.as_deref(), CancelId::parse)?,
         })
     }
 

@@ -27,6 +27,10 @@ pub struct PaymentRow {
     pub canceled_at: Option<PrimitiveDateTime>,
     pub failed_at: Option<PrimitiveDateTime>,
     pub expires_at: PrimitiveDateTime,
+    /// The sum of the SUCCEEDED cancels, kept with every change for reports; the cancels
+    /// themselves are in `payment_cancel`.
+    pub canceled_amount: i64,
+    pub authorization_expires_at: Option<PrimitiveDateTime>,
 }
 
 impl From<&Payment> for PaymentRow {
@@ -54,25 +58,44 @@ impl From<&Payment> for PaymentRow {
             canceled_at: p.canceled_at.map(to_db_time),
             failed_at: p.failed_at.map(to_db_time),
             expires_at: to_db_time(p.expires_at),
+            canceled_amount: p.canceled_amount(),
+            authorization_expires_at: p.authorization_expires_at.map(to_db_time),
         }
     }
 }
 
-impl TryFrom<PaymentRow> for Payment {
-    type Error = RepositoryError;
-
-    fn try_from(r: PaymentRow) -> Result<Self, Self::Error> {
+impl PaymentRow {
+    /// The payment this row and its `cancels` rows (oldest first) hold.
+    pub fn into_payment(self, cancels: Vec<CancelRow>) -> Result<Payment, RepositoryError> {
+        let r = self;
         let k = r.payment_id.as_str();
         let c = Cells {
             table: "payment",
             key: k,
         };
+        let amount = c.col("amount", Amount::parse(r.amount))?;
+        let cancels = cancels
+            .into_iter()
+            .map(Cancel::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let cancels = c.col("payment_cancel", Cancels::restore(amount, cancels))?;
+        if cancels.canceled_amount() != r.canceled_amount {
+            return Err(corrupt(
+                "payment",
+                k,
+                format_args!(
+                    "canceled_amount {} but its SUCCEEDED cancels sum to {}",
+                    r.canceled_amount,
+                    cancels.canceled_amount()
+                ),
+            ));
+        }
         Ok(Payment::restore(PaymentRecord {
             id: c.col("payment_id", PaymentId::parse(k))?,
             key: c.col("payment_key", PaymentKey::parse(&r.payment_key))?,
             client_id: c.col("client_id", ClientId::parse(&r.client_id))?,
             order_no: c.col("order_no", OrderNo::parse(&r.order_no))?,
-            amount: c.col("amount", Amount::parse(r.amount))?,
+            amount,
             currency: c.col("currency", Currency::parse(&r.currency))?,
             method: c.col("method_code", MethodCode::parse(&r.method_code))?,
             product_name: c.opt("product_name", r.product_name, ProductName::parse)?,
@@ -90,7 +113,75 @@ impl TryFrom<PaymentRow> for Payment {
             canceled_at: r.canceled_at.map(from_db_time),
             failed_at: r.failed_at.map(from_db_time),
             expires_at: from_db_time(r.expires_at),
+            authorization_expires_at: r.authorization_expires_at.map(from_db_time),
+            cancels,
         }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// payment_cancel
+
+/// A `payment_cancel` row, as written and as read (its `seq` only orders the rows).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = payment_cancel)]
+pub struct CancelRow {
+    pub cancel_id: String,
+    pub payment_id: String,
+    pub amount: i64,
+    pub reason: String,
+    pub status: String,
+    pub acquirer_transaction_id: Option<String>,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    pub requested_at: PrimitiveDateTime,
+    pub completed_at: Option<PrimitiveDateTime>,
+}
+
+impl CancelRow {
+    pub fn new(payment_id: &PaymentId, c: &Cancel) -> Self {
+        Self {
+            cancel_id: c.id.as_str().to_owned(),
+            payment_id: payment_id.to_string(),
+            amount: c.amount.minor_units(),
+            reason: c.reason.as_str().to_owned(),
+            status: c.status.as_str().to_owned(),
+            acquirer_transaction_id: c
+                .acquirer_transaction_id
+                .as_ref()
+                .map(|t| t.as_str().to_owned()),
+            failure_code: c.failure_code.as_ref().map(|v| v.as_str().to_owned()),
+            failure_message: c.failure_message.as_ref().map(|v| v.as_str().to_owned()),
+            requested_at: to_db_time(c.requested_at),
+            completed_at: c.completed_at.map(to_db_time),
+        }
+    }
+}
+
+impl TryFrom<CancelRow> for Cancel {
+    type Error = RepositoryError;
+
+    fn try_from(r: CancelRow) -> Result<Self, Self::Error> {
+        const T: &str = "payment_cancel";
+        let k = r.cancel_id.as_str();
+        let c = Cells { table: T, key: k };
+        let status = CancelStatus::parse(&r.status)
+            .ok_or_else(|| corrupt(T, k, format_args!("unknown status {:?}", r.status)))?;
+        Ok(Cancel {
+            id: c.col("cancel_id", CancelId::parse(k))?,
+            amount: c.col("amount", Amount::parse(r.amount))?,
+            reason: c.col("reason", CancelReason::parse(&r.reason))?,
+            status,
+            acquirer_transaction_id: c.opt(
+                "acquirer_transaction_id",
+                r.acquirer_transaction_id,
+                TransactionId::parse,
+            )?,
+            failure_code: c.opt("failure_code", r.failure_code, FailureCode::parse)?,
+            failure_message: c.opt("failure_message", r.failure_message, FailureMessage::parse)?,
+            requested_at: from_db_time(r.requested_at),
+            completed_at: r.completed_at.map(from_db_time),
+        })
     }
 }
 

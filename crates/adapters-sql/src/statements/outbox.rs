@@ -74,6 +74,15 @@ pub trait OutboxStatements: SqlBackend {
         outcome: &AttemptOutcome,
     ) -> impl QueryFuture<()>;
 
+    /// `UPDATE … SET state = 'DELIVERED' WHERE event_id IN (…) AND state = 'PENDING' AND
+    /// (lease_until IS NULL OR lease_until < now)`: messages a state change made unnecessary,
+    /// unless a dispatcher holds them (it then finishes them itself).
+    fn call_off_events(
+        conn: &mut Self::Conn,
+        event_ids: Vec<String>,
+        now: PrimitiveDateTime,
+    ) -> impl QueryFuture<usize>;
+
     /// Back to PENDING, due `now`, if DELIVERED or DEAD; the number of matched rows.
     fn redeliver_event(
         conn: &mut Self::Conn,
@@ -241,6 +250,28 @@ macro_rules! __outbox_statements {
                     None => diesel::update(target).set(changes).execute(conn).await?,
                 };
                 Ok(())
+            }
+
+            async fn call_off_events(
+                conn: &mut Conn,
+                event_ids: Vec<String>,
+                now: PrimitiveDateTime,
+            ) -> QueryResult<usize> {
+                use outbox_event as e;
+                let free = e::lease_until.is_null().or(e::lease_until.lt(now));
+                diesel::update(
+                    e::table
+                        .filter(e::event_id.eq_any(event_ids))
+                        .filter(e::state.eq(PENDING))
+                        .filter(free),
+                )
+                .set((
+                    e::state.eq(DELIVERED),
+                    e::lease_until.eq(None::<PrimitiveDateTime>),
+                    e::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .await
             }
 
             async fn redeliver_event(

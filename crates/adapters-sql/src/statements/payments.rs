@@ -9,7 +9,7 @@ use time::PrimitiveDateTime;
 
 use crate::{
     backend::{QueryFuture, SqlBackend},
-    records::{AuditRow, NewAuditRow, PaymentRow},
+    records::{AuditRow, CancelRow, NewAuditRow, PaymentRow},
 };
 
 /// Which payment to read: by its merchant-facing key or by its id.
@@ -36,6 +36,25 @@ pub trait PaymentStatements: SqlBackend {
     ) -> impl QueryFuture<Vec<PaymentRow>>;
 
     fn insert_payment(conn: &mut Self::Conn, row: &PaymentRow) -> impl QueryFuture<()>;
+
+    /// The cancels of these payments, each payment's oldest first.
+    fn cancel_rows(
+        conn: &mut Self::Conn,
+        payment_ids: Vec<String>,
+    ) -> impl QueryFuture<Vec<CancelRow>>;
+
+    fn insert_cancel(conn: &mut Self::Conn, row: &CancelRow) -> impl QueryFuture<()>;
+
+    /// The versions of these payments (to tell whether they changed while their cancels were
+    /// read).
+    fn payment_versions(
+        conn: &mut Self::Conn,
+        payment_ids: Vec<String>,
+    ) -> impl QueryFuture<Vec<(String, i64)>>;
+
+    /// `UPDATE payment_cancel SET <what settling changes> WHERE cancel_id = ? AND payment_id =
+    /// ?`; the number of matched rows (0: a new cancel, to insert).
+    fn update_cancel(conn: &mut Self::Conn, row: &CancelRow) -> impl QueryFuture<usize>;
 
     fn insert_audit(conn: &mut Self::Conn, row: &NewAuditRow) -> impl QueryFuture<()>;
 
@@ -124,6 +143,51 @@ macro_rules! __payment_statements {
                 insert(conn, payment::table, row).await
             }
 
+            async fn cancel_rows(
+                conn: &mut Conn,
+                payment_ids: Vec<String>,
+            ) -> QueryResult<Vec<CancelRow>> {
+                payment_cancel::table
+                    .filter(payment_cancel::payment_id.eq_any(payment_ids))
+                    .order((payment_cancel::payment_id.asc(), payment_cancel::seq.asc()))
+                    .select(CancelRow::as_select())
+                    .load(conn)
+                    .await
+            }
+
+            async fn payment_versions(
+                conn: &mut Conn,
+                payment_ids: Vec<String>,
+            ) -> QueryResult<Vec<(String, i64)>> {
+                payment::table
+                    .filter(payment::payment_id.eq_any(payment_ids))
+                    .select((payment::payment_id, payment::version))
+                    .load(conn)
+                    .await
+            }
+
+            async fn insert_cancel(conn: &mut Conn, row: &CancelRow) -> QueryResult<()> {
+                insert(conn, payment_cancel::table, row).await
+            }
+
+            async fn update_cancel(conn: &mut Conn, row: &CancelRow) -> QueryResult<usize> {
+                use payment_cancel as c;
+                diesel::update(
+                    c::table
+                        .filter(c::cancel_id.eq(&row.cancel_id))
+                        .filter(c::payment_id.eq(&row.payment_id)),
+                )
+                .set((
+                    c::status.eq(&row.status),
+                    c::acquirer_transaction_id.eq(&row.acquirer_transaction_id),
+                    c::failure_code.eq(&row.failure_code),
+                    c::failure_message.eq(&row.failure_message),
+                    c::completed_at.eq(row.completed_at),
+                ))
+                .execute(conn)
+                .await
+            }
+
             async fn insert_audit(conn: &mut Conn, row: &NewAuditRow) -> QueryResult<()> {
                 insert(conn, payment_log::table, row).await
             }
@@ -151,6 +215,8 @@ macro_rules! __payment_statements {
                     payment::canceled_at.eq(row.canceled_at),
                     payment::failed_at.eq(row.failed_at),
                     payment::expires_at.eq(row.expires_at),
+                    payment::canceled_amount.eq(row.canceled_amount),
+                    payment::authorization_expires_at.eq(row.authorization_expires_at),
                 ))
                 .execute(conn)
                 .await

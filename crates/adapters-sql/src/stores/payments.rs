@@ -1,5 +1,7 @@
 //! `PaymentStore`: payments and their audit trail (`payment_log`).
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use domain::{
     RepositoryError, Timestamp,
@@ -17,7 +19,7 @@ use crate::{
     backend::write_tx,
     decisions::{NONCE_DEADLOCK_ATTEMPTS, PaymentTxError as TxError},
     error::{InsertTxError, corrupt, is_conflict, is_unique_violation, is_unique_violation_on},
-    records::{NewAuditRow, NonceRow, PaymentRow, to_db_time},
+    records::{CancelRow, NewAuditRow, NonceRow, PaymentRow, event_key, to_db_time},
     retry,
     statements::PaymentLookup,
     statements::Statements,
@@ -28,6 +30,7 @@ use crate::{
 async fn insert_tx<B: Statements>(
     conn: &mut B::Conn,
     row: &PaymentRow,
+    cancels: &[CancelRow],
     log: &NewAuditRow,
     events: &[OutboxMessage],
     nonce: Option<&NonceRow<'_>>,
@@ -43,6 +46,9 @@ async fn insert_tx<B: Statements>(
             }
         }
         B::insert_payment(conn, row).await?;
+        for cancel in cancels {
+            B::insert_cancel(conn, cancel).await?;
+        }
         B::insert_audit(conn, log).await?;
         Ok(insert_messages::<B>(conn, events).await?)
     })
@@ -51,11 +57,78 @@ async fn insert_tx<B: Statements>(
 
 impl<B: Statements> SqlStore<B, Payments> {
     async fn find_one(&self, lookup: PaymentLookup) -> Result<Option<Payment>, RepositoryError> {
-        let row = self
-            .run(async |conn| B::find_payment(conn, lookup).await)
+        let rows = self
+            .run(async |conn| {
+                let Some(row) = B::find_payment(conn, lookup).await? else {
+                    return Ok(None);
+                };
+                let cancels = cancels_as_of::<B>(conn, std::slice::from_ref(&row)).await?;
+                Ok(Some((row, cancels)))
+            })
             .await?;
-        row.map(Payment::try_from).transpose()
+        match rows {
+            Some((row, Some(cancels))) => row.into_payment(cancels).map(Some),
+            // It kept changing while being read: read it again, whole.
+            Some((row, None)) => {
+                let lookup = PaymentLookup::Id(row.payment_id);
+                Box::pin(self.find_one(lookup)).await
+            }
+            None => Ok(None),
+        }
     }
+}
+
+/// How many times a read of payments and their cancels is repeated when a payment changed in
+/// between.
+const CONSISTENT_READ_ATTEMPTS: usize = 5;
+
+/// The cancels of `rows` as of the versions the rows were read at: read after them, then the
+/// rows' versions checked again (every change of a payment's cancels takes its next version, in
+/// the same transaction). `None` when a payment kept changing meanwhile: read it again.
+async fn cancels_as_of<B: Statements>(
+    conn: &mut B::Conn,
+    rows: &[PaymentRow],
+) -> diesel::QueryResult<Option<Vec<CancelRow>>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.payment_id.clone()).collect();
+    if ids.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let read_at: HashMap<&str, i64> = rows
+        .iter()
+        .map(|r| (r.payment_id.as_str(), r.version))
+        .collect();
+    for _ in 0..CONSISTENT_READ_ATTEMPTS {
+        let cancels = B::cancel_rows(conn, ids.clone()).await?;
+        let now = B::payment_versions(conn, ids.clone()).await?;
+        if now
+            .iter()
+            .all(|(id, v)| read_at.get(id.as_str()).is_none_or(|then| then == v))
+        {
+            return Ok(Some(cancels));
+        }
+    }
+    Ok(None)
+}
+
+/// Payments from their rows and all their cancel rows (any order of payments; each payment's
+/// cancels oldest first).
+fn with_cancels(
+    rows: Vec<PaymentRow>,
+    cancels: Vec<CancelRow>,
+) -> Result<Vec<Payment>, RepositoryError> {
+    let mut by_payment: HashMap<String, Vec<CancelRow>> = HashMap::new();
+    for cancel in cancels {
+        by_payment
+            .entry(cancel.payment_id.clone())
+            .or_default()
+            .push(cancel);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let cancels = by_payment.remove(&row.payment_id).unwrap_or_default();
+            row.into_payment(cancels)
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -81,6 +154,12 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         nonce: Option<NonceRecord>,
     ) -> Result<(), InsertPaymentError> {
         let row = PaymentRow::from(p);
+        let cancels: Vec<CancelRow> = p
+            .cancels
+            .list()
+            .iter()
+            .map(|c| CancelRow::new(&p.id, c))
+            .collect();
         let log = NewAuditRow::new(&p.id, audit);
         let nonce_row = nonce
             .as_ref()
@@ -89,7 +168,7 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         let mut attempt = 1;
         let outcome = loop {
             let outcome = crate::retrying!(
-                insert_tx::<B>(&mut conn, &row, &log, events, nonce_row.as_ref()).await
+                insert_tx::<B>(&mut conn, &row, &cancels, &log, events, nonce_row.as_ref()).await
             );
             let (Err(InsertTxError::NonceTaken), Some(nonce_row)) = (&outcome, &nonce_row) else {
                 break outcome;
@@ -98,7 +177,7 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
                 Ok(NonceOutcome::Replayed) => break Err(InsertTxError::NonceTaken),
                 Ok(NonceOutcome::Fresh) => {
                     break crate::retrying!(
-                        insert_tx::<B>(&mut conn, &row, &log, events, None).await
+                        insert_tx::<B>(&mut conn, &row, &cancels, &log, events, None).await
                     );
                 }
                 // The first holder of the nonce rolled back and its waiters deadlocked over the
@@ -132,10 +211,21 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         filter: &PaymentFilter,
         page: &PageRequest<PaymentId>,
     ) -> Result<Vec<Payment>, RepositoryError> {
-        let rows = self
-            .run(async |conn| B::list_payments(conn, filter, page).await)
-            .await?;
-        rows.into_iter().map(Payment::try_from).collect()
+        for _ in 0..CONSISTENT_READ_ATTEMPTS {
+            let (rows, cancels) = self
+                .run(async |conn| {
+                    let rows = B::list_payments(conn, filter, page).await?;
+                    let cancels = cancels_as_of::<B>(conn, &rows).await?;
+                    Ok((rows, cancels))
+                })
+                .await?;
+            if let Some(cancels) = cancels {
+                return with_cancels(rows, cancels);
+            }
+        }
+        Err(RepositoryError::msg(
+            "the listed payments kept changing while their cancels were read",
+        ))
     }
 
     /// Compare-and-set plus audit row and outbox messages in one transaction: `UPDATE payment
@@ -160,6 +250,14 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         }
         let row = PaymentRow::from(next);
         let log = NewAuditRow::new(&next.id, &change.audit);
+        let cancels: Vec<CancelRow> = next
+            .cancels
+            .list()
+            .iter()
+            .map(|c| CancelRow::new(&next.id, c))
+            .collect();
+        let called_off: Vec<String> = change.settles.iter().map(event_key).collect();
+        let now = to_db_time(change.audit.at);
         let expected = i64::from(change.expected_version);
         let mut conn = self.conn().await?;
         // Not retried here: a conflict is the domain's cue to decide again on fresh data. A
@@ -168,8 +266,16 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
             if B::update_payment(conn, &row, expected).await? != 1 {
                 return Err(TxError::Stale);
             }
+            for cancel in &cancels {
+                if B::update_cancel(conn, cancel).await? == 0 {
+                    B::insert_cancel(conn, cancel).await?;
+                }
+            }
             B::insert_audit(conn, &log).await?;
             insert_messages::<B>(conn, &change.events).await?;
+            if !called_off.is_empty() {
+                B::call_off_events(conn, called_off.clone(), now).await?;
+            }
             Ok(())
         })
         .await;

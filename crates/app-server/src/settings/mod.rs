@@ -122,6 +122,8 @@ pub struct AcquirerSettings {
     pub return_url: String,
     pub webhook_secret: SecretString,
     pub timeout_ms: u64,
+    /// How long a merchant's cancel waits for the acquirer before answering 202 (api.md §9.2).
+    pub cancel_timeout_ms: u64,
     pub max_attempts: u32,
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
@@ -133,12 +135,16 @@ pub struct MockAcquirerSettings {
     pub enabled: bool,
     pub delay_ms: u64,
     pub slow_delay_ms: u64,
+    /// How long a cancel of a payment whose amount ends in 009 takes to answer.
+    pub slow_cancel_ms: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentSettings {
     pub ready_ttl_secs: u64,
+    /// How long an APPROVED payment's authorization holds unless completed (api.md §9.4).
+    pub authorization_ttl_secs: u64,
     pub expiry_sweep_ms: u64,
 }
 

@@ -8,7 +8,7 @@ use crate::{
     RepositoryError,
     ids::PaymentKey,
     outbox::{DeliveryFilter, OutboxKind},
-    payment::{AuditAction, AuditEntry, Payment, PaymentStatus, TransitionKind},
+    payment::{AuditAction, AuditEntry, CancelStatus, Payment, PaymentStatus, TransitionKind},
     ports::{MerchantStore, OperatorReads, PageRequest, PaymentFilter, PaymentStore},
     service_struct::service_struct,
     services::{Page, outbound::event_type},
@@ -119,11 +119,76 @@ pub fn check_trail(payment: &Payment, trail: &[AuditEntry]) -> Vec<Violation> {
     if approvals > 1 {
         violation("at-most-one-approve", format!("{approvals} APPROVE rows"));
     }
-    if transitions != payment.version {
+    let versioned = trail
+        .iter()
+        .filter(|e| e.record.action.is_versioned())
+        .count();
+    if u32::try_from(versioned) != Ok(payment.version) {
         violation(
-            "version-counts-transitions",
-            format!("{transitions} transitions but version {}", payment.version),
+            "version-counts-changes",
+            format!(
+                "{versioned} versioned rows ({transitions} transitions) but version {}",
+                payment.version
+            ),
         );
+    }
+    out.extend(check_money(payment));
+    out
+}
+
+/// The money invariant of api.md §9.2 on one payment's cancels: `canceled + pending ≤ amount`;
+/// the status agrees with what was canceled (CANCELED by a cancel: all of it; PARTIAL_CANCELED:
+/// some, not all; otherwise nothing), and a cancel ends at most once (it has a completion time
+/// exactly when it is not PENDING).
+pub fn check_money(payment: &Payment) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut violation = |rule: &'static str, detail: String| {
+        out.push(Violation {
+            payment: payment.key.clone(),
+            rule,
+            detail,
+        })
+    };
+    let (amount, canceled, pending) = (
+        payment.amount.minor_units(),
+        payment.cancels.canceled_amount(),
+        payment.cancels.pending_amount(),
+    );
+    if canceled + pending > amount {
+        violation(
+            "canceled-plus-pending-within-amount",
+            format!("canceled {canceled} + pending {pending} > amount {amount}"),
+        );
+    }
+    let consistent = match payment.status {
+        PaymentStatus::Canceled => canceled == amount || canceled == 0,
+        PaymentStatus::PartialCanceled => canceled > 0 && canceled < amount,
+        PaymentStatus::Ready
+        | PaymentStatus::Approved
+        | PaymentStatus::Completed
+        | PaymentStatus::Failed
+        | PaymentStatus::Expired => canceled == 0,
+    };
+    if !consistent {
+        violation(
+            "status-matches-canceled-amount",
+            format!(
+                "{} with canceledAmount {canceled} of {amount}",
+                payment.status
+            ),
+        );
+    }
+    for cancel in payment.cancels.list() {
+        let ended = cancel.status != CancelStatus::Pending;
+        if ended != cancel.completed_at.is_some() {
+            violation(
+                "cancel-ends-once",
+                format!(
+                    "cancel {} is {} with completedAt {:?}",
+                    cancel.id, cancel.status, cancel.completed_at
+                ),
+            );
+        }
     }
     out
 }
@@ -139,10 +204,7 @@ pub fn check_notifications(
     let expected: Vec<&str> = if merchant_has_return_url {
         trail
             .iter()
-            .filter_map(|e| match e.record.action {
-                AuditAction::Transition(kind) => Some(event_type(kind)),
-                _ => None,
-            })
+            .filter_map(|e| event_type(e.record.action))
             .collect()
     } else {
         Vec::new()

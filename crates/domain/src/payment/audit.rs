@@ -17,6 +17,12 @@ pub enum AuditAction {
     WebhookRejected,
     /// One attempt to reach the acquirer failed.
     AcquirerRequestFailed,
+    /// A cancel was reserved (PENDING) before the acquirer is asked (api.md §9.2). Not a
+    /// transition, but a versioned change: it takes the payment's next version.
+    CancelRequested,
+    /// A PENDING cancel ended FAILED (refused, or given up on); its amount is released. Versioned,
+    /// not a transition.
+    CancelFailed,
 }
 
 impl AuditAction {
@@ -27,27 +33,42 @@ impl AuditAction {
             Self::Transition(TransitionKind::Fail) => "FAIL",
             Self::Transition(TransitionKind::Complete) => "COMPLETE",
             Self::Transition(TransitionKind::Cancel) => "CANCEL",
+            Self::Transition(TransitionKind::PartialCancel) => "PARTIAL_CANCEL",
             Self::Transition(TransitionKind::Expire) => "EXPIRE",
+            Self::Transition(TransitionKind::ExpireAuthorization) => "EXPIRE_AUTHORIZATION",
             Self::WebhookDuplicate => "WEBHOOK_DUPLICATE",
             Self::WebhookRejected => "WEBHOOK_REJECTED",
             Self::AcquirerRequestFailed => "ACQUIRER_REQUEST_FAILED",
+            Self::CancelRequested => "CANCEL_REQUESTED",
+            Self::CancelFailed => "CANCEL_FAILED",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::Create,
-            Self::Transition(TransitionKind::Approve),
-            Self::Transition(TransitionKind::Fail),
-            Self::Transition(TransitionKind::Complete),
-            Self::Transition(TransitionKind::Cancel),
-            Self::Transition(TransitionKind::Expire),
-            Self::WebhookDuplicate,
-            Self::WebhookRejected,
-            Self::AcquirerRequestFailed,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == raw)
+        TransitionKind::ALL
+            .into_iter()
+            .map(Self::Transition)
+            .chain([
+                Self::Create,
+                Self::WebhookDuplicate,
+                Self::WebhookRejected,
+                Self::AcquirerRequestFailed,
+                Self::CancelRequested,
+                Self::CancelFailed,
+            ])
+            .find(|a| a.as_str() == raw)
+    }
+
+    /// Whether a row of this action takes a version of the payment (a transition, or a change
+    /// of its cancels that is not one): such rows are unique per `(payment, from_version)`.
+    pub const fn is_versioned(self) -> bool {
+        match self {
+            Self::Transition(_) | Self::CancelRequested | Self::CancelFailed => true,
+            Self::Create
+            | Self::WebhookDuplicate
+            | Self::WebhookRejected
+            | Self::AcquirerRequestFailed => false,
+        }
     }
 }
 

@@ -31,6 +31,13 @@ checked_string!(
     }
 );
 
+impl CancelId {
+    /// `cnl_` and the 32 hex digits of `uuid` (a UUIDv7 from the key generator).
+    pub fn from_uuid(uuid: uuid::Uuid) -> Self {
+        Self(format!("cnl_{}", uuid.simple()))
+    }
+}
+
 named_enum! {
     /// Where a cancel is.
     pub enum CancelStatus {
@@ -125,6 +132,11 @@ impl Cancels {
     /// Oldest first.
     pub fn list(&self) -> &[Cancel] {
         &self.cancels
+    }
+
+    /// The cancel `id`, if the payment has it.
+    pub fn find(&self, id: &CancelId) -> Option<&Cancel> {
+        self.cancels.iter().find(|c| &c.id == id)
     }
 
     /// The sum of the SUCCEEDED cancels (`canceledAmount`).

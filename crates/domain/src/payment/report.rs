@@ -1,27 +1,42 @@
 //! What the acquirer reports about a payment (its outcome webhook, api.md §4), and what we ask it
 //! to cancel.
 
-use super::{CancelReason, FailureCode, FailureMessage, Payment, PaymentStatus};
+use super::{Cancel, CancelId, CancelReason, FailureCode, FailureMessage, Payment, PaymentStatus};
 use crate::{
     ids::{PaymentKey, TransactionId},
     money::Amount,
 };
 
-/// A cancel we ask the acquirer for (api.md §4.3): which payment and transaction, how much, why.
+/// A cancel we ask the acquirer for (api.md §9.5): which payment and transaction, which cancel
+/// (its id makes the call idempotent at the acquirer), how much, why.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct AcquirerCancel {
     pub payment_key: PaymentKey,
     pub transaction_id: Option<TransactionId>,
+    pub cancel_id: CancelId,
     pub amount: Amount,
     pub reason: CancelReason,
 }
 
 impl AcquirerCancel {
-    /// The cancel of the whole of `payment`, under the transaction it holds.
-    pub fn of(payment: &Payment, reason: CancelReason) -> Self {
+    /// The acquirer's side of `cancel`, a cancel of `payment`.
+    pub fn of(payment: &Payment, cancel: &Cancel) -> Self {
         Self {
             payment_key: payment.key.clone(),
             transaction_id: payment.transaction_id.clone(),
+            cancel_id: cancel.id.clone(),
+            amount: cancel.amount,
+            reason: cancel.reason.clone(),
+        }
+    }
+
+    /// A cancel of the whole of `payment` that the payment does not record as one of its cancels
+    /// (a compensating cancel of an approval the payment refused), under the id `cancel_id`.
+    pub fn whole(payment: &Payment, cancel_id: CancelId, reason: CancelReason) -> Self {
+        Self {
+            payment_key: payment.key.clone(),
+            transaction_id: payment.transaction_id.clone(),
+            cancel_id,
             amount: payment.amount,
             reason,
         }

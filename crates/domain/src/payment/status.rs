@@ -1,4 +1,4 @@
-//! Payment status and the complete transition table of api.md §3.
+//! Payment status and the complete transition table of api.md §3 and §9.1.
 
 use crate::named_enum::named_enum;
 
@@ -7,6 +7,8 @@ named_enum! {
         Ready = "READY",
         Approved = "APPROVED",
         Completed = "COMPLETED",
+        /// At least one cancel succeeded and something is left (api.md §9.1).
+        PartialCanceled = "PARTIAL_CANCELED",
         Failed = "FAILED",
         Canceled = "CANCELED",
         Expired = "EXPIRED",
@@ -19,7 +21,7 @@ impl PaymentStatus {
     pub const fn is_final(self) -> bool {
         match self {
             Self::Failed | Self::Canceled | Self::Expired => true,
-            Self::Ready | Self::Approved | Self::Completed => false,
+            Self::Ready | Self::Approved | Self::Completed | Self::PartialCanceled => false,
         }
     }
 }
@@ -30,17 +32,25 @@ pub enum TransitionKind {
     Approve,
     Fail,
     Complete,
+    /// The payment is canceled as a whole: READY canceled locally, or the cancel the acquirer
+    /// confirmed left nothing.
     Cancel,
+    /// A cancel the acquirer confirmed left something: the payment is (stays) PARTIAL_CANCELED.
+    PartialCancel,
     Expire,
+    /// An APPROVED payment not completed in time is voided by the server (api.md §9.4).
+    ExpireAuthorization,
 }
 
 impl TransitionKind {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::Approve,
         Self::Fail,
         Self::Complete,
         Self::Cancel,
+        Self::PartialCancel,
         Self::Expire,
+        Self::ExpireAuthorization,
     ];
 
     /// The whole lifecycle in one exhaustive match (no `_` arm): adding a status or a kind
@@ -51,14 +61,34 @@ impl TransitionKind {
             (Self::Approve, S::Ready) => Some(S::Approved),
             (Self::Fail, S::Ready) => Some(S::Failed),
             (Self::Complete, S::Approved) => Some(S::Completed),
-            (Self::Cancel, S::Ready | S::Approved | S::Completed) => Some(S::Canceled),
+            (Self::Cancel, S::Ready | S::Approved | S::Completed | S::PartialCanceled) => {
+                Some(S::Canceled)
+            }
+            (Self::PartialCancel, S::Completed | S::PartialCanceled) => Some(S::PartialCanceled),
             (Self::Expire, S::Ready) => Some(S::Expired),
+            (Self::ExpireAuthorization, S::Approved) => Some(S::Canceled),
             (
                 Self::Approve | Self::Fail | Self::Expire,
-                S::Approved | S::Completed | S::Failed | S::Canceled | S::Expired,
+                S::Approved
+                | S::Completed
+                | S::PartialCanceled
+                | S::Failed
+                | S::Canceled
+                | S::Expired,
             )
-            | (Self::Complete, S::Ready | S::Completed | S::Failed | S::Canceled | S::Expired)
-            | (Self::Cancel, S::Failed | S::Canceled | S::Expired) => None,
+            | (
+                Self::Complete,
+                S::Ready | S::Completed | S::PartialCanceled | S::Failed | S::Canceled | S::Expired,
+            )
+            | (Self::Cancel, S::Failed | S::Canceled | S::Expired)
+            | (
+                Self::PartialCancel,
+                S::Ready | S::Approved | S::Failed | S::Canceled | S::Expired,
+            )
+            | (
+                Self::ExpireAuthorization,
+                S::Ready | S::Completed | S::PartialCanceled | S::Failed | S::Canceled | S::Expired,
+            ) => None,
         }
     }
 }
@@ -76,7 +106,11 @@ mod tests {
             (K::Cancel, S::Ready, S::Canceled),
             (K::Cancel, S::Approved, S::Canceled),
             (K::Cancel, S::Completed, S::Canceled),
+            (K::Cancel, S::PartialCanceled, S::Canceled),
+            (K::PartialCancel, S::Completed, S::PartialCanceled),
+            (K::PartialCancel, S::PartialCanceled, S::PartialCanceled),
             (K::Expire, S::Ready, S::Expired),
+            (K::ExpireAuthorization, S::Approved, S::Canceled),
         ];
         for kind in K::ALL {
             for from in S::ALL {

@@ -10,12 +10,12 @@ use async_trait::async_trait;
 
 use crate::{
     RepositoryError, Timestamp,
-    ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey},
+    ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey, TransactionId},
     merchant::Merchant,
     outbox::{ClaimedMessage, DeliveryAttempt, NextStep, OutboxMessage, SendReport},
     payment::{
-        AcquirerCancel, AcquirerReport, AuditEntry, AuditNote, AuditRecord, OrderNo, Payment,
-        PaymentStatus,
+        AcquirerCancel, AcquirerReport, AuditEntry, AuditNote, AuditRecord, CancelId, OrderNo,
+        Payment, PaymentStatus,
     },
     secret::{SealedSecret, Secret},
 };
@@ -72,14 +72,20 @@ pub enum TransitionStoreError {
     Repository(#[from] RepositoryError),
 }
 
-/// A decided state change: the new state of the payment, the version it was decided on, its
-/// audit row and the outbox messages it causes. Stored atomically or not at all.
+/// A decided state change: the new state of the payment (its cancels included), the version it
+/// was decided on, its audit row and the outbox messages it causes. Stored atomically or not at
+/// all.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct StateChange {
     pub next: Payment,
     pub expected_version: u32,
     pub audit: AuditRecord,
     pub events: Vec<OutboxMessage>,
+    /// Outbox messages this change makes unnecessary: a cancel's retry message once the acquirer
+    /// answered it synchronously. Marked DELIVERED in the same transaction if still PENDING and
+    /// not leased to a dispatcher (a leased one is left to finish: its answer then finds the
+    /// cancel ended and changes nothing).
+    pub settles: Vec<EventId>,
 }
 
 /// The write model of payments: what the money core reads to decide and writes when it has
@@ -112,8 +118,8 @@ pub trait PaymentStore: Send + Sync {
     ) -> Result<Vec<Payment>, RepositoryError>;
 
     /// Compare-and-set: updates the payment only if its stored version is still
-    /// `change.expected_version`, and writes the audit row and the outbox messages in the same
-    /// transaction. Otherwise returns [`TransitionStoreError::Stale`] and writes nothing.
+    /// `change.expected_version`, and writes its cancels (each inserted or updated to what `next`
+    /// holds), the audit row and the outbox messages in the same transaction. Otherwise returns [`TransitionStoreError::Stale`] and writes nothing.
     async fn transition(&self, change: &StateChange) -> Result<(), TransitionStoreError>;
 
     /// Appends an audit row that changes nothing (e.g. `WEBHOOK_DUPLICATE`), together with any
@@ -269,8 +275,12 @@ pub trait OutboundSender: Send + Sync {
 pub trait PayloadEncoder: Send + Sync {
     /// `{paymentKey, orderNo, amount, currency, methodCode, productName, customerName, returnUrl}`
     fn acquirer_request(&self, payment: &Payment, return_url: &str) -> String;
-    /// `{paymentKey, transactionId, amount, cancelReason}`
+    /// `{paymentKey, transactionId, cancelId, amount, cancelReason}`
     fn acquirer_cancel(&self, cancel: &AcquirerCancel) -> String;
+    /// `{paymentKey, transactionId, amount}` (api.md §9.3)
+    fn acquirer_capture(&self, payment: &Payment) -> String;
+    /// The `transactionId` of the acquirer's answer confirming a cancel, if the body has one.
+    fn cancel_confirmation(&self, body: &str) -> Option<TransactionId>;
     /// `{type, timestamp, data: payment}`
     fn merchant_event(&self, event_type: &str, payment: &Payment, at: Timestamp) -> String;
     /// The acquirer's outcome webhook of api.md §4: `{paymentKey, transactionId, status,
@@ -303,6 +313,7 @@ pub trait KeyGenerator: Send + Sync {
     fn payment_id(&self) -> PaymentId;
     fn payment_key(&self) -> PaymentKey;
     fn event_id(&self) -> EventId;
+    fn cancel_id(&self) -> CancelId;
     fn client_id(&self) -> ClientId;
     /// A new client (API) secret: the HMAC key of api.md §2.
     fn client_secret(&self) -> Secret;

@@ -17,8 +17,9 @@ use crate::{
     },
     service_struct::service_struct,
     services::{
+        outbound::CancelCall,
         outbound::{AcquirerEndpoint, signed_headers},
-        payments::PaymentService,
+        payments::{AcquirerCancelAnswer, PaymentService},
     },
     signing::WebhookKey,
 };
@@ -78,9 +79,9 @@ impl Dispatcher {
         let message = &claimed.message;
         let attempt_no = claimed.attempts.saturating_add(1);
         let (policy, timeout) = match message.kind {
-            OutboxKind::AcquirerRequest | OutboxKind::AcquirerCancel => {
-                (&self.policies.acquirer, self.acquirer.timeout)
-            }
+            OutboxKind::AcquirerRequest
+            | OutboxKind::AcquirerCancel
+            | OutboxKind::AcquirerCapture => (&self.policies.acquirer, self.acquirer.timeout),
             OutboxKind::MerchantNotification => (
                 &self.policies.notifications,
                 self.policies.notification_timeout,
@@ -93,6 +94,7 @@ impl Dispatcher {
             }
             OutboxKind::AcquirerRequest
             | OutboxKind::AcquirerCancel
+            | OutboxKind::AcquirerCapture
             | OutboxKind::AcquirerWebhook => {
                 vec![self.acquirer.key.clone()]
             }
@@ -110,6 +112,7 @@ impl Dispatcher {
                     OutboxKind::MerchantNotification => Destination::Merchant,
                     OutboxKind::AcquirerRequest
                     | OutboxKind::AcquirerCancel
+                    | OutboxKind::AcquirerCapture
                     | OutboxKind::AcquirerWebhook => Destination::Acquirer,
                 },
                 url: message.target_url.clone(),
@@ -147,6 +150,28 @@ impl Dispatcher {
             cause: (!report.is_success()).then(|| report.summary()),
             latency: report.latency,
         };
+        // A PENDING cancel is settled with the acquirer's answer before the attempt is recorded:
+        // if this process stops in between, the message is claimed again after its lease, the
+        // acquirer (idempotent by cancelId) answers the same, and the cancel is found settled.
+        if let (OutboxKind::AcquirerCancel, Some(payment), Some(cancel_id)) =
+            (message.kind, message.payment_id, message.cancel_id.as_ref())
+        {
+            let answer = match (self.payments.cancel_answer(&report), step) {
+                (CancelCall::Confirmed(tx), _) => Some(AcquirerCancelAnswer::Confirmed(tx)),
+                (CancelCall::Refused(why), _) => Some(AcquirerCancelAnswer::Refused(why)),
+                (CancelCall::Unanswered(why), NextStep::Dead) => {
+                    Some(AcquirerCancelAnswer::GaveUp(format!(
+                        "no answer after {attempt_no} attempts: {why}"
+                    )))
+                }
+                (CancelCall::Unanswered(_), NextStep::Delivered | NextStep::RetryAt(_)) => None,
+            };
+            if let Some(answer) = answer {
+                self.payments
+                    .acquirer_answered_cancel(&payment, cancel_id, answer)
+                    .await?;
+            }
+        }
         let attempt = DeliveryAttempt {
             event_id: message.id,
             attempt_no,
@@ -222,6 +247,7 @@ mod tests {
                 payload: "{}".into(),
                 created_at: t0(),
                 not_before: t0(),
+                cancel_id: None,
             },
             attempts,
             lease_until: t0(),

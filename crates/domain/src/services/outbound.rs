@@ -5,8 +5,9 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     RepositoryError, Timestamp,
     ids::ClientId,
+    ids::{EventId, TransactionId},
     outbox::{OutboxKind, OutboxMessage, SendReport},
-    payment::{AcquirerCancel, Payment, TransitionKind},
+    payment::{AcquirerCancel, AuditAction, Payment, TransitionKind},
     ports::{
         Destination, DispatchSignal, KeyGenerator, MerchantStore, OutboundRequest, OutboundSender,
         PayloadEncoder,
@@ -25,23 +26,50 @@ pub struct AcquirerEndpoint {
     /// The shared Standard Webhooks secret (both directions).
     pub key: WebhookKey,
     pub timeout: Duration,
+    /// How long a merchant's cancel waits for the acquirer before it answers 202 and leaves the
+    /// cancel to the outbox (`acquirer.cancel_timeout_ms`, api.md §9.2).
+    pub cancel_timeout: Duration,
 }
 
 impl AcquirerEndpoint {
     pub fn cancel_url(&self) -> String {
         format!("{}/cancel", self.request_url.trim_end_matches('/'))
     }
+
+    pub fn capture_url(&self) -> String {
+        format!("{}/capture", self.request_url.trim_end_matches('/'))
+    }
 }
 
-/// The `type` of a merchant notification for a transition.
-pub const fn event_type(kind: TransitionKind) -> &'static str {
-    match kind {
-        TransitionKind::Approve => "payment.approved",
-        TransitionKind::Fail => "payment.failed",
-        TransitionKind::Complete => "payment.completed",
-        TransitionKind::Cancel => "payment.canceled",
-        TransitionKind::Expire => "payment.expired",
+/// The `type` of the merchant notification an audited change sends, if any (api.md §7, §9.6).
+pub const fn event_type(action: AuditAction) -> Option<&'static str> {
+    match action {
+        AuditAction::Transition(kind) => Some(match kind {
+            TransitionKind::Approve => "payment.approved",
+            TransitionKind::Fail => "payment.failed",
+            TransitionKind::Complete => "payment.completed",
+            TransitionKind::Cancel | TransitionKind::ExpireAuthorization => "payment.canceled",
+            TransitionKind::PartialCancel => "payment.partially_canceled",
+            TransitionKind::Expire => "payment.expired",
+        }),
+        AuditAction::CancelFailed => Some("payment.cancel_failed"),
+        AuditAction::Create
+        | AuditAction::CancelRequested
+        | AuditAction::WebhookDuplicate
+        | AuditAction::WebhookRejected
+        | AuditAction::AcquirerRequestFailed => None,
     }
+}
+
+/// How the acquirer answered a synchronous cancel call.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum CancelCall {
+    /// 2xx: the cancel is done at the acquirer (under this transaction id, if it gave one).
+    Confirmed(Option<TransactionId>),
+    /// 4xx: the acquirer refuses this cancel, definitively.
+    Refused(String),
+    /// No answer that decides (5xx, timeout, no connection): the outbox asks again.
+    Unanswered(String),
 }
 
 /// Standard Webhooks headers for one attempt: `webhook-id`, `webhook-timestamp` and one `v1,`
@@ -101,6 +129,7 @@ impl Outbound {
             payload,
             created_at: now,
             not_before: now,
+            cancel_id: None,
         }
     }
 
@@ -118,35 +147,55 @@ impl Outbound {
         )
     }
 
-    /// "Cancel this payment's transaction", delivered asynchronously.
+    /// "Cancel this (part of the) payment's transaction", delivered by the outbox from
+    /// `not_before` on. It carries the cancel's id: its answer settles that cancel if it is still
+    /// PENDING.
     pub fn acquirer_cancel(
         &self,
         payment: &Payment,
         cancel: &AcquirerCancel,
         now: Timestamp,
+        not_before: Timestamp,
     ) -> OutboxMessage {
         let body = self.encoder.acquirer_cancel(cancel);
-        self.message(
+        let mut message = self.message(
             OutboxKind::AcquirerCancel,
             payment,
             self.acquirer.cancel_url(),
             body,
             now,
+        );
+        message.not_before = not_before;
+        message.cancel_id = Some(cancel.cancel_id.clone());
+        message
+    }
+
+    /// "Capture this payment", queued with the APPROVED → COMPLETED change (api.md §9.3).
+    pub fn acquirer_capture(&self, payment: &Payment, now: Timestamp) -> OutboxMessage {
+        let body = self.encoder.acquirer_capture(payment);
+        self.message(
+            OutboxKind::AcquirerCapture,
+            payment,
+            self.acquirer.capture_url(),
+            body,
+            now,
         )
     }
 
-    /// The merchant notification for a transition, or `None` when the merchant has no
-    /// `returnUrl` (no deliveries, no errors).
+    /// The merchant notification for an audited change, or `None` when the change sends none or
+    /// the merchant has no `returnUrl` (no deliveries, no errors).
     pub async fn notification(
         &self,
         payment: &Payment,
-        kind: TransitionKind,
+        action: AuditAction,
         now: Timestamp,
     ) -> Result<Option<OutboxMessage>, RepositoryError> {
+        let Some(event_type) = event_type(action) else {
+            return Ok(None);
+        };
         let Some(url) = self.return_url_of(&payment.client_id).await? else {
             return Ok(None);
         };
-        let event_type = event_type(kind);
         let body = self.encoder.merchant_event(event_type, payment, now);
         let mut message = self.message(OutboxKind::MerchantNotification, payment, url, body, now);
         message.event_type = Some(event_type.to_owned());
@@ -162,34 +211,45 @@ impl Outbound {
             .map(|u| u.to_string()))
     }
 
-    /// Asks the acquirer to cancel now, outside any transaction. `Err` carries why it failed.
+    /// Asks the acquirer to carry out `cancel` now, outside any transaction, waiting at most
+    /// the cancel timeout. `event` is the id of the outbox message that retries it: the call
+    /// goes out under that `webhook-id`, so the acquirer sees one message however often it is
+    /// sent.
     pub async fn cancel_at_acquirer(
         &self,
         cancel: &AcquirerCancel,
+        event: EventId,
         now: Timestamp,
-    ) -> Result<(), String> {
-        let id = self.keys.event_id().to_string();
+    ) -> CancelCall {
         let body = self.encoder.acquirer_cancel(cancel);
         let request = OutboundRequest {
             destination: Destination::Acquirer,
             url: self.acquirer.cancel_url(),
             headers: signed_headers(
                 std::slice::from_ref(&self.acquirer.key),
-                &id,
+                &event.to_string(),
                 now.unix_seconds(),
                 &body,
             ),
             body,
-            timeout: self.acquirer.timeout,
+            timeout: self.acquirer.cancel_timeout,
         };
         let report: SendReport = self.sender.post(&request).await;
+        self.cancel_answer(&report)
+    }
+
+    /// What an acquirer's answer to a cancel call means.
+    pub fn cancel_answer(&self, report: &SendReport) -> CancelCall {
         if report.is_success() {
-            Ok(())
+            let transaction_id = report
+                .excerpt
+                .as_deref()
+                .and_then(|body| self.encoder.cancel_confirmation(body));
+            CancelCall::Confirmed(transaction_id)
+        } else if !report.is_retryable() {
+            CancelCall::Refused(report.summary())
         } else {
-            Err(format!(
-                "the acquirer did not cancel the transaction ({})",
-                report.summary()
-            ))
+            CancelCall::Unanswered(report.summary())
         }
     }
 

@@ -12,7 +12,7 @@ use crate::{
     Timestamp,
     ids::{ClientId, EventId, PaymentId, PaymentKey},
     outbox::SendReport,
-    payment::Payment,
+    payment::{CancelId, Payment},
     ports::{
         CipherError, MockClock, MockDispatchSignal, MockKeyGenerator, MockMerchantStore,
         MockOutboundSender, MockPayloadEncoder, MockPaymentStore, SecretCipher,
@@ -47,6 +47,8 @@ pub fn keys() -> MockKeyGenerator {
         .returning(|| PaymentKey::from_bytes([9; 32]));
     k.expect_event_id()
         .returning(|| EventId::from_uuid(uuid::Uuid::now_v7()));
+    k.expect_cancel_id()
+        .returning(|| CancelId::from_uuid(uuid::Uuid::now_v7()));
     k.expect_client_id()
         .returning(|| ClientId::parse("mch_new").unwrap());
     k.expect_client_secret()
@@ -96,6 +98,7 @@ pub fn acquirer() -> AcquirerEndpoint {
         return_url: "http://pg.test/api/webhook/payment".into(),
         key: WebhookKey::from_bytes(&[3; 32]),
         timeout: Duration::from_secs(1),
+        cancel_timeout: Duration::from_secs(3),
     }
 }
 
@@ -107,6 +110,8 @@ pub fn outbound(sender: MockOutboundSender) -> Outbound {
         .expect_acquirer_request()
         .returning(|_, _| "{}".into());
     encoder.expect_acquirer_cancel().returning(|_| "{}".into());
+    encoder.expect_acquirer_capture().returning(|_| "{}".into());
+    encoder.expect_cancel_confirmation().returning(|_| None);
     encoder
         .expect_merchant_event()
         .returning(|_, _, _| "{}".into());
@@ -184,4 +189,134 @@ pub fn answered_once(status: u16) -> MockOutboundSender {
             ..Default::default()
         });
     sender
+}
+
+/// A payment store in memory with a real compare-and-set, for the use cases whose steps read
+/// back what they wrote (cancels). It keeps every stored change, and can let "another instance"
+/// change the payment once, just before the next compare-and-set.
+#[derive(Default)]
+pub struct MemoryStore {
+    pub payments: std::sync::Mutex<Vec<Payment>>,
+    pub changes: std::sync::Mutex<Vec<crate::ports::StateChange>>,
+    /// Applied to the stored payment just before the next `transition` compares versions.
+    pub interfere: std::sync::Mutex<Option<Payment>>,
+}
+
+impl MemoryStore {
+    pub fn holding(payment: Payment) -> Arc<Self> {
+        let store = Self::default();
+        if let Ok(mut payments) = store.payments.lock() {
+            payments.push(payment);
+        }
+        Arc::new(store)
+    }
+
+    /// The stored payment (the first one).
+    pub fn current(&self) -> Payment {
+        self.payments.lock().unwrap()[0].clone()
+    }
+
+    /// Every change stored so far.
+    pub fn stored(&self) -> Vec<crate::ports::StateChange> {
+        self.changes.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ports::PaymentStore for MemoryStore {
+    async fn insert(
+        &self,
+        payment: &Payment,
+        _audit: &crate::payment::AuditRecord,
+        _events: &[crate::outbox::OutboxMessage],
+        _nonce: Option<crate::ports::NonceRecord>,
+    ) -> Result<(), crate::ports::InsertPaymentError> {
+        self.payments.lock().unwrap().push(payment.clone());
+        Ok(())
+    }
+
+    async fn find_by_key(
+        &self,
+        key: &PaymentKey,
+    ) -> Result<Option<Payment>, crate::RepositoryError> {
+        Ok(self
+            .payments
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|p| &p.key == key)
+            .cloned())
+    }
+
+    async fn find_by_id(&self, id: &PaymentId) -> Result<Option<Payment>, crate::RepositoryError> {
+        Ok(self
+            .payments
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|p| &p.id == id)
+            .cloned())
+    }
+
+    async fn list(
+        &self,
+        _filter: &crate::ports::PaymentFilter,
+        _page: &crate::ports::PageRequest<PaymentId>,
+    ) -> Result<Vec<Payment>, crate::RepositoryError> {
+        Ok(self.payments.lock().unwrap().clone())
+    }
+
+    async fn transition(
+        &self,
+        change: &crate::ports::StateChange,
+    ) -> Result<(), crate::ports::TransitionStoreError> {
+        let mut payments = self.payments.lock().unwrap();
+        let Some(stored) = payments.iter_mut().find(|p| p.id == change.next.id) else {
+            return Err(crate::RepositoryError::msg("no such payment").into());
+        };
+        if let Some(other) = self.interfere.lock().unwrap().take() {
+            *stored = other;
+        }
+        if stored.version != change.expected_version {
+            return Err(crate::ports::TransitionStoreError::Stale);
+        }
+        *stored = change.next.clone();
+        self.changes.lock().unwrap().push(change.clone());
+        Ok(())
+    }
+
+    async fn append_note(
+        &self,
+        _payment: &PaymentId,
+        _note: &crate::payment::AuditNote,
+        _events: &[crate::outbox::OutboxMessage],
+    ) -> Result<(), crate::RepositoryError> {
+        Ok(())
+    }
+
+    async fn due_for_expiry(
+        &self,
+        _now: Timestamp,
+        _limit: u32,
+    ) -> Result<Vec<PaymentKey>, crate::RepositoryError> {
+        Ok(Vec::new())
+    }
+
+    async fn audit_trail(
+        &self,
+        _payment: &PaymentId,
+    ) -> Result<Vec<crate::payment::AuditEntry>, crate::RepositoryError> {
+        Ok(Vec::new())
+    }
+}
+
+/// The payment use cases over the in-memory `store`, at [`t0`], reaching out through `sender`.
+pub fn payment_service_over(store: Arc<MemoryStore>, sender: MockOutboundSender) -> PaymentService {
+    PaymentService::new(
+        store,
+        Arc::new(keys()),
+        Arc::new(fixed_clock()),
+        outbound(sender),
+        PaymentPolicy::default(),
+    )
 }

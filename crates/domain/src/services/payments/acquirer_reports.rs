@@ -85,6 +85,7 @@ impl PaymentService {
         Ok(Decision::apply(match &report.outcome {
             ReportedOutcome::Approved => Command::Approve {
                 transaction_id: report.transaction_id.clone(),
+                authorization_ttl: self.policy.authorization_ttl,
             },
             ReportedOutcome::Failed { code, message } => Command::Fail {
                 transaction_id: Some(report.transaction_id.clone()),
@@ -117,12 +118,10 @@ impl PaymentService {
         if compensate {
             let reason = CancelReason::parse("approval arrived after the payment was closed")
                 .map_err(|e| RepositoryError::msg(e.to_string()))?;
-            let cancel =
-                AcquirerCancel::of(current, reason).for_transaction(report.transaction_id.clone());
-            events.push(
-                self.outbound
-                    .acquirer_cancel(current, &cancel, self.clock.now()),
-            );
+            let cancel = AcquirerCancel::whole(current, self.keys.cancel_id(), reason)
+                .for_transaction(report.transaction_id.clone());
+            let now = self.clock.now();
+            events.push(self.outbound.acquirer_cancel(current, &cancel, now, now));
             details.push_str("; compensating cancel queued");
         }
         self.note(

@@ -8,6 +8,7 @@ use std::future::Future;
 
 use crate::{
     RepositoryError,
+    ids::EventId,
     outbox::OutboxMessage,
     payment::{Command, Origin, Payment, TransitionRejected},
     ports::{StateChange, TransitionStoreError},
@@ -25,6 +26,8 @@ pub enum Decision<T> {
     Apply {
         command: Command,
         events: Vec<OutboxMessage>,
+        /// Outbox messages the change makes unnecessary ([`StateChange::settles`]).
+        settles: Vec<EventId>,
     },
     /// Change nothing and answer `T`.
     Stop(T),
@@ -36,6 +39,16 @@ impl<T> Decision<T> {
         Self::Apply {
             command,
             events: Vec::new(),
+            settles: Vec::new(),
+        }
+    }
+
+    /// Apply `command` and write `events` with it.
+    pub fn apply_with(command: Command, events: Vec<OutboxMessage>) -> Self {
+        Self::Apply {
+            command,
+            events,
+            settles: Vec::new(),
         }
     }
 }
@@ -75,11 +88,18 @@ impl PaymentService {
     {
         for _ in 0..MAX_ATTEMPTS {
             let current = load().await?;
-            let (command, events) = match decide(current.clone()).await? {
+            let (command, events, settles) = match decide(current.clone()).await? {
                 Decision::Stop(answer) => return Ok(Changed::Stopped(answer)),
-                Decision::Apply { command, events } => (command, events),
+                Decision::Apply {
+                    command,
+                    events,
+                    settles,
+                } => (command, events, settles),
             };
-            match self.attempt::<E>(&current, command, origin, events).await? {
+            match self
+                .attempt::<E>(&current, command, origin, events, settles)
+                .await?
+            {
                 Attempt::Stored(p) => return Ok(Changed::Applied(p)),
                 Attempt::DecideAgain => {}
             }
@@ -95,14 +115,14 @@ impl PaymentService {
         command: Command,
         origin: &Origin,
         mut events: Vec<OutboxMessage>,
+        settles: Vec<EventId>,
     ) -> Result<Attempt, E>
     where
         E: From<RepositoryError> + From<TransitionRejected>,
     {
-        let kind = command.kind();
         let now = self.clock.now();
         let (next, audit) = current.apply(command, origin.clone(), now)?;
-        if let Some(notification) = self.outbound.notification(&next, kind, now).await? {
+        if let Some(notification) = self.outbound.notification(&next, audit.action, now).await? {
             events.push(notification);
         }
         let change = StateChange {
@@ -110,6 +130,7 @@ impl PaymentService {
             next,
             audit,
             events,
+            settles,
         };
         match self.store.transition(&change).await {
             Ok(()) => {

@@ -1,15 +1,11 @@
-//! The merchant API's use cases: create, list, complete, cancel, audit trail (api.md §3).
+//! The merchant API's use cases: create, list, complete, audit trail (api.md §3); cancels are in
+//! [`super::cancels`].
 
-use std::{
-    convert::Infallible,
-    sync::atomic::{AtomicBool, Ordering},
-};
+use std::convert::Infallible;
 
 use crate::{
     ids::{ClientId, PaymentKey, RequestId},
-    payment::{
-        AcquirerCancel, Actor, AuditEntry, CancelReason, Command, Origin, Payment, PaymentStatus,
-    },
+    payment::{Actor, AuditEntry, Command, Origin, Payment},
     ports::{InsertPaymentError, NonceRecord},
     services::Page,
 };
@@ -91,7 +87,8 @@ impl PaymentService {
         Ok(page)
     }
 
-    /// APPROVED → COMPLETED (api.md §3.4).
+    /// APPROVED → COMPLETED (api.md §3.4), queuing the capture at the acquirer in the same
+    /// transaction (api.md §9.3).
     pub async fn complete(
         &self,
         merchant: &ClientId,
@@ -102,55 +99,9 @@ impl PaymentService {
             actor: Actor::Merchant,
             request_id,
         };
-        self.change_payment(Some(merchant), key, &origin, |_| async {
-            Ok(Decision::apply(Command::Complete))
-        })
-        .await
-    }
-
-    /// Cancels a payment (api.md §3.5). READY: canceled here, the acquirer is told through the
-    /// outbox. APPROVED/COMPLETED: the acquirer cancels the transaction first, synchronously and
-    /// with no transaction or lock held; if it fails, nothing changes. The acquirer is asked at
-    /// most once, however many times the write has to be decided again.
-    pub async fn cancel(
-        &self,
-        owner: Option<&ClientId>,
-        key: &PaymentKey,
-        reason: CancelReason,
-        origin: Origin,
-    ) -> Result<Payment, ChangePaymentError> {
-        let acquirer_canceled = AtomicBool::new(false);
-        let (reason, canceled) = (&reason, &acquirer_canceled);
-        self.change_payment(owner, key, &origin, |current| async move {
-            let now = self.clock.now();
-            let events = match current.status {
-                PaymentStatus::Approved | PaymentStatus::Completed => {
-                    if !canceled.load(Ordering::Acquire) {
-                        self.outbound
-                            .cancel_at_acquirer(&AcquirerCancel::of(&current, reason.clone()), now)
-                            .await
-                            .map_err(ChangePaymentError::Acquirer)?;
-                        canceled.store(true, Ordering::Release);
-                    }
-                    Vec::new()
-                }
-                PaymentStatus::Ready => {
-                    vec![self.outbound.acquirer_cancel(
-                        &current,
-                        &AcquirerCancel::of(&current, reason.clone()),
-                        now,
-                    )]
-                }
-                PaymentStatus::Failed | PaymentStatus::Canceled | PaymentStatus::Expired => {
-                    Vec::new()
-                }
-            };
-            Ok(Decision::Apply {
-                command: Command::Cancel {
-                    reason: reason.clone(),
-                },
-                events,
-            })
+        self.change_payment(Some(merchant), key, &origin, |current| async move {
+            let capture = self.outbound.acquirer_capture(&current, self.clock.now());
+            Ok(Decision::apply_with(Command::Complete, vec![capture]))
         })
         .await
     }
@@ -158,7 +109,7 @@ impl PaymentService {
     /// Changes the payment `key` (of `owner`, or of any merchant) as `decide` says, deciding
     /// again on the payment as it is whenever another change got there first. `decide` never
     /// stops: it applies a command or fails.
-    async fn change_payment<D>(
+    pub(super) async fn change_payment<D>(
         &self,
         owner: Option<&ClientId>,
         key: &PaymentKey,

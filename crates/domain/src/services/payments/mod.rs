@@ -8,6 +8,9 @@
 //! decide, compare-and-set, decide again on fresh data after a lost race or a database conflict.
 
 mod acquirer_reports;
+#[cfg(test)]
+mod cancel_tests;
+mod cancels;
 mod change;
 #[cfg(test)]
 mod change_tests;
@@ -19,6 +22,7 @@ mod tests;
 
 use std::{sync::Arc, time::Duration};
 
+pub use cancels::{AcquirerCancelAnswer, CancelAnswer, CancelRequest};
 pub use change::MAX_ATTEMPTS;
 pub use errors::{
     ChangePaymentError, Contended, CreatePaymentError, FindPaymentError, ListPaymentsError,
@@ -39,12 +43,15 @@ use crate::{
 pub struct PaymentPolicy {
     /// How long a payment may stay READY before it expires.
     pub ready_ttl: Duration,
+    /// How long an APPROVED payment's authorization holds unless completed (api.md §9.4).
+    pub authorization_ttl: Duration,
 }
 
 impl Default for PaymentPolicy {
     fn default() -> Self {
         Self {
             ready_ttl: Duration::from_secs(1800),
+            authorization_ttl: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

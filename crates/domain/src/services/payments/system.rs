@@ -92,15 +92,11 @@ impl PaymentService {
                         if current.status != PaymentStatus::Ready {
                             return Ok(Decision::Stop(()));
                         }
-                        let cancel = self.outbound.acquirer_cancel(
-                            &current,
-                            &AcquirerCancel::of(&current, reason.clone()),
-                            self.clock.now(),
-                        );
-                        Ok(Decision::Apply {
-                            command: Command::Expire,
-                            events: vec![cancel],
-                        })
+                        let now = self.clock.now();
+                        let cancel =
+                            AcquirerCancel::whole(&current, self.keys.cancel_id(), reason.clone());
+                        let message = self.outbound.acquirer_cancel(&current, &cancel, now, now);
+                        Ok(Decision::apply_with(Command::Expire, vec![message]))
                     },
                 )
                 .await;

@@ -12,29 +12,33 @@ use crate::{
     },
     ports::{InsertPaymentError, MockPaymentStore, NonceRecord, TransitionStoreError},
     services::Page,
-    services::testkit::{
-        answered_once, fixed_clock, payment_service as service, payment_service_with,
-        store_finding, store_finding_in_turn,
-    },
+    services::testkit::{payment_service as service, store_finding, store_finding_in_turn},
 };
 
-fn service_with(
-    store: MockPaymentStore,
-    sender: crate::ports::MockOutboundSender,
-) -> PaymentService {
-    payment_service_with(store, fixed_clock(), sender)
-}
-
-/// The owner cancels the fixture payment (key `[7; 32]`) with reason "r".
-async fn cancel_as_owner(service: PaymentService) -> Result<Payment, ChangePaymentError> {
+/// The owner cancels `amount` (everything left when `None`) of the fixture payment (key
+/// `[7; 32]`) with reason "r".
+async fn cancel_as_owner(
+    service: PaymentService,
+    amount: Option<i64>,
+) -> Result<CancelAnswer, ChangePaymentError> {
     service
         .cancel(
             Some(&owner()),
             &PaymentKey::from_bytes([7; 32]),
-            CancelReason::parse("r").unwrap(),
+            CancelRequest {
+                reason: CancelReason::parse("r").unwrap(),
+                amount: amount.map(|a| crate::money::Amount::parse(a).unwrap()),
+            },
             fixtures::merchant_origin(),
         )
         .await
+}
+
+fn done(answer: CancelAnswer) -> Payment {
+    match answer {
+        CancelAnswer::Done(p) => p,
+        CancelAnswer::Accepted(p) => panic!("expected 200, got 202 with {p:?}"),
+    }
 }
 
 fn owner() -> ClientId {
@@ -188,16 +192,7 @@ async fn a_lost_race_is_re_decided_on_fresh_data() {
         .expect_transition()
         .times(1)
         .returning(|_| Err(TransitionStoreError::Stale));
-    let reason = CancelReason::parse("twice").unwrap();
-    let err = service(store)
-        .cancel(
-            Some(&owner()),
-            &PaymentKey::from_bytes([7; 32]),
-            reason,
-            fixtures::merchant_origin(),
-        )
-        .await
-        .unwrap_err();
+    let err = cancel_as_owner(service(store), None).await.unwrap_err();
     assert_eq!(
         refused_transition(&err),
         Some((PaymentStatus::Canceled, TransitionKind::Cancel))
@@ -220,8 +215,10 @@ async fn canceling_a_ready_payment_writes_one_cancel_transition_from_version_zer
         })
         .times(1)
         .returning(|_| Ok(()));
-    let p = cancel_as_owner(service(store)).await.unwrap();
+    let p = done(cancel_as_owner(service(store), None).await.unwrap());
     assert_eq!(p.status, PaymentStatus::Canceled);
+    assert_eq!(p.canceled_amount(), 15_000);
+    assert_eq!(p.cancelable_amount(), 0);
 }
 
 #[tokio::test]
@@ -271,34 +268,6 @@ async fn report_approval(
     service(store)
         .apply_acquirer_report(report(amount), None)
         .await
-}
-
-#[tokio::test]
-async fn canceling_an_approved_payment_whose_acquirer_cancel_fails_changes_nothing() {
-    let mut store = store_finding(fixtures::approved_payment());
-    store.expect_transition().never();
-    let err = cancel_as_owner(service_with(store, answered_once(500)))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ChangePaymentError::Acquirer(_)));
-}
-
-#[tokio::test]
-async fn canceling_an_approved_payment_asks_the_acquirer_once_even_if_the_write_races() {
-    let mut store = store_finding(fixtures::approved_payment());
-    let mut calls = 0;
-    store.expect_transition().times(2).returning(move |_| {
-        calls += 1;
-        if calls == 1 {
-            Err(TransitionStoreError::Stale)
-        } else {
-            Ok(())
-        }
-    });
-    let p = cancel_as_owner(service_with(store, answered_once(200)))
-        .await
-        .unwrap();
-    assert_eq!(p.status, PaymentStatus::Canceled);
 }
 
 #[tokio::test]
