@@ -91,6 +91,63 @@ async fn stats_count_amounts_per_status_and_the_approval_rate() {
 }
 
 #[actix_web::test]
+async fn stats_give_approved_canceled_partially_canceled_and_net_amounts_per_currency() {
+    let (app, m) = spawn_with_merchant("Money shop").await;
+    // Amounts ending in 002: the simulator approves; cancels are confirmed at once.
+    let partly = app.pay(&m, "M-1", 10_002).await;
+    let wholly = app.pay(&m, "M-2", 20_002).await;
+    let never = app.pay(&m, "M-3", 30_002).await; // canceled while READY: no money moved
+    for key in [&partly, &wholly] {
+        assert_eq!(
+            app.simulate(key, "APPROVED").await.json["response"]["status"],
+            200
+        );
+        let done = app
+            .signed(
+                &m,
+                Method::POST,
+                &format!("/api/payments/{key}/complete"),
+                None,
+            )
+            .await;
+        assert_eq!(done.status, 200, "{}", done.text());
+    }
+    for (key, body) in [
+        (&partly, json!({ "cancelReason": "one item", "cancelAmount": 3_000 })),
+        (&partly, json!({ "cancelReason": "another", "cancelAmount": 1_000 })),
+        (&wholly, json!({ "cancelReason": "all of it" })),
+        (&never, json!({ "cancelReason": "changed my mind" })),
+    ] {
+        let res = app
+            .signed(
+                &m,
+                Method::POST,
+                &format!("/api/payments/{key}/cancel"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+
+    let res = app.admin_get("/admin/api/stats").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let money = json!({ "KRW": {
+        "approvedAmount": 30_004,
+        "canceledAmount": 24_002,
+        "partiallyCanceledAmount": 4_000,
+        "netAmount": 6_002,
+    }});
+    assert_eq!(res.json["totals"]["byCurrency"], money);
+    assert_eq!(res.json["byDay"][0]["byCurrency"], money);
+    assert_eq!(res.json["byMerchant"][0]["byCurrency"], money);
+    assert_eq!(
+        res.json["totals"]["byStatus"]["PARTIAL_CANCELED"],
+        json!({ "count": 1, "amounts": { "KRW": 10_002 } })
+    );
+    app.stop().await;
+}
+
+#[actix_web::test]
 async fn stats_refuse_bad_parameters_and_missing_admin_auth() {
     let app = spawn().await;
     let inverted = app

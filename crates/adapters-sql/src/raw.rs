@@ -64,7 +64,8 @@ pub enum StatsGrouping {
 pub fn stats<D: Dialect>(grouping: StatsGrouping) -> String {
     let cell = format!(
         "p.status AS status, CAST(p.approved_at IS NOT NULL AS {int}) AS was_approved, \
-         p.currency AS currency, COUNT(*) AS n, CAST(SUM(p.amount) AS {int}) AS total",
+         p.currency AS currency, COUNT(*) AS n, CAST(SUM(p.amount) AS {int}) AS total, \
+         CAST(SUM(p.canceled_amount) AS {int}) AS canceled",
         int = D::INTEGER_CAST
     );
     let filter = "WHERE (? IS NULL OR p.client_id = ?) \
@@ -132,6 +133,8 @@ pub struct CellRow {
     pub n: i64,
     #[diesel(sql_type = BigInt)]
     pub total: i64,
+    #[diesel(sql_type = BigInt)]
+    pub canceled: i64,
 }
 
 #[derive(QueryableByName)]

@@ -25,6 +25,7 @@ impl CellRow {
             currency: Currency::parse(&self.currency).map_err(|e| bad(format!("currency {e}")))?,
             count: u64::try_from(self.n).unwrap_or(0),
             amount: self.total,
+            canceled: self.canceled,
         })
     }
 }

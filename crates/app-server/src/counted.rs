@@ -83,6 +83,14 @@ impl PaymentStore for CountedPayments {
         self.0.due_for_expiry(now, limit).await
     }
 
+    async fn due_for_authorization_expiry(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PaymentKey>, RepositoryError> {
+        self.0.due_for_authorization_expiry(now, limit).await
+    }
+
     async fn audit_trail(&self, payment: &PaymentId) -> Result<Vec<AuditEntry>, RepositoryError> {
         self.0.audit_trail(payment).await
     }

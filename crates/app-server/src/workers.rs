@@ -1,4 +1,5 @@
-//! Background work of `simplepg serve`: the outbox dispatcher, the READY-expiry sweeper and the
+//! Background work of `simplepg serve`: the outbox dispatcher, the expiry sweeper (READY payments,
+//! authorizations) and the
 //! nonce purge. They run as local tasks on the server's main runtime (the awc sender is
 //! thread-local) and coordinate with other instances only through the database.
 
@@ -112,7 +113,8 @@ fn log_attempt(event_id: &str, kind: OutboxKind, host: &str, outcome: &AttemptOu
     }
 }
 
-/// Expires READY payments past their deadline, every `interval`.
+/// Expires READY payments past their deadline and voids APPROVED ones whose authorization
+/// expired, every `interval`.
 pub async fn run_expiry_sweeper(payments: PaymentService, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -122,6 +124,11 @@ pub async fn run_expiry_sweeper(payments: PaymentService, interval: Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "READY payments expired"),
             Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+        }
+        match payments.expire_authorizations(100).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(voided = n, "authorizations expired; acquirer cancels queued"),
+            Err(e) => tracing::warn!(error = %e, "authorization expiry sweep failed"),
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct StatsCell {
     pub count: u64,
     /// Sum of the amounts, in the currency's minor units.
     pub amount: i64,
+    /// Sum of the canceled amounts (the SUCCEEDED cancels), in minor units.
+    pub canceled: i64,
 }
 
 /// What [`crate::ports::PaymentStore::stats`] returns: the same cells three times, overall, per
@@ -48,6 +50,25 @@ pub struct StatusFigures {
     pub amounts: Vec<(Currency, i64)>,
 }
 
+/// The money the acquirer moved for one currency (api.md §9.7): what it approved, what was
+/// canceled of it since, and the net.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct MoneyFigures {
+    /// Sum of the amounts of the payments the acquirer approved (`approvedAt` set).
+    pub approved: i64,
+    /// Sum of the SUCCEEDED cancels of those payments, whole or partial.
+    pub canceled: i64,
+    /// The part of `canceled` that belongs to payments still PARTIAL_CANCELED.
+    pub partially_canceled: i64,
+}
+
+impl MoneyFigures {
+    /// `approved − canceled`: what the merchant keeps.
+    pub fn net(&self) -> i64 {
+        self.approved.saturating_sub(self.canceled)
+    }
+}
+
 /// The figures of one group of payments (all, one day or one merchant).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Figures {
@@ -59,6 +80,9 @@ pub struct Figures {
     /// Payments the acquirer decided: the approved ones plus FAILED. READY, EXPIRED and those
     /// canceled before any decision are not decided.
     pub decided: u64,
+    /// The money of the approved payments, per currency, sorted by currency code (a currency
+    /// appears once an approved payment has it).
+    pub money: Vec<(Currency, MoneyFigures)>,
 }
 
 impl Figures {
@@ -71,6 +95,7 @@ impl Figures {
                 .collect(),
             approved: 0,
             decided: 0,
+            money: Vec::new(),
         }
     }
 
@@ -79,6 +104,12 @@ impl Figures {
         if cell.was_approved {
             self.approved += cell.count;
             self.decided += cell.count;
+            let money = self.money_of(cell.currency);
+            money.approved = money.approved.saturating_add(cell.amount);
+            money.canceled = money.canceled.saturating_add(cell.canceled);
+            if cell.status == PaymentStatus::PartialCanceled {
+                money.partially_canceled = money.partially_canceled.saturating_add(cell.canceled);
+            }
         } else if cell.status == PaymentStatus::Failed {
             self.decided += cell.count;
         }
@@ -98,6 +129,21 @@ impl Figures {
                 }
             }
         }
+    }
+
+    fn money_of(&mut self, currency: Currency) -> &mut MoneyFigures {
+        let at = match self.money.iter().position(|(c, _)| *c == currency) {
+            Some(at) => at,
+            None => {
+                self.money.push((currency, MoneyFigures::default()));
+                self.money.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+                self.money
+                    .iter()
+                    .position(|(c, _)| *c == currency)
+                    .unwrap_or_default()
+            }
+        };
+        &mut self.money[at].1
     }
 
     fn of<'a>(cells: impl IntoIterator<Item = &'a StatsCell>) -> Self {
@@ -180,7 +226,53 @@ mod tests {
             currency: krw(),
             count,
             amount,
+            canceled: 0,
         }
+    }
+
+    fn canceled(mut c: StatsCell, canceled: i64) -> StatsCell {
+        c.canceled = canceled;
+        c
+    }
+
+    #[test]
+    fn net_is_approved_minus_every_cancel_of_an_approved_payment() {
+        let usd = Currency::parse("USD").unwrap();
+        let mut dollars = cell(S::Completed, true, 1, 999);
+        dollars.currency = usd;
+        let cells = [
+            cell(S::Completed, true, 2, 20_000),
+            canceled(cell(S::PartialCanceled, true, 1, 10_000), 4_000),
+            canceled(cell(S::Canceled, true, 1, 5_000), 5_000),
+            // Canceled before any approval: no money moved, nothing to net.
+            canceled(cell(S::Canceled, false, 3, 3_000), 3_000),
+            cell(S::Ready, false, 5, 5_000),
+            dollars,
+        ];
+        let f = Figures::of(&cells);
+        let expected = MoneyFigures {
+            approved: 35_000,
+            canceled: 9_000,
+            partially_canceled: 4_000,
+        };
+        assert_eq!(
+            f.money,
+            vec![
+                (krw(), expected),
+                (
+                    usd,
+                    MoneyFigures {
+                        approved: 999,
+                        ..Default::default()
+                    }
+                )
+            ]
+        );
+        assert_eq!(expected.net(), 26_000);
+        assert!(
+            Figures::of(&[cell(S::Ready, false, 1, 1)]).money.is_empty(),
+            "no approval, no money"
+        );
     }
 
     #[test]

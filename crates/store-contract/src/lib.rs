@@ -16,6 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use domain::store_ports::StorePorts;
 
+pub mod cancels;
 pub mod concurrency;
 pub mod merchants;
 pub mod nonces;
@@ -57,6 +58,12 @@ macro_rules! contract_tests {
     ($factory:ty) => {
         $crate::__contract_tests! {
             $factory;
+            cancels {
+                cancels::a_payment_s_cancels_round_trip_with_every_field_and_the_canceled_amount,
+                cancels::sixteen_concurrent_partial_cancels_over_the_amount_succeed_only_as_far_as_it_goes,
+                cancels::sixteen_concurrent_reservations_the_acquirer_never_answers_never_reserve_more_than_the_amount,
+                cancels::approved_payments_past_their_authorization_deadline_are_due_oldest_first,
+            }
             concurrency {
                 concurrency::sixteen_services_canceling_the_same_payment_cancel_it_exactly_once,
                 concurrency::sixteen_services_completing_the_same_payment_complete_it_exactly_once,

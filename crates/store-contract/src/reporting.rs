@@ -131,6 +131,18 @@ pub async fn stats_group_by_status_approval_day_and_merchant<F: StoreFactory>() 
         ]
     );
     assert!(s.overall.iter().all(|c| c.currency == Currency::KRW));
+    let mut canceled: Vec<(&str, bool, i64)> = s
+        .overall
+        .iter()
+        .filter(|c| c.canceled != 0)
+        .map(|c| (c.status.as_str(), c.was_approved, c.canceled))
+        .collect();
+    canceled.sort();
+    assert_eq!(
+        canceled,
+        vec![("CANCELED", false, 3000), ("CANCELED", true, 2000)],
+        "each cell sums the canceled amounts of its payments"
+    );
 
     let day0 = at(0).as_datetime().date();
     let day1 = at(DAY).as_datetime().date();

@@ -403,13 +403,35 @@ impl DispatchSignal for NoSignal {
     fn wake(&self) {}
 }
 
-/// The real payment service on these stores, with test doubles for everything outbound.
+/// An acquirer that never answers in time: every call times out.
+pub struct SilentSender;
+
+#[async_trait::async_trait(?Send)]
+impl OutboundSender for SilentSender {
+    async fn post(&self, _request: &OutboundRequest) -> SendReport {
+        SendReport {
+            error: Some("timed out".to_owned()),
+            ..Default::default()
+        }
+    }
+}
+
+/// The real payment service on these stores, with test doubles for everything outbound (every
+/// call answered 200).
 pub fn payment_service(env: &Env) -> domain::services::payments::PaymentService {
+    payment_service_with(env, Arc::new(AcceptingSender))
+}
+
+/// The real payment service on these stores, reaching out through `sender`.
+pub fn payment_service_with(
+    env: &Env,
+    sender: Arc<dyn OutboundSender>,
+) -> domain::services::payments::PaymentService {
     let outbound = Outbound::new(
         Arc::new(TestPayloads),
         Arc::new(TestKeys),
         env.merchants.clone(),
-        Arc::new(AcceptingSender),
+        sender,
         Arc::new(NoSignal),
         Arc::new(AcquirerEndpoint {
             request_url: "http://acquirer.test/request".to_owned(),

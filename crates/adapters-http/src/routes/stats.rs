@@ -29,6 +29,25 @@ struct FiguresResponse {
     /// `{"APPROVED": {"count", "amounts": {"KRW": 15000}}, …}`, every status present.
     #[schema(value_type = HashMap<String, StatusFigures>)]
     by_status: Map<String, Value>,
+    /// The money of the approved payments per currency (api.md §9.7):
+    /// `{"KRW": {"approvedAmount", "canceledAmount", "partiallyCanceledAmount", "netAmount"}}`.
+    #[schema(value_type = HashMap<String, CurrencyFigures>)]
+    by_currency: Map<String, Value>,
+}
+
+/// One currency's share of [`FiguresResponse`] (documentation of its `byCurrency` values), in
+/// minor units.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct CurrencyFigures {
+    /// Sum of the amounts of the payments the acquirer approved.
+    approved_amount: i64,
+    /// Sum of the SUCCEEDED cancels of those payments, whole or partial.
+    canceled_amount: i64,
+    /// The part of `canceledAmount` of payments still PARTIAL_CANCELED.
+    partially_canceled_amount: i64,
+    /// `approvedAmount − canceledAmount`.
+    net_amount: i64,
 }
 
 /// One status's share of [`FiguresResponse`] (documentation of its `byStatus` values).
@@ -60,12 +79,27 @@ impl From<&Figures> for FiguresResponse {
                 (status.as_str().to_owned(), Value::Object(entry))
             })
             .collect();
+        let by_currency = f
+            .money
+            .iter()
+            .map(|(currency, m)| {
+                let figures = CurrencyFigures {
+                    approved_amount: m.approved,
+                    canceled_amount: m.canceled,
+                    partially_canceled_amount: m.partially_canceled,
+                    net_amount: m.net(),
+                };
+                let value = serde_json::to_value(figures).unwrap_or(Value::Null);
+                (currency.as_str().to_owned(), value)
+            })
+            .collect();
         Self {
             count: f.count,
             approved: f.approved,
             decided: f.decided,
             approval_rate: f.approval_rate(),
             by_status,
+            by_currency,
         }
     }
 }

@@ -81,6 +81,14 @@ pub trait PaymentStatements: SqlBackend {
         limit: u32,
     ) -> impl QueryFuture<Vec<String>>;
 
+    /// Keys of APPROVED payments with `authorization_expires_at <= now`, earliest deadline first
+    /// (ties by id).
+    fn due_for_authorization_expiry(
+        conn: &mut Self::Conn,
+        now: PrimitiveDateTime,
+        limit: u32,
+    ) -> impl QueryFuture<Vec<String>>;
+
     /// The audit rows of one payment, oldest first.
     fn audit_rows(conn: &mut Self::Conn, payment_id: String) -> impl QueryFuture<Vec<AuditRow>>;
 }
@@ -252,6 +260,24 @@ macro_rules! __payment_statements {
                     .filter(payment::status.eq(domain::payment::PaymentStatus::Ready.as_str()))
                     .filter(payment::expires_at.le(now))
                     .order((payment::expires_at.asc(), payment::payment_id.asc()))
+                    .limit(i64::from(limit))
+                    .select(payment::payment_key)
+                    .load(conn)
+                    .await
+            }
+
+            async fn due_for_authorization_expiry(
+                conn: &mut Conn,
+                now: PrimitiveDateTime,
+                limit: u32,
+            ) -> QueryResult<Vec<String>> {
+                payment::table
+                    .filter(payment::status.eq(domain::payment::PaymentStatus::Approved.as_str()))
+                    .filter(payment::authorization_expires_at.le(now))
+                    .order((
+                        payment::authorization_expires_at.asc(),
+                        payment::payment_id.asc(),
+                    ))
                     .limit(i64::from(limit))
                     .select(payment::payment_key)
                     .load(conn)

@@ -337,12 +337,20 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         let keys = self
             .run(async |conn| B::due_for_expiry(conn, to_db_time(now), limit).await)
             .await?;
-        keys.iter()
-            .map(|k| {
-                PaymentKey::parse(k)
-                    .map_err(|e| corrupt("payment", k, format_args!("payment_key {e}")))
-            })
-            .collect()
+        parse_keys(&keys)
+    }
+
+    /// `status = 'APPROVED' AND authorization_expires_at <= now`, earliest deadline first,
+    /// served by the `(status, authorization_expires_at)` index.
+    async fn due_for_authorization_expiry(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PaymentKey>, RepositoryError> {
+        let keys = self
+            .run(async |conn| B::due_for_authorization_expiry(conn, to_db_time(now), limit).await)
+            .await?;
+        parse_keys(&keys)
     }
 
     async fn audit_trail(
@@ -354,4 +362,13 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
             .await?;
         rows.into_iter().map(AuditEntry::try_from).collect()
     }
+}
+
+/// Payment keys as the database holds them.
+fn parse_keys(keys: &[String]) -> Result<Vec<PaymentKey>, RepositoryError> {
+    keys.iter()
+        .map(|k| {
+            PaymentKey::parse(k).map_err(|e| corrupt("payment", k, format_args!("payment_key {e}")))
+        })
+        .collect()
 }

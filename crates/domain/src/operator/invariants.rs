@@ -238,6 +238,20 @@ service_struct! {
     pub fn new;
 }
 
+/// One payment with its trail and its notifications' event types, read so that they agree: the
+/// payment is read again after the others and the reads are repeated while it moved on meanwhile
+/// (a transition writes all three in one transaction, so equal versions before and after mean
+/// the trail and the events are those of that version). The check can thus run on a live
+/// database without reporting a change that committed between two of its reads.
+struct Snapshot {
+    payment: Payment,
+    trail: Vec<AuditEntry>,
+    events: Vec<String>,
+}
+
+/// How many times a payment that keeps moving is read again before it is checked as last read.
+const SNAPSHOT_ATTEMPTS: usize = 5;
+
 impl InvariantChecker {
     pub async fn run(&self) -> Result<Report, RepositoryError> {
         const PAGE: u32 = 200;
@@ -248,38 +262,25 @@ impl InvariantChecker {
                 self.payments.list(&PaymentFilter::default(), &page).await
             })
             .await?;
-            for payment in &page.items {
+            for listed in &page.items {
+                let Some(Snapshot {
+                    payment,
+                    trail,
+                    events,
+                }) = self.snapshot(listed).await?
+                else {
+                    continue; // gone since the listing (a test database being dropped)
+                };
                 report.payments_checked += 1;
-                let trail = self.payments.audit_trail(&payment.id).await?;
-                report.violations.extend(check_trail(payment, &trail));
+                report.violations.extend(check_trail(&payment, &trail));
                 let has_url = self
                     .merchants
                     .find(&payment.client_id)
                     .await?
                     .is_some_and(|m| m.return_url.is_some());
-                let filter = DeliveryFilter {
-                    kind: Some(OutboxKind::MerchantNotification),
-                    payment_id: Some(payment.id),
-                    ..Default::default()
-                };
-                let mut deliveries = self
-                    .reads
-                    .deliveries(
-                        &filter,
-                        &PageRequest {
-                            limit: 1000,
-                            before: None,
-                        },
-                    )
-                    .await?;
-                deliveries.reverse(); // oldest first
-                let events: Vec<String> = deliveries
-                    .into_iter()
-                    .filter_map(|d| d.message.event_type)
-                    .collect();
                 report
                     .violations
-                    .extend(check_notifications(payment, &trail, &events, has_url));
+                    .extend(check_notifications(&payment, &trail, &events, has_url));
             }
             before = page.next_cursor(|last| last.id);
             if before.is_none() {
@@ -287,6 +288,46 @@ impl InvariantChecker {
             }
         }
         Ok(report)
+    }
+
+    /// `listed` with its trail and notifications, consistent with one another (see [`Snapshot`]).
+    async fn snapshot(&self, listed: &Payment) -> Result<Option<Snapshot>, RepositoryError> {
+        let mut payment = listed.clone();
+        for attempt in 1..=SNAPSHOT_ATTEMPTS {
+            let trail = self.payments.audit_trail(&payment.id).await?;
+            let events = self.notification_events(&payment).await?;
+            let Some(after) = self.payments.find_by_id(&payment.id).await? else {
+                return Ok(None);
+            };
+            if after.version == payment.version || attempt == SNAPSHOT_ATTEMPTS {
+                return Ok(Some(Snapshot {
+                    payment,
+                    trail,
+                    events,
+                }));
+            }
+            payment = after;
+        }
+        Ok(None)
+    }
+
+    /// The event types of the merchant notifications of `payment`, oldest first.
+    async fn notification_events(&self, payment: &Payment) -> Result<Vec<String>, RepositoryError> {
+        let filter = DeliveryFilter {
+            kind: Some(OutboxKind::MerchantNotification),
+            payment_id: Some(payment.id),
+            ..Default::default()
+        };
+        let page = PageRequest {
+            limit: 1000,
+            before: None,
+        };
+        let mut deliveries = self.reads.deliveries(&filter, &page).await?;
+        deliveries.reverse(); // oldest first
+        Ok(deliveries
+            .into_iter()
+            .filter_map(|d| d.message.event_type)
+            .collect())
     }
 }
 

@@ -141,6 +141,14 @@ pub trait PaymentStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<PaymentKey>, RepositoryError>;
 
+    /// Keys of APPROVED payments whose `authorization_expires_at` is at or before `now`, oldest
+    /// deadline first, at most `limit` (api.md §9.4).
+    async fn due_for_authorization_expiry(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PaymentKey>, RepositoryError>;
+
     /// Audit rows of one payment, oldest first.
     async fn audit_trail(&self, payment: &PaymentId) -> Result<Vec<AuditEntry>, RepositoryError>;
 }

@@ -302,6 +302,28 @@ impl crate::ports::PaymentStore for MemoryStore {
         Ok(Vec::new())
     }
 
+    async fn due_for_authorization_expiry(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PaymentKey>, crate::RepositoryError> {
+        let payments = self
+            .payments
+            .lock()
+            .map_err(|_| crate::RepositoryError::msg("poisoned"))?;
+        let mut due: Vec<&Payment> = payments
+            .iter()
+            .filter(|p| p.status == crate::payment::PaymentStatus::Approved)
+            .filter(|p| p.authorization_expires_at.is_some_and(|at| at <= now))
+            .collect();
+        due.sort_by_key(|p| p.authorization_expires_at);
+        Ok(due
+            .into_iter()
+            .take(limit as usize)
+            .map(|p| p.key.clone())
+            .collect())
+    }
+
     async fn audit_trail(
         &self,
         _payment: &PaymentId,

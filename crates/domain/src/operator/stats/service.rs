@@ -60,6 +60,7 @@ mod tests {
                 currency: Currency::parse("KRW").unwrap(),
                 count,
                 amount: 1000 * count as i64,
+                canceled: 0,
             };
             Ok(StatsBreakdown {
                 overall: vec![

@@ -10,6 +10,8 @@
 mod acquirer_reports;
 #[cfg(test)]
 mod cancel_tests;
+#[cfg(test)]
+mod expiry_tests;
 mod cancels;
 mod change;
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! What the background workers do to payments (actor SYSTEM): expire READY payments past
-//! `expiresAt`, fail those whose acquirer could not be reached. Safe with several instances:
+//! `expiresAt`, void APPROVED ones past `authorizationExpiresAt`, fail those whose acquirer could not be reached. Safe with several instances:
 //! the compare-and-set decides, and a payment that moved on meanwhile is left alone.
 
 use crate::{
@@ -17,6 +17,8 @@ use super::{
 };
 
 const ACQUIRER_UNAVAILABLE: &str = "ACQUIRER_UNAVAILABLE";
+/// The `cancelReason` of a payment voided because it was not completed in time (api.md §9.4).
+const AUTHORIZATION_EXPIRED: &str = "authorization expired";
 
 /// Why a system change did not happen. Only `Repository` is a failure; the rest mean the
 /// payment is gone or moved on, and it is left alone.
@@ -105,6 +107,52 @@ impl PaymentService {
             }
         }
         Ok(expired)
+    }
+
+    /// Voids APPROVED payments past `authorizationExpiresAt` (api.md §9.4), at most `limit` of
+    /// them: each becomes CANCELED with `cancelReason = "authorization expired"`, recorded as a
+    /// SUCCEEDED cancel of the whole amount, and in the same transaction the acquirer cancel (under
+    /// that cancel's id) and the merchant's `payment.canceled` are queued. A payment completed,
+    /// canceled or holding a PENDING cancel meanwhile is left alone. Returns how many this call
+    /// voided.
+    pub async fn expire_authorizations(&self, limit: u32) -> Result<usize, RepositoryError> {
+        let origin = system();
+        let reason = CancelReason::parse(AUTHORIZATION_EXPIRED)
+            .map_err(|e| RepositoryError::msg(e.to_string()))?;
+        let mut voided = 0;
+        let reason = &reason;
+        let due = self
+            .store
+            .due_for_authorization_expiry(self.clock.now(), limit)
+            .await?;
+        for key in due {
+            let key = &key;
+            let result = self
+                .change::<(), Skipped, _, _>(
+                    &origin,
+                    || async move { Ok(self.get(None, key).await?) },
+                    |current| async move {
+                        let now = self.clock.now();
+                        let due = current.authorization_expires_at.is_some_and(|at| at <= now);
+                        if current.status != PaymentStatus::Approved || !due {
+                            return Ok(Decision::Stop(()));
+                        }
+                        let id = self.keys.cancel_id();
+                        let cancel = AcquirerCancel::whole(&current, id.clone(), reason.clone());
+                        let message = self.outbound.acquirer_cancel(&current, &cancel, now, now);
+                        let command = Command::ExpireAuthorization {
+                            id,
+                            reason: reason.clone(),
+                        };
+                        Ok(Decision::apply_with(command, vec![message]))
+                    },
+                )
+                .await;
+            if outcome(result)?.is_some() {
+                voided += 1;
+            }
+        }
+        Ok(voided)
     }
 
     /// The acquirer could not be reached after every attempt: READY → FAILED with

@@ -1,0 +1,276 @@
+//! Cancels on storage (api.md §9): a payment's cancels round-trip with its row, concurrent
+//! reservations never take more than the amount, and authorization deadlines are found.
+
+use std::sync::Arc;
+
+use domain::{
+    Timestamp,
+    ids::{ClientId, TransactionId},
+    money::Amount,
+    operator::invariants::{check_money, check_trail},
+    payment::{
+        Actor, CancelId, CancelOutcome, CancelReason, CancelRefused, CancelStatus, Command,
+        FailureCode, FailureMessage, Origin, Payment, PaymentStatus, TransitionRejected,
+    },
+    ports::{OutboundSender, StateChange},
+    services::payments::{CancelAnswer, CancelRequest, ChangePaymentError, PaymentService},
+};
+use uuid::Uuid;
+
+use crate::{
+    StoreFactory,
+    support::{Env, SilentSender, approve, at, payment_service, payment_service_with},
+};
+
+const RACERS: usize = 16;
+
+fn system() -> Origin {
+    Origin {
+        actor: Actor::System,
+        request_id: None,
+    }
+}
+
+async fn apply(env: &Env, p: &Payment, command: Command, now: Timestamp) -> Payment {
+    let (next, audit) = p.apply(command, system(), now).unwrap();
+    env.payments
+        .transition(&StateChange {
+            next: next.clone(),
+            expected_version: p.version,
+            audit,
+            events: Vec::new(),
+            settles: Vec::new(),
+        })
+        .await
+        .unwrap();
+    next
+}
+
+fn request_cancel(id: &CancelId, amount: i64, reason: &str) -> Command {
+    Command::RequestCancel {
+        id: id.clone(),
+        amount: Some(Amount::parse(amount).unwrap()),
+        reason: CancelReason::parse(reason).unwrap(),
+    }
+}
+
+fn new_cancel_id() -> CancelId {
+    CancelId::from_uuid(Uuid::now_v7())
+}
+
+/// A COMPLETED payment of 15 000 of merchant `client`.
+async fn completed(env: &Env, client: &ClientId) -> Payment {
+    let p = env.payment(client, "ORDER-1", at(0)).await;
+    let p = apply(env, &p, approve("tx-1"), at(1_000)).await;
+    apply(env, &p, Command::Complete, at(2_000)).await
+}
+
+/// Checks the stored payment and its trail with the invariants `simplepg check` runs.
+async fn assert_books_balance(env: &Env, p: &Payment) -> Payment {
+    let stored = env.stored(&p.key).await.unwrap();
+    let trail = env.trail(&p.id).await;
+    let violations = [check_trail(&stored, &trail), check_money(&stored)].concat();
+    assert!(violations.is_empty(), "{violations:#?}");
+    stored
+}
+
+pub async fn a_payment_s_cancels_round_trip_with_every_field_and_the_canceled_amount<
+    F: StoreFactory,
+>() {
+    let (env, mch) = Env::with_merchant::<F>("mch_cancels").await;
+    let p = completed(&env, &mch).await;
+    let (first, second, third) = (new_cancel_id(), new_cancel_id(), new_cancel_id());
+    let p = apply(&env, &p, request_cancel(&first, 4_000, "one item"), at(3_000)).await;
+    let confirm = Command::SettleCancel {
+        id: first.clone(),
+        outcome: CancelOutcome::Confirmed {
+            acquirer_transaction_id: Some(TransactionId::parse("acq-c-1").unwrap()),
+        },
+    };
+    let p = apply(&env, &p, confirm, at(3_500)).await;
+    let p = apply(&env, &p, request_cancel(&second, 1_000, "another"), at(4_000)).await;
+    let refuse = Command::SettleCancel {
+        id: second.clone(),
+        outcome: CancelOutcome::Refused {
+            code: FailureCode::parse("CANCEL_REFUSED").unwrap(),
+            message: Some(FailureMessage::parse("not today").unwrap()),
+        },
+    };
+    let p = apply(&env, &p, refuse, at(4_500)).await;
+    let p = apply(&env, &p, request_cancel(&third, 2_000, "a third"), at(5_000)).await;
+
+    let stored = assert_books_balance(&env, &p).await;
+    assert_eq!(stored, p, "every field of every cancel comes back");
+    assert_eq!(stored.status, PaymentStatus::PartialCanceled);
+    assert_eq!(
+        (stored.canceled_amount(), stored.cancelable_amount()),
+        (4_000, 9_000)
+    );
+    let statuses: Vec<CancelStatus> = stored.cancels.list().iter().map(|c| c.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            CancelStatus::Succeeded,
+            CancelStatus::Failed,
+            CancelStatus::Pending
+        ],
+        "oldest first"
+    );
+    assert_eq!(
+        env.count("payment_cancel WHERE status = 'PENDING'").await,
+        1
+    );
+}
+
+/// Sixteen concurrent partial cancels of 4 000 on one payment of 15 000 through `service`:
+/// returns the answers.
+async fn race_partial_cancels(
+    service: &PaymentService,
+    mch: &ClientId,
+    p: &Payment,
+) -> Vec<Result<CancelAnswer, ChangePaymentError>> {
+    // `cancel` futures are not `Send` (the outbound sender is thread-local by design), so the
+    // racers interleave on this task; each holds its own pooled connection.
+    let racers = (0..RACERS).map(|i| {
+        let (service, mch, key) = (service.clone(), mch.clone(), p.key.clone());
+        async move {
+            let request = CancelRequest {
+                reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
+                amount: Some(Amount::parse(4_000).unwrap()),
+            };
+            let origin = Origin {
+                actor: Actor::Merchant,
+                request_id: None,
+            };
+            service.cancel(Some(&mch), &key, request, origin).await
+        }
+    });
+    futures_util::future::join_all(racers).await
+}
+
+/// Every refused racer was refused because the amount ran out (or kept losing the race).
+fn assert_only_exceeded_or_contended(results: &[Result<CancelAnswer, ChangePaymentError>]) {
+    for r in results {
+        match r {
+            Ok(_)
+            | Err(ChangePaymentError::Rejected(TransitionRejected::Cancel(
+                CancelRefused::AmountExceeded { .. },
+            )))
+            | Err(ChangePaymentError::Contended) => {}
+            Err(e) => panic!("unexpected error: {e:?}"),
+        }
+    }
+}
+
+pub async fn sixteen_concurrent_partial_cancels_over_the_amount_succeed_only_as_far_as_it_goes<
+    F: StoreFactory,
+>() {
+    let (env, mch) = Env::with_merchant::<F>("mch_cancel_race").await;
+    let p = completed(&env, &mch).await;
+
+    let results = race_partial_cancels(&payment_service(&env), &mch, &p).await;
+
+    assert_only_exceeded_or_contended(&results);
+    let done = results
+        .iter()
+        .filter(|r| matches!(r, Ok(CancelAnswer::Done(_))))
+        .count();
+    assert!(
+        (1..=3).contains(&done),
+        "at most 3 × 4 000 fit in 15 000, and someone wins: {results:?}"
+    );
+    let stored = assert_books_balance(&env, &p).await;
+    assert_eq!(stored.canceled_amount(), 4_000 * done as i64);
+    assert_eq!(stored.cancels.pending_amount(), 0);
+    assert_eq!(
+        env.count("payment_cancel WHERE status = 'SUCCEEDED'").await,
+        done as i64
+    );
+    assert_eq!(stored.status, PaymentStatus::PartialCanceled);
+}
+
+pub async fn sixteen_concurrent_reservations_the_acquirer_never_answers_never_reserve_more_than_the_amount<
+    F: StoreFactory,
+>() {
+    let (env, mch) = Env::with_merchant::<F>("mch_cancel_pending").await;
+    let p = completed(&env, &mch).await;
+    let silent: Arc<dyn OutboundSender> = Arc::new(SilentSender);
+
+    let results = race_partial_cancels(&payment_service_with(&env, silent), &mch, &p).await;
+
+    assert_only_exceeded_or_contended(&results);
+    let accepted = results
+        .iter()
+        .filter(|r| matches!(r, Ok(CancelAnswer::Accepted(_))))
+        .count();
+    assert!((1..=3).contains(&accepted), "{results:?}");
+    assert!(
+        !results.iter().any(|r| matches!(r, Ok(CancelAnswer::Done(_)))),
+        "nothing was confirmed"
+    );
+    let stored = assert_books_balance(&env, &p).await;
+    assert_eq!(stored.cancels.pending_amount(), 4_000 * accepted as i64);
+    assert_eq!(stored.canceled_amount(), 0);
+    assert_eq!(stored.status, PaymentStatus::Completed, "nothing moved yet");
+    assert_eq!(
+        env.count("outbox_event WHERE kind = 'ACQUIRER_CANCEL' AND state = 'PENDING'")
+            .await,
+        accepted as i64,
+        "each reservation has its durable carrier, and only they do"
+    );
+}
+
+pub async fn approved_payments_past_their_authorization_deadline_are_due_oldest_first<
+    F: StoreFactory,
+>() {
+    let (env, mch) = Env::with_merchant::<F>("mch_auth_expiry").await;
+    // `approve` holds the authorization for 7 days.
+    const WEEK: i64 = 7 * 24 * 3_600_000;
+    let approved_at = |order: &'static str, ms: i64| {
+        let env = &env;
+        let mch = &mch;
+        async move {
+            let p = env.payment(mch, order, at(0)).await;
+            apply(env, &p, approve("tx-1"), at(ms)).await
+        }
+    };
+    let second = approved_at("B", 2_000).await;
+    let first = approved_at("A", 1_000).await;
+    let not_yet = approved_at("C", 9_000).await;
+    let done = approved_at("D", 0).await;
+    apply(&env, &done, Command::Complete, at(500)).await;
+    env.payment(&mch, "E", at(0)).await; // READY: no authorization
+
+    let now = at(WEEK + 2_000);
+    assert_eq!(
+        env.payments
+            .due_for_authorization_expiry(now, 10)
+            .await
+            .unwrap(),
+        [first.key.clone(), second.key.clone()],
+        "deadline <= now, earliest first; COMPLETED and READY are never due"
+    );
+    assert_eq!(
+        env.payments
+            .due_for_authorization_expiry(now, 1)
+            .await
+            .unwrap(),
+        [first.key.clone()],
+        "at most limit"
+    );
+    assert!(
+        env.payments
+            .due_for_authorization_expiry(at(WEEK + 999), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        env.payments
+            .due_for_authorization_expiry(at(WEEK + 9_000), 10)
+            .await
+            .unwrap()
+            .last(),
+        Some(&not_yet.key)
+    );
+}
