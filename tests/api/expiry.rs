@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::receiver::{Receiver, Reply, Script};
+
 use crate::helpers::{
     STAYS_READY, WAIT, actions, assert_canceled, assert_problem, assert_timestamp, attempt_codes,
     key_of, spawn_app, spawn_app_configured,
@@ -88,5 +90,96 @@ async fn canceling_a_ready_payment_is_immediate_and_the_acquirer_cancel_is_deliv
         &app.cancel(&merchant, &key, "again").await,
         409,
         "INVALID_STATE_TRANSITION",
+    );
+}
+
+#[actix_web::test]
+async fn an_approved_payment_not_completed_in_time_is_voided_by_the_system_and_the_acquirer_told() {
+    let receiver = Receiver::start(Script::always(Reply::status(200))).await;
+    let app = spawn_app_configured(&[("SIMPLEPG__PAYMENT__AUTHORIZATION_TTL_SECS", "1")]).await;
+    let merchant = app.register_merchant("Shop", &receiver.url("/hook")).await;
+    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
+
+    let approved = receiver
+        .wait_for("payment.approved", 1, WAIT, |r| {
+            r.payment_key() == key && r.event_type() == "payment.approved"
+        })
+        .await
+        .remove(0)
+        .json();
+    let approved_at = assert_timestamp(&approved["data"]["approvedAt"]);
+    let deadline = assert_timestamp(&approved["data"]["authorizationExpiresAt"]);
+    assert_eq!(deadline - approved_at, time::Duration::seconds(1));
+
+    let canceled = app.wait_for_status(&key, "CANCELED", WAIT).await;
+    assert!(
+        time::OffsetDateTime::now_utc() >= deadline,
+        "not before the deadline"
+    );
+    assert_eq!(
+        canceled["cancelReason"], "authorization expired",
+        "{canceled}"
+    );
+    assert_eq!(canceled["canceledAmount"], 15_000);
+    assert_eq!(canceled["cancelableAmount"], 0);
+    assert_eq!(canceled["authorizationExpiresAt"], Value::Null);
+    let cancels = canceled["cancels"].as_array().unwrap();
+    assert_eq!(cancels.len(), 1, "{canceled}");
+    assert_eq!(cancels[0]["status"], "SUCCEEDED");
+    assert_eq!(cancels[0]["amount"], 15_000);
+
+    let logs = app.admin_logs(&key).await;
+    assert_eq!(
+        actions(&logs),
+        ["CREATE", "APPROVE", "EXPIRE_AUTHORIZATION"],
+        "{logs:?}"
+    );
+    assert_eq!(logs[2]["actor"], "SYSTEM");
+    assert_eq!(logs[2]["fromStatus"], "APPROVED");
+    assert_eq!(logs[2]["status"], "CANCELED");
+
+    // The acquirer is told under the cancel's id, and the merchant gets payment.canceled.
+    let cancel = app.wait_until_delivered(&key, "ACQUIRER_CANCEL").await;
+    assert_eq!(attempt_codes(&cancel), [Some(200)], "{cancel}");
+    let event = receiver
+        .wait_for("payment.canceled", 1, WAIT, |r| {
+            r.payment_key() == key && r.event_type() == "payment.canceled"
+        })
+        .await
+        .remove(0)
+        .json();
+    assert_eq!(
+        event["data"]["cancelReason"], "authorization expired",
+        "{event}"
+    );
+    assert_eq!(
+        event["data"]["cancels"][0]["cancelId"],
+        cancels[0]["cancelId"]
+    );
+
+    // Too late to complete.
+    assert_problem(
+        &app.complete(&merchant, &key).await,
+        409,
+        "INVALID_STATE_TRANSITION",
+    );
+}
+
+#[actix_web::test]
+async fn a_payment_completed_inside_its_authorization_window_is_never_voided() {
+    let app = spawn_app_configured(&[("SIMPLEPG__PAYMENT__AUTHORIZATION_TTL_SECS", "2")]).await;
+    let merchant = app.register_merchant_without_return_url("Shop").await;
+    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
+    app.wait_for_status(&key, "APPROVED", WAIT).await;
+    let res = app.complete(&merchant, &key).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json["authorizationExpiresAt"], Value::Null);
+
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let now = app.get_payment(&merchant, &key).await;
+    assert_eq!(now.json["status"], "COMPLETED", "{}", now.text());
+    assert_eq!(
+        actions(&app.admin_logs(&key).await),
+        ["CREATE", "APPROVE", "COMPLETE"]
     );
 }

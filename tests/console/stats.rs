@@ -113,8 +113,14 @@ async fn stats_give_approved_canceled_partially_canceled_and_net_amounts_per_cur
         assert_eq!(done.status, 200, "{}", done.text());
     }
     for (key, body) in [
-        (&partly, json!({ "cancelReason": "one item", "cancelAmount": 3_000 })),
-        (&partly, json!({ "cancelReason": "another", "cancelAmount": 1_000 })),
+        (
+            &partly,
+            json!({ "cancelReason": "one item", "cancelAmount": 3_000 }),
+        ),
+        (
+            &partly,
+            json!({ "cancelReason": "another", "cancelAmount": 1_000 }),
+        ),
         (&wholly, json!({ "cancelReason": "all of it" })),
         (&never, json!({ "cancelReason": "changed my mind" })),
     ] {

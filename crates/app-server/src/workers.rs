@@ -127,7 +127,10 @@ pub async fn run_expiry_sweeper(payments: PaymentService, interval: Duration) {
         }
         match payments.expire_authorizations(100).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(voided = n, "authorizations expired; acquirer cancels queued"),
+            Ok(n) => tracing::info!(
+                voided = n,
+                "authorizations expired; acquirer cancels queued"
+            ),
             Err(e) => tracing::warn!(error = %e, "authorization expiry sweep failed"),
         }
     }

@@ -80,7 +80,13 @@ pub async fn a_payment_s_cancels_round_trip_with_every_field_and_the_canceled_am
     let (env, mch) = Env::with_merchant::<F>("mch_cancels").await;
     let p = completed(&env, &mch).await;
     let (first, second, third) = (new_cancel_id(), new_cancel_id(), new_cancel_id());
-    let p = apply(&env, &p, request_cancel(&first, 4_000, "one item"), at(3_000)).await;
+    let p = apply(
+        &env,
+        &p,
+        request_cancel(&first, 4_000, "one item"),
+        at(3_000),
+    )
+    .await;
     let confirm = Command::SettleCancel {
         id: first.clone(),
         outcome: CancelOutcome::Confirmed {
@@ -88,7 +94,13 @@ pub async fn a_payment_s_cancels_round_trip_with_every_field_and_the_canceled_am
         },
     };
     let p = apply(&env, &p, confirm, at(3_500)).await;
-    let p = apply(&env, &p, request_cancel(&second, 1_000, "another"), at(4_000)).await;
+    let p = apply(
+        &env,
+        &p,
+        request_cancel(&second, 1_000, "another"),
+        at(4_000),
+    )
+    .await;
     let refuse = Command::SettleCancel {
         id: second.clone(),
         outcome: CancelOutcome::Refused {
@@ -97,7 +109,13 @@ pub async fn a_payment_s_cancels_round_trip_with_every_field_and_the_canceled_am
         },
     };
     let p = apply(&env, &p, refuse, at(4_500)).await;
-    let p = apply(&env, &p, request_cancel(&third, 2_000, "a third"), at(5_000)).await;
+    let p = apply(
+        &env,
+        &p,
+        request_cancel(&third, 2_000, "a third"),
+        at(5_000),
+    )
+    .await;
 
     let stored = assert_books_balance(&env, &p).await;
     assert_eq!(stored, p, "every field of every cancel comes back");
@@ -205,7 +223,9 @@ pub async fn sixteen_concurrent_reservations_the_acquirer_never_answers_never_re
         .count();
     assert!((1..=3).contains(&accepted), "{results:?}");
     assert!(
-        !results.iter().any(|r| matches!(r, Ok(CancelAnswer::Done(_)))),
+        !results
+            .iter()
+            .any(|r| matches!(r, Ok(CancelAnswer::Done(_)))),
         "nothing was confirmed"
     );
     let stored = assert_books_balance(&env, &p).await;
@@ -255,7 +275,7 @@ pub async fn approved_payments_past_their_authorization_deadline_are_due_oldest_
             .due_for_authorization_expiry(now, 1)
             .await
             .unwrap(),
-        [first.key.clone()],
+        std::slice::from_ref(&first.key),
         "at most limit"
     );
     assert!(

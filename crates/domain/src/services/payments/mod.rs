@@ -10,13 +10,13 @@
 mod acquirer_reports;
 #[cfg(test)]
 mod cancel_tests;
-#[cfg(test)]
-mod expiry_tests;
 mod cancels;
 mod change;
 #[cfg(test)]
 mod change_tests;
 mod errors;
+#[cfg(test)]
+mod expiry_tests;
 mod merchant;
 mod system;
 #[cfg(test)]
