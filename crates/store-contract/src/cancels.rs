@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use domain::{
-    Timestamp,
     ids::{ClientId, TransactionId},
     money::Amount,
     operator::invariants::{check_money, check_trail},
@@ -12,7 +11,7 @@ use domain::{
         Actor, CancelId, CancelOutcome, CancelReason, CancelRefused, CancelStatus, Command,
         FailureCode, FailureMessage, Origin, Payment, PaymentStatus, TransitionRejected,
     },
-    ports::{OutboundSender, StateChange},
+    ports::OutboundSender,
     services::payments::{CancelAnswer, CancelRequest, ChangePaymentError, PaymentService},
 };
 use uuid::Uuid;
@@ -23,28 +22,6 @@ use crate::{
 };
 
 const RACERS: usize = 16;
-
-fn system() -> Origin {
-    Origin {
-        actor: Actor::System,
-        request_id: None,
-    }
-}
-
-async fn apply(env: &Env, p: &Payment, command: Command, now: Timestamp) -> Payment {
-    let (next, audit) = p.apply(command, system(), now).unwrap();
-    env.payments
-        .transition(&StateChange {
-            next: next.clone(),
-            expected_version: p.version,
-            audit,
-            events: Vec::new(),
-            settles: Vec::new(),
-        })
-        .await
-        .unwrap();
-    next
-}
 
 fn request_cancel(id: &CancelId, amount: i64, reason: &str) -> Command {
     Command::RequestCancel {
@@ -61,8 +38,8 @@ fn new_cancel_id() -> CancelId {
 /// A COMPLETED payment of 15 000 of merchant `client`.
 async fn completed(env: &Env, client: &ClientId) -> Payment {
     let p = env.payment(client, "ORDER-1", at(0)).await;
-    let p = apply(env, &p, approve("tx-1"), at(1_000)).await;
-    apply(env, &p, Command::Complete, at(2_000)).await
+    let p = env.apply(&p, approve("tx-1"), at(1_000)).await;
+    env.apply(&p, Command::Complete, at(2_000)).await
 }
 
 /// Checks the stored payment and its trail with the invariants `simplepg check` runs.
@@ -80,27 +57,19 @@ pub async fn a_payment_s_cancels_round_trip_with_every_field_and_the_canceled_am
     let (env, mch) = Env::with_merchant::<F>("mch_cancels").await;
     let p = completed(&env, &mch).await;
     let (first, second, third) = (new_cancel_id(), new_cancel_id(), new_cancel_id());
-    let p = apply(
-        &env,
-        &p,
-        request_cancel(&first, 4_000, "one item"),
-        at(3_000),
-    )
-    .await;
+    let p = env
+        .apply(&p, request_cancel(&first, 4_000, "one item"), at(3_000))
+        .await;
     let confirm = Command::SettleCancel {
         id: first.clone(),
         outcome: CancelOutcome::Confirmed {
             acquirer_transaction_id: Some(TransactionId::parse("acq-c-1").unwrap()),
         },
     };
-    let p = apply(&env, &p, confirm, at(3_500)).await;
-    let p = apply(
-        &env,
-        &p,
-        request_cancel(&second, 1_000, "another"),
-        at(4_000),
-    )
-    .await;
+    let p = env.apply(&p, confirm, at(3_500)).await;
+    let p = env
+        .apply(&p, request_cancel(&second, 1_000, "another"), at(4_000))
+        .await;
     let refuse = Command::SettleCancel {
         id: second.clone(),
         outcome: CancelOutcome::Refused {
@@ -108,14 +77,10 @@ pub async fn a_payment_s_cancels_round_trip_with_every_field_and_the_canceled_am
             message: Some(FailureMessage::parse("not today").unwrap()),
         },
     };
-    let p = apply(&env, &p, refuse, at(4_500)).await;
-    let p = apply(
-        &env,
-        &p,
-        request_cancel(&third, 2_000, "a third"),
-        at(5_000),
-    )
-    .await;
+    let p = env.apply(&p, refuse, at(4_500)).await;
+    let p = env
+        .apply(&p, request_cancel(&third, 2_000, "a third"), at(5_000))
+        .await;
 
     let stored = assert_books_balance(&env, &p).await;
     assert_eq!(stored, p, "every field of every cancel comes back");
@@ -251,14 +216,14 @@ pub async fn approved_payments_past_their_authorization_deadline_are_due_oldest_
         let mch = &mch;
         async move {
             let p = env.payment(mch, order, at(0)).await;
-            apply(env, &p, approve("tx-1"), at(ms)).await
+            env.apply(&p, approve("tx-1"), at(ms)).await
         }
     };
     let second = approved_at("B", 2_000).await;
     let first = approved_at("A", 1_000).await;
     let not_yet = approved_at("C", 9_000).await;
     let done = approved_at("D", 0).await;
-    apply(&env, &done, Command::Complete, at(500)).await;
+    env.apply(&done, Command::Complete, at(500)).await;
     env.payment(&mch, "E", at(0)).await; // READY: no authorization
 
     let now = at(WEEK + 2_000);

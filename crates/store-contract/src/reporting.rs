@@ -10,10 +10,9 @@ use domain::{
     operator::stats::{StatsCell, StatsFilter},
     outbox::{DeliveryAttempt, OutboxKind, SendReport},
     payment::{
-        Actor, AuditAction, CancelId, CancelOutcome, CancelReason, Command, FailureCode, Origin,
-        Payment, PaymentStatus,
+        AuditAction, CancelId, CancelOutcome, CancelReason, Command, FailureCode, Payment,
+        PaymentStatus,
     },
-    ports::StateChange,
 };
 
 use crate::{
@@ -36,25 +35,6 @@ async fn create(
     p
 }
 
-async fn apply(env: &Env, p: Payment, command: Command, now: Timestamp) -> Payment {
-    let origin = Origin {
-        actor: Actor::System,
-        request_id: None,
-    };
-    let (next, audit) = p.apply(command, origin, now).unwrap();
-    env.payments
-        .transition(&StateChange {
-            next: next.clone(),
-            expected_version: p.version,
-            audit,
-            events: Vec::new(),
-            settles: Vec::new(),
-        })
-        .await
-        .unwrap();
-    next
-}
-
 /// A full cancel of an APPROVED payment: the PENDING reservation, then the acquirer's yes.
 async fn cancel_approved(env: &Env, p: Payment, now: Timestamp) -> Payment {
     let id = CancelId::from_uuid(uuid::Uuid::now_v7());
@@ -63,14 +43,14 @@ async fn cancel_approved(env: &Env, p: Payment, now: Timestamp) -> Payment {
         amount: None,
         reason: CancelReason::parse("customer asked").unwrap(),
     };
-    let p = apply(env, p, request, now).await;
+    let p = env.apply(&p, request, now).await;
     let confirm = Command::SettleCancel {
         id,
         outcome: CancelOutcome::Confirmed {
             acquirer_transaction_id: None,
         },
     };
-    apply(env, p, confirm, now).await
+    env.apply(&p, confirm, now).await
 }
 
 fn fail() -> Command {
@@ -96,20 +76,21 @@ async fn seed(env: &Env) -> (ClientId, ClientId) {
     let a = env.merchant("mch_stats_a").await;
     let b = env.merchant("mch_stats_b").await;
     let p = create(env, &a, "A-1", 1000, at(1_000)).await;
-    let p = apply(env, p, approve("tx-1"), at(2_000)).await;
-    apply(env, p, Command::Complete, at(3_000)).await;
+    let p = env.apply(&p, approve("tx-1"), at(2_000)).await;
+    env.apply(&p, Command::Complete, at(3_000)).await;
     let p = create(env, &a, "A-2", 2000, at(1_000)).await;
-    let p = apply(env, p, approve("tx-1"), at(2_000)).await;
+    let p = env.apply(&p, approve("tx-1"), at(2_000)).await;
     cancel_approved(env, p, at(3_000)).await;
     let p = create(env, &a, "A-3", 3000, at(1_000)).await;
-    apply(env, p, cancel("customer asked"), at(3_000)).await;
+    env.apply(&p, cancel("customer asked"), at(3_000)).await;
     let p = create(env, &a, "A-4", 4000, at(DAY - 1)).await;
-    apply(env, p, fail(), at(DAY + 5)).await;
+    env.apply(&p, fail(), at(DAY + 5)).await;
     let p = create(env, &b, "B-1", 5000, at(DAY)).await;
-    apply(env, p, approve("tx-1"), at(DAY + 5)).await;
+    env.apply(&p, approve("tx-1"), at(DAY + 5)).await;
     create(env, &b, "B-2", 6000, at(DAY + 1)).await;
     let p = create(env, &b, "B-3", 7000, at(DAY + 2)).await;
-    apply(env, p, Command::Expire, at(DAY + 2 + 1_800_000)).await;
+    env.apply(&p, Command::Expire, at(DAY + 2 + 1_800_000))
+        .await;
     (a, b)
 }
 
@@ -226,7 +207,7 @@ pub async fn the_audit_feed_tails_every_merchant_in_log_id_order<F: StoreFactory
     let b = env.merchant("mch_feed_b").await;
     let pa = create(&env, &a, "A-1", 1000, at(0)).await;
     let pb = create(&env, &b, "B-1", 2000, at(1)).await;
-    apply(&env, pa.clone(), approve("tx-1"), at(2)).await;
+    env.apply(&pa, approve("tx-1"), at(2)).await;
 
     let all = env.reads.audit_since(0, 100).await.unwrap();
     assert_eq!(all.len(), 3);

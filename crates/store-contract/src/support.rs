@@ -10,11 +10,11 @@ use domain::{
     outbox::{OutboxKind, OutboxMessage, SendReport},
     payment::{
         AcquirerCancel, Actor, AuditAction, AuditEntry, AuditNote, AuditRecord, CancelReason,
-        Command, MethodCode, NewPayment, OrderNo, Payment, PaymentStatus,
+        Command, MethodCode, NewPayment, OrderNo, Origin, Payment, PaymentStatus,
     },
     ports::{
         Clock, DispatchSignal, InsertPaymentError, KeyGenerator, NonceRecord, OutboundRequest,
-        OutboundSender, PayloadEncoder,
+        OutboundSender, PayloadEncoder, StateChange,
     },
     secret::{SealedSecret, Secret},
     services::outbound::{AcquirerEndpoint, Outbound},
@@ -100,6 +100,27 @@ impl Env {
         let m = merchant(client_id, at(0));
         self.merchants.insert(&m).await.unwrap();
         m.client_id
+    }
+
+    /// Applies `command` to the stored payment `p` as the system at `now` (no outbox messages)
+    /// and returns the next state; panics if the command or the write is refused.
+    pub async fn apply(&self, p: &Payment, command: Command, now: Timestamp) -> Payment {
+        let origin = Origin {
+            actor: Actor::System,
+            request_id: None,
+        };
+        let (next, audit) = p.apply(command, origin, now).unwrap();
+        self.payments
+            .transition(&StateChange {
+                next: next.clone(),
+                expected_version: p.version,
+                audit,
+                events: Vec::new(),
+                settles: Vec::new(),
+            })
+            .await
+            .unwrap();
+        next
     }
 
     /// Stores a READY payment created at `created` and returns it.
