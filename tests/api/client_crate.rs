@@ -4,15 +4,15 @@
 
 use awc::http::Method;
 use simplepg_client::{
-    Actor, Client, CreatePayment, ErrorCode, EventType, ListPayments, MethodCode, PaymentPage,
-    PaymentStatus, SecretString, WebhookError, WebhookSecret, WebhookVerifier, fresh_nonce,
-    now_millis,
+    Actor, CancelOutcome, CancelPayment, CancelStatus, Client, CreatePayment, ErrorCode, EventType,
+    ListPayments, MethodCode, PaymentPage, PaymentStatus, SecretString, WebhookError,
+    WebhookSecret, WebhookVerifier, fresh_nonce, now_millis,
 };
 
 use crate::{
     helpers::{
-        Draft, STAYS_READY, WAIT, key_of, spawn_app, spawn_app_with_merchant,
-        spawn_app_with_ready_payment,
+        Draft, Merchant, STAYS_READY, TestApp, WAIT, key_of, spawn_app, spawn_app_configured,
+        spawn_app_with_merchant, spawn_app_with_ready_payment,
     },
     receiver::Receiver,
     signature, standard_webhooks,
@@ -375,5 +375,197 @@ async fn the_client_payment_carries_every_field_the_server_sends() {
     assert_eq!(
         serde_json::from_value::<simplepg_client::Payment>(raw.json.clone()).unwrap(),
         payment
+    );
+}
+
+/// A COMPLETED payment of `amount` (its last three digits choose the mock's cancel behaviour).
+async fn completed_payment(
+    app: &TestApp,
+    merchant: &Merchant,
+    order_no: &str,
+    amount: i64,
+) -> String {
+    let key = key_of(&app.pay(merchant, order_no, amount).await);
+    app.wait_for_status(&key, "APPROVED", WAIT).await;
+    let completed = app.client(merchant).complete_payment(&key).await.unwrap();
+    assert_eq!(completed.status, PaymentStatus::Completed);
+    key
+}
+
+#[actix_web::test]
+async fn a_partial_cancel_through_the_client_is_done_and_more_than_the_rest_is_a_typed_409() {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let client = app.client(&merchant);
+    let key = completed_payment(&app, &merchant, "PART-1", 15_000).await;
+    let part = CancelPayment::new("one item returned").with_amount(5_000);
+
+    let first = client
+        .cancel_idempotent(&key, &part, "part-1-cancel")
+        .await
+        .unwrap();
+    let replay = client
+        .cancel_idempotent(&key, &part, "part-1-cancel")
+        .await
+        .unwrap();
+    let too_much = client
+        .cancel(&key, &CancelPayment::new("too much").with_amount(10_001))
+        .await
+        .unwrap_err();
+    let rest = client
+        .cancel_payment(&key, "customer returned the rest")
+        .await
+        .unwrap();
+
+    assert!(!first.replayed && replay.replayed);
+    assert_eq!(replay.value, first.value, "the same cancel, not a second");
+    let CancelOutcome::Done(partial) = &first.value else {
+        panic!("a confirmed cancel is done (200): {:?}", first.value);
+    };
+    assert_eq!(partial.status, PaymentStatus::PartialCanceled);
+    assert_eq!(
+        (partial.canceled_amount, partial.cancelable_amount),
+        (5_000, 10_000)
+    );
+    let cancel = first.value.latest_cancel().unwrap();
+    assert!(cancel.cancel_id.starts_with("cnl_"), "{cancel:?}");
+    assert_eq!(
+        (cancel.amount, cancel.status, cancel.reason.as_str()),
+        (5_000, CancelStatus::Succeeded, "one item returned")
+    );
+    assert!(cancel.completed_at.is_some());
+    assert_eq!(too_much.code(), Some(&ErrorCode::CancelAmountExceeded));
+    assert_eq!(too_much.status(), Some(409));
+    assert_eq!(rest.status, PaymentStatus::Canceled);
+    assert_eq!((rest.canceled_amount, rest.cancelable_amount), (15_000, 0));
+    assert_eq!(
+        rest.cancels
+            .iter()
+            .map(|c| (c.amount, c.status))
+            .collect::<Vec<_>>(),
+        [
+            (5_000, CancelStatus::Succeeded),
+            (10_000, CancelStatus::Succeeded)
+        ]
+    );
+    assert_eq!(
+        rest.cancel_reason.as_deref(),
+        Some("customer returned the rest")
+    );
+}
+
+#[actix_web::test]
+async fn an_operator_cancels_part_of_a_payment_on_the_merchants_behalf_through_the_admin_client() {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let admin = app.admin_client();
+    let key = completed_payment(&app, &merchant, "ADMIN-PART-1", 15_000).await;
+
+    let outcome = admin
+        .cancel_payment(
+            &key,
+            &CancelPayment::new("goodwill refund").with_amount(4_000),
+        )
+        .await
+        .unwrap();
+    let unknown = admin
+        .cancel_payment(&"0".repeat(64), &CancelPayment::new("nothing"))
+        .await
+        .unwrap_err();
+    let seen_by_operator = admin.get_payment(&key).await.unwrap();
+    let seen_by_merchant = app.client(&merchant).get_payment(&key).await.unwrap();
+    let logs = app.client(&merchant).payment_logs(&key).await.unwrap();
+
+    assert!(!outcome.is_pending(), "{outcome:?}");
+    assert_eq!(outcome.payment().status, PaymentStatus::PartialCanceled);
+    assert_eq!(outcome.payment().cancelable_amount, 11_000);
+    assert_eq!(unknown.code(), Some(&ErrorCode::PaymentNotFound));
+    assert_eq!(&seen_by_operator, outcome.payment());
+    assert_eq!(seen_by_merchant, seen_by_operator);
+    let partial = logs
+        .iter()
+        .find(|l| l.action == "PARTIAL_CANCEL")
+        .expect("a PARTIAL_CANCEL audit row");
+    assert_eq!(partial.actor, Actor::Admin);
+    assert_eq!(partial.status, PaymentStatus::PartialCanceled);
+}
+
+#[actix_web::test]
+async fn a_cancel_the_acquirer_answers_late_is_pending_then_settles_and_a_refused_one_is_a_typed_502()
+ {
+    // A short cancel timeout: the outbox takes an unanswered cancel over sooner.
+    let app = spawn_app_configured(&[("SIMPLEPG__ACQUIRER__CANCEL_TIMEOUT_MS", "300")]).await;
+    let merchant = app.merchant().await;
+    let client = app.client(&merchant);
+    // …008: the acquirer answers the cancel 503 twice, then confirms it.
+    let late = completed_payment(&app, &merchant, "LATE-1", 15_008).await;
+    // …007: the acquirer refuses every cancel.
+    let refused = completed_payment(&app, &merchant, "REFUSED-1", 15_007).await;
+
+    let pending = client
+        .cancel(
+            &late,
+            &CancelPayment::new("one item returned").with_amount(3_000),
+        )
+        .await
+        .unwrap();
+    let refusal = client
+        .cancel(
+            &refused,
+            &CancelPayment::new("one item returned").with_amount(3_000),
+        )
+        .await
+        .unwrap_err();
+    let after_refusal = client.get_payment(&refused).await.unwrap();
+
+    assert!(
+        pending.is_pending(),
+        "503 from the acquirer is a 202: {pending:?}"
+    );
+    let reserved = pending.latest_cancel().unwrap().clone();
+    assert_eq!(
+        (reserved.amount, reserved.status),
+        (3_000, CancelStatus::Pending)
+    );
+    assert_eq!(pending.payment().status, PaymentStatus::Completed);
+    assert_eq!(
+        (
+            pending.payment().canceled_amount,
+            pending.payment().cancelable_amount
+        ),
+        (0, 12_008),
+        "the pending amount is reserved"
+    );
+    assert_eq!(refusal.code(), Some(&ErrorCode::AcquirerError));
+    assert_eq!(refusal.status(), Some(502));
+    assert_eq!(after_refusal.status, PaymentStatus::Completed);
+    assert_eq!(
+        after_refusal.cancelable_amount, 15_007,
+        "the refused amount is released"
+    );
+    let failed = &after_refusal.cancels[0];
+    assert_eq!(
+        (failed.amount, failed.status),
+        (3_000, CancelStatus::Failed)
+    );
+    assert!(failed.failure_code.is_some(), "{failed:?}");
+
+    let settled = crate::helpers::eventually("the pending cancel to settle", 3 * WAIT, || {
+        let client = client.clone();
+        let late = late.clone();
+        async move {
+            let p = client.get_payment(&late).await.map_err(|e| e.to_string())?;
+            if p.status == PaymentStatus::PartialCanceled {
+                Ok(p)
+            } else {
+                Err(format!("{:?} {:?}", p.status, p.cancels))
+            }
+        }
+    })
+    .await;
+    assert_eq!(settled.cancels.len(), 1);
+    assert_eq!(settled.cancels[0].cancel_id, reserved.cancel_id);
+    assert_eq!(settled.cancels[0].status, CancelStatus::Succeeded);
+    assert_eq!(
+        (settled.canceled_amount, settled.cancelable_amount),
+        (3_000, 12_008)
     );
 }

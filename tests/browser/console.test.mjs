@@ -3,7 +3,10 @@
 //
 //   register a merchant in the back office → create a payment in the sandbox → watch it become
 //   APPROVED in the flow view and the live log (and the merchant notified) → complete it →
-//   cancel another → approve a third with the acquirer simulator → see the statistics change.
+//   cancel another → approve a third with the acquirer simulator → see the statistics change →
+//   cancel part of a payment in the sandbox (200), ask for more than is left (409), cancel part
+//   of one the acquirer answers late in the flow view (202, then settled), have one refused in
+//   the back office (502), cancel on the merchant's behalf, and do it all again 420 px wide.
 //
 // Screenshots go to tests/browser/output/. Exits non-zero on any failure; the database is
 // dropped at the end either way. Environment:
@@ -118,7 +121,8 @@ function watch(page, label) {
   page.on('pageerror', (e) => problems.push(`${label}: page error: ${e}`));
   page.on('console', (m) => {
     const t = m.text();
-    if (m.type() === 'error' && !/the server responded with a status of (4\d\d)/.test(t)) problems.push(`${label}: console error: ${t}`);
+    // 4xx answers and the acquirer's refusal of a cancel (502) are answers the pages explain.
+    if (m.type() === 'error' && !/the server responded with a status of (4\d\d|502)/.test(t)) problems.push(`${label}: console error: ${t}`);
     if (/Content Security Policy/i.test(t)) problems.push(`${label}: CSP violation: ${t}`);
   });
 }
@@ -156,6 +160,8 @@ async function main() {
         SIMPLEPG__SERVER__PORT: String(port),
         SIMPLEPG__DATABASE__URL: `${adminUrl}/${database}`,
         SIMPLEPG__LOG__LEVEL: 'info',
+        // A cancel the acquirer leaves unanswered is handed to the outbox sooner.
+        SIMPLEPG__ACQUIRER__CANCEL_TIMEOUT_MS: '500',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -235,6 +241,8 @@ async function main() {
     await page.locator('[data-stage="Approved"][data-state="done"]').waitFor();
     await page.locator('[data-stage="Merchant notified"][data-state="done"]').waitFor({ timeout: 20000 });
     await page.getByTestId('timeline').locator('[data-testid="audit-APPROVE"]').waitFor();
+    const deadline = (await page.getByTestId('authorization-expires-at').textContent()).trim();
+    if (!/in 6 d 23 h|in 7 d/.test(deadline)) throw new Error(`the authorization deadline reads ${deadline}`);
     await shot(page, '04-flow-approved');
   });
 
@@ -318,7 +326,161 @@ async function main() {
     if (!notifications.some((n) => n.type === 'payment.approved' && n.data.paymentKey === approvedKey)) throw new Error('no payment.approved notification');
   });
 
+  // ---- money movement: partial cancels -------------------------------------------------------
+
+  const adminGet = async (p) => (await fetch(`${base}${p}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
+  const waitStatus = (key, status) => waitFor(`${key.slice(0, 10)} to be ${status}`,
+    async () => (await adminGet(`/admin/api/payments/${key}`)).status === status, 20000);
+  const text = async (locator) => (await locator.textContent()).trim();
+  const outcome = page.getByTestId('cancel-outcome');
+  const waitOutcome = async (kind) => {
+    await page.locator(`[data-testid="cancel-outcome"][data-outcome="${kind}"]`).waitFor();
+    return text(outcome);
+  };
+
+  /** Creates a payment of `amount` in the sandbox, waits for its approval and completes it. */
+  async function completedInSandbox(amount) {
+    await page.goto(`${base}/console/#/sandbox`);
+    const created = page.getByTestId('created').getByTestId('payment-key');
+    const before = (await created.count()) ? await text(created) : '';
+    await page.getByTestId('amount').fill(String(amount));
+    await page.getByTestId('create-payment').click();
+    const key = await waitFor('a new payment', async () => {
+      const now = (await created.count()) ? await text(created) : '';
+      return now && now !== before ? now : null;
+    }, 10000, 100);
+    await waitStatus(key, 'APPROVED');
+    await page.getByTestId('complete').click();
+    await waitFor(`${key.slice(0, 10)} completed in the sandbox`, async () => (await text(page.getByTestId('current-payment').getByTestId('payment-key'))) === key
+      && (await page.getByTestId('current-payment').locator('.badge', { hasText: /^COMPLETED$/ }).count()) === 1, 10000);
+    return key;
+  }
+
+  let partKey;
+  await step('a partial cancel in the sandbox is done (200) and shows its cancel and the balance', async () => {
+    partKey = await completedInSandbox(15000);
+    const amount = page.getByTestId('cancel-amount');
+    if ((await amount.inputValue()) !== '15000') throw new Error(`the amount defaults to ${await amount.inputValue()}, not the cancelableAmount`);
+    await amount.fill('5000');
+    await page.getByTestId('cancel-reason').fill('one item returned');
+    await page.getByTestId('cancel').click();
+    const said = await waitOutcome('done');
+    if (!/PARTIAL_CANCELED/.test(said) || !/10,000 KRW still cancelable/.test(said)) throw new Error(`outcome: ${said}`);
+    if ((await text(page.getByTestId('exchange-status'))) !== '200') throw new Error('not a 200');
+    const current = page.getByTestId('current-payment');
+    await current.locator('.badge', { hasText: /^PARTIAL_CANCELED$/ }).first().waitFor();
+    const row = current.getByTestId('cancels-table').locator('tbody tr').filter({ hasText: 'one item returned' });
+    await row.locator('.badge', { hasText: /^SUCCEEDED$/ }).waitFor();
+    if (!/^cnl_/.test(await text(row.locator('code').first()))) throw new Error('no cancelId');
+    if ((await text(current.getByTestId('cancelable-amount'))) !== '10,000 KRW') throw new Error('the balance is wrong');
+    if ((await text(current.getByTestId('canceled-amount'))) !== '5,000 KRW') throw new Error('the canceled amount is wrong');
+    if ((await amount.inputValue()) !== '10000') throw new Error('the amount does not default to what is left');
+    await shot(page, '11-partial-cancel');
+  });
+
+  await step('more than is left is explained with the problem (409 CANCEL_AMOUNT_EXCEEDED)', async () => {
+    await page.getByTestId('cancel-amount').fill('20000');
+    await page.getByTestId('cancel').click();
+    const said = await waitOutcome('exceeded');
+    await page.getByTestId('problem').getByText('CANCEL_AMOUNT_EXCEEDED').waitFor();
+    const detail = await text(page.getByTestId('problem').locator('div').first());
+    if (!detail || !said.includes(detail)) throw new Error(`the outcome (${said}) does not carry the problem's detail (${detail})`);
+    if ((await text(page.getByTestId('current-payment').getByTestId('cancelable-amount'))) !== '10,000 KRW') throw new Error('the balance changed');
+  });
+
+  await step('a cancel the acquirer answers late is pending (202) in the flow view, then settles', async () => {
+    const key = await completedInSandbox(15008); // …008: the acquirer answers 503 twice
+    await page.goto(`${base}/console/#/flow/${key}`);
+    await page.getByTestId('flow-status').getByText('COMPLETED', { exact: true }).waitFor();
+    await waitFor('the default amount', async () => (await page.getByTestId('cancel-amount').inputValue()) === '15008', 5000);
+    await page.getByTestId('cancel-amount').fill('3000');
+    await page.getByTestId('cancel').click();
+    const said = await waitOutcome('pending');
+    if (!/PENDING/.test(said) || !/cnl_/.test(said)) throw new Error(`outcome: ${said}`);
+    await page.getByTestId('flow-status').getByText('PARTIAL_CANCELED', { exact: true }).waitFor({ timeout: 20000 });
+    await page.getByTestId('flow-cancels').locator('.badge', { hasText: /^SUCCEEDED$/ }).waitFor();
+    if ((await text(page.getByTestId('flow-cancels').getByTestId('cancelable-amount'))) !== '12,008 KRW') throw new Error('the flow balance is wrong');
+    await page.getByTestId('timeline').locator('[data-testid="attempt-ACQUIRER_CANCEL"]').first().waitFor();
+    await shot(page, '12-flow-pending-settled');
+  });
+
+  await step('the back office: a refused cancel is explained (502) and stays FAILED in the cancels', async () => {
+    const key = await completedInSandbox(15007); // …007: the acquirer refuses every cancel
+    await page.goto(`${base}/console/#/payments/${key}`);
+    await waitFor('the default amount', async () => (await page.getByTestId('cancel-amount').inputValue()) === '15007', 5000);
+    await page.getByTestId('cancel-amount').fill('4000');
+    await page.getByTestId('cancel').click();
+    const said = await waitOutcome('refused');
+    if (!/502/.test(said) || !/FAILED cancel stays/.test(said)) throw new Error(`outcome: ${said}`);
+    const row = page.getByTestId('cancels-table').locator('tbody tr').first();
+    await row.locator('.badge', { hasText: /^FAILED$/ }).waitFor();
+    await row.getByText('CANCEL_REFUSED').waitFor();
+    if ((await text(page.getByTestId('cancelable-amount'))) !== '15,007 KRW') throw new Error('the refused amount was not released');
+    await shot(page, '13-backoffice-refused');
+  });
+
+  await step('the back office cancels part on the merchant\'s behalf (actor ADMIN)', async () => {
+    await page.goto(`${base}/console/#/payments/${partKey}`);
+    await waitFor('the default amount', async () => (await page.getByTestId('cancel-amount').inputValue()) === '10000', 5000);
+    await page.getByTestId('cancel-amount').fill('2500');
+    await page.getByTestId('cancel-reason').fill('goodwill');
+    await page.getByTestId('cancel').click();
+    await waitOutcome('done');
+    await waitFor('the new balance', async () => (await text(page.getByTestId('cancelable-amount'))) === '7,500 KRW', 5000);
+    const row = page.getByTestId('audit-table').locator('tbody tr').filter({ hasText: 'PARTIAL_CANCEL' }).filter({ hasText: 'ADMIN' });
+    await row.first().waitFor();
+    if ((await page.getByTestId('cancels-table').locator('tbody tr').count()) !== 2) throw new Error('two cancels expected');
+  });
+
+  /** Fails if anything sticks out of a `width`-px page (tables scroll inside their own box). */
+  async function fitsWidth(what) {
+    const r = await page.evaluate(() => {
+      const w = document.documentElement.clientWidth;
+      const out = [...document.querySelectorAll('body *')].filter((e) => {
+        if (e.closest('.table-wrap') || e.closest('.toasts')) return false;
+        const b = e.getBoundingClientRect();
+        return b.width > 0 && b.height > 0 && (b.right > w + 1 || b.left < -1) && !e.classList.contains('offscreen');
+      }).slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className} [${Math.round(e.getBoundingClientRect().left)}, ${Math.round(e.getBoundingClientRect().right)}]`);
+      return { w, scroll: document.documentElement.scrollWidth, out };
+    });
+    if (r.scroll > r.w + 1 || r.out.length) throw new Error(`${what} overflows ${r.w} px (scrollWidth ${r.scroll}): ${r.out.join('; ')}`);
+  }
+
+  await step('420 px wide: the back office cancel form, the sandbox and the flow view stay usable', async () => {
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.goto(`${base}/console/#/payments/${partKey}`);
+    await waitFor('the default amount', async () => (await page.getByTestId('cancel-amount').inputValue()) === '7500', 5000);
+    await fitsWidth('the payment detail');
+    for (const id of ['cancel-amount', 'cancel-reason', 'cancel']) {
+      const b = await page.getByTestId(id).boundingBox();
+      if (!b || b.x < 0 || b.x + b.width > 420 || b.width < 60) throw new Error(`${id} is not usable at 420 px: ${JSON.stringify(b)}`);
+    }
+    await page.getByTestId('cancel').click(); // the rest: 7,500
+    await waitOutcome('done');
+    await waitFor('CANCELED', async () => (await page.locator('.badge', { hasText: /^CANCELED$/ }).count()) > 0, 5000);
+    await shot(page, '14-narrow-backoffice');
+    await page.goto(`${base}/console/#/sandbox`);
+    await page.getByTestId('cancel-form').waitFor();
+    await fitsWidth('the sandbox');
+    await shot(page, '15-narrow-sandbox');
+    await page.goto(`${base}/console/#/flow/${partKey}`);
+    await page.getByTestId('flow-cancels').getByTestId('cancels-table').waitFor();
+    await page.getByTestId('flow-status').getByText('CANCELED', { exact: true }).waitFor();
+    await fitsWidth('the flow view');
+    await shot(page, '16-narrow-flow');
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  await step('the merchant backend was told of each partial cancel and of the last one', async () => {
+    const of = (type) => notifications.filter((n) => n.type === type && n.data.paymentKey === partKey);
+    await waitFor('payment.canceled', async () => of('payment.canceled').length === 1, 15000);
+    if (of('payment.partially_canceled').length !== 2) throw new Error(`${of('payment.partially_canceled').length} payment.partially_canceled`);
+    const last = of('payment.canceled')[0].data;
+    if (last.canceledAmount !== 15000 || last.cancels.length !== 3) throw new Error(`payment.canceled carries ${JSON.stringify(last)}`);
+  });
+
   await step('log out', async () => {
+    await page.goto(`${base}/console/#/payments`);
     await page.getByTestId('logout').click();
     await page.getByTestId('admin-login').waitFor();
   });

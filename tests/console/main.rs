@@ -8,6 +8,7 @@
     reason = "test code: a failed setup step or assertion must fail the test loudly"
 )]
 
+mod cancels;
 mod harness;
 mod simulator;
 mod static_files;

@@ -1,6 +1,7 @@
 //! The `simplepg` command line.
 
 pub mod call;
+pub mod cancel;
 pub mod listen;
 pub mod sign;
 pub mod verify;
@@ -38,6 +39,9 @@ pub enum Command {
     /// Operator commands.
     #[command(subcommand)]
     Merchant(MerchantCommand),
+    /// Cancel all or part of a payment on the merchant's behalf (admin API); exit code 0 when
+    /// the cancel is done (200) or pending at the acquirer (202).
+    Cancel(cancel::CancelArgs),
     /// Re-seal every merchant secret under the current encryption key (after a key rotation).
     ReencryptSecrets(ReencryptArgs),
 }

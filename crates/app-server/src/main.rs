@@ -3,7 +3,7 @@
 use anyhow::Context;
 use app_server::{
     Application, Settings, check,
-    cli::{Cli, Command, MerchantCommand, call, listen, sign, verify},
+    cli::{Cli, Command, MerchantCommand, call, cancel, listen, sign, verify},
     reencrypt, startup, telemetry,
 };
 use clap::Parser;
@@ -67,6 +67,16 @@ async fn main() -> anyhow::Result<()> {
             let (status, body) = call::merchant_create(&args).await?;
             println!("HTTP {status}\n{body}");
             if status == 201 {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
+        }
+        Command::Cancel(args) => {
+            let (status, body) = cancel::cancel(&args).await?;
+            println!("HTTP {status}\n{body}");
+            eprintln!("{}", cancel::outcome(status, &body));
+            if status == 200 || status == 202 {
                 Ok(())
             } else {
                 std::process::exit(1)

@@ -1,5 +1,6 @@
 //! [`AdminClient`]: the operator API of api.md §8 that a merchant integration needs in tests and
-//! scripts — registering a merchant — plus raw access to the rest.
+//! scripts — registering a merchant, reading any payment, cancelling on a merchant's behalf
+//! (api.md §9.7) — plus raw access to the rest.
 
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -8,8 +9,9 @@ use time::OffsetDateTime;
 use url::Url;
 
 use crate::{
-    client::{default_http, join, parse_base_url, to_json},
+    client::{default_http, join, parse_base_url, segments_url, to_json},
     error::Error,
+    payment::{CancelOutcome, CancelPayment, Payment},
     response::RawResponse,
 };
 
@@ -70,6 +72,29 @@ impl AdminClient {
         .into_result()
     }
 
+    /// `GET /admin/api/payments/{paymentKey}`: any merchant's payment, with its cancels.
+    pub async fn get_payment(&self, payment_key: &str) -> Result<Payment, Error> {
+        let url = segments_url(&self.base_url, &["admin", "api", "payments", payment_key])?;
+        self.send(Method::GET, url, None).await?.into_result()
+    }
+
+    /// `POST /admin/api/payments/{paymentKey}/cancel`: a full or partial cancel on the
+    /// merchant's behalf (audit actor `ADMIN`), with the same body, rules and answers as the
+    /// merchant's own [`Client::cancel`](crate::Client::cancel).
+    pub async fn cancel_payment(
+        &self,
+        payment_key: &str,
+        cancel: &CancelPayment,
+    ) -> Result<CancelOutcome, Error> {
+        let url = segments_url(
+            &self.base_url,
+            &["admin", "api", "payments", payment_key, "cancel"],
+        )?;
+        self.send(Method::POST, url, Some(to_json(cancel)?))
+            .await?
+            .into_cancel_outcome()
+    }
+
     /// Any admin request with the bearer token; `body` is sent as `application/json`. The answer
     /// is returned whatever its status.
     pub async fn request(
@@ -78,9 +103,19 @@ impl AdminClient {
         path_and_query: &str,
         body: Option<Vec<u8>>,
     ) -> Result<RawResponse, Error> {
+        self.send(method, join(&self.base_url, path_and_query)?, body)
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<RawResponse, Error> {
         let request = self
             .http
-            .request(method, join(&self.base_url, path_and_query)?)
+            .request(method, url)
             .bearer_auth(self.token.expose_secret());
         RawResponse::send(request, body).await
     }

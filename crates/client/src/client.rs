@@ -10,7 +10,8 @@ use url::Url;
 use crate::{
     error::Error,
     payment::{
-        AuditLogEntry, CancelBody, CreatePayment, DataList, ListPayments, Payment, PaymentPage,
+        AuditLogEntry, CancelOutcome, CancelPayment, CreatePayment, DataList, ListPayments,
+        Payment, PaymentPage,
     },
     response::RawResponse,
     signer::RequestSigner,
@@ -50,6 +51,17 @@ pub(crate) fn default_http() -> Result<reqwest::Client, Error> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(Error::Transport)
+}
+
+/// `base` followed by `segments`, each percent-encoded as one path segment (a payment key
+/// cannot smuggle a `/` or `?` into the path).
+pub(crate) fn segments_url(base: &Url, segments: &[&str]) -> Result<Url, Error> {
+    let mut url = base.clone();
+    url.path_segments_mut()
+        .map_err(|()| Error::InvalidUrl(url::ParseError::RelativeUrlWithCannotBeABaseBase))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
 }
 
 /// `base` followed by `path_and_query` as given (`/api/payments?limit=5`).
@@ -148,17 +160,59 @@ impl Client {
             .into_result()
     }
 
-    /// `POST /api/payments/{paymentKey}/cancel` with a reason of 1–200 characters.
+    /// `POST /api/payments/{paymentKey}/cancel` of everything still cancelable, with a reason
+    /// of 1–200 characters: the payment as answered, whether the cancel is done (200) or still
+    /// PENDING at the acquirer (202). [`Client::cancel`] tells the two apart and cancels part
+    /// of a payment too.
     pub async fn cancel_payment(
         &self,
         payment_key: &str,
         cancel_reason: &str,
     ) -> Result<Payment, Error> {
-        let url = self.url(&["api", "payments", payment_key, "cancel"])?;
-        let body = to_json(&CancelBody { cancel_reason })?;
-        self.send(Method::POST, url, Some(body), None)
+        Ok(self
+            .cancel(payment_key, &CancelPayment::new(cancel_reason))
             .await?
-            .into_result()
+            .into_payment())
+    }
+
+    /// `POST /api/payments/{paymentKey}/cancel`: a full or partial cancel (api.md §9.2),
+    /// [`CancelOutcome::Done`] on 200, [`CancelOutcome::Pending`] on 202. The acquirer's
+    /// refusal is 502 [`ErrorCode::AcquirerError`](crate::ErrorCode::AcquirerError); more than
+    /// `cancelableAmount` is 409
+    /// [`ErrorCode::CancelAmountExceeded`](crate::ErrorCode::CancelAmountExceeded).
+    pub async fn cancel(
+        &self,
+        payment_key: &str,
+        cancel: &CancelPayment,
+    ) -> Result<CancelOutcome, Error> {
+        let url = self.url(&["api", "payments", payment_key, "cancel"])?;
+        self.send(Method::POST, url, Some(to_json(cancel)?), None)
+            .await?
+            .into_cancel_outcome()
+    }
+
+    /// [`Client::cancel`] with an `Idempotency-Key`: a retry after a timeout gets the first
+    /// answer again (`replayed`) instead of a second cancel.
+    pub async fn cancel_idempotent(
+        &self,
+        payment_key: &str,
+        cancel: &CancelPayment,
+        idempotency_key: &str,
+    ) -> Result<Idempotent<CancelOutcome>, Error> {
+        let url = self.url(&["api", "payments", payment_key, "cancel"])?;
+        let response = self
+            .send(
+                Method::POST,
+                url,
+                Some(to_json(cancel)?),
+                Some(idempotency_key),
+            )
+            .await?;
+        let replayed = response.header("idempotent-replayed") == Some("true");
+        Ok(Idempotent {
+            value: response.into_cancel_outcome()?,
+            replayed,
+        })
     }
 
     /// `GET /api/payments/{paymentKey}/logs`: the audit trail, oldest first.
@@ -194,15 +248,8 @@ impl Client {
         self.send(method, url, body, Some(idempotency_key)).await
     }
 
-    /// The base URL followed by `segments`, each percent-encoded as one path segment (a payment
-    /// key cannot smuggle a `/` or `?` into the path).
     fn url(&self, segments: &[&str]) -> Result<Url, Error> {
-        let mut url = self.base_url.clone();
-        url.path_segments_mut()
-            .map_err(|()| Error::InvalidUrl(url::ParseError::RelativeUrlWithCannotBeABaseBase))?
-            .pop_if_empty()
-            .extend(segments);
-        Ok(url)
+        segments_url(&self.base_url, segments)
     }
 
     async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T, Error> {
@@ -288,5 +335,6 @@ mod tests {
         assert_send(&c.get_payment("k"));
         assert_send(&c.list_payments(&ListPayments::default()));
         assert_send(&c.signed_request(Method::GET, "/api/payments", None));
+        assert_send(&c.cancel("k", &CancelPayment::new("r").with_amount(1)));
     }
 }

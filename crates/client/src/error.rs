@@ -161,6 +161,11 @@ error_codes! {
     DuplicateOrder => "DUPLICATE_ORDER",
     /// 409: the payment's status does not allow this.
     InvalidStateTransition => "INVALID_STATE_TRANSITION",
+    /// 409: a cancel asks for more than the payment's `cancelableAmount` (another cancel may
+    /// have taken it first).
+    CancelAmountExceeded => "CANCEL_AMOUNT_EXCEEDED",
+    /// 409: the payment kept changing while the server retried; retry.
+    ConcurrentUpdate => "CONCURRENT_UPDATE",
     /// 409: the first request with this `Idempotency-Key` is still running.
     IdempotencyKeyInUse => "IDEMPOTENCY_KEY_IN_USE",
     /// 422: this `Idempotency-Key` was used for a different request.
@@ -173,7 +178,8 @@ error_codes! {
     UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
     /// 429: per-client rate limit; see [`Problem::retry_after`].
     RateLimited => "RATE_LIMITED",
-    /// 502: the acquirer refused or failed a synchronous call (cancel).
+    /// 502: the acquirer refused a cancel (the FAILED cancel stays on the payment, its amount
+    /// released).
     AcquirerError => "ACQUIRER_ERROR",
     /// 503: the database is unreachable; see [`Problem::retry_after`].
     ServiceUnavailable => "SERVICE_UNAVAILABLE",

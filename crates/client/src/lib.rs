@@ -1,11 +1,13 @@
 //! A merchant backend's client for SimplePG.
 //!
-//! * [`Client`] calls the merchant API (create, get, list, complete, cancel, audit logs), signing
-//!   every request with the client id and secret issued at registration (docs/signing.md), and
-//!   returns typed payments or a typed [`Error`] carrying SimplePG's problem details.
+//! * [`Client`] calls the merchant API (create, get, list, complete, full or partial cancel,
+//!   audit logs), signing every request with the client id and secret issued at registration
+//!   (docs/signing.md), and returns typed payments or a typed [`Error`] carrying SimplePG's
+//!   problem details.
 //! * [`WebhookVerifier`] checks the notifications SimplePG posts to your `returnUrl`
 //!   (Standard Webhooks, docs/webhooks.md) and returns the typed [`WebhookEvent`].
-//! * [`AdminClient`] registers merchants (operators, tests, scripts).
+//! * [`AdminClient`] registers merchants and cancels on a merchant's behalf (operators, tests,
+//!   scripts).
 //!
 //! The signature schemes are the server's own (`domain::signing`, ADR 0006); HTTP is `reqwest`
 //! with rustls, and everything here is `Send + Sync`.
@@ -57,8 +59,8 @@ pub use admin::{AdminClient, NewMerchant, RegisteredMerchant};
 pub use client::{Client, DEFAULT_TIMEOUT, Idempotent};
 pub use error::{Error, ErrorCode, FieldError, Problem};
 pub use payment::{
-    Actor, AuditLogEntry, Cancel, CancelStatus, CreatePayment, ListPayments, MethodCode, Payment,
-    PaymentPage, PaymentStatus,
+    Actor, AuditLogEntry, Cancel, CancelOutcome, CancelPayment, CancelStatus, CreatePayment,
+    ListPayments, MethodCode, Payment, PaymentPage, PaymentStatus,
 };
 pub use reqwest::{self, Method, StatusCode};
 pub use response::RawResponse;

@@ -202,11 +202,82 @@ pub(crate) struct DataList<T> {
     pub data: Vec<T>,
 }
 
-/// The body of `POST /api/payments/{key}/cancel`.
-#[derive(Serialize)]
+/// The body of `POST /api/payments/{paymentKey}/cancel` (api.md §9.2), also used by an
+/// operator's cancel on a merchant's behalf. Without an amount it cancels everything still
+/// cancelable; with one, that much (a partial cancel, for COMPLETED or PARTIAL_CANCELED
+/// payments only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct CancelBody<'a> {
-    pub cancel_reason: &'a str,
+pub struct CancelPayment {
+    /// 1–200 characters.
+    pub cancel_reason: String,
+    /// `1 ..= cancelableAmount` minor units; `None` means the whole `cancelableAmount`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_amount: Option<i64>,
+}
+
+impl CancelPayment {
+    /// A full cancel: everything still cancelable.
+    pub fn new(cancel_reason: impl Into<String>) -> Self {
+        Self {
+            cancel_reason: cancel_reason.into(),
+            cancel_amount: None,
+        }
+    }
+
+    /// A partial cancel of `amount` minor units.
+    pub fn with_amount(mut self, amount: i64) -> Self {
+        self.cancel_amount = Some(amount);
+        self
+    }
+}
+
+/// How a cancel ended when SimplePG accepted it (api.md §9.2). A refusal is an [`Error`]
+/// instead: 502 [`ErrorCode::AcquirerError`] (the acquirer refused; the FAILED cancel stays on
+/// the payment), 409 [`ErrorCode::CancelAmountExceeded`] or
+/// [`ErrorCode::InvalidStateTransition`], 400 [`ErrorCode::ValidationFailed`].
+///
+/// [`Error`]: crate::Error
+/// [`ErrorCode::AcquirerError`]: crate::ErrorCode::AcquirerError
+/// [`ErrorCode::CancelAmountExceeded`]: crate::ErrorCode::CancelAmountExceeded
+/// [`ErrorCode::InvalidStateTransition`]: crate::ErrorCode::InvalidStateTransition
+/// [`ErrorCode::ValidationFailed`]: crate::ErrorCode::ValidationFailed
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// 200: the cancel is done. The payment is CANCELED, or PARTIAL_CANCELED with the rest
+    /// still cancelable.
+    Done(Payment),
+    /// 202: the acquirer has not answered in time. The cancel is PENDING (its amount reserved
+    /// out of `cancelableAmount`) and SimplePG finishes it on its own: it ends SUCCEEDED
+    /// (notification `payment.canceled` or `payment.partially_canceled`) or FAILED
+    /// (`payment.cancel_failed`, the amount released).
+    Pending(Payment),
+}
+
+impl CancelOutcome {
+    /// The payment as the answer showed it.
+    pub fn payment(&self) -> &Payment {
+        match self {
+            Self::Done(p) | Self::Pending(p) => p,
+        }
+    }
+
+    pub fn into_payment(self) -> Payment {
+        match self {
+            Self::Done(p) | Self::Pending(p) => p,
+        }
+    }
+
+    /// True for a 202: the acquirer has not confirmed yet.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Self::Pending(_))
+    }
+
+    /// The newest of the payment's cancels (they are listed oldest first): the one this
+    /// request made, unless another request made one since.
+    pub fn latest_cancel(&self) -> Option<&Cancel> {
+        self.payment().cancels.last()
+    }
 }
 
 #[cfg(test)]
@@ -222,6 +293,20 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             r#"{"orderNo":"ORDER-1","amount":15000,"methodCode":"CARD","productName":"Coffee beans"}"#
+        );
+    }
+
+    #[test]
+    fn a_full_cancel_body_has_only_the_reason_and_a_partial_one_the_amount_too() {
+        let full = CancelPayment::new("Customer changed their mind");
+        let partial = CancelPayment::new("One item returned").with_amount(5_000);
+        assert_eq!(
+            serde_json::to_string(&full).unwrap(),
+            r#"{"cancelReason":"Customer changed their mind"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&partial).unwrap(),
+            r#"{"cancelReason":"One item returned","cancelAmount":5000}"#
         );
     }
 

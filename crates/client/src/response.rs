@@ -9,7 +9,10 @@ use reqwest::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Problem};
+use crate::{
+    error::{Error, Problem},
+    payment::{CancelOutcome, Payment},
+};
 
 /// An answer, read whole.
 #[derive(Clone, Debug)]
@@ -62,6 +65,18 @@ impl RawResponse {
         serde_json::from_slice(&self.body).map_err(|source| Error::Decode {
             status: self.status.as_u16(),
             source,
+        })
+    }
+
+    /// The answer to a cancel: 202 is [`CancelOutcome::Pending`], any other success
+    /// [`CancelOutcome::Done`], an error status the [`Error`] it stands for.
+    pub fn into_cancel_outcome(self) -> Result<CancelOutcome, Error> {
+        let pending = self.status == StatusCode::ACCEPTED;
+        let payment: Payment = self.into_result()?;
+        Ok(if pending {
+            CancelOutcome::Pending(payment)
+        } else {
+            CancelOutcome::Done(payment)
         })
     }
 
@@ -131,6 +146,89 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(err.status(), Some(502));
+    }
+
+    /// A COMPLETED 15,000 payment after a cancel of 5,000 in `cancel_status`.
+    fn canceled_payment(status: &str, cancel_status: &str, cancelable: i64) -> String {
+        format!(
+            r#"{{"paymentKey":"k","clientId":"mch_a","orderNo":"O-1","amount":15000,
+            "currency":"KRW","methodCode":"CARD","status":"{status}","productName":null,
+            "customerName":null,"transactionId":"tx","failureCode":null,"failureMessage":null,
+            "cancelReason":null,"createdAt":"2026-11-24T08:00:00.000Z",
+            "approvedAt":"2026-11-24T08:00:05.120Z","completedAt":"2026-11-24T08:01:00.000Z",
+            "canceledAt":null,"failedAt":null,"expiresAt":"2026-11-24T08:30:00.000Z",
+            "authorizationExpiresAt":null,"canceledAmount":{canceled},
+            "cancelableAmount":{cancelable},"cancels":[{{"cancelId":"cnl_0193a1b2c3d47e5f8a9b0c1d2e3f4a51",
+            "amount":5000,"reason":"one item returned","status":"{cancel_status}",
+            "acquirerTransactionId":null,"failureCode":null,"failureMessage":null,
+            "requestedAt":"2026-11-24T08:04:00.000Z","completedAt":null}}]}}"#,
+            canceled = if cancel_status == "SUCCEEDED" {
+                5000
+            } else {
+                0
+            },
+        )
+    }
+
+    #[test]
+    fn a_200_cancel_is_done_and_a_202_is_pending_with_its_reserved_cancel() {
+        let done = response(
+            200,
+            &[],
+            &canceled_payment("PARTIAL_CANCELED", "SUCCEEDED", 10_000),
+        )
+        .into_cancel_outcome()
+        .unwrap();
+        let pending = response(202, &[], &canceled_payment("COMPLETED", "PENDING", 10_000))
+            .into_cancel_outcome()
+            .unwrap();
+
+        assert!(matches!(&done, crate::CancelOutcome::Done(_)), "{done:?}");
+        assert!(!done.is_pending());
+        assert_eq!(done.payment().status, crate::PaymentStatus::PartialCanceled);
+        assert_eq!(
+            (
+                done.payment().canceled_amount,
+                done.payment().cancelable_amount
+            ),
+            (5_000, 10_000)
+        );
+        assert!(pending.is_pending(), "{pending:?}");
+        let cancel = pending.latest_cancel().unwrap();
+        assert_eq!(cancel.status, crate::CancelStatus::Pending);
+        assert_eq!(
+            (cancel.amount, cancel.reason.as_str()),
+            (5_000, "one item returned")
+        );
+        assert_eq!(pending.into_payment().canceled_amount, 0);
+    }
+
+    #[test]
+    fn a_cancel_over_the_balance_and_an_acquirer_refusal_are_typed_errors() {
+        let exceeded = response(
+            409,
+            &[],
+            r#"{"title":"Cancel amount exceeded","status":409,"code":"CANCEL_AMOUNT_EXCEEDED",
+                "detail":"cancelAmount 20000 is more than the cancelable 10000"}"#,
+        )
+        .into_cancel_outcome()
+        .unwrap_err();
+        let refused = response(
+            502,
+            &[],
+            r#"{"title":"Acquirer error","status":502,"code":"ACQUIRER_ERROR"}"#,
+        )
+        .into_cancel_outcome()
+        .unwrap_err();
+
+        assert_eq!(exceeded.code(), Some(&ErrorCode::CancelAmountExceeded));
+        assert_eq!(exceeded.status(), Some(409));
+        assert!(
+            exceeded.to_string().contains("more than the cancelable"),
+            "{exceeded}"
+        );
+        assert_eq!(refused.code(), Some(&ErrorCode::AcquirerError));
+        assert_eq!(refused.status(), Some(502));
     }
 
     #[test]

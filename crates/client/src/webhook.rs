@@ -91,8 +91,16 @@ pub enum EventType {
     PaymentFailed,
     #[serde(rename = "payment.completed")]
     PaymentCompleted,
+    /// The payment is canceled as a whole (the last cancel emptied it, or the authorization
+    /// expired).
     #[serde(rename = "payment.canceled")]
     PaymentCanceled,
+    /// A partial cancel succeeded and something is left: PARTIAL_CANCELED (`cancels` says which).
+    #[serde(rename = "payment.partially_canceled")]
+    PaymentPartiallyCanceled,
+    /// A PENDING cancel ended FAILED; its amount is cancelable again.
+    #[serde(rename = "payment.cancel_failed")]
+    PaymentCancelFailed,
     #[serde(rename = "payment.expired")]
     PaymentExpired,
     /// A type added after this version of the client: acknowledge it and move on.
@@ -352,6 +360,22 @@ mod tests {
         assert_eq!(event.kind, EventType::PaymentApproved);
         assert_eq!(event.payment.amount, 15_000);
         assert_eq!(event.payment.transaction_id.as_deref(), Some("tx"));
+    }
+
+    #[test]
+    fn the_cancel_event_types_have_their_contract_names_and_unknown_ones_are_kept_apart() {
+        for (name, kind) in [
+            ("payment.canceled", EventType::PaymentCanceled),
+            (
+                "payment.partially_canceled",
+                EventType::PaymentPartiallyCanceled,
+            ),
+            ("payment.cancel_failed", EventType::PaymentCancelFailed),
+            ("payment.refunded_someday", EventType::Unknown),
+        ] {
+            let parsed: EventType = serde_json::from_value(serde_json::json!(name)).unwrap();
+            assert_eq!(parsed, kind, "{name}");
+        }
     }
 
     #[test]

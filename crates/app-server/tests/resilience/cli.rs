@@ -6,7 +6,7 @@ use adapters_mysql::test_util::TestDatabase;
 
 use crate::support::instance;
 
-fn simplepg(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+pub(crate) fn simplepg(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_simplepg"));
     cmd.args(args);
     for (k, v) in env {

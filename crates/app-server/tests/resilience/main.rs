@@ -11,6 +11,7 @@
 )]
 
 mod cli;
+mod cli_cancel;
 mod concurrency;
 mod faults;
 mod hostile;

@@ -48,8 +48,8 @@ export class ApiError extends Error {
   }
 }
 
-/** An admin request; throws ApiError on a non-2xx answer. */
-export async function admin(method, path, body) {
+/** An admin request; the whole answer whatever its status ({status, ok, json, text, ...}). */
+export async function adminRaw(method, path, body) {
   const headers = { Authorization: `Bearer ${session.adminToken()}` };
   let payload;
   if (body !== undefined) {
@@ -60,6 +60,12 @@ export async function admin(method, path, body) {
   if (res.status === 401) {
     window.dispatchEvent(new CustomEvent('simplepg:admin-rejected'));
   }
+  return res;
+}
+
+/** An admin request; throws ApiError on a non-2xx answer. */
+export async function admin(method, path, body) {
+  const res = await adminRaw(method, path, body);
   if (!res.ok) throw new ApiError(res);
   return res.json;
 }
@@ -180,7 +186,8 @@ const EXPLANATIONS = {
   PAYMENT_NOT_FOUND: 'No payment with this key belongs to this merchant (another merchant\'s payment looks exactly like an unknown one).',
   MERCHANT_NOT_FOUND: 'No merchant with this client id.',
   DUPLICATE_ORDER: 'This merchant already used this orderNo. Order numbers are unique per merchant; pick a new one.',
-  INVALID_STATE_TRANSITION: 'The payment is not in a state that allows this: complete needs APPROVED; cancel needs READY, APPROVED or COMPLETED; FAILED, CANCELED and EXPIRED are final.',
+  INVALID_STATE_TRANSITION: 'The payment is not in a state that allows this: complete needs APPROVED; cancel needs READY, APPROVED, COMPLETED or PARTIAL_CANCELED; FAILED, CANCELED and EXPIRED are final.',
+  CANCEL_AMOUNT_EXCEEDED: 'cancelAmount is more than the payment\'s cancelableAmount (its amount less what is canceled or PENDING). Another cancel may have taken it first: read the payment again and cancel at most its cancelableAmount.',
   CONCURRENT_UPDATE: 'The payment kept changing while the server retried; simply retry.',
   IDEMPOTENCY_KEY_IN_USE: 'A request with this Idempotency-Key is still running.',
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used for a different request (method, path, query or body).',
@@ -188,7 +195,7 @@ const EXPLANATIONS = {
   PAYLOAD_TOO_LARGE: 'The body is over 64 KiB.',
   UNSUPPORTED_MEDIA_TYPE: 'The body must be sent with Content-Type: application/json.',
   RATE_LIMITED: 'Too many requests for this merchant; wait for the number of seconds in Retry-After.',
-  ACQUIRER_ERROR: 'The acquirer refused or failed the synchronous cancel; the payment is unchanged. (Mock: amounts ending in 007 refuse cancels.)',
+  ACQUIRER_ERROR: 'The acquirer refused the cancel: nothing was canceled, the payment\'s status is unchanged, and the FAILED cancel stays in its cancels (its amount cancelable again). (Mock: amounts ending in 007 refuse cancels.)',
   SERVICE_UNAVAILABLE: 'The database is unreachable; retry after Retry-After seconds.',
   NOT_FOUND: 'There is no such route (or the feature is off in this profile).',
   METHOD_NOT_ALLOWED: 'The route exists but not with this method; the Allow header lists the methods.',

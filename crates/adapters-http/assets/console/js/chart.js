@@ -2,7 +2,7 @@
 const NS = 'http://www.w3.org/2000/svg';
 
 export const STATUS_COLORS = {
-  READY: '#f5b546', APPROVED: '#32b67a', COMPLETED: '#3b7ddd', FAILED: '#e0533d', CANCELED: '#98a2b3', EXPIRED: '#9e77ed',
+  READY: '#f5b546', APPROVED: '#32b67a', COMPLETED: '#3b7ddd', PARTIAL_CANCELED: '#5fb8c9', FAILED: '#e0533d', CANCELED: '#98a2b3', EXPIRED: '#9e77ed',
 };
 
 function s(tag, attrs, ...children) {

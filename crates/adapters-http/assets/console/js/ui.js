@@ -106,7 +106,7 @@ export function copyButton(text, label = 'Copy') {
   return b;
 }
 
-export const STATUSES = ['READY', 'APPROVED', 'COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED'];
+export const STATUSES = ['READY', 'APPROVED', 'COMPLETED', 'PARTIAL_CANCELED', 'FAILED', 'CANCELED', 'EXPIRED'];
 
 export function badge(text, kind) {
   return h('span', { class: `badge badge-${(kind || text || '').toString().toLowerCase()}`, text });
@@ -121,6 +121,18 @@ export function fmtTime(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleString(undefined, { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+}
+
+/** "in 6 d 23 h", "in 12 min", "5 min ago": how far `iso` is from now. */
+export function fmtFromNow(iso) {
+  const ms = new Date(iso).getTime() - Date.now();
+  if (Number.isNaN(ms)) return '';
+  const abs = Math.abs(ms);
+  const parts = abs >= 86400000
+    ? [`${Math.floor(abs / 86400000)} d`, `${Math.floor((abs % 86400000) / 3600000)} h`]
+    : abs >= 3600000 ? [`${Math.floor(abs / 3600000)} h`, `${Math.floor((abs % 3600000) / 60000)} min`]
+      : [`${Math.max(1, Math.round(abs / 60000))} min`];
+  return ms >= 0 ? `in ${parts.join(' ')}` : `${parts.join(' ')} ago`;
 }
 
 export function fmtClock(iso) {
@@ -175,4 +187,123 @@ export function isoFromLocal(value) {
   if (!value) return '';
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Money movement (docs/api.md, cancels): the balance of a payment, its cancels, and the cancel
+// form the sandbox, the flow view and the back office share.
+
+/** What has left (SUCCEEDED), what is on its way (PENDING) and what may still be canceled. */
+export function balance(p) {
+  const canceled = p.canceledAmount || 0;
+  const cancelable = p.cancelableAmount ?? 0;
+  const pending = Math.max(0, (p.amount || 0) - canceled - cancelable);
+  const bar = h('div', { class: 'balance-bar', 'aria-hidden': 'true' });
+  for (const [cls, value] of [['canceled', canceled], ['pending', pending], ['cancelable', cancelable]]) {
+    const seg = h('span', { class: `seg-${cls}` });
+    seg.style.width = p.amount ? `${(100 * value) / p.amount}%` : '0%'; // CSSOM: allowed by the CSP
+    bar.append(seg);
+  }
+  return h('div', { class: 'balance', 'data-testid': 'balance' },
+    h('div', { class: 'kv-inline' },
+      h('span', {}, 'canceled ', h('strong', { 'data-testid': 'canceled-amount', text: fmtAmount(canceled, p.currency) })),
+      pending ? h('span', {}, 'pending ', h('strong', { 'data-testid': 'pending-amount', text: fmtAmount(pending, p.currency) })) : null,
+      h('span', {}, 'still cancelable ', h('strong', { 'data-testid': 'cancelable-amount', text: fmtAmount(cancelable, p.currency) })),
+      h('span', { class: 'muted', text: `of ${fmtAmount(p.amount, p.currency)}` })),
+    bar);
+}
+
+/** [label, value] pairs for `facts`: the balance and, while APPROVED, the authorization deadline. */
+export function moneyFacts(p) {
+  return [
+    ['canceledAmount', h('span', { 'data-testid': 'fact-canceled-amount', text: fmtAmount(p.canceledAmount || 0, p.currency) })],
+    ['cancelableAmount', h('span', { 'data-testid': 'fact-cancelable-amount', text: fmtAmount(p.cancelableAmount ?? 0, p.currency) })],
+    p.status === 'APPROVED' && p.authorizationExpiresAt
+      ? ['authorizationExpiresAt', h('span', { 'data-testid': 'authorization-expires-at', title: 'Complete it before then, or the server voids the authorization (CANCELED)' },
+        fmtTime(p.authorizationExpiresAt), ' ', h('span', { class: 'muted small', text: `(${fmtFromNow(p.authorizationExpiresAt)})` }))]
+      : null,
+  ];
+}
+
+/** The payment's cancels, oldest first. */
+export function cancelsTable(p) {
+  return table([
+    { label: 'cancelId', render: (c) => h('code', { class: 'small', text: c.cancelId }) },
+    { label: 'amount', class: 'num', render: (c) => fmtAmount(c.amount, p.currency) },
+    { label: 'status', render: (c) => badge(c.status, c.status) },
+    { label: 'reason', render: (c) => c.reason },
+    { label: 'requested', render: (c) => fmtTime(c.requestedAt) },
+    { label: 'completed', render: (c) => fmtTime(c.completedAt) },
+    { label: 'failure', render: (c) => (c.failureCode ? h('span', {}, h('code', { text: c.failureCode }), c.failureMessage ? h('div', { class: 'small muted', text: c.failureMessage }) : null) : '—') },
+  ], p.cancels || [], { class: 'cancels', 'data-testid': 'cancels-table' });
+}
+
+/** What a cancel's answer means (200 done, 202 pending, 502 refused, 409 exceeded, …). */
+export function describeCancel(res) {
+  const p = res.json || {};
+  if (res.status === 200) {
+    return { kind: 'done', title: 'Done (200)', text: `The acquirer confirmed. The payment is ${p.status}: ${fmtAmount(p.canceledAmount, p.currency)} canceled, ${fmtAmount(p.cancelableAmount, p.currency)} still cancelable.` };
+  }
+  if (res.status === 202) {
+    const c = (p.cancels || [])[(p.cancels || []).length - 1] || {};
+    return { kind: 'pending', title: 'Pending (202)', text: `The acquirer has not answered yet. Cancel ${c.cancelId || ''} of ${fmtAmount(c.amount, p.currency)} is PENDING, its amount reserved; the server retries it and finishes it on its own (SUCCEEDED, or FAILED with the amount released).` };
+  }
+  const detail = p.detail || res.text || res.error || '';
+  if (res.status === 502) {
+    return { kind: 'refused', title: `Refused by the acquirer (502 ${p.code || ''})`.trim(), text: `${detail} Nothing was canceled; the FAILED cancel stays on the payment and its amount is cancelable again.`.trim() };
+  }
+  if (p.code === 'CANCEL_AMOUNT_EXCEEDED') {
+    return { kind: 'exceeded', title: 'More than is cancelable (409 CANCEL_AMOUNT_EXCEEDED)', text: detail };
+  }
+  const fields = Array.isArray(p.errors) ? p.errors.map((e) => `${e.field} ${e.message}`).join('; ') : '';
+  return { kind: 'error', title: `${res.status || 'no answer'} ${p.code || ''}`.trim(), text: [detail, fields].filter(Boolean).join(' — ') };
+}
+
+/**
+ * The cancel form: an amount (defaulting to the payment's cancelableAmount), a reason, a button,
+ * and the outcome of the last answer. `send(body)` performs the request and resolves to the raw
+ * answer ({status, json, text}); `onAnswer(res)` lets the page refresh what it shows.
+ * `update(payment)` sets the default amount (unless the user typed one) and says what is allowed.
+ */
+export function cancelForm({ label, send, onAnswer }) {
+  let payment = null;
+  let typed = false;
+  const amount = input({ type: 'number', min: 1, placeholder: 'empty: all that is cancelable', 'data-testid': 'cancel-amount' });
+  amount.addEventListener('input', () => { typed = true; });
+  const reason = input({ value: 'customer asked', maxlength: 200, 'data-testid': 'cancel-reason' });
+  const hint = h('small', { class: 'hint', 'data-testid': 'cancel-hint' });
+  const outcome = h('div', { 'data-testid': 'cancel-outcome-box' });
+  const submit = actionButton(label || 'Cancel', async () => {
+    const body = { cancelReason: reason.value };
+    if (amount.value.trim() !== '') body.cancelAmount = Number(amount.value);
+    const res = await send(body);
+    const d = describeCancel(res);
+    outcome.replaceChildren(h('div', { class: `cancel-outcome outcome-${d.kind}`, 'data-testid': 'cancel-outcome', 'data-outcome': d.kind },
+      h('strong', { text: d.title }), h('div', { text: d.text })));
+    typed = false;
+    if (onAnswer) await onAnswer(res);
+  }, { class: 'danger', 'data-testid': 'cancel' });
+  const all = button('All', () => {
+    if (payment) amount.value = String(payment.cancelableAmount);
+    typed = false;
+  }, { class: 'secondary small', title: 'the whole cancelableAmount' });
+  const el = h('div', { class: 'cancel-form stack', 'data-testid': 'cancel-form' },
+    h('div', { class: 'row' },
+      h('label', { class: 'field' }, h('span', { class: 'field-label', text: 'cancelAmount' }), h('div', { class: 'input-with' }, amount, all), hint),
+      field('cancelReason', reason, '1–200 characters')),
+    h('div', { class: 'row' }, submit),
+    outcome);
+  const update = (p) => {
+    payment = p;
+    if (!p) return;
+    if (!typed) amount.value = p.cancelableAmount ? String(p.cancelableAmount) : '';
+    const whole = p.status === 'READY' || p.status === 'APPROVED';
+    const final = ['FAILED', 'CANCELED', 'EXPIRED'].includes(p.status);
+    hint.textContent = final
+      ? `${p.status} is final: nothing to cancel`
+      : whole
+        ? `${p.status}: only the whole ${fmtAmount(p.amount, p.currency)} (a partial cancel needs COMPLETED)`
+        : `1 … ${fmtAmount(p.cancelableAmount, p.currency)} (a part, or all that is left)`;
+  };
+  return { el, update, reason, amount };
 }

@@ -1,11 +1,12 @@
 // Back office (operator): merchants, payment search and detail, deliveries with manual retry,
 // statistics with a chart. Everything goes through the admin API with the bearer token.
-import { admin, query, session } from '../api.js';
+import { admin, adminRaw, query, session } from '../api.js';
 import { adminGate } from '../gate.js';
 import { stackedBars, horizontalBars, STATUS_COLORS } from '../chart.js';
 import {
   h, card, field, input, select, button, actionButton, toast, table, facts, statusBadge, badge,
-  fmtTime, fmtAmount, shortKey, link, copyButton, STATUSES, isoFromLocal,
+  fmtTime, fmtAmount, shortKey, link, copyButton, STATUSES, isoFromLocal, balance, moneyFacts,
+  cancelsTable, cancelForm,
 } from '../ui.js';
 
 function title(text, sub) {
@@ -122,13 +123,29 @@ function deliveriesTable(deliveries, onChange) {
 function paymentDetail(main, key) {
   main.append(title('Payment', key));
   const box = h('div', { class: 'stack' }, h('p', { class: 'muted', text: 'Loading…' }));
-  main.append(box);
+  const money = h('div', { class: 'stack' });
+  const rest = h('div', { class: 'stack' });
+  // Built once, so the outcome of the last cancel stays while the page reloads around it.
+  const cancel = cancelForm({
+    label: 'Cancel on the merchant\'s behalf',
+    send: (body) => adminRaw('POST', `/admin/api/payments/${key}/cancel`, body),
+    onAnswer: () => load(),
+  });
+  const cancelsCard = card('Cancels and balance', money,
+    h('h3', { text: 'Cancel on the merchant\'s behalf  ·  POST /admin/api/payments/{key}/cancel' }),
+    h('p', { class: 'muted small', text: 'Same body and rules as the merchant\'s own cancel; the audit trail records the actor ADMIN.' }),
+    cancel.el);
+  cancelsCard.hidden = true;
+  main.append(box, cancelsCard, rest);
   const load = async () => {
     const [p, logs, deliveries] = await Promise.all([
       admin('GET', `/admin/api/payments/${key}`),
       admin('GET', `/admin/api/payments/${key}/logs`),
       admin('GET', `/admin/api/deliveries?paymentKey=${key}&limit=100`),
     ]);
+    money.replaceChildren(balance(p), cancelsTable(p));
+    cancel.update(p);
+    cancelsCard.hidden = false;
     box.replaceChildren(
       card('Payment', h('div', { class: 'grid-2' },
         facts([
@@ -140,8 +157,10 @@ function paymentDetail(main, key) {
           ['created', fmtTime(p.createdAt)], ['approved', fmtTime(p.approvedAt)], ['completed', fmtTime(p.completedAt)],
           ['canceled', fmtTime(p.canceledAt)], ['failed', fmtTime(p.failedAt)], ['expires', fmtTime(p.expiresAt)],
           ['failure', p.failureCode ? `${p.failureCode} ${p.failureMessage || ''}` : null], ['cancelReason', p.cancelReason],
+          ...moneyFacts(p),
           ['', h('span', {}, link(`#/flow/${p.paymentKey}`, 'webhook flow view →'), ' ', button('Refresh', load, { class: 'small secondary' }))],
-        ]))),
+        ]))));
+    rest.replaceChildren(
       card('Audit trail', table([
         { label: 'id', class: 'num', render: (l) => l.logId },
         { label: 'time', render: (l) => fmtTime(l.createdAt) },
@@ -195,7 +214,7 @@ function paymentsPage(main) {
 
 function deliveriesPage(main) {
   const status = select([['', 'any'], 'PENDING', 'DELIVERED', 'DEAD'], { 'data-testid': 'delivery-status' });
-  const kind = select([['', 'any'], 'MERCHANT_NOTIFICATION', 'ACQUIRER_REQUEST', 'ACQUIRER_CANCEL', 'ACQUIRER_WEBHOOK']);
+  const kind = select([['', 'any'], 'MERCHANT_NOTIFICATION', 'ACQUIRER_REQUEST', 'ACQUIRER_CANCEL', 'ACQUIRER_CAPTURE', 'ACQUIRER_WEBHOOK']);
   const clientId = input({ placeholder: 'mch_…' });
   const paymentKey = input({ placeholder: 'payment key' });
   const results = h('div', { 'data-testid': 'delivery-results' });
@@ -211,6 +230,11 @@ function deliveriesPage(main) {
 
 // ---------------------------------------------------------------------------------------------
 // statistics
+
+/** The count of `st` in a figures object (0 for a status it does not list). */
+function count(figures, st) {
+  return (figures.byStatus[st] || { count: 0 }).count;
+}
 
 function rate(r) {
   return r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`;
@@ -234,7 +258,7 @@ function statsPage(main) {
       h('div', { class: 'tile' }, h('div', { class: 'label', text: 'payments' }), h('div', { class: 'value', 'data-testid': 'stats-total', text: String(t.count) })),
       h('div', { class: 'tile ok' }, h('div', { class: 'label', text: 'approval rate' }), h('div', { class: 'value', 'data-testid': 'stats-rate', text: rate(t.approvalRate) }), h('div', { class: 'sub', text: `${t.approved} approved of ${t.decided} decided` })),
       STATUSES.map((st) => {
-        const f = t.byStatus[st];
+        const f = t.byStatus[st] || { count: 0, amounts: {} };
         return h('div', { class: 'tile', 'data-testid': `stats-${st}` }, h('div', { class: 'label' }, badge(st, st)), h('div', { class: 'value', text: String(f.count) }),
           h('div', { class: 'sub', text: Object.entries(f.amounts).map(([c, a]) => fmtAmount(a, c)).join(', ') || '—' }));
       }));
@@ -244,7 +268,7 @@ function statsPage(main) {
       ? h('div', { class: 'chart', 'data-testid': 'stats-chart' }, stackedBars({
         title: 'Payments per day (UTC) by status',
         categories: s.byDay.map((d) => d.day.slice(5)),
-        series: STATUSES.map((st) => ({ name: st, color: STATUS_COLORS[st], values: s.byDay.map((d) => d.byStatus[st].count) })),
+        series: STATUSES.map((st) => ({ name: st, color: STATUS_COLORS[st], values: s.byDay.map((d) => count(d, st)) })),
         line: { name: 'approval rate', color: '#101828', values: s.byDay.map((d) => d.approvalRate) },
       }), legend)
       : h('p', { class: 'muted', text: 'No payments in this range.' });
@@ -253,7 +277,7 @@ function statsPage(main) {
         label: m.clientId.length > 30 ? `${m.clientId.slice(0, 14)}…${m.clientId.slice(-10)}` : m.clientId,
         value: m.count,
         note: `${m.count} · ${rate(m.approvalRate)}`,
-        segments: STATUSES.map((st) => ({ name: st, color: STATUS_COLORS[st], value: m.byStatus[st].count })),
+        segments: STATUSES.map((st) => ({ name: st, color: STATUS_COLORS[st], value: count(m, st) })),
       }))))
       : null;
     body.replaceChildren(
@@ -262,13 +286,13 @@ function statsPage(main) {
         h('details', {}, h('summary', {}, 'Table'), table([
           { label: 'day (UTC)', render: (d) => d.day },
           { label: 'payments', class: 'num', render: (d) => d.count },
-          ...STATUSES.map((st) => ({ label: st, class: 'num', render: (d) => d.byStatus[st].count })),
+          ...STATUSES.map((st) => ({ label: st, class: 'num', render: (d) => count(d, st) })),
           { label: 'approval', class: 'num', render: (d) => rate(d.approvalRate) },
         ], s.byDay))),
       card('Per merchant', merchants, table([
         { label: 'merchant', render: (m) => link(`#/payments?clientId=${m.clientId}`, m.clientId) },
         { label: 'payments', class: 'num', render: (m) => m.count },
-        ...STATUSES.map((st) => ({ label: st, class: 'num', render: (m) => m.byStatus[st].count })),
+        ...STATUSES.map((st) => ({ label: st, class: 'num', render: (m) => count(m, st) })),
         { label: 'approval', class: 'num', render: (m) => rate(m.approvalRate) },
       ], s.byMerchant)));
   };

@@ -2,8 +2,11 @@
 // log and its deliveries (every attempt), refreshed every second while the page is open.
 // With the admin token it reads the admin API (deliveries included); otherwise it signs merchant
 // requests with the sandbox credentials (audit log only).
-import { admin, merchant, session } from '../api.js';
-import { h, card, field, input, button, facts, statusBadge, fmtAmount, fmtTime, fmtClock, badge, link, clear } from '../ui.js';
+import { admin, adminRaw, merchant, session } from '../api.js';
+import {
+  h, card, field, input, button, facts, statusBadge, fmtAmount, fmtTime, fmtClock, badge, link, clear,
+  balance, moneyFacts, cancelsTable, cancelForm,
+} from '../ui.js';
 
 const REFRESH_MS = 1000;
 
@@ -80,7 +83,7 @@ function stages({ payment, logs, deliveries }) {
 function timeline({ logs, deliveries }) {
   const items = [];
   for (const l of logs) {
-    const bad = l.action === 'FAIL' || l.action.startsWith('WEBHOOK_REJECTED') || l.action === 'ACQUIRER_REQUEST_FAILED';
+    const bad = l.action === 'FAIL' || l.action.startsWith('WEBHOOK_REJECTED') || l.action === 'ACQUIRER_REQUEST_FAILED' || l.action === 'CANCEL_FAILED';
     items.push({
       at: l.createdAt,
       cls: bad ? 'ev-bad' : 'ev-audit',
@@ -125,9 +128,20 @@ export function render(main, key) {
   }
   const summary = h('div', { 'data-testid': 'flow-summary' }, h('p', { class: 'muted', text: 'Loading…' }));
   const stageBox = h('div');
+  const money = h('div', { class: 'stack', 'data-testid': 'flow-cancels' });
   const tl = h('div');
   const status = h('span', { class: 'small muted' });
-  main.append(card('Payment', summary), card('Stages', stageBox), card('Timeline', h('div', { class: 'row' }, status), tl));
+  // With the admin token the operator cancels on the merchant's behalf; otherwise the sandbox's
+  // credentials sign the merchant's own cancel.
+  const cancel = cancelForm({
+    label: session.adminToken() ? 'Cancel on the merchant\'s behalf' : 'Cancel (signed as the merchant)',
+    send: async (body) => (session.adminToken()
+      ? adminRaw('POST', `/admin/api/payments/${key}/cancel`, body)
+      : (await merchant(session.merchant(), { method: 'POST', path: `/api/payments/${key}/cancel`, body: JSON.stringify(body) })).response),
+  }); // the next refresh (within a second) shows what the cancel changed
+  main.append(card('Payment', summary), card('Stages', stageBox),
+    card('Cancels and balance', money, h('h3', { text: session.adminToken() ? 'Cancel  ·  POST /admin/api/payments/{key}/cancel' : 'Cancel  ·  POST /api/payments/{key}/cancel' }), cancel.el),
+    card('Timeline', h('div', { class: 'row' }, status), tl));
 
   let stopped = false;
   let timer = null;
@@ -144,9 +158,13 @@ export function render(main, key) {
         ['transactionId', p.transactionId],
         ['created / approved', `${fmtTime(p.createdAt)} / ${fmtTime(p.approvedAt)}`],
         p.failureCode ? ['failure', `${p.failureCode} ${p.failureMessage || ''}`] : null,
+        p.cancelReason ? ['cancelReason', p.cancelReason] : null,
+        ...moneyFacts(p),
         ['links', h('span', {}, session.adminToken() ? link(`#/payments/${p.paymentKey}`, 'payment detail') : null)],
       ]));
       stageBox.replaceChildren(stages(data));
+      money.replaceChildren(balance(p), cancelsTable(p));
+      cancel.update(p);
       tl.replaceChildren(timeline(data));
       status.textContent = `refreshed ${new Date().toLocaleTimeString(undefined, { hour12: false })} from the ${data.source}; every ${REFRESH_MS / 1000} s`;
     } catch (e) {

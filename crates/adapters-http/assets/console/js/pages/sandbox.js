@@ -4,7 +4,8 @@
 import { admin, explainProblem, merchant, selfCheck, session, webCrypto } from '../api.js';
 import {
   h, card, field, input, select, button, actionButton, toast, jsonBlock, facts, statusBadge,
-  table, fmtTime, fmtAmount, shortKey, link, badge, clear, STATUSES,
+  table, fmtTime, fmtAmount, shortKey, link, badge, clear, STATUSES, balance, moneyFacts,
+  cancelsTable, cancelForm,
 } from '../ui.js';
 
 export const SCENARIOS = [
@@ -15,7 +16,9 @@ export const SCENARIOS = [
   ['15004', '…004', 'APPROVED after a long delay (mock_acquirer.slow_delay_ms, 10 s by default)'],
   ['15005', '…005', 'the acquirer answers 503 twice, then accepts (the retry path)'],
   ['15006', '…006', 'APPROVED, but the webhook reports amount + 1 (AMOUNT_MISMATCH, stays READY)'],
-  ['15007', '…007', 'APPROVED, but a cancel after approval is refused (502 ACQUIRER_ERROR)'],
+  ['15007', '…007', 'APPROVED, but every cancel after approval is refused (502 ACQUIRER_ERROR, the cancel FAILED)'],
+  ['15008', '…008', 'APPROVED; a cancel gets 503 twice, then is confirmed (202 PENDING, then the server finishes it)'],
+  ['15009', '…009', 'APPROVED; a cancel is answered only after mock_acquirer.slow_cancel_ms (5 s): 202, then confirmed on a retry'],
 ];
 
 function creds() {
@@ -65,9 +68,16 @@ function paymentFacts(p) {
     ['transactionId', p.transactionId],
     p.failureCode ? ['failure', `${p.failureCode}${p.failureMessage ? ` — ${p.failureMessage}` : ''}`] : null,
     p.cancelReason ? ['cancelReason', p.cancelReason] : null,
+    ...moneyFacts(p),
     ['createdAt', fmtTime(p.createdAt)],
     ['expiresAt', fmtTime(p.expiresAt)],
   ]);
+}
+
+/** A payment with its balance and cancels (once it has any). */
+function paymentView(p) {
+  return h('div', { class: 'stack' }, paymentFacts(p),
+    p.cancels && p.cancels.length ? h('div', { class: 'stack' }, h('h3', { text: 'Cancels' }), balance(p), cancelsTable(p)) : null);
 }
 
 export function render(main) {
@@ -136,6 +146,7 @@ export function render(main) {
         h('p', {}, 'Created ', statusBadge(p.status), ' ', h('code', { text: shortKey(p.paymentKey) }), ' · ',
           link(`#/flow/${p.paymentKey}`, 'open the webhook flow →')),
         paymentFacts(p)));
+      cancel.update(p);
       orderNo.value = newOrderNo();
       toast('Payment created', 'ok');
     }
@@ -156,15 +167,29 @@ export function render(main) {
     created);
 
   // -- one payment ---------------------------------------------------------------------------
-  const reason = input({ value: 'customer asked', 'data-testid': 'cancel-reason' });
   const current = h('div', { 'data-testid': 'current-payment' });
   const key = () => actionKey.value.trim();
+  const showPayment = (p) => {
+    current.replaceChildren(paymentView(p));
+    cancel.update(p);
+  };
   const afterAction = (ex) => {
     show(ex);
-    if (ex.response.ok && ex.response.json && ex.response.json.paymentKey) {
-      current.replaceChildren(paymentFacts(ex.response.json));
-    }
+    if (ex.response.ok && ex.response.json && ex.response.json.paymentKey) showPayment(ex.response.json);
   };
+  const cancel = cancelForm({
+    label: 'Cancel',
+    send: async (body) => show(await merchant(creds(), {
+      method: 'POST', path: `/api/payments/${key()}/cancel`, body: JSON.stringify(body),
+    })).response,
+    onAnswer: async (res) => {
+      // A refusal (502) or a 409 carries no payment: read it again to show the FAILED cancel.
+      if (res.json && res.json.paymentKey) return showPayment(res.json);
+      const again = await merchant(creds(), { method: 'GET', path: `/api/payments/${key()}` });
+      if (again.response.ok) showPayment(again.response.json);
+      return undefined;
+    },
+  });
   const actionsCard = card('One payment',
     h('div', { class: 'row' }, field('paymentKey', actionKey)),
     h('div', { class: 'row' },
@@ -172,10 +197,8 @@ export function render(main) {
       actionButton('Complete', async () => afterAction(await merchant(creds(), { method: 'POST', path: `/api/payments/${key()}/complete` })), { 'data-testid': 'complete' }),
       actionButton('Audit log', async () => show(await merchant(creds(), { method: 'GET', path: `/api/payments/${key()}/logs` })), { class: 'secondary' }),
       button('Flow view', () => { location.hash = `#/flow/${key()}`; }, { class: 'secondary' })),
-    h('div', { class: 'row' }, field('cancelReason', reason),
-      actionButton('Cancel', async () => afterAction(await merchant(creds(), {
-        method: 'POST', path: `/api/payments/${key()}/cancel`, body: JSON.stringify({ cancelReason: reason.value }),
-      })), { class: 'danger', 'data-testid': 'cancel' })),
+    h('h3', { text: 'Cancel all or part  ·  POST /api/payments/{key}/cancel' }),
+    cancel.el,
     current);
 
   // -- list ----------------------------------------------------------------------------------
