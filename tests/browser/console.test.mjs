@@ -308,6 +308,8 @@ async function main() {
       if (s[k] !== v) throw new Error(`stats ${k}: expected ${v}, got ${s[k]} (${JSON.stringify(s)})`);
     }
     await page.getByTestId('stats-chart').locator('svg rect').first().waitFor();
+    const net = (await page.getByTestId('stats-net-KRW').textContent()).trim();
+    if (!/^[\d,]+ KRW$/.test(net)) throw new Error(`the net amount reads ${net}`);
     await shot(page, '09-statistics');
   });
 

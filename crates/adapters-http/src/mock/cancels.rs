@@ -45,6 +45,13 @@ struct Ledger {
     refused: HashMap<String, u32>,
 }
 
+/// A ledger whose lock a panicking holder poisoned: a failure of the mock itself, not a scenario.
+fn poisoned() -> MockError {
+    MockError::Repository(domain::RepositoryError::msg(
+        "mock acquirer: the ledger lock is poisoned",
+    ))
+}
+
 impl CancelLedger {
     /// Carries out `request` once per cancel id, answering the cancel's transaction id and
     /// whether this call carried it out; a cancel id seen before gets the same answer and changes
@@ -56,7 +63,7 @@ impl CancelLedger {
                 "this transaction cannot be canceled (scenario …007)".into(),
             ));
         }
-        let mut ledger = self.inner.lock().map_err(|_| MockError::Unavailable)?;
+        let mut ledger = self.inner.lock().map_err(|_| poisoned())?;
         let id = request
             .cancel_id
             .clone()
@@ -68,7 +75,7 @@ impl CancelLedger {
             let n = ledger.refused.entry(id.clone()).or_insert(0);
             *n += 1;
             if *n <= 2 {
-                return Err(MockError::Unavailable);
+                return Err(MockError::Unavailable("008"));
             }
         }
         let so_far = request
@@ -102,14 +109,14 @@ impl CancelLedger {
     /// Takes a capture (scenario `…005`: 503 twice first).
     pub fn capture(&self, request: &CaptureRequest) -> Result<(), MockError> {
         if Scenario::for_amount(request.payment_amount) == Scenario::UnavailableTwice {
-            let mut ledger = self.inner.lock().map_err(|_| MockError::Unavailable)?;
+            let mut ledger = self.inner.lock().map_err(|_| poisoned())?;
             let n = ledger
                 .refused
                 .entry(format!("capture:{}", request.payment_key))
                 .or_insert(0);
             *n += 1;
             if *n <= 2 {
-                return Err(MockError::Unavailable);
+                return Err(MockError::Unavailable("005"));
             }
         }
         Ok(())
@@ -153,7 +160,7 @@ mod tests {
         for _ in 0..2 {
             assert!(matches!(
                 ledger.cancel(&cancel("cnl_a", 8, 15_008)),
-                Err(MockError::Unavailable)
+                Err(MockError::Unavailable("008"))
             ));
         }
         assert!(ledger.cancel(&cancel("cnl_a", 8, 15_008)).is_ok());

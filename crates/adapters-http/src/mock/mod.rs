@@ -60,9 +60,10 @@ pub struct PaymentRequest {
 /// Why the mock acquirer did not take a request.
 #[derive(Debug, thiserror::Error)]
 pub enum MockError {
-    /// Scenario `…005`: the first two requests of a payment.
-    #[error("mock acquirer: temporarily unavailable (scenario …005)")]
-    Unavailable,
+    /// A simulated outage: scenario `…005` (the first two requests or captures of a payment) or
+    /// `…008` (the first two calls of a cancel); the scenario's last three digits.
+    #[error("mock acquirer: temporarily unavailable (scenario …{0})")]
+    Unavailable(&'static str),
     /// Scenario `…007`, or a cancel beyond what is left of the transaction.
     #[error("mock acquirer: {0}")]
     CancelRefused(String),
@@ -134,7 +135,7 @@ impl MockAcquirer {
         } = request;
         let scenario = Scenario::for_amount(*amount);
         if scenario == Scenario::UnavailableTwice && self.refuse(key) {
-            return Err(MockError::Unavailable);
+            return Err(MockError::Unavailable("005"));
         }
         let tx = transaction_id(key);
         let now = self.clock.now();

@@ -26,7 +26,7 @@ use crate::{
 impl From<MockError> for ApiError {
     fn from(e: MockError) -> Self {
         match e {
-            MockError::Unavailable => {
+            MockError::Unavailable(_) => {
                 let mut unavailable = ApiError::new(ErrorCode::ServiceUnavailable, e.to_string());
                 unavailable.retry_after_secs = Some(1);
                 unavailable

@@ -280,6 +280,18 @@ function statsPage(main) {
         segments: STATUSES.map((st) => ({ name: st, color: STATUS_COLORS[st], value: count(m, st) })),
       }))))
       : null;
+    const money = Object.entries(t.byCurrency || {});
+    const moneyCard = card('Money (approved payments)', money.length
+      ? table([
+        { label: 'currency', render: ([c]) => c },
+        { label: 'approved', class: 'num', render: ([c, m]) => fmtAmount(m.approvedAmount, c) },
+        { label: 'canceled', class: 'num', render: ([c, m]) => fmtAmount(m.canceledAmount, c) },
+        { label: 'of which partially', class: 'num', render: ([c, m]) => fmtAmount(m.partiallyCanceledAmount, c) },
+        { label: 'net', class: 'num', render: ([c, m]) => h('strong', { 'data-testid': `stats-net-${c}`, text: fmtAmount(m.netAmount, c) }) },
+      ], money)
+      : h('p', { class: 'muted', text: 'No approved payments in this range.' }),
+    h('p', { class: 'small muted', text: 'Net = approved − canceled (SUCCEEDED cancels, whole or partial). PENDING cancels count once they succeed; a payment canceled while READY moved no money.' }));
+    const net = (m) => Object.entries(m.byCurrency || {}).map(([c, f]) => fmtAmount(f.netAmount, c)).join(', ') || '—';
     body.replaceChildren(
       card('Totals', tiles, h('p', { class: 'small muted', text: 'Approval rate = payments the acquirer approved (APPROVED, COMPLETED, or CANCELED after approval) / payments it decided (those plus FAILED). READY, EXPIRED and payments canceled before a decision are not decided.' })),
       card('Per day', chart,
@@ -289,14 +301,16 @@ function statsPage(main) {
           ...STATUSES.map((st) => ({ label: st, class: 'num', render: (d) => count(d, st) })),
           { label: 'approval', class: 'num', render: (d) => rate(d.approvalRate) },
         ], s.byDay))),
+      moneyCard,
       card('Per merchant', merchants, table([
         { label: 'merchant', render: (m) => link(`#/payments?clientId=${m.clientId}`, m.clientId) },
         { label: 'payments', class: 'num', render: (m) => m.count },
         ...STATUSES.map((st) => ({ label: st, class: 'num', render: (m) => count(m, st) })),
         { label: 'approval', class: 'num', render: (m) => rate(m.approvalRate) },
+        { label: 'net', class: 'num', render: net },
       ], s.byMerchant)));
   };
-  main.append(title('Statistics', 'GET /admin/api/stats — counts and amounts per status, approval rate, per day and per merchant'));
+  main.append(title('Statistics', 'GET /admin/api/stats — counts and amounts per status, approval rate, money per currency (approved, canceled, net), per day and per merchant'));
   main.append(card(null, h('div', { class: 'row' }, field('from (UTC day)', from), field('to (UTC day, inclusive)', to), field('clientId', clientId),
     actionButton('Show', load, { 'data-testid': 'stats-refresh' }))), body);
   load().catch((e) => body.replaceChildren(h('p', { class: 'problem', text: e.message })));
