@@ -2,7 +2,7 @@
 //! cancel more than the payment's amount, and a PENDING cancel survives a SIGKILL of the server
 //! and an acquirer that is down for a while, ending SUCCEEDED exactly once.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use adapters_mysql::test_util::TestDatabase;
 use futures_util::future::join_all;
@@ -390,7 +390,6 @@ async fn a_cancel_while_the_acquirer_is_down_is_202_and_succeeds_once_when_it_is
 
     // The outbox keeps asking while the acquirer is down.
     let deliveries = format!("/admin/api/deliveries?paymentKey={key}&kind=ACQUIRER_CANCEL");
-    let down_since = Instant::now();
     let (api_ref, path) = (&api, deliveries.as_str());
     eventually(
         "two failed attempts at the cancel",
@@ -413,7 +412,6 @@ async fn a_cancel_while_the_acquirer_is_down_is_202_and_succeeds_once_when_it_is
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let _acquirer = acquirer_on(db.url(), listener).await;
     let p = wait_until_settled(&api, &m, &key, Duration::from_secs(15)).await;
-    assert!(down_since.elapsed() > Duration::from_secs(2));
     assert_eq!(p["status"], "PARTIAL_CANCELED", "{p}");
     assert_eq!(p["canceledAmount"], 5_000, "{p}");
     assert_eq!(cancels(&p)[0]["status"], "SUCCEEDED", "{p}");
