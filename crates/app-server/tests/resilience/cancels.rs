@@ -416,8 +416,16 @@ async fn a_cancel_while_the_acquirer_is_down_is_202_and_succeeds_once_when_it_is
     assert_eq!(p["canceledAmount"], 5_000, "{p}");
     assert_eq!(cancels(&p)[0]["status"], "SUCCEEDED", "{p}");
     assert_eq!(audit_rows(&api, &m, &key, "PARTIAL_CANCEL").await, 1);
-    let delivery = api.admin("GET", &deliveries, None).await.unwrap().json["data"][0].clone();
-    assert_eq!(delivery["status"], "DELIVERED", "{delivery}");
+    // The outbox settles a cancel before it records the attempt that learned the answer.
+    let delivery = eventually("the cancel delivery to be recorded", WAIT, || async move {
+        let d = api_ref.admin("GET", path, None).await.unwrap().json["data"][0].clone();
+        if d["status"] == "DELIVERED" {
+            Ok(d)
+        } else {
+            Err(d.to_string())
+        }
+    })
+    .await;
     let codes: Vec<Option<u64>> = delivery["attempts"]
         .as_array()
         .unwrap()
