@@ -12,6 +12,8 @@ mod acquirer;
 mod admin_guard;
 mod admin_payments;
 mod auth;
+mod cancels;
+mod capture;
 mod client_crate;
 mod errors;
 mod expiry;

@@ -10,6 +10,7 @@
 
 mod admin_views;
 mod asserts;
+mod cancels;
 mod db;
 mod draft;
 mod requests;
@@ -19,6 +20,9 @@ use std::{net::TcpListener, sync::Arc};
 pub use asserts::{
     actions, assert_canceled, assert_invalid_field, assert_json_content_type, assert_problem,
     assert_timestamp, attempt_codes, key_of, order, rfc3339, rows,
+};
+pub use cancels::{
+    assert_amounts, assert_cancel, cancel_body, cancel_by_id, cancel_id, cancels_of,
 };
 pub use db::{TestDb, skip_on_sqlite};
 pub use draft::Draft;

@@ -11,6 +11,7 @@
     reason = "test code: a failed setup step or assertion must fail the test loudly"
 )]
 
+mod cancels;
 mod faults;
 mod races;
 mod startup;

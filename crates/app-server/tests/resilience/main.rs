@@ -10,6 +10,7 @@
     reason = "test code: a failed setup step or assertion must fail the test loudly"
 )]
 
+mod cancels;
 mod cli;
 mod cli_cancel;
 mod concurrency;

@@ -203,6 +203,32 @@ async fn a_cancel_the_outbox_gives_up_on_fails_with_acquirer_unavailable() {
     assert_eq!(p.cancelable_amount(), 15_000);
 }
 
+#[tokio::test]
+async fn an_outbox_answer_that_loses_every_race_is_an_error_so_its_message_is_asked_again() {
+    // The dispatcher records its message as done unless settling fails: a settle that could not
+    // commit must not read as "nothing to settle", or the cancel would stay PENDING for ever.
+    let (pending, _) = fixtures::completed_payment()
+        .apply(
+            fixtures::request_cancel(1, Some(4_000)),
+            fixtures::merchant_origin(),
+            t0(),
+        )
+        .unwrap();
+    let (id, cancel_id) = (pending.id, pending.cancels.list()[0].id.clone());
+    let mut store = crate::ports::MockPaymentStore::new();
+    store
+        .expect_find_by_id()
+        .returning(move |_| Ok(Some(pending.clone())));
+    store
+        .expect_transition()
+        .times(MAX_ATTEMPTS)
+        .returning(|_| Err(crate::ports::TransitionStoreError::Stale));
+    let settled = crate::services::testkit::payment_service(store)
+        .acquirer_answered_cancel(&id, &cancel_id, AcquirerCancelAnswer::Confirmed(None))
+        .await;
+    assert!(settled.is_err(), "{settled:?}");
+}
+
 fn done(answer: CancelAnswer) -> Payment {
     match answer {
         CancelAnswer::Done(p) => p,

@@ -40,6 +40,14 @@ use super::{
 /// How long after the synchronous call's deadline the outbox takes a PENDING cancel over.
 const OUTBOX_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How many rounds of the change loop a cancel's reservation may take. Concurrent cancels of one
+/// payment may all fit (unlike completes, where the losers stop at the first re-decision), so a
+/// reservation can lose many races in a row; each lost race means another change of the payment
+/// landed, and every cancel lands at most twice (reserved, settled). The money invariant asks
+/// that each cancel that fits is taken and every other one refused with
+/// `CANCEL_AMOUNT_EXCEEDED`, never `CONCURRENT_UPDATE` (api.md §9.2).
+const RESERVE_ROUNDS: usize = 8;
+
 /// The failure code of a cancel the acquirer refused.
 const CANCEL_REFUSED: &str = "CANCEL_REFUSED";
 /// The failure code of a cancel the acquirer could not be reached for, after every attempt.
@@ -134,11 +142,19 @@ impl PaymentService {
         let cancel_id = self.keys.cancel_id();
         let carrier: Mutex<Option<EventId>> = Mutex::new(None);
         let (request, id, carrier_ref, at) = (&request, &cancel_id, &carrier, &origin);
-        let reserved = self
-            .change_payment(owner, key, &origin, |current| async move {
-                self.decide_cancel(&current, request, id, at, carrier_ref)
-            })
-            .await?;
+        let mut rounds = 0;
+        let reserved = loop {
+            let reserving = self
+                .change_payment(owner, key, &origin, |current| async move {
+                    self.decide_cancel(&current, request, id, at, carrier_ref)
+                })
+                .await;
+            rounds += 1;
+            match reserving {
+                Err(ChangePaymentError::Contended) if rounds < RESERVE_ROUNDS => {}
+                other => break other?,
+            }
+        };
         if reserved.status == PaymentStatus::Canceled {
             // READY, canceled here; the acquirer is told by the outbox.
             return Ok(CancelAnswer::Done(reserved));
@@ -269,7 +285,8 @@ impl PaymentService {
     }
 
     /// Settles the PENDING cancel `cancel_id` with `outcome` (marking the outbox message
-    /// `carrier` done with it); `None` when it is not PENDING any more.
+    /// `carrier` done with it); `None` when it is not PENDING any more, an error when it is still
+    /// PENDING (e.g. it lost every race for the payment).
     async fn settle(
         &self,
         payment: &PaymentId,
@@ -311,7 +328,12 @@ impl PaymentService {
             Ok(Changed::Applied(p)) => Ok(Some(*p)),
             Ok(Changed::Stopped(())) => Ok(None),
             Err(SettleSkipped::Repository(e)) => Err(e),
-            Err(SettleSkipped::Gone | SettleSkipped::Contended) => Ok(None),
+            Err(SettleSkipped::Gone) => Ok(None),
+            // Still PENDING: an error, so that the outbox does not record its message as done
+            // and asks (and settles) again after its lease; never "nothing to settle".
+            Err(SettleSkipped::Contended) => Err(RepositoryError::msg(format!(
+                "cancel {cancel_id} could not be settled: the payment kept changing"
+            ))),
             Err(SettleSkipped::Rejected(e)) => Err(RepositoryError::msg(format!(
                 "cancel {cancel_id} could not be settled: {e}"
             ))),

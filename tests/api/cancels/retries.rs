@@ -1,0 +1,285 @@
+//! Cancels the acquirer does not confirm at once (api.md §9.2, §9.5): the merchant gets 202 with
+//! the PENDING cancel (its amount reserved), and the durable outbox asks again under the same
+//! `cancelId` until the cancel ends SUCCEEDED — once — or, after the last attempt, FAILED with
+//! `payment.cancel_failed` and its amount released.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{
+        TestApp, TestDb, WAIT, actions, assert_amounts, assert_cancel, assert_problem,
+        attempt_codes, cancel_by_id, cancel_id, cancels_of, eventually, key_of, rows,
+        spawn_app_with, spawn_app_with_merchant,
+    },
+    receiver::{Receiver, Reply, Script},
+    standard_webhooks::ACQUIRER_SECRET,
+};
+
+/// The cancel id named in an audit row's details (`cancelId=cnl_…`).
+#[track_caller]
+fn cancel_id_in(row: &Value) -> String {
+    row["details"]
+        .as_str()
+        .and_then(|d| {
+            d.split_whitespace()
+                .find_map(|w| w.strip_prefix("cancelId="))
+        })
+        .unwrap_or_else(|| panic!("no cancelId in {row}"))
+        .to_owned()
+}
+
+/// Asserts the payment ended CANCELED by exactly one PARTIAL_CANCEL and one CANCEL, both settled
+/// by the outbox (actor SYSTEM), with the reason of the cancel that emptied it.
+async fn assert_canceled_in_two_steps_by_the_outbox(app: &TestApp, key: &str) -> Value {
+    let payment = app.admin_payment(key).await;
+    assert_eq!(payment["status"], "CANCELED", "{payment}");
+    let logs = app.admin_logs(key).await;
+    let (partial, full) = (rows(&logs, "PARTIAL_CANCEL"), rows(&logs, "CANCEL"));
+    assert_eq!((partial.len(), full.len()), (1, 1), "{logs:?}");
+    for row in partial.iter().chain(&full) {
+        assert_eq!(row["actor"], "SYSTEM", "settled by the outbox: {row}");
+    }
+    let emptied_by = cancel_by_id(&payment, &cancel_id_in(full[0]));
+    assert_eq!(payment["cancelReason"], emptied_by["reason"], "{payment}");
+    payment
+}
+
+/// Waits until the payment has `count` ACQUIRER_CANCEL deliveries and none is PENDING; them.
+async fn ended_deliveries(app: &TestApp, key: &str, count: usize) -> Vec<Value> {
+    eventually("the cancel deliveries to end", WAIT, || async move {
+        let list = app.deliveries_of(key, "ACQUIRER_CANCEL").await;
+        if list.len() == count && list.iter().all(|d| d["status"] != "PENDING") {
+            Ok(list)
+        } else {
+            Err(Value::Array(list).to_string())
+        }
+    })
+    .await
+}
+
+#[actix_web::test]
+async fn a_cancel_the_acquirer_answers_503_twice_008_is_202_pending_then_succeeds_from_the_outbox()
+{
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let key = app.completed_payment(&merchant, "ORDER-1", 15_008).await;
+
+    let first = app
+        .cancel_with_amount(&merchant, &key, "most of it", Some(10_000))
+        .await;
+
+    assert_eq!(first.status, 202, "{}", first.text());
+    let p = &first.json;
+    assert_eq!(
+        p["status"], "COMPLETED",
+        "unchanged until the acquirer confirms: {p}"
+    );
+    assert_amounts(p, 0, 5_008);
+    let cancels = cancels_of(p);
+    assert_eq!(cancels.len(), 1, "{p}");
+    assert_cancel(&cancels[0], 10_000, "most of it", "PENDING");
+
+    // The pending amount is reserved: only what is left may be canceled meanwhile.
+    let res = app
+        .cancel_with_amount(&merchant, &key, "too much", Some(6_000))
+        .await;
+    assert_problem(&res, 409, "CANCEL_AMOUNT_EXCEEDED");
+    let rest = app
+        .cancel_with_amount(&merchant, &key, "the rest", None)
+        .await;
+    assert_eq!(rest.status, 202, "{}", rest.text());
+    assert_amounts(&rest.json, 0, 0);
+    assert_cancel(&cancels_of(&rest.json)[1], 5_008, "the rest", "PENDING");
+    let res = app
+        .cancel_with_amount(&merchant, &key, "nothing left", None)
+        .await;
+    assert_problem(&res, 409, "CANCEL_AMOUNT_EXCEEDED");
+
+    let done = app.wait_until_no_cancel_pending(&key, WAIT).await;
+    assert_amounts(&done, 15_008, 0);
+    let cancels = cancels_of(&done);
+    assert_eq!(cancels.len(), 2, "{done}");
+    assert_cancel(&cancels[0], 10_000, "most of it", "SUCCEEDED");
+    assert_cancel(&cancels[1], 5_008, "the rest", "SUCCEEDED");
+    assert_canceled_in_two_steps_by_the_outbox(&app, &key).await;
+    // Each cancel: the merchant's call got the first 503, the outbox the second, then 200.
+    // (The outbox settles a cancel before it records the attempt that learned the answer.)
+    let deliveries = ended_deliveries(&app, &key, 2).await;
+    for d in &deliveries {
+        assert_eq!(d["status"], "DELIVERED", "{d}");
+        assert_eq!(attempt_codes(d), [Some(503), Some(200)], "{d}");
+    }
+}
+
+#[actix_web::test]
+async fn a_slow_acquirer_cancel_009_is_202_after_the_cancel_timeout_then_succeeds_exactly_once() {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let key = app.completed_payment(&merchant, "ORDER-1", 15_009).await;
+
+    let started = Instant::now();
+    let res = app
+        .cancel_with_amount(&merchant, &key, "most of it", Some(10_000))
+        .await;
+    let took = started.elapsed();
+
+    assert_eq!(res.status, 202, "{}", res.text());
+    // acquirer.cancel_timeout_ms is 3000; the mock answers after 5000 (and a 202 is not its
+    // answer).
+    assert!(
+        took >= Duration::from_millis(2_900),
+        "answered after {took:?}"
+    );
+    let pending = cancels_of(&res.json).remove(0);
+    assert_cancel(&pending, 10_000, "most of it", "PENDING");
+    let id = cancel_id(&pending);
+
+    let done = app.wait_until_no_cancel_pending(&key, WAIT).await;
+    assert_eq!(done["status"], "PARTIAL_CANCELED", "{done}");
+    assert_amounts(&done, 10_000, 5_009);
+    let cancel = cancel_by_id(&done, &id);
+    assert_cancel(&cancel, 10_000, "most of it", "SUCCEEDED");
+    let logs = app.admin_logs(&key).await;
+    assert_eq!(rows(&logs, "PARTIAL_CANCEL").len(), 1, "{logs:?}");
+    let delivery = app.wait_until_delivered(&key, "ACQUIRER_CANCEL").await;
+    assert_eq!(attempt_codes(&delivery), [Some(200)], "{delivery}");
+
+    // The mock is idempotent by cancelId: asked again, it answers at once, the same reference.
+    let payment = app.admin_payment(&key).await;
+    let again = json!({
+        "paymentKey": key, "transactionId": payment["transactionId"], "cancelId": id,
+        "amount": 10_000, "cancelReason": "most of it",
+    });
+    let started = Instant::now();
+    let res = app
+        .post_signed_by_acquirer("/mock/request/cancel", again.to_string().into_bytes())
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "not carried out again"
+    );
+    assert_eq!(res.json["transactionId"], cancel["acquirerTransactionId"]);
+
+    // It canceled 10 000 once, not twice: the remaining 5 009 still go through.
+    let rest = app
+        .cancel_with_amount(&merchant, &key, "the rest", None)
+        .await;
+    assert_eq!(rest.status, 202, "{}", rest.text());
+    let done = app.wait_until_no_cancel_pending(&key, WAIT).await;
+    assert_amounts(&done, 15_009, 0);
+    assert!(
+        cancels_of(&done).iter().all(|c| c["status"] == "SUCCEEDED"),
+        "{done}"
+    );
+    assert_canceled_in_two_steps_by_the_outbox(&app, &key).await;
+}
+
+#[actix_web::test]
+async fn a_pending_cancel_the_acquirer_never_confirms_ends_failed_with_cancel_failed_and_its_amount_released()
+ {
+    // A stub acquirer: takes the payment request, then answers every cancel with 503.
+    let acquirer = Receiver::start(Script::first_then(
+        vec![Reply::with_body(202, r#"{"transactionId":"stub-tx-1"}"#)],
+        Reply::status(503),
+    ))
+    .await;
+    let merchant_endpoint = Receiver::ok().await;
+    let request_url = acquirer.url("/request");
+    let app = spawn_app_with(
+        Arc::new(TestDb::create().await),
+        &[
+            ("SIMPLEPG__ACQUIRER__REQUEST_URL", request_url.as_str()),
+            ("SIMPLEPG__ACQUIRER__CANCEL_TIMEOUT_MS", "500"),
+        ],
+    )
+    .await;
+    let merchant = app
+        .register_merchant("Shop", &merchant_endpoint.url("/hook"))
+        .await;
+    let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
+    app.wait_until_delivered(&key, "ACQUIRER_REQUEST").await;
+    let approve = json!({
+        "paymentKey": key, "transactionId": "stub-tx-1", "status": "APPROVED", "amount": 15_000,
+        "approvedAt": "2026-11-24T08:00:05.120Z", "failureCode": null, "failureMessage": null,
+    });
+    assert_eq!(app.acquirer_webhook(&approve).await.status, 200);
+
+    let res = app.cancel(&merchant, &key, "customer asked").await;
+    assert_eq!(res.status, 202, "{}", res.text());
+    assert_cancel(
+        &cancels_of(&res.json)[0],
+        15_000,
+        "customer asked",
+        "PENDING",
+    );
+    assert_amounts(&res.json, 0, 0);
+
+    let ended = app.wait_until_no_cancel_pending(&key, WAIT).await;
+    assert_eq!(ended["status"], "APPROVED", "{ended}");
+    assert_amounts(&ended, 0, 15_000);
+    let cancel = cancels_of(&ended).remove(0);
+    assert_cancel(&cancel, 15_000, "customer asked", "FAILED");
+    assert_eq!(cancel["failureCode"], "ACQUIRER_UNAVAILABLE", "{cancel}");
+    let logs = app.admin_logs(&key).await;
+    assert_eq!(
+        actions(&logs),
+        ["CREATE", "APPROVE", "CANCEL_REQUESTED", "CANCEL_FAILED"],
+        "{logs:?}"
+    );
+    assert_eq!(logs[3]["actor"], "SYSTEM", "{}", logs[3]);
+    let delivery = ended_deliveries(&app, &key, 1).await.remove(0);
+    assert_eq!(delivery["status"], "DEAD", "{delivery}");
+    assert_eq!(
+        attempt_codes(&delivery),
+        [Some(503), Some(503), Some(503)],
+        "{delivery}"
+    );
+
+    // The acquirer saw one cancel message, four times: signed, under one webhook-id and cancelId.
+    let calls: Vec<_> = acquirer
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/request/cancel")
+        .collect();
+    assert_eq!(
+        calls.len(),
+        4,
+        "the merchant's call and three retries: {calls:?}"
+    );
+    for call in &calls {
+        call.verify(ACQUIRER_SECRET)
+            .unwrap_or_else(|e| panic!("cancel signature: {e:?}"));
+        assert_eq!(call.webhook_id(), calls[0].webhook_id());
+        assert_eq!(
+            call.json(),
+            json!({
+                "paymentKey": key, "transactionId": "stub-tx-1", "cancelId": cancel["cancelId"],
+                "amount": 15_000, "cancelReason": "customer asked",
+            })
+        );
+    }
+
+    // The merchant hears of it, with the failed cancel.
+    let events = merchant_endpoint
+        .wait_for("payment.cancel_failed", 1, WAIT, |r| {
+            r.event_type() == "payment.cancel_failed"
+        })
+        .await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let body = events[0].json();
+    assert_eq!(body["data"]["paymentKey"], key.as_str());
+    assert_eq!(body["data"]["status"], "APPROVED", "{body}");
+    assert_eq!(body["data"]["cancels"][0]["status"], "FAILED", "{body}");
+    events[0]
+        .verify(&merchant.webhook_secret)
+        .unwrap_or_else(|e| panic!("event signature: {e:?}"));
+
+    // Released: the payment can be completed again (no void is pending).
+    let completed = app.complete(&merchant, &key).await;
+    assert_eq!(completed.status, 200, "{}", completed.text());
+    assert_amounts(&completed.json, 0, 15_000);
+}
