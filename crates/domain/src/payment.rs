@@ -2,6 +2,8 @@
 
 mod apply;
 mod audit;
+#[cfg(test)]
+mod cancel_model;
 mod cancels;
 mod fields;
 mod report;
