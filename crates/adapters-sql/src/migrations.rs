@@ -81,3 +81,28 @@ pub fn latest<DB: Backend>(migrations: &impl MigrationSource<DB>) -> Option<Stri
         .map(|m| m.name().version().to_string())
         .max()
 }
+
+/// Applies, oldest first, every pending migration of `migrations` whose version sorts before
+/// `version` (e.g. `20261205000001`), and none from it on; returns how many ran. Leaves the
+/// database as a release before that migration left it, so a test can write the rows that
+/// release wrote and then check what the migration does to them. Runs on the calling thread
+/// (no migration lock: the database is the test's own).
+pub fn run_older_than<DB: Backend>(
+    conn: &mut impl MigrationHarness<DB>,
+    migrations: impl MigrationSource<DB>,
+    version: &str,
+) -> Result<usize, MigrationError> {
+    let pending = conn
+        .pending_migrations(migrations)
+        .map_err(MigrationError::Apply)?;
+    let mut applied = 0;
+    for migration in pending
+        .iter()
+        .filter(|m| m.name().version().to_string().as_str() < version)
+    {
+        conn.run_migration(migration.as_ref())
+            .map_err(MigrationError::Apply)?;
+        applied += 1;
+    }
+    Ok(applied)
+}

@@ -19,6 +19,7 @@ use domain::store_ports::StorePorts;
 pub mod cancels;
 pub mod concurrency;
 pub mod merchants;
+pub mod migration_backfill;
 pub mod nonces;
 pub mod outbox;
 pub mod outbox_backlog;

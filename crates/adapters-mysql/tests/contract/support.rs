@@ -21,7 +21,7 @@ impl StoreFactory for MysqlFactory {
     }
 }
 
-struct Raw(Pool);
+pub struct Raw(pub Pool);
 
 #[async_trait]
 impl RawSql for Raw {

@@ -43,8 +43,11 @@ SELECT payment_id, payment_key, client_id, order_no, amount, currency,
     failure_message, cancel_reason, version, created_at, updated_at, approved_at, completed_at,
     canceled_at, failed_at, expires_at,
     CASE WHEN status = 'CANCELED' THEN amount ELSE 0 END,
+    -- The date moves 7 days, the time of day is kept as written: the deadline is spelled like
+    -- every stored instant (diesel: no fraction on a whole second, no trailing zeros), so it
+    -- compares right as text. strftime would respell it (`.000`, milliseconds rounded).
     CASE WHEN status = 'APPROVED' AND approved_at IS NOT NULL
-         THEN strftime('%Y-%m-%d %H:%M:%f', approved_at, '+7 days') || substr(approved_at, 24)
+         THEN date(substr(approved_at, 1, 10), '+7 days') || substr(approved_at, 11)
          ELSE NULL END
 FROM payment;
 DROP TABLE payment;

@@ -7,6 +7,7 @@
     reason = "test helpers outside #[test] fns: a failed setup step must fail the test loudly"
 )]
 
+mod backfill;
 mod sqlite;
 mod support;
 
