@@ -2,9 +2,12 @@
 
 use std::time::{Duration, Instant};
 
+use awc::http::Method;
 use serde_json::json;
 
-use crate::helpers::spawn_app_with_merchant;
+use crate::helpers::{
+    TestApp, WAIT, eventually, key_of, spawn_app_configured, spawn_app_with_merchant,
+};
 
 #[actix_web::test]
 async fn metrics_are_scraped_in_prometheus_format_with_help_text_and_http_payment_webhook_outbox_pool_process_and_build_series()
@@ -36,6 +39,8 @@ async fn metrics_are_scraped_in_prometheus_format_with_help_text_and_http_paymen
         "simplepg_outbox_retrying_messages",
         "simplepg_outbox_oldest_retrying_age_seconds",
         "simplepg_db_pool_connections",
+        "simplepg_pending_cancels",
+        "simplepg_oldest_pending_cancel_age_seconds",
         "simplepg_build_info{",
         "process_resident_memory_bytes",
         "process_cpu_seconds_total",
@@ -88,6 +93,8 @@ async fn metrics_are_scraped_in_prometheus_format_with_help_text_and_http_paymen
         r#"simplepg_delivery_attempts_total{kind="ACQUIRER_CANCEL",outcome="dead"} 0"#,
         r#"simplepg_payment_transitions_total{to="EXPIRED"}"#,
         r#"simplepg_acquirer_webhooks_total{result="AMOUNT_MISMATCH"}"#,
+        r#"simplepg_cancels_total{path="outbox",outcome="failed"} 0"#,
+        r#"simplepg_delivery_attempts_total{kind="ACQUIRER_CAPTURE",outcome="dead"} 0"#,
     ] {
         assert!(text.contains(series), "missing {series} in:\n{text}");
     }
@@ -112,6 +119,116 @@ async fn metrics_are_scraped_in_prometheus_format_with_help_text_and_http_paymen
             "the dashboard queries {series}, not exported"
         );
     }
+}
+
+/// The value of the sample line `series` (name and labels exactly as rendered), if there is one.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// Scrapes `/metrics` until `accept` holds for the text (gauges are sampled every 5 s).
+async fn scrape_until(app: &TestApp, what: &str, accept: impl Fn(&str) -> bool) -> String {
+    let accept = &accept;
+    eventually(what, Duration::from_secs(20), || async move {
+        let text = app.get("/metrics").await.text();
+        if accept(&text) { Ok(text) } else { Err(text) }
+    })
+    .await
+}
+
+const SYNC_SUCCEEDED: &str = r#"simplepg_cancels_total{path="sync",outcome="succeeded"}"#;
+const SYNC_ACCEPTED: &str = r#"simplepg_cancels_total{path="sync",outcome="accepted"}"#;
+const SYNC_FAILED: &str = r#"simplepg_cancels_total{path="sync",outcome="failed"}"#;
+const OUTBOX_SUCCEEDED: &str = r#"simplepg_cancels_total{path="outbox",outcome="succeeded"}"#;
+const OUTBOX_FAILED: &str = r#"simplepg_cancels_total{path="outbox",outcome="failed"}"#;
+const PENDING: &str = "simplepg_pending_cancels";
+const OLDEST_PENDING_AGE: &str = "simplepg_oldest_pending_cancel_age_seconds";
+const CAPTURES_DELIVERED: &str =
+    r#"simplepg_delivery_attempts_total{kind="ACQUIRER_CAPTURE",outcome="delivered"}"#;
+
+#[actix_web::test]
+async fn cancels_are_counted_by_path_and_outcome_and_a_pending_cancel_shows_in_the_pending_gauges_until_the_outbox_settles_it()
+ {
+    // The …008 scenario answers a cancel 503 twice, then confirms: the merchant gets 202 at
+    // once, the outbox's first attempt ~2 s later gets the second 503, and its retry 8 s after
+    // that confirms; the cancel is PENDING for ~10 s, longer than the gauges' 5 s sampling.
+    let app = spawn_app_configured(&[
+        ("SIMPLEPG__ACQUIRER__CANCEL_TIMEOUT_MS", "200"),
+        ("SIMPLEPG__ACQUIRER__RETRY_BASE_MS", "8000"),
+        ("SIMPLEPG__ACQUIRER__RETRY_MAX_MS", "8000"),
+    ])
+    .await;
+    let merchant = app.register_merchant_without_return_url("Shop").await;
+    let start = app.get("/metrics").await.text();
+    for series in [
+        SYNC_SUCCEEDED,
+        SYNC_ACCEPTED,
+        SYNC_FAILED,
+        OUTBOX_SUCCEEDED,
+        OUTBOX_FAILED,
+    ] {
+        assert_eq!(sample(&start, series), Some(0.0), "{series} from start-up");
+    }
+    let mut keys = Vec::new();
+    for (order, amount) in [("M-1", 15_000), ("M-2", 15_007), ("M-3", 15_008)] {
+        let key = key_of(&app.pay(&merchant, order, amount).await);
+        app.wait_for_status(&key, "APPROVED", WAIT).await;
+        keys.push(key);
+    }
+    let [confirmed, refused, unanswered] = [&keys[0], &keys[1], &keys[2]];
+
+    // Completed (a capture), then canceled in part: 200.
+    assert_eq!(app.complete(&merchant, confirmed).await.status, 200);
+    let partial = json!({ "cancelReason": "one item returned", "cancelAmount": 5_000 });
+    let res = app
+        .signed(
+            Method::POST,
+            &format!("/api/payments/{confirmed}/cancel"),
+            Some(&partial.to_string()),
+            &merchant,
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(app.cancel(&merchant, refused, "refused").await.status, 502);
+    let res = app.cancel(&merchant, unanswered, "no answer yet").await;
+    assert_eq!(res.status, 202, "{}", res.text());
+
+    let text = scrape_until(&app, "the PENDING cancel in the gauges", |t| {
+        sample(t, PENDING) == Some(1.0)
+    })
+    .await;
+    assert!(
+        sample(&text, OLDEST_PENDING_AGE).is_some_and(|age| age > 0.0 && age < 20.0),
+        "{text}"
+    );
+    for (series, value) in [
+        (SYNC_SUCCEEDED, 1.0),
+        (SYNC_ACCEPTED, 1.0),
+        (SYNC_FAILED, 1.0),
+        (OUTBOX_SUCCEEDED, 0.0),
+    ] {
+        assert_eq!(sample(&text, series), Some(value), "{series} in:\n{text}");
+    }
+
+    let text = scrape_until(&app, "the outbox's settlement and the capture", |t| {
+        sample(t, OUTBOX_SUCCEEDED) == Some(1.0)
+            && sample(t, PENDING) == Some(0.0)
+            && sample(t, CAPTURES_DELIVERED) == Some(1.0)
+    })
+    .await;
+    assert_eq!(sample(&text, OLDEST_PENDING_AGE), Some(0.0), "{text}");
+    assert_eq!(sample(&text, OUTBOX_FAILED), Some(0.0), "{text}");
+    assert_eq!(
+        app.admin_payment(unanswered).await["status"],
+        "CANCELED",
+        "the outbox finished the void"
+    );
 }
 
 /// The metric family of every sample line (a histogram's `_bucket`, `_sum` and `_count` are

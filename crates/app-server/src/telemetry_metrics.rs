@@ -1,6 +1,6 @@
 //! Prometheus metrics: one process-wide recorder, rendered at `GET /metrics`, plus the gauges
-//! that are sampled rather than counted (outbox backlog, database pool) and the process's own
-//! (`process_*`, sampled at each scrape).
+//! that are sampled rather than counted (outbox backlog, PENDING cancels, database pool) and the
+//! process's own (`process_*`, sampled at each scrape).
 //!
 //! At installation every series gets its `# HELP` text, and every counter whose label values are
 //! known in advance is registered at 0, so that `rate()` and alerts see a value from the first
@@ -34,6 +34,17 @@ pub const WEBHOOK_RESULTS: [&str; 5] = [
     "PAYMENT_NOT_FOUND",
     "INVALID_STATE_TRANSITION",
     "AMOUNT_MISMATCH",
+];
+
+/// The `(path, outcome)` label pairs of `simplepg_cancels_total`: the answers of the cancel
+/// endpoints (`sync`: 200 succeeded, 202 accepted, 502 failed) and the outbox's settlements of
+/// the cancels answered 202 (`outbox`: succeeded, failed).
+pub const CANCEL_OUTCOMES: [(&str, &str); 5] = [
+    ("sync", "succeeded"),
+    ("sync", "accepted"),
+    ("sync", "failed"),
+    ("outbox", "succeeded"),
+    ("outbox", "failed"),
 ];
 
 /// Installs the recorder once per process (several in-process instances share it), describes
@@ -118,6 +129,18 @@ fn describe() {
         "simplepg_outbox_oldest_retrying_age_seconds",
         "Seconds since the oldest retrying outbox message was created"
     );
+    describe_counter!(
+        "simplepg_cancels_total",
+        "Cancels by `path` and `outcome`: the cancel endpoints' answers (path=sync: succeeded 200, accepted 202 = PENDING, failed 502 = refused by the acquirer) and the outbox's settlements of PENDING cancels (path=outbox: succeeded, failed = refused or given up on)"
+    );
+    describe_gauge!(
+        "simplepg_pending_cancels",
+        "Cancels PENDING at the acquirer (their amount reserved); each ends within the acquirer retry schedule"
+    );
+    describe_gauge!(
+        "simplepg_oldest_pending_cancel_age_seconds",
+        "Seconds since the oldest PENDING cancel was requested (0 when there is none); grows when a cancel is stuck"
+    );
     describe_gauge!(
         "simplepg_db_pool_connections",
         "Open database pool connections"
@@ -148,6 +171,10 @@ fn register_known_series() {
     for result in WEBHOOK_RESULTS {
         metrics::counter!("simplepg_acquirer_webhooks_total", "result" => result).increment(0);
     }
+    for (path, outcome) in CANCEL_OUTCOMES {
+        metrics::counter!("simplepg_cancels_total", "path" => path, "outcome" => outcome)
+            .increment(0);
+    }
     for kind in OutboxKind::ALL {
         for outcome in DELIVERY_OUTCOMES {
             metrics::counter!(
@@ -160,8 +187,8 @@ fn register_known_series() {
     }
 }
 
-/// Samples the outbox backlog (due and retrying, see `OutboxBacklog`) and the pool, every
-/// `interval`.
+/// Samples the outbox backlog (due and retrying, see `OutboxBacklog`), the PENDING cancels and
+/// the pool, every `interval`.
 pub async fn run_gauges(
     reads: Arc<dyn OperatorReads>,
     pool_status: Arc<dyn Fn() -> crate::store::PoolStatus + Send + Sync>,
@@ -184,6 +211,16 @@ pub async fn run_gauges(
                     .set(age(backlog.oldest_retrying));
             }
             Err(e) => tracing::debug!(error = %e, "sampling the outbox backlog failed"),
+        }
+        match reads.pending_cancels_summary().await {
+            Ok(pending) => {
+                let age = pending
+                    .oldest_requested_at
+                    .map_or(0.0, |t| now.distance(t).as_secs_f64());
+                metrics::gauge!("simplepg_pending_cancels").set(pending.count as f64);
+                metrics::gauge!("simplepg_oldest_pending_cancel_age_seconds").set(age);
+            }
+            Err(e) => tracing::debug!(error = %e, "sampling the pending cancels failed"),
         }
         let status = pool_status();
         metrics::gauge!("simplepg_db_pool_connections").set(status.size as f64);

@@ -8,6 +8,7 @@ use std::{sync::Arc, time::Duration};
 use domain::{
     idempotency::IdempotencyService,
     outbox::{AttemptOutcome, NextStep, OutboxKind},
+    payment::CancelStatus,
     ports::{Clock, DispatchSignal, NonceStore},
     services::{dispatcher::Dispatcher, payments::PaymentService},
 };
@@ -52,6 +53,7 @@ pub async fn run_dispatcher(
                             let outcome = match d.deliver(claimed).await {
                                 Ok(outcome) => {
                                     log_attempt(&id.to_string(), kind, &host, &outcome);
+                                    count_settled_cancel(outcome.settled_cancel);
                                     match outcome.step {
                                         NextStep::Delivered => "delivered",
                                         NextStep::RetryAt(_) => "retry",
@@ -79,6 +81,17 @@ pub async fn run_dispatcher(
             () = tokio::time::sleep(poll) => {}
         }
     }
+}
+
+/// A PENDING cancel the outbox settled: `simplepg_cancels_total{path="outbox"}`.
+fn count_settled_cancel(settled: Option<CancelStatus>) {
+    let outcome = match settled {
+        Some(CancelStatus::Succeeded) => "succeeded",
+        Some(CancelStatus::Failed) => "failed",
+        Some(CancelStatus::Pending) | None => return,
+    };
+    metrics::counter!("simplepg_cancels_total", "path" => "outbox", "outcome" => outcome)
+        .increment(1);
 }
 
 /// One line per attempt: DEBUG when delivered, WARN when it failed (to be retried, or DEAD).

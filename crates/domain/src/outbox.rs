@@ -7,7 +7,7 @@ use crate::named_enum::named_enum;
 use crate::{
     Timestamp,
     ids::{ClientId, EventId, PaymentId},
-    payment::CancelId,
+    payment::{CancelId, CancelStatus},
 };
 
 named_enum! {
@@ -179,6 +179,9 @@ pub struct AttemptOutcome {
     /// `HTTP 503`, a transport error, or why nothing was sent; `None` when delivered.
     pub cause: Option<String>,
     pub latency: Duration,
+    /// An `ACQUIRER_CANCEL` attempt that settled its PENDING cancel: how it ended (SUCCEEDED or
+    /// FAILED). `None` for every other attempt, and when the cancel was settled already.
+    pub settled_cancel: Option<CancelStatus>,
 }
 
 /// What happens to a message after an attempt.

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 pub use apply::{CancelOutcome, Command, TransitionRejected};
 pub use audit::{Actor, AuditAction, AuditEntry, AuditNote, AuditRecord};
-pub use cancels::{Cancel, CancelId, CancelRefused, CancelStatus, Cancels, Settled};
+pub use cancels::{
+    Cancel, CancelId, CancelRefused, CancelStatus, Cancels, PendingCancels, Settled,
+};
 pub use fields::{
     CancelReason, CustomerName, FailureCode, FailureMessage, MethodCode, OrderNo, ProductName,
 };

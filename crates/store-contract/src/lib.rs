@@ -27,6 +27,7 @@ pub mod outbox_deliveries;
 pub mod payment_nonce;
 pub mod payment_outbox;
 pub mod payments;
+pub mod pending_cancels;
 pub mod reporting;
 pub mod support;
 
@@ -148,6 +149,10 @@ macro_rules! contract_tests {
                 payments::a_row_that_breaks_the_schema_promises_is_reported_not_returned,
                 payments::listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_exist,
                 payments::listing_filters_by_merchant_status_order_and_creation_range,
+            }
+            pending_cancels {
+                pending_cancels::without_pending_cancels_the_summary_is_zero_with_no_oldest_even_after_ended_ones,
+                pending_cancels::the_summary_counts_the_pending_cancels_of_every_merchant_and_knows_the_oldest,
             }
             reporting {
                 reporting::stats_group_by_status_approval_day_and_merchant,

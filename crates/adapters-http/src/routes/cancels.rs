@@ -7,7 +7,7 @@ use domain::{
     ids::ClientId,
     money::Amount,
     payment::{Actor, CancelReason, Origin},
-    services::payments::{CancelAnswer, CancelRequest},
+    services::payments::{CancelAnswer, CancelRequest, ChangePaymentError},
 };
 use serde_json::Value;
 
@@ -106,7 +106,8 @@ pub async fn admin_cancel(
     cancel_payment(&req, &body, &state, None, &path, origin).await
 }
 
-/// Parses the cancel body, cancels, and answers 200 or 202 with the payment.
+/// Parses the cancel body, cancels, and answers 200 or 202 with the payment; counts the answer
+/// in `simplepg_cancels_total{path="sync"}` (200 `succeeded`, 202 `accepted`, 502 `failed`).
 async fn cancel_payment(
     req: &HttpRequest,
     body: &[u8],
@@ -117,8 +118,18 @@ async fn cancel_payment(
 ) -> Result<HttpResponse, ApiError> {
     let request = parse_cancel(req, body)?;
     let key = payment_key(path)?;
-    let answer = state.payments.cancel(owner, &key, request, origin).await?;
-    Ok(match answer {
+    let answer = state.payments.cancel(owner, &key, request, origin).await;
+    let outcome = match &answer {
+        Ok(CancelAnswer::Done(_)) => Some("succeeded"),
+        Ok(CancelAnswer::Accepted(_)) => Some("accepted"),
+        Err(ChangePaymentError::Acquirer(_)) => Some("failed"),
+        Err(_) => None,
+    };
+    if let Some(outcome) = outcome {
+        metrics::counter!("simplepg_cancels_total", "path" => "sync", "outcome" => outcome)
+            .increment(1);
+    }
+    Ok(match answer? {
         CancelAnswer::Done(p) => HttpResponse::Ok().json(PaymentResponse::from(&p)),
         CancelAnswer::Accepted(p) => {
             HttpResponse::build(StatusCode::ACCEPTED).json(PaymentResponse::from(&p))

@@ -1,5 +1,6 @@
-//! The statements of `OperatorReads` (statistics, live feeds, the outbox backlog) and of
-//! `StoreHealth`: read-only, each one statement (the statistics: one per grouping).
+//! The statements of `OperatorReads` (statistics, live feeds, the outbox backlog, the PENDING
+//! cancels) and of `StoreHealth`: read-only, each one statement (the statistics: one per
+//! grouping).
 
 use time::PrimitiveDateTime;
 
@@ -101,6 +102,11 @@ pub trait ReadStatements: SqlBackend {
 
     /// `raw::backlog` at `now`.
     fn backlog(conn: &mut Self::Conn, now: PrimitiveDateTime) -> impl QueryFuture<Backlog>;
+
+    /// How many `payment_cancel` rows are PENDING, and the earliest `requested_at` among them
+    /// (served by the `(status, requested_at)` index).
+    fn pending_cancels(conn: &mut Self::Conn)
+    -> impl QueryFuture<(i64, Option<PrimitiveDateTime>)>;
 
     /// A statement without binds or rows (`BEGIN …`, `COMMIT`, `ROLLBACK`).
     fn execute_plain(conn: &mut Self::Conn, sql: &'static str) -> impl QueryFuture<usize>;
@@ -204,6 +210,19 @@ macro_rules! __read_statements {
                     .bind::<Timestamp, _>(now)
                     .bind::<Timestamp, _>(now)
                     .get_result(conn)
+                    .await
+            }
+
+            async fn pending_cancels(
+                conn: &mut Conn,
+            ) -> QueryResult<(i64, Option<PrimitiveDateTime>)> {
+                use diesel::dsl::{count_star, min};
+                payment_cancel::table
+                    .filter(
+                        payment_cancel::status.eq(domain::payment::CancelStatus::Pending.as_str()),
+                    )
+                    .select((count_star(), min(payment_cancel::requested_at)))
+                    .first(conn)
                     .await
             }
 

@@ -1,5 +1,5 @@
 //! `OperatorReads`: the read side — statistics and the live feeds, deliveries with their
-//! attempts in one read-only snapshot, the outbox backlog.
+//! attempts in one read-only snapshot, the outbox backlog, the PENDING cancels.
 
 use async_trait::async_trait;
 use domain::{
@@ -10,6 +10,7 @@ use domain::{
         stats::{StatsBreakdown, StatsFilter},
     },
     outbox::{Delivery, DeliveryFilter, OutboxBacklog},
+    payment::PendingCancels,
     ports::{OperatorReads, PageRequest},
 };
 
@@ -131,6 +132,17 @@ impl<B: Statements> OperatorReads for SqlStore<B, Reads> {
             oldest_due: b.due_oldest.map(from_db_time),
             retrying: u64::try_from(b.retrying_n).unwrap_or(0),
             oldest_retrying: b.retrying_oldest.map(from_db_time),
+        })
+    }
+
+    /// One aggregate over `payment_cancel` (`status = 'PENDING'`).
+    async fn pending_cancels_summary(&self) -> Result<PendingCancels, RepositoryError> {
+        let (count, oldest) = self
+            .run(async |conn| B::pending_cancels(conn).await)
+            .await?;
+        Ok(PendingCancels {
+            count: u64::try_from(count).unwrap_or(0),
+            oldest_requested_at: oldest.map(from_db_time),
         })
     }
 

@@ -65,6 +65,17 @@ pub struct Cancel {
     pub completed_at: Option<Timestamp>,
 }
 
+/// The PENDING cancels of every payment, as operators watch them (runbook, "A cancel is stuck
+/// PENDING"): a PENDING cancel normally ends within the acquirer's cancel timeout or the
+/// outbox's retries, so one that stays is a cancel nobody has settled.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct PendingCancels {
+    /// How many cancels are PENDING.
+    pub count: u64,
+    /// When the oldest of them was requested (`None` when there is none).
+    pub oldest_requested_at: Option<Timestamp>,
+}
+
 /// Why a cancel could not be reserved or settled.
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum CancelRefused {

@@ -1,7 +1,8 @@
 //! The read side: what operators look at — payment statistics, the live feed of audit rows and
-//! delivery attempts, the deliveries with their attempts, the outbox backlog. Kept apart from the
-//! write model's ports ([`super::PaymentStore`], [`super::OutboxStore`]) so the money core's
-//! ports stay small, and so these reads can later be served from a replica.
+//! delivery attempts, the deliveries with their attempts, the outbox backlog, the PENDING
+//! cancels. Kept apart from the write model's ports ([`super::PaymentStore`],
+//! [`super::OutboxStore`]) so the money core's ports stay small, and so these reads can later be
+//! served from a replica.
 
 use async_trait::async_trait;
 
@@ -10,6 +11,7 @@ use crate::{
     feed::{AttemptFeedEntry, AuditFeedEntry},
     ids::EventId,
     outbox::{Delivery, DeliveryFilter, OutboxBacklog},
+    payment::PendingCancels,
     stats::{StatsBreakdown, StatsFilter},
 };
 
@@ -48,6 +50,9 @@ pub trait OperatorReads: Send + Sync {
 
     /// The PENDING messages at `now`: due ones and retrying ones (see [`OutboxBacklog`]).
     async fn backlog(&self, now: Timestamp) -> Result<OutboxBacklog, RepositoryError>;
+
+    /// The PENDING cancels of all payments: how many, and when the oldest was requested.
+    async fn pending_cancels_summary(&self) -> Result<PendingCancels, RepositoryError>;
 
     /// Delivery attempts with an id above `after`, in id order, at most `limit`, each with its
     /// message's kind, target and payment.

@@ -143,16 +143,10 @@ impl Dispatcher {
                     at: self.clock.now(),
                 }
             });
-        let outcome = AttemptOutcome {
-            step,
-            attempt_no,
-            max_attempts: policy.max_attempts(),
-            cause: (!report.is_success()).then(|| report.summary()),
-            latency: report.latency,
-        };
         // A PENDING cancel is settled with the acquirer's answer before the attempt is recorded:
         // if this process stops in between, the message is claimed again after its lease, the
         // acquirer (idempotent by cancelId) answers the same, and the cancel is found settled.
+        let mut settled_cancel = None;
         if let (OutboxKind::AcquirerCancel, Some(payment), Some(cancel_id)) =
             (message.kind, message.payment_id, message.cancel_id.as_ref())
         {
@@ -167,11 +161,21 @@ impl Dispatcher {
                 (CancelCall::Unanswered(_), NextStep::Delivered | NextStep::RetryAt(_)) => None,
             };
             if let Some(answer) = answer {
-                self.payments
+                settled_cancel = self
+                    .payments
                     .acquirer_answered_cancel(&payment, cancel_id, answer)
-                    .await?;
+                    .await?
+                    .and_then(|p| p.cancels.find(cancel_id).map(|c| c.status));
             }
         }
+        let outcome = AttemptOutcome {
+            step,
+            attempt_no,
+            max_attempts: policy.max_attempts(),
+            cause: (!report.is_success()).then(|| report.summary()),
+            latency: report.latency,
+            settled_cancel,
+        };
         let attempt = DeliveryAttempt {
             event_id: message.id,
             attempt_no,
@@ -219,9 +223,12 @@ mod tests {
     use crate::{
         ids::{EventId, PaymentId},
         outbox::OutboxMessage,
-        payment::{PaymentStatus, fixtures},
+        payment::{CancelStatus, PaymentStatus, fixtures},
         ports::{MockMerchantStore, MockOutboundSender, MockOutboxStore, MockPaymentStore},
-        services::testkit::{FakeCipher, acquirer, fixed_clock, payment_service, t0},
+        services::testkit::{
+            FakeCipher, MemoryStore, acquirer, fixed_clock, payment_service, payment_service_over,
+            t0,
+        },
     };
 
     fn policies() -> DispatchPolicies {
@@ -383,5 +390,72 @@ mod tests {
             outcome.cause.as_deref(),
             Some("no signing key: the merchant no longer exists")
         );
+    }
+
+    /// A dispatcher whose payments hold a completed payment with the PENDING cancel
+    /// `cancel_id(1)`, the outbox finishing every attempt and the acquirer answering `status`
+    /// every time; and the claimed message that carries the cancel.
+    fn carrying_a_cancel(
+        status: u16,
+    ) -> (Dispatcher, Arc<MemoryStore>, impl Fn() -> ClaimedMessage) {
+        let pending = fixtures::completed_payment()
+            .apply(
+                fixtures::request_cancel(1, Some(4_000)),
+                fixtures::merchant_origin(),
+                fixtures::at(3),
+            )
+            .unwrap()
+            .0;
+        let store = MemoryStore::holding(pending.clone());
+        let mut outbox = MockOutboxStore::new();
+        outbox.expect_finish_attempt().returning(|_, _, _| Ok(()));
+        let mut sender = MockOutboundSender::new();
+        sender.expect_post().returning(move |_| SendReport {
+            status: Some(status),
+            ..Default::default()
+        });
+        let mut d = dispatcher(outbox, sender, MockPaymentStore::new());
+        d.payments = payment_service_over(store.clone(), MockOutboundSender::new());
+        let payment = pending.id;
+        let message = move || {
+            let mut c = claimed(OutboxKind::AcquirerCancel, 0);
+            c.message.payment_id = Some(payment);
+            c.message.cancel_id = Some(fixtures::cancel_id(1));
+            c
+        };
+        (d, store, message)
+    }
+
+    #[tokio::test]
+    async fn a_cancel_attempt_reports_the_cancel_it_settled_and_a_repeated_answer_reports_none() {
+        let (d, store, message) = carrying_a_cancel(200);
+        let first = d.deliver(message()).await.unwrap();
+        assert_eq!(first.settled_cancel, Some(CancelStatus::Succeeded));
+        assert_eq!(store.current().status, PaymentStatus::PartialCanceled);
+        let again = d.deliver(message()).await.unwrap();
+        assert_eq!(again.settled_cancel, None, "a cancel is settled once");
+    }
+
+    #[tokio::test]
+    async fn a_refused_cancel_attempt_reports_the_cancel_failed() {
+        let (d, store, message) = carrying_a_cancel(409);
+        let outcome = d.deliver(message()).await.unwrap();
+        assert_eq!(outcome.settled_cancel, Some(CancelStatus::Failed));
+        assert_eq!(
+            store.current().cancels.list()[0].status,
+            CancelStatus::Failed
+        );
+    }
+
+    #[tokio::test]
+    async fn an_attempt_at_anything_but_a_cancel_settles_no_cancel() {
+        let outbox = finishing_once(|_, _, _| true);
+        let outcome = delivered(
+            dispatcher(outbox, answering(202), MockPaymentStore::new()),
+            OutboxKind::AcquirerCapture,
+            0,
+        )
+        .await;
+        assert_eq!(outcome.settled_cancel, None);
     }
 }
