@@ -1,4 +1,4 @@
-//! SimplePG on a 3-node multi-primary MariaDB Galera cluster (api.md §11, docs/ops/cluster.md):
+//! SimplePG on a 3-node multi-primary MariaDB Galera cluster (docs/ops/cluster.md):
 //! instances pinned to different nodes race on the same payments, start at once on an empty
 //! database, and live through a node cut from the quorum and a node killed under load. Each
 //! test ends with `simplepg check` through every node.
