@@ -17,6 +17,7 @@ mod named_enum;
 pub mod operator;
 pub mod outbox;
 pub mod payment;
+pub mod people;
 pub mod ports;
 pub mod secret;
 mod service_struct;

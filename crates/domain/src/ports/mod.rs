@@ -20,8 +20,18 @@ use crate::{
     secret::{SealedSecret, Secret},
 };
 
+mod people;
 mod reads;
 
+pub use people::{
+    AccountKeys, HashError, InsertUserError, OperatorAuditStore, PasswordCheck, PasswordHasher,
+    SessionStore, TotpCodes, UserStore,
+};
+#[cfg(any(test, feature = "mocks"))]
+pub use people::{
+    MockAccountKeys, MockOperatorAuditStore, MockPasswordHasher, MockSessionStore, MockTotpCodes,
+    MockUserStore,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use reads::MockOperatorReads;
 pub use reads::OperatorReads;

@@ -1,0 +1,217 @@
+//! Who is asking, and what they may do (api.md §10.1). One table, decided here for every
+//! endpoint: a platform role acts on every merchant's data, a merchant role only on its own — and
+//! another merchant's resource is answered exactly as an unknown one.
+
+use crate::ids::ClientId;
+
+use super::account::{Email, Role, UserId};
+
+/// Who a request acts as: a person who logged in, or the configured admin token (automation;
+/// recorded as actor `token`).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Who {
+    User { id: UserId, email: Email },
+    Token,
+}
+
+/// Whose data a principal may see: every merchant's, or one merchant's.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Scope {
+    Platform,
+    Merchant(ClientId),
+}
+
+/// An authenticated caller of the back office: who, in which role, over which scope. A merchant
+/// role always has a merchant scope and a platform role the platform scope ([`Principal::user`]
+/// enforces it).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Principal {
+    who: Who,
+    role: Role,
+    scope: Scope,
+}
+
+/// What a principal may try to do. Reads and changes of payments, deliveries and statistics
+/// carry the merchant they concern ([`Principal::may`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Action {
+    /// Search and read payments, their audit trails and cancels.
+    ReadPayments,
+    /// Cancel (part of) a payment on its merchant's behalf.
+    CancelPayment,
+    /// Read deliveries and their attempts.
+    ReadDeliveries,
+    /// Redeliver a DEAD or DELIVERED message.
+    RetryDelivery,
+    /// Payment statistics.
+    ReadStats,
+    /// The live feed of every merchant (platform-wide by nature).
+    LiveEvents,
+    /// The acquirer simulator (sends signed acquirer webhooks).
+    UseSimulator,
+    /// Read merchant records.
+    ReadMerchants,
+    /// Register a merchant.
+    RegisterMerchant,
+    /// Update a merchant's `returnUrl` or `clientName`.
+    UpdateMerchant,
+    /// Rotate a merchant's client or webhook secret.
+    RotateMerchantSecrets,
+    /// Activate or deactivate a merchant.
+    SetMerchantStatus,
+    /// Re-encrypt stored secrets under the newest key.
+    RotateEncryptionKeys,
+    /// Create, list and change platform users (every role).
+    ManageUsers,
+    /// Create, list and change the users of one merchant (merchant roles only).
+    ManageMerchantUsers,
+    /// Read the operator audit log.
+    ReadAudit,
+}
+
+impl Action {
+    /// Whether the action changes nothing (read-only roles may do exactly these).
+    pub const fn is_read(self) -> bool {
+        matches!(
+            self,
+            Self::ReadPayments
+                | Self::ReadDeliveries
+                | Self::ReadStats
+                | Self::LiveEvents
+                | Self::ReadMerchants
+        )
+    }
+}
+
+/// Why a principal may not do something.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum Denied {
+    /// The role may not do this (403 `FORBIDDEN`).
+    #[error("your role may not do this")]
+    Forbidden,
+    /// The resource belongs to another merchant: answered exactly as an unknown one (404).
+    #[error("not found")]
+    NotFound,
+}
+
+impl Principal {
+    /// The configured admin token: ADMIN over the platform.
+    pub fn token() -> Self {
+        Self {
+            who: Who::Token,
+            role: Role::Admin,
+            scope: Scope::Platform,
+        }
+    }
+
+    /// A logged-in user. `None` when the role and the merchant do not fit together (a merchant
+    /// role without a merchant, or a platform role with one) — such a user cannot act.
+    pub fn user(id: UserId, email: Email, role: Role, client_id: Option<ClientId>) -> Option<Self> {
+        let scope = match (role.is_merchant_role(), client_id) {
+            (true, Some(c)) => Scope::Merchant(c),
+            (false, None) => Scope::Platform,
+            _ => return None,
+        };
+        Some(Self {
+            who: Who::User { id, email },
+            role,
+            scope,
+        })
+    }
+
+    pub fn who(&self) -> &Who {
+        &self.who
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The merchant a merchant-scoped principal is limited to (`None`: every merchant). Lists
+    /// and statistics narrow their filter to it.
+    pub fn merchant(&self) -> Option<&ClientId> {
+        match &self.scope {
+            Scope::Platform => None,
+            Scope::Merchant(c) => Some(c),
+        }
+    }
+
+    /// The actor as the audit log names it: the user's email, or `token`.
+    pub fn actor_label(&self) -> &str {
+        match &self.who {
+            Who::User { email, .. } => email.as_str(),
+            Who::Token => "token",
+        }
+    }
+
+    /// May this principal do `action` to data of `merchant` (`None`: data of no one merchant,
+    /// e.g. a list over all of them, the live feed, the user list)? Another merchant's data is
+    /// [`Denied::NotFound`] for a merchant-scoped principal, *before* its role is looked at, so a
+    /// merchant user learns nothing about other merchants' resources.
+    pub fn may(&self, action: Action, merchant: Option<&ClientId>) -> Result<(), Denied> {
+        if let (Scope::Merchant(own), Some(other)) = (&self.scope, merchant)
+            && own != other
+        {
+            return Err(Denied::NotFound);
+        }
+        if self.role_allows(action, merchant.is_some()) {
+            Ok(())
+        } else {
+            Err(Denied::Forbidden)
+        }
+    }
+
+    /// May this principal create or change a user of `role` (of merchant `client_id`)? ADMIN:
+    /// any user; MERCHANT_ADMIN: merchant users of its own merchant; nobody else.
+    pub fn may_manage_user(&self, role: Role, client_id: Option<&ClientId>) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::MerchantAdmin if role.is_merchant_role() => {
+                self.may(Action::ManageMerchantUsers, client_id)
+            }
+            _ => Err(Denied::Forbidden),
+        }
+    }
+
+    fn role_allows(&self, action: Action, concerns_one_merchant: bool) -> bool {
+        use Action as A;
+        match self.role {
+            Role::Admin => true,
+            Role::Operator => matches!(
+                action,
+                A::ReadPayments
+                    | A::CancelPayment
+                    | A::ReadDeliveries
+                    | A::RetryDelivery
+                    | A::ReadStats
+                    | A::LiveEvents
+                    | A::UseSimulator
+                    | A::ReadMerchants
+            ),
+            Role::Viewer => action.is_read(),
+            Role::MerchantAdmin => {
+                matches!(
+                    action,
+                    A::ReadPayments
+                        | A::CancelPayment
+                        | A::ReadDeliveries
+                        | A::RetryDelivery
+                        | A::ReadStats
+                        | A::ReadMerchants
+                        | A::UpdateMerchant
+                        | A::RotateMerchantSecrets
+                        | A::ManageMerchantUsers
+                ) && (concerns_one_merchant || action.is_read() || action == A::ManageMerchantUsers)
+            }
+            Role::MerchantViewer => action.is_read() && action != A::LiveEvents,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "access_tests.rs"]
+mod tests;

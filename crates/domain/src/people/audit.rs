@@ -1,0 +1,44 @@
+//! The operator audit log (api.md §10.4): every authentication event and every state-changing
+//! back-office call, append-only.
+
+use crate::{Timestamp, ids::RequestId, named_enum::named_enum};
+
+use super::account::Role;
+
+named_enum! {
+    /// How an audited action ended.
+    pub enum AuditOutcome {
+        Success = "SUCCESS",
+        Failure = "FAILURE",
+        Denied = "DENIED",
+    }
+    parse -> Option;
+}
+
+/// One row of the operator audit log. `actor` is the user's email, `token` for the admin token,
+/// or the email typed at a failed login; `role` is `None` when nobody was authenticated.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct OperatorAuditEntry {
+    /// Assigned by storage (increasing); 0 before it is stored.
+    pub audit_id: u64,
+    pub at: Timestamp,
+    pub actor: String,
+    pub role: Option<Role>,
+    /// What was done, e.g. `LOGIN`, `LOGIN_FAILED`, `LOCKED`, `LOGOUT`, `TOTP_ENABLED`,
+    /// `USER_CREATED`, `POST /admin/api/merchants`.
+    pub action: String,
+    /// What it was done to (a user id, a client id, a payment key), if anything.
+    pub target: Option<String>,
+    pub outcome: AuditOutcome,
+    pub ip: Option<String>,
+    pub request_id: Option<RequestId>,
+}
+
+/// Which audit rows to list (newest first, `limit` at most, older than `starting_after`).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct OperatorAuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
