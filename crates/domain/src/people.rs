@@ -6,6 +6,7 @@
 mod access;
 mod account;
 mod audit;
+mod login;
 mod session;
 
 pub use access::{Action, Denied, Principal, Scope, Who};
@@ -13,4 +14,8 @@ pub use account::{
     Email, LoginPolicy, NewUser, Password, PasswordHash, Role, TotpState, User, UserId,
 };
 pub use audit::{AuditOutcome, OperatorAuditEntry, OperatorAuditFilter};
+pub use login::{
+    AccountPolicy, Authenticated, Credentials, LoggedIn, LoginError, LoginService, RequestOrigin,
+    TotpError,
+};
 pub use session::{CsrfToken, Session, SessionPolicy, SessionToken, SessionTokenHash};

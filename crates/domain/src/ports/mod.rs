@@ -25,7 +25,7 @@ mod reads;
 
 pub use people::{
     AccountKeys, HashError, InsertUserError, OperatorAuditStore, PasswordCheck, PasswordHasher,
-    SessionStore, TotpCodes, UserStore,
+    PeopleStores, SessionStore, TotpCodes, UserStore,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use people::{

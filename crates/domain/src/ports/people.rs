@@ -16,6 +16,14 @@ use crate::{
 
 use super::PageRequest;
 
+/// The storage ports of the people room, on one database.
+#[derive(Clone)]
+pub struct PeopleStores {
+    pub users: std::sync::Arc<dyn UserStore>,
+    pub sessions: std::sync::Arc<dyn SessionStore>,
+    pub audit: std::sync::Arc<dyn OperatorAuditStore>,
+}
+
 /// Why a new user was not stored.
 #[derive(Debug, thiserror::Error)]
 pub enum InsertUserError {

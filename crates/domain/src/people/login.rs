@@ -1,0 +1,430 @@
+//! Logging in and out, the session behind every cookie-authenticated request, and TOTP
+//! enrollment (api.md §10.2).
+//!
+//! A wrong email and a wrong password are the same failure, with the same work (the unknown
+//! email is verified against a dummy hash) and the same answer. Failed logins are counted on the
+//! account with a compare-and-set, so a lock holds whatever instance the attempts reach.
+
+use std::{sync::Arc, time::Duration};
+
+use crate::{
+    RepositoryError, Timestamp,
+    ids::RequestId,
+    ports::{
+        AccountKeys, Clock, PasswordCheck, PasswordHasher, PeopleStores, SecretCipher, TotpCodes,
+    },
+    service_struct::service_struct,
+};
+
+use super::{
+    AuditOutcome, CsrfToken, Email, LoginPolicy, OperatorAuditEntry, Password, Principal, Session,
+    SessionPolicy, SessionToken, TotpState, User,
+};
+
+/// How logins lock and sessions end.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct AccountPolicy {
+    pub login: LoginPolicy,
+    pub session: SessionPolicy,
+}
+
+/// How many times a change of a user is decided again after losing a race before giving up.
+const ATTEMPTS: usize = 8;
+
+/// Where a request came from, for the audit log.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct RequestOrigin {
+    pub ip: Option<String>,
+    pub request_id: Option<RequestId>,
+}
+
+/// A login attempt as typed.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub email: String,
+    pub password: Password,
+    pub totp: Option<String>,
+}
+
+/// A session just opened: the cookie's token, its CSRF token, and who it is.
+#[derive(Clone, Debug)]
+pub struct LoggedIn {
+    pub user: User,
+    pub token: SessionToken,
+    pub csrf: CsrfToken,
+    pub expires_at: Timestamp,
+}
+
+/// Why a login did not open a session.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Wrong email, wrong password, disabled account or wrong second factor: one answer for all
+    /// (401 `LOGIN_FAILED`).
+    #[error("the email or password is wrong")]
+    Failed,
+    /// Too many failures: try again after `retry_after` (429 `LOGIN_LOCKED`).
+    #[error("the account is locked after too many failed logins")]
+    Locked { retry_after: Duration },
+    /// The password was right and the account has a second factor: send `totp` too (401
+    /// `TOTP_REQUIRED`).
+    #[error("a one-time code is required")]
+    TotpRequired,
+    /// The account kept changing under us (409 `CONCURRENT_UPDATE`).
+    #[error("the account changed concurrently; try again")]
+    Contended,
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// A session that admits the request, with its user.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub principal: Principal,
+    pub user: User,
+    pub session: Session,
+    pub csrf: CsrfToken,
+    pub expires_at: Timestamp,
+}
+
+/// Why TOTP enrollment did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum TotpError {
+    /// The account already has a confirmed second factor (409).
+    #[error("a second factor is already enabled")]
+    AlreadyEnabled,
+    /// Confirmation without an enrollment in progress (409).
+    #[error("no second factor is being enrolled")]
+    NotEnrolling,
+    /// The code does not match (400 `VALIDATION_FAILED` on `code`).
+    #[error("the code is not valid")]
+    InvalidCode,
+    #[error("the account changed concurrently; try again")]
+    Contended,
+    #[error("the user is gone")]
+    Gone,
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+service_struct! {
+    /// Login, logout, the session behind a request, and TOTP enrollment.
+    pub struct LoginService {
+        stores: PeopleStores,
+        hasher: Arc<dyn PasswordHasher>,
+        totp: Arc<dyn TotpCodes>,
+        cipher: Arc<dyn SecretCipher>,
+        keys: Arc<dyn AccountKeys>,
+        clock: Arc<dyn Clock>,
+        policy: AccountPolicy,
+    }
+    pub fn new;
+}
+
+fn entry(
+    now: Timestamp,
+    actor: &str,
+    user: Option<&User>,
+    action: &str,
+    outcome: AuditOutcome,
+    origin: &RequestOrigin,
+) -> OperatorAuditEntry {
+    OperatorAuditEntry {
+        audit_id: 0,
+        at: now,
+        actor: actor.chars().take(254).collect(),
+        role: user.map(|u| u.role),
+        action: action.to_owned(),
+        target: user.map(|u| u.id.to_string()),
+        outcome,
+        ip: origin.ip.clone(),
+        request_id: origin.request_id.clone(),
+    }
+}
+
+impl LoginService {
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.policy.session
+    }
+
+    /// Checks the credentials and opens a session (api.md §10.2).
+    pub async fn login(
+        &self,
+        credentials: Credentials,
+        origin: &RequestOrigin,
+    ) -> Result<LoggedIn, LoginError> {
+        let now = self.clock.now();
+        let email = Email::parse(&credentials.email).ok();
+        let found = match &email {
+            Some(e) => self.stores.users.find_by_email(e).await?,
+            None => None,
+        };
+        let Some(mut user) = found else {
+            self.hasher.verify_dummy(&credentials.password).await;
+            let actor = credentials.email.trim().to_lowercase();
+            let row = entry(
+                now,
+                &actor,
+                None,
+                "LOGIN_FAILED",
+                AuditOutcome::Failure,
+                origin,
+            );
+            self.stores.audit.append(&row).await?;
+            return Err(LoginError::Failed);
+        };
+        for _ in 0..ATTEMPTS {
+            if user.is_locked(now) {
+                let row = entry(
+                    now,
+                    user.email.as_str(),
+                    Some(&user),
+                    "LOGIN_LOCKED",
+                    AuditOutcome::Denied,
+                    origin,
+                );
+                self.stores.audit.append(&row).await?;
+                let until = user.locked_until.unwrap_or(now);
+                return Err(LoginError::Locked {
+                    retry_after: until.distance(now),
+                });
+            }
+            let check = self
+                .hasher
+                .verify(&credentials.password, &user.password_hash)
+                .await;
+            let second_factor = match (&check, &user.totp) {
+                (PasswordCheck::Matches { .. }, TotpState::On(sealed)) => {
+                    let Some(code) = credentials.totp.as_deref() else {
+                        return Err(LoginError::TotpRequired);
+                    };
+                    let secret = self
+                        .cipher
+                        .open(sealed)
+                        .map_err(|e| RepositoryError::msg(e.to_string()))?;
+                    self.totp.verify(&secret, code, now)
+                }
+                _ => true,
+            };
+            let rehash = match check {
+                PasswordCheck::Matches { rehash } if second_factor && !user.disabled => rehash,
+                _ => {
+                    // A failure: counted on the account, and the lock it may cause recorded.
+                    let next = user.after_failed_login(now, self.policy.login);
+                    let mut rows = vec![entry(
+                        now,
+                        user.email.as_str(),
+                        Some(&user),
+                        "LOGIN_FAILED",
+                        AuditOutcome::Failure,
+                        origin,
+                    )];
+                    if next.is_locked(now) {
+                        rows.push(entry(
+                            now,
+                            user.email.as_str(),
+                            Some(&user),
+                            "LOCKED",
+                            AuditOutcome::Success,
+                            origin,
+                        ));
+                    }
+                    if self.stores.users.update(&next, &rows).await? {
+                        return Err(LoginError::Failed);
+                    }
+                    user = self.reload(&user).await?;
+                    continue;
+                }
+            };
+            let mut next = user.after_login(now);
+            if rehash && let Ok(fresh) = self.hasher.hash(&credentials.password).await {
+                next.password_hash = fresh;
+            }
+            let unchanged = user.failed_logins == 0 && user.locked_until.is_none() && !rehash;
+            if !unchanged && !self.stores.users.update(&next, &[]).await? {
+                user = self.reload(&user).await?;
+                continue;
+            }
+            let token = self.keys.session_token();
+            let session = Session::start(&token, next.id, now);
+            let row = entry(
+                now,
+                next.email.as_str(),
+                Some(&next),
+                "LOGIN",
+                AuditOutcome::Success,
+                origin,
+            );
+            self.stores.sessions.insert(&session, &row).await?;
+            return Ok(LoggedIn {
+                csrf: token.csrf_token(),
+                expires_at: session.expires_at(now, self.policy.session),
+                user: next,
+                token,
+            });
+        }
+        Err(LoginError::Contended)
+    }
+
+    async fn reload(&self, user: &User) -> Result<User, LoginError> {
+        self.stores
+            .users
+            .find(&user.id)
+            .await?
+            .ok_or(LoginError::Failed)
+    }
+
+    /// The live session of `token` and its user, or `None` (expired, revoked, unknown, user
+    /// disabled or unfit for a role). Records the use at most once a minute.
+    pub async fn authenticate(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Option<Authenticated>, RepositoryError> {
+        let now = self.clock.now();
+        let hash = token.hash();
+        let Some(session) = self.stores.sessions.find(&hash).await? else {
+            return Ok(None);
+        };
+        if !session.is_live(now, self.policy.session) {
+            return Ok(None);
+        }
+        let Some(user) = self.stores.users.find(&session.user_id).await? else {
+            return Ok(None);
+        };
+        if user.disabled {
+            return Ok(None);
+        }
+        let Some(principal) = Principal::user(
+            user.id,
+            user.email.clone(),
+            user.role,
+            user.client_id.clone(),
+        ) else {
+            return Ok(None);
+        };
+        if session.needs_touch(now) {
+            self.stores.sessions.touch(&hash, now).await?;
+        }
+        Ok(Some(Authenticated {
+            principal,
+            csrf: token.csrf_token(),
+            expires_at: session.expires_at(now, self.policy.session),
+            user,
+            session,
+        }))
+    }
+
+    /// Revokes the session of `token`; `false` when there was no live one.
+    pub async fn logout(
+        &self,
+        token: &SessionToken,
+        origin: &RequestOrigin,
+    ) -> Result<bool, RepositoryError> {
+        let Some(me) = self.authenticate(token).await? else {
+            return Ok(false);
+        };
+        let now = self.clock.now();
+        let row = entry(
+            now,
+            me.user.email.as_str(),
+            Some(&me.user),
+            "LOGOUT",
+            AuditOutcome::Success,
+            origin,
+        );
+        self.stores.sessions.revoke(&token.hash(), now, &row).await
+    }
+
+    /// Starts TOTP enrollment for `user`: a fresh secret, kept sealed as PENDING until a code
+    /// confirms it; the `otpauth://` URI to enroll from (shown once).
+    pub async fn begin_totp(
+        &self,
+        user: &User,
+        origin: &RequestOrigin,
+    ) -> Result<String, TotpError> {
+        let mut current = user.clone();
+        for _ in 0..ATTEMPTS {
+            if matches!(current.totp, TotpState::On(_)) {
+                return Err(TotpError::AlreadyEnabled);
+            }
+            let secret = self.totp.new_secret();
+            let sealed = self
+                .cipher
+                .seal(&secret)
+                .map_err(|e| RepositoryError::msg(e.to_string()))?;
+            let now = self.clock.now();
+            let mut next = current.clone();
+            next.totp = TotpState::Pending(sealed);
+            next.updated_at = now;
+            next.version = current.version + 1;
+            let row = entry(
+                now,
+                current.email.as_str(),
+                Some(&current),
+                "TOTP_ENROLLED",
+                AuditOutcome::Success,
+                origin,
+            );
+            if self.stores.users.update(&next, &[row]).await? {
+                return Ok(self.totp.provisioning_uri(&secret, &current.email));
+            }
+            current = self
+                .stores
+                .users
+                .find(&current.id)
+                .await?
+                .ok_or(TotpError::Gone)?;
+        }
+        Err(TotpError::Contended)
+    }
+
+    /// Confirms TOTP enrollment with a current `code`: from now on login asks for one.
+    pub async fn confirm_totp(
+        &self,
+        user: &User,
+        code: &str,
+        origin: &RequestOrigin,
+    ) -> Result<(), TotpError> {
+        let mut current = user.clone();
+        for _ in 0..ATTEMPTS {
+            let sealed = match &current.totp {
+                TotpState::Pending(sealed) => sealed.clone(),
+                TotpState::On(_) => return Err(TotpError::AlreadyEnabled),
+                TotpState::Off => return Err(TotpError::NotEnrolling),
+            };
+            let now = self.clock.now();
+            let secret = self
+                .cipher
+                .open(&sealed)
+                .map_err(|e| RepositoryError::msg(e.to_string()))?;
+            if !self.totp.verify(&secret, code, now) {
+                return Err(TotpError::InvalidCode);
+            }
+            let mut next = current.clone();
+            next.totp = TotpState::On(sealed);
+            next.updated_at = now;
+            next.version = current.version + 1;
+            let row = entry(
+                now,
+                current.email.as_str(),
+                Some(&current),
+                "TOTP_ENABLED",
+                AuditOutcome::Success,
+                origin,
+            );
+            if self.stores.users.update(&next, &[row]).await? {
+                return Ok(());
+            }
+            current = self
+                .stores
+                .users
+                .find(&current.id)
+                .await?
+                .ok_or(TotpError::Gone)?;
+        }
+        Err(TotpError::Contended)
+    }
+}
+
+#[cfg(test)]
+#[path = "login_tests.rs"]
+mod tests;

@@ -1,0 +1,519 @@
+//! Login, sessions and TOTP over in-memory stores and plain test doubles.
+
+use std::sync::{
+    Mutex,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::*;
+use crate::{
+    ids::ClientId,
+    people::{OperatorAuditFilter, PasswordHash, Role, SessionTokenHash, UserId},
+    ports::{
+        CipherError, HashError, InsertUserError, OperatorAuditStore, PageRequest, SessionStore,
+        UserStore,
+    },
+    secret::{SealedSecret, Secret},
+};
+
+fn t0() -> Timestamp {
+    Timestamp::from_unix_millis(1_795_507_200_000).unwrap()
+}
+
+#[derive(Default)]
+struct Memory {
+    users: Mutex<Vec<User>>,
+    sessions: Mutex<Vec<Session>>,
+    audit: Mutex<Vec<OperatorAuditEntry>>,
+}
+
+impl Memory {
+    fn actions(&self) -> Vec<String> {
+        self.audit
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|a| a.action.clone())
+            .collect()
+    }
+    fn user(&self) -> User {
+        self.users.lock().unwrap()[0].clone()
+    }
+}
+
+#[async_trait]
+impl UserStore for Memory {
+    async fn insert(&self, user: &User, audit: &OperatorAuditEntry) -> Result<(), InsertUserError> {
+        self.users.lock().unwrap().push(user.clone());
+        self.audit.lock().unwrap().push(audit.clone());
+        Ok(())
+    }
+    async fn find(&self, id: &UserId) -> Result<Option<User>, RepositoryError> {
+        Ok(self
+            .users
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|u| u.id == *id)
+            .cloned())
+    }
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
+        Ok(self
+            .users
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|u| u.email == *email)
+            .cloned())
+    }
+    async fn list(
+        &self,
+        _: Option<ClientId>,
+        _: &PageRequest<UserId>,
+    ) -> Result<Vec<User>, RepositoryError> {
+        Ok(self.users.lock().unwrap().clone())
+    }
+    async fn update(
+        &self,
+        next: &User,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<bool, RepositoryError> {
+        let mut users = self.users.lock().unwrap();
+        let Some(stored) = users.iter_mut().find(|u| u.id == next.id) else {
+            return Ok(false);
+        };
+        if stored.version + 1 != next.version {
+            return Ok(false);
+        }
+        *stored = next.clone();
+        self.audit.lock().unwrap().extend(audit.iter().cloned());
+        Ok(true)
+    }
+    async fn count_enabled_admins(&self) -> Result<u64, RepositoryError> {
+        Ok(0)
+    }
+}
+
+#[async_trait]
+impl SessionStore for Memory {
+    async fn insert(
+        &self,
+        session: &Session,
+        audit: &OperatorAuditEntry,
+    ) -> Result<(), RepositoryError> {
+        self.sessions.lock().unwrap().push(session.clone());
+        self.audit.lock().unwrap().push(audit.clone());
+        Ok(())
+    }
+    async fn find(&self, hash: &SessionTokenHash) -> Result<Option<Session>, RepositoryError> {
+        Ok(self
+            .sessions
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| s.token_hash == *hash)
+            .cloned())
+    }
+    async fn touch(&self, hash: &SessionTokenHash, at: Timestamp) -> Result<(), RepositoryError> {
+        for s in self
+            .sessions
+            .lock()
+            .unwrap()
+            .iter_mut()
+            .filter(|s| s.token_hash == *hash)
+        {
+            s.last_seen_at = s.last_seen_at.max(at);
+        }
+        Ok(())
+    }
+    async fn revoke(
+        &self,
+        hash: &SessionTokenHash,
+        at: Timestamp,
+        audit: &OperatorAuditEntry,
+    ) -> Result<bool, RepositoryError> {
+        let mut sessions = self.sessions.lock().unwrap();
+        let Some(s) = sessions
+            .iter_mut()
+            .find(|s| s.token_hash == *hash && s.revoked_at.is_none())
+        else {
+            return Ok(false);
+        };
+        s.revoked_at = Some(at);
+        self.audit.lock().unwrap().push(audit.clone());
+        Ok(true)
+    }
+    async fn revoke_all_of(&self, _: &UserId, _: Timestamp) -> Result<u64, RepositoryError> {
+        Ok(0)
+    }
+    async fn purge(&self, _: Timestamp) -> Result<u64, RepositoryError> {
+        Ok(0)
+    }
+}
+
+#[async_trait]
+impl OperatorAuditStore for Memory {
+    async fn append(&self, entry: &OperatorAuditEntry) -> Result<u64, RepositoryError> {
+        let mut audit = self.audit.lock().unwrap();
+        audit.push(entry.clone());
+        Ok(audit.len() as u64)
+    }
+    async fn list(
+        &self,
+        _: &OperatorAuditFilter,
+        _: &PageRequest<u64>,
+    ) -> Result<Vec<OperatorAuditEntry>, RepositoryError> {
+        Ok(self.audit.lock().unwrap().clone())
+    }
+}
+
+/// "Hashes" a password as `h:` + it; counts every verification, dummy ones included.
+#[derive(Default)]
+struct PlainHasher {
+    verifications: AtomicUsize,
+    rehash: bool,
+}
+
+#[async_trait]
+impl PasswordHasher for PlainHasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        Ok(PasswordHash::new(format!("h2:{}", password.expose())))
+    }
+    async fn verify(&self, password: &Password, hash: &PasswordHash) -> PasswordCheck {
+        self.verifications.fetch_add(1, Ordering::SeqCst);
+        let plain = hash.as_str().split_once(':').map(|(_, p)| p);
+        if plain == Some(password.expose()) {
+            PasswordCheck::Matches {
+                rehash: self.rehash,
+            }
+        } else {
+            PasswordCheck::Mismatch
+        }
+    }
+    async fn verify_dummy(&self, _: &Password) {
+        self.verifications.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The only valid code is `"424242"`.
+struct FixedTotp;
+
+impl TotpCodes for FixedTotp {
+    fn new_secret(&self) -> Secret {
+        Secret::new("JBSWY3DPEHPK3PXP".into())
+    }
+    fn provisioning_uri(&self, secret: &Secret, account: &Email) -> String {
+        format!(
+            "otpauth://totp/SimplePG:{account}?secret={}",
+            secret.expose()
+        )
+    }
+    fn verify(&self, _: &Secret, code: &str, _: Timestamp) -> bool {
+        code == "424242"
+    }
+}
+
+struct ClearCipher;
+
+impl SecretCipher for ClearCipher {
+    fn seal(&self, secret: &Secret) -> Result<SealedSecret, CipherError> {
+        Ok(SealedSecret {
+            key_version: 1,
+            ciphertext: secret.expose().as_bytes().to_vec(),
+        })
+    }
+    fn open(&self, sealed: &SealedSecret) -> Result<Secret, CipherError> {
+        Ok(Secret::new(
+            String::from_utf8_lossy(&sealed.ciphertext).into_owned(),
+        ))
+    }
+    fn key_version(&self) -> u32 {
+        1
+    }
+}
+
+struct CountingKeys(AtomicUsize);
+
+impl AccountKeys for CountingKeys {
+    fn user_id(&self) -> UserId {
+        UserId::from_uuid(Uuid::now_v7())
+    }
+    fn session_token(&self) -> SessionToken {
+        let n = self.0.fetch_add(1, Ordering::SeqCst) as u8;
+        SessionToken::from_bytes([n; 32])
+    }
+}
+
+struct StepClock(Mutex<Timestamp>);
+
+impl Clock for StepClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl StepClock {
+    fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap();
+        *now = now.plus(by);
+    }
+}
+
+struct Fixture {
+    memory: Arc<Memory>,
+    hasher: Arc<PlainHasher>,
+    clock: Arc<StepClock>,
+    service: LoginService,
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+fn fixture_with(hasher: PlainHasher) -> Fixture {
+    let memory = Arc::new(Memory::default());
+    memory.users.lock().unwrap().push(User {
+        id: UserId::from_uuid(Uuid::now_v7()),
+        email: Email::parse("ops@example.com").unwrap(),
+        role: Role::Operator,
+        client_id: None,
+        password_hash: PasswordHash::new(format!("h1:{PASSWORD}")),
+        disabled: false,
+        failed_logins: 0,
+        locked_until: None,
+        totp: TotpState::Off,
+        created_at: t0(),
+        updated_at: t0(),
+        version: 0,
+    });
+    let hasher = Arc::new(hasher);
+    let clock = Arc::new(StepClock(Mutex::new(t0())));
+    let stores = PeopleStores {
+        users: memory.clone(),
+        sessions: memory.clone(),
+        audit: memory.clone(),
+    };
+    let service = LoginService::new(
+        stores,
+        hasher.clone(),
+        Arc::new(FixedTotp),
+        Arc::new(ClearCipher),
+        Arc::new(CountingKeys(AtomicUsize::new(1))),
+        clock.clone(),
+        AccountPolicy::default(),
+    );
+    Fixture {
+        memory,
+        hasher,
+        clock,
+        service,
+    }
+}
+
+fn fixture() -> Fixture {
+    fixture_with(PlainHasher::default())
+}
+
+fn credentials(email: &str, password: &str) -> Credentials {
+    Credentials {
+        email: email.into(),
+        password: Password::attempt(password),
+        totp: None,
+    }
+}
+
+async fn login(f: &Fixture, email: &str, password: &str) -> Result<LoggedIn, LoginError> {
+    f.service
+        .login(credentials(email, password), &RequestOrigin::default())
+        .await
+}
+
+#[tokio::test]
+async fn the_right_password_opens_a_session_whose_token_authenticates_the_user() {
+    let f = fixture();
+    let done = login(&f, "OPS@example.com", PASSWORD).await.unwrap();
+    assert_eq!(done.user.email.as_str(), "ops@example.com");
+    let me = f.service.authenticate(&done.token).await.unwrap().unwrap();
+    assert_eq!(me.principal.role(), Role::Operator);
+    assert!(me.csrf.matches(done.csrf.expose()));
+    let stored = f.memory.sessions.lock().unwrap()[0].clone();
+    assert_eq!(
+        stored.token_hash,
+        done.token.hash(),
+        "only the hash is stored"
+    );
+    assert_eq!(f.memory.actions(), ["LOGIN"]);
+}
+
+#[tokio::test]
+async fn a_wrong_email_and_a_wrong_password_fail_alike_and_do_the_same_password_work() {
+    let f = fixture();
+    let unknown = login(&f, "nobody@example.com", PASSWORD).await.unwrap_err();
+    let wrong = login(&f, "ops@example.com", "not the password")
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, LoginError::Failed));
+    assert!(matches!(wrong, LoginError::Failed));
+    assert_eq!(unknown.to_string(), wrong.to_string());
+    assert_eq!(
+        f.hasher.verifications.load(Ordering::SeqCst),
+        2,
+        "one verification each"
+    );
+    assert_eq!(f.memory.actions(), ["LOGIN_FAILED", "LOGIN_FAILED"]);
+}
+
+#[tokio::test]
+async fn five_failures_in_a_row_lock_the_account_even_against_the_right_password() {
+    let f = fixture();
+    for _ in 0..5 {
+        assert!(matches!(
+            login(&f, "ops@example.com", "wrong").await,
+            Err(LoginError::Failed)
+        ));
+    }
+    let locked = login(&f, "ops@example.com", PASSWORD).await.unwrap_err();
+    let LoginError::Locked { retry_after } = locked else {
+        panic!("{locked:?}");
+    };
+    assert_eq!(retry_after, Duration::from_secs(900));
+    assert!(f.memory.actions().contains(&"LOCKED".to_owned()));
+    assert_eq!(
+        f.memory.actions().last().map(String::as_str),
+        Some("LOGIN_LOCKED")
+    );
+
+    f.clock.advance(Duration::from_secs(900));
+    assert!(
+        login(&f, "ops@example.com", PASSWORD).await.is_ok(),
+        "the lock ran out"
+    );
+    assert_eq!(f.memory.user().failed_logins, 0);
+}
+
+#[tokio::test]
+async fn a_failure_counted_by_another_instance_meanwhile_is_kept_not_overwritten() {
+    let f = fixture();
+    // Another instance counted a failure after this one read the user: this instance's write
+    // is stale, it reads again and counts on top.
+    let mut other = f
+        .memory
+        .user()
+        .after_failed_login(t0(), LoginPolicy::default());
+    other.version = 1;
+    let stale_read = f.memory.user();
+    *f.memory.users.lock().unwrap() = vec![other];
+    let next = stale_read.after_failed_login(t0(), LoginPolicy::default());
+    assert!(
+        !UserStore::update(&*f.memory, &next, &[]).await.unwrap(),
+        "stale"
+    );
+    assert!(matches!(
+        login(&f, "ops@example.com", "wrong").await,
+        Err(LoginError::Failed)
+    ));
+    assert_eq!(f.memory.user().failed_logins, 2);
+}
+
+#[tokio::test]
+async fn a_disabled_user_cannot_log_in_and_its_sessions_stop_admitting() {
+    let f = fixture();
+    let done = login(&f, "ops@example.com", PASSWORD).await.unwrap();
+    f.memory.users.lock().unwrap()[0].disabled = true;
+    assert!(f.service.authenticate(&done.token).await.unwrap().is_none());
+    assert!(matches!(
+        login(&f, "ops@example.com", PASSWORD).await,
+        Err(LoginError::Failed)
+    ));
+}
+
+#[tokio::test]
+async fn logout_revokes_the_session_once() {
+    let f = fixture();
+    let done = login(&f, "ops@example.com", PASSWORD).await.unwrap();
+    let origin = RequestOrigin::default();
+    assert!(f.service.logout(&done.token, &origin).await.unwrap());
+    assert!(f.service.authenticate(&done.token).await.unwrap().is_none());
+    assert!(!f.service.logout(&done.token, &origin).await.unwrap());
+    assert_eq!(f.memory.actions(), ["LOGIN", "LOGOUT"]);
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_and_a_used_one_is_touched_at_most_once_a_minute() {
+    let f = fixture();
+    let done = login(&f, "ops@example.com", PASSWORD).await.unwrap();
+    f.clock.advance(Duration::from_secs(30));
+    f.service.authenticate(&done.token).await.unwrap().unwrap();
+    assert_eq!(
+        f.memory.sessions.lock().unwrap()[0].last_seen_at,
+        t0(),
+        "not yet"
+    );
+    f.clock.advance(Duration::from_secs(30 * 60 - 31));
+    f.service.authenticate(&done.token).await.unwrap().unwrap();
+    f.clock.advance(Duration::from_secs(30 * 60 - 1));
+    assert!(
+        f.service.authenticate(&done.token).await.unwrap().is_some(),
+        "kept alive by use"
+    );
+    f.clock.advance(Duration::from_secs(30 * 60));
+    assert!(
+        f.service.authenticate(&done.token).await.unwrap().is_none(),
+        "idle too long"
+    );
+}
+
+#[tokio::test]
+async fn a_hash_of_old_parameters_is_replaced_at_login() {
+    let f = fixture_with(PlainHasher {
+        rehash: true,
+        ..Default::default()
+    });
+    login(&f, "ops@example.com", PASSWORD).await.unwrap();
+    assert_eq!(
+        f.memory.user().password_hash.as_str(),
+        format!("h2:{PASSWORD}")
+    );
+}
+
+#[tokio::test]
+async fn after_totp_is_confirmed_login_needs_a_valid_code_and_a_wrong_one_counts_as_a_failure() {
+    let f = fixture();
+    let origin = RequestOrigin::default();
+    let user = f.memory.user();
+    let uri = f.service.begin_totp(&user, &origin).await.unwrap();
+    assert!(uri.starts_with("otpauth://totp/"));
+    assert!(
+        login(&f, "ops@example.com", PASSWORD).await.is_ok(),
+        "pending: not asked yet"
+    );
+    let user = f.memory.user();
+    assert!(matches!(
+        f.service.confirm_totp(&user, "000000", &origin).await,
+        Err(TotpError::InvalidCode)
+    ));
+    f.service
+        .confirm_totp(&user, "424242", &origin)
+        .await
+        .unwrap();
+    assert!(matches!(f.memory.user().totp, TotpState::On(_)));
+
+    assert!(matches!(
+        login(&f, "ops@example.com", PASSWORD).await,
+        Err(LoginError::TotpRequired)
+    ));
+    let mut with_code = credentials("ops@example.com", PASSWORD);
+    with_code.totp = Some("111111".into());
+    assert!(matches!(
+        f.service.login(with_code.clone(), &origin).await,
+        Err(LoginError::Failed)
+    ));
+    assert_eq!(f.memory.user().failed_logins, 1);
+    with_code.totp = Some("424242".into());
+    assert!(f.service.login(with_code, &origin).await.is_ok());
+    assert!(matches!(
+        f.service.begin_totp(&f.memory.user(), &origin).await,
+        Err(TotpError::AlreadyEnabled)
+    ));
+}
