@@ -8,6 +8,9 @@ mod account;
 mod audit;
 mod login;
 mod session;
+#[cfg(test)]
+mod testkit;
+mod users;
 
 pub use access::{Action, Denied, Principal, Scope, Who};
 pub use account::{
@@ -19,3 +22,4 @@ pub use login::{
     TotpError,
 };
 pub use session::{CsrfToken, Session, SessionPolicy, SessionToken, SessionTokenHash};
+pub use users::{UserChange, UserError, UserService};

@@ -10,8 +10,13 @@ use super::account::{Email, Role, UserId};
 /// recorded as actor `token`).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Who {
-    User { id: UserId, email: Email },
+    User {
+        id: UserId,
+        email: Email,
+    },
     Token,
+    /// The operator at the server, through the `simplepg` command line.
+    Cli,
 }
 
 /// Whose data a principal may see: every merchant's, or one merchant's.
@@ -104,6 +109,16 @@ impl Principal {
         }
     }
 
+    /// The operator at the server (`simplepg user create`): ADMIN over the platform, recorded
+    /// as actor `cli`.
+    pub fn cli() -> Self {
+        Self {
+            who: Who::Cli,
+            role: Role::Admin,
+            scope: Scope::Platform,
+        }
+    }
+
     /// A logged-in user. `None` when the role and the merchant do not fit together (a merchant
     /// role without a merchant, or a platform role with one) — such a user cannot act.
     pub fn user(id: UserId, email: Email, role: Role, client_id: Option<ClientId>) -> Option<Self> {
@@ -145,6 +160,7 @@ impl Principal {
         match &self.who {
             Who::User { email, .. } => email.as_str(),
             Who::Token => "token",
+            Who::Cli => "cli",
         }
     }
 

@@ -1,0 +1,279 @@
+//! In-memory stores and plain test doubles of the people room's ports.
+
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicUsize, Ordering},
+};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::{
+    RepositoryError, Timestamp,
+    ids::ClientId,
+    people::{
+        Email, OperatorAuditEntry, OperatorAuditFilter, Password, PasswordHash, Session,
+        SessionToken, SessionTokenHash, User, UserId,
+    },
+    ports::{
+        AccountKeys, CipherError, Clock, HashError, InsertUserError, OperatorAuditStore,
+        PageRequest, PasswordCheck, PasswordHasher, PeopleStores, SecretCipher, SessionStore,
+        TotpCodes, UserStore,
+    },
+    secret::{SealedSecret, Secret},
+};
+
+pub fn t0() -> Timestamp {
+    Timestamp::from_unix_millis(1_795_507_200_000).unwrap()
+}
+
+#[derive(Default)]
+pub struct Memory {
+    pub users: Mutex<Vec<User>>,
+    pub sessions: Mutex<Vec<Session>>,
+    pub audit: Mutex<Vec<OperatorAuditEntry>>,
+}
+
+impl Memory {
+    pub fn actions(&self) -> Vec<String> {
+        self.audit
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|a| a.action.clone())
+            .collect()
+    }
+    pub fn user(&self) -> User {
+        self.users.lock().unwrap()[0].clone()
+    }
+}
+
+#[async_trait]
+impl UserStore for Memory {
+    async fn insert(&self, user: &User, audit: &OperatorAuditEntry) -> Result<(), InsertUserError> {
+        self.users.lock().unwrap().push(user.clone());
+        self.audit.lock().unwrap().push(audit.clone());
+        Ok(())
+    }
+    async fn find(&self, id: &UserId) -> Result<Option<User>, RepositoryError> {
+        Ok(self
+            .users
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|u| u.id == *id)
+            .cloned())
+    }
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
+        Ok(self
+            .users
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|u| u.email == *email)
+            .cloned())
+    }
+    async fn list(
+        &self,
+        _: Option<ClientId>,
+        _: &PageRequest<UserId>,
+    ) -> Result<Vec<User>, RepositoryError> {
+        Ok(self.users.lock().unwrap().clone())
+    }
+    async fn update(
+        &self,
+        next: &User,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<bool, RepositoryError> {
+        let mut users = self.users.lock().unwrap();
+        let Some(stored) = users.iter_mut().find(|u| u.id == next.id) else {
+            return Ok(false);
+        };
+        if stored.version + 1 != next.version {
+            return Ok(false);
+        }
+        *stored = next.clone();
+        self.audit.lock().unwrap().extend(audit.iter().cloned());
+        Ok(true)
+    }
+    async fn count_enabled_admins(&self) -> Result<u64, RepositoryError> {
+        Ok(0)
+    }
+}
+
+#[async_trait]
+impl SessionStore for Memory {
+    async fn insert(
+        &self,
+        session: &Session,
+        audit: &OperatorAuditEntry,
+    ) -> Result<(), RepositoryError> {
+        self.sessions.lock().unwrap().push(session.clone());
+        self.audit.lock().unwrap().push(audit.clone());
+        Ok(())
+    }
+    async fn find(&self, hash: &SessionTokenHash) -> Result<Option<Session>, RepositoryError> {
+        Ok(self
+            .sessions
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| s.token_hash == *hash)
+            .cloned())
+    }
+    async fn touch(&self, hash: &SessionTokenHash, at: Timestamp) -> Result<(), RepositoryError> {
+        for s in self
+            .sessions
+            .lock()
+            .unwrap()
+            .iter_mut()
+            .filter(|s| s.token_hash == *hash)
+        {
+            s.last_seen_at = s.last_seen_at.max(at);
+        }
+        Ok(())
+    }
+    async fn revoke(
+        &self,
+        hash: &SessionTokenHash,
+        at: Timestamp,
+        audit: &OperatorAuditEntry,
+    ) -> Result<bool, RepositoryError> {
+        let mut sessions = self.sessions.lock().unwrap();
+        let Some(s) = sessions
+            .iter_mut()
+            .find(|s| s.token_hash == *hash && s.revoked_at.is_none())
+        else {
+            return Ok(false);
+        };
+        s.revoked_at = Some(at);
+        self.audit.lock().unwrap().push(audit.clone());
+        Ok(true)
+    }
+    async fn revoke_all_of(&self, _: &UserId, _: Timestamp) -> Result<u64, RepositoryError> {
+        Ok(0)
+    }
+    async fn purge(&self, _: Timestamp) -> Result<u64, RepositoryError> {
+        Ok(0)
+    }
+}
+
+#[async_trait]
+impl OperatorAuditStore for Memory {
+    async fn append(&self, entry: &OperatorAuditEntry) -> Result<u64, RepositoryError> {
+        let mut audit = self.audit.lock().unwrap();
+        audit.push(entry.clone());
+        Ok(audit.len() as u64)
+    }
+    async fn list(
+        &self,
+        _: &OperatorAuditFilter,
+        _: &PageRequest<u64>,
+    ) -> Result<Vec<OperatorAuditEntry>, RepositoryError> {
+        Ok(self.audit.lock().unwrap().clone())
+    }
+}
+
+/// "Hashes" a password as `h:` + it; counts every verification, dummy ones included.
+#[derive(Default)]
+pub struct PlainHasher {
+    pub verifications: AtomicUsize,
+    pub rehash: bool,
+}
+
+#[async_trait]
+impl PasswordHasher for PlainHasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        Ok(PasswordHash::new(format!("h2:{}", password.expose())))
+    }
+    async fn verify(&self, password: &Password, hash: &PasswordHash) -> PasswordCheck {
+        self.verifications.fetch_add(1, Ordering::SeqCst);
+        let plain = hash.as_str().split_once(':').map(|(_, p)| p);
+        if plain == Some(password.expose()) {
+            PasswordCheck::Matches {
+                rehash: self.rehash,
+            }
+        } else {
+            PasswordCheck::Mismatch
+        }
+    }
+    async fn verify_dummy(&self, _: &Password) {
+        self.verifications.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The only valid code is `"424242"`.
+pub struct FixedTotp;
+
+impl TotpCodes for FixedTotp {
+    fn new_secret(&self) -> Secret {
+        Secret::new("JBSWY3DPEHPK3PXP".into())
+    }
+    fn provisioning_uri(&self, secret: &Secret, account: &Email) -> String {
+        format!(
+            "otpauth://totp/SimplePG:{account}?secret={}",
+            secret.expose()
+        )
+    }
+    fn verify(&self, _: &Secret, code: &str, _: Timestamp) -> bool {
+        code == "424242"
+    }
+}
+
+pub struct ClearCipher;
+
+impl SecretCipher for ClearCipher {
+    fn seal(&self, secret: &Secret) -> Result<SealedSecret, CipherError> {
+        Ok(SealedSecret {
+            key_version: 1,
+            ciphertext: secret.expose().as_bytes().to_vec(),
+        })
+    }
+    fn open(&self, sealed: &SealedSecret) -> Result<Secret, CipherError> {
+        Ok(Secret::new(
+            String::from_utf8_lossy(&sealed.ciphertext).into_owned(),
+        ))
+    }
+    fn key_version(&self) -> u32 {
+        1
+    }
+}
+
+pub struct CountingKeys(pub AtomicUsize);
+
+impl AccountKeys for CountingKeys {
+    fn user_id(&self) -> UserId {
+        UserId::from_uuid(Uuid::now_v7())
+    }
+    fn session_token(&self) -> SessionToken {
+        let n = self.0.fetch_add(1, Ordering::SeqCst) as u8;
+        SessionToken::from_bytes([n; 32])
+    }
+}
+
+pub struct StepClock(pub Mutex<Timestamp>);
+
+impl Clock for StepClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl StepClock {
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap();
+        *now = now.plus(by);
+    }
+}
+
+impl Memory {
+    /// The three stores, all this memory.
+    pub fn stores(self: &Arc<Self>) -> PeopleStores {
+        PeopleStores {
+            users: self.clone(),
+            sessions: self.clone(),
+            audit: self.clone(),
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Who may create and change which users (api.md §10.1), over in-memory stores.
+
+use std::sync::{Arc, Mutex, atomic::AtomicUsize};
+
+use uuid::Uuid;
+
+use super::*;
+use crate::{
+    merchant::Merchant,
+    people::{Email, testkit::*},
+    ports::MockMerchantStore,
+};
+
+fn principal(role: Role, client: Option<&str>) -> Principal {
+    Principal::user(
+        UserId::from_uuid(Uuid::now_v7()),
+        Email::parse("boss@example.com").unwrap(),
+        role,
+        client.map(|c| ClientId::parse(c).unwrap()),
+    )
+    .unwrap()
+}
+
+fn merchant(client_id: &ClientId) -> Merchant {
+    let sealed = crate::secret::SealedSecret {
+        key_version: 1,
+        ciphertext: vec![1],
+    };
+    Merchant {
+        client_id: client_id.clone(),
+        client_name: crate::merchant::ClientName::parse("Shop").unwrap(),
+        client_secret: sealed.clone(),
+        webhook_secret: sealed,
+        previous_webhook_secret: None,
+        return_url: None,
+        status: crate::merchant::MerchantStatus::Active,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+/// Merchants `mch_a` and `mch_b` exist.
+fn merchants() -> MockMerchantStore {
+    let mut m = MockMerchantStore::new();
+    m.expect_find().returning(|c: &ClientId| {
+        Ok(["mch_a", "mch_b"]
+            .contains(&c.as_str())
+            .then(|| merchant(c)))
+    });
+    m
+}
+
+fn service(memory: &Arc<Memory>) -> UserService {
+    UserService::new(
+        memory.stores(),
+        Arc::new(merchants()),
+        Arc::new(PlainHasher::default()),
+        Arc::new(CountingKeys(AtomicUsize::new(1))),
+        Arc::new(StepClock(Mutex::new(t0()))),
+    )
+}
+
+fn new_user(email: &str, role: &str, client: Option<&str>) -> NewUser {
+    NewUser::parse(email, role, client, "long enough password").unwrap()
+}
+
+async fn create(
+    s: &UserService,
+    by: &Principal,
+    email: &str,
+    role: &str,
+    client: Option<&str>,
+) -> Result<User, UserError> {
+    s.create(by, new_user(email, role, client), &RequestOrigin::default())
+        .await
+}
+
+#[tokio::test]
+async fn an_admin_creates_any_user_and_the_audit_row_names_who_and_whom() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let admin = principal(Role::Admin, None);
+    let u = create(&s, &admin, "ops@example.com", "OPERATOR", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        u.password_hash.as_str(),
+        "h2:long enough password",
+        "stored hashed"
+    );
+    let audit = memory.audit.lock().unwrap()[0].clone();
+    assert_eq!(audit.action, "USER_CREATED");
+    assert_eq!(audit.actor, "boss@example.com");
+    assert_eq!(audit.target, Some(u.id.to_string()));
+}
+
+#[tokio::test]
+async fn a_merchant_admin_creates_only_users_of_its_own_merchant() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let ma = principal(Role::MerchantAdmin, Some("mch_a"));
+    assert!(
+        create(&s, &ma, "v@a.com", "MERCHANT_VIEWER", Some("mch_a"))
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        create(&s, &ma, "v@b.com", "MERCHANT_VIEWER", Some("mch_b")).await,
+        Err(UserError::Denied(Denied::NotFound))
+    ));
+    assert!(matches!(
+        create(&s, &ma, "o@a.com", "OPERATOR", None).await,
+        Err(UserError::Denied(Denied::Forbidden))
+    ));
+    let viewer = principal(Role::Viewer, None);
+    assert!(matches!(
+        create(&s, &viewer, "x@a.com", "VIEWER", None).await,
+        Err(UserError::Denied(Denied::Forbidden))
+    ));
+    assert_eq!(
+        memory.users.lock().unwrap().len(),
+        1,
+        "refused ones wrote nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_user_of_an_unknown_merchant_is_refused_on_client_id() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let err = create(
+        &s,
+        &principal(Role::Admin, None),
+        "m@x.com",
+        "MERCHANT_ADMIN",
+        Some("mch_zzz"),
+    )
+    .await
+    .unwrap_err();
+    let UserError::Invalid(v) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(v.iter().next().unwrap().field, "clientId");
+}
+
+#[tokio::test]
+async fn a_merchant_admin_lists_and_sees_only_its_merchants_users() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let admin = principal(Role::Admin, None);
+    let b_user = create(&s, &admin, "v@b.com", "MERCHANT_VIEWER", Some("mch_b"))
+        .await
+        .unwrap();
+    let ma = principal(Role::MerchantAdmin, Some("mch_a"));
+    assert!(matches!(
+        s.get(&ma, &b_user.id).await,
+        Err(UserError::NotFound)
+    ));
+    let page = PageRequest {
+        limit: 10,
+        before: None,
+    };
+    assert!(
+        s.list(&ma, Some(ClientId::parse("mch_b").unwrap()), &page)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        s.list(&principal(Role::Operator, None), None, &page).await,
+        Err(UserError::Denied(Denied::Forbidden))
+    ));
+}
+
+#[tokio::test]
+async fn the_role_must_keep_the_users_scope_and_a_change_ends_its_sessions() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let admin = principal(Role::Admin, None);
+    let u = create(&s, &admin, "ops@example.com", "OPERATOR", None)
+        .await
+        .unwrap();
+    let origin = RequestOrigin::default();
+    let to_merchant = UserChange {
+        role: Some(Role::MerchantViewer),
+        disabled: None,
+    };
+    assert!(matches!(
+        s.change(&admin, &u.id, &to_merchant, &origin).await,
+        Err(UserError::Invalid(_))
+    ));
+    let to_viewer = UserChange {
+        role: Some(Role::Viewer),
+        disabled: None,
+    };
+    let changed = s.change(&admin, &u.id, &to_viewer, &origin).await.unwrap();
+    assert_eq!((changed.role, changed.version), (Role::Viewer, 1));
+    assert_eq!(memory.actions(), ["USER_CREATED", "USER_CHANGED"]);
+}
+
+#[tokio::test]
+async fn the_audit_log_is_for_admins_only() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let page = PageRequest {
+        limit: 10,
+        before: None,
+    };
+    let filter = OperatorAuditFilter::default();
+    assert!(
+        s.audit_log(&principal(Role::Admin, None), &filter, &page)
+            .await
+            .is_ok()
+    );
+    for (role, client) in [(Role::Operator, None), (Role::MerchantAdmin, Some("mch_a"))] {
+        assert!(matches!(
+            s.audit_log(&principal(role, client), &filter, &page).await,
+            Err(UserError::Denied(Denied::Forbidden))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn the_cli_creates_the_first_admin_as_actor_cli() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let u = s
+        .bootstrap(new_user("root@example.com", "ADMIN", None))
+        .await
+        .unwrap();
+    assert_eq!(u.role, Role::Admin);
+    assert_eq!(memory.audit.lock().unwrap()[0].actor, "cli");
+}
