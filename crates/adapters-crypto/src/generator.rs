@@ -31,14 +31,23 @@ impl RandomKeyGenerator {
     }
 
     fn bytes<const N: usize>(&self) -> [u8; N] {
-        let mut buf = [0u8; N];
-        if self.rng.fill(&mut buf).is_err() {
-            // The OS generator does not fail on supported platforms; if it ever does, refusing
-            // to continue beats issuing a predictable secret.
-            std::process::abort();
-        }
-        buf
+        fill(&self.rng)
     }
+}
+
+/// `N` bytes from the operating system's CSPRNG.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    fill(&SystemRandom::new())
+}
+
+fn fill<const N: usize>(rng: &SystemRandom) -> [u8; N] {
+    let mut buf = [0u8; N];
+    if rng.fill(&mut buf).is_err() {
+        // The OS generator does not fail on supported platforms; if it ever does, refusing
+        // to continue beats issuing a predictable secret.
+        std::process::abort();
+    }
+    buf
 }
 
 impl KeyGenerator for RandomKeyGenerator {
