@@ -7,7 +7,8 @@
 //! Wiring, in order: [`create_database_if_missing`] (optional), [`run_migrations`],
 //! [`build_pool`], then one store per port sharing the pool:
 //! [`MysqlPaymentStore`], [`MysqlMerchantStore`], [`MysqlNonceStore`], [`MysqlOutboxStore`],
-//! [`MysqlStoreHealth`].
+//! [`MysqlStoreHealth`] ([`ports`]: all of them), and the people ports ([`people_ports`]:
+//! [`MysqlUserStore`], [`MysqlSessionStore`], [`MysqlOperatorAuditStore`]).
 #![forbid(unsafe_code)]
 
 mod cluster_health;
@@ -19,10 +20,12 @@ mod stores;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
+pub use adapters_sql::PeoplePorts;
 pub use cluster_health::{ClusterAwareHealth, NodeState};
 pub use migrate::{MIGRATIONS, MigrationError, create_database_if_missing, run_migrations};
 pub use pool::{Pool, PoolBuildError, PooledConnection, build_pool};
 pub use stores::{
-    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOperatorReads,
-    MysqlOutboxStore, MysqlPaymentStore, MysqlStoreHealth, ports,
+    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOperatorAuditStore,
+    MysqlOperatorReads, MysqlOutboxStore, MysqlPaymentStore, MysqlSessionStore, MysqlStoreHealth,
+    MysqlUserStore, people_ports, ports,
 };

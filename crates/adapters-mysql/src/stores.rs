@@ -5,8 +5,11 @@
 //! (on any instance) take disjoint messages.
 
 use adapters_sql::{
-    SqlBackend, SqlStore,
-    stores::{Health, Idempotency, Merchants, Nonces, Outbox, Payments, Reads},
+    PeoplePorts, SqlBackend, SqlStore,
+    stores::{
+        Health, Idempotency, Merchants, Nonces, OperatorAudit, Outbox, Payments, Reads, Sessions,
+        Users,
+    },
 };
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, TransactionManager};
@@ -39,8 +42,16 @@ pub type MysqlIdempotencyStore = SqlStore<Mysql, Idempotency>;
 pub type MysqlOutboxStore = SqlStore<Mysql, Outbox>;
 pub type MysqlOperatorReads = SqlStore<Mysql, Reads>;
 pub type MysqlStoreHealth = SqlStore<Mysql, Health>;
+pub type MysqlUserStore = SqlStore<Mysql, Users>;
+pub type MysqlSessionStore = SqlStore<Mysql, Sessions>;
+pub type MysqlOperatorAuditStore = SqlStore<Mysql, OperatorAudit>;
 
 /// Every storage port of this adapter on `pool`.
 pub fn ports(pool: Pool) -> StorePorts {
     adapters_sql::ports::<Mysql>(pool)
+}
+
+/// The people ports of this adapter on `pool` (users, sessions, the operator audit log).
+pub fn people_ports(pool: Pool) -> PeoplePorts {
+    adapters_sql::people_ports::<Mysql>(pool)
 }

@@ -10,6 +10,12 @@ pub trait Dialect {
     const UQ_CLIENT_ORDER: &'static str;
     /// The same for `UNIQUE (payment_id, from_version)` of `payment_log`.
     const UQ_LOG_TRANSITION: &'static str;
+    /// The same for `UNIQUE (email)` of `operator_user`.
+    const UQ_USER_EMAIL: &'static str;
+    /// An SQL expression for the key the connection's last `INSERT` gave an auto-increment
+    /// column (`LAST_INSERT_ID()` / `last_insert_rowid()`): per connection, so it is the
+    /// caller's own insert whatever other connections do.
+    const LAST_INSERT_ID: &'static str;
     /// An SQL expression for the database's clock, in UTC, comparable with stored instants.
     const NOW: &'static str;
     /// The type to `CAST` an integer expression to (`SIGNED` / `INTEGER`).

@@ -28,7 +28,7 @@ pub mod stores;
 pub use backend::{ConnectionPool, QueryFuture, SqlBackend, write_tx};
 pub use dialect::Dialect;
 pub use statements::Statements;
-pub use stores::{SqlStore, ports};
+pub use stores::{PeoplePorts, SqlStore, people_ports, ports};
 
 /// What the code [`sql_statements!`] expands to needs, so that an adapter does not have to name the
 /// same crates and versions.

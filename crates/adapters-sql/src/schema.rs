@@ -7,7 +7,8 @@
 //! `Blob` alias; `Timestamp` binds and reads a `DATETIME(6)` through the same `MysqlTime` as
 //! `Datetime`; `BigInt` reads every integer column, signed or not (`INT UNSIGNED`,
 //! `SMALLINT UNSIGNED`, `BIGINT UNSIGNED`), through `numeric_value()` widening, and binds as a
-//! signed `BIGINT`, which the server converts on insert and compares exactly.
+//! signed `BIGINT`, which the server converts on insert and compares exactly. `Bool` is MySQL's
+//! `BOOLEAN` (`TINYINT(1)`) and SQLite's 0/1 integer.
 
 diesel::table! {
     use diesel::sql_types::*;
@@ -144,10 +145,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+
+    operator_user (user_id) {
+        user_id -> Text,
+        email -> Text,
+        role -> Text,
+        client_id -> Nullable<Text>,
+        password_hash -> Text,
+        disabled -> Bool,
+        failed_logins -> BigInt,
+        locked_until -> Nullable<Timestamp>,
+        totp_state -> Text,
+        totp_key_version -> Nullable<BigInt>,
+        totp_ciphertext -> Nullable<Binary>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    operator_session (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    operator_audit (audit_id) {
+        audit_id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        role -> Nullable<Text>,
+        action -> Text,
+        target -> Nullable<Text>,
+        outcome -> Text,
+        ip -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(payment -> api_credential (client_id));
 diesel::joinable!(payment_log -> payment (payment_id));
 diesel::joinable!(payment_cancel -> payment (payment_id));
 diesel::joinable!(outbox_event -> payment (payment_id));
+diesel::joinable!(operator_user -> api_credential (client_id));
+diesel::joinable!(operator_session -> operator_user (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_credential,
     payment,
@@ -155,7 +207,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_log,
     request_nonce,
     outbox_event,
-    delivery_attempt
+    delivery_attempt,
+    operator_user,
+    operator_session,
+    operator_audit
 );
 
 diesel::table! {

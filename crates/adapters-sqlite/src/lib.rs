@@ -7,7 +7,9 @@
 //!
 //! Wiring, in order: [`run_migrations`] (creates the file), [`build_pool`], then one store per
 //! port sharing the pool: [`SqlitePaymentStore`], [`SqliteMerchantStore`], [`SqliteNonceStore`],
-//! [`SqliteOutboxStore`], [`SqliteIdempotencyStore`], [`SqliteStoreHealth`].
+//! [`SqliteOutboxStore`], [`SqliteIdempotencyStore`], [`SqliteStoreHealth`] ([`ports`]: all of
+//! them), and the people ports ([`people_ports`]: [`SqliteUserStore`], [`SqliteSessionStore`],
+//! [`SqliteOperatorAuditStore`]).
 #![forbid(unsafe_code)]
 
 mod dialect;
@@ -16,11 +18,13 @@ mod migration_lock;
 mod pool;
 mod stores;
 
+pub use adapters_sql::PeoplePorts;
 pub use migrate::{MIGRATIONS, MigrationError, run_migrations};
 pub use pool::{
     BUSY_TIMEOUT, Pool, PoolBuildError, PooledConnection, SqliteConn, build_pool, file_path,
 };
 pub use stores::{
-    SqliteIdempotencyStore, SqliteMerchantStore, SqliteNonceStore, SqliteOperatorReads,
-    SqliteOutboxStore, SqlitePaymentStore, SqliteStoreHealth, ports,
+    SqliteIdempotencyStore, SqliteMerchantStore, SqliteNonceStore, SqliteOperatorAuditStore,
+    SqliteOperatorReads, SqliteOutboxStore, SqlitePaymentStore, SqliteSessionStore,
+    SqliteStoreHealth, SqliteUserStore, people_ports, ports,
 };

@@ -6,8 +6,11 @@
 //! `VALUES`).
 
 use adapters_sql::{
-    SqlBackend, SqlStore,
-    stores::{Health, Idempotency, Merchants, Nonces, Outbox, Payments, Reads},
+    PeoplePorts, SqlBackend, SqlStore,
+    stores::{
+        Health, Idempotency, Merchants, Nonces, OperatorAudit, Outbox, Payments, Reads, Sessions,
+        Users,
+    },
 };
 use diesel::{QueryResult, connection::AnsiTransactionManager};
 use diesel_migrations::EmbeddedMigrations;
@@ -46,8 +49,16 @@ pub type SqliteIdempotencyStore = SqlStore<Sqlite, Idempotency>;
 pub type SqliteOutboxStore = SqlStore<Sqlite, Outbox>;
 pub type SqliteOperatorReads = SqlStore<Sqlite, Reads>;
 pub type SqliteStoreHealth = SqlStore<Sqlite, Health>;
+pub type SqliteUserStore = SqlStore<Sqlite, Users>;
+pub type SqliteSessionStore = SqlStore<Sqlite, Sessions>;
+pub type SqliteOperatorAuditStore = SqlStore<Sqlite, OperatorAudit>;
 
 /// Every storage port of this adapter on `pool`.
 pub fn ports(pool: Pool) -> StorePorts {
     adapters_sql::ports::<Sqlite>(pool)
+}
+
+/// The people ports of this adapter on `pool` (users, sessions, the operator audit log).
+pub fn people_ports(pool: Pool) -> PeoplePorts {
+    adapters_sql::people_ports::<Sqlite>(pool)
 }

@@ -14,7 +14,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use domain::store_ports::StorePorts;
+use domain::{
+    ports::{OperatorAuditStore, SessionStore, UserStore},
+    store_ports::StorePorts,
+};
 
 pub mod cancels;
 pub mod concurrency;
@@ -28,6 +31,8 @@ pub mod payment_nonce;
 pub mod payment_outbox;
 pub mod payments;
 pub mod pending_cancels;
+pub mod people;
+pub mod people_sessions;
 pub mod reporting;
 pub mod support;
 
@@ -39,9 +44,19 @@ pub trait RawSql: Send + Sync {
     async fn count(&self, from_where: &str) -> i64;
 }
 
+/// The storage ports of the people room (api.md §10) over the same database as
+/// [`Stores::ports`] (not part of [`StorePorts`] yet).
+#[derive(Clone)]
+pub struct People {
+    pub users: Arc<dyn UserStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub operator_audit: Arc<dyn OperatorAuditStore>,
+}
+
 /// Every storage port over one fresh, empty, migrated database.
 pub struct Stores {
     pub ports: StorePorts,
+    pub people: People,
     pub raw: Arc<dyn RawSql>,
     /// Whatever keeps the database alive (dropped after the stores).
     pub guard: Box<dyn std::any::Any + Send + Sync>,
@@ -149,6 +164,23 @@ macro_rules! contract_tests {
                 payments::a_row_that_breaks_the_schema_promises_is_reported_not_returned,
                 payments::listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_exist,
                 payments::listing_filters_by_merchant_status_order_and_creation_range,
+            }
+            people {
+                people::a_user_round_trips_with_every_field_including_a_sealed_totp_secret_and_a_merchant,
+                people::an_email_differing_only_in_case_is_the_same_account,
+                people::a_user_of_an_unknown_merchant_is_refused_and_writes_nothing,
+                people::an_update_is_a_compare_and_set_on_the_version_and_a_stale_one_writes_nothing,
+                people::sixteen_concurrent_failed_logins_from_the_same_version_let_exactly_one_through,
+                people::users_list_newest_first_with_a_cursor_and_a_merchant_filter,
+                people::enabled_admins_are_counted_and_disabled_ones_and_other_roles_are_not,
+                people::appended_audit_rows_get_increasing_ids_and_round_trip_with_every_field,
+                people::audit_text_longer_than_its_columns_is_cut_not_refused,
+                people::the_audit_log_lists_newest_first_with_every_filter_a_cursor_and_one_extra_row,
+                people_sessions::a_session_round_trips_with_its_login_audit_row_and_an_unknown_hash_is_not_found,
+                people_sessions::touching_a_session_moves_its_last_use_forward_never_back,
+                people_sessions::a_session_is_revoked_once_and_a_second_revocation_writes_nothing,
+                people_sessions::revoking_every_session_of_a_user_counts_the_live_ones_and_spares_other_users,
+                people_sessions::purging_forgets_sessions_that_started_before_the_cutoff_revoked_or_not,
             }
             pending_cancels {
                 pending_cancels::without_pending_cancels_the_summary_is_zero_with_no_oldest_even_after_ended_ones,

@@ -23,7 +23,7 @@ use domain::{
 };
 use uuid::Uuid;
 
-use crate::{RawSql, StoreFactory, Stores};
+use crate::{People, RawSql, StoreFactory, Stores};
 
 /// Spawns `task(i)` for every `i` in `0..n` so that they run at once, and waits for all of them;
 /// their outputs, in order (a task that panicked fails the test).
@@ -43,6 +43,7 @@ where
 /// A fresh empty database's stores (see [`StoreFactory`]), plus raw row counts.
 pub struct Env {
     ports: StorePorts,
+    people: People,
     raw: Arc<dyn RawSql>,
     /// Declared last so the database outlives the stores.
     _guard: Box<dyn std::any::Any + Send + Sync>,
@@ -80,9 +81,15 @@ impl Env {
     pub fn from_stores(s: Stores) -> Self {
         Self {
             ports: s.ports,
+            people: s.people,
             raw: s.raw,
             _guard: s.guard,
         }
+    }
+
+    /// The people ports (users, sessions, the operator audit log) of the same database.
+    pub fn people(&self) -> &People {
+        &self.people
     }
 
     /// Runs `sql` on the test database directly (for setting up states the ports cannot express).

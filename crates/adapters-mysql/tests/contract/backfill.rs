@@ -12,7 +12,7 @@ use store_contract::{
     migration_backfill::{self, StagedFactory},
 };
 
-use crate::support::Raw;
+use crate::support::{Raw, people};
 
 struct Staged;
 
@@ -33,6 +33,7 @@ impl StagedFactory for Staged {
         let pool = db.pool(4);
         let stores = Stores {
             ports: adapters_mysql::ports(pool.clone()),
+            people: people(&pool),
             raw: Arc::new(Raw(pool)),
             guard: Box::new(db),
         };

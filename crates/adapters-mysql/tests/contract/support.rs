@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use adapters_mysql::{Pool, test_util::TestDatabase};
 use async_trait::async_trait;
-use store_contract::{RawSql, StoreFactory, Stores};
+use store_contract::{People, RawSql, StoreFactory, Stores};
 
 /// A fresh `TestDatabase` per test; a pool big enough for the suite's racing tests.
 pub struct MysqlFactory;
@@ -15,9 +15,20 @@ impl StoreFactory for MysqlFactory {
         let pool = db.pool(16);
         Stores {
             ports: adapters_mysql::ports(pool.clone()),
+            people: people(&pool),
             raw: Arc::new(Raw(pool)),
             guard: Box::new(db),
         }
+    }
+}
+
+/// The people ports on `pool`, as the contract suite holds them.
+pub fn people(pool: &Pool) -> People {
+    let p = adapters_mysql::people_ports(pool.clone());
+    People {
+        users: p.users,
+        sessions: p.sessions,
+        operator_audit: p.operator_audit,
     }
 }
 

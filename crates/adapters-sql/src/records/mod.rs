@@ -109,10 +109,12 @@ impl Cells<'_> {
 mod merchant_rows;
 mod outbox_rows;
 mod payment_rows;
+mod people_rows;
 
 pub use merchant_rows::*;
 pub use outbox_rows::*;
 pub use payment_rows::*;
+pub use people_rows::*;
 
 #[cfg(test)]
 mod tests {

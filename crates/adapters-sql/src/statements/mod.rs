@@ -18,6 +18,7 @@ mod merchants;
 mod nonces;
 mod outbox;
 mod payments;
+mod people;
 mod reads;
 
 pub use idempotency::{IdempotencyStatements, NewClaim};
@@ -25,6 +26,7 @@ pub use merchants::MerchantStatements;
 pub use nonces::NonceStatements;
 pub use outbox::{LockedEvent, OutboxStatements};
 pub use payments::{PaymentLookup, PaymentStatements};
+pub use people::PeopleStatements;
 pub use reads::{Feed, FeedTable, ReadStatements, StatsBinds, StatsRows};
 
 use crate::backend::ConnectionPool;
@@ -39,6 +41,7 @@ pub trait Statements:
     + IdempotencyStatements
     + OutboxStatements
     + ReadStatements
+    + PeopleStatements
 {
 }
 
@@ -113,6 +116,7 @@ macro_rules! sql_statements {
             $crate::__idempotency_statements!($backend, ($($lock_row)*));
             $crate::__outbox_statements!($backend, $insert, ($($lock_row)*), ($($lock_claim)*));
             $crate::__read_statements!($backend);
+            $crate::__people_statements!($backend);
         };
     };
 }

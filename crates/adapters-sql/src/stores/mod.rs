@@ -9,7 +9,11 @@
 use std::{marker::PhantomData, sync::Arc};
 
 use diesel::QueryResult;
-use domain::{RepositoryError, store_ports::StorePorts};
+use domain::{
+    RepositoryError,
+    ports::{OperatorAuditStore, SessionStore, UserStore},
+    store_ports::StorePorts,
+};
 
 use crate::{backend::ConnectionPool, error, statements::Statements};
 
@@ -17,9 +21,12 @@ mod health;
 mod idempotency;
 mod merchants;
 mod nonces;
+mod operator_audit;
 mod outbox;
 mod payments;
 mod reads;
+mod sessions;
+mod users;
 
 /// The store of port `P` (one of the marker types below) on backend `B`: a handle on the shared
 /// pool. Cheap to clone.
@@ -72,6 +79,12 @@ pub enum Outbox {}
 pub enum Reads {}
 /// `StoreHealth`.
 pub enum Health {}
+/// `UserStore`.
+pub enum Users {}
+/// `SessionStore`.
+pub enum Sessions {}
+/// `OperatorAuditStore`.
+pub enum OperatorAudit {}
 
 /// Every storage port of backend `B` on `pool`.
 pub fn ports<B: Statements>(pool: B::Pool) -> StorePorts {
@@ -83,6 +96,24 @@ pub fn ports<B: Statements>(pool: B::Pool) -> StorePorts {
         idempotency: Arc::new(SqlStore::<B, Idempotency>::new(pool.clone())),
         reads: Arc::new(SqlStore::<B, Reads>::new(pool.clone())),
         health: Arc::new(SqlStore::<B, Health>::new(pool)),
+    }
+}
+
+/// The storage ports of the people room (api.md §10: accounts, sessions, the operator audit
+/// log) on one pool. Kept apart from [`StorePorts`] until the application wires them in.
+#[derive(Clone)]
+pub struct PeoplePorts {
+    pub users: Arc<dyn UserStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub operator_audit: Arc<dyn OperatorAuditStore>,
+}
+
+/// The people ports of backend `B` on `pool`.
+pub fn people_ports<B: Statements>(pool: B::Pool) -> PeoplePorts {
+    PeoplePorts {
+        users: Arc::new(SqlStore::<B, Users>::new(pool.clone())),
+        sessions: Arc::new(SqlStore::<B, Sessions>::new(pool.clone())),
+        operator_audit: Arc::new(SqlStore::<B, OperatorAudit>::new(pool)),
     }
 }
 

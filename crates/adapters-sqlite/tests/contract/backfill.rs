@@ -11,7 +11,7 @@ use store_contract::{
     migration_backfill::{self, StagedFactory},
 };
 
-use crate::support::{Raw, TempDb};
+use crate::support::{Raw, TempDb, people};
 
 struct Staged;
 
@@ -32,6 +32,7 @@ impl StagedFactory for Staged {
         let url = db.url.clone();
         let stores = Stores {
             ports: adapters_sqlite::ports(pool.clone()),
+            people: people(&pool),
             raw: Arc::new(Raw(pool)),
             guard: Box::new(db),
         };

@@ -4,7 +4,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use adapters_sqlite::{Pool, build_pool, run_migrations};
 use async_trait::async_trait;
-use store_contract::{RawSql, StoreFactory, Stores};
+use store_contract::{People, RawSql, StoreFactory, Stores};
 
 /// A database file that is deleted (with its WAL files) when dropped.
 pub struct TempDb {
@@ -45,9 +45,20 @@ impl StoreFactory for SqliteFactory {
         let pool = db.migrated_pool(4).await;
         Stores {
             ports: adapters_sqlite::ports(pool.clone()),
+            people: people(&pool),
             raw: Arc::new(Raw(pool)),
             guard: Box::new(db),
         }
+    }
+}
+
+/// The people ports on `pool`, as the contract suite holds them.
+pub fn people(pool: &Pool) -> People {
+    let p = adapters_sqlite::people_ports(pool.clone());
+    People {
+        users: p.users,
+        sessions: p.sessions,
+        operator_audit: p.operator_audit,
     }
 }
 
