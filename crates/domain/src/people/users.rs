@@ -60,6 +60,8 @@ impl From<InsertUserError> for UserError {
 pub struct UserChange {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
+    /// `true`: clear the failed-login count and any lock (an operator's reset of a locked user).
+    pub unlock: bool,
 }
 
 service_struct! {
@@ -132,6 +134,11 @@ impl UserService {
         let row = self.audit_row(by, "USER_CREATED", &user, origin);
         self.stores.users.insert(&user, &row).await?;
         Ok(user)
+    }
+
+    /// Finds a user by email for the operator at the server (`simplepg user unlock`).
+    pub async fn find_by_email(&self, email: &super::Email) -> Result<Option<User>, UserError> {
+        Ok(self.stores.users.find_by_email(email).await?)
     }
 
     /// Creates a user with no principal (the `simplepg user create` command of the operator at
@@ -208,6 +215,10 @@ impl UserService {
             let mut next = current.clone();
             next.role = role;
             next.disabled = disabled;
+            if change.unlock {
+                next.failed_logins = 0;
+                next.locked_until = None;
+            }
             next.updated_at = now;
             next.version = current.version + 1;
             let row = self.audit_row(by, "USER_CHANGED", &current, origin);

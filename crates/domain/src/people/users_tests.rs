@@ -183,7 +183,7 @@ async fn the_role_must_keep_the_users_scope_and_a_change_ends_its_sessions() {
     let origin = RequestOrigin::default();
     let to_merchant = UserChange {
         role: Some(Role::MerchantViewer),
-        disabled: None,
+        ..Default::default()
     };
     assert!(matches!(
         s.change(&admin, &u.id, &to_merchant, &origin).await,
@@ -191,7 +191,7 @@ async fn the_role_must_keep_the_users_scope_and_a_change_ends_its_sessions() {
     ));
     let to_viewer = UserChange {
         role: Some(Role::Viewer),
-        disabled: None,
+        ..Default::default()
     };
     let changed = s.change(&admin, &u.id, &to_viewer, &origin).await.unwrap();
     assert_eq!((changed.role, changed.version), (Role::Viewer, 1));
@@ -230,4 +230,35 @@ async fn the_cli_creates_the_first_admin_as_actor_cli() {
         .unwrap();
     assert_eq!(u.role, Role::Admin);
     assert_eq!(memory.audit.lock().unwrap()[0].actor, "cli");
+}
+
+#[tokio::test]
+async fn an_admin_unlocks_a_locked_user() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let admin = principal(Role::Admin, None);
+    let u = create(&s, &admin, "ops@example.com", "OPERATOR", None)
+        .await
+        .unwrap();
+    {
+        let mut users = memory.users.lock().unwrap();
+        users[0] = users[0].after_failed_login(
+            t0(),
+            crate::people::LoginPolicy {
+                max_failures: 1,
+                ..Default::default()
+            },
+        );
+        assert!(users[0].is_locked(t0()));
+    }
+    let unlock = UserChange {
+        unlock: true,
+        ..Default::default()
+    };
+    let done = s
+        .change(&admin, &u.id, &unlock, &RequestOrigin::default())
+        .await
+        .unwrap();
+    assert!(!done.is_locked(t0()));
+    assert_eq!(done.failed_logins, 0);
 }
