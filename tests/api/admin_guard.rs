@@ -14,6 +14,15 @@ async fn every_admin_operation_in_the_openapi_document_refuses_a_missing_or_wron
     let (app, merchant) = spawn_app_with_merchant().await;
     let payment_key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
     let delivery_id = format!("evt_{}", uuid::Uuid::now_v7().simple());
+    let created = app
+        .admin(
+            Method::POST,
+            "/admin/api/users",
+            Some(&json!({ "email": "ops@example.com", "role": "ADMIN", "password": "correct horse battery" })),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let user_id = created.json["userId"].as_str().unwrap().to_owned();
     let document = app.get("/api/openapi.json").await;
     assert_eq!(document.status, 200, "{}", document.text());
 
@@ -25,7 +34,8 @@ async fn every_admin_operation_in_the_openapi_document_refuses_a_missing_or_wron
         let path = template
             .replace("{clientId}", &merchant.client_id)
             .replace("{paymentKey}", &payment_key)
-            .replace("{deliveryId}", &delivery_id);
+            .replace("{deliveryId}", &delivery_id)
+            .replace("{userId}", &user_id);
         assert!(
             !path.contains('{'),
             "a parameter of {template} is not filled in"
@@ -38,7 +48,11 @@ async fn every_admin_operation_in_the_openapi_document_refuses_a_missing_or_wron
                 .flat_map(|requirement| requirement.as_object().unwrap().keys())
                 .map(String::as_str)
                 .collect();
-            assert_eq!(security, ["adminToken"], "{method} {template}");
+            assert_eq!(
+                security,
+                ["adminToken", "sessionCookie"],
+                "{method} {template}"
+            );
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let body = op["requestBody"].is_object().then(|| json!({}));
             for auth in [None, Some("Bearer wrong-token"), Some("Basic dGVzdDp0ZXN0")] {
@@ -62,7 +76,7 @@ async fn every_admin_operation_in_the_openapi_document_refuses_a_missing_or_wron
         .await;
     assert_problem(&res, 401, "ADMIN_UNAUTHORIZED");
 
-    assert_eq!(refused.len(), 18, "the operator operations: {refused:#?}");
+    assert_eq!(refused.len(), 23, "the operator operations: {refused:#?}");
     // Nothing was done by the refused requests: the merchant is still active with its secret.
     let res = app.list_payments(&merchant, "").await;
     assert_eq!(res.status, 200, "{}", res.text());

@@ -27,6 +27,7 @@ mod notifications;
 mod openapi;
 mod outbound_tls;
 mod payments;
+mod people;
 mod probes;
 mod python_check;
 mod receiver;

@@ -11,6 +11,10 @@ use domain::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
+mod people;
+
+pub use people::{OperatorAuditResponse, SessionResponse, TotpEnrollmentResponse, UserResponse};
+
 use crate::annotations::schemas::{
     ActorName, AuditActionName, CancelStatusName, CurrencyCode, DeliveryStateName,
     MerchantStatusName, MethodCodeName, OutboxKindName, PaymentStatusName, WebhookResult,

@@ -26,4 +26,4 @@ pub use context::latency_ms;
 pub use encoder::JsonPayloadEncoder;
 pub use outbound::{HttpsSender, OutboundOptions, OutboundSetupError};
 pub use server::{MAX_BODY_BYTES, ServerOptions, serve};
-pub use state::{AdminToken, AppState, ServerInfo};
+pub use state::{AdminToken, AppState, People, ServerInfo};

@@ -16,7 +16,9 @@ use utoipa::{
         self, RefOr, Required,
         path::{Operation, ParameterIn},
         schema::{AdditionalProperties, Schema, SchemaType, Type},
-        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+        security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        },
     },
 };
 use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -37,6 +39,7 @@ pub mod tags {
     pub const ACQUIRER: &str = "Acquirer webhook";
     pub const MOCK: &str = "Mock acquirer";
     pub const ADMIN: &str = "Admin";
+    pub const AUTH: &str = "Login";
     pub const PROBES: &str = "Probes";
 }
 
@@ -47,6 +50,7 @@ pub mod schemes {
     pub const NONCE: &str = "X-Nonce";
     pub const SIGNATURE: &str = "X-Signature";
     pub const ADMIN: &str = "adminToken";
+    pub const SESSION: &str = "sessionCookie";
     pub const WEBHOOK_ID: &str = "webhook-id";
     pub const WEBHOOK_TIMESTAMP: &str = "webhook-timestamp";
     pub const WEBHOOK_SIGNATURE: &str = "webhook-signature";
@@ -92,6 +96,16 @@ pub mod schemes {
         routes::events::events,
         routes::simulator::webhook,
         routes::simulator::mock_request,
+        routes::users::create,
+        routes::users::list,
+        routes::users::show,
+        routes::users::change,
+        routes::audit_log::list,
+        routes::auth::login,
+        routes::auth::logout,
+        routes::auth::me,
+        routes::auth::enroll_totp,
+        routes::auth::confirm_totp,
         routes::probes::health,
         routes::probes::ready,
         routes::probes::metrics,
@@ -115,6 +129,13 @@ pub mod schemes {
             problems::InvalidStateTransition,
             problems::IdempotencyKeyInUse,
             problems::IdempotencyKeyReused,
+            problems::LoginFailed,
+            problems::LoginLocked,
+            problems::SessionUnauthorized,
+            problems::CsrfOrForbidden,
+            problems::UserNotFound,
+            problems::UserConflict,
+            problems::TotpConflict,
         ),
     ),
     modifiers(&Audiences, &SecuritySchemes, &ErrorResponses, &ClosedRequestBodies),
@@ -125,8 +146,11 @@ pub mod schemes {
             signed the Standard Webhooks way with the acquirer secret."),
         (name = "Mock acquirer", description = "The built-in mock acquirer (api.md §6); off in the \
             production profile, where these paths answer 404."),
-        (name = "Admin", description = "The operator API (api.md §8): \
-            `Authorization: Bearer <admin token>`."),
+        (name = "Admin", description = "The operator API (api.md §8, §10): \
+            `Authorization: Bearer <admin token>`, or a person's session cookie (with \
+            `X-CSRF-Token` on changes)."),
+        (name = "Login", description = "People log in as themselves (api.md §10.2): the session \
+            cookie `simplepg_session`, and `X-CSRF-Token` on every change it authenticates."),
         (name = "Probes", description = "Unauthenticated health, readiness and metrics."),
     ),
 )]
@@ -222,6 +246,14 @@ impl Modify for SecuritySchemes {
                 ),
             ),
             (
+                schemes::SESSION,
+                SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                    "simplepg_session",
+                    "The session cookie set by `POST /auth/login` (api.md §10.2). A state-changing \
+                     request it authenticates must carry the session's `X-CSRF-Token`.",
+                ))),
+            ),
+            (
                 schemes::WEBHOOK_ID,
                 header(
                     schemes::WEBHOOK_ID,
@@ -246,6 +278,15 @@ impl Modify for SecuritySchemes {
         ];
         for (name, scheme) in schemes {
             components.add_security_scheme(name, scheme);
+        }
+        // Every operator operation accepts the admin token or a person's session (api.md §10.2).
+        for (_, op) in operations(doc) {
+            let admin_only = op.security.as_ref().is_some_and(|s| {
+                s.len() == 1 && *s == [SecurityRequirement::new::<_, _, &str>(schemes::ADMIN, [])]
+            });
+            if admin_only && let Some(security) = op.security.as_mut() {
+                security.push(SecurityRequirement::new::<_, _, &str>(schemes::SESSION, []));
+            }
         }
     }
 }
@@ -334,6 +375,11 @@ fn add_error_responses(op: &mut Operation) {
         }
         tags::ADMIN => {
             add("401", problems::AdminUnauthorized::response());
+            add("403", problems::CsrfOrForbidden::response());
+            add("503", problems::ServiceUnavailable::response());
+        }
+        tags::AUTH => {
+            add("401", problems::SessionUnauthorized::response());
             add("503", problems::ServiceUnavailable::response());
         }
         tags::ACQUIRER | tags::MOCK => {

@@ -8,6 +8,7 @@ use domain::{
         deliveries::DeliveryService, live::LiveFeed, simulator::AcquirerSimulator,
         stats::StatsService,
     },
+    people::{LoginService, UserService},
     ports::StoreHealth,
     services::{
         auth::Authenticator, merchants::MerchantService, payments::PaymentService,
@@ -67,7 +68,10 @@ pub struct AppState {
     pub webhook_secret_grace: std::time::Duration,
     pub health: Arc<dyn StoreHealth>,
     pub metrics: Option<MetricsRender>,
-    pub admin_token: AdminToken,
+    /// The admin token of `/admin/api`; `None` when `auth.admin_token_enabled` is off.
+    pub admin_token: Option<AdminToken>,
+    /// People: logins, sessions, users and the operator audit log (api.md §10).
+    pub people: People,
     pub info: ServerInfo,
     /// `GET /admin/api/stats`.
     pub stats: StatsService,
@@ -76,4 +80,13 @@ pub struct AppState {
     /// The acquirer simulator of the admin API; `None` (404) where the mock acquirer is off
     /// (production), so nobody can forge acquirer outcomes there.
     pub simulator: Option<AcquirerSimulator>,
+}
+
+/// The people room's services and how the session cookie is set.
+#[derive(Clone)]
+pub struct People {
+    pub login: LoginService,
+    pub users: UserService,
+    /// `Secure` on the session cookie (off only where the public URL is plain http).
+    pub cookie_secure: bool,
 }

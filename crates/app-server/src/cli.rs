@@ -4,6 +4,7 @@ pub mod call;
 pub mod cancel;
 pub mod listen;
 pub mod sign;
+pub mod user;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,9 @@ pub enum Command {
     /// Cancel all or part of a payment on the merchant's behalf (admin API); exit code 0 when
     /// the cancel is done (200) or pending at the acquirer (202).
     Cancel(cancel::CancelArgs),
+    /// Manage back-office accounts directly in the database (bootstrap the first ADMIN).
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Re-seal every merchant secret under the current encryption key (after a key rotation).
     ReencryptSecrets(ReencryptArgs),
 }

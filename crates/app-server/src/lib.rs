@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod counted;
 pub mod key_check;
+pub mod people;
 pub mod reencrypt;
 pub mod settings;
 pub mod startup;

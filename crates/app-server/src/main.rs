@@ -3,7 +3,11 @@
 use anyhow::Context;
 use app_server::{
     Application, Settings, check,
-    cli::{Cli, Command, MerchantCommand, call, cancel, listen, sign, verify},
+    cli::{
+        Cli, Command, MerchantCommand, call, cancel, listen, sign,
+        user::{self, UserCommand},
+        verify,
+    },
     reencrypt, startup, telemetry,
 };
 use clap::Parser;
@@ -51,6 +55,22 @@ async fn main() -> anyhow::Result<()> {
                     "{}",
                     reencrypt::render_report(&reencrypt::run(&settings).await?)
                 );
+            }
+            Ok(())
+        }
+        Command::User(command) => {
+            let settings = Settings::load().context("loading configuration")?;
+            telemetry::init(&settings.log);
+            match command {
+                UserCommand::Create(args) => {
+                    let password = user::read_password()?;
+                    let created = user::create(&settings, &args, &password).await?;
+                    print!("{}", user::render(&created, "created"));
+                }
+                UserCommand::Unlock(args) => {
+                    let unlocked = user::unlock(&settings, &args).await?;
+                    print!("{}", user::render(&unlocked, "unlocked"));
+                }
             }
             Ok(())
         }

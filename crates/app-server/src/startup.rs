@@ -5,7 +5,7 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use actix_web::dev::{Server, ServerHandle};
 use adapters_crypto::{EncryptionKey, KeyRing, RandomKeyGenerator, VersionedKey};
 use adapters_http::{
-    AdminToken, AppState, HttpsSender, JsonPayloadEncoder, OutboundOptions, ServerInfo,
+    AdminToken, AppState, HttpsSender, JsonPayloadEncoder, OutboundOptions, People, ServerInfo,
     ServerOptions, mock::MockAcquirer, rate_limit::RateLimiter,
 };
 use anyhow::Context;
@@ -37,6 +37,7 @@ use tokio::sync::Notify;
 use crate::{
     clock::SystemClock,
     key_check::KeyCheckedHealth,
+    people,
     settings::Settings,
     store::{self, StoreKind, Stores},
     telemetry_metrics,
@@ -267,6 +268,8 @@ impl Application {
             )
         });
         let live = LiveFeed::new(stores.ports.reads.clone(), clock.clone());
+        let people = people::services(&settings, &stores, cipher.clone(), clock.clone())?;
+        let session_policy = people::account_policy(&settings).session;
 
         let state = AppState {
             payments: payments.clone(),
@@ -306,7 +309,15 @@ impl Application {
             ),
             health,
             metrics: telemetry_metrics::render(),
-            admin_token: AdminToken::new(settings.admin.token.expose_secret()),
+            admin_token: settings
+                .auth
+                .admin_token_enabled
+                .then(|| AdminToken::new(settings.admin.token.expose_secret())),
+            people: People {
+                login: people.login,
+                users: people.users,
+                cookie_secure: settings.cookie_secure(&public_url),
+            },
             info: ServerInfo {
                 version: env!("CARGO_PKG_VERSION"),
                 profile: settings.profile.clone(),
@@ -335,6 +346,12 @@ impl Application {
             actix_web::rt::spawn(workers::run_expiry_sweeper(
                 payments,
                 Duration::from_millis(settings.payment.expiry_sweep_ms),
+            ));
+            actix_web::rt::spawn(workers::run_session_purge(
+                stores.people.sessions.clone(),
+                clock.clone(),
+                session_policy.absolute,
+                PURGE_INTERVAL,
             ));
             actix_web::rt::spawn(workers::run_purges(
                 nonces,

@@ -5,7 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
-use domain::store_ports::StorePorts;
+use domain::{ports::PeopleStores, store_ports::StorePorts};
 
 use crate::counted::CountedPayments;
 
@@ -52,6 +52,8 @@ pub struct PoolStatus {
 pub struct Stores {
     pub kind: StoreKind,
     pub ports: StorePorts,
+    /// Accounts, sessions and the operator audit log (api.md §10), on the same pool.
+    pub people: PeopleStores,
     pub pool_status: Arc<dyn Fn() -> PoolStatus + Send + Sync>,
 }
 
@@ -106,7 +108,8 @@ pub fn open(
                 ports.health,
                 pool.clone(),
             ));
-            stores(kind, ports, pool_status!(pool))
+            let people = people(adapters_mysql::people_ports(pool.clone()));
+            stores(kind, ports, people, pool_status!(pool))
         }
         StoreKind::Sqlite => {
             let pool = adapters_sqlite::build_pool(url, max_connections, timeout)
@@ -114,6 +117,7 @@ pub fn open(
             stores(
                 kind,
                 adapters_sqlite::ports(pool.clone()),
+                people(adapters_sqlite::people_ports(pool.clone())),
                 pool_status!(pool),
             )
         }
@@ -137,10 +141,20 @@ macro_rules! pool_status {
 }
 use pool_status;
 
+/// The adapter's people ports as the domain's [`PeopleStores`].
+fn people(ports: adapters_mysql::PeoplePorts) -> PeopleStores {
+    PeopleStores {
+        users: ports.users,
+        sessions: ports.sessions,
+        audit: ports.operator_audit,
+    }
+}
+
 /// The adapter's ports, with payments counted ([`CountedPayments`]), and the pool's state.
 fn stores(
     kind: StoreKind,
     ports: StorePorts,
+    people: PeopleStores,
     status: impl Fn() -> PoolStatus + Send + Sync + 'static,
 ) -> Stores {
     Stores {
@@ -149,6 +163,7 @@ fn stores(
             payments: Arc::new(CountedPayments(ports.payments)),
             ..ports
         },
+        people,
         pool_status: Arc::new(status),
     }
 }

@@ -9,7 +9,7 @@ use domain::{
     idempotency::IdempotencyService,
     outbox::{AttemptOutcome, NextStep, OutboxKind},
     payment::CancelStatus,
-    ports::{Clock, DispatchSignal, NonceStore},
+    ports::{Clock, DispatchSignal, NonceStore, SessionStore},
     services::{dispatcher::Dispatcher, payments::PaymentService},
 };
 use tokio::sync::{Notify, Semaphore};
@@ -169,6 +169,25 @@ pub async fn run_purges(
             Ok(0) => {}
             Ok(n) => tracing::debug!(purged = n, "expired idempotency records purged"),
             Err(e) => tracing::warn!(error = %e, "purging idempotency records failed"),
+        }
+    }
+}
+
+/// Forgets sessions that started longer ago than the absolute lifetime (they can admit nothing
+/// any more), and revoked ones as old; every instance may run it, the delete is idempotent.
+pub async fn run_session_purge(
+    sessions: Arc<dyn SessionStore>,
+    clock: Arc<dyn Clock>,
+    absolute: Duration,
+    interval: Duration,
+) {
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tick.tick().await;
+        match sessions.purge(clock.now().minus(absolute)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(purged = n, "ended sessions purged"),
+            Err(e) => tracing::warn!(error = %e, "purging ended sessions failed"),
         }
     }
 }

@@ -50,3 +50,12 @@ pub struct IdempotencyKeyHeader {
     #[param(rename = "Idempotency-Key", pattern = "^[!-~]{1,255}$")]
     pub idempotency_key: Option<String>,
 }
+
+/// `{userId}` of the users API.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserIdPath {
+    /// The user's id (`usr_` and 32 hex digits); anything else is 404
+    #[param(rename = "userId", example = "usr_0190f3c2a1b27c3d9e4f5a6b7c8d9e0f")]
+    pub user_id: String,
+}

@@ -65,6 +65,17 @@ problem_responses! {
     NotFound [NotFound] => "`{}`: not available in this configuration";
     InvalidStateTransition [InvalidStateTransition, ConcurrentUpdate] => "`{}` (the payment's \
         status does not allow this) or `{}` (another change won; retry)";
+    LoginFailed [LoginFailed, TotpRequired] => "`{}` (wrong email, wrong password, disabled \
+        account or wrong one-time code: one answer for all) or `{}` (the password was right; \
+        send `totp`)";
+    LoginLocked (true) [LoginLocked] => "`{}`: too many failed logins; see `Retry-After`";
+    SessionUnauthorized [Unauthenticated] => "`{}`: no live session cookie";
+    CsrfOrForbidden [CsrfCheckFailed, Forbidden] => "`{}` (a change authenticated by cookie \
+        without the session's `X-CSRF-Token`) or `{}` (the caller's role may not do this)";
+    UserNotFound [UserNotFound] => "`{}`: unknown user id, or a user the caller may not manage";
+    UserConflict [EmailTaken, LastAdmin, ConcurrentUpdate] => "`{}` (another account has this \
+        email), `{}` (no enabled ADMIN would be left) or `{}` (another change won; retry)";
+    TotpConflict [TotpAlreadyEnabled, TotpNotEnrolling] => "`{}` or `{}`";
     IdempotencyKeyInUse [IdempotencyKeyInUse] => "`{}`: the first request with this key is \
         still running";
     IdempotencyKeyReused [IdempotencyKeyReused] => "`{}`: this key was used for a different \

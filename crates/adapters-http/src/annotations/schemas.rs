@@ -9,6 +9,7 @@ use domain::{
     money::Currency,
     outbox::OutboxKind,
     payment::{CancelStatus, MethodCode, PaymentStatus},
+    people::{AuditOutcome, Role},
 };
 use serde_json::Value;
 use utoipa::{
@@ -59,6 +60,10 @@ string_enums! {
     ActorName => ACTORS;
     /// Merchant status.
     MerchantStatusName => MERCHANT_STATUSES;
+    /// A back-office role (api.md §10.1).
+    RoleName => Role::ALL.map(Role::as_str);
+    /// How an audited action of the operator audit log ended.
+    AuditOutcomeName => AuditOutcome::ALL.map(AuditOutcome::as_str);
     /// State of an outbound delivery.
     DeliveryStateName => DELIVERY_STATES;
     /// Kind of an outbound delivery.
@@ -290,6 +295,97 @@ pub struct MerchantListQuery {
     /// A client id: the page after it.
     #[param(pattern = "^[A-Za-z0-9_-]{1,64}$", nullable = false)]
     pub starting_after: Option<String>,
+}
+
+/// `POST /auth/login` (api.md §10.2).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    #[schema(example = "ops@example.com")]
+    pub email: String,
+    pub password: String,
+    /// The current one-time code, once the account has a second factor.
+    #[schema(pattern = "^[0-9]{6}$", example = "123456")]
+    pub totp: Option<String>,
+}
+
+/// `POST /auth/totp/confirm`.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfirmTotpRequest {
+    /// The current code of the authenticator enrolled from the `otpauthUri`.
+    #[schema(pattern = "^[0-9]{6}$", example = "123456")]
+    pub code: String,
+}
+
+/// `POST /admin/api/users` (api.md §10.1).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUserRequest {
+    /// Trimmed and lower-cased; one account per email whatever its case.
+    #[schema(max_length = 254, example = "ops@example.com")]
+    pub email: String,
+    #[schema(value_type = RoleName)]
+    pub role: String,
+    /// Required for a merchant role, absent for a platform role.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
+    pub client_id: Option<String>,
+    /// 12 to 1024 characters; stored only as an Argon2id hash.
+    #[schema(min_length = 12, max_length = 1024)]
+    pub password: String,
+}
+
+/// `PATCH /admin/api/users/{userId}`: what is absent stays.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeUserRequest {
+    /// Within the user's scope (a merchant role for a merchant's user, a platform role
+    /// otherwise).
+    #[schema(value_type = Option<RoleName>)]
+    pub role: Option<String>,
+    /// A disabled user cannot log in and loses its sessions.
+    pub disabled: Option<bool>,
+    /// `true`: clear the failed-login count and any lock.
+    pub unlock: Option<bool>,
+}
+
+/// Query of `GET /admin/api/users`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct UserListQuery {
+    /// Only this merchant's users.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$", nullable = false)]
+    pub client_id: Option<String>,
+    /// Page size, default 20.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
+    pub limit: Option<i64>,
+    /// A user id: the page after it.
+    #[param(pattern = "^usr_[0-9a-f]{32}$", nullable = false)]
+    pub starting_after: Option<String>,
+}
+
+/// Query of `GET /admin/api/audit`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct OperatorAuditQuery {
+    /// Only rows of this actor (an email, `token` or `cli`).
+    #[param(nullable = false)]
+    pub actor: Option<String>,
+    /// Only rows of this action, e.g. `LOGIN_FAILED`.
+    #[param(nullable = false)]
+    pub action: Option<String>,
+    /// Only rows at or after this instant (RFC 3339).
+    #[param(format = DateTime, nullable = false)]
+    pub from: Option<String>,
+    /// Only rows before this instant (RFC 3339).
+    #[param(format = DateTime, nullable = false)]
+    pub to: Option<String>,
+    /// Page size, default 20.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
+    pub limit: Option<i64>,
+    /// An `auditId`: the (older) page after it.
+    #[param(minimum = 1, nullable = false)]
+    pub starting_after: Option<i64>,
 }
 
 /// Query of `GET /admin/api/deliveries`.

@@ -11,6 +11,7 @@ const AUDIENCES: &[(&str, &str)] = &[
     ("/api/webhook/", tags::ACQUIRER),
     ("/mock/", tags::MOCK),
     ("/admin/", tags::ADMIN),
+    ("/auth/", tags::AUTH),
     ("/", tags::PROBES),
 ];
 

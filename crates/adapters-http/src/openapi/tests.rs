@@ -50,7 +50,11 @@ fn names(fields: &[&str]) -> BTreeSet<String> {
 #[test]
 fn each_request_schema_lists_exactly_the_fields_its_handler_accepts() {
     let doc = document_value();
-    let cases: [(&str, &[&str]); 8] = [
+    let cases: [(&str, &[&str]); 12] = [
+        ("LoginRequest", routes::auth::LOGIN_FIELDS),
+        ("ConfirmTotpRequest", routes::auth::CONFIRM_TOTP_FIELDS),
+        ("CreateUserRequest", routes::users::CREATE_FIELDS),
+        ("ChangeUserRequest", routes::users::CHANGE_FIELDS),
         ("CreatePaymentRequest", &routes::payments::CREATE_FIELDS),
         ("CancelPaymentRequest", routes::cancels::CANCEL_FIELDS),
         ("AcquirerWebhookRequest", routes::webhook::FIELDS),
@@ -246,7 +250,7 @@ fn routed_admin_operations() -> BTreeSet<String> {
 }
 
 #[test]
-fn every_admin_route_is_documented_with_the_admin_token_and_its_401() {
+fn every_admin_route_is_documented_with_the_admin_token_or_the_session_and_its_401() {
     let doc = document_value();
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
@@ -257,7 +261,7 @@ fn every_admin_route_is_documented_with_the_admin_token_and_its_401() {
             documented.insert(format!("{} {path}", method.to_uppercase()));
             assert_eq!(
                 op["security"],
-                serde_json::json!([{ "adminToken": [] }]),
+                serde_json::json!([{ "adminToken": [] }, { "sessionCookie": [] }]),
                 "{method} {path}"
             );
             assert_eq!(
@@ -267,5 +271,5 @@ fn every_admin_route_is_documented_with_the_admin_token_and_its_401() {
         }
     }
     assert_eq!(routed_admin_operations(), documented);
-    assert_eq!(documented.len(), 18);
+    assert_eq!(documented.len(), 23);
 }

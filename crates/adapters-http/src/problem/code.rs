@@ -82,6 +82,29 @@ error_codes! {
     InternalError => "INTERNAL_ERROR", INTERNAL_SERVER_ERROR, "Internal server error";
     /// The mock acquirer's refusal of a cancel (api.md §6, scenario `…007`).
     AcquirerCancelRefused => "ACQUIRER_CANCEL_REFUSED", UNPROCESSABLE_ENTITY, "Cancel refused";
+    /// Wrong email, wrong password, disabled account or wrong one-time code: one answer for
+    /// all (api.md §10.2).
+    LoginFailed => "LOGIN_FAILED", UNAUTHORIZED, "Login failed";
+    /// Too many failed logins: the account is locked for a while; `Retry-After` set.
+    LoginLocked => "LOGIN_LOCKED", TOO_MANY_REQUESTS, "Login locked";
+    /// The password was right and the account has a second factor: send `totp` too.
+    TotpRequired => "TOTP_REQUIRED", UNAUTHORIZED, "One-time code required";
+    /// `/auth/*` without a live session cookie.
+    Unauthenticated => "UNAUTHENTICATED", UNAUTHORIZED, "Authentication required";
+    /// A state-changing request authenticated by cookie without the session's `X-CSRF-Token`.
+    CsrfCheckFailed => "CSRF_CHECK_FAILED", FORBIDDEN, "CSRF check failed";
+    /// The caller's role may not do this (api.md §10.1).
+    Forbidden => "FORBIDDEN", FORBIDDEN, "Forbidden";
+    /// Unknown user id, or a user the caller may not see.
+    UserNotFound => "USER_NOT_FOUND", NOT_FOUND, "User not found";
+    /// Another account has this email.
+    EmailTaken => "EMAIL_TAKEN", CONFLICT, "Email taken";
+    /// The change would leave no enabled ADMIN.
+    LastAdmin => "LAST_ADMIN", CONFLICT, "Last admin";
+    /// `POST /auth/totp` or its confirmation on an account whose second factor is already on.
+    TotpAlreadyEnabled => "TOTP_ALREADY_ENABLED", CONFLICT, "Second factor already enabled";
+    /// `POST /auth/totp/confirm` without an enrollment in progress.
+    TotpNotEnrolling => "TOTP_NOT_ENROLLING", CONFLICT, "No second factor being enrolled";
     /// A 400 some HTTP layer produced before any handler ran (or another 4xx without a code).
     BadRequest => "BAD_REQUEST", BAD_REQUEST, "Bad request";
     /// A 401 some HTTP layer produced without a problem.

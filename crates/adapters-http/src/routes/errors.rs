@@ -4,6 +4,7 @@
 use domain::{
     operator::{deliveries::DeliveryError, simulator::SimulatorError, stats::StatsError},
     payment::{CancelRefused, TransitionRejected},
+    people::{Denied, LoginError, TotpError, UserError},
     services::{
         auth::AuthError,
         merchants::MerchantError,
@@ -165,4 +166,70 @@ impl From<SimulatorError> for ApiError {
             SimulatorError::Repository(r) => r.into(),
         }
     }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Failed => ApiError::new(ErrorCode::LoginFailed, e.to_string()),
+            LoginError::Locked { retry_after } => {
+                let mut err = ApiError::new(
+                    ErrorCode::LoginLocked,
+                    "The account is locked after too many failed logins; try again later",
+                );
+                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                err.retry_after_secs = Some(u32::try_from(secs.max(1)).unwrap_or(u32::MAX));
+                err
+            }
+            LoginError::TotpRequired => ApiError::new(ErrorCode::TotpRequired, e.to_string()),
+            LoginError::Contended => ApiError::new(ErrorCode::ConcurrentUpdate, e.to_string()),
+            LoginError::Repository(r) => r.into(),
+        }
+    }
+}
+
+impl From<TotpError> for ApiError {
+    fn from(e: TotpError) -> Self {
+        match e {
+            TotpError::AlreadyEnabled => {
+                ApiError::new(ErrorCode::TotpAlreadyEnabled, e.to_string())
+            }
+            TotpError::NotEnrolling => ApiError::new(ErrorCode::TotpNotEnrolling, e.to_string()),
+            TotpError::InvalidCode => ApiError::field("code", "is not the current one-time code"),
+            TotpError::Contended => ApiError::new(ErrorCode::ConcurrentUpdate, e.to_string()),
+            TotpError::Gone => super::guards::unauthenticated(),
+            TotpError::Repository(r) => r.into(),
+        }
+    }
+}
+
+impl From<Denied> for ApiError {
+    /// A role that may not act is 403; another merchant's resource is unknown. The only
+    /// resource a people endpoint names by merchant is the merchant of a new user.
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::Forbidden => super::guards::forbidden(),
+            Denied::NotFound => ApiError::new(ErrorCode::MerchantNotFound, "No such merchant"),
+        }
+    }
+}
+
+impl From<UserError> for ApiError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::Denied(d) => d.into(),
+            UserError::Invalid(v) => ApiError::validation(v),
+            UserError::EmailTaken => ApiError::new(ErrorCode::EmailTaken, e.to_string()),
+            UserError::NotFound => user_not_found(),
+            UserError::LastAdmin => ApiError::new(ErrorCode::LastAdmin, e.to_string()),
+            UserError::Contended => ApiError::new(ErrorCode::ConcurrentUpdate, e.to_string()),
+            UserError::Hash(h) => ApiError::internal(h),
+            UserError::Repository(r) => r.into(),
+        }
+    }
+}
+
+/// 404 `USER_NOT_FOUND`: an unknown or malformed user id, or a user the caller may not see.
+pub(super) fn user_not_found() -> ApiError {
+    ApiError::new(ErrorCode::UserNotFound, "No user with this id")
 }

@@ -1,25 +1,140 @@
-//! The admin bearer token at the edge (the [`Admin`] extractor); signed merchant requests are
+//! Who is calling the back office, at the edge: the admin bearer token or a person's session
+//! cookie (api.md §8, §10.2). [`Admin`] guards the operator endpoints that do not yet look at
+//! roles (ADMIN only), [`Caller`] the ones whose use case decides by the principal, and
+//! [`SessionOf`] the `/auth/*` endpoints of the logged-in person. Signed merchant requests are
 //! [`super::signed::Signed`].
 
-use std::future::{Ready, ready};
-
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{
+    FromRequest, HttpMessage, HttpRequest,
+    dev::Payload,
+    http::{Method, header},
+    web,
+};
+use domain::{
+    ids::RequestId,
+    people::{Authenticated, Principal, RequestOrigin, Role, SessionToken},
+};
 use futures_util::future::LocalBoxFuture;
 
-use crate::{problem::ApiError, state::AppState};
+use crate::{
+    problem::{ApiError, ErrorCode},
+    state::AppState,
+};
+
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "simplepg_session";
+/// The header a cookie-authenticated change carries its session's CSRF token in.
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Proof that the request carries the admin token (`Authorization: Bearer <admin token>`,
-/// api.md §8). Every admin handler takes one, so none can run without the check: without or
-/// with a wrong token the request is answered `401 ADMIN_UNAUTHORIZED` (problem+json,
-/// `WWW-Authenticate: Bearer`) before the handler starts (adr/0016).
+/// Where the request came from, for the operator audit log: the peer address (no forwarding
+/// header is trusted) and the request id.
+pub(super) fn origin(req: &HttpRequest) -> RequestOrigin {
+    RequestOrigin {
+        ip: req.peer_addr().map(|a| a.ip().to_string()),
+        request_id: req.extensions().get::<RequestId>().cloned(),
+    }
+}
+
+/// The token of the session cookie, if the request carries a well-formed one.
+pub(super) fn session_token(req: &HttpRequest) -> Option<SessionToken> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .and_then(|(_, value)| SessionToken::parse(value.trim()).ok())
+}
+
+/// What `Authorization` says about the admin token.
+enum Bearer {
+    /// No bearer credentials (none at all, or another scheme).
+    Absent,
+    /// The configured admin token (and it is enabled).
+    Valid,
+    /// A bearer token that is not the admin token, or any while the token is disabled.
+    Invalid,
+}
+
+fn bearer(req: &HttpRequest, state: &AppState) -> Bearer {
+    let presented = header(req, header::AUTHORIZATION.as_str())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    match presented {
+        None => Bearer::Absent,
+        Some(token) if state.admin_token.as_ref().is_some_and(|t| t.matches(token)) => {
+            Bearer::Valid
+        }
+        Some(_) => Bearer::Invalid,
+    }
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD)
+}
+
+pub(super) fn csrf_failed() -> ApiError {
+    ApiError::new(
+        ErrorCode::CsrfCheckFailed,
+        "Send the session's X-CSRF-Token (from /auth/login or /auth/me) with every change",
+    )
+}
+
+pub(super) fn forbidden() -> ApiError {
+    ApiError::new(ErrorCode::Forbidden, "Your role may not do this")
+}
+
+/// The live session of the cookie, the CSRF rule applied: a request that changes something
+/// must carry the session's `X-CSRF-Token` (403 `CSRF_CHECK_FAILED`).
+async fn session(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Option<(SessionToken, Authenticated)>, ApiError> {
+    let Some(token) = session_token(req) else {
+        return Ok(None);
+    };
+    let Some(me) = state.people.login.authenticate(&token).await? else {
+        return Ok(None);
+    };
+    if changes_state(req.method())
+        && !header(req, CSRF_HEADER).is_some_and(|presented| me.csrf.matches(presented))
+    {
+        return Err(csrf_failed());
+    }
+    Ok(Some((token, me)))
+}
+
+/// The principal of a back-office request: the admin token (ADMIN, actor `token`) or the
+/// session cookie's user; neither is `401 ADMIN_UNAUTHORIZED` (`WWW-Authenticate: Bearer`).
+async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiError> {
+    match bearer(req, state) {
+        Bearer::Valid => return Ok(Principal::token()),
+        Bearer::Invalid => return Err(ApiError::admin_unauthorized()),
+        Bearer::Absent => {}
+    }
+    match session(req, state).await? {
+        Some((_, me)) => Ok(me.principal),
+        None => Err(ApiError::admin_unauthorized()),
+    }
+}
+
+/// Proof that the request comes from an ADMIN: the admin token (`Authorization: Bearer <admin
+/// token>`, api.md §8) or the session cookie of a user whose role is ADMIN (with the CSRF rule
+/// for changes). Every operator handler that does not decide by role itself takes one, so none
+/// can run without the check: no or wrong credentials are `401 ADMIN_UNAUTHORIZED`
+/// (problem+json, `WWW-Authenticate: Bearer`), another role `403 FORBIDDEN`, before the handler
+/// starts (adr/0016).
 ///
-/// `T` is extracted first, then the token is checked: `Admin<web::Bytes>` reads the body
-/// before the check, exactly as the handlers did when they called the check themselves (a body
-/// over the limit is a 413 whatever the token). `Admin` alone (`T = ()`) is the check only.
+/// `T` is extracted first, then the caller is checked: `Admin<web::Bytes>` reads the body
+/// before the check (a body over the limit is a 413 whatever the credentials). `Admin` alone
+/// (`T = ()`) is the check only.
 pub struct Admin<T = ()>(pub T);
 
 impl<T> FromRequest for Admin<T>
@@ -33,8 +148,84 @@ where
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         extract_then(req, payload, async |req, state, inner| {
-            check_admin(req, state)?;
+            admin(req, state).await?;
             Ok(Self(inner))
+        })
+    }
+}
+
+async fn admin(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiError> {
+    let principal = principal(req, state).await?;
+    if principal.role() == Role::Admin {
+        Ok(principal)
+    } else {
+        Err(forbidden())
+    }
+}
+
+/// Any authenticated back-office caller, whatever its role: the endpoint's use case decides
+/// what the principal may do (api.md §10.1). Credentials as [`Admin`]; `inner` is `T`,
+/// extracted first.
+pub struct Caller<T = ()> {
+    pub principal: Principal,
+    pub origin: RequestOrigin,
+    pub inner: T,
+}
+
+impl<T> FromRequest for Caller<T>
+where
+    T: FromRequest + 'static,
+    T::Future: 'static,
+    T::Error: Into<actix_web::Error>,
+{
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        extract_then(req, payload, async |req, state, inner| {
+            Ok(Self {
+                principal: principal(req, state).await?,
+                origin: origin(req),
+                inner,
+            })
+        })
+    }
+}
+
+/// The logged-in person of a `/auth/*` request: the session cookie only (no admin token), the
+/// CSRF rule applied; without a live session `401 UNAUTHENTICATED`.
+pub struct SessionOf<T = ()> {
+    pub token: SessionToken,
+    pub me: Authenticated,
+    pub origin: RequestOrigin,
+    pub inner: T,
+}
+
+pub(super) fn unauthenticated() -> ApiError {
+    ApiError::new(
+        ErrorCode::Unauthenticated,
+        "Log in first: no live session cookie",
+    )
+}
+
+impl<T> FromRequest for SessionOf<T>
+where
+    T: FromRequest + 'static,
+    T::Future: 'static,
+    T::Error: Into<actix_web::Error>,
+{
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        extract_then(req, payload, async |req, state, inner| {
+            let (token, me) = session(req, state).await?.ok_or_else(unauthenticated)?;
+            Ok(Self {
+                token,
+                me,
+                origin: origin(req),
+                inner,
+            })
         })
     }
 }
@@ -61,18 +252,39 @@ where
 }
 
 /// Like [`Admin`], but also accepts the token as `?token=…`: only for `GET /admin/api/events`,
-/// because a browser's `EventSource` cannot send headers.
+/// because a browser's `EventSource` cannot send headers (it does send the session cookie).
 pub struct AdminOrQueryToken;
 
 impl FromRequest for AdminOrQueryToken {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(app_state(req).and_then(|state| {
-            check_admin_or_query_token(req, state)?;
-            Ok(Self)
-        }))
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        extract_then(req, payload, async |req, state, (): ()| {
+            if matches!(bearer(req, state), Bearer::Valid) {
+                return Ok(Self);
+            }
+            let from_query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| {
+                    q.into_inner()
+                        .into_iter()
+                        .find(|(name, _)| name == "token")
+                        .map(|(_, value)| value)
+                });
+            match from_query {
+                Some(token)
+                    if state
+                        .admin_token
+                        .as_ref()
+                        .is_some_and(|t| t.matches(&token)) =>
+                {
+                    Ok(Self)
+                }
+                Some(_) => Err(ApiError::admin_unauthorized()),
+                None => admin(req, state).await.map(|_| Self),
+            }
+        })
     }
 }
 
@@ -84,36 +296,4 @@ pub(super) fn app_state(req: &HttpRequest) -> Result<&AppState, ApiError> {
     req.app_data::<web::Data<AppState>>()
         .map(|data| data.get_ref())
         .ok_or_else(|| ApiError::internal(NoAppState))
-}
-
-/// Checks `Authorization: Bearer <admin token>` in constant time.
-fn check_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let presented = header(req, header::AUTHORIZATION.as_str())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
-    match presented {
-        Some(token) if state.admin_token.matches(token) => Ok(()),
-        _ => Err(ApiError::admin_unauthorized()),
-    }
-}
-
-fn check_admin_or_query_token(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    if check_admin(req, state).is_ok() {
-        return Ok(());
-    }
-    let from_query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| {
-            q.into_inner()
-                .into_iter()
-                .find(|(name, _)| name == "token")
-                .map(|(_, value)| value)
-        });
-    match from_query {
-        Some(token) if state.admin_token.matches(&token) => Ok(()),
-        _ => Err(ApiError::admin_unauthorized()),
-    }
 }

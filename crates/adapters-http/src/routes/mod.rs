@@ -2,6 +2,8 @@
 
 mod acquirer_signed;
 pub(crate) mod admin;
+pub(crate) mod audit_log;
+pub(crate) mod auth;
 pub(crate) mod cancels;
 mod console;
 pub(crate) mod deliveries;
@@ -14,6 +16,7 @@ pub(crate) mod probes;
 mod signed;
 pub(crate) mod simulator;
 pub(crate) mod stats;
+pub(crate) mod users;
 pub(crate) mod webhook;
 
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, http::header, web};
@@ -111,6 +114,18 @@ fn table() -> Vec<Resource> {
         get("/admin/api/events", events::events),
         post("/admin/api/simulator/webhook", simulator::webhook),
         post("/admin/api/simulator/mock-request", simulator::mock_request),
+        resource("/admin/api/users", "GET, POST")
+            .route(web::post().to(users::create))
+            .route(web::get().to(users::list)),
+        resource("/admin/api/users/{userId}", "GET, PATCH")
+            .route(web::get().to(users::show))
+            .route(web::patch().to(users::change)),
+        get("/admin/api/audit", audit_log::list),
+        post("/auth/login", auth::login),
+        post("/auth/logout", auth::logout),
+        get("/auth/me", auth::me),
+        post("/auth/totp", auth::enroll_totp),
+        post("/auth/totp/confirm", auth::confirm_totp),
         get("/console", console::redirect),
         get("/console/", console::index),
         get("/console/{file:.+}", console::file),

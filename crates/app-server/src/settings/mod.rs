@@ -45,6 +45,7 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub idempotency: IdempotencySettings,
     pub admin: AdminSettings,
+    pub auth: AuthSettings,
     pub acquirer: AcquirerSettings,
     pub mock_acquirer: MockAcquirerSettings,
     pub payment: PaymentSettings,
@@ -113,6 +114,31 @@ pub struct IdempotencySettings {
 #[serde(deny_unknown_fields)]
 pub struct AdminSettings {
     pub token: SecretString,
+}
+
+/// People's logins and sessions (api.md §10.2).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// A session unused for this long ends.
+    pub session_idle_secs: u64,
+    /// A session ends this long after the login, used or not.
+    pub session_absolute_secs: u64,
+    /// Consecutive failed logins that lock an account…
+    pub max_failed_logins: u32,
+    /// …for this long.
+    pub lock_secs: u64,
+    /// `Secure` on the session cookie; absent: on unless the public URL is plain `http://`.
+    #[serde(default)]
+    pub cookie_secure: Option<bool>,
+    /// Accept `Authorization: Bearer <admin.token>` on `/admin/api` (automation).
+    pub admin_token_enabled: bool,
+    /// Argon2id memory in KiB (`m`).
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes (`t`).
+    pub argon2_iterations: u32,
+    /// Argon2id lanes (`p`).
+    pub argon2_parallelism: u32,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -251,7 +277,7 @@ impl Settings {
         if self.security.encryption_key.expose_secret().is_empty() {
             missing.push("security.encryption_key (ENCRYPTION_KEY)");
         }
-        if self.admin.token.expose_secret().is_empty() {
+        if self.auth.admin_token_enabled && self.admin.token.expose_secret().is_empty() {
             missing.push("admin.token (ADMIN_TOKEN or SIMPLEPG__ADMIN__TOKEN)");
         }
         if self.acquirer.webhook_secret.expose_secret().is_empty() {
@@ -270,7 +296,7 @@ impl Settings {
                     "profile production refuses the publicly known development secrets; configure real ones"
                 );
             }
-            if self.admin.token.expose_secret().len() < 16 {
+            if self.auth.admin_token_enabled && self.admin.token.expose_secret().len() < 16 {
                 bail!("profile production: admin.token must be at least 16 characters");
             }
             self.mock_acquirer.enabled = false;
@@ -296,6 +322,16 @@ impl Settings {
         }
         domain::signing::WebhookKey::parse(self.acquirer.webhook_secret.expose_secret())
             .map_err(|e| anyhow::anyhow!("acquirer.webhook_secret {e}"))?;
+        if self.auth.session_idle_secs == 0
+            || self.auth.session_absolute_secs < self.auth.session_idle_secs
+        {
+            bail!(
+                "auth.session_idle_secs must be at least 1 and auth.session_absolute_secs at least as long"
+            );
+        }
+        if self.auth.max_failed_logins == 0 {
+            bail!("auth.max_failed_logins must be at least 1");
+        }
         if self.database.max_connections == 0 {
             bail!("database.max_connections must be at least 1");
         }
@@ -376,6 +412,14 @@ impl Settings {
         } else {
             self.acquirer.return_url.clone()
         }
+    }
+
+    /// Whether the session cookie is `Secure`: `auth.cookie_secure`, else unless the public URL
+    /// (`server.public_url`, or the bound address when it is empty) is plain `http://`.
+    pub fn cookie_secure(&self, public_url: &str) -> bool {
+        self.auth
+            .cookie_secure
+            .unwrap_or_else(|| !public_url.starts_with("http://"))
     }
 
     /// The base URL others should use to reach this server.

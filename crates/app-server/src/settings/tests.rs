@@ -148,3 +148,48 @@ fn debug_output_hides_secrets() {
     assert!(!dbg.contains("dev-admin-token"));
     assert!(!dbg.contains("ZGV2ZWxvcG1lbnQ"));
 }
+
+#[test]
+fn the_session_cookie_is_secure_unless_the_public_url_is_plain_http_or_configured_otherwise() {
+    let s = production(&[]).unwrap();
+    assert!(s.cookie_secure("https://pg.example.com"));
+    assert!(!s.cookie_secure("http://127.0.0.1:8080"));
+    let s = production(&[("SIMPLEPG__AUTH__COOKIE_SECURE", "true")]).unwrap();
+    assert!(s.cookie_secure("http://127.0.0.1:8080"));
+    let s = production(&[("SIMPLEPG__AUTH__COOKIE_SECURE", "false")]).unwrap();
+    assert!(!s.cookie_secure("https://pg.example.com"));
+}
+
+#[test]
+fn the_admin_token_is_required_only_while_it_is_enabled() {
+    let err = production(&[("ADMIN_TOKEN", "")]).unwrap_err();
+    assert!(format!("{err:#}").contains("admin.token"), "{err:#}");
+    let s = production(&[
+        ("ADMIN_TOKEN", ""),
+        ("SIMPLEPG__AUTH__ADMIN_TOKEN_ENABLED", "false"),
+    ])
+    .unwrap();
+    assert!(!s.auth.admin_token_enabled);
+}
+
+#[test]
+fn auth_defaults_follow_the_contract_and_the_test_profile_hashes_cheaply() {
+    let s = production(&[]).unwrap();
+    assert_eq!(
+        (s.auth.session_idle_secs, s.auth.session_absolute_secs),
+        (1800, 43200)
+    );
+    assert_eq!((s.auth.max_failed_logins, s.auth.lock_secs), (5, 900));
+    assert_eq!(
+        (
+            s.auth.argon2_memory_kib,
+            s.auth.argon2_iterations,
+            s.auth.argon2_parallelism
+        ),
+        (19456, 2, 1)
+    );
+    let test = Settings::load_from(&env(&[("SIMPLEPG_PROFILE", "test")])).unwrap();
+    assert!(test.auth.argon2_memory_kib < 19456);
+    let err = production(&[("SIMPLEPG__AUTH__SESSION_ABSOLUTE_SECS", "60")]).unwrap_err();
+    assert!(format!("{err:#}").contains("auth.session"), "{err:#}");
+}

@@ -1,0 +1,339 @@
+//! People (api.md §10): accounts created with the admin token or by an ADMIN, login with a
+//! strict session cookie, the CSRF rule, lockout, roles on the operator API, merchant-scoped
+//! user management, the operator audit log and TOTP.
+
+mod support;
+mod timing;
+mod totp;
+
+use awc::http::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with_two_merchants};
+use support::{PASSWORD, Session, without_request};
+
+#[actix_web::test]
+async fn an_admin_created_with_the_token_logs_in_with_a_strict_cookie_and_sees_itself() {
+    let app = spawn_app().await;
+    let created = app.create_user("Ops@Example.com", "ADMIN", None).await;
+    assert_eq!(created["email"], "ops@example.com");
+    assert_eq!(created["role"], "ADMIN");
+    assert_eq!(created["clientId"], Value::Null);
+    assert!(created["userId"].as_str().unwrap().starts_with("usr_"));
+    assert!(created.get("password").is_none() && created.get("passwordHash").is_none());
+    assert!(!created.to_string().contains("argon2"), "{created}");
+
+    let res = app.login("OPS@example.com", PASSWORD, None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let cookie = res.header("set-cookie").unwrap().to_owned();
+    let attributes: Vec<&str> = cookie.split("; ").collect();
+    assert!(attributes[0].starts_with("simplepg_session="), "{cookie}");
+    assert_eq!(
+        attributes[0].len(),
+        "simplepg_session=".len() + 43,
+        "{cookie}"
+    );
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
+        assert!(attributes.contains(&attribute), "{attribute} in {cookie}");
+    }
+    // The test server's public URL is plain http: no `Secure`.
+    assert!(!attributes.contains(&"Secure"), "{cookie}");
+    assert_eq!(res.json["user"]["userId"], created["userId"]);
+    assert_eq!(res.json["user"]["totpEnabled"], false);
+    let csrf = res.json["csrfToken"].as_str().unwrap();
+    assert_eq!(csrf.len(), 64);
+    assert!(res.json["expiresAt"].is_string());
+
+    let session = Session::from_login(&res);
+    let me = app
+        .as_session(&session, Method::GET, "/auth/me", None, None)
+        .await;
+    assert_eq!(me.status, 200, "{}", me.text());
+    assert_eq!(me.json["user"]["email"], "ops@example.com");
+    assert_eq!(me.json["csrfToken"], csrf);
+
+    let anonymous = app.get("/auth/me").await;
+    assert_problem(&anonymous, 401, "UNAUTHENTICATED");
+}
+
+#[actix_web::test]
+async fn a_wrong_email_and_a_wrong_password_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.create_user("ops@example.com", "ADMIN", None).await;
+    let wrong_email = app.login("nobody@example.com", PASSWORD, None).await;
+    let wrong_password = app
+        .login("ops@example.com", "not the password at all", None)
+        .await;
+    assert_problem(&wrong_email, 401, "LOGIN_FAILED");
+    assert_problem(&wrong_password, 401, "LOGIN_FAILED");
+    assert_eq!(
+        without_request(&wrong_email),
+        without_request(&wrong_password)
+    );
+    assert!(wrong_email.header("set-cookie").is_none());
+
+    let malformed = app
+        .raw(
+            Method::POST,
+            "/auth/login",
+            &[("content-type", "application/json")],
+            Some(br#"{"email":"ops@example.com"}"#.to_vec()),
+        )
+        .await;
+    assert_problem(&malformed, 400, "VALIDATION_FAILED");
+}
+
+#[actix_web::test]
+async fn five_failures_lock_the_account_even_for_the_right_password_until_unlocked() {
+    let app = spawn_app().await;
+    let user = app.create_user("ops@example.com", "OPERATOR", None).await;
+    for attempt in 1..=5 {
+        let res = app.login("ops@example.com", "wrong password!!", None).await;
+        assert_problem(&res, 401, "LOGIN_FAILED");
+        assert!(res.retry_after().is_none(), "attempt {attempt}");
+    }
+    let locked = app.login("ops@example.com", PASSWORD, None).await;
+    assert_problem(&locked, 429, "LOGIN_LOCKED");
+    let retry_after: u64 = locked.retry_after().unwrap().parse().unwrap();
+    assert!((850..=900).contains(&retry_after), "{retry_after}");
+    assert!(locked.header("set-cookie").is_none());
+
+    let path = format!("/admin/api/users/{}", user["userId"].as_str().unwrap());
+    let unlocked = app
+        .admin(Method::PATCH, &path, Some(&json!({ "unlock": true })))
+        .await;
+    assert_eq!(unlocked.status, 200, "{}", unlocked.text());
+    assert_eq!(unlocked.json["lockedUntil"], Value::Null);
+    let res = app.login("ops@example.com", PASSWORD, None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}
+
+#[actix_web::test]
+async fn a_cookie_change_without_the_right_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.user_session("admin@example.com", "ADMIN", None).await;
+    let body = json!({ "email": "new@example.com", "role": "VIEWER", "password": PASSWORD });
+    for csrf in [None, Some("0".repeat(64).as_str()), Some("")] {
+        let res = app
+            .as_session(&admin, Method::POST, "/admin/api/users", csrf, Some(&body))
+            .await;
+        assert_problem(&res, 403, "CSRF_CHECK_FAILED");
+    }
+    let users = app.admin_get("/admin/api/users").await;
+    assert_eq!(
+        users.json["data"].as_array().unwrap().len(),
+        1,
+        "{}",
+        users.text()
+    );
+
+    let res = app
+        .as_session(
+            &admin,
+            Method::POST,
+            "/admin/api/users",
+            Some(&admin.csrf),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    // A read needs no CSRF token.
+    let res = app
+        .as_session(&admin, Method::GET, "/admin/api/users", None, None)
+        .await;
+    assert_eq!(
+        res.json["data"].as_array().unwrap().len(),
+        2,
+        "{}",
+        res.text()
+    );
+}
+
+#[actix_web::test]
+async fn logout_revokes_the_session_server_side_and_clears_the_cookie() {
+    let app = spawn_app().await;
+    let admin = app.user_session("admin@example.com", "ADMIN", None).await;
+    let refused = app
+        .as_session(&admin, Method::POST, "/auth/logout", None, None)
+        .await;
+    assert_problem(&refused, 403, "CSRF_CHECK_FAILED");
+
+    let res = app
+        .as_session(
+            &admin,
+            Method::POST,
+            "/auth/logout",
+            Some(&admin.csrf),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    let cleared = res.header("set-cookie").unwrap();
+    assert!(cleared.starts_with("simplepg_session=;"), "{cleared}");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+
+    let me = app
+        .as_session(&admin, Method::GET, "/auth/me", None, None)
+        .await;
+    assert_problem(&me, 401, "UNAUTHENTICATED");
+    let merchants = app
+        .as_session(&admin, Method::GET, "/admin/api/merchants", None, None)
+        .await;
+    assert_problem(&merchants, 401, "ADMIN_UNAUTHORIZED");
+}
+
+#[actix_web::test]
+async fn an_operator_session_is_forbidden_on_the_old_admin_endpoints_and_an_admin_session_works() {
+    let app = spawn_app().await;
+    let operator = app.user_session("op@example.com", "OPERATOR", None).await;
+    let admin = app.user_session("admin@example.com", "ADMIN", None).await;
+    let register = json!({ "clientName": "Shop", "returnUrl": "https://shop.example/n" });
+
+    let res = app
+        .as_session(&operator, Method::GET, "/admin/api/merchants", None, None)
+        .await;
+    assert_problem(&res, 403, "FORBIDDEN");
+    let res = app
+        .as_session(
+            &operator,
+            Method::POST,
+            "/admin/api/merchants",
+            Some(&operator.csrf),
+            Some(&register),
+        )
+        .await;
+    assert_problem(&res, 403, "FORBIDDEN");
+    let listed = app.admin_get("/admin/api/merchants").await;
+    assert_eq!(listed.json["data"].as_array().unwrap().len(), 0);
+
+    let res = app
+        .as_session(
+            &admin,
+            Method::POST,
+            "/admin/api/merchants",
+            Some(&admin.csrf),
+            Some(&register),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let res = app
+        .as_session(&admin, Method::GET, "/admin/api/merchants", None, None)
+        .await;
+    assert_eq!(
+        res.json["data"].as_array().unwrap().len(),
+        1,
+        "{}",
+        res.text()
+    );
+}
+
+#[actix_web::test]
+async fn a_merchant_admin_manages_the_users_of_its_own_merchant_only() {
+    let (app, a, b) = spawn_app_with_two_merchants().await;
+    let boss = app
+        .user_session("boss@a.example", "MERCHANT_ADMIN", Some(&a.client_id))
+        .await;
+    let create = |email: &str, role: &str, client: Option<&str>| {
+        let mut body = json!({ "email": email, "role": role, "password": PASSWORD });
+        if let Some(c) = client {
+            body["clientId"] = json!(c);
+        }
+        body
+    };
+    let post = async |body: Value| {
+        app.as_session(
+            &boss,
+            Method::POST,
+            "/admin/api/users",
+            Some(&boss.csrf),
+            Some(&body),
+        )
+        .await
+    };
+    let other = post(create("x@b.example", "MERCHANT_VIEWER", Some(&b.client_id))).await;
+    assert_problem(&other, 404, "MERCHANT_NOT_FOUND");
+    let platform = post(create("x@pg.example", "OPERATOR", None)).await;
+    assert_problem(&platform, 403, "FORBIDDEN");
+    let own = post(create(
+        "clerk@a.example",
+        "MERCHANT_VIEWER",
+        Some(&a.client_id),
+    ))
+    .await;
+    assert_eq!(own.status, 201, "{}", own.text());
+    app.create_user("y@b.example", "MERCHANT_VIEWER", Some(&b.client_id))
+        .await;
+
+    let listed = app
+        .as_session(&boss, Method::GET, "/admin/api/users", None, None)
+        .await;
+    let emails: Vec<&str> = listed.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        emails,
+        ["clerk@a.example", "boss@a.example"],
+        "{}",
+        listed.text()
+    );
+    let audit = app
+        .as_session(&boss, Method::GET, "/admin/api/audit", None, None)
+        .await;
+    assert_problem(&audit, 403, "FORBIDDEN");
+}
+
+#[actix_web::test]
+async fn the_audit_log_records_logins_failures_locks_and_user_creation_with_actor_and_outcome() {
+    let app = spawn_app().await;
+    app.create_user("ops@example.com", "OPERATOR", None).await;
+    app.login("ghost@example.com", PASSWORD, None).await;
+    for _ in 0..5 {
+        app.login("ops@example.com", "wrong password!!", None).await;
+    }
+    app.login("ops@example.com", PASSWORD, None).await;
+    app.user_session("admin@example.com", "ADMIN", None).await;
+
+    let res = app.admin_get("/admin/api/audit?limit=100").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let rows = res.json["data"].as_array().unwrap().clone();
+    let find = |action: &str, actor: &str| {
+        rows.iter()
+            .filter(|r| r["action"] == action && r["actor"] == actor)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let created = find("USER_CREATED", "token");
+    assert_eq!(created.len(), 2, "{rows:#?}");
+    assert_eq!(created[0]["outcome"], "SUCCESS");
+    assert_eq!(created[0]["role"], "ADMIN");
+    assert_eq!(find("LOGIN_FAILED", "ghost@example.com").len(), 1);
+    let failed = find("LOGIN_FAILED", "ops@example.com");
+    assert_eq!(failed.len(), 5, "{rows:#?}");
+    assert!(failed.iter().all(|r| r["outcome"] == "FAILURE"));
+    assert_eq!(find("LOCKED", "ops@example.com").len(), 1, "{rows:#?}");
+    assert_eq!(
+        find("LOGIN_LOCKED", "ops@example.com").len(),
+        1,
+        "{rows:#?}"
+    );
+    let login = find("LOGIN", "admin@example.com");
+    assert_eq!(login.len(), 1, "{rows:#?}");
+    assert_eq!(login[0]["ip"], "127.0.0.1");
+    assert!(login[0]["requestId"].is_string());
+    // Newest first, and filtered by action.
+    let ids: Vec<u64> = rows
+        .iter()
+        .map(|r| r["auditId"].as_u64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+    let only = app.admin_get("/admin/api/audit?action=LOCKED").await;
+    assert_eq!(
+        only.json["data"].as_array().unwrap().len(),
+        1,
+        "{}",
+        only.text()
+    );
+}

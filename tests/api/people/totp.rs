@@ -1,0 +1,98 @@
+//! TOTP (api.md §10.2): enrollment returns the `otpauth://` URI once; after a confirmation with a
+//! current code, login requires one — and says so only after a right password.
+
+use awc::http::Method;
+use serde_json::json;
+use totp_rs::{Algorithm, Builder, Secret};
+
+use super::support::PASSWORD;
+use crate::helpers::{assert_problem, spawn_app};
+
+/// The code an authenticator enrolled from `uri` shows now.
+fn current_code(uri: &str) -> String {
+    let secret = uri
+        .split_once("secret=")
+        .and_then(|(_, rest)| rest.split('&').next())
+        .expect("a secret parameter");
+    let totp = Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(Secret::try_from_base32(secret).unwrap())
+        .build()
+        .unwrap();
+    totp.generate_current().to_string()
+}
+
+#[actix_web::test]
+async fn after_totp_is_confirmed_login_requires_a_current_code() {
+    let app = spawn_app().await;
+    let session = app.user_session("ops@example.com", "OPERATOR", None).await;
+    let res = app
+        .as_session(&session, Method::POST, "/auth/totp", None, None)
+        .await;
+    assert_problem(&res, 403, "CSRF_CHECK_FAILED");
+    let res = app
+        .as_session(
+            &session,
+            Method::POST,
+            "/auth/totp",
+            Some(&session.csrf),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let uri = res.json["otpauthUri"].as_str().unwrap().to_owned();
+    assert!(
+        uri.starts_with("otpauth://totp/SimplePG:ops%40example.com?"),
+        "{uri}"
+    );
+
+    // Enrolled but not confirmed: login does not ask yet.
+    let res = app.login("ops@example.com", PASSWORD, None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    let wrong = app
+        .as_session(
+            &session,
+            Method::POST,
+            "/auth/totp/confirm",
+            Some(&session.csrf),
+            Some(&json!({ "code": "000000x" })),
+        )
+        .await;
+    assert_problem(&wrong, 400, "VALIDATION_FAILED");
+    let res = app
+        .as_session(
+            &session,
+            Method::POST,
+            "/auth/totp/confirm",
+            Some(&session.csrf),
+            Some(&json!({ "code": current_code(&uri) })),
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    let again = app
+        .as_session(
+            &session,
+            Method::POST,
+            "/auth/totp",
+            Some(&session.csrf),
+            None,
+        )
+        .await;
+    assert_problem(&again, 409, "TOTP_ALREADY_ENABLED");
+
+    let res = app.login("ops@example.com", PASSWORD, None).await;
+    assert_problem(&res, 401, "TOTP_REQUIRED");
+    let res = app
+        .login("ops@example.com", "not the password at all", None)
+        .await;
+    assert_problem(&res, 401, "LOGIN_FAILED");
+    let res = app
+        .login("ops@example.com", PASSWORD, Some(&current_code(&uri)))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json["user"]["totpEnabled"], true);
+}
