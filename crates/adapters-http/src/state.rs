@@ -8,8 +8,8 @@ use domain::{
         deliveries::DeliveryService, live::LiveFeed, simulator::AcquirerSimulator,
         stats::StatsService,
     },
-    people::{LoginService, UserService},
     ports::StoreHealth,
+    services::people::{LoginService, UserService},
     services::{
         auth::Authenticator, merchants::MerchantService, payments::PaymentService,
         webhook_auth::WebhookVerifier,

@@ -6,8 +6,9 @@ use std::{sync::Arc, time::Duration};
 use adapters_crypto::{Argon2Params, Argon2PasswordHasher, OsAccountKeys, RfcTotp};
 use anyhow::Context;
 use domain::{
-    people::{AccountPolicy, LoginPolicy, LoginService, SessionPolicy, UserService},
+    people::{AccountPolicy, LoginPolicy, SessionPolicy},
     ports::{AccountKeys, Clock, PasswordHasher, SecretCipher},
+    services::people::{LoginService, UserService},
 };
 
 use crate::{settings::Settings, store::Stores};

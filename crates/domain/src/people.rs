@@ -2,24 +2,18 @@
 //! with lockout, database-backed sessions, and the operator audit log. The rules live here —
 //! which role may do what to whose data, when an account locks, when a session ends — so every
 //! endpoint that asks gets the same answer; adapters store users and sessions and hash passwords.
+//! The use cases (login, users, the audit log) are in [`crate::services::people`].
 
 mod access;
 mod account;
 mod audit;
-mod login;
 mod session;
-#[cfg(test)]
-mod testkit;
-mod users;
 
 pub use access::{Action, Denied, Principal, Scope, Who};
 pub use account::{
     Email, LoginPolicy, NewUser, Password, PasswordHash, Role, TotpState, User, UserId,
 };
-pub use audit::{AuditOutcome, OperatorAuditEntry, OperatorAuditFilter};
-pub use login::{
-    AccountPolicy, Authenticated, Credentials, LoggedIn, LoginError, LoginService, RequestOrigin,
-    TotpError,
+pub use audit::{AuditOutcome, OperatorAuditEntry, OperatorAuditFilter, RequestOrigin};
+pub use session::{
+    AccountPolicy, CsrfToken, Session, SessionPolicy, SessionToken, SessionTokenHash,
 };
-pub use session::{CsrfToken, Session, SessionPolicy, SessionToken, SessionTokenHash};
-pub use users::{UserChange, UserError, UserService};

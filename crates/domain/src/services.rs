@@ -8,6 +8,7 @@ pub mod dispatcher;
 pub mod merchants;
 pub mod outbound;
 pub mod payments;
+pub mod people;
 pub mod webhook_auth;
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! `SameSite=Strict`, `Path=/`, `Secure` unless the public URL is plain http).
 
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, http::header, web};
-use domain::people::{Credentials, Password};
+use domain::{people::Password, services::people::Credentials};
 
 use super::guards::{SESSION_COOKIE, SessionOf, origin};
 use crate::{

@@ -4,7 +4,8 @@
 use domain::{
     operator::{deliveries::DeliveryError, simulator::SimulatorError, stats::StatsError},
     payment::{CancelRefused, TransitionRejected},
-    people::{Denied, LoginError, TotpError, UserError},
+    people::Denied,
+    services::people::{LoginError, TotpError, UserError},
     services::{
         auth::AuthError,
         merchants::MerchantError,

@@ -12,7 +12,8 @@ use actix_web::{
 };
 use domain::{
     ids::RequestId,
-    people::{Authenticated, Principal, RequestOrigin, Role, SessionToken},
+    people::{Principal, RequestOrigin, Role, SessionToken},
+    services::people::Authenticated,
 };
 use futures_util::future::LocalBoxFuture;
 

@@ -5,9 +5,10 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use domain::{
     ids::ClientId,
-    people::{NewUser, Role, UserChange, UserId},
+    people::{NewUser, Role, UserId},
     ports::PageRequest,
     services::Limit,
+    services::people::UserChange,
     validation::Violations,
 };
 use serde_json::Value;

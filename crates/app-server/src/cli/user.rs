@@ -9,8 +9,9 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use domain::people::{
-    Email, NewUser, Principal, RequestOrigin, User, UserChange, UserError, UserService,
+use domain::{
+    people::{Email, NewUser, Principal, RequestOrigin, User},
+    services::people::{UserChange, UserError, UserService},
 };
 use secrecy::ExposeSecret;
 

@@ -42,3 +42,10 @@ pub struct OperatorAuditFilter {
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
 }
+
+/// Where a request came from, for the audit log.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct RequestOrigin {
+    pub ip: Option<String>,
+    pub request_id: Option<RequestId>,
+}

@@ -9,7 +9,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use crate::{Timestamp, signing::sha256_hex, validation::Invalid};
 
-use super::account::UserId;
+use super::account::{LoginPolicy, UserId};
 
 /// The session cookie's value: 32 random bytes, base64url without padding (43 characters).
 /// Never shown by `Debug`.
@@ -107,6 +107,13 @@ impl Default for SessionPolicy {
             absolute: Duration::from_secs(12 * 3600),
         }
     }
+}
+
+/// How logins lock and sessions end.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct AccountPolicy {
+    pub login: LoginPolicy,
+    pub session: SessionPolicy,
 }
 
 /// A session as the database keeps it.

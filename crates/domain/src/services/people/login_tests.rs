@@ -7,10 +7,10 @@ use std::sync::{
 
 use uuid::Uuid;
 
+use super::super::testkit::*;
 use super::*;
-use crate::people::testkit::*;
 use crate::{
-    people::{PasswordHash, Role, UserId},
+    people::{LoginPolicy, PasswordHash, Role, UserId},
     ports::UserStore,
 };
 

@@ -9,34 +9,19 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     RepositoryError, Timestamp,
-    ids::RequestId,
     ports::{
         AccountKeys, Clock, PasswordCheck, PasswordHasher, PeopleStores, SecretCipher, TotpCodes,
     },
     service_struct::service_struct,
 };
 
-use super::{
-    AuditOutcome, CsrfToken, Email, LoginPolicy, OperatorAuditEntry, Password, Principal, Session,
-    SessionPolicy, SessionToken, TotpState, User,
+use crate::people::{
+    AccountPolicy, AuditOutcome, CsrfToken, Email, OperatorAuditEntry, Password, Principal,
+    RequestOrigin, Session, SessionPolicy, SessionToken, TotpState, User,
 };
-
-/// How logins lock and sessions end.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct AccountPolicy {
-    pub login: LoginPolicy,
-    pub session: SessionPolicy,
-}
 
 /// How many times a change of a user is decided again after losing a race before giving up.
 const ATTEMPTS: usize = 8;
-
-/// Where a request came from, for the audit log.
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub struct RequestOrigin {
-    pub ip: Option<String>,
-    pub request_id: Option<RequestId>,
-}
 
 /// A login attempt as typed.
 #[derive(Clone, Debug)]

@@ -4,12 +4,9 @@ use std::sync::{Arc, Mutex, atomic::AtomicUsize};
 
 use uuid::Uuid;
 
+use super::super::testkit::*;
 use super::*;
-use crate::{
-    merchant::Merchant,
-    people::{Email, testkit::*},
-    ports::MockMerchantStore,
-};
+use crate::{merchant::Merchant, people::Email, ports::MockMerchantStore};
 
 fn principal(role: Role, client: Option<&str>) -> Principal {
     Principal::user(

@@ -15,7 +15,7 @@ use crate::{
     validation::Violations,
 };
 
-use super::{
+use crate::people::{
     Action, AuditOutcome, Denied, NewUser, OperatorAuditEntry, OperatorAuditFilter, Principal,
     RequestOrigin, Role, TotpState, User, UserId,
 };
@@ -137,7 +137,10 @@ impl UserService {
     }
 
     /// Finds a user by email for the operator at the server (`simplepg user unlock`).
-    pub async fn find_by_email(&self, email: &super::Email) -> Result<Option<User>, UserError> {
+    pub async fn find_by_email(
+        &self,
+        email: &crate::people::Email,
+    ) -> Result<Option<User>, UserError> {
         Ok(self.stores.users.find_by_email(email).await?)
     }
 
