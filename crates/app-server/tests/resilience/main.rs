@@ -18,6 +18,7 @@ mod concurrency;
 mod faults;
 mod hostile;
 mod key_rotation;
+mod lockout;
 mod logs;
 mod startup;
 mod support;
