@@ -47,11 +47,7 @@ async fn an_operator_cancels_part_of_a_payment_with_the_cli_and_more_than_the_re
             .ok_or_else(|| p.text())
     })
     .await;
-    let complete = format!("/api/payments/{key}/complete");
-    let completed = api
-        .signed(&merchant, "POST", &complete, None, &[])
-        .await
-        .unwrap();
+    let completed = api.complete(&merchant, &key).await.unwrap();
     assert_eq!(completed.status, 200, "{}", completed.text());
     let url = api.base().to_owned();
 
@@ -82,9 +78,8 @@ async fn an_operator_cancels_part_of_a_payment_with_the_cli_and_more_than_the_re
         .admin("GET", &format!("{path}/logs"), None)
         .await
         .unwrap();
-    let partial_row = logs.json["data"]
-        .as_array()
-        .unwrap()
+    let partial_row = logs
+        .data()
         .iter()
         .find(|l| l["action"] == "PARTIAL_CANCEL")
         .cloned()

@@ -38,6 +38,12 @@ pub async fn payment_key_of_new(api: &Api, m: &Merchant, order_no: &str, amount:
     api.created_payment_key(m, order_no, amount).await.unwrap()
 }
 
+/// How many rows of the payment's audit trail, as its merchant reads it, have `action`.
+pub async fn audit_rows(api: &Api, m: &Merchant, key: &str, action: &str) -> usize {
+    let actions = api.audit_actions(m, key).await.unwrap();
+    actions.iter().filter(|a| *a == action).count()
+}
+
 /// The status of `m`'s signed `GET /api/payments` (a merchant call that changes nothing).
 pub async fn list_status(api: &Api, m: &Merchant) -> u16 {
     api.signed(m, "GET", "/api/payments", None, &[])
