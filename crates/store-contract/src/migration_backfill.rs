@@ -7,19 +7,19 @@
 //! `simplepg check` hold, and new money movement works on the old payments.
 //!
 //! Not in [`crate::contract_tests!`]: these tests need a database that the adapter migrates in
-//! two steps ([`StagedFactory`]).
+//! two steps ([`StagedFactory`]); an adapter declares them with [`crate::migration_backfill_tests!`].
 
 use std::time::Duration;
 
 use domain::{
     Timestamp,
-    ids::{ClientId, EventId, PaymentId, PaymentKey, TransactionId},
+    ids::{ClientId, EventId, PaymentId, PaymentKey},
     money::Amount,
     operator::invariants::{InvariantChecker, check_trail},
     outbox::{DeliveryFilter, OutboxKind, OutboxMessage},
     payment::{
-        Actor, AuditAction, Cancel, CancelId, CancelOutcome, CancelReason, CancelStatus, Command,
-        Origin, PaymentStatus, TransitionKind, TransitionRejected,
+        AuditAction, Cancel, CancelId, CancelReason, CancelStatus, Command, Origin, PaymentStatus,
+        TransitionKind, TransitionRejected,
     },
     ports::PageRequest,
 };
@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use crate::{
     Stores,
-    support::{Env, at, cancel, new_payment_key},
+    support::{Env, at, cancel, confirm_cancel, new_cancel_id, new_payment_key, request_cancel},
 };
 
 /// The version diesel records for the money-movement migration (on both stores).
@@ -43,11 +43,15 @@ const HALF_HOUR: Duration = Duration::from_secs(1800);
 /// Makes databases that are migrated in two steps, with rows written in between.
 pub trait StagedFactory {
     /// A fresh database with every migration older than `version` applied and none from it on:
-    /// its stores (the ports work once the rest is applied) and its URL.
-    fn migrated_before(version: &'static str) -> impl Future<Output = (Stores, String)> + Send;
+    /// its stores (the ports work once the rest is applied), its URL, and how many migrations
+    /// were applied.
+    fn migrated_before(
+        version: &'static str,
+    ) -> impl Future<Output = (Stores, String, usize)> + Send;
 
-    /// Applies every pending migration to the database at `url`, as the server does at start.
-    fn migrate(url: String) -> impl Future<Output = ()> + Send;
+    /// Applies every pending migration to the database at `url`, as the server does at start;
+    /// how many.
+    fn migrate(url: String) -> impl Future<Output = usize> + Send;
 }
 
 use TransitionKind as K;
@@ -323,7 +327,8 @@ fn v1_message(
 /// A fresh database of `F` holding what the release before money movement wrote, then migrated
 /// to the current schema.
 pub async fn migrated_v1_database<F: StagedFactory>() -> (Env, V1Database) {
-    let (stores, url) = F::migrated_before(MONEY_MOVEMENT).await;
+    let (stores, url, applied) = F::migrated_before(MONEY_MOVEMENT).await;
+    assert!(applied > 0, "the migrations before {MONEY_MOVEMENT}");
     let merchant = ClientId::parse("mch_v1_shop").unwrap();
     stores
         .raw
@@ -360,7 +365,7 @@ pub async fn migrated_v1_database<F: StagedFactory>() -> (Env, V1Database) {
     write_message(&stores, &v1.pending_cancel, "PENDING", 2).await;
     write_message(&stores, &v1.delivered_request, "DELIVERED", 1).await;
 
-    F::migrate(url).await;
+    assert!(F::migrate(url).await > 0, "money movement ran");
     (Env::from_stores(stores), v1)
 }
 
@@ -454,18 +459,13 @@ pub async fn the_money_movement_migration_backfills_canceled_payments_and_author
     let approved = v1.payment("V1-APPROVED");
     let deadline = approved.approved_at.unwrap().plus(AUTHORIZATION_WINDOW);
     assert_eq!(
-        env.payments
-            .due_for_authorization_expiry(deadline, 10)
-            .await
-            .unwrap(),
+        env.due_for_authorization_expiry(deadline, 10).await,
         std::slice::from_ref(&approved.key),
         "due at its deadline, like an authorization granted after the migration"
     );
     assert!(
-        env.payments
-            .due_for_authorization_expiry(deadline.minus(Duration::from_millis(1)), 10)
+        env.due_for_authorization_expiry(deadline.minus(Duration::from_millis(1)), 10)
             .await
-            .unwrap()
             .is_empty(),
         "not a millisecond before"
     );
@@ -515,20 +515,11 @@ pub async fn new_cancels_work_on_payments_the_money_movement_migration_backfille
     // A partial cancel of the backfilled COMPLETED payment, reserved then confirmed.
     let old = v1.payment("V1-COMPLETED");
     let p = env.stored(&old.key).await.unwrap();
-    let id = CancelId::from_uuid(Uuid::now_v7());
-    let request = Command::RequestCancel {
-        id: id.clone(),
-        amount: Some(Amount::parse(4_000).unwrap()),
-        reason: CancelReason::parse("one item returned").unwrap(),
-    };
+    let id = new_cancel_id();
+    let request = request_cancel(&id, Some(4_000), "one item returned");
     let p = env.apply(&p, request, later(2)).await;
-    let confirm = Command::SettleCancel {
-        id,
-        outcome: CancelOutcome::Confirmed {
-            acquirer_transaction_id: Some(TransactionId::parse("acq-c-1").unwrap()),
-        },
-    };
-    env.apply(&p, confirm, later(3)).await;
+    env.apply(&p, confirm_cancel(&id, Some("acq-c-1")), later(3))
+        .await;
     let p = env.stored(&old.key).await.unwrap();
     assert_eq!(p.status, PaymentStatus::PartialCanceled);
     assert_eq!(
@@ -543,19 +534,8 @@ pub async fn new_cancels_work_on_payments_the_money_movement_migration_backfille
         .filter(|p| p.status == PaymentStatus::Canceled)
     {
         let p = env.stored(&old.key).await.unwrap();
-        let again = Command::RequestCancel {
-            id: CancelId::from_uuid(Uuid::now_v7()),
-            amount: None,
-            reason: CancelReason::parse("again").unwrap(),
-        };
-        let refused = p.apply(
-            again,
-            Origin {
-                actor: Actor::System,
-                request_id: None,
-            },
-            later(4),
-        );
+        let again = request_cancel(&new_cancel_id(), None, "again");
+        let refused = p.apply(again, Origin::system(), later(4));
         assert!(
             matches!(refused, Err(TransitionRejected::InvalidTransition { .. })),
             "{}: {refused:?}",
@@ -568,7 +548,7 @@ pub async fn new_cancels_work_on_payments_the_money_movement_migration_backfille
     let p = env.stored(&old.key).await.unwrap();
     let deadline = p.authorization_expires_at.unwrap();
     let expire = Command::ExpireAuthorization {
-        id: CancelId::from_uuid(Uuid::now_v7()),
+        id: new_cancel_id(),
         reason: CancelReason::parse("authorization expired").unwrap(),
     };
     let p = env.apply(&p, expire, deadline).await;

@@ -13,11 +13,16 @@ impl StoreFactory for MysqlFactory {
     async fn fresh() -> Stores {
         let db = TestDatabase::create().await;
         let pool = db.pool(16);
-        Stores {
-            ports: adapters_mysql::ports(pool.clone()),
-            raw: Arc::new(Raw(pool)),
-            guard: Box::new(db),
-        }
+        stores(pool, db)
+    }
+}
+
+/// The stores of the database `db` through `pool`, which they keep alive.
+pub fn stores(pool: Pool, db: TestDatabase) -> Stores {
+    Stores {
+        ports: adapters_mysql::ports(pool.clone()),
+        raw: Arc::new(Raw(pool)),
+        guard: Box::new(db),
     }
 }
 

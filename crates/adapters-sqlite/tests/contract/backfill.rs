@@ -1,22 +1,19 @@
 //! The money-movement migration on a database file the release before it filled (the shared
 //! tests of `store_contract::migration_backfill`).
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use adapters_sql::migrations::run_older_than;
 use adapters_sqlite::{MIGRATIONS, build_pool, file_path, run_migrations};
 use diesel::{Connection, SqliteConnection, connection::SimpleConnection};
-use store_contract::{
-    Stores,
-    migration_backfill::{self, StagedFactory},
-};
+use store_contract::{Stores, migration_backfill::StagedFactory};
 
-use crate::support::{Raw, TempDb};
+use crate::support::{TempDb, stores};
 
 struct Staged;
 
 impl StagedFactory for Staged {
-    async fn migrated_before(version: &'static str) -> (Stores, String) {
+    async fn migrated_before(version: &'static str) -> (Stores, String, usize) {
         let db = TempDb::new();
         let path = file_path(&db.url);
         let applied = tokio::task::spawn_blocking(move || {
@@ -27,40 +24,14 @@ impl StagedFactory for Staged {
         })
         .await
         .unwrap();
-        assert!(applied > 0, "the migrations before {version}");
         let pool = build_pool(&db.url, 4, Duration::from_secs(3)).unwrap();
         let url = db.url.clone();
-        let stores = Stores {
-            ports: adapters_sqlite::ports(pool.clone()),
-            raw: Arc::new(Raw(pool)),
-            guard: Box::new(db),
-        };
-        (stores, url)
+        (stores(pool, db), url, applied)
     }
 
-    async fn migrate(url: String) {
-        assert!(
-            run_migrations(&url).await.unwrap() > 0,
-            "money movement ran"
-        );
+    async fn migrate(url: String) -> usize {
+        run_migrations(&url).await.unwrap()
     }
 }
 
-#[tokio::test]
-async fn the_money_movement_migration_backfills_canceled_payments_and_authorization_deadlines() {
-    migration_backfill::the_money_movement_migration_backfills_canceled_payments_and_authorization_deadlines::<Staged>().await;
-}
-
-#[tokio::test]
-async fn outbox_messages_written_before_the_money_movement_migration_are_still_listed_and_claimed()
-{
-    migration_backfill::outbox_messages_written_before_the_money_movement_migration_are_still_listed_and_claimed::<Staged>().await;
-}
-
-#[tokio::test]
-async fn new_cancels_work_on_payments_the_money_movement_migration_backfilled() {
-    migration_backfill::new_cancels_work_on_payments_the_money_movement_migration_backfilled::<
-        Staged,
-    >()
-    .await;
-}
+store_contract::migration_backfill_tests!(Staged);

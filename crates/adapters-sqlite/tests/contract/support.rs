@@ -43,11 +43,16 @@ impl StoreFactory for SqliteFactory {
     async fn fresh() -> Stores {
         let db = TempDb::new();
         let pool = db.migrated_pool(4).await;
-        Stores {
-            ports: adapters_sqlite::ports(pool.clone()),
-            raw: Arc::new(Raw(pool)),
-            guard: Box::new(db),
-        }
+        stores(pool, db)
+    }
+}
+
+/// The stores of the database file `db` through `pool`; they keep the file until dropped.
+pub fn stores(pool: Pool, db: TempDb) -> Stores {
+    Stores {
+        ports: adapters_sqlite::ports(pool.clone()),
+        raw: Arc::new(Raw(pool)),
+        guard: Box::new(db),
     }
 }
 
