@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        STAYS_READY, TestApp, WAIT, actions, assert_amounts, assert_cancel, assert_invalid_field,
-        assert_problem, assert_timestamp, cancel_body, cancel_id, cancels_of, key_of, rows,
-        spawn_app, spawn_app_configured, spawn_app_with_merchant,
+        STAYS_READY, TestApp, WAIT, actions, assert_amounts, assert_invalid_field,
+        assert_last_cancel, assert_money, assert_problem, assert_timestamp, cancel_body, cancel_id,
+        cancels_of, key_of, rows, spawn_app, spawn_app_configured, spawn_app_with_merchant,
     },
     receiver::Receiver,
 };
@@ -28,6 +28,22 @@ fn assert_cancel_row(row: &Value, action: &str, actor: &str, from: &str, to: &st
         row["details"].as_str().is_some_and(|d| d.contains(id)),
         "the row names cancel {id}: {row}"
     );
+}
+
+/// Asserts the trail of a completed payment canceled once per entry of `transitions`: CREATE,
+/// APPROVE and COMPLETE, then for each cancel its CANCEL_REQUESTED row and the transition that
+/// settled it, both by `actor`. The transition rows, in order.
+#[track_caller]
+fn assert_cancel_trail<'a>(logs: &'a [Value], transitions: &[&str], actor: &str) -> Vec<&'a Value> {
+    let expected: Vec<&str> = ["CREATE", "APPROVE", "COMPLETE"]
+        .into_iter()
+        .chain(transitions.iter().flat_map(|t| ["CANCEL_REQUESTED", t]))
+        .collect();
+    assert_eq!(actions(logs), expected, "{logs:?}");
+    for row in &logs[3..] {
+        assert_eq!(row["actor"], actor, "{row}");
+    }
+    logs[4..].iter().step_by(2).collect()
 }
 
 /// The merchant's audit trail of the payment (200 expected), oldest first.
@@ -64,13 +80,10 @@ async fn partial_cancels_of_a_completed_payment_add_up_until_the_last_one_cancel
         .await;
     assert_eq!(first.status, 200, "{}", first.text());
     let p = &first.json;
-    assert_eq!(p["status"], "PARTIAL_CANCELED", "{p}");
-    assert_amounts(p, 5_000, 10_000);
-    let cancels = cancels_of(p);
-    assert_eq!(cancels.len(), 1, "{p}");
-    assert_cancel(&cancels[0], 5_000, "one item returned", "SUCCEEDED");
+    assert_money(p, "PARTIAL_CANCELED", 5_000, 10_000);
+    let cancel = assert_last_cancel(p, 1, 5_000, "one item returned", "SUCCEEDED");
     assert!(
-        cancels[0]["acquirerTransactionId"].is_string(),
+        cancel["acquirerTransactionId"].is_string(),
         "the mock's reference: {p}"
     );
     assert_eq!(p["canceledAt"], Value::Null, "not CANCELED yet: {p}");
@@ -85,16 +98,13 @@ async fn partial_cancels_of_a_completed_payment_add_up_until_the_last_one_cancel
         .cancel_with_amount(&merchant, &key, "another item returned", Some(4_000))
         .await;
     assert_eq!(second.status, 200, "{}", second.text());
-    assert_eq!(second.json["status"], "PARTIAL_CANCELED");
-    assert_amounts(&second.json, 9_000, 6_000);
-    let cancels = cancels_of(&second.json);
-    assert_eq!(cancels.len(), 2, "{}", second.text());
+    assert_money(&second.json, "PARTIAL_CANCELED", 9_000, 6_000);
+    assert_last_cancel(&second.json, 2, 4_000, "another item returned", "SUCCEEDED");
     assert_eq!(
-        cancels[0],
+        cancels_of(&second.json)[0],
         cancels_of(p)[0],
         "the first cancel is untouched"
     );
-    assert_cancel(&cancels[1], 4_000, "another item returned", "SUCCEEDED");
 
     // No cancelAmount: all that is left.
     let last = app
@@ -102,46 +112,28 @@ async fn partial_cancels_of_a_completed_payment_add_up_until_the_last_one_cancel
         .await;
     assert_eq!(last.status, 200, "{}", last.text());
     let p = &last.json;
-    assert_eq!(p["status"], "CANCELED", "{p}");
-    assert_amounts(p, 15_000, 0);
-    let cancels = cancels_of(p);
-    assert_eq!(cancels.len(), 3, "{p}");
-    assert_cancel(&cancels[2], 6_000, "the rest returned", "SUCCEEDED");
+    assert_money(p, "CANCELED", 15_000, 0);
+    let emptied_by = assert_last_cancel(p, 3, 6_000, "the rest returned", "SUCCEEDED");
     assert_eq!(
         p["cancelReason"], "the rest returned",
         "the last cancel's reason"
     );
     assert_eq!(
         assert_timestamp(&p["canceledAt"]),
-        assert_timestamp(&cancels[2]["completedAt"]),
+        assert_timestamp(&emptied_by["completedAt"]),
         "canceledAt is when the last cancel emptied it: {p}"
     );
     let fetched = app.get_payment(&merchant, &key).await;
     assert_eq!(&fetched.json, p, "GET shows what the cancel answered");
 
     let logs = merchant_logs(&app, &merchant, &key).await;
-    assert_eq!(
-        actions(&logs),
-        [
-            "CREATE",
-            "APPROVE",
-            "COMPLETE",
-            "CANCEL_REQUESTED",
-            "PARTIAL_CANCEL",
-            "CANCEL_REQUESTED",
-            "PARTIAL_CANCEL",
-            "CANCEL_REQUESTED",
-            "CANCEL"
-        ],
-        "{logs:?}"
-    );
-    let ids: Vec<String> = cancels.iter().map(cancel_id).collect();
-    let transitions = [&logs[4], &logs[6], &logs[8]];
     let steps = [
         ("PARTIAL_CANCEL", "COMPLETED", "PARTIAL_CANCELED"),
         ("PARTIAL_CANCEL", "PARTIAL_CANCELED", "PARTIAL_CANCELED"),
         ("CANCEL", "PARTIAL_CANCELED", "CANCELED"),
     ];
+    let transitions = assert_cancel_trail(&logs, &steps.map(|s| s.0), "MERCHANT");
+    let ids: Vec<String> = cancels_of(p).iter().map(cancel_id).collect();
     for ((row, (action, from, to)), id) in transitions.into_iter().zip(steps).zip(&ids) {
         assert_cancel_row(row, action, "MERCHANT", from, to, id);
     }
@@ -213,11 +205,8 @@ async fn a_full_cancel_of_an_approved_payment_with_or_without_cancel_amount_is_2
 
         assert_eq!(res.status, 200, "{order_no}: {}", res.text());
         let p = &res.json;
-        assert_eq!(p["status"], "CANCELED", "{p}");
-        assert_amounts(p, amount, 0);
-        let cancels = cancels_of(p);
-        assert_eq!(cancels.len(), 1, "{p}");
-        assert_cancel(&cancels[0], amount, "customer asked", "SUCCEEDED");
+        assert_money(p, "CANCELED", amount, 0);
+        let cancel = assert_last_cancel(p, 1, amount, "customer asked", "SUCCEEDED");
         assert_eq!(p["cancelReason"], "customer asked");
         assert_timestamp(&p["canceledAt"]);
         assert_eq!(
@@ -234,7 +223,7 @@ async fn a_full_cancel_of_an_approved_payment_with_or_without_cancel_amount_is_2
             "MERCHANT",
             "APPROVED",
             "CANCELED",
-            &cancel_id(&cancels[0]),
+            &cancel_id(&cancel),
         );
         assert!(rows(&logs, "PARTIAL_CANCEL").is_empty(), "{logs:?}");
     }
@@ -382,18 +371,12 @@ async fn a_partial_cancel_the_acquirer_refuses_007_is_502_and_the_failed_cancel_
 
     assert_problem(&res, 502, "ACQUIRER_ERROR");
     let after = app.admin_payment(&key).await;
-    assert_eq!(after["status"], "COMPLETED", "{after}");
-    assert_amounts(&after, 0, 15_007);
+    assert_money(&after, "COMPLETED", 0, 15_007);
     assert_eq!(after["canceledAt"], Value::Null);
-    let cancels = cancels_of(&after);
-    assert_eq!(
-        cancels.len(),
-        1,
-        "the refused cancel stays visible: {after}"
-    );
-    assert_cancel(&cancels[0], 5_000, "one item returned", "FAILED");
-    assert_eq!(cancels[0]["failureCode"], "CANCEL_REFUSED", "{after}");
-    assert_eq!(cancels[0]["acquirerTransactionId"], Value::Null);
+    // The refused cancel stays visible.
+    let refused = assert_last_cancel(&after, 1, 5_000, "one item returned", "FAILED");
+    assert_eq!(refused["failureCode"], "CANCEL_REFUSED", "{after}");
+    assert_eq!(refused["acquirerTransactionId"], Value::Null);
     let logs = app.admin_logs(&key).await;
     assert_eq!(
         actions(&logs),
@@ -421,9 +404,7 @@ async fn a_partial_cancel_the_acquirer_refuses_007_is_502_and_the_failed_cancel_
     assert_problem(&res, 502, "ACQUIRER_ERROR");
     let after = app.admin_payment(&key).await;
     assert_amounts(&after, 0, 15_007);
-    let cancels = cancels_of(&after);
-    assert_eq!(cancels.len(), 2, "{after}");
-    assert_cancel(&cancels[1], 15_007, "all of it", "FAILED");
+    assert_last_cancel(&after, 2, 15_007, "all of it", "FAILED");
 }
 
 #[actix_web::test]
@@ -489,21 +470,10 @@ async fn an_operator_cancels_on_the_merchants_behalf_as_admin_and_a_wrong_token_
 
     let res = app.admin_cancel(&key, &body).await;
     assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json["status"], "PARTIAL_CANCELED");
-    assert_amounts(&res.json, 4_000, 11_000);
+    assert_money(&res.json, "PARTIAL_CANCELED", 4_000, 11_000);
+    // The operator's view shows the cancel.
     let shown = app.admin_payment(&key).await;
-    let cancels = cancels_of(&shown);
-    assert_eq!(
-        cancels.len(),
-        1,
-        "the operator's view shows the cancel: {shown}"
-    );
-    assert_cancel(
-        &cancels[0],
-        4_000,
-        "refund approved by support",
-        "SUCCEEDED",
-    );
+    assert_last_cancel(&shown, 1, 4_000, "refund approved by support", "SUCCEEDED");
 
     // The same rules as the merchant's.
     assert_invalid_field(
@@ -527,21 +497,7 @@ async fn an_operator_cancels_on_the_merchants_behalf_as_admin_and_a_wrong_token_
     assert_eq!(rest.status, 200, "{}", rest.text());
     assert_eq!(rest.json["status"], "CANCELED");
     assert_eq!(rest.json["cancelReason"], "the rest");
+    // The merchant sees the operator's cancels.
     let logs = merchant_logs(&app, &merchant, &key).await;
-    assert_eq!(
-        actions(&logs),
-        [
-            "CREATE",
-            "APPROVE",
-            "COMPLETE",
-            "CANCEL_REQUESTED",
-            "PARTIAL_CANCEL",
-            "CANCEL_REQUESTED",
-            "CANCEL"
-        ],
-        "the merchant sees the operator's cancels: {logs:?}"
-    );
-    for row in &logs[3..] {
-        assert_eq!(row["actor"], "ADMIN", "{row}");
-    }
+    assert_cancel_trail(&logs, &["PARTIAL_CANCEL", "CANCEL"], "ADMIN");
 }

@@ -251,6 +251,14 @@ impl Receiver {
         lock(&self.shared.requests).clone()
     }
 
+    /// The requests to `path`, in arrival order.
+    pub fn requests_to(&self, path: &str) -> Vec<Received> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
+    }
+
     /// The requests carrying merchant events of this payment, in arrival order.
     pub fn events_of(&self, payment_key: &str) -> Vec<Received> {
         self.requests()
