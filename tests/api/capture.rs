@@ -69,14 +69,8 @@ async fn a_capture_the_acquirer_refuses_twice_005_is_retried_until_it_is_deliver
 async fn a_capture_is_signed_for_the_acquirer_and_one_it_never_takes_ends_dead_leaving_the_payment_completed()
  {
     // A stub acquirer: takes the payment request, then answers everything with 503.
-    let (app, acquirer) = spawn_app_with_acquirer(
-        Script::first_then(
-            vec![Reply::with_body(202, r#"{"transactionId":"stub-tx-1"}"#)],
-            Reply::status(503),
-        ),
-        &[],
-    )
-    .await;
+    let (app, acquirer) =
+        spawn_app_with_acquirer(Script::stub_acquirer_then(Reply::status(503)), &[]).await;
     let merchant = app.register_merchant_without_return_url("Shop").await;
     let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
     app.wait_until_delivered(&key, "ACQUIRER_REQUEST").await;

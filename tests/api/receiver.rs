@@ -72,6 +72,15 @@ impl Script {
         }
     }
 
+    /// A stub acquirer's: takes the payment request (202, transaction `stub-tx-1`), then
+    /// answers every request after it with `then`.
+    pub fn stub_acquirer_then(then: Reply) -> Self {
+        Self::first_then(
+            vec![Reply::with_body(202, r#"{"transactionId":"stub-tx-1"}"#)],
+            then,
+        )
+    }
+
     fn next(&mut self) -> Reply {
         self.first.pop_front().unwrap_or_else(|| self.then.clone())
     }

@@ -137,6 +137,21 @@ impl TestApp {
             .await
     }
 
+    /// [`TestApp::cancel_with_amount`] that must answer `status` (200 done, 202 accepted); the
+    /// payment it answered with.
+    pub async fn cancel_answered(
+        &self,
+        merchant: &Merchant,
+        key: &str,
+        reason: &str,
+        amount: Option<i64>,
+        status: u16,
+    ) -> Value {
+        let res = self.cancel_with_amount(merchant, key, reason, amount).await;
+        assert_eq!(res.status, status, "cancel for {reason:?}: {}", res.text());
+        res.json
+    }
+
     /// `POST /api/payments/{key}/cancel` with exactly this JSON body, correctly signed.
     pub async fn cancel_json(&self, merchant: &Merchant, key: &str, body: &Value) -> ApiResponse {
         self.signed(
