@@ -14,7 +14,7 @@ struct Staged;
 
 impl StagedFactory for Staged {
     async fn migrated_before(version: &'static str) -> (Stores, String, usize) {
-        let db = TempDb::new();
+        let db = TempDb::fresh();
         let path = file_path(&db.url);
         let applied = tokio::task::spawn_blocking(move || {
             let mut conn = SqliteConnection::establish(&path).unwrap();

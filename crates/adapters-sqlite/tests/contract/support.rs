@@ -1,47 +1,17 @@
 //! The SQLite [`StoreFactory`] of the shared contract suite: a migrated file per test.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::sync::Arc;
 
-use adapters_sqlite::{Pool, build_pool, run_migrations};
+use adapters_sqlite::Pool;
+pub use adapters_sqlite::test_util::TempDb;
 use async_trait::async_trait;
 use store_contract::{RawSql, StoreFactory, Stores};
-
-/// A database file that is deleted (with its WAL files) when dropped.
-pub struct TempDb {
-    dir: PathBuf,
-    pub url: String,
-}
-
-impl TempDb {
-    pub fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "simplepg-sqlite-{}-{}",
-            std::process::id(),
-            uuid::Uuid::now_v7().simple()
-        ));
-        std::fs::create_dir_all(&dir).expect("create the temporary directory");
-        let url = format!("sqlite://{}", dir.join("test.db").display());
-        Self { dir, url }
-    }
-
-    /// Creates and migrates the file; returns a pool of `size` connections.
-    pub async fn migrated_pool(&self, size: usize) -> Pool {
-        run_migrations(&self.url).await.expect("migrate");
-        build_pool(&self.url, size, Duration::from_secs(3)).expect("pool")
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 pub struct SqliteFactory;
 
 impl StoreFactory for SqliteFactory {
     async fn fresh() -> Stores {
-        let db = TempDb::new();
+        let db = TempDb::fresh();
         let pool = db.migrated_pool(4).await;
         stores(pool, db)
     }
