@@ -18,6 +18,7 @@ use domain::store_ports::StorePorts;
 
 pub mod cancels;
 pub mod concurrency;
+pub mod diesel_raw;
 pub mod merchants;
 pub mod migration_backfill;
 pub mod nonces;

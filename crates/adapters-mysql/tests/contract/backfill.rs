@@ -7,8 +7,6 @@ use diesel::Connection;
 use diesel_async::{AsyncMysqlConnection, async_connection_wrapper::AsyncConnectionWrapper};
 use store_contract::{Stores, migration_backfill::StagedFactory};
 
-use crate::support::stores;
-
 struct Staged;
 
 impl StagedFactory for Staged {
@@ -25,7 +23,11 @@ impl StagedFactory for Staged {
         .await
         .unwrap();
         let pool = db.pool(4);
-        (stores(pool, db), url, applied)
+        (
+            Stores::on_pool(adapters_mysql::ports(pool.clone()), pool, db),
+            url,
+            applied,
+        )
     }
 
     async fn migrate(url: String) -> usize {

@@ -8,7 +8,7 @@ use adapters_sqlite::{MIGRATIONS, build_pool, file_path, run_migrations};
 use diesel::{Connection, SqliteConnection, connection::SimpleConnection};
 use store_contract::{Stores, migration_backfill::StagedFactory};
 
-use crate::support::{TempDb, stores};
+use crate::support::TempDb;
 
 struct Staged;
 
@@ -26,7 +26,11 @@ impl StagedFactory for Staged {
         .unwrap();
         let pool = build_pool(&db.url, 4, Duration::from_secs(3)).unwrap();
         let url = db.url.clone();
-        (stores(pool, db), url, applied)
+        (
+            Stores::on_pool(adapters_sqlite::ports(pool.clone()), pool, db),
+            url,
+            applied,
+        )
     }
 
     async fn migrate(url: String) -> usize {
