@@ -11,7 +11,8 @@ use crate::{
     helpers::{
         STAYS_READY, TestApp, WAIT, actions, assert_amounts, assert_invalid_field,
         assert_last_cancel, assert_money, assert_problem, assert_timestamp, cancel_body, cancel_id,
-        cancels_of, key_of, rows, spawn_app, spawn_app_configured, spawn_app_with_merchant,
+        cancels_of, key_of, rows, spawn_app, spawn_app_configured,
+        spawn_app_with_completed_payment, spawn_app_with_merchant,
     },
     receiver::Receiver,
 };
@@ -258,8 +259,7 @@ async fn a_partial_cancel_of_a_ready_or_approved_payment_is_400_naming_cancel_am
 
 #[actix_web::test]
 async fn a_cancel_amount_that_is_not_a_positive_integer_is_400_naming_cancel_amount() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_000).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
     let before = app.admin_payment(&key).await;
 
     for bad in [
@@ -296,8 +296,7 @@ async fn a_cancel_amount_that_is_not_a_positive_integer_is_400_naming_cancel_amo
 
 #[actix_web::test]
 async fn a_cancel_above_the_cancelable_amount_is_409_cancel_amount_exceeded_and_changes_nothing() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_000).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
 
     let before = app.admin_payment(&key).await;
     let res = app
@@ -354,8 +353,7 @@ async fn canceling_a_failed_canceled_or_expired_payment_is_409_invalid_state_tra
 #[actix_web::test]
 async fn a_partial_cancel_the_acquirer_refuses_007_is_502_and_the_failed_cancel_releases_its_amount()
  {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_007).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_007).await;
 
     let res = app
         .cancel_with_amount(&merchant, &key, "one item returned", Some(5_000))
@@ -390,8 +388,7 @@ async fn a_partial_cancel_the_acquirer_refuses_007_is_502_and_the_failed_cancel_
 
 #[actix_web::test]
 async fn a_cancel_retried_with_the_same_idempotency_key_replays_the_answer_and_cancels_once() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_000).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
     let body = cancel_body("one item returned", Some(5_000));
 
     let first = app
@@ -427,8 +424,7 @@ async fn a_cancel_retried_with_the_same_idempotency_key_replays_the_answer_and_c
 
 #[actix_web::test]
 async fn an_operator_cancels_on_the_merchants_behalf_as_admin_and_a_wrong_token_is_401() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_000).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
 
     let before = app.admin_payment(&key).await;
     let body = cancel_body("refund approved by support", Some(4_000));

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{
         WAIT, actions, attempt_codes, eventually, key_of, spawn_app_with_acquirer,
-        spawn_app_with_merchant,
+        spawn_app_with_completed_payment, spawn_app_with_merchant,
     },
     receiver::{Reply, Script},
     standard_webhooks::ACQUIRER_SECRET,
@@ -52,8 +52,7 @@ async fn completing_a_payment_queues_one_capture_that_the_mock_takes_and_operato
 
 #[actix_web::test]
 async fn a_capture_the_acquirer_refuses_twice_005_is_retried_until_it_is_delivered() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_005).await;
+    let (app, _, key) = spawn_app_with_completed_payment(15_005).await;
 
     let capture = app.wait_until_delivered(&key, "ACQUIRER_CAPTURE").await;
 

@@ -74,9 +74,7 @@ pub async fn without_pending_cancels_the_summary_is_zero_with_no_oldest_even_aft
 pub async fn the_summary_counts_the_pending_cancels_of_every_merchant_and_knows_the_oldest<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let a = env.merchant("mch_pending_a").await;
-    let b = env.merchant("mch_pending_b").await;
+    let (env, a, b) = Env::with_two_merchants::<F>("mch_pending_a", "mch_pending_b").await;
     let pa = completed(&env, &a, "A-1", 0).await;
     let pb = completed(&env, &b, "B-1", 0).await;
     // Requested out of order: the oldest is B's first, at 100 ms.

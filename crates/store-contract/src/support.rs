@@ -70,6 +70,16 @@ impl Env {
         (env, mch)
     }
 
+    /// A fresh database with two merchants, `a` and `b`.
+    pub async fn with_two_merchants<F: StoreFactory>(
+        a: &str,
+        b: &str,
+    ) -> (Self, ClientId, ClientId) {
+        let env = Self::new::<F>().await;
+        let (a, b) = (env.merchant(a).await, env.merchant(b).await);
+        (env, a, b)
+    }
+
     /// A fresh database with one merchant, `client_id`, and its READY payment `ORDER-1` created
     /// at `at(0)`.
     pub async fn with_payment<F: StoreFactory>(client_id: &str) -> (Self, ClientId, Payment) {

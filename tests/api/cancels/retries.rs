@@ -11,7 +11,7 @@ use crate::{
     helpers::{
         TestApp, WAIT, actions, assert_amounts, assert_cancel, assert_last_cancel, assert_money,
         assert_problem, attempt_codes, cancel_by_id, cancel_id, cancels_of, eventually, key_of,
-        rows, spawn_app_with_acquirer, spawn_app_with_merchant,
+        rows, spawn_app_with_acquirer, spawn_app_with_completed_payment,
     },
     receiver::{Receiver, Reply, Script},
     standard_webhooks::ACQUIRER_SECRET,
@@ -62,8 +62,7 @@ async fn ended_deliveries(app: &TestApp, key: &str, count: usize) -> Vec<Value> 
 #[actix_web::test]
 async fn a_cancel_the_acquirer_answers_503_twice_008_is_202_pending_then_succeeds_from_the_outbox()
 {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_008).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_008).await;
 
     let first = app
         .cancel_with_amount(&merchant, &key, "most of it", Some(10_000))
@@ -105,8 +104,7 @@ async fn a_cancel_the_acquirer_answers_503_twice_008_is_202_pending_then_succeed
 
 #[actix_web::test]
 async fn a_slow_acquirer_cancel_009_is_202_after_the_cancel_timeout_then_succeeds_exactly_once() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_009).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_009).await;
 
     let started = Instant::now();
     let res = app

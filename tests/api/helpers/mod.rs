@@ -147,3 +147,11 @@ pub async fn spawn_app_with_payment(amount: i64) -> (TestApp, Merchant, String) 
     let key = key_of(&app.pay(&merchant, "ORDER-1", amount).await);
     (app, merchant, key)
 }
+
+/// Starts a server with one registered merchant and its payment ORDER-1 of `amount` (the mock
+/// acquirer's scenario is its last three digits), approved and completed; returns its key.
+pub async fn spawn_app_with_completed_payment(amount: i64) -> (TestApp, Merchant, String) {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let key = app.completed_payment(&merchant, "ORDER-1", amount).await;
+    (app, merchant, key)
+}

@@ -8,8 +8,8 @@ use test_support::{
 };
 
 use crate::support::{
-    approved_payment, assert_books_balance_on_every_node, assert_no_5xx, audit_actions,
-    merchant_action, payment, two_nodes,
+    assert_books_balance_on_every_node, assert_no_5xx, audit_actions, completed_payment, payment,
+    two_nodes,
 };
 
 /// `POST /api/payments/{key}/cancel` of `amount` through `api`.
@@ -17,14 +17,6 @@ async fn partial_cancel(api: &Api, m: &Merchant, key: &str, amount: i64) -> Repl
     api.cancel(m, key, "cluster test", Some(amount))
         .await
         .unwrap_or_else(|e| panic!("cancel of {key} not sent: {e}"))
-}
-
-/// A COMPLETED payment of [`STAYS_READY`] (approved by the acquirer's webhook) through `api`.
-async fn completed_payment(api: &Api, m: &Merchant, order_no: &str) -> String {
-    let key = approved_payment(api, m, order_no).await;
-    let completed = merchant_action(api, m, &key, "complete").await;
-    assert_eq!(completed.status, 200, "{}", completed.text());
-    key
 }
 
 /// Races one partial cancel of each of `amounts`, alternately through `a` (node 1) and `b`

@@ -123,6 +123,14 @@ pub async fn approved_payment(api: &Api, m: &Merchant, order_no: &str) -> String
     key
 }
 
+/// A COMPLETED payment of [`STAYS_READY`] (approved by the acquirer's webhook) through `api`.
+pub async fn completed_payment(api: &Api, m: &Merchant, order_no: &str) -> String {
+    let key = approved_payment(api, m, order_no).await;
+    let completed = merchant_action(api, m, &key, "complete").await;
+    assert_eq!(completed.status, 200, "{}", completed.text());
+    key
+}
+
 /// `POST /api/payments/{key}/{action}` (`complete` without a body, `cancel` with a reason)
 /// through `api`, signed by `m`.
 pub async fn merchant_action(api: &Api, m: &Merchant, key: &str, action: &str) -> Reply {

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use test_support::{WAIT, cancels, eventually, server_env, settled_payment, taken_and_refused};
 
 use crate::support::{
-    Api, Instance, Merchant, Reply, ServerProcess, acquirer_webhook, assert_invariants, audit_rows,
-    instance, payment_key_of_new, register,
+    Api, Instance, Merchant, Reply, ServerProcess, acquirer_webhook, admin_list, assert_invariants,
+    audit_rows, instance, payment_key_of_new, register,
 };
 
 /// A payment amount the mock acquirer never answers (…002), so the tests approve it themselves;
@@ -237,22 +237,16 @@ async fn pending_cancels_survive_a_sigkill_and_end_succeeded_exactly_once_after_
         assert_eq!(list[0]["status"], "SUCCEEDED", "{p}");
         assert_eq!(audit_rows(api, &m, key, "CANCEL_REQUESTED").await, 1);
         assert_eq!(audit_rows(api, &m, key, "PARTIAL_CANCEL").await, 1);
-        let notes = api
-            .admin(
-                "GET",
-                &format!(
-                    "/admin/api/deliveries?paymentKey={key}&kind=MERCHANT_NOTIFICATION&limit=100"
-                ),
-                None,
-            )
-            .await
-            .unwrap();
+        let notes = admin_list(
+            api,
+            &format!("/admin/api/deliveries?paymentKey={key}&kind=MERCHANT_NOTIFICATION&limit=100"),
+        )
+        .await;
         let partially = notes
-            .data()
             .iter()
             .filter(|d| d["eventType"] == "payment.partially_canceled")
             .count();
-        assert_eq!(partially, 1, "{}", notes.text());
+        assert_eq!(partially, 1, "{notes:?}");
     }
     assert_invariants(&db).await;
 }
@@ -302,12 +296,12 @@ async fn a_cancel_while_the_acquirer_is_down_is_202_and_succeeds_once_when_it_is
         "two failed attempts at the cancel",
         Duration::from_secs(15),
         || async move {
-            let list = api_ref.admin("GET", path, None).await.unwrap().json;
-            let attempts = list["data"][0]["attemptCount"].as_u64().unwrap_or(0);
-            if attempts >= 2 {
+            let list = admin_list(api_ref, path).await;
+            let attempts = list.first().and_then(|d| d["attemptCount"].as_u64());
+            if attempts.unwrap_or(0) >= 2 {
                 Ok(())
             } else {
-                Err(list.to_string())
+                Err(format!("{list:?}"))
             }
         },
     )
@@ -325,7 +319,11 @@ async fn a_cancel_while_the_acquirer_is_down_is_202_and_succeeds_once_when_it_is
     assert_eq!(audit_rows(&api, &m, &key, "PARTIAL_CANCEL").await, 1);
     // The outbox settles a cancel before it records the attempt that learned the answer.
     let delivery = eventually("the cancel delivery to be recorded", WAIT, || async move {
-        let d = api_ref.admin("GET", path, None).await.unwrap().json["data"][0].clone();
+        let d = admin_list(api_ref, path)
+            .await
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         if d["status"] == "DELIVERED" {
             Ok(d)
         } else {

@@ -7,7 +7,7 @@ use test_support::{WAIT, eventually};
 
 use crate::{
     cli::simplepg,
-    support::{instance, payment_key_of_new, register},
+    support::{admin_list, instance, payment_key_of_new, register},
 };
 
 /// `simplepg cancel key args…` with the test profile's admin token: whether it succeeded, the
@@ -74,15 +74,10 @@ async fn an_operator_cancels_part_of_a_payment_with_the_cli_and_more_than_the_re
     assert!(!too_much_ok, "exit code 1 on a refusal");
     assert_eq!(too_much_status, "HTTP 409");
     assert!(too_much_said.starts_with("exceeded: "), "{too_much_said}");
-    let logs = api
-        .admin("GET", &format!("{path}/logs"), None)
+    let partial_row = admin_list(&api, &format!("{path}/logs"))
         .await
-        .unwrap();
-    let partial_row = logs
-        .data()
-        .iter()
+        .into_iter()
         .find(|l| l["action"] == "PARTIAL_CANCEL")
-        .cloned()
         .expect("a PARTIAL_CANCEL audit row");
     assert_eq!(partial_row["actor"], "ADMIN");
 }
