@@ -276,6 +276,19 @@ impl Receiver {
             .collect()
     }
 
+    /// Waits (up to `timeout`) for the first merchant event `event_type` of the payment.
+    pub async fn wait_for_event(
+        &self,
+        payment_key: &str,
+        event_type: &str,
+        timeout: Duration,
+    ) -> Received {
+        let filter = |r: &Received| r.payment_key() == payment_key && r.event_type() == event_type;
+        self.wait_for(event_type, 1, timeout, filter)
+            .await
+            .remove(0)
+    }
+
     /// Waits until at least `count` requests matched `filter`; returns all that match.
     pub async fn wait_for(
         &self,
