@@ -58,7 +58,7 @@ use TransitionKind as K;
 
 /// One payment as the release before money movement wrote it: created at `at(created)`, then
 /// moved by each transition of `path` at its instant (`at(ms)`).
-struct Seed {
+pub struct Seed {
     order: &'static str,
     amount: i64,
     created: i64,
@@ -68,7 +68,7 @@ struct Seed {
 /// One payment in every status that release had, and every way into CANCELED. The APPROVED
 /// payment is approved on a whole second: SQLite stores that instant without a fraction, and
 /// its deadline must be spelled the same way to compare right as text.
-const SEEDS: [Seed; 8] = [
+static SEEDS: [Seed; 8] = [
     Seed {
         order: "V1-READY",
         amount: 10_000,
@@ -123,12 +123,12 @@ const SEEDS: [Seed; 8] = [
     },
 ];
 
-/// A payment the seed wrote, and what it must read back as.
+/// A payment the seed wrote from `seed` (its order number and amount), and what it must read
+/// back as.
 pub struct V1Payment {
     pub id: PaymentId,
     pub key: PaymentKey,
-    pub order: &'static str,
-    pub amount: i64,
+    pub seed: &'static Seed,
     pub status: PaymentStatus,
     pub version: u32,
     pub approved_at: Option<Timestamp>,
@@ -151,7 +151,7 @@ impl V1Database {
     pub fn payment(&self, order: &str) -> &V1Payment {
         self.payments
             .iter()
-            .find(|p| p.order == order)
+            .find(|p| p.seed.order == order)
             .unwrap_or_else(|| panic!("no seeded payment {order}"))
     }
 }
@@ -188,7 +188,7 @@ fn sql_opt_time(t: Option<Timestamp>) -> String {
 
 /// Writes `seed` as that release did (the payment row, its CREATE row and a row per
 /// transition); what it wrote.
-async fn write_payment(stores: &Stores, merchant: &str, seed: &Seed) -> V1Payment {
+async fn write_payment(stores: &Stores, merchant: &str, seed: &'static Seed) -> V1Payment {
     let (id, key) = (PaymentId::from_uuid(Uuid::now_v7()), new_payment_key());
     let created = at(seed.created);
     let (mut status, mut updated) = (PaymentStatus::Ready, created);
@@ -270,8 +270,7 @@ async fn write_payment(stores: &Stores, merchant: &str, seed: &Seed) -> V1Paymen
     V1Payment {
         id,
         key,
-        order: seed.order,
-        amount: seed.amount,
+        seed,
         status,
         version: seed.path.len() as u32,
         approved_at: approved,
@@ -345,7 +344,7 @@ pub async fn migrated_v1_database<F: StagedFactory>() -> (Env, V1Database) {
     for seed in &SEEDS {
         payments.push(write_payment(&stores, merchant.as_str(), seed).await);
     }
-    let of = |order: &str| payments.iter().find(|p| p.order == order).unwrap();
+    let of = |order: &str| payments.iter().find(|p| p.seed.order == order).unwrap();
     let v1 = V1Database {
         pending_cancel: v1_message(
             OutboxKind::AcquirerCancel,
@@ -374,7 +373,7 @@ fn backfilled_cancel(p: &V1Payment) -> Cancel {
     let canceled_at = p.canceled_at.expect("a CANCELED payment has canceled_at");
     Cancel {
         id: CancelId::parse(&format!("cnl_{}", p.id.as_uuid().simple())).unwrap(),
-        amount: Amount::parse(p.amount).unwrap(),
+        amount: Amount::parse(p.seed.amount).unwrap(),
         reason: CancelReason::parse(p.cancel_reason.as_deref().unwrap()).unwrap(),
         status: CancelStatus::Succeeded,
         acquirer_transaction_id: None,
@@ -391,42 +390,51 @@ async fn assert_backfilled(env: &Env, p: &V1Payment) {
         .payments
         .find_by_key(&p.key)
         .await
-        .unwrap_or_else(|e| panic!("{} does not read back: {e}", p.order));
-    let stored = by_key.unwrap_or_else(|| panic!("{} is gone", p.order));
+        .unwrap_or_else(|e| panic!("{} does not read back: {e}", p.seed.order));
+    let stored = by_key.unwrap_or_else(|| panic!("{} is gone", p.seed.order));
     let by_id = env.payments.find_by_id(&p.id).await.unwrap();
-    assert_eq!(by_id.as_ref(), Some(&stored), "{}", p.order);
+    assert_eq!(by_id.as_ref(), Some(&stored), "{}", p.seed.order);
     assert_eq!(
         (stored.status, stored.version, stored.amount.minor_units()),
-        (p.status, p.version, p.amount),
+        (p.status, p.version, p.seed.amount),
         "{}",
-        p.order
+        p.seed.order
     );
     if p.status == PaymentStatus::Canceled {
         assert_eq!(
             (stored.canceled_amount(), stored.cancelable_amount()),
-            (p.amount, 0),
+            (p.seed.amount, 0),
             "{}",
-            p.order
+            p.seed.order
         );
-        assert_eq!(stored.cancels.list(), [backfilled_cancel(p)], "{}", p.order);
-        assert_eq!(stored.canceled_at, p.canceled_at, "{}", p.order);
+        assert_eq!(
+            stored.cancels.list(),
+            [backfilled_cancel(p)],
+            "{}",
+            p.seed.order
+        );
+        assert_eq!(stored.canceled_at, p.canceled_at, "{}", p.seed.order);
     } else {
-        assert!(stored.cancels.list().is_empty(), "{}", p.order);
+        assert!(stored.cancels.list().is_empty(), "{}", p.seed.order);
         assert_eq!(
             (stored.canceled_amount(), stored.cancelable_amount()),
-            (0, p.amount),
+            (0, p.seed.amount),
             "{}",
-            p.order
+            p.seed.order
         );
     }
     let deadline = (p.status == PaymentStatus::Approved)
         .then(|| p.approved_at.unwrap().plus(AUTHORIZATION_WINDOW));
-    assert_eq!(stored.authorization_expires_at, deadline, "{}", p.order);
-    assert_eq!(stored.approved_at, p.approved_at, "{}", p.order);
+    assert_eq!(
+        stored.authorization_expires_at, deadline,
+        "{}",
+        p.seed.order
+    );
+    assert_eq!(stored.approved_at, p.approved_at, "{}", p.seed.order);
     let trail = env.trail(&p.id).await;
-    assert_eq!(trail.len() as u32, p.version + 1, "{}", p.order);
+    assert_eq!(trail.len() as u32, p.version + 1, "{}", p.seed.order);
     let violations = check_trail(&stored, &trail);
-    assert!(violations.is_empty(), "{}: {violations:#?}", p.order);
+    assert!(violations.is_empty(), "{}: {violations:#?}", p.seed.order);
 }
 
 /// `simplepg check` over the whole store: `payments` checked, nothing broken.
@@ -524,7 +532,7 @@ pub async fn new_cancels_work_on_payments_the_money_movement_migration_backfille
     assert_eq!(p.status, PaymentStatus::PartialCanceled);
     assert_eq!(
         (p.canceled_amount(), p.cancelable_amount()),
-        (4_000, old.amount - 4_000)
+        (4_000, old.seed.amount - 4_000)
     );
 
     // The backfilled CANCELED payments have nothing left to cancel.
@@ -539,7 +547,7 @@ pub async fn new_cancels_work_on_payments_the_money_movement_migration_backfille
         assert!(
             matches!(refused, Err(TransitionRejected::InvalidTransition { .. })),
             "{}: {refused:?}",
-            old.order
+            old.seed.order
         );
     }
 
@@ -554,7 +562,7 @@ pub async fn new_cancels_work_on_payments_the_money_movement_migration_backfille
     let p = env.apply(&p, expire, deadline).await;
     assert_eq!(
         (p.status, p.canceled_amount(), p.cancelable_amount()),
-        (PaymentStatus::Canceled, old.amount, 0)
+        (PaymentStatus::Canceled, old.seed.amount, 0)
     );
 
     assert_eq!(env.count("payment_cancel").await, 3 + 3);
