@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{
         TestApp, WAIT, actions, assert_canceled, assert_problem, assert_timestamp, attempt_codes,
-        key_of, rows, spawn_app, spawn_app_with, spawn_app_with_payment,
+        key_of, rows, spawn_app, spawn_app_configured, spawn_app_with_acquirer,
+        spawn_app_with_payment,
     },
-    receiver::{Receiver, Reply, Script},
+    receiver::{Reply, Script},
     standard_webhooks::ACQUIRER_SECRET,
 };
 
@@ -305,13 +306,10 @@ async fn canceling_an_approved_payment_asks_the_acquirer_and_then_cancels() {
 
 #[actix_web::test]
 async fn an_unreachable_acquirer_fails_the_payment_as_unavailable_after_three_attempts() {
-    let app = spawn_app_with(
-        std::sync::Arc::new(crate::helpers::TestDb::create().await),
-        &[(
-            "SIMPLEPG__ACQUIRER__REQUEST_URL",
-            "http://127.0.0.1:1/request",
-        )],
-    )
+    let app = spawn_app_configured(&[(
+        "SIMPLEPG__ACQUIRER__REQUEST_URL",
+        "http://127.0.0.1:1/request",
+    )])
     .await;
     let merchant = app.register_merchant_without_return_url("Shop").await;
     let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
@@ -354,15 +352,12 @@ async fn an_unreachable_acquirer_fails_the_payment_as_unavailable_after_three_at
 
 #[actix_web::test]
 async fn an_acquirer_that_recovers_within_the_attempts_keeps_the_payment_ready_for_its_webhook() {
-    let stub = Receiver::start(Script::first_then(
-        vec![Reply::status(503), Reply::status(503)],
-        Reply::with_body(202, r#"{"transactionId":"stub-tx-1"}"#),
-    ))
-    .await;
-    let request_url = stub.url("/request");
-    let app = spawn_app_with(
-        std::sync::Arc::new(crate::helpers::TestDb::create().await),
-        &[("SIMPLEPG__ACQUIRER__REQUEST_URL", request_url.as_str())],
+    let (app, stub) = spawn_app_with_acquirer(
+        Script::first_then(
+            vec![Reply::status(503), Reply::status(503)],
+            Reply::with_body(202, r#"{"transactionId":"stub-tx-1"}"#),
+        ),
+        &[],
     )
     .await;
     let merchant = app.register_merchant_without_return_url("Shop").await;
@@ -415,13 +410,7 @@ async fn an_acquirer_that_recovers_within_the_attempts_keeps_the_payment_ready_f
         "{logs:?}"
     );
 
-    let res = app
-        .acquirer_webhook(&json!({
-            "paymentKey": key, "transactionId": "stub-tx-1", "status": "APPROVED",
-            "amount": 15_000, "approvedAt": "2026-11-24T08:00:05.120Z",
-            "failureCode": null, "failureMessage": null,
-        }))
-        .await;
+    let res = app.approve_as_stub(&key, 15_000).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json["result"], "APPLIED");
     let approved = app.admin_payment(&key).await;

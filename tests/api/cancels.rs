@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        STAYS_READY, TestApp, WAIT, actions, assert_amounts, assert_cancel, assert_invalid_field,
-        assert_problem, assert_timestamp, cancel_body, cancel_id, cancels_of, key_of, rows,
-        spawn_app, spawn_app_configured, spawn_app_with_merchant,
+        STAYS_READY, TestApp, WAIT, actions, assert_amounts, assert_invalid_field,
+        assert_last_cancel, assert_money, assert_problem, assert_timestamp, cancel_body, cancel_id,
+        cancels_of, key_of, rows, spawn_app, spawn_app_configured,
+        spawn_app_with_completed_payment, spawn_app_with_merchant,
     },
     receiver::Receiver,
 };
@@ -28,6 +29,22 @@ fn assert_cancel_row(row: &Value, action: &str, actor: &str, from: &str, to: &st
         row["details"].as_str().is_some_and(|d| d.contains(id)),
         "the row names cancel {id}: {row}"
     );
+}
+
+/// Asserts the trail of a completed payment canceled once per entry of `settled_by`: CREATE,
+/// APPROVE and COMPLETE, then for each cancel its CANCEL_REQUESTED row and the row that settled
+/// it (a transition, or CANCEL_FAILED), both by `actor`. The settling rows, in order.
+#[track_caller]
+fn assert_cancel_trail<'a>(logs: &'a [Value], settled_by: &[&str], actor: &str) -> Vec<&'a Value> {
+    let expected: Vec<&str> = ["CREATE", "APPROVE", "COMPLETE"]
+        .into_iter()
+        .chain(settled_by.iter().flat_map(|t| ["CANCEL_REQUESTED", t]))
+        .collect();
+    assert_eq!(actions(logs), expected, "{logs:?}");
+    for row in &logs[3..] {
+        assert_eq!(row["actor"], actor, "{row}");
+    }
+    logs[4..].iter().step_by(2).collect()
 }
 
 /// The merchant's audit trail of the payment (200 expected), oldest first.
@@ -60,17 +77,13 @@ async fn partial_cancels_of_a_completed_payment_add_up_until_the_last_one_cancel
     assert_eq!(app.complete(&merchant, &key).await.status, 200);
 
     let first = app
-        .cancel_with_amount(&merchant, &key, "one item returned", Some(5_000))
+        .cancel_answered(&merchant, &key, "one item returned", Some(5_000), 200)
         .await;
-    assert_eq!(first.status, 200, "{}", first.text());
-    let p = &first.json;
-    assert_eq!(p["status"], "PARTIAL_CANCELED", "{p}");
-    assert_amounts(p, 5_000, 10_000);
-    let cancels = cancels_of(p);
-    assert_eq!(cancels.len(), 1, "{p}");
-    assert_cancel(&cancels[0], 5_000, "one item returned", "SUCCEEDED");
+    let p = &first;
+    assert_money(p, "PARTIAL_CANCELED", 5_000, 10_000);
+    let cancel = assert_last_cancel(p, 1, 5_000, "one item returned", "SUCCEEDED");
     assert!(
-        cancels[0]["acquirerTransactionId"].is_string(),
+        cancel["acquirerTransactionId"].is_string(),
         "the mock's reference: {p}"
     );
     assert_eq!(p["canceledAt"], Value::Null, "not CANCELED yet: {p}");
@@ -82,66 +95,43 @@ async fn partial_cancels_of_a_completed_payment_add_up_until_the_last_one_cancel
     assert_timestamp(&p["completedAt"]);
 
     let second = app
-        .cancel_with_amount(&merchant, &key, "another item returned", Some(4_000))
+        .cancel_answered(&merchant, &key, "another item returned", Some(4_000), 200)
         .await;
-    assert_eq!(second.status, 200, "{}", second.text());
-    assert_eq!(second.json["status"], "PARTIAL_CANCELED");
-    assert_amounts(&second.json, 9_000, 6_000);
-    let cancels = cancels_of(&second.json);
-    assert_eq!(cancels.len(), 2, "{}", second.text());
+    assert_money(&second, "PARTIAL_CANCELED", 9_000, 6_000);
+    assert_last_cancel(&second, 2, 4_000, "another item returned", "SUCCEEDED");
     assert_eq!(
-        cancels[0],
+        cancels_of(&second)[0],
         cancels_of(p)[0],
         "the first cancel is untouched"
     );
-    assert_cancel(&cancels[1], 4_000, "another item returned", "SUCCEEDED");
 
     // No cancelAmount: all that is left.
     let last = app
-        .cancel_with_amount(&merchant, &key, "the rest returned", None)
+        .cancel_answered(&merchant, &key, "the rest returned", None, 200)
         .await;
-    assert_eq!(last.status, 200, "{}", last.text());
-    let p = &last.json;
-    assert_eq!(p["status"], "CANCELED", "{p}");
-    assert_amounts(p, 15_000, 0);
-    let cancels = cancels_of(p);
-    assert_eq!(cancels.len(), 3, "{p}");
-    assert_cancel(&cancels[2], 6_000, "the rest returned", "SUCCEEDED");
+    let p = &last;
+    assert_money(p, "CANCELED", 15_000, 0);
+    let emptied_by = assert_last_cancel(p, 3, 6_000, "the rest returned", "SUCCEEDED");
     assert_eq!(
         p["cancelReason"], "the rest returned",
         "the last cancel's reason"
     );
     assert_eq!(
         assert_timestamp(&p["canceledAt"]),
-        assert_timestamp(&cancels[2]["completedAt"]),
+        assert_timestamp(&emptied_by["completedAt"]),
         "canceledAt is when the last cancel emptied it: {p}"
     );
     let fetched = app.get_payment(&merchant, &key).await;
     assert_eq!(&fetched.json, p, "GET shows what the cancel answered");
 
     let logs = merchant_logs(&app, &merchant, &key).await;
-    assert_eq!(
-        actions(&logs),
-        [
-            "CREATE",
-            "APPROVE",
-            "COMPLETE",
-            "CANCEL_REQUESTED",
-            "PARTIAL_CANCEL",
-            "CANCEL_REQUESTED",
-            "PARTIAL_CANCEL",
-            "CANCEL_REQUESTED",
-            "CANCEL"
-        ],
-        "{logs:?}"
-    );
-    let ids: Vec<String> = cancels.iter().map(cancel_id).collect();
-    let transitions = [&logs[4], &logs[6], &logs[8]];
     let steps = [
         ("PARTIAL_CANCEL", "COMPLETED", "PARTIAL_CANCELED"),
         ("PARTIAL_CANCEL", "PARTIAL_CANCELED", "PARTIAL_CANCELED"),
         ("CANCEL", "PARTIAL_CANCELED", "CANCELED"),
     ];
+    let transitions = assert_cancel_trail(&logs, &steps.map(|s| s.0), "MERCHANT");
+    let ids: Vec<String> = cancels_of(p).iter().map(cancel_id).collect();
     for ((row, (action, from, to)), id) in transitions.into_iter().zip(steps).zip(&ids) {
         assert_cancel_row(row, action, "MERCHANT", from, to, id);
     }
@@ -213,11 +203,8 @@ async fn a_full_cancel_of_an_approved_payment_with_or_without_cancel_amount_is_2
 
         assert_eq!(res.status, 200, "{order_no}: {}", res.text());
         let p = &res.json;
-        assert_eq!(p["status"], "CANCELED", "{p}");
-        assert_amounts(p, amount, 0);
-        let cancels = cancels_of(p);
-        assert_eq!(cancels.len(), 1, "{p}");
-        assert_cancel(&cancels[0], amount, "customer asked", "SUCCEEDED");
+        assert_money(p, "CANCELED", amount, 0);
+        let cancel = assert_last_cancel(p, 1, amount, "customer asked", "SUCCEEDED");
         assert_eq!(p["cancelReason"], "customer asked");
         assert_timestamp(&p["canceledAt"]);
         assert_eq!(
@@ -234,7 +221,7 @@ async fn a_full_cancel_of_an_approved_payment_with_or_without_cancel_amount_is_2
             "MERCHANT",
             "APPROVED",
             "CANCELED",
-            &cancel_id(&cancels[0]),
+            &cancel_id(&cancel),
         );
         assert!(rows(&logs, "PARTIAL_CANCEL").is_empty(), "{logs:?}");
     }
@@ -260,10 +247,9 @@ async fn a_partial_cancel_of_a_ready_or_approved_payment_is_400_naming_cancel_am
 
     // The whole amount, spelled out, is a full cancel: allowed from READY (at once).
     let res = app
-        .cancel_with_amount(&merchant, &ready, "changed my mind", Some(STAYS_READY))
+        .cancel_answered(&merchant, &ready, "changed my mind", Some(STAYS_READY), 200)
         .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json["status"], "CANCELED");
+    assert_eq!(res["status"], "CANCELED");
     assert_eq!(
         actions(&app.admin_logs(&approved).await),
         ["CREATE", "APPROVE"],
@@ -273,8 +259,7 @@ async fn a_partial_cancel_of_a_ready_or_approved_payment_is_400_naming_cancel_am
 
 #[actix_web::test]
 async fn a_cancel_amount_that_is_not_a_positive_integer_is_400_naming_cancel_amount() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_000).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
     let before = app.admin_payment(&key).await;
 
     for bad in [
@@ -311,8 +296,7 @@ async fn a_cancel_amount_that_is_not_a_positive_integer_is_400_naming_cancel_amo
 
 #[actix_web::test]
 async fn a_cancel_above_the_cancelable_amount_is_409_cancel_amount_exceeded_and_changes_nothing() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_000).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
 
     let before = app.admin_payment(&key).await;
     let res = app
@@ -321,10 +305,8 @@ async fn a_cancel_above_the_cancelable_amount_is_409_cancel_amount_exceeded_and_
     assert_problem(&res, 409, "CANCEL_AMOUNT_EXCEEDED");
     assert_eq!(app.admin_payment(&key).await, before, "nothing changed");
 
-    let res = app
-        .cancel_with_amount(&merchant, &key, "most of it", Some(10_000))
+    app.cancel_answered(&merchant, &key, "most of it", Some(10_000), 200)
         .await;
-    assert_eq!(res.status, 200, "{}", res.text());
     let before = app.admin_payment(&key).await;
     let logs_before = app.admin_logs(&key).await;
     for too_much in [5_001, 10_000, 15_000] {
@@ -338,11 +320,9 @@ async fn a_cancel_above_the_cancelable_amount_is_409_cancel_amount_exceeded_and_
 
     // Exactly what is left is fine.
     let res = app
-        .cancel_with_amount(&merchant, &key, "the rest", Some(5_000))
+        .cancel_answered(&merchant, &key, "the rest", Some(5_000), 200)
         .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json["status"], "CANCELED");
-    assert_amounts(&res.json, 15_000, 0);
+    assert_money(&res, "CANCELED", 15_000, 0);
 }
 
 #[actix_web::test]
@@ -373,8 +353,7 @@ async fn canceling_a_failed_canceled_or_expired_payment_is_409_invalid_state_tra
 #[actix_web::test]
 async fn a_partial_cancel_the_acquirer_refuses_007_is_502_and_the_failed_cancel_releases_its_amount()
  {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_007).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_007).await;
 
     let res = app
         .cancel_with_amount(&merchant, &key, "one item returned", Some(5_000))
@@ -382,37 +361,20 @@ async fn a_partial_cancel_the_acquirer_refuses_007_is_502_and_the_failed_cancel_
 
     assert_problem(&res, 502, "ACQUIRER_ERROR");
     let after = app.admin_payment(&key).await;
-    assert_eq!(after["status"], "COMPLETED", "{after}");
-    assert_amounts(&after, 0, 15_007);
+    assert_money(&after, "COMPLETED", 0, 15_007);
     assert_eq!(after["canceledAt"], Value::Null);
-    let cancels = cancels_of(&after);
-    assert_eq!(
-        cancels.len(),
-        1,
-        "the refused cancel stays visible: {after}"
-    );
-    assert_cancel(&cancels[0], 5_000, "one item returned", "FAILED");
-    assert_eq!(cancels[0]["failureCode"], "CANCEL_REFUSED", "{after}");
-    assert_eq!(cancels[0]["acquirerTransactionId"], Value::Null);
+    // The refused cancel stays visible.
+    let refused = assert_last_cancel(&after, 1, 5_000, "one item returned", "FAILED");
+    assert_eq!(refused["failureCode"], "CANCEL_REFUSED", "{after}");
+    assert_eq!(refused["acquirerTransactionId"], Value::Null);
     let logs = app.admin_logs(&key).await;
+    let failed = assert_cancel_trail(&logs, &["CANCEL_FAILED"], "MERCHANT")[0];
     assert_eq!(
-        actions(&logs),
-        [
-            "CREATE",
-            "APPROVE",
-            "COMPLETE",
-            "CANCEL_REQUESTED",
-            "CANCEL_FAILED"
-        ],
-        "{logs:?}"
-    );
-    assert_eq!(
-        logs[4]["fromStatus"],
+        failed["fromStatus"],
         Value::Null,
-        "not a transition: {}",
-        logs[4]
+        "not a transition: {failed}"
     );
-    assert_eq!(logs[4]["status"], "COMPLETED");
+    assert_eq!(failed["status"], "COMPLETED");
 
     // Released: the whole amount may be asked for again (and is refused again, not 409).
     let res = app
@@ -421,15 +383,12 @@ async fn a_partial_cancel_the_acquirer_refuses_007_is_502_and_the_failed_cancel_
     assert_problem(&res, 502, "ACQUIRER_ERROR");
     let after = app.admin_payment(&key).await;
     assert_amounts(&after, 0, 15_007);
-    let cancels = cancels_of(&after);
-    assert_eq!(cancels.len(), 2, "{after}");
-    assert_cancel(&cancels[1], 15_007, "all of it", "FAILED");
+    assert_last_cancel(&after, 2, 15_007, "all of it", "FAILED");
 }
 
 #[actix_web::test]
 async fn a_cancel_retried_with_the_same_idempotency_key_replays_the_answer_and_cancels_once() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_000).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
     let body = cancel_body("one item returned", Some(5_000));
 
     let first = app
@@ -465,8 +424,7 @@ async fn a_cancel_retried_with_the_same_idempotency_key_replays_the_answer_and_c
 
 #[actix_web::test]
 async fn an_operator_cancels_on_the_merchants_behalf_as_admin_and_a_wrong_token_is_401() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_000).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
 
     let before = app.admin_payment(&key).await;
     let body = cancel_body("refund approved by support", Some(4_000));
@@ -489,21 +447,10 @@ async fn an_operator_cancels_on_the_merchants_behalf_as_admin_and_a_wrong_token_
 
     let res = app.admin_cancel(&key, &body).await;
     assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json["status"], "PARTIAL_CANCELED");
-    assert_amounts(&res.json, 4_000, 11_000);
+    assert_money(&res.json, "PARTIAL_CANCELED", 4_000, 11_000);
+    // The operator's view shows the cancel.
     let shown = app.admin_payment(&key).await;
-    let cancels = cancels_of(&shown);
-    assert_eq!(
-        cancels.len(),
-        1,
-        "the operator's view shows the cancel: {shown}"
-    );
-    assert_cancel(
-        &cancels[0],
-        4_000,
-        "refund approved by support",
-        "SUCCEEDED",
-    );
+    assert_last_cancel(&shown, 1, 4_000, "refund approved by support", "SUCCEEDED");
 
     // The same rules as the merchant's.
     assert_invalid_field(
@@ -527,21 +474,7 @@ async fn an_operator_cancels_on_the_merchants_behalf_as_admin_and_a_wrong_token_
     assert_eq!(rest.status, 200, "{}", rest.text());
     assert_eq!(rest.json["status"], "CANCELED");
     assert_eq!(rest.json["cancelReason"], "the rest");
+    // The merchant sees the operator's cancels.
     let logs = merchant_logs(&app, &merchant, &key).await;
-    assert_eq!(
-        actions(&logs),
-        [
-            "CREATE",
-            "APPROVE",
-            "COMPLETE",
-            "CANCEL_REQUESTED",
-            "PARTIAL_CANCEL",
-            "CANCEL_REQUESTED",
-            "CANCEL"
-        ],
-        "the merchant sees the operator's cancels: {logs:?}"
-    );
-    for row in &logs[3..] {
-        assert_eq!(row["actor"], "ADMIN", "{row}");
-    }
+    assert_cancel_trail(&logs, &["PARTIAL_CANCEL", "CANCEL"], "ADMIN");
 }

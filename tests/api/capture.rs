@@ -3,16 +3,14 @@
 //! on the acquirer schedule and visible to operators with the other deliveries. The merchant's
 //! answer never waits for it.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        TestDb, WAIT, actions, attempt_codes, eventually, key_of, spawn_app_with,
-        spawn_app_with_merchant,
+        WAIT, actions, attempt_codes, eventually, key_of, spawn_app_with_acquirer,
+        spawn_app_with_completed_payment, spawn_app_with_merchant,
     },
-    receiver::{Receiver, Reply, Script},
+    receiver::{Reply, Script},
     standard_webhooks::ACQUIRER_SECRET,
 };
 
@@ -54,8 +52,7 @@ async fn completing_a_payment_queues_one_capture_that_the_mock_takes_and_operato
 
 #[actix_web::test]
 async fn a_capture_the_acquirer_refuses_twice_005_is_retried_until_it_is_delivered() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_005).await;
+    let (app, _, key) = spawn_app_with_completed_payment(15_005).await;
 
     let capture = app.wait_until_delivered(&key, "ACQUIRER_CAPTURE").await;
 
@@ -71,25 +68,12 @@ async fn a_capture_the_acquirer_refuses_twice_005_is_retried_until_it_is_deliver
 async fn a_capture_is_signed_for_the_acquirer_and_one_it_never_takes_ends_dead_leaving_the_payment_completed()
  {
     // A stub acquirer: takes the payment request, then answers everything with 503.
-    let acquirer = Receiver::start(Script::first_then(
-        vec![Reply::with_body(202, r#"{"transactionId":"stub-tx-1"}"#)],
-        Reply::status(503),
-    ))
-    .await;
-    let request_url = acquirer.url("/request");
-    let app = spawn_app_with(
-        Arc::new(TestDb::create().await),
-        &[("SIMPLEPG__ACQUIRER__REQUEST_URL", request_url.as_str())],
-    )
-    .await;
+    let (app, acquirer) =
+        spawn_app_with_acquirer(Script::stub_acquirer_then(Reply::status(503)), &[]).await;
     let merchant = app.register_merchant_without_return_url("Shop").await;
     let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
     app.wait_until_delivered(&key, "ACQUIRER_REQUEST").await;
-    let approve = json!({
-        "paymentKey": key, "transactionId": "stub-tx-1", "status": "APPROVED", "amount": 15_000,
-        "approvedAt": "2026-11-24T08:00:05.120Z", "failureCode": null, "failureMessage": null,
-    });
-    assert_eq!(app.acquirer_webhook(&approve).await.status, 200);
+    assert_eq!(app.approve_as_stub(&key, 15_000).await.status, 200);
 
     let res = app.complete(&merchant, &key).await;
     assert_eq!(
@@ -122,11 +106,7 @@ async fn a_capture_is_signed_for_the_acquirer_and_one_it_never_takes_ends_dead_l
         ["CREATE", "APPROVE", "COMPLETE"]
     );
 
-    let calls: Vec<_> = acquirer
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/request/capture")
-        .collect();
+    let calls = acquirer.requests_to("/request/capture");
     assert_eq!(calls.len(), 3, "{calls:?}");
     for call in &calls {
         assert_eq!(call.method, "POST");

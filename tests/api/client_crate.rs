@@ -11,8 +11,8 @@ use simplepg_client::{
 
 use crate::{
     helpers::{
-        Draft, Merchant, STAYS_READY, TestApp, WAIT, key_of, spawn_app, spawn_app_configured,
-        spawn_app_with_merchant, spawn_app_with_ready_payment,
+        Draft, STAYS_READY, WAIT, key_of, spawn_app, spawn_app_configured, spawn_app_with_merchant,
+        spawn_app_with_ready_payment,
     },
     receiver::Receiver,
     signature, standard_webhooks,
@@ -378,25 +378,11 @@ async fn the_client_payment_carries_every_field_the_server_sends() {
     );
 }
 
-/// A COMPLETED payment of `amount` (its last three digits choose the mock's cancel behaviour).
-async fn completed_payment(
-    app: &TestApp,
-    merchant: &Merchant,
-    order_no: &str,
-    amount: i64,
-) -> String {
-    let key = key_of(&app.pay(merchant, order_no, amount).await);
-    app.wait_for_status(&key, "APPROVED", WAIT).await;
-    let completed = app.client(merchant).complete_payment(&key).await.unwrap();
-    assert_eq!(completed.status, PaymentStatus::Completed);
-    key
-}
-
 #[actix_web::test]
 async fn a_partial_cancel_through_the_client_is_done_and_more_than_the_rest_is_a_typed_409() {
     let (app, merchant) = spawn_app_with_merchant().await;
     let client = app.client(&merchant);
-    let key = completed_payment(&app, &merchant, "PART-1", 15_000).await;
+    let key = app.completed_payment(&merchant, "PART-1", 15_000).await;
     let part = CancelPayment::new("one item returned").with_amount(5_000);
 
     let first = client
@@ -457,7 +443,9 @@ async fn a_partial_cancel_through_the_client_is_done_and_more_than_the_rest_is_a
 async fn an_operator_cancels_part_of_a_payment_on_the_merchants_behalf_through_the_admin_client() {
     let (app, merchant) = spawn_app_with_merchant().await;
     let admin = app.admin_client();
-    let key = completed_payment(&app, &merchant, "ADMIN-PART-1", 15_000).await;
+    let key = app
+        .completed_payment(&merchant, "ADMIN-PART-1", 15_000)
+        .await;
 
     let outcome = admin
         .cancel_payment(
@@ -496,9 +484,9 @@ async fn a_cancel_the_acquirer_answers_late_is_pending_then_settles_and_a_refuse
     let merchant = app.merchant().await;
     let client = app.client(&merchant);
     // …008: the acquirer answers the cancel 503 twice, then confirms it.
-    let late = completed_payment(&app, &merchant, "LATE-1", 15_008).await;
+    let late = app.completed_payment(&merchant, "LATE-1", 15_008).await;
     // …007: the acquirer refuses every cancel.
-    let refused = completed_payment(&app, &merchant, "REFUSED-1", 15_007).await;
+    let refused = app.completed_payment(&merchant, "REFUSED-1", 15_007).await;
 
     let pending = client
         .cancel(

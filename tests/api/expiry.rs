@@ -101,11 +101,8 @@ async fn an_approved_payment_not_completed_in_time_is_voided_by_the_system_and_t
     let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
 
     let approved = receiver
-        .wait_for("payment.approved", 1, WAIT, |r| {
-            r.payment_key() == key && r.event_type() == "payment.approved"
-        })
+        .wait_for_event(&key, "payment.approved", WAIT)
         .await
-        .remove(0)
         .json();
     let approved_at = assert_timestamp(&approved["data"]["approvedAt"]);
     let deadline = assert_timestamp(&approved["data"]["authorizationExpiresAt"]);
@@ -142,11 +139,8 @@ async fn an_approved_payment_not_completed_in_time_is_voided_by_the_system_and_t
     let cancel = app.wait_until_delivered(&key, "ACQUIRER_CANCEL").await;
     assert_eq!(attempt_codes(&cancel), [Some(200)], "{cancel}");
     let event = receiver
-        .wait_for("payment.canceled", 1, WAIT, |r| {
-            r.payment_key() == key && r.event_type() == "payment.canceled"
-        })
+        .wait_for_event(&key, "payment.canceled", WAIT)
         .await
-        .remove(0)
         .json();
     assert_eq!(
         event["data"]["cancelReason"], "authorization expired",

@@ -72,6 +72,15 @@ impl Script {
         }
     }
 
+    /// A stub acquirer's: takes the payment request (202, transaction `stub-tx-1`), then
+    /// answers every request after it with `then`.
+    pub fn stub_acquirer_then(then: Reply) -> Self {
+        Self::first_then(
+            vec![Reply::with_body(202, r#"{"transactionId":"stub-tx-1"}"#)],
+            then,
+        )
+    }
+
     fn next(&mut self) -> Reply {
         self.first.pop_front().unwrap_or_else(|| self.then.clone())
     }
@@ -251,12 +260,33 @@ impl Receiver {
         lock(&self.shared.requests).clone()
     }
 
+    /// The requests to `path`, in arrival order.
+    pub fn requests_to(&self, path: &str) -> Vec<Received> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
+    }
+
     /// The requests carrying merchant events of this payment, in arrival order.
     pub fn events_of(&self, payment_key: &str) -> Vec<Received> {
         self.requests()
             .into_iter()
             .filter(|r| r.payment_key() == payment_key)
             .collect()
+    }
+
+    /// Waits (up to `timeout`) for the first merchant event `event_type` of the payment.
+    pub async fn wait_for_event(
+        &self,
+        payment_key: &str,
+        event_type: &str,
+        timeout: Duration,
+    ) -> Received {
+        let filter = |r: &Received| r.payment_key() == payment_key && r.event_type() == event_type;
+        self.wait_for(event_type, 1, timeout, filter)
+            .await
+            .remove(0)
     }
 
     /// Waits until at least `count` requests matched `filter`; returns all that match.

@@ -46,21 +46,6 @@ impl App {
             .unwrap()
     }
 
-    /// A merchant request signed as docs/signing.md says.
-    pub async fn signed(
-        &self,
-        m: &Merchant,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Response {
-        let body = body.map(|b| b.to_string());
-        self.api
-            .signed(m, method.as_str(), path, body.as_deref(), &[])
-            .await
-            .unwrap()
-    }
-
     /// A `GET` with exactly these headers.
     pub async fn get_with_headers(&self, path: &str, headers: &[(&str, &str)]) -> Response {
         self.request(Method::GET, path, headers, None).await
@@ -90,6 +75,19 @@ impl App {
         let res = self.api.create_payment(m, order, amount).await.unwrap();
         assert_eq!(res.status, 201, "{}", res.text());
         res.json["paymentKey"].as_str().unwrap().to_owned()
+    }
+
+    /// Completes the payment as its merchant `m` (200 expected).
+    pub async fn complete(&self, m: &Merchant, key: &str) {
+        let done = self.api.complete(m, key).await.unwrap();
+        assert_eq!(done.status, 200, "complete {key}: {}", done.text());
+    }
+
+    /// Cancels `amount` of the payment (all that is left when `None`) as its merchant `m`
+    /// (200 expected).
+    pub async fn cancel(&self, m: &Merchant, key: &str, reason: &str, amount: Option<i64>) {
+        let res = self.api.cancel(m, key, reason, amount).await.unwrap();
+        assert_eq!(res.status, 200, "cancel {key}: {}", res.text());
     }
 
     pub async fn status_of(&self, key: &str) -> String {

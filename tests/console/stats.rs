@@ -1,6 +1,5 @@
 //! `GET /admin/api/stats`.
 
-use awc::http::Method;
 use serde_json::json;
 
 use crate::harness::{assert_admin_unauthorized, spawn, spawn_with_merchant};
@@ -22,24 +21,8 @@ async fn stats_count_amounts_per_status_and_the_approval_rate() {
         app.simulate(&failed, "FAILED").await.json["response"]["status"],
         200
     );
-    let done = app
-        .signed(
-            &m,
-            Method::POST,
-            &format!("/api/payments/{completed}/complete"),
-            None,
-        )
-        .await;
-    assert_eq!(done.status, 200, "{}", done.text());
-    let cancel = app
-        .signed(
-            &m,
-            Method::POST,
-            &format!("/api/payments/{canceled}/cancel"),
-            Some(json!({ "cancelReason": "changed my mind" })),
-        )
-        .await;
-    assert_eq!(cancel.status, 200, "{}", cancel.text());
+    app.complete(&m, &completed).await;
+    app.cancel(&m, &canceled, "changed my mind", None).await;
 
     let res = app.admin_get("/admin/api/stats").await;
     assert_eq!(res.status, 200, "{}", res.text());
@@ -102,37 +85,15 @@ async fn stats_give_approved_canceled_partially_canceled_and_net_amounts_per_cur
             app.simulate(key, "APPROVED").await.json["response"]["status"],
             200
         );
-        let done = app
-            .signed(
-                &m,
-                Method::POST,
-                &format!("/api/payments/{key}/complete"),
-                None,
-            )
-            .await;
-        assert_eq!(done.status, 200, "{}", done.text());
+        app.complete(&m, key).await;
     }
-    for (key, body) in [
-        (
-            &partly,
-            json!({ "cancelReason": "one item", "cancelAmount": 3_000 }),
-        ),
-        (
-            &partly,
-            json!({ "cancelReason": "another", "cancelAmount": 1_000 }),
-        ),
-        (&wholly, json!({ "cancelReason": "all of it" })),
-        (&never, json!({ "cancelReason": "changed my mind" })),
+    for (key, reason, amount) in [
+        (&partly, "one item", Some(3_000)),
+        (&partly, "another", Some(1_000)),
+        (&wholly, "all of it", None),
+        (&never, "changed my mind", None),
     ] {
-        let res = app
-            .signed(
-                &m,
-                Method::POST,
-                &format!("/api/payments/{key}/cancel"),
-                Some(body),
-            )
-            .await;
-        assert_eq!(res.status, 200, "{}", res.text());
+        app.cancel(&m, key, reason, amount).await;
     }
 
     let res = app.admin_get("/admin/api/stats").await;

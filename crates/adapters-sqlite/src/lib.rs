@@ -17,6 +17,8 @@ mod migrate;
 mod migration_lock;
 mod pool;
 mod stores;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 
 pub use adapters_sql::PeoplePorts;
 pub use migrate::{MIGRATIONS, MigrationError, run_migrations};

@@ -121,20 +121,14 @@ impl Client {
         payment: &CreatePayment,
         idempotency_key: &str,
     ) -> Result<Idempotent<Payment>, Error> {
-        let body = to_json(payment)?;
-        let response = self
-            .send(
-                Method::POST,
-                self.url(&["api", "payments"])?,
-                Some(body),
-                Some(idempotency_key),
-            )
-            .await?;
-        let replayed = response.header("idempotent-replayed") == Some("true");
-        Ok(Idempotent {
-            value: response.into_result()?,
-            replayed,
-        })
+        let url = self.url(&["api", "payments"])?;
+        self.post_idempotent(
+            url,
+            to_json(payment)?,
+            idempotency_key,
+            RawResponse::into_result,
+        )
+        .await
     }
 
     /// `GET /api/payments/{paymentKey}`.
@@ -200,17 +194,30 @@ impl Client {
         idempotency_key: &str,
     ) -> Result<Idempotent<CancelOutcome>, Error> {
         let url = self.url(&["api", "payments", payment_key, "cancel"])?;
+        self.post_idempotent(
+            url,
+            to_json(cancel)?,
+            idempotency_key,
+            RawResponse::into_cancel_outcome,
+        )
+        .await
+    }
+
+    /// A `POST` of `body` with `Idempotency-Key: idempotency_key`: the answer as `decode` reads
+    /// it, and whether the server replayed it.
+    async fn post_idempotent<T>(
+        &self,
+        url: Url,
+        body: Vec<u8>,
+        idempotency_key: &str,
+        decode: impl FnOnce(RawResponse) -> Result<T, Error>,
+    ) -> Result<Idempotent<T>, Error> {
         let response = self
-            .send(
-                Method::POST,
-                url,
-                Some(to_json(cancel)?),
-                Some(idempotency_key),
-            )
+            .send(Method::POST, url, Some(body), Some(idempotency_key))
             .await?;
         let replayed = response.header("idempotent-replayed") == Some("true");
         Ok(Idempotent {
-            value: response.into_cancel_outcome()?,
+            value: decode(response)?,
             replayed,
         })
     }

@@ -3,37 +3,26 @@
 
 use std::sync::Arc;
 
+use crate::{
+    StoreFactory,
+    support::{
+        Env, SilentSender, approve, at, confirm_cancel, new_cancel_id, payment_service,
+        payment_service_with, refuse_cancel, request_cancel,
+    },
+};
 use domain::{
-    ids::{ClientId, TransactionId},
+    ids::ClientId,
     money::Amount,
     operator::invariants::{check_money, check_trail},
     payment::{
-        Actor, CancelId, CancelOutcome, CancelReason, CancelRefused, CancelStatus, Command,
-        FailureCode, FailureMessage, Origin, Payment, PaymentStatus, TransitionRejected,
+        Actor, CancelReason, CancelRefused, CancelStatus, Command, Origin, Payment, PaymentStatus,
+        TransitionRejected,
     },
     ports::OutboundSender,
     services::payments::{CancelAnswer, CancelRequest, ChangePaymentError, PaymentService},
 };
-use uuid::Uuid;
-
-use crate::{
-    StoreFactory,
-    support::{Env, SilentSender, approve, at, payment_service, payment_service_with},
-};
 
 const RACERS: usize = 16;
-
-fn request_cancel(id: &CancelId, amount: i64, reason: &str) -> Command {
-    Command::RequestCancel {
-        id: id.clone(),
-        amount: Some(Amount::parse(amount).unwrap()),
-        reason: CancelReason::parse(reason).unwrap(),
-    }
-}
-
-fn new_cancel_id() -> CancelId {
-    CancelId::from_uuid(Uuid::now_v7())
-}
 
 /// A COMPLETED payment of 15 000 of merchant `client`.
 async fn completed(env: &Env, client: &ClientId) -> Payment {
@@ -55,32 +44,18 @@ pub async fn a_payment_s_cancels_round_trip_with_every_field_and_the_canceled_am
     F: StoreFactory,
 >() {
     let (env, mch) = Env::with_merchant::<F>("mch_cancels").await;
-    let p = completed(&env, &mch).await;
     let (first, second, third) = (new_cancel_id(), new_cancel_id(), new_cancel_id());
-    let p = env
-        .apply(&p, request_cancel(&first, 4_000, "one item"), at(3_000))
-        .await;
-    let confirm = Command::SettleCancel {
-        id: first.clone(),
-        outcome: CancelOutcome::Confirmed {
-            acquirer_transaction_id: Some(TransactionId::parse("acq-c-1").unwrap()),
-        },
-    };
-    let p = env.apply(&p, confirm, at(3_500)).await;
-    let p = env
-        .apply(&p, request_cancel(&second, 1_000, "another"), at(4_000))
-        .await;
-    let refuse = Command::SettleCancel {
-        id: second.clone(),
-        outcome: CancelOutcome::Refused {
-            code: FailureCode::parse("CANCEL_REFUSED").unwrap(),
-            message: Some(FailureMessage::parse("not today").unwrap()),
-        },
-    };
-    let p = env.apply(&p, refuse, at(4_500)).await;
-    let p = env
-        .apply(&p, request_cancel(&third, 2_000, "a third"), at(5_000))
-        .await;
+    let steps = [
+        (request_cancel(&first, Some(4_000), "one item"), 3_000),
+        (confirm_cancel(&first, Some("acq-c-1")), 3_500),
+        (request_cancel(&second, Some(1_000), "another"), 4_000),
+        (refuse_cancel(&second, Some("not today")), 4_500),
+        (request_cancel(&third, Some(2_000), "a third"), 5_000),
+    ];
+    let mut p = completed(&env, &mch).await;
+    for (command, ms) in steps {
+        p = env.apply(&p, command, at(ms)).await;
+    }
 
     let stored = assert_books_balance(&env, &p).await;
     assert_eq!(stored, p, "every field of every cancel comes back");
@@ -228,33 +203,23 @@ pub async fn approved_payments_past_their_authorization_deadline_are_due_oldest_
 
     let now = at(WEEK + 2_000);
     assert_eq!(
-        env.payments
-            .due_for_authorization_expiry(now, 10)
-            .await
-            .unwrap(),
+        env.due_for_authorization_expiry(now, 10).await,
         [first.key.clone(), second.key.clone()],
         "deadline <= now, earliest first; COMPLETED and READY are never due"
     );
     assert_eq!(
-        env.payments
-            .due_for_authorization_expiry(now, 1)
-            .await
-            .unwrap(),
+        env.due_for_authorization_expiry(now, 1).await,
         std::slice::from_ref(&first.key),
         "at most limit"
     );
     assert!(
-        env.payments
-            .due_for_authorization_expiry(at(WEEK + 999), 10)
+        env.due_for_authorization_expiry(at(WEEK + 999), 10)
             .await
-            .unwrap()
             .is_empty()
     );
     assert_eq!(
-        env.payments
-            .due_for_authorization_expiry(at(WEEK + 9_000), 10)
+        env.due_for_authorization_expiry(at(WEEK + 9_000), 10)
             .await
-            .unwrap()
             .last(),
         Some(&not_yet.key)
     );

@@ -21,6 +21,7 @@ use domain::{
 
 pub mod cancels;
 pub mod concurrency;
+pub mod diesel_raw;
 pub mod merchants;
 pub mod migration_backfill;
 pub mod nonces;
@@ -193,6 +194,35 @@ macro_rules! contract_tests {
                 reporting::the_attempt_feed_tails_attempts_with_their_message_and_payment,
             }
         }
+    };
+}
+
+/// Declares the tests of [`migration_backfill`] for `$factory` (a type implementing
+/// [`migration_backfill::StagedFactory`] in scope where the macro is expanded): one
+/// `#[tokio::test]` per test, each calling the generic test of the same name.
+#[macro_export]
+macro_rules! migration_backfill_tests {
+    ($factory:ty) => {
+        $crate::__migration_backfill_tests! {
+            $factory;
+            the_money_movement_migration_backfills_canceled_payments_and_authorization_deadlines,
+            outbox_messages_written_before_the_money_movement_migration_are_still_listed_and_claimed,
+            new_cancels_work_on_payments_the_money_movement_migration_backfilled,
+        }
+    };
+}
+
+/// The one shape of a migration backfill test, for [`migration_backfill_tests!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __migration_backfill_tests {
+    ($factory:ty; $($test:ident,)*) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                $crate::migration_backfill::$test::<$factory>().await
+            }
+        )*
     };
 }
 

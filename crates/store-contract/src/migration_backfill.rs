@@ -7,19 +7,19 @@
 //! `simplepg check` hold, and new money movement works on the old payments.
 //!
 //! Not in [`crate::contract_tests!`]: these tests need a database that the adapter migrates in
-//! two steps ([`StagedFactory`]).
+//! two steps ([`StagedFactory`]); an adapter declares them with [`crate::migration_backfill_tests!`].
 
 use std::time::Duration;
 
 use domain::{
     Timestamp,
-    ids::{ClientId, EventId, PaymentId, PaymentKey, TransactionId},
+    ids::{ClientId, EventId, PaymentId, PaymentKey},
     money::Amount,
     operator::invariants::{InvariantChecker, check_trail},
     outbox::{DeliveryFilter, OutboxKind, OutboxMessage},
     payment::{
-        Actor, AuditAction, Cancel, CancelId, CancelOutcome, CancelReason, CancelStatus, Command,
-        Origin, PaymentStatus, TransitionKind, TransitionRejected,
+        AuditAction, Cancel, CancelId, CancelReason, CancelStatus, Command, Origin, PaymentStatus,
+        TransitionKind, TransitionRejected,
     },
     ports::PageRequest,
 };
@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use crate::{
     Stores,
-    support::{Env, at, cancel, new_payment_key},
+    support::{Env, at, cancel, confirm_cancel, new_cancel_id, new_payment_key, request_cancel},
 };
 
 /// The version diesel records for the money-movement migration (on both stores).
@@ -43,18 +43,22 @@ const HALF_HOUR: Duration = Duration::from_secs(1800);
 /// Makes databases that are migrated in two steps, with rows written in between.
 pub trait StagedFactory {
     /// A fresh database with every migration older than `version` applied and none from it on:
-    /// its stores (the ports work once the rest is applied) and its URL.
-    fn migrated_before(version: &'static str) -> impl Future<Output = (Stores, String)> + Send;
+    /// its stores (the ports work once the rest is applied), its URL, and how many migrations
+    /// were applied.
+    fn migrated_before(
+        version: &'static str,
+    ) -> impl Future<Output = (Stores, String, usize)> + Send;
 
-    /// Applies every pending migration to the database at `url`, as the server does at start.
-    fn migrate(url: String) -> impl Future<Output = ()> + Send;
+    /// Applies every pending migration to the database at `url`, as the server does at start;
+    /// how many.
+    fn migrate(url: String) -> impl Future<Output = usize> + Send;
 }
 
 use TransitionKind as K;
 
 /// One payment as the release before money movement wrote it: created at `at(created)`, then
 /// moved by each transition of `path` at its instant (`at(ms)`).
-struct Seed {
+pub struct Seed {
     order: &'static str,
     amount: i64,
     created: i64,
@@ -64,7 +68,7 @@ struct Seed {
 /// One payment in every status that release had, and every way into CANCELED. The APPROVED
 /// payment is approved on a whole second: SQLite stores that instant without a fraction, and
 /// its deadline must be spelled the same way to compare right as text.
-const SEEDS: [Seed; 8] = [
+static SEEDS: [Seed; 8] = [
     Seed {
         order: "V1-READY",
         amount: 10_000,
@@ -119,12 +123,12 @@ const SEEDS: [Seed; 8] = [
     },
 ];
 
-/// A payment the seed wrote, and what it must read back as.
+/// A payment the seed wrote from `seed` (its order number and amount), and what it must read
+/// back as.
 pub struct V1Payment {
     pub id: PaymentId,
     pub key: PaymentKey,
-    pub order: &'static str,
-    pub amount: i64,
+    pub seed: &'static Seed,
     pub status: PaymentStatus,
     pub version: u32,
     pub approved_at: Option<Timestamp>,
@@ -147,7 +151,7 @@ impl V1Database {
     pub fn payment(&self, order: &str) -> &V1Payment {
         self.payments
             .iter()
-            .find(|p| p.order == order)
+            .find(|p| p.seed.order == order)
             .unwrap_or_else(|| panic!("no seeded payment {order}"))
     }
 }
@@ -184,7 +188,7 @@ fn sql_opt_time(t: Option<Timestamp>) -> String {
 
 /// Writes `seed` as that release did (the payment row, its CREATE row and a row per
 /// transition); what it wrote.
-async fn write_payment(stores: &Stores, merchant: &str, seed: &Seed) -> V1Payment {
+async fn write_payment(stores: &Stores, merchant: &str, seed: &'static Seed) -> V1Payment {
     let (id, key) = (PaymentId::from_uuid(Uuid::now_v7()), new_payment_key());
     let created = at(seed.created);
     let (mut status, mut updated) = (PaymentStatus::Ready, created);
@@ -266,8 +270,7 @@ async fn write_payment(stores: &Stores, merchant: &str, seed: &Seed) -> V1Paymen
     V1Payment {
         id,
         key,
-        order: seed.order,
-        amount: seed.amount,
+        seed,
         status,
         version: seed.path.len() as u32,
         approved_at: approved,
@@ -323,7 +326,8 @@ fn v1_message(
 /// A fresh database of `F` holding what the release before money movement wrote, then migrated
 /// to the current schema.
 pub async fn migrated_v1_database<F: StagedFactory>() -> (Env, V1Database) {
-    let (stores, url) = F::migrated_before(MONEY_MOVEMENT).await;
+    let (stores, url, applied) = F::migrated_before(MONEY_MOVEMENT).await;
+    assert!(applied > 0, "the migrations before {MONEY_MOVEMENT}");
     let merchant = ClientId::parse("mch_v1_shop").unwrap();
     stores
         .raw
@@ -340,7 +344,7 @@ pub async fn migrated_v1_database<F: StagedFactory>() -> (Env, V1Database) {
     for seed in &SEEDS {
         payments.push(write_payment(&stores, merchant.as_str(), seed).await);
     }
-    let of = |order: &str| payments.iter().find(|p| p.order == order).unwrap();
+    let of = |order: &str| payments.iter().find(|p| p.seed.order == order).unwrap();
     let v1 = V1Database {
         pending_cancel: v1_message(
             OutboxKind::AcquirerCancel,
@@ -360,7 +364,7 @@ pub async fn migrated_v1_database<F: StagedFactory>() -> (Env, V1Database) {
     write_message(&stores, &v1.pending_cancel, "PENDING", 2).await;
     write_message(&stores, &v1.delivered_request, "DELIVERED", 1).await;
 
-    F::migrate(url).await;
+    assert!(F::migrate(url).await > 0, "money movement ran");
     (Env::from_stores(stores), v1)
 }
 
@@ -369,7 +373,7 @@ fn backfilled_cancel(p: &V1Payment) -> Cancel {
     let canceled_at = p.canceled_at.expect("a CANCELED payment has canceled_at");
     Cancel {
         id: CancelId::parse(&format!("cnl_{}", p.id.as_uuid().simple())).unwrap(),
-        amount: Amount::parse(p.amount).unwrap(),
+        amount: Amount::parse(p.seed.amount).unwrap(),
         reason: CancelReason::parse(p.cancel_reason.as_deref().unwrap()).unwrap(),
         status: CancelStatus::Succeeded,
         acquirer_transaction_id: None,
@@ -386,42 +390,51 @@ async fn assert_backfilled(env: &Env, p: &V1Payment) {
         .payments
         .find_by_key(&p.key)
         .await
-        .unwrap_or_else(|e| panic!("{} does not read back: {e}", p.order));
-    let stored = by_key.unwrap_or_else(|| panic!("{} is gone", p.order));
+        .unwrap_or_else(|e| panic!("{} does not read back: {e}", p.seed.order));
+    let stored = by_key.unwrap_or_else(|| panic!("{} is gone", p.seed.order));
     let by_id = env.payments.find_by_id(&p.id).await.unwrap();
-    assert_eq!(by_id.as_ref(), Some(&stored), "{}", p.order);
+    assert_eq!(by_id.as_ref(), Some(&stored), "{}", p.seed.order);
     assert_eq!(
         (stored.status, stored.version, stored.amount.minor_units()),
-        (p.status, p.version, p.amount),
+        (p.status, p.version, p.seed.amount),
         "{}",
-        p.order
+        p.seed.order
     );
     if p.status == PaymentStatus::Canceled {
         assert_eq!(
             (stored.canceled_amount(), stored.cancelable_amount()),
-            (p.amount, 0),
+            (p.seed.amount, 0),
             "{}",
-            p.order
+            p.seed.order
         );
-        assert_eq!(stored.cancels.list(), [backfilled_cancel(p)], "{}", p.order);
-        assert_eq!(stored.canceled_at, p.canceled_at, "{}", p.order);
+        assert_eq!(
+            stored.cancels.list(),
+            [backfilled_cancel(p)],
+            "{}",
+            p.seed.order
+        );
+        assert_eq!(stored.canceled_at, p.canceled_at, "{}", p.seed.order);
     } else {
-        assert!(stored.cancels.list().is_empty(), "{}", p.order);
+        assert!(stored.cancels.list().is_empty(), "{}", p.seed.order);
         assert_eq!(
             (stored.canceled_amount(), stored.cancelable_amount()),
-            (0, p.amount),
+            (0, p.seed.amount),
             "{}",
-            p.order
+            p.seed.order
         );
     }
     let deadline = (p.status == PaymentStatus::Approved)
         .then(|| p.approved_at.unwrap().plus(AUTHORIZATION_WINDOW));
-    assert_eq!(stored.authorization_expires_at, deadline, "{}", p.order);
-    assert_eq!(stored.approved_at, p.approved_at, "{}", p.order);
+    assert_eq!(
+        stored.authorization_expires_at, deadline,
+        "{}",
+        p.seed.order
+    );
+    assert_eq!(stored.approved_at, p.approved_at, "{}", p.seed.order);
     let trail = env.trail(&p.id).await;
-    assert_eq!(trail.len() as u32, p.version + 1, "{}", p.order);
+    assert_eq!(trail.len() as u32, p.version + 1, "{}", p.seed.order);
     let violations = check_trail(&stored, &trail);
-    assert!(violations.is_empty(), "{}: {violations:#?}", p.order);
+    assert!(violations.is_empty(), "{}: {violations:#?}", p.seed.order);
 }
 
 /// `simplepg check` over the whole store: `payments` checked, nothing broken.
@@ -454,18 +467,13 @@ pub async fn the_money_movement_migration_backfills_canceled_payments_and_author
     let approved = v1.payment("V1-APPROVED");
     let deadline = approved.approved_at.unwrap().plus(AUTHORIZATION_WINDOW);
     assert_eq!(
-        env.payments
-            .due_for_authorization_expiry(deadline, 10)
-            .await
-            .unwrap(),
+        env.due_for_authorization_expiry(deadline, 10).await,
         std::slice::from_ref(&approved.key),
         "due at its deadline, like an authorization granted after the migration"
     );
     assert!(
-        env.payments
-            .due_for_authorization_expiry(deadline.minus(Duration::from_millis(1)), 10)
+        env.due_for_authorization_expiry(deadline.minus(Duration::from_millis(1)), 10)
             .await
-            .unwrap()
             .is_empty(),
         "not a millisecond before"
     );
@@ -515,25 +523,16 @@ pub async fn new_cancels_work_on_payments_the_money_movement_migration_backfille
     // A partial cancel of the backfilled COMPLETED payment, reserved then confirmed.
     let old = v1.payment("V1-COMPLETED");
     let p = env.stored(&old.key).await.unwrap();
-    let id = CancelId::from_uuid(Uuid::now_v7());
-    let request = Command::RequestCancel {
-        id: id.clone(),
-        amount: Some(Amount::parse(4_000).unwrap()),
-        reason: CancelReason::parse("one item returned").unwrap(),
-    };
+    let id = new_cancel_id();
+    let request = request_cancel(&id, Some(4_000), "one item returned");
     let p = env.apply(&p, request, later(2)).await;
-    let confirm = Command::SettleCancel {
-        id,
-        outcome: CancelOutcome::Confirmed {
-            acquirer_transaction_id: Some(TransactionId::parse("acq-c-1").unwrap()),
-        },
-    };
-    env.apply(&p, confirm, later(3)).await;
+    env.apply(&p, confirm_cancel(&id, Some("acq-c-1")), later(3))
+        .await;
     let p = env.stored(&old.key).await.unwrap();
     assert_eq!(p.status, PaymentStatus::PartialCanceled);
     assert_eq!(
         (p.canceled_amount(), p.cancelable_amount()),
-        (4_000, old.amount - 4_000)
+        (4_000, old.seed.amount - 4_000)
     );
 
     // The backfilled CANCELED payments have nothing left to cancel.
@@ -543,23 +542,12 @@ pub async fn new_cancels_work_on_payments_the_money_movement_migration_backfille
         .filter(|p| p.status == PaymentStatus::Canceled)
     {
         let p = env.stored(&old.key).await.unwrap();
-        let again = Command::RequestCancel {
-            id: CancelId::from_uuid(Uuid::now_v7()),
-            amount: None,
-            reason: CancelReason::parse("again").unwrap(),
-        };
-        let refused = p.apply(
-            again,
-            Origin {
-                actor: Actor::System,
-                request_id: None,
-            },
-            later(4),
-        );
+        let again = request_cancel(&new_cancel_id(), None, "again");
+        let refused = p.apply(again, Origin::system(), later(4));
         assert!(
             matches!(refused, Err(TransitionRejected::InvalidTransition { .. })),
             "{}: {refused:?}",
-            old.order
+            old.seed.order
         );
     }
 
@@ -568,13 +556,13 @@ pub async fn new_cancels_work_on_payments_the_money_movement_migration_backfille
     let p = env.stored(&old.key).await.unwrap();
     let deadline = p.authorization_expires_at.unwrap();
     let expire = Command::ExpireAuthorization {
-        id: CancelId::from_uuid(Uuid::now_v7()),
+        id: new_cancel_id(),
         reason: CancelReason::parse("authorization expired").unwrap(),
     };
     let p = env.apply(&p, expire, deadline).await;
     assert_eq!(
         (p.status, p.canceled_amount(), p.cancelable_amount()),
-        (PaymentStatus::Canceled, old.amount, 0)
+        (PaymentStatus::Canceled, old.seed.amount, 0)
     );
 
     assert_eq!(env.count("payment_cancel").await, 3 + 3);

@@ -74,9 +74,7 @@ pub async fn redelivering_needs_a_known_message_and_leaves_a_pending_one_alone<F
 pub async fn deliveries_list_newest_first_with_filters_a_cursor_and_their_attempts<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let a = env.merchant("mch_list_a").await;
-    let b = env.merchant("mch_list_b").await;
+    let (env, a, b) = Env::with_two_merchants::<F>("mch_list_a", "mch_list_b").await;
     let pa = env.payment(&a, "A", at(0)).await;
     let pb = env.payment(&b, "B", at(0)).await;
     let m0 = message(OutboxKind::AcquirerRequest, Some(&pa), at(0));

@@ -168,9 +168,7 @@ pub async fn order_numbers_differing_only_in_case_are_different_orders<F: StoreF
 }
 
 pub async fn the_same_order_number_is_fine_for_two_merchants<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let a = env.merchant("mch_a").await;
-    let b = env.merchant("mch_b").await;
+    let (env, a, b) = Env::with_two_merchants::<F>("mch_a", "mch_b").await;
 
     let pa = env.payment(&a, "ORDER-1", at(0)).await;
     let pb = env.payment(&b, "ORDER-1", at(1)).await;
@@ -401,9 +399,7 @@ pub async fn listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_e
 }
 
 pub async fn listing_filters_by_merchant_status_order_and_creation_range<F: StoreFactory>() {
-    let env = Env::new::<F>().await;
-    let a = env.merchant("mch_fa").await;
-    let b = env.merchant("mch_fb").await;
+    let (env, a, b) = Env::with_two_merchants::<F>("mch_fa", "mch_fb").await;
     let a0 = env.payment(&a, "A0", at(0)).await;
     env.payment(&a, "A1", at(1_000)).await;
     env.payment(&a, "A2", at(2_000)).await;

@@ -2,42 +2,20 @@
 //! when the oldest was requested (the stuck-cancel gauges of docs/ops/runbook.md).
 
 use domain::{
-    Timestamp,
     ids::ClientId,
-    money::Amount,
-    payment::{
-        CancelId, CancelOutcome, CancelReason, Command, FailureCode, Origin, Payment,
-        PendingCancels,
-    },
-    ports::StateChange,
+    payment::{CancelId, Command, Payment, PendingCancels},
 };
 
 use crate::{
     StoreFactory,
-    support::{Env, approve, at, cancel},
+    support::{Env, approve, at, cancel, confirm_cancel, refuse_cancel, request_cancel},
 };
-
-/// Applies `command` to the stored `p` at `now` (actor SYSTEM) and stores the change.
-async fn apply(env: &Env, p: Payment, command: Command, now: Timestamp) -> Payment {
-    let (next, audit) = p.apply(command, Origin::system(), now).unwrap();
-    env.payments
-        .transition(&StateChange {
-            next: next.clone(),
-            expected_version: p.version,
-            audit,
-            events: Vec::new(),
-            settles: Vec::new(),
-        })
-        .await
-        .unwrap();
-    next
-}
 
 /// A stored COMPLETED payment (15 000) of `client`, approved and completed just after `created`.
 async fn completed(env: &Env, client: &ClientId, order: &str, created: i64) -> Payment {
     let p = env.payment(client, order, at(created)).await;
-    let p = apply(env, p, approve("tx-1"), at(created + 1)).await;
-    apply(env, p, Command::Complete, at(created + 2)).await
+    let p = env.apply(&p, approve("tx-1"), at(created + 1)).await;
+    env.apply(&p, Command::Complete, at(created + 2)).await
 }
 
 fn cancel_id(n: u32) -> CancelId {
@@ -46,31 +24,16 @@ fn cancel_id(n: u32) -> CancelId {
 
 /// Reserves the PENDING cancel `n` of `amount` on `p` at `at(requested)`.
 async fn reserve(env: &Env, p: Payment, n: u32, amount: i64, requested: i64) -> Payment {
-    let command = Command::RequestCancel {
-        id: cancel_id(n),
-        amount: Some(Amount::parse(amount).unwrap()),
-        reason: CancelReason::parse("one item returned").unwrap(),
-    };
-    apply(env, p, command, at(requested)).await
+    let command = request_cancel(&cancel_id(n), Some(amount), "one item returned");
+    env.apply(&p, command, at(requested)).await
 }
 
 fn confirmed(n: u32) -> Command {
-    Command::SettleCancel {
-        id: cancel_id(n),
-        outcome: CancelOutcome::Confirmed {
-            acquirer_transaction_id: None,
-        },
-    }
+    confirm_cancel(&cancel_id(n), None)
 }
 
 fn refused(n: u32) -> Command {
-    Command::SettleCancel {
-        id: cancel_id(n),
-        outcome: CancelOutcome::Refused {
-            code: FailureCode::parse("CANCEL_REFUSED").unwrap(),
-            message: None,
-        },
-    }
+    refuse_cancel(&cancel_id(n), None)
 }
 
 fn pending(count: u64, oldest: Option<i64>) -> PendingCancels {
@@ -91,12 +54,12 @@ pub async fn without_pending_cancels_the_summary_is_zero_with_no_oldest_even_aft
     );
     // A READY payment canceled at once (a SUCCEEDED cancel), one confirmed and one refused.
     let ready = env.payment(&mch, "READY-1", at(0)).await;
-    apply(&env, ready, cancel("customer asked"), at(5)).await;
+    env.apply(&ready, cancel("customer asked"), at(5)).await;
     let p = completed(&env, &mch, "DONE-1", 0).await;
     let p = reserve(&env, p, 1, 1_000, 10).await;
-    let p = apply(&env, p, confirmed(1), at(20)).await;
+    let p = env.apply(&p, confirmed(1), at(20)).await;
     let p = reserve(&env, p, 2, 2_000, 30).await;
-    apply(&env, p, refused(2), at(40)).await;
+    env.apply(&p, refused(2), at(40)).await;
     assert_eq!(
         env.count("payment_cancel WHERE status <> 'PENDING'").await,
         3
@@ -111,9 +74,7 @@ pub async fn without_pending_cancels_the_summary_is_zero_with_no_oldest_even_aft
 pub async fn the_summary_counts_the_pending_cancels_of_every_merchant_and_knows_the_oldest<
     F: StoreFactory,
 >() {
-    let env = Env::new::<F>().await;
-    let a = env.merchant("mch_pending_a").await;
-    let b = env.merchant("mch_pending_b").await;
+    let (env, a, b) = Env::with_two_merchants::<F>("mch_pending_a", "mch_pending_b").await;
     let pa = completed(&env, &a, "A-1", 0).await;
     let pb = completed(&env, &b, "B-1", 0).await;
     // Requested out of order: the oldest is B's first, at 100 ms.
@@ -126,14 +87,14 @@ pub async fn the_summary_counts_the_pending_cancels_of_every_merchant_and_knows_
         "two merchants' pending cancels, the oldest to the millisecond"
     );
 
-    apply(&env, pb, confirmed(2), at(12_000)).await;
+    env.apply(&pb, confirmed(2), at(12_000)).await;
     assert_eq!(
         env.reads.pending_cancels_summary().await.unwrap(),
         pending(2, Some(5_000)),
         "settling the oldest moves the oldest on"
     );
-    let pa = apply(&env, pa, refused(1), at(13_000)).await;
-    apply(&env, pa, confirmed(3), at(14_000)).await;
+    let pa = env.apply(&pa, refused(1), at(13_000)).await;
+    env.apply(&pa, confirmed(3), at(14_000)).await;
     assert_eq!(
         env.reads.pending_cancels_summary().await.unwrap(),
         pending(0, None)

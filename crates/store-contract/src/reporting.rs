@@ -9,15 +9,15 @@ use domain::{
     money::Currency,
     operator::stats::{StatsCell, StatsFilter},
     outbox::{DeliveryAttempt, OutboxKind, SendReport},
-    payment::{
-        AuditAction, CancelId, CancelOutcome, CancelReason, Command, FailureCode, Payment,
-        PaymentStatus,
-    },
+    payment::{AuditAction, Command, FailureCode, Payment, PaymentStatus},
 };
 
 use crate::{
     StoreFactory,
-    support::{Env, approve, at, cancel, message, unsaved_payment},
+    support::{
+        Env, approve, at, cancel, confirm_cancel, message, new_cancel_id, request_cancel,
+        unsaved_payment,
+    },
 };
 
 /// `at(0)` is 08:00 UTC: the next UTC day starts 16 hours later.
@@ -37,20 +37,11 @@ async fn create(
 
 /// A full cancel of an APPROVED payment: the PENDING reservation, then the acquirer's yes.
 async fn cancel_approved(env: &Env, p: Payment, now: Timestamp) -> Payment {
-    let id = CancelId::from_uuid(uuid::Uuid::now_v7());
-    let request = Command::RequestCancel {
-        id: id.clone(),
-        amount: None,
-        reason: CancelReason::parse("customer asked").unwrap(),
-    };
-    let p = env.apply(&p, request, now).await;
-    let confirm = Command::SettleCancel {
-        id,
-        outcome: CancelOutcome::Confirmed {
-            acquirer_transaction_id: None,
-        },
-    };
-    env.apply(&p, confirm, now).await
+    let id = new_cancel_id();
+    let p = env
+        .apply(&p, request_cancel(&id, None, "customer asked"), now)
+        .await;
+    env.apply(&p, confirm_cancel(&id, None), now).await
 }
 
 fn fail() -> Command {

@@ -9,8 +9,9 @@ use domain::{
     money::{Amount, Currency},
     outbox::{OutboxKind, OutboxMessage, SendReport},
     payment::{
-        AcquirerCancel, Actor, AuditAction, AuditEntry, AuditNote, AuditRecord, CancelReason,
-        Command, MethodCode, NewPayment, OrderNo, Origin, Payment, PaymentStatus,
+        AcquirerCancel, Actor, AuditAction, AuditEntry, AuditNote, AuditRecord, CancelId,
+        CancelOutcome, CancelReason, Command, FailureCode, FailureMessage, MethodCode, NewPayment,
+        OrderNo, Origin, Payment, PaymentStatus,
     },
     ports::{
         Clock, DispatchSignal, InsertPaymentError, KeyGenerator, NonceRecord, OutboundRequest,
@@ -70,6 +71,16 @@ impl Env {
         (env, mch)
     }
 
+    /// A fresh database with two merchants, `a` and `b`.
+    pub async fn with_two_merchants<F: StoreFactory>(
+        a: &str,
+        b: &str,
+    ) -> (Self, ClientId, ClientId) {
+        let env = Self::new::<F>().await;
+        let (a, b) = (env.merchant(a).await, env.merchant(b).await);
+        (env, a, b)
+    }
+
     /// A fresh database with one merchant, `client_id`, and its READY payment `ORDER-1` created
     /// at `at(0)`.
     pub async fn with_payment<F: StoreFactory>(client_id: &str) -> (Self, ClientId, Payment) {
@@ -112,11 +123,7 @@ impl Env {
     /// Applies `command` to the stored payment `p` as the system at `now` (no outbox messages)
     /// and returns the next state; panics if the command or the write is refused.
     pub async fn apply(&self, p: &Payment, command: Command, now: Timestamp) -> Payment {
-        let origin = Origin {
-            actor: Actor::System,
-            request_id: None,
-        };
-        let (next, audit) = p.apply(command, origin, now).unwrap();
+        let (next, audit) = p.apply(command, Origin::system(), now).unwrap();
         self.payments
             .transition(&StateChange {
                 next: next.clone(),
@@ -159,6 +166,24 @@ impl Env {
     /// The stored audit trail of this payment, oldest first.
     pub async fn trail(&self, id: &PaymentId) -> Vec<AuditEntry> {
         self.payments.audit_trail(id).await.unwrap()
+    }
+
+    /// The READY payments past their expiry at `now`, at most `limit`, oldest first.
+    pub async fn due_for_expiry(&self, now: Timestamp, limit: u32) -> Vec<PaymentKey> {
+        self.payments.due_for_expiry(now, limit).await.unwrap()
+    }
+
+    /// The APPROVED payments past their authorization deadline at `now`, at most `limit`,
+    /// earliest deadline first.
+    pub async fn due_for_authorization_expiry(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Vec<PaymentKey> {
+        self.payments
+            .due_for_authorization_expiry(now, limit)
+            .await
+            .unwrap()
     }
 }
 
@@ -203,8 +228,44 @@ pub fn approve(transaction_id: &str) -> Command {
 /// A cancel for this reason.
 pub fn cancel(reason: &str) -> Command {
     Command::Cancel {
-        id: domain::payment::CancelId::from_uuid(Uuid::now_v7()),
+        id: new_cancel_id(),
         reason: CancelReason::parse(reason).unwrap(),
+    }
+}
+
+/// A cancel id, new at every call.
+pub fn new_cancel_id() -> CancelId {
+    CancelId::from_uuid(Uuid::now_v7())
+}
+
+/// Reserves the cancel `id` of `amount` (all that is left when `None`) for `reason`: a PENDING
+/// cancel, until the acquirer answers.
+pub fn request_cancel(id: &CancelId, amount: Option<i64>, reason: &str) -> Command {
+    Command::RequestCancel {
+        id: id.clone(),
+        amount: amount.map(|a| Amount::parse(a).unwrap()),
+        reason: CancelReason::parse(reason).unwrap(),
+    }
+}
+
+/// The acquirer confirmed the cancel `id`, under its own reference `acquirer_tx` if it gave one.
+pub fn confirm_cancel(id: &CancelId, acquirer_tx: Option<&str>) -> Command {
+    Command::SettleCancel {
+        id: id.clone(),
+        outcome: CancelOutcome::Confirmed {
+            acquirer_transaction_id: acquirer_tx.map(|tx| TransactionId::parse(tx).unwrap()),
+        },
+    }
+}
+
+/// The acquirer refused the cancel `id` (`CANCEL_REFUSED`, saying `message` if anything).
+pub fn refuse_cancel(id: &CancelId, message: Option<&str>) -> Command {
+    Command::SettleCancel {
+        id: id.clone(),
+        outcome: CancelOutcome::Refused {
+            code: FailureCode::parse("CANCEL_REFUSED").unwrap(),
+            message: message.map(|m| FailureMessage::parse(m).unwrap()),
+        },
     }
 }
 

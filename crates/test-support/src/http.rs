@@ -72,6 +72,11 @@ impl Reply {
         String::from_utf8_lossy(&self.raw).into_owned()
     }
 
+    /// The items of a listing's `data` (none when it has no `data` list).
+    pub fn data(&self) -> &[Value] {
+        self.json["data"].as_array().map_or(&[], Vec::as_slice)
+    }
+
     /// `errors[].field` of a validation problem.
     pub fn error_fields(&self) -> Vec<String> {
         self.strings_of("errors", "field")

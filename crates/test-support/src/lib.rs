@@ -7,12 +7,15 @@
 //! - [`http`]: a client that sends admin, signed merchant and signed acquirer-webhook requests
 //!   (merchant signing is the client crate's [`simplepg_client::RequestSigner`]), registers
 //!   merchants and reads whole replies;
+//! - [`payments`]: a merchant's calls on one payment (read, complete, cancel) and the cancels
+//!   it shows;
 //! - [`wait`]: polling until something the server does in the background is seen;
 //! - [`server`] (feature `server`): a real server started in-process on its own thread.
 
 pub mod http;
 pub mod merchant;
 pub mod net;
+pub mod payments;
 pub mod profile;
 #[cfg(feature = "server")]
 pub mod server;
@@ -22,6 +25,7 @@ pub use awc::http::Method;
 pub use http::{Api, Error, Reply, order_body};
 pub use merchant::Merchant;
 pub use net::free_port;
+pub use payments::{cancels, settled_payment, taken_and_refused};
 pub use profile::{ACQUIRER_SECRET, ADMIN_TOKEN, STAYS_READY, acquirer_key, server_env};
 #[cfg(feature = "server")]
 pub use server::{InProcessServer, Instance, StartError};

@@ -3,18 +3,15 @@
 //! `cancelId` until the cancel ends SUCCEEDED — once — or, after the last attempt, FAILED with
 //! `payment.cancel_failed` and its amount released.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        TestApp, TestDb, WAIT, actions, assert_amounts, assert_cancel, assert_problem,
-        attempt_codes, cancel_by_id, cancel_id, cancels_of, eventually, key_of, rows,
-        spawn_app_with, spawn_app_with_merchant,
+        TestApp, WAIT, actions, assert_amounts, assert_cancel, assert_last_cancel, assert_money,
+        assert_problem, attempt_codes, cancel_by_id, cancel_id, cancels_of, eventually, key_of,
+        rows, spawn_app_with_acquirer, spawn_app_with_completed_payment,
     },
     receiver::{Receiver, Reply, Script},
     standard_webhooks::ACQUIRER_SECRET,
@@ -65,23 +62,14 @@ async fn ended_deliveries(app: &TestApp, key: &str, count: usize) -> Vec<Value> 
 #[actix_web::test]
 async fn a_cancel_the_acquirer_answers_503_twice_008_is_202_pending_then_succeeds_from_the_outbox()
 {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_008).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_008).await;
 
     let first = app
-        .cancel_with_amount(&merchant, &key, "most of it", Some(10_000))
+        .cancel_answered(&merchant, &key, "most of it", Some(10_000), 202)
         .await;
-
-    assert_eq!(first.status, 202, "{}", first.text());
-    let p = &first.json;
-    assert_eq!(
-        p["status"], "COMPLETED",
-        "unchanged until the acquirer confirms: {p}"
-    );
-    assert_amounts(p, 0, 5_008);
-    let cancels = cancels_of(p);
-    assert_eq!(cancels.len(), 1, "{p}");
-    assert_cancel(&cancels[0], 10_000, "most of it", "PENDING");
+    // Unchanged until the acquirer confirms.
+    assert_money(&first, "COMPLETED", 0, 5_008);
+    assert_last_cancel(&first, 1, 10_000, "most of it", "PENDING");
 
     // The pending amount is reserved: only what is left may be canceled meanwhile.
     let res = app
@@ -89,11 +77,10 @@ async fn a_cancel_the_acquirer_answers_503_twice_008_is_202_pending_then_succeed
         .await;
     assert_problem(&res, 409, "CANCEL_AMOUNT_EXCEEDED");
     let rest = app
-        .cancel_with_amount(&merchant, &key, "the rest", None)
+        .cancel_answered(&merchant, &key, "the rest", None, 202)
         .await;
-    assert_eq!(rest.status, 202, "{}", rest.text());
-    assert_amounts(&rest.json, 0, 0);
-    assert_cancel(&cancels_of(&rest.json)[1], 5_008, "the rest", "PENDING");
+    assert_amounts(&rest, 0, 0);
+    assert_last_cancel(&rest, 2, 5_008, "the rest", "PENDING");
     let res = app
         .cancel_with_amount(&merchant, &key, "nothing left", None)
         .await;
@@ -101,10 +88,8 @@ async fn a_cancel_the_acquirer_answers_503_twice_008_is_202_pending_then_succeed
 
     let done = app.wait_until_no_cancel_pending(&key, WAIT).await;
     assert_amounts(&done, 15_008, 0);
-    let cancels = cancels_of(&done);
-    assert_eq!(cancels.len(), 2, "{done}");
-    assert_cancel(&cancels[0], 10_000, "most of it", "SUCCEEDED");
-    assert_cancel(&cancels[1], 5_008, "the rest", "SUCCEEDED");
+    assert_cancel(&cancels_of(&done)[0], 10_000, "most of it", "SUCCEEDED");
+    assert_last_cancel(&done, 2, 5_008, "the rest", "SUCCEEDED");
     assert_canceled_in_two_steps_by_the_outbox(&app, &key).await;
     // Each cancel: the merchant's call got the first 503, the outbox the second, then 200.
     // (The outbox settles a cancel before it records the attempt that learned the answer.)
@@ -117,8 +102,7 @@ async fn a_cancel_the_acquirer_answers_503_twice_008_is_202_pending_then_succeed
 
 #[actix_web::test]
 async fn a_slow_acquirer_cancel_009_is_202_after_the_cancel_timeout_then_succeeds_exactly_once() {
-    let (app, merchant) = spawn_app_with_merchant().await;
-    let key = app.completed_payment(&merchant, "ORDER-1", 15_009).await;
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_009).await;
 
     let started = Instant::now();
     let res = app
@@ -138,8 +122,7 @@ async fn a_slow_acquirer_cancel_009_is_202_after_the_cancel_timeout_then_succeed
     let id = cancel_id(&pending);
 
     let done = app.wait_until_no_cancel_pending(&key, WAIT).await;
-    assert_eq!(done["status"], "PARTIAL_CANCELED", "{done}");
-    assert_amounts(&done, 10_000, 5_009);
+    assert_money(&done, "PARTIAL_CANCELED", 10_000, 5_009);
     let cancel = cancel_by_id(&done, &id);
     assert_cancel(&cancel, 10_000, "most of it", "SUCCEEDED");
     let logs = app.admin_logs(&key).await;
@@ -165,10 +148,8 @@ async fn a_slow_acquirer_cancel_009_is_202_after_the_cancel_timeout_then_succeed
     assert_eq!(res.json["transactionId"], cancel["acquirerTransactionId"]);
 
     // It canceled 10 000 once, not twice: the remaining 5 009 still go through.
-    let rest = app
-        .cancel_with_amount(&merchant, &key, "the rest", None)
+    app.cancel_answered(&merchant, &key, "the rest", None, 202)
         .await;
-    assert_eq!(rest.status, 202, "{}", rest.text());
     let done = app.wait_until_no_cancel_pending(&key, WAIT).await;
     assert_amounts(&done, 15_009, 0);
     assert!(
@@ -182,31 +163,18 @@ async fn a_slow_acquirer_cancel_009_is_202_after_the_cancel_timeout_then_succeed
 async fn a_pending_cancel_the_acquirer_never_confirms_ends_failed_with_cancel_failed_and_its_amount_released()
  {
     // A stub acquirer: takes the payment request, then answers every cancel with 503.
-    let acquirer = Receiver::start(Script::first_then(
-        vec![Reply::with_body(202, r#"{"transactionId":"stub-tx-1"}"#)],
-        Reply::status(503),
-    ))
-    .await;
-    let merchant_endpoint = Receiver::ok().await;
-    let request_url = acquirer.url("/request");
-    let app = spawn_app_with(
-        Arc::new(TestDb::create().await),
-        &[
-            ("SIMPLEPG__ACQUIRER__REQUEST_URL", request_url.as_str()),
-            ("SIMPLEPG__ACQUIRER__CANCEL_TIMEOUT_MS", "500"),
-        ],
+    let (app, acquirer) = spawn_app_with_acquirer(
+        Script::stub_acquirer_then(Reply::status(503)),
+        &[("SIMPLEPG__ACQUIRER__CANCEL_TIMEOUT_MS", "500")],
     )
     .await;
+    let merchant_endpoint = Receiver::ok().await;
     let merchant = app
         .register_merchant("Shop", &merchant_endpoint.url("/hook"))
         .await;
     let key = key_of(&app.pay(&merchant, "ORDER-1", 15_000).await);
     app.wait_until_delivered(&key, "ACQUIRER_REQUEST").await;
-    let approve = json!({
-        "paymentKey": key, "transactionId": "stub-tx-1", "status": "APPROVED", "amount": 15_000,
-        "approvedAt": "2026-11-24T08:00:05.120Z", "failureCode": null, "failureMessage": null,
-    });
-    assert_eq!(app.acquirer_webhook(&approve).await.status, 200);
+    assert_eq!(app.approve_as_stub(&key, 15_000).await.status, 200);
 
     let res = app.cancel(&merchant, &key, "customer asked").await;
     assert_eq!(res.status, 202, "{}", res.text());
@@ -219,10 +187,8 @@ async fn a_pending_cancel_the_acquirer_never_confirms_ends_failed_with_cancel_fa
     assert_amounts(&res.json, 0, 0);
 
     let ended = app.wait_until_no_cancel_pending(&key, WAIT).await;
-    assert_eq!(ended["status"], "APPROVED", "{ended}");
-    assert_amounts(&ended, 0, 15_000);
-    let cancel = cancels_of(&ended).remove(0);
-    assert_cancel(&cancel, 15_000, "customer asked", "FAILED");
+    assert_money(&ended, "APPROVED", 0, 15_000);
+    let cancel = assert_last_cancel(&ended, 1, 15_000, "customer asked", "FAILED");
     assert_eq!(cancel["failureCode"], "ACQUIRER_UNAVAILABLE", "{cancel}");
     let logs = app.admin_logs(&key).await;
     assert_eq!(
@@ -240,11 +206,7 @@ async fn a_pending_cancel_the_acquirer_never_confirms_ends_failed_with_cancel_fa
     );
 
     // The acquirer saw one cancel message, four times: signed, under one webhook-id and cancelId.
-    let calls: Vec<_> = acquirer
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/request/cancel")
-        .collect();
+    let calls = acquirer.requests_to("/request/cancel");
     assert_eq!(
         calls.len(),
         4,

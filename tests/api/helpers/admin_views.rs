@@ -110,6 +110,17 @@ impl TestApp {
             .await
     }
 
+    /// The acquirer's webhook approving `key` of `amount` as transaction `stub-tx-1` (what the
+    /// tests' stub acquirers answer a payment request with).
+    pub async fn approve_as_stub(&self, key: &str, amount: i64) -> ApiResponse {
+        self.acquirer_webhook(&serde_json::json!({
+            "paymentKey": key, "transactionId": "stub-tx-1", "status": "APPROVED",
+            "amount": amount, "approvedAt": "2026-11-24T08:00:05.120Z",
+            "failureCode": null, "failureMessage": null,
+        }))
+        .await
+    }
+
     /// POSTs exactly `body` as JSON to `path`, signed the Standard Webhooks way with the
     /// acquirer's secret (fresh id, current time): an acquirer webhook or a mock acquirer request.
     pub async fn post_signed_by_acquirer(&self, path: &str, body: Vec<u8>) -> ApiResponse {

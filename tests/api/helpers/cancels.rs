@@ -58,6 +58,30 @@ pub fn assert_amounts(payment: &Value, canceled: i64, cancelable: i64) {
     );
 }
 
+/// Asserts a payment's `status`, `canceledAmount` and `cancelableAmount`.
+#[track_caller]
+pub fn assert_money(payment: &Value, status: &str, canceled: i64, cancelable: i64) {
+    assert_eq!(payment["status"], status, "{payment}");
+    assert_amounts(payment, canceled, cancelable);
+}
+
+/// Asserts that the payment shows `count` cancels, the last one as [`assert_cancel`] checks it;
+/// that cancel.
+#[track_caller]
+pub fn assert_last_cancel(
+    payment: &Value,
+    count: usize,
+    amount: i64,
+    reason: &str,
+    status: &str,
+) -> Value {
+    let cancels = cancels_of(payment);
+    assert_eq!(cancels.len(), count, "{payment}");
+    let last = cancels[count - 1].clone();
+    assert_cancel(&last, amount, reason, status);
+    last
+}
+
 /// Asserts one cancel object (api.md §9.1): a `cnl_` id of 26+ characters after the prefix, the
 /// amount, reason and status, `requestedAt` always, `completedAt` exactly when it ended, and an
 /// acquirer reference exactly when it SUCCEEDED through the acquirer.
@@ -111,6 +135,21 @@ impl TestApp {
     ) -> ApiResponse {
         self.cancel_json(merchant, key, &cancel_body(reason, amount))
             .await
+    }
+
+    /// [`TestApp::cancel_with_amount`] that must answer `status` (200 done, 202 accepted); the
+    /// payment it answered with.
+    pub async fn cancel_answered(
+        &self,
+        merchant: &Merchant,
+        key: &str,
+        reason: &str,
+        amount: Option<i64>,
+        status: u16,
+    ) -> Value {
+        let res = self.cancel_with_amount(merchant, key, reason, amount).await;
+        assert_eq!(res.status, status, "cancel for {reason:?}: {}", res.text());
+        res.json
     }
 
     /// `POST /api/payments/{key}/cancel` with exactly this JSON body, correctly signed.

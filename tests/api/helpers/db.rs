@@ -2,6 +2,7 @@
 //! `SIMPLEPG_TEST_STORE=sqlite`.
 
 use adapters_mysql::test_util::TestDatabase;
+use adapters_sqlite::test_util::TempDb;
 
 /// Environment variable choosing the store the suite runs on: `mysql` (default) or `sqlite`.
 pub const STORE_VAR: &str = "SIMPLEPG_TEST_STORE";
@@ -24,19 +25,8 @@ pub fn skip_on_sqlite(why: &str) -> bool {
 /// A fresh migrated test database of the store chosen by [`STORE_VAR`].
 pub enum TestDb {
     Mysql(TestDatabase),
-    Sqlite(SqliteFile),
-}
-
-/// A migrated SQLite file in its own temporary directory, deleted on drop.
-pub struct SqliteFile {
-    dir: std::path::PathBuf,
-    url: String,
-}
-
-impl Drop for SqliteFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    /// A migrated SQLite file in its own temporary directory, deleted on drop.
+    Sqlite(TempDb),
 }
 
 impl TestDb {
@@ -44,17 +34,9 @@ impl TestDb {
         if !on_sqlite() {
             return Self::Mysql(TestDatabase::create().await);
         }
-        let dir = std::env::temp_dir().join(format!(
-            "simplepg-api-{}-{}",
-            std::process::id(),
-            uuid::Uuid::now_v7().simple()
-        ));
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
-        let url = format!("sqlite://{}", dir.join("simplepg.db").display());
-        adapters_sqlite::run_migrations(&url)
-            .await
-            .expect("migrating the SQLite test database");
-        Self::Sqlite(SqliteFile { dir, url })
+        let file = TempDb::fresh();
+        file.migrate().await;
+        Self::Sqlite(file)
     }
 
     pub fn url(&self) -> &str {

@@ -22,7 +22,8 @@ pub use asserts::{
     assert_timestamp, attempt_codes, key_of, order, rfc3339, rows,
 };
 pub use cancels::{
-    assert_amounts, assert_cancel, cancel_body, cancel_by_id, cancel_id, cancels_of,
+    assert_amounts, assert_cancel, assert_last_cancel, assert_money, cancel_body, cancel_by_id,
+    cancel_id, cancels_of,
 };
 pub use db::{TestDb, skip_on_sqlite};
 pub use draft::Draft;
@@ -30,6 +31,8 @@ pub use requests::payment_endpoints;
 pub use simplepg_client::fresh_nonce;
 pub use test_support::{ADMIN_TOKEN, Merchant, STAYS_READY, WAIT, eventually};
 use test_support::{Api, InProcessServer, net::loopback_listener, server_env};
+
+use crate::receiver::{Receiver, Script};
 
 /// A reply, read whole (with the path it answered, which a problem's `instance` must be).
 pub type ApiResponse = test_support::Reply;
@@ -98,6 +101,20 @@ impl TestApp {
     }
 }
 
+/// A stub acquirer answering by `script` (at `/request`, `/request/cancel`, …) and a server on a
+/// fresh database that sends it its acquirer requests, with extra configuration variables.
+pub async fn spawn_app_with_acquirer(
+    script: Script,
+    extra_env: &[(&str, &str)],
+) -> (TestApp, Receiver) {
+    let acquirer = Receiver::start(script).await;
+    let request_url = acquirer.url("/request");
+    let mut env = vec![("SIMPLEPG__ACQUIRER__REQUEST_URL", request_url.as_str())];
+    env.extend_from_slice(extra_env);
+    let app = spawn_app_configured(&env).await;
+    (app, acquirer)
+}
+
 /// Starts a server on a fresh database with one registered merchant (the usual start of a test).
 pub async fn spawn_app_with_merchant() -> (TestApp, Merchant) {
     let app = spawn_app().await;
@@ -128,5 +145,13 @@ pub async fn spawn_app_with_payment(amount: i64) -> (TestApp, Merchant, String) 
     let app = spawn_app().await;
     let merchant = app.register_merchant_without_return_url("Shop").await;
     let key = key_of(&app.pay(&merchant, "ORDER-1", amount).await);
+    (app, merchant, key)
+}
+
+/// Starts a server with one registered merchant and its payment ORDER-1 of `amount` (the mock
+/// acquirer's scenario is its last three digits), approved and completed; returns its key.
+pub async fn spawn_app_with_completed_payment(amount: i64) -> (TestApp, Merchant, String) {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let key = app.completed_payment(&merchant, "ORDER-1", amount).await;
     (app, merchant, key)
 }

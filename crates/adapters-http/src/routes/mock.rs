@@ -16,7 +16,7 @@ use crate::{
         problems::NotFound,
         schemas::{AcquirerCancelRequest, AcquirerCaptureRequest, AcquirerPaymentRequest},
     },
-    body::{fields, json_object, valid},
+    body::{JsonObject, fields, json_object, valid},
     dto::{AcquirerAccepted, AcquirerCanceled, AcquirerCaptured},
     mock::{self, MockAcquirer, MockError, PaymentRequest},
     problem::{ApiError, ErrorCode, ProblemBody},
@@ -68,6 +68,26 @@ pub(crate) const CANCEL_FIELDS: &[&str] = &[
 
 /// The fields of a capture request to the acquirer (api.md §9.3).
 pub(crate) const CAPTURE_FIELDS: &[&str] = &["paymentKey", "transactionId", "amount"];
+
+/// A cancel or capture: the body's `paymentKey` and `amount` (both required) and what `more`
+/// reads of the endpoint's other `allowed` fields, and the payment's whole amount as the mock
+/// recorded it (the request's amount for a payment it never saw).
+async fn about_payment<T>(
+    req: &HttpRequest,
+    body: &[u8],
+    mock: &MockAcquirer,
+    allowed: &[&str],
+    more: impl FnOnce(&JsonObject, &mut Violations) -> T,
+) -> Result<(String, i64, i64, T), ApiError> {
+    let obj = json_object(req, body, allowed)?;
+    let mut v = Violations::new();
+    let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
+    let amount = obj.integer("amount", true, &mut v);
+    let more = more(&obj, &mut v);
+    let (payment_key, amount) = valid(v, (key, amount))?;
+    let payment_amount = mock.payment_amount(&payment_key).await?.unwrap_or(amount);
+    Ok((payment_key, amount, payment_amount, more))
+}
 
 /// The server asks the (mock) acquirer to process a payment; the outcome
 /// follows by webhook to `returnUrl`, chosen by the amount's last three digits (api.md §6).
@@ -134,16 +154,17 @@ pub async fn cancel(
         endpoint: Mock(mock),
     }: AcquirerSigned<Mock>,
 ) -> Result<HttpResponse, ApiError> {
-    let obj = json_object(&req, &body, CANCEL_FIELDS)?;
-    let mut v = Violations::new();
-    let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
-    let amount = obj.integer("amount", true, &mut v);
-    let cancel_id = obj.string("cancelId", false, &mut v).map(str::to_owned);
-    let transaction_id = obj
-        .string("transactionId", false, &mut v)
-        .map(str::to_owned);
-    let (payment_key, amount) = valid(v, (key, amount))?;
-    let payment_amount = mock.payment_amount(&payment_key).await?.unwrap_or(amount);
+    let optional = |obj: &JsonObject, field, v: &mut Violations| {
+        obj.string(field, false, v).map(str::to_owned)
+    };
+    let about = about_payment(&req, &body, &mock, CANCEL_FIELDS, |obj, v| {
+        (
+            optional(obj, "cancelId", v),
+            optional(obj, "transactionId", v),
+        )
+    })
+    .await?;
+    let (payment_key, amount, payment_amount, (cancel_id, transaction_id)) = about;
     let request = mock::CancelRequest {
         payment_key,
         transaction_id,
@@ -183,12 +204,8 @@ pub async fn capture(
         endpoint: Mock(mock),
     }: AcquirerSigned<Mock>,
 ) -> Result<HttpResponse, ApiError> {
-    let obj = json_object(&req, &body, CAPTURE_FIELDS)?;
-    let mut v = Violations::new();
-    let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
-    let amount = obj.integer("amount", true, &mut v);
-    let (payment_key, amount) = valid(v, (key, amount))?;
-    let payment_amount = mock.payment_amount(&payment_key).await?.unwrap_or(amount);
+    let (payment_key, _, payment_amount, ()) =
+        about_payment(&req, &body, &mock, CAPTURE_FIELDS, |_, _| ()).await?;
     mock.ledger.capture(&mock::CaptureRequest {
         payment_key: payment_key.clone(),
         payment_amount,

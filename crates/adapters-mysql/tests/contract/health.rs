@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use adapters_mysql::{
-    MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, build_pool, create_database_if_missing,
-    run_migrations,
+    MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, Pool, build_pool,
+    create_database_if_missing, run_migrations,
     test_util::{TestDatabase, admin_url},
 };
 use domain::{
@@ -12,9 +12,18 @@ use domain::{
     ports::{NonceStore, PaymentStore, StoreHealth},
 };
 
-use store_contract::support::{Env, client};
+use store_contract::{
+    RawSql,
+    diesel_raw::PoolRaw,
+    support::{Env, client},
+};
 
-use crate::support::{MysqlFactory, count};
+use crate::support::MysqlFactory;
+
+/// `SELECT COUNT(*)` of `from_where` through `pool`.
+async fn count(pool: &Pool, from_where: &str) -> i64 {
+    PoolRaw(pool.clone()).count(from_where).await
+}
 
 /// Runs one statement on the server (no database selected) as the test util's admin.
 async fn on_admin_connection(sql: String) {

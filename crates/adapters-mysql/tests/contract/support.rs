@@ -1,10 +1,7 @@
-//! The MySQL [`StoreFactory`] of the shared contract suite, and raw SQL on a pool.
+//! The MySQL [`StoreFactory`] of the shared contract suite.
 
-use std::sync::Arc;
-
-use adapters_mysql::{Pool, test_util::TestDatabase};
-use async_trait::async_trait;
-use store_contract::{People, RawSql, StoreFactory, Stores};
+use adapters_mysql::test_util::TestDatabase;
+use store_contract::{People, StoreFactory, Stores};
 
 /// A fresh `TestDatabase` per test; a pool big enough for the suite's racing tests.
 pub struct MysqlFactory;
@@ -13,57 +10,16 @@ impl StoreFactory for MysqlFactory {
     async fn fresh() -> Stores {
         let db = TestDatabase::create().await;
         let pool = db.pool(16);
-        Stores {
-            ports: adapters_mysql::ports(pool.clone()),
-            people: people(&pool),
-            raw: Arc::new(Raw(pool)),
-            guard: Box::new(db),
-        }
+        Stores::on_pool(adapters_mysql::ports(pool.clone()), people(&pool), pool, db)
     }
 }
 
 /// The people ports on `pool`, as the contract suite holds them.
-pub fn people(pool: &Pool) -> People {
+pub fn people(pool: &adapters_mysql::Pool) -> People {
     let p = adapters_mysql::people_ports(pool.clone());
     People {
         users: p.users,
         sessions: p.sessions,
         operator_audit: p.operator_audit,
     }
-}
-
-pub struct Raw(pub Pool);
-
-#[async_trait]
-impl RawSql for Raw {
-    async fn exec(&self, sql: &str) -> usize {
-        exec(&self.0, sql).await
-    }
-
-    async fn count(&self, from_where: &str) -> i64 {
-        count(&self.0, from_where).await
-    }
-}
-
-/// Runs `sql` on the test database directly.
-pub async fn exec(pool: &Pool, sql: &str) -> usize {
-    use diesel_async::RunQueryDsl;
-    let mut conn = pool.get().await.unwrap();
-    diesel::sql_query(sql).execute(&mut conn).await.unwrap()
-}
-
-/// `SELECT COUNT(*)` of `from_where` (e.g. `"payment WHERE client_id = 'x'"`).
-pub async fn count(pool: &Pool, from_where: &str) -> i64 {
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = pool.get().await.unwrap();
-    let row: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {from_where}"))
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-    row.n
 }

@@ -3,7 +3,6 @@
 //! SQLite has.
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "test helpers outside #[test] fns: a failed setup step must fail the test loudly"
 )]
 

@@ -9,7 +9,7 @@ use crate::support::TempDb;
 
 #[tokio::test]
 async fn the_first_migration_creates_the_file_and_the_second_does_nothing() {
-    let db = TempDb::new();
+    let db = TempDb::fresh();
     assert!(run_migrations(&db.url).await.unwrap() > 0);
     assert_eq!(run_migrations(&db.url).await.unwrap(), 0);
     let pool = build_pool(&db.url, 2, Duration::from_secs(1)).unwrap();
@@ -18,7 +18,7 @@ async fn the_first_migration_creates_the_file_and_the_second_does_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_migration_runs_on_a_new_file_all_succeed_and_apply_each_migration_once() {
-    let db = TempDb::new();
+    let db = TempDb::fresh();
     let runs: Vec<_> = (0..4)
         .map(|_| {
             let url = db.url.clone();
@@ -41,7 +41,7 @@ async fn concurrent_migration_runs_on_a_new_file_all_succeed_and_apply_each_migr
 
 #[tokio::test]
 async fn an_unmigrated_file_is_reachable_but_not_healthy() {
-    let db = TempDb::new();
+    let db = TempDb::fresh();
     let pool = build_pool(&db.url, 2, Duration::from_secs(1)).unwrap();
     let err = SqliteStoreHealth::new(pool).check().await.unwrap_err();
     assert!(!err.is_unavailable(), "{err}");

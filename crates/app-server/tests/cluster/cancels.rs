@@ -3,39 +3,20 @@
 //! failure at commit — never cancel more than the amount, lose no cancel and answer no 5xx.
 
 use futures_util::future::join_all;
-use serde_json::{Value, json};
-use test_support::{Api, Merchant, Reply, STAYS_READY, WAIT, eventually};
+use test_support::{
+    Api, Merchant, Reply, STAYS_READY, WAIT, cancels, settled_payment, taken_and_refused,
+};
 
 use crate::support::{
-    approved_payment, assert_books_balance_on_every_node, assert_no_5xx, audit_actions,
-    merchant_action, payment, two_nodes,
+    assert_books_balance_on_every_node, assert_no_5xx, audit_actions, completed_payment, payment,
+    two_nodes,
 };
 
 /// `POST /api/payments/{key}/cancel` of `amount` through `api`.
 async fn partial_cancel(api: &Api, m: &Merchant, key: &str, amount: i64) -> Reply {
-    let body = json!({ "cancelReason": "cluster test", "cancelAmount": amount }).to_string();
-    api.signed(
-        m,
-        "POST",
-        &format!("/api/payments/{key}/cancel"),
-        Some(&body),
-        &[],
-    )
-    .await
-    .unwrap_or_else(|e| panic!("cancel of {key} not sent: {e}"))
-}
-
-/// The cancels of a payment.
-fn cancels(payment: &Value) -> Vec<Value> {
-    payment["cancels"].as_array().cloned().unwrap_or_default()
-}
-
-/// A COMPLETED payment of [`STAYS_READY`] (approved by the acquirer's webhook) through `api`.
-async fn completed_payment(api: &Api, m: &Merchant, order_no: &str) -> String {
-    let key = approved_payment(api, m, order_no).await;
-    let completed = merchant_action(api, m, &key, "complete").await;
-    assert_eq!(completed.status, 200, "{}", completed.text());
-    key
+    api.cancel(m, key, "cluster test", Some(amount))
+        .await
+        .unwrap_or_else(|e| panic!("cancel of {key} not sent: {e}"))
 }
 
 /// Races one partial cancel of each of `amounts`, alternately through `a` (node 1) and `b`
@@ -50,27 +31,11 @@ async fn race(a: &Api, b: &Api, m: &Merchant, key: &str, amounts: &[i64]) {
     }))
     .await;
     assert_no_5xx("partial cancel", &replies);
-    let mut taken = Vec::new();
-    let mut refused = Vec::new();
-    for (reply, &amount) in replies.iter().zip(amounts) {
-        match reply.status {
-            200 | 202 => taken.push(amount),
-            409 if reply.json["code"] == "CANCEL_AMOUNT_EXCEEDED" => refused.push(amount),
-            _ => panic!("cancel of {amount}: {} {}", reply.status, reply.text()),
-        }
-    }
+    let (taken, refused) = taken_and_refused(&replies, amounts);
     let taken_sum: i64 = taken.iter().sum();
     assert!(taken_sum <= STAYS_READY, "took {taken:?}");
 
-    let settled = eventually("every cancel to end", WAIT, || async move {
-        let p = payment(a, m, key).await;
-        if cancels(&p).iter().any(|c| c["status"] == "PENDING") {
-            Err(p.to_string())
-        } else {
-            Ok(p)
-        }
-    })
-    .await;
+    let settled = settled_payment(a, m, key, WAIT).await;
     for through in [a, b] {
         let p = payment(through, m, key).await;
         let succeeded: Vec<i64> = cancels(&p)

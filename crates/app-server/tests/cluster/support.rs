@@ -123,6 +123,14 @@ pub async fn approved_payment(api: &Api, m: &Merchant, order_no: &str) -> String
     key
 }
 
+/// A COMPLETED payment of [`STAYS_READY`] (approved by the acquirer's webhook) through `api`.
+pub async fn completed_payment(api: &Api, m: &Merchant, order_no: &str) -> String {
+    let key = approved_payment(api, m, order_no).await;
+    let completed = merchant_action(api, m, &key, "complete").await;
+    assert_eq!(completed.status, 200, "{}", completed.text());
+    key
+}
+
 /// `POST /api/payments/{key}/{action}` (`complete` without a body, `cancel` with a reason)
 /// through `api`, signed by `m`.
 pub async fn merchant_action(api: &Api, m: &Merchant, key: &str, action: &str) -> Reply {
@@ -147,30 +155,16 @@ pub async fn assert_creates(api: &Api, m: &Merchant, order_no: &str, what: &str)
     assert_eq!(reply.status, 201, "{what}: {}", reply.text());
 }
 
-/// A signed `GET path` through `api` that must answer 200; its JSON body.
-async fn merchant_get(api: &Api, m: &Merchant, path: &str) -> Value {
-    let reply = api
-        .signed(m, "GET", path, None, &[])
-        .await
-        .unwrap_or_else(|e| panic!("GET {path} not sent: {e}"));
-    assert_eq!(reply.status, 200, "GET {path}: {}", reply.text());
-    reply.json
-}
-
 /// The payment as the merchant reads it through `api`.
 pub async fn payment(api: &Api, m: &Merchant, key: &str) -> Value {
-    merchant_get(api, m, &format!("/api/payments/{key}")).await
+    api.payment(m, key).await.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The actions of the payment's audit trail, oldest first.
 pub async fn audit_actions(api: &Api, m: &Merchant, key: &str) -> Vec<String> {
-    let trail = merchant_get(api, m, &format!("/api/payments/{key}/logs")).await;
-    trail["data"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|e| e["action"].as_str().unwrap_or_default().to_owned())
-        .collect()
+    api.audit_actions(m, key)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Asserts that no reply is a 5xx, naming the first one that is.

@@ -7,43 +7,20 @@ use std::time::Duration;
 use adapters_mysql::test_util::TestDatabase;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-use test_support::{WAIT, eventually, server_env};
+use test_support::{WAIT, cancels, eventually, server_env, settled_payment, taken_and_refused};
 
 use crate::support::{
-    Api, Instance, Merchant, Reply, ServerProcess, acquirer_webhook, assert_invariants, instance,
-    payment_key_of_new, register,
+    Api, Instance, Merchant, Reply, ServerProcess, acquirer_webhook, admin_list, assert_invariants,
+    audit_rows, instance, payment_key_of_new, register,
 };
 
 /// A payment amount the mock acquirer never answers (…002), so the tests approve it themselves;
 /// its cancels are confirmed at once.
 const AMOUNT: i64 = 15_002;
 
-/// `GET path` signed by `m` through `api`, which must answer 200; its body.
-async fn merchant_get(api: &Api, m: &Merchant, path: &str) -> Value {
-    let reply = api.signed(m, "GET", path, None, &[]).await.unwrap();
-    assert_eq!(reply.status, 200, "GET {path}: {}", reply.text());
-    reply.json
-}
-
 /// The payment as its merchant reads it.
 async fn payment(api: &Api, m: &Merchant, key: &str) -> Value {
-    merchant_get(api, m, &format!("/api/payments/{key}")).await
-}
-
-/// How many rows of the payment's audit trail have `action`.
-async fn audit_rows(api: &Api, m: &Merchant, key: &str, action: &str) -> usize {
-    let trail = merchant_get(api, m, &format!("/api/payments/{key}/logs")).await;
-    trail["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["action"] == action)
-        .count()
-}
-
-/// The cancels of a payment.
-fn cancels(payment: &Value) -> Vec<Value> {
-    payment["cancels"].as_array().cloned().unwrap_or_default()
+    api.payment(m, key).await.unwrap()
 }
 
 /// The sum of the amounts of the payment's cancels in `status`.
@@ -57,19 +34,13 @@ fn sum_of(payment: &Value, status: &str) -> i64 {
 
 /// `POST /api/payments/{key}/cancel` of `amount` (all that is left when `None`).
 async fn cancel(api: &Api, m: &Merchant, key: &str, amount: Option<i64>) -> Reply {
-    let mut body = json!({ "cancelReason": "resilience" });
-    if let Some(amount) = amount {
-        body["cancelAmount"] = json!(amount);
-    }
-    api.signed(
-        m,
-        "POST",
-        &format!("/api/payments/{key}/cancel"),
-        Some(&body.to_string()),
-        &[],
-    )
-    .await
-    .unwrap()
+    api.cancel(m, key, "resilience", amount).await.unwrap()
+}
+
+/// Completes the payment through `api` (200 expected).
+async fn complete(api: &Api, m: &Merchant, key: &str) {
+    let completed = api.complete(m, key).await.unwrap();
+    assert_eq!(completed.status, 200, "{}", completed.text());
 }
 
 /// Waits until the payment has `status`; the payment.
@@ -91,21 +62,18 @@ async fn wait_for_status(
     .await
 }
 
-/// Waits until no cancel of the payment is PENDING; the payment.
-async fn wait_until_settled(api: &Api, m: &Merchant, key: &str, within: Duration) -> Value {
-    eventually(
-        &format!("the cancels of {key} to end"),
-        within,
-        || async move {
-            let p = payment(api, m, key).await;
-            if cancels(&p).iter().any(|c| c["status"] == "PENDING") {
-                Err(p.to_string())
-            } else {
-                Ok(p)
-            }
-        },
-    )
-    .await
+/// A COMPLETED payment of `amount`: created through `api`, approved by the mock acquirer (the
+/// scenario of the amount's last three digits), completed by the merchant.
+async fn approved_by_the_mock_then_completed(
+    api: &Api,
+    m: &Merchant,
+    order_no: &str,
+    amount: i64,
+) -> String {
+    let key = payment_key_of_new(api, m, order_no, amount).await;
+    wait_for_status(api, m, &key, "APPROVED", WAIT).await;
+    complete(api, m, &key).await;
+    key
 }
 
 /// A COMPLETED payment of [`AMOUNT`]: created through `api`, approved by the acquirer's webhook,
@@ -117,17 +85,7 @@ async fn completed_payment(api: &Api, m: &Merchant, order_no: &str) -> String {
     .to_string();
     let approved = acquirer_webhook(api, &approve, &format!("wh-{order_no}")).await;
     assert_eq!(approved.status, 200, "{}", approved.text());
-    let completed = api
-        .signed(
-            m,
-            "POST",
-            &format!("/api/payments/{key}/complete"),
-            None,
-            &[],
-        )
-        .await
-        .unwrap();
-    assert_eq!(completed.status, 200, "{}", completed.text());
+    complete(api, m, &key).await;
     key
 }
 
@@ -142,19 +100,11 @@ async fn race_partial_cancels(a: &Api, b: &Api, m: &Merchant, key: &str, amounts
         cancel(target, m, key, Some(amount))
     }))
     .await;
-    let mut taken = Vec::new();
-    let mut refused = Vec::new();
-    for (reply, &amount) in replies.iter().zip(amounts) {
-        match reply.status {
-            200 | 202 => taken.push(amount),
-            409 if reply.json["code"] == "CANCEL_AMOUNT_EXCEEDED" => refused.push(amount),
-            _ => panic!("cancel of {amount}: {} {}", reply.status, reply.text()),
-        }
-    }
+    let (taken, refused) = taken_and_refused(&replies, amounts);
     let taken_sum: i64 = taken.iter().sum();
     assert!(taken_sum <= AMOUNT, "took {taken:?}, over {AMOUNT}");
 
-    let settled = wait_until_settled(a, m, key, WAIT).await;
+    let settled = settled_payment(a, m, key, WAIT).await;
     let succeeded = sum_of(&settled, "SUCCEEDED");
     assert_eq!(settled["canceledAmount"], succeeded, "{settled}");
     assert_eq!(
@@ -223,17 +173,7 @@ async fn twenty_concurrent_cancels_the_acquirer_confirms_only_on_retry_008_all_e
     // cancel is PENDING at once and the two instances' outboxes settle them all together.
     let key = payment_key_of_new(&a, &m, "late", 20_008).await;
     wait_for_status(&a, &m, &key, "APPROVED", WAIT).await;
-    let completed = b
-        .signed(
-            &m,
-            "POST",
-            &format!("/api/payments/{key}/complete"),
-            None,
-            &[],
-        )
-        .await
-        .unwrap();
-    assert_eq!(completed.status, 200, "{}", completed.text());
+    complete(&b, &m, &key).await;
 
     let replies =
         join_all((0..20).map(|i| cancel(if i % 2 == 0 { &a } else { &b }, &m, &key, Some(1_000))))
@@ -242,7 +182,7 @@ async fn twenty_concurrent_cancels_the_acquirer_confirms_only_on_retry_008_all_e
         assert_eq!(r.status, 202, "{}", r.text());
     }
 
-    let p = wait_until_settled(&a, &m, &key, Duration::from_secs(30)).await;
+    let p = settled_payment(&a, &m, &key, Duration::from_secs(30)).await;
     assert_eq!(p["status"], "PARTIAL_CANCELED", "{p}");
     assert_eq!(p["canceledAmount"], 20_000, "{p}");
     assert_eq!(p["cancelableAmount"], 8, "{p}");
@@ -262,20 +202,7 @@ async fn pending_cancels_survive_a_sigkill_and_end_succeeded_exactly_once_after_
     // than the cancel timeout (3 s).
     let mut keys = Vec::new();
     for order_no in ["answered-202", "in-flight"] {
-        let key = payment_key_of_new(&api, &m, order_no, 15_009).await;
-        wait_for_status(&api, &m, &key, "APPROVED", WAIT).await;
-        let completed = api
-            .signed(
-                &m,
-                "POST",
-                &format!("/api/payments/{key}/complete"),
-                None,
-                &[],
-            )
-            .await
-            .unwrap();
-        assert_eq!(completed.status, 200, "{}", completed.text());
-        keys.push(key);
+        keys.push(approved_by_the_mock_then_completed(&api, &m, order_no, 15_009).await);
     }
 
     // One cancel answered 202 (PENDING, the outbox not yet due), one still waiting for the
@@ -284,14 +211,7 @@ async fn pending_cancels_survive_a_sigkill_and_end_succeeded_exactly_once_after_
     let (api2, m2, key2) = (api.clone(), m.clone(), keys[1].clone());
     let second = actix_web::rt::spawn(async move {
         tokio::time::sleep(Duration::from_millis(2_000)).await;
-        api2.signed(
-            &m2,
-            "POST",
-            &format!("/api/payments/{key2}/cancel"),
-            Some(&json!({ "cancelReason": "resilience", "cancelAmount": 10_000 }).to_string()),
-            &[],
-        )
-        .await
+        api2.cancel(&m2, &key2, "resilience", Some(10_000)).await
     });
     let first = first.await;
     assert_eq!(first.status, 202, "{}", first.text());
@@ -308,7 +228,7 @@ async fn pending_cancels_survive_a_sigkill_and_end_succeeded_exactly_once_after_
     let restarted = ServerProcess::spawn_on(server.port, db.url(), &[]).await;
     let api = &restarted.client;
     for key in &keys {
-        let p = wait_until_settled(api, &m, key, Duration::from_secs(30)).await;
+        let p = settled_payment(api, &m, key, Duration::from_secs(30)).await;
         assert_eq!(p["status"], "PARTIAL_CANCELED", "{p}");
         assert_eq!(p["canceledAmount"], 10_000, "{p}");
         assert_eq!(p["cancelableAmount"], 5_009, "{p}");
@@ -317,23 +237,16 @@ async fn pending_cancels_survive_a_sigkill_and_end_succeeded_exactly_once_after_
         assert_eq!(list[0]["status"], "SUCCEEDED", "{p}");
         assert_eq!(audit_rows(api, &m, key, "CANCEL_REQUESTED").await, 1);
         assert_eq!(audit_rows(api, &m, key, "PARTIAL_CANCEL").await, 1);
-        let notes = api
-            .admin(
-                "GET",
-                &format!(
-                    "/admin/api/deliveries?paymentKey={key}&kind=MERCHANT_NOTIFICATION&limit=100"
-                ),
-                None,
-            )
-            .await
-            .unwrap();
-        let partially = notes.json["data"]
-            .as_array()
-            .unwrap()
+        let notes = admin_list(
+            api,
+            &format!("/admin/api/deliveries?paymentKey={key}&kind=MERCHANT_NOTIFICATION&limit=100"),
+        )
+        .await;
+        let partially = notes
             .iter()
             .filter(|d| d["eventType"] == "payment.partially_canceled")
             .count();
-        assert_eq!(partially, 1, "{}", notes.text());
+        assert_eq!(partially, 1, "{notes:?}");
     }
     assert_invariants(&db).await;
 }
@@ -368,19 +281,7 @@ async fn a_cancel_while_the_acquirer_is_down_is_202_and_succeeds_once_when_it_is
     )
     .await;
     let m = register(&api, None).await;
-    let key = payment_key_of_new(&api, &m, "down", 15_000).await;
-    wait_for_status(&api, &m, &key, "APPROVED", WAIT).await;
-    let completed = api
-        .signed(
-            &m,
-            "POST",
-            &format!("/api/payments/{key}/complete"),
-            None,
-            &[],
-        )
-        .await
-        .unwrap();
-    assert_eq!(completed.status, 200, "{}", completed.text());
+    let key = approved_by_the_mock_then_completed(&api, &m, "down", 15_000).await;
 
     acquirer.server.stop().await;
     drop(acquirer);
@@ -395,12 +296,12 @@ async fn a_cancel_while_the_acquirer_is_down_is_202_and_succeeds_once_when_it_is
         "two failed attempts at the cancel",
         Duration::from_secs(15),
         || async move {
-            let list = api_ref.admin("GET", path, None).await.unwrap().json;
-            let attempts = list["data"][0]["attemptCount"].as_u64().unwrap_or(0);
-            if attempts >= 2 {
+            let list = admin_list(api_ref, path).await;
+            let attempts = list.first().and_then(|d| d["attemptCount"].as_u64());
+            if attempts.unwrap_or(0) >= 2 {
                 Ok(())
             } else {
-                Err(list.to_string())
+                Err(format!("{list:?}"))
             }
         },
     )
@@ -411,14 +312,18 @@ async fn a_cancel_while_the_acquirer_is_down_is_202_and_succeeds_once_when_it_is
 
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let _acquirer = acquirer_on(db.url(), listener).await;
-    let p = wait_until_settled(&api, &m, &key, Duration::from_secs(15)).await;
+    let p = settled_payment(&api, &m, &key, Duration::from_secs(15)).await;
     assert_eq!(p["status"], "PARTIAL_CANCELED", "{p}");
     assert_eq!(p["canceledAmount"], 5_000, "{p}");
     assert_eq!(cancels(&p)[0]["status"], "SUCCEEDED", "{p}");
     assert_eq!(audit_rows(&api, &m, &key, "PARTIAL_CANCEL").await, 1);
     // The outbox settles a cancel before it records the attempt that learned the answer.
     let delivery = eventually("the cancel delivery to be recorded", WAIT, || async move {
-        let d = api_ref.admin("GET", path, None).await.unwrap().json["data"][0].clone();
+        let d = admin_list(api_ref, path)
+            .await
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         if d["status"] == "DELIVERED" {
             Ok(d)
         } else {

@@ -7,7 +7,7 @@ use test_support::{WAIT, eventually};
 
 use crate::{
     cli::simplepg,
-    support::{instance, payment_key_of_new, register},
+    support::{admin_list, instance, payment_key_of_new, register},
 };
 
 /// `simplepg cancel key args…` with the test profile's admin token: whether it succeeded, the
@@ -47,11 +47,7 @@ async fn an_operator_cancels_part_of_a_payment_with_the_cli_and_more_than_the_re
             .ok_or_else(|| p.text())
     })
     .await;
-    let complete = format!("/api/payments/{key}/complete");
-    let completed = api
-        .signed(&merchant, "POST", &complete, None, &[])
-        .await
-        .unwrap();
+    let completed = api.complete(&merchant, &key).await.unwrap();
     assert_eq!(completed.status, 200, "{}", completed.text());
     let url = api.base().to_owned();
 
@@ -78,16 +74,10 @@ async fn an_operator_cancels_part_of_a_payment_with_the_cli_and_more_than_the_re
     assert!(!too_much_ok, "exit code 1 on a refusal");
     assert_eq!(too_much_status, "HTTP 409");
     assert!(too_much_said.starts_with("exceeded: "), "{too_much_said}");
-    let logs = api
-        .admin("GET", &format!("{path}/logs"), None)
+    let partial_row = admin_list(&api, &format!("{path}/logs"))
         .await
-        .unwrap();
-    let partial_row = logs.json["data"]
-        .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
         .find(|l| l["action"] == "PARTIAL_CANCEL")
-        .cloned()
         .expect("a PARTIAL_CANCEL audit row");
     assert_eq!(partial_row["actor"], "ADMIN");
 }

@@ -7,8 +7,8 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::support::{
-    Api, Instance, Merchant, Reply, STAYS_READY, acquirer_webhook, assert_invariants, instance,
-    list_status, order_body, payment_key_of_new, presign, register, send_presigned,
+    Api, Instance, Merchant, Reply, STAYS_READY, acquirer_webhook, assert_invariants, audit_rows,
+    instance, list_status, order_body, payment_key_of_new, presign, register, send_presigned,
 };
 
 /// A fresh database, two instances on it, and a merchant registered through the first.
@@ -111,17 +111,7 @@ async fn a_storm_of_identical_webhooks_over_two_instances_applies_exactly_once()
         ),
         (1, 29)
     );
-    let logs = a
-        .signed(&m, "GET", &format!("/api/payments/{key}/logs"), None, &[])
-        .await
-        .unwrap();
-    let approves = logs.json["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["action"] == "APPROVE")
-        .count();
-    assert_eq!(approves, 1);
+    assert_eq!(audit_rows(&a, &m, &key, "APPROVE").await, 1);
     assert_invariants(&db).await;
 }
 

@@ -38,6 +38,19 @@ pub async fn payment_key_of_new(api: &Api, m: &Merchant, order_no: &str, amount:
     api.created_payment_key(m, order_no, amount).await.unwrap()
 }
 
+/// How many rows of the payment's audit trail, as its merchant reads it, have `action`.
+pub async fn audit_rows(api: &Api, m: &Merchant, key: &str, action: &str) -> usize {
+    let actions = api.audit_actions(m, key).await.unwrap();
+    actions.iter().filter(|a| *a == action).count()
+}
+
+/// An admin `GET path` of a listing, which must answer 200; its items.
+pub async fn admin_list(api: &Api, path: &str) -> Vec<Value> {
+    let reply = api.admin("GET", path, None).await.unwrap();
+    assert_eq!(reply.status, 200, "GET {path}: {}", reply.text());
+    reply.data().to_vec()
+}
+
 /// The status of `m`'s signed `GET /api/payments` (a merchant call that changes nothing).
 pub async fn list_status(api: &Api, m: &Merchant) -> u16 {
     api.signed(m, "GET", "/api/payments", None, &[])

@@ -22,6 +22,17 @@ pub struct Violation {
     pub detail: String,
 }
 
+impl Violation {
+    /// `payment` breaks `rule`, as `detail` says.
+    fn of(payment: &Payment, rule: &'static str, detail: String) -> Self {
+        Self {
+            payment: payment.key.clone(),
+            rule,
+            detail,
+        }
+    }
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -41,13 +52,7 @@ impl fmt::Display for Violation {
 /// - no two transitions from the same version, and as many transitions as the payment's version.
 pub fn check_trail(payment: &Payment, trail: &[AuditEntry]) -> Vec<Violation> {
     let mut out = Vec::new();
-    let mut violation = |rule: &'static str, detail: String| {
-        out.push(Violation {
-            payment: payment.key.clone(),
-            rule,
-            detail,
-        })
-    };
+    let mut violation = |rule, detail| out.push(Violation::of(payment, rule, detail));
     let creates = trail
         .iter()
         .filter(|e| e.record.action == AuditAction::Create)
@@ -142,13 +147,7 @@ pub fn check_trail(payment: &Payment, trail: &[AuditEntry]) -> Vec<Violation> {
 /// exactly when it is not PENDING).
 pub fn check_money(payment: &Payment) -> Vec<Violation> {
     let mut out = Vec::new();
-    let mut violation = |rule: &'static str, detail: String| {
-        out.push(Violation {
-            payment: payment.key.clone(),
-            rule,
-            detail,
-        })
-    };
+    let mut violation = |rule, detail| out.push(Violation::of(payment, rule, detail));
     let (amount, canceled, pending) = (
         payment.amount.minor_units(),
         payment.cancels.canceled_amount(),
@@ -213,11 +212,11 @@ pub fn check_notifications(
     if expected == actual {
         Vec::new()
     } else {
-        vec![Violation {
-            payment: payment.key.clone(),
-            rule: "one-notification-per-transition",
-            detail: format!("expected {expected:?}, found {actual:?}"),
-        }]
+        vec![Violation::of(
+            payment,
+            "one-notification-per-transition",
+            format!("expected {expected:?}, found {actual:?}"),
+        )]
     }
 }
 

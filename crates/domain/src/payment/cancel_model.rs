@@ -200,14 +200,10 @@ impl Model for CancelModel {
                         .into_iter()
                         .map(|call| Action::Call { request, call }),
                 ),
-                Handler::Settling { loaded: None, .. } => {
-                    actions.push(Action::LoadSettle { request });
-                }
-                Handler::Settling {
-                    loaded: Some(_), ..
-                } => {
-                    actions.push(Action::Settle { request });
-                }
+                Handler::Settling { loaded, .. } => actions.push(match loaded {
+                    None => Action::LoadSettle { request },
+                    Some(_) => Action::Settle { request },
+                }),
                 Handler::Done(_) => {}
             }
         }
@@ -227,14 +223,10 @@ impl Model for CancelModel {
                             .into_iter()
                             .map(|call| Action::Deliver { message, call }),
                     ),
-                    Phase::Settling { loaded: None, .. } => {
-                        actions.push(Action::LoadOutboxSettle { message });
-                    }
-                    Phase::Settling {
-                        loaded: Some(_), ..
-                    } => {
-                        actions.push(Action::OutboxSettle { message });
-                    }
+                    Phase::Settling { loaded, .. } => actions.push(match loaded {
+                        None => Action::LoadOutboxSettle { message },
+                        Some(_) => Action::OutboxSettle { message },
+                    }),
                     Phase::Finishing { .. } => actions.push(Action::Finish { message }),
                 },
             }

@@ -15,6 +15,15 @@ fn reason() -> CancelReason {
     CancelReason::parse("one item returned").unwrap()
 }
 
+/// 100 to cancel, and the PENDING cancel 1 of `minor` of it.
+fn reserved(minor: i64) -> Cancels {
+    let mut cancels = Cancels::new(amount(100));
+    cancels
+        .reserve(id(1), Some(amount(minor)), reason(), t0())
+        .unwrap();
+    cancels
+}
+
 fn declined() -> FailureCode {
     FailureCode::parse("CANCEL_REFUSED").unwrap()
 }
@@ -33,10 +42,7 @@ fn cancel_ids_start_with_cnl_and_carry_at_least_26_safe_characters() {
 
 #[test]
 fn two_partial_cancels_of_60_on_100_cannot_both_be_reserved() {
-    let mut cancels = Cancels::new(amount(100));
-    cancels
-        .reserve(id(1), Some(amount(60)), reason(), t0())
-        .unwrap();
+    let mut cancels = reserved(60);
     let second = cancels.reserve(id(2), Some(amount(60)), reason(), t0());
     assert_eq!(
         second,
@@ -48,10 +54,7 @@ fn two_partial_cancels_of_60_on_100_cannot_both_be_reserved() {
 
 #[test]
 fn a_cancel_without_an_amount_takes_all_that_is_left_and_then_nothing_is() {
-    let mut cancels = Cancels::new(amount(100));
-    cancels
-        .reserve(id(1), Some(amount(30)), reason(), t0())
-        .unwrap();
+    let mut cancels = reserved(30);
     assert_eq!(cancels.succeed(&id(1), None, t0()), Ok(Settled::Partially));
     let rest = cancels.reserve(id(2), None, reason(), t0()).unwrap();
     assert_eq!(rest.amount, amount(70));
@@ -65,10 +68,7 @@ fn a_cancel_without_an_amount_takes_all_that_is_left_and_then_nothing_is() {
 
 #[test]
 fn a_failed_cancel_releases_its_amount_and_stays_on_record() {
-    let mut cancels = Cancels::new(amount(100));
-    cancels
-        .reserve(id(1), Some(amount(100)), reason(), t0())
-        .unwrap();
+    let mut cancels = reserved(100);
     cancels.fail(&id(1), declined(), None, t0()).unwrap();
     assert_eq!(cancels.cancelable_amount(), 100);
     assert_eq!(cancels.list()[0].status, CancelStatus::Failed);
@@ -81,10 +81,7 @@ fn a_failed_cancel_releases_its_amount_and_stays_on_record() {
 
 #[test]
 fn an_answer_for_a_cancel_that_already_ended_is_refused_so_it_applies_once() {
-    let mut cancels = Cancels::new(amount(100));
-    cancels
-        .reserve(id(1), Some(amount(50)), reason(), t0())
-        .unwrap();
+    let mut cancels = reserved(50);
     cancels.succeed(&id(1), None, t0()).unwrap();
     assert_eq!(
         cancels.succeed(&id(1), None, t0()),
@@ -103,10 +100,7 @@ fn an_answer_for_a_cancel_that_already_ended_is_refused_so_it_applies_once() {
 
 #[test]
 fn a_reused_cancel_id_is_refused() {
-    let mut cancels = Cancels::new(amount(100));
-    cancels
-        .reserve(id(1), Some(amount(10)), reason(), t0())
-        .unwrap();
+    let mut cancels = reserved(10);
     assert_eq!(
         cancels.reserve(id(1), Some(amount(10)), reason(), t0()),
         Err(CancelRefused::DuplicateId(id(1)))
@@ -115,9 +109,7 @@ fn a_reused_cancel_id_is_refused() {
 
 #[test]
 fn restoring_a_set_that_cancels_more_than_the_amount_is_refused_as_corrupt() {
-    let mut over = Cancels::new(amount(100));
-    over.reserve(id(1), Some(amount(60)), reason(), t0())
-        .unwrap();
+    let over = reserved(60);
     let mut rows = over.list().to_vec();
     let mut second = rows[0].clone();
     second.id = id(2);

@@ -169,38 +169,27 @@ fn breaks(flaws: Flaws, invariant: &'static str) -> bool {
     path.is_some()
 }
 
-#[test]
-fn a_reservation_written_without_its_version_check_lets_the_acquirer_cancel_too_much() {
-    let flaws = Flaws {
-        reserve_without_version_check: true,
-        ..Flaws::default()
-    };
-    assert!(breaks(flaws, properties::ACQUIRER_AMOUNT));
+/// One test per deliberate flaw: the checker finds the invariant it breaks.
+macro_rules! flaw_breaks {
+    ($($test:ident: $flaw:ident breaks $invariant:ident;)*) => {$(
+        #[test]
+        fn $test() {
+            let flaws = Flaws {
+                $flaw: true,
+                ..Flaws::default()
+            };
+            assert!(breaks(flaws, properties::$invariant));
+        }
+    )*};
 }
 
-#[test]
-fn a_settlement_written_without_its_version_check_applies_a_cancel_twice() {
-    let flaws = Flaws {
-        settle_without_version_check: true,
-        ..Flaws::default()
-    };
-    assert!(breaks(flaws, properties::ONE_TRANSITION));
-}
-
-#[test]
-fn a_retry_under_a_fresh_cancel_id_makes_the_acquirer_cancel_twice() {
-    let flaws = Flaws {
-        fresh_cancel_id_per_call: true,
-        ..Flaws::default()
-    };
-    assert!(breaks(flaws, properties::ACQUIRER_ONCE));
-}
-
-#[test]
-fn an_acquirer_that_reverses_a_refusal_would_contradict_a_refused_cancel() {
-    let flaws = Flaws {
-        acquirer_may_reverse_a_refusal: true,
-        ..Flaws::default()
-    };
-    assert!(breaks(flaws, properties::ONLY_GIVEN_UP_DIVERGES));
+flaw_breaks! {
+    a_reservation_written_without_its_version_check_lets_the_acquirer_cancel_too_much:
+        reserve_without_version_check breaks ACQUIRER_AMOUNT;
+    a_settlement_written_without_its_version_check_applies_a_cancel_twice:
+        settle_without_version_check breaks ONE_TRANSITION;
+    a_retry_under_a_fresh_cancel_id_makes_the_acquirer_cancel_twice:
+        fresh_cancel_id_per_call breaks ACQUIRER_ONCE;
+    an_acquirer_that_reverses_a_refusal_would_contradict_a_refused_cancel:
+        acquirer_may_reverse_a_refusal breaks ONLY_GIVEN_UP_DIVERGES;
 }

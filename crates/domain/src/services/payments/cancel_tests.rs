@@ -49,12 +49,11 @@ fn unanswered() -> MockOutboundSender {
 #[tokio::test]
 async fn a_confirmed_partial_cancel_answers_200_and_leaves_the_rest_cancelable() {
     let store = MemoryStore::holding(fixtures::completed_payment());
-    let answer = cancel(&store, answered_once(200), Some(5_000))
-        .await
-        .unwrap();
-    let CancelAnswer::Done(p) = answer else {
-        panic!("expected 200: {answer:?}");
-    };
+    let p = done(
+        cancel(&store, answered_once(200), Some(5_000))
+            .await
+            .unwrap(),
+    );
     assert_eq!(p.status, PaymentStatus::PartialCanceled);
     assert_eq!(
         (p.canceled_amount(), p.cancelable_amount()),
@@ -81,10 +80,7 @@ async fn a_confirmed_partial_cancel_answers_200_and_leaves_the_rest_cancelable()
 #[tokio::test]
 async fn a_cancel_the_acquirer_does_not_answer_in_time_is_accepted_and_stays_pending() {
     let store = MemoryStore::holding(fixtures::completed_payment());
-    let answer = cancel(&store, unanswered(), None).await.unwrap();
-    let CancelAnswer::Accepted(p) = answer else {
-        panic!("expected 202: {answer:?}");
-    };
+    let p = accepted(cancel(&store, unanswered(), None).await.unwrap());
     assert_eq!(p.status, PaymentStatus::Completed);
     assert_eq!(p.cancels.pending_amount(), 15_000);
     assert_eq!(p.cancelable_amount(), 0);
@@ -233,5 +229,12 @@ fn done(answer: CancelAnswer) -> Payment {
     match answer {
         CancelAnswer::Done(p) => p,
         CancelAnswer::Accepted(p) => panic!("expected 200, got 202 with {p:?}"),
+    }
+}
+
+fn accepted(answer: CancelAnswer) -> Payment {
+    match answer {
+        CancelAnswer::Accepted(p) => p,
+        CancelAnswer::Done(p) => panic!("expected 202, got 200 with {p:?}"),
     }
 }

@@ -33,8 +33,8 @@ use crate::{
 };
 
 use super::{
-    ChangePaymentError, Contended, FindPaymentError, PaymentService,
-    change::{Changed, Decision},
+    ChangePaymentError, PaymentService,
+    change::{Changed, Decision, Skipped},
 };
 
 /// How long after the synchronous call's deadline the outbox takes a PENDING cancel over.
@@ -80,42 +80,6 @@ pub enum AcquirerCancelAnswer {
     Refused(String),
     /// Every attempt went unanswered: `FAILED` with `ACQUIRER_UNAVAILABLE`.
     GaveUp(String),
-}
-
-/// Why settling did not happen; only `Repository` is a failure.
-#[derive(Debug)]
-enum SettleSkipped {
-    Gone,
-    Rejected(TransitionRejected),
-    Contended,
-    Repository(RepositoryError),
-}
-
-impl From<RepositoryError> for SettleSkipped {
-    fn from(e: RepositoryError) -> Self {
-        Self::Repository(e)
-    }
-}
-
-impl From<TransitionRejected> for SettleSkipped {
-    fn from(e: TransitionRejected) -> Self {
-        Self::Rejected(e)
-    }
-}
-
-impl From<Contended> for SettleSkipped {
-    fn from(_: Contended) -> Self {
-        Self::Contended
-    }
-}
-
-impl From<FindPaymentError> for SettleSkipped {
-    fn from(e: FindPaymentError) -> Self {
-        match e {
-            FindPaymentError::NotFound => Self::Gone,
-            FindPaymentError::Repository(r) => Self::Repository(r),
-        }
-    }
 }
 
 fn failure_message(text: &str) -> Option<FailureMessage> {
@@ -297,14 +261,9 @@ impl PaymentService {
     ) -> Result<Option<Payment>, RepositoryError> {
         let (outcome, origin) = (&outcome, origin);
         let result = self
-            .change::<(), SettleSkipped, _, _>(
+            .change::<(), Skipped, _, _>(
                 origin,
-                || async move {
-                    self.store
-                        .find_by_id(payment)
-                        .await?
-                        .ok_or(SettleSkipped::Gone)
-                },
+                || async move { self.store.find_by_id(payment).await?.ok_or(Skipped::Gone) },
                 |current| async move {
                     let pending = current
                         .cancels
@@ -327,14 +286,14 @@ impl PaymentService {
         match result {
             Ok(Changed::Applied(p)) => Ok(Some(*p)),
             Ok(Changed::Stopped(())) => Ok(None),
-            Err(SettleSkipped::Repository(e)) => Err(e),
-            Err(SettleSkipped::Gone) => Ok(None),
+            Err(Skipped::Repository(e)) => Err(e),
+            Err(Skipped::Gone) => Ok(None),
             // Still PENDING: an error, so that the outbox does not record its message as done
             // and asks (and settles) again after its lease; never "nothing to settle".
-            Err(SettleSkipped::Contended) => Err(RepositoryError::msg(format!(
+            Err(Skipped::Contended) => Err(RepositoryError::msg(format!(
                 "cancel {cancel_id} could not be settled: the payment kept changing"
             ))),
-            Err(SettleSkipped::Rejected(e)) => Err(RepositoryError::msg(format!(
+            Err(Skipped::Rejected(e)) => Err(RepositoryError::msg(format!(
                 "cancel {cancel_id} could not be settled: {e}"
             ))),
         }

@@ -14,10 +14,51 @@ use crate::{
     ports::{StateChange, TransitionStoreError},
 };
 
-use super::{PaymentService, errors::Contended};
+use super::{
+    PaymentService,
+    errors::{Contended, FindPaymentError},
+};
 
 /// How many times a decision is made again after its write lost a race.
 pub const MAX_ATTEMPTS: usize = 8;
+
+/// Why a change the system makes on its own (a sweep, settling a cancel) did not happen. Only
+/// `Repository` is a failure; the rest mean the payment is gone, refused the change, or kept
+/// changing, and each caller decides what that means for it.
+#[derive(Debug)]
+pub(super) enum Skipped {
+    Gone,
+    Rejected(TransitionRejected),
+    Contended,
+    Repository(RepositoryError),
+}
+
+impl From<RepositoryError> for Skipped {
+    fn from(e: RepositoryError) -> Self {
+        Self::Repository(e)
+    }
+}
+
+impl From<TransitionRejected> for Skipped {
+    fn from(e: TransitionRejected) -> Self {
+        Self::Rejected(e)
+    }
+}
+
+impl From<Contended> for Skipped {
+    fn from(_: Contended) -> Self {
+        Self::Contended
+    }
+}
+
+impl From<FindPaymentError> for Skipped {
+    fn from(e: FindPaymentError) -> Self {
+        match e {
+            FindPaymentError::NotFound => Self::Gone,
+            FindPaymentError::Repository(r) => Self::Repository(r),
+        }
+    }
+}
 
 /// What a use case decides about the payment as it is now.
 pub enum Decision<T> {

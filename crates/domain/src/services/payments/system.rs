@@ -4,58 +4,21 @@
 
 use crate::{
     RepositoryError,
-    ids::PaymentId,
+    ids::{PaymentId, PaymentKey},
     payment::{
-        AcquirerCancel, Actor, CancelReason, Command, FailureCode, FailureMessage, Origin, Payment,
-        PaymentStatus, TransitionRejected,
+        AcquirerCancel, CancelReason, Command, FailureCode, FailureMessage, Origin, Payment,
+        PaymentStatus,
     },
 };
 
 use super::{
-    Contended, FindPaymentError, PaymentService,
-    change::{Changed, Decision},
+    PaymentService,
+    change::{Changed, Decision, Skipped},
 };
 
 const ACQUIRER_UNAVAILABLE: &str = "ACQUIRER_UNAVAILABLE";
 /// The `cancelReason` of a payment voided because it was not completed in time (api.md §9.4).
 const AUTHORIZATION_EXPIRED: &str = "authorization expired";
-
-/// Why a system change did not happen. Only `Repository` is a failure; the rest mean the
-/// payment is gone or moved on, and it is left alone.
-#[derive(Debug)]
-enum Skipped {
-    Gone,
-    Rejected,
-    Contended,
-    Repository(RepositoryError),
-}
-
-impl From<RepositoryError> for Skipped {
-    fn from(e: RepositoryError) -> Self {
-        Self::Repository(e)
-    }
-}
-
-impl From<TransitionRejected> for Skipped {
-    fn from(_: TransitionRejected) -> Self {
-        Self::Rejected
-    }
-}
-
-impl From<Contended> for Skipped {
-    fn from(_: Contended) -> Self {
-        Self::Contended
-    }
-}
-
-impl From<FindPaymentError> for Skipped {
-    fn from(e: FindPaymentError) -> Self {
-        match e {
-            FindPaymentError::NotFound => Self::Gone,
-            FindPaymentError::Repository(r) => Self::Repository(r),
-        }
-    }
-}
 
 /// The payment a system change produced: `None` when it was left alone, `Err` only when the
 /// store failed.
@@ -64,49 +27,55 @@ fn outcome(result: Result<Changed<()>, Skipped>) -> Result<Option<Payment>, Repo
         Ok(Changed::Applied(p)) => Ok(Some(*p)),
         Ok(Changed::Stopped(())) => Ok(None),
         Err(Skipped::Repository(e)) => Err(e),
-        Err(Skipped::Gone | Skipped::Rejected | Skipped::Contended) => Ok(None),
-    }
-}
-
-fn system() -> Origin {
-    Origin {
-        actor: Actor::System,
-        request_id: None,
+        Err(Skipped::Gone | Skipped::Rejected(_) | Skipped::Contended) => Ok(None),
     }
 }
 
 impl PaymentService {
-    /// Expires READY payments past `expiresAt`, at most `limit` of them; the acquirer is told
-    /// through the outbox. Returns how many this call expired.
-    pub async fn expire_due(&self, limit: u32) -> Result<usize, RepositoryError> {
-        let origin = system();
-        let reason = CancelReason::parse("payment expired")
-            .map_err(|e| RepositoryError::msg(e.to_string()))?;
-        let mut expired = 0;
-        let reason = &reason;
-        for key in self.store.due_for_expiry(self.clock.now(), limit).await? {
-            let key = &key;
+    /// Runs `decide` as a change by the system on each payment of `keys`, read afresh; one
+    /// that is gone or moved on is left alone. Returns how many it changed.
+    async fn sweep<D>(
+        &self,
+        keys: Vec<PaymentKey>,
+        decide: impl Fn(Payment) -> D,
+    ) -> Result<usize, RepositoryError>
+    where
+        D: Future<Output = Result<Decision<()>, Skipped>>,
+    {
+        let origin = Origin::system();
+        let mut changed = 0;
+        for key in &keys {
             let result = self
                 .change::<(), Skipped, _, _>(
                     &origin,
                     || async move { Ok(self.get(None, key).await?) },
-                    |current| async move {
-                        if current.status != PaymentStatus::Ready {
-                            return Ok(Decision::Stop(()));
-                        }
-                        let now = self.clock.now();
-                        let cancel =
-                            AcquirerCancel::whole(&current, self.keys.cancel_id(), reason.clone());
-                        let message = self.outbound.acquirer_cancel(&current, &cancel, now, now);
-                        Ok(Decision::apply_with(Command::Expire, vec![message]))
-                    },
+                    &decide,
                 )
                 .await;
             if outcome(result)?.is_some() {
-                expired += 1;
+                changed += 1;
             }
         }
-        Ok(expired)
+        Ok(changed)
+    }
+
+    /// Expires READY payments past `expiresAt`, at most `limit` of them; the acquirer is told
+    /// through the outbox. Returns how many this call expired.
+    pub async fn expire_due(&self, limit: u32) -> Result<usize, RepositoryError> {
+        let reason = CancelReason::parse("payment expired")
+            .map_err(|e| RepositoryError::msg(e.to_string()))?;
+        let reason = &reason;
+        let due = self.store.due_for_expiry(self.clock.now(), limit).await?;
+        self.sweep(due, |current| async move {
+            if current.status != PaymentStatus::Ready {
+                return Ok(Decision::Stop(()));
+            }
+            let now = self.clock.now();
+            let cancel = AcquirerCancel::whole(&current, self.keys.cancel_id(), reason.clone());
+            let message = self.outbound.acquirer_cancel(&current, &cancel, now, now);
+            Ok(Decision::apply_with(Command::Expire, vec![message]))
+        })
+        .await
     }
 
     /// Voids APPROVED payments past `authorizationExpiresAt` (api.md §9.4), at most `limit` of
@@ -116,43 +85,29 @@ impl PaymentService {
     /// canceled or holding a PENDING cancel meanwhile is left alone. Returns how many this call
     /// voided.
     pub async fn expire_authorizations(&self, limit: u32) -> Result<usize, RepositoryError> {
-        let origin = system();
         let reason = CancelReason::parse(AUTHORIZATION_EXPIRED)
             .map_err(|e| RepositoryError::msg(e.to_string()))?;
-        let mut voided = 0;
         let reason = &reason;
         let due = self
             .store
             .due_for_authorization_expiry(self.clock.now(), limit)
             .await?;
-        for key in due {
-            let key = &key;
-            let result = self
-                .change::<(), Skipped, _, _>(
-                    &origin,
-                    || async move { Ok(self.get(None, key).await?) },
-                    |current| async move {
-                        let now = self.clock.now();
-                        let due = current.authorization_expires_at.is_some_and(|at| at <= now);
-                        if current.status != PaymentStatus::Approved || !due {
-                            return Ok(Decision::Stop(()));
-                        }
-                        let id = self.keys.cancel_id();
-                        let cancel = AcquirerCancel::whole(&current, id.clone(), reason.clone());
-                        let message = self.outbound.acquirer_cancel(&current, &cancel, now, now);
-                        let command = Command::ExpireAuthorization {
-                            id,
-                            reason: reason.clone(),
-                        };
-                        Ok(Decision::apply_with(command, vec![message]))
-                    },
-                )
-                .await;
-            if outcome(result)?.is_some() {
-                voided += 1;
+        self.sweep(due, |current| async move {
+            let now = self.clock.now();
+            let due = current.authorization_expires_at.is_some_and(|at| at <= now);
+            if current.status != PaymentStatus::Approved || !due {
+                return Ok(Decision::Stop(()));
             }
-        }
-        Ok(voided)
+            let id = self.keys.cancel_id();
+            let cancel = AcquirerCancel::whole(&current, id.clone(), reason.clone());
+            let message = self.outbound.acquirer_cancel(&current, &cancel, now, now);
+            let command = Command::ExpireAuthorization {
+                id,
+                reason: reason.clone(),
+            };
+            Ok(Decision::apply_with(command, vec![message]))
+        })
+        .await
     }
 
     /// The acquirer could not be reached after every attempt: READY → FAILED with
@@ -168,7 +123,7 @@ impl PaymentService {
             "the acquirer could not be reached after {attempts} attempts"
         ))
         .ok();
-        let (code, message, origin) = (&code, &message, &system());
+        let (code, message, origin) = (&code, &message, &Origin::system());
         let result = self
             .change::<(), Skipped, _, _>(
                 origin,
