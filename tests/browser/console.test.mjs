@@ -6,7 +6,9 @@
 //   cancel another → approve a third with the acquirer simulator → see the statistics change →
 //   cancel part of a payment in the sandbox (200), ask for more than is left (409), cancel part
 //   of one the acquirer answers late in the flow view (202, then settled), have one refused in
-//   the back office (502), cancel on the merchant's behalf, and do it all again 420 px wide.
+//   the back office (502), cancel on the merchant's behalf, and do it all again 420 px wide →
+//   sign in as a person (a wrong password explained, then the right one), create a user, see it
+//   in the audit log, log out.
 //
 // Screenshots go to tests/browser/output/. Exits non-zero on any failure; the database is
 // dropped at the end either way. Environment:
@@ -485,6 +487,96 @@ async function main() {
     await page.goto(`${base}/console/#/payments`);
     await page.getByTestId('logout').click();
     await page.getByTestId('admin-login').waitFor();
+  });
+
+  const adminEmail = 'admin@browser.test';
+  const adminPassword = 'correct horse battery staple';
+  await step('an ADMIN user is created through the API with the admin token', async () => {
+    const res = await fetch(`${base}/admin/api/users`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: adminEmail, role: 'ADMIN', password: adminPassword }),
+    });
+    if (res.status !== 201) throw new Error(`POST /admin/api/users: ${res.status} ${await res.text()}`);
+  });
+
+  await step('a wrong password is explained on the sign-in form and the people pages stay hidden', async () => {
+    await page.goto(`${base}/console/#/users`);
+    await page.getByTestId('login-form').waitFor();
+    if (await page.locator('#nav a[data-route="users"]').isVisible()) throw new Error('Users is in the nav while signed out');
+    await page.getByTestId('login-email').fill(adminEmail);
+    await page.getByTestId('login-password').fill('not the password at all');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('login-error').waitFor();
+    const text = await page.getByTestId('login-error').textContent();
+    if (!/password/i.test(text)) throw new Error(`the login error says ${JSON.stringify(text)}`);
+    if (await page.getByTestId('user-session').count()) throw new Error('signed in with a wrong password');
+    await shot(page, '17-login-failed');
+  });
+
+  await step('the ADMIN signs in with email and password and sees the users page', async () => {
+    await page.getByTestId('login-password').fill(adminPassword);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('user-session').waitFor();
+    if ((await page.getByTestId('user-email').textContent()) !== adminEmail) throw new Error('another email shown');
+    if ((await page.getByTestId('user-role').textContent()) !== 'ADMIN') throw new Error('another role shown');
+    await page.locator('#nav a[data-route="users"]').waitFor();
+    await page.getByTestId('users-table').getByText(adminEmail, { exact: true }).waitFor();
+    const kept = await page.evaluate(() => JSON.stringify(sessionStorage));
+    if (kept.includes(adminPassword)) throw new Error('the password is kept in sessionStorage');
+    if (!kept.includes('csrfToken')) throw new Error(`no csrfToken kept: ${kept}`);
+  });
+
+  await step('the ADMIN creates an OPERATOR user (a change by cookie with X-CSRF-Token)', async () => {
+    await page.getByTestId('user-email-new').fill('operator@browser.test');
+    await page.getByTestId('user-role-new').selectOption('OPERATOR');
+    await page.getByTestId('user-password').fill('another long password');
+    await page.getByTestId('create-user').click();
+    await page.getByTestId('users-table').getByText('operator@browser.test', { exact: true }).waitFor();
+    await shot(page, '18-users');
+  });
+
+  await step('a reload keeps the session (GET /auth/me)', async () => {
+    await page.evaluate(() => sessionStorage.removeItem('simplepg.login'));
+    await page.reload();
+    await page.getByTestId('user-session').waitFor();
+    await page.getByTestId('users-table').getByText('operator@browser.test', { exact: true }).waitFor();
+  });
+
+  await step('the audit log shows USER_CREATED by the ADMIN, filtered by action', async () => {
+    await page.goto(`${base}/console/#/audit`);
+    await page.getByTestId('audit-table').getByText('LOGIN', { exact: true }).first().waitFor();
+    await page.getByTestId('audit-action').selectOption('USER_CREATED');
+    await page.getByTestId('audit-actor').fill(adminEmail);
+    await page.getByTestId('audit-search').click();
+    await waitFor('only USER_CREATED rows', async () => {
+      const actions = await page.getByTestId('audit-row-action').allTextContents();
+      return actions.length === 1 && actions[0] === 'USER_CREATED';
+    }, 5000);
+    await shot(page, '19-audit');
+  });
+
+  await step('420 px wide: the users and audit pages stay usable', async () => {
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.goto(`${base}/console/#/users`);
+    await page.getByTestId('users-table').getByText('operator@browser.test', { exact: true }).waitFor();
+    await fitsWidth('the users page');
+    const b = await page.getByTestId('create-user').boundingBox();
+    if (!b || b.x < 0 || b.x + b.width > 420) throw new Error(`create-user is not usable at 420 px: ${JSON.stringify(b)}`);
+    await page.goto(`${base}/console/#/audit`);
+    await page.getByTestId('audit-search').waitFor();
+    await fitsWidth('the audit page');
+    await shot(page, '20-narrow-users');
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  await step('the ADMIN logs out: the session ends on the server', async () => {
+    await page.goto(`${base}/console/#/users`);
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login-form').waitFor();
+    const me = await page.evaluate(async () => (await fetch('/auth/me')).status);
+    if (me !== 401) throw new Error(`GET /auth/me after logout: ${me}`);
+    if (await page.locator('#nav a[data-route="users"]').isVisible()) throw new Error('Users is in the nav after logout');
   });
 
   await step('no script errors or CSP violations', async () => {

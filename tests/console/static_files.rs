@@ -43,6 +43,11 @@ async fn the_console_is_served_with_content_types_and_a_strict_csp() {
             "/console/js/pages/sandbox.js",
             "text/javascript; charset=utf-8",
         ),
+        ("/console/js/gate.js", "text/javascript; charset=utf-8"),
+        (
+            "/console/js/pages/people.js",
+            "text/javascript; charset=utf-8",
+        ),
         ("/console/console.css", "text/css; charset=utf-8"),
         ("/console/favicon.svg", "image/svg+xml"),
     ] {
@@ -69,5 +74,29 @@ async fn the_console_is_served_with_content_types_and_a_strict_csp() {
     assert_eq!(missing.json["code"], "NOT_FOUND");
     let escape = app.get("/console/../Cargo.toml").await;
     assert_eq!(escape.status, 404);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn the_users_and_audit_pages_are_in_the_navigation_hidden_until_an_admin_signs_in() {
+    let app = spawn().await;
+    let html = app.get("/console/").await.text();
+    for (route, label) in [("users", "Users"), ("audit", "Audit log")] {
+        let link = format!(
+            r##"<a href="#/{route}" data-route="{route}" data-admin-only hidden>{label}</a>"##
+        );
+        assert!(html.contains(&link), "{link} in the nav");
+    }
+    let app_js = app.get("/console/js/app.js").await.text();
+    assert!(app_js.contains("import * as people from './pages/people.js';"));
+    let api_js = app.get("/console/js/api.js").await.text();
+    for needle in [
+        "'/auth/login'",
+        "'/auth/me'",
+        "'/auth/logout'",
+        "X-CSRF-Token",
+    ] {
+        assert!(api_js.contains(needle), "{needle} in api.js");
+    }
     app.stop().await;
 }

@@ -40,6 +40,7 @@ static ASSETS: &[(&str, &str, &[u8])] = assets! {
     "js/pages/simulator.js" => JS,
     "js/pages/live.js" => JS,
     "js/pages/backoffice.js" => JS,
+    "js/pages/people.js" => JS,
 };
 
 fn not_found() -> ApiError {

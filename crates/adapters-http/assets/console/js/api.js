@@ -1,15 +1,32 @@
-// Talking to SimplePG: admin requests (bearer token kept in sessionStorage) and merchant
+// Talking to SimplePG: admin requests (bearer token kept in sessionStorage, or the session
+// cookie of a signed-in person with its CSRF token) and merchant
 // requests signed in the browser exactly as docs/signing.md describes (HMAC-SHA256 over the
 // six-line canonical string). Nothing is stored on the server; the merchant secret stays in
 // this tab's sessionStorage and only its signature is sent.
 
 const ADMIN_KEY = 'simplepg.adminToken';
 const MERCHANT_KEY = 'simplepg.merchant';
+const LOGIN_KEY = 'simplepg.login'; // {user, csrfToken}: never the password
 
 export const session = {
   adminToken() { return sessionStorage.getItem(ADMIN_KEY) || ''; },
   setAdminToken(t) { sessionStorage.setItem(ADMIN_KEY, t); notify(); },
   clearAdminToken() { sessionStorage.removeItem(ADMIN_KEY); notify(); },
+  /** The signed-in person ({userId, email, role, clientId, ...}) or null. */
+  user() { return (this.login() || {}).user || null; },
+  csrfToken() { return (this.login() || {}).csrfToken || ''; },
+  login() {
+    try { return JSON.parse(sessionStorage.getItem(LOGIN_KEY) || 'null'); } catch { return null; }
+  },
+  setLogin(l) { sessionStorage.setItem(LOGIN_KEY, JSON.stringify({ user: l.user, csrfToken: l.csrfToken })); notify(); },
+  clearLogin() { sessionStorage.removeItem(LOGIN_KEY); notify(); },
+  /** Signed in to the operator pages at all: by the admin token or as a person. */
+  signedIn() { return !!(this.adminToken() || this.user()); },
+  /** May use everything: the admin token, or a person whose role is ADMIN. */
+  isAdmin() {
+    const u = this.user();
+    return !!(this.adminToken() || (u && u.role === 'ADMIN'));
+  },
   merchant() {
     try { return JSON.parse(sessionStorage.getItem(MERCHANT_KEY) || 'null'); } catch { return null; }
   },
@@ -24,7 +41,7 @@ async function exchange(method, url, headers, body) {
   const started = performance.now();
   let res;
   try {
-    res = await fetch(url, { method, headers, body: body === undefined || body === null ? undefined : body, cache: 'no-store' });
+    res = await fetch(url, { method, headers, body: body === undefined || body === null ? undefined : body, cache: 'no-store', credentials: 'same-origin' });
   } catch (e) {
     return { status: 0, ok: false, headers: [], text: '', json: null, ms: Math.round(performance.now() - started), error: String(e) };
   }
@@ -50,7 +67,12 @@ export class ApiError extends Error {
 
 /** An admin request; the whole answer whatever its status ({status, ok, json, text, ...}). */
 export async function adminRaw(method, path, body) {
-  const headers = { Authorization: `Bearer ${session.adminToken()}` };
+  const headers = {};
+  if (session.adminToken()) {
+    headers.Authorization = `Bearer ${session.adminToken()}`;
+  } else if (session.csrfToken() && method !== 'GET' && method !== 'HEAD') {
+    headers['X-CSRF-Token'] = session.csrfToken(); // the session cookie goes along by itself
+  }
   let payload;
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -68,6 +90,51 @@ export async function admin(method, path, body) {
   const res = await adminRaw(method, path, body);
   if (!res.ok) throw new ApiError(res);
   return res.json;
+}
+
+/** The Retry-After of an answer, in seconds, or null. */
+function retryAfter(res) {
+  const found = res.headers.find(([k]) => k.toLowerCase() === 'retry-after');
+  return found ? Number(found[1]) : null;
+}
+
+/**
+ * POST /auth/login. Resolves to {ok: true, login} or {ok: false, code, message}; code is the
+ * problem's code (TOTP_REQUIRED asks for the one-time code, LOGIN_LOCKED says how long to wait).
+ */
+export async function login(email, password, totp) {
+  const body = { email, password };
+  if (totp) body.totp = totp;
+  const res = await exchange('POST', '/auth/login', { 'Content-Type': 'application/json' }, JSON.stringify(body));
+  if (res.ok && res.json) {
+    session.setLogin(res.json);
+    return { ok: true, login: res.json };
+  }
+  const p = res.json || {};
+  let message = p.detail || `HTTP ${res.status}`;
+  if (p.code === 'LOGIN_LOCKED') {
+    const secs = retryAfter(res);
+    if (secs !== null && !Number.isNaN(secs)) message = `${message} — try again in ${secs} s`;
+  }
+  return { ok: false, code: p.code || '', message };
+}
+
+/** GET /auth/me: restores a session whose cookie the browser still has; false if none. */
+export async function restoreLogin() {
+  const res = await exchange('GET', '/auth/me', {});
+  if (res.ok && res.json) {
+    session.setLogin(res.json);
+    return true;
+  }
+  if (session.user()) session.clearLogin();
+  return false;
+}
+
+/** POST /auth/logout (ends the session on the server), then forgets it here. */
+export async function logout() {
+  const res = await exchange('POST', '/auth/logout', { 'X-CSRF-Token': session.csrfToken() });
+  session.clearLogin();
+  return res;
 }
 
 /** Builds a query string from an object, skipping empty values. */
@@ -182,7 +249,14 @@ const EXPLANATIONS = {
   REPLAYED_REQUEST: 'This nonce was already used by this client. Every request needs a fresh X-Nonce (the console makes one per request).',
   CLIENT_INACTIVE: 'The signature is valid but the merchant is deactivated. An operator can activate it in the back office.',
   CLIENT_ID_MISMATCH: 'The body carries a clientId that differs from X-Client-Id.',
-  ADMIN_UNAUTHORIZED: 'The admin token is missing or wrong. Sign in to the back office again.',
+  ADMIN_UNAUTHORIZED: 'The admin token is missing or wrong, or the session ended. Sign in to the back office again.',
+  FORBIDDEN: 'Your role may not do this (the operator pages are for ADMIN users for now).',
+  CSRF_CHECK_FAILED: 'A change made with the session cookie needs X-CSRF-Token; sign in again.',
+  LOGIN_FAILED: 'Wrong email, password or one-time code (or a disabled account).',
+  LOGIN_LOCKED: 'Too many failed logins: the account is locked for the seconds in Retry-After.',
+  EMAIL_TAKEN: 'Another account already has this email.',
+  USER_NOT_FOUND: 'No such user (or not one you may manage).',
+  LAST_ADMIN: 'The last enabled ADMIN cannot be disabled or demoted.',
   PAYMENT_NOT_FOUND: 'No payment with this key belongs to this merchant (another merchant\'s payment looks exactly like an unknown one).',
   MERCHANT_NOT_FOUND: 'No merchant with this client id.',
   DUPLICATE_ORDER: 'This merchant already used this orderNo. Order numbers are unique per merchant; pick a new one.',

@@ -34,7 +34,7 @@ export function render(main) {
   })();
 
   (async () => {
-    if (!session.adminToken()) {
+    if (!session.isAdmin()) {
       counts.replaceChildren(h('p', { class: 'muted' }, 'Counts come from GET /admin/api/stats: ', link('#/stats', 'sign in as operator'), ' to see them.'));
       return;
     }

@@ -11,7 +11,7 @@ import {
 const REFRESH_MS = 1000;
 
 async function load(key) {
-  if (session.adminToken()) {
+  if (session.isAdmin()) {
     const [payment, logs, deliveries] = await Promise.all([
       admin('GET', `/admin/api/payments/${key}`),
       admin('GET', `/admin/api/payments/${key}/logs`),
@@ -134,13 +134,13 @@ export function render(main, key) {
   // With the admin token the operator cancels on the merchant's behalf; otherwise the sandbox's
   // credentials sign the merchant's own cancel.
   const cancel = cancelForm({
-    label: session.adminToken() ? 'Cancel on the merchant\'s behalf' : 'Cancel (signed as the merchant)',
-    send: async (body) => (session.adminToken()
+    label: session.isAdmin() ? 'Cancel on the merchant\'s behalf' : 'Cancel (signed as the merchant)',
+    send: async (body) => (session.isAdmin()
       ? adminRaw('POST', `/admin/api/payments/${key}/cancel`, body)
       : (await merchant(session.merchant(), { method: 'POST', path: `/api/payments/${key}/cancel`, body: JSON.stringify(body) })).response),
   }); // the next refresh (within a second) shows what the cancel changed
   main.append(card('Payment', summary), card('Stages', stageBox),
-    card('Cancels and balance', money, h('h3', { text: session.adminToken() ? 'Cancel  ·  POST /admin/api/payments/{key}/cancel' : 'Cancel  ·  POST /api/payments/{key}/cancel' }), cancel.el),
+    card('Cancels and balance', money, h('h3', { text: session.isAdmin() ? 'Cancel  ·  POST /admin/api/payments/{key}/cancel' : 'Cancel  ·  POST /api/payments/{key}/cancel' }), cancel.el),
     card('Timeline', h('div', { class: 'row' }, status), tl));
 
   let stopped = false;
@@ -160,7 +160,7 @@ export function render(main, key) {
         p.failureCode ? ['failure', `${p.failureCode} ${p.failureMessage || ''}`] : null,
         p.cancelReason ? ['cancelReason', p.cancelReason] : null,
         ...moneyFacts(p),
-        ['links', h('span', {}, session.adminToken() ? link(`#/payments/${p.paymentKey}`, 'payment detail') : null)],
+        ['links', h('span', {}, session.isAdmin() ? link(`#/payments/${p.paymentKey}`, 'payment detail') : null)],
       ]));
       stageBox.replaceChildren(stages(data));
       money.replaceChildren(balance(p), cancelsTable(p));

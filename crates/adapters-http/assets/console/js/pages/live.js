@@ -50,7 +50,8 @@ function page(main) {
     while (log.children.length > MAX_ROWS) log.lastElementChild.remove();
   }
 
-  const url = `/admin/api/events?token=${encodeURIComponent(session.adminToken())}`;
+  // With a session, the browser's EventSource sends the cookie itself.
+  const url = session.adminToken() ? `/admin/api/events?token=${encodeURIComponent(session.adminToken())}` : '/admin/api/events';
   const source = new EventSource(url);
   source.addEventListener('open', () => { conn.className = 'conn open'; conn.textContent = 'live'; });
   source.addEventListener('error', () => { conn.className = 'conn error'; conn.textContent = 'reconnecting…'; });

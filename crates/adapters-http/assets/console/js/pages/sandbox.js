@@ -107,7 +107,7 @@ export function render(main) {
         session.setMerchant({ clientId: clientId.value.trim(), clientSecret: clientSecret.value.trim() });
         toast('Credentials set for this tab', 'ok');
       }, { 'data-testid': 'use-credentials' }),
-      session.adminToken() ? actionButton('Register a test merchant', async () => {
+      session.isAdmin() ? actionButton('Register a test merchant', async () => {
         const m = await admin('POST', '/admin/api/merchants', { clientName: `Sandbox ${new Date().toISOString().slice(0, 19)}` });
         clientId.value = m.clientId;
         clientSecret.value = m.clientSecret;

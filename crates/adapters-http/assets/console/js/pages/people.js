@@ -1,0 +1,129 @@
+// People (ADMIN): the users page (list, create, disable / enable, unlock) and the operator audit
+// log (who signed in, failed, was locked, created or changed a user), both through the admin API.
+import { admin, query, session } from '../api.js';
+import { adminGate } from '../gate.js';
+import { h, card, field, input, select, button, actionButton, toast, table, badge, fmtTime, isoFromLocal } from '../ui.js';
+
+const ROLES = ['ADMIN', 'OPERATOR', 'VIEWER', 'MERCHANT_ADMIN', 'MERCHANT_VIEWER'];
+const MERCHANT_ROLES = ['MERCHANT_ADMIN', 'MERCHANT_VIEWER'];
+
+function title(text, sub) {
+  return h('div', { class: 'page-title' }, h('h1', { text }), sub ? h('span', { class: 'muted', text: sub }) : null);
+}
+
+function notAdmin(main) {
+  main.append(card('ADMIN only', h('p', { class: 'muted', text: 'Only an ADMIN (or the admin token) sees this page.' })));
+}
+
+/** A paged listing: `fetchPage(after)` → {data, hasMore}; `render(page)` → node. */
+function pager(box, fetchPage, render, cursorOf) {
+  const cursors = [];
+  const load = async (after) => {
+    const page = await fetchPage(after);
+    box.replaceChildren(render(page), h('div', { class: 'pager' },
+      h('span', { class: 'muted small', text: `page ${cursors.length + 1}` }),
+      button('First page', () => { cursors.length = 0; load(); }, { class: 'small secondary', disabled: cursors.length === 0 }),
+      button('Next page →', () => {
+        const next = cursorOf(page.data[page.data.length - 1]);
+        cursors.push(next);
+        load(next);
+      }, { class: 'small', disabled: !page.hasMore })));
+  };
+  return { reload: () => { cursors.length = 0; return load(); } };
+}
+
+function isLocked(u) {
+  return !!(u.lockedUntil && new Date(u.lockedUntil).getTime() > Date.now());
+}
+
+function usersPage(main) {
+  if (!session.isAdmin()) return notAdmin(main);
+  const email = input({ type: 'email', placeholder: 'person@example.com', 'data-testid': 'user-email-new' });
+  const role = select(ROLES, { 'data-testid': 'user-role-new' });
+  const clientId = input({ placeholder: 'mch_… (merchant roles only)', 'data-testid': 'user-client-id' });
+  const password = input({ type: 'password', autocomplete: 'new-password', 'data-testid': 'user-password' });
+  const clientField = field('clientId', clientId, 'the merchant of a merchant role');
+  const syncClient = () => { clientField.hidden = !MERCHANT_ROLES.includes(role.value); };
+  role.addEventListener('change', syncClient);
+  syncClient();
+  const list = h('div', { 'data-testid': 'users-table' });
+  const patch = async (u, body, what) => {
+    await admin('PATCH', `/admin/api/users/${u.userId}`, body);
+    toast(`${u.email} ${what}`, 'ok');
+    listing.reload();
+  };
+  const listing = pager(list,
+    (after) => admin('GET', `/admin/api/users${query({ limit: 50, startingAfter: after })}`),
+    (page) => table([
+      { label: 'email', render: (u) => h('span', { 'data-testid': 'user-row-email', text: u.email }) },
+      { label: 'role', render: (u) => h('code', { text: u.role }) },
+      { label: 'merchant', render: (u) => (u.clientId ? h('code', { text: u.clientId }) : h('span', { class: 'muted', text: '—' })) },
+      { label: 'status', render: (u) => h('span', {},
+        u.disabled ? badge('DISABLED', 'error') : badge('ENABLED', 'ok'),
+        isLocked(u) ? h('div', { class: 'small muted', text: `locked until ${fmtTime(u.lockedUntil)}` }) : null,
+        u.totpEnabled ? h('div', { class: 'small muted', text: 'second factor on' }) : null) },
+      { label: 'created', render: (u) => fmtTime(u.createdAt) },
+      { label: 'actions', render: (u) => h('div', { class: 'row' },
+        u.disabled
+          ? actionButton('Enable', () => patch(u, { disabled: false }, 'enabled'), { class: 'small', 'data-testid': 'enable-user' })
+          : actionButton('Disable', () => patch(u, { disabled: true }, 'disabled'), { class: 'small danger', 'data-testid': 'disable-user' }),
+        isLocked(u) ? actionButton('Unlock', () => patch(u, { unlock: true }, 'unlocked'), { class: 'small secondary', 'data-testid': 'unlock-user' }) : null) },
+    ], page.data),
+    (u) => u.userId);
+  main.append(title('Users', 'People who sign in to the console'));
+  main.append(card('Create a user  ·  POST /admin/api/users',
+    h('div', { class: 'row wrap' }, field('email', email), field('role', role), clientField, field('password', password, '12–1024 characters; give it to the person, it is not shown again')),
+    h('div', { class: 'row' }, actionButton('Create', async () => {
+      const body = { email: email.value.trim(), role: role.value, password: password.value };
+      if (MERCHANT_ROLES.includes(role.value)) body.clientId = clientId.value.trim();
+      const u = await admin('POST', '/admin/api/users', body);
+      password.value = '';
+      email.value = '';
+      toast(`Created ${u.email} (${u.role})`, 'ok');
+      listing.reload();
+    }, { 'data-testid': 'create-user' }))));
+  main.append(card('All users', h('div', { class: 'row' }, actionButton('Refresh', () => listing.reload(), { class: 'secondary small' })), list));
+  listing.reload().catch((e) => toast(e.message, 'error'));
+  return undefined;
+}
+
+const ACTIONS = ['', 'LOGIN', 'LOGIN_FAILED', 'LOCKED', 'LOGIN_LOCKED', 'LOGOUT', 'TOTP_ENROLLED', 'TOTP_ENABLED', 'USER_CREATED', 'USER_CHANGED'];
+
+function auditPage(main) {
+  if (!session.isAdmin()) return notAdmin(main);
+  const actor = input({ placeholder: 'email, token or cli', 'data-testid': 'audit-actor' });
+  const action = select(ACTIONS.map((a) => [a, a || 'any action']), { 'data-testid': 'audit-action' });
+  const from = input({ type: 'datetime-local', 'data-testid': 'audit-from' });
+  const to = input({ type: 'datetime-local', 'data-testid': 'audit-to' });
+  const list = h('div', { 'data-testid': 'audit-table' });
+  const listing = pager(list,
+    (after) => admin('GET', `/admin/api/audit${query({
+      actor: actor.value.trim(), action: action.value, from: isoFromLocal(from.value), to: isoFromLocal(to.value), limit: 50, startingAfter: after,
+    })}`),
+    (page) => table([
+      { label: 'at', render: (a) => fmtTime(a.at) },
+      { label: 'actor', render: (a) => h('span', {}, a.actor, a.role ? h('div', { class: 'small muted', text: a.role }) : null) },
+      { label: 'action', render: (a) => h('code', { 'data-testid': 'audit-row-action', text: a.action }) },
+      { label: 'target', render: (a) => (a.target ? h('code', { class: 'small', text: a.target }) : '—') },
+      { label: 'outcome', render: (a) => badge(a.outcome, a.outcome === 'SUCCESS' ? 'ok' : 'error') },
+      { label: 'ip', render: (a) => h('span', { class: 'small', text: a.ip || '—' }) },
+      { label: 'request', render: (a) => h('code', { class: 'small', text: a.requestId || '—' }) },
+    ], page.data),
+    (a) => a.auditId);
+  const search = () => listing.reload().catch((e) => toast(e.message, 'error'));
+  main.append(title('Audit log', 'Sign-ins, failures, locks and user changes; nothing here can be changed'));
+  main.append(card('Filter  ·  GET /admin/api/audit',
+    h('div', { class: 'row wrap' }, field('actor', actor), field('action', action), field('from', from, 'inclusive'), field('to', to, 'exclusive')),
+    h('div', { class: 'row' }, button('Search', search, { 'data-testid': 'audit-search' }))));
+  main.append(card('Entries', list));
+  search();
+  return undefined;
+}
+
+export function users(main) {
+  return adminGate(main, usersPage);
+}
+
+export function audit(main) {
+  return adminGate(main, auditPage);
+}
