@@ -8,9 +8,8 @@ use std::{
 };
 
 use adapters_mysql::test_util::TestDatabase;
-use serde_json::json;
 
-use crate::support::{Api, instance};
+use crate::support::{Api, instance, login_as};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -54,16 +53,7 @@ async fn run(db_url: &str, args: &[&str], stdin: &str) -> (bool, String) {
 }
 
 async fn login(api: &Api, password: &str) -> u16 {
-    let body = json!({ "email": "ops@example.com", "password": password });
-    api.send(
-        "POST",
-        "/auth/login",
-        &[("content-type", "application/json")],
-        Some(body.to_string().into_bytes()),
-    )
-    .await
-    .unwrap()
-    .status
+    login_as(api, "ops@example.com", password).await.status
 }
 
 #[actix_web::test]

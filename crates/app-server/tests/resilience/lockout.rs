@@ -6,21 +6,12 @@ use adapters_mysql::test_util::TestDatabase;
 use serde_json::json;
 use test_support::Api;
 
-use crate::support::instance;
+use crate::support::{instance, login_as};
 
 const PASSWORD: &str = "correct horse battery staple";
 
 async fn login(api: &Api, password: &str) -> u16 {
-    let body = json!({ "email": "ops@example.com", "password": password });
-    api.send(
-        "POST",
-        "/auth/login",
-        &[("content-type", "application/json")],
-        Some(body.to_string().into_bytes()),
-    )
-    .await
-    .unwrap()
-    .status
+    login_as(api, "ops@example.com", password).await.status
 }
 
 #[actix_web::test]
@@ -44,19 +35,7 @@ async fn failed_logins_spread_over_two_instances_at_once_are_all_counted_and_loc
     let wrong = [&a, &b, &a, &b, &a].map(|api| login(api, "wrong password!!"));
     assert_eq!(futures_util::future::join_all(wrong).await, [401; 5]);
     for api in [&a, &b] {
-        let res = api
-            .send(
-                "POST",
-                "/auth/login",
-                &[("content-type", "application/json")],
-                Some(
-                    json!({ "email": "ops@example.com", "password": PASSWORD })
-                        .to_string()
-                        .into_bytes(),
-                ),
-            )
-            .await
-            .unwrap();
+        let res = login_as(api, "ops@example.com", PASSWORD).await;
         assert_eq!(res.status, 429, "{}", res.json);
         assert_eq!(res.json["code"], "LOGIN_LOCKED");
         assert!(res.headers.get("retry-after").is_some());

@@ -20,6 +20,19 @@ use tokio::{
     task::JoinHandle,
 };
 
+/// `POST /auth/login` as `email` with `password`: the answer.
+pub async fn login_as(api: &Api, email: &str, password: &str) -> Reply {
+    let body = serde_json::json!({ "email": email, "password": password });
+    api.send(
+        "POST",
+        "/auth/login",
+        &[("content-type", "application/json")],
+        Some(body.to_string().into_bytes()),
+    )
+    .await
+    .expect("login sent")
+}
+
 /// An in-process instance on port 0, on its own thread and runtime: its dispatcher and
 /// sweepers keep running (and finish their transactions) even while the test thread blocks.
 pub async fn instance(db_url: &str, extra: &[(&str, &str)]) -> Instance {
