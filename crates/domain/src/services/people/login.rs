@@ -326,8 +326,7 @@ impl LoginService {
         user: &User,
         origin: &RequestOrigin,
     ) -> Result<String, TotpError> {
-        let mut current = user.clone();
-        for _ in 0..ATTEMPTS {
+        self.change_totp(user, "TOTP_ENROLLED", origin, |current| {
             if matches!(current.totp, TotpState::On(_)) {
                 return Err(TotpError::AlreadyEnabled);
             }
@@ -336,30 +335,10 @@ impl LoginService {
                 .cipher
                 .seal(&secret)
                 .map_err(|e| RepositoryError::msg(e.to_string()))?;
-            let now = self.clock.now();
-            let mut next = current.clone();
-            next.totp = TotpState::Pending(sealed);
-            next.updated_at = now;
-            next.version = current.version + 1;
-            let row = entry(
-                now,
-                current.email.as_str(),
-                Some(&current),
-                "TOTP_ENROLLED",
-                AuditOutcome::Success,
-                origin,
-            );
-            if self.stores.users.update(&next, &[row]).await? {
-                return Ok(self.totp.provisioning_uri(&secret, &current.email));
-            }
-            current = self
-                .stores
-                .users
-                .find(&current.id)
-                .await?
-                .ok_or(TotpError::Gone)?;
-        }
-        Err(TotpError::Contended)
+            let uri = self.totp.provisioning_uri(&secret, &current.email);
+            Ok((TotpState::Pending(sealed), uri))
+        })
+        .await
     }
 
     /// Confirms TOTP enrollment with a current `code`: from now on login asks for one.
@@ -369,35 +348,51 @@ impl LoginService {
         code: &str,
         origin: &RequestOrigin,
     ) -> Result<(), TotpError> {
-        let mut current = user.clone();
-        for _ in 0..ATTEMPTS {
+        self.change_totp(user, "TOTP_ENABLED", origin, |current| {
             let sealed = match &current.totp {
                 TotpState::Pending(sealed) => sealed.clone(),
                 TotpState::On(_) => return Err(TotpError::AlreadyEnabled),
                 TotpState::Off => return Err(TotpError::NotEnrolling),
             };
-            let now = self.clock.now();
             let secret = self
                 .cipher
                 .open(&sealed)
                 .map_err(|e| RepositoryError::msg(e.to_string()))?;
-            if !self.totp.verify(&secret, code, now) {
+            if !self.totp.verify(&secret, code, self.clock.now()) {
                 return Err(TotpError::InvalidCode);
             }
+            Ok((TotpState::On(sealed), ()))
+        })
+        .await
+    }
+
+    /// Writes the second-factor state `decide` chooses for the fresh user, with its `action`
+    /// audit row, by compare-and-set; decided again on a lost race.
+    async fn change_totp<T>(
+        &self,
+        user: &User,
+        action: &str,
+        origin: &RequestOrigin,
+        decide: impl Fn(&User) -> Result<(TotpState, T), TotpError>,
+    ) -> Result<T, TotpError> {
+        let mut current = user.clone();
+        for _ in 0..ATTEMPTS {
+            let (totp, answer) = decide(&current)?;
+            let now = self.clock.now();
             let mut next = current.clone();
-            next.totp = TotpState::On(sealed);
+            next.totp = totp;
             next.updated_at = now;
             next.version = current.version + 1;
             let row = entry(
                 now,
                 current.email.as_str(),
                 Some(&current),
-                "TOTP_ENABLED",
+                action,
                 AuditOutcome::Success,
                 origin,
             );
             if self.stores.users.update(&next, &[row]).await? {
-                return Ok(());
+                return Ok(answer);
             }
             current = self
                 .stores
