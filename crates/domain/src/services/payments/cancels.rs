@@ -34,19 +34,19 @@ use crate::{
 
 use super::{
     ChangePaymentError, PaymentService,
-    change::{Changed, Decision, Skipped},
+    change::{Changed, Decision, MAX_ATTEMPTS, Skipped},
 };
 
 /// How long after the synchronous call's deadline the outbox takes a PENDING cancel over.
 const OUTBOX_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// How many rounds of the change loop a cancel's reservation may take. Concurrent cancels of one
-/// payment may all fit (unlike completes, where the losers stop at the first re-decision), so a
-/// reservation can lose many races in a row; each lost race means another change of the payment
-/// landed, and every cancel lands at most twice (reserved, settled). The money invariant asks
-/// that each cancel that fits is taken and every other one refused with
-/// `CANCEL_AMOUNT_EXCEEDED`, never `CONCURRENT_UPDATE` (api.md §9.2).
-const RESERVE_ROUNDS: usize = 8;
+/// How many lost races a cancel's reservation may take (8 times the change loop's usual
+/// bound). Concurrent cancels of one payment may all fit (unlike completes, where the losers
+/// stop at the first re-decision), so a reservation can lose many races in a row; each lost race
+/// means another change of the payment landed, and every cancel lands at most twice (reserved,
+/// settled). The money invariant asks that each cancel that fits is taken and every other one
+/// refused with `CANCEL_AMOUNT_EXCEEDED`, never `CONCURRENT_UPDATE` (api.md §9.2).
+const RESERVE_ATTEMPTS: usize = 8 * MAX_ATTEMPTS;
 
 /// The failure code of a cancel the acquirer refused.
 const CANCEL_REFUSED: &str = "CANCEL_REFUSED";
@@ -106,19 +106,15 @@ impl PaymentService {
         let cancel_id = self.keys.cancel_id();
         let carrier: Mutex<Option<EventId>> = Mutex::new(None);
         let (request, id, carrier_ref, at) = (&request, &cancel_id, &carrier, &origin);
-        let mut rounds = 0;
-        let reserved = loop {
-            let reserving = self
-                .change_payment(owner, key, &origin, |current| async move {
-                    self.decide_cancel(&current, request, id, at, carrier_ref)
-                })
-                .await;
-            rounds += 1;
-            match reserving {
-                Err(ChangePaymentError::Contended) if rounds < RESERVE_ROUNDS => {}
-                other => break other?,
-            }
-        };
+        let reserved = self
+            .change_payment(
+                owner,
+                key,
+                &origin,
+                RESERVE_ATTEMPTS,
+                |current| async move { self.decide_cancel(&current, request, id, at, carrier_ref) },
+            )
+            .await?;
         if reserved.status == PaymentStatus::Canceled {
             // READY, canceled here; the acquirer is told by the outbox.
             return Ok(CancelAnswer::Done(reserved));

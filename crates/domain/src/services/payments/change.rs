@@ -119,6 +119,22 @@ impl PaymentService {
     pub(super) async fn change<T, E, L, D>(
         &self,
         origin: &Origin,
+        load: impl FnMut() -> L,
+        decide: impl FnMut(Payment) -> D,
+    ) -> Result<Changed<T>, E>
+    where
+        L: Future<Output = Result<Payment, E>>,
+        D: Future<Output = Result<Decision<T>, E>>,
+        E: From<RepositoryError> + From<TransitionRejected> + From<Contended>,
+    {
+        self.change_within(MAX_ATTEMPTS, origin, load, decide).await
+    }
+
+    /// [`Self::change`] with its own bound on lost races: `Contended` after `attempts`.
+    pub(super) async fn change_within<T, E, L, D>(
+        &self,
+        attempts: usize,
+        origin: &Origin,
         mut load: impl FnMut() -> L,
         mut decide: impl FnMut(Payment) -> D,
     ) -> Result<Changed<T>, E>
@@ -127,7 +143,7 @@ impl PaymentService {
         D: Future<Output = Result<Decision<T>, E>>,
         E: From<RepositoryError> + From<TransitionRejected> + From<Contended>,
     {
-        for _ in 0..MAX_ATTEMPTS {
+        for _ in 0..attempts {
             let current = load().await?;
             let (command, events, settles) = match decide(current.clone()).await? {
                 Decision::Stop(answer) => return Ok(Changed::Stopped(answer)),

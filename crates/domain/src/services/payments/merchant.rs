@@ -13,7 +13,7 @@ use crate::{
 use super::{
     ChangePaymentError, CreatePayment, CreatePaymentError, FindPaymentError, ListPayments,
     ListPaymentsError, PaymentService,
-    change::{Changed, Decision},
+    change::{Changed, Decision, MAX_ATTEMPTS},
 };
 
 impl PaymentService {
@@ -99,10 +99,16 @@ impl PaymentService {
             actor: Actor::Merchant,
             request_id,
         };
-        self.change_payment(Some(merchant), key, &origin, |current| async move {
-            let capture = self.outbound.acquirer_capture(&current, self.clock.now());
-            Ok(Decision::apply_with(Command::Complete, vec![capture]))
-        })
+        self.change_payment(
+            Some(merchant),
+            key,
+            &origin,
+            MAX_ATTEMPTS,
+            |current| async move {
+                let capture = self.outbound.acquirer_capture(&current, self.clock.now());
+                Ok(Decision::apply_with(Command::Complete, vec![capture]))
+            },
+        )
         .await
     }
 
@@ -114,13 +120,15 @@ impl PaymentService {
         owner: Option<&ClientId>,
         key: &PaymentKey,
         origin: &Origin,
+        attempts: usize,
         decide: impl FnMut(Payment) -> D,
     ) -> Result<Payment, ChangePaymentError>
     where
         D: Future<Output = Result<Decision<Infallible>, ChangePaymentError>>,
     {
         let changed = self
-            .change(
+            .change_within(
+                attempts,
                 origin,
                 || async move { Ok(self.get(owner, key).await?) },
                 decide,
