@@ -104,7 +104,7 @@ impl Figures {
         if cell.was_approved {
             self.approved += cell.count;
             self.decided += cell.count;
-            let money = self.money_of(cell.currency);
+            let money = per_currency(&mut self.money, cell.currency);
             money.approved = money.approved.saturating_add(cell.amount);
             money.canceled = money.canceled.saturating_add(cell.canceled);
             if cell.status == PaymentStatus::PartialCanceled {
@@ -115,35 +115,9 @@ impl Figures {
         }
         if let Some((_, figures)) = self.by_status.iter_mut().find(|(s, _)| *s == cell.status) {
             figures.count += cell.count;
-            match figures
-                .amounts
-                .iter_mut()
-                .find(|(c, _)| *c == cell.currency)
-            {
-                Some((_, sum)) => *sum = sum.saturating_add(cell.amount),
-                None => {
-                    figures.amounts.push((cell.currency, cell.amount));
-                    figures
-                        .amounts
-                        .sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
-                }
-            }
+            let sum = per_currency(&mut figures.amounts, cell.currency);
+            *sum = sum.saturating_add(cell.amount);
         }
-    }
-
-    fn money_of(&mut self, currency: Currency) -> &mut MoneyFigures {
-        let at = match self.money.iter().position(|(c, _)| *c == currency) {
-            Some(at) => at,
-            None => {
-                self.money.push((currency, MoneyFigures::default()));
-                self.money.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
-                self.money
-                    .iter()
-                    .position(|(c, _)| *c == currency)
-                    .unwrap_or_default()
-            }
-        };
-        &mut self.money[at].1
     }
 
     fn of<'a>(cells: impl IntoIterator<Item = &'a StatsCell>) -> Self {
@@ -170,6 +144,19 @@ impl Figures {
             .find(|(s, _)| *s == status)
             .map_or(&NONE, |(_, f)| f)
     }
+}
+
+/// The value of `currency` in a list kept sorted by currency code, added (as the default) when
+/// absent.
+fn per_currency<V: Default>(list: &mut Vec<(Currency, V)>, currency: Currency) -> &mut V {
+    let at = match list.binary_search_by(|(c, _)| c.as_str().cmp(currency.as_str())) {
+        Ok(at) => at,
+        Err(at) => {
+            list.insert(at, (currency, V::default()));
+            at
+        }
+    };
+    &mut list[at].1
 }
 
 /// Statistics over the payments a [`StatsFilter`] selects.
