@@ -259,6 +259,7 @@ impl Application {
                 sender.clone(),
                 keys.clone(),
                 clock.clone(),
+                stores.people.audit.clone(),
                 SimulatorTargets {
                     webhook_url: format!("{public_url}/api/webhook/payment"),
                     mock_request_url: format!("{public_url}/mock/request"),

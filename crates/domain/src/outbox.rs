@@ -141,6 +141,17 @@ pub struct Delivery {
     pub updated_at: Timestamp,
 }
 
+impl Delivery {
+    /// The merchant this delivery is addressed to: a notification's merchant; `None` for the
+    /// acquirer traffic, which is the platform's even when it concerns a merchant's payment.
+    pub fn addressee(&self) -> Option<&ClientId> {
+        match self.message.kind {
+            OutboxKind::MerchantNotification => self.message.client_id.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// The PENDING messages of the outbox in the two figures operators watch (runbook, "Metrics"):
 /// what the dispatcher should be sending now, and what waits on a receiver that failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]

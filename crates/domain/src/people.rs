@@ -9,7 +9,7 @@ mod account;
 mod audit;
 mod session;
 
-pub use access::{Action, Denied, Principal, Scope, Who};
+pub use access::{Action, Denied, Guarded, NothingInReach, Principal, Reach, Scope, Who};
 pub use account::{
     Email, LoginPolicy, NewUser, Password, PasswordHash, Role, TotpState, User, UserId,
 };

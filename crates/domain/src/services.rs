@@ -24,6 +24,14 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The page of a listing that can find nothing.
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            has_more: false,
+        }
+    }
+
     /// Builds a page from up to `limit + 1` rows fetched by a store.
     pub fn from_overfetch(mut rows: Vec<T>, limit: u32) -> Self {
         let limit = limit as usize;

@@ -100,7 +100,9 @@ async fn race_partial_cancels(
                 actor: Actor::Merchant,
                 request_id: None,
             };
-            service.cancel(Some(&mch), &key, request, origin).await
+            service
+                .cancel(Some(&mch), &key, request, origin, None)
+                .await
         }
     });
     futures_util::future::join_all(racers).await

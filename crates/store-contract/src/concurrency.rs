@@ -33,7 +33,9 @@ pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<
                 actor: Actor::Merchant,
                 request_id: None,
             };
-            service.cancel(Some(&mch), &key, request, origin).await
+            service
+                .cancel(Some(&mch), &key, request, origin, None)
+                .await
         }
     });
     let results = futures_util::future::join_all(racers).await;
@@ -95,6 +97,7 @@ pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_on
             audit,
             events: Vec::new(),
             settles: Vec::new(),
+            operator_audit: None,
         })
         .await
         .unwrap();
@@ -153,6 +156,7 @@ pub async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_th
             audit,
             events: Vec::new(),
             settles: Vec::new(),
+            operator_audit: None,
         };
         let store = store.clone();
         async move { store.transition(&change).await.map(|()| change.next) }

@@ -19,6 +19,7 @@ use domain::{
     store_ports::StorePorts,
 };
 
+pub mod back_office;
 pub mod cancels;
 pub mod concurrency;
 pub mod diesel_raw;
@@ -167,6 +168,8 @@ macro_rules! contract_tests {
                 payments::listing_filters_by_merchant_status_order_and_creation_range,
             }
             people {
+                back_office::a_state_change_stores_its_operator_audit_row_and_a_stale_one_stores_none,
+                back_office::a_redelivery_stores_its_operator_audit_row_and_an_unknown_message_stores_none,
                 people::a_user_round_trips_with_every_field_including_a_sealed_totp_secret_and_a_merchant,
                 people::an_email_differing_only_in_case_is_the_same_account,
                 people::a_user_of_an_unknown_merchant_is_refused_and_writes_nothing,

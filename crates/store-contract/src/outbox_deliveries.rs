@@ -24,7 +24,7 @@ pub async fn redelivering_a_dead_message_makes_it_pending_and_claimable_with_a_f
     assert_eq!(claim(&env, at(1)).await, [m.id]);
     finish(&env, &m, 1, at(2), NextStep::Dead).await;
 
-    assert!(env.outbox.redeliver(&m.id, at(90_000)).await.unwrap());
+    assert!(env.outbox.redeliver(&m.id, at(90_000), &[]).await.unwrap());
 
     let d = delivery(&env, &m.id).await;
     assert_eq!(d.state, DeliveryState::Pending);
@@ -58,9 +58,19 @@ pub async fn redelivering_needs_a_known_message_and_leaves_a_pending_one_alone<F
     finish(&env, &delivered, 1, at(1), NextStep::Delivered).await;
     finish(&env, &pending, 1, at(1), NextStep::RetryAt(at(50_000))).await;
 
-    assert!(env.outbox.redeliver(&delivered.id, at(2)).await.unwrap());
-    assert!(env.outbox.redeliver(&pending.id, at(2)).await.unwrap());
-    assert!(!env.outbox.redeliver(&new_event_id(), at(2)).await.unwrap());
+    assert!(
+        env.outbox
+            .redeliver(&delivered.id, at(2), &[])
+            .await
+            .unwrap()
+    );
+    assert!(env.outbox.redeliver(&pending.id, at(2), &[]).await.unwrap());
+    assert!(
+        !env.outbox
+            .redeliver(&new_event_id(), at(2), &[])
+            .await
+            .unwrap()
+    );
 
     assert_eq!(claim(&env, at(2)).await, [delivered.id]);
     let p = delivery(&env, &pending.id).await;

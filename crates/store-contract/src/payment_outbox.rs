@@ -33,6 +33,7 @@ fn change(
         audit,
         events,
         settles: Vec::new(),
+        operator_audit: None,
     }
 }
 

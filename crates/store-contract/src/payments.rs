@@ -36,6 +36,7 @@ fn change_of(current: &Payment, command: Command, now_ms: i64) -> StateChange {
         audit,
         events: Vec::new(),
         settles: Vec::new(),
+        operator_audit: None,
     }
 }
 

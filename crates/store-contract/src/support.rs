@@ -131,6 +131,7 @@ impl Env {
                 audit,
                 events: Vec::new(),
                 settles: Vec::new(),
+                operator_audit: None,
             })
             .await
             .unwrap();

@@ -8,7 +8,10 @@ use domain::{
     validation::Violations,
 };
 
-use super::{guards::Admin, payments};
+use super::{
+    guards::{Admin, Caller},
+    payments,
+};
 use crate::{
     annotations::{
         params::{AdminPaymentKeyPath, ClientIdPath},
@@ -248,31 +251,34 @@ pub async fn deactivate(
     set_status(admin, path, state, MerchantStatus::Inactive).await
 }
 
-/// Search all merchants' payments, newest first.
+/// Search payments, newest first: every merchant's for platform roles, a merchant user's own
+/// merchant's only (api.md §10.1).
 #[utoipa::path(
     get,
     path = "/admin/api/payments",
     operation_id = "searchPayments",
-    security(("adminToken" = [])),
+    security(("adminToken" = []), ("sessionCookie" = [])),
     params(PaymentListQuery, ("clientId" = Option<String>, Query, description = "Only this merchant's payments", pattern = "^[A-Za-z0-9_-]{1,64}$")),
     responses(
         (status = 200, description = "A page of payments", body = ListResponse<PaymentResponse>),
     ),
 )]
 pub async fn search_payments(
-    _: Admin,
+    caller: Caller,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    payments::page(&state, payments::parse_list(&req, None)?).await
+    let query = payments::parse_list(&req, None)?;
+    let page = state.payments.search(&caller.principal, query).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::page(&page, |p| PaymentResponse::from(p))))
 }
 
-/// Show any merchant's payment.
+/// Show a payment (another merchant's is unknown to a merchant user).
 #[utoipa::path(
     get,
     path = "/admin/api/payments/{paymentKey}",
     operation_id = "adminGetPayment",
-    security(("adminToken" = [])),
+    security(("adminToken" = []), ("sessionCookie" = [])),
     params(AdminPaymentKeyPath),
     responses(
         (status = 200, description = "The payment", body = PaymentResponse),
@@ -280,19 +286,21 @@ pub async fn search_payments(
     ),
 )]
 pub async fn show_payment(
-    _: Admin,
+    caller: Caller,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    payments::show(&state, None, &path).await
+    let key = payments::payment_key(&path)?;
+    let payment = state.payments.show(&caller.principal, &key).await?;
+    Ok(HttpResponse::Ok().json(PaymentResponse::from(&payment)))
 }
 
-/// Any payment's audit trail, oldest first.
+/// A payment's audit trail, oldest first.
 #[utoipa::path(
     get,
     path = "/admin/api/payments/{paymentKey}/logs",
     operation_id = "adminGetPaymentLogs",
-    security(("adminToken" = [])),
+    security(("adminToken" = []), ("sessionCookie" = [])),
     params(AdminPaymentKeyPath),
     responses(
         (status = 200, description = "The audit trail", body = ListResponse<AuditEntryResponse>),
@@ -300,9 +308,11 @@ pub async fn show_payment(
     ),
 )]
 pub async fn payment_logs(
-    _: Admin,
+    caller: Caller,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    payments::audit_trail(&state, None, &path).await
+    let key = payments::payment_key(&path)?;
+    let entries = state.payments.trail(&caller.principal, &key).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::all(&entries, |e| AuditEntryResponse::from(e))))
 }

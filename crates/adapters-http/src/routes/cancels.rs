@@ -7,11 +7,11 @@ use domain::{
     ids::ClientId,
     money::Amount,
     payment::{Actor, CancelReason, Origin},
-    services::payments::{CancelAnswer, CancelRequest, ChangePaymentError},
+    services::payments::{CancelAnswer, CancelRequest},
 };
 use serde_json::Value;
 
-use super::{guards::Admin, payments::payment_key, signed::Signed};
+use super::{guards::Caller, payments::payment_key, signed::Signed};
 use crate::{
     annotations::{
         params::{AdminPaymentKeyPath, IdempotencyKeyHeader, PaymentKeyPath},
@@ -22,7 +22,7 @@ use crate::{
     context::request_id,
     dto::PaymentResponse,
     idempotency::idempotent,
-    problem::{ApiError, ProblemBody},
+    problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
 };
 
@@ -95,19 +95,20 @@ pub async fn cancel(
 )]
 pub async fn admin_cancel(
     req: HttpRequest,
-    Admin(body): Admin<web::Bytes>,
+    caller: Caller<web::Bytes>,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let origin = Origin {
-        actor: Actor::Admin,
-        request_id: request_id(&req),
-    };
-    cancel_payment(&req, &body, &state, None, &path, origin).await
+    let request = parse_cancel(&req, &caller.inner)?;
+    let key = payment_key(&path)?;
+    let answer = state
+        .payments
+        .cancel_for(&caller.principal, &key, request, &caller.origin)
+        .await;
+    respond(answer.map_err(ApiError::from))
 }
 
-/// Parses the cancel body, cancels, and answers 200 or 202 with the payment; counts the answer
-/// in `simplepg_cancels_total{path="sync"}` (200 `succeeded`, 202 `accepted`, 502 `failed`).
+/// Parses the cancel body and cancels for the merchant.
 async fn cancel_payment(
     req: &HttpRequest,
     body: &[u8],
@@ -118,11 +119,20 @@ async fn cancel_payment(
 ) -> Result<HttpResponse, ApiError> {
     let request = parse_cancel(req, body)?;
     let key = payment_key(path)?;
-    let answer = state.payments.cancel(owner, &key, request, origin).await;
+    let answer = state
+        .payments
+        .cancel(owner, &key, request, origin, None)
+        .await;
+    respond(answer.map_err(ApiError::from))
+}
+
+/// Answers 200 or 202 with the payment; counts the answer in
+/// `simplepg_cancels_total{path="sync"}` (200 `succeeded`, 202 `accepted`, 502 `failed`).
+fn respond(answer: Result<CancelAnswer, ApiError>) -> Result<HttpResponse, ApiError> {
     let outcome = match &answer {
         Ok(CancelAnswer::Done(_)) => Some("succeeded"),
         Ok(CancelAnswer::Accepted(_)) => Some("accepted"),
-        Err(ChangePaymentError::Acquirer(_)) => Some("failed"),
+        Err(e) if e.problem.code == ErrorCode::AcquirerError => Some("failed"),
         Err(_) => None,
     };
     if let Some(outcome) = outcome {

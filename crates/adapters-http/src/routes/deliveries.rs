@@ -5,11 +5,12 @@ use domain::{
     ids::{ClientId, EventId, PaymentKey},
     operator::deliveries::DeliveryError,
     outbox::{DeliveryFilter, DeliveryState, OutboxKind},
+    people::Guarded,
     services::{Limit, payments::FindPaymentError},
     validation::{Invalid, Violations},
 };
 
-use super::guards::Admin;
+use super::guards::Caller;
 use crate::{
     annotations::{params::DeliveryIdPath, problems::DeliveryNotFound, schemas::DeliveryListQuery},
     body::{page_limit, query_pairs},
@@ -28,14 +29,14 @@ fn delivery_id(path: &web::Path<String>) -> Result<EventId, ApiError> {
     get,
     path = "/admin/api/deliveries",
     operation_id = "listDeliveries",
-    security(("adminToken" = [])),
+    security(("adminToken" = []), ("sessionCookie" = [])),
     params(DeliveryListQuery),
     responses(
         (status = 200, description = "A page of deliveries", body = ListResponse<DeliveryResponse>),
     ),
 )]
 pub async fn list(
-    _: Admin,
+    caller: Caller,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -83,15 +84,18 @@ pub async fn list(
     }
     v.into_result().map_err(ApiError::validation)?;
     if let Some(key) = payment_key {
-        match state.payments.get(None, &key).await {
+        match state.payments.show(&caller.principal, &key).await {
             Ok(p) => filter.payment_id = Some(p.id),
-            Err(FindPaymentError::NotFound) => {
+            Err(Guarded::Failed(FindPaymentError::NotFound)) => {
                 return Err(ApiError::field("paymentKey", "does not name a payment"));
             }
-            Err(FindPaymentError::Repository(e)) => return Err(e.into()),
+            Err(e) => return Err(e.into()),
         }
     }
-    let page = state.deliveries.list(filter, limit, after).await?;
+    let page = state
+        .deliveries
+        .list(&caller.principal, filter, limit, after)
+        .await?;
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |d| DeliveryResponse::from(d))))
 }
 
@@ -100,7 +104,7 @@ pub async fn list(
     get,
     path = "/admin/api/deliveries/{deliveryId}",
     operation_id = "getDelivery",
-    security(("adminToken" = [])),
+    security(("adminToken" = []), ("sessionCookie" = [])),
     params(DeliveryIdPath),
     responses(
         (status = 200, description = "The delivery", body = DeliveryResponse),
@@ -108,11 +112,14 @@ pub async fn list(
     ),
 )]
 pub async fn show(
-    _: Admin,
+    caller: Caller,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let delivery = state.deliveries.get(&delivery_id(&path)?).await?;
+    let delivery = state
+        .deliveries
+        .get(&caller.principal, &delivery_id(&path)?)
+        .await?;
     Ok(HttpResponse::Ok().json(DeliveryResponse::from(&delivery)))
 }
 
@@ -121,7 +128,7 @@ pub async fn show(
     post,
     path = "/admin/api/deliveries/{deliveryId}/retry",
     operation_id = "retryDelivery",
-    security(("adminToken" = [])),
+    security(("adminToken" = []), ("sessionCookie" = [])),
     params(DeliveryIdPath),
     responses(
         (status = 202, description = "Scheduled", body = DeliveryResponse),
@@ -130,11 +137,14 @@ pub async fn show(
     ),
 )]
 pub async fn retry(
-    _: Admin,
+    caller: Caller,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let delivery = state.deliveries.retry(&delivery_id(&path)?).await?;
+    let delivery = state
+        .deliveries
+        .retry(&caller.principal, &delivery_id(&path)?, &caller.origin)
+        .await?;
     tracing::info!(delivery_id = %delivery.message.id, "manual redelivery requested");
     Ok(HttpResponse::Accepted().json(DeliveryResponse::from(&delivery)))
 }

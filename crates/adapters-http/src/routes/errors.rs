@@ -4,7 +4,7 @@
 use domain::{
     operator::{deliveries::DeliveryError, simulator::SimulatorError, stats::StatsError},
     payment::{CancelRefused, TransitionRejected},
-    people::Denied,
+    people::{Denied, Guarded},
     services::people::{LoginError, TotpError, UserError},
     services::{
         auth::AuthError,
@@ -164,6 +164,7 @@ impl From<SimulatorError> for ApiError {
         match e {
             SimulatorError::PaymentNotFound => ApiError::payment_not_found(),
             SimulatorError::Invalid(detail) => ApiError::field("transactionId", &detail),
+            SimulatorError::Forbidden => super::guards::forbidden(),
             SimulatorError::Repository(r) => r.into(),
         }
     }
@@ -200,6 +201,18 @@ impl From<TotpError> for ApiError {
             TotpError::Contended => ApiError::new(ErrorCode::ConcurrentUpdate, e.to_string()),
             TotpError::Gone => super::guards::unauthenticated(),
             TotpError::Repository(r) => r.into(),
+        }
+    }
+}
+
+impl<E> From<Guarded<E>> for ApiError
+where
+    ApiError: From<E>,
+{
+    fn from(g: Guarded<E>) -> Self {
+        match g {
+            Guarded::Forbidden => super::guards::forbidden(),
+            Guarded::Failed(e) => e.into(),
         }
     }
 }

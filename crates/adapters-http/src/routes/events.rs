@@ -202,10 +202,11 @@ fn start_position(req: &HttpRequest) -> Result<Option<FeedPosition>, ApiError> {
     ),
 )]
 pub async fn events(
-    _: AdminOrQueryToken,
+    AdminOrQueryToken(watcher): AdminOrQueryToken,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    LiveFeed::admit(&watcher)?;
     let cursor = match start_position(&req)? {
         Some(position) => state.live.after(position),
         None => state.live.from_now().await?,

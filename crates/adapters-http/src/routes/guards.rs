@@ -1,6 +1,6 @@
 //! Who is calling the back office, at the edge: the admin bearer token or a person's session
-//! cookie (api.md §8, §10.2). [`Admin`] guards the operator endpoints that do not yet look at
-//! roles (ADMIN only), [`Caller`] the ones whose use case decides by the principal, and
+//! cookie (api.md §8, §10.2). [`Admin`] guards the operator endpoints that are ADMIN's alone,
+//! [`Caller`] the ones whose use case decides by the principal, and
 //! [`SessionOf`] the `/auth/*` endpoints of the logged-in person. Signed merchant requests are
 //! [`super::signed::Signed`].
 
@@ -252,9 +252,10 @@ where
     })
 }
 
-/// Like [`Admin`], but also accepts the token as `?token=…`: only for `GET /admin/api/events`,
-/// because a browser's `EventSource` cannot send headers (it does send the session cookie).
-pub struct AdminOrQueryToken;
+/// Like [`Caller`], but also accepts the admin token as `?token=…`: only for `GET
+/// /admin/api/events`, because a browser's `EventSource` cannot send headers (it does send the
+/// session cookie). The endpoint's use case decides whether the principal may watch.
+pub struct AdminOrQueryToken(pub Principal);
 
 impl FromRequest for AdminOrQueryToken {
     type Error = actix_web::Error;
@@ -263,7 +264,7 @@ impl FromRequest for AdminOrQueryToken {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         extract_then(req, payload, async |req, state, (): ()| {
             if matches!(bearer(req, state), Bearer::Valid) {
-                return Ok(Self);
+                return Ok(Self(Principal::token()));
             }
             let from_query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
                 .ok()
@@ -280,10 +281,10 @@ impl FromRequest for AdminOrQueryToken {
                         .as_ref()
                         .is_some_and(|t| t.matches(&token)) =>
                 {
-                    Ok(Self)
+                    Ok(Self(Principal::token()))
                 }
                 Some(_) => Err(ApiError::admin_unauthorized()),
-                None => admin(req, state).await.map(|_| Self),
+                None => principal(req, state).await.map(Self),
             }
         })
     }

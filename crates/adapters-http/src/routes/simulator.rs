@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::guards::Admin;
+use super::guards::Caller;
 use crate::{
     annotations::{
         problems::NotFound,
@@ -80,7 +80,7 @@ fn render(x: &Exchange) -> HttpResponse {
     })
 }
 
-/// 404 where the simulator is off (the handlers' [`Admin`] has checked the token first).
+/// 404 where the simulator is off (the handlers' [`Caller`] has checked the credentials first).
 fn simulator(state: &AppState) -> Result<&AcquirerSimulator, ApiError> {
     state.simulator.as_ref().ok_or_else(|| {
         ApiError::new(
@@ -132,7 +132,7 @@ fn parse_webhook(req: &HttpRequest, body: &[u8]) -> Result<SimulatedWebhook, Api
     post,
     path = "/admin/api/simulator/webhook",
     operation_id = "simulateAcquirerWebhook",
-    security(("adminToken" = [])),
+    security(("adminToken" = []), ("sessionCookie" = [])),
     request_body(content = SimulatedWebhookRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "What was sent and what came back", body = ExchangeResponse),
@@ -141,12 +141,14 @@ fn parse_webhook(req: &HttpRequest, body: &[u8]) -> Result<SimulatedWebhook, Api
 )]
 pub async fn webhook(
     req: HttpRequest,
-    Admin(body): Admin<web::Bytes>,
+    caller: Caller<web::Bytes>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let sim = simulator(&state)?;
-    let order = parse_webhook(&req, &body)?;
-    let exchange = sim.send_webhook(order).await?;
+    let order = parse_webhook(&req, &caller.inner)?;
+    let exchange = sim
+        .send_webhook(&caller.principal, order, &caller.origin)
+        .await?;
     tracing::info!(status = ?exchange.report.status, "simulated acquirer webhook sent");
     Ok(render(&exchange))
 }
@@ -156,7 +158,7 @@ pub async fn webhook(
     post,
     path = "/admin/api/simulator/mock-request",
     operation_id = "simulateMockRequest",
-    security(("adminToken" = [])),
+    security(("adminToken" = []), ("sessionCookie" = [])),
     request_body(content = SimulatedMockRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "What was sent and what came back", body = ExchangeResponse),
@@ -165,11 +167,11 @@ pub async fn webhook(
 )]
 pub async fn mock_request(
     req: HttpRequest,
-    Admin(body): Admin<web::Bytes>,
+    caller: Caller<web::Bytes>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let sim = simulator(&state)?;
-    let obj = json_object(&req, &body, MOCK_REQUEST_FIELDS)?;
+    let obj = json_object(&req, &caller.inner, MOCK_REQUEST_FIELDS)?;
     let mut v: Violations = obj.violations();
     // `body` as a string is sent byte for byte; any other JSON value is sent compactly encoded.
     let raw = match obj.value("body") {
@@ -181,6 +183,8 @@ pub async fn mock_request(
         Some(other) => Some(other.to_string()),
     };
     let raw = valid(v, raw)?;
-    let exchange = sim.send_mock_request(raw).await;
+    let exchange = sim
+        .send_mock_request(&caller.principal, raw, &caller.origin)
+        .await?;
     Ok(render(&exchange))
 }

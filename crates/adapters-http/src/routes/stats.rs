@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::guards::Admin;
+use super::guards::Caller;
 use crate::{
     annotations::schemas::StatsQuery, body::query_pairs, problem::ApiError, state::AppState,
 };
@@ -191,18 +191,18 @@ fn parse_filter(req: &HttpRequest) -> Result<StatsFilter, ApiError> {
     get,
     path = "/admin/api/stats",
     operation_id = "getStats",
-    security(("adminToken" = [])),
+    security(("adminToken" = []), ("sessionCookie" = [])),
     params(StatsQuery),
     responses(
         (status = 200, description = "The figures", body = StatsResponse),
     ),
 )]
 pub async fn stats(
-    _: Admin,
+    caller: Caller,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = parse_filter(&req)?;
-    let stats = state.stats.stats(filter).await?;
+    let stats = state.stats.stats_for(&caller.principal, filter).await?;
     Ok(HttpResponse::Ok().json(StatsResponse::from(&stats)))
 }

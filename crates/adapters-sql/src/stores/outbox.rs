@@ -11,14 +11,15 @@ use domain::{
     ids::EventId,
     outbox::{ClaimedMessage, Delivery, DeliveryAttempt, DeliveryFilter, NextStep, OutboxMessage},
     payment::AuditNote,
+    people::OperatorAuditEntry,
     ports::{OutboxStore, PageRequest},
 };
 
-use super::{Outbox, SqlStore, db_error};
+use super::{Outbox, SqlStore, db_error, users::insert_audit_rows};
 use crate::{
     backend::write_tx,
     decisions::{AttemptOutcome, CANDIDATES_PER_CLAIM, OutboxTxError as TxError, PENDING},
-    records::{NewAttemptRow, NewOutboxRow, OutboxRow, event_key, to_db_time},
+    records::{NewAttemptRow, NewOperatorAuditRow, NewOutboxRow, OutboxRow, event_key, to_db_time},
     statements::OutboxStatements,
     statements::Statements,
 };
@@ -215,18 +216,27 @@ impl<B: Statements> OutboxStore for SqlStore<B, Outbox> {
     /// schedule again; earlier attempt rows and `last_error` are kept, `not_before` unchanged. A
     /// message that is already PENDING is left alone (it is on its way) and still counts as
     /// found.
-    async fn redeliver(&self, id: &EventId, now: Timestamp) -> Result<bool, RepositoryError> {
+    async fn redeliver(
+        &self,
+        id: &EventId,
+        now: Timestamp,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<bool, RepositoryError> {
         let (key, now) = (event_key(id), to_db_time(now));
+        let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
         let mut conn = self.conn().await?;
-        if crate::retrying!(B::redeliver_event(&mut conn, &key, now).await)
-            .map_err(db_error::<B>)?
-            > 0
-        {
-            return Ok(true);
-        }
-        Ok(B::event_seq(&mut conn, &key)
+        crate::retrying!(
+            write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
+                if B::redeliver_event(conn, &key, now).await? == 0
+                    && B::event_seq(conn, &key).await?.is_none()
+                {
+                    return Ok(false);
+                }
+                insert_audit_rows::<B>(conn, &audit).await?;
+                Ok(true)
+            })
             .await
-            .map_err(db_error::<B>)?
-            .is_some())
+        )
+        .map_err(db_error::<B>)
     }
 }

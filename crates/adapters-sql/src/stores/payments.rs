@@ -14,12 +14,17 @@ use domain::{
     },
 };
 
-use super::{Payments, SqlStore, db_error, nonces::record_nonce, outbox::insert_messages};
+use super::{
+    Payments, SqlStore, db_error, nonces::record_nonce, outbox::insert_messages,
+    users::insert_audit_rows,
+};
 use crate::{
     backend::write_tx,
     decisions::{NONCE_DEADLOCK_ATTEMPTS, PaymentTxError as TxError},
     error::{InsertTxError, corrupt, is_conflict, is_unique_violation, is_unique_violation_on},
-    records::{CancelRow, NewAuditRow, NonceRow, PaymentRow, event_key, to_db_time},
+    records::{
+        CancelRow, NewAuditRow, NewOperatorAuditRow, NonceRow, PaymentRow, event_key, to_db_time,
+    },
     retry,
     statements::PaymentLookup,
     statements::Statements,
@@ -257,6 +262,11 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
             .map(|c| CancelRow::new(&next.id, c))
             .collect();
         let called_off: Vec<String> = change.settles.iter().map(event_key).collect();
+        let operator_audit: Vec<NewOperatorAuditRow> = change
+            .operator_audit
+            .iter()
+            .map(NewOperatorAuditRow::from)
+            .collect();
         let now = to_db_time(change.audit.at);
         let expected = i64::from(change.expected_version);
         let mut conn = self.conn().await?;
@@ -276,6 +286,7 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
             if !called_off.is_empty() {
                 B::call_off_events(conn, called_off.clone(), now).await?;
             }
+            insert_audit_rows::<B>(conn, &operator_audit).await?;
             Ok(())
         })
         .await;

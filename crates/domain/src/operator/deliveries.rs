@@ -5,7 +5,8 @@ use std::sync::Arc;
 use crate::{
     RepositoryError,
     ids::EventId,
-    outbox::{Delivery, DeliveryFilter},
+    outbox::{Delivery, DeliveryFilter, OutboxKind},
+    people::{Action, Guarded, OperatorAuditEntry, Principal, RequestOrigin},
     ports::{Clock, DispatchSignal, OperatorReads, OutboxStore},
     service_struct::service_struct,
     services::{Limit, Page},
@@ -31,37 +32,92 @@ service_struct! {
     pub fn new;
 }
 
+/// The operator audit action of a manual redelivery.
+pub const RETRY_ACTION: &str = "DELIVERY_RETRY";
+
 impl DeliveryService {
+    /// The deliveries `by` may see, newest first: a merchant role's narrowed to its own
+    /// merchant's notifications (another merchant's: an empty page).
     pub async fn list(
         &self,
-        filter: DeliveryFilter,
+        by: &Principal,
+        mut filter: DeliveryFilter,
         limit: Limit,
         starting_after: Option<EventId>,
-    ) -> Result<Page<Delivery>, RepositoryError> {
-        Page::fetch(limit.get(), starting_after, |page| async move {
+    ) -> Result<Page<Delivery>, Guarded<RepositoryError>> {
+        let reach = by
+            .reach(Action::ReadDeliveries, filter.client_id.take())
+            .map_err(|_| Guarded::Forbidden)?;
+        let Ok(client) = reach.merchant_filter() else {
+            return Ok(Page::empty());
+        };
+        if by.merchant().is_some() {
+            // A merchant's deliveries are the notifications sent to it; the acquirer traffic
+            // of its payments is the platform's.
+            match filter.kind {
+                None => filter.kind = Some(OutboxKind::MerchantNotification),
+                Some(OutboxKind::MerchantNotification) => {}
+                Some(_) => return Ok(Page::empty()),
+            }
+        }
+        filter.client_id = client;
+        Ok(Page::fetch(limit.get(), starting_after, |page| async move {
             self.reads.deliveries(&filter, &page).await
         })
-        .await
+        .await?)
     }
 
-    pub async fn get(&self, id: &EventId) -> Result<Delivery, DeliveryError> {
-        self.reads
+    /// A delivery `by` may do `action` to: a merchant role only the notifications sent to its
+    /// own merchant (anything else is unknown to it).
+    async fn reachable(
+        &self,
+        by: &Principal,
+        action: Action,
+        id: &EventId,
+    ) -> Result<Delivery, Guarded<DeliveryError>> {
+        let delivery = self
+            .reads
             .delivery(id)
-            .await?
-            .ok_or(DeliveryError::NotFound(*id))
+            .await
+            .map_err(DeliveryError::from)?
+            .ok_or(DeliveryError::NotFound(*id))?;
+        by.may_touch(action, delivery.addressee())
+            .map_err(|d| Guarded::denied(d, DeliveryError::NotFound(*id)))?;
+        Ok(delivery)
+    }
+
+    pub async fn get(
+        &self,
+        by: &Principal,
+        id: &EventId,
+    ) -> Result<Delivery, Guarded<DeliveryError>> {
+        self.reachable(by, Action::ReadDeliveries, id).await
     }
 
     /// Delivers a DEAD or DELIVERED message again, now, with the same event id (so receivers
-    /// can still de-duplicate). A PENDING one is already on its way.
-    pub async fn retry(&self, id: &EventId) -> Result<Delivery, DeliveryError> {
-        let current = self.get(id).await?;
+    /// can still de-duplicate), recording a `DELIVERY_RETRY` row in the operator audit log in
+    /// the same transaction. A PENDING one is already on its way.
+    pub async fn retry(
+        &self,
+        by: &Principal,
+        id: &EventId,
+        from: &RequestOrigin,
+    ) -> Result<Delivery, Guarded<DeliveryError>> {
+        let current = self.reachable(by, Action::RetryDelivery, id).await?;
         if current.state == crate::outbox::DeliveryState::Pending {
-            return Err(DeliveryError::StillPending(*id));
+            return Err(DeliveryError::StillPending(*id).into());
         }
-        if !self.outbox.redeliver(id, self.clock.now()).await? {
-            return Err(DeliveryError::NotFound(*id));
+        let now = self.clock.now();
+        let row = OperatorAuditEntry::success(by, RETRY_ACTION, Some(id.to_string()), from, now);
+        if !self
+            .outbox
+            .redeliver(id, now, &[row])
+            .await
+            .map_err(DeliveryError::from)?
+        {
+            return Err(DeliveryError::NotFound(*id).into());
         }
         self.signal.wake();
-        self.get(id).await
+        self.get(by, id).await
     }
 }

@@ -18,6 +18,7 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     RepositoryError, Timestamp,
     feed::{AttemptFeedEntry, AuditFeedEntry, FeedPosition},
+    people::{Action, Denied, Principal},
     ports::{Clock, OperatorReads},
     service_struct::service_struct,
 };
@@ -147,6 +148,11 @@ service_struct! {
 }
 
 impl LiveFeed {
+    /// May `by` watch the feed? It shows every merchant's changes, so platform roles only.
+    pub fn admit(by: &Principal) -> Result<(), Denied> {
+        by.may(Action::LiveEvents, None)
+    }
+
     /// A cursor after everything written so far ("from now on").
     pub async fn from_now(&self) -> Result<FeedCursor, RepositoryError> {
         Ok(self.after(FeedPosition {

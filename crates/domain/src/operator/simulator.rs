@@ -9,7 +9,11 @@ use crate::{
     ids::{PaymentKey, TransactionId},
     outbox::SendReport,
     payment::{AcquirerReport, FailureCode, FailureMessage, ReportedOutcome},
-    ports::{Clock, Destination, KeyGenerator, OutboundRequest, OutboundSender, PayloadEncoder},
+    people::{Action, OperatorAuditEntry, Principal, RequestOrigin},
+    ports::{
+        Clock, Destination, KeyGenerator, OperatorAuditStore, OutboundRequest, OutboundSender,
+        PayloadEncoder,
+    },
     service_struct::service_struct,
     services::{
         outbound::signed_headers,
@@ -57,9 +61,16 @@ pub enum SimulatorError {
     PaymentNotFound,
     #[error("{0}")]
     Invalid(String),
+    /// The principal's role may not use the simulator (403).
+    #[error("your role may not use the simulator")]
+    Forbidden,
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }
+
+/// The operator audit actions of the simulator.
+pub const WEBHOOK_ACTION: &str = "SIMULATOR_WEBHOOK";
+pub const MOCK_REQUEST_ACTION: &str = "SIMULATOR_MOCK_REQUEST";
 
 service_struct! {
     pub struct AcquirerSimulator {
@@ -68,6 +79,7 @@ service_struct! {
         sender: Arc<dyn OutboundSender>,
         keys: Arc<dyn KeyGenerator>,
         clock: Arc<dyn Clock>,
+        audit: Arc<dyn OperatorAuditStore>,
         targets: SimulatorTargets,
     }
     pub fn new;
@@ -77,7 +89,17 @@ impl AcquirerSimulator {
     /// Builds the webhook the acquirer would send for `order`, signs it with the acquirer
     /// secret and POSTs it to this server's webhook endpoint. The server then treats it exactly
     /// like a real one (the payment must be READY, the amount must match, …).
-    pub async fn send_webhook(&self, order: SimulatedWebhook) -> Result<Exchange, SimulatorError> {
+    ///
+    /// Only platform roles that may use the simulator (`Forbidden` otherwise); the call is
+    /// recorded in the operator audit log before it is sent (its effect, if any, is the webhook
+    /// endpoint's own transaction).
+    pub async fn send_webhook(
+        &self,
+        by: &Principal,
+        order: SimulatedWebhook,
+        from: &RequestOrigin,
+    ) -> Result<Exchange, SimulatorError> {
+        self.admit(by)?;
         let payment = match self.payments.get(None, &order.payment_key).await {
             Ok(p) => p,
             Err(FindPaymentError::NotFound) => return Err(SimulatorError::PaymentNotFound),
@@ -115,12 +137,38 @@ impl AcquirerSimulator {
             outcome,
         };
         let body = self.encoder.acquirer_webhook(&report, self.clock.now());
+        self.record(by, WEBHOOK_ACTION, Some(payment.key.to_string()), from)
+            .await?;
         Ok(self.post(self.targets.webhook_url.clone(), body).await)
     }
 
-    /// Signs `body` exactly as given and POSTs it to the mock acquirer's `/mock/request`.
-    pub async fn send_mock_request(&self, body: String) -> Exchange {
-        self.post(self.targets.mock_request_url.clone(), body).await
+    /// Signs `body` exactly as given and POSTs it to the mock acquirer's `/mock/request`
+    /// (who may, and its audit row, as [`Self::send_webhook`]).
+    pub async fn send_mock_request(
+        &self,
+        by: &Principal,
+        body: String,
+        from: &RequestOrigin,
+    ) -> Result<Exchange, SimulatorError> {
+        self.admit(by)?;
+        self.record(by, MOCK_REQUEST_ACTION, None, from).await?;
+        Ok(self.post(self.targets.mock_request_url.clone(), body).await)
+    }
+
+    fn admit(&self, by: &Principal) -> Result<(), SimulatorError> {
+        by.may(Action::UseSimulator, None)
+            .map_err(|_| SimulatorError::Forbidden)
+    }
+
+    async fn record(
+        &self,
+        by: &Principal,
+        action: &str,
+        target: Option<String>,
+        from: &RequestOrigin,
+    ) -> Result<(), RepositoryError> {
+        let row = OperatorAuditEntry::success(by, action, target, from, self.clock.now());
+        self.audit.append(&row).await.map(|_| ())
     }
 
     async fn post(&self, url: String, body: String) -> Exchange {
@@ -186,12 +234,14 @@ mod tests {
             "{\"x\":1}".into()
         });
         let key = acquirer().key;
+        let audit = Arc::new(crate::services::people::testkit::Memory::default());
         let sim = AcquirerSimulator::new(
             payments,
             Arc::new(encoder),
             Arc::new(answered_once(200)),
             Arc::new(keys()),
             Arc::new(fixed_clock()),
+            audit.clone(),
             SimulatorTargets {
                 webhook_url: "http://pg.test/api/webhook/payment".into(),
                 mock_request_url: "http://pg.test/mock/request".into(),
@@ -199,17 +249,24 @@ mod tests {
                 timeout: Duration::from_secs(1),
             },
         );
+        let operator = Principal::token();
+        let from = RequestOrigin::default();
         let exchange = sim
-            .send_webhook(SimulatedWebhook {
-                payment_key: payment.key.clone(),
-                approve: true,
-                amount: None,
-                transaction_id: None,
-                failure_code: None,
-                failure_message: None,
-            })
+            .send_webhook(
+                &operator,
+                SimulatedWebhook {
+                    payment_key: payment.key.clone(),
+                    approve: true,
+                    amount: None,
+                    transaction_id: None,
+                    failure_code: None,
+                    failure_message: None,
+                },
+                &from,
+            )
             .await
             .unwrap();
+        assert_eq!(audit.actions(), vec![WEBHOOK_ACTION.to_owned()]);
         let report = seen.lock().unwrap().clone().unwrap();
         assert_eq!(report.amount, 15_002);
         assert_eq!(report.outcome, ReportedOutcome::Approved);

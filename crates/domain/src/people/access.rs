@@ -99,6 +99,57 @@ pub enum Denied {
     NotFound,
 }
 
+/// Which merchants' data a listing or a statistic may cover for a principal
+/// ([`Principal::reach`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Reach {
+    /// Every merchant's (a platform role that named no merchant).
+    Everything,
+    /// One merchant's: the one a platform role named, or a merchant role's own.
+    One(ClientId),
+    /// Nobody's: a merchant role named another merchant, which it sees exactly as an unknown
+    /// one (an empty list, zero counts).
+    Nothing,
+}
+
+impl Reach {
+    /// The merchant filter this reach means, `None` for every merchant;
+    /// [`NothingInReach`] for [`Reach::Nothing`] (nothing to look up at all).
+    pub fn merchant_filter(self) -> Result<Option<ClientId>, NothingInReach> {
+        match self {
+            Self::Everything => Ok(None),
+            Self::One(c) => Ok(Some(c)),
+            Self::Nothing => Err(NothingInReach),
+        }
+    }
+}
+
+/// A listing a principal may make that can find nothing: the answer is empty without asking
+/// storage.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct NothingInReach;
+
+/// The answer of a use case that checks its principal first: 403 (`Forbidden`), or the use
+/// case's own error `E` — into which another merchant's resource has already been turned as the
+/// use case's "not found" ([`Guarded::denied`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Guarded<E> {
+    #[error("your role may not do this")]
+    Forbidden,
+    #[error(transparent)]
+    Failed(#[from] E),
+}
+
+impl<E> Guarded<E> {
+    /// `denied` as this use case answers it: `not_found` for another merchant's resource.
+    pub fn denied(denied: Denied, not_found: E) -> Self {
+        match denied {
+            Denied::Forbidden => Self::Forbidden,
+            Denied::NotFound => Self::Failed(not_found),
+        }
+    }
+}
+
 impl Principal {
     /// The configured admin token: ADMIN over the platform.
     pub fn token() -> Self {
@@ -178,6 +229,37 @@ impl Principal {
             Ok(())
         } else {
             Err(Denied::Forbidden)
+        }
+    }
+
+    /// May this principal do `action` to a resource owned by `owner` (a payment's, a
+    /// delivery's merchant)? Like [`Self::may`], except that a resource of no merchant (an
+    /// acquirer request, say) is platform data: a merchant-scoped principal sees it exactly as
+    /// an unknown one.
+    pub fn may_touch(&self, action: Action, owner: Option<&ClientId>) -> Result<(), Denied> {
+        match (&self.scope, owner) {
+            (Scope::Merchant(_), None) => Err(Denied::NotFound),
+            _ => self.may(action, owner),
+        }
+    }
+
+    /// Which merchants a listing or statistic for `action` may cover when the request named
+    /// `requested` (a `clientId` filter, or none): a platform role gets what it asked for; a
+    /// merchant role its own merchant, and [`Reach::Nothing`] when it named another. A role
+    /// that may not do `action` at all is [`Denied::Forbidden`].
+    pub fn reach(&self, action: Action, requested: Option<ClientId>) -> Result<Reach, Denied> {
+        match &self.scope {
+            Scope::Platform => {
+                self.may(action, requested.as_ref())?;
+                Ok(requested.map_or(Reach::Everything, Reach::One))
+            }
+            Scope::Merchant(own) => {
+                self.may(action, Some(own))?;
+                Ok(match requested {
+                    Some(other) if other != *own => Reach::Nothing,
+                    _ => Reach::One(own.clone()),
+                })
+            }
         }
     }
 

@@ -159,3 +159,61 @@ fn the_actor_is_the_email_or_token() {
         "someone@example.com"
     );
 }
+
+#[test]
+fn a_listing_reaches_what_a_platform_role_asks_for_and_only_a_merchant_roles_own_merchant() {
+    let (a, b) = (mch("mch_a"), mch("mch_b"));
+    let operator = user(Role::Operator, None);
+    assert_eq!(
+        operator.reach(Action::ReadPayments, None),
+        Ok(Reach::Everything)
+    );
+    assert_eq!(
+        operator.reach(Action::ReadPayments, Some(b.clone())),
+        Ok(Reach::One(b.clone()))
+    );
+    for role in [Role::MerchantAdmin, Role::MerchantViewer] {
+        let p = user(role, Some("mch_a"));
+        assert_eq!(
+            p.reach(Action::ReadPayments, None),
+            Ok(Reach::One(a.clone()))
+        );
+        assert_eq!(
+            p.reach(Action::ReadStats, Some(a.clone())),
+            Ok(Reach::One(a.clone()))
+        );
+        assert_eq!(
+            p.reach(Action::ReadDeliveries, Some(b.clone())),
+            Ok(Reach::Nothing),
+            "another merchant is an empty answer, as an unknown one"
+        );
+        assert_eq!(p.reach(Action::LiveEvents, None), Err(Denied::Forbidden));
+    }
+    assert_eq!(Reach::Nothing.merchant_filter(), Err(NothingInReach));
+    assert_eq!(Reach::One(a.clone()).merchant_filter(), Ok(Some(a)));
+}
+
+#[test]
+fn a_resource_of_no_merchant_is_unknown_to_merchant_users_and_visible_to_platform_roles() {
+    let a = mch("mch_a");
+    assert_eq!(
+        user(Role::MerchantAdmin, Some("mch_a")).may_touch(Action::ReadDeliveries, None),
+        Err(Denied::NotFound)
+    );
+    assert_eq!(
+        user(Role::MerchantAdmin, Some("mch_a")).may_touch(Action::RetryDelivery, Some(&a)),
+        Ok(())
+    );
+    assert_eq!(
+        user(Role::MerchantViewer, Some("mch_a")).may_touch(Action::RetryDelivery, Some(&a)),
+        Err(Denied::Forbidden)
+    );
+    assert_eq!(
+        user(Role::Viewer, None).may_touch(Action::ReadDeliveries, None),
+        Ok(())
+    );
+    assert_eq!(
+        user(Role::Viewer, None).may_touch(Action::RetryDelivery, Some(&a)),
+        Err(Denied::Forbidden)
+    );
+}

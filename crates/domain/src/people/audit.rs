@@ -3,7 +3,7 @@
 
 use crate::{Timestamp, ids::RequestId, named_enum::named_enum};
 
-use super::account::Role;
+use super::{Principal, account::Role};
 
 named_enum! {
     /// How an audited action ended.
@@ -32,6 +32,29 @@ pub struct OperatorAuditEntry {
     pub outcome: AuditOutcome,
     pub ip: Option<String>,
     pub request_id: Option<RequestId>,
+}
+
+impl OperatorAuditEntry {
+    /// The row of a successful back-office change by `by`.
+    pub fn success(
+        by: &Principal,
+        action: &str,
+        target: Option<String>,
+        origin: &RequestOrigin,
+        at: Timestamp,
+    ) -> Self {
+        Self {
+            audit_id: 0,
+            at,
+            actor: by.actor_label().to_owned(),
+            role: Some(by.role()),
+            action: action.to_owned(),
+            target,
+            outcome: AuditOutcome::Success,
+            ip: origin.ip.clone(),
+            request_id: origin.request_id.clone(),
+        }
+    }
 }
 
 /// Which audit rows to list (newest first, `limit` at most, older than `starting_after`).

@@ -17,6 +17,7 @@ use crate::{
         AcquirerCancel, AcquirerReport, AuditEntry, AuditNote, AuditRecord, CancelId, OrderNo,
         Payment, PaymentStatus,
     },
+    people::OperatorAuditEntry,
     secret::{SealedSecret, Secret},
 };
 
@@ -96,6 +97,9 @@ pub struct StateChange {
     /// not leased to a dispatcher (a leased one is left to finish: its answer then finds the
     /// cancel ended and changes nothing).
     pub settles: Vec<EventId>,
+    /// The operator audit row of the back-office call that made this change (api.md §10.4),
+    /// stored in the same transaction.
+    pub operator_audit: Option<OperatorAuditEntry>,
 }
 
 /// The write model of payments: what the money core reads to decide and writes when it has
@@ -252,8 +256,14 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<(), RepositoryError>;
 
     /// Puts a DELIVERED or DEAD message back to PENDING, due `now` (manual redelivery; the event
-    /// id stays the same). Returns false when there is no such message.
-    async fn redeliver(&self, id: &EventId, now: Timestamp) -> Result<bool, RepositoryError>;
+    /// id stays the same), with the operator's `audit` rows in the same transaction. Returns
+    /// false when there is no such message (and writes nothing).
+    async fn redeliver(
+        &self,
+        id: &EventId,
+        now: Timestamp,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<bool, RepositoryError>;
 }
 
 /// Who an outbound request is for. It decides which addresses the request may reach: the

@@ -4,7 +4,7 @@
 
 mod login;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 mod users;
 
 pub use login::{Authenticated, Credentials, LoggedIn, LoginError, LoginService, TotpError};

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use crate::{
     RepositoryError,
+    people::{Action, Guarded, NothingInReach, Principal},
     ports::OperatorReads,
-    stats::{PaymentStats, StatsFilter},
+    stats::{PaymentStats, StatsBreakdown, StatsFilter},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -29,13 +30,39 @@ impl StatsService {
     /// Counts and amounts per status, approval rate, per day and per merchant, over the
     /// payments created in `[from, to)`.
     pub async fn stats(&self, filter: StatsFilter) -> Result<PaymentStats, StatsError> {
-        if let (Some(from), Some(to)) = (filter.from, filter.to)
-            && from > to
-        {
-            return Err(StatsError::InvertedRange);
-        }
+        check_range(&filter)?;
         let breakdown = self.store.stats(&filter).await?;
         Ok(PaymentStats::from_breakdown(filter, &breakdown))
+    }
+
+    /// [`Self::stats`] for `by`: a merchant role's narrowed to its own merchant (another
+    /// merchant's: zero counts, as for an unknown one).
+    pub async fn stats_for(
+        &self,
+        by: &Principal,
+        mut filter: StatsFilter,
+    ) -> Result<PaymentStats, Guarded<StatsError>> {
+        let reach = by
+            .reach(Action::ReadStats, filter.client_id.take())
+            .map_err(|_| Guarded::Forbidden)?;
+        match reach.merchant_filter() {
+            Ok(client) => {
+                filter.client_id = client;
+                Ok(self.stats(filter).await?)
+            }
+            Err(NothingInReach) => {
+                check_range(&filter)?;
+                let empty = PaymentStats::from_breakdown(filter, &StatsBreakdown::default());
+                Ok(empty)
+            }
+        }
+    }
+}
+
+fn check_range(filter: &StatsFilter) -> Result<(), StatsError> {
+    match (filter.from, filter.to) {
+        (Some(from), Some(to)) if from > to => Err(StatsError::InvertedRange),
+        _ => Ok(()),
     }
 }
 

@@ -33,6 +33,7 @@ async fn cancel(
             &fixtures::ready_payment().key,
             request(amount),
             fixtures::merchant_origin(),
+            None,
         )
         .await
 }

@@ -29,6 +29,7 @@ use crate::{
         AcquirerCancel, CancelId, CancelOutcome, CancelReason, CancelStatus, Command, FailureCode,
         FailureMessage, Origin, Payment, PaymentStatus, TransitionRejected,
     },
+    people::OperatorAuditEntry,
     services::outbound::CancelCall,
 };
 
@@ -95,24 +96,30 @@ impl PaymentService {
     /// Cancels (part of) a payment of `owner` (any merchant's when `None`, for admins): READY
     /// as a whole, here and now; APPROVED as a whole, COMPLETED and PARTIAL_CANCELED in full or
     /// in part, through the acquirer (see the module docs). `Err(Acquirer)` when the acquirer
-    /// refused (the FAILED cancel stays on the payment).
+    /// refused (the FAILED cancel stays on the payment). `operator_audit`: the back-office
+    /// call's row, stored with the reservation (or the READY cancel).
     pub async fn cancel(
         &self,
         owner: Option<&ClientId>,
         key: &PaymentKey,
         request: CancelRequest,
         origin: Origin,
+        operator_audit: Option<OperatorAuditEntry>,
     ) -> Result<CancelAnswer, ChangePaymentError> {
         let cancel_id = self.keys.cancel_id();
         let carrier: Mutex<Option<EventId>> = Mutex::new(None);
         let (request, id, carrier_ref, at) = (&request, &cancel_id, &carrier, &origin);
+        let row = &operator_audit;
         let reserved = self
             .change_payment(
                 owner,
                 key,
                 &origin,
                 RESERVE_ATTEMPTS,
-                |current| async move { self.decide_cancel(&current, request, id, at, carrier_ref) },
+                |current| async move {
+                    self.decide_cancel(&current, request, id, at, carrier_ref)
+                        .map(|d| d.audited(row.clone()))
+                },
             )
             .await?;
         if reserved.status == PaymentStatus::Canceled {
@@ -275,6 +282,7 @@ impl PaymentService {
                         },
                         events: Vec::new(),
                         settles: carrier.into_iter().collect(),
+                        operator_audit: None,
                     })
                 },
             )

@@ -11,6 +11,7 @@ use crate::{
     ids::EventId,
     outbox::OutboxMessage,
     payment::{Command, Origin, Payment, TransitionRejected},
+    people::OperatorAuditEntry,
     ports::{StateChange, TransitionStoreError},
 };
 
@@ -69,6 +70,9 @@ pub enum Decision<T> {
         events: Vec<OutboxMessage>,
         /// Outbox messages the change makes unnecessary ([`StateChange::settles`]).
         settles: Vec<EventId>,
+        /// The operator audit row of the back-office call deciding it
+        /// ([`StateChange::operator_audit`]); boxed, as most decisions have none.
+        operator_audit: Option<Box<OperatorAuditEntry>>,
     },
     /// Change nothing and answer `T`.
     Stop(T),
@@ -77,11 +81,7 @@ pub enum Decision<T> {
 impl<T> Decision<T> {
     /// Apply `command` and nothing else.
     pub fn apply(command: Command) -> Self {
-        Self::Apply {
-            command,
-            events: Vec::new(),
-            settles: Vec::new(),
-        }
+        Self::apply_with(command, Vec::new())
     }
 
     /// Apply `command` and write `events` with it.
@@ -90,6 +90,26 @@ impl<T> Decision<T> {
             command,
             events,
             settles: Vec::new(),
+            operator_audit: None,
+        }
+    }
+
+    /// The same decision, recording `row` in the operator audit log with it (a back-office
+    /// call's change).
+    pub fn audited(self, row: Option<OperatorAuditEntry>) -> Self {
+        match self {
+            Self::Apply {
+                command,
+                events,
+                settles,
+                operator_audit,
+            } => Self::Apply {
+                command,
+                events,
+                settles,
+                operator_audit: row.map(Box::new).or(operator_audit),
+            },
+            stop @ Self::Stop(_) => stop,
         }
     }
 }
@@ -100,6 +120,14 @@ pub enum Changed<T> {
     Applied(Box<Payment>),
     /// The decision was to change nothing.
     Stopped(T),
+}
+
+/// A decision to apply, as one attempt writes it.
+struct Apply {
+    command: Command,
+    events: Vec<OutboxMessage>,
+    settles: Vec<EventId>,
+    operator_audit: Option<Box<OperatorAuditEntry>>,
 }
 
 /// The outcome of one compare-and-set attempt.
@@ -145,18 +173,21 @@ impl PaymentService {
     {
         for _ in 0..attempts {
             let current = load().await?;
-            let (command, events, settles) = match decide(current.clone()).await? {
+            let apply = match decide(current.clone()).await? {
                 Decision::Stop(answer) => return Ok(Changed::Stopped(answer)),
                 Decision::Apply {
                     command,
                     events,
                     settles,
-                } => (command, events, settles),
+                    operator_audit,
+                } => Apply {
+                    command,
+                    events,
+                    settles,
+                    operator_audit,
+                },
             };
-            match self
-                .attempt::<E>(&current, command, origin, events, settles)
-                .await?
-            {
+            match self.attempt::<E>(&current, apply, origin).await? {
                 Attempt::Stored(p) => return Ok(Changed::Applied(p)),
                 Attempt::DecideAgain => {}
             }
@@ -169,14 +200,18 @@ impl PaymentService {
     async fn attempt<E>(
         &self,
         current: &Payment,
-        command: Command,
+        apply: Apply,
         origin: &Origin,
-        mut events: Vec<OutboxMessage>,
-        settles: Vec<EventId>,
     ) -> Result<Attempt, E>
     where
         E: From<RepositoryError> + From<TransitionRejected>,
     {
+        let Apply {
+            command,
+            mut events,
+            settles,
+            operator_audit,
+        } = apply;
         let now = self.clock.now();
         let (next, audit) = current.apply(command, origin.clone(), now)?;
         if let Some(notification) = self.outbound.notification(&next, audit.action, now).await? {
@@ -188,6 +223,7 @@ impl PaymentService {
             audit,
             events,
             settles,
+            operator_audit: operator_audit.map(|row| *row),
         };
         match self.store.transition(&change).await {
             Ok(()) => {

@@ -8,6 +8,9 @@
 //! decide, compare-and-set, decide again on fresh data after a lost race or a database conflict.
 
 mod acquirer_reports;
+mod back_office;
+#[cfg(test)]
+mod back_office_tests;
 #[cfg(test)]
 mod cancel_tests;
 mod cancels;
@@ -24,6 +27,7 @@ mod tests;
 
 use std::{sync::Arc, time::Duration};
 
+pub use back_office::CANCEL_ACTION;
 pub use cancels::{AcquirerCancelAnswer, CancelAnswer, CancelRequest};
 pub use change::MAX_ATTEMPTS;
 pub use errors::{

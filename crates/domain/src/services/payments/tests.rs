@@ -30,6 +30,7 @@ async fn cancel_as_owner(
                 amount: amount.map(|a| crate::money::Amount::parse(a).unwrap()),
             },
             fixtures::merchant_origin(),
+            None,
         )
         .await
 }
