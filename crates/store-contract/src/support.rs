@@ -347,11 +347,13 @@ pub fn merchant(client_id: &str, created: Timestamp) -> Merchant {
             key_version: 2,
             ciphertext: vec![9; 60],
         },
+        previous_client_secret: None,
         previous_webhook_secret: None,
         return_url: Some(ReturnUrl::parse("https://shop.example/webhooks/pg").unwrap()),
         status: MerchantStatus::Active,
         created_at: created,
         updated_at: created,
+        version: 0,
     }
 }
 
