@@ -116,7 +116,7 @@ impl Env {
     /// Stores a merchant with this id (payments need one: foreign key).
     pub async fn merchant(&self, client_id: &str) -> ClientId {
         let m = merchant(client_id, at(0));
-        self.merchants.insert(&m).await.unwrap();
+        self.merchants.insert(&m, &[]).await.unwrap();
         m.client_id
     }
 
