@@ -1,5 +1,5 @@
 //! [`AdminClient`]: the operator API of api.md §8 that a merchant integration needs in tests and
-//! scripts — registering a merchant, rotating its client secret with a grace (api.md §10.3),
+//! scripts — registering a merchant, rotating its client secret with a grace (api.md §10.6),
 //! reading any payment, cancelling on a merchant's behalf (api.md §9.7) — plus raw access to
 //! the rest.
 

@@ -77,7 +77,7 @@ pub struct Merchant {
     pub client_secret: SealedSecret,
     pub webhook_secret: SealedSecret,
     /// The client secret before the last rotation, still verifying signed requests (next to
-    /// the new one) until `until` (api.md §10.3), so merchants can roll their servers over.
+    /// the new one) until `until` (api.md §10.6), so merchants can roll their servers over.
     pub previous_client_secret: Option<PreviousSecret>,
     /// The webhook secret before the last rotation, still used to sign deliveries (next to the
     /// new one) until `until`, so merchants can roll over without downtime.

@@ -1,4 +1,4 @@
-//! MerchantStore's changes (api.md §10.3, §10.4): each a compare-and-set on the merchant's
+//! MerchantStore's changes (api.md §10.6, §10.4): each a compare-and-set on the merchant's
 //! `version`, written with its operator audit rows in one transaction; the previous client
 //! secret of a rotation with grace.
 

@@ -285,7 +285,7 @@ pub struct PaymentListQuery {
     pub starting_after: Option<String>,
 }
 
-/// `PATCH /admin/api/merchants/{clientId}` (api.md §10.3): what is absent stays; `{}` changes
+/// `PATCH /admin/api/merchants/{clientId}` (api.md §10.6): what is absent stays; `{}` changes
 /// nothing.
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -304,7 +304,7 @@ pub struct UpdateMerchantRequest {
     pub return_url: Option<String>,
 }
 
-/// `POST /admin/api/merchants/{clientId}/rotate-secret` (api.md §10.3): no body, or this.
+/// `POST /admin/api/merchants/{clientId}/rotate-secret` (api.md §10.6): no body, or this.
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RotateSecretRequest {

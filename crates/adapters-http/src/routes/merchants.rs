@@ -41,9 +41,9 @@ fn client_id(path: &web::Path<String>) -> Result<ClientId, ApiError> {
 
 /// The fields of a merchant registration (api.md §8).
 pub(crate) const REGISTRATION_FIELDS: &[&str] = &["clientName", "returnUrl"];
-/// The fields of `PATCH /admin/api/merchants/{clientId}` (api.md §10.3).
+/// The fields of `PATCH /admin/api/merchants/{clientId}` (api.md §10.6).
 pub(crate) const UPDATE_FIELDS: &[&str] = &["clientName", "returnUrl"];
-/// The fields of the optional body of `rotate-secret` (api.md §10.3).
+/// The fields of the optional body of `rotate-secret` (api.md §10.6).
 pub(crate) const ROTATE_SECRET_FIELDS: &[&str] = &["graceSeconds"];
 
 fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, ApiError> {

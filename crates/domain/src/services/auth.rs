@@ -224,7 +224,7 @@ impl Authenticator {
             return Err(self.mismatch(&canonical));
         };
         // The current secret, and the previous one while its rotation grace lasts (api.md
-        // §10.3). Every live secret is tried, so the time taken does not tell which one signed.
+        // §10.6). Every live secret is tried, so the time taken does not tell which one signed.
         let mut verified = false;
         for sealed in merchant.client_secrets_at(now) {
             let secret = self.cipher.open(sealed)?;
