@@ -193,7 +193,12 @@ async fn an_operator_session_may_not_register_a_merchant_and_an_admin_session_ma
     let res = app
         .as_session(&operator, Method::GET, "/admin/api/merchants", None, None)
         .await;
-    assert_eq!(res.status, 200, "an operator reads merchants: {}", res.text());
+    assert_eq!(
+        res.status,
+        200,
+        "an operator reads merchants: {}",
+        res.text()
+    );
     let res = app
         .as_session(
             &operator,

@@ -106,7 +106,12 @@ impl Merchant {
     /// verifying for `grace` (and is forgotten at once with no grace). Only one previous secret
     /// is kept: a second rotation within a grace retires the first previous secret for good.
     #[must_use]
-    pub fn with_client_secret(mut self, sealed: SealedSecret, grace: Grace, now: Timestamp) -> Self {
+    pub fn with_client_secret(
+        mut self,
+        sealed: SealedSecret,
+        grace: Grace,
+        now: Timestamp,
+    ) -> Self {
         let old = std::mem::replace(&mut self.client_secret, sealed);
         self.previous_client_secret = PreviousSecret::retiring(old, grace.duration(), now);
         self

@@ -30,7 +30,11 @@ impl TestApp {
     }
 
     /// `POST …/rotate-secret` with the admin token and this raw body (JSON if any).
-    async fn rotate_with(&self, client_id: &str, body: Option<&str>) -> crate::helpers::ApiResponse {
+    async fn rotate_with(
+        &self,
+        client_id: &str,
+        body: Option<&str>,
+    ) -> crate::helpers::ApiResponse {
         let auth = format!("Bearer {}", self.admin_token);
         let mut headers = vec![("authorization", auth.as_str())];
         if body.is_some() {
@@ -90,7 +94,9 @@ async fn a_merchant_admin_changes_and_rotates_its_own_merchant_and_nothing_else(
         let ghost = call(method.clone(), unknown, suffix, body.as_ref()).await;
         assert_problem(&other, 404, "MERCHANT_NOT_FOUND");
         assert_eq!(
-            without_request(&other).to_string().replace(&b.client_id, "X"),
+            without_request(&other)
+                .to_string()
+                .replace(&b.client_id, "X"),
             without_request(&ghost).to_string().replace(unknown, "X"),
             "{method} {suffix}: another merchant looks exactly like an unknown one"
         );
@@ -180,9 +186,18 @@ async fn a_patch_follows_the_registration_rules_and_a_null_return_url_clears_it(
     let path = format!("/admin/api/merchants/{}", m.client_id);
     let send = async |body: Value| app.admin(Method::PATCH, &path, Some(&body)).await;
 
-    assert_invalid_field(&send(json!({ "clientName": "X", "color": "red" })).await, "color");
-    assert_invalid_field(&send(json!({ "returnUrl": "ftp://shop.example/" })).await, "returnUrl");
-    assert_invalid_field(&send(json!({ "returnUrl": "https://10.0.0.1/hook" })).await, "returnUrl");
+    assert_invalid_field(
+        &send(json!({ "clientName": "X", "color": "red" })).await,
+        "color",
+    );
+    assert_invalid_field(
+        &send(json!({ "returnUrl": "ftp://shop.example/" })).await,
+        "returnUrl",
+    );
+    assert_invalid_field(
+        &send(json!({ "returnUrl": "https://10.0.0.1/hook" })).await,
+        "returnUrl",
+    );
     assert_invalid_field(&send(json!({ "clientName": " " })).await, "clientName");
     assert_invalid_field(&send(json!({ "clientName": null })).await, "clientName");
     assert_invalid_field(&send(json!({ "clientName": 7 })).await, "clientName");
@@ -192,7 +207,10 @@ async fn a_patch_follows_the_registration_rules_and_a_null_return_url_clears_it(
         .raw(
             Method::PATCH,
             &path,
-            &[("authorization", &auth), ("content-type", "application/json")],
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
             Some(b"{".to_vec()),
         )
         .await;
@@ -207,14 +225,18 @@ async fn a_patch_follows_the_registration_rules_and_a_null_return_url_clears_it(
         .await;
     assert_problem(&text, 415, "UNSUPPORTED_MEDIA_TYPE");
     let before = app.merchant_admin(Method::GET, &m.client_id, "").await.json;
-    assert!(app.audit_rows("MERCHANT_UPDATED").await.is_empty(), "nothing refused is written");
+    assert!(
+        app.audit_rows("MERCHANT_UPDATED").await.is_empty(),
+        "nothing refused is written"
+    );
 
     let nothing = send(json!({})).await;
     assert_eq!(nothing.status, 200, "{}", nothing.text());
     assert_eq!(nothing.json, before, "an empty patch changes nothing");
     assert!(app.audit_rows("MERCHANT_UPDATED").await.is_empty());
 
-    let changed = send(json!({ "clientName": "Café ☕", "returnUrl": "https://new.example/n" })).await;
+    let changed =
+        send(json!({ "clientName": "Café ☕", "returnUrl": "https://new.example/n" })).await;
     assert_eq!(changed.status, 200, "{}", changed.text());
     assert_eq!(changed.json["clientName"], "Café ☕");
     assert_eq!(changed.json["returnUrl"], "https://new.example/n");
@@ -224,7 +246,10 @@ async fn a_patch_follows_the_registration_rules_and_a_null_return_url_clears_it(
     let cleared = send(json!({ "returnUrl": null })).await;
     assert_eq!(cleared.status, 200, "{}", cleared.text());
     assert_eq!(cleared.json["returnUrl"], Value::Null);
-    assert_eq!(cleared.json["clientName"], "Café ☕", "an absent field stays");
+    assert_eq!(
+        cleared.json["clientName"], "Café ☕",
+        "an absent field stays"
+    );
     let shown = app.merchant_admin(Method::GET, &m.client_id, "").await;
     assert_eq!(shown.json, cleared.json);
 }
@@ -239,15 +264,24 @@ async fn grace_seconds_must_be_an_integer_from_0_to_604800_and_the_body_may_be_l
         r#"{"graceSeconds":1.5}"#,
         r#"{"graceSeconds":true}"#,
     ] {
-        assert_invalid_field(&app.rotate_with(&m.client_id, Some(body)).await, "graceSeconds");
+        assert_invalid_field(
+            &app.rotate_with(&m.client_id, Some(body)).await,
+            "graceSeconds",
+        );
     }
-    assert_invalid_field(&app.rotate_with(&m.client_id, Some(r#"{"grace":5}"#)).await, "grace");
+    assert_invalid_field(
+        &app.rotate_with(&m.client_id, Some(r#"{"grace":5}"#)).await,
+        "grace",
+    );
     assert!(app.audit_rows("CLIENT_SECRET_ROTATED").await.is_empty());
 
     for body in [None, Some("{}"), Some(r#"{"graceSeconds":0}"#)] {
         let res = app.rotate_with(&m.client_id, body).await;
         assert_eq!(res.status, 200, "{body:?}: {}", res.text());
-        assert!(res.json.get("previousClientSecretValidUntil").is_none(), "{body:?}");
+        assert!(
+            res.json.get("previousClientSecretValidUntil").is_none(),
+            "{body:?}"
+        );
     }
     let longest = app
         .rotate_with(&m.client_id, Some(r#"{"graceSeconds":604800}"#))
@@ -255,7 +289,10 @@ async fn grace_seconds_must_be_an_integer_from_0_to_604800_and_the_body_may_be_l
     assert_eq!(longest.status, 200, "{}", longest.text());
     let until = assert_timestamp(&longest.json["previousClientSecretValidUntil"]);
     let in_a_week = time::OffsetDateTime::now_utc() + time::Duration::seconds(604_800);
-    assert!((until - in_a_week).abs() < time::Duration::seconds(60), "{until}");
+    assert!(
+        (until - in_a_week).abs() < time::Duration::seconds(60),
+        "{until}"
+    );
     assert_eq!(longest.header("cache-control"), Some("no-store"));
 }
 
@@ -298,14 +335,24 @@ async fn during_the_grace_both_client_secrets_sign_and_after_it_only_the_new_one
 async fn a_second_rotation_within_the_grace_retires_the_first_secret_at_once() {
     let (app, first) = spawn_app_with_merchant().await;
     let admin = app.admin_client();
-    let second = admin.rotate_client_secret(&first.client_id, 600).await.unwrap();
-    let third = admin.rotate_client_secret(&first.client_id, 600).await.unwrap();
+    let second = admin
+        .rotate_client_secret(&first.client_id, 600)
+        .await
+        .unwrap();
+    let third = admin
+        .rotate_client_secret(&first.client_id, 600)
+        .await
+        .unwrap();
     let with = |secret: &simplepg_client::SecretString| Merchant {
         client_secret: secret.expose_secret().to_owned(),
         ..first.clone()
     };
 
-    assert_problem(&app.list_payments(&first, "").await, 401, "INVALID_SIGNATURE");
+    assert_problem(
+        &app.list_payments(&first, "").await,
+        401,
+        "INVALID_SIGNATURE",
+    );
     for merchant in [with(&second.client_secret), with(&third.client_secret)] {
         let res = app.list_payments(&merchant, "").await;
         assert_eq!(res.status, 200, "{}", res.text());
@@ -320,17 +367,32 @@ async fn every_merchant_change_is_in_the_audit_log_with_actor_role_target_and_re
         .user_session("boss@shop.example", "MERCHANT_ADMIN", Some(&m.client_id))
         .await;
     let res = app
-        .merchant_call(&boss, Method::PATCH, &m.client_id, "", Some(&patch("Renamed")))
+        .merchant_call(
+            &boss,
+            Method::PATCH,
+            &m.client_id,
+            "",
+            Some(&patch("Renamed")),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let request_id = res.header("x-request-id").unwrap().to_owned();
     app.merchant_call(&boss, Method::POST, &m.client_id, "/rotate-secret", None)
         .await;
-    app.merchant_call(&boss, Method::POST, &m.client_id, "/rotate-webhook-secret", None)
+    app.merchant_call(
+        &boss,
+        Method::POST,
+        &m.client_id,
+        "/rotate-webhook-secret",
+        None,
+    )
+    .await;
+    app.merchant_admin(Method::POST, &m.client_id, "/deactivate")
         .await;
-    app.merchant_admin(Method::POST, &m.client_id, "/deactivate").await;
-    app.merchant_admin(Method::POST, &m.client_id, "/deactivate").await;
-    app.merchant_admin(Method::POST, &m.client_id, "/activate").await;
+    app.merchant_admin(Method::POST, &m.client_id, "/deactivate")
+        .await;
+    app.merchant_admin(Method::POST, &m.client_id, "/activate")
+        .await;
 
     let registered = app.audit_rows("MERCHANT_REGISTERED").await;
     assert_eq!(registered.len(), 1, "{registered:#?}");
@@ -352,7 +414,11 @@ async fn every_merchant_change_is_in_the_audit_log_with_actor_role_target_and_re
         ("MERCHANT_ACTIVATED", "token"),
     ] {
         let rows = app.audit_rows(action).await;
-        assert_eq!(rows.len(), 1, "{action}: the second deactivation changed nothing");
+        assert_eq!(
+            rows.len(),
+            1,
+            "{action}: the second deactivation changed nothing"
+        );
         assert_eq!(rows[0]["actor"], actor, "{action}");
         assert_eq!(rows[0]["target"], m.client_id.as_str(), "{action}");
     }

@@ -311,7 +311,13 @@ pub struct RotateSecretRequest {
     /// Seconds the old client secret keeps verifying signed requests next to the new one
     /// (default 0: it stops at once). A rotation within a grace retires the secret it
     /// replaces with this grace, and the one before it at once.
-    #[schema(minimum = 0, maximum = 604800, default = 0, nullable = false, example = 3600)]
+    #[schema(
+        minimum = 0,
+        maximum = 604800,
+        default = 0,
+        nullable = false,
+        example = 3600
+    )]
     pub grace_seconds: Option<i64>,
 }
 

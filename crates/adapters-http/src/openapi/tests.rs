@@ -62,10 +62,7 @@ fn each_request_schema_lists_exactly_the_fields_its_handler_accepts() {
             "RegisterMerchantRequest",
             routes::merchants::REGISTRATION_FIELDS,
         ),
-        (
-            "UpdateMerchantRequest",
-            routes::merchants::UPDATE_FIELDS,
-        ),
+        ("UpdateMerchantRequest", routes::merchants::UPDATE_FIELDS),
         (
             "RotateSecretRequest",
             routes::merchants::ROTATE_SECRET_FIELDS,

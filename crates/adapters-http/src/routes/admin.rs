@@ -6,9 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::{guards::Admin, payments};
 use crate::{
     annotations::{
-        params::AdminPaymentKeyPath,
-        problems::PaymentNotFound,
-        schemas::PaymentListQuery,
+        params::AdminPaymentKeyPath, problems::PaymentNotFound, schemas::PaymentListQuery,
     },
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     problem::ApiError,

@@ -19,8 +19,7 @@ use crate::{
         params::ClientIdPath,
         problems::{MerchantConflict, MerchantNotFound},
         schemas::{
-            MerchantListQuery, RegisterMerchantRequest, RotateSecretRequest,
-            UpdateMerchantRequest,
+            MerchantListQuery, RegisterMerchantRequest, RotateSecretRequest, UpdateMerchantRequest,
         },
     },
     body::{json_object, optional_json_object, page_limit, query_pairs, valid},
@@ -323,7 +322,12 @@ async fn set_status(
 ) -> Result<HttpResponse, ApiError> {
     let merchant = state
         .merchants
-        .set_status(&caller.principal, &client_id(&path)?, status, &caller.origin)
+        .set_status(
+            &caller.principal,
+            &client_id(&path)?,
+            status,
+            &caller.origin,
+        )
         .await?;
     tracing::info!(client_id = %merchant.client_id, status = status.as_str(), "merchant status set");
     Ok(HttpResponse::Ok().json(MerchantResponse::from(&merchant)))

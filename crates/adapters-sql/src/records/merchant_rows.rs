@@ -91,25 +91,22 @@ impl TryFrom<MerchantRow> for Merchant {
         let c = Cells { table: T, key: k };
         let status = MerchantStatus::parse(&r.status)
             .ok_or_else(|| corrupt(T, k, format_args!("unknown status {:?}", r.status)))?;
-        let previous = |name: &str, ciphertext, key_version, until| match (
-            ciphertext,
-            key_version,
-            until,
-        ) {
-            (None, None, None) => Ok(None),
-            (Some(ciphertext), Some(key_version), Some(until)) => Ok(Some(PreviousSecret {
-                secret: SealedSecret {
-                    key_version: c.int(&format!("{name}_key_version"), key_version)?,
-                    ciphertext,
-                },
-                until: from_db_time(until),
-            })),
-            _ => Err(corrupt(
-                T,
-                k,
-                format_args!("{name} columns are only partly set"),
-            )),
-        };
+        let previous =
+            |name: &str, ciphertext, key_version, until| match (ciphertext, key_version, until) {
+                (None, None, None) => Ok(None),
+                (Some(ciphertext), Some(key_version), Some(until)) => Ok(Some(PreviousSecret {
+                    secret: SealedSecret {
+                        key_version: c.int(&format!("{name}_key_version"), key_version)?,
+                        ciphertext,
+                    },
+                    until: from_db_time(until),
+                })),
+                _ => Err(corrupt(
+                    T,
+                    k,
+                    format_args!("{name} columns are only partly set"),
+                )),
+            };
         let previous_webhook_secret = previous(
             "previous_webhook_secret",
             r.previous_webhook_secret,

@@ -134,7 +134,10 @@ macro_rules! __merchant_statements {
                     .filter(same_previous)
                     .filter(same_previous_client);
                 diesel::update(target)
-                    .set((new.sealed_secrets(), api_credential::version.eq(new.version)))
+                    .set((
+                        new.sealed_secrets(),
+                        api_credential::version.eq(new.version),
+                    ))
                     .execute(conn)
                     .await
             }

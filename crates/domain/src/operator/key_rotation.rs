@@ -180,7 +180,11 @@ impl KeyRotationService {
                         source,
                     })?;
             // No audit row: re-sealing changes no secret, only the key that wraps it.
-            if self.store.replace_secrets(&merchant, &resealed, &[]).await? {
+            if self
+                .store
+                .replace_secrets(&merchant, &resealed, &[])
+                .await?
+            {
                 return Ok(true);
             }
             // Rotated or re-encrypted by someone else meanwhile: look again.

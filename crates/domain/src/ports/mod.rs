@@ -12,12 +12,12 @@ use crate::{
     RepositoryError, Timestamp,
     ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey, TransactionId},
     merchant::Merchant,
-    people::OperatorAuditEntry,
     outbox::{ClaimedMessage, DeliveryAttempt, NextStep, OutboxMessage, SendReport},
     payment::{
         AcquirerCancel, AcquirerReport, AuditEntry, AuditNote, AuditRecord, CancelId, OrderNo,
         Payment, PaymentStatus,
     },
+    people::OperatorAuditEntry,
     secret::{SealedSecret, Secret},
 };
 

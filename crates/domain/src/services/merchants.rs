@@ -106,7 +106,10 @@ impl MerchantService {
         }
     }
 
-    fn check_return_url(&self, url: Option<&crate::merchant::ReturnUrl>) -> Result<(), MerchantError> {
+    fn check_return_url(
+        &self,
+        url: Option<&crate::merchant::ReturnUrl>,
+    ) -> Result<(), MerchantError> {
         match url {
             Some(url) => self
                 .return_urls
@@ -227,7 +230,11 @@ impl MerchantService {
         let row = self.audit_row(by, audit_actions::CLIENT_SECRET_ROTATED, id, origin);
         let merchant = self
             .change(id, &row, &|m| {
-                Ok(Some(m.clone().with_client_secret(sealed.clone(), grace, now)))
+                Ok(Some(m.clone().with_client_secret(
+                    sealed.clone(),
+                    grace,
+                    now,
+                )))
             })
             .await?;
         Ok((merchant, secret))
@@ -250,7 +257,11 @@ impl MerchantService {
         let row = self.audit_row(by, audit_actions::WEBHOOK_SECRET_ROTATED, id, origin);
         let merchant = self
             .change(id, &row, &|m| {
-                Ok(Some(m.clone().with_webhook_secret(sealed.clone(), grace, now)))
+                Ok(Some(m.clone().with_webhook_secret(
+                    sealed.clone(),
+                    grace,
+                    now,
+                )))
             })
             .await?;
         Ok((merchant, secret))
@@ -294,7 +305,11 @@ impl MerchantService {
             };
             next.updated_at = self.clock.now();
             next.version = current.version + 1;
-            if self.store.update(&next, std::slice::from_ref(audit)).await? {
+            if self
+                .store
+                .update(&next, std::slice::from_ref(audit))
+                .await?
+            {
                 return Ok(next);
             }
         }

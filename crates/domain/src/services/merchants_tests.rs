@@ -315,10 +315,7 @@ async fn a_merchant_user_lists_only_its_own_merchant_and_a_platform_user_every_o
     let memory = Memory::with(&["mch_a", "mch_b", "mch_c"]);
     let s = service(&memory);
     let ids = |page: Page<Merchant>| -> Vec<String> {
-        page.items
-            .iter()
-            .map(|m| m.client_id.to_string())
-            .collect()
+        page.items.iter().map(|m| m.client_id.to_string()).collect()
     };
     let viewer = user(Role::MerchantViewer, Some("mch_b"));
     assert_eq!(
@@ -326,12 +323,19 @@ async fn a_merchant_user_lists_only_its_own_merchant_and_a_platform_user_every_o
         ["mch_b"]
     );
     assert_eq!(
-        ids(s.list(&viewer, Limit::DEFAULT, Some(id("mch_c"))).await.unwrap()),
+        ids(s
+            .list(&viewer, Limit::DEFAULT, Some(id("mch_c")))
+            .await
+            .unwrap()),
         ["mch_b"],
         "a cursor after its merchant"
     );
     assert!(
-        ids(s.list(&viewer, Limit::DEFAULT, Some(id("mch_b"))).await.unwrap()).is_empty(),
+        ids(s
+            .list(&viewer, Limit::DEFAULT, Some(id("mch_b")))
+            .await
+            .unwrap())
+        .is_empty(),
         "a cursor at its merchant: nothing more"
     );
     let operator = user(Role::Operator, None);
@@ -374,14 +378,25 @@ async fn every_change_writes_its_audit_row_with_actor_role_target_ip_and_outcome
         ]
     );
     let audit = memory.audit.lock().unwrap();
-    assert_eq!(audit[0].target.as_deref(), Some(reg.merchant.client_id.as_str()));
+    assert_eq!(
+        audit[0].target.as_deref(),
+        Some(reg.merchant.client_id.as_str())
+    );
     assert_eq!(audit[0].actor, "token");
     assert_eq!(audit[1].actor, "someone@example.com");
     assert_eq!(audit[1].role, Some(Role::MerchantAdmin));
-    assert!(audit[1..].iter().all(|r| r.target.as_deref() == Some("mch_a")));
+    assert!(
+        audit[1..]
+            .iter()
+            .all(|r| r.target.as_deref() == Some("mch_a"))
+    );
     assert!(audit.iter().all(|r| r.outcome == AuditOutcome::Success));
     assert!(audit.iter().all(|r| r.ip.as_deref() == Some("192.0.2.7")));
-    assert_eq!(memory.stored("mch_a").version, 3 + 5, "one version per change");
+    assert_eq!(
+        memory.stored("mch_a").version,
+        3 + 5,
+        "one version per change"
+    );
 }
 
 #[tokio::test]
@@ -446,7 +461,11 @@ async fn a_patch_sets_the_name_and_clears_or_sets_the_return_url_under_the_regis
         panic!("{refused:?}")
     };
     assert_eq!(v.iter().next().unwrap().field, "returnUrl");
-    assert_eq!(memory.stored("mch_a"), cleared, "nothing of a refused patch is written");
+    assert_eq!(
+        memory.stored("mch_a"),
+        cleared,
+        "nothing of a refused patch is written"
+    );
 }
 
 #[tokio::test]
@@ -462,10 +481,18 @@ async fn a_lost_race_reads_again_and_applies_the_change_on_top_of_the_winner() {
         .update(&Principal::token(), &id("mch_a"), &change, &origin())
         .await
         .unwrap();
-    assert_eq!(m.client_name.as_str(), "Changed meanwhile", "the winner's change stays");
+    assert_eq!(
+        m.client_name.as_str(),
+        "Changed meanwhile",
+        "the winner's change stays"
+    );
     assert_eq!(m.return_url, None);
     assert_eq!(m.version, 3 + 2 + 1);
-    assert_eq!(memory.actions(), ["MERCHANT_UPDATED"], "one row, with the write that won");
+    assert_eq!(
+        memory.actions(),
+        ["MERCHANT_UPDATED"],
+        "one row, with the write that won"
+    );
 }
 
 #[tokio::test]
@@ -490,7 +517,10 @@ async fn a_rotation_with_grace_keeps_the_old_client_secret_until_the_grace_ends(
     assert_eq!(secret.expose(), "sk_test_secret");
     let previous = m.previous_client_secret.clone().unwrap();
     assert_eq!(previous.secret, merchant("mch_a").client_secret);
-    assert_eq!(previous.until, t0().plus(std::time::Duration::from_secs(300)));
+    assert_eq!(
+        previous.until,
+        t0().plus(std::time::Duration::from_secs(300))
+    );
 
     let live = |at: Timestamp| -> Vec<String> {
         m.client_secrets_at(at)
@@ -517,7 +547,10 @@ async fn a_rotation_without_grace_forgets_the_old_client_secret_at_once() {
         Grace::NONE,
         t0(),
     );
-    assert_eq!(next.previous_client_secret, None, "a running grace ends too");
+    assert_eq!(
+        next.previous_client_secret, None,
+        "a running grace ends too"
+    );
     assert_eq!(next.client_secrets_at(t0()).count(), 1);
 }
 
@@ -535,8 +568,14 @@ async fn a_second_rotation_within_a_grace_keeps_only_the_secret_it_replaces() {
         .await
         .unwrap();
     let previous = m.previous_client_secret.unwrap();
-    assert_eq!(previous.secret, first, "the secret just replaced, not the original");
-    assert_eq!(previous.until, t0().plus(std::time::Duration::from_secs(60)));
+    assert_eq!(
+        previous.secret, first,
+        "the secret just replaced, not the original"
+    );
+    assert_eq!(
+        previous.until,
+        t0().plus(std::time::Duration::from_secs(60))
+    );
 }
 
 #[tokio::test]

@@ -165,9 +165,12 @@ fn rotated_with_grace_until(until: Timestamp) -> MockMerchantStore {
 async fn during_a_rotation_grace_both_the_new_and_the_old_client_secret_verify() {
     let until = t0().plus(Duration::from_millis(1));
     for secret in [SECRET, "sk_old"] {
-        let m = authenticate_signed_with(auth(rotated_with_grace_until(until), fresh_nonces()), secret)
-            .await
-            .unwrap_or_else(|e| panic!("{secret}: {e}"));
+        let m = authenticate_signed_with(
+            auth(rotated_with_grace_until(until), fresh_nonces()),
+            secret,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{secret}: {e}"));
         assert_eq!(m.client_id.as_str(), "mch_a");
     }
     let wrong = authenticate_signed_with(
@@ -181,9 +184,12 @@ async fn during_a_rotation_grace_both_the_new_and_the_old_client_secret_verify()
 
 #[tokio::test]
 async fn once_the_grace_has_ended_only_the_new_client_secret_verifies() {
-    let err = authenticate_signed_with(auth(rotated_with_grace_until(t0()), untouched_nonces()), "sk_old")
-        .await
-        .unwrap_err();
+    let err = authenticate_signed_with(
+        auth(rotated_with_grace_until(t0()), untouched_nonces()),
+        "sk_old",
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AuthError::InvalidSignature { .. }), "{err}");
     authenticate_signed_with(auth(rotated_with_grace_until(t0()), fresh_nonces()), SECRET)
         .await
