@@ -169,6 +169,11 @@ fn admin_endpoints(client_id: &str) -> Vec<(Method, String, Option<Value>)> {
             None,
         ),
         (
+            Method::PATCH,
+            format!("/admin/api/merchants/{client_id}"),
+            Some(json!({ "clientName": "Intruder" })),
+        ),
+        (
             Method::POST,
             format!("/admin/api/merchants/{client_id}/rotate-secret"),
             None,
@@ -229,8 +234,8 @@ async fn an_unknown_merchant_gives_404_merchant_not_found() {
     app.merchant().await;
 
     for id in ["mch_0000000000000000000000000000dead", "no-such-merchant"] {
-        for (method, path, _) in admin_endpoints(id).into_iter().skip(2).take(4) {
-            let res = app.admin(method, &path, None).await;
+        for (method, path, body) in admin_endpoints(id).into_iter().skip(2).take(5) {
+            let res = app.admin(method, &path, body.as_ref()).await;
             assert_problem(&res, 404, "MERCHANT_NOT_FOUND");
         }
     }

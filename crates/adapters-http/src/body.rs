@@ -147,6 +147,12 @@ impl JsonObject {
         self.get(field)
     }
 
+    /// Whether the field is there as JSON `null` (which [`Self::value`] treats as absent), for
+    /// a change where `null` means "clear it".
+    pub fn is_null(&self, field: &str) -> bool {
+        self.map.get(field).is_some_and(Value::is_null)
+    }
+
     pub fn string(&self, field: &str, required: bool, v: &mut Violations) -> Option<&str> {
         match self.get(field) {
             None if required => {

@@ -254,6 +254,11 @@ pub struct MerchantWithSecrets {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, format = DateTime)]
     pub previous_webhook_secret_valid_until: Option<String>,
+    /// After a client-secret rotation with a grace (`graceSeconds` > 0): until when (exclusive)
+    /// the old client secret still verifies signed requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, format = DateTime)]
+    pub previous_client_secret_valid_until: Option<String>,
 }
 
 impl MerchantWithSecrets {
@@ -264,6 +269,7 @@ impl MerchantWithSecrets {
             client_secret: None,
             webhook_secret: None,
             previous_webhook_secret_valid_until: None,
+            previous_client_secret_valid_until: None,
         }
     }
 

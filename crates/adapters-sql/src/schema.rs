@@ -27,6 +27,10 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        previous_client_secret -> Nullable<Binary>,
+        previous_client_secret_key_version -> Nullable<BigInt>,
+        previous_client_secret_until -> Nullable<Timestamp>,
+        version -> BigInt,
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`AdminClient`]: the operator API of api.md §8 that a merchant integration needs in tests and
-//! scripts — registering a merchant, reading any payment, cancelling on a merchant's behalf
-//! (api.md §9.7) — plus raw access to the rest.
+//! scripts — registering a merchant, rotating its client secret with a grace (api.md §10.6),
+//! reading any payment, cancelling on a merchant's behalf (api.md §9.7) — plus raw access to
+//! the rest.
 
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -49,6 +50,25 @@ pub struct RegisteredMerchant {
     pub webhook_secret: SecretString,
 }
 
+/// A client secret issued by a rotation, shown this once. `Debug` never shows it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotatedClientSecret {
+    pub client_id: String,
+    /// The new secret: sign with it from now on.
+    pub client_secret: SecretString,
+    /// Until when (exclusive) the old secret still verifies; `None` without a grace.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub previous_client_secret_valid_until: Option<OffsetDateTime>,
+}
+
+/// The body of `POST /admin/api/merchants/{clientId}/rotate-secret`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RotateSecret {
+    grace_seconds: u32,
+}
+
 impl AdminClient {
     pub fn new(base_url: &str, admin_token: SecretString) -> Result<Self, Error> {
         Ok(Self {
@@ -70,6 +90,24 @@ impl AdminClient {
         )
         .await?
         .into_result()
+    }
+
+    /// `POST /admin/api/merchants/{clientId}/rotate-secret`: a new client secret; the old one
+    /// keeps verifying signed requests for `grace_seconds` (0 to 604 800; 0: it stops at once),
+    /// so the merchant's servers can switch one by one.
+    pub async fn rotate_client_secret(
+        &self,
+        client_id: &str,
+        grace_seconds: u32,
+    ) -> Result<RotatedClientSecret, Error> {
+        let url = segments_url(
+            &self.base_url,
+            &["admin", "api", "merchants", client_id, "rotate-secret"],
+        )?;
+        let body = to_json(&RotateSecret { grace_seconds })?;
+        self.send(Method::POST, url, Some(body))
+            .await?
+            .into_result()
     }
 
     /// `GET /admin/api/payments/{paymentKey}`: any merchant's payment, with its cancels.

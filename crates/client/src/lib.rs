@@ -55,7 +55,7 @@ mod signer;
 mod webhook;
 mod wire;
 
-pub use admin::{AdminClient, NewMerchant, RegisteredMerchant};
+pub use admin::{AdminClient, NewMerchant, RegisteredMerchant, RotatedClientSecret};
 pub use client::{Client, DEFAULT_TIMEOUT, Idempotent};
 pub use error::{Error, ErrorCode, FieldError, Problem};
 pub use payment::{

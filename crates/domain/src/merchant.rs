@@ -76,6 +76,9 @@ pub struct Merchant {
     pub client_name: ClientName,
     pub client_secret: SealedSecret,
     pub webhook_secret: SealedSecret,
+    /// The client secret before the last rotation, still verifying signed requests (next to
+    /// the new one) until `until` (api.md §10.6), so merchants can roll their servers over.
+    pub previous_client_secret: Option<PreviousSecret>,
     /// The webhook secret before the last rotation, still used to sign deliveries (next to the
     /// new one) until `until`, so merchants can roll over without downtime.
     pub previous_webhook_secret: Option<PreviousSecret>,
@@ -83,6 +86,96 @@ pub struct Merchant {
     pub status: MerchantStatus,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Compare-and-set guard: 0 when registered, one more on every change.
+    pub version: u64,
+}
+
+impl Merchant {
+    /// The client secrets that verify a signed request at `now`: the current one, then the
+    /// previous one while its grace lasts (strictly before `until`).
+    pub fn client_secrets_at(&self, now: Timestamp) -> impl Iterator<Item = &SealedSecret> {
+        std::iter::once(&self.client_secret).chain(
+            self.previous_client_secret
+                .as_ref()
+                .filter(|p| now < p.until)
+                .map(|p| &p.secret),
+        )
+    }
+
+    /// This merchant with `sealed` as its client secret from `now`: the one it replaces keeps
+    /// verifying for `grace` (and is forgotten at once with no grace). Only one previous secret
+    /// is kept: a second rotation within a grace retires the first previous secret for good.
+    #[must_use]
+    pub fn with_client_secret(
+        mut self,
+        sealed: SealedSecret,
+        grace: Grace,
+        now: Timestamp,
+    ) -> Self {
+        let old = std::mem::replace(&mut self.client_secret, sealed);
+        self.previous_client_secret = PreviousSecret::retiring(old, grace.duration(), now);
+        self
+    }
+
+    /// This merchant with `sealed` as its webhook secret from `now`; the one it replaces keeps
+    /// signing deliveries (next to the new one) for `grace` (configured, not limited to a
+    /// [`Grace`]).
+    #[must_use]
+    pub fn with_webhook_secret(
+        mut self,
+        sealed: SealedSecret,
+        grace: std::time::Duration,
+        now: Timestamp,
+    ) -> Self {
+        let old = std::mem::replace(&mut self.webhook_secret, sealed);
+        self.previous_webhook_secret = PreviousSecret::retiring(old, grace, now);
+        self
+    }
+
+    /// This merchant with `change` applied; `None` when it changes nothing.
+    pub fn changed(&self, change: &MerchantChange) -> Option<Self> {
+        let mut next = self.clone();
+        if let Some(name) = &change.client_name {
+            next.client_name = name.clone();
+        }
+        if let Some(url) = &change.return_url {
+            next.return_url = url.clone();
+        }
+        (next != *self).then_some(next)
+    }
+}
+
+/// How long a retired secret stays valid after a rotation: 0 to 7 days, whole seconds.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]
+pub struct Grace(std::time::Duration);
+
+impl Grace {
+    /// The longest grace: 7 days (604 800 s).
+    pub const MAX_SECS: u64 = 604_800;
+
+    /// No grace: the old secret stops at once.
+    pub const NONE: Self = Self(std::time::Duration::ZERO);
+
+    /// `secs` seconds, 0 to [`Self::MAX_SECS`].
+    pub fn from_secs(secs: i64) -> Result<Self, Invalid> {
+        u64::try_from(secs)
+            .ok()
+            .filter(|s| *s <= Self::MAX_SECS)
+            .map(|s| Self(std::time::Duration::from_secs(s)))
+            .ok_or_else(|| Invalid::new(format!("must be between 0 and {}", Self::MAX_SECS)))
+    }
+
+    pub fn duration(self) -> std::time::Duration {
+        self.0
+    }
+}
+
+/// A validated `PATCH` of a merchant: what is `None` stays as it is. `return_url: Some(None)`
+/// clears the URL (no notifications until one is set again).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct MerchantChange {
+    pub client_name: Option<ClientName>,
+    pub return_url: Option<Option<ReturnUrl>>,
 }
 
 /// A retired secret that stays valid until `until`.
@@ -90,6 +183,16 @@ pub struct Merchant {
 pub struct PreviousSecret {
     pub secret: SealedSecret,
     pub until: Timestamp,
+}
+
+impl PreviousSecret {
+    /// `secret`, retired at `now`, valid for `grace` more; `None` (forgotten) with no grace.
+    fn retiring(secret: SealedSecret, grace: std::time::Duration, now: Timestamp) -> Option<Self> {
+        (!grace.is_zero()).then(|| Self {
+            secret,
+            until: now.plus(grace),
+        })
+    }
 }
 
 /// A validated registration request.
@@ -119,6 +222,18 @@ mod tests {
                 "https://shop.example/#frag",
             ],
         );
+    }
+
+    #[test]
+    fn a_grace_is_zero_to_seven_days_in_whole_seconds() {
+        assert_eq!(Grace::from_secs(0), Ok(Grace::NONE));
+        assert_eq!(
+            Grace::from_secs(604_800).map(Grace::duration),
+            Ok(std::time::Duration::from_secs(604_800))
+        );
+        assert!(Grace::from_secs(604_801).is_err());
+        assert!(Grace::from_secs(-1).is_err());
+        assert!(Grace::from_secs(i64::MAX).is_err());
     }
 
     #[test]

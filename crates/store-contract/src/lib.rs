@@ -23,6 +23,7 @@ pub mod back_office;
 pub mod cancels;
 pub mod concurrency;
 pub mod diesel_raw;
+pub mod merchant_changes;
 pub mod merchants;
 pub mod migration_backfill;
 pub mod nonces;
@@ -99,6 +100,14 @@ macro_rules! contract_tests {
                 merchants::replacing_secrets_after_a_concurrent_rotation_writes_nothing,
                 merchants::merchants_list_newest_first_with_a_cursor_and_one_extra_row,
                 merchants::a_previous_webhook_secret_round_trips_and_can_be_set_and_cleared_by_update,
+            }
+            merchant_changes {
+                merchant_changes::a_previous_client_secret_round_trips_and_a_rotation_without_grace_clears_it,
+                merchant_changes::a_merchant_s_registration_and_changes_write_their_audit_rows_with_them,
+                merchant_changes::a_registration_refused_by_the_database_writes_no_audit_row,
+                merchant_changes::a_change_decided_on_a_stale_version_writes_nothing_not_even_its_audit_row,
+                merchant_changes::sixteen_concurrent_changes_from_the_same_version_let_exactly_one_through,
+                merchant_changes::re_sealing_after_a_change_that_kept_the_secrets_writes_nothing,
             }
             nonces {
                 nonces::a_nonce_is_fresh_once_and_replayed_after,

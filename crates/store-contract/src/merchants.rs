@@ -1,4 +1,5 @@
-//! MerchantStore: round trips, update, newest-first listing.
+//! MerchantStore: round trips, compare-and-set updates with their audit rows in the same
+//! transaction, newest-first listing, re-sealing.
 
 use domain::{
     ids::ClientId,
@@ -26,7 +27,7 @@ pub async fn a_merchant_round_trips_with_its_sealed_secrets_and_unicode_name<F: 
     };
     m.updated_at = at(5_678);
 
-    env.merchants.insert(&m).await.unwrap();
+    env.merchants.insert(&m, &[]).await.unwrap();
 
     assert_eq!(env.merchants.find(&m.client_id).await.unwrap(), Some(m));
 }
@@ -36,7 +37,7 @@ pub async fn a_merchant_without_a_return_url_round_trips<F: StoreFactory>() {
     let mut m = merchant("mch_nourl", at(0));
     m.return_url = None;
     m.status = MerchantStatus::Inactive;
-    env.merchants.insert(&m).await.unwrap();
+    env.merchants.insert(&m, &[]).await.unwrap();
     assert_eq!(env.merchants.find(&m.client_id).await.unwrap(), Some(m));
 }
 
@@ -55,7 +56,7 @@ pub async fn registering_the_same_client_id_twice_is_an_error<F: StoreFactory>()
     env.merchant("mch_twice").await;
     let err = env
         .merchants
-        .insert(&merchant("mch_twice", at(1)))
+        .insert(&merchant("mch_twice", at(1)), &[])
         .await
         .unwrap_err();
     assert!(!err.is_unavailable());
@@ -64,7 +65,7 @@ pub async fn registering_the_same_client_id_twice_is_an_error<F: StoreFactory>()
 pub async fn updating_a_merchant_replaces_its_mutable_fields<F: StoreFactory>() {
     let env = Env::new::<F>().await;
     let original = merchant("mch_upd", at(0));
-    env.merchants.insert(&original).await.unwrap();
+    env.merchants.insert(&original, &[]).await.unwrap();
     let mut changed = original.clone();
     changed.client_name = ClientName::parse("Renamed ☕").unwrap();
     changed.client_secret = SealedSecret {
@@ -75,26 +76,37 @@ pub async fn updating_a_merchant_replaces_its_mutable_fields<F: StoreFactory>() 
         key_version: 4,
         ciphertext: vec![43; 41],
     };
+    changed.previous_client_secret = Some(PreviousSecret {
+        secret: SealedSecret {
+            key_version: 5,
+            ciphertext: vec![44; 42],
+        },
+        until: at(120_000),
+    });
     changed.return_url = None;
     changed.status = MerchantStatus::Inactive;
     changed.updated_at = at(60_000);
+    changed.version = 1;
 
-    assert!(env.merchants.update(&changed).await.unwrap());
+    assert!(env.merchants.update(&changed, &[]).await.unwrap());
     assert_eq!(
         env.merchants.find(&original.client_id).await.unwrap(),
         Some(changed.clone())
     );
 
+    let mut same = changed.clone();
+    same.version = 2;
     assert!(
-        env.merchants.update(&changed).await.unwrap(),
-        "an update that changes nothing still matched"
+        env.merchants.update(&same, &[]).await.unwrap(),
+        "an update that changes nothing but the version still matched"
     );
 }
 
 pub async fn updating_an_unknown_merchant_reports_false_and_creates_nothing<F: StoreFactory>() {
     let env = Env::new::<F>().await;
-    let ghost = merchant("mch_ghost", at(0));
-    assert!(!env.merchants.update(&ghost).await.unwrap());
+    let mut ghost = merchant("mch_ghost", at(0));
+    ghost.version = 1;
+    assert!(!env.merchants.update(&ghost, &[]).await.unwrap());
     assert_eq!(env.merchants.find(&ghost.client_id).await.unwrap(), None);
 }
 
@@ -106,7 +118,7 @@ pub async fn merchants_list_newest_first_with_a_cursor_and_one_extra_row<F: Stor
         .collect();
     for (i, id) in ids.iter().enumerate() {
         env.merchants
-            .insert(&merchant(id.as_str(), at(i as i64)))
+            .insert(&merchant(id.as_str(), at(i as i64)), &[])
             .await
             .unwrap();
     }
@@ -148,14 +160,15 @@ pub async fn a_previous_webhook_secret_round_trips_and_can_be_set_and_cleared_by
         },
         until: at(86_400_123),
     });
-    env.merchants.insert(&m).await.unwrap();
+    env.merchants.insert(&m, &[]).await.unwrap();
     assert_eq!(
         env.merchants.find(&m.client_id).await.unwrap(),
         Some(m.clone())
     );
 
     m.previous_webhook_secret = None;
-    assert!(env.merchants.update(&m).await.unwrap());
+    m.version = 1;
+    assert!(env.merchants.update(&m, &[]).await.unwrap());
     assert_eq!(
         env.merchants.find(&m.client_id).await.unwrap(),
         Some(m.clone())
@@ -171,7 +184,8 @@ pub async fn a_previous_webhook_secret_round_trips_and_can_be_set_and_cleared_by
         ciphertext: vec![77; 61],
     };
     m.updated_at = at(86_400_000);
-    assert!(env.merchants.update(&m).await.unwrap());
+    m.version = 2;
+    assert!(env.merchants.update(&m, &[]).await.unwrap());
     assert_eq!(env.merchants.find(&m.client_id).await.unwrap(), Some(m));
 }
 
@@ -192,6 +206,14 @@ fn resealed(m: &domain::merchant::Merchant, version: u32) -> domain::merchant::M
         },
         until: p.until,
     });
+    r.previous_client_secret = m.previous_client_secret.as_ref().map(|p| PreviousSecret {
+        secret: SealedSecret {
+            key_version: version,
+            ciphertext: vec![73; 47],
+        },
+        until: p.until,
+    });
+    r.version = m.version + 1;
     r
 }
 
@@ -208,10 +230,17 @@ pub async fn replacing_secrets_writes_them_when_the_stored_ciphertexts_are_still
         },
         until: at(99_000),
     });
+    with_previous.previous_client_secret = Some(PreviousSecret {
+        secret: SealedSecret {
+            key_version: 1,
+            ciphertext: vec![6; 34],
+        },
+        until: at(98_000),
+    });
     for m in [&plain, &with_previous] {
-        env.merchants.insert(m).await.unwrap();
+        env.merchants.insert(m, &[]).await.unwrap();
         let next = resealed(m, 9);
-        assert!(env.merchants.replace_secrets(m, &next).await.unwrap());
+        assert!(env.merchants.replace_secrets(m, &next, &[]).await.unwrap());
         assert_eq!(env.merchants.find(&m.client_id).await.unwrap(), Some(next));
     }
 }
@@ -219,21 +248,26 @@ pub async fn replacing_secrets_writes_them_when_the_stored_ciphertexts_are_still
 pub async fn replacing_secrets_after_a_concurrent_rotation_writes_nothing<F: StoreFactory>() {
     let env = Env::new::<F>().await;
     let original = merchant("mch_reseal_race", at(0));
-    env.merchants.insert(&original).await.unwrap();
+    env.merchants.insert(&original, &[]).await.unwrap();
     let mut rotated = original.clone();
     rotated.client_secret = SealedSecret {
         key_version: 1,
         ciphertext: vec![33; 40],
     };
     rotated.updated_at = at(5_000);
-    assert!(env.merchants.update(&rotated).await.unwrap());
+    rotated.version = 1;
+    assert!(env.merchants.update(&rotated, &[]).await.unwrap());
 
-    let stale = resealed(&original, 9);
+    let mut stale = resealed(&original, 9);
+    stale.version = 1;
+    let mut same_version_as_now = original.clone();
+    same_version_as_now.version = 1;
     assert!(
         !env.merchants
-            .replace_secrets(&original, &stale)
+            .replace_secrets(&same_version_as_now, &stale, &[])
             .await
-            .unwrap()
+            .unwrap(),
+        "the stored client secret is not the expected one"
     );
     assert_eq!(
         env.merchants.find(&original.client_id).await.unwrap(),
@@ -248,7 +282,7 @@ pub async fn replacing_secrets_after_a_concurrent_rotation_writes_nothing<F: Sto
     });
     assert!(
         !env.merchants
-            .replace_secrets(&expected_previous, &resealed(&rotated, 9))
+            .replace_secrets(&expected_previous, &resealed(&rotated, 9), &[])
             .await
             .unwrap(),
         "a previous secret that is not stored does not match"

@@ -116,7 +116,7 @@ impl Env {
     /// Stores a merchant with this id (payments need one: foreign key).
     pub async fn merchant(&self, client_id: &str) -> ClientId {
         let m = merchant(client_id, at(0));
-        self.merchants.insert(&m).await.unwrap();
+        self.merchants.insert(&m, &[]).await.unwrap();
         m.client_id
     }
 
@@ -348,11 +348,13 @@ pub fn merchant(client_id: &str, created: Timestamp) -> Merchant {
             key_version: 2,
             ciphertext: vec![9; 60],
         },
+        previous_client_secret: None,
         previous_webhook_secret: None,
         return_url: Some(ReturnUrl::parse("https://shop.example/webhooks/pg").unwrap()),
         status: MerchantStatus::Active,
         created_at: created,
         updated_at: created,
+        version: 0,
     }
 }
 

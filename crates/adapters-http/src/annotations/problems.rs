@@ -72,6 +72,8 @@ problem_responses! {
     SessionUnauthorized [Unauthenticated] => "`{}`: no live session cookie";
     CsrfOrForbidden [CsrfCheckFailed, Forbidden] => "`{}` (a change authenticated by cookie \
         without the session's `X-CSRF-Token`) or `{}` (the caller's role may not do this)";
+    MerchantConflict [ConcurrentUpdate] => "`{}`: other changes of the merchant won every \
+        attempt; send it again";
     UserNotFound [UserNotFound] => "`{}`: unknown user id, or a user the caller may not manage";
     UserConflict [EmailTaken, LastAdmin, ConcurrentUpdate] => "`{}` (another account has this \
         email), `{}` (no enabled ADMIN would be left) or `{}` (another change won; retry)";

@@ -285,6 +285,42 @@ pub struct PaymentListQuery {
     pub starting_after: Option<String>,
 }
 
+/// `PATCH /admin/api/merchants/{clientId}` (api.md §10.6): what is absent stays; `{}` changes
+/// nothing.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMerchantRequest {
+    /// 1–100 characters, as at registration; cannot be `null`.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F\s][^\x00-\x1F\x7F-\x9F]*$",
+        example = "Shop",
+        nullable = false
+    )]
+    pub client_name: Option<String>,
+    /// The registration's URL rules; `null` clears it (no notifications until one is set).
+    #[schema(max_length = 2048, example = "https://shop.example/webhooks/simplepg")]
+    pub return_url: Option<String>,
+}
+
+/// `POST /admin/api/merchants/{clientId}/rotate-secret` (api.md §10.6): no body, or this.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RotateSecretRequest {
+    /// Seconds the old client secret keeps verifying signed requests next to the new one
+    /// (default 0: it stops at once). A rotation within a grace retires the secret it
+    /// replaces with this grace, and the one before it at once.
+    #[schema(
+        minimum = 0,
+        maximum = 604800,
+        default = 0,
+        nullable = false,
+        example = 3600
+    )]
+    pub grace_seconds: Option<i64>,
+}
+
 /// Query of `GET /admin/api/merchants`.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]

@@ -113,6 +113,10 @@ impl From<MerchantError> for ApiError {
     fn from(e: MerchantError) -> Self {
         match e {
             MerchantError::NotFound(_) => ApiError::new(ErrorCode::MerchantNotFound, e.to_string()),
+            MerchantError::Forbidden => super::guards::forbidden(),
+            MerchantError::Contended(_) => {
+                ApiError::new(ErrorCode::ConcurrentUpdate, e.to_string())
+            }
             MerchantError::Invalid(v) => ApiError::validation(v),
             MerchantError::Cipher(_) => ApiError::internal(e),
             MerchantError::Repository(r) => r.into(),

@@ -1,6 +1,6 @@
 //! Who is calling the back office, at the edge: the admin bearer token or a person's session
-//! cookie (api.md §8, §10.2). [`Admin`] guards the operator endpoints that are ADMIN's alone,
-//! [`Caller`] the ones whose use case decides by the principal, and
+//! cookie (api.md §8, §10.2). [`Caller`] guards every operator endpoint (its use case decides
+//! what the principal may do: api.md §10.1), and
 //! [`SessionOf`] the `/auth/*` endpoints of the logged-in person. Signed merchant requests are
 //! [`super::signed::Signed`].
 
@@ -12,7 +12,7 @@ use actix_web::{
 };
 use domain::{
     ids::RequestId,
-    people::{Principal, RequestOrigin, Role, SessionToken},
+    people::{Principal, RequestOrigin, SessionToken},
     services::people::Authenticated,
 };
 use futures_util::future::LocalBoxFuture;
@@ -126,47 +126,12 @@ async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, Api
     }
 }
 
-/// Proof that the request comes from an ADMIN: the admin token (`Authorization: Bearer <admin
-/// token>`, api.md §8) or the session cookie of a user whose role is ADMIN (with the CSRF rule
-/// for changes). Every operator handler that does not decide by role itself takes one, so none
-/// can run without the check: no or wrong credentials are `401 ADMIN_UNAUTHORIZED`
-/// (problem+json, `WWW-Authenticate: Bearer`), another role `403 FORBIDDEN`, before the handler
-/// starts (adr/0016).
-///
-/// `T` is extracted first, then the caller is checked: `Admin<web::Bytes>` reads the body
-/// before the check (a body over the limit is a 413 whatever the credentials). `Admin` alone
-/// (`T = ()`) is the check only.
-pub struct Admin<T = ()>(pub T);
-
-impl<T> FromRequest for Admin<T>
-where
-    T: FromRequest + 'static,
-    T::Future: 'static,
-    T::Error: Into<actix_web::Error>,
-{
-    type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        extract_then(req, payload, async |req, state, inner| {
-            admin(req, state).await?;
-            Ok(Self(inner))
-        })
-    }
-}
-
-async fn admin(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiError> {
-    let principal = principal(req, state).await?;
-    if principal.role() == Role::Admin {
-        Ok(principal)
-    } else {
-        Err(forbidden())
-    }
-}
-
 /// Any authenticated back-office caller, whatever its role: the endpoint's use case decides
-/// what the principal may do (api.md §10.1). Credentials as [`Admin`]; `inner` is `T`,
-/// extracted first.
+/// what the principal may do (api.md §10.1). No or wrong credentials are `401
+/// ADMIN_UNAUTHORIZED` (problem+json, `WWW-Authenticate: Bearer`) before the handler starts
+/// (adr/0016); a cookie-authenticated change without the session's CSRF token is `403
+/// CSRF_CHECK_FAILED`. `inner` is `T`, extracted first: `Caller<web::Bytes>` reads the body
+/// before the check (a body over the limit is a 413 whatever the credentials).
 pub struct Caller<T = ()> {
     pub principal: Principal,
     pub origin: RequestOrigin,

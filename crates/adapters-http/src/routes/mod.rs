@@ -10,6 +10,7 @@ pub(crate) mod deliveries;
 mod errors;
 pub(crate) mod events;
 mod guards;
+pub(crate) mod merchants;
 pub(crate) mod mock;
 pub(crate) mod payments;
 pub(crate) mod probes;
@@ -81,16 +82,18 @@ fn table() -> Vec<Resource> {
         post("/mock/request/cancel", mock::cancel),
         post("/mock/request/capture", mock::capture),
         resource("/admin/api/merchants", "GET, POST")
-            .route(web::post().to(admin::register_merchant))
-            .route(web::get().to(admin::list_merchants)),
-        get("/admin/api/merchants/{clientId}", admin::show_merchant),
+            .route(web::post().to(merchants::register_merchant))
+            .route(web::get().to(merchants::list_merchants)),
+        resource("/admin/api/merchants/{clientId}", "GET, PATCH")
+            .route(web::get().to(merchants::show_merchant))
+            .route(web::patch().to(merchants::update_merchant)),
         post(
             "/admin/api/merchants/{clientId}/rotate-secret",
-            admin::rotate_secret,
+            merchants::rotate_secret,
         ),
         post(
             "/admin/api/merchants/{clientId}/rotate-webhook-secret",
-            admin::rotate_webhook_secret,
+            merchants::rotate_webhook_secret,
         ),
         get("/admin/api/deliveries", deliveries::list),
         get("/admin/api/deliveries/{deliveryId}", deliveries::show),
@@ -98,10 +101,13 @@ fn table() -> Vec<Resource> {
             "/admin/api/deliveries/{deliveryId}/retry",
             deliveries::retry,
         ),
-        post("/admin/api/merchants/{clientId}/activate", admin::activate),
+        post(
+            "/admin/api/merchants/{clientId}/activate",
+            merchants::activate,
+        ),
         post(
             "/admin/api/merchants/{clientId}/deactivate",
-            admin::deactivate,
+            merchants::deactivate,
         ),
         get("/admin/api/payments", admin::search_payments),
         get("/admin/api/payments/{paymentKey}", admin::show_payment),

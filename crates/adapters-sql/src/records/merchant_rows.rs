@@ -18,11 +18,16 @@ pub struct MerchantRow {
     pub status: String,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    pub previous_client_secret: Option<Vec<u8>>,
+    pub previous_client_secret_key_version: Option<i64>,
+    pub previous_client_secret_until: Option<PrimitiveDateTime>,
+    pub version: i64,
 }
 
 impl From<&Merchant> for MerchantRow {
     fn from(m: &Merchant) -> Self {
         let prev = m.previous_webhook_secret.as_ref();
+        let prev_client = m.previous_client_secret.as_ref();
         Self {
             client_id: m.client_id.as_str().to_owned(),
             client_name: m.client_name.as_str().to_owned(),
@@ -37,6 +42,12 @@ impl From<&Merchant> for MerchantRow {
             status: m.status.as_str().to_owned(),
             created_at: to_db_time(m.created_at),
             updated_at: to_db_time(m.updated_at),
+            previous_client_secret: prev_client.map(|p| p.secret.ciphertext.clone()),
+            previous_client_secret_key_version: prev_client
+                .map(|p| i64::from(p.secret.key_version)),
+            previous_client_secret_until: prev_client.map(|p| to_db_time(p.until)),
+            // The domain's versions start at 0 and grow by one per change: far below i64::MAX.
+            version: i64::try_from(m.version).unwrap_or(i64::MAX),
         }
     }
 }
@@ -52,6 +63,8 @@ pub struct SealedSecretsChange<'a> {
     pub webhook_secret_key_version: i64,
     pub previous_webhook_secret: Option<&'a [u8]>,
     pub previous_webhook_secret_key_version: Option<i64>,
+    pub previous_client_secret: Option<&'a [u8]>,
+    pub previous_client_secret_key_version: Option<i64>,
 }
 
 impl MerchantRow {
@@ -63,6 +76,8 @@ impl MerchantRow {
             webhook_secret_key_version: self.webhook_secret_key_version,
             previous_webhook_secret: self.previous_webhook_secret.as_deref(),
             previous_webhook_secret_key_version: self.previous_webhook_secret_key_version,
+            previous_client_secret: self.previous_client_secret.as_deref(),
+            previous_client_secret_key_version: self.previous_client_secret_key_version,
         }
     }
 }
@@ -76,27 +91,34 @@ impl TryFrom<MerchantRow> for Merchant {
         let c = Cells { table: T, key: k };
         let status = MerchantStatus::parse(&r.status)
             .ok_or_else(|| corrupt(T, k, format_args!("unknown status {:?}", r.status)))?;
-        let previous_webhook_secret = match (
+        let previous =
+            |name: &str, ciphertext, key_version, until| match (ciphertext, key_version, until) {
+                (None, None, None) => Ok(None),
+                (Some(ciphertext), Some(key_version), Some(until)) => Ok(Some(PreviousSecret {
+                    secret: SealedSecret {
+                        key_version: c.int(&format!("{name}_key_version"), key_version)?,
+                        ciphertext,
+                    },
+                    until: from_db_time(until),
+                })),
+                _ => Err(corrupt(
+                    T,
+                    k,
+                    format_args!("{name} columns are only partly set"),
+                )),
+            };
+        let previous_webhook_secret = previous(
+            "previous_webhook_secret",
             r.previous_webhook_secret,
             r.previous_webhook_secret_key_version,
             r.previous_webhook_secret_until,
-        ) {
-            (None, None, None) => None,
-            (Some(ciphertext), Some(key_version), Some(until)) => Some(PreviousSecret {
-                secret: SealedSecret {
-                    key_version: c.int("previous_webhook_secret_key_version", key_version)?,
-                    ciphertext,
-                },
-                until: from_db_time(until),
-            }),
-            _ => {
-                return Err(corrupt(
-                    T,
-                    k,
-                    "previous_webhook_secret columns are only partly set",
-                ));
-            }
-        };
+        )?;
+        let previous_client_secret = previous(
+            "previous_client_secret",
+            r.previous_client_secret,
+            r.previous_client_secret_key_version,
+            r.previous_client_secret_until,
+        )?;
         Ok(Merchant {
             client_id: c.col("client_id", ClientId::parse(k))?,
             client_name: c.col("client_name", ClientName::parse(&r.client_name))?,
@@ -108,11 +130,13 @@ impl TryFrom<MerchantRow> for Merchant {
                 key_version: c.int("webhook_secret_key_version", r.webhook_secret_key_version)?,
                 ciphertext: r.webhook_secret,
             },
+            previous_client_secret,
             previous_webhook_secret,
             return_url: c.opt("return_url", r.return_url, ReturnUrl::parse)?,
             status,
             created_at: from_db_time(r.created_at),
             updated_at: from_db_time(r.updated_at),
+            version: c.int("version", r.version)?,
         })
     }
 }

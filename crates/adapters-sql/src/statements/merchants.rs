@@ -22,11 +22,16 @@ pub trait MerchantStatements: SqlBackend {
         page: &PageRequest<ClientId>,
     ) -> impl QueryFuture<Vec<MerchantRow>>;
 
-    /// Every mutable column of `row`'s merchant; the number of matched rows.
-    fn update_merchant(conn: &mut Self::Conn, row: &MerchantRow) -> impl QueryFuture<usize>;
+    /// Every mutable column of `row`'s merchant, where its stored version is `expected`; the
+    /// number of matched rows.
+    fn update_merchant(
+        conn: &mut Self::Conn,
+        row: &MerchantRow,
+        expected: i64,
+    ) -> impl QueryFuture<usize>;
 
-    /// The sealed secrets of `new`, where the stored ones are still those of `old`; the number
-    /// of matched rows.
+    /// The sealed secrets and the version of `new`, where the stored version and secrets are
+    /// still those of `old`; the number of matched rows.
     fn replace_secrets(
         conn: &mut Self::Conn,
         old: MerchantRow,
@@ -73,19 +78,30 @@ macro_rules! __merchant_statements {
                     .await
             }
 
-            async fn update_merchant(conn: &mut Conn, row: &MerchantRow) -> QueryResult<usize> {
-                diesel::update(api_credential::table.find(&row.client_id))
-                    .set((
-                        row.sealed_secrets(),
-                        api_credential::client_name.eq(&row.client_name),
-                        api_credential::previous_webhook_secret_until
-                            .eq(row.previous_webhook_secret_until),
-                        api_credential::return_url.eq(&row.return_url),
-                        api_credential::status.eq(&row.status),
-                        api_credential::updated_at.eq(row.updated_at),
-                    ))
-                    .execute(conn)
-                    .await
+            async fn update_merchant(
+                conn: &mut Conn,
+                row: &MerchantRow,
+                expected: i64,
+            ) -> QueryResult<usize> {
+                diesel::update(
+                    api_credential::table
+                        .filter(api_credential::client_id.eq(&row.client_id))
+                        .filter(api_credential::version.eq(expected)),
+                )
+                .set((
+                    row.sealed_secrets(),
+                    api_credential::client_name.eq(&row.client_name),
+                    api_credential::previous_webhook_secret_until
+                        .eq(row.previous_webhook_secret_until),
+                    api_credential::previous_client_secret_until
+                        .eq(row.previous_client_secret_until),
+                    api_credential::return_url.eq(&row.return_url),
+                    api_credential::status.eq(&row.status),
+                    api_credential::updated_at.eq(row.updated_at),
+                    api_credential::version.eq(row.version),
+                ))
+                .execute(conn)
+                .await
             }
 
             async fn replace_secrets(
@@ -106,13 +122,22 @@ macro_rules! __merchant_statements {
                     }
                     None => Box::new(api_credential::previous_webhook_secret.is_null().nullable()),
                 };
+                let same_previous_client: SameSecret = match old.previous_client_secret {
+                    Some(previous) => Box::new(api_credential::previous_client_secret.eq(previous)),
+                    None => Box::new(api_credential::previous_client_secret.is_null().nullable()),
+                };
                 let target = api_credential::table
                     .filter(api_credential::client_id.eq(old.client_id))
+                    .filter(api_credential::version.eq(old.version))
                     .filter(api_credential::client_secret.eq(old.client_secret))
                     .filter(api_credential::webhook_secret.eq(old.webhook_secret))
-                    .filter(same_previous);
+                    .filter(same_previous)
+                    .filter(same_previous_client);
                 diesel::update(target)
-                    .set(new.sealed_secrets())
+                    .set((
+                        new.sealed_secrets(),
+                        api_credential::version.eq(new.version),
+                    ))
                     .execute(conn)
                     .await
             }

@@ -1,24 +1,59 @@
-//! `MerchantStore` (`api_credential`).
+//! `MerchantStore` (`api_credential`, with its rows of `operator_audit`).
 
 use async_trait::async_trait;
+use diesel::result::Error as DieselError;
 use domain::{
     RepositoryError,
     ids::ClientId,
     merchant::Merchant,
+    people::OperatorAuditEntry,
     ports::{MerchantStore, PageRequest},
 };
 
-use super::{Merchants, SqlStore, db_error};
-use crate::{records::MerchantRow, statements::Statements};
+use super::{Merchants, SqlStore, db_error, users::insert_audit_rows};
+use crate::{
+    backend::write_tx,
+    records::{MerchantRow, NewOperatorAuditRow},
+    statements::Statements,
+};
+
+fn audit_rows(audit: &[OperatorAuditEntry]) -> Vec<NewOperatorAuditRow> {
+    audit.iter().map(NewOperatorAuditRow::from).collect()
+}
+
+/// The version a change from `next` expects to find stored (`next.version - 1`).
+fn expected_version(next: &Merchant) -> Result<i64, RepositoryError> {
+    next.version
+        .checked_sub(1)
+        .and_then(|v| i64::try_from(v).ok())
+        .ok_or_else(|| {
+            RepositoryError::msg(format!(
+                "inconsistent update of merchant {}: version {} cannot follow another",
+                next.client_id, next.version
+            ))
+        })
+}
 
 #[async_trait]
 impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
-    /// A clash on `client_id` is a repository error (issued ids are UUIDv7-based, so it is a
-    /// bug).
-    async fn insert(&self, merchant: &Merchant) -> Result<(), RepositoryError> {
+    /// One transaction: the merchant row, then its audit rows. A clash on `client_id` is a
+    /// repository error (issued ids are UUIDv7-based, so it is a bug).
+    async fn insert(
+        &self,
+        merchant: &Merchant,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<(), RepositoryError> {
         let row = MerchantRow::from(merchant);
+        let audit = audit_rows(audit);
         let mut conn = self.conn().await?;
-        crate::retrying!(B::insert_merchant(&mut conn, &row).await).map_err(db_error::<B>)
+        crate::retrying!(
+            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
+                B::insert_merchant(conn, &row).await?;
+                insert_audit_rows::<B>(conn, &audit).await
+            })
+            .await
+        )
+        .map_err(db_error::<B>)
     }
 
     async fn find(&self, client_id: &ClientId) -> Result<Option<Merchant>, RepositoryError> {
@@ -38,30 +73,59 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
         rows.into_iter().map(Merchant::try_from).collect()
     }
 
-    /// Writes the previous webhook secret too (set or cleared). Counts *matched* rows (MySQL
-    /// through `CLIENT_FOUND_ROWS`; SQLite always), so an update that changes nothing is still
-    /// `true`; `false` only when no merchant has this id. `client_id` and `created_at` never
-    /// change.
-    async fn update(&self, merchant: &Merchant) -> Result<bool, RepositoryError> {
-        let row = MerchantRow::from(merchant);
+    /// One transaction: `UPDATE api_credential SET <every mutable column> WHERE client_id = ?
+    /// AND version = next.version - 1`, then the audit rows only if it matched (both backends
+    /// count *matched* rows: MySQL through `CLIENT_FOUND_ROWS`). 0 matched: someone else changed
+    /// the merchant first (or there is none), `false`, nothing written. Concurrent updates from
+    /// one version queue on the row (MySQL's row lock, SQLite's write lock) and each re-reads
+    /// the committed version, so exactly one matches. A conflict the database reports runs the
+    /// transaction again: the version guard decides it afresh. `client_id` and `created_at`
+    /// never change.
+    async fn update(
+        &self,
+        next: &Merchant,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<bool, RepositoryError> {
+        let expected = expected_version(next)?;
+        let row = MerchantRow::from(next);
+        let audit = audit_rows(audit);
         let mut conn = self.conn().await?;
-        let matched =
-            crate::retrying!(B::update_merchant(&mut conn, &row).await).map_err(db_error::<B>)?;
-        Ok(matched > 0)
+        crate::retrying!(
+            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
+                if B::update_merchant(conn, &row, expected).await? != 1 {
+                    return Ok(false);
+                }
+                insert_audit_rows::<B>(conn, &audit).await?;
+                Ok(true)
+            })
+            .await
+        )
+        .map_err(db_error::<B>)
     }
 
-    /// Compare-and-set on the stored ciphertexts (fresh nonce per seal, so equal bytes mean
-    /// unchanged); writes only the sealed secrets and their key versions.
+    /// Compare-and-set on the stored version and ciphertexts (fresh nonce per seal, so equal
+    /// bytes mean unchanged); writes only the sealed secrets, their key versions and the new
+    /// version, then the audit rows, in one transaction.
     async fn replace_secrets(
         &self,
         expected: &Merchant,
         resealed: &Merchant,
+        audit: &[OperatorAuditEntry],
     ) -> Result<bool, RepositoryError> {
         let old = MerchantRow::from(expected);
         let new = MerchantRow::from(resealed);
+        let audit = audit_rows(audit);
         let mut conn = self.conn().await?;
-        let matched = crate::retrying!(B::replace_secrets(&mut conn, old.clone(), &new).await)
-            .map_err(db_error::<B>)?;
-        Ok(matched > 0)
+        crate::retrying!(
+            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
+                if B::replace_secrets(conn, old.clone(), &new).await? != 1 {
+                    return Ok(false);
+                }
+                insert_audit_rows::<B>(conn, &audit).await?;
+                Ok(true)
+            })
+            .await
+        )
+        .map_err(db_error::<B>)
     }
 }

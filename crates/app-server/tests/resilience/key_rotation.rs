@@ -1,7 +1,7 @@
 //! `ENCRYPTION_KEY` rotation end to end, as docs/ops/runbook.md tells operators to do it:
 //! a merchant registered under key 1 keeps working when key 2 becomes current (key 1 retired),
-//! `simplepg reencrypt-secrets` re-seals it, `--check` then passes, and the server works with
-//! key 2 alone.
+//! `simplepg reencrypt-secrets` re-seals it (the previous client secret of a rotation with grace
+//! too), `--check` then passes, and the server works with key 2 alone.
 
 use std::process::Command;
 
@@ -57,6 +57,16 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
     let early = register(&old, None).await;
     assert_eq!(list_status(&old, &early).await, 200);
     assert_eq!(key_versions(&db, &early).await, vec![1, 1]);
+    // Rolling its servers over: the old client secret stays valid for an hour.
+    let path = format!("/admin/api/merchants/{}/rotate-secret", early.client_id);
+    let body = serde_json::json!({ "graceSeconds": 3600 });
+    let rotated = old.admin("POST", &path, Some(&body)).await.unwrap();
+    assert_eq!(rotated.status, 200, "{}", rotated.text());
+    let early_rotated = Merchant {
+        client_secret: rotated.json["clientSecret"].as_str().unwrap().to_owned(),
+        ..early.clone()
+    };
+    assert_eq!(key_versions(&db, &early).await, vec![1, 1, 1]);
 
     let env: Vec<(&str, String)> = with_key_2_current();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -85,7 +95,11 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
         report.contains("2 merchants scanned, 1 re-sealed under key version 2"),
         "{report}"
     );
-    assert_eq!(key_versions(&db, &early).await, vec![2, 2]);
+    assert_eq!(
+        key_versions(&db, &early).await,
+        vec![2, 2, 2],
+        "the previous client secret is re-sealed too"
+    );
     assert_eq!(key_versions(&db, &late).await, vec![2, 2]);
     let (again, report) = reencrypt(db.url(), &[]).await;
     assert!(
@@ -104,5 +118,10 @@ async fn rotating_the_encryption_key_keeps_every_merchant_working_and_reencrypt_
     )
     .await;
     assert_eq!(list_status(&key_2_only, &early).await, 200);
+    assert_eq!(
+        list_status(&key_2_only, &early_rotated).await,
+        200,
+        "both secrets of the grace open under key 2 alone"
+    );
     assert_eq!(list_status(&key_2_only, &late).await, 200);
 }

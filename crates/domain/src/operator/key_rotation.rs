@@ -68,6 +68,7 @@ impl Merchant {
     pub fn sealed_secrets(&self) -> impl Iterator<Item = &SealedSecret> {
         [&self.client_secret, &self.webhook_secret]
             .into_iter()
+            .chain(self.previous_client_secret.as_ref().map(|p| &p.secret))
             .chain(self.previous_webhook_secret.as_ref().map(|p| &p.secret))
     }
 
@@ -178,7 +179,12 @@ impl KeyRotationService {
                         client_id: merchant.client_id.clone(),
                         source,
                     })?;
-            if self.store.replace_secrets(&merchant, &resealed).await? {
+            // No audit row: re-sealing changes no secret, only the key that wraps it.
+            if self
+                .store
+                .replace_secrets(&merchant, &resealed, &[])
+                .await?
+            {
                 return Ok(true);
             }
             // Rotated or re-encrypted by someone else meanwhile: look again.
@@ -192,11 +198,8 @@ impl KeyRotationService {
 
     fn resealed(&self, merchant: &Merchant) -> Result<Merchant, CipherError> {
         let reseal = |sealed: &SealedSecret| self.cipher.seal(&self.cipher.open(sealed)?);
-        Ok(Merchant {
-            client_secret: reseal(&merchant.client_secret)?,
-            webhook_secret: reseal(&merchant.webhook_secret)?,
-            previous_webhook_secret: merchant
-                .previous_webhook_secret
+        let reseal_previous = |previous: &Option<PreviousSecret>| {
+            previous
                 .as_ref()
                 .map(|p| {
                     Ok::<_, CipherError>(PreviousSecret {
@@ -204,7 +207,14 @@ impl KeyRotationService {
                         until: p.until,
                     })
                 })
-                .transpose()?,
+                .transpose()
+        };
+        Ok(Merchant {
+            client_secret: reseal(&merchant.client_secret)?,
+            webhook_secret: reseal(&merchant.webhook_secret)?,
+            previous_client_secret: reseal_previous(&merchant.previous_client_secret)?,
+            previous_webhook_secret: reseal_previous(&merchant.previous_webhook_secret)?,
+            version: merchant.version + 1,
             ..merchant.clone()
         })
     }
@@ -284,6 +294,10 @@ mod tests {
             client_name: ClientName::parse("Shop").unwrap(),
             client_secret: sealed(version, "sk_client"),
             webhook_secret: sealed(version, "whsec_new"),
+            previous_client_secret: Some(PreviousSecret {
+                secret: sealed(version, "sk_client_old"),
+                until: t0(),
+            }),
             previous_webhook_secret: Some(PreviousSecret {
                 secret: sealed(version, "whsec_old"),
                 until: t0(),
@@ -292,6 +306,7 @@ mod tests {
             status: MerchantStatus::Active,
             created_at: t0(),
             updated_at: t0(),
+            version: 4,
         }
     }
 
@@ -314,7 +329,8 @@ mod tests {
         let log = written.clone();
         store
             .expect_replace_secrets()
-            .returning(move |expected, resealed| {
+            .returning(move |expected, resealed, audit| {
+                assert!(audit.is_empty(), "re-sealing is no audited change");
                 log.lock()
                     .unwrap()
                     .push((expected.clone(), resealed.clone()));
@@ -339,10 +355,13 @@ mod tests {
             vec![
                 (2, "sk_client".to_owned()),
                 (2, "whsec_new".to_owned()),
+                (2, "sk_client_old".to_owned()),
                 (2, "whsec_old".to_owned())
-            ]
+            ],
+            "the previous client secret is re-sealed too"
         );
         assert_eq!(resealed.updated_at, expected.updated_at);
+        assert_eq!(resealed.version, expected.version + 1);
     }
 
     #[tokio::test]
@@ -361,7 +380,7 @@ mod tests {
         store
             .expect_replace_secrets()
             .times(2)
-            .returning(move |_, resealed| {
+            .returning(move |_, resealed, _| {
                 calls += 1;
                 *log.lock().unwrap() = Some(resealed.clone());
                 Ok(calls == 2)
@@ -415,7 +434,7 @@ mod tests {
         store
             .expect_replace_secrets()
             .times(ATTEMPTS)
-            .returning(|_, _| Ok(false));
+            .returning(|_, _, _| Ok(false));
         let err = service(store).reencrypt_all().await.unwrap_err();
         assert!(matches!(err, ReencryptionError::Contended(_)), "{err}");
     }

@@ -170,25 +170,40 @@ pub trait PaymentStore: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait MerchantStore: Send + Sync {
-    async fn insert(&self, merchant: &Merchant) -> Result<(), RepositoryError>;
+    /// The merchant and its `audit` rows, in one transaction.
+    async fn insert(
+        &self,
+        merchant: &Merchant,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<(), RepositoryError>;
 
     async fn find(&self, client_id: &ClientId) -> Result<Option<Merchant>, RepositoryError>;
 
     /// Newest first; up to `page.limit + 1` rows older than `page.before`.
     async fn list(&self, page: &PageRequest<ClientId>) -> Result<Vec<Merchant>, RepositoryError>;
 
-    /// Replaces the mutable fields (name, secrets, return URL, status, `updated_at`).
-    /// Returns false when no such merchant exists.
-    async fn update(&self, merchant: &Merchant) -> Result<bool, RepositoryError>;
+    /// Compare-and-set: replaces the mutable fields (name, secrets and previous secrets, return
+    /// URL, status, `updated_at`, `version`) where the stored version is still
+    /// `next.version - 1`, and writes the `audit` rows in the same transaction. Returns false,
+    /// writing nothing, when the version moved on (someone else changed it first: read again and
+    /// decide again) or no such merchant exists.
+    async fn update(
+        &self,
+        next: &Merchant,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<bool, RepositoryError>;
 
     /// Compare-and-set of the sealed secrets (re-encryption under a new key): writes
-    /// `resealed`'s client, webhook and previous webhook secrets only if the stored ones are
+    /// `resealed`'s client, webhook and previous secrets and its `version` (one more than
+    /// `expected`'s) only if the stored version is still `expected`'s and the stored secrets
     /// still byte-for-byte `expected`'s (every seal has a fresh nonce, so equal bytes mean
-    /// nothing was rotated meanwhile). Returns false, writing nothing, otherwise.
+    /// nothing was rotated meanwhile), with the `audit` rows in the same transaction. Returns
+    /// false, writing nothing, otherwise.
     async fn replace_secrets(
         &self,
         expected: &Merchant,
         resealed: &Merchant,
+        audit: &[OperatorAuditEntry],
     ) -> Result<bool, RepositoryError>;
 }
 

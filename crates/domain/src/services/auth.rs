@@ -146,7 +146,8 @@ impl Authenticator {
     }
 
     /// Checks, in order: each header present exactly once as text, timestamp inside the window,
-    /// nonce well-formed, signature (against the merchant's secret; an unknown client fails
+    /// nonce well-formed, signature (against the merchant's secret, or the previous one during
+    /// a rotation's grace; an unknown client fails
     /// exactly like a wrong signature), nonce fresh across all instances, merchant active. Only
     /// a correctly signed request consumes a nonce.
     pub async fn authenticate(&self, req: SignedRequest<'_>) -> Result<Merchant, AuthError> {
@@ -222,8 +223,14 @@ impl Authenticator {
             let _ = canonical.verify(DECOY_SECRET, signature);
             return Err(self.mismatch(&canonical));
         };
-        let secret = self.cipher.open(&merchant.client_secret)?;
-        if !canonical.verify(secret.expose().as_bytes(), signature) {
+        // The current secret, and the previous one while its rotation grace lasts (api.md
+        // §10.6). Every live secret is tried, so the time taken does not tell which one signed.
+        let mut verified = false;
+        for sealed in merchant.client_secrets_at(now) {
+            let secret = self.cipher.open(sealed)?;
+            verified |= canonical.verify(secret.expose().as_bytes(), signature);
+        }
+        if !verified {
             return Err(self.mismatch(&canonical));
         }
         let nonce = NonceRecord {

@@ -1,4 +1,8 @@
-//! Merchant registration and lifecycle (admin use cases).
+//! Merchant registration, lifecycle and self-service (api.md §8, §10.3). Who may do what is
+//! decided here by the caller's [`Principal`]: a merchant-scoped user sees only its own merchant
+//! (another one is not found, exactly like an unknown one) and may change only what its role
+//! allows. Every change is a compare-and-set on the merchant's `version` and writes its operator
+//! audit row in the same transaction (api.md §10.4).
 
 use std::sync::Arc;
 
@@ -6,7 +10,8 @@ use crate::{
     RepositoryError,
     destination::ReturnUrlPolicy,
     ids::ClientId,
-    merchant::{Merchant, MerchantStatus, NewMerchant, PreviousSecret},
+    merchant::{Grace, Merchant, MerchantChange, MerchantStatus, NewMerchant},
+    people::{Action, AuditOutcome, Denied, OperatorAuditEntry, Principal, RequestOrigin},
     ports::{CipherError, Clock, KeyGenerator, MerchantStore, SecretCipher},
     secret::Secret,
     service_struct::service_struct,
@@ -16,15 +21,32 @@ use crate::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum MerchantError {
+    /// 404 `MERCHANT_NOT_FOUND`: unknown, or another merchant's (the same answer).
     #[error("merchant {0} not found")]
     NotFound(ClientId),
+    /// 403 `FORBIDDEN`: the caller's role may not do this.
+    #[error("your role may not do this")]
+    Forbidden,
     /// A field the policy refuses (e.g. a plain-http or private-address `returnUrl`).
     #[error("invalid merchant: {0:?}")]
     Invalid(Violations),
+    /// 409 `CONCURRENT_UPDATE`: other changes won every attempt.
+    #[error("the merchant changed concurrently on every attempt; try again")]
+    Contended(ClientId),
     #[error(transparent)]
     Cipher(#[from] CipherError),
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+/// The audit `action` of each merchant change (api.md §10.4).
+pub mod audit_actions {
+    pub const REGISTERED: &str = "MERCHANT_REGISTERED";
+    pub const UPDATED: &str = "MERCHANT_UPDATED";
+    pub const CLIENT_SECRET_ROTATED: &str = "CLIENT_SECRET_ROTATED";
+    pub const WEBHOOK_SECRET_ROTATED: &str = "WEBHOOK_SECRET_ROTATED";
+    pub const ACTIVATED: &str = "MERCHANT_ACTIVATED";
+    pub const DEACTIVATED: &str = "MERCHANT_DEACTIVATED";
 }
 
 /// A merchant just registered, with its plaintext secrets. This is the only time they exist
@@ -47,15 +69,67 @@ service_struct! {
     pub fn new;
 }
 
+/// Compare-and-set attempts of one change before answering `Contended`.
+const ATTEMPTS: usize = 8;
+
+/// What a change does to the merchant as read: the next state, or `None` when nothing changes
+/// (nothing is written, no audit row).
+type Decide<'a> = dyn Fn(&Merchant) -> Result<Option<Merchant>, MerchantError> + Send + Sync + 'a;
+
 impl MerchantService {
-    /// Registers a merchant. Its `returnUrl` must satisfy the [`ReturnUrlPolicy`] (https in
-    /// production; no literal address the destination policy refuses).
-    pub async fn register(&self, new: NewMerchant) -> Result<Registration, MerchantError> {
-        if let Some(url) = &new.return_url {
-            self.return_urls
-                .check(url)
-                .map_err(|e| MerchantError::Invalid(Violations::single("returnUrl", e.0)))?;
+    /// Asks the principal's permission for `action` on merchant `id`: another merchant's is
+    /// [`MerchantError::NotFound`], word for word the answer for an unknown one.
+    fn allow(by: &Principal, action: Action, id: &ClientId) -> Result<(), MerchantError> {
+        by.may(action, Some(id)).map_err(|d| match d {
+            Denied::NotFound => MerchantError::NotFound(id.clone()),
+            Denied::Forbidden => MerchantError::Forbidden,
+        })
+    }
+
+    fn audit_row(
+        &self,
+        by: &Principal,
+        action: &str,
+        target: &ClientId,
+        origin: &RequestOrigin,
+    ) -> OperatorAuditEntry {
+        OperatorAuditEntry {
+            audit_id: 0,
+            at: self.clock.now(),
+            actor: by.actor_label().to_owned(),
+            role: Some(by.role()),
+            action: action.to_owned(),
+            target: Some(target.to_string()),
+            outcome: AuditOutcome::Success,
+            ip: origin.ip.clone(),
+            request_id: origin.request_id.clone(),
         }
+    }
+
+    fn check_return_url(
+        &self,
+        url: Option<&crate::merchant::ReturnUrl>,
+    ) -> Result<(), MerchantError> {
+        match url {
+            Some(url) => self
+                .return_urls
+                .check(url)
+                .map_err(|e| MerchantError::Invalid(Violations::single("returnUrl", e.0))),
+            None => Ok(()),
+        }
+    }
+
+    /// Registers a merchant (ADMIN). Its `returnUrl` must satisfy the [`ReturnUrlPolicy`]
+    /// (https in production; no literal address the destination policy refuses).
+    pub async fn register(
+        &self,
+        by: &Principal,
+        new: NewMerchant,
+        origin: &RequestOrigin,
+    ) -> Result<Registration, MerchantError> {
+        by.may(Action::RegisterMerchant, None)
+            .map_err(|_| MerchantError::Forbidden)?;
+        self.check_return_url(new.return_url.as_ref())?;
         let client_secret = self.keys.client_secret();
         let webhook_secret = self.keys.webhook_secret();
         let now = self.clock.now();
@@ -64,13 +138,16 @@ impl MerchantService {
             client_name: new.client_name,
             client_secret: self.cipher.seal(&client_secret)?,
             webhook_secret: self.cipher.seal(&webhook_secret)?,
+            previous_client_secret: None,
             previous_webhook_secret: None,
             return_url: new.return_url,
             status: MerchantStatus::Active,
             created_at: now,
             updated_at: now,
+            version: 0,
         };
-        self.store.insert(&merchant).await?;
+        let row = self.audit_row(by, audit_actions::REGISTERED, &merchant.client_id, origin);
+        self.store.insert(&merchant, &[row]).await?;
         Ok(Registration {
             merchant,
             client_secret,
@@ -78,150 +155,168 @@ impl MerchantService {
         })
     }
 
-    pub async fn get(&self, id: &ClientId) -> Result<Merchant, MerchantError> {
+    /// One merchant, as the principal may see it.
+    pub async fn get(&self, by: &Principal, id: &ClientId) -> Result<Merchant, MerchantError> {
+        Self::allow(by, Action::ReadMerchants, id)?;
+        self.find(id).await
+    }
+
+    async fn find(&self, id: &ClientId) -> Result<Merchant, MerchantError> {
         self.store
             .find(id)
             .await?
             .ok_or_else(|| MerchantError::NotFound(id.clone()))
     }
 
+    /// Merchants newest first: every one for a platform role, only its own for a merchant role.
     pub async fn list(
         &self,
+        by: &Principal,
         limit: Limit,
         starting_after: Option<ClientId>,
-    ) -> Result<Page<Merchant>, RepositoryError> {
-        Page::fetch(limit.get(), starting_after, |page| async move {
+    ) -> Result<Page<Merchant>, MerchantError> {
+        by.may(Action::ReadMerchants, None)
+            .map_err(|_| MerchantError::Forbidden)?;
+        if let Some(own) = by.merchant() {
+            // The page of a one-item list: the item, unless the cursor is at or before it.
+            let after_cursor = starting_after
+                .as_ref()
+                .is_none_or(|cursor| own.as_str() < cursor.as_str());
+            let items = match after_cursor {
+                true => self.store.find(own).await?.into_iter().collect(),
+                false => Vec::new(),
+            };
+            return Ok(Page {
+                items,
+                has_more: false,
+            });
+        }
+        Ok(Page::fetch(limit.get(), starting_after, |page| async move {
             self.store.list(&page).await
+        })
+        .await?)
+    }
+
+    /// Changes `returnUrl` and/or `clientName` (ADMIN, or the merchant's MERCHANT_ADMIN). The
+    /// URL follows the registration's rules; a change that changes nothing writes nothing.
+    pub async fn update(
+        &self,
+        by: &Principal,
+        id: &ClientId,
+        change: &MerchantChange,
+        origin: &RequestOrigin,
+    ) -> Result<Merchant, MerchantError> {
+        Self::allow(by, Action::UpdateMerchant, id)?;
+        if let Some(url) = &change.return_url {
+            self.check_return_url(url.as_ref())?;
+        }
+        let row = self.audit_row(by, audit_actions::UPDATED, id, origin);
+        self.change(id, &row, &|m| Ok(m.changed(change))).await
+    }
+
+    /// Issues a new client secret (ADMIN, or the merchant's MERCHANT_ADMIN). For `grace` the
+    /// old one keeps verifying signed requests too; with no grace it stops at once.
+    pub async fn rotate_secret(
+        &self,
+        by: &Principal,
+        id: &ClientId,
+        grace: Grace,
+        origin: &RequestOrigin,
+    ) -> Result<(Merchant, Secret), MerchantError> {
+        Self::allow(by, Action::RotateMerchantSecrets, id)?;
+        let secret = self.keys.client_secret();
+        let sealed = self.cipher.seal(&secret)?;
+        let now = self.clock.now();
+        let row = self.audit_row(by, audit_actions::CLIENT_SECRET_ROTATED, id, origin);
+        let merchant = self
+            .change(id, &row, &|m| {
+                Ok(Some(m.clone().with_client_secret(
+                    sealed.clone(),
+                    grace,
+                    now,
+                )))
+            })
+            .await?;
+        Ok((merchant, secret))
+    }
+
+    /// Issues a new webhook secret (ADMIN, or the merchant's MERCHANT_ADMIN). For `grace` the
+    /// old one keeps signing deliveries too (two `v1,` signatures), so merchants can switch
+    /// without missing a webhook.
+    pub async fn rotate_webhook_secret(
+        &self,
+        by: &Principal,
+        id: &ClientId,
+        grace: std::time::Duration,
+        origin: &RequestOrigin,
+    ) -> Result<(Merchant, Secret), MerchantError> {
+        Self::allow(by, Action::RotateMerchantSecrets, id)?;
+        let secret = self.keys.webhook_secret();
+        let sealed = self.cipher.seal(&secret)?;
+        let now = self.clock.now();
+        let row = self.audit_row(by, audit_actions::WEBHOOK_SECRET_ROTATED, id, origin);
+        let merchant = self
+            .change(id, &row, &|m| {
+                Ok(Some(m.clone().with_webhook_secret(
+                    sealed.clone(),
+                    grace,
+                    now,
+                )))
+            })
+            .await?;
+        Ok((merchant, secret))
+    }
+
+    /// Activates or deactivates a merchant (ADMIN); setting the status it has changes nothing.
+    pub async fn set_status(
+        &self,
+        by: &Principal,
+        id: &ClientId,
+        status: MerchantStatus,
+        origin: &RequestOrigin,
+    ) -> Result<Merchant, MerchantError> {
+        Self::allow(by, Action::SetMerchantStatus, id)?;
+        let action = match status {
+            MerchantStatus::Active => audit_actions::ACTIVATED,
+            MerchantStatus::Inactive => audit_actions::DEACTIVATED,
+        };
+        let row = self.audit_row(by, action, id, origin);
+        self.change(id, &row, &|m| {
+            Ok((m.status != status).then(|| Merchant {
+                status,
+                ..m.clone()
+            }))
         })
         .await
     }
 
-    /// Issues a new client secret; the old one stops working at once.
-    pub async fn rotate_secret(&self, id: &ClientId) -> Result<(Merchant, Secret), MerchantError> {
-        let mut merchant = self.get(id).await?;
-        let secret = self.keys.client_secret();
-        merchant.client_secret = self.cipher.seal(&secret)?;
-        merchant.updated_at = self.clock.now();
-        self.save(merchant).await.map(|m| (m, secret))
-    }
-
-    /// Issues a new webhook secret. For `grace` the old one keeps signing deliveries too (two
-    /// `v1,` signatures), so merchants can switch without missing a webhook.
-    pub async fn rotate_webhook_secret(
+    /// Reads the merchant, decides, and writes the next state by compare-and-set on its
+    /// version with `audit` in the same transaction; a lost race reads again and decides again.
+    async fn change(
         &self,
         id: &ClientId,
-        grace: std::time::Duration,
-    ) -> Result<(Merchant, Secret), MerchantError> {
-        let mut merchant = self.get(id).await?;
-        let secret = self.keys.webhook_secret();
-        let now = self.clock.now();
-        let sealed = self.cipher.seal(&secret)?;
-        let old = std::mem::replace(&mut merchant.webhook_secret, sealed);
-        merchant.previous_webhook_secret = (!grace.is_zero()).then(|| PreviousSecret {
-            secret: old,
-            until: now.plus(grace),
-        });
-        merchant.updated_at = now;
-        self.save(merchant).await.map(|m| (m, secret))
-    }
-
-    pub async fn set_status(
-        &self,
-        id: &ClientId,
-        status: MerchantStatus,
+        audit: &OperatorAuditEntry,
+        decide: &Decide<'_>,
     ) -> Result<Merchant, MerchantError> {
-        let mut merchant = self.get(id).await?;
-        if merchant.status == status {
-            return Ok(merchant);
+        for _ in 0..ATTEMPTS {
+            let current = self.find(id).await?;
+            let Some(mut next) = decide(&current)? else {
+                return Ok(current);
+            };
+            next.updated_at = self.clock.now();
+            next.version = current.version + 1;
+            if self
+                .store
+                .update(&next, std::slice::from_ref(audit))
+                .await?
+            {
+                return Ok(next);
+            }
         }
-        merchant.status = status;
-        merchant.updated_at = self.clock.now();
-        self.save(merchant).await
-    }
-
-    async fn save(&self, merchant: Merchant) -> Result<Merchant, MerchantError> {
-        if self.store.update(&merchant).await? {
-            Ok(merchant)
-        } else {
-            Err(MerchantError::NotFound(merchant.client_id))
-        }
+        Err(MerchantError::Contended(id.clone()))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{
-        destination::DestinationPolicy,
-        merchant::{ClientName, ReturnUrl},
-        ports::MockMerchantStore,
-        services::testkit::{FakeCipher, fixed_clock, keys},
-    };
-
-    fn service(store: MockMerchantStore) -> MerchantService {
-        MerchantService::new(
-            Arc::new(store),
-            Arc::new(keys()),
-            Arc::new(FakeCipher),
-            Arc::new(fixed_clock()),
-            ReturnUrlPolicy {
-                allow_plain_http: false,
-                destinations: DestinationPolicy::public_only_except(vec![]),
-            },
-        )
-    }
-
-    #[tokio::test]
-    async fn a_return_url_the_policy_refuses_is_a_field_error_and_nothing_is_stored() {
-        for raw in ["http://shop.example/hook", "https://169.254.169.254/latest"] {
-            let mut store = MockMerchantStore::new();
-            store.expect_insert().never();
-            let err = service(store)
-                .register(NewMerchant {
-                    client_name: ClientName::parse("Shop").unwrap(),
-                    return_url: Some(ReturnUrl::parse(raw).unwrap()),
-                })
-                .await
-                .unwrap_err();
-            let MerchantError::Invalid(v) = err else {
-                panic!("{raw}: {err:?}")
-            };
-            assert_eq!(v.iter().next().unwrap().field, "returnUrl");
-        }
-    }
-
-    #[tokio::test]
-    async fn registration_stores_only_sealed_secrets_and_returns_the_plaintext_once() {
-        let mut store = MockMerchantStore::new();
-        store
-            .expect_insert()
-            .withf(|m| {
-                !m.client_secret.ciphertext.is_empty()
-                    && m.client_secret.ciphertext != b"sk_test_secret"
-                    && m.status == MerchantStatus::Active
-            })
-            .times(1)
-            .returning(|_| Ok(()));
-        let reg = service(store)
-            .register(NewMerchant {
-                client_name: ClientName::parse("Shop").unwrap(),
-                return_url: None,
-            })
-            .await
-            .unwrap();
-        assert_eq!(reg.client_secret.expose(), "sk_test_secret");
-        assert!(reg.webhook_secret.expose().starts_with("whsec_"));
-    }
-
-    #[tokio::test]
-    async fn rotating_the_secret_of_an_unknown_merchant_is_not_found_and_writes_nothing() {
-        let mut store = MockMerchantStore::new();
-        store.expect_find().returning(|_| Ok(None));
-        store.expect_update().never();
-        let err = service(store)
-            .rotate_secret(&ClientId::parse("mch_x").unwrap())
-            .await
-            .unwrap_err();
-        assert!(matches!(err, MerchantError::NotFound(_)));
-    }
-}
+#[path = "merchants_tests.rs"]
+mod tests;

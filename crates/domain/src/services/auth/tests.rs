@@ -16,11 +16,13 @@ fn merchant(status: MerchantStatus) -> Merchant {
         client_name: ClientName::parse("A").unwrap(),
         client_secret: FakeCipher.seal(&Secret::new(SECRET.into())).unwrap(),
         webhook_secret: FakeCipher.seal(&Secret::new("whsec_x".into())).unwrap(),
+        previous_client_secret: None,
         previous_webhook_secret: None,
         return_url: None,
         status,
         created_at: t0(),
         updated_at: t0(),
+        version: 0,
     }
 }
 
@@ -142,6 +144,56 @@ async fn a_correctly_signed_request_is_accepted() {
         .await
         .unwrap();
     assert_eq!(m.client_id.as_str(), "mch_a");
+}
+
+/// The merchant after a rotation from `sk_old` to [`SECRET`] whose grace ends at `until`.
+fn rotated_with_grace_until(until: Timestamp) -> MockMerchantStore {
+    let mut m = MockMerchantStore::new();
+    m.expect_find().returning(move |_| {
+        Ok(Some(Merchant {
+            previous_client_secret: Some(crate::merchant::PreviousSecret {
+                secret: FakeCipher.seal(&Secret::new("sk_old".into())).unwrap(),
+                until,
+            }),
+            ..merchant(MerchantStatus::Active)
+        }))
+    });
+    m
+}
+
+#[tokio::test]
+async fn during_a_rotation_grace_both_the_new_and_the_old_client_secret_verify() {
+    let until = t0().plus(Duration::from_millis(1));
+    for secret in [SECRET, "sk_old"] {
+        let m = authenticate_signed_with(
+            auth(rotated_with_grace_until(until), fresh_nonces()),
+            secret,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{secret}: {e}"));
+        assert_eq!(m.client_id.as_str(), "mch_a");
+    }
+    let wrong = authenticate_signed_with(
+        auth(rotated_with_grace_until(until), untouched_nonces()),
+        "sk_wrong",
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(wrong, AuthError::InvalidSignature { .. }));
+}
+
+#[tokio::test]
+async fn once_the_grace_has_ended_only_the_new_client_secret_verifies() {
+    let err = authenticate_signed_with(
+        auth(rotated_with_grace_until(t0()), untouched_nonces()),
+        "sk_old",
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, AuthError::InvalidSignature { .. }), "{err}");
+    authenticate_signed_with(auth(rotated_with_grace_until(t0()), fresh_nonces()), SECRET)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -28,11 +28,13 @@ fn merchant(client_id: &ClientId) -> Merchant {
         client_name: crate::merchant::ClientName::parse("Shop").unwrap(),
         client_secret: sealed.clone(),
         webhook_secret: sealed,
+        previous_client_secret: None,
         previous_webhook_secret: None,
         return_url: None,
         status: crate::merchant::MerchantStatus::Active,
         created_at: t0(),
         updated_at: t0(),
+        version: 0,
     }
 }
 
