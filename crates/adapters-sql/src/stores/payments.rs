@@ -21,8 +21,7 @@ use crate::{
     error::{InsertTxError, corrupt, is_conflict, is_unique_violation, is_unique_violation_on},
     records::{CancelRow, NewAuditRow, NonceRow, PaymentRow, event_key, to_db_time},
     retry,
-    statements::PaymentLookup,
-    statements::Statements,
+    statements::{Deadline, PaymentLookup, Statements},
 };
 
 /// `insert`'s transaction (see there); `NonceTaken` when `nonce`'s `INSERT` found the row there
@@ -56,6 +55,19 @@ async fn insert_tx<B: Statements>(
 }
 
 impl<B: Statements> SqlStore<B, Payments> {
+    /// The keys of the payments due by `deadline` at `now`, `limit` at most.
+    async fn due(
+        &self,
+        deadline: Deadline,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PaymentKey>, RepositoryError> {
+        let keys = self
+            .run(async |conn| B::due_payments(conn, deadline, to_db_time(now), limit).await)
+            .await?;
+        parse_keys(&keys)
+    }
+
     async fn find_one(&self, lookup: PaymentLookup) -> Result<Option<Payment>, RepositoryError> {
         let rows = self
             .run(async |conn| {
@@ -334,10 +346,7 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<PaymentKey>, RepositoryError> {
-        let keys = self
-            .run(async |conn| B::due_for_expiry(conn, to_db_time(now), limit).await)
-            .await?;
-        parse_keys(&keys)
+        self.due(Deadline::Expiry, now, limit).await
     }
 
     /// `status = 'APPROVED' AND authorization_expires_at <= now`, earliest deadline first,
@@ -347,10 +356,7 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<PaymentKey>, RepositoryError> {
-        let keys = self
-            .run(async |conn| B::due_for_authorization_expiry(conn, to_db_time(now), limit).await)
-            .await?;
-        parse_keys(&keys)
+        self.due(Deadline::Authorization, now, limit).await
     }
 
     async fn audit_trail(
