@@ -12,7 +12,7 @@ use awc::http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{assert_problem, spawn_app, spawn_app_with_two_merchants};
-use support::{PASSWORD, Session, without_request};
+use support::{PASSWORD, Session, listed, user_body, without_request};
 
 #[actix_web::test]
 async fn an_admin_created_with_the_token_logs_in_with_a_strict_cookie_and_sees_itself() {
@@ -47,9 +47,7 @@ async fn an_admin_created_with_the_token_logs_in_with_a_strict_cookie_and_sees_i
     assert!(res.json["expiresAt"].is_string());
 
     let session = Session::from_login(&res);
-    let me = app
-        .as_session(&session, Method::GET, "/auth/me", None, None)
-        .await;
+    let me = app.session_get(&session, "/auth/me").await;
     assert_eq!(me.status, 200, "{}", me.text());
     assert_eq!(me.json["user"]["email"], "ops@example.com");
     assert_eq!(me.json["csrfToken"], csrf);
@@ -122,65 +120,31 @@ async fn a_cookie_change_without_the_right_csrf_token_is_refused_and_changes_not
         assert_problem(&res, 403, "CSRF_CHECK_FAILED");
     }
     let users = app.admin_get("/admin/api/users").await;
-    assert_eq!(
-        users.json["data"].as_array().unwrap().len(),
-        1,
-        "{}",
-        users.text()
-    );
+    assert_eq!(listed(&users), 1, "{}", users.text());
 
     let res = app
-        .as_session(
-            &admin,
-            Method::POST,
-            "/admin/api/users",
-            Some(&admin.csrf),
-            Some(&body),
-        )
+        .session_change(&admin, Method::POST, "/admin/api/users", Some(&body))
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     // A read needs no CSRF token.
-    let res = app
-        .as_session(&admin, Method::GET, "/admin/api/users", None, None)
-        .await;
-    assert_eq!(
-        res.json["data"].as_array().unwrap().len(),
-        2,
-        "{}",
-        res.text()
-    );
+    let res = app.session_get(&admin, "/admin/api/users").await;
+    assert_eq!(listed(&res), 2, "{}", res.text());
 }
 
 #[actix_web::test]
 async fn logout_revokes_the_session_server_side_and_clears_the_cookie() {
     let app = spawn_app().await;
     let admin = app.user_session("admin@example.com", "ADMIN", None).await;
-    let refused = app
-        .as_session(&admin, Method::POST, "/auth/logout", None, None)
-        .await;
-    assert_problem(&refused, 403, "CSRF_CHECK_FAILED");
-
     let res = app
-        .as_session(
-            &admin,
-            Method::POST,
-            "/auth/logout",
-            Some(&admin.csrf),
-            None,
-        )
+        .session_change_needing_csrf(&admin, Method::POST, "/auth/logout", 204)
         .await;
-    assert_eq!(res.status, 204, "{}", res.text());
     let cleared = res.header("set-cookie").unwrap();
     assert!(cleared.starts_with("simplepg_session=;"), "{cleared}");
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
 
-    let me = app
-        .as_session(&admin, Method::GET, "/auth/me", None, None)
-        .await;
+    let me = app.session_get(&admin, "/auth/me").await;
     assert_problem(&me, 401, "UNAUTHENTICATED");
-    let merchants = app
-        .as_session(&admin, Method::GET, "/admin/api/merchants", None, None)
-        .await;
+    let merchants = app.session_get(&admin, "/admin/api/merchants").await;
     assert_problem(&merchants, 401, "ADMIN_UNAUTHORIZED");
 }
 
@@ -191,9 +155,7 @@ async fn an_operator_session_may_not_register_a_merchant_and_an_admin_session_ma
     let admin = app.user_session("admin@example.com", "ADMIN", None).await;
     let register = json!({ "clientName": "Shop", "returnUrl": "https://shop.example/n" });
 
-    let res = app
-        .as_session(&operator, Method::GET, "/admin/api/merchants", None, None)
-        .await;
+    let res = app.session_get(&operator, "/admin/api/merchants").await;
     assert_eq!(
         res.status,
         200,
@@ -201,37 +163,28 @@ async fn an_operator_session_may_not_register_a_merchant_and_an_admin_session_ma
         res.text()
     );
     let res = app
-        .as_session(
+        .session_change(
             &operator,
             Method::POST,
             "/admin/api/merchants",
-            Some(&operator.csrf),
             Some(&register),
         )
         .await;
     assert_problem(&res, 403, "FORBIDDEN");
-    let listed = app.admin_get("/admin/api/merchants").await;
-    assert_eq!(listed.json["data"].as_array().unwrap().len(), 0);
+    let merchants = app.admin_get("/admin/api/merchants").await;
+    assert_eq!(listed(&merchants), 0);
 
     let res = app
-        .as_session(
+        .session_change(
             &admin,
             Method::POST,
             "/admin/api/merchants",
-            Some(&admin.csrf),
             Some(&register),
         )
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
-    let res = app
-        .as_session(&admin, Method::GET, "/admin/api/merchants", None, None)
-        .await;
-    assert_eq!(
-        res.json["data"].as_array().unwrap().len(),
-        1,
-        "{}",
-        res.text()
-    );
+    let res = app.session_get(&admin, "/admin/api/merchants").await;
+    assert_eq!(listed(&res), 1, "{}", res.text());
 }
 
 #[actix_web::test]
@@ -240,28 +193,20 @@ async fn a_merchant_admin_manages_the_users_of_its_own_merchant_only() {
     let boss = app
         .user_session("boss@a.example", "MERCHANT_ADMIN", Some(&a.client_id))
         .await;
-    let create = |email: &str, role: &str, client: Option<&str>| {
-        let mut body = json!({ "email": email, "role": role, "password": PASSWORD });
-        if let Some(c) = client {
-            body["clientId"] = json!(c);
-        }
-        body
-    };
     let post = async |body: Value| {
-        app.as_session(
-            &boss,
-            Method::POST,
-            "/admin/api/users",
-            Some(&boss.csrf),
-            Some(&body),
-        )
-        .await
+        app.session_change(&boss, Method::POST, "/admin/api/users", Some(&body))
+            .await
     };
-    let other = post(create("x@b.example", "MERCHANT_VIEWER", Some(&b.client_id))).await;
+    let other = post(user_body(
+        "x@b.example",
+        "MERCHANT_VIEWER",
+        Some(&b.client_id),
+    ))
+    .await;
     assert_problem(&other, 404, "MERCHANT_NOT_FOUND");
-    let platform = post(create("x@pg.example", "OPERATOR", None)).await;
+    let platform = post(user_body("x@pg.example", "OPERATOR", None)).await;
     assert_problem(&platform, 403, "FORBIDDEN");
-    let own = post(create(
+    let own = post(user_body(
         "clerk@a.example",
         "MERCHANT_VIEWER",
         Some(&a.client_id),
@@ -271,10 +216,8 @@ async fn a_merchant_admin_manages_the_users_of_its_own_merchant_only() {
     app.create_user("y@b.example", "MERCHANT_VIEWER", Some(&b.client_id))
         .await;
 
-    let listed = app
-        .as_session(&boss, Method::GET, "/admin/api/users", None, None)
-        .await;
-    let emails: Vec<&str> = listed.json["data"]
+    let users = app.session_get(&boss, "/admin/api/users").await;
+    let emails: Vec<&str> = users.json["data"]
         .as_array()
         .unwrap()
         .iter()
@@ -284,11 +227,9 @@ async fn a_merchant_admin_manages_the_users_of_its_own_merchant_only() {
         emails,
         ["clerk@a.example", "boss@a.example"],
         "{}",
-        listed.text()
+        users.text()
     );
-    let audit = app
-        .as_session(&boss, Method::GET, "/admin/api/audit", None, None)
-        .await;
+    let audit = app.session_get(&boss, "/admin/api/audit").await;
     assert_problem(&audit, 403, "FORBIDDEN");
 }
 
@@ -337,10 +278,5 @@ async fn the_audit_log_records_logins_failures_locks_and_user_creation_with_acto
         .collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
     let only = app.admin_get("/admin/api/audit?action=LOCKED").await;
-    assert_eq!(
-        only.json["data"].as_array().unwrap().len(),
-        1,
-        "{}",
-        only.text()
-    );
+    assert_eq!(listed(&only), 1, "{}", only.text());
 }

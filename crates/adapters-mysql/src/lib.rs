@@ -5,10 +5,10 @@
 //! dialect (`dialect.rs`) and the transaction flavour and row locks (`stores.rs`).
 //!
 //! Wiring, in order: [`create_database_if_missing`] (optional), [`run_migrations`],
-//! [`build_pool`], then one store per port sharing the pool:
-//! [`MysqlPaymentStore`], [`MysqlMerchantStore`], [`MysqlNonceStore`], [`MysqlOutboxStore`],
-//! [`MysqlStoreHealth`] ([`ports`]: all of them), and the people ports ([`people_ports`]:
-//! [`MysqlUserStore`], [`MysqlSessionStore`], [`MysqlOperatorAuditStore`]).
+//! [`build_pool`], then one store per port sharing the pool, [`MysqlStore`] of the port's
+//! marker: [`Payments`], [`Merchants`], [`Nonces`], [`Outbox`], [`Idempotency`], [`Reads`],
+//! [`Health`] ([`ports`]: all of them), and the people ports ([`people_ports`]: [`Users`],
+//! [`Sessions`], [`OperatorAudit`]).
 #![forbid(unsafe_code)]
 
 mod cluster_health;
@@ -21,11 +21,10 @@ mod stores;
 pub mod test_util;
 
 pub use adapters_sql::PeoplePorts;
+pub use adapters_sql::stores::{
+    Health, Idempotency, Merchants, Nonces, OperatorAudit, Outbox, Payments, Reads, Sessions, Users,
+};
 pub use cluster_health::{ClusterAwareHealth, NodeState};
 pub use migrate::{MIGRATIONS, MigrationError, create_database_if_missing, run_migrations};
 pub use pool::{Pool, PoolBuildError, PooledConnection, build_pool};
-pub use stores::{
-    MysqlIdempotencyStore, MysqlMerchantStore, MysqlNonceStore, MysqlOperatorAuditStore,
-    MysqlOperatorReads, MysqlOutboxStore, MysqlPaymentStore, MysqlSessionStore, MysqlStoreHealth,
-    MysqlUserStore, people_ports, ports,
-};
+pub use stores::{MysqlStore, people_ports, ports};

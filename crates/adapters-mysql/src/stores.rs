@@ -4,13 +4,7 @@
 //! that decides a write, `FOR UPDATE SKIP LOCKED` on the outbox claim so concurrent dispatchers
 //! (on any instance) take disjoint messages.
 
-use adapters_sql::{
-    PeoplePorts, SqlBackend, SqlStore,
-    stores::{
-        Health, Idempotency, Merchants, Nonces, OperatorAudit, Outbox, Payments, Reads, Sessions,
-        Users,
-    },
-};
+use adapters_sql::{PeoplePorts, SqlBackend, SqlStore};
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, TransactionManager};
 use diesel_migrations::EmbeddedMigrations;
@@ -35,16 +29,9 @@ adapters_sql::sql_statements! {
     lock_claim: (.for_update().skip_locked()),
 }
 
-pub type MysqlPaymentStore = SqlStore<Mysql, Payments>;
-pub type MysqlMerchantStore = SqlStore<Mysql, Merchants>;
-pub type MysqlNonceStore = SqlStore<Mysql, Nonces>;
-pub type MysqlIdempotencyStore = SqlStore<Mysql, Idempotency>;
-pub type MysqlOutboxStore = SqlStore<Mysql, Outbox>;
-pub type MysqlOperatorReads = SqlStore<Mysql, Reads>;
-pub type MysqlStoreHealth = SqlStore<Mysql, Health>;
-pub type MysqlUserStore = SqlStore<Mysql, Users>;
-pub type MysqlSessionStore = SqlStore<Mysql, Sessions>;
-pub type MysqlOperatorAuditStore = SqlStore<Mysql, OperatorAudit>;
+/// The store of port `P` on Mysql: one of the markers of `adapters_sql::stores` (re-exported
+/// by this crate), e.g. `MysqlStore<Payments>` for the `PaymentStore`.
+pub type MysqlStore<P> = SqlStore<Mysql, P>;
 
 /// Every storage port of this adapter on `pool`.
 pub fn ports(pool: Pool) -> StorePorts {

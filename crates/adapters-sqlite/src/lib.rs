@@ -6,10 +6,9 @@
 //! migrations, the dialect (`dialect.rs`) and the transaction flavour (`stores.rs`).
 //!
 //! Wiring, in order: [`run_migrations`] (creates the file), [`build_pool`], then one store per
-//! port sharing the pool: [`SqlitePaymentStore`], [`SqliteMerchantStore`], [`SqliteNonceStore`],
-//! [`SqliteOutboxStore`], [`SqliteIdempotencyStore`], [`SqliteStoreHealth`] ([`ports`]: all of
-//! them), and the people ports ([`people_ports`]: [`SqliteUserStore`], [`SqliteSessionStore`],
-//! [`SqliteOperatorAuditStore`]).
+//! port sharing the pool, [`SqliteStore`] of the port's marker: [`Payments`], [`Merchants`],
+//! [`Nonces`], [`Outbox`], [`Idempotency`], [`Reads`], [`Health`] ([`ports`]: all of them), and
+//! the people ports ([`people_ports`]: [`Users`], [`Sessions`], [`OperatorAudit`]).
 #![forbid(unsafe_code)]
 
 mod dialect;
@@ -21,12 +20,11 @@ mod stores;
 pub mod test_util;
 
 pub use adapters_sql::PeoplePorts;
+pub use adapters_sql::stores::{
+    Health, Idempotency, Merchants, Nonces, OperatorAudit, Outbox, Payments, Reads, Sessions, Users,
+};
 pub use migrate::{MIGRATIONS, MigrationError, run_migrations};
 pub use pool::{
     BUSY_TIMEOUT, Pool, PoolBuildError, PooledConnection, SqliteConn, build_pool, file_path,
 };
-pub use stores::{
-    SqliteIdempotencyStore, SqliteMerchantStore, SqliteNonceStore, SqliteOperatorAuditStore,
-    SqliteOperatorReads, SqliteOutboxStore, SqlitePaymentStore, SqliteSessionStore,
-    SqliteStoreHealth, SqliteUserStore, people_ports, ports,
-};
+pub use stores::{SqliteStore, people_ports, ports};

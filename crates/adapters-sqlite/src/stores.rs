@@ -5,13 +5,7 @@
 //! SQLite `INSERT` whose records have optional columns (no `DEFAULT` keyword in SQLite's
 //! `VALUES`).
 
-use adapters_sql::{
-    PeoplePorts, SqlBackend, SqlStore,
-    stores::{
-        Health, Idempotency, Merchants, Nonces, OperatorAudit, Outbox, Payments, Reads, Sessions,
-        Users,
-    },
-};
+use adapters_sql::{PeoplePorts, SqlBackend, SqlStore};
 use diesel::{QueryResult, connection::AnsiTransactionManager};
 use diesel_migrations::EmbeddedMigrations;
 use domain::store_ports::StorePorts;
@@ -42,16 +36,9 @@ adapters_sql::sql_statements! {
     lock_claim: (),
 }
 
-pub type SqlitePaymentStore = SqlStore<Sqlite, Payments>;
-pub type SqliteMerchantStore = SqlStore<Sqlite, Merchants>;
-pub type SqliteNonceStore = SqlStore<Sqlite, Nonces>;
-pub type SqliteIdempotencyStore = SqlStore<Sqlite, Idempotency>;
-pub type SqliteOutboxStore = SqlStore<Sqlite, Outbox>;
-pub type SqliteOperatorReads = SqlStore<Sqlite, Reads>;
-pub type SqliteStoreHealth = SqlStore<Sqlite, Health>;
-pub type SqliteUserStore = SqlStore<Sqlite, Users>;
-pub type SqliteSessionStore = SqlStore<Sqlite, Sessions>;
-pub type SqliteOperatorAuditStore = SqlStore<Sqlite, OperatorAudit>;
+/// The store of port `P` on Sqlite: one of the markers of `adapters_sql::stores` (re-exported
+/// by this crate), e.g. `SqliteStore<Payments>` for the `PaymentStore`.
+pub type SqliteStore<P> = SqlStore<Sqlite, P>;
 
 /// Every storage port of this adapter on `pool`.
 pub fn ports(pool: Pool) -> StorePorts {

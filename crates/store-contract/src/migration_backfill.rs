@@ -65,62 +65,45 @@ pub struct Seed {
     path: &'static [(TransitionKind, i64)],
 }
 
+/// The `n`th seed: each has its own amount (10,000 + 1,000·n) and is created a second after the
+/// one before it.
+const fn seed(n: i64, order: &'static str, path: &'static [(TransitionKind, i64)]) -> Seed {
+    Seed {
+        order,
+        amount: 10_000 + 1_000 * n,
+        created: 1_000 * n,
+        path,
+    }
+}
+
 /// One payment in every status that release had, and every way into CANCELED. The APPROVED
 /// payment is approved on a whole second: SQLite stores that instant without a fraction, and
 /// its deadline must be spelled the same way to compare right as text.
 static SEEDS: [Seed; 8] = [
-    Seed {
-        order: "V1-READY",
-        amount: 10_000,
-        created: 0,
-        path: &[],
-    },
-    Seed {
-        order: "V1-APPROVED",
-        amount: 11_000,
-        created: 1_000,
-        path: &[(K::Approve, 5_000)],
-    },
-    Seed {
-        order: "V1-COMPLETED",
-        amount: 12_000,
-        created: 2_000,
-        path: &[(K::Approve, 2_345), (K::Complete, 3_250)],
-    },
-    Seed {
-        order: "V1-CANCELED-READY",
-        amount: 13_000,
-        created: 3_000,
-        path: &[(K::Cancel, 4_321)],
-    },
-    Seed {
-        order: "V1-CANCELED-APPROVED",
-        amount: 14_000,
-        created: 4_000,
-        path: &[(K::Approve, 4_500), (K::Cancel, 6_789)],
-    },
-    Seed {
-        order: "V1-CANCELED-COMPLETED",
-        amount: 15_000,
-        created: 5_000,
-        path: &[
+    seed(0, "V1-READY", &[]),
+    seed(1, "V1-APPROVED", &[(K::Approve, 5_000)]),
+    seed(
+        2,
+        "V1-COMPLETED",
+        &[(K::Approve, 2_345), (K::Complete, 3_250)],
+    ),
+    seed(3, "V1-CANCELED-READY", &[(K::Cancel, 4_321)]),
+    seed(
+        4,
+        "V1-CANCELED-APPROVED",
+        &[(K::Approve, 4_500), (K::Cancel, 6_789)],
+    ),
+    seed(
+        5,
+        "V1-CANCELED-COMPLETED",
+        &[
             (K::Approve, 5_100),
             (K::Complete, 5_200),
             (K::Cancel, 9_999),
         ],
-    },
-    Seed {
-        order: "V1-FAILED",
-        amount: 16_000,
-        created: 6_000,
-        path: &[(K::Fail, 7_007)],
-    },
-    Seed {
-        order: "V1-EXPIRED",
-        amount: 17_000,
-        created: 7_000,
-        path: &[(K::Expire, 1_807_000)],
-    },
+    ),
+    seed(6, "V1-FAILED", &[(K::Fail, 7_007)]),
+    seed(7, "V1-EXPIRED", &[(K::Expire, 1_807_000)]),
 ];
 
 /// A payment the seed wrote from `seed` (its order number and amount), and what it must read

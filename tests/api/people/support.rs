@@ -3,7 +3,7 @@
 use awc::http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{ApiResponse, TestApp};
+use crate::helpers::{ApiResponse, TestApp, assert_problem};
 
 /// Every test user's password.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -26,6 +26,23 @@ impl Session {
     }
 }
 
+/// The body of `POST /admin/api/users` for a user with [`PASSWORD`].
+pub fn user_body(email: &str, role: &str, client_id: Option<&str>) -> Value {
+    let mut body = json!({ "email": email, "role": role, "password": PASSWORD });
+    if let Some(c) = client_id {
+        body["clientId"] = json!(c);
+    }
+    body
+}
+
+/// The number of rows of a list response (`data`).
+pub fn listed(res: &ApiResponse) -> usize {
+    res.json["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {}", res.text()))
+        .len()
+}
+
 /// A problem body without what differs by request (`instance`, `requestId`).
 pub fn without_request(res: &ApiResponse) -> Value {
     let mut body = res.json.clone();
@@ -38,10 +55,7 @@ pub fn without_request(res: &ApiResponse) -> Value {
 impl TestApp {
     /// `POST /admin/api/users` with the admin token; the created user.
     pub async fn create_user(&self, email: &str, role: &str, client_id: Option<&str>) -> Value {
-        let mut body = json!({ "email": email, "role": role, "password": PASSWORD });
-        if let Some(c) = client_id {
-            body["clientId"] = json!(c);
-        }
+        let body = user_body(email, role, client_id);
         let res = self
             .admin(Method::POST, "/admin/api/users", Some(&body))
             .await;
@@ -68,6 +82,44 @@ impl TestApp {
     pub async fn user_session(&self, email: &str, role: &str, client_id: Option<&str>) -> Session {
         self.create_user(email, role, client_id).await;
         Session::from_login(&self.login(email, PASSWORD, None).await)
+    }
+
+    /// A read as `session` (a read needs no CSRF token).
+    pub async fn session_get(&self, session: &Session, path: &str) -> ApiResponse {
+        self.as_session(session, Method::GET, path, None, None)
+            .await
+    }
+
+    /// A change as `session`, with its CSRF token.
+    pub async fn session_change(
+        &self,
+        session: &Session,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> ApiResponse {
+        self.as_session(session, method, path, Some(&session.csrf), body)
+            .await
+    }
+
+    /// A change as `session` that is first refused without the CSRF token (`403
+    /// CSRF_CHECK_FAILED`), then answered `status` with it; that answer.
+    pub async fn session_change_needing_csrf(
+        &self,
+        session: &Session,
+        method: Method,
+        path: &str,
+        status: u16,
+    ) -> ApiResponse {
+        let refused = self
+            .as_session(session, method.clone(), path, None, None)
+            .await;
+        assert_problem(&refused, 403, "CSRF_CHECK_FAILED");
+        let res = self
+            .session_change(session, method.clone(), path, None)
+            .await;
+        assert_eq!(res.status, status, "{method} {path}: {}", res.text());
+        res
     }
 
     /// A request authenticated by `session`'s cookie, with `csrf` as `X-CSRF-Token` if given.

@@ -29,19 +29,8 @@ async fn after_totp_is_confirmed_login_requires_a_current_code() {
     let app = spawn_app().await;
     let session = app.user_session("ops@example.com", "OPERATOR", None).await;
     let res = app
-        .as_session(&session, Method::POST, "/auth/totp", None, None)
+        .session_change_needing_csrf(&session, Method::POST, "/auth/totp", 200)
         .await;
-    assert_problem(&res, 403, "CSRF_CHECK_FAILED");
-    let res = app
-        .as_session(
-            &session,
-            Method::POST,
-            "/auth/totp",
-            Some(&session.csrf),
-            None,
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.header("cache-control"), Some("no-store"));
     let uri = res.json["otpauthUri"].as_str().unwrap().to_owned();
     assert!(
@@ -54,33 +43,25 @@ async fn after_totp_is_confirmed_login_requires_a_current_code() {
     assert_eq!(res.status, 200, "{}", res.text());
 
     let wrong = app
-        .as_session(
+        .session_change(
             &session,
             Method::POST,
             "/auth/totp/confirm",
-            Some(&session.csrf),
             Some(&json!({ "code": "000000x" })),
         )
         .await;
     assert_problem(&wrong, 400, "VALIDATION_FAILED");
     let res = app
-        .as_session(
+        .session_change(
             &session,
             Method::POST,
             "/auth/totp/confirm",
-            Some(&session.csrf),
             Some(&json!({ "code": current_code(&uri) })),
         )
         .await;
     assert_eq!(res.status, 204, "{}", res.text());
     let again = app
-        .as_session(
-            &session,
-            Method::POST,
-            "/auth/totp",
-            Some(&session.csrf),
-            None,
-        )
+        .session_change(&session, Method::POST, "/auth/totp", None)
         .await;
     assert_problem(&again, 409, "TOTP_ALREADY_ENABLED");
 

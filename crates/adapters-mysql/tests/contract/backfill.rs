@@ -7,6 +7,8 @@ use diesel::Connection;
 use diesel_async::{AsyncMysqlConnection, async_connection_wrapper::AsyncConnectionWrapper};
 use store_contract::{Stores, migration_backfill::StagedFactory};
 
+use crate::support::stores;
+
 struct Staged;
 
 impl StagedFactory for Staged {
@@ -23,16 +25,7 @@ impl StagedFactory for Staged {
         .await
         .unwrap();
         let pool = db.pool(4);
-        (
-            Stores::on_pool(
-                adapters_mysql::ports(pool.clone()),
-                crate::support::people(&pool),
-                pool,
-                db,
-            ),
-            url,
-            applied,
-        )
+        (stores(pool, db), url, applied)
     }
 
     async fn migrate(url: String) -> usize {

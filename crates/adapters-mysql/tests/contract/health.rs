@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use adapters_mysql::{
-    MysqlNonceStore, MysqlPaymentStore, MysqlStoreHealth, Pool, build_pool,
-    create_database_if_missing, run_migrations,
+    Health, MysqlStore, Nonces, Payments, Pool, build_pool, create_database_if_missing,
+    run_migrations,
     test_util::{TestDatabase, admin_url},
 };
 use domain::{
@@ -43,7 +43,7 @@ async fn a_migrated_database_is_healthy() {
 #[tokio::test]
 async fn a_database_without_migrations_is_not_healthy() {
     let db = TestDatabase::create_unmigrated().await;
-    let health = MysqlStoreHealth::new(db.pool(2));
+    let health = MysqlStore::<Health>::new(db.pool(2));
 
     let err = health.check().await.unwrap_err();
 
@@ -66,7 +66,7 @@ async fn migrations_apply_once_and_then_report_nothing_to_do() {
     let applied = run_migrations(db.url()).await.unwrap();
     assert_eq!(applied, embedded);
     assert_eq!(run_migrations(db.url()).await.unwrap(), 0);
-    MysqlStoreHealth::new(db.pool(1)).check().await.unwrap();
+    MysqlStore::<Health>::new(db.pool(1)).check().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -93,7 +93,7 @@ async fn concurrent_migration_runs_on_an_empty_database_all_succeed_and_apply_ea
         1,
         "one run applied everything, the others found nothing pending: {applied:?}"
     );
-    MysqlStoreHealth::new(db.pool(1)).check().await.unwrap();
+    MysqlStore::<Health>::new(db.pool(1)).check().await.unwrap();
 }
 
 async fn run_migrations_owned(url: String) -> Result<usize, adapters_mysql::MigrationError> {
@@ -108,7 +108,7 @@ async fn a_missing_database_is_created_once_and_an_existing_one_is_kept() {
     run_migrations(&url).await.unwrap();
     create_database_if_missing(&url).await.unwrap();
     let pool = build_pool(&url, 1, Duration::from_secs(5)).unwrap();
-    let healthy = MysqlStoreHealth::new(pool.clone()).check().await;
+    let healthy = MysqlStore::<Health>::new(pool.clone()).check().await;
     assert_eq!(count(&pool, "payment").await, 0);
     drop(pool);
     // Clean up through the admin connection the test util uses for everything else.
@@ -126,15 +126,15 @@ async fn an_unreachable_database_is_reported_as_unavailable_quickly() {
     .unwrap();
     let started = Instant::now();
 
-    let health = MysqlStoreHealth::new(pool.clone())
+    let health = MysqlStore::<Health>::new(pool.clone())
         .check()
         .await
         .unwrap_err();
-    let find = MysqlPaymentStore::new(pool.clone())
+    let find = MysqlStore::<Payments>::new(pool.clone())
         .find_by_key(&PaymentKey::from_bytes([1; 32]))
         .await
         .unwrap_err();
-    let nonce = MysqlNonceStore::new(pool)
+    let nonce = MysqlStore::<Nonces>::new(pool)
         .remember(
             &client("mch_x"),
             &domain::ids::Nonce::parse("abcdefghij0123456").unwrap(),
@@ -165,7 +165,7 @@ async fn a_server_that_accepts_but_never_answers_is_unavailable_within_the_conne
     let pool = build_pool(&url, 2, Duration::from_millis(500)).unwrap();
     let started = Instant::now();
 
-    let err = MysqlStoreHealth::new(pool).check().await.unwrap_err();
+    let err = MysqlStore::<Health>::new(pool).check().await.unwrap_err();
 
     assert!(err.is_unavailable(), "{err}");
     assert_answered_within(started, Duration::from_secs(3));

@@ -10,8 +10,13 @@ impl StoreFactory for MysqlFactory {
     async fn fresh() -> Stores {
         let db = TestDatabase::create().await;
         let pool = db.pool(16);
-        Stores::on_pool(adapters_mysql::ports(pool.clone()), people(&pool), pool, db)
+        stores(pool, db)
     }
+}
+
+/// Every port on `pool`, with raw SQL through it; `db` lives as long as they do.
+pub fn stores(pool: adapters_mysql::Pool, db: impl std::any::Any + Send + Sync) -> Stores {
+    Stores::on_pool(adapters_mysql::ports(pool.clone()), people(&pool), pool, db)
 }
 
 /// The people ports on `pool`, as the contract suite holds them.

@@ -25,8 +25,8 @@ pub use idempotency::{IdempotencyStatements, NewClaim};
 pub use merchants::MerchantStatements;
 pub use nonces::NonceStatements;
 pub use outbox::{LockedEvent, OutboxStatements};
-pub use payments::{PaymentLookup, PaymentStatements};
-pub use people::PeopleStatements;
+pub use payments::{Deadline, PaymentLookup, PaymentStatements};
+pub use people::{PeopleStatements, SessionsOf};
 pub use reads::{Feed, FeedTable, ReadStatements, StatsBinds, StatsRows};
 
 use crate::backend::ConnectionPool;

@@ -19,6 +19,15 @@ pub enum PaymentLookup {
     Id(String),
 }
 
+/// The deadline a payment is due by, for [`PaymentStatements::due_payments`].
+#[derive(Debug, Clone, Copy)]
+pub enum Deadline {
+    /// A READY payment's `expires_at`.
+    Expiry,
+    /// An APPROVED payment's `authorization_expires_at`.
+    Authorization,
+}
+
 /// One method per statement on `payment` and `payment_log`.
 pub trait PaymentStatements: SqlBackend {
     /// `SELECT … FROM payment WHERE payment_key = ? | payment_id = ? LIMIT 1`.
@@ -74,17 +83,12 @@ pub trait PaymentStatements: SqlBackend {
         note: &AuditNote,
     ) -> impl QueryFuture<usize>;
 
-    /// Keys of READY payments with `expires_at <= now`, earliest expiry first (ties by id).
-    fn due_for_expiry(
+    /// Keys of the payments due by `deadline` at `now`, earliest deadline first (ties by id):
+    /// READY ones with `expires_at <= now`, or APPROVED ones with `authorization_expires_at <=
+    /// now`.
+    fn due_payments(
         conn: &mut Self::Conn,
-        now: PrimitiveDateTime,
-        limit: u32,
-    ) -> impl QueryFuture<Vec<String>>;
-
-    /// Keys of APPROVED payments with `authorization_expires_at <= now`, earliest deadline first
-    /// (ties by id).
-    fn due_for_authorization_expiry(
-        conn: &mut Self::Conn,
+        deadline: Deadline,
         now: PrimitiveDateTime,
         limit: u32,
     ) -> impl QueryFuture<Vec<String>>;
@@ -251,37 +255,32 @@ macro_rules! __payment_statements {
                     .await
             }
 
-            async fn due_for_expiry(
+            async fn due_payments(
                 conn: &mut Conn,
+                deadline: Deadline,
                 now: PrimitiveDateTime,
                 limit: u32,
             ) -> QueryResult<Vec<String>> {
-                payment::table
-                    .filter(payment::status.eq(domain::payment::PaymentStatus::Ready.as_str()))
-                    .filter(payment::expires_at.le(now))
-                    .order((payment::expires_at.asc(), payment::payment_id.asc()))
-                    .limit(i64::from(limit))
+                use domain::payment::PaymentStatus;
+                let query = payment::table
                     .select(payment::payment_key)
-                    .load(conn)
-                    .await
-            }
-
-            async fn due_for_authorization_expiry(
-                conn: &mut Conn,
-                now: PrimitiveDateTime,
-                limit: u32,
-            ) -> QueryResult<Vec<String>> {
-                payment::table
-                    .filter(payment::status.eq(domain::payment::PaymentStatus::Approved.as_str()))
-                    .filter(payment::authorization_expires_at.le(now))
-                    .order((
-                        payment::authorization_expires_at.asc(),
-                        payment::payment_id.asc(),
-                    ))
                     .limit(i64::from(limit))
-                    .select(payment::payment_key)
-                    .load(conn)
-                    .await
+                    .into_boxed();
+                match deadline {
+                    Deadline::Expiry => query
+                        .filter(payment::status.eq(PaymentStatus::Ready.as_str()))
+                        .filter(payment::expires_at.le(now))
+                        .order((payment::expires_at.asc(), payment::payment_id.asc())),
+                    Deadline::Authorization => query
+                        .filter(payment::status.eq(PaymentStatus::Approved.as_str()))
+                        .filter(payment::authorization_expires_at.le(now))
+                        .order((
+                            payment::authorization_expires_at.asc(),
+                            payment::payment_id.asc(),
+                        )),
+                }
+                .load(conn)
+                .await
             }
 
             async fn audit_rows(conn: &mut Conn, payment_id: String) -> QueryResult<Vec<AuditRow>> {

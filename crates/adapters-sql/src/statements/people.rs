@@ -12,6 +12,15 @@ use crate::{
     records::{NewOperatorAuditRow, OperatorAuditRow, SessionRow, UserRow},
 };
 
+/// The sessions a revocation is of.
+#[derive(Debug, Clone, Copy)]
+pub enum SessionsOf<'a> {
+    /// The one with this `token_hash`.
+    Token(&'a str),
+    /// Every one of this `user_id`.
+    User(&'a str),
+}
+
 /// One method per statement on the people tables.
 pub trait PeopleStatements: SqlBackend {
     fn insert_user(conn: &mut Self::Conn, row: &UserRow) -> impl QueryFuture<()>;
@@ -52,18 +61,11 @@ pub trait PeopleStatements: SqlBackend {
         at: PrimitiveDateTime,
     ) -> impl QueryFuture<usize>;
 
-    /// `UPDATE operator_session SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS
-    /// NULL`; the number of matched rows.
-    fn revoke_session(
+    /// `UPDATE operator_session SET revoked_at = ? WHERE revoked_at IS NULL AND (token_hash = ?
+    /// | user_id = ?)`; the number of matched rows.
+    fn revoke_sessions(
         conn: &mut Self::Conn,
-        token_hash: &str,
-        at: PrimitiveDateTime,
-    ) -> impl QueryFuture<usize>;
-
-    /// The same for every unrevoked session of `user_id`.
-    fn revoke_sessions_of(
-        conn: &mut Self::Conn,
-        user_id: &str,
+        which: SessionsOf<'_>,
         at: PrimitiveDateTime,
     ) -> impl QueryFuture<usize>;
 
@@ -208,34 +210,19 @@ macro_rules! __people_statements {
                 .await
             }
 
-            async fn revoke_session(
+            async fn revoke_sessions(
                 conn: &mut Conn,
-                token_hash: &str,
+                which: SessionsOf<'_>,
                 at: PrimitiveDateTime,
             ) -> QueryResult<usize> {
                 use operator_session as s;
-                diesel::update(
-                    s::table
-                        .filter(s::token_hash.eq(token_hash))
-                        .filter(s::revoked_at.is_null()),
-                )
-                .set(s::revoked_at.eq(at))
-                .execute(conn)
-                .await
-            }
-
-            async fn revoke_sessions_of(
-                conn: &mut Conn,
-                user_id: &str,
-                at: PrimitiveDateTime,
-            ) -> QueryResult<usize> {
-                use operator_session as s;
-                diesel::update(
-                    s::table
-                        .filter(s::user_id.eq(user_id))
-                        .filter(s::revoked_at.is_null()),
-                )
-                .set(s::revoked_at.eq(at))
+                let query = diesel::update(s::table.filter(s::revoked_at.is_null()))
+                    .set(s::revoked_at.eq(at))
+                    .into_boxed::<Backend>();
+                match which {
+                    SessionsOf::Token(hash) => query.filter(s::token_hash.eq(hash)),
+                    SessionsOf::User(user) => query.filter(s::user_id.eq(user)),
+                }
                 .execute(conn)
                 .await
             }

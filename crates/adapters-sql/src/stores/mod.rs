@@ -3,8 +3,8 @@
 //! ([`write_tx`](crate::write_tx)), the decisions on rows read and the translation of errors.
 //! The statements themselves are [`crate::statements`].
 //!
-//! An adapter names its stores as aliases, e.g. `type MysqlPaymentStore =
-//! SqlStore<Mysql, Payments>`, and wires them with [`ports`].
+//! An adapter names its stores with one alias, e.g. `type MysqlStore<P> = SqlStore<Mysql, P>`
+//! (`MysqlStore<Payments>`), and wires them with [`ports`].
 
 use std::{marker::PhantomData, sync::Arc};
 

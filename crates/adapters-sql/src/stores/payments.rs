@@ -26,8 +26,7 @@ use crate::{
         CancelRow, NewAuditRow, NewOperatorAuditRow, NonceRow, PaymentRow, event_key, to_db_time,
     },
     retry,
-    statements::PaymentLookup,
-    statements::Statements,
+    statements::{Deadline, PaymentLookup, Statements},
 };
 
 /// `insert`'s transaction (see there); `NonceTaken` when `nonce`'s `INSERT` found the row there
@@ -61,6 +60,19 @@ async fn insert_tx<B: Statements>(
 }
 
 impl<B: Statements> SqlStore<B, Payments> {
+    /// The keys of the payments due by `deadline` at `now`, `limit` at most.
+    async fn due(
+        &self,
+        deadline: Deadline,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PaymentKey>, RepositoryError> {
+        let keys = self
+            .run(async |conn| B::due_payments(conn, deadline, to_db_time(now), limit).await)
+            .await?;
+        parse_keys(&keys)
+    }
+
     async fn find_one(&self, lookup: PaymentLookup) -> Result<Option<Payment>, RepositoryError> {
         let rows = self
             .run(async |conn| {
@@ -345,10 +357,7 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<PaymentKey>, RepositoryError> {
-        let keys = self
-            .run(async |conn| B::due_for_expiry(conn, to_db_time(now), limit).await)
-            .await?;
-        parse_keys(&keys)
+        self.due(Deadline::Expiry, now, limit).await
     }
 
     /// `status = 'APPROVED' AND authorization_expires_at <= now`, earliest deadline first,
@@ -358,10 +367,7 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<PaymentKey>, RepositoryError> {
-        let keys = self
-            .run(async |conn| B::due_for_authorization_expiry(conn, to_db_time(now), limit).await)
-            .await?;
-        parse_keys(&keys)
+        self.due(Deadline::Authorization, now, limit).await
     }
 
     async fn audit_trail(

@@ -12,7 +12,7 @@ use super::{Sessions, SqlStore, db_error, users::insert_audit_rows};
 use crate::{
     backend::write_tx,
     records::{NewOperatorAuditRow, SessionRow, to_db_time, user_key},
-    statements::Statements,
+    statements::{SessionsOf, Statements},
 };
 
 #[async_trait]
@@ -68,7 +68,7 @@ impl<B: Statements> SessionStore for SqlStore<B, Sessions> {
         let mut conn = self.conn().await?;
         crate::retrying!(
             write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                if B::revoke_session(conn, hash.as_str(), at).await? == 0 {
+                if B::revoke_sessions(conn, SessionsOf::Token(hash.as_str()), at).await? == 0 {
                     return Ok(false);
                 }
                 insert_audit_rows::<B>(conn, &audit).await?;
@@ -85,7 +85,7 @@ impl<B: Statements> SessionStore for SqlStore<B, Sessions> {
         let user = user_key(user);
         let at = to_db_time(at);
         let mut conn = self.conn().await?;
-        let n = crate::retrying!(B::revoke_sessions_of(&mut conn, &user, at).await)
+        let n = crate::retrying!(B::revoke_sessions(&mut conn, SessionsOf::User(&user), at).await)
             .map_err(db_error::<B>)?;
         Ok(n as u64)
     }

@@ -8,7 +8,7 @@ use adapters_sqlite::{MIGRATIONS, build_pool, file_path, run_migrations};
 use diesel::{Connection, SqliteConnection, connection::SimpleConnection};
 use store_contract::{Stores, migration_backfill::StagedFactory};
 
-use crate::support::TempDb;
+use crate::support::{TempDb, stores};
 
 struct Staged;
 
@@ -26,16 +26,7 @@ impl StagedFactory for Staged {
         .unwrap();
         let pool = build_pool(&db.url, 4, Duration::from_secs(3)).unwrap();
         let url = db.url.clone();
-        (
-            Stores::on_pool(
-                adapters_sqlite::ports(pool.clone()),
-                crate::support::people(&pool),
-                pool,
-                db,
-            ),
-            url,
-            applied,
-        )
+        (stores(pool, db), url, applied)
     }
 
     async fn migrate(url: String) -> usize {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use adapters_sqlite::{SqliteStoreHealth, build_pool, run_migrations};
+use adapters_sqlite::{Health, SqliteStore, build_pool, run_migrations};
 use domain::ports::StoreHealth;
 
 use crate::support::TempDb;
@@ -13,7 +13,7 @@ async fn the_first_migration_creates_the_file_and_the_second_does_nothing() {
     assert!(run_migrations(&db.url).await.unwrap() > 0);
     assert_eq!(run_migrations(&db.url).await.unwrap(), 0);
     let pool = build_pool(&db.url, 2, Duration::from_secs(1)).unwrap();
-    SqliteStoreHealth::new(pool).check().await.unwrap();
+    SqliteStore::<Health>::new(pool).check().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -36,14 +36,14 @@ async fn concurrent_migration_runs_on_a_new_file_all_succeed_and_apply_each_migr
         "one run applied everything, the others found nothing pending: {applied:?}"
     );
     let pool = build_pool(&db.url, 2, Duration::from_secs(1)).unwrap();
-    SqliteStoreHealth::new(pool).check().await.unwrap();
+    SqliteStore::<Health>::new(pool).check().await.unwrap();
 }
 
 #[tokio::test]
 async fn an_unmigrated_file_is_reachable_but_not_healthy() {
     let db = TempDb::fresh();
     let pool = build_pool(&db.url, 2, Duration::from_secs(1)).unwrap();
-    let err = SqliteStoreHealth::new(pool).check().await.unwrap_err();
+    let err = SqliteStore::<Health>::new(pool).check().await.unwrap_err();
     assert!(!err.is_unavailable(), "{err}");
 }
 
@@ -51,7 +51,7 @@ async fn an_unmigrated_file_is_reachable_but_not_healthy() {
 async fn a_file_that_cannot_be_opened_is_unavailable() {
     let url = "sqlite:///nonexistent-dir-simplepg/x/y.db";
     let pool = build_pool(url, 1, Duration::from_secs(1)).unwrap();
-    let err = SqliteStoreHealth::new(pool).check().await.unwrap_err();
+    let err = SqliteStore::<Health>::new(pool).check().await.unwrap_err();
     assert!(err.is_unavailable(), "{err}");
     assert!(run_migrations(url).await.unwrap_err().is_connect_failure());
 }

@@ -9,13 +9,18 @@ impl StoreFactory for SqliteFactory {
     async fn fresh() -> Stores {
         let db = TempDb::fresh();
         let pool = db.migrated_pool(4).await;
-        Stores::on_pool(
-            adapters_sqlite::ports(pool.clone()),
-            people(&pool),
-            pool,
-            db,
-        )
+        stores(pool, db)
     }
+}
+
+/// Every port on `pool`, with raw SQL through it; `db` lives as long as they do.
+pub fn stores(pool: adapters_sqlite::Pool, db: impl std::any::Any + Send + Sync) -> Stores {
+    Stores::on_pool(
+        adapters_sqlite::ports(pool.clone()),
+        people(&pool),
+        pool,
+        db,
+    )
 }
 
 /// The people ports on `pool`, as the contract suite holds them.

@@ -90,20 +90,11 @@ async fn an_admin_created_on_the_command_line_logs_in_and_is_unlocked_there() {
     }
     assert_eq!(login(&api, PASSWORD).await, 429);
 
-    let (ok, out) = run(
-        db.url(),
-        &["user", "unlock", "--email", "ops@example.com"],
-        "",
-    )
-    .await;
+    let unlock = async |email: &str| run(db.url(), &["user", "unlock", "--email", email], "").await;
+    let (ok, out) = unlock("ops@example.com").await;
     assert!(ok && out.contains("unlocked user usr_"), "{out}");
     assert_eq!(login(&api, PASSWORD).await, 200);
 
-    let (ok, out) = run(
-        db.url(),
-        &["user", "unlock", "--email", "nobody@example.com"],
-        "",
-    )
-    .await;
+    let (ok, out) = unlock("nobody@example.com").await;
     assert!(!ok && out.contains("no account"), "{out}");
 }

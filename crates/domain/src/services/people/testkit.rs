@@ -35,7 +35,20 @@ pub struct Memory {
     pub audit: Mutex<Vec<OperatorAuditEntry>>,
 }
 
+/// The first of `rows` that `matches`, cloned.
+fn first<T: Clone>(rows: &Mutex<Vec<T>>, matches: impl Fn(&T) -> bool) -> Option<T> {
+    rows.lock()
+        .unwrap()
+        .iter()
+        .find(|row| matches(row))
+        .cloned()
+}
+
 impl Memory {
+    fn audited(&self, audit: &OperatorAuditEntry) {
+        self.audit.lock().unwrap().push(audit.clone());
+    }
+
     pub fn actions(&self) -> Vec<String> {
         self.audit
             .lock()
@@ -53,26 +66,14 @@ impl Memory {
 impl UserStore for Memory {
     async fn insert(&self, user: &User, audit: &OperatorAuditEntry) -> Result<(), InsertUserError> {
         self.users.lock().unwrap().push(user.clone());
-        self.audit.lock().unwrap().push(audit.clone());
+        self.audited(audit);
         Ok(())
     }
     async fn find(&self, id: &UserId) -> Result<Option<User>, RepositoryError> {
-        Ok(self
-            .users
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|u| u.id == *id)
-            .cloned())
+        Ok(first(&self.users, |u| u.id == *id))
     }
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
-        Ok(self
-            .users
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|u| u.email == *email)
-            .cloned())
+        Ok(first(&self.users, |u| u.email == *email))
     }
     async fn list(
         &self,
@@ -110,26 +111,15 @@ impl SessionStore for Memory {
         audit: &OperatorAuditEntry,
     ) -> Result<(), RepositoryError> {
         self.sessions.lock().unwrap().push(session.clone());
-        self.audit.lock().unwrap().push(audit.clone());
+        self.audited(audit);
         Ok(())
     }
     async fn find(&self, hash: &SessionTokenHash) -> Result<Option<Session>, RepositoryError> {
-        Ok(self
-            .sessions
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|s| s.token_hash == *hash)
-            .cloned())
+        Ok(first(&self.sessions, |s| s.token_hash == *hash))
     }
     async fn touch(&self, hash: &SessionTokenHash, at: Timestamp) -> Result<(), RepositoryError> {
-        for s in self
-            .sessions
-            .lock()
-            .unwrap()
-            .iter_mut()
-            .filter(|s| s.token_hash == *hash)
-        {
+        let mut sessions = self.sessions.lock().unwrap();
+        for s in sessions.iter_mut().filter(|s| s.token_hash == *hash) {
             s.last_seen_at = s.last_seen_at.max(at);
         }
         Ok(())
@@ -148,7 +138,7 @@ impl SessionStore for Memory {
             return Ok(false);
         };
         s.revoked_at = Some(at);
-        self.audit.lock().unwrap().push(audit.clone());
+        self.audited(audit);
         Ok(true)
     }
     async fn revoke_all_of(&self, _: &UserId, _: Timestamp) -> Result<u64, RepositoryError> {

@@ -49,6 +49,29 @@ fn merchants() -> MockMerchantStore {
     m
 }
 
+/// Empty in-memory stores and the service on them.
+fn setup() -> (Arc<Memory>, UserService) {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    (memory, s)
+}
+
+/// An ADMIN and the OPERATOR `ops@example.com` it created.
+async fn admin_and_operator(s: &UserService) -> (Principal, User) {
+    let admin = principal(Role::Admin, None);
+    let u = create(s, &admin, "ops@example.com", "OPERATOR", None)
+        .await
+        .unwrap();
+    (admin, u)
+}
+
+fn first_page<K>() -> PageRequest<K> {
+    PageRequest {
+        limit: 10,
+        before: None,
+    }
+}
+
 fn service(memory: &Arc<Memory>) -> UserService {
     UserService::new(
         memory.stores(),
@@ -76,12 +99,8 @@ async fn create(
 
 #[tokio::test]
 async fn an_admin_creates_any_user_and_the_audit_row_names_who_and_whom() {
-    let memory = Arc::new(Memory::default());
-    let s = service(&memory);
-    let admin = principal(Role::Admin, None);
-    let u = create(&s, &admin, "ops@example.com", "OPERATOR", None)
-        .await
-        .unwrap();
+    let (memory, s) = setup();
+    let (_, u) = admin_and_operator(&s).await;
     assert_eq!(
         u.password_hash.as_str(),
         "h2:long enough password",
@@ -95,8 +114,7 @@ async fn an_admin_creates_any_user_and_the_audit_row_names_who_and_whom() {
 
 #[tokio::test]
 async fn a_merchant_admin_creates_only_users_of_its_own_merchant() {
-    let memory = Arc::new(Memory::default());
-    let s = service(&memory);
+    let (memory, s) = setup();
     let ma = principal(Role::MerchantAdmin, Some("mch_a"));
     assert!(
         create(&s, &ma, "v@a.com", "MERCHANT_VIEWER", Some("mch_a"))
@@ -125,8 +143,7 @@ async fn a_merchant_admin_creates_only_users_of_its_own_merchant() {
 
 #[tokio::test]
 async fn a_user_of_an_unknown_merchant_is_refused_on_client_id() {
-    let memory = Arc::new(Memory::default());
-    let s = service(&memory);
+    let (_, s) = setup();
     let err = create(
         &s,
         &principal(Role::Admin, None),
@@ -144,8 +161,7 @@ async fn a_user_of_an_unknown_merchant_is_refused_on_client_id() {
 
 #[tokio::test]
 async fn a_merchant_admin_lists_and_sees_only_its_merchants_users() {
-    let memory = Arc::new(Memory::default());
-    let s = service(&memory);
+    let (_, s) = setup();
     let admin = principal(Role::Admin, None);
     let b_user = create(&s, &admin, "v@b.com", "MERCHANT_VIEWER", Some("mch_b"))
         .await
@@ -155,10 +171,7 @@ async fn a_merchant_admin_lists_and_sees_only_its_merchants_users() {
         s.get(&ma, &b_user.id).await,
         Err(UserError::NotFound)
     ));
-    let page = PageRequest {
-        limit: 10,
-        before: None,
-    };
+    let page = first_page();
     assert!(
         s.list(&ma, Some(ClientId::parse("mch_b").unwrap()), &page)
             .await
@@ -173,12 +186,8 @@ async fn a_merchant_admin_lists_and_sees_only_its_merchants_users() {
 
 #[tokio::test]
 async fn the_role_must_keep_the_users_scope_and_a_change_ends_its_sessions() {
-    let memory = Arc::new(Memory::default());
-    let s = service(&memory);
-    let admin = principal(Role::Admin, None);
-    let u = create(&s, &admin, "ops@example.com", "OPERATOR", None)
-        .await
-        .unwrap();
+    let (memory, s) = setup();
+    let (admin, u) = admin_and_operator(&s).await;
     let origin = RequestOrigin::default();
     let to_merchant = UserChange {
         role: Some(Role::MerchantViewer),
@@ -199,12 +208,8 @@ async fn the_role_must_keep_the_users_scope_and_a_change_ends_its_sessions() {
 
 #[tokio::test]
 async fn the_audit_log_is_for_admins_only() {
-    let memory = Arc::new(Memory::default());
-    let s = service(&memory);
-    let page = PageRequest {
-        limit: 10,
-        before: None,
-    };
+    let (_, s) = setup();
+    let page = first_page();
     let filter = OperatorAuditFilter::default();
     assert!(
         s.audit_log(&principal(Role::Admin, None), &filter, &page)
@@ -221,8 +226,7 @@ async fn the_audit_log_is_for_admins_only() {
 
 #[tokio::test]
 async fn the_cli_creates_the_first_admin_as_actor_cli() {
-    let memory = Arc::new(Memory::default());
-    let s = service(&memory);
+    let (memory, s) = setup();
     let u = s
         .bootstrap(new_user("root@example.com", "ADMIN", None))
         .await
@@ -233,12 +237,8 @@ async fn the_cli_creates_the_first_admin_as_actor_cli() {
 
 #[tokio::test]
 async fn an_admin_unlocks_a_locked_user() {
-    let memory = Arc::new(Memory::default());
-    let s = service(&memory);
-    let admin = principal(Role::Admin, None);
-    let u = create(&s, &admin, "ops@example.com", "OPERATOR", None)
-        .await
-        .unwrap();
+    let (memory, s) = setup();
+    let (admin, u) = admin_and_operator(&s).await;
     {
         let mut users = memory.users.lock().unwrap();
         users[0] = users[0].after_failed_login(
