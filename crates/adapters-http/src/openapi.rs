@@ -87,6 +87,7 @@ pub mod schemes {
         routes::merchants::activate,
         routes::merchants::deactivate,
         routes::admin::search_payments,
+        routes::export::export,
         routes::admin::show_payment,
         routes::admin::payment_logs,
         routes::cancels::admin_cancel,

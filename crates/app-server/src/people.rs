@@ -32,6 +32,7 @@ pub fn account_policy(settings: &Settings) -> AccountPolicy {
             idle: Duration::from_secs(auth.session_idle_secs),
             absolute: Duration::from_secs(auth.session_absolute_secs),
         },
+        totp_required_for_platform_roles: auth.require_totp_for_platform_roles,
     }
 }
 

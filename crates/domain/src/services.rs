@@ -74,6 +74,8 @@ pub struct Limit(u32);
 
 impl Limit {
     pub const DEFAULT: Self = Self(20);
+    /// The largest page.
+    pub const MAX: Self = Self(100);
 
     pub fn parse(raw: i64) -> Result<Self, crate::validation::Invalid> {
         if (1..=100).contains(&raw) {

@@ -6,7 +6,7 @@ use serde_json::json;
 use totp_rs::{Algorithm, Builder, Secret};
 
 use super::support::PASSWORD;
-use crate::helpers::{assert_problem, spawn_app};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_configured};
 
 /// The code an authenticator enrolled from `uri` shows now.
 fn current_code(uri: &str) -> String {
@@ -76,4 +76,52 @@ async fn after_totp_is_confirmed_login_requires_a_current_code() {
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json["user"]["totpEnabled"], true);
+}
+
+#[actix_web::test]
+async fn when_totp_is_required_a_platform_role_may_only_enroll_until_it_confirms_a_code() {
+    let app =
+        spawn_app_configured(&[("SIMPLEPG__AUTH__REQUIRE_TOTP_FOR_PLATFORM_ROLES", "true")]).await;
+    let merchant = app
+        .register_merchant("Shop", "https://shop.example/n")
+        .await;
+    let operator = app.user_session("ops@example.com", "OPERATOR", None).await;
+    let me = app.session_get(&operator, "/auth/me").await;
+    assert_eq!(me.json["totpEnrollmentRequired"], true, "{}", me.text());
+    let held = app.session_get(&operator, "/admin/api/payments").await;
+    assert_problem(&held, 403, "TOTP_ENROLLMENT_REQUIRED");
+
+    let enrolled = app
+        .session_change_needing_csrf(&operator, Method::POST, "/auth/totp", 200)
+        .await;
+    let uri = enrolled.json["otpauthUri"].as_str().unwrap().to_owned();
+    let confirm = json!({ "code": current_code(&uri) });
+    let res = app
+        .session_change(
+            &operator,
+            Method::POST,
+            "/auth/totp/confirm",
+            Some(&confirm),
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    let me = app.session_get(&operator, "/auth/me").await;
+    assert_eq!(me.json["totpEnrollmentRequired"], false);
+    let res = app.session_get(&operator, "/admin/api/payments").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    let merchant_user = app
+        .user_session(
+            "shop@example.com",
+            "MERCHANT_VIEWER",
+            Some(&merchant.client_id),
+        )
+        .await;
+    let res = app.session_get(&merchant_user, "/admin/api/payments").await;
+    assert_eq!(
+        res.status,
+        200,
+        "merchant roles are not held: {}",
+        res.text()
+    );
 }

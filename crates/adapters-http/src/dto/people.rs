@@ -65,14 +65,24 @@ pub struct SessionResponse {
     /// absolute lifetime if sooner).
     #[schema(format = DateTime)]
     expires_at: String,
+    /// The server requires a second factor of this role and it is not confirmed yet: until it
+    /// is (`POST /auth/totp`, `/auth/totp/confirm`), `/admin/api` answers `403
+    /// TOTP_ENROLLMENT_REQUIRED`.
+    totp_enrollment_required: bool,
 }
 
 impl SessionResponse {
-    pub fn new(user: &User, csrf_token: &str, expires_at: Timestamp) -> Self {
+    pub fn new(
+        user: &User,
+        csrf_token: &str,
+        expires_at: Timestamp,
+        totp_enrollment_required: bool,
+    ) -> Self {
         Self {
             user: user.into(),
             csrf_token: csrf_token.to_owned(),
             expires_at: ts(expires_at),
+            totp_enrollment_required,
         }
     }
 }

@@ -95,6 +95,8 @@ error_codes! {
     CsrfCheckFailed => "CSRF_CHECK_FAILED", FORBIDDEN, "CSRF check failed";
     /// The caller's role may not do this (api.md §10.1).
     Forbidden => "FORBIDDEN", FORBIDDEN, "Forbidden";
+    /// A platform role's session while TOTP is required and not yet confirmed (api.md §10.2).
+    TotpEnrollmentRequired => "TOTP_ENROLLMENT_REQUIRED", FORBIDDEN, "Second factor required";
     /// Unknown user id, or a user the caller may not see.
     UserNotFound => "USER_NOT_FOUND", NOT_FOUND, "User not found";
     /// Another account has this email.

@@ -76,6 +76,7 @@ pub async fn login(
             &session.user,
             session.csrf.expose(),
             session.expires_at,
+            login.must_enroll_totp(&session.user),
         )))
 }
 
@@ -119,12 +120,13 @@ pub async fn logout(
         (status = 200, description = "The session's user", body = SessionResponse),
     ),
 )]
-pub async fn me(session: SessionOf) -> HttpResponse {
+pub async fn me(session: SessionOf, state: web::Data<AppState>) -> HttpResponse {
     let me = &session.me;
     no_store(HttpResponse::Ok()).json(SessionResponse::new(
         &me.user,
         me.csrf.expose(),
         me.expires_at,
+        state.people.login.must_enroll_totp(&me.user),
     ))
 }
 

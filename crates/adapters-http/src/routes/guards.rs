@@ -121,6 +121,10 @@ async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, Api
         Bearer::Absent => {}
     }
     match session(req, state).await? {
+        Some((_, me)) if state.people.login.must_enroll_totp(&me.user) => Err(ApiError::new(
+            ErrorCode::TotpEnrollmentRequired,
+            "Your role must confirm a second factor first: POST /auth/totp, then /auth/totp/confirm",
+        )),
         Some((_, me)) => Ok(me.principal),
         None => Err(ApiError::admin_unauthorized()),
     }

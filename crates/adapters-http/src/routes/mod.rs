@@ -9,6 +9,7 @@ mod console;
 pub(crate) mod deliveries;
 mod errors;
 pub(crate) mod events;
+pub(crate) mod export;
 mod guards;
 pub(crate) mod merchants;
 pub(crate) mod mock;
@@ -110,6 +111,7 @@ fn table() -> Vec<Resource> {
             merchants::deactivate,
         ),
         get("/admin/api/payments", admin::search_payments),
+        get("/admin/api/payments/export.csv", export::export),
         get("/admin/api/payments/{paymentKey}", admin::show_payment),
         get("/admin/api/payments/{paymentKey}/logs", admin::payment_logs),
         post(

@@ -154,7 +154,7 @@ pub(super) async fn show(
 }
 
 /// The query parameters of api.md §3.3, then `clientId` (the admin search only).
-const LIST_PARAMETERS: [&str; 7] = [
+pub(super) const LIST_PARAMETERS: [&str; 7] = [
     "status",
     "orderNo",
     "createdFrom",
@@ -174,6 +174,14 @@ pub(super) fn parse_list(
         None => &LIST_PARAMETERS[..],
         Some(_) => &LIST_PARAMETERS[..LIST_PARAMETERS.len() - 1],
     };
+    parse_list_pairs(query_pairs(req, allowed)?, scope)
+}
+
+/// [`parse_list`] over query pairs already read (and checked against the allowed names).
+pub(super) fn parse_list_pairs(
+    pairs: Vec<(String, String)>,
+    scope: Option<ClientId>,
+) -> Result<ListPayments, ApiError> {
     let mut v = Violations::new();
     let mut query = ListPayments {
         filter: PaymentFilter {
@@ -182,7 +190,7 @@ pub(super) fn parse_list(
         },
         ..Default::default()
     };
-    for (name, value) in query_pairs(req, allowed)? {
+    for (name, value) in pairs {
         let field = name.as_str();
         match field {
             "status" => query.filter.status = v.check(field, PaymentStatus::parse(&value)),

@@ -133,6 +133,10 @@ pub struct AuthSettings {
     pub cookie_secure: Option<bool>,
     /// Accept `Authorization: Bearer <admin.token>` on `/admin/api` (automation).
     pub admin_token_enabled: bool,
+    /// Platform roles must confirm a second factor (TOTP) before their session may use
+    /// `/admin/api` (api.md §10.2).
+    #[serde(default)]
+    pub require_totp_for_platform_roles: bool,
     /// Argon2id memory in KiB (`m`).
     pub argon2_memory_kib: u32,
     /// Argon2id passes (`t`).

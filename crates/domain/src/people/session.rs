@@ -9,7 +9,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use crate::{Timestamp, signing::sha256_hex, validation::Invalid};
 
-use super::account::{LoginPolicy, UserId};
+use super::account::{LoginPolicy, TotpState, User, UserId};
 
 /// The session cookie's value: 32 random bytes, base64url without padding (43 characters).
 /// Never shown by `Debug`.
@@ -114,6 +114,19 @@ impl Default for SessionPolicy {
 pub struct AccountPolicy {
     pub login: LoginPolicy,
     pub session: SessionPolicy,
+    /// Platform roles must confirm TOTP before their sessions may act (api.md §10.2).
+    pub totp_required_for_platform_roles: bool,
+}
+
+impl AccountPolicy {
+    /// Whether `user` must confirm a second factor before its session may do anything but
+    /// enroll one (and log out): a platform role without a confirmed TOTP while the policy
+    /// requires one. Merchant roles are never held back.
+    pub fn must_enroll_totp(&self, user: &User) -> bool {
+        self.totp_required_for_platform_roles
+            && !user.role.is_merchant_role()
+            && !matches!(user.totp, TotpState::On(_))
+    }
 }
 
 /// A session as the database keeps it.

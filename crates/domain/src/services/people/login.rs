@@ -131,6 +131,12 @@ impl LoginService {
         self.policy.session
     }
 
+    /// Whether `user`'s session may only enroll a second factor (and log out) for now
+    /// ([`AccountPolicy::must_enroll_totp`]).
+    pub fn must_enroll_totp(&self, user: &User) -> bool {
+        self.policy.must_enroll_totp(user)
+    }
+
     /// Checks the credentials and opens a session (api.md §10.2).
     pub async fn login(
         &self,
