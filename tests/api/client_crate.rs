@@ -347,9 +347,10 @@ async fn a_real_notification_verifies_with_the_client_verifier_and_any_secret_of
     );
     assert_eq!(event.id, delivery.webhook_id());
     assert_eq!(event.kind, EventType::PaymentApproved);
-    assert_eq!(event.payment.payment_key, key);
-    assert_eq!(event.payment.status, PaymentStatus::Approved);
-    assert_eq!(event.payment.order_no, "HOOK-1");
+    let payment = event.payment.as_ref().expect("a payment event");
+    assert_eq!(payment.payment_key, key);
+    assert_eq!(payment.status, PaymentStatus::Approved);
+    assert_eq!(payment.order_no, "HOOK-1");
     assert_eq!(free_fn, event);
     assert!(matches!(
         wrong_secret,

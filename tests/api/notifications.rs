@@ -46,8 +46,9 @@ fn assert_event(event: &Received, secret: &str, event_type: &str, key: &str, sta
         .verified_event(&[secret])
         .unwrap_or_else(|e| panic!("the client crate refuses {event_type}: {e}: {event:?}"));
     assert_eq!(verified.id, id);
-    assert_eq!(verified.payment.payment_key, key);
-    assert_eq!(verified.payment.status.as_str(), status);
+    let payment = verified.payment.expect("a payment event");
+    assert_eq!(payment.payment_key, key);
+    assert_eq!(payment.status.as_str(), status);
     let body = event.json();
     assert_eq!(body["type"], event_type, "{body}");
     assert_timestamp(&body["timestamp"]);

@@ -6,6 +6,7 @@ mod export;
 mod scoping;
 mod self_service;
 mod support;
+mod test_notification;
 mod timing;
 mod totp;
 

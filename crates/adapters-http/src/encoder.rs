@@ -2,7 +2,8 @@
 
 use domain::{
     Timestamp,
-    ids::TransactionId,
+    ids::{ClientId, TransactionId},
+    operator::deliveries::TEST_EVENT_TYPE,
     payment::{AcquirerCancel, AcquirerReport, Payment, ReportedOutcome},
     ports::PayloadEncoder,
 };
@@ -54,6 +55,21 @@ struct MerchantEventBody<'a> {
     kind: &'a str,
     timestamp: String,
     data: PaymentResponse,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TestEventData<'a> {
+    client_id: &'a str,
+    message: &'static str,
+}
+
+#[derive(Serialize)]
+struct TestEventBody<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    timestamp: String,
+    data: TestEventData<'a>,
 }
 
 /// The acquirer webhook's body (api.md §4): what the simulator and the mock acquirer send.
@@ -121,6 +137,17 @@ impl PayloadEncoder for JsonPayloadEncoder {
             kind: event_type,
             timestamp: at.to_rfc3339(),
             data: PaymentResponse::from(p),
+        })
+    }
+
+    fn test_event(&self, client_id: &ClientId, at: Timestamp) -> String {
+        to_json(&TestEventBody {
+            kind: TEST_EVENT_TYPE,
+            timestamp: at.to_rfc3339(),
+            data: TestEventData {
+                client_id: client_id.as_str(),
+                message: "A test notification from SimplePG: your receiver works.",
+            },
         })
     }
 

@@ -88,6 +88,7 @@ pub mod schemes {
         routes::merchants::deactivate,
         routes::admin::search_payments,
         routes::export::export,
+        routes::deliveries::send_test,
         routes::admin::show_payment,
         routes::admin::payment_logs,
         routes::cancels::admin_cancel,

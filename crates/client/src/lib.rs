@@ -40,7 +40,9 @@
 //! let verifier = WebhookVerifier::new([WebhookSecret::parse(&std::env::var("SIMPLEPG_WEBHOOK_SECRET")?)?]);
 //! # let (headers, raw_body): (Vec<(String, String)>, Vec<u8>) = (Vec::new(), Vec::new());
 //! let event = verifier.verify(&headers, &raw_body)?;
-//! println!("{:?}: {} is now {:?}", event.kind, event.payment.payment_key, event.payment.status);
+//! if let Some(payment) = &event.payment {
+//!     println!("{:?}: {} is now {:?}", event.kind, payment.payment_key, payment.status);
+//! }
 //! # Ok(())
 //! # }
 //! ```

@@ -103,6 +103,10 @@ pub enum EventType {
     PaymentCancelFailed,
     #[serde(rename = "payment.expired")]
     PaymentExpired,
+    /// A test notification an operator or the merchant sent from the back office: it carries
+    /// no payment ([`WebhookEvent::payment`] is `None`); answer 2xx.
+    #[serde(rename = "merchant.test")]
+    MerchantTest,
     /// A type added after this version of the client: acknowledge it and move on.
     #[serde(other)]
     Unknown,
@@ -125,8 +129,8 @@ pub struct WebhookEvent {
     pub kind: EventType,
     /// When the change happened.
     pub timestamp: OffsetDateTime,
-    /// The payment as of that change.
-    pub payment: Payment,
+    /// The payment as of that change; `None` only for [`EventType::MerchantTest`].
+    pub payment: Option<Payment>,
 }
 
 #[derive(Deserialize)]
@@ -135,7 +139,7 @@ struct EventBody {
     kind: EventType,
     #[serde(with = "time::serde::rfc3339")]
     timestamp: OffsetDateTime,
-    data: Payment,
+    data: serde_json::Value,
 }
 
 /// Verifies deliveries against one or more secrets: during a rotation's grace period, give it
@@ -187,11 +191,15 @@ impl WebhookVerifier {
         let delivery = self.verify_signature_at(headers, body, now)?;
         let event: EventBody =
             serde_json::from_slice(body).map_err(WebhookError::InvalidPayload)?;
+        let payment = match event.kind {
+            EventType::MerchantTest => None,
+            _ => Some(serde_json::from_value(event.data).map_err(WebhookError::InvalidPayload)?),
+        };
         Ok(WebhookEvent {
             id: delivery.id,
             kind: event.kind,
             timestamp: event.timestamp,
-            payment: event.data,
+            payment,
         })
     }
 
@@ -358,8 +366,27 @@ mod tests {
             .unwrap();
         assert_eq!(event.id, "evt_1");
         assert_eq!(event.kind, EventType::PaymentApproved);
-        assert_eq!(event.payment.amount, 15_000);
-        assert_eq!(event.payment.transaction_id.as_deref(), Some("tx"));
+        let payment = event.payment.unwrap();
+        assert_eq!(payment.amount, 15_000);
+        assert_eq!(payment.transaction_id.as_deref(), Some("tx"));
+    }
+
+    #[test]
+    fn a_signed_test_notification_verifies_and_carries_no_payment() {
+        let secret = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let body = br#"{"type":"merchant.test","timestamp":"2026-11-24T08:00:05.120Z","data":{"clientId":"mch_1","message":"hi"}}"#;
+        let now = 1_795_507_205;
+        let signature = secret.0.sign("evt_2", now, body);
+        let headers = [
+            ("webhook-id", "evt_2".to_owned()),
+            ("webhook-timestamp", now.to_string()),
+            ("webhook-signature", signature),
+        ];
+        let event = WebhookVerifier::new([secret])
+            .verify_at(&headers[..], body, at(now))
+            .unwrap();
+        assert_eq!(event.kind, EventType::MerchantTest);
+        assert_eq!(event.payment, None);
     }
 
     #[test]

@@ -85,7 +85,7 @@ async fn claimed(env: &Env, kind: OutboxKind, payment: Option<&Payment>) -> Outb
 /// Stores `messages` on their own.
 pub(crate) async fn enqueue(env: &Env, messages: &[&OutboxMessage]) {
     let owned: Vec<OutboxMessage> = messages.iter().map(|m| (*m).clone()).collect();
-    env.outbox.enqueue(&owned).await.unwrap();
+    env.outbox.enqueue(&owned, &[]).await.unwrap();
 }
 
 /// Records a failed attempt `attempt_no` of `m` at `now` and moves it on with `step`.
@@ -145,7 +145,7 @@ pub async fn enqueueing_a_reused_event_id_is_an_error_and_writes_nothing<F: Stor
 
     let err = env
         .outbox
-        .enqueue(&[fresh.clone(), again])
+        .enqueue(&[fresh.clone(), again], &[])
         .await
         .unwrap_err();
 
@@ -178,7 +178,7 @@ pub async fn a_claim_takes_at_most_limit_messages<F: StoreFactory>() {
     let all: Vec<OutboxMessage> = (0..5)
         .map(|i| message(OutboxKind::AcquirerRequest, None, at(i)))
         .collect();
-    env.outbox.enqueue(&all).await.unwrap();
+    env.outbox.enqueue(&all, &[]).await.unwrap();
 
     let sizes = [
         env.outbox.claim_due(at(10), LEASE, 2).await.unwrap().len(),
@@ -405,7 +405,7 @@ pub async fn eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_
     let all: Vec<OutboxMessage> = (0..MESSAGES)
         .map(|i| message(OutboxKind::AcquirerRequest, None, at(i as i64)))
         .collect();
-    env.outbox.enqueue(&all).await.unwrap();
+    env.outbox.enqueue(&all, &[]).await.unwrap();
     let store = Arc::new(env.outbox.clone());
     let claimed_total = Arc::new(AtomicUsize::new(0));
     let now = at(1_000);

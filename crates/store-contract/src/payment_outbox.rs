@@ -119,7 +119,7 @@ pub async fn a_message_that_cannot_be_stored_rolls_back_the_whole_transition<F: 
     let (env, _, p) = Env::with_payment::<F>("mch_ev_rollback").await;
     let taken = message(OutboxKind::AcquirerWebhook, None, at(0));
     env.outbox
-        .enqueue(std::slice::from_ref(&taken))
+        .enqueue(std::slice::from_ref(&taken), &[])
         .await
         .unwrap();
     let mut clash = message(OutboxKind::MerchantNotification, Some(&p), at(10));

@@ -252,7 +252,7 @@ pub async fn the_attempt_feed_tails_attempts_with_their_message_and_payment<F: S
     let notification = message(OutboxKind::MerchantNotification, Some(&p), at(0));
     let mock = message(OutboxKind::AcquirerWebhook, None, at(0));
     env.outbox
-        .enqueue(&[notification.clone(), mock.clone()])
+        .enqueue(&[notification.clone(), mock.clone()], &[])
         .await
         .unwrap();
     let report = |status| SendReport {

@@ -466,6 +466,12 @@ impl PayloadEncoder for TestPayloads {
         format!(r#"{{"paymentKey":"{}"}}"#, payment.key)
     }
 
+    fn test_event(&self, client_id: &domain::ids::ClientId, at: Timestamp) -> String {
+        format!(
+            r#"{{"type":"merchant.test","timestamp":"{at}","data":{{"clientId":"{client_id}"}}}}"#
+        )
+    }
+
     fn cancel_confirmation(&self, _body: &str) -> Option<domain::ids::TransactionId> {
         None
     }

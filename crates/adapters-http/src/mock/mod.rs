@@ -188,7 +188,7 @@ impl MockAcquirer {
             })
             .collect();
         if !messages.is_empty() {
-            self.outbox.enqueue(&messages).await?;
+            self.outbox.enqueue(&messages, &[]).await?;
             self.signal.wake();
         }
         Ok(tx)

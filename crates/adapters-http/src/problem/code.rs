@@ -79,6 +79,8 @@ error_codes! {
     AmountMismatch => "AMOUNT_MISMATCH", UNPROCESSABLE_ENTITY, "Amount mismatch";
     DeliveryNotFound => "DELIVERY_NOT_FOUND", NOT_FOUND, "Delivery not found";
     DeliveryPending => "DELIVERY_PENDING", CONFLICT, "Delivery pending";
+    /// A test notification for a merchant without a `returnUrl` (api.md §10.5).
+    NoReturnUrl => "NO_RETURN_URL", CONFLICT, "No return URL";
     InternalError => "INTERNAL_ERROR", INTERNAL_SERVER_ERROR, "Internal server error";
     /// The mock acquirer's refusal of a cancel (api.md §6, scenario `…007`).
     AcquirerCancelRefused => "ACQUIRER_CANCEL_REFUSED", UNPROCESSABLE_ENTITY, "Cancel refused";

@@ -12,7 +12,11 @@ use domain::{
 
 use super::guards::Caller;
 use crate::{
-    annotations::{params::DeliveryIdPath, problems::DeliveryNotFound, schemas::DeliveryListQuery},
+    annotations::{
+        params::{ClientIdPath, DeliveryIdPath},
+        problems::{DeliveryNotFound, MerchantNotFound},
+        schemas::DeliveryListQuery,
+    },
     body::{page_limit, query_pairs},
     dto::{DeliveryResponse, ListResponse},
     problem::{ApiError, ProblemBody},
@@ -146,5 +150,32 @@ pub async fn retry(
         .retry(&caller.principal, &delivery_id(&path)?, &caller.origin)
         .await?;
     tracing::info!(delivery_id = %delivery.message.id, "manual redelivery requested");
+    Ok(HttpResponse::Accepted().json(DeliveryResponse::from(&delivery)))
+}
+
+/// Queue a `merchant.test` notification to the merchant's `returnUrl` (api.md §10.5).
+#[utoipa::path(
+    post,
+    path = "/admin/api/merchants/{clientId}/test-notification",
+    operation_id = "sendTestNotification",
+    security(("adminToken" = []), ("sessionCookie" = [])),
+    params(ClientIdPath),
+    responses(
+        (status = 202, description = "Queued: the delivery, as `GET /admin/api/deliveries/{deliveryId}` shows it", body = DeliveryResponse),
+        (status = 404, response = MerchantNotFound),
+        (status = 409, description = "`NO_RETURN_URL`: the merchant has no `returnUrl`", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn send_test(
+    caller: Caller,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let client_id = super::merchants::client_id(&path)?;
+    let delivery = state
+        .deliveries
+        .send_test(&caller.principal, &client_id, &caller.origin)
+        .await?;
+    tracing::info!(client_id = %client_id, delivery_id = %delivery.message.id, "test notification queued");
     Ok(HttpResponse::Accepted().json(DeliveryResponse::from(&delivery)))
 }

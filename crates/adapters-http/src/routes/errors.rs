@@ -149,6 +149,10 @@ impl From<DeliveryError> for ApiError {
             DeliveryError::StillPending(_) => {
                 ApiError::new(ErrorCode::DeliveryPending, e.to_string())
             }
+            DeliveryError::MerchantNotFound(_) => {
+                ApiError::new(ErrorCode::MerchantNotFound, e.to_string())
+            }
+            DeliveryError::NoReturnUrl(_) => ApiError::new(ErrorCode::NoReturnUrl, e.to_string()),
             DeliveryError::Repository(r) => r.into(),
         }
     }

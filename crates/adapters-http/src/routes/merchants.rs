@@ -29,7 +29,7 @@ use crate::{
 };
 
 /// An unknown or malformed client id: 404 MERCHANT_NOT_FOUND either way.
-fn client_id(path: &web::Path<String>) -> Result<ClientId, ApiError> {
+pub(super) fn client_id(path: &web::Path<String>) -> Result<ClientId, ApiError> {
     ClientId::parse(path.as_str()).map_err(|_| {
         ApiError::new(
             ErrorCode::MerchantNotFound,

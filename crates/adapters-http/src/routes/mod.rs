@@ -103,6 +103,10 @@ fn table() -> Vec<Resource> {
             deliveries::retry,
         ),
         post(
+            "/admin/api/merchants/{clientId}/test-notification",
+            deliveries::send_test,
+        ),
+        post(
             "/admin/api/merchants/{clientId}/activate",
             merchants::activate,
         ),

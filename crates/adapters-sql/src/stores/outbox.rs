@@ -101,14 +101,20 @@ pub(super) async fn find_delivery<B: Statements>(
 impl<B: Statements> OutboxStore for SqlStore<B, Outbox> {
     /// One transaction for all `messages`; a reused event id is a repository error and nothing
     /// is written.
-    async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<(), RepositoryError> {
-        if messages.is_empty() {
+    async fn enqueue(
+        &self,
+        messages: &[OutboxMessage],
+        audit: &[OperatorAuditEntry],
+    ) -> Result<(), RepositoryError> {
+        if messages.is_empty() && audit.is_empty() {
             return Ok(());
         }
+        let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
         let mut conn = self.conn().await?;
         crate::retrying!(
             write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
-                insert_messages::<B>(conn, messages).await
+                insert_messages::<B>(conn, messages).await?;
+                insert_audit_rows::<B>(conn, &audit).await
             })
             .await
         )

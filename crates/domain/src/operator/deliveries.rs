@@ -4,10 +4,13 @@ use std::sync::Arc;
 
 use crate::{
     RepositoryError,
-    ids::EventId,
-    outbox::{Delivery, DeliveryFilter, OutboxKind},
+    ids::{ClientId, EventId},
+    outbox::{Delivery, DeliveryFilter, OutboxKind, OutboxMessage},
     people::{Action, Guarded, OperatorAuditEntry, Principal, RequestOrigin},
-    ports::{Clock, DispatchSignal, OperatorReads, OutboxStore},
+    ports::{
+        Clock, DispatchSignal, KeyGenerator, MerchantStore, OperatorReads, OutboxStore,
+        PayloadEncoder,
+    },
     service_struct::service_struct,
     services::{Limit, Page},
 };
@@ -18,6 +21,12 @@ pub enum DeliveryError {
     NotFound(EventId),
     #[error("delivery {0} is still pending; it will be attempted on its schedule")]
     StillPending(EventId),
+    /// No such merchant, or one the caller may not see (404 `MERCHANT_NOT_FOUND`).
+    #[error("merchant {0} not found")]
+    MerchantNotFound(ClientId),
+    /// The merchant has no `returnUrl` to notify (409).
+    #[error("merchant {0} has no returnUrl to notify; set one first")]
+    NoReturnUrl(ClientId),
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }
@@ -28,12 +37,19 @@ service_struct! {
         reads: Arc<dyn OperatorReads>,
         clock: Arc<dyn Clock>,
         signal: Arc<dyn DispatchSignal>,
+        merchants: Arc<dyn MerchantStore>,
+        encoder: Arc<dyn PayloadEncoder>,
+        keys: Arc<dyn KeyGenerator>,
     }
     pub fn new;
 }
 
 /// The operator audit action of a manual redelivery.
 pub const RETRY_ACTION: &str = "DELIVERY_RETRY";
+/// The operator audit action of a test notification.
+pub const TEST_ACTION: &str = "TEST_NOTIFICATION";
+/// The event type of a test notification.
+pub const TEST_EVENT_TYPE: &str = "merchant.test";
 
 impl DeliveryService {
     /// The deliveries `by` may see, newest first: a merchant role's narrowed to its own
@@ -119,5 +135,49 @@ impl DeliveryService {
         }
         self.signal.wake();
         self.get(by, id).await
+    }
+
+    /// Queues a `merchant.test` notification to the merchant's `returnUrl`, signed and retried
+    /// like every notification (so its delivery shows whether the receiver works), with a
+    /// `TEST_NOTIFICATION` row in the operator audit log in the same transaction.
+    pub async fn send_test(
+        &self,
+        by: &Principal,
+        client_id: &ClientId,
+        from: &RequestOrigin,
+    ) -> Result<Delivery, Guarded<DeliveryError>> {
+        let not_found = || DeliveryError::MerchantNotFound(client_id.clone());
+        by.may(Action::SendTestNotification, Some(client_id))
+            .map_err(|d| Guarded::denied(d, not_found()))?;
+        let merchant = self
+            .merchants
+            .find(client_id)
+            .await
+            .map_err(DeliveryError::from)?
+            .ok_or_else(not_found)?;
+        let Some(url) = merchant.return_url else {
+            return Err(DeliveryError::NoReturnUrl(client_id.clone()).into());
+        };
+        let now = self.clock.now();
+        let message = OutboxMessage {
+            id: self.keys.event_id(),
+            kind: OutboxKind::MerchantNotification,
+            payment_id: None,
+            client_id: Some(client_id.clone()),
+            event_type: Some(TEST_EVENT_TYPE.to_owned()),
+            target_url: url.to_string(),
+            payload: self.encoder.test_event(client_id, now),
+            created_at: now,
+            not_before: now,
+            cancel_id: None,
+        };
+        let row =
+            OperatorAuditEntry::success(by, TEST_ACTION, Some(client_id.to_string()), from, now);
+        self.outbox
+            .enqueue(std::slice::from_ref(&message), &[row])
+            .await
+            .map_err(DeliveryError::from)?;
+        self.signal.wake();
+        self.get(by, &message.id).await
     }
 }

@@ -72,6 +72,8 @@ pub enum Action {
     ManageMerchantUsers,
     /// Read the operator audit log.
     ReadAudit,
+    /// Send a merchant a test notification.
+    SendTestNotification,
 }
 
 impl Action {
@@ -289,6 +291,7 @@ impl Principal {
                     | A::LiveEvents
                     | A::UseSimulator
                     | A::ReadMerchants
+                    | A::SendTestNotification
             ),
             Role::Viewer => action.is_read(),
             Role::MerchantAdmin => {
@@ -303,6 +306,7 @@ impl Principal {
                         | A::UpdateMerchant
                         | A::RotateMerchantSecrets
                         | A::ManageMerchantUsers
+                        | A::SendTestNotification
                 ) && (concerns_one_merchant || action.is_read() || action == A::ManageMerchantUsers)
             }
             Role::MerchantViewer => action.is_read() && action != A::LiveEvents,

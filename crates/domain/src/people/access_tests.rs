@@ -19,7 +19,7 @@ fn user(role: Role, client: Option<&str>) -> Principal {
     .unwrap()
 }
 
-const ALL_ACTIONS: [Action; 16] = [
+const ALL_ACTIONS: [Action; 17] = [
     Action::ReadPayments,
     Action::CancelPayment,
     Action::ReadDeliveries,
@@ -36,6 +36,7 @@ const ALL_ACTIONS: [Action; 16] = [
     Action::ManageUsers,
     Action::ManageMerchantUsers,
     Action::ReadAudit,
+    Action::SendTestNotification,
 ];
 
 /// `Y`: allowed on the principal's own merchant's data (or on platform data for platform roles);
@@ -54,18 +55,18 @@ fn row(principal: &Principal) -> String {
 
 #[test]
 fn each_role_may_exactly_what_the_table_of_the_contract_says() {
-    //                                               RCDRSLUMRURSKUMA
-    assert_eq!(row(&Principal::token()), "YYYYYYYYYYYYYYYY");
-    assert_eq!(row(&user(Role::Admin, None)), "YYYYYYYYYYYYYYYY");
-    assert_eq!(row(&user(Role::Operator, None)), "YYYYYYYY--------");
-    assert_eq!(row(&user(Role::Viewer, None)), "Y-Y-YY-Y--------");
+    //                                               RCDRSLUMRURSKUMAT
+    assert_eq!(row(&Principal::token()), "YYYYYYYYYYYYYYYYY");
+    assert_eq!(row(&user(Role::Admin, None)), "YYYYYYYYYYYYYYYYY");
+    assert_eq!(row(&user(Role::Operator, None)), "YYYYYYYY--------Y");
+    assert_eq!(row(&user(Role::Viewer, None)), "Y-Y-YY-Y---------");
     assert_eq!(
         row(&user(Role::MerchantAdmin, Some("mch_a"))),
-        "YYYYY--Y-YY---Y-"
+        "YYYYY--Y-YY---Y-Y"
     );
     assert_eq!(
         row(&user(Role::MerchantViewer, Some("mch_a"))),
-        "Y-Y-Y--Y--------"
+        "Y-Y-Y--Y---------"
     );
 }
 

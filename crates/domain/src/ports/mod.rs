@@ -245,8 +245,13 @@ pub trait NonceStore: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Stores messages on their own (not caused by a payment change, e.g. mock webhooks).
-    async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<(), RepositoryError>;
+    /// Stores messages on their own (not caused by a payment change, e.g. mock webhooks, a
+    /// test notification), with the operator `audit` rows of the call, in one transaction.
+    async fn enqueue(
+        &self,
+        messages: &[OutboxMessage],
+        audit: &[OperatorAuditEntry],
+    ) -> Result<(), RepositoryError>;
 
     /// Claims up to `limit` PENDING messages that are due at `now` (`not_before` and
     /// `next_attempt_at` passed) and not leased (or whose lease expired), leasing them until
@@ -326,6 +331,9 @@ pub trait PayloadEncoder: Send + Sync {
     fn cancel_confirmation(&self, body: &str) -> Option<TransactionId>;
     /// `{type, timestamp, data: payment}`
     fn merchant_event(&self, event_type: &str, payment: &Payment, at: Timestamp) -> String;
+    /// `{type: "merchant.test", timestamp, data: {clientId, message}}`: a notification with no
+    /// payment, for a merchant to check its receiver.
+    fn test_event(&self, client_id: &ClientId, at: Timestamp) -> String;
     /// The acquirer's outcome webhook of api.md §4: `{paymentKey, transactionId, status,
     /// amount, approvedAt, failureCode, failureMessage}`, `approvedAt = at` for an approval.
     fn acquirer_webhook(&self, report: &AcquirerReport, at: Timestamp) -> String;
