@@ -67,6 +67,10 @@ impl KeyGenerator for RandomKeyGenerator {
         CancelId::from_uuid(Uuid::now_v7())
     }
 
+    fn settlement_id(&self) -> domain::settlement::SettlementId {
+        domain::settlement::SettlementId::from_uuid(Uuid::now_v7())
+    }
+
     fn client_id(&self) -> ClientId {
         ClientId::from_uuid(Uuid::now_v7())
     }

@@ -12,8 +12,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 mod people;
+mod settlement;
 
 pub use people::{OperatorAuditResponse, SessionResponse, TotpEnrollmentResponse, UserResponse};
+pub use settlement::{SettlementResponse, SettlementRunResponse};
 
 use crate::annotations::schemas::{
     ActorName, AuditActionName, CancelStatusName, CurrencyCode, DeliveryStateName,
@@ -216,6 +218,12 @@ pub struct MerchantResponse {
     return_url: Option<String>,
     #[schema(value_type = MerchantStatusName)]
     status: &'static str,
+    /// The fee charged on each capture, in basis points (api.md §12.1).
+    #[schema(minimum = 0, maximum = 10000)]
+    fee_rate_bps: u16,
+    /// Days from a settlement date to its payout date.
+    #[schema(minimum = 0, maximum = 30)]
+    settlement_delay_days: u8,
     #[schema(format = DateTime)]
     created_at: String,
     #[schema(format = DateTime)]
@@ -229,6 +237,8 @@ impl From<&Merchant> for MerchantResponse {
             client_name: m.client_name.as_str().to_owned(),
             return_url: m.return_url.as_ref().map(ToString::to_string),
             status: m.status.as_str(),
+            fee_rate_bps: m.terms.fee_rate.bps(),
+            settlement_delay_days: m.terms.delay.days(),
             created_at: ts(m.created_at),
             updated_at: ts(m.updated_at),
         }

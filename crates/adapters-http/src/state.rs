@@ -58,6 +58,8 @@ pub struct AppState {
     pub merchants: MerchantService,
     pub auth: Authenticator,
     pub deliveries: DeliveryService,
+    /// Settlement batches and runs (api.md §12).
+    pub settlements: domain::settlement::SettlementService,
     pub idempotency: IdempotencyService,
     pub rate_limiter: Arc<RateLimiter>,
     /// Verifies acquirer webhooks (the acquirer secret).

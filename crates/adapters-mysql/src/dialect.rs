@@ -9,6 +9,7 @@ impl adapters_sql::Dialect for Mysql {
     const UQ_CLIENT_ORDER: &'static str = "uq_payment_client_order";
     const UQ_LOG_TRANSITION: &'static str = "uq_payment_log_transition";
     const UQ_USER_EMAIL: &'static str = "uq_operator_user_email";
+    const UQ_SETTLEMENT_BATCH_DAY: &'static str = "uq_settlement_batch_day";
     const LAST_INSERT_ID: &'static str = "LAST_INSERT_ID()";
     /// Connections run with `time_zone = '+00:00'`; `DATETIME(6)` precision.
     const NOW: &'static str = "UTC_TIMESTAMP(6)";

@@ -12,6 +12,8 @@ pub trait Dialect {
     const UQ_LOG_TRANSITION: &'static str;
     /// The same for `UNIQUE (email)` of `operator_user`.
     const UQ_USER_EMAIL: &'static str;
+    /// The same for `UNIQUE (client_id, currency, settlement_date)` of `settlement_batch`.
+    const UQ_SETTLEMENT_BATCH_DAY: &'static str;
     /// An SQL expression for the key the connection's last `INSERT` gave an auto-increment
     /// column (`LAST_INSERT_ID()` / `last_insert_rowid()`): per connection, so it is the
     /// caller's own insert whatever other connections do.

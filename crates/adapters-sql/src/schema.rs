@@ -31,6 +31,8 @@ diesel::table! {
         previous_client_secret_key_version -> Nullable<BigInt>,
         previous_client_secret_until -> Nullable<Timestamp>,
         version -> BigInt,
+        fee_rate_bps -> BigInt,
+        settlement_delay_days -> BigInt,
     }
 }
 
@@ -198,6 +200,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+
+    settlement_batch (seq) {
+        seq -> BigInt,
+        settlement_id -> Text,
+        client_id -> Text,
+        currency -> Text,
+        settlement_date -> Text,
+        payout_date -> Text,
+        fee_rate_bps -> BigInt,
+        gross -> BigInt,
+        fees -> BigInt,
+        net -> BigInt,
+        line_count -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    settlement_line (seq) {
+        seq -> BigInt,
+        settlement_id -> Text,
+        settles -> Text,
+        payment_id -> Text,
+        payment_key -> Text,
+        order_no -> Text,
+        line_type -> Text,
+        cancel_id -> Nullable<Text>,
+        amount -> BigInt,
+        fee -> BigInt,
+        net -> BigInt,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    settlement_run (settlement_date) {
+        settlement_date -> Text,
+        claimed_by -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(payment -> api_credential (client_id));
 diesel::joinable!(payment_log -> payment (payment_id));
 diesel::joinable!(payment_cancel -> payment (payment_id));
@@ -214,7 +265,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     delivery_attempt,
     operator_user,
     operator_session,
-    operator_audit
+    operator_audit,
+    settlement_batch,
+    settlement_line,
+    settlement_run
 );
 
 diesel::table! {

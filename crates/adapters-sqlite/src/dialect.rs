@@ -9,6 +9,7 @@ impl adapters_sql::Dialect for Sqlite {
     const UQ_CLIENT_ORDER: &'static str = "payment.client_id, payment.order_no";
     const UQ_LOG_TRANSITION: &'static str = "payment_log.payment_id, payment_log.from_version";
     const UQ_USER_EMAIL: &'static str = "operator_user.email";
+    const UQ_SETTLEMENT_BATCH_DAY: &'static str = "settlement_batch.client_id";
     const LAST_INSERT_ID: &'static str = "last_insert_rowid()";
     /// The host's clock in UTC, spelled like the stored instants (they compare as text).
     const NOW: &'static str = "strftime('%Y-%m-%d %H:%M:%f', 'now')";

@@ -1,6 +1,7 @@
 //! SimplePG's composition root: configuration, telemetry, wiring and the `simplepg` CLI.
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 pub mod check;
 pub mod cli;
 pub mod clock;

@@ -269,6 +269,9 @@ impl Application {
             )
         });
         let live = LiveFeed::new(stores.ports.reads.clone(), clock.clone());
+        let calendar: Arc<dyn domain::settlement::Calendar> = Arc::new(
+            crate::calendar::ZoneCalendar::named(&settings.settlement.timezone)?,
+        );
         let people = people::services(&settings, &stores, cipher.clone(), clock.clone())?;
         let session_policy = people::account_policy(&settings).session;
 
@@ -280,6 +283,14 @@ impl Application {
                 cipher.clone(),
                 clock.clone(),
                 prepared.return_urls,
+                settings.settlement_terms()?,
+            ),
+            settlements: domain::settlement::SettlementService::new(
+                stores.ports.settlements.clone(),
+                stores.ports.merchants.clone(),
+                keys.clone(),
+                clock.clone(),
+                calendar.clone(),
             ),
             auth: Authenticator::new(
                 merchant_store,
@@ -333,7 +344,18 @@ impl Application {
             workers: settings.server.workers,
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
         };
+        let settlements = state.settlements.clone();
         let server = adapters_http::serve(listener, state, &options)?;
+        if settings.settlement.daily_run {
+            actix_web::rt::spawn(workers::run_daily_settlement(
+                settlements,
+                format!("{}:{port}:{}", std::process::id(), uuid_like(&keys)),
+                settings.settlement.lookback_days,
+                Duration::from_secs(settings.settlement.run_grace_secs),
+                Duration::from_secs(settings.settlement.claim_lease_secs),
+                Duration::from_secs(settings.settlement.run_interval_secs),
+            ));
+        }
         actix_web::rt::spawn(telemetry_metrics::run_gauges(
             stores.ports.reads.clone(),
             stores.pool_status.clone(),
@@ -442,4 +464,9 @@ fn dispatch_policies(settings: &Settings) -> DispatchPolicies {
             + Duration::from_millis(settings.dispatcher.lease_margin_ms),
         batch: DISPATCH_BATCH,
     }
+}
+
+/// A random token naming this instance as the holder of a settlement-run claim.
+fn uuid_like(keys: &Arc<dyn KeyGenerator>) -> String {
+    keys.event_id().to_string()
 }

@@ -129,6 +129,18 @@ fn describe() {
         "simplepg_outbox_oldest_retrying_age_seconds",
         "Seconds since the oldest retrying outbox message was created"
     );
+    describe_counter!(
+        "simplepg_settlement_batches_total",
+        "Settlement batches created, by `currency`"
+    );
+    describe_counter!(
+        "simplepg_settled_net_minor_units_total",
+        "Net amount settled to merchants (gross − fees, minor units), by `currency`; cancels subtract"
+    );
+    describe_counter!(
+        "simplepg_settled_fees_minor_units_total",
+        "Fees kept on settled movements (minor units), by `currency`"
+    );
     describe_gauge!(
         "simplepg_outbox_dead_messages",
         "Outbox messages given up on after their last attempt (DEAD), waiting for an operator's redelivery"
@@ -234,6 +246,27 @@ pub async fn run_gauges(
         metrics::gauge!("simplepg_db_pool_waiting").set(status.waiting as f64);
         if let Some(Some((handle, _))) = HANDLE.get() {
             handle.run_upkeep();
+        }
+    }
+}
+
+/// Counts the batches a settlement run created (the batches of its date that it made are the
+/// newest `created` ones).
+pub fn record_settlement(run: &domain::settlement::SettlementRun) {
+    let created = usize::try_from(run.created).unwrap_or(usize::MAX);
+    for batch in run.batches.iter().take(created) {
+        let currency = batch.currency.as_str().to_owned();
+        metrics::counter!("simplepg_settlement_batches_total", "currency" => currency.clone())
+            .increment(1);
+        // Counters only go up: net is counted when positive (a day of cancels only subtracts
+        // nothing here; the batch itself shows it).
+        if let Ok(net) = u64::try_from(batch.totals.net) {
+            metrics::counter!("simplepg_settled_net_minor_units_total", "currency" => currency.clone())
+                .increment(net);
+        }
+        if let Ok(fees) = u64::try_from(batch.totals.fees) {
+            metrics::counter!("simplepg_settled_fees_minor_units_total", "currency" => currency)
+                .increment(fees);
         }
     }
 }

@@ -191,3 +191,35 @@ pub async fn run_session_purge(
         }
     }
 }
+
+/// The daily settlement run (api.md §12.2): every `interval`, settles the past days that ended
+/// `grace` ago and were not run, each claimed in the database for `lease` first so exactly one
+/// instance runs it; counts what it settled.
+pub async fn run_daily_settlement(
+    settlements: domain::settlement::SettlementService,
+    holder: String,
+    lookback: u8,
+    grace: Duration,
+    lease: Duration,
+    interval: Duration,
+) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match settlements.run_due(&holder, lookback, grace, lease).await {
+            Ok(runs) => {
+                for run in runs {
+                    crate::telemetry_metrics::record_settlement(&run);
+                    tracing::info!(
+                        date = %run.date,
+                        created = run.created,
+                        batches = run.batches.len(),
+                        "settlement run finished"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the daily settlement run failed"),
+        }
+    }
+}

@@ -22,6 +22,7 @@ pub mod ports;
 pub mod secret;
 mod service_struct;
 pub mod services;
+pub mod settlement;
 pub mod signing;
 pub mod stats;
 pub mod store_ports;

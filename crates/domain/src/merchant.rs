@@ -84,6 +84,8 @@ pub struct Merchant {
     pub previous_webhook_secret: Option<PreviousSecret>,
     pub return_url: Option<ReturnUrl>,
     pub status: MerchantStatus,
+    /// Fee rate and payout delay (api.md §12.1).
+    pub terms: crate::settlement::SettlementTerms,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Compare-and-set guard: 0 when registered, one more on every change.
@@ -141,7 +143,20 @@ impl Merchant {
         if let Some(url) = &change.return_url {
             next.return_url = url.clone();
         }
+        if let Some(rate) = change.fee_rate {
+            next.terms.fee_rate = rate;
+        }
+        if let Some(delay) = change.settlement_delay {
+            next.terms.delay = delay;
+        }
         (next != *self).then_some(next)
+    }
+}
+
+impl MerchantChange {
+    /// Whether the change touches the settlement terms (an ADMIN's to change).
+    pub fn touches_terms(&self) -> bool {
+        self.fee_rate.is_some() || self.settlement_delay.is_some()
     }
 }
 
@@ -176,6 +191,9 @@ impl Grace {
 pub struct MerchantChange {
     pub client_name: Option<ClientName>,
     pub return_url: Option<Option<ReturnUrl>>,
+    /// Settlement terms (api.md §12.1): an ADMIN's to change.
+    pub fee_rate: Option<crate::settlement::FeeRate>,
+    pub settlement_delay: Option<crate::settlement::SettlementDelay>,
 }
 
 /// A retired secret that stays valid until `until`.
@@ -200,6 +218,9 @@ impl PreviousSecret {
 pub struct NewMerchant {
     pub client_name: ClientName,
     pub return_url: Option<ReturnUrl>,
+    /// The configured default when absent (api.md §12.1).
+    pub fee_rate: Option<crate::settlement::FeeRate>,
+    pub settlement_delay: Option<crate::settlement::SettlementDelay>,
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use crate::{
     idempotency::IdempotencyStore,
-    ports::{MerchantStore, NonceStore, OperatorReads, OutboxStore, PaymentStore, StoreHealth},
+    ports::{
+        MerchantStore, NonceStore, OperatorReads, OutboxStore, PaymentStore, SettlementStore,
+        StoreHealth,
+    },
 };
 
 /// Every storage port on one database: what a storage adapter provides and the composition root
@@ -21,4 +24,6 @@ pub struct StorePorts {
     /// The read side: statistics, the live feed, deliveries, the backlog.
     pub reads: Arc<dyn OperatorReads>,
     pub health: Arc<dyn StoreHealth>,
+    /// Settlement batches, their lines and the daily run's claims (api.md §12).
+    pub settlements: Arc<dyn SettlementStore>,
 }

@@ -352,6 +352,7 @@ pub fn merchant(client_id: &str, created: Timestamp) -> Merchant {
         previous_webhook_secret: None,
         return_url: Some(ReturnUrl::parse("https://shop.example/webhooks/pg").unwrap()),
         status: MerchantStatus::Active,
+        terms: Default::default(),
         created_at: created,
         updated_at: created,
         version: 0,
@@ -424,6 +425,10 @@ impl KeyGenerator for TestKeys {
 
     fn cancel_id(&self) -> domain::payment::CancelId {
         domain::payment::CancelId::from_uuid(Uuid::now_v7())
+    }
+
+    fn settlement_id(&self) -> domain::settlement::SettlementId {
+        domain::settlement::SettlementId::from_uuid(Uuid::now_v7())
     }
 
     fn client_id(&self) -> ClientId {

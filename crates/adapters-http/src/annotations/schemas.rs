@@ -236,6 +236,13 @@ pub struct RegisterMerchantRequest {
     /// when a notification is sent.
     #[schema(max_length = 2048, example = "https://shop.example/webhooks/simplepg")]
     pub return_url: Option<String>,
+    /// Fee on each capture in basis points, 0–10000 (default: `settlement.default_fee_rate_bps`,
+    /// 250). Changing it is an ADMIN's (api.md §12.1).
+    #[schema(minimum = 0, maximum = 10000, example = 250)]
+    pub fee_rate_bps: Option<u16>,
+    /// Days from a settlement date to its payout, 0–30 (default 2). An ADMIN's to change.
+    #[schema(minimum = 0, maximum = 30, example = 2)]
+    pub settlement_delay_days: Option<u8>,
 }
 
 /// `POST /admin/api/simulator/webhook`: a signed acquirer webhook the server sends itself.
@@ -302,6 +309,13 @@ pub struct UpdateMerchantRequest {
     /// The registration's URL rules; `null` clears it (no notifications until one is set).
     #[schema(max_length = 2048, example = "https://shop.example/webhooks/simplepg")]
     pub return_url: Option<String>,
+    /// Fee on each capture in basis points, 0–10000 (default: `settlement.default_fee_rate_bps`,
+    /// 250). Changing it is an ADMIN's (api.md §12.1).
+    #[schema(minimum = 0, maximum = 10000, example = 250)]
+    pub fee_rate_bps: Option<u16>,
+    /// Days from a settlement date to its payout, 0–30 (default 2). An ADMIN's to change.
+    #[schema(minimum = 0, maximum = 30, example = 2)]
+    pub settlement_delay_days: Option<u8>,
 }
 
 /// `POST /admin/api/merchants/{clientId}/rotate-secret` (api.md §10.6): no body, or this.
@@ -457,4 +471,34 @@ pub struct StatsQuery {
     pub to: Option<String>,
     #[param(pattern = "^[A-Za-z0-9_-]{1,64}$", nullable = false)]
     pub client_id: Option<String>,
+}
+
+/// `POST /admin/api/settlements/run` (api.md §12.2).
+#[derive(ToSchema)]
+pub struct SettlementRunRequest {
+    /// The settlement date, `YYYY-MM-DD`: a calendar day in the settlement time zone that has
+    /// ended.
+    #[schema(format = Date, example = "2026-12-06")]
+    pub date: String,
+}
+
+/// The query of `GET /admin/api/settlements`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct SettlementListQuery {
+    /// Only this merchant's batches (a merchant user: its own only).
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$", nullable = false)]
+    pub client_id: Option<String>,
+    /// From this settlement date (inclusive).
+    #[param(format = Date, nullable = false)]
+    pub from: Option<String>,
+    /// Up to this settlement date (inclusive).
+    #[param(format = Date, nullable = false)]
+    pub to: Option<String>,
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
+    pub limit: Option<u32>,
+    /// The `settlementId` of the last batch of the previous page.
+    #[param(pattern = "^stl_[0-9a-f]{32}$", nullable = false)]
+    pub starting_after: Option<String>,
 }

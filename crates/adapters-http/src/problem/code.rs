@@ -81,6 +81,10 @@ error_codes! {
     DeliveryPending => "DELIVERY_PENDING", CONFLICT, "Delivery pending";
     /// A test notification for a merchant without a `returnUrl` (api.md §10.5).
     NoReturnUrl => "NO_RETURN_URL", CONFLICT, "No return URL";
+    /// No settlement batch with this id, or one the caller may not see (api.md §12.2).
+    SettlementNotFound => "SETTLEMENT_NOT_FOUND", NOT_FOUND, "Settlement not found";
+    /// A settlement run for a date that has not ended in the settlement time zone (api.md §12.2).
+    SettlementDateNotOver => "SETTLEMENT_DATE_NOT_OVER", CONFLICT, "Settlement date not over";
     InternalError => "INTERNAL_ERROR", INTERNAL_SERVER_ERROR, "Internal server error";
     /// The mock acquirer's refusal of a cancel (api.md §6, scenario `…007`).
     AcquirerCancelRefused => "ACQUIRER_CANCEL_REFUSED", UNPROCESSABLE_ENTITY, "Cancel refused";

@@ -158,6 +158,18 @@ impl From<DeliveryError> for ApiError {
     }
 }
 
+impl From<domain::settlement::SettlementError> for ApiError {
+    fn from(e: domain::settlement::SettlementError) -> Self {
+        use domain::settlement::SettlementError as E;
+        match e {
+            E::NotFound(_) => ApiError::new(ErrorCode::SettlementNotFound, e.to_string()),
+            E::DateNotOver(_) => ApiError::new(ErrorCode::SettlementDateNotOver, e.to_string()),
+            E::MerchantMissing(_) => ApiError::internal(e),
+            E::Repository(r) => r.into(),
+        }
+    }
+}
+
 impl From<StatsError> for ApiError {
     fn from(e: StatsError) -> Self {
         match e {

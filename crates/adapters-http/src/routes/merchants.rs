@@ -9,6 +9,7 @@ use domain::{
     ids::ClientId,
     merchant::{ClientName, Grace, MerchantChange, MerchantStatus, NewMerchant, ReturnUrl},
     services::Limit,
+    settlement::{FeeRate, SettlementDelay},
     validation::Violations,
 };
 use serde_json::Value;
@@ -39,9 +40,33 @@ pub(super) fn client_id(path: &web::Path<String>) -> Result<ClientId, ApiError> 
 }
 
 /// The fields of a merchant registration (api.md §8).
-pub(crate) const REGISTRATION_FIELDS: &[&str] = &["clientName", "returnUrl"];
+pub(crate) const REGISTRATION_FIELDS: &[&str] = &[
+    "clientName",
+    "returnUrl",
+    "feeRateBps",
+    "settlementDelayDays",
+];
 /// The fields of `PATCH /admin/api/merchants/{clientId}` (api.md §10.6).
-pub(crate) const UPDATE_FIELDS: &[&str] = &["clientName", "returnUrl"];
+pub(crate) const UPDATE_FIELDS: &[&str] = &[
+    "clientName",
+    "returnUrl",
+    "feeRateBps",
+    "settlementDelayDays",
+];
+
+/// The optional settlement terms of a registration or a `PATCH` (api.md §12.1).
+fn parse_terms(
+    obj: &crate::body::JsonObject,
+    v: &mut Violations,
+) -> (Option<FeeRate>, Option<SettlementDelay>) {
+    let fee_rate = obj
+        .integer("feeRateBps", false, v)
+        .and_then(|n| v.check("feeRateBps", FeeRate::from_bps(n)));
+    let delay = obj
+        .integer("settlementDelayDays", false, v)
+        .and_then(|n| v.check("settlementDelayDays", SettlementDelay::from_days(n)));
+    (fee_rate, delay)
+}
 /// The fields of the optional body of `rotate-secret` (api.md §10.6).
 pub(crate) const ROTATE_SECRET_FIELDS: &[&str] = &["graceSeconds"];
 
@@ -50,10 +75,13 @@ fn parse_registration(req: &HttpRequest, body: &[u8]) -> Result<NewMerchant, Api
     let mut v = obj.violations();
     let client_name = obj.parsed("clientName", true, &mut v, ClientName::parse);
     let return_url = obj.parsed("returnUrl", false, &mut v, ReturnUrl::parse);
+    let (fee_rate, settlement_delay) = parse_terms(&obj, &mut v);
     let client_name = valid(v, client_name)?;
     Ok(NewMerchant {
         client_name,
         return_url,
+        fee_rate,
+        settlement_delay,
     })
 }
 
@@ -75,10 +103,13 @@ fn parse_update(req: &HttpRequest, body: &[u8]) -> Result<MerchantChange, ApiErr
             .parsed("returnUrl", false, &mut v, ReturnUrl::parse)
             .map(Some),
     };
+    let (fee_rate, settlement_delay) = parse_terms(&obj, &mut v);
     v.into_result().map_err(ApiError::validation)?;
     Ok(MerchantChange {
         client_name,
         return_url,
+        fee_rate,
+        settlement_delay,
     })
 }
 

@@ -15,6 +15,7 @@ pub(crate) mod merchants;
 pub(crate) mod mock;
 pub(crate) mod payments;
 pub(crate) mod probes;
+pub(crate) mod settlements;
 mod signed;
 pub(crate) mod simulator;
 pub(crate) mod stats;
@@ -98,6 +99,13 @@ fn table() -> Vec<Resource> {
         ),
         get("/admin/api/deliveries", deliveries::list),
         get("/admin/api/deliveries/summary", deliveries::summary),
+        post("/admin/api/settlements/run", settlements::run),
+        get("/admin/api/settlements", settlements::list),
+        get(
+            "/admin/api/settlements/{settlementId}/lines.csv",
+            settlements::lines_csv,
+        ),
+        get("/admin/api/settlements/{settlementId}", settlements::show),
         get("/admin/api/deliveries/{deliveryId}", deliveries::show),
         post(
             "/admin/api/deliveries/{deliveryId}/retry",

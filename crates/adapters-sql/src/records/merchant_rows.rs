@@ -22,6 +22,8 @@ pub struct MerchantRow {
     pub previous_client_secret_key_version: Option<i64>,
     pub previous_client_secret_until: Option<PrimitiveDateTime>,
     pub version: i64,
+    pub fee_rate_bps: i64,
+    pub settlement_delay_days: i64,
 }
 
 impl From<&Merchant> for MerchantRow {
@@ -48,6 +50,8 @@ impl From<&Merchant> for MerchantRow {
             previous_client_secret_until: prev_client.map(|p| to_db_time(p.until)),
             // The domain's versions start at 0 and grow by one per change: far below i64::MAX.
             version: i64::try_from(m.version).unwrap_or(i64::MAX),
+            fee_rate_bps: i64::from(m.terms.fee_rate.bps()),
+            settlement_delay_days: i64::from(m.terms.delay.days()),
         }
     }
 }
@@ -134,6 +138,16 @@ impl TryFrom<MerchantRow> for Merchant {
             previous_webhook_secret,
             return_url: c.opt("return_url", r.return_url, ReturnUrl::parse)?,
             status,
+            terms: domain::settlement::SettlementTerms {
+                fee_rate: c.col(
+                    "fee_rate_bps",
+                    domain::settlement::FeeRate::from_bps(r.fee_rate_bps),
+                )?,
+                delay: c.col(
+                    "settlement_delay_days",
+                    domain::settlement::SettlementDelay::from_days(r.settlement_delay_days),
+                )?,
+            },
             created_at: from_db_time(r.created_at),
             updated_at: from_db_time(r.updated_at),
             version: c.int("version", r.version)?,

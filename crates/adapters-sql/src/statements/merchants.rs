@@ -99,6 +99,8 @@ macro_rules! __merchant_statements {
                     api_credential::status.eq(&row.status),
                     api_credential::updated_at.eq(row.updated_at),
                     api_credential::version.eq(row.version),
+                    api_credential::fee_rate_bps.eq(row.fee_rate_bps),
+                    api_credential::settlement_delay_days.eq(row.settlement_delay_days),
                 ))
                 .execute(conn)
                 .await

@@ -20,6 +20,7 @@ mod outbox;
 mod payments;
 mod people;
 mod reads;
+pub mod settlement;
 
 pub use idempotency::{IdempotencyStatements, NewClaim};
 pub use merchants::MerchantStatements;
@@ -28,6 +29,7 @@ pub use outbox::{LockedEvent, OutboxStatements};
 pub use payments::{Deadline, PaymentLookup, PaymentStatements};
 pub use people::{PeopleStatements, SessionsOf};
 pub use reads::{Feed, FeedTable, ReadStatements, StatsBinds, StatsRows};
+pub use settlement::SettlementStatements;
 
 use crate::backend::ConnectionPool;
 
@@ -42,6 +44,7 @@ pub trait Statements:
     + OutboxStatements
     + ReadStatements
     + PeopleStatements
+    + SettlementStatements
 {
 }
 
@@ -117,6 +120,7 @@ macro_rules! sql_statements {
             $crate::__outbox_statements!($backend, $insert, ($($lock_row)*), ($($lock_claim)*));
             $crate::__read_statements!($backend);
             $crate::__people_statements!($backend);
+            $crate::__settlement_statements!($backend, $insert);
         };
     };
 }

@@ -26,6 +26,7 @@ mod outbox;
 mod payments;
 mod reads;
 mod sessions;
+mod settlements;
 mod users;
 
 /// The store of port `P` (one of the marker types below) on backend `B`: a handle on the shared
@@ -85,6 +86,8 @@ pub enum Users {}
 pub enum Sessions {}
 /// `OperatorAuditStore`.
 pub enum OperatorAudit {}
+/// `SettlementStore`.
+pub enum Settlements {}
 
 /// Every storage port of backend `B` on `pool`.
 pub fn ports<B: Statements>(pool: B::Pool) -> StorePorts {
@@ -95,7 +98,8 @@ pub fn ports<B: Statements>(pool: B::Pool) -> StorePorts {
         outbox: Arc::new(SqlStore::<B, Outbox>::new(pool.clone())),
         idempotency: Arc::new(SqlStore::<B, Idempotency>::new(pool.clone())),
         reads: Arc::new(SqlStore::<B, Reads>::new(pool.clone())),
-        health: Arc::new(SqlStore::<B, Health>::new(pool)),
+        health: Arc::new(SqlStore::<B, Health>::new(pool.clone())),
+        settlements: Arc::new(SqlStore::<B, Settlements>::new(pool)),
     }
 }
 

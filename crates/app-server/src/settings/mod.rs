@@ -52,6 +52,7 @@ pub struct Settings {
     pub dispatcher: DispatcherSettings,
     pub notifications: NotificationSettings,
     pub outbound: OutboundSettings,
+    pub settlement: SettlementSettings,
     pub log: LogSettings,
 }
 
@@ -195,6 +196,29 @@ pub struct NotificationSettings {
     pub webhook_secret_grace_secs: u64,
 }
 
+/// Fees, settlement days and the daily run (api.md §12).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementSettings {
+    /// The IANA time zone whose calendar days are settlement days.
+    pub timezone: String,
+    /// Fee rate (basis points) of a merchant registered without one.
+    pub default_fee_rate_bps: i64,
+    /// Days from settlement date to payout of a merchant registered without them.
+    pub default_delay_days: i64,
+    /// Whether this instance takes part in the daily run (any instance may; a database claim
+    /// makes one run each day).
+    pub daily_run: bool,
+    /// How often the daily run looks for days to settle.
+    pub run_interval_secs: u64,
+    /// How long after a day ends it is settled (late commits of that day's movements).
+    pub run_grace_secs: u64,
+    /// How many past days the daily run catches up on.
+    pub lookback_days: u8,
+    /// How long one instance's claim on a day's run lasts before another may take it over.
+    pub claim_lease_secs: u64,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
@@ -272,6 +296,17 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The terms of a merchant registered without its own.
+    pub fn settlement_terms(&self) -> anyhow::Result<domain::settlement::SettlementTerms> {
+        use domain::settlement::{FeeRate, SettlementDelay, SettlementTerms};
+        Ok(SettlementTerms {
+            fee_rate: FeeRate::from_bps(self.settlement.default_fee_rate_bps)
+                .map_err(|e| anyhow::anyhow!("settlement.default_fee_rate_bps {e}"))?,
+            delay: SettlementDelay::from_days(self.settlement.default_delay_days)
+                .map_err(|e| anyhow::anyhow!("settlement.default_delay_days {e}"))?,
+        })
+    }
+
     pub fn is_production(&self) -> bool {
         self.profile == "production"
     }
@@ -331,6 +366,13 @@ impl Settings {
         {
             bail!(
                 "auth.session_idle_secs must be at least 1 and auth.session_absolute_secs at least as long"
+            );
+        }
+        self.settlement_terms()?;
+        crate::calendar::ZoneCalendar::named(&self.settlement.timezone)?;
+        if self.settlement.run_interval_secs == 0 || self.settlement.claim_lease_secs == 0 {
+            bail!(
+                "settlement.run_interval_secs and settlement.claim_lease_secs must be at least 1"
             );
         }
         if self.auth.max_failed_logins == 0 {

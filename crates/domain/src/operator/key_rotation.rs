@@ -304,6 +304,7 @@ mod tests {
             }),
             return_url: None,
             status: MerchantStatus::Active,
+            terms: Default::default(),
             created_at: t0(),
             updated_at: t0(),
             version: 4,

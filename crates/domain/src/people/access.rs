@@ -74,6 +74,17 @@ pub enum Action {
     ReadAudit,
     /// Send a merchant a test notification.
     SendTestNotification,
+    /// Read settlement batches and their lines (a merchant's payouts).
+    ReadSettlements,
+    /// Run the settlement of a day.
+    RunSettlement,
+    /// Set a merchant's fee rate and settlement delay.
+    SetSettlementTerms,
+    /// Reconcile a day against the acquirer's settlement file, and read reconciliations
+    /// (platform data: the acquirer's file covers every merchant).
+    Reconcile,
+    /// Read reconciliations.
+    ReadReconciliations,
 }
 
 impl Action {
@@ -86,6 +97,8 @@ impl Action {
                 | Self::ReadStats
                 | Self::LiveEvents
                 | Self::ReadMerchants
+                | Self::ReadSettlements
+                | Self::ReadReconciliations
         )
     }
 }
@@ -292,6 +305,8 @@ impl Principal {
                     | A::UseSimulator
                     | A::ReadMerchants
                     | A::SendTestNotification
+                    | A::ReadSettlements
+                    | A::ReadReconciliations
             ),
             Role::Viewer => action.is_read(),
             Role::MerchantAdmin => {
@@ -307,9 +322,12 @@ impl Principal {
                         | A::RotateMerchantSecrets
                         | A::ManageMerchantUsers
                         | A::SendTestNotification
+                        | A::ReadSettlements
                 ) && (concerns_one_merchant || action.is_read() || action == A::ManageMerchantUsers)
             }
-            Role::MerchantViewer => action.is_read() && action != A::LiveEvents,
+            Role::MerchantViewer => {
+                action.is_read() && !matches!(action, A::LiveEvents | A::ReadReconciliations)
+            }
         }
     }
 }

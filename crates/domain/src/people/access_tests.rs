@@ -19,7 +19,7 @@ fn user(role: Role, client: Option<&str>) -> Principal {
     .unwrap()
 }
 
-const ALL_ACTIONS: [Action; 17] = [
+const ALL_ACTIONS: [Action; 22] = [
     Action::ReadPayments,
     Action::CancelPayment,
     Action::ReadDeliveries,
@@ -37,6 +37,11 @@ const ALL_ACTIONS: [Action; 17] = [
     Action::ManageMerchantUsers,
     Action::ReadAudit,
     Action::SendTestNotification,
+    Action::ReadSettlements,
+    Action::RunSettlement,
+    Action::SetSettlementTerms,
+    Action::Reconcile,
+    Action::ReadReconciliations,
 ];
 
 /// `Y`: allowed on the principal's own merchant's data (or on platform data for platform roles);
@@ -55,18 +60,21 @@ fn row(principal: &Principal) -> String {
 
 #[test]
 fn each_role_may_exactly_what_the_table_of_the_contract_says() {
-    //                                               RCDRSLUMRURSKUMAT
-    assert_eq!(row(&Principal::token()), "YYYYYYYYYYYYYYYYY");
-    assert_eq!(row(&user(Role::Admin, None)), "YYYYYYYYYYYYYYYYY");
-    assert_eq!(row(&user(Role::Operator, None)), "YYYYYYYY--------Y");
-    assert_eq!(row(&user(Role::Viewer, None)), "Y-Y-YY-Y---------");
+    // Read, Cancel, Deliveries, Retry, Stats, Live, simUlator, Merchants, Register, Update,
+    // Rotate, Status, Keys, Users, Merchant users, Audit, Test notification; Settlements,
+    // run settlement, fee Terms, reConcile, read reconciliations (V).
+    //                                               RCDRSLUMRURSKUMATSRTCV
+    assert_eq!(row(&Principal::token()), "YYYYYYYYYYYYYYYYYYYYYY");
+    assert_eq!(row(&user(Role::Admin, None)), "YYYYYYYYYYYYYYYYYYYYYY");
+    assert_eq!(row(&user(Role::Operator, None)), "YYYYYYYY--------YY---Y");
+    assert_eq!(row(&user(Role::Viewer, None)), "Y-Y-YY-Y---------Y---Y");
     assert_eq!(
         row(&user(Role::MerchantAdmin, Some("mch_a"))),
-        "YYYYY--Y-YY---Y-Y"
+        "YYYYY--Y-YY---Y-YY----"
     );
     assert_eq!(
         row(&user(Role::MerchantViewer, Some("mch_a"))),
-        "Y-Y-Y--Y---------"
+        "Y-Y-Y--Y---------Y----"
     );
 }
 

@@ -23,6 +23,7 @@ use crate::{
 
 mod people;
 mod reads;
+mod settlement;
 
 pub use people::{
     AccountKeys, HashError, InsertUserError, OperatorAuditStore, PasswordCheck, PasswordHasher,
@@ -36,6 +37,9 @@ pub use people::{
 #[cfg(any(test, feature = "mocks"))]
 pub use reads::MockOperatorReads;
 pub use reads::OperatorReads;
+#[cfg(any(test, feature = "mocks"))]
+pub use settlement::MockSettlementStore;
+pub use settlement::{SettlementFindings, SettlementStore};
 
 /// Filters of a payment search; `client_id = None` searches every merchant (admin).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
@@ -365,6 +369,7 @@ pub trait KeyGenerator: Send + Sync {
     fn payment_key(&self) -> PaymentKey;
     fn event_id(&self) -> EventId;
     fn cancel_id(&self) -> CancelId;
+    fn settlement_id(&self) -> crate::settlement::SettlementId;
     fn client_id(&self) -> ClientId;
     /// A new client (API) secret: the HMAC key of api.md §2.
     fn client_secret(&self) -> Secret;

@@ -65,6 +65,8 @@ service_struct! {
         cipher: Arc<dyn SecretCipher>,
         clock: Arc<dyn Clock>,
         return_urls: ReturnUrlPolicy,
+        /// The terms of a merchant registered without its own (configuration).
+        default_terms: crate::settlement::SettlementTerms,
     }
     pub fn new;
 }
@@ -142,6 +144,10 @@ impl MerchantService {
             previous_webhook_secret: None,
             return_url: new.return_url,
             status: MerchantStatus::Active,
+            terms: crate::settlement::SettlementTerms {
+                fee_rate: new.fee_rate.unwrap_or(self.default_terms.fee_rate),
+                delay: new.settlement_delay.unwrap_or(self.default_terms.delay),
+            },
             created_at: now,
             updated_at: now,
             version: 0,
@@ -197,8 +203,9 @@ impl MerchantService {
         .await?)
     }
 
-    /// Changes `returnUrl` and/or `clientName` (ADMIN, or the merchant's MERCHANT_ADMIN). The
-    /// URL follows the registration's rules; a change that changes nothing writes nothing.
+    /// Changes `returnUrl` and/or `clientName` (ADMIN, or the merchant's MERCHANT_ADMIN) and the
+    /// settlement terms (ADMIN only). The URL follows the registration's rules; a change that
+    /// changes nothing writes nothing.
     pub async fn update(
         &self,
         by: &Principal,
@@ -207,6 +214,9 @@ impl MerchantService {
         origin: &RequestOrigin,
     ) -> Result<Merchant, MerchantError> {
         Self::allow(by, Action::UpdateMerchant, id)?;
+        if change.touches_terms() {
+            Self::allow(by, Action::SetSettlementTerms, id)?;
+        }
         if let Some(url) = &change.return_url {
             self.check_return_url(url.as_ref())?;
         }

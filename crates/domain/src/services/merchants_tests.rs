@@ -27,6 +27,7 @@ pub(super) fn merchant(id: &str) -> Merchant {
         previous_webhook_secret: None,
         return_url: Some(ReturnUrl::parse("https://shop.example/hook").unwrap()),
         status: MerchantStatus::Active,
+        terms: Default::default(),
         created_at: t0(),
         updated_at: t0(),
         version: 3,
@@ -43,6 +44,7 @@ fn service_over(store: Arc<dyn MerchantStore>) -> MerchantService {
             allow_plain_http: false,
             destinations: DestinationPolicy::public_only_except(vec![]),
         },
+        crate::settlement::SettlementTerms::default(),
     )
 }
 
@@ -74,7 +76,7 @@ fn origin() -> RequestOrigin {
 fn renamed(name: &str) -> MerchantChange {
     MerchantChange {
         client_name: Some(ClientName::parse(name).unwrap()),
-        return_url: None,
+        ..MerchantChange::default()
     }
 }
 
@@ -82,6 +84,8 @@ fn new_merchant() -> NewMerchant {
     NewMerchant {
         client_name: ClientName::parse("Shop").unwrap(),
         return_url: None,
+        fee_rate: None,
+        settlement_delay: None,
     }
 }
 
@@ -328,6 +332,7 @@ async fn a_patch_sets_the_name_and_clears_or_sets_the_return_url_under_the_regis
             &MerchantChange {
                 client_name: None,
                 return_url: Some(None),
+                ..MerchantChange::default()
             },
             &origin(),
         )
@@ -344,6 +349,7 @@ async fn a_patch_sets_the_name_and_clears_or_sets_the_return_url_under_the_regis
             &MerchantChange {
                 client_name: Some(ClientName::parse("Other").unwrap()),
                 return_url: Some(Some(ReturnUrl::parse("https://10.0.0.1/hook").unwrap())),
+                ..MerchantChange::default()
             },
             &origin(),
         )
@@ -368,6 +374,7 @@ async fn a_lost_race_reads_again_and_applies_the_change_on_top_of_the_winner() {
     let change = MerchantChange {
         client_name: None,
         return_url: Some(None),
+        ..MerchantChange::default()
     };
     let m = s
         .update(&Principal::token(), &id("mch_a"), &change, &origin())
@@ -481,6 +488,8 @@ async fn a_return_url_the_policy_refuses_is_a_field_error_and_nothing_is_stored(
                 NewMerchant {
                     client_name: ClientName::parse("Shop").unwrap(),
                     return_url: Some(ReturnUrl::parse(raw).unwrap()),
+                    fee_rate: None,
+                    settlement_delay: None,
                 },
                 &origin(),
             )

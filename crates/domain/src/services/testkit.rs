@@ -49,6 +49,8 @@ pub fn keys() -> MockKeyGenerator {
         .returning(|| EventId::from_uuid(uuid::Uuid::now_v7()));
     k.expect_cancel_id()
         .returning(|| CancelId::from_uuid(uuid::Uuid::now_v7()));
+    k.expect_settlement_id()
+        .returning(|| crate::settlement::SettlementId::from_uuid(uuid::Uuid::now_v7()));
     k.expect_client_id()
         .returning(|| ClientId::parse("mch_new").unwrap());
     k.expect_client_secret()
@@ -341,4 +343,27 @@ pub fn payment_service_over(store: Arc<MemoryStore>, sender: MockOutboundSender)
         outbound(sender),
         PaymentPolicy::default(),
     )
+}
+
+/// An active merchant `id` with the default settlement terms and fake sealed secrets.
+pub fn merchant(id: &str) -> crate::merchant::Merchant {
+    use crate::{
+        merchant::{ClientName, Merchant, MerchantStatus, ReturnUrl},
+        ports::SecretCipher,
+        secret::Secret,
+    };
+    Merchant {
+        client_id: ClientId::parse(id).unwrap(),
+        client_name: ClientName::parse("Shop").unwrap(),
+        client_secret: FakeCipher.seal(&Secret::new("sk_old".into())).unwrap(),
+        webhook_secret: FakeCipher.seal(&Secret::new("whsec_old".into())).unwrap(),
+        previous_client_secret: None,
+        previous_webhook_secret: None,
+        return_url: Some(ReturnUrl::parse("https://shop.example/hook").unwrap()),
+        status: MerchantStatus::Active,
+        terms: crate::settlement::SettlementTerms::default(),
+        created_at: t0(),
+        updated_at: t0(),
+        version: 3,
+    }
 }

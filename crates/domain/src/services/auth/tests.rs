@@ -20,6 +20,7 @@ fn merchant(status: MerchantStatus) -> Merchant {
         previous_webhook_secret: None,
         return_url: None,
         status,
+        terms: Default::default(),
         created_at: t0(),
         updated_at: t0(),
         version: 0,

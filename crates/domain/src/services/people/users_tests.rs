@@ -32,6 +32,7 @@ fn merchant(client_id: &ClientId) -> Merchant {
         previous_webhook_secret: None,
         return_url: None,
         status: crate::merchant::MerchantStatus::Active,
+        terms: Default::default(),
         created_at: t0(),
         updated_at: t0(),
         version: 0,

@@ -1,0 +1,299 @@
+//! Settlements (api.md §12.2): run a day (ADMIN), list and read batches, a batch's lines as
+//! CSV. Scoping is the domain's: a merchant user sees its own merchant's batches only.
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use domain::{
+    ids::ClientId,
+    people::Principal,
+    services::Limit,
+    settlement::{SettlementDate, SettlementFilter, SettlementId, SettlementLine},
+    validation::Violations,
+};
+use futures_util::stream;
+use serde::Serialize;
+
+use super::guards::Caller;
+use crate::{
+    body::{json_object, page_limit, query_pairs, valid},
+    dto::{ListResponse, SettlementResponse, SettlementRunResponse},
+    problem::{ApiError, ErrorCode, ProblemBody},
+    state::AppState,
+};
+
+/// Lines in a batch's JSON (the CSV has every one).
+const JSON_LINES: u32 = 1_000;
+/// Lines per page of the CSV stream.
+const CSV_PAGE: u32 = 1_000;
+
+fn settlement_id(path: &web::Path<String>) -> Result<SettlementId, ApiError> {
+    SettlementId::parse(path.as_str()).map_err(|_| {
+        ApiError::new(
+            ErrorCode::SettlementNotFound,
+            format!("settlement {} not found", path.as_str()),
+        )
+    })
+}
+
+/// Run the settlement of a date (ADMIN); a second run creates nothing.
+#[utoipa::path(
+    post,
+    path = "/admin/api/settlements/run",
+    operation_id = "runSettlement",
+    security(("adminToken" = []), ("sessionCookie" = [])),
+    request_body(content = crate::annotations::schemas::SettlementRunRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Every batch of the date, and how many this run created", body = SettlementRunResponse),
+        (status = 409, description = "`SETTLEMENT_DATE_NOT_OVER`: the date has not ended in the settlement time zone", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn run(
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let obj = json_object(&req, &body, &["date"])?;
+    let mut v = obj.violations();
+    let date = obj.parsed("date", true, &mut v, SettlementDate::parse);
+    let date = valid(v, date)?;
+    let run = state
+        .settlements
+        .run(&caller.principal, date, &caller.origin)
+        .await?;
+    tracing::info!(date = %run.date, created = run.created, "settlement run by hand");
+    Ok(HttpResponse::Ok().json(SettlementRunResponse::from(&run)))
+}
+
+/// Settlement batches, newest date first.
+#[utoipa::path(
+    get,
+    path = "/admin/api/settlements",
+    operation_id = "listSettlements",
+    security(("adminToken" = []), ("sessionCookie" = [])),
+    params(crate::annotations::schemas::SettlementListQuery),
+    responses(
+        (status = 200, description = "A page of batches (without lines)", body = ListResponse<SettlementResponse>),
+    ),
+)]
+pub async fn list(
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut v = Violations::new();
+    let mut filter = SettlementFilter::default();
+    let mut limit = Limit::DEFAULT;
+    let mut after = None;
+    for (name, value) in query_pairs(&req, &["clientId", "from", "to", "limit", "startingAfter"])? {
+        let field = name.as_str();
+        match field {
+            "clientId" => filter.client_id = v.check(field, ClientId::parse(&value)),
+            "from" => filter.from = v.check(field, SettlementDate::parse(&value)),
+            "to" => filter.to = v.check(field, SettlementDate::parse(&value)),
+            "limit" => {
+                if let Some(l) = v.check(field, page_limit(&value)) {
+                    limit = l;
+                }
+            }
+            _ => after = v.check(field, SettlementId::parse(&value)),
+        }
+    }
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        v.push("from", "must not be after to");
+    }
+    v.into_result().map_err(ApiError::validation)?;
+    let page = state
+        .settlements
+        .list(&caller.principal, filter, limit, after)
+        .await?;
+    Ok(HttpResponse::Ok().json(ListResponse::page(&page, |b| SettlementResponse::from(b))))
+}
+
+/// One batch with its lines.
+#[utoipa::path(
+    get,
+    path = "/admin/api/settlements/{settlementId}",
+    operation_id = "getSettlement",
+    security(("adminToken" = []), ("sessionCookie" = [])),
+    params(("settlementId" = String, Path, pattern = "^stl_[0-9a-f]{32}$")),
+    responses(
+        (status = 200, description = "The batch and (up to 1000 of) its lines in time order", body = SettlementResponse),
+        (status = 404, description = "`SETTLEMENT_NOT_FOUND`", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn show(
+    caller: Caller,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = settlement_id(&path)?;
+    let batch = state.settlements.get(&caller.principal, &id).await?;
+    let lines = state
+        .settlements
+        .lines(&caller.principal, &id, 0, JSON_LINES)
+        .await?;
+    Ok(HttpResponse::Ok().json(SettlementResponse::with_lines(&batch, &lines)))
+}
+
+/// One CSV row; the column order is the field order (docs/api.md).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Row<'a> {
+    settlement_id: &'a str,
+    client_id: &'a str,
+    currency: &'a str,
+    date: &'a str,
+    payment_key: String,
+    order_no: &'a str,
+    #[serde(rename = "type")]
+    line_type: &'static str,
+    cancel_id: Option<&'a str>,
+    amount: i64,
+    fee: i64,
+    net: i64,
+    at: String,
+}
+
+/// The column names, in order.
+pub const CSV_HEADER: [&str; 12] = [
+    "settlementId",
+    "clientId",
+    "currency",
+    "date",
+    "paymentKey",
+    "orderNo",
+    "type",
+    "cancelId",
+    "amount",
+    "fee",
+    "net",
+    "at",
+];
+
+/// What every row of one batch's file repeats.
+struct BatchColumns {
+    id: String,
+    client_id: String,
+    currency: String,
+    date: String,
+}
+
+fn encode(
+    batch: &BatchColumns,
+    lines: &[SettlementLine],
+    header: bool,
+) -> Result<Vec<u8>, ApiError> {
+    let mut out = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    if header {
+        out.write_record(CSV_HEADER).map_err(ApiError::internal)?;
+    }
+    for l in lines {
+        out.serialize(Row {
+            settlement_id: &batch.id,
+            client_id: &batch.client_id,
+            currency: &batch.currency,
+            date: &batch.date,
+            payment_key: l.payment_key.to_string(),
+            order_no: l.order_no.as_str(),
+            line_type: l.line_type.as_str(),
+            cancel_id: l.cancel_id.as_ref().map(|c| c.as_str()),
+            amount: l.amount,
+            fee: l.fee,
+            net: l.net,
+            at: l.at.to_rfc3339(),
+        })
+        .map_err(ApiError::internal)?;
+    }
+    out.into_inner()
+        .map_err(|e| ApiError::internal(e.into_error()))
+}
+
+/// What is left of a batch's file.
+struct LinesCsv {
+    state: web::Data<AppState>,
+    by: Principal,
+    id: SettlementId,
+    columns: BatchColumns,
+    sent: u64,
+    done: bool,
+}
+
+impl LinesCsv {
+    async fn next_page(&mut self) -> Option<Result<web::Bytes, ApiError>> {
+        if self.done {
+            return None;
+        }
+        let lines = match self
+            .state
+            .settlements
+            .lines(&self.by, &self.id, self.sent, CSV_PAGE)
+            .await
+        {
+            Ok(lines) => lines,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e.into()));
+            }
+        };
+        self.done = lines.len() < CSV_PAGE as usize;
+        self.sent += lines.len() as u64;
+        Some(encode(&self.columns, &lines, false).map(web::Bytes::from))
+    }
+}
+
+/// A batch's lines as CSV (RFC 4180, UTF-8, a header row), streamed in pages.
+#[utoipa::path(
+    get,
+    path = "/admin/api/settlements/{settlementId}/lines.csv",
+    operation_id = "exportSettlementLines",
+    security(("adminToken" = []), ("sessionCookie" = [])),
+    params(("settlementId" = String, Path, pattern = "^stl_[0-9a-f]{32}$")),
+    responses(
+        (status = 200, description = "`text/csv; charset=utf-8`: a header row, then every line in time order", content_type = "text/csv", body = String),
+        (status = 404, description = "`SETTLEMENT_NOT_FOUND`", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn lines_csv(
+    caller: Caller,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = settlement_id(&path)?;
+    let batch = state.settlements.get(&caller.principal, &id).await?;
+    let columns = BatchColumns {
+        id: batch.id.to_string(),
+        client_id: batch.client_id.to_string(),
+        currency: batch.currency.to_string(),
+        date: batch.date.to_string(),
+    };
+    let filename = format!("settlement-{}-{}.csv", columns.date, columns.id);
+    let first = web::Bytes::from(encode(&columns, &[], true)?);
+    let file = LinesCsv {
+        state,
+        by: caller.principal,
+        id,
+        columns,
+        sent: 0,
+        done: false,
+    };
+    let rest = stream::unfold(file, |mut file| async move {
+        let chunk = file.next_page().await?;
+        Some((chunk.map_err(actix_web::Error::from), file))
+    });
+    let body = futures_util::StreamExt::chain(
+        stream::once(async move { Ok::<_, actix_web::Error>(first) }),
+        rest,
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(body))
+}
