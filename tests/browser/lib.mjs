@@ -193,6 +193,21 @@ export class Suite {
     return { status: res.status, json };
   }
 
+  /**
+   * Whether the server has GET /admin/api/deliveries/summary (the alert strip's source). Without
+   * it the strip's checks fail, unless BROWSER_SUMMARY_OPTIONAL=1 (an older server): then they
+   * are skipped with a note.
+   */
+  async hasSummary() {
+    const r = await this.admin('GET', '/admin/api/deliveries/summary');
+    if (r.status === 200) return true;
+    if (process.env.BROWSER_SUMMARY_OPTIONAL === '1') {
+      log(`     (skipped: GET /admin/api/deliveries/summary answers ${r.status})`);
+      return false;
+    }
+    throw new Error(`GET /admin/api/deliveries/summary answers ${r.status} ${r.text}`);
+  }
+
   dropDatabase() {
     const u = new URL(adminUrl);
     const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root'), '-e', `DROP DATABASE IF EXISTS \`${this.database}\``];
@@ -237,4 +252,70 @@ export class Suite {
     log(`\n${this.name}: ${passed} passed, ${failures} failed`);
     process.exit(failures ? 1 : 0);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// People and merchants for the role tests
+
+export const PASSWORD = 'a long enough password';
+export const ROLE_USERS = {
+  ADMIN: 'admin@roles.test',
+  OPERATOR: 'operator@roles.test',
+  VIEWER: 'viewer@roles.test',
+  MERCHANT_ADMIN: 'madmin@alpha.test',
+  MERCHANT_VIEWER: 'mviewer@alpha.test',
+};
+
+/**
+ * Two merchants (Alpha Coffee, whose people the merchant roles are, and Beta Books), a few
+ * approved payments of each (one of Alpha's completed, one failed) and a user of every role.
+ * Returns {alpha, beta: {clientId, clientSecret, keys}, completed, failed}.
+ */
+export async function seed(suite) {
+  const merchant = async (clientName, pathname) => {
+    const r = await suite.admin('POST', '/admin/api/merchants', { clientName, returnUrl: `${suite.receiverUrl}${pathname}` });
+    if (r.status !== 201) throw new Error(`register ${clientName}: ${r.status} ${r.text}`);
+    return { clientId: r.json.clientId, clientSecret: r.json.clientSecret, keys: [] };
+  };
+  const alpha = await merchant('Alpha Coffee', '/alpha');
+  const beta = await merchant('Beta Books', '/beta');
+  let n = 0;
+  const pay = async (m, amount) => {
+    n += 1;
+    const r = await suite.merchant(m, 'POST', '/api/payments', { orderNo: `ROLES-${Date.now()}-${n}`, amount, methodCode: 'CARD', productName: 'Beans' });
+    if (r.status !== 201) throw new Error(`payment: ${r.status} ${JSON.stringify(r.json)}`);
+    m.keys.push(r.json.paymentKey);
+    return r.json.paymentKey;
+  };
+  const statusOf = async (key) => (await suite.admin('GET', `/admin/api/payments/${key}`)).json.status;
+  const completed = await pay(alpha, 15000);
+  const approved = await pay(alpha, 16000);
+  const failed = await pay(alpha, 15001); // the mock acquirer declines …001
+  await pay(beta, 20000);
+  for (const [key, want] of [[completed, 'APPROVED'], [approved, 'APPROVED'], [failed, 'FAILED'], [beta.keys[0], 'APPROVED']]) {
+    await waitFor(`${key.slice(0, 10)} ${want}`, async () => (await statusOf(key)) === want, 20000);
+  }
+  const done = await suite.merchant(alpha, 'POST', `/api/payments/${completed}/complete`);
+  if (done.status !== 200) throw new Error(`complete: ${done.status}`);
+  for (const [role, email] of Object.entries(ROLE_USERS)) {
+    const body = { email, role, password: PASSWORD };
+    if (role.startsWith('MERCHANT_')) body.clientId = alpha.clientId;
+    const r = await suite.admin('POST', '/admin/api/users', body);
+    if (r.status !== 201) throw new Error(`user ${email}: ${r.status} ${r.text}`);
+  }
+  return { alpha, beta, completed, approved, failed };
+}
+
+/** Signs `email` in on #/login with the form; resolves once the session bar shows it. */
+export async function signInAs(page, base, email, password = PASSWORD) {
+  await page.goto(`${base}/console/#/login`);
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('user-session').waitFor();
+}
+
+/** The routes of the visible navigation entries, in order. */
+export async function navRoutes(page) {
+  return page.locator('#nav a[data-route]:visible').evaluateAll((as) => as.map((a) => a.dataset.route));
 }

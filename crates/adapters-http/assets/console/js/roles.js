@@ -16,7 +16,7 @@ const RULES = {
   my: MERCHANT_ROLES,
   sandbox: ['ADMIN', 'OPERATOR', 'MERCHANT_ADMIN'],
   flow: ALL,
-  live: PLATFORM_ROLES, // and only while GET /admin/api/events does not answer 403 (probed)
+  live: ALL, // as the server answers GET /admin/api/events (probed); until then PROBED_DEFAULT
   simulator: ['ADMIN', 'OPERATOR'],
   merchants: PLATFORM_ROLES,
   payments: ALL,
@@ -56,8 +56,11 @@ export function isPlatformRole() {
   return PLATFORM_ROLES.includes(role());
 }
 
-// What the server answered when asked (GET /admin/api/events: 200 or 403), per signed-in user.
-const probed = new Map();
+// The live feed of the whole PG is shown as the server decides: GET /admin/api/events is asked
+// once per sign-in (200: shown, 403: hidden); until it answers, the platform roles see it.
+const PROBED_DEFAULT = { live: PLATFORM_ROLES };
+const probed = new Map(); // `${who}:${what}` -> boolean
+const asking = new Set();
 
 /** May the signed-in role do `what`? Signed out: nothing. */
 export function can(what) {
@@ -65,7 +68,8 @@ export function can(what) {
   if (!r) return false;
   if (!(RULES[what] || []).includes(r)) return false;
   const answer = probed.get(`${who()}:${what}`);
-  return answer !== false;
+  if (answer !== undefined) return answer;
+  return PROBED_DEFAULT[what] ? PROBED_DEFAULT[what].includes(r) : true;
 }
 
 /** The page a role starts on. */
@@ -80,22 +84,25 @@ function who() {
 }
 
 /**
- * Asks the server whether the live feed is open to this session (the rule says a platform role;
- * the server has the last word): GET /admin/api/events, status read, stream dropped at once.
- * Resolves true when the answer changed what `can` says.
+ * Asks the server whether the live feed is open to this session: GET /admin/api/events, its
+ * status read and the stream dropped at once. Resolves true when the answer changed what `can`
+ * says (a 403 hides the Live log, a 200 shows it).
  */
 export async function probeLive() {
   const key = `${who()}:live`;
-  if (!role() || probed.has(key) || !(RULES.live || []).includes(role())) return false;
+  if (!role() || probed.has(key) || asking.has(key)) return false;
+  asking.add(key);
+  const before = can('live');
   const ctl = new AbortController();
   const headers = session.adminToken() ? { Authorization: `Bearer ${session.adminToken()}` } : {};
   try {
     const res = await fetch('/admin/api/events', { headers, signal: ctl.signal, credentials: 'same-origin', cache: 'no-store' });
     probed.set(key, res.ok);
-    return !res.ok;
+    return can('live') !== before;
   } catch {
     return false; // no answer: keep what the rule says
   } finally {
+    asking.delete(key);
     ctl.abort();
   }
 }

@@ -62,8 +62,9 @@ function paymentDetail(main, key) {
   cancelsCard.hidden = true;
   main.append(box, cancelsCard, rest);
   const load = async () => {
-    const [p, logs, deliveries] = await Promise.all([
-      admin('GET', `/admin/api/payments/${key}`),
+    // The payment first: another merchant's (or an unknown) one is its 404, said as such.
+    const p = await admin('GET', `/admin/api/payments/${key}`);
+    const [logs, deliveries] = await Promise.all([
       admin('GET', `/admin/api/payments/${key}/logs`),
       admin('GET', `/admin/api/deliveries?paymentKey=${key}&limit=100`),
     ]);
