@@ -25,6 +25,7 @@ await suite.run(async () => {
     data = await seed(suite);
   });
   const { alpha } = data;
+  let retriedAt;
   const step = (name, fn) => suite.step(name, fn);
   const page = await suite.page('MERCHANT_ADMIN');
   page.on('dialog', (d) => d.accept()); // the rotation asks for a confirmation
@@ -112,6 +113,7 @@ await suite.run(async () => {
     const row = page.getByTestId('deliveries-table').locator('tbody tr').filter({ hasText: 'merchant.test' });
     await row.first().waitFor();
     same('rows', await page.getByTestId('deliveries-table').locator(':scope > tbody > tr').count(), 1);
+    retriedAt = new Date().toISOString();
     await row.getByTestId('retry-delivery').click();
     await page.locator('.toast', { hasText: 'Redelivery queued' }).waitFor();
   });
@@ -154,10 +156,12 @@ await suite.run(async () => {
   });
 
   await step('an OPERATOR sees the DEAD delivery too, with the merchant\'s new name', async () => {
+    // After the retry it is PENDING for a few seconds, then DEAD again (the receiver still fails).
+    await waitFor('the test notification DEAD again', async () => (await suite.admin('GET', '/admin/api/deliveries?status=DEAD')).json.data
+      .some((d) => d.eventType === 'merchant.test' && d.updatedAt > retriedAt), 30000, 500);
     const operator = await suite.page('OPERATOR');
     await signInAs(operator, base, ROLE_USERS.OPERATOR);
-    // (after the retry it is PENDING again for a few seconds; the next poll finds it DEAD)
-    if (await suite.hasSummary()) await operator.getByTestId('alert-dead').waitFor({ timeout: 40000 });
+    if (await suite.hasSummary()) await operator.getByTestId('alert-dead').waitFor();
     await operator.goto(`${base}/console/#/deliveries?status=DEAD`);
     const row = operator.getByTestId('deliveries-table').locator('tbody tr').filter({ hasText: 'merchant.test' }).first();
     await row.getByTestId('client-name').getByText('Alpha Coffee Roasters').waitFor({ timeout: 20000 });

@@ -1,7 +1,7 @@
 // Dashboard: server status from /ready and /health, payment counts by status, navigation.
 import { admin, probe, session } from '../api.js';
 import { can, isMerchantRole } from '../roles.js';
-import { h, card, facts, badge, STATUSES, fmtAmount, link } from '../ui.js';
+import { h, card, badge, STATUSES, fmtAmount, link } from '../ui.js';
 
 function tile(label, value, sub, cls) {
   return h('div', { class: `tile ${cls || ''}` }, h('div', { class: 'label', text: label }), h('div', { class: 'value', text: value }), sub ? h('div', { class: 'sub', text: sub }) : null);

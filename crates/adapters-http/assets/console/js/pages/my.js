@@ -5,7 +5,6 @@
 import { admin, adminRaw, query } from '../api.js';
 import { adminGate } from '../gate.js';
 import { can, myClientId, role } from '../roles.js';
-import { deliveriesTable } from './backoffice.js';
 import { dailyCharts, rate, utcDay } from './stats.js';
 import {
   h, card, field, select, table, badge, statusBadge, fmtTime, fmtAmount, shortKey, link, pageTitle, toast,
@@ -16,6 +15,11 @@ const PERIODS = [['7', 'last 7 days'], ['30', 'last 30 days'], ['90', 'last 90 d
 function tile(label, value, sub, attrs) {
   return h('div', { class: 'tile', ...(attrs || {}) }, h('div', { class: 'label', text: label }),
     h('div', { class: 'value', text: value }), sub ? h('div', { class: 'sub', text: sub }) : null);
+}
+
+function narrow(el) {
+  el.classList.add('narrow');
+  return el;
 }
 
 /** The first day of the last `days` UTC days, as <input type=date> would give it. */
@@ -52,7 +56,7 @@ function page(main) {
   const recent = h('div', { 'data-testid': 'my-recent-payments' });
   const notes = h('div', { 'data-testid': 'my-deliveries' });
   main.append(head,
-    card('Figures', h('div', { class: 'row' }, field('period', period), h('span', { class: 'spacer' }), link('#/stats', 'statistics by any range →')), numbers),
+    card('Figures', h('div', { class: 'row' }, narrow(field('period', period)), h('span', { class: 'spacer' }), link('#/stats', 'statistics by any range →')), numbers),
     card('Per day', charts),
     h('div', { class: 'grid-2' },
       card('Latest payments', recent, h('p', { class: 'small' }, link('#/payments', 'search all payments →'))),
@@ -86,7 +90,12 @@ function page(main) {
       { label: 'status', render: (p) => statusBadge(p.status) },
       { label: 'payment', render: (p) => link(`#/payments/${p.paymentKey}`, shortKey(p.paymentKey)) },
     ], payments.data));
-    notes.replaceChildren(deliveriesTable(deliveries.data, () => loadLists(), false));
+    notes.replaceChildren(table([
+      { label: 'event', render: (d) => h('span', {}, h('strong', { text: d.eventType || d.kind }), h('div', { class: 'small muted', text: fmtTime(d.createdAt) })) },
+      { label: 'status', render: (d) => badge(d.status, d.status) },
+      { label: 'attempts', class: 'num', render: (d) => d.attemptCount },
+      { label: 'last error', render: (d) => h('span', { class: 'small muted', text: d.lastError || '—' }) },
+    ], deliveries.data, { 'data-testid': 'my-deliveries-table' }));
   };
   const fail = (box) => (e) => box.replaceChildren(h('p', { class: 'problem', text: e.message }));
   period.addEventListener('change', () => loadFigures().catch(fail(numbers)));

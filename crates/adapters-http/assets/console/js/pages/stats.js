@@ -49,7 +49,7 @@ export function dailyCharts(s) {
       line: rates,
       fmt: compact,
     })));
-  return h('div', { class: 'stack' },
+  return h('div', { class: 'grid-2 charts' },
     h('div', { class: 'chart', 'data-testid': 'stats-chart' }, h('h3', { text: 'Payments per day (UTC) by status and approval rate' }), stackedBars({
       title: 'Payments per day (UTC) by status',
       categories: days,
