@@ -76,7 +76,7 @@ async fn every_admin_operation_in_the_openapi_document_refuses_a_missing_or_wron
         .await;
     assert_problem(&res, 401, "ADMIN_UNAUTHORIZED");
 
-    assert_eq!(refused.len(), 26, "the operator operations: {refused:#?}");
+    assert_eq!(refused.len(), 27, "the operator operations: {refused:#?}");
     // Nothing was done by the refused requests: the merchant is still active with its secret.
     let res = app.list_payments(&merchant, "").await;
     assert_eq!(res.status, 200, "{}", res.text());

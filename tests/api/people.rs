@@ -2,6 +2,7 @@
 //! strict session cookie, the CSRF rule, lockout, roles on the operator API, merchant-scoped
 //! user management, the operator audit log and TOTP.
 
+mod alerts;
 mod export;
 mod scoping;
 mod self_service;

@@ -340,6 +340,39 @@ impl From<&DeliveryAttempt> for AttemptResponse {
     }
 }
 
+/// The outbox backlog a caller may see (api.md §7): PENDING messages due now or retrying, and
+/// DEAD ones.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = DeliverySummary)]
+pub struct DeliverySummaryResponse {
+    /// PENDING and free to send now; stays near 0 while the dispatcher keeps up.
+    due: u64,
+    /// Seconds the oldest due message has been due.
+    #[schema(required = true)]
+    oldest_due_age_seconds: Option<u64>,
+    /// PENDING after a failed attempt, or queued behind a failing notification of the same
+    /// payment: a receiver is down.
+    retrying: u64,
+    /// Seconds since the oldest retrying message was created.
+    #[schema(required = true)]
+    oldest_retrying_age_seconds: Option<u64>,
+    /// Given up on (DEAD): each waits for a redelivery.
+    dead: u64,
+}
+
+impl From<&domain::outbox::BacklogReport> for DeliverySummaryResponse {
+    fn from(r: &domain::outbox::BacklogReport) -> Self {
+        Self {
+            due: r.backlog.due,
+            oldest_due_age_seconds: r.oldest_due_age_seconds(),
+            retrying: r.backlog.retrying,
+            oldest_retrying_age_seconds: r.oldest_retrying_age_seconds(),
+            dead: r.backlog.dead,
+        }
+    }
+}
+
 /// An outbound delivery (outbox message) with its attempts.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -93,6 +93,7 @@ pub mod schemes {
         routes::admin::payment_logs,
         routes::cancels::admin_cancel,
         routes::deliveries::list,
+        routes::deliveries::summary,
         routes::deliveries::show,
         routes::deliveries::retry,
         routes::stats::stats,

@@ -29,24 +29,28 @@ pub const CLAIM_CANDIDATES: &str = "SELECT e.seq AS seq FROM outbox_event e \
 
 /// The outbox backlog (`domain::outbox::OutboxBacklog`): PENDING messages that are due and
 /// free to send (not held behind an earlier PENDING notification of the same payment, the rule
-/// of [`CLAIM_CANDIDATES`]) with the earliest instant one became due; and those retrying (≥ 1
-/// attempt and not due yet, or held) with the oldest creation time. Binds: now (twice).
+/// of [`CLAIM_CANDIDATES`]) with the earliest instant one became due; those retrying (≥ 1
+/// attempt and not due yet, or held) with the oldest creation time; and the DEAD ones. Binds:
+/// now (twice), client id (twice), kind (twice); a NULL client id or kind counts every one.
 pub fn backlog<D: Dialect>() -> String {
-    let sendable = "b.due = 1 AND b.held = 0";
-    let retrying = format!("NOT ({sendable}) AND (b.attempts > 0 OR b.held = 1)");
+    let sendable = "b.pending = 1 AND b.due = 1 AND b.held = 0";
+    let retrying = format!("b.pending = 1 AND NOT ({sendable}) AND (b.attempts > 0 OR b.held = 1)");
     format!(
         "SELECT COUNT(CASE WHEN {sendable} THEN 1 END) AS due_n, \
                 MIN(CASE WHEN {sendable} THEN b.due_at END) AS due_oldest, \
                 COUNT(CASE WHEN {retrying} THEN 1 END) AS retrying_n, \
-                MIN(CASE WHEN {retrying} THEN b.created_at END) AS retrying_oldest \
+                MIN(CASE WHEN {retrying} THEN b.created_at END) AS retrying_oldest, \
+                COUNT(CASE WHEN b.pending = 0 THEN 1 END) AS dead_n \
          FROM (SELECT e.attempts AS attempts, e.created_at AS created_at, \
+                 CASE WHEN e.state = 'PENDING' THEN 1 ELSE 0 END AS pending, \
                  {greatest}(e.next_attempt_at, e.not_before) AS due_at, \
                  CASE WHEN e.next_attempt_at <= ? AND e.not_before <= ? THEN 1 ELSE 0 END AS due, \
                  CASE WHEN e.kind = 'MERCHANT_NOTIFICATION' AND EXISTS ( \
                      SELECT 1 FROM outbox_event o \
                      WHERE o.payment_id = e.payment_id AND o.kind = 'MERCHANT_NOTIFICATION' \
                        AND o.state = 'PENDING' AND o.seq < e.seq) THEN 1 ELSE 0 END AS held \
-               FROM outbox_event e WHERE e.state = 'PENDING') b",
+               FROM outbox_event e WHERE e.state IN ('PENDING', 'DEAD') \
+                 AND (? IS NULL OR e.client_id = ?) AND (? IS NULL OR e.kind = ?)) b",
         greatest = D::GREATEST
     )
 }
@@ -106,6 +110,8 @@ pub struct Backlog {
     pub retrying_n: i64,
     #[diesel(sql_type = Nullable<Timestamp>)]
     pub retrying_oldest: Option<time::PrimitiveDateTime>,
+    #[diesel(sql_type = BigInt)]
+    pub dead_n: i64,
 }
 
 #[derive(QueryableByName)]

@@ -129,6 +129,10 @@ fn describe() {
         "simplepg_outbox_oldest_retrying_age_seconds",
         "Seconds since the oldest retrying outbox message was created"
     );
+    describe_gauge!(
+        "simplepg_outbox_dead_messages",
+        "Outbox messages given up on after their last attempt (DEAD), waiting for an operator's redelivery"
+    );
     describe_counter!(
         "simplepg_cancels_total",
         "Cancels by `path` and `outcome`: the cancel endpoints' answers (path=sync: succeeded 200, accepted 202 = PENDING, failed 502 = refused by the acquirer) and the outbox's settlements of PENDING cancels (path=outbox: succeeded, failed = refused or given up on)"
@@ -199,7 +203,7 @@ pub async fn run_gauges(
     loop {
         tick.tick().await;
         let now = clock.now();
-        match reads.backlog(now).await {
+        match reads.backlog(now, &Default::default()).await {
             Ok(backlog) => {
                 let age =
                     |t: Option<domain::Timestamp>| t.map_or(0.0, |t| now.distance(t).as_secs_f64());
@@ -209,6 +213,7 @@ pub async fn run_gauges(
                 metrics::gauge!("simplepg_outbox_retrying_messages").set(backlog.retrying as f64);
                 metrics::gauge!("simplepg_outbox_oldest_retrying_age_seconds")
                     .set(age(backlog.oldest_retrying));
+                metrics::gauge!("simplepg_outbox_dead_messages").set(backlog.dead as f64);
             }
             Err(e) => tracing::debug!(error = %e, "sampling the outbox backlog failed"),
         }

@@ -168,6 +168,38 @@ pub struct OutboxBacklog {
     pub retrying: u64,
     /// When the oldest `retrying` message was created.
     pub oldest_retrying: Option<Timestamp>,
+    /// Given up on after the last attempt (DEAD), waiting for an operator's redelivery.
+    pub dead: u64,
+}
+
+/// A backlog as read at `at`, with the ages of its oldest messages.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BacklogReport {
+    pub backlog: OutboxBacklog,
+    pub at: Timestamp,
+}
+
+impl BacklogReport {
+    /// Whole seconds the oldest due message has been due (none when nothing is due).
+    pub fn oldest_due_age_seconds(&self) -> Option<u64> {
+        self.backlog
+            .oldest_due
+            .map(|t| self.at.distance(t).as_secs())
+    }
+
+    /// Whole seconds since the oldest retrying message was created (none when none retries).
+    pub fn oldest_retrying_age_seconds(&self) -> Option<u64> {
+        self.backlog
+            .oldest_retrying
+            .map(|t| self.at.distance(t).as_secs())
+    }
+}
+
+/// Which messages a backlog counts (both optional, combined with AND).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct BacklogScope {
+    pub client_id: Option<crate::ids::ClientId>,
+    pub kind: Option<OutboxKind>,
 }
 
 /// Filters of a delivery listing (all optional, combined with AND).

@@ -136,6 +136,7 @@ macro_rules! contract_tests {
                 outbox_deliveries::deliveries_list_newest_first_with_filters_a_cursor_and_their_attempts,
                 outbox_backlog::the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time,
                 outbox_backlog::failed_messages_and_the_notifications_queued_behind_them_are_retrying_not_due,
+                outbox_backlog::a_backlog_scoped_to_one_merchant_and_kind_counts_only_those_messages,
                 outbox::eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once,
             }
             payment_nonce {

@@ -3,7 +3,7 @@
 
 use domain::{
     Timestamp,
-    outbox::{NextStep, OutboxBacklog, OutboxKind},
+    outbox::{BacklogScope, NextStep, OutboxBacklog, OutboxKind},
 };
 
 use crate::{
@@ -34,14 +34,23 @@ fn due_and_retrying(
         oldest_due: Some(oldest_due),
         retrying,
         oldest_retrying: Some(oldest_retrying),
+        dead: 0,
     }
+}
+
+/// Every message of the outbox.
+fn all() -> BacklogScope {
+    BacklogScope::default()
 }
 
 pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_time<
     F: StoreFactory,
 >() {
     let env = Env::new::<F>().await;
-    assert_eq!(env.reads.backlog(at(0)).await.unwrap(), due(0, None));
+    assert_eq!(
+        env.reads.backlog(at(0), &all()).await.unwrap(),
+        due(0, None)
+    );
     let early = message(OutboxKind::AcquirerWebhook, None, at(1_000));
     let mut later = message(OutboxKind::AcquirerWebhook, None, at(0));
     later.not_before = at(3_000);
@@ -63,7 +72,7 @@ pub async fn the_backlog_counts_due_pending_messages_and_knows_the_oldest_due_ti
         (100_000, 3, "the future one is due by then"),
     ] {
         assert_eq!(
-            env.reads.backlog(at(now)).await.unwrap(),
+            env.reads.backlog(at(now), &all()).await.unwrap(),
             due(due_then, Some(at(1_000))),
             "{why}"
         );
@@ -98,13 +107,72 @@ pub async fn failed_messages_and_the_notifications_queued_behind_them_are_retryi
             "a retry whose time has come is due again; the one behind it still waits",
         ),
     ] {
-        assert_eq!(env.reads.backlog(at(now)).await.unwrap(), expected, "{why}");
+        assert_eq!(
+            env.reads.backlog(at(now), &all()).await.unwrap(),
+            expected,
+            "{why}"
+        );
     }
     claim(&env, at(60_000)).await;
     finish(&env, &failing, 2, at(60_000), NextStep::Dead).await;
     assert_eq!(
-        env.reads.backlog(at(60_000)).await.unwrap(),
-        due(2, Some(at(10))),
-        "a DEAD message is neither; the one behind it is free to go"
+        env.reads.backlog(at(60_000), &all()).await.unwrap(),
+        OutboxBacklog {
+            dead: 1,
+            ..due(2, Some(at(10)))
+        },
+        "a DEAD message is neither due nor retrying but counted as dead; the one behind it is free to go"
     );
+}
+
+/// The console's alert strip of a merchant user counts only the notifications to its merchant;
+/// another merchant's messages and the platform's acquirer traffic are not in its figures.
+pub async fn a_backlog_scoped_to_one_merchant_and_kind_counts_only_those_messages<
+    F: StoreFactory,
+>() {
+    let (env, a, b) = Env::with_two_merchants::<F>("mch_scope_a", "mch_scope_b").await;
+    let pa = env.payment(&a, "ORDER-A", at(0)).await;
+    let pb = env.payment(&b, "ORDER-B", at(0)).await;
+    let a_dead = message(OutboxKind::MerchantNotification, Some(&pa), at(0));
+    let a_request = message(OutboxKind::AcquirerRequest, Some(&pa), at(5));
+    let b_note = message(OutboxKind::MerchantNotification, Some(&pb), at(10));
+    enqueue(&env, &[&a_dead, &a_request, &b_note]).await;
+    claim(&env, at(100)).await;
+    finish(&env, &a_dead, 1, at(200), NextStep::Dead).await;
+
+    let scope = |client_id: Option<&domain::ids::ClientId>, kind| BacklogScope {
+        client_id: client_id.cloned(),
+        kind,
+    };
+    let notifications = Some(OutboxKind::MerchantNotification);
+    for (scope, due_now, dead, why) in [
+        (
+            scope(Some(&a), notifications),
+            0,
+            1,
+            "a's only notification is DEAD",
+        ),
+        (
+            scope(Some(&b), notifications),
+            1,
+            0,
+            "b's notification, leased, is still backlog",
+        ),
+        (
+            scope(Some(&a), None),
+            1,
+            1,
+            "a's acquirer request, leased, is still backlog",
+        ),
+        (
+            scope(None, Some(OutboxKind::AcquirerRequest)),
+            1,
+            0,
+            "one acquirer request in all",
+        ),
+        (all(), 2, 1, "the whole outbox"),
+    ] {
+        let got = env.reads.backlog(at(300), &scope).await.unwrap();
+        assert_eq!((got.due, got.dead), (due_now, dead), "{why}");
+    }
 }

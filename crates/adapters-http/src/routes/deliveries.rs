@@ -18,7 +18,7 @@ use crate::{
         schemas::DeliveryListQuery,
     },
     body::{page_limit, query_pairs},
-    dto::{DeliveryResponse, ListResponse},
+    dto::{DeliveryResponse, DeliverySummaryResponse, ListResponse},
     problem::{ApiError, ProblemBody},
     state::AppState,
 };
@@ -101,6 +101,22 @@ pub async fn list(
         .list(&caller.principal, filter, limit, after)
         .await?;
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |d| DeliveryResponse::from(d))))
+}
+
+/// The outbox backlog the caller may see: due, retrying and DEAD deliveries (a merchant user:
+/// the notifications to its merchant).
+#[utoipa::path(
+    get,
+    path = "/admin/api/deliveries/summary",
+    operation_id = "getDeliverySummary",
+    security(("adminToken" = []), ("sessionCookie" = [])),
+    responses(
+        (status = 200, description = "The backlog", body = DeliverySummaryResponse),
+    ),
+)]
+pub async fn summary(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let report = state.deliveries.summary(&caller.principal).await?;
+    Ok(HttpResponse::Ok().json(DeliverySummaryResponse::from(&report)))
 }
 
 /// Show a delivery with its attempts.

@@ -97,6 +97,7 @@ fn table() -> Vec<Resource> {
             merchants::rotate_webhook_secret,
         ),
         get("/admin/api/deliveries", deliveries::list),
+        get("/admin/api/deliveries/summary", deliveries::summary),
         get("/admin/api/deliveries/{deliveryId}", deliveries::show),
         post(
             "/admin/api/deliveries/{deliveryId}/retry",

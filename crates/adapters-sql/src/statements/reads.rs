@@ -100,8 +100,13 @@ pub trait ReadStatements: SqlBackend {
     /// The largest id of `table` (none when it is empty).
     fn max_feed_id(conn: &mut Self::Conn, table: FeedTable) -> impl QueryFuture<Option<i64>>;
 
-    /// `raw::backlog` at `now`.
-    fn backlog(conn: &mut Self::Conn, now: PrimitiveDateTime) -> impl QueryFuture<Backlog>;
+    /// `raw::backlog` at `now`, of one merchant's and/or one kind's messages (or all).
+    fn backlog(
+        conn: &mut Self::Conn,
+        now: PrimitiveDateTime,
+        client_id: Option<String>,
+        kind: Option<&'static str>,
+    ) -> impl QueryFuture<Backlog>;
 
     /// How many `payment_cancel` rows are PENDING, and the earliest `requested_at` among them
     /// (served by the `(status, requested_at)` index).
@@ -204,11 +209,17 @@ macro_rules! __read_statements {
             async fn backlog(
                 conn: &mut Conn,
                 now: PrimitiveDateTime,
+                client_id: Option<String>,
+                kind: Option<&'static str>,
             ) -> QueryResult<$crate::raw::Backlog> {
-                use diesel::sql_types::Timestamp;
+                use diesel::sql_types::{Nullable, Text, Timestamp};
                 diesel::sql_query($crate::raw::backlog::<$backend>())
                     .bind::<Timestamp, _>(now)
                     .bind::<Timestamp, _>(now)
+                    .bind::<Nullable<Text>, _>(client_id.clone())
+                    .bind::<Nullable<Text>, _>(client_id)
+                    .bind::<Nullable<Text>, _>(kind)
+                    .bind::<Nullable<Text>, _>(kind)
                     .get_result(conn)
                     .await
             }

@@ -9,7 +9,7 @@ use domain::{
         feed::{AttemptFeedEntry, AuditFeedEntry},
         stats::{StatsBreakdown, StatsFilter},
     },
-    outbox::{Delivery, DeliveryFilter, OutboxBacklog},
+    outbox::{BacklogScope, Delivery, DeliveryFilter, OutboxBacklog},
     payment::PendingCancels,
     ports::{OperatorReads, PageRequest},
 };
@@ -122,16 +122,24 @@ impl<B: Statements> OperatorReads for SqlStore<B, Reads> {
         in_snapshot::<B, _>(&mut conn, async |conn| find_delivery::<B>(conn, id).await).await
     }
 
-    /// Due and retrying PENDING messages (`raw::backlog`); leased ones are not done yet.
-    async fn backlog(&self, now: Timestamp) -> Result<OutboxBacklog, RepositoryError> {
+    /// Due and retrying PENDING messages and DEAD ones (`raw::backlog`); leased ones are not
+    /// done yet.
+    async fn backlog(
+        &self,
+        now: Timestamp,
+        scope: &BacklogScope,
+    ) -> Result<OutboxBacklog, RepositoryError> {
+        let client = scope.client_id.as_ref().map(|c| c.as_str().to_owned());
+        let kind = scope.kind.map(|k| k.as_str());
         let b = self
-            .run(async |conn| B::backlog(conn, to_db_time(now)).await)
+            .run(async |conn| B::backlog(conn, to_db_time(now), client.clone(), kind).await)
             .await?;
         Ok(OutboxBacklog {
             due: u64::try_from(b.due_n).unwrap_or(0),
             oldest_due: b.due_oldest.map(from_db_time),
             retrying: u64::try_from(b.retrying_n).unwrap_or(0),
             oldest_retrying: b.retrying_oldest.map(from_db_time),
+            dead: u64::try_from(b.dead_n).unwrap_or(0),
         })
     }
 

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use crate::{
     RepositoryError,
     ids::{ClientId, EventId},
-    outbox::{Delivery, DeliveryFilter, OutboxKind, OutboxMessage},
+    outbox::{
+        BacklogReport, BacklogScope, Delivery, DeliveryFilter, OutboxBacklog, OutboxKind,
+        OutboxMessage,
+    },
     people::{Action, Guarded, OperatorAuditEntry, Principal, RequestOrigin},
     ports::{
         Clock, DispatchSignal, KeyGenerator, MerchantStore, OperatorReads, OutboxStore,
@@ -81,6 +84,23 @@ impl DeliveryService {
             self.reads.deliveries(&filter, &page).await
         })
         .await?)
+    }
+
+    /// The backlog of what `by` may see (the console's alert strip): the whole outbox for the
+    /// platform roles, the notifications to its own merchant for a merchant role.
+    pub async fn summary(&self, by: &Principal) -> Result<BacklogReport, Guarded<RepositoryError>> {
+        let reach = by
+            .reach(Action::ReadDeliveries, None)
+            .map_err(|_| Guarded::Forbidden)?;
+        let at = self.clock.now();
+        let Ok(client_id) = reach.merchant_filter() else {
+            let backlog = OutboxBacklog::default();
+            return Ok(BacklogReport { backlog, at });
+        };
+        let kind = by.merchant().map(|_| OutboxKind::MerchantNotification);
+        let scope = BacklogScope { client_id, kind };
+        let backlog = self.reads.backlog(at, &scope).await?;
+        Ok(BacklogReport { backlog, at })
     }
 
     /// A delivery `by` may do `action` to: a merchant role only the notifications sent to its

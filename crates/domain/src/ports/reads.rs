@@ -10,7 +10,7 @@ use crate::{
     RepositoryError, Timestamp,
     feed::{AttemptFeedEntry, AuditFeedEntry},
     ids::EventId,
-    outbox::{Delivery, DeliveryFilter, OutboxBacklog},
+    outbox::{BacklogScope, Delivery, DeliveryFilter, OutboxBacklog},
     payment::PendingCancels,
     stats::{StatsBreakdown, StatsFilter},
 };
@@ -48,8 +48,13 @@ pub trait OperatorReads: Send + Sync {
 
     async fn delivery(&self, id: &EventId) -> Result<Option<Delivery>, RepositoryError>;
 
-    /// The PENDING messages at `now`: due ones and retrying ones (see [`OutboxBacklog`]).
-    async fn backlog(&self, now: Timestamp) -> Result<OutboxBacklog, RepositoryError>;
+    /// The PENDING messages at `now` (due ones and retrying ones) and the DEAD ones, among
+    /// those in `scope` (see [`OutboxBacklog`]).
+    async fn backlog(
+        &self,
+        now: Timestamp,
+        scope: &BacklogScope,
+    ) -> Result<OutboxBacklog, RepositoryError>;
 
     /// The PENDING cancels of all payments: how many, and when the oldest was requested.
     async fn pending_cancels_summary(&self) -> Result<PendingCancels, RepositoryError>;
