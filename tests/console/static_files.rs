@@ -95,7 +95,11 @@ async fn the_navigation_is_role_aware_and_hides_people_and_merchant_pages_until_
     }
     assert!(html.contains(r#"id="alerts""#), "the alert strip");
     let roles_js = app.get("/console/js/roles.js").await.text();
-    for rule in ["audit: ['ADMIN']", "simulator: ['ADMIN', 'OPERATOR']", "my: MERCHANT_ROLES"] {
+    for rule in [
+        "audit: ['ADMIN']",
+        "simulator: ['ADMIN', 'OPERATOR']",
+        "my: MERCHANT_ROLES",
+    ] {
         assert!(roles_js.contains(rule), "{rule} in roles.js");
     }
     let alerts_js = app.get("/console/js/alerts.js").await.text();
