@@ -10,124 +10,15 @@
 //   sign in as a person (a wrong password explained, then the right one), create a user, see it
 //   in the audit log, log out.
 //
-// Screenshots go to tests/browser/output/. Exits non-zero on any failure; the database is
-// dropped at the end either way. Environment:
-//   SIMPLEPG_BIN              the binary (default: target/debug/simplepg of this repository)
-//   TEST_DATABASE_ADMIN_URL   MariaDB server (default mysql://root@127.0.0.1:3306)
-//   CHROMIUM                  the browser (default /usr/bin/chromium)
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+// Screenshots go to tests/browser/output/console/. Exits non-zero on any failure; the database is
+// dropped at the end either way. Environment: see lib.mjs.
+import { ADMIN_TOKEN, Suite, fitsWidth, waitFor } from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-const bin = process.env.SIMPLEPG_BIN || path.join(repo, 'target', 'debug', 'simplepg');
-const adminUrl = (process.env.TEST_DATABASE_ADMIN_URL || 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const out = path.join(here, 'output');
-const ADMIN_TOKEN = 'test-admin-token'; // config/test.toml
-const database = `simplepg_browser_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
-
-const results = [];
-const problems = [];
-let server;
-let serverLog = '';
-let browser;
-let receiver;
-const notifications = [];
-
-function log(...a) { console.log(...a); }
-
-async function step(name, fn) {
-  const started = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    log(`ok   ${name} (${Date.now() - started} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false, error: e });
-    log(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
-    throw e;
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A merchant backend that accepts every notification (204) and remembers it. */
-function startReceiver() {
-  return new Promise((resolve) => {
-    const srv = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => {
-        try { notifications.push(JSON.parse(body)); } catch { notifications.push(body); }
-        res.writeHead(204);
-        res.end();
-      });
-    });
-    srv.listen(0, '127.0.0.1', () => resolve(srv));
-  });
-}
-
-async function waitFor(what, fn, timeoutMs = 30000, everyMs = 250) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
-
-function dropDatabase() {
-  const u = new URL(adminUrl);
-  const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root'), '-e', `DROP DATABASE IF EXISTS \`${database}\``];
-  const env = { ...process.env };
-  if (u.password) env.MYSQL_PWD = decodeURIComponent(u.password);
-  for (const client of ['mariadb', 'mysql']) {
-    const r = spawnSync(client, args, { env, encoding: 'utf8' });
-    if (!r.error) {
-      if (r.status !== 0) log(`warning: dropping ${database} failed: ${r.stderr}`);
-      return;
-    }
-  }
-  log(`warning: no mariadb/mysql client to drop ${database}`);
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(out, `${name}.png`), fullPage: true });
-}
-
-/** Fails the test on any script error, CSP violation or failed console request. */
-function watch(page, label) {
-  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e}`));
-  page.on('console', (m) => {
-    const t = m.text();
-    // 4xx answers and the acquirer's refusal of a cancel (502) are answers the pages explain.
-    if (m.type() === 'error' && !/the server responded with a status of (4\d\d|502)/.test(t)) problems.push(`${label}: console error: ${t}`);
-    if (/Content Security Policy/i.test(t)) problems.push(`${label}: CSP violation: ${t}`);
-  });
-}
+const suite = new Suite('console');
+const { notifications } = suite;
+const step = (name, fn) => suite.step(name, fn);
+const shot = (page, name) => suite.shot(page, name);
+const watch = (page, label) => suite.watch(page, label);
 
 async function signIn(page) {
   await page.getByTestId('admin-token').fill(ADMIN_TOKEN);
@@ -149,35 +40,15 @@ async function statsNumbers(page) {
 }
 
 async function main() {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  receiver = await startReceiver();
-  const returnUrl = `http://127.0.0.1:${receiver.address().port}/webhooks/pg`;
-
+  let base;
+  let returnUrl;
   await step('server starts on a fresh database and is ready', async () => {
-    server = spawn(bin, [], {
-      env: {
-        ...process.env,
-        SIMPLEPG_PROFILE: 'test',
-        SIMPLEPG__SERVER__PORT: String(port),
-        SIMPLEPG__DATABASE__URL: `${adminUrl}/${database}`,
-        SIMPLEPG__LOG__LEVEL: 'info',
-        // A cancel the acquirer leaves unanswered is handed to the outbox sooner.
-        SIMPLEPG__ACQUIRER__CANCEL_TIMEOUT_MS: '500',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout.on('data', (d) => { serverLog += d; });
-    server.stderr.on('data', (d) => { serverLog += d; });
-    server.on('exit', (code) => { serverLog += `\n[simplepg exited with ${code}]\n`; });
-    await waitFor('/ready', async () => (await fetch(`${base}/ready`)).status === 200, 60000);
+    // A cancel the acquirer leaves unanswered is handed to the outbox sooner.
+    base = await suite.start({ SIMPLEPG__ACQUIRER__CANCEL_TIMEOUT_MS: '500' });
+    returnUrl = `${suite.receiverUrl}/webhooks/pg`;
   });
 
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await suite.browser.newContext({ viewport: { width: 1440, height: 900 } });
   context.setDefaultTimeout(15000);
   const page = await context.newPage();
   watch(page, 'console');
@@ -436,25 +307,11 @@ async function main() {
     if ((await page.getByTestId('cancels-table').locator('tbody tr').count()) !== 2) throw new Error('two cancels expected');
   });
 
-  /** Fails if anything sticks out of a `width`-px page (tables scroll inside their own box). */
-  async function fitsWidth(what) {
-    const r = await page.evaluate(() => {
-      const w = document.documentElement.clientWidth;
-      const out = [...document.querySelectorAll('body *')].filter((e) => {
-        if (e.closest('.table-wrap') || e.closest('.toasts')) return false;
-        const b = e.getBoundingClientRect();
-        return b.width > 0 && b.height > 0 && (b.right > w + 1 || b.left < -1) && !e.classList.contains('offscreen');
-      }).slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className} [${Math.round(e.getBoundingClientRect().left)}, ${Math.round(e.getBoundingClientRect().right)}]`);
-      return { w, scroll: document.documentElement.scrollWidth, out };
-    });
-    if (r.scroll > r.w + 1 || r.out.length) throw new Error(`${what} overflows ${r.w} px (scrollWidth ${r.scroll}): ${r.out.join('; ')}`);
-  }
-
   await step('420 px wide: the back office cancel form, the sandbox and the flow view stay usable', async () => {
     await page.setViewportSize({ width: 420, height: 900 });
     await page.goto(`${base}/console/#/payments/${partKey}`);
     await waitFor('the default amount', async () => (await page.getByTestId('cancel-amount').inputValue()) === '7500', 5000);
-    await fitsWidth('the payment detail');
+    await fitsWidth(page, 'the payment detail');
     for (const id of ['cancel-amount', 'cancel-reason', 'cancel']) {
       const b = await page.getByTestId(id).boundingBox();
       if (!b || b.x < 0 || b.x + b.width > 420 || b.width < 60) throw new Error(`${id} is not usable at 420 px: ${JSON.stringify(b)}`);
@@ -465,12 +322,12 @@ async function main() {
     await shot(page, '14-narrow-backoffice');
     await page.goto(`${base}/console/#/sandbox`);
     await page.getByTestId('cancel-form').waitFor();
-    await fitsWidth('the sandbox');
+    await fitsWidth(page, 'the sandbox');
     await shot(page, '15-narrow-sandbox');
     await page.goto(`${base}/console/#/flow/${partKey}`);
     await page.getByTestId('flow-cancels').getByTestId('cancels-table').waitFor();
     await page.getByTestId('flow-status').getByText('CANCELED', { exact: true }).waitFor();
-    await fitsWidth('the flow view');
+    await fitsWidth(page, 'the flow view');
     await shot(page, '16-narrow-flow');
     await page.setViewportSize({ width: 1440, height: 900 });
   });
@@ -560,12 +417,12 @@ async function main() {
     await page.setViewportSize({ width: 420, height: 900 });
     await page.goto(`${base}/console/#/users`);
     await page.getByTestId('users-table').getByText('operator@browser.test', { exact: true }).waitFor();
-    await fitsWidth('the users page');
+    await fitsWidth(page, 'the users page');
     const b = await page.getByTestId('create-user').boundingBox();
     if (!b || b.x < 0 || b.x + b.width > 420) throw new Error(`create-user is not usable at 420 px: ${JSON.stringify(b)}`);
     await page.goto(`${base}/console/#/audit`);
     await page.getByTestId('audit-search').waitFor();
-    await fitsWidth('the audit page');
+    await fitsWidth(page, 'the audit page');
     await shot(page, '20-narrow-users');
     await page.setViewportSize({ width: 1440, height: 900 });
   });
@@ -578,32 +435,6 @@ async function main() {
     if (me !== 401) throw new Error(`GET /auth/me after logout: ${me}`);
     if (await page.locator('#nav a[data-route="users"]').isVisible()) throw new Error('Users is in the nav after logout');
   });
-
-  await step('no script errors or CSP violations', async () => {
-    if (problems.length) throw new Error(problems.join('\n'));
-  });
 }
 
-let failed = false;
-try {
-  await main();
-} catch {
-  failed = true;
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const t = setTimeout(() => { server.kill('SIGKILL'); r(); }, 10000);
-      server.on('exit', () => { clearTimeout(t); r(); });
-    });
-  }
-  if (receiver) receiver.close();
-  dropDatabase();
-  writeFileSync(path.join(out, 'server.log'), serverLog);
-}
-const passed = results.filter((r) => r.ok).length;
-const failures = results.length - passed + (failed && results.every((r) => r.ok) ? 1 : 0);
-if (failures) log(`\nserver log: ${path.join(out, 'server.log')}`);
-log(`\nbrowser: ${passed} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+await suite.run(main);

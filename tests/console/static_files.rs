@@ -78,17 +78,39 @@ async fn the_console_is_served_with_content_types_and_a_strict_csp() {
 }
 
 #[actix_web::test]
-async fn the_users_and_audit_pages_are_in_the_navigation_hidden_until_an_admin_signs_in() {
+async fn the_navigation_is_role_aware_and_hides_people_and_merchant_pages_until_signed_in() {
     let app = spawn().await;
     let html = app.get("/console/").await.text();
-    for (route, label) in [("users", "Users"), ("audit", "Audit log")] {
+    // Shown to nobody until a role that may use them signs in (js/roles.js decides).
+    for (route, href, need, label) in [
+        ("users", "#/users", "users", "Users"),
+        ("audit", "#/audit", "audit", "Audit log"),
+        ("my", "#/my", "my", "Overview"),
+        ("settings", "#/my/settings", "my", "Integration"),
+    ] {
         let link = format!(
-            r##"<a href="#/{route}" data-route="{route}" data-admin-only hidden>{label}</a>"##
+            r##"<a href="{href}" data-route="{route}" data-need="{need}" hidden>{label}</a>"##
         );
         assert!(html.contains(&link), "{link} in the nav");
     }
+    assert!(html.contains(r#"id="alerts""#), "the alert strip");
+    let roles_js = app.get("/console/js/roles.js").await.text();
+    for rule in [
+        "audit: ['ADMIN']",
+        "simulator: ['ADMIN', 'OPERATOR']",
+        "my: MERCHANT_ROLES",
+    ] {
+        assert!(roles_js.contains(rule), "{rule} in roles.js");
+    }
+    let alerts_js = app.get("/console/js/alerts.js").await.text();
+    assert!(alerts_js.contains("'/admin/api/deliveries/summary'"));
     let app_js = app.get("/console/js/app.js").await.text();
-    assert!(app_js.contains("import * as people from './pages/people.js';"));
+    for module in ["people", "my", "settings", "merchants", "stats"] {
+        assert!(
+            app_js.contains(&format!("from './pages/{module}.js';")),
+            "{module}.js imported"
+        );
+    }
     let api_js = app.get("/console/js/api.js").await.text();
     for needle in [
         "'/auth/login'",

@@ -133,6 +133,7 @@ export async function restoreLogin() {
 /** POST /auth/logout (ends the session on the server), then forgets it here. */
 export async function logout() {
   const res = await exchange('POST', '/auth/logout', { 'X-CSRF-Token': session.csrfToken() });
+  session.clearMerchant(); // the sandbox's secret goes with the person who used it
   session.clearLogin();
   return res;
 }
@@ -250,7 +251,7 @@ const EXPLANATIONS = {
   CLIENT_INACTIVE: 'The signature is valid but the merchant is deactivated. An operator can activate it in the back office.',
   CLIENT_ID_MISMATCH: 'The body carries a clientId that differs from X-Client-Id.',
   ADMIN_UNAUTHORIZED: 'The admin token is missing or wrong, or the session ended. Sign in to the back office again.',
-  FORBIDDEN: 'Your role may not do this (the operator pages are for ADMIN users for now).',
+  FORBIDDEN: 'Your role may not do this (docs/api.md §10: what each role may do).',
   CSRF_CHECK_FAILED: 'A change made with the session cookie needs X-CSRF-Token; sign in again.',
   LOGIN_FAILED: 'Wrong email, password or one-time code (or a disabled account).',
   LOGIN_LOCKED: 'Too many failed logins: the account is locked for the seconds in Retry-After.',

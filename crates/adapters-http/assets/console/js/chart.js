@@ -24,7 +24,7 @@ function niceMax(v) {
  * plus an optional line (0..1, e.g. the approval rate) on a right-hand axis.
  * series = [{name, color, values: [..per category]}], line = {name, color, values: [0..1|null]}
  */
-export function stackedBars({ categories, series, line, title }) {
+export function stackedBars({ categories, series, line, title, fmt = String }) {
   const W = 760, H = 280, L = 44, R = line ? 44 : 12, T = 14, B = 40;
   const plotW = W - L - R, plotH = H - T - B;
   const totals = categories.map((_, i) => series.reduce((a, sr) => a + (sr.values[i] || 0), 0));
@@ -34,7 +34,7 @@ export function stackedBars({ categories, series, line, title }) {
   for (let k = 0; k <= 5; k++) {
     const y = T + plotH - (plotH * k) / 5;
     svg.append(s('line', { x1: L, x2: L + plotW, y1: y, y2: y, stroke: '#e3e7ef' }));
-    svg.append(s('text', { x: L - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#667085' }, Math.round((max * k) / 5)));
+    svg.append(s('text', { x: L - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#667085' }, fmt(Math.round((max * k) / 5))));
     if (line) svg.append(s('text', { x: L + plotW + 6, y: y + 4, 'font-size': 11, fill: '#667085' }, `${k * 20}%`));
   }
   const n = Math.max(categories.length, 1);
@@ -55,7 +55,7 @@ export function stackedBars({ categories, series, line, title }) {
     if (n <= 16 || i % Math.ceil(n / 16) === 0) {
       svg.append(s('text', { x: L + slot * i + slot / 2, y: H - B + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#475467' }, cat));
     }
-    svg.append(s('text', { x: L + slot * i + slot / 2, y: y - 4, 'text-anchor': 'middle', 'font-size': 10.5, fill: '#344054' }, totals[i] || ''));
+    svg.append(s('text', { x: L + slot * i + slot / 2, y: y - 4, 'text-anchor': 'middle', 'font-size': 10.5, fill: '#344054' }, totals[i] ? fmt(totals[i]) : ''));
   });
   if (line) {
     const pts = line.values.map((v, i) => (v === null || v === undefined ? null : [L + slot * i + slot / 2, T + plotH - plotH * v]));
@@ -71,6 +71,15 @@ export function stackedBars({ categories, series, line, title }) {
   }
   svg.append(s('line', { x1: L, x2: L + plotW, y1: T + plotH, y2: T + plotH, stroke: '#98a2b3' }));
   return svg;
+}
+
+/** 1234567 → "1.2M", 15000 → "15k": short axis labels for amounts. */
+export function compact(v) {
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${+(v / 1e9).toFixed(1)}B`;
+  if (a >= 1e6) return `${+(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${+(v / 1e3).toFixed(1)}k`;
+  return String(v);
 }
 
 /** Horizontal bars of one value per label (e.g. payments per merchant). */

@@ -62,12 +62,15 @@ function tokenForm(done) {
   return form;
 }
 
-/** Renders `render(container)` if someone is signed in, else the sign-in forms. */
+/**
+ * Renders `render(container)` if someone is signed in, else the sign-in forms; after a sign-in
+ * the shell routes again (`simplepg:signed-in`): the page for its role, or its start page.
+ */
 export function adminGate(container, render) {
   if (session.signedIn()) return render(container);
   const done = () => {
     container.replaceChildren();
-    render(container);
+    window.dispatchEvent(new CustomEvent('simplepg:signed-in'));
   };
   container.append(h('div', { class: 'grid-2 gate' },
     card('Sign in with email and password', loginForm(done)),

@@ -150,6 +150,43 @@ export function shortKey(key) {
   return key ? `${key.slice(0, 10)}…${key.slice(-4)}` : '—';
 }
 
+/** A page heading with an optional muted subtitle. */
+export function pageTitle(text, sub) {
+  return h('div', { class: 'page-title' }, h('h1', { text }), sub ? h('span', { class: 'muted', text: sub }) : null);
+}
+
+/** A paged listing: `fetchPage(after)` → {data, hasMore}; `render(page)` → node. */
+export function pager(box, fetchPage, render, cursorOf) {
+  const cursors = [];
+  const load = async (after) => {
+    const page = await fetchPage(after);
+    box.replaceChildren(render(page), h('div', { class: 'pager' },
+      h('span', { class: 'muted small', text: `page ${cursors.length + 1}` }),
+      button('First page', () => { cursors.length = 0; load(); }, { class: 'small secondary', disabled: cursors.length === 0 }),
+      button('Next page →', () => {
+        const next = cursorOf(page.data[page.data.length - 1]);
+        cursors.push(next);
+        load(next);
+      }, { class: 'small', disabled: !page.hasMore, 'data-testid': 'next-page' })));
+  };
+  return { reload: () => { cursors.length = 0; return load(); } };
+}
+
+/** "42 s", "5 min", "3 h 10 min", "2 d 4 h": a duration in seconds, short. */
+export function fmtAge(secs) {
+  if (secs === null || secs === undefined) return '—';
+  const s = Math.max(0, Math.round(secs));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+}
+
+/** The query of the hash (`#/deliveries?status=DEAD` → URLSearchParams). */
+export function hashQuery() {
+  return new URLSearchParams(location.hash.split('?')[1] || '');
+}
+
 /** Pretty JSON in a <pre>; text that is not JSON is shown as is. */
 export function jsonBlock(value, attrs) {
   let text = value;

@@ -1,6 +1,7 @@
 // Dashboard: server status from /ready and /health, payment counts by status, navigation.
 import { admin, probe, session } from '../api.js';
-import { h, card, facts, badge, STATUSES, fmtAmount, link } from '../ui.js';
+import { can, isMerchantRole } from '../roles.js';
+import { h, card, badge, STATUSES, fmtAmount, link } from '../ui.js';
 
 function tile(label, value, sub, cls) {
   return h('div', { class: `tile ${cls || ''}` }, h('div', { class: 'label', text: label }), h('div', { class: 'value', text: value }), sub ? h('div', { class: 'sub', text: sub }) : null);
@@ -12,13 +13,17 @@ export function render(main) {
   const status = h('div', { 'data-testid': 'server-status' }, h('p', { class: 'muted', text: 'Checking /ready …' }));
   const counts = h('div', { 'data-testid': 'status-counts' });
   main.append(h('div', { class: 'grid' }, card('Server', status), card('Payments by status', counts)));
+  // Signed out every entry is shown (each page asks for a sign-in); signed in, those of the role.
+  const may = (need) => !session.signedIn() || can(need);
+  const places = [
+    ['sandbox', '#/sandbox', 'Merchant sandbox', 'Act as a merchant: requests signed in this browser with HMAC-SHA256, create / look up / complete / cancel payments, a JSON request tester.'],
+    ['flow', '#/flow', 'Webhook flow', 'One payment from creation to merchant notification, built from its audit log and deliveries, live.'],
+    ['live', '#/live', 'Live log', 'Every audit row and delivery attempt of every merchant as it happens (Server-Sent Events).'],
+    ['payments', '#/payments', 'Back office', 'Payment search, deliveries with manual retry, statistics, merchants and their settings.'],
+    ['simulator', '#/simulator', 'Acquirer simulator', 'Send a signed success or failure webhook for a READY payment, or a raw request to the mock acquirer.'],
+  ].filter(([need]) => may(need));
   main.append(card('Where to go',
-    h('div', { class: 'grid' },
-      h('div', {}, h('h3', {}, link('#/sandbox', 'Merchant sandbox')), h('p', { class: 'muted', text: 'Act as a merchant: requests signed in this browser with HMAC-SHA256, create / look up / complete / cancel payments, a JSON request tester.' })),
-      h('div', {}, h('h3', {}, link('#/flow', 'Webhook flow')), h('p', { class: 'muted', text: 'One payment from creation to merchant notification, built from its audit log and deliveries, live.' })),
-      h('div', {}, h('h3', {}, link('#/live', 'Live log')), h('p', { class: 'muted', text: 'Every audit row and delivery attempt of every merchant as it happens (Server-Sent Events).' })),
-      h('div', {}, h('h3', {}, link('#/merchants', 'Back office')), h('p', { class: 'muted', text: 'Merchants and secrets, payment search, deliveries with manual retry, statistics.' })),
-      h('div', {}, h('h3', {}, link('#/simulator', 'Acquirer simulator')), h('p', { class: 'muted', text: 'Send a signed success or failure webhook for a READY payment, or a raw request to the mock acquirer.' })))));
+    h('div', { class: 'grid' }, places.map(([, href, label, text]) => h('div', {}, h('h3', {}, link(href, label)), h('p', { class: 'muted', text }))))));
 
   (async () => {
     const [ready, health] = await Promise.all([probe('/ready'), probe('/health')]);
@@ -34,7 +39,7 @@ export function render(main) {
   })();
 
   (async () => {
-    if (!session.isAdmin()) {
+    if (!session.signedIn() || isMerchantRole()) {
       counts.replaceChildren(h('p', { class: 'muted' }, 'Counts come from GET /admin/api/stats: ', link('#/stats', 'sign in as operator'), ' to see them.'));
       return;
     }

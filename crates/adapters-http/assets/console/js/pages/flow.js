@@ -1,8 +1,11 @@
 // Webhook flow view: one payment from creation to merchant notification, built from its audit
 // log and its deliveries (every attempt), refreshed every second while the page is open.
-// With the admin token it reads the admin API (deliveries included); otherwise it signs merchant
-// requests with the sandbox credentials (audit log only).
+// Signed in, it reads the admin API (a merchant user: its own payments, and of the deliveries only
+// the notifications sent to it); otherwise it signs merchant requests with the sandbox
+// credentials (audit log only).
 import { admin, adminRaw, merchant, session } from '../api.js';
+import { can, isMerchantRole } from '../roles.js';
+import { merchantLabel } from '../names.js';
 import {
   h, card, field, input, button, facts, statusBadge, fmtAmount, fmtTime, fmtClock, badge, link, clear,
   balance, moneyFacts, cancelsTable, cancelForm,
@@ -11,13 +14,13 @@ import {
 const REFRESH_MS = 1000;
 
 async function load(key) {
-  if (session.isAdmin()) {
+  if (session.signedIn()) {
     const [payment, logs, deliveries] = await Promise.all([
       admin('GET', `/admin/api/payments/${key}`),
       admin('GET', `/admin/api/payments/${key}/logs`),
       admin('GET', `/admin/api/deliveries?paymentKey=${key}&limit=100`),
     ]);
-    return { payment, logs: logs.data, deliveries: deliveries.data, source: 'admin API' };
+    return { payment, logs: logs.data, deliveries: deliveries.data, acquirer: !isMerchantRole(), source: 'admin API' };
   }
   const creds = session.merchant();
   const [p, l] = await Promise.all([
@@ -25,7 +28,7 @@ async function load(key) {
     merchant(creds, { method: 'GET', path: `/api/payments/${key}/logs` }),
   ]);
   if (!p.response.ok) throw new Error((p.response.json && p.response.json.detail) || `HTTP ${p.response.status}`);
-  return { payment: p.response.json, logs: (l.response.json && l.response.json.data) || [], deliveries: null, source: 'merchant API (sign in as operator to see deliveries)' };
+  return { payment: p.response.json, logs: (l.response.json && l.response.json.data) || [], deliveries: null, acquirer: false, source: 'merchant API (sign in to see deliveries)' };
 }
 
 function stage(name, state, text) {
@@ -34,16 +37,16 @@ function stage(name, state, text) {
 }
 
 /** The five stages of docs/flow.md, from what is known. */
-function stages({ payment, logs, deliveries }) {
+function stages({ payment, logs, deliveries, acquirer }) {
   const byAction = (a) => logs.filter((l) => l.action === a);
-  const requests = deliveries ? deliveries.filter((d) => d.kind === 'ACQUIRER_REQUEST') : null;
+  const requests = deliveries && acquirer ? deliveries.filter((d) => d.kind === 'ACQUIRER_REQUEST') : null;
   const notes = deliveries ? deliveries.filter((d) => d.kind === 'MERCHANT_NOTIFICATION') : null;
   const out = [];
   out.push(byAction('CREATE').length ? stage('Created', 'done', fmtClock(byAction('CREATE')[0].createdAt)) : stage('Created', 'waiting', '…'));
 
   if (requests === null) {
     const failed = byAction('ACQUIRER_REQUEST_FAILED').length;
-    out.push(stage('Sent to acquirer', failed ? 'waiting' : 'unknown', failed ? `${failed} failed attempt(s)` : 'deliveries need the admin token'));
+    out.push(stage('Sent to acquirer', failed ? 'waiting' : 'unknown', failed ? `${failed} failed attempt(s)` : 'the acquirer traffic is the platform\'s'));
   } else if (requests.some((d) => d.status === 'DELIVERED')) {
     const d = requests.find((x) => x.status === 'DELIVERED');
     const ok = d.attempts[d.attempts.length - 1];
@@ -68,7 +71,7 @@ function stages({ payment, logs, deliveries }) {
   else out.push(stage('Approved', 'skipped', payment.status));
 
   if (notes === null) {
-    out.push(stage('Merchant notified', 'unknown', 'deliveries need the admin token'));
+    out.push(stage('Merchant notified', 'unknown', 'deliveries need a sign-in'));
   } else if (notes.length === 0) {
     out.push(stage('Merchant notified', payment.status === 'READY' ? 'waiting' : 'skipped', payment.status === 'READY' ? 'after the outcome' : 'no notification (no returnUrl?)'));
   } else {
@@ -131,16 +134,18 @@ export function render(main, key) {
   const money = h('div', { class: 'stack', 'data-testid': 'flow-cancels' });
   const tl = h('div');
   const status = h('span', { class: 'small muted' });
-  // With the admin token the operator cancels on the merchant's behalf; otherwise the sandbox's
+  // Signed in, a role that may cancel does it through the back office (on the merchant's behalf,
+  // or a merchant user's own); a read-only role gets no form. Signed out, the sandbox's
   // credentials sign the merchant's own cancel.
-  const cancel = cancelForm({
-    label: session.isAdmin() ? 'Cancel on the merchant\'s behalf' : 'Cancel (signed as the merchant)',
-    send: async (body) => (session.isAdmin()
+  const viaAdmin = session.signedIn();
+  const cancel = viaAdmin && !can('cancel') ? null : cancelForm({
+    label: viaAdmin ? (isMerchantRole() ? 'Cancel' : 'Cancel on the merchant\'s behalf') : 'Cancel (signed as the merchant)',
+    send: async (body) => (viaAdmin
       ? adminRaw('POST', `/admin/api/payments/${key}/cancel`, body)
       : (await merchant(session.merchant(), { method: 'POST', path: `/api/payments/${key}/cancel`, body: JSON.stringify(body) })).response),
   }); // the next refresh (within a second) shows what the cancel changed
   main.append(card('Payment', summary), card('Stages', stageBox),
-    card('Cancels and balance', money, h('h3', { text: session.isAdmin() ? 'Cancel  ·  POST /admin/api/payments/{key}/cancel' : 'Cancel  ·  POST /api/payments/{key}/cancel' }), cancel.el),
+    card('Cancels and balance', money, cancel ? h('h3', { text: viaAdmin ? 'Cancel  ·  POST /admin/api/payments/{key}/cancel' : 'Cancel  ·  POST /api/payments/{key}/cancel' }) : null, cancel ? cancel.el : null),
     card('Timeline', h('div', { class: 'row' }, status), tl));
 
   let stopped = false;
@@ -153,18 +158,18 @@ export function render(main, key) {
       summary.replaceChildren(facts([
         ['status', h('span', { 'data-testid': 'flow-status' }, statusBadge(p.status))],
         ['paymentKey', h('code', { text: p.paymentKey })],
-        ['merchant', h('code', { text: p.clientId })],
+        ['merchant', session.signedIn() && !isMerchantRole() ? merchantLabel(p.clientId) : h('code', { text: p.clientId })],
         ['order / amount', `${p.orderNo} · ${fmtAmount(p.amount, p.currency)}`],
         ['transactionId', p.transactionId],
         ['created / approved', `${fmtTime(p.createdAt)} / ${fmtTime(p.approvedAt)}`],
         p.failureCode ? ['failure', `${p.failureCode} ${p.failureMessage || ''}`] : null,
         p.cancelReason ? ['cancelReason', p.cancelReason] : null,
         ...moneyFacts(p),
-        ['links', h('span', {}, session.isAdmin() ? link(`#/payments/${p.paymentKey}`, 'payment detail') : null)],
+        ['links', h('span', {}, session.signedIn() ? link(`#/payments/${p.paymentKey}`, 'payment detail') : null)],
       ]));
       stageBox.replaceChildren(stages(data));
       money.replaceChildren(balance(p), cancelsTable(p));
-      cancel.update(p);
+      if (cancel) cancel.update(p);
       tl.replaceChildren(timeline(data));
       status.textContent = `refreshed ${new Date().toLocaleTimeString(undefined, { hour12: false })} from the ${data.source}; every ${REFRESH_MS / 1000} s`;
     } catch (e) {

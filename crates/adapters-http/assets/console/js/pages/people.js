@@ -1,35 +1,13 @@
-// People (ADMIN): the users page (list, create, disable / enable, unlock) and the operator audit
-// log (who signed in, failed, was locked, created or changed a user), both through the admin API.
-import { admin, query, session } from '../api.js';
+// People: the users page (list, create, disable / enable, unlock) for an ADMIN — every user — and
+// for a MERCHANT_ADMIN — its own merchant's people — and the operator audit log (ADMIN only: who
+// signed in, failed, was locked, created or changed a user or a merchant), through the admin API.
+import { admin, query } from '../api.js';
 import { adminGate } from '../gate.js';
-import { h, card, field, input, select, button, actionButton, toast, table, badge, fmtTime, isoFromLocal } from '../ui.js';
+import { can, isMerchantRole, myClientId, ROLES, MERCHANT_ROLES } from '../roles.js';
+import { h, card, field, input, select, button, actionButton, toast, table, badge, fmtTime, isoFromLocal, pager, pageTitle } from '../ui.js';
 
-const ROLES = ['ADMIN', 'OPERATOR', 'VIEWER', 'MERCHANT_ADMIN', 'MERCHANT_VIEWER'];
-const MERCHANT_ROLES = ['MERCHANT_ADMIN', 'MERCHANT_VIEWER'];
-
-function title(text, sub) {
-  return h('div', { class: 'page-title' }, h('h1', { text }), sub ? h('span', { class: 'muted', text: sub }) : null);
-}
-
-function notAdmin(main) {
-  main.append(card('ADMIN only', h('p', { class: 'muted', text: 'Only an ADMIN (or the admin token) sees this page.' })));
-}
-
-/** A paged listing: `fetchPage(after)` → {data, hasMore}; `render(page)` → node. */
-function pager(box, fetchPage, render, cursorOf) {
-  const cursors = [];
-  const load = async (after) => {
-    const page = await fetchPage(after);
-    box.replaceChildren(render(page), h('div', { class: 'pager' },
-      h('span', { class: 'muted small', text: `page ${cursors.length + 1}` }),
-      button('First page', () => { cursors.length = 0; load(); }, { class: 'small secondary', disabled: cursors.length === 0 }),
-      button('Next page →', () => {
-        const next = cursorOf(page.data[page.data.length - 1]);
-        cursors.push(next);
-        load(next);
-      }, { class: 'small', disabled: !page.hasMore })));
-  };
-  return { reload: () => { cursors.length = 0; return load(); } };
+function notAllowed(main) {
+  main.append(card('Not for your role', h('p', { class: 'muted', text: 'Only an ADMIN (or, for its own merchant\'s people, a MERCHANT_ADMIN) sees this page.' })));
 }
 
 function isLocked(u) {
@@ -37,13 +15,15 @@ function isLocked(u) {
 }
 
 function usersPage(main) {
-  if (!session.isAdmin()) return notAdmin(main);
+  if (!can('users')) return notAllowed(main);
+  // A MERCHANT_ADMIN manages its own merchant's people only.
+  const own = isMerchantRole() ? myClientId() : null;
   const email = input({ type: 'email', placeholder: 'person@example.com', 'data-testid': 'user-email-new' });
-  const role = select(ROLES, { 'data-testid': 'user-role-new' });
-  const clientId = input({ placeholder: 'mch_… (merchant roles only)', 'data-testid': 'user-client-id' });
+  const role = select(own ? MERCHANT_ROLES : ROLES, { 'data-testid': 'user-role-new' });
+  const clientId = input({ placeholder: 'mch_… (merchant roles only)', value: own || '', 'data-testid': 'user-client-id' });
   const password = input({ type: 'password', autocomplete: 'new-password', 'data-testid': 'user-password' });
   const clientField = field('clientId', clientId, 'the merchant of a merchant role');
-  const syncClient = () => { clientField.hidden = !MERCHANT_ROLES.includes(role.value); };
+  const syncClient = () => { clientField.hidden = !!own || !MERCHANT_ROLES.includes(role.value); };
   role.addEventListener('change', syncClient);
   syncClient();
   const list = h('div', { 'data-testid': 'users-table' });
@@ -70,7 +50,7 @@ function usersPage(main) {
         isLocked(u) ? actionButton('Unlock', () => patch(u, { unlock: true }, 'unlocked'), { class: 'small secondary', 'data-testid': 'unlock-user' }) : null) },
     ], page.data),
     (u) => u.userId);
-  main.append(title('Users', 'People who sign in to the console'));
+  main.append(pageTitle('Users', own ? 'The people of your merchant who sign in to the console' : 'People who sign in to the console'));
   main.append(card('Create a user  ·  POST /admin/api/users',
     h('div', { class: 'row wrap' }, field('email', email), field('role', role), clientField, field('password', password, '12–1024 characters; give it to the person, it is not shown again')),
     h('div', { class: 'row' }, actionButton('Create', async () => {
@@ -87,10 +67,12 @@ function usersPage(main) {
   return undefined;
 }
 
-const ACTIONS = ['', 'LOGIN', 'LOGIN_FAILED', 'LOCKED', 'LOGIN_LOCKED', 'LOGOUT', 'TOTP_ENROLLED', 'TOTP_ENABLED', 'USER_CREATED', 'USER_CHANGED'];
+const ACTIONS = ['', 'LOGIN', 'LOGIN_FAILED', 'LOCKED', 'LOGIN_LOCKED', 'LOGOUT', 'TOTP_ENROLLED', 'TOTP_ENABLED', 'USER_CREATED', 'USER_CHANGED',
+  'MERCHANT_REGISTERED', 'MERCHANT_UPDATED', 'CLIENT_SECRET_ROTATED', 'WEBHOOK_SECRET_ROTATED', 'MERCHANT_ACTIVATED', 'MERCHANT_DEACTIVATED',
+  'PAYMENT_CANCEL', 'DELIVERY_RETRY', 'TEST_NOTIFICATION', 'SIMULATOR_WEBHOOK', 'SIMULATOR_MOCK_REQUEST'];
 
 function auditPage(main) {
-  if (!session.isAdmin()) return notAdmin(main);
+  if (!can('audit')) return notAllowed(main);
   const actor = input({ placeholder: 'email, token or cli', 'data-testid': 'audit-actor' });
   const action = select(ACTIONS.map((a) => [a, a || 'any action']), { 'data-testid': 'audit-action' });
   const from = input({ type: 'datetime-local', 'data-testid': 'audit-from' });
@@ -111,7 +93,7 @@ function auditPage(main) {
     ], page.data),
     (a) => a.auditId);
   const search = () => listing.reload().catch((e) => toast(e.message, 'error'));
-  main.append(title('Audit log', 'Sign-ins, failures, locks and user changes; nothing here can be changed'));
+  main.append(pageTitle('Audit log', 'Sign-ins, failures, locks and user changes; nothing here can be changed'));
   main.append(card('Filter  ·  GET /admin/api/audit',
     h('div', { class: 'row wrap' }, field('actor', actor), field('action', action), field('from', from, 'inclusive'), field('to', to, 'exclusive')),
     h('div', { class: 'row' }, button('Search', search, { 'data-testid': 'audit-search' }))));

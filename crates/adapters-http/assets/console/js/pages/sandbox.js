@@ -2,6 +2,7 @@
 // with WebCrypto (HMAC-SHA256 over the canonical string of docs/signing.md) using the client
 // id and secret entered below; the server stores nothing for the console.
 import { admin, explainProblem, merchant, selfCheck, session, webCrypto } from '../api.js';
+import { can, myClientId } from '../roles.js';
 import {
   h, card, field, input, select, button, actionButton, toast, jsonBlock, facts, statusBadge,
   table, fmtTime, fmtAmount, shortKey, link, badge, clear, STATUSES, balance, moneyFacts,
@@ -90,7 +91,9 @@ export function render(main) {
 
   // -- credentials ---------------------------------------------------------------------------
   const c = creds() || {};
-  const clientId = input({ value: c.clientId || '', placeholder: 'mch_…', 'data-testid': 'client-id' });
+  // A merchant user's sandbox acts for its own merchant only.
+  const own = myClientId();
+  const clientId = input({ value: own || c.clientId || '', placeholder: 'mch_…', 'data-testid': 'client-id', readonly: !!own });
   const clientSecret = input({ type: 'password', value: c.clientSecret || '', placeholder: 'sk_…', 'data-testid': 'client-secret' });
   const check = h('span', { class: 'small muted', text: 'checking signer…' });
   selfCheck().then((ok) => {
@@ -107,7 +110,7 @@ export function render(main) {
         session.setMerchant({ clientId: clientId.value.trim(), clientSecret: clientSecret.value.trim() });
         toast('Credentials set for this tab', 'ok');
       }, { 'data-testid': 'use-credentials' }),
-      session.isAdmin() ? actionButton('Register a test merchant', async () => {
+      can('registerMerchant') ? actionButton('Register a test merchant', async () => {
         const m = await admin('POST', '/admin/api/merchants', { clientName: `Sandbox ${new Date().toISOString().slice(0, 19)}` });
         clientId.value = m.clientId;
         clientSecret.value = m.clientSecret;
@@ -116,7 +119,7 @@ export function render(main) {
       }, { class: 'secondary' }) : null,
       button('Forget', () => {
         session.clearMerchant();
-        clientId.value = '';
+        clientId.value = own || '';
         clientSecret.value = '';
       }, { class: 'secondary' }),
       h('span', { class: 'spacer' }), check));
