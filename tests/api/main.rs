@@ -32,6 +32,7 @@ mod probes;
 mod python_check;
 mod receiver;
 mod recovery;
+mod settlement;
 mod signature;
 mod signing_headers;
 mod standard_webhooks;

@@ -37,6 +37,7 @@ pub mod pending_cancels;
 pub mod people;
 pub mod people_sessions;
 pub mod reporting;
+pub mod settlement;
 pub mod support;
 
 /// Direct SQL on the test database, for checks the ports cannot express. Both dialects accept
@@ -138,6 +139,13 @@ macro_rules! contract_tests {
                 outbox_backlog::failed_messages_and_the_notifications_queued_behind_them_are_retrying_not_due,
                 outbox_backlog::a_backlog_scoped_to_one_merchant_and_kind_counts_only_those_messages,
                 outbox::eight_concurrent_claimers_over_fifty_due_messages_get_each_exactly_once,
+            }
+            settlement {
+                settlement::a_day_settles_into_one_batch_per_merchant_and_currency_whose_totals_are_its_lines,
+                settlement::a_day_with_nothing_left_to_settle_writes_no_batch,
+                settlement::eight_concurrent_runs_of_one_batch_create_it_once_and_settle_each_movement_once,
+                settlement::a_run_is_claimed_by_one_holder_until_its_lease_lapses_and_never_after_it_finished,
+                settlement::the_check_finds_an_unsettled_movement_of_a_run_day_and_nothing_once_it_is_settled,
             }
             payment_nonce {
                 payment_nonce::a_payment_inserted_with_a_nonce_uses_the_nonce_up,
