@@ -39,3 +39,29 @@ pub fn render(report: &Report) -> String {
     ));
     out
 }
+
+/// What the settlement check found (api.md §12.2: every movement of a settled day settled
+/// exactly once, every line agreeing with its movement, every batch the sum of its lines).
+pub fn render_settlements(f: &domain::ports::SettlementFindings) -> String {
+    let mut out = String::new();
+    for (key, settles) in &f.unsettled {
+        out.push_str(&format!(
+            "VIOLATION settlement: {settles} of payment {key} falls on a settled day and is in no batch\n"
+        ));
+    }
+    for settles in &f.mismatched {
+        out.push_str(&format!(
+            "VIOLATION settlement: the line settling {settles} disagrees with it (amount, time or day)\n"
+        ));
+    }
+    for id in &f.wrong_totals {
+        out.push_str(&format!(
+            "VIOLATION settlement: batch {id} totals are not the sums of its lines\n"
+        ));
+    }
+    out.push_str(&format!(
+        "settlements checked, {} violations\n",
+        f.unsettled.len() + f.mismatched.len() + f.wrong_totals.len()
+    ));
+    out
+}

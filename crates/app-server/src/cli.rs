@@ -3,6 +3,7 @@
 pub mod call;
 pub mod cancel;
 pub mod listen;
+pub mod settle;
 pub mod sign;
 pub mod user;
 pub mod verify;
@@ -46,6 +47,9 @@ pub enum Command {
     /// Manage back-office accounts directly in the database (bootstrap the first ADMIN).
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Settle one day (api.md §12.2): create its missing batches; a settled day creates
+    /// nothing. For an operator's cron job; the server also runs it daily.
+    Settle(settle::SettleArgs),
     /// Re-seal every merchant secret under the current encryption key (after a key rotation).
     ReencryptSecrets(ReencryptArgs),
 }

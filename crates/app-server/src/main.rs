@@ -32,7 +32,9 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(&settings.log);
             let report = check::run(&settings).await?;
             print!("{}", check::render(&report));
-            if report.violations.is_empty() {
+            let settlements = app_server::cli::settle::service(&settings)?.check().await?;
+            print!("{}", check::render_settlements(&settlements));
+            if report.violations.is_empty() && settlements.is_clean() {
                 Ok(())
             } else {
                 std::process::exit(1)
@@ -56,6 +58,13 @@ async fn main() -> anyhow::Result<()> {
                     reencrypt::render_report(&reencrypt::run(&settings).await?)
                 );
             }
+            Ok(())
+        }
+        Command::Settle(args) => {
+            let settings = Settings::load().context("loading configuration")?;
+            telemetry::init(&settings.log);
+            let run = app_server::cli::settle::settle(&settings, &args).await?;
+            print!("{}", app_server::cli::settle::render(&run));
             Ok(())
         }
         Command::User(command) => {
