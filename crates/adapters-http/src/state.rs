@@ -59,7 +59,7 @@ pub struct AppState {
     pub auth: Authenticator,
     pub deliveries: DeliveryService,
     /// Settlement batches and runs (api.md §12).
-    pub settlements: domain::settlement::SettlementService,
+    pub settlements: domain::services::settlement::SettlementService,
     pub idempotency: IdempotencyService,
     pub rate_limiter: Arc<RateLimiter>,
     /// Verifies acquirer webhooks (the acquirer secret).

@@ -285,7 +285,7 @@ impl Application {
                 prepared.return_urls,
                 settings.settlement_terms()?,
             ),
-            settlements: domain::settlement::SettlementService::new(
+            settlements: domain::services::settlement::SettlementService::new(
                 stores.ports.settlements.clone(),
                 stores.ports.merchants.clone(),
                 keys.clone(),

@@ -252,7 +252,7 @@ pub async fn run_gauges(
 
 /// Counts the batches a settlement run created (the batches of its date that it made are the
 /// newest `created` ones).
-pub fn record_settlement(run: &domain::settlement::SettlementRun) {
+pub fn record_settlement(run: &domain::services::settlement::SettlementRun) {
     let created = usize::try_from(run.created).unwrap_or(usize::MAX);
     for batch in run.batches.iter().take(created) {
         let currency = batch.currency.as_str().to_owned();

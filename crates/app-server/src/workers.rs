@@ -196,7 +196,7 @@ pub async fn run_session_purge(
 /// `grace` ago and were not run, each claimed in the database for `lease` first so exactly one
 /// instance runs it; counts what it settled.
 pub async fn run_daily_settlement(
-    settlements: domain::settlement::SettlementService,
+    settlements: domain::services::settlement::SettlementService,
     holder: String,
     lookback: u8,
     grace: Duration,

@@ -5,11 +5,10 @@
 //! Money is exact here: integer minor units, fees rounded half up per line by integer
 //! arithmetic, a batch's totals the sums of its lines. Storage streams a day's movements through
 //! [`BatchPlan::line`] and [`BatchTotals::add`], so the rule is written once, here, and no day
-//! is ever loaded into memory as a whole.
+//! is ever loaded into memory as a whole. Running settlements is `services::settlement`.
 
 mod batch;
 mod calendar;
-mod service;
 mod terms;
 #[cfg(test)]
 mod tests;
@@ -19,5 +18,4 @@ pub use batch::{
     SettlementFilter, SettlementId, SettlementLine,
 };
 pub use calendar::{Calendar, DayBounds, FixedOffsetCalendar, SettlementDate};
-pub use service::{RUN_ACTION, SettlementError, SettlementRun, SettlementService};
 pub use terms::{FeeRate, SettlementDelay, SettlementTerms};

@@ -1,6 +1,9 @@
 //! The bodies of the settlement endpoints (api.md §12.2).
 
-use domain::settlement::{SettlementBatch, SettlementLine, SettlementRun};
+use domain::{
+    services::settlement::SettlementRun,
+    settlement::{SettlementBatch, SettlementLine},
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -158,9 +158,9 @@ impl From<DeliveryError> for ApiError {
     }
 }
 
-impl From<domain::settlement::SettlementError> for ApiError {
-    fn from(e: domain::settlement::SettlementError) -> Self {
-        use domain::settlement::SettlementError as E;
+impl From<domain::services::settlement::SettlementError> for ApiError {
+    fn from(e: domain::services::settlement::SettlementError) -> Self {
+        use domain::services::settlement::SettlementError as E;
         match e {
             E::NotFound(_) => ApiError::new(ErrorCode::SettlementNotFound, e.to_string()),
             E::DateNotOver(_) => ApiError::new(ErrorCode::SettlementDateNotOver, e.to_string()),

@@ -8,7 +8,8 @@ use adapters_crypto::RandomKeyGenerator;
 use anyhow::{Context, anyhow};
 use domain::{
     people::{Guarded, Principal, RequestOrigin},
-    settlement::{SettlementDate, SettlementError, SettlementRun, SettlementService},
+    services::settlement::{SettlementError, SettlementRun, SettlementService},
+    settlement::SettlementDate,
 };
 
 use crate::{calendar::ZoneCalendar, clock::SystemClock, settings::Settings, startup::open_stores};

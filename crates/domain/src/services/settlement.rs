@@ -1,4 +1,5 @@
-//! Running settlements and reading them (api.md §12.2), decided by the principal (§10).
+//! Running settlements and reading them (api.md §12.2), decided by the principal (§10). The
+//! values and arithmetic are `crate::settlement`'s.
 
 use std::{sync::Arc, time::Duration};
 
@@ -11,7 +12,7 @@ use crate::{
     services::{Limit, Page},
 };
 
-use super::{
+use crate::settlement::{
     BatchCreated, BatchPlan, Calendar, SettlementBatch, SettlementDate, SettlementFilter,
     SettlementId, SettlementLine, SettlementTerms,
 };
@@ -266,3 +267,7 @@ impl SettlementService {
         self.store.check(&runs).await
     }
 }
+
+#[cfg(test)]
+#[path = "settlement_tests.rs"]
+mod tests;
