@@ -197,18 +197,27 @@ pub async fn export(
         let chunk = export.next_page(false).await?;
         Some((chunk.map_err(actix_web::Error::from), export))
     });
+    Ok(csv_download("payments.csv", first, rest))
+}
+
+/// A CSV file to download (`text/csv; charset=utf-8`, not cached): `first`, then `rest` as it
+/// is produced.
+pub(super) fn csv_download<S>(filename: &str, first: web::Bytes, rest: S) -> HttpResponse
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> + 'static,
+{
     let body = futures_util::StreamExt::chain(
         stream::once(async move { Ok::<_, actix_web::Error>(first) }),
         rest,
     );
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            "attachment; filename=\"payments.csv\"",
+            format!("attachment; filename=\"{filename}\""),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body))
+        .streaming(body)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Settlements (api.md §12.2): run a day (ADMIN), list and read batches, a batch's lines as
 //! CSV. Scoping is the domain's: a merchant user sees its own merchant's batches only.
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::ClientId,
     people::Principal,
@@ -129,8 +129,7 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = settlement_id(&path)?;
-    let batch = state.settlements.get(&caller.principal, &id).await?;
-    let lines = state
+    let (batch, lines) = state
         .settlements
         .lines(&caller.principal, &id, 0, JSON_LINES)
         .await?;
@@ -233,7 +232,7 @@ impl LinesCsv {
             .lines(&self.by, &self.id, self.sent, CSV_PAGE)
             .await
         {
-            Ok(lines) => lines,
+            Ok((_, lines)) => lines,
             Err(e) => {
                 self.done = true;
                 return Some(Err(e.into()));
@@ -263,7 +262,12 @@ pub async fn lines_csv(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = settlement_id(&path)?;
-    let batch = state.settlements.get(&caller.principal, &id).await?;
+    // The first page answers whether the caller may see the batch at all (a refusal is still
+    // a problem body); the rest is streamed.
+    let (batch, lines) = state
+        .settlements
+        .lines(&caller.principal, &id, 0, CSV_PAGE)
+        .await?;
     let columns = BatchColumns {
         id: batch.id.to_string(),
         client_id: batch.client_id.to_string(),
@@ -271,29 +275,18 @@ pub async fn lines_csv(
         date: batch.date.to_string(),
     };
     let filename = format!("settlement-{}-{}.csv", columns.date, columns.id);
-    let first = web::Bytes::from(encode(&columns, &[], true)?);
+    let first = web::Bytes::from(encode(&columns, &lines, true)?);
     let file = LinesCsv {
         state,
         by: caller.principal,
         id,
         columns,
-        sent: 0,
-        done: false,
+        sent: lines.len() as u64,
+        done: lines.len() < CSV_PAGE as usize,
     };
     let rest = stream::unfold(file, |mut file| async move {
         let chunk = file.next_page().await?;
         Some((chunk.map_err(actix_web::Error::from), file))
     });
-    let body = futures_util::StreamExt::chain(
-        stream::once(async move { Ok::<_, actix_web::Error>(first) }),
-        rest,
-    );
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body))
+    Ok(super::export::csv_download(&filename, first, rest))
 }

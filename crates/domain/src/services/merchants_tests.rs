@@ -17,22 +17,8 @@ use crate::{
 };
 use memory::Memory;
 
-pub(super) fn merchant(id: &str) -> Merchant {
-    Merchant {
-        client_id: ClientId::parse(id).unwrap(),
-        client_name: ClientName::parse("Shop").unwrap(),
-        client_secret: FakeCipher.seal(&Secret::new("sk_old".into())).unwrap(),
-        webhook_secret: FakeCipher.seal(&Secret::new("whsec_old".into())).unwrap(),
-        previous_client_secret: None,
-        previous_webhook_secret: None,
-        return_url: Some(ReturnUrl::parse("https://shop.example/hook").unwrap()),
-        status: MerchantStatus::Active,
-        terms: Default::default(),
-        created_at: t0(),
-        updated_at: t0(),
-        version: 3,
-    }
-}
+/// The merchant every test here starts from (the domain's test kit's).
+pub(super) use crate::services::testkit::merchant;
 
 fn service_over(store: Arc<dyn MerchantStore>) -> MerchantService {
     MerchantService::new(

@@ -237,20 +237,21 @@ impl SettlementService {
         Ok(batch)
     }
 
-    /// Lines `after .. after + limit` of a batch `by` may see, in time order.
+    /// A batch `by` may see, with its lines `after .. after + limit` in time order.
     pub async fn lines(
         &self,
         by: &Principal,
         id: &SettlementId,
         after: u64,
         limit: u32,
-    ) -> Result<Vec<SettlementLine>, Guarded<SettlementError>> {
-        self.get(by, id).await?;
-        Ok(self
+    ) -> Result<(SettlementBatch, Vec<SettlementLine>), Guarded<SettlementError>> {
+        let batch = self.get(by, id).await?;
+        let lines = self
             .store
             .lines(id, after, limit)
             .await
-            .map_err(SettlementError::from)?)
+            .map_err(SettlementError::from)?;
+        Ok((batch, lines))
     }
 
     /// What `simplepg check` finds in every day whose run finished up to today.
