@@ -22,6 +22,7 @@ pub mod ports;
 pub mod secret;
 mod service_struct;
 pub mod services;
+pub mod reconciliation;
 pub mod settlement;
 pub mod signing;
 pub mod stats;

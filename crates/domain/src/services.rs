@@ -9,6 +9,7 @@ pub mod merchants;
 pub mod outbound;
 pub mod payments;
 pub mod people;
+pub mod reconciliation;
 pub mod settlement;
 pub mod webhook_auth;
 

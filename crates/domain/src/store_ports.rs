@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::{
     idempotency::IdempotencyStore,
     ports::{
-        MerchantStore, NonceStore, OperatorReads, OutboxStore, PaymentStore, SettlementStore,
-        StoreHealth,
+        AcquirerLedger, MerchantStore, NonceStore, OperatorReads, OutboxStore, PaymentStore,
+        ReconciliationStore, SettlementStore, StoreHealth,
     },
 };
 
@@ -26,4 +26,8 @@ pub struct StorePorts {
     pub health: Arc<dyn StoreHealth>,
     /// Settlement batches, their lines and the daily run's claims (api.md §12).
     pub settlements: Arc<dyn SettlementStore>,
+    /// SimplePG's movements of a day and the stored reconciliations (api.md §12.3).
+    pub reconciliations: Arc<dyn ReconciliationStore>,
+    /// The built-in mock acquirer's books (what it captured and canceled).
+    pub acquirer_ledger: Arc<dyn AcquirerLedger>,
 }

@@ -431,6 +431,10 @@ impl KeyGenerator for TestKeys {
         domain::settlement::SettlementId::from_uuid(Uuid::now_v7())
     }
 
+    fn reconciliation_id(&self) -> domain::reconciliation::ReconciliationId {
+        domain::reconciliation::ReconciliationId::from_uuid(Uuid::now_v7())
+    }
+
     fn client_id(&self) -> ClientId {
         ClientId::from_uuid(Uuid::now_v7())
     }

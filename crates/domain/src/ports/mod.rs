@@ -23,6 +23,7 @@ use crate::{
 
 mod people;
 mod reads;
+mod reconciliation;
 mod settlement;
 
 pub use people::{
@@ -37,6 +38,12 @@ pub use people::{
 #[cfg(any(test, feature = "mocks"))]
 pub use reads::MockOperatorReads;
 pub use reads::OperatorReads;
+#[cfg(any(test, feature = "mocks"))]
+pub use reconciliation::{MockAcquirerFiles, MockAcquirerLedger, MockReconciliationStore};
+pub use reconciliation::{
+    AcquirerFileError, AcquirerFiles, AcquirerLedger, LedgerEntry, OwnLineCursor,
+    ReconciliationStore,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use settlement::MockSettlementStore;
 pub use settlement::{SettlementFindings, SettlementStore};
@@ -370,6 +377,7 @@ pub trait KeyGenerator: Send + Sync {
     fn event_id(&self) -> EventId;
     fn cancel_id(&self) -> CancelId;
     fn settlement_id(&self) -> crate::settlement::SettlementId;
+    fn reconciliation_id(&self) -> crate::reconciliation::ReconciliationId;
     fn client_id(&self) -> ClientId;
     /// A new client (API) secret: the HMAC key of api.md §2.
     fn client_secret(&self) -> Secret;
