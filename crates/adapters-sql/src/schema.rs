@@ -249,6 +249,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+
+    reconciliation (seq) {
+        seq -> BigInt,
+        reconciliation_id -> Text,
+        reconciliation_date -> Text,
+        matched -> BigInt,
+        discrepancy_count -> BigInt,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    reconciliation_item (seq) {
+        seq -> BigInt,
+        reconciliation_id -> Text,
+        kind -> Text,
+        payment_key -> Text,
+        client_id -> Nullable<Text>,
+        transaction_id -> Nullable<Text>,
+        line_type -> Text,
+        simplepg_amount -> Nullable<BigInt>,
+        acquirer_amount -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    mock_acquirer_ledger (seq) {
+        seq -> BigInt,
+        transaction_id -> Text,
+        payment_key -> Text,
+        line_type -> Text,
+        amount -> BigInt,
+        payment_amount -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(payment -> api_credential (client_id));
 diesel::joinable!(payment_log -> payment (payment_id));
 diesel::joinable!(payment_cancel -> payment (payment_id));
@@ -268,7 +313,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     operator_audit,
     settlement_batch,
     settlement_line,
-    settlement_run
+    settlement_run,
+    reconciliation,
+    reconciliation_item,
+    mock_acquirer_ledger
 );
 
 diesel::table! {

@@ -37,6 +37,7 @@ pub mod pending_cancels;
 pub mod people;
 pub mod people_sessions;
 pub mod reporting;
+pub mod reconciliation;
 pub mod settlement;
 pub mod support;
 
@@ -146,6 +147,12 @@ macro_rules! contract_tests {
                 settlement::eight_concurrent_runs_of_one_batch_create_it_once_and_settle_each_movement_once,
                 settlement::a_run_is_claimed_by_one_holder_until_its_lease_lapses_and_never_after_it_finished,
                 settlement::the_check_finds_an_unsettled_movement_of_a_run_day_and_nothing_once_it_is_settled,
+            }
+            reconciliation {
+                reconciliation::a_day_s_own_lines_are_its_captures_and_succeeded_cancels_of_captured_payments_in_pages,
+                reconciliation::a_reconciliation_round_trips_with_every_kind_of_discrepancy_and_its_audit_rows,
+                reconciliation::reconciliations_list_newest_date_first_with_date_filters_and_a_cursor,
+                reconciliation::the_mock_acquirer_s_books_record_each_transaction_once_and_list_a_day_s_money,
             }
             payment_nonce {
                 payment_nonce::a_payment_inserted_with_a_nonce_uses_the_nonce_up,

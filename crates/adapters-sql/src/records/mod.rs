@@ -110,12 +110,14 @@ mod merchant_rows;
 mod outbox_rows;
 mod payment_rows;
 mod people_rows;
+mod reconciliation_rows;
 mod settlement_rows;
 
 pub use merchant_rows::*;
 pub use outbox_rows::*;
 pub use payment_rows::*;
 pub use people_rows::*;
+pub use reconciliation_rows::*;
 pub use settlement_rows::*;
 
 #[cfg(test)]

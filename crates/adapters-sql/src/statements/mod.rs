@@ -20,6 +20,7 @@ mod outbox;
 mod payments;
 mod people;
 mod reads;
+pub mod reconciliations;
 pub mod settlement;
 
 pub use idempotency::{IdempotencyStatements, NewClaim};
@@ -29,6 +30,7 @@ pub use outbox::{LockedEvent, OutboxStatements};
 pub use payments::{Deadline, PaymentLookup, PaymentStatements};
 pub use people::{PeopleStatements, SessionsOf};
 pub use reads::{Feed, FeedTable, ReadStatements, StatsBinds, StatsRows};
+pub use reconciliations::ReconciliationStatements;
 pub use settlement::SettlementStatements;
 
 use crate::backend::ConnectionPool;
@@ -45,6 +47,7 @@ pub trait Statements:
     + ReadStatements
     + PeopleStatements
     + SettlementStatements
+    + ReconciliationStatements
 {
 }
 
@@ -121,6 +124,7 @@ macro_rules! sql_statements {
             $crate::__read_statements!($backend);
             $crate::__people_statements!($backend);
             $crate::__settlement_statements!($backend, $insert);
+            $crate::__reconciliation_statements!($backend, $insert);
         };
     };
 }

@@ -25,6 +25,7 @@ mod operator_audit;
 mod outbox;
 mod payments;
 mod reads;
+mod reconciliations;
 mod sessions;
 mod settlements;
 mod users;
@@ -88,6 +89,10 @@ pub enum Sessions {}
 pub enum OperatorAudit {}
 /// `SettlementStore`.
 pub enum Settlements {}
+/// `ReconciliationStore`.
+pub enum Reconciliations {}
+/// `AcquirerLedger` (the built-in mock acquirer's books).
+pub enum Ledger {}
 
 /// Every storage port of backend `B` on `pool`.
 pub fn ports<B: Statements>(pool: B::Pool) -> StorePorts {
@@ -99,7 +104,9 @@ pub fn ports<B: Statements>(pool: B::Pool) -> StorePorts {
         idempotency: Arc::new(SqlStore::<B, Idempotency>::new(pool.clone())),
         reads: Arc::new(SqlStore::<B, Reads>::new(pool.clone())),
         health: Arc::new(SqlStore::<B, Health>::new(pool.clone())),
-        settlements: Arc::new(SqlStore::<B, Settlements>::new(pool)),
+        settlements: Arc::new(SqlStore::<B, Settlements>::new(pool.clone())),
+        reconciliations: Arc::new(SqlStore::<B, Reconciliations>::new(pool.clone())),
+        acquirer_ledger: Arc::new(SqlStore::<B, Ledger>::new(pool)),
     }
 }
 

@@ -1,0 +1,214 @@
+//! `ReconciliationStore` (`reconciliation`, `reconciliation_item`, reading the day's movements
+//! from `payment` and `payment_cancel`) and `AcquirerLedger` (`mock_acquirer_ledger`).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use diesel::result::Error as DieselError;
+use domain::{
+    RepositoryError,
+    ids::{PaymentKey, TransactionId},
+    people::OperatorAuditEntry,
+    ports::{AcquirerLedger, LedgerEntry, OwnLineCursor, PageRequest, ReconciliationStore},
+    reconciliation::{OwnLine, Reconciliation, ReconciliationFilter, ReconciliationId},
+    settlement::DayBounds,
+};
+
+use super::{Ledger, Reconciliations, SqlStore, db_error, users::insert_audit_rows};
+use crate::{
+    backend::write_tx,
+    error::is_unique_violation,
+    records::{ItemRow, LedgerRow, NewOperatorAuditRow, ReconciliationRow, to_db_time},
+    statements::Statements,
+};
+
+/// Rows read with their items: the items of every row in one query, then grouped.
+async fn with_items<B: Statements>(
+    conn: &mut B::Conn,
+    rows: Vec<ReconciliationRow>,
+) -> Result<Vec<Reconciliation>, RepositoryError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = rows.iter().map(|r| r.reconciliation_id.clone()).collect();
+    let mut items: HashMap<String, Vec<ItemRow>> = HashMap::new();
+    for item in B::items_of(conn, &ids).await.map_err(db_error::<B>)? {
+        items
+            .entry(item.reconciliation_id.clone())
+            .or_default()
+            .push(item);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let mine = items.remove(&row.reconciliation_id).unwrap_or_default();
+            row.with_items(mine)
+        })
+        .collect()
+}
+
+#[async_trait]
+impl<B: Statements> ReconciliationStore for SqlStore<B, Reconciliations> {
+    /// Captures first, in payment id order, then cancels in cancel order; each page one
+    /// statement (autocommit: a reconciliation reads, it holds nothing).
+    async fn own_lines(
+        &self,
+        day: &DayBounds,
+        cursor: &OwnLineCursor,
+        limit: u32,
+    ) -> Result<(Vec<OwnLine>, Option<OwnLineCursor>), RepositoryError> {
+        let (start, end) = (to_db_time(day.start), to_db_time(day.end));
+        let page = i64::from(limit);
+        let mut next = cursor.clone();
+        let rows = if cursor.captures_done {
+            let after = cursor.after_cancel.unwrap_or(0);
+            let rows = self
+                .run(async |conn| B::own_cancel_page(conn, start, end, after, page).await)
+                .await?;
+            next.after_cancel = rows.last().map(|r| r.seq).or(next.after_cancel);
+            rows
+        } else {
+            let after = cursor.after_capture.clone().unwrap_or_default();
+            let rows = self
+                .run(async |conn| B::own_capture_page(conn, start, end, &after, page).await)
+                .await?;
+            next.after_capture = rows
+                .last()
+                .map(|r| r.payment_id.clone())
+                .or(next.after_capture);
+            rows
+        };
+        let full = rows.len() as i64 == page;
+        let lines = rows
+            .into_iter()
+            .map(OwnLine::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = match (full, cursor.captures_done) {
+            (true, _) => Some(next),
+            // The captures are done: the cancels follow from the start.
+            (false, false) => Some(OwnLineCursor {
+                captures_done: true,
+                ..next
+            }),
+            (false, true) => None,
+        };
+        Ok((lines, next))
+    }
+
+    async fn save(
+        &self,
+        reconciliation: &Reconciliation,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<(), RepositoryError> {
+        let header = ReconciliationRow::from(reconciliation);
+        let items: Vec<ItemRow> = reconciliation
+            .discrepancies
+            .iter()
+            .map(|d| ItemRow::new(&reconciliation.id, d))
+            .collect();
+        let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
+        let mut conn = self.conn().await?;
+        crate::retrying!(
+            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
+                B::insert_reconciliation(conn, &header).await?;
+                for chunk in items.chunks(500) {
+                    B::insert_items(conn, chunk).await?;
+                }
+                insert_audit_rows::<B>(conn, &audit).await
+            })
+            .await
+        )
+        .map_err(db_error::<B>)
+    }
+
+    async fn list(
+        &self,
+        filter: &ReconciliationFilter,
+        page: &PageRequest<ReconciliationId>,
+    ) -> Result<Vec<Reconciliation>, RepositoryError> {
+        let from = filter.from.map(|d| d.to_string());
+        let to = filter.to.map(|d| d.to_string());
+        let limit = i64::from(page.limit) + 1;
+        let mut conn = self.conn().await?;
+        let conn = &mut *conn;
+        let before = match &page.before {
+            None => None,
+            Some(id) => match B::find_reconciliation(conn, id.as_str())
+                .await
+                .map_err(db_error::<B>)?
+            {
+                Some(row) => Some((row.reconciliation_date, row.seq)),
+                None => return Ok(Vec::new()),
+            },
+        };
+        let rows = B::list_reconciliations(conn, from.as_deref(), to.as_deref(), before, limit)
+            .await
+            .map_err(db_error::<B>)?;
+        with_items::<B>(conn, rows).await
+    }
+
+    async fn find(
+        &self,
+        id: &ReconciliationId,
+    ) -> Result<Option<Reconciliation>, RepositoryError> {
+        let mut conn = self.conn().await?;
+        let conn = &mut *conn;
+        let row = B::find_reconciliation(conn, id.as_str())
+            .await
+            .map_err(db_error::<B>)?;
+        Ok(with_items::<B>(conn, row.into_iter().collect())
+            .await?
+            .pop())
+    }
+
+    async fn latest(&self) -> Result<Option<Reconciliation>, RepositoryError> {
+        let mut conn = self.conn().await?;
+        let conn = &mut *conn;
+        let row = B::latest_reconciliation(conn)
+            .await
+            .map_err(db_error::<B>)?;
+        Ok(with_items::<B>(conn, row.into_iter().collect())
+            .await?
+            .pop())
+    }
+}
+
+#[async_trait]
+impl<B: Statements> AcquirerLedger for SqlStore<B, Ledger> {
+    /// One `INSERT`; the unique transaction id makes a repeat record nothing.
+    async fn record(&self, entry: &LedgerEntry) -> Result<bool, RepositoryError> {
+        let row = LedgerRow::from(entry);
+        self.run(async |conn| match B::insert_ledger(conn, &row).await {
+            Ok(()) => Ok(true),
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(e),
+        })
+        .await
+    }
+
+    async fn find(
+        &self,
+        transaction_id: &TransactionId,
+    ) -> Result<Option<LedgerEntry>, RepositoryError> {
+        self.run(async |conn| B::find_ledger(conn, transaction_id.as_str()).await)
+            .await?
+            .map(LedgerEntry::try_from)
+            .transpose()
+    }
+
+    async fn canceled(&self, payment_key: &PaymentKey) -> Result<i64, RepositoryError> {
+        let key = payment_key.to_string();
+        let amounts = self
+            .run(async |conn| B::ledger_cancels(conn, &key).await)
+            .await?;
+        Ok(amounts.into_iter().map(|a| -a).sum())
+    }
+
+    async fn entries(&self, day: &DayBounds) -> Result<Vec<LedgerEntry>, RepositoryError> {
+        let (start, end) = (to_db_time(day.start), to_db_time(day.end));
+        self.run(async |conn| B::ledger_day(conn, start, end).await)
+            .await?
+            .into_iter()
+            .map(LedgerEntry::try_from)
+            .collect()
+    }
+}

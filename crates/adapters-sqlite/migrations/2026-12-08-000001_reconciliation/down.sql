@@ -1,0 +1,3 @@
+DROP TABLE mock_acquirer_ledger;
+DROP TABLE reconciliation_item;
+DROP TABLE reconciliation;
