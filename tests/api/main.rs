@@ -32,6 +32,7 @@ mod probes;
 mod python_check;
 mod receiver;
 mod recovery;
+mod reconciliation;
 mod settlement;
 mod signature;
 mod signing_headers;

@@ -12,9 +12,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 mod people;
+mod reconciliation;
 mod settlement;
 
 pub use people::{OperatorAuditResponse, SessionResponse, TotpEnrollmentResponse, UserResponse};
+pub use reconciliation::ReconciliationResponse;
 pub use settlement::{SettlementResponse, SettlementRunResponse};
 
 use crate::annotations::schemas::{

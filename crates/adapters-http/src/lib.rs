@@ -24,6 +24,6 @@ mod wire_snapshots;
 
 pub use context::latency_ms;
 pub use encoder::JsonPayloadEncoder;
-pub use outbound::{HttpsSender, OutboundOptions, OutboundSetupError};
+pub use outbound::{HttpsSender, OutboundOptions, OutboundSetupError, SettlementFileClient};
 pub use server::{MAX_BODY_BYTES, ServerOptions, serve};
 pub use state::{AdminToken, AppState, People, ServerInfo};

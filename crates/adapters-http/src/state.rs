@@ -60,6 +60,8 @@ pub struct AppState {
     pub deliveries: DeliveryService,
     /// Settlement batches and runs (api.md §12).
     pub settlements: domain::services::settlement::SettlementService,
+    /// Reconciliations against the acquirer's settlement file (api.md §12.3).
+    pub reconciliations: domain::services::reconciliation::ReconciliationService,
     pub idempotency: IdempotencyService,
     pub rate_limiter: Arc<RateLimiter>,
     /// Verifies acquirer webhooks (the acquirer secret).

@@ -3,6 +3,7 @@
 pub mod call;
 pub mod cancel;
 pub mod listen;
+pub mod reconcile;
 pub mod settle;
 pub mod sign;
 pub mod user;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Settle one day (api.md §12.2): create its missing batches; a settled day creates
     /// nothing. For an operator's cron job; the server also runs it daily.
     Settle(settle::SettleArgs),
+    /// Reconcile one day against the acquirer's settlement file (api.md §12.3); exit code 1
+    /// when it has discrepancies. For an operator's cron job.
+    Reconcile(reconcile::ReconcileArgs),
     /// Re-seal every merchant secret under the current encryption key (after a key rotation).
     ReencryptSecrets(ReencryptArgs),
 }

@@ -67,6 +67,16 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", app_server::cli::settle::render(&run));
             Ok(())
         }
+        Command::Reconcile(args) => {
+            let settings = Settings::load().context("loading configuration")?;
+            telemetry::init(&settings.log);
+            let rec = app_server::cli::reconcile::reconcile(&settings, &args).await?;
+            print!("{}", app_server::cli::reconcile::render(&rec));
+            if !rec.discrepancies.is_empty() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::User(command) => {
             let settings = Settings::load().context("loading configuration")?;
             telemetry::init(&settings.log);

@@ -185,6 +185,14 @@ impl Application {
         let merchant_store = stores.ports.merchants.clone();
         let nonces = stores.ports.nonces.clone();
         let outbox = stores.ports.outbox.clone();
+        let settlement_files: Arc<dyn domain::ports::AcquirerFiles> =
+            Arc::new(prepared.sender.settlement_files(
+                settings.acquirer_settlement_file_url(&public_url),
+                acquirer_key.clone(),
+                Duration::from_millis(settings.acquirer.settlement_file_timeout_ms),
+                keys.clone(),
+                clock.clone(),
+            ));
         let sender: Arc<dyn OutboundSender> = Arc::new(prepared.sender);
         let wake = Arc::new(Notify::new());
         let signal: Arc<dyn DispatchSignal> = Arc::new(NotifySignal(wake.clone()));
@@ -236,6 +244,9 @@ impl Application {
         );
         let webhooks =
             WebhookVerifier::new(vec![acquirer_key.clone()], WEBHOOK_TOLERANCE, clock.clone());
+        let calendar: Arc<dyn domain::settlement::Calendar> = Arc::new(
+            crate::calendar::ZoneCalendar::named(&settings.settlement.timezone)?,
+        );
         let mock = settings.mock_acquirer.enabled.then(|| {
             Arc::new(MockAcquirer::new(
                 outbox.clone(),
@@ -247,6 +258,10 @@ impl Application {
                 Duration::from_millis(settings.mock_acquirer.delay_ms),
                 Duration::from_millis(settings.mock_acquirer.slow_delay_ms),
                 Duration::from_millis(settings.mock_acquirer.slow_cancel_ms),
+                adapters_http::mock::MockBooks {
+                    ledger: stores.ports.acquirer_ledger.clone(),
+                    calendar: calendar.clone(),
+                },
             ))
         });
 
@@ -269,9 +284,6 @@ impl Application {
             )
         });
         let live = LiveFeed::new(stores.ports.reads.clone(), clock.clone());
-        let calendar: Arc<dyn domain::settlement::Calendar> = Arc::new(
-            crate::calendar::ZoneCalendar::named(&settings.settlement.timezone)?,
-        );
         let people = people::services(&settings, &stores, cipher.clone(), clock.clone())?;
         let session_policy = people::account_policy(&settings).session;
 
@@ -288,6 +300,13 @@ impl Application {
             settlements: domain::services::settlement::SettlementService::new(
                 stores.ports.settlements.clone(),
                 stores.ports.merchants.clone(),
+                keys.clone(),
+                clock.clone(),
+                calendar.clone(),
+            ),
+            reconciliations: domain::services::reconciliation::ReconciliationService::new(
+                stores.ports.reconciliations.clone(),
+                settlement_files,
                 keys.clone(),
                 clock.clone(),
                 calendar.clone(),
@@ -358,6 +377,7 @@ impl Application {
         }
         actix_web::rt::spawn(telemetry_metrics::run_gauges(
             stores.ports.reads.clone(),
+            stores.ports.reconciliations.clone(),
             stores.pool_status.clone(),
             clock.clone(),
             Duration::from_secs(5),

@@ -142,6 +142,10 @@ fn describe() {
         "Fees kept on settled movements (minor units), by `currency`"
     );
     describe_gauge!(
+        "simplepg_reconciliation_discrepancies",
+        "Discrepancies found by the newest reconciliation against the acquirer's settlement file, by `kind` (AMOUNT_MISMATCH, MISSING_AT_ACQUIRER, MISSING_AT_SIMPLEPG); 0 when none or never reconciled"
+    );
+    describe_gauge!(
         "simplepg_outbox_dead_messages",
         "Outbox messages given up on after their last attempt (DEAD), waiting for an operator's redelivery"
     );
@@ -207,6 +211,7 @@ fn register_known_series() {
 /// the pool, every `interval`.
 pub async fn run_gauges(
     reads: Arc<dyn OperatorReads>,
+    reconciliations: Arc<dyn domain::ports::ReconciliationStore>,
     pool_status: Arc<dyn Fn() -> crate::store::PoolStatus + Send + Sync>,
     clock: Arc<dyn Clock>,
     interval: Duration,
@@ -238,6 +243,19 @@ pub async fn run_gauges(
                 metrics::gauge!("simplepg_oldest_pending_cancel_age_seconds").set(age);
             }
             Err(e) => tracing::debug!(error = %e, "sampling the pending cancels failed"),
+        }
+        match reconciliations.latest().await {
+            Ok(latest) => {
+                for kind in domain::reconciliation::DiscrepancyKind::ALL {
+                    let n = latest.as_ref().map_or(0, |r| r.count(kind));
+                    metrics::gauge!(
+                        "simplepg_reconciliation_discrepancies",
+                        "kind" => kind.as_str()
+                    )
+                    .set(n as f64);
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "sampling the latest reconciliation failed"),
         }
         let status = pool_status();
         metrics::gauge!("simplepg_db_pool_connections").set(status.size as f64);

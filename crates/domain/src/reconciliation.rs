@@ -206,3 +206,25 @@ pub struct ReconciliationFilter {
     pub from: Option<SettlementDate>,
     pub to: Option<SettlementDate>,
 }
+
+/// The counts of a stored reconciliation (what the discrepancy gauge shows).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ReconciliationSummary {
+    pub id: ReconciliationId,
+    pub date: SettlementDate,
+    pub matched: u64,
+    pub amount_mismatches: u64,
+    pub missing_at_acquirer: u64,
+    pub missing_at_simplepg: u64,
+}
+
+impl ReconciliationSummary {
+    /// The count of `kind`.
+    pub fn count(&self, kind: DiscrepancyKind) -> u64 {
+        match kind {
+            DiscrepancyKind::AmountMismatch => self.amount_mismatches,
+            DiscrepancyKind::MissingAtAcquirer => self.missing_at_acquirer,
+            DiscrepancyKind::MissingAtSimplePg => self.missing_at_simplepg,
+        }
+    }
+}

@@ -190,9 +190,16 @@ pub async fn a_reconciliation_round_trips_with_every_kind_of_discrepancy_and_its
         env.reconciliations.find(&rec.id).await.unwrap(),
         Some(rec.clone())
     );
+    let summary = env.reconciliations.latest().await.unwrap().unwrap();
     assert_eq!(
-        env.reconciliations.latest().await.unwrap(),
-        Some(rec.clone())
+        (
+            summary.id.clone(),
+            summary.matched,
+            summary.amount_mismatches,
+            summary.missing_at_acquirer,
+            summary.missing_at_simplepg
+        ),
+        (rec.id.clone(), 7, 1, 2, 1)
     );
     assert_eq!(env.count("operator_audit WHERE action = 'RECONCILE'").await, 1);
     let unknown = ReconciliationId::from_uuid(Uuid::now_v7());
@@ -281,7 +288,8 @@ pub async fn reconciliations_list_newest_date_first_with_date_filters_and_a_curs
     assert_eq!(first[0], saved[3], "items come with each listed row");
     assert_eq!(
         env.reconciliations.latest().await.unwrap().map(|r| r.id),
-        Some(saved[3].id.clone())
+        Some(saved[3].id.clone()),
+        "the newest by creation"
     );
 }
 

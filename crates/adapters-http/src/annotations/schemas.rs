@@ -502,3 +502,30 @@ pub struct SettlementListQuery {
     #[param(pattern = "^stl_[0-9a-f]{32}$", nullable = false)]
     pub starting_after: Option<String>,
 }
+
+/// The body of `POST /admin/api/reconciliations`.
+#[derive(ToSchema)]
+pub struct ReconciliationRequest {
+    /// The settlement date to reconcile, `YYYY-MM-DD`: today or an earlier day in the
+    /// settlement time zone.
+    #[schema(format = Date, example = "2026-12-06")]
+    pub date: String,
+}
+
+/// The query of `GET /admin/api/reconciliations`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct ReconciliationListQuery {
+    /// From this settlement date (inclusive).
+    #[param(format = Date, nullable = false)]
+    pub from: Option<String>,
+    /// Up to this settlement date (inclusive).
+    #[param(format = Date, nullable = false)]
+    pub to: Option<String>,
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
+    pub limit: Option<u32>,
+    /// The `reconciliationId` of the last reconciliation of the previous page.
+    #[param(pattern = "^rcn_[0-9a-f]{32}$", nullable = false)]
+    pub starting_after: Option<String>,
+}

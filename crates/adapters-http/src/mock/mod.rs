@@ -4,10 +4,12 @@
 //!
 //! Its webhooks go through the server's durable outbox (kind `ACQUIRER_WEBHOOK`, due after the
 //! scenario's delay), so they survive a busy or restarted server and are retried like any other
-//! delivery. Only the "503 twice" counter is in memory: after a restart such a payment gets two
-//! more 503s, which the server's retries absorb. See docs/adr/0009-mock-acquirer.md.
+//! delivery. Its captures and cancels are booked in the database ([`Books`]), from which it
+//! publishes its settlement file (api.md §12.3). Only the "503 twice" counters are in memory:
+//! after a restart such a payment gets two more 503s, which the server's retries absorb. See
+//! docs/adr/0009-mock-acquirer.md.
 
-mod cancels;
+mod books;
 mod scenario;
 
 use std::{
@@ -16,12 +18,13 @@ use std::{
     time::Duration,
 };
 
-pub use cancels::{CancelLedger, CancelRequest, CaptureRequest};
+pub use books::{Books, CancelRequest, CaptureRequest};
 use domain::{
     RepositoryError, Timestamp,
     ids::PaymentKey,
     outbox::{OutboxKind, OutboxMessage},
-    ports::{Clock, DispatchSignal, KeyGenerator, OutboxStore, PaymentStore},
+    ports::{AcquirerLedger, Clock, DispatchSignal, KeyGenerator, OutboxStore, PaymentStore},
+    settlement::Calendar,
     services::webhook_auth::WebhookVerifier,
     signing::sha256_hex,
 };
@@ -46,8 +49,16 @@ pub struct MockAcquirer {
     pub slow_cancel_delay: Duration,
     /// How many times each payment key was refused with 503 (scenario `…005`).
     refusals: Mutex<HashMap<String, u32>>,
-    /// The cancels and captures it has carried out (api.md §9.5).
-    pub ledger: CancelLedger,
+    /// The cancels and captures it has carried out (api.md §9.5, §12.3).
+    pub books: Books,
+    /// Its settlement days (the settlement time zone: acquirer and PG agree on the cut-off).
+    pub calendar: Arc<dyn Calendar>,
+}
+
+/// The stores and calendar of the mock's books.
+pub struct MockBooks {
+    pub ledger: Arc<dyn AcquirerLedger>,
+    pub calendar: Arc<dyn Calendar>,
 }
 
 /// A payment request to the mock acquirer (api.md §5), as far as the mock reads it.
@@ -86,6 +97,7 @@ impl MockAcquirer {
         delay: Duration,
         slow_delay: Duration,
         slow_cancel_delay: Duration,
+        books: MockBooks,
     ) -> Self {
         Self {
             outbox,
@@ -98,7 +110,8 @@ impl MockAcquirer {
             delay,
             slow_delay,
             refusals: Mutex::new(HashMap::new()),
-            ledger: CancelLedger::default(),
+            books: Books::new(books.ledger),
+            calendar: books.calendar,
         }
     }
 
@@ -169,6 +182,8 @@ impl MockAcquirer {
             | Scenario::CancelRefused
             | Scenario::CancelUnavailableTwice
             | Scenario::CancelSlow
+            | Scenario::SettledShort
+            | Scenario::CaptureLeftOut
             | Scenario::Approve => (vec![approved(*amount, self.delay)], self.delay),
         };
         let due = now.plus(delay);

@@ -23,6 +23,12 @@ pub enum Scenario {
     /// `…009`: approved normally; each cancel answers only after the slow cancel delay (5 s),
     /// longer than the server's default cancel timeout.
     CancelSlow,
+    /// `…011`: approved normally; the settlement file reports its capture as `amount − 1`
+    /// (api.md §12.3), for reconciliation's amount mismatch.
+    SettledShort,
+    /// `…012`: approved normally; the settlement file leaves its capture out, for
+    /// reconciliation's missing-at-acquirer line.
+    CaptureLeftOut,
     /// Anything else: APPROVED after `delay_ms`.
     Approve,
 }
@@ -39,6 +45,8 @@ impl Scenario {
             7 => Self::CancelRefused,
             8 => Self::CancelUnavailableTwice,
             9 => Self::CancelSlow,
+            11 => Self::SettledShort,
+            12 => Self::CaptureLeftOut,
             _ => Self::Approve,
         }
     }
@@ -63,6 +71,9 @@ mod tests {
         );
         assert_eq!(Scenario::for_amount(15_009), Scenario::CancelSlow);
         assert_eq!(Scenario::for_amount(15_000), Scenario::Approve);
-        assert_eq!(Scenario::for_amount(11_011), Scenario::Approve);
+        assert_eq!(Scenario::for_amount(15_011), Scenario::SettledShort);
+        assert_eq!(Scenario::for_amount(15_012), Scenario::CaptureLeftOut);
+        assert_eq!(Scenario::for_amount(11_010), Scenario::Approve);
+        assert_eq!(Scenario::for_amount(11_013), Scenario::Approve);
     }
 }

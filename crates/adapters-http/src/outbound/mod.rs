@@ -7,6 +7,7 @@
 
 mod failure;
 mod guard;
+mod settlement_file;
 
 use std::{
     sync::Arc,
@@ -21,6 +22,7 @@ use domain::{
 };
 use reqwest::{Certificate, Client, header::RETRY_AFTER, redirect, tls};
 
+pub use self::settlement_file::SettlementFileClient;
 use self::guard::GuardedResolver;
 
 /// Bytes of a response body kept for operators.

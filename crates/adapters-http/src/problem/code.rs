@@ -85,6 +85,8 @@ error_codes! {
     SettlementNotFound => "SETTLEMENT_NOT_FOUND", NOT_FOUND, "Settlement not found";
     /// A settlement run for a date that has not ended in the settlement time zone (api.md §12.2).
     SettlementDateNotOver => "SETTLEMENT_DATE_NOT_OVER", CONFLICT, "Settlement date not over";
+    /// No reconciliation with this id (api.md §12.3).
+    ReconciliationNotFound => "RECONCILIATION_NOT_FOUND", NOT_FOUND, "Reconciliation not found";
     InternalError => "INTERNAL_ERROR", INTERNAL_SERVER_ERROR, "Internal server error";
     /// The mock acquirer's refusal of a cancel (api.md §6, scenario `…007`).
     AcquirerCancelRefused => "ACQUIRER_CANCEL_REFUSED", UNPROCESSABLE_ENTITY, "Cancel refused";

@@ -53,7 +53,11 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 }
 
 /// Standard Webhooks verification of a request to us.
-fn verify(req: &HttpRequest, body: &[u8], verifier: &WebhookVerifier) -> Result<(), ApiError> {
+pub(crate) fn verify(
+    req: &HttpRequest,
+    body: &[u8],
+    verifier: &WebhookVerifier,
+) -> Result<(), ApiError> {
     verifier
         .verify(
             header(req, "webhook-id"),

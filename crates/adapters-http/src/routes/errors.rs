@@ -170,6 +170,18 @@ impl From<domain::services::settlement::SettlementError> for ApiError {
     }
 }
 
+impl From<domain::services::reconciliation::ReconciliationError> for ApiError {
+    fn from(e: domain::services::reconciliation::ReconciliationError) -> Self {
+        use domain::services::reconciliation::ReconciliationError as E;
+        match e {
+            E::NotFound(_) => ApiError::new(ErrorCode::ReconciliationNotFound, e.to_string()),
+            E::DateInFuture(_) => ApiError::field("date", "must not be after today in the settlement time zone"),
+            E::Acquirer(_) => ApiError::new(ErrorCode::AcquirerError, e.to_string()),
+            E::Repository(r) => r.into(),
+        }
+    }
+}
+
 impl From<StatsError> for ApiError {
     fn from(e: StatsError) -> Self {
         match e {

@@ -1,6 +1,6 @@
-//! The built-in mock acquirer's HTTP side (api.md §6): `/mock/request` and
-//! `/mock/request/cancel`, signed by the server with the acquirer secret. The acquirer itself is
-//! [`crate::mock`].
+//! The built-in mock acquirer's HTTP side (api.md §6): `/mock/request`,
+//! `/mock/request/cancel` and `/mock/request/capture`, signed by the server with the acquirer
+//! secret, and `/mock/settlement-file` (§12.3). The acquirer itself is [`crate::mock`].
 
 use std::sync::Arc;
 
@@ -172,8 +172,8 @@ pub async fn cancel(
         amount,
         payment_amount,
     };
-    let (transaction_id, carried_out) = mock.ledger.cancel(&request)?;
-    if carried_out && mock::CancelLedger::answers_late(&request) {
+    let (transaction_id, carried_out) = mock.books.cancel(&request, mock.clock.now()).await?;
+    if carried_out && mock::Books::answers_late(&request) {
         tokio::time::sleep(mock.slow_cancel_delay).await;
     }
     Ok(HttpResponse::Ok().json(AcquirerCanceled {
@@ -204,14 +204,104 @@ pub async fn capture(
         endpoint: Mock(mock),
     }: AcquirerSigned<Mock>,
 ) -> Result<HttpResponse, ApiError> {
-    let (payment_key, _, payment_amount, ()) =
+    let (payment_key, amount, payment_amount, ()) =
         about_payment(&req, &body, &mock, CAPTURE_FIELDS, |_, _| ()).await?;
-    mock.ledger.capture(&mock::CaptureRequest {
-        payment_key: payment_key.clone(),
-        payment_amount,
-    })?;
+    mock.books
+        .capture(
+            &mock::CaptureRequest {
+                payment_key: payment_key.clone(),
+                amount,
+                payment_amount,
+            },
+            mock.clock.now(),
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(AcquirerCaptured {
         transaction_id: mock::transaction_id(&payment_key),
         status: "CAPTURED",
     }))
+}
+
+/// One line of the settlement file; the column order is the field order (docs/api.md).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FileRow<'a> {
+    transaction_id: &'a str,
+    payment_key: String,
+    #[serde(rename = "type")]
+    line_type: &'static str,
+    amount: i64,
+    at: String,
+}
+
+/// The (mock) acquirer's settlement file of a date: every capture and every cancel of a captured
+/// payment it booked that day, as CSV (api.md §12.3). Served to a request signed with the
+/// acquirer secret over its query string (`date=YYYY-MM-DD`), as the server's reconciliation
+/// sends it, or to an ADMIN (the admin token or an ADMIN's session).
+#[utoipa::path(
+    get,
+    path = "/mock/settlement-file",
+    operation_id = "mockSettlementFile",
+    security(("webhook-id" = [], "webhook-timestamp" = [], "webhook-signature" = []), ("adminToken" = [])),
+    params(("date" = String, Query, description = "The settlement date, YYYY-MM-DD", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
+    responses(
+        (status = 200, description = "`text/csv; charset=utf-8`, a header row `transactionId,paymentKey,type,amount,at`, then one row per capture (amount positive) and cancel (amount negative) in time order", content_type = "text/csv"),
+        (status = 400, description = "`VALIDATION_FAILED`: no or a malformed `date`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "Neither a valid acquirer signature nor the admin's credentials", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, response = NotFound),
+    ),
+)]
+pub async fn settlement_file(
+    req: HttpRequest,
+    caller: Option<super::guards::Caller>,
+    state: actix_web::web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (Mock(mock), verifier) = Mock::open(&state)?;
+    let admin = caller.is_some_and(|c| {
+        c.principal
+            .may(domain::people::Action::Reconcile, None)
+            .is_ok()
+    });
+    if !admin {
+        super::acquirer_signed::verify(&req, req.query_string().as_bytes(), verifier)?;
+    }
+    let mut v = Violations::new();
+    let mut date = None;
+    for (name, value) in crate::body::query_pairs(&req, &["date"])? {
+        date = v.check(&name, domain::settlement::SettlementDate::parse(&value));
+    }
+    if date.is_none() && v.is_empty() {
+        v.push("date", "is required");
+    }
+    v.into_result().map_err(ApiError::validation)?;
+    let Some(date) = date else {
+        return Err(ApiError::field("date", "is required"));
+    };
+    let lines = mock.books.settlement_file(&mock.calendar.day(date)).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    if lines.is_empty() {
+        // `serialize` writes the header with the first row; an empty day is the header alone.
+        out.write_record(["transactionId", "paymentKey", "type", "amount", "at"])
+            .map_err(ApiError::internal)?;
+    }
+    for l in &lines {
+        out.serialize(FileRow {
+            transaction_id: l.transaction_id.as_str(),
+            payment_key: l.payment_key.to_string(),
+            line_type: l.line_type.as_str(),
+            amount: l.amount,
+            at: l.at.to_rfc3339(),
+        })
+        .map_err(ApiError::internal)?;
+    }
+    let body = out
+        .into_inner()
+        .map_err(|e| ApiError::internal(e.into_error()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"settlement-{date}.csv\""),
+        ))
+        .body(body))
 }

@@ -13,6 +13,7 @@ pub(crate) mod export;
 mod guards;
 pub(crate) mod merchants;
 pub(crate) mod mock;
+pub(crate) mod reconciliations;
 pub(crate) mod payments;
 pub(crate) mod probes;
 pub(crate) mod settlements;
@@ -83,6 +84,7 @@ fn table() -> Vec<Resource> {
         post("/mock/request", mock::request),
         post("/mock/request/cancel", mock::cancel),
         post("/mock/request/capture", mock::capture),
+        get("/mock/settlement-file", mock::settlement_file),
         resource("/admin/api/merchants", "GET, POST")
             .route(web::post().to(merchants::register_merchant))
             .route(web::get().to(merchants::list_merchants)),
@@ -106,6 +108,13 @@ fn table() -> Vec<Resource> {
             settlements::lines_csv,
         ),
         get("/admin/api/settlements/{settlementId}", settlements::show),
+        resource("/admin/api/reconciliations", "GET, POST")
+            .route(web::post().to(reconciliations::run))
+            .route(web::get().to(reconciliations::list)),
+        get(
+            "/admin/api/reconciliations/{reconciliationId}",
+            reconciliations::show,
+        ),
         get("/admin/api/deliveries/{deliveryId}", deliveries::show),
         post(
             "/admin/api/deliveries/{deliveryId}/retry",

@@ -6,6 +6,7 @@ use domain::{
     ports::LedgerEntry,
     reconciliation::{
         AcquirerLine, Discrepancy, DiscrepancyKind, OwnLine, Reconciliation, ReconciliationId,
+        ReconciliationSummary,
     },
     settlement::{LineType, SettlementDate},
 };
@@ -79,6 +80,42 @@ impl ReconciliationRow {
             created_at: from_db_time(self.created_at),
             created_by: self.created_by,
         })
+    }
+}
+
+impl ReconciliationRow {
+    /// The summary of this row with its discrepancies counted by kind.
+    pub fn summary(self, counts: Vec<KindCountRow>) -> Result<ReconciliationSummary, RepositoryError> {
+        let c = Cells {
+            table: RECONCILIATION,
+            key: &self.reconciliation_id,
+        };
+        let mut summary = ReconciliationSummary {
+            id: c.col(
+                "reconciliation_id",
+                ReconciliationId::parse(&self.reconciliation_id),
+            )?,
+            date: c.col(
+                "reconciliation_date",
+                SettlementDate::parse(&self.reconciliation_date),
+            )?,
+            matched: c.int("matched", self.matched)?,
+            amount_mismatches: 0,
+            missing_at_acquirer: 0,
+            missing_at_simplepg: 0,
+        };
+        for row in counts {
+            let n = c.int("discrepancy count", row.n)?;
+            match DiscrepancyKind::parse(&row.kind) {
+                Some(DiscrepancyKind::AmountMismatch) => summary.amount_mismatches = n,
+                Some(DiscrepancyKind::MissingAtAcquirer) => summary.missing_at_acquirer = n,
+                Some(DiscrepancyKind::MissingAtSimplePg) => summary.missing_at_simplepg = n,
+                None => {
+                    return Err(corrupt(ITEM, &row.kind, "kind is not a discrepancy kind"));
+                }
+            }
+        }
+        Ok(summary)
     }
 }
 
@@ -284,9 +321,12 @@ impl TryFrom<LedgerRow> for LedgerEntry {
     }
 }
 
-/// A sum (`COALESCE(SUM(…), 0)`).
+
+/// How many discrepancies of one kind a reconciliation has.
 #[derive(Debug, QueryableByName)]
-pub struct SumRow {
+pub struct KindCountRow {
+    #[diesel(sql_type = Text)]
+    pub kind: String,
     #[diesel(sql_type = BigInt)]
-    pub total: i64,
+    pub n: i64,
 }

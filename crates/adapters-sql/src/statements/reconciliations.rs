@@ -6,7 +6,7 @@ use time::PrimitiveDateTime;
 
 use crate::{
     backend::{QueryFuture, SqlBackend},
-    records::{ItemRow, LedgerRow, OwnLineRow, ReconciliationRow},
+    records::{ItemRow, KindCountRow, LedgerRow, OwnLineRow, ReconciliationRow},
 };
 
 /// One page of the captures of a day, by payment id. Binds: start, end, after (payment id),
@@ -80,6 +80,9 @@ pub trait ReconciliationStatements: SqlBackend {
 
     /// The newest by creation (seq).
     fn latest_reconciliation(conn: &mut Self::Conn) -> impl QueryFuture<Option<ReconciliationRow>>;
+
+    /// The discrepancies of reconciliation `id` counted by kind.
+    fn kind_counts(conn: &mut Self::Conn, id: &str) -> impl QueryFuture<Vec<KindCountRow>>;
 
     /// The items of the reconciliations `ids`, by seq.
     fn items_of(conn: &mut Self::Conn, ids: &[String]) -> impl QueryFuture<Vec<ItemRow>>;
@@ -209,6 +212,17 @@ macro_rules! __reconciliation_statements {
                     .first(conn)
                     .await
                     .optional()
+            }
+
+            async fn kind_counts(conn: &mut Conn, id: &str) -> QueryResult<Vec<KindCountRow>> {
+                use diesel::sql_types::Text;
+                diesel::sql_query(
+                    "SELECT kind, COUNT(*) AS n FROM reconciliation_item \
+                     WHERE reconciliation_id = ? GROUP BY kind",
+                )
+                .bind::<Text, _>(id)
+                .load(conn)
+                .await
             }
 
             async fn items_of(conn: &mut Conn, ids: &[String]) -> QueryResult<Vec<ItemRow>> {

@@ -10,7 +10,9 @@ use domain::{
     ids::{PaymentKey, TransactionId},
     people::OperatorAuditEntry,
     ports::{AcquirerLedger, LedgerEntry, OwnLineCursor, PageRequest, ReconciliationStore},
-    reconciliation::{OwnLine, Reconciliation, ReconciliationFilter, ReconciliationId},
+    reconciliation::{
+        OwnLine, Reconciliation, ReconciliationFilter, ReconciliationId, ReconciliationSummary,
+    },
     settlement::DayBounds,
 };
 
@@ -160,15 +162,19 @@ impl<B: Statements> ReconciliationStore for SqlStore<B, Reconciliations> {
             .pop())
     }
 
-    async fn latest(&self) -> Result<Option<Reconciliation>, RepositoryError> {
+    async fn latest(&self) -> Result<Option<ReconciliationSummary>, RepositoryError> {
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
-        let row = B::latest_reconciliation(conn)
+        let Some(row) = B::latest_reconciliation(conn)
+            .await
+            .map_err(db_error::<B>)?
+        else {
+            return Ok(None);
+        };
+        let counts = B::kind_counts(conn, &row.reconciliation_id)
             .await
             .map_err(db_error::<B>)?;
-        Ok(with_items::<B>(conn, row.into_iter().collect())
-            .await?
-            .pop())
+        row.summary(counts).map(Some)
     }
 }
 

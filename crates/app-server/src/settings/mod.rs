@@ -150,6 +150,13 @@ pub struct AuthSettings {
 #[serde(deny_unknown_fields)]
 pub struct AcquirerSettings {
     pub request_url: String,
+    /// Where the acquirer publishes its settlement files (api.md §12.3); empty = derived from
+    /// `request_url` (`…/request` → `…/settlement-file`), the built-in mock's when that is empty.
+    #[serde(default)]
+    pub settlement_file_url: String,
+    /// How long fetching a settlement file may take.
+    #[serde(default = "default_settlement_file_timeout_ms")]
+    pub settlement_file_timeout_ms: u64,
     pub return_url: String,
     pub webhook_secret: SecretString,
     pub timeout_ms: u64,
@@ -158,6 +165,10 @@ pub struct AcquirerSettings {
     pub max_attempts: u32,
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
+}
+
+fn default_settlement_file_timeout_ms() -> u64 {
+    60_000
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -448,6 +459,20 @@ impl Settings {
             format!("{public_url}/mock/request")
         } else {
             self.acquirer.request_url.clone()
+        }
+    }
+
+    /// `acquirer.settlement_file_url`; when empty, a sibling of the request URL (`…/request` →
+    /// `…/settlement-file`, as the built-in mock serves it).
+    pub fn acquirer_settlement_file_url(&self, public_url: &str) -> String {
+        if !self.acquirer.settlement_file_url.is_empty() {
+            return self.acquirer.settlement_file_url.clone();
+        }
+        let request = self.acquirer_request_url(public_url);
+        let base = request.trim_end_matches('/');
+        match base.strip_suffix("/request") {
+            Some(root) => format!("{root}/settlement-file"),
+            None => format!("{base}/settlement-file"),
         }
     }
 

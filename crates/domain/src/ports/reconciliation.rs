@@ -10,6 +10,7 @@ use crate::{
     people::OperatorAuditEntry,
     reconciliation::{
         AcquirerLine, OwnLine, Reconciliation, ReconciliationFilter, ReconciliationId,
+        ReconciliationSummary,
     },
     settlement::{DayBounds, LineType, SettlementDate},
 };
@@ -78,8 +79,8 @@ pub trait ReconciliationStore: Send + Sync {
     async fn find(&self, id: &ReconciliationId)
     -> Result<Option<Reconciliation>, RepositoryError>;
 
-    /// The newest reconciliation (by creation), for the discrepancy gauge.
-    async fn latest(&self) -> Result<Option<Reconciliation>, RepositoryError>;
+    /// The counts of the newest reconciliation (by creation), for the discrepancy gauge.
+    async fn latest(&self) -> Result<Option<ReconciliationSummary>, RepositoryError>;
 }
 
 /// One entry of the mock acquirer's books: a capture or cancel it carried out, with the whole

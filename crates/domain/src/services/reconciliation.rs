@@ -164,10 +164,6 @@ impl ReconciliationService {
             .ok_or_else(|| ReconciliationError::NotFound(id.clone()).into())
     }
 
-    /// The newest reconciliation, for the discrepancy gauge.
-    pub async fn latest(&self) -> Result<Option<Reconciliation>, RepositoryError> {
-        self.store.latest().await
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,139 @@
+//! Reconciliations (api.md §12.3): an ADMIN reconciles a date against the acquirer's
+//! settlement file; platform users read them. Who may do what is the domain's.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::{
+    reconciliation::{ReconciliationFilter, ReconciliationId},
+    services::Limit,
+    settlement::SettlementDate,
+    validation::Violations,
+};
+
+use super::guards::Caller;
+use crate::{
+    body::{json_object, page_limit, query_pairs, valid},
+    dto::{ListResponse, ReconciliationResponse},
+    problem::{ApiError, ErrorCode, ProblemBody},
+    state::AppState,
+};
+
+/// Reconcile a date against the acquirer's settlement file (ADMIN).
+#[utoipa::path(
+    post,
+    path = "/admin/api/reconciliations",
+    operation_id = "reconcile",
+    security(("adminToken" = []), ("sessionCookie" = [])),
+    request_body(content = crate::annotations::schemas::ReconciliationRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The stored reconciliation: what matched and every discrepancy", body = ReconciliationResponse,
+            headers(("Location" = String, description = "`/admin/api/reconciliations/{reconciliationId}`"))),
+        (status = 400, description = "`VALIDATION_FAILED`: a malformed date, or one after today in the settlement time zone", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 502, description = "`ACQUIRER_ERROR`: the acquirer's settlement file could not be fetched or read; nothing was stored", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn run(
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let obj = json_object(&req, &body, &["date"])?;
+    let mut v = obj.violations();
+    let date = obj.parsed("date", true, &mut v, SettlementDate::parse);
+    let date = valid(v, date)?;
+    let rec = state
+        .reconciliations
+        .run(&caller.principal, date, &caller.origin)
+        .await?;
+    tracing::info!(
+        date = %rec.date,
+        reconciliation = %rec.id,
+        matched = rec.matched,
+        discrepancies = rec.discrepancies.len(),
+        "reconciliation"
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/admin/api/reconciliations/{}", rec.id),
+        ))
+        .json(ReconciliationResponse::from(&rec)))
+}
+
+/// Reconciliations, newest date first.
+#[utoipa::path(
+    get,
+    path = "/admin/api/reconciliations",
+    operation_id = "listReconciliations",
+    security(("adminToken" = []), ("sessionCookie" = [])),
+    params(crate::annotations::schemas::ReconciliationListQuery),
+    responses(
+        (status = 200, description = "A page of reconciliations with their discrepancies", body = ListResponse<ReconciliationResponse>),
+    ),
+)]
+pub async fn list(
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut v = Violations::new();
+    let mut filter = ReconciliationFilter::default();
+    let mut limit = Limit::DEFAULT;
+    let mut after = None;
+    for (name, value) in query_pairs(&req, &["from", "to", "limit", "startingAfter"])? {
+        let field = name.as_str();
+        match field {
+            "from" => filter.from = v.check(field, SettlementDate::parse(&value)),
+            "to" => filter.to = v.check(field, SettlementDate::parse(&value)),
+            "limit" => {
+                if let Some(l) = v.check(field, page_limit(&value)) {
+                    limit = l;
+                }
+            }
+            _ => after = v.check(field, ReconciliationId::parse(&value)),
+        }
+    }
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        v.push("from", "must not be after to");
+    }
+    v.into_result().map_err(ApiError::validation)?;
+    let page = state
+        .reconciliations
+        .list(&caller.principal, filter, limit, after)
+        .await?;
+    Ok(HttpResponse::Ok().json(ListResponse::page(&page, |r| {
+        ReconciliationResponse::from(r)
+    })))
+}
+
+/// One reconciliation.
+#[utoipa::path(
+    get,
+    path = "/admin/api/reconciliations/{reconciliationId}",
+    operation_id = "getReconciliation",
+    security(("adminToken" = []), ("sessionCookie" = [])),
+    params(("reconciliationId" = String, Path, pattern = "^rcn_[0-9a-f]{32}$")),
+    responses(
+        (status = 200, description = "The reconciliation", body = ReconciliationResponse),
+        (status = 404, description = "`RECONCILIATION_NOT_FOUND`", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn show(
+    caller: Caller,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ReconciliationId::parse(path.as_str()).map_err(|_| {
+        ApiError::new(
+            ErrorCode::ReconciliationNotFound,
+            format!("reconciliation {} not found", path.as_str()),
+        )
+    })?;
+    let rec = state
+        .reconciliations
+        .get(&caller.principal, &id)
+        .await?;
+    Ok(HttpResponse::Ok().json(ReconciliationResponse::from(&rec)))
+}
