@@ -36,7 +36,8 @@ async fn every_admin_operation_in_the_openapi_document_refuses_a_missing_or_wron
             .replace("{paymentKey}", &payment_key)
             .replace("{deliveryId}", &delivery_id)
             .replace("{userId}", &user_id)
-            .replace("{settlementId}", "stl_00000000000000000000000000000000");
+            .replace("{settlementId}", "stl_00000000000000000000000000000000")
+            .replace("{reconciliationId}", "rcn_00000000000000000000000000000000");
         assert!(
             !path.contains('{'),
             "a parameter of {template} is not filled in"
@@ -77,7 +78,7 @@ async fn every_admin_operation_in_the_openapi_document_refuses_a_missing_or_wron
         .await;
     assert_problem(&res, 401, "ADMIN_UNAUTHORIZED");
 
-    assert_eq!(refused.len(), 31, "the operator operations: {refused:#?}");
+    assert_eq!(refused.len(), 34, "the operator operations: {refused:#?}");
     // Nothing was done by the refused requests: the merchant is still active with its secret.
     let res = app.list_payments(&merchant, "").await;
     assert_eq!(res.status, 200, "{}", res.text());

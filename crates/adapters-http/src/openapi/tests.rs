@@ -276,5 +276,5 @@ fn every_admin_route_is_documented_with_the_admin_token_or_the_session_and_its_4
         }
     }
     assert_eq!(routed_admin_operations(), documented);
-    assert_eq!(documented.len(), 31);
+    assert_eq!(documented.len(), 34);
 }
