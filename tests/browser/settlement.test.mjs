@@ -67,7 +67,12 @@ await suite.run(async () => {
     await admin.goto(`${base}/console/#/settlements`);
     await admin.getByTestId('settlement-results').getByText('No settlement batches yet').waitFor();
     await admin.getByTestId('run-settlement').waitFor();
-    same('the run date defaults to yesterday', await admin.getByTestId('run-settlement-date').inputValue() !== '', true);
+    const localYesterday = await admin.evaluate(() => {
+      const d = new Date();
+      d.setDate(d.getDate() - 1);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    });
+    same('the run date defaults to yesterday (the browser\'s)', await admin.getByTestId('run-settlement-date').inputValue(), localYesterday);
   });
 
   await step('ADMIN: a merchant\'s terms in its merchant page — 2.50 % (250 bps) → 3.00 % (300 bps), 2 days → 1 day', async () => {
