@@ -208,19 +208,36 @@ export class Suite {
     throw new Error(`GET /admin/api/deliveries/summary answers ${r.status} ${r.text}`);
   }
 
-  dropDatabase() {
+  /** Runs `statement` with the mariadb (or mysql) client, in `database` if given: {status, stdout, stderr}. */
+  client(statement, database) {
     const u = new URL(adminUrl);
-    const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root'), '-e', `DROP DATABASE IF EXISTS \`${this.database}\``];
+    const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root')];
+    if (database) args.push('-D', database);
+    args.push('-e', statement);
     const env = { ...process.env };
     if (u.password) env.MYSQL_PWD = decodeURIComponent(u.password);
     for (const client of ['mariadb', 'mysql']) {
       const r = spawnSync(client, args, { env, encoding: 'utf8' });
-      if (!r.error) {
-        if (r.status !== 0) log(`warning: dropping ${this.database} failed: ${r.stderr}`);
-        return;
-      }
+      if (!r.error) return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     }
-    log(`warning: no mariadb/mysql client to drop ${this.database}`);
+    return null;
+  }
+
+  /**
+   * Runs SQL on this suite's database — for what the API cannot do, such as moving movements to
+   * an earlier day so that day can be settled (as tests/api/settlement.rs does). Throws on failure.
+   */
+  sql(statement) {
+    const r = this.client(statement, this.database);
+    if (!r) throw new Error('no mariadb/mysql client');
+    if (r.status !== 0) throw new Error(`SQL failed: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  dropDatabase() {
+    const r = this.client(`DROP DATABASE IF EXISTS \`${this.database}\``);
+    if (!r) log(`warning: no mariadb/mysql client to drop ${this.database}`);
+    else if (r.status !== 0) log(`warning: dropping ${this.database} failed: ${r.stderr}`);
   }
 
   /** Runs `body(suite)`, then stops everything, reports and exits (non-zero on any failure). */

@@ -7,6 +7,8 @@ import { ROLE_USERS, Suite, navRoutes, seed, signInAs, waitFor } from './lib.mjs
 
 const suite = new Suite('roles');
 const PLATFORM_PUBLIC = ['dashboard', 'sandbox', 'flow', 'payments', 'deliveries', 'stats', 'merchants', 'live', 'simulator'];
+// Shown to the platform roles once signed in, never signed out.
+const MONEY = ['settlements', 'reconciliations'];
 
 function same(what, got, want) {
   if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
@@ -75,7 +77,7 @@ await suite.run(async () => {
   await step('ADMIN: every page, merchant names beside client ids, the register form, a clear alert strip', async () => {
     await signInAs(admin, base, ROLE_USERS.ADMIN);
     await admin.waitForURL((u) => u.hash === '#/');
-    same('nav', await navRoutes(admin), [...PLATFORM_PUBLIC, 'users', 'audit']);
+    same('nav', await navRoutes(admin), [...PLATFORM_PUBLIC, ...MONEY, 'users', 'audit']);
     if (await suite.hasSummary()) {
       await waitFor('the summary asked', async () => (await admin.getByTestId('alert-strip').getAttribute('data-state')) === 'clear', 5000);
       if (await admin.getByTestId('alert-strip').isVisible()) throw new Error('an alert while nothing is dead or late');
@@ -95,7 +97,7 @@ await suite.run(async () => {
   const operator = await suite.page('OPERATOR');
   await step('OPERATOR: no users, audit or registration; cancels, retries, test notifications, live log', async () => {
     await signInAs(operator, base, ROLE_USERS.OPERATOR);
-    same('nav', await navRoutes(operator), PLATFORM_PUBLIC);
+    same('nav', await navRoutes(operator), [...PLATFORM_PUBLIC, ...MONEY]);
     await operator.goto(`${base}/console/#/merchants`);
     await operator.getByTestId('merchant-table').getByText('Beta Books').waitFor();
     await absent(operator.getByTestId('register-merchant'), 'the register form');
@@ -118,7 +120,7 @@ await suite.run(async () => {
   await step('VIEWER: read only — no cancel, retry, simulator, sandbox or settings changes', async () => {
     const page = await suite.page('VIEWER');
     await signInAs(page, base, ROLE_USERS.VIEWER);
-    same('nav', await navRoutes(page), ['dashboard', 'flow', 'payments', 'deliveries', 'stats', 'merchants', 'live']);
+    same('nav', await navRoutes(page), ['dashboard', 'flow', 'payments', 'deliveries', 'stats', 'merchants', 'live', ...MONEY]);
     await page.goto(`${base}/console/#/payments/${data.approved}`);
     await page.getByTestId('detail-status').waitFor();
     await page.getByTestId('cancels-table').waitFor();
@@ -148,7 +150,7 @@ await suite.run(async () => {
     await page.getByTestId('my-name').getByText('Alpha Coffee').waitFor();
     await waitFor('the live feed asked', async () => liveAnswers.length > 0, 5000);
     same('live feed answer', liveAnswers[0], 403);
-    same('nav', await navRoutes(page), ['my', 'settings', 'sandbox', 'flow', 'payments', 'deliveries', 'stats', 'users']);
+    same('nav', await navRoutes(page), ['my', 'settings', 'payouts', 'sandbox', 'flow', 'payments', 'deliveries', 'stats', 'users']);
     await page.goto(`${base}/console/#/payments`);
     await page.getByTestId('payment-results').locator('tbody tr').nth(2).waitFor();
     same('rows', await page.getByTestId('payment-results').locator('tbody tr').count(), 3);
@@ -158,7 +160,7 @@ await suite.run(async () => {
     await page.locator('.problem', { hasText: 'PAYMENT_NOT_FOUND' }).waitFor();
     await page.goto(`${base}/console/#/payments/${data.approved}`);
     await page.getByTestId('cancel-form').waitFor();
-    for (const hash of ['#/live', '#/merchants', '#/audit', '#/simulator', '#/']) await refused(page, base, hash, '#/my');
+    for (const hash of ['#/live', '#/merchants', '#/audit', '#/simulator', '#/settlements', '#/reconciliations', '#/']) await refused(page, base, hash, '#/my');
     await suite.shot(page, '05-merchant-admin');
     await page.context().close();
   });
@@ -167,7 +169,7 @@ await suite.run(async () => {
     const page = await suite.page('MERCHANT_VIEWER');
     await signInAs(page, base, ROLE_USERS.MERCHANT_VIEWER);
     await page.waitForURL((u) => u.hash === '#/my');
-    same('nav', await navRoutes(page), ['my', 'settings', 'flow', 'payments', 'deliveries', 'stats']);
+    same('nav', await navRoutes(page), ['my', 'settings', 'payouts', 'flow', 'payments', 'deliveries', 'stats']);
     await page.goto(`${base}/console/#/my/settings`);
     await page.getByTestId('settings-name').getByText('Alpha Coffee').waitFor();
     await page.getByTestId('settings-read-only').waitFor();

@@ -48,6 +48,8 @@ static ASSETS: &[(&str, &str, &[u8])] = assets! {
     "js/pages/stats.js" => JS,
     "js/pages/my.js" => JS,
     "js/pages/people.js" => JS,
+    "js/pages/settlements.js" => JS,
+    "js/pages/reconciliations.js" => JS,
 };
 
 fn not_found() -> ApiError {

@@ -275,6 +275,9 @@ const EXPLANATIONS = {
   NOT_FOUND: 'There is no such route (or the feature is off in this profile).',
   METHOD_NOT_ALLOWED: 'The route exists but not with this method; the Allow header lists the methods.',
   DELIVERY_NOT_FOUND: 'No delivery with this id.',
+  SETTLEMENT_NOT_FOUND: 'No settlement batch with this id (or not one of your merchant\'s).',
+  SETTLEMENT_DATE_NOT_OVER: 'The date has not ended yet in the settlement time zone (settlement.timezone, Asia/Seoul by default). A day is settled once it is over: run it tomorrow, or let the daily run settle it.',
+  RECONCILIATION_NOT_FOUND: 'No reconciliation with this id.',
   DELIVERY_PENDING: 'The delivery is still scheduled; it will be attempted on its own.',
   INTERNAL_ERROR: 'A bug on the server. The cause is in the server log under the requestId.',
 };

@@ -16,6 +16,8 @@ import * as settings from './pages/settings.js';
 import * as statsPage from './pages/stats.js';
 import * as my from './pages/my.js';
 import * as people from './pages/people.js';
+import * as settlementsPage from './pages/settlements.js';
+import * as reconciliationsPage from './pages/reconciliations.js';
 
 // [name, path, render, need]: `need` is what roles.can() must allow once someone is signed in
 // (null: any page anyone may see).
@@ -24,6 +26,7 @@ const ROUTES = [
   ['login', /^\/login$/, login, null],
   ['my', /^\/my$/, my.render, 'my'],
   ['settings', /^\/my\/settings$/, settings.mySettings, 'my'],
+  ['payouts', /^\/my\/payouts(?:\/(stl_[0-9a-f]{32}))?$/, settlementsPage.payouts, 'payouts'],
   ['sandbox', /^\/sandbox$/, sandbox.render, 'sandbox'],
   ['flow', /^\/flow(?:\/([0-9a-f]{64}))?$/, flow.render, 'flow'],
   ['simulator', /^\/simulator$/, simulator.render, 'simulator'],
@@ -35,6 +38,8 @@ const ROUTES = [
   ['stats', /^\/stats$/, statsPage.stats, 'stats'],
   ['users', /^\/users$/, people.users, 'users'],
   ['audit', /^\/audit$/, people.audit, 'audit'],
+  ['settlements', /^\/settlements(?:\/(stl_[0-9a-f]{32}))?$/, settlementsPage.settlements, 'settlements'],
+  ['reconciliations', /^\/reconciliations(?:\/(rcn_[0-9A-Za-z_-]+))?$/, reconciliationsPage.reconciliations, 'reconciliations'],
 ];
 
 let cleanup = null;

@@ -30,14 +30,25 @@ async function listAll() {
   return found;
 }
 
-/** The clientName of `clientId`, or null when it cannot be read. */
-export async function nameOf(clientId) {
-  if (!clientId) return null;
+function fresh() {
   if (Date.now() - listedAt > TTL_MS) {
     listedAt = Date.now();
     names = new Map();
     listed = listAll().catch(() => new Map());
   }
+}
+
+/** Every merchant the session may see, as [clientId, clientName] sorted by name. */
+export async function merchantList() {
+  fresh();
+  const all = await listed;
+  return [...all.entries()].sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+}
+
+/** The clientName of `clientId`, or null when it cannot be read. */
+export async function nameOf(clientId) {
+  if (!clientId) return null;
+  fresh();
   if (!names.has(clientId)) {
     names.set(clientId, (async () => {
       const all = await listed;

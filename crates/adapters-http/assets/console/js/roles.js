@@ -24,6 +24,9 @@ const RULES = {
   stats: ALL,
   users: ['ADMIN', 'MERCHANT_ADMIN'],
   audit: ['ADMIN'],
+  settlements: PLATFORM_ROLES,
+  reconciliations: PLATFORM_ROLES,
+  payouts: MERCHANT_ROLES,
   // actions
   registerMerchant: ['ADMIN'],
   activateMerchant: ['ADMIN'],
@@ -32,6 +35,9 @@ const RULES = {
   testNotification: CHANGERS,
   cancel: CHANGERS,
   retry: CHANGERS,
+  runSettlement: ['ADMIN'],
+  reconcile: ['ADMIN'],
+  editTerms: ['ADMIN'],
 };
 
 /** The role in force: ADMIN for the admin token, the person's role, or null (signed out). */

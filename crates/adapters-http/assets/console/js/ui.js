@@ -197,15 +197,19 @@ export function jsonBlock(value, attrs) {
   return h('pre', { class: 'code', ...(attrs || {}) }, text ?? '');
 }
 
-/** A table: columns = [{label, render(row) -> node|string}], rows = [...] */
-export function table(columns, rows, attrs) {
-  const head = h('thead', {}, h('tr', {}, columns.map((c) => h('th', { text: c.label }))));
+/**
+ * A table: columns = [{label, class?, render(row) -> node|string}], rows = [...]; `rowAttrs(row)`
+ * optionally gives each row's attributes (a class that highlights it, a test id); `empty` is
+ * what an empty table says.
+ */
+export function table(columns, rows, attrs, rowAttrs, empty) {
+  const head = h('thead', {}, h('tr', {}, columns.map((c) => h('th', { class: c.class || null, text: c.label }))));
   const body = h('tbody', {});
   if (rows.length === 0) {
-    body.append(h('tr', {}, h('td', { colspan: columns.length, class: 'empty', text: 'Nothing here yet.' })));
+    body.append(h('tr', {}, h('td', { colspan: columns.length, class: 'empty', text: empty || 'Nothing here yet.' })));
   }
   for (const r of rows) {
-    body.append(h('tr', {}, columns.map((c) => h('td', { class: c.class || null }, c.render(r)))));
+    body.append(h('tr', rowAttrs ? rowAttrs(r) : {}, columns.map((c) => h('td', { class: c.class || null }, c.render(r)))));
   }
   return h('div', { class: 'table-wrap' }, h('table', attrs || {}, head, body));
 }

@@ -102,7 +102,7 @@ function paymentDetail(main, key) {
 }
 
 /** Downloads `path` (a CSV export) with the console's credentials, as `name`. */
-async function download(path, name) {
+export async function download(path, name) {
   const res = await adminRaw('GET', path);
   if (!res.ok) throw new Error((res.json && res.json.detail) || `HTTP ${res.status}`);
   const url = URL.createObjectURL(new Blob([res.text], { type: 'text/csv' }));

@@ -5,6 +5,7 @@ import { admin, session } from '../api.js';
 import { adminGate } from '../gate.js';
 import { can } from '../roles.js';
 import { forget } from '../names.js';
+import { delay, percent } from './settlements.js';
 import {
   h, card, field, input, button, actionButton, toast, table, badge, fmtTime, link, copyButton, pager, pageTitle,
 } from '../ui.js';
@@ -46,7 +47,8 @@ function actions(m, shown, listing) {
       ? actionButton('Activate', async () => { await admin('POST', `/admin/api/merchants/${m.clientId}/activate`); toast(`${m.clientId} activated`, 'ok'); listing.reload(); }, { class: 'small' })
       : null,
     link(`#/merchants/${m.clientId}`, 'settings'), ' ',
-    link(`#/payments?clientId=${m.clientId}`, 'payments'));
+    link(`#/payments?clientId=${m.clientId}`, 'payments'), ' ',
+    can('settlements') ? link(`#/settlements?clientId=${m.clientId}`, 'settlements') : null);
 }
 
 function merchantsPage(main) {
@@ -59,6 +61,7 @@ function merchantsPage(main) {
       { label: 'name', render: (m) => m.clientName },
       { label: 'return URL', render: (m) => m.returnUrl || h('span', { class: 'muted', text: 'none (no notifications)' }) },
       { label: 'status', render: (m) => badge(m.status, m.status) },
+      { label: 'fee · payout', render: (m) => (m.feeRateBps === undefined ? '—' : h('span', { class: 'small', 'data-testid': 'merchant-terms', text: `${percent(m.feeRateBps)} · ${delay(m.settlementDelayDays)}` })) },
       { label: 'created', render: (m) => fmtTime(m.createdAt) },
       { label: 'actions', render: (m) => actions(m, shown, listing) },
     ], page.data),

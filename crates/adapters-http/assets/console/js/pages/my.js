@@ -6,6 +6,7 @@ import { admin, adminRaw, query } from '../api.js';
 import { adminGate } from '../gate.js';
 import { can, myClientId, role } from '../roles.js';
 import { dailyCharts, rate, utcDay } from './stats.js';
+import { latestPayouts } from './settlements.js';
 import {
   h, card, field, select, table, badge, statusBadge, fmtTime, fmtAmount, shortKey, link, pageTitle, toast,
 } from '../ui.js';
@@ -55,9 +56,11 @@ function page(main) {
   const charts = h('div', { 'data-testid': 'my-charts' });
   const recent = h('div', { 'data-testid': 'my-recent-payments' });
   const notes = h('div', { 'data-testid': 'my-deliveries' });
+  const payouts = h('div', { 'data-testid': 'my-payouts' });
   main.append(head,
     card('Figures', h('div', { class: 'row' }, narrow(field('period', period)), h('span', { class: 'spacer' }), link('#/stats', 'statistics by any range →')), numbers),
     card('Per day', charts),
+    card('Latest payouts', payouts, h('p', { class: 'small' }, link('#/my/payouts', 'all payouts, lines and CSV →'))),
     h('div', { class: 'grid-2' },
       card('Latest payments', recent, h('p', { class: 'small' }, link('#/payments', 'search all payments →'))),
       card('Latest notifications', notes, h('p', { class: 'small' }, link('#/deliveries', 'all deliveries →')))));
@@ -102,6 +105,7 @@ function page(main) {
   loadMerchant().catch((e) => toast(e.message, 'error'));
   loadFigures().catch(fail(numbers));
   loadLists().catch(fail(recent));
+  latestPayouts(payouts).catch(fail(payouts));
 }
 
 export function render(main) {

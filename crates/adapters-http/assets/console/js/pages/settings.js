@@ -7,6 +7,7 @@ import { adminGate } from '../gate.js';
 import { can, myClientId, role } from '../roles.js';
 import { forget } from '../names.js';
 import { secretsBox } from './merchants.js';
+import { delay, feeRate } from './settlements.js';
 import {
   h, card, field, input, select, actionButton, toast, facts, badge, fmtTime, link, copyButton, pageTitle,
 } from '../ui.js';
@@ -100,6 +101,56 @@ function editCard(m, reload) {
     h('div', { class: 'row' }, save), out);
 }
 
+/** The fee rate in % (0.01 % = 1 bps) as basis points: null when empty, NaN when not whole bps. */
+function bpsOf(text) {
+  if (text.trim() === '') return null;
+  const v = Number(text);
+  if (!Number.isFinite(v)) return NaN;
+  const bps = Math.round(v * 100);
+  return Math.abs(v * 100 - bps) < 1e-6 ? bps : NaN;
+}
+
+/** Settlement terms (ADMIN only): the fee rate, shown in % with its basis points, and the payout delay. */
+function termsCard(m, reload) {
+  const rate = input({ type: 'number', min: 0, max: 100, step: '0.01', inputmode: 'decimal', value: (m.feeRateBps / 100).toFixed(2), 'data-testid': 'terms-fee-percent' });
+  const bps = h('small', { class: 'hint', 'data-testid': 'terms-fee-bps' });
+  const days = input({ type: 'number', min: 0, max: 30, step: 1, value: String(m.settlementDelayDays), 'data-testid': 'terms-delay' });
+  const sync = () => {
+    const b = bpsOf(rate.value);
+    bps.textContent = b === null ? 'empty: unchanged' : Number.isNaN(b) ? 'at most two decimals (0.01 % = 1 bps)' : `= ${b} bps (0–10000)`;
+  };
+  rate.addEventListener('input', sync);
+  sync();
+  const out = h('div');
+  const save = actionButton('Save terms', async () => {
+    const body = {};
+    const b = bpsOf(rate.value);
+    if (Number.isNaN(b)) {
+      out.replaceChildren(h('p', { class: 'problem', 'data-testid': 'settings-problem', text: 'The fee rate takes at most two decimals: 0.01 % is 1 basis point.' }));
+      return;
+    }
+    if (b !== null && b !== m.feeRateBps) body.feeRateBps = b;
+    if (days.value.trim() !== '' && Number(days.value) !== m.settlementDelayDays) body.settlementDelayDays = Number(days.value);
+    if (!Object.keys(body).length) {
+      out.replaceChildren(h('p', { class: 'muted small', text: 'Nothing changed.' }));
+      return;
+    }
+    const res = await adminRaw('PATCH', `/admin/api/merchants/${m.clientId}`, body);
+    if (!res.ok) {
+      out.replaceChildren(problemOf(res));
+      return;
+    }
+    toast('Settlement terms saved', 'ok');
+    await reload();
+  }, { 'data-testid': 'terms-save' });
+  return card('Settlement terms  ·  PATCH /admin/api/merchants/{clientId}',
+    h('p', { class: 'muted small', text: 'The fee on each capture (a cancel refunds its share) and how many days after a settlement date its net is paid. A batch keeps the terms it was made with; a change applies to the days settled from now on. Only an ADMIN may change them.' }),
+    h('div', { class: 'row' },
+      h('label', { class: 'field' }, h('span', { class: 'field-label', text: 'fee rate (%)' }), rate, bps),
+      field('payout delay (days)', days, '0–30 days after the settlement date')),
+    h('div', { class: 'row' }, save), out);
+}
+
 function secretsCard(m, reload) {
   const grace = select(GRACES, { 'data-testid': 'rotate-grace' });
   grace.value = '3600';
@@ -142,6 +193,8 @@ function page(main, clientId) {
       ['clientId', h('span', {}, h('code', { 'data-testid': 'settings-client-id', text: m.clientId }), ' ', copyButton(m.clientId))],
       ['status', badge(m.status, m.status)],
       ['returnUrl', h('span', { 'data-testid': 'settings-return-url-now', text: m.returnUrl || 'none: no notifications are sent' })],
+      m.feeRateBps !== undefined ? ['fee rate', h('span', { 'data-testid': 'settings-fee-rate', text: feeRate(m.feeRateBps) })] : null,
+      m.settlementDelayDays !== undefined ? ['payout delay', h('span', { 'data-testid': 'settings-delay', text: `${delay(m.settlementDelayDays)} after the settlement date` })] : null,
       m.previousClientSecretValidUntil ? ['previous secret until', fmtTime(m.previousClientSecretValidUntil)] : null,
       ['created / updated', `${fmtTime(m.createdAt)} / ${fmtTime(m.updatedAt)}`],
     ]));
@@ -149,6 +202,7 @@ function page(main, clientId) {
     built = true;
     const cards = [];
     if (can('editMerchant')) cards.push(editCard(m, reload));
+    if (can('editTerms') && m.feeRateBps !== undefined) cards.push(termsCard(m, reload));
     if (can('rotateSecrets')) cards.push(secretsCard(m, reload));
     if (can('testNotification')) cards.push(testNotificationCard(m.clientId));
     if (!cards.length) {
