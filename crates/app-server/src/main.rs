@@ -70,7 +70,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Reconcile(args) => {
             let settings = Settings::load().context("loading configuration")?;
             telemetry::init(&settings.log);
-            let rec = app_server::cli::reconcile::reconcile(&settings, &args).await?;
+            let rec = match app_server::cli::reconcile::reconcile(&settings, &args).await {
+                Ok(rec) => rec,
+                Err(e) => {
+                    // 1 means discrepancies; a reconciliation that could not be made is 2.
+                    eprintln!("Error: {e:#}");
+                    std::process::exit(2);
+                }
+            };
             print!("{}", app_server::cli::reconcile::render(&rec));
             if !rec.discrepancies.is_empty() {
                 std::process::exit(1);

@@ -13,6 +13,7 @@
 mod cancels;
 mod cli;
 mod cli_cancel;
+mod cli_reconcile;
 mod cli_users;
 mod concurrency;
 mod faults;

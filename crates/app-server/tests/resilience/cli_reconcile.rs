@@ -1,0 +1,109 @@
+//! `simplepg reconcile --date` from an operator's cron job: against the database and the
+//! running server's mock acquirer, exit code 1 with the discrepancies listed, 0 for a day that
+//! matched, 2 when no reconciliation could be made.
+
+use adapters_mysql::test_util::TestDatabase;
+use test_support::{WAIT, eventually};
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::{
+    cli::simplepg,
+    support::{admin_list, instance, payment_key_of_new, register},
+};
+
+/// The date in Seoul (the test profile's settlement time zone), `days_ago` days ago.
+fn seoul_date(days_ago: i64) -> String {
+    let d = (OffsetDateTime::now_utc() - time::Duration::days(days_ago))
+        .to_offset(UtcOffset::from_hms(9, 0, 0).unwrap())
+        .date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+#[actix_web::test]
+async fn the_cli_reconciles_a_day_and_its_exit_code_says_whether_it_matched() {
+    let db = TestDatabase::create().await;
+    let api = instance(db.url(), &[]).await;
+    let merchant = register(&api, None).await;
+    let mut keys = Vec::new();
+    for (order, amount) in [("cli-recon-1", 15_000), ("cli-recon-2", 15_011)] {
+        let key = payment_key_of_new(&api, &merchant, order, amount).await;
+        let path = format!("/admin/api/payments/{key}");
+        let (client, admin_path) = (&api, path.as_str());
+        eventually("the payment to be APPROVED", WAIT, || async move {
+            let p = client
+                .admin("GET", admin_path, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            (p.json["status"] == "APPROVED")
+                .then_some(())
+                .ok_or_else(|| p.text())
+        })
+        .await;
+        let done = api.complete(&merchant, &key).await.unwrap();
+        assert_eq!(done.status, 200, "{}", done.text());
+        keys.push(key);
+    }
+    let client = &api;
+    eventually("both captures delivered to the mock", WAIT, || async move {
+        let captures =
+            admin_list(client, "/admin/api/deliveries?kind=ACQUIRER_CAPTURE&status=DELIVERED")
+                .await;
+        (captures.len() == 2)
+            .then_some(())
+            .ok_or_else(|| format!("{captures:?}"))
+    })
+    .await;
+
+    let env = [
+        ("SIMPLEPG_PROFILE", "test"),
+        ("SIMPLEPG__DATABASE__URL", db.url()),
+        ("SIMPLEPG__SERVER__PUBLIC_URL", api.base()),
+    ];
+    let run = |date: String| {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_simplepg"));
+            cmd.args(["reconcile", "--date", &date]);
+            for (k, v) in &env {
+                cmd.env(k, v);
+            }
+            let out = cmd.output().expect("simplepg runs");
+            (
+                out.status.code(),
+                format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+            )
+        })
+    };
+    let (code, out) = run(seoul_date(0)).await.unwrap();
+    assert_eq!(code, Some(1), "discrepancies: {out}");
+    assert!(
+        out.contains(&format!(
+            "AMOUNT_MISMATCH {} CAPTURE simplepg 15011 acquirer 15010",
+            keys[1]
+        )),
+        "{out}"
+    );
+    assert!(out.contains("DISCREPANCIES 1 matched, 1 discrepancies"), "{out}");
+
+    let (code, out) = run(seoul_date(3)).await.unwrap();
+    assert_eq!(code, Some(0), "a quiet day matches: {out}");
+    assert!(out.contains("MATCHED 0 matched, 0 discrepancies"), "{out}");
+
+    let (code, out) = run(seoul_date(-2)).await.unwrap();
+    assert_eq!(code, Some(2), "a day that has not begun: {out}");
+    assert!(out.contains("has not begun"), "{out}");
+
+    let stored = admin_list(&api, "/admin/api/reconciliations").await;
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert!(stored.iter().all(|r| r["createdBy"] == "cli"), "{stored:?}");
+    // The same binary's `simplepg` helper agrees on a bad date.
+    let (ok, out) = simplepg(&["reconcile", "--date", "someday"], &env);
+    assert!(!ok, "{out}");
+}
