@@ -60,7 +60,10 @@ async fn the_mock_acquirer_publishes_its_day_as_csv_with_011_one_short_and_012_l
     assert_eq!(file.status, 200, "{}", file.text());
     let text = file.text();
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
-    assert_eq!(rows[0], ["transactionId", "paymentKey", "type", "amount", "at"]);
+    assert_eq!(
+        rows[0],
+        ["transactionId", "paymentKey", "type", "amount", "at"]
+    );
     let shape: Vec<(&str, &str, &str)> = rows[1..].iter().map(|r| (r[1], r[2], r[3])).collect();
     assert_eq!(
         shape,
@@ -157,10 +160,7 @@ async fn a_day_is_reconciled_line_by_line_stored_and_each_discrepancy_audited() 
     let again = reconcile(&app, &today).await;
     assert_eq!(again.status, 201);
     assert_ne!(again.json["reconciliationId"], id.as_str());
-    assert_eq!(
-        app.admin_data("/admin/api/reconciliations").await.len(),
-        2
-    );
+    assert_eq!(app.admin_data("/admin/api/reconciliations").await.len(), 2);
 }
 
 #[actix_web::test]
@@ -195,9 +195,7 @@ async fn a_quiet_day_matches_and_dates_ids_and_roles_are_checked() {
     );
 
     let viewer = app.user_session("view@pg.example", "VIEWER", None).await;
-    let seen = app
-        .session_get(&viewer, "/admin/api/reconciliations")
-        .await;
+    let seen = app.session_get(&viewer, "/admin/api/reconciliations").await;
     assert_eq!(seen.status, 200, "{}", seen.text());
     assert_eq!(seen.json["data"].as_array().unwrap().len(), 1);
     let refused = app
@@ -214,7 +212,8 @@ async fn a_quiet_day_matches_and_dates_ids_and_roles_are_checked() {
         .user_session("boss@shop.example", "MERCHANT_ADMIN", Some(&shop.client_id))
         .await;
     assert_problem(
-        &app.session_get(&merchant, "/admin/api/reconciliations").await,
+        &app.session_get(&merchant, "/admin/api/reconciliations")
+            .await,
         403,
         "FORBIDDEN",
     );

@@ -210,7 +210,7 @@ pub async fn run_daily_settlement(
         match settlements.run_due(&holder, lookback, grace, lease).await {
             Ok(runs) => {
                 for run in runs {
-                    crate::telemetry_metrics::record_settlement(&run);
+                    adapters_http::record_settlement(&run);
                     tracing::info!(
                         date = %run.date,
                         created = run.created,

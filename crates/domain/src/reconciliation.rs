@@ -12,7 +12,7 @@ mod matcher;
 #[cfg(test)]
 mod tests;
 
-pub use matcher::{Matcher, MatchOutcome};
+pub use matcher::{MatchOutcome, Matcher};
 
 use crate::{
     Timestamp,

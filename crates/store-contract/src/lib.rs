@@ -36,8 +36,8 @@ pub mod payments;
 pub mod pending_cancels;
 pub mod people;
 pub mod people_sessions;
-pub mod reporting;
 pub mod reconciliation;
+pub mod reporting;
 pub mod settlement;
 pub mod support;
 

@@ -7,8 +7,7 @@ use domain::{
     people::OperatorAuditEntry,
     ports::{LedgerEntry, OwnLineCursor, PageRequest},
     reconciliation::{
-        AcquirerLine, Discrepancy, OwnLine, Reconciliation, ReconciliationFilter,
-        ReconciliationId,
+        AcquirerLine, Discrepancy, OwnLine, Reconciliation, ReconciliationFilter, ReconciliationId,
     },
     settlement::{Calendar, DayBounds, FixedOffsetCalendar, LineType, SettlementDate},
 };
@@ -56,9 +55,7 @@ pub async fn a_day_s_own_lines_are_its_captures_and_succeeded_cancels_of_capture
     for (i, client) in [&a, &a, &b, &b, &a].into_iter().enumerate() {
         let order = format!("R-{i}");
         let p = env.payment(client, &order, at(10)).await;
-        let p = env
-            .apply(&p, approve(&format!("tx-{order}")), at(20))
-            .await;
+        let p = env.apply(&p, approve(&format!("tx-{order}")), at(20)).await;
         let p = env
             .apply(&p, domain::payment::Command::Complete, at(1_000))
             .await;
@@ -81,15 +78,22 @@ pub async fn a_day_s_own_lines_are_its_captures_and_succeeded_cancels_of_capture
     let void = env
         .apply(&void, request_cancel(&void_cancel, None, "void"), at(30))
         .await;
-    env.apply(&void, confirm_cancel(&void_cancel, Some("acq-void")), at(40))
-        .await;
+    env.apply(
+        &void,
+        confirm_cancel(&void_cancel, Some("acq-void")),
+        at(40),
+    )
+    .await;
     let late = env.payment(&b, "R-LATE", at(10)).await;
     let late = env.apply(&late, approve("tx-late"), at(20)).await;
     env.apply(&late, domain::payment::Command::Complete, at(DAY_MS + 5))
         .await;
 
     let (lines, pages) = all_lines(&env, &day0(), 2).await;
-    assert!(pages >= 4, "five captures and a cancel, two per page: {pages}");
+    assert!(
+        pages >= 4,
+        "five captures and a cancel, two per page: {pages}"
+    );
     let mut shape: Vec<(String, &str, i64, Option<String>)> = lines
         .iter()
         .map(|l| {
@@ -201,7 +205,10 @@ pub async fn a_reconciliation_round_trips_with_every_kind_of_discrepancy_and_its
         ),
         (rec.id.clone(), 7, 1, 2, 1)
     );
-    assert_eq!(env.count("operator_audit WHERE action = 'RECONCILE'").await, 1);
+    assert_eq!(
+        env.count("operator_audit WHERE action = 'RECONCILE'").await,
+        1
+    );
     let unknown = ReconciliationId::from_uuid(Uuid::now_v7());
     assert_eq!(env.reconciliations.find(&unknown).await.unwrap(), None);
 
@@ -330,15 +337,24 @@ pub async fn the_mock_acquirer_s_books_record_each_transaction_once_and_list_a_d
     assert!(ledger.record(&tomorrow).await.unwrap());
 
     assert_eq!(
-        ledger.canceled(&PaymentKey::from_bytes([1; 32])).await.unwrap(),
+        ledger
+            .canceled(&PaymentKey::from_bytes([1; 32]))
+            .await
+            .unwrap(),
         6_000
     );
     assert_eq!(
-        ledger.canceled(&PaymentKey::from_bytes([2; 32])).await.unwrap(),
+        ledger
+            .canceled(&PaymentKey::from_bytes([2; 32]))
+            .await
+            .unwrap(),
         15_011
     );
     assert_eq!(
-        ledger.canceled(&PaymentKey::from_bytes([7; 32])).await.unwrap(),
+        ledger
+            .canceled(&PaymentKey::from_bytes([7; 32]))
+            .await
+            .unwrap(),
         0
     );
     assert_eq!(

@@ -282,14 +282,25 @@ mod tests {
     #[tokio::test]
     async fn the_same_cancel_id_sent_twice_cancels_once_and_answers_the_same() {
         let books = books();
-        let (first, carried_out) = books.cancel(&cancel("cnl_a", 600, 1_000), now()).await.unwrap();
+        let (first, carried_out) = books
+            .cancel(&cancel("cnl_a", 600, 1_000), now())
+            .await
+            .unwrap();
         assert!(carried_out);
         assert_eq!(
-            books.cancel(&cancel("cnl_a", 600, 1_000), now()).await.unwrap(),
+            books
+                .cancel(&cancel("cnl_a", 600, 1_000), now())
+                .await
+                .unwrap(),
             (first, false)
         );
         // 600 were canceled once, so 400 are left, not -200.
-        assert!(books.cancel(&cancel("cnl_b", 400, 1_000), now()).await.is_ok());
+        assert!(
+            books
+                .cancel(&cancel("cnl_b", 400, 1_000), now())
+                .await
+                .is_ok()
+        );
         assert!(matches!(
             books.cancel(&cancel("cnl_c", 1, 1_000), now()).await,
             Err(MockError::CancelRefused(_))
@@ -305,7 +316,12 @@ mod tests {
                 Err(MockError::Unavailable("008"))
             ));
         }
-        assert!(books.cancel(&cancel("cnl_a", 8, 15_008), now()).await.is_ok());
+        assert!(
+            books
+                .cancel(&cancel("cnl_a", 8, 15_008), now())
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]

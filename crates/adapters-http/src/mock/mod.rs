@@ -24,8 +24,8 @@ use domain::{
     ids::PaymentKey,
     outbox::{OutboxKind, OutboxMessage},
     ports::{AcquirerLedger, Clock, DispatchSignal, KeyGenerator, OutboxStore, PaymentStore},
-    settlement::Calendar,
     services::webhook_auth::WebhookVerifier,
+    settlement::Calendar,
     signing::sha256_hex,
 };
 pub use scenario::Scenario;

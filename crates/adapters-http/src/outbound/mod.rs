@@ -22,8 +22,8 @@ use domain::{
 };
 use reqwest::{Certificate, Client, header::RETRY_AFTER, redirect, tls};
 
-pub use self::settlement_file::SettlementFileClient;
 use self::guard::GuardedResolver;
+pub use self::settlement_file::SettlementFileClient;
 
 /// Bytes of a response body kept for operators.
 const EXCERPT_BYTES: usize = 1024;

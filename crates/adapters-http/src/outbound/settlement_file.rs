@@ -114,7 +114,9 @@ struct Row {
 
 /// The lines of a settlement file; the first line that is not one names the file malformed.
 pub fn parse(body: &[u8]) -> Result<Vec<AcquirerLine>, AcquirerFileError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(body);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(body);
     let header = reader
         .headers()
         .map_err(|e| AcquirerFileError::Malformed(format!("header: {e}")))?;
@@ -129,8 +131,8 @@ pub fn parse(body: &[u8]) -> Result<Vec<AcquirerLine>, AcquirerFileError> {
         let n = i + 2;
         let bad = |what: String| AcquirerFileError::Malformed(format!("line {n}: {what}"));
         let row = row.map_err(|e| bad(e.to_string()))?;
-        let transaction_id =
-            TransactionId::parse(&row.transaction_id).map_err(|e| bad(format!("transactionId {e}")))?;
+        let transaction_id = TransactionId::parse(&row.transaction_id)
+            .map_err(|e| bad(format!("transactionId {e}")))?;
         let payment_key =
             PaymentKey::parse(&row.payment_key).map_err(|e| bad(format!("paymentKey {e}")))?;
         let line_type = LineType::parse(&row.line_type)

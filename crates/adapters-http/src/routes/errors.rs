@@ -175,7 +175,10 @@ impl From<domain::services::reconciliation::ReconciliationError> for ApiError {
         use domain::services::reconciliation::ReconciliationError as E;
         match e {
             E::NotFound(_) => ApiError::new(ErrorCode::ReconciliationNotFound, e.to_string()),
-            E::DateInFuture(_) => ApiError::field("date", "must not be after today in the settlement time zone"),
+            E::DateInFuture(_) => ApiError::field(
+                "date",
+                "must not be after today in the settlement time zone",
+            ),
             E::Acquirer(_) => ApiError::new(ErrorCode::AcquirerError, e.to_string()),
             E::Repository(r) => r.into(),
         }

@@ -53,10 +53,7 @@ pub async fn run(
         "reconciliation"
     );
     Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
-            format!("/admin/api/reconciliations/{}", rec.id),
-        ))
+        .insert_header(("Location", format!("/admin/api/reconciliations/{}", rec.id)))
         .json(ReconciliationResponse::from(&rec)))
 }
 
@@ -131,9 +128,6 @@ pub async fn show(
             format!("reconciliation {} not found", path.as_str()),
         )
     })?;
-    let rec = state
-        .reconciliations
-        .get(&caller.principal, &id)
-        .await?;
+    let rec = state.reconciliations.get(&caller.principal, &id).await?;
     Ok(HttpResponse::Ok().json(ReconciliationResponse::from(&rec)))
 }

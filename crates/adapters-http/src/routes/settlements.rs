@@ -61,6 +61,7 @@ pub async fn run(
         .run(&caller.principal, date, &caller.origin)
         .await?;
     tracing::info!(date = %run.date, created = run.created, "settlement run by hand");
+    record_settlement(&run);
     Ok(HttpResponse::Ok().json(SettlementRunResponse::from(&run)))
 }
 
@@ -289,4 +290,25 @@ pub async fn lines_csv(
         Some((chunk.map_err(actix_web::Error::from), file))
     });
     Ok(super::export::csv_download(&filename, first, rest))
+}
+
+/// Counts the batches a settlement run created (the batches of its date that it made are the
+/// newest `created` ones).
+pub fn record_settlement(run: &domain::services::settlement::SettlementRun) {
+    let created = usize::try_from(run.created).unwrap_or(usize::MAX);
+    for batch in run.batches.iter().take(created) {
+        let currency = batch.currency.as_str().to_owned();
+        metrics::counter!("simplepg_settlement_batches_total", "currency" => currency.clone())
+            .increment(1);
+        // Counters only go up: net is counted when positive (a day of cancels only subtracts
+        // nothing here; the batch itself shows it).
+        if let Ok(net) = u64::try_from(batch.totals.net) {
+            metrics::counter!("simplepg_settled_net_minor_units_total", "currency" => currency.clone())
+                .increment(net);
+        }
+        if let Ok(fees) = u64::try_from(batch.totals.fees) {
+            metrics::counter!("simplepg_settled_fees_minor_units_total", "currency" => currency)
+                .increment(fees);
+        }
+    }
 }

@@ -54,10 +54,7 @@ impl From<&Reconciliation> for ReconciliationRow {
 
 impl ReconciliationRow {
     /// The reconciliation of this row with its `items` (in stored order).
-    pub fn with_items(
-        self,
-        items: Vec<ItemRow>,
-    ) -> Result<Reconciliation, RepositoryError> {
+    pub fn with_items(self, items: Vec<ItemRow>) -> Result<Reconciliation, RepositoryError> {
         let c = Cells {
             table: RECONCILIATION,
             key: &self.reconciliation_id,
@@ -85,7 +82,10 @@ impl ReconciliationRow {
 
 impl ReconciliationRow {
     /// The summary of this row with its discrepancies counted by kind.
-    pub fn summary(self, counts: Vec<KindCountRow>) -> Result<ReconciliationSummary, RepositoryError> {
+    pub fn summary(
+        self,
+        counts: Vec<KindCountRow>,
+    ) -> Result<ReconciliationSummary, RepositoryError> {
         let c = Cells {
             table: RECONCILIATION,
             key: &self.reconciliation_id,
@@ -320,7 +320,6 @@ impl TryFrom<LedgerRow> for LedgerEntry {
         })
     }
 }
-
 
 /// How many discrepancies of one kind a reconciliation has.
 #[derive(Debug, QueryableByName)]

@@ -59,8 +59,10 @@ pub trait ReconciliationStatements: SqlBackend {
         limit: i64,
     ) -> impl QueryFuture<Vec<OwnLineRow>>;
 
-    fn insert_reconciliation(conn: &mut Self::Conn, row: &ReconciliationRow)
-    -> impl QueryFuture<()>;
+    fn insert_reconciliation(
+        conn: &mut Self::Conn,
+        row: &ReconciliationRow,
+    ) -> impl QueryFuture<()>;
 
     fn insert_items(conn: &mut Self::Conn, rows: &[ItemRow]) -> impl QueryFuture<()>;
 
@@ -89,8 +91,10 @@ pub trait ReconciliationStatements: SqlBackend {
 
     fn insert_ledger(conn: &mut Self::Conn, row: &LedgerRow) -> impl QueryFuture<()>;
 
-    fn find_ledger(conn: &mut Self::Conn, transaction_id: &str)
-    -> impl QueryFuture<Option<LedgerRow>>;
+    fn find_ledger(
+        conn: &mut Self::Conn,
+        transaction_id: &str,
+    ) -> impl QueryFuture<Option<LedgerRow>>;
 
     /// The amounts (negative) of the payment's cancels.
     fn ledger_cancels(conn: &mut Self::Conn, payment_key: &str) -> impl QueryFuture<Vec<i64>>;

@@ -148,10 +148,7 @@ impl<B: Statements> ReconciliationStore for SqlStore<B, Reconciliations> {
         with_items::<B>(conn, rows).await
     }
 
-    async fn find(
-        &self,
-        id: &ReconciliationId,
-    ) -> Result<Option<Reconciliation>, RepositoryError> {
+    async fn find(&self, id: &ReconciliationId) -> Result<Option<Reconciliation>, RepositoryError> {
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
         let row = B::find_reconciliation(conn, id.as_str())

@@ -9,7 +9,6 @@ use std::{sync::Arc, time::Duration};
 
 use adapters_crypto::RandomKeyGenerator;
 use anyhow::{Context, anyhow};
-use secrecy::ExposeSecret;
 use domain::{
     people::{Guarded, Principal, RequestOrigin},
     ports::{Clock, KeyGenerator},
@@ -18,6 +17,7 @@ use domain::{
     settlement::SettlementDate,
     signing::WebhookKey,
 };
+use secrecy::ExposeSecret;
 
 use crate::{
     calendar::ZoneCalendar,

@@ -43,7 +43,7 @@ pub async fn settle(settings: &Settings, args: &SettleArgs) -> anyhow::Result<Se
             Guarded::Failed(e @ SettlementError::DateNotOver(_)) => anyhow!("{e}"),
             Guarded::Failed(e) => anyhow!(e),
         })?;
-    crate::telemetry_metrics::record_settlement(&run);
+    adapters_http::record_settlement(&run);
     Ok(run)
 }
 

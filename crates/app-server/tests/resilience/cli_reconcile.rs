@@ -45,9 +45,11 @@ async fn the_cli_reconciles_a_day_and_its_exit_code_says_whether_it_matched() {
     }
     let client = &api;
     eventually("both captures delivered to the mock", WAIT, || async move {
-        let captures =
-            admin_list(client, "/admin/api/deliveries?kind=ACQUIRER_CAPTURE&status=DELIVERED")
-                .await;
+        let captures = admin_list(
+            client,
+            "/admin/api/deliveries?kind=ACQUIRER_CAPTURE&status=DELIVERED",
+        )
+        .await;
         (captures.len() == 2)
             .then_some(())
             .ok_or_else(|| format!("{captures:?}"))
@@ -90,7 +92,10 @@ async fn the_cli_reconciles_a_day_and_its_exit_code_says_whether_it_matched() {
         )),
         "{out}"
     );
-    assert!(out.contains("DISCREPANCIES 1 matched, 1 discrepancies"), "{out}");
+    assert!(
+        out.contains("DISCREPANCIES 1 matched, 1 discrepancies"),
+        "{out}"
+    );
 
     let (code, out) = run(seoul_date(3)).await.unwrap();
     assert_eq!(code, Some(0), "a quiet day matches: {out}");

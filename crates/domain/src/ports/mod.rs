@@ -38,12 +38,12 @@ pub use people::{
 #[cfg(any(test, feature = "mocks"))]
 pub use reads::MockOperatorReads;
 pub use reads::OperatorReads;
-#[cfg(any(test, feature = "mocks"))]
-pub use reconciliation::{MockAcquirerFiles, MockAcquirerLedger, MockReconciliationStore};
 pub use reconciliation::{
     AcquirerFileError, AcquirerFiles, AcquirerLedger, LedgerEntry, OwnLineCursor,
     ReconciliationStore,
 };
+#[cfg(any(test, feature = "mocks"))]
+pub use reconciliation::{MockAcquirerFiles, MockAcquirerLedger, MockReconciliationStore};
 #[cfg(any(test, feature = "mocks"))]
 pub use settlement::MockSettlementStore;
 pub use settlement::{SettlementFindings, SettlementStore};

@@ -76,8 +76,7 @@ pub trait ReconciliationStore: Send + Sync {
         page: &PageRequest<ReconciliationId>,
     ) -> Result<Vec<Reconciliation>, RepositoryError>;
 
-    async fn find(&self, id: &ReconciliationId)
-    -> Result<Option<Reconciliation>, RepositoryError>;
+    async fn find(&self, id: &ReconciliationId) -> Result<Option<Reconciliation>, RepositoryError>;
 
     /// The counts of the newest reconciliation (by creation), for the discrepancy gauge.
     async fn latest(&self) -> Result<Option<ReconciliationSummary>, RepositoryError>;
@@ -105,8 +104,10 @@ pub trait AcquirerLedger: Send + Sync {
     async fn record(&self, entry: &LedgerEntry) -> Result<bool, RepositoryError>;
 
     /// The entry with this transaction id.
-    async fn find(&self, transaction_id: &TransactionId)
-    -> Result<Option<LedgerEntry>, RepositoryError>;
+    async fn find(
+        &self,
+        transaction_id: &TransactionId,
+    ) -> Result<Option<LedgerEntry>, RepositoryError>;
 
     /// How much of the payment's transaction was canceled so far (a positive sum).
     async fn canceled(&self, payment_key: &PaymentKey) -> Result<i64, RepositoryError>;

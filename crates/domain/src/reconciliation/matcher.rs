@@ -28,10 +28,7 @@ impl Matcher {
     pub fn new(file: Vec<AcquirerLine>) -> Self {
         let mut theirs: HashMap<MatchKey, Vec<(usize, AcquirerLine)>> = HashMap::new();
         for (position, line) in file.into_iter().enumerate() {
-            theirs
-                .entry(line.key())
-                .or_default()
-                .push((position, line));
+            theirs.entry(line.key()).or_default().push((position, line));
         }
         for lines in theirs.values_mut() {
             // Taken from the end: the first in the file is matched first.

@@ -163,10 +163,8 @@ impl ReconciliationService {
             .map_err(ReconciliationError::from)?
             .ok_or_else(|| ReconciliationError::NotFound(id.clone()).into())
     }
-
 }
 
 #[cfg(test)]
 #[path = "reconciliation_tests.rs"]
 mod tests;
-

@@ -48,10 +48,7 @@ fn theirs(ours: &OwnLine, amount: i64) -> AcquirerLine {
     .unwrap()
 }
 
-fn service(
-    store: MockReconciliationStore,
-    files: MockAcquirerFiles,
-) -> ReconciliationService {
+fn service(store: MockReconciliationStore, files: MockAcquirerFiles) -> ReconciliationService {
     ReconciliationService::new(
         Arc::new(store),
         Arc::new(files),
@@ -173,19 +170,22 @@ async fn every_page_of_our_lines_is_compared_and_each_discrepancy_is_audited_wit
         .return_once(move |_| Ok(file));
     let mut store = MockReconciliationStore::new();
     let pages = Mutex::new(vec![vec![c.clone()], vec![a.clone(), b.clone()]]);
-    store.expect_own_lines().times(2).returning(move |day, cursor, _| {
-        assert_eq!(
-            day.start,
-            Timestamp::parse_rfc3339("2026-12-05T15:00:00Z").unwrap()
-        );
-        let mut pages = pages.lock().unwrap();
-        let page = pages.pop().unwrap();
-        let next = (!pages.is_empty()).then(|| OwnLineCursor {
-            captures_done: true,
-            ..cursor.clone()
+    store
+        .expect_own_lines()
+        .times(2)
+        .returning(move |day, cursor, _| {
+            assert_eq!(
+                day.start,
+                Timestamp::parse_rfc3339("2026-12-05T15:00:00Z").unwrap()
+            );
+            let mut pages = pages.lock().unwrap();
+            let page = pages.pop().unwrap();
+            let next = (!pages.is_empty()).then(|| OwnLineCursor {
+                captures_done: true,
+                ..cursor.clone()
+            });
+            Ok((page, next))
         });
-        Ok((page, next))
-    });
     let saved = Arc::new(Mutex::new(None));
     let into = Arc::clone(&saved);
     store.expect_save().times(1).returning(move |r, audit| {
@@ -243,7 +243,9 @@ async fn a_day_whose_sides_agree_is_matched_and_audited_once() {
     let a = line(1, 15_000);
     let file = vec![theirs(&a, 15_000)];
     let mut files = MockAcquirerFiles::new();
-    files.expect_settlement_file().return_once(move |_| Ok(file));
+    files
+        .expect_settlement_file()
+        .return_once(move |_| Ok(file));
     let mut store = MockReconciliationStore::new();
     store
         .expect_own_lines()

@@ -51,9 +51,8 @@ pub fn keys() -> MockKeyGenerator {
         .returning(|| CancelId::from_uuid(uuid::Uuid::now_v7()));
     k.expect_settlement_id()
         .returning(|| crate::settlement::SettlementId::from_uuid(uuid::Uuid::now_v7()));
-    k.expect_reconciliation_id().returning(|| {
-        crate::reconciliation::ReconciliationId::from_uuid(uuid::Uuid::now_v7())
-    });
+    k.expect_reconciliation_id()
+        .returning(|| crate::reconciliation::ReconciliationId::from_uuid(uuid::Uuid::now_v7()));
     k.expect_client_id()
         .returning(|| ClientId::parse("mch_new").unwrap());
     k.expect_client_secret()
