@@ -227,3 +227,53 @@ pub fn query_pairs(req: &HttpRequest, allowed: &[&str]) -> Result<Vec<(String, S
     violations.into_result().map_err(ApiError::validation)?;
     Ok(pairs)
 }
+
+/// The parameters of a listing by settlement date: `from` and `to` (inclusive `YYYY-MM-DD`,
+/// `from` not after `to`), `limit` and `startingAfter` (an id `parse_id` reads).
+pub struct DatedPage<Id> {
+    pub from: Option<domain::settlement::SettlementDate>,
+    pub to: Option<domain::settlement::SettlementDate>,
+    pub limit: Limit,
+    pub after: Option<Id>,
+}
+
+/// Reads a [`DatedPage`] from the query; `other` reads each of the `more` parameters a listing
+/// also takes. Every violation is reported at once.
+pub fn dated_page<Id>(
+    req: &HttpRequest,
+    more: &[&str],
+    parse_id: impl Fn(&str) -> Result<Id, Invalid>,
+    mut other: impl FnMut(&str, &str, &mut Violations),
+) -> Result<DatedPage<Id>, ApiError> {
+    use domain::settlement::SettlementDate;
+    let mut allowed = vec!["from", "to", "limit", "startingAfter"];
+    allowed.extend_from_slice(more);
+    let mut v = Violations::new();
+    let mut page = DatedPage {
+        from: None,
+        to: None,
+        limit: Limit::DEFAULT,
+        after: None,
+    };
+    for (name, value) in query_pairs(req, &allowed)? {
+        let field = name.as_str();
+        match field {
+            "from" => page.from = v.check(field, SettlementDate::parse(&value)),
+            "to" => page.to = v.check(field, SettlementDate::parse(&value)),
+            "limit" => {
+                if let Some(l) = v.check(field, page_limit(&value)) {
+                    page.limit = l;
+                }
+            }
+            "startingAfter" => page.after = v.check(field, parse_id(&value)),
+            _ => other(field, &value, &mut v),
+        }
+    }
+    if let (Some(from), Some(to)) = (page.from, page.to)
+        && from > to
+    {
+        v.push("from", "must not be after to");
+    }
+    v.into_result().map_err(ApiError::validation)?;
+    Ok(page)
+}

@@ -4,14 +4,12 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     reconciliation::{ReconciliationFilter, ReconciliationId},
-    services::Limit,
     settlement::SettlementDate,
-    validation::Violations,
 };
 
 use super::guards::Caller;
 use crate::{
-    body::{json_object, page_limit, query_pairs, valid},
+    body::{dated_page, json_object, valid},
     dto::{ListResponse, ReconciliationResponse},
     problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
@@ -73,32 +71,14 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Violations::new();
-    let mut filter = ReconciliationFilter::default();
-    let mut limit = Limit::DEFAULT;
-    let mut after = None;
-    for (name, value) in query_pairs(&req, &["from", "to", "limit", "startingAfter"])? {
-        let field = name.as_str();
-        match field {
-            "from" => filter.from = v.check(field, SettlementDate::parse(&value)),
-            "to" => filter.to = v.check(field, SettlementDate::parse(&value)),
-            "limit" => {
-                if let Some(l) = v.check(field, page_limit(&value)) {
-                    limit = l;
-                }
-            }
-            _ => after = v.check(field, ReconciliationId::parse(&value)),
-        }
-    }
-    if let (Some(from), Some(to)) = (filter.from, filter.to)
-        && from > to
-    {
-        v.push("from", "must not be after to");
-    }
-    v.into_result().map_err(ApiError::validation)?;
+    let query = dated_page(&req, &[], ReconciliationId::parse, |_, _, _| {})?;
+    let filter = ReconciliationFilter {
+        from: query.from,
+        to: query.to,
+    };
     let page = state
         .reconciliations
-        .list(&caller.principal, filter, limit, after)
+        .list(&caller.principal, filter, query.limit, query.after)
         .await?;
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |r| {
         ReconciliationResponse::from(r)

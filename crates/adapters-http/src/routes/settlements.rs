@@ -5,16 +5,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::ClientId,
     people::Principal,
-    services::Limit,
     settlement::{SettlementDate, SettlementFilter, SettlementId, SettlementLine},
-    validation::Violations,
 };
 use futures_util::stream;
 use serde::Serialize;
 
 use super::guards::Caller;
 use crate::{
-    body::{json_object, page_limit, query_pairs, valid},
+    body::{dated_page, json_object, valid},
     dto::{ListResponse, SettlementResponse, SettlementRunResponse},
     problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
@@ -81,33 +79,23 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Violations::new();
-    let mut filter = SettlementFilter::default();
-    let mut limit = Limit::DEFAULT;
-    let mut after = None;
-    for (name, value) in query_pairs(&req, &["clientId", "from", "to", "limit", "startingAfter"])? {
-        let field = name.as_str();
-        match field {
-            "clientId" => filter.client_id = v.check(field, ClientId::parse(&value)),
-            "from" => filter.from = v.check(field, SettlementDate::parse(&value)),
-            "to" => filter.to = v.check(field, SettlementDate::parse(&value)),
-            "limit" => {
-                if let Some(l) = v.check(field, page_limit(&value)) {
-                    limit = l;
-                }
-            }
-            _ => after = v.check(field, SettlementId::parse(&value)),
-        }
-    }
-    if let (Some(from), Some(to)) = (filter.from, filter.to)
-        && from > to
-    {
-        v.push("from", "must not be after to");
-    }
-    v.into_result().map_err(ApiError::validation)?;
+    let mut client_id = None;
+    let query = dated_page(
+        &req,
+        &["clientId"],
+        SettlementId::parse,
+        |field, value, v| {
+            client_id = v.check(field, ClientId::parse(value));
+        },
+    )?;
+    let filter = SettlementFilter {
+        client_id,
+        from: query.from,
+        to: query.to,
+    };
     let page = state
         .settlements
-        .list(&caller.principal, filter, limit, after)
+        .list(&caller.principal, filter, query.limit, query.after)
         .await?;
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |b| SettlementResponse::from(b))))
 }
