@@ -4,7 +4,7 @@ use std::{
     cell::RefCell,
     rc::Rc,
     sync::atomic::{AtomicU64, Ordering},
-    time::{Duration, Instant},
+    time::Instant,
 };
 
 use anyhow::Context;
@@ -39,7 +39,7 @@ async fn register(api: &Api, n: usize) -> anyhow::Result<Vec<Merchant>> {
 }
 
 /// A create of `amount` with an order number unique to this run.
-fn create_body(amount: i64) -> String {
+pub fn create_body(amount: i64) -> String {
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
     order_body(&format!("b-{}-{n}", std::process::id()), amount)
 }
@@ -127,7 +127,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
                             .0
                             .to_string()
                     }
-                    Workload::Flow => flow(&target, &m).await,
+                    Workload::Flow => "unsupported".to_owned(),
                     Workload::Webhook => {
                         let idx = {
                             let mut n = next.borrow_mut();
@@ -164,39 +164,6 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         .saturating_duration_since(measure_from)
         .min(args.measure());
     Ok(total)
-}
-
-/// create → poll until APPROVED (the mock's webhook) → complete; one outcome for the lot.
-async fn flow(target: &Api, m: &Merchant) -> String {
-    let (status, json) = signed(target, m, "POST", "/api/payments", &create_body(15_000)).await;
-    let Some(key) = json["paymentKey"]
-        .as_str()
-        .filter(|_| status == 201)
-        .map(str::to_owned)
-    else {
-        return format!("create-{status}");
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, json) = signed(target, m, "GET", &format!("/api/payments/{key}"), "").await;
-        if json["status"] == "APPROVED" {
-            break;
-        }
-        if status != 200 || Instant::now() > deadline {
-            return format!("poll-{status}");
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(2)).await;
-    }
-    signed(
-        target,
-        m,
-        "POST",
-        &format!("/api/payments/{key}/complete"),
-        "",
-    )
-    .await
-    .0
-    .to_string()
 }
 
 /// One signed acquirer webhook approving a READY payment.

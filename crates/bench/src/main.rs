@@ -5,8 +5,10 @@
 //!
 //! See docs/benchmarks.md for the commands and the numbers.
 
+mod flow;
 mod http;
 mod raw;
+mod receiver;
 mod report;
 
 use std::time::Duration;
@@ -19,7 +21,8 @@ pub enum Workload {
     Create,
     /// GET /api/payments/{key} over a set of existing payments.
     Read,
-    /// create → wait for the mock's approval webhook → complete.
+    /// create → the `payment.approved` notification at this tool's own webhook receiver →
+    /// complete → `payment.completed` received (approval latency reported).
     Flow,
     /// Signed acquirer webhooks approving READY payments.
     Webhook,
@@ -98,6 +101,8 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(raw::run(&args))?
+    } else if args.workload == Workload::Flow {
+        actix_web::rt::System::new().block_on(flow::run(&args))?
     } else {
         actix_web::rt::System::new().block_on(http::run(&args))?
     };

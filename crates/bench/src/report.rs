@@ -9,6 +9,8 @@ use crate::Args;
 
 pub struct Report {
     latencies: Histogram<u64>,
+    /// The flow workload's approval latencies (create's 201 → approved notification received).
+    approvals: Histogram<u64>,
     statuses: BTreeMap<String, u64>,
     pub elapsed: Duration,
 }
@@ -16,10 +18,13 @@ pub struct Report {
 impl Report {
     pub fn new() -> Self {
         // 1 µs .. 60 s, 3 significant digits.
-        let latencies = Histogram::new_with_bounds(1, 60_000_000, 3)
-            .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable_histogram()));
+        let histogram = || {
+            Histogram::new_with_bounds(1, 60_000_000, 3)
+                .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable_histogram()))
+        };
         Self {
-            latencies,
+            latencies: histogram(),
+            approvals: histogram(),
             statuses: BTreeMap::new(),
             elapsed: Duration::ZERO,
         }
@@ -33,8 +38,22 @@ impl Report {
         *self.statuses.entry(outcome.to_owned()).or_default() += 1;
     }
 
+    pub fn record_approval(&mut self, latency: Duration) {
+        let micros = u64::try_from(latency.as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let _ = self.approvals.record(micros.min(60_000_000));
+    }
+
+    /// Counts `n` events of `outcome` that are not requests (e.g. a notification that did not
+    /// verify).
+    pub fn note(&mut self, outcome: &str, n: u64) {
+        *self.statuses.entry(outcome.to_owned()).or_default() += n;
+    }
+
     pub fn merge(&mut self, other: &Report) {
         let _ = self.latencies.add(&other.latencies);
+        let _ = self.approvals.add(&other.approvals);
         for (k, v) in &other.statuses {
             *self.statuses.entry(k.clone()).or_default() += v;
         }
@@ -60,11 +79,29 @@ impl Report {
         self.latencies.value_at_quantile(q) as f64 / 1000.0
     }
 
+    fn approval_ms(&self, q: f64) -> f64 {
+        self.approvals.value_at_quantile(q) as f64 / 1000.0
+    }
+
+    /// The approval latency line, when the workload measured any.
+    fn approval_line(&self) -> String {
+        if self.approvals.is_empty() {
+            return String::new();
+        }
+        format!(
+            "\napproval latency ms (201 → payment.approved received): p50={:.2} p90={:.2} p99={:.2} max={:.2}",
+            self.approval_ms(0.5),
+            self.approval_ms(0.9),
+            self.approval_ms(0.99),
+            self.approvals.max() as f64 / 1000.0
+        )
+    }
+
     pub fn render(&self, args: &Args) -> String {
         format!(
             "workload={:?} concurrency={} rate={} duration={:.1}s\n\
              requests={} ok={} throughput={:.0}/s\n\
-             latency ms: p50={:.2} p90={:.2} p99={:.2} max={:.2}\n\
+             latency ms: p50={:.2} p90={:.2} p99={:.2} max={:.2}{}\n\
              outcomes: {:?}",
             args.workload,
             args.concurrency,
@@ -81,6 +118,7 @@ impl Report {
             self.ms(0.9),
             self.ms(0.99),
             self.latencies.max() as f64 / 1000.0,
+            self.approval_line(),
             self.statuses
         )
     }
@@ -96,6 +134,9 @@ impl Report {
             "throughput": self.throughput(),
             "p50_ms": self.ms(0.5), "p90_ms": self.ms(0.9), "p99_ms": self.ms(0.99),
             "max_ms": self.latencies.max() as f64 / 1000.0,
+            "approval_p50_ms": (!self.approvals.is_empty()).then(|| self.approval_ms(0.5)),
+            "approval_p90_ms": (!self.approvals.is_empty()).then(|| self.approval_ms(0.9)),
+            "approval_p99_ms": (!self.approvals.is_empty()).then(|| self.approval_ms(0.99)),
             "outcomes": self.statuses,
         })
         .to_string()
