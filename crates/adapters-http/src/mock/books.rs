@@ -104,15 +104,19 @@ impl Books {
         }
         let payment_key =
             PaymentKey::parse(&request.payment_key).map_err(|e| unreadable("paymentKey", e))?;
-        if request.transaction_id.is_some() {
-            let so_far = self.store.canceled(&payment_key).await?;
-            if so_far + request.amount > request.payment_amount {
-                return Err(MockError::CancelRefused(format!(
-                    "only {} of {} is left to cancel",
-                    request.payment_amount - so_far,
-                    request.payment_amount
-                )));
-            }
+        if request.transaction_id.is_none() {
+            // A payment the acquirer never authorized: nothing to cancel, nothing to book (it
+            // must not count against a later cancel of the transaction, e.g. the compensating
+            // cancel of an approval that arrives after the payment was canceled).
+            return Ok((tx, true));
+        }
+        let so_far = self.store.canceled(&payment_key).await?;
+        if so_far + request.amount > request.payment_amount {
+            return Err(MockError::CancelRefused(format!(
+                "only {} of {} is left to cancel",
+                request.payment_amount - so_far,
+                request.payment_amount
+            )));
         }
         let recorded = self
             .store
@@ -325,6 +329,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_cancel_before_authorization_does_not_count_against_the_transaction_s_later_cancel() {
+        let books = books();
+        let ready = CancelRequest {
+            transaction_id: None,
+            ..cancel("cnl_ready", 15_002, 15_002)
+        };
+        assert!(books.cancel(&ready, now()).await.unwrap().1);
+        // The approval arrived after all: the server cancels the transaction to compensate.
+        assert!(
+            books
+                .cancel(&cancel("cnl_compensate", 15_002, 15_002), now())
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
     async fn scenario_007_refuses_every_cancel() {
         assert!(matches!(
             books().cancel(&cancel("cnl_a", 7, 15_007), now()).await,
@@ -349,6 +370,13 @@ mod tests {
             ..cancel("cnl_void", 9_000, 9_000)
         };
         books.cancel(&void, now()).await.unwrap();
+        // A cancel of a payment never authorized (no transaction) books nothing.
+        let unauthorized = CancelRequest {
+            payment_key: key(5),
+            transaction_id: None,
+            ..cancel("cnl_ready", 9_000, 9_000)
+        };
+        books.cancel(&unauthorized, now()).await.unwrap();
         let file: Vec<(String, LineType, i64)> = books
             .settlement_file(&whole_day())
             .await
