@@ -13,6 +13,7 @@ use std::{
 
 use adapters_http::{ServerInfo, state::MetricsRender};
 use domain::{
+    money::Currency,
     outbox::OutboxKind,
     payment::PaymentStatus,
     ports::{Clock, OperatorReads},
@@ -194,6 +195,15 @@ fn register_known_series() {
     for (path, outcome) in CANCEL_OUTCOMES {
         metrics::counter!("simplepg_cancels_total", "path" => path, "outcome" => outcome)
             .increment(0);
+    }
+    // The default currency's settlement series (other currencies appear with their first
+    // batch), so `increase()` also counts the first batch after a restart.
+    for name in [
+        "simplepg_settlement_batches_total",
+        "simplepg_settled_net_minor_units_total",
+        "simplepg_settled_fees_minor_units_total",
+    ] {
+        metrics::counter!(name, "currency" => Currency::KRW.as_str().to_owned()).increment(0);
     }
     for kind in OutboxKind::ALL {
         for outcome in DELIVERY_OUTCOMES {

@@ -139,7 +139,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
                             None => break,
                         }
                     }
-                    Workload::Raw => "unsupported".to_owned(),
+                    Workload::Raw | Workload::Settle => "unsupported".to_owned(),
                 };
                 if began >= measure_from {
                     report.record(began.elapsed(), &outcome);

@@ -1,7 +1,9 @@
 //! `simplepg-bench`: drives a running SimplePG with correctly signed requests (a fresh nonce
 //! each), or issues the create transaction straight against the database (`raw`), at a fixed
 //! concurrency (optionally paced to a fixed arrival rate) for a fixed duration, and reports
-//! throughput, latency percentiles (HDR histogram) and errors by status.
+//! throughput, latency percentiles (HDR histogram) and errors by status. The `settle` workload
+//! instead seeds a past day of payments into a fresh database and times the real `simplepg
+//! settle` on it, with its peak memory.
 //!
 //! See docs/benchmarks.md for the commands and the numbers.
 
@@ -10,8 +12,9 @@ mod http;
 mod raw;
 mod receiver;
 mod report;
+mod settle;
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use clap::{Parser, ValueEnum};
 
@@ -28,6 +31,9 @@ pub enum Workload {
     Webhook,
     /// The create transaction (nonce + payment + audit row + outbox row) straight on the database.
     Raw,
+    /// A past day of `--payments` payments of `--merchants` merchants, seeded straight into a
+    /// fresh database, settled by `simplepg settle --date D` (timed, peak RSS, totals verified).
+    Settle,
 }
 
 #[derive(Clone, Debug, Parser)]
@@ -46,9 +52,25 @@ pub struct Args {
         default_value = "whsec_ZGV2ZWxvcG1lbnQtb25seS1hY3F1aXJlci1zZWNyZXQ="
     )]
     pub acquirer_secret: String,
-    /// Database URL (raw workload): a database that exists or can be created.
-    #[arg(long, default_value = "mysql://root@127.0.0.1:3306/simplepg_bench_raw")]
-    pub database_url: String,
+    /// Database URL. Raw workload: a database that exists or can be created (default
+    /// mysql://root@127.0.0.1:3306/simplepg_bench_raw). Settle workload: a database that does not
+    /// exist yet, created and dropped again (default simplepg_bench_settle_<pid> on the same
+    /// server).
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Payments in the settled day (settle workload).
+    #[arg(long, default_value_t = 100_000)]
+    pub payments: usize,
+    /// The `simplepg` binary to run (settle workload); default: the one next to this binary.
+    #[arg(long)]
+    pub simplepg: Option<PathBuf>,
+    /// Keep the settle workload's database afterwards (to look at the batches).
+    #[arg(long)]
+    pub keep_database: bool,
+    /// Settle workload: this many earlier days of the same payments, seeded and settled (not
+    /// measured) before the measured day, so the run meets a database with history.
+    #[arg(long, default_value_t = 0)]
+    pub history_days: u32,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
@@ -96,6 +118,17 @@ impl Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.workload == Workload::Settle {
+        let report = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(settle::run(&args))?;
+        println!("{}", report.render());
+        if args.json {
+            println!("{}", report.json());
+        }
+        return Ok(());
+    }
     let report = if args.workload == Workload::Raw {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

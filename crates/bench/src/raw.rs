@@ -12,18 +12,18 @@ use crate::{Args, report::Report};
 
 const NOW: &str = "UTC_TIMESTAMP(6)";
 
+/// The raw workload's database when `--database-url` is not given.
+const DEFAULT_DATABASE_URL: &str = "mysql://root@127.0.0.1:3306/simplepg_bench_raw";
+
 pub async fn run(args: &Args) -> anyhow::Result<Report> {
-    adapters_mysql::create_database_if_missing(&args.database_url)
+    let url = args.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL);
+    adapters_mysql::create_database_if_missing(url)
         .await
         .context("creating the raw database")?;
-    adapters_mysql::run_migrations(&args.database_url)
+    adapters_mysql::run_migrations(url)
         .await
         .context("migrating the raw database")?;
-    let pool = adapters_mysql::build_pool(
-        &args.database_url,
-        args.concurrency.max(1),
-        Duration::from_secs(5),
-    )?;
+    let pool = adapters_mysql::build_pool(url, args.concurrency.max(1), Duration::from_secs(5))?;
     let client = format!("mch_raw{}", uuid::Uuid::now_v7().simple());
     {
         let mut conn = pool.get().await.context("connecting")?;

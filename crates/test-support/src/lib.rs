@@ -10,6 +10,8 @@
 //! - [`payments`]: a merchant's calls on one payment (read, complete, cancel) and the cancels
 //!   it shows;
 //! - [`wait`]: polling until something the server does in the background is seen;
+//! - [`settlement_day`]: a past settlement day of many payments as SQL, with the batches it
+//!   must settle into (the settlement benchmark and the crash test of a settlement run);
 //! - [`server`] (feature `server`): a real server started in-process on its own thread.
 
 pub mod http;
@@ -19,6 +21,7 @@ pub mod payments;
 pub mod profile;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod settlement_day;
 pub mod wait;
 
 pub use awc::http::Method;

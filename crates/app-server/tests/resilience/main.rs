@@ -1,7 +1,7 @@
 //! Resilience proofs (issue 5): concurrency races across two instances on one database, each
 //! ending with the invariant check over the whole database; faults — database outage,
 //! SIGKILL under load, graceful SIGTERM — against the real `simplepg` binary; and the logs an
-//! operator reads when something fails.
+//! operator reads when something fails; a settlement run killed mid-way.
 //!
 //! Run just these: `cargo nextest run -p app-server --test resilience`.
 #![expect(
@@ -21,5 +21,6 @@ mod hostile;
 mod key_rotation;
 mod lockout;
 mod logs;
+mod settlement_crash;
 mod startup;
 mod support;
