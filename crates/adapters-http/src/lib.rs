@@ -10,6 +10,8 @@ mod body;
 mod context;
 mod dto;
 mod encoder;
+#[doc(hidden)]
+pub mod hot_path;
 mod idempotency;
 pub mod mock;
 pub mod openapi;

@@ -1,6 +1,6 @@
 //! The route table.
 
-mod acquirer_signed;
+pub(crate) mod acquirer_signed;
 pub(crate) mod admin;
 pub(crate) mod audit_log;
 pub(crate) mod auth;
@@ -17,7 +17,7 @@ pub(crate) mod payments;
 pub(crate) mod probes;
 pub(crate) mod reconciliations;
 pub(crate) mod settlements;
-mod signed;
+pub(crate) mod signed;
 pub(crate) mod simulator;
 pub(crate) mod stats;
 pub(crate) mod users;

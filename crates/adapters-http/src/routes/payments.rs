@@ -45,8 +45,8 @@ pub(crate) const ORDER_FIELDS: [&str; 6] = [
 /// The fields a create request may have (api.md §3.1).
 pub(crate) const CREATE_FIELDS: [&str; 7] = fields(ORDER_FIELDS, ["clientId"]);
 
-/// The fields a cancel request may have (api.md §3.5).
-fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiError> {
+/// A create request's body as the server reads it (api.md §3.1).
+pub(crate) fn parse_create(req: &HttpRequest, body: &[u8]) -> Result<CreatePayment, ApiError> {
     let obj = json_object(req, body, &CREATE_FIELDS)?;
     let mut v = obj.violations();
     let order_no = obj.parsed("orderNo", true, &mut v, OrderNo::parse);
@@ -117,7 +117,8 @@ pub async fn create(
     .await
 }
 
-fn created(payment: &domain::payment::Payment) -> HttpResponse {
+/// The 201 answer to a create: `Location` and the payment.
+pub(crate) fn created(payment: &domain::payment::Payment) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/payments/{}", payment.key)))
         .json(PaymentResponse::from(payment))

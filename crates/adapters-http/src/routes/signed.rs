@@ -138,7 +138,8 @@ fn signing_header<'a>(req: &'a HttpRequest, name: &str) -> SigningHeader<'a> {
     }
 }
 
-fn signed<'a>(req: &'a HttpRequest, body: &'a [u8]) -> SignedRequest<'a> {
+/// The signing headers and signed parts of `req` as the domain's [`Authenticator`] reads them.
+pub(crate) fn signed<'a>(req: &'a HttpRequest, body: &'a [u8]) -> SignedRequest<'a> {
     SignedRequest {
         client_id: signing_header(req, "x-client-id"),
         timestamp: signing_header(req, "x-timestamp"),

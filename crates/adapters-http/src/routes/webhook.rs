@@ -16,7 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::{PaymentKey, TransactionId},
     payment::{AcquirerReport, FailureCode, FailureMessage, ReportedOutcome},
-    services::payments::WebhookOutcome,
+    services::payments::{WebhookError, WebhookOutcome},
     validation::{Invalid, Violations},
 };
 
@@ -31,7 +31,8 @@ pub(crate) const FIELDS: &[&str] = &[
     "failureMessage",
 ];
 
-fn parse_report(req: &HttpRequest, body: &[u8]) -> Result<AcquirerReport, ApiError> {
+/// An acquirer webhook's body as the server reads it (api.md §4).
+pub(crate) fn parse_report(req: &HttpRequest, body: &[u8]) -> Result<AcquirerReport, ApiError> {
     let obj = json_object(req, body, FIELDS)?;
     let mut v = obj.violations();
     let key = obj.parsed("paymentKey", true, &mut v, PaymentKey::parse);
@@ -92,6 +93,14 @@ pub async fn payment_webhook(
         .payments
         .apply_acquirer_report(report, request_id(&req))
         .await;
+    answer(outcome)
+}
+
+/// The answer to an acquirer webhook the payment service has applied (or refused), counted by
+/// result.
+pub(crate) fn answer(
+    outcome: Result<WebhookOutcome, WebhookError>,
+) -> Result<HttpResponse, ApiError> {
     let (result, response) = match outcome {
         Ok(WebhookOutcome::Applied(p)) => ("APPLIED", Ok(p)),
         Ok(WebhookOutcome::Duplicate(p)) => ("DUPLICATE", Ok(p)),
