@@ -205,6 +205,10 @@ fn register_known_series() {
     ] {
         metrics::counter!(name, "currency" => Currency::KRW.as_str().to_owned()).increment(0);
     }
+    // Never reconciled is no discrepancy; the sampler replaces these with the newest run's.
+    for kind in domain::reconciliation::DiscrepancyKind::ALL {
+        metrics::gauge!("simplepg_reconciliation_discrepancies", "kind" => kind.as_str()).set(0.0);
+    }
     for kind in OutboxKind::ALL {
         for outcome in DELIVERY_OUTCOMES {
             metrics::counter!(
