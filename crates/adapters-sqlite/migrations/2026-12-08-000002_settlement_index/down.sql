@@ -1,0 +1,1 @@
+DROP INDEX ix_payment_client_currency_completed;

@@ -1,0 +1,1 @@
+ALTER TABLE payment DROP INDEX ix_payment_client_currency_completed;
