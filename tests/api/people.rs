@@ -112,6 +112,33 @@ async fn five_failures_lock_the_account_even_for_the_right_password_until_unlock
 }
 
 #[actix_web::test]
+async fn login_attempts_past_the_per_address_budget_are_refused_before_any_password_work() {
+    let app = crate::helpers::spawn_app_configured(&[(
+        "SIMPLEPG__AUTH__LOGIN_ATTEMPTS_PER_IP_PER_MINUTE",
+        "3",
+    )])
+    .await;
+    app.create_user("ops@example.com", "OPERATOR", None).await;
+    for _ in 0..2 {
+        let res = app.login("ops@example.com", "wrong password!!", None).await;
+        assert_problem(&res, 401, "LOGIN_FAILED");
+    }
+    let ok = app.login("ops@example.com", PASSWORD, None).await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let limited = app.login("ops@example.com", PASSWORD, None).await;
+    assert_problem(&limited, 429, "RATE_LIMITED");
+    let retry_after: u64 = limited.retry_after().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert!(limited.header("set-cookie").is_none());
+    let failures = app.admin_data("/admin/api/audit?action=LOGIN_FAILED").await;
+    assert_eq!(
+        failures.len(),
+        2,
+        "the refused attempt never reached the password check: {failures:?}"
+    );
+}
+
+#[actix_web::test]
 async fn a_cookie_change_without_the_right_csrf_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let admin = app.user_session("admin@example.com", "ADMIN", None).await;

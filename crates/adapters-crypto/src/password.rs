@@ -78,6 +78,10 @@ pub struct Argon2PasswordHasher {
 }
 
 struct Inner {
+    /// Hashes and verifications running at once: each holds `memory_kib` of memory and a core
+    /// for tens of milliseconds, so a burst of logins waits here instead of taking the blocking
+    /// pool's hundreds of threads (and their memory).
+    running: tokio::sync::Semaphore,
     params: Argon2Params,
     argon2: Argon2<'static>,
     /// A hash of a random password with today's parameters, for [`PasswordHasher::verify_dummy`].
@@ -90,8 +94,10 @@ impl Argon2PasswordHasher {
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.to_argon2()?);
         let dummy_password = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
         let dummy = hash_with(&argon2, dummy_password.as_bytes())?;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Ok(Self {
             inner: Arc::new(Inner {
+                running: tokio::sync::Semaphore::new(cores * 2),
                 params,
                 argon2,
                 dummy,
@@ -167,6 +173,7 @@ async fn off_the_workers<T: Send + 'static>(
 #[async_trait]
 impl PasswordHasher for Argon2PasswordHasher {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        let _turn = self.inner.running.acquire().await;
         let inner = Arc::clone(&self.inner);
         let password = password.clone();
         off_the_workers(move || hash_with(&inner.argon2, password.expose().as_bytes()))
@@ -176,6 +183,7 @@ impl PasswordHasher for Argon2PasswordHasher {
     }
 
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> PasswordCheck {
+        let _turn = self.inner.running.acquire().await;
         let inner = Arc::clone(&self.inner);
         let password = password.clone();
         let stored = hash.as_str().to_owned();
@@ -185,6 +193,7 @@ impl PasswordHasher for Argon2PasswordHasher {
     }
 
     async fn verify_dummy(&self, password: &Password) {
+        let _turn = self.inner.running.acquire().await;
         let inner = Arc::clone(&self.inner);
         let password = password.clone();
         let _ignored = off_the_workers(move || {

@@ -1,4 +1,5 @@
-//! Per-merchant rate limiting (token bucket, GCRA via `governor`).
+//! Rate limiting (token bucket, GCRA via `governor`): per merchant on the merchant API, and per
+//! client address on `POST /auth/login`.
 //!
 //! Per instance, on purpose: a shared counter would put a database write on every request's hot
 //! path. With N instances behind a load balancer a merchant gets up to N × the configured rate;
@@ -22,6 +23,13 @@ impl RateLimiter {
                 .map(|(rate, burst)| {
                     governor::RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
                 });
+        Self { limiter }
+    }
+
+    /// `per_minute` attempts a minute per key, all of them usable at once; `None` (off) for 0.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let limiter = NonZeroU32::new(per_minute)
+            .map(|n| governor::RateLimiter::keyed(Quota::per_minute(n).allow_burst(n)));
         Self { limiter }
     }
 
@@ -62,6 +70,18 @@ mod tests {
         let wait = rl.check("a").unwrap_err();
         assert!(wait <= Duration::from_secs(1));
         assert!(rl.check("b").is_ok());
+    }
+
+    #[test]
+    fn a_per_minute_limiter_lets_its_budget_through_at_once_then_says_how_long_to_wait() {
+        let rl = RateLimiter::per_minute(3);
+        for _ in 0..3 {
+            assert!(rl.check("192.0.2.1").is_ok());
+        }
+        let wait = rl.check("192.0.2.1").unwrap_err();
+        assert!(wait <= Duration::from_secs(20), "{wait:?}");
+        assert!(rl.check("192.0.2.2").is_ok());
+        assert!(RateLimiter::per_minute(0).check("x").is_ok());
     }
 
     #[test]

@@ -93,4 +93,6 @@ pub struct People {
     pub users: UserService,
     /// `Secure` on the session cookie (off only where the public URL is plain http).
     pub cookie_secure: bool,
+    /// Login attempts per client address (`auth.login_attempts_per_ip_per_minute`).
+    pub login_limiter: Arc<crate::rate_limit::RateLimiter>,
 }

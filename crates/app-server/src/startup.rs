@@ -351,6 +351,9 @@ impl Application {
                 login: people.login,
                 users: people.users,
                 cookie_secure: settings.cookie_secure(&public_url),
+                login_limiter: Arc::new(RateLimiter::per_minute(
+                    settings.auth.login_attempts_per_ip_per_minute,
+                )),
             },
             info: ServerInfo {
                 version: env!("CARGO_PKG_VERSION"),

@@ -175,15 +175,27 @@ impl Api {
             .split_once('?')
             .map_or(path_and_query, |(p, _)| p)
             .to_owned();
-        let mut req = self
-            .http
-            .request(method, format!("{}{path_and_query}", self.base));
-        for (name, value) in headers {
-            req = req.insert_header((*name, *value));
-        }
-        let sent = match body {
-            Some(body) => req.send_body(body).await,
-            None => req.send().await,
+        // A connection that could not be made sent nothing: it is tried once more (under a
+        // loaded CI the client's connector now and then reports itself disconnected).
+        let mut attempt = 0;
+        let sent = loop {
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{}{path_and_query}", self.base));
+            for (name, value) in headers {
+                req = req.insert_header((*name, *value));
+            }
+            let sent = match &body {
+                Some(body) => req.send_body(body.clone()).await,
+                None => req.send().await,
+            };
+            match sent {
+                Err(awc::error::SendRequestError::Connect(_)) if attempt == 0 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                other => break other,
+            }
         };
         let mut res = sent.map_err(|e| Error::Send {
             path: path.clone(),

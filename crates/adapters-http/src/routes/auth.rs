@@ -10,7 +10,7 @@ use crate::{
     annotations::schemas::{ConfirmTotpRequest, LoginRequest},
     body::{json_object, valid},
     dto::{SessionResponse, TotpEnrollmentResponse},
-    problem::ApiError,
+    problem::{ApiError, ErrorCode},
     state::AppState,
 };
 
@@ -37,7 +37,8 @@ fn no_store(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
 /// Wrong email, wrong password or a disabled account: the same `401 LOGIN_FAILED` (same detail,
 /// comparable timing). `TOTP_REQUIRED` only after a right password. The failure that reaches
 /// `auth.max_failed_logins` is still `LOGIN_FAILED`; the next attempt, right password or not,
-/// is `429 LOGIN_LOCKED` until the lock ends.
+/// is `429 LOGIN_LOCKED` until the lock ends. More than `auth.login_attempts_per_ip_per_minute`
+/// attempts from one address: `429 RATE_LIMITED` with `Retry-After`.
 #[utoipa::path(
     post,
     path = "/auth/login",
@@ -55,6 +56,19 @@ pub async fn login(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let from = origin(&req);
+    if let Err(wait) = state
+        .people
+        .login_limiter
+        .check(from.ip.as_deref().unwrap_or("unknown"))
+    {
+        let mut e = ApiError::new(
+            ErrorCode::RateLimited,
+            "Too many login attempts from this address; retry after the time in Retry-After",
+        );
+        e.retry_after_secs = Some(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX));
+        return Err(e);
+    }
     let obj = json_object(&req, &body, LOGIN_FIELDS)?;
     let mut v = obj.violations();
     let email = obj.string("email", true, &mut v).map(str::to_owned);
@@ -67,7 +81,7 @@ pub async fn login(
         totp,
     };
     let login = &state.people.login;
-    let session = login.login(credentials, &origin(&req)).await?;
+    let session = login.login(credentials, &from).await?;
     let max_age = login.session_policy().absolute.as_secs();
     let cookie = session_cookie(session.token.expose(), max_age, state.people.cookie_secure);
     Ok(no_store(HttpResponse::Ok())

@@ -121,6 +121,10 @@ pub struct AdminSettings {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
+    /// Login attempts a minute from one client address (0 = no limit); the lockout bounds the
+    /// guesses per account, this the Argon2 work one address can cause.
+    #[serde(default = "default_login_attempts_per_ip_per_minute")]
+    pub login_attempts_per_ip_per_minute: u32,
     /// A session unused for this long ends.
     pub session_idle_secs: u64,
     /// A session ends this long after the login, used or not.
@@ -165,6 +169,10 @@ pub struct AcquirerSettings {
     pub max_attempts: u32,
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
+}
+
+fn default_login_attempts_per_ip_per_minute() -> u32 {
+    120
 }
 
 fn default_settlement_file_timeout_ms() -> u64 {
