@@ -139,7 +139,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
                             None => break,
                         }
                     }
-                    Workload::Raw | Workload::Settle => "unsupported".to_owned(),
+                    Workload::Raw
+                    | Workload::Settle
+                    | Workload::CancelHot
+                    | Workload::CancelSpread => "unsupported".to_owned(),
                 };
                 if began >= measure_from {
                     report.record(began.elapsed(), &outcome);

@@ -7,6 +7,7 @@
 //!
 //! See docs/benchmarks.md for the commands and the numbers.
 
+mod cancels;
 mod flow;
 mod http;
 mod raw;
@@ -31,6 +32,11 @@ pub enum Workload {
     Webhook,
     /// The create transaction (nonce + payment + audit row + outbox row) straight on the database.
     Raw,
+    /// 1 KRW partial cancels of one completed payment by every worker at once (contention on
+    /// the money invariant); the invariant is checked at the end.
+    CancelHot,
+    /// The same cancels, each worker on its own payment (no contention).
+    CancelSpread,
     /// A past day of `--payments` payments of `--merchants` merchants, seeded straight into a
     /// fresh database, settled by `simplepg settle --date D` (timed, peak RSS, totals verified).
     Settle,
@@ -134,6 +140,8 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(raw::run(&args))?
+    } else if matches!(args.workload, Workload::CancelHot | Workload::CancelSpread) {
+        actix_web::rt::System::new().block_on(cancels::run(&args))?
     } else if args.workload == Workload::Flow {
         actix_web::rt::System::new().block_on(flow::run(&args))?
     } else {
