@@ -81,8 +81,14 @@ async fn about_payment<T>(
 ) -> Result<(String, i64, i64, T), ApiError> {
     let obj = json_object(req, body, allowed)?;
     let mut v = Violations::new();
-    let key = obj.string("paymentKey", true, &mut v).map(str::to_owned);
+    // The mock books what it carries out under the payment's key: it must be one.
+    let key = obj
+        .parsed("paymentKey", true, &mut v, domain::ids::PaymentKey::parse)
+        .map(|k| k.to_string());
     let amount = obj.integer("amount", true, &mut v);
+    if amount.is_some_and(|a| a <= 0) {
+        v.push("amount", "must be a positive number of minor units");
+    }
     let more = more(&obj, &mut v);
     let (payment_key, amount) = valid(v, (key, amount))?;
     let payment_amount = mock.payment_amount(&payment_key).await?.unwrap_or(amount);
