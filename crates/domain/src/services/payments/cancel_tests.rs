@@ -218,7 +218,7 @@ async fn an_outbox_answer_that_loses_every_race_is_an_error_so_its_message_is_as
         .returning(move |_| Ok(Some(pending.clone())));
     store
         .expect_transition()
-        .times(MAX_ATTEMPTS)
+        .times(8 * MAX_ATTEMPTS)
         .returning(|_| Err(crate::ports::TransitionStoreError::Stale));
     let settled = crate::services::testkit::payment_service(store)
         .acquirer_answered_cancel(&id, &cancel_id, AcquirerCancelAnswer::Confirmed(None))

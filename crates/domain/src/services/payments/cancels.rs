@@ -263,8 +263,12 @@ impl PaymentService {
         origin: &Origin,
     ) -> Result<Option<Payment>, RepositoryError> {
         let (outcome, origin) = (&outcome, origin);
+        // As many races as a reservation may lose: every other cancel of the payment may land
+        // twice (reserved, settled) before this one does; with fewer, a settle under contention
+        // gives up and the cancel waits a whole outbox lease while nothing is wrong.
         let result = self
-            .change::<(), Skipped, _, _>(
+            .change_within::<(), Skipped, _, _>(
+                RESERVE_ATTEMPTS,
                 origin,
                 || async move { self.store.find_by_id(payment).await?.ok_or(Skipped::Gone) },
                 |current| async move {
