@@ -166,25 +166,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
                 if began >= measure_from {
                     report.record(began.elapsed(), &outcome);
                 }
-                if let Some(pace) = pacing {
-                    let spent = began.elapsed();
-                    if spent < pace {
-                        actix_web::rt::time::sleep(pace - spent).await;
-                    }
-                }
+                crate::report::pace(began, pacing).await;
             }
             report
         }));
     }
-    let mut total = Report::new();
-    for h in handles {
-        if let Ok(r) = h.await {
-            total.merge(&r);
-        }
-    }
-    total.elapsed = Instant::now()
-        .saturating_duration_since(measure_from)
-        .min(args.measure());
+    let mut total = crate::report::gather(handles, measure_from, args.measure()).await;
     let touched = if hot { current.get() + 1 } else { used.get() };
     for (i, key) in pool.iter().enumerate().take(touched.min(pool.len())) {
         let p = settled(&target, &m, key).await?;

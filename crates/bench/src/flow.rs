@@ -53,25 +53,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
                         report.record_approval(a);
                     }
                 }
-                if let Some(p) = pacing {
-                    let spent = began.elapsed();
-                    if spent < p {
-                        actix_web::rt::time::sleep(p - spent).await;
-                    }
-                }
+                crate::report::pace(began, pacing).await;
             }
             report
         }));
     }
-    let mut total = Report::new();
-    for w in workers {
-        if let Ok(r) = w.await {
-            total.merge(&r);
-        }
-    }
-    total.elapsed = Instant::now()
-        .saturating_duration_since(measure_from)
-        .min(args.measure());
+    let mut total = crate::report::gather(workers, measure_from, args.measure()).await;
     let forged = receiver
         .inbox
         .forged

@@ -147,26 +147,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
                 if began >= measure_from {
                     report.record(began.elapsed(), &outcome);
                 }
-                if let Some(p) = pacing {
-                    let spent = began.elapsed();
-                    if spent < p {
-                        actix_web::rt::time::sleep(p - spent).await;
-                    }
-                }
+                crate::report::pace(began, pacing).await;
             }
             report
         }));
     }
-    let mut total = Report::new();
-    for w in workers {
-        if let Ok(r) = w.await {
-            total.merge(&r);
-        }
-    }
-    total.elapsed = Instant::now()
-        .saturating_duration_since(measure_from)
-        .min(args.measure());
-    Ok(total)
+    Ok(crate::report::gather(workers, measure_from, args.measure()).await)
 }
 
 /// One signed acquirer webhook approving a READY payment.

@@ -1,6 +1,9 @@
 //! Latency histogram, error counts and the printed report.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
 
 use hdrhistogram::Histogram;
 use serde_json::json;
@@ -141,6 +144,35 @@ impl Report {
         })
         .to_string()
     }
+}
+
+/// Waits out the rest of a paced worker's period that began at `began` (nothing unpaced).
+pub async fn pace(began: Instant, pacing: Option<Duration>) {
+    if let Some(period) = pacing {
+        let spent = began.elapsed();
+        if spent < period {
+            actix_web::rt::time::sleep(period - spent).await;
+        }
+    }
+}
+
+/// The workers' reports merged; the time measured runs from `measure_from`, at most `measure`
+/// (a run that ended early is measured over the time it ran).
+pub async fn gather(
+    workers: Vec<actix_web::rt::task::JoinHandle<Report>>,
+    measure_from: Instant,
+    measure: Duration,
+) -> Report {
+    let mut total = Report::new();
+    for w in workers {
+        if let Ok(r) = w.await {
+            total.merge(&r);
+        }
+    }
+    total.elapsed = Instant::now()
+        .saturating_duration_since(measure_from)
+        .min(measure);
+    total
 }
 
 #[cold]

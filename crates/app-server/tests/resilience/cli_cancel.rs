@@ -3,11 +3,10 @@
 
 use adapters_mysql::test_util::TestDatabase;
 use serde_json::Value;
-use test_support::{WAIT, eventually};
 
 use crate::{
     cli::simplepg,
-    support::{admin_list, instance, payment_key_of_new, register},
+    support::{admin_list, instance, payment_key_of_new, register, wait_until_approved},
 };
 
 /// `simplepg cancel key args…` with the test profile's admin token: whether it succeeded, the
@@ -35,18 +34,8 @@ async fn an_operator_cancels_part_of_a_payment_with_the_cli_and_more_than_the_re
     let api = instance(db.url(), &[]).await;
     let merchant = register(&api, None).await;
     let key = payment_key_of_new(&api, &merchant, "cli-cancel-1", 15_000).await;
+    wait_until_approved(&api, &key).await;
     let path = format!("/admin/api/payments/{key}");
-    let (client, admin_path) = (&api, path.as_str());
-    eventually("the payment to be APPROVED", WAIT, || async move {
-        let p = client
-            .admin("GET", admin_path, None)
-            .await
-            .map_err(|e| e.to_string())?;
-        (p.json["status"] == "APPROVED")
-            .then_some(())
-            .ok_or_else(|| p.text())
-    })
-    .await;
     let completed = api.complete(&merchant, &key).await.unwrap();
     assert_eq!(completed.status, 200, "{}", completed.text());
     let url = api.base().to_owned();

@@ -8,7 +8,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use crate::{
     cli::simplepg,
-    support::{admin_list, instance, payment_key_of_new, register},
+    support::{admin_list, instance, payment_key_of_new, register, wait_until_approved},
 };
 
 /// The date in Seoul (the test profile's settlement time zone), `days_ago` days ago.
@@ -27,18 +27,7 @@ async fn the_cli_reconciles_a_day_and_its_exit_code_says_whether_it_matched() {
     let mut keys = Vec::new();
     for (order, amount) in [("cli-recon-1", 15_000), ("cli-recon-2", 15_011)] {
         let key = payment_key_of_new(&api, &merchant, order, amount).await;
-        let path = format!("/admin/api/payments/{key}");
-        let (client, admin_path) = (&api, path.as_str());
-        eventually("the payment to be APPROVED", WAIT, || async move {
-            let p = client
-                .admin("GET", admin_path, None)
-                .await
-                .map_err(|e| e.to_string())?;
-            (p.json["status"] == "APPROVED")
-                .then_some(())
-                .ok_or_else(|| p.text())
-        })
-        .await;
+        wait_until_approved(&api, &key).await;
         let done = api.complete(&merchant, &key).await.unwrap();
         assert_eq!(done.status, 200, "{}", done.text());
         keys.push(key);

@@ -357,3 +357,23 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Waits until the payment (read through the admin API) is APPROVED.
+pub async fn wait_until_approved(api: &Api, key: &str) {
+    let path = format!("/admin/api/payments/{key}");
+    let path = path.as_str();
+    test_support::eventually(
+        "the payment to be APPROVED",
+        test_support::WAIT,
+        || async move {
+            let p = api
+                .admin("GET", path, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            (p.json["status"] == "APPROVED")
+                .then_some(())
+                .ok_or_else(|| p.text())
+        },
+    )
+    .await;
+}
