@@ -205,6 +205,13 @@ impl ApiError {
         e
     }
 
+    /// `429 RATE_LIMITED` saying `detail`, with `Retry-After` of `wait` (at least a second).
+    pub fn rate_limited(detail: &str, wait: std::time::Duration) -> Self {
+        let mut e = Self::new(ErrorCode::RateLimited, detail);
+        e.retry_after_secs = Some(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX));
+        e
+    }
+
     pub fn field(field: &str, message: &str) -> Self {
         Self::validation(Violations::single(field, message))
     }

@@ -190,14 +190,6 @@ impl Reconciliation {
             ReconciliationStatus::Discrepancies
         }
     }
-
-    /// How many discrepancies are of `kind`.
-    pub fn count(&self, kind: DiscrepancyKind) -> usize {
-        self.discrepancies
-            .iter()
-            .filter(|d| d.kind() == kind)
-            .count()
-    }
 }
 
 /// Filters of a reconciliation listing (dates inclusive).

@@ -21,7 +21,7 @@ use super::{MockError, Scenario};
 
 /// A cancel the server asks for, as far as the mock reads it.
 pub struct CancelRequest {
-    pub payment_key: String,
+    pub payment_key: PaymentKey,
     /// The transaction canceled; `None` for a payment the acquirer never authorized (a READY
     /// payment canceled before its outcome), which moves no money and counts toward nothing.
     pub transaction_id: Option<String>,
@@ -35,7 +35,7 @@ pub struct CancelRequest {
 
 /// A capture the server asks for.
 pub struct CaptureRequest {
-    pub payment_key: String,
+    pub payment_key: PaymentKey,
     /// What is captured.
     pub amount: i64,
     pub payment_amount: i64,
@@ -55,9 +55,9 @@ fn poisoned() -> MockError {
     ))
 }
 
-/// A key or id the mock was sent that it cannot keep in its books.
-fn unreadable(what: &str, e: impl std::fmt::Display) -> MockError {
-    MockError::CancelRefused(format!("{what} {e}"))
+/// A transaction id the mock made that is not one (it derives them from valid keys and ids).
+fn unreadable(e: impl std::fmt::Display) -> MockError {
+    MockError::CancelRefused(format!("transaction id {e}"))
 }
 
 impl Books {
@@ -95,22 +95,20 @@ impl Books {
             .clone()
             .unwrap_or_else(|| format!("whole:{}", request.payment_key));
         let tx = format!("mcx_{}", &sha256_hex(id.as_bytes())[..24]);
-        let transaction_id = TransactionId::parse(&tx).map_err(|e| unreadable("cancel id", e))?;
+        let transaction_id = TransactionId::parse(&tx).map_err(unreadable)?;
         if self.store.find(&transaction_id).await?.is_some() {
             return Ok((tx, false));
         }
         if scenario == Scenario::CancelUnavailableTwice && self.refuse(id)? {
             return Err(MockError::Unavailable("008"));
         }
-        let payment_key =
-            PaymentKey::parse(&request.payment_key).map_err(|e| unreadable("paymentKey", e))?;
         if request.transaction_id.is_none() {
             // A payment the acquirer never authorized: nothing to cancel, nothing to book (it
             // must not count against a later cancel of the transaction, e.g. the compensating
             // cancel of an approval that arrives after the payment was canceled).
             return Ok((tx, true));
         }
-        let so_far = self.store.canceled(&payment_key).await?;
+        let so_far = self.store.canceled(&request.payment_key).await?;
         if so_far + request.amount > request.payment_amount {
             return Err(MockError::CancelRefused(format!(
                 "only {} of {} is left to cancel",
@@ -122,7 +120,7 @@ impl Books {
             .store
             .record(&LedgerEntry {
                 transaction_id,
-                payment_key,
+                payment_key: request.payment_key.clone(),
                 line_type: LineType::Cancel,
                 amount: -request.amount,
                 payment_amount: request.payment_amount,
@@ -147,14 +145,12 @@ impl Books {
         {
             return Err(MockError::Unavailable("005"));
         }
-        let payment_key =
-            PaymentKey::parse(&request.payment_key).map_err(|e| unreadable("paymentKey", e))?;
-        let tx = super::transaction_id(&request.payment_key);
-        let transaction_id = TransactionId::parse(&tx).map_err(|e| unreadable("paymentKey", e))?;
+        let tx = super::transaction_id(request.payment_key.as_str());
+        let transaction_id = TransactionId::parse(&tx).map_err(unreadable)?;
         self.store
             .record(&LedgerEntry {
                 transaction_id,
-                payment_key,
+                payment_key: request.payment_key.clone(),
                 line_type: LineType::Capture,
                 amount: request.amount,
                 payment_amount: request.payment_amount,
@@ -246,8 +242,8 @@ mod tests {
         }
     }
 
-    fn key(n: u8) -> String {
-        PaymentKey::from_bytes([n; 32]).to_string()
+    fn key(n: u8) -> PaymentKey {
+        PaymentKey::from_bytes([n; 32])
     }
 
     fn now() -> Timestamp {
@@ -377,12 +373,12 @@ mod tests {
             ..cancel("cnl_ready", 9_000, 9_000)
         };
         books.cancel(&unauthorized, now()).await.unwrap();
-        let file: Vec<(String, LineType, i64)> = books
+        let file: Vec<(PaymentKey, LineType, i64)> = books
             .settlement_file(&whole_day())
             .await
             .unwrap()
             .into_iter()
-            .map(|l| (l.payment_key.to_string(), l.line_type, l.amount))
+            .map(|l| (l.payment_key, l.line_type, l.amount))
             .collect();
         assert_eq!(
             file,

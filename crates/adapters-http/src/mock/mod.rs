@@ -116,13 +116,10 @@ impl MockAcquirer {
     }
 
     /// The amount of the payment `key`, if the server has it.
-    pub async fn payment_amount(&self, key: &str) -> Result<Option<i64>, MockError> {
-        let Ok(key) = PaymentKey::parse(key) else {
-            return Ok(None);
-        };
+    pub async fn payment_amount(&self, key: &PaymentKey) -> Result<Option<i64>, MockError> {
         Ok(self
             .payments
-            .find_by_key(&key)
+            .find_by_key(key)
             .await?
             .map(|p| p.amount.minor_units()))
     }

@@ -10,7 +10,7 @@ use crate::{
     annotations::schemas::{ConfirmTotpRequest, LoginRequest},
     body::{json_object, valid},
     dto::{SessionResponse, TotpEnrollmentResponse},
-    problem::{ApiError, ErrorCode},
+    problem::ApiError,
     state::AppState,
 };
 
@@ -62,12 +62,10 @@ pub async fn login(
         .login_limiter
         .check(from.ip.as_deref().unwrap_or("unknown"))
     {
-        let mut e = ApiError::new(
-            ErrorCode::RateLimited,
+        return Err(ApiError::rate_limited(
             "Too many login attempts from this address; retry after the time in Retry-After",
-        );
-        e.retry_after_secs = Some(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX));
-        return Err(e);
+            wait,
+        ));
     }
     let obj = json_object(&req, &body, LOGIN_FIELDS)?;
     let mut v = obj.violations();

@@ -78,13 +78,11 @@ async fn about_payment<T>(
     mock: &MockAcquirer,
     allowed: &[&str],
     more: impl FnOnce(&JsonObject, &mut Violations) -> T,
-) -> Result<(String, i64, i64, T), ApiError> {
+) -> Result<(domain::ids::PaymentKey, i64, i64, T), ApiError> {
     let obj = json_object(req, body, allowed)?;
     let mut v = Violations::new();
     // The mock books what it carries out under the payment's key: it must be one.
-    let key = obj
-        .parsed("paymentKey", true, &mut v, domain::ids::PaymentKey::parse)
-        .map(|k| k.to_string());
+    let key = obj.parsed("paymentKey", true, &mut v, domain::ids::PaymentKey::parse);
     let amount = obj.integer("amount", true, &mut v);
     if amount.is_some_and(|a| a <= 0) {
         v.push("amount", "must be a positive number of minor units");
@@ -223,7 +221,7 @@ pub async fn capture(
         )
         .await?;
     Ok(HttpResponse::Ok().json(AcquirerCaptured {
-        transaction_id: mock::transaction_id(&payment_key),
+        transaction_id: mock::transaction_id(payment_key.as_str()),
         status: "CAPTURED",
     }))
 }

@@ -154,12 +154,10 @@ pub(crate) fn signed<'a>(req: &'a HttpRequest, body: &'a [u8]) -> SignedRequest<
 
 fn rate_limit(merchant: &Merchant, state: &AppState) -> Result<(), ApiError> {
     if let Err(wait) = state.rate_limiter.check(merchant.client_id.as_str()) {
-        let mut e = ApiError::new(
-            ErrorCode::RateLimited,
+        return Err(ApiError::rate_limited(
             "Too many requests for this client; retry after the time in Retry-After",
-        );
-        e.retry_after_secs = Some(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX));
-        return Err(e);
+            wait,
+        ));
     }
     Ok(())
 }

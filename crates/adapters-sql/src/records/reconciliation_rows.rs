@@ -53,53 +53,57 @@ impl From<&Reconciliation> for ReconciliationRow {
 }
 
 impl ReconciliationRow {
-    /// The reconciliation of this row with its `items` (in stored order).
-    pub fn with_items(self, items: Vec<ItemRow>) -> Result<Reconciliation, RepositoryError> {
-        let c = Cells {
+    fn cells(&self) -> Cells<'_> {
+        Cells {
             table: RECONCILIATION,
             key: &self.reconciliation_id,
-        };
+        }
+    }
+
+    /// The id, date and matched count of the row, parsed.
+    fn header(&self) -> Result<(ReconciliationId, SettlementDate, u64), RepositoryError> {
+        let c = self.cells();
+        Ok((
+            c.col(
+                "reconciliation_id",
+                ReconciliationId::parse(&self.reconciliation_id),
+            )?,
+            c.col(
+                "reconciliation_date",
+                SettlementDate::parse(&self.reconciliation_date),
+            )?,
+            c.int("matched", self.matched)?,
+        ))
+    }
+
+    /// The reconciliation of this row with its `items` (in stored order).
+    pub fn with_items(self, items: Vec<ItemRow>) -> Result<Reconciliation, RepositoryError> {
+        let (id, date, matched) = self.header()?;
         let discrepancies = items
             .into_iter()
             .map(Discrepancy::try_from)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Reconciliation {
-            id: c.col(
-                "reconciliation_id",
-                ReconciliationId::parse(&self.reconciliation_id),
-            )?,
-            date: c.col(
-                "reconciliation_date",
-                SettlementDate::parse(&self.reconciliation_date),
-            )?,
-            matched: c.int("matched", self.matched)?,
+            id,
+            date,
+            matched,
             discrepancies,
             created_at: from_db_time(self.created_at),
             created_by: self.created_by,
         })
     }
-}
 
-impl ReconciliationRow {
     /// The summary of this row with its discrepancies counted by kind.
     pub fn summary(
         self,
         counts: Vec<KindCountRow>,
     ) -> Result<ReconciliationSummary, RepositoryError> {
-        let c = Cells {
-            table: RECONCILIATION,
-            key: &self.reconciliation_id,
-        };
+        let (id, date, matched) = self.header()?;
+        let c = self.cells();
         let mut summary = ReconciliationSummary {
-            id: c.col(
-                "reconciliation_id",
-                ReconciliationId::parse(&self.reconciliation_id),
-            )?,
-            date: c.col(
-                "reconciliation_date",
-                SettlementDate::parse(&self.reconciliation_date),
-            )?,
-            matched: c.int("matched", self.matched)?,
+            id,
+            date,
+            matched,
             amount_mismatches: 0,
             missing_at_acquirer: 0,
             missing_at_simplepg: 0,
