@@ -10,10 +10,10 @@ use diesel_async::{
 };
 
 /// A pool of MySQL/MariaDB connections. Cheap to clone (an `Arc` inside); share one per process.
-pub type Pool = diesel_async::pooled_connection::deadpool::Pool<AsyncMysqlConnection>;
+pub type Pool = adapters_sql::pool::Pool<AsyncMysqlConnection>;
 
 /// A pooled connection, as handed out by [`Pool::get`].
-pub type PooledConnection = diesel_async::pooled_connection::deadpool::Object<AsyncMysqlConnection>;
+pub type PooledConnection = adapters_sql::pool::Object<AsyncMysqlConnection>;
 
 /// The pool could not be built (only on invalid settings: no connection is made here).
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +23,7 @@ pub struct PoolBuildError(#[source] BuildError);
 /// Builds a pool for `url` (`mysql://user:pass@host:port/db`). Connections are opened lazily.
 ///
 /// `connect_timeout` bounds every wait for a connection: opening a new one, re-checking an idle
-/// one (a `SELECT 1` before reuse), and queueing for a free one when all `max_connections` are
+/// one (a `SELECT 1` before reusing one idle longer than `adapters_sql::pool::ALIVE_WINDOW`), and queueing for a free one when all `max_connections` are
 /// busy. So an unreachable or overloaded database fails a request within about that time with an
 /// error for which `RepositoryError::is_unavailable()` is true, instead of hanging. A few seconds
 /// (e.g. 3 s) is a good value.
@@ -36,7 +36,7 @@ pub fn build_pool(
     config.custom_setup = Box::new(|url| Box::pin(connect(url.to_owned())));
     let manager =
         AsyncDieselConnectionManager::<AsyncMysqlConnection>::new_with_config(url, config);
-    Pool::builder(manager)
+    Pool::builder(adapters_sql::pool::Manager::new(manager))
         .max_size(max_connections.max(1))
         .runtime(Runtime::Tokio1)
         .timeouts(Timeouts {

@@ -13,10 +13,12 @@
 #![forbid(unsafe_code)]
 
 mod backend;
+pub mod cached;
 pub mod decisions;
 mod dialect;
 pub mod error;
 pub mod migrations;
+pub mod pool;
 pub mod raw;
 pub mod records;
 pub mod reporting;

@@ -22,10 +22,10 @@ use diesel_async::{
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
 /// A pool of SQLite connections to one file. Cheap to clone; share one per process.
-pub type Pool = diesel_async::pooled_connection::deadpool::Pool<SqliteConn>;
+pub type Pool = adapters_sql::pool::Pool<SqliteConn>;
 
 /// A pooled connection, as handed out by [`Pool::get`].
-pub type PooledConnection = diesel_async::pooled_connection::deadpool::Object<SqliteConn>;
+pub type PooledConnection = adapters_sql::pool::Object<SqliteConn>;
 
 /// How long a connection waits for another writer before giving up (`PRAGMA busy_timeout`).
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,7 +64,7 @@ pub fn build_pool(
     });
     let manager =
         AsyncDieselConnectionManager::<SqliteConn>::new_with_config(file_path(url), config);
-    Pool::builder(manager)
+    Pool::builder(adapters_sql::pool::Manager::new(manager))
         .max_size(max_connections.clamp(1, 8))
         .runtime(Runtime::Tokio1)
         .timeouts(Timeouts {

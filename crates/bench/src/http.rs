@@ -68,7 +68,16 @@ async fn prepare(target: &Api, merchants: &[Merchant], count: usize) -> Vec<(Mer
 
 pub async fn run(args: &Args) -> anyhow::Result<Report> {
     let target = Api::new(args.url.as_str()).with_admin_token(args.admin_token.as_str());
-    let merchants = register(&target, args.merchants.max(1)).await?;
+    let merchants = if args.workload == Workload::Bare {
+        // The bare server checks no signature: any merchant signs the same bytes.
+        vec![Merchant {
+            client_id: "mch_bare".to_owned(),
+            client_secret: "c2VjcmV0LWJhcmUtY2VpbGluZw==".to_owned(),
+            webhook_secret: String::new(),
+        }]
+    } else {
+        register(&target, args.merchants.max(1)).await?
+    };
     let pool = match args.workload {
         Workload::Read => prepare(&target, &merchants, 200).await,
         // Enough READY payments that each webhook approves a fresh one.
@@ -109,7 +118,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
             while Instant::now() < stop_at {
                 let began = Instant::now();
                 let outcome = match workload {
-                    Workload::Create => signed(
+                    Workload::Create | Workload::Bare => signed(
                         &target,
                         &m,
                         "POST",
@@ -140,6 +149,8 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
                         }
                     }
                     Workload::Raw
+                    | Workload::RawFlow
+                    | Workload::BareServer
                     | Workload::Settle
                     | Workload::CancelHot
                     | Workload::CancelSpread => "unsupported".to_owned(),

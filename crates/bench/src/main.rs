@@ -7,10 +7,12 @@
 //!
 //! See docs/benchmarks.md for the commands and the numbers.
 
+mod bare;
 mod cancels;
 mod flow;
 mod http;
 mod raw;
+mod raw_flow;
 mod receiver;
 mod report;
 mod settle;
@@ -32,6 +34,13 @@ pub enum Workload {
     Webhook,
     /// The create transaction (nonce + payment + audit row + outbox row) straight on the database.
     Raw,
+    /// Every statement and commit of one whole flow straight on the database (the flow's ceiling).
+    RawFlow,
+    /// The create requests of `create`, sent to a `bare-server` (the bare-HTTP ceiling).
+    Bare,
+    /// Serves the bare-HTTP ceiling on the port of `--url` until killed: one actix worker, one
+    /// handler committing the raw create transaction, a pool of `--concurrency` connections.
+    BareServer,
     /// 1 KRW partial cancels of one completed payment by every worker at once (contention on
     /// the money invariant); the invariant is checked at the end.
     CancelHot,
@@ -135,11 +144,18 @@ fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let report = if args.workload == Workload::Raw {
-        tokio::runtime::Builder::new_current_thread()
+    if args.workload == Workload::BareServer {
+        return actix_web::rt::System::new().block_on(bare::serve(&args));
+    }
+    let report = if matches!(args.workload, Workload::Raw | Workload::RawFlow) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .build()?
-            .block_on(raw::run(&args))?
+            .build()?;
+        if args.workload == Workload::Raw {
+            runtime.block_on(raw::run(&args))?
+        } else {
+            runtime.block_on(raw_flow::run(&args))?
+        }
     } else if matches!(args.workload, Workload::CancelHot | Workload::CancelSpread) {
         actix_web::rt::System::new().block_on(cancels::run(&args))?
     } else if args.workload == Workload::Flow {

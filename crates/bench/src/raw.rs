@@ -1,21 +1,31 @@
-//! The raw ceiling: the same writes as a create — the nonce, the payment, its CREATE audit row
-//! and its ACQUIRER_REQUEST outbox row, in one transaction — straight on the database, at the
-//! same concurrency, with no HTTP, signing, JSON or domain code in the way.
+//! The raw ceilings: SimplePG's own writes issued straight on the database at the same
+//! concurrency, with no HTTP, signing, JSON or domain code in the way.
+//!
+//! - `raw`: the writes of one create — the nonce, the payment, its CREATE audit row and its
+//!   ACQUIRER_REQUEST outbox row, in one transaction.
+//! - `raw-flow` ([`crate::raw_flow`]): every statement and commit of one whole flow.
+//!
+//! Each statement is sent as text (`COM_QUERY`): one round trip, the fewest the database can be
+//! asked in. (Until 2026-12-07 the ceiling went through diesel's `sql_query`, which diesel-async
+//! prepares, runs and closes each time: two round trips a statement, so it was no ceiling.)
 
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use diesel_async::AsyncMysqlConnection;
-use diesel_async::{AsyncConnection, RunQueryDsl, pooled_connection::deadpool::Object};
+use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 
 use crate::{Args, report::Report};
 
-const NOW: &str = "UTC_TIMESTAMP(6)";
+pub const NOW: &str = "UTC_TIMESTAMP(6)";
 
-/// The raw workload's database when `--database-url` is not given.
+/// The raw workloads' database when `--database-url` is not given.
 const DEFAULT_DATABASE_URL: &str = "mysql://root@127.0.0.1:3306/simplepg_bench_raw";
 
-pub async fn run(args: &Args) -> anyhow::Result<Report> {
+pub type Pool = adapters_mysql::Pool;
+pub type Conn = adapters_mysql::PooledConnection;
+
+/// The migrated database, a pool of `args.concurrency` connections and a merchant's client id.
+pub async fn prepare(args: &Args) -> anyhow::Result<(Pool, String)> {
     let url = args.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL);
     adapters_mysql::create_database_if_missing(url)
         .await
@@ -25,17 +35,23 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         .context("migrating the raw database")?;
     let pool = adapters_mysql::build_pool(url, args.concurrency.max(1), Duration::from_secs(5))?;
     let client = format!("mch_raw{}", uuid::Uuid::now_v7().simple());
-    {
-        let mut conn = pool.get().await.context("connecting")?;
-        diesel::sql_query(format!(
-            "INSERT INTO api_credential (client_id, client_name, client_secret, client_secret_key_version, \
-             webhook_secret, webhook_secret_key_version, status, created_at, updated_at) \
-             VALUES ('{client}', 'raw', x'00', 1, x'00', 1, 'ACTIVE', {NOW}, {NOW})"
-        ))
-        .execute(&mut conn)
-        .await
-        .context("inserting the merchant")?;
-    }
+    let mut conn = pool.get().await.context("connecting")?;
+    conn.batch_execute(&format!(
+        "INSERT INTO api_credential (client_id, client_name, client_secret, client_secret_key_version, \
+         webhook_secret, webhook_secret_key_version, status, created_at, updated_at) \
+         VALUES ('{client}', 'raw', x'00', 1, x'00', 1, 'ACTIVE', {NOW}, {NOW})"
+    ))
+    .await
+    .context("inserting the merchant")?;
+    Ok((pool, client))
+}
+
+/// Runs `one` in every worker until the measured time is over; `one` answers its outcome.
+pub async fn drive<F, Fut>(args: &Args, pool: Pool, client: String, one: F) -> Report
+where
+    F: Fn(Pool, String) -> Fut + Clone + 'static,
+    Fut: Future<Output = &'static str>,
+{
     let start = Instant::now();
     let measure_from = start + args.warmup();
     let stop_at = measure_from + args.measure();
@@ -44,29 +60,18 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         .run_until(async {
             let mut workers = Vec::new();
             for w in 0..args.concurrency.max(1) {
-                let (pool, client) = (pool.clone(), client.clone());
+                let (pool, client, one) = (pool.clone(), client.clone(), one.clone());
                 let (pacing, stagger) = (args.pacing(), args.stagger(w));
                 workers.push(tokio::task::spawn_local(async move {
                     let mut report = Report::new();
                     tokio::time::sleep(stagger).await;
                     while Instant::now() < stop_at {
                         let began = Instant::now();
-                        let outcome = match pool.get().await {
-                            Ok(mut conn) => match create_tx(&mut conn, &client).await {
-                                Ok(()) => "201",
-                                Err(_) => "db-error",
-                            },
-                            Err(_) => "pool-error",
-                        };
+                        let outcome = one(pool.clone(), client.clone()).await;
                         if began >= measure_from {
                             report.record(began.elapsed(), outcome);
                         }
-                        if let Some(p) = pacing {
-                            let spent = began.elapsed();
-                            if spent < p {
-                                tokio::time::sleep(p - spent).await;
-                            }
-                        }
+                        crate::report::pace(began, pacing).await;
                     }
                     report
                 }));
@@ -85,47 +90,69 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         total.merge(r);
     }
     total.elapsed = args.measure();
-    Ok(total)
+    total
 }
 
-async fn create_tx(
-    conn: &mut Object<AsyncMysqlConnection>,
-    client: &str,
-) -> Result<(), diesel::result::Error> {
+pub async fn run(args: &Args) -> anyhow::Result<Report> {
+    let (pool, client) = prepare(args).await?;
+    Ok(drive(args, pool, client, |pool, client| async move {
+        match pool.get().await {
+            Ok(mut conn) => match create_tx(&mut conn, &client).await {
+                Ok(_) => "201",
+                Err(_) => "db-error",
+            },
+            Err(_) => "pool-error",
+        }
+    })
+    .await)
+}
+
+/// A create's ids: the payment's id and key and its order number (also the nonce).
+pub struct Created {
+    pub payment_id: String,
+    pub key: String,
+    pub order_no: String,
+}
+
+/// The create transaction; the created payment.
+pub async fn create_tx(conn: &mut Conn, client: &str) -> Result<Created, diesel::result::Error> {
     let id = uuid::Uuid::now_v7();
-    let (payment_id, key, event) = (
-        id.hyphenated().to_string(),
-        format!("{}{}", id.simple(), id.simple()),
-        uuid::Uuid::now_v7().hyphenated().to_string(),
-    );
-    let nonce = format!("raw{}", id.simple());
-    let client = client.to_owned();
-    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-        diesel::sql_query(format!(
+    let created = Created {
+        payment_id: id.hyphenated().to_string(),
+        key: format!("{}{}", id.simple(), id.simple()),
+        order_no: format!("raw{}", id.simple()),
+    };
+    let event = uuid::Uuid::now_v7().hyphenated().to_string();
+    let (payment_id, key, nonce) = (&created.payment_id, &created.key, &created.order_no);
+    let statements = [
+        format!(
             "INSERT INTO request_nonce (client_id, nonce, expires_at) VALUES ('{client}', '{nonce}', {NOW} + INTERVAL 600 SECOND)"
-        ))
-        .execute(conn)
-        .await?;
-        diesel::sql_query(format!(
+        ),
+        format!(
             "INSERT INTO payment (payment_id, payment_key, client_id, order_no, amount, currency, method_code, status, \
              version, created_at, updated_at, expires_at) VALUES ('{payment_id}', '{key}', '{client}', '{nonce}', 15002, \
              'KRW', 'CARD', 'READY', 0, {NOW}, {NOW}, {NOW} + INTERVAL 1800 SECOND)"
-        ))
-        .execute(conn)
-        .await?;
-        diesel::sql_query(format!(
+        ),
+        format!(
             "INSERT INTO payment_log (payment_id, action, status, actor, details, created_at) \
              VALUES ('{payment_id}', 'CREATE', 'READY', 'MERCHANT', 'amount=15002 KRW', {NOW})"
-        ))
-        .execute(conn)
-        .await?;
-        diesel::sql_query(format!(
+        ),
+        format!(
             "INSERT INTO outbox_event (event_id, kind, payment_id, client_id, target_url, payload, state, attempts, \
              not_before, next_attempt_at, created_at, updated_at) VALUES ('{event}', 'ACQUIRER_REQUEST', '{payment_id}', \
              '{client}', 'http://127.0.0.1:1/raw', '{{}}', 'DELIVERED', 0, {NOW}, {NOW}, {NOW}, {NOW})"
-        ))
-        .execute(conn)
-        .await?;
+        ),
+    ];
+    in_tx(conn, &statements).await?;
+    Ok(created)
+}
+
+/// `statements` in one transaction, one round trip each.
+pub async fn in_tx(conn: &mut Conn, statements: &[String]) -> Result<(), diesel::result::Error> {
+    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+        for s in statements {
+            conn.batch_execute(s).await?;
+        }
         Ok(())
     })
     .await

@@ -6,11 +6,10 @@ use diesel::{QueryableByName, query_builder::SqlQuery, sql_types::BigInt};
 use diesel_async::{
     AsyncConnection, RunQueryDsl,
     methods::{ExecuteDsl, LoadQuery},
-    pooled_connection::{
-        AsyncDieselConnectionManager, PoolError, PoolableConnection,
-        deadpool::{Object, Pool},
-    },
+    pooled_connection::{AsyncDieselConnectionManager, PoolError, PoolableConnection},
 };
+
+use adapters_sql::pool::{Object, Pool};
 
 use std::{any::Any, sync::Arc};
 

@@ -12,6 +12,7 @@
 
 mod backfill;
 mod health;
+mod round_trips;
 mod support;
 
 use support::MysqlFactory;

@@ -76,7 +76,7 @@ macro_rules! sql_statements {
                     self, BoolExpressionMethods as _, ExpressionMethods as _, JoinOnDsl as _,
                     OptionalExtension as _, QueryDsl as _, QueryResult, SelectableHelper as _,
                 },
-                diesel_async::{RunQueryDsl as _, pooled_connection::deadpool},
+                diesel_async::RunQueryDsl as _,
                 domain,
                 time::PrimitiveDateTime,
             };
@@ -91,8 +91,24 @@ macro_rules! sql_statements {
             type Conn = <$backend as $crate::SqlBackend>::Conn;
             type Backend = <Conn as $crate::__private::diesel_async::AsyncConnectionCore>::Backend;
 
-            /// One `INSERT` of `values` into `table`.
+            /// One `INSERT` of `values` into `table`, kept prepared ([`cached`]): `values` is one
+            /// record, or a few whose number the caller bounds.
             async fn insert<T, V>(conn: &mut Conn, table: T, values: V) -> QueryResult<()>
+            where
+                T: diesel::Table,
+                V: diesel::Insertable<T>,
+                $crate::cached::BySqlText<diesel::query_builder::InsertStatement<T, V::Values>>:
+                    $crate::__private::diesel_async::methods::ExecuteDsl<Conn>,
+            {
+                $crate::cached::cached(diesel::insert_into(table).values(values))
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            }
+
+            /// One `INSERT` of any number of records, prepared for this once: its text varies
+            /// with the number of rows, so keeping it would fill the server's statement limit.
+            async fn insert_many<T, V>(conn: &mut Conn, table: T, values: V) -> QueryResult<()>
             where
                 T: diesel::Table,
                 V: diesel::Insertable<T>,
@@ -104,8 +120,8 @@ macro_rules! sql_statements {
             }
 
             impl $crate::ConnectionPool for $backend {
-                type Pool = deadpool::Pool<Conn>;
-                type Pooled = deadpool::Object<Conn>;
+                type Pool = $crate::pool::Pool<Conn>;
+                type Pooled = $crate::pool::Object<Conn>;
 
                 async fn checkout(
                     pool: &Self::Pool,

@@ -98,7 +98,7 @@ macro_rules! __outbox_statements {
     ($backend:ty, $insert:ident, ($($lock_row:tt)*), ($($lock_claim:tt)*)) => {
         impl OutboxStatements for $backend {
             async fn insert_messages(conn: &mut Conn, rows: &[NewOutboxRow]) -> QueryResult<()> {
-                $crate::__insert_rows!($insert, conn, outbox_event::table, rows)
+                $crate::__insert_rows!($insert, few, conn, outbox_event::table, rows)
             }
 
             async fn attempt_rows(
@@ -166,13 +166,15 @@ macro_rules! __outbox_statements {
                 max: i64,
             ) -> QueryResult<Vec<i64>> {
                 use diesel::sql_types::{BigInt, Timestamp};
-                let seqs = diesel::sql_query($crate::raw::CLAIM_CANDIDATES)
-                    .bind::<Timestamp, _>(now)
-                    .bind::<Timestamp, _>(now)
-                    .bind::<Timestamp, _>(now)
-                    .bind::<BigInt, _>(max)
-                    .load::<$crate::raw::Seq>(conn)
-                    .await?;
+                let seqs = $crate::cached::cached(
+                    diesel::sql_query($crate::raw::CLAIM_CANDIDATES)
+                        .bind::<Timestamp, _>(now)
+                        .bind::<Timestamp, _>(now)
+                        .bind::<Timestamp, _>(now)
+                        .bind::<BigInt, _>(max),
+                )
+                .load::<$crate::raw::Seq>(conn)
+                .await?;
                 Ok(seqs.into_iter().map(|s| s.seq).collect())
             }
 
@@ -183,7 +185,9 @@ macro_rules! __outbox_statements {
                 limit: u32,
             ) -> QueryResult<Vec<OutboxRow>> {
                 use outbox_event as e;
-                e::table
+                // Padded: a few forms of the IN list, each kept prepared.
+                let candidates = $crate::cached::padded(candidates.to_vec());
+                $crate::cached::cached(e::table
                     .filter(e::seq.eq_any(candidates))
                     .filter(e::state.eq(PENDING))
                     .filter(e::next_attempt_at.le(now))
@@ -192,7 +196,7 @@ macro_rules! __outbox_statements {
                     .order(e::seq.asc())
                     .limit(i64::from(limit))
                     .select(OutboxRow::as_select())
-                    $($lock_claim)*
+                    $($lock_claim)*)
                     .load(conn)
                     .await
             }
@@ -205,9 +209,12 @@ macro_rules! __outbox_statements {
             ) -> QueryResult<usize> {
                 use outbox_event as e;
                 let free = e::lease_until.is_null().or(e::lease_until.lt(now));
-                diesel::update(e::table.filter(e::seq.eq_any(seqs)).filter(free))
-                    .set(e::lease_until.eq(Some(until)))
-                    .execute(conn)
+                let seqs = $crate::cached::padded(seqs);
+                $crate::cached::cached(
+                    diesel::update(e::table.filter(e::seq.eq_any(seqs)).filter(free))
+                        .set(e::lease_until.eq(Some(until))),
+                )
+                .execute(conn)
                     .await
             }
 
@@ -245,9 +252,15 @@ macro_rules! __outbox_statements {
                 match outcome.next_attempt_at {
                     Some(t) => {
                         let changes = (changes, e::next_attempt_at.eq(t));
-                        diesel::update(target).set(changes).execute(conn).await?
+                        $crate::cached::cached(diesel::update(target).set(changes))
+                            .execute(conn)
+                            .await?
                     }
-                    None => diesel::update(target).set(changes).execute(conn).await?,
+                    None => {
+                        $crate::cached::cached(diesel::update(target).set(changes))
+                            .execute(conn)
+                            .await?
+                    }
                 };
                 Ok(())
             }
@@ -300,13 +313,18 @@ macro_rules! __outbox_statements {
 }
 
 /// Inserts a slice of records: `multi_row` as one statement, `row_by_row` as one per record.
+/// `few`: the caller bounds the number of rows (a transition's outbox messages), so the
+/// multi-row statement is kept prepared; `many`: it is not.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __insert_rows {
-    (multi_row, $conn:ident, $table:expr, $rows:ident) => {
+    (multi_row, few, $conn:ident, $table:expr, $rows:ident) => {
         insert($conn, $table, $rows).await
     };
-    (row_by_row, $conn:ident, $table:expr, $rows:ident) => {{
+    (multi_row, many, $conn:ident, $table:expr, $rows:ident) => {
+        insert_many($conn, $table, $rows).await
+    };
+    (row_by_row, $_size:ident, $conn:ident, $table:expr, $rows:ident) => {{
         for row in $rows {
             insert($conn, $table, row).await?;
         }

@@ -159,23 +159,32 @@ macro_rules! __payment_statements {
                 conn: &mut Conn,
                 payment_ids: Vec<String>,
             ) -> QueryResult<Vec<CancelRow>> {
-                payment_cancel::table
+                let one = payment_ids.len() == 1;
+                let query = payment_cancel::table
                     .filter(payment_cancel::payment_id.eq_any(payment_ids))
                     .order((payment_cancel::payment_id.asc(), payment_cancel::seq.asc()))
-                    .select(CancelRow::as_select())
-                    .load(conn)
-                    .await
+                    .select(CancelRow::as_select());
+                // One payment's (every transition reads it) is kept prepared; a page's is not.
+                if one {
+                    $crate::cached::cached(query).load(conn).await
+                } else {
+                    query.load(conn).await
+                }
             }
 
             async fn payment_versions(
                 conn: &mut Conn,
                 payment_ids: Vec<String>,
             ) -> QueryResult<Vec<(String, i64)>> {
-                payment::table
+                let one = payment_ids.len() == 1;
+                let query = payment::table
                     .filter(payment::payment_id.eq_any(payment_ids))
-                    .select((payment::payment_id, payment::version))
-                    .load(conn)
-                    .await
+                    .select((payment::payment_id, payment::version));
+                if one {
+                    $crate::cached::cached(query).load(conn).await
+                } else {
+                    query.load(conn).await
+                }
             }
 
             async fn insert_cancel(conn: &mut Conn, row: &CancelRow) -> QueryResult<()> {
@@ -184,18 +193,20 @@ macro_rules! __payment_statements {
 
             async fn update_cancel(conn: &mut Conn, row: &CancelRow) -> QueryResult<usize> {
                 use payment_cancel as c;
-                diesel::update(
-                    c::table
-                        .filter(c::cancel_id.eq(&row.cancel_id))
-                        .filter(c::payment_id.eq(&row.payment_id)),
+                $crate::cached::cached(
+                    diesel::update(
+                        c::table
+                            .filter(c::cancel_id.eq(&row.cancel_id))
+                            .filter(c::payment_id.eq(&row.payment_id)),
+                    )
+                    .set((
+                        c::status.eq(&row.status),
+                        c::acquirer_transaction_id.eq(&row.acquirer_transaction_id),
+                        c::failure_code.eq(&row.failure_code),
+                        c::failure_message.eq(&row.failure_message),
+                        c::completed_at.eq(row.completed_at),
+                    )),
                 )
-                .set((
-                    c::status.eq(&row.status),
-                    c::acquirer_transaction_id.eq(&row.acquirer_transaction_id),
-                    c::failure_code.eq(&row.failure_code),
-                    c::failure_message.eq(&row.failure_message),
-                    c::completed_at.eq(row.completed_at),
-                ))
                 .execute(conn)
                 .await
             }
@@ -209,27 +220,29 @@ macro_rules! __payment_statements {
                 row: &PaymentRow,
                 expected: i64,
             ) -> QueryResult<usize> {
-                diesel::update(
-                    payment::table
-                        .filter(payment::payment_id.eq(&row.payment_id))
-                        .filter(payment::version.eq(expected)),
+                $crate::cached::cached(
+                    diesel::update(
+                        payment::table
+                            .filter(payment::payment_id.eq(&row.payment_id))
+                            .filter(payment::version.eq(expected)),
+                    )
+                    .set((
+                        payment::status.eq(&row.status),
+                        payment::version.eq(row.version),
+                        payment::transaction_id.eq(&row.transaction_id),
+                        payment::failure_code.eq(&row.failure_code),
+                        payment::failure_message.eq(&row.failure_message),
+                        payment::cancel_reason.eq(&row.cancel_reason),
+                        payment::updated_at.eq(row.updated_at),
+                        payment::approved_at.eq(row.approved_at),
+                        payment::completed_at.eq(row.completed_at),
+                        payment::canceled_at.eq(row.canceled_at),
+                        payment::failed_at.eq(row.failed_at),
+                        payment::expires_at.eq(row.expires_at),
+                        payment::canceled_amount.eq(row.canceled_amount),
+                        payment::authorization_expires_at.eq(row.authorization_expires_at),
+                    )),
                 )
-                .set((
-                    payment::status.eq(&row.status),
-                    payment::version.eq(row.version),
-                    payment::transaction_id.eq(&row.transaction_id),
-                    payment::failure_code.eq(&row.failure_code),
-                    payment::failure_message.eq(&row.failure_message),
-                    payment::cancel_reason.eq(&row.cancel_reason),
-                    payment::updated_at.eq(row.updated_at),
-                    payment::approved_at.eq(row.approved_at),
-                    payment::completed_at.eq(row.completed_at),
-                    payment::canceled_at.eq(row.canceled_at),
-                    payment::failed_at.eq(row.failed_at),
-                    payment::expires_at.eq(row.expires_at),
-                    payment::canceled_amount.eq(row.canceled_amount),
-                    payment::authorization_expires_at.eq(row.authorization_expires_at),
-                ))
                 .execute(conn)
                 .await
             }

@@ -157,7 +157,7 @@ macro_rules! __reconciliation_statements {
                 if rows.is_empty() {
                     return Ok(());
                 }
-                $crate::__insert_rows!($insert, conn, reconciliation_item::table, rows)
+                $crate::__insert_rows!($insert, many, conn, reconciliation_item::table, rows)
             }
 
             async fn find_reconciliation(

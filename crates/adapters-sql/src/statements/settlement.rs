@@ -257,7 +257,7 @@ macro_rules! __settlement_statements {
                 if rows.is_empty() {
                     return Ok(());
                 }
-                $crate::__insert_rows!($insert, conn, settlement_line::table, rows)
+                $crate::__insert_rows!($insert, many, conn, settlement_line::table, rows)
             }
 
             async fn set_totals(conn: &mut Conn, row: &BatchRow) -> QueryResult<usize> {
