@@ -35,7 +35,7 @@ checked_string!(
 
 impl PaymentKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(hex::encode(bytes))
+        Self(crate::signing::lower_hex(&bytes))
     }
 }
 

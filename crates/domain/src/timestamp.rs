@@ -52,18 +52,41 @@ impl Timestamp {
     }
 
     /// `2026-11-24T08:00:00.123Z`: always three fractional digits and a `Z`.
+    ///
+    /// Written digit by digit into a string of the right size: every payment body and
+    /// notification carries several, and `format!`'s machinery cost about 3,000 instructions a
+    /// call (docs/benchmarks.md, "Instruction counts"). Years outside 0–9999 (which RFC 3339
+    /// cannot spell in four digits) still go through `format!`.
     pub fn to_rfc3339(self) -> String {
         let d = self.0;
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            d.year(),
-            u8::from(d.month()),
-            d.day(),
-            d.hour(),
-            d.minute(),
-            d.second(),
-            d.millisecond()
-        )
+        let Ok(year @ 0..=9999) = u32::try_from(d.year()) else {
+            return format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                d.year(),
+                u8::from(d.month()),
+                d.day(),
+                d.hour(),
+                d.minute(),
+                d.second(),
+                d.millisecond()
+            );
+        };
+        let mut out = String::with_capacity(24);
+        push_digits(&mut out, year, 4);
+        out.push('-');
+        push_digits(&mut out, u32::from(u8::from(d.month())), 2);
+        out.push('-');
+        push_digits(&mut out, u32::from(d.day()), 2);
+        out.push('T');
+        push_digits(&mut out, u32::from(d.hour()), 2);
+        out.push(':');
+        push_digits(&mut out, u32::from(d.minute()), 2);
+        out.push(':');
+        push_digits(&mut out, u32::from(d.second()), 2);
+        out.push('.');
+        push_digits(&mut out, u32::from(d.millisecond()), 3);
+        out.push('Z');
+        out
     }
 
     pub fn plus(self, duration: Duration) -> Self {
@@ -87,6 +110,15 @@ impl Timestamp {
     }
 }
 
+/// The last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    let mut unit = 10u32.pow(width.saturating_sub(1));
+    while unit > 0 {
+        out.push(char::from_digit((value / unit) % 10, 10).unwrap_or('0'));
+        unit /= 10;
+    }
+}
+
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())
@@ -101,7 +133,35 @@ impl fmt::Display for Timestamp {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// From year -9999 to 9999: the digit writer spells every instant as `format!` does, and
+        /// what it writes parses back to the same instant where RFC 3339 can spell it.
+        #[test]
+        fn every_instant_is_spelled_as_format_would_and_parses_back(
+            millis in -377_705_116_800_000i64..=253_402_300_799_999i64
+        ) {
+            let t = Timestamp::from_unix_millis(millis).unwrap();
+            let d = t.as_datetime();
+            let expected = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                d.year(),
+                u8::from(d.month()),
+                d.day(),
+                d.hour(),
+                d.minute(),
+                d.second(),
+                d.millisecond()
+            );
+            prop_assert_eq!(t.to_rfc3339(), expected);
+            if d.year() >= 0 {
+                prop_assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()).unwrap(), t);
+            }
+        }
+    }
 
     #[test]
     fn rfc3339_output_has_millis_and_z() {
