@@ -37,6 +37,7 @@ pub fn pool_error<D: Dialect>(e: PoolError) -> RepositoryError {
 /// to serve this request right now, which is also "unavailable, try again" (503), never a 500.
 pub fn db_error<D: Dialect>(e: DieselError) -> RepositoryError {
     if is_connection_lost::<D>(&e) {
+        crate::pool::connection_lost();
         return Unavailable(format!("{}: {e}", D::CONNECTION_LOST)).into();
     }
     if is_conflict(&e) {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use adapters_mysql::{
-    Pool,
+    Health, MysqlStore, Pool,
     test_util::{TestDatabase, admin_url},
 };
 use diesel::{QueryableByName, sql_types::BigInt};
@@ -14,7 +14,7 @@ use domain::{
     ids::{ClientId, Nonce},
     outbox::OutboxKind,
     payment::Origin,
-    ports::{NonceRecord, StateChange},
+    ports::{NonceRecord, StateChange, StoreHealth},
 };
 use store_contract::support::{Env, approve, at, message, unsaved_payment};
 
@@ -93,18 +93,40 @@ async fn a_second_create_and_approval_on_a_warm_connection_prepare_no_statement(
     );
 }
 
+/// Kills the server side of the pool's only connection; its id.
+async fn kill_the_connection(pool: &Pool) -> i64 {
+    let id = session_number(pool, "SELECT CAST(CONNECTION_ID() AS SIGNED) AS n").await;
+    let mut admin = diesel_async::AsyncMysqlConnection::establish(&admin_url())
+        .await
+        .unwrap();
+    diesel::sql_query(format!("KILL {id}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_connection_lost_while_in_use_is_replaced_at_its_next_checkout_however_soon() {
+    let db = TestDatabase::create().await;
+    let pool = db.pool(1);
+    let health = MysqlStore::<Health>::new(pool.clone());
+    kill_the_connection(&pool).await;
+
+    let lost = health.check().await.unwrap_err();
+    assert!(lost.is_unavailable(), "{lost}");
+
+    health
+        .check()
+        .await
+        .expect("checked out again at once, the connection was pinged, found dead and replaced");
+}
+
 #[tokio::test]
 async fn a_connection_killed_while_idle_is_replaced_before_it_is_handed_out_again() {
     let db = TestDatabase::create().await;
     let pool = db.pool(1);
-    let first = session_number(&pool, "SELECT CAST(CONNECTION_ID() AS SIGNED) AS n").await;
-    let mut admin = diesel_async::AsyncMysqlConnection::establish(&admin_url())
-        .await
-        .unwrap();
-    diesel::sql_query(format!("KILL {first}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    let first = kill_the_connection(&pool).await;
     tokio::time::sleep(adapters_sql::pool::ALIVE_WINDOW + Duration::from_millis(200)).await;
 
     let second = session_number(&pool, "SELECT CAST(CONNECTION_ID() AS SIGNED) AS n").await;
