@@ -6,7 +6,7 @@
 //! An adapter names its stores with one alias, e.g. `type MysqlStore<P> = SqlStore<Mysql, P>`
 //! (`MysqlStore<Payments>`), and wires them with [`ports`].
 
-use std::{marker::PhantomData, sync::Arc};
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
 use diesel::QueryResult;
 use domain::{
@@ -126,6 +126,47 @@ pub fn people_ports<B: Statements>(pool: B::Pool) -> PeoplePorts {
         sessions: Arc::new(SqlStore::<B, Sessions>::new(pool.clone())),
         operator_audit: Arc::new(SqlStore::<B, OperatorAudit>::new(pool)),
     }
+}
+
+/// Each of `parents` with its `children` (those whose `child_of` is the parent's `key`, in the
+/// order they came), made into one by `join`: the rows of a one-to-many read put together.
+fn with_children<P, C, T>(
+    parents: Vec<P>,
+    children: impl IntoIterator<Item = C>,
+    key: impl Fn(&P) -> &str,
+    child_of: impl Fn(&C) -> &str,
+    join: impl Fn(P, Vec<C>) -> Result<T, RepositoryError>,
+) -> Result<Vec<T>, RepositoryError> {
+    let mut by_parent: HashMap<String, Vec<C>> = HashMap::new();
+    for child in children {
+        by_parent
+            .entry(child_of(&child).to_owned())
+            .or_default()
+            .push(child);
+    }
+    parents
+        .into_iter()
+        .map(|parent| {
+            let mine = by_parent.remove(key(&parent)).unwrap_or_default();
+            join(parent, mine)
+        })
+        .collect()
+}
+
+/// Where a keyset page starts: `Some(None)` for the first page (no cursor), `Some(Some(k))`
+/// after the row the cursor names (`find` reads it, `key` is its position), `None` when the
+/// cursor names no row (an unknown cursor gives an empty page).
+async fn keyset_start<B: Statements, C: ?Sized, R, K>(
+    conn: &mut B::Conn,
+    cursor: Option<&C>,
+    find: impl AsyncFnOnce(&mut B::Conn, &C) -> QueryResult<Option<R>>,
+    key: impl FnOnce(R) -> K,
+) -> Result<Option<Option<K>>, RepositoryError> {
+    let Some(cursor) = cursor else {
+        return Ok(Some(None));
+    };
+    let found = find(conn, cursor).await.map_err(db_error::<B>)?;
+    Ok(found.map(|row| Some(key(row))))
 }
 
 /// A query failed: the dialect decides whether that means unavailable.

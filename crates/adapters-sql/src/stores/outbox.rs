@@ -15,7 +15,7 @@ use domain::{
     ports::{OutboxStore, PageRequest},
 };
 
-use super::{Outbox, SqlStore, db_error, users::insert_audit_rows};
+use super::{Outbox, SqlStore, db_error, keyset_start, users::insert_audit_rows};
 use crate::{
     backend::write_tx,
     decisions::{AttemptOutcome, CANDIDATES_PER_CLAIM, OutboxTxError as TxError, PENDING},
@@ -67,15 +67,11 @@ pub(super) async fn list_deliveries<B: Statements>(
     filter: &DeliveryFilter,
     page: &PageRequest<EventId>,
 ) -> Result<Vec<Delivery>, RepositoryError> {
-    let before_seq = match &page.before {
-        None => None,
-        Some(before) => match B::event_seq(conn, &event_key(before))
-            .await
-            .map_err(db_error::<B>)?
-        {
-            Some(seq) => Some(seq),
-            None => return Ok(Vec::new()),
-        },
+    let found = async |conn: &mut B::Conn, id: &EventId| B::event_seq(conn, &event_key(id)).await;
+    let Some(before_seq) =
+        keyset_start::<B, _, _, _>(conn, page.before.as_ref(), found, |seq| seq).await?
+    else {
+        return Ok(Vec::new());
     };
     let rows = B::list_events(conn, filter, before_seq, page.limit)
         .await

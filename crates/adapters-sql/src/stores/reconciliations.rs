@@ -1,8 +1,6 @@
 //! `ReconciliationStore` (`reconciliation`, `reconciliation_item`, reading the day's movements
 //! from `payment` and `payment_cancel`) and `AcquirerLedger` (`mock_acquirer_ledger`).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use diesel::result::Error as DieselError;
 use domain::{
@@ -16,7 +14,10 @@ use domain::{
     settlement::DayBounds,
 };
 
-use super::{Ledger, Reconciliations, SqlStore, db_error, users::insert_audit_rows};
+use super::{
+    Ledger, Reconciliations, SqlStore, db_error, keyset_start, users::insert_audit_rows,
+    with_children,
+};
 use crate::{
     backend::write_tx,
     error::is_unique_violation,
@@ -33,19 +34,14 @@ async fn with_items<B: Statements>(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = rows.iter().map(|r| r.reconciliation_id.clone()).collect();
-    let mut items: HashMap<String, Vec<ItemRow>> = HashMap::new();
-    for item in B::items_of(conn, &ids).await.map_err(db_error::<B>)? {
-        items
-            .entry(item.reconciliation_id.clone())
-            .or_default()
-            .push(item);
-    }
-    rows.into_iter()
-        .map(|row| {
-            let mine = items.remove(&row.reconciliation_id).unwrap_or_default();
-            row.with_items(mine)
-        })
-        .collect()
+    let items = B::items_of(conn, &ids).await.map_err(db_error::<B>)?;
+    with_children(
+        rows,
+        items,
+        |row| &row.reconciliation_id,
+        |item| &item.reconciliation_id,
+        ReconciliationRow::with_items,
+    )
 }
 
 #[async_trait]
@@ -132,15 +128,14 @@ impl<B: Statements> ReconciliationStore for SqlStore<B, Reconciliations> {
         let limit = i64::from(page.limit) + 1;
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
-        let before = match &page.before {
-            None => None,
-            Some(id) => match B::find_reconciliation(conn, id.as_str())
-                .await
-                .map_err(db_error::<B>)?
-            {
-                Some(row) => Some((row.reconciliation_date, row.seq)),
-                None => return Ok(Vec::new()),
-            },
+        let found = async |conn: &mut B::Conn, id: &ReconciliationId| {
+            B::find_reconciliation(conn, id.as_str()).await
+        };
+        let position = |row: ReconciliationRow| (row.reconciliation_date, row.seq);
+        let Some(before) =
+            keyset_start::<B, _, _, _>(conn, page.before.as_ref(), found, position).await?
+        else {
+            return Ok(Vec::new());
         };
         let rows = B::list_reconciliations(conn, from.as_deref(), to.as_deref(), before, limit)
             .await

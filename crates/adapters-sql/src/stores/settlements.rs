@@ -15,7 +15,7 @@ use domain::{
     },
 };
 
-use super::{Settlements, SqlStore, db_error, users::insert_audit_rows};
+use super::{Settlements, SqlStore, db_error, keyset_start, users::insert_audit_rows};
 use crate::{
     backend::write_tx,
     error::{is_unique_violation, is_unique_violation_on},
@@ -231,15 +231,13 @@ impl<B: Statements> SettlementStore for SqlStore<B, Settlements> {
         let limit = i64::from(page.limit) + 1;
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
-        let before = match &page.before {
-            None => None,
-            Some(id) => match B::find_batch(conn, id.as_str())
-                .await
-                .map_err(db_error::<B>)?
-            {
-                Some(row) => Some((row.settlement_date, row.seq)),
-                None => return Ok(Vec::new()),
-            },
+        let found =
+            async |conn: &mut B::Conn, id: &SettlementId| B::find_batch(conn, id.as_str()).await;
+        let position = |row: BatchRow| (row.settlement_date, row.seq);
+        let Some(before) =
+            keyset_start::<B, _, _, _>(conn, page.before.as_ref(), found, position).await?
+        else {
+            return Ok(Vec::new());
         };
         B::list_batches(
             conn,

@@ -113,6 +113,21 @@ pub struct StateChange {
     pub operator_audit: Option<OperatorAuditEntry>,
 }
 
+impl StateChange {
+    /// The change to `next` decided on `expected_version`, with its audit row and nothing else:
+    /// no outbox messages, none settled, no operator audit row.
+    pub fn new(next: Payment, expected_version: u32, audit: AuditRecord) -> Self {
+        Self {
+            next,
+            expected_version,
+            audit,
+            events: Vec::new(),
+            settles: Vec::new(),
+            operator_audit: None,
+        }
+    }
+}
+
 /// The write model of payments: what the money core reads to decide and writes when it has
 /// decided. Operator reads (statistics, the live feed, deliveries) are on [`OperatorReads`].
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
