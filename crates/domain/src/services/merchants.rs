@@ -11,7 +11,7 @@ use crate::{
     destination::ReturnUrlPolicy,
     ids::ClientId,
     merchant::{Grace, Merchant, MerchantChange, MerchantStatus, NewMerchant},
-    people::{Action, AuditOutcome, Denied, OperatorAuditEntry, Principal, RequestOrigin},
+    people::{Action, Denied, OperatorAuditEntry, Principal, RequestOrigin},
     ports::{CipherError, Clock, KeyGenerator, MerchantStore, SecretCipher},
     secret::Secret,
     service_struct::service_struct,
@@ -95,17 +95,8 @@ impl MerchantService {
         target: &ClientId,
         origin: &RequestOrigin,
     ) -> OperatorAuditEntry {
-        OperatorAuditEntry {
-            audit_id: 0,
-            at: self.clock.now(),
-            actor: by.actor_label().to_owned(),
-            role: Some(by.role()),
-            action: action.to_owned(),
-            target: Some(target.to_string()),
-            outcome: AuditOutcome::Success,
-            ip: origin.ip.clone(),
-            request_id: origin.request_id.clone(),
-        }
+        let target = Some(target.to_string());
+        OperatorAuditEntry::success(by, action, target, origin, self.clock.now())
     }
 
     fn check_return_url(

@@ -11,7 +11,7 @@ use crate::{
     Timestamp,
     destination::DestinationPolicy,
     merchant::{ClientName, PreviousSecret, ReturnUrl},
-    people::{Email, Role, UserId},
+    people::{AuditOutcome, Email, Role, UserId},
     ports::MockMerchantStore,
     services::testkit::{FakeCipher, fixed_clock, keys, t0},
 };
