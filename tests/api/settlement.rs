@@ -5,17 +5,9 @@ use awc::http::Method;
 use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
-use time::{Duration, OffsetDateTime, UtcOffset};
+use test_support::settlement_day::seoul_date;
 
 use crate::helpers::{ApiResponse, TestApp, assert_problem, skip_on_sqlite, spawn_app};
-
-/// The date (`YYYY-MM-DD`) in Seoul, `days_ago` days before now.
-fn seoul_date(days_ago: i64) -> String {
-    let d = (OffsetDateTime::now_utc() - Duration::days(days_ago))
-        .to_offset(UtcOffset::from_hms(9, 0, 0).unwrap())
-        .date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
 
 async fn run(app: &TestApp, date: &str) -> ApiResponse {
     app.admin(
