@@ -10,12 +10,8 @@ use test_support::settlement_day::seoul_date;
 use crate::helpers::{ApiResponse, TestApp, assert_problem, skip_on_sqlite, spawn_app};
 
 async fn run(app: &TestApp, date: &str) -> ApiResponse {
-    app.admin(
-        Method::POST,
-        "/admin/api/settlements/run",
-        Some(&json!({ "date": date })),
-    )
-    .await
+    app.admin_post_date("/admin/api/settlements/run", date)
+        .await
 }
 
 #[actix_web::test]
@@ -240,11 +236,10 @@ async fn yesterdays_captures_settle_once_into_a_batch_with_exact_fees_seen_only_
     assert_eq!(theirs.json["data"], Value::Array(Vec::new()));
     let operator = app.user_session("ops@pg.example", "OPERATOR", None).await;
     let refused = app
-        .session_change(
+        .session_post(
             &operator,
-            Method::POST,
             "/admin/api/settlements/run",
-            Some(&json!({"date": yesterday})),
+            &json!({"date": yesterday}),
         )
         .await;
     assert_problem(&refused, 403, "FORBIDDEN");
