@@ -7,7 +7,7 @@ use test_support::settlement_day::seoul_date;
 use test_support::{WAIT, eventually};
 
 use crate::{
-    cli::simplepg,
+    cli::{simplepg, simplepg_exit},
     support::{admin_list, instance, payment_key_of_new, register, wait_until_approved},
 };
 
@@ -48,20 +48,8 @@ async fn the_cli_reconciles_a_day_and_its_exit_code_says_whether_it_matched() {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         actix_web::rt::task::spawn_blocking(move || {
-            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_simplepg"));
-            cmd.args(["reconcile", "--date", &date]);
-            for (k, v) in &env {
-                cmd.env(k, v);
-            }
-            let out = cmd.output().expect("simplepg runs");
-            (
-                out.status.code(),
-                format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ),
-            )
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (&**k, &**v)).collect();
+            simplepg_exit(&["reconcile", "--date", &date], &env)
         })
     };
     let (code, out) = run(seoul_date(0)).await.unwrap();
