@@ -38,6 +38,12 @@ pub struct ReconciliationRow {
     pub created_by: String,
 }
 
+impl JoinKey for ReconciliationRow {
+    fn join_key(&self) -> &str {
+        &self.reconciliation_id
+    }
+}
+
 impl From<&Reconciliation> for ReconciliationRow {
     fn from(r: &Reconciliation) -> Self {
         Self {
@@ -137,6 +143,12 @@ pub struct ItemRow {
     pub simplepg_amount: Option<i64>,
     pub acquirer_amount: Option<i64>,
     pub occurred_at: PrimitiveDateTime,
+}
+
+impl JoinKey for ItemRow {
+    fn join_key(&self) -> &str {
+        &self.reconciliation_id
+    }
 }
 
 impl ItemRow {

@@ -44,16 +44,9 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
         audit: &[OperatorAuditEntry],
     ) -> Result<(), RepositoryError> {
         let row = MerchantRow::from(merchant);
-        let audit = audit_rows(audit);
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                B::insert_merchant(conn, &row).await?;
-                insert_audit_rows::<B>(conn, &audit).await
-            })
+        let insert = async move |conn: &mut B::Conn| B::insert_merchant(conn, &row).await;
+        self.insert_audited(&audit_rows(audit), insert, db_error::<B>)
             .await
-        )
-        .map_err(db_error::<B>)
     }
 
     async fn find(&self, client_id: &ClientId) -> Result<Option<Merchant>, RepositoryError> {

@@ -15,7 +15,12 @@ use domain::{
     store_ports::StorePorts,
 };
 
-use crate::{backend::ConnectionPool, error, statements::Statements};
+use crate::{
+    backend::{ConnectionPool, write_tx},
+    error,
+    records::{JoinKey, NewOperatorAuditRow},
+    statements::Statements,
+};
 
 mod health;
 mod idempotency;
@@ -58,6 +63,28 @@ impl<B: ConnectionPool, P> SqlStore<B, P> {
     ) -> Result<T, RepositoryError> {
         let mut conn = self.conn().await?;
         statement(&mut conn).await.map_err(db_error::<B>)
+    }
+}
+
+impl<B: Statements, P> SqlStore<B, P> {
+    /// One write transaction, run again on a conflict: `insert`, then the operator audit rows
+    /// of the change, so a row and the audit of its creation are stored together or not at
+    /// all. A failed statement is `fail`ed into the caller's error.
+    async fn insert_audited<E: From<RepositoryError>>(
+        &self,
+        audit: &[NewOperatorAuditRow],
+        insert: impl AsyncFn(&mut B::Conn) -> QueryResult<()>,
+        fail: impl FnOnce(diesel::result::Error) -> E,
+    ) -> Result<(), E> {
+        let mut conn = self.conn().await?;
+        crate::retrying!(
+            write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
+                insert(conn).await?;
+                users::insert_audit_rows::<B>(conn, audit).await
+            })
+            .await
+        )
+        .map_err(fail)
     }
 }
 
@@ -128,26 +155,24 @@ pub fn people_ports<B: Statements>(pool: B::Pool) -> PeoplePorts {
     }
 }
 
-/// Each of `parents` with its `children` (those whose `child_of` is the parent's `key`, in the
-/// order they came), made into one by `join`: the rows of a one-to-many read put together.
-fn with_children<P, C, T>(
+/// Each of `parents` with its `children` (those with the parent's join key, in the order they
+/// came), made into one by `join`: the rows of a one-to-many read put together.
+fn with_children<P: JoinKey, C: JoinKey, T>(
     parents: Vec<P>,
     children: impl IntoIterator<Item = C>,
-    key: impl Fn(&P) -> &str,
-    child_of: impl Fn(&C) -> &str,
     join: impl Fn(P, Vec<C>) -> Result<T, RepositoryError>,
 ) -> Result<Vec<T>, RepositoryError> {
     let mut by_parent: HashMap<String, Vec<C>> = HashMap::new();
     for child in children {
         by_parent
-            .entry(child_of(&child).to_owned())
+            .entry(child.join_key().to_owned())
             .or_default()
             .push(child);
     }
     parents
         .into_iter()
         .map(|parent| {
-            let mine = by_parent.remove(key(&parent)).unwrap_or_default();
+            let mine = by_parent.remove(parent.join_key()).unwrap_or_default();
             join(parent, mine)
         })
         .collect()

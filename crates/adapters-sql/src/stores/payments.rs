@@ -133,13 +133,7 @@ fn with_cancels(
     rows: Vec<PaymentRow>,
     cancels: Vec<CancelRow>,
 ) -> Result<Vec<Payment>, RepositoryError> {
-    with_children(
-        rows,
-        cancels,
-        |r| &r.payment_id,
-        |c| &c.payment_id,
-        PaymentRow::into_payment,
-    )
+    with_children(rows, cancels, PaymentRow::into_payment)
 }
 
 #[async_trait]

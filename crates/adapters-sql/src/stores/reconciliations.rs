@@ -35,13 +35,7 @@ async fn with_items<B: Statements>(
     }
     let ids: Vec<String> = rows.iter().map(|r| r.reconciliation_id.clone()).collect();
     let items = B::items_of(conn, &ids).await.map_err(db_error::<B>)?;
-    with_children(
-        rows,
-        items,
-        |row| &row.reconciliation_id,
-        |item| &item.reconciliation_id,
-        ReconciliationRow::with_items,
-    )
+    with_children(rows, items, ReconciliationRow::with_items)
 }
 
 #[async_trait]

@@ -26,15 +26,8 @@ impl<B: Statements> SessionStore for SqlStore<B, Sessions> {
     ) -> Result<(), RepositoryError> {
         let row = SessionRow::from(session);
         let audit = [NewOperatorAuditRow::from(audit)];
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                B::insert_session(conn, &row).await?;
-                insert_audit_rows::<B>(conn, &audit).await
-            })
-            .await
-        )
-        .map_err(db_error::<B>)
+        let insert = async move |conn: &mut B::Conn| B::insert_session(conn, &row).await;
+        self.insert_audited(&audit, insert, db_error::<B>).await
     }
 
     async fn find(&self, hash: &SessionTokenHash) -> Result<Option<Session>, RepositoryError> {

@@ -38,21 +38,15 @@ impl<B: Statements> UserStore for SqlStore<B, Users> {
     async fn insert(&self, user: &User, audit: &OperatorAuditEntry) -> Result<(), InsertUserError> {
         let row = UserRow::from(user);
         let audit = [NewOperatorAuditRow::from(audit)];
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                B::insert_user(conn, &row).await?;
-                insert_audit_rows::<B>(conn, &audit).await
-            })
-            .await
-        )
-        .map_err(|e| {
+        let insert = async move |conn: &mut B::Conn| B::insert_user(conn, &row).await;
+        self.insert_audited(&audit, insert, |e| {
             if is_unique_violation_on(&e, B::UQ_USER_EMAIL) {
                 InsertUserError::DuplicateEmail
             } else {
                 InsertUserError::Repository(db_error::<B>(e))
             }
         })
+        .await
     }
 
     async fn find(&self, id: &UserId) -> Result<Option<User>, RepositoryError> {
