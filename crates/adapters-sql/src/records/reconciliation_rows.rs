@@ -8,22 +8,16 @@ use domain::{
         AcquirerLine, Discrepancy, DiscrepancyKind, OwnLine, Reconciliation, ReconciliationId,
         ReconciliationSummary,
     },
-    settlement::{LineType, SettlementDate},
+    settlement::SettlementDate,
 };
 
+use super::settlement_rows::line_type;
 use super::*;
 use crate::schema::{mock_acquirer_ledger, reconciliation, reconciliation_item};
 
 const RECONCILIATION: &str = "reconciliation";
 const ITEM: &str = "reconciliation_item";
 const LEDGER: &str = "mock_acquirer_ledger";
-
-fn line_type(c: Cells<'_>, raw: &str) -> Result<LineType, RepositoryError> {
-    c.col(
-        "line_type",
-        LineType::parse(raw).ok_or("is not CAPTURE or CANCEL"),
-    )
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reconciliation)]
