@@ -10,10 +10,10 @@ use super::*;
 use crate::{
     Timestamp,
     ids::{ClientId, PaymentKey, TransactionId},
-    people::{AuditOutcome, Email, Guarded, Principal, RequestOrigin, Role, UserId},
+    people::{AuditOutcome, Guarded, Principal, RequestOrigin, Role},
     ports::{AcquirerFileError, MockAcquirerFiles, MockReconciliationStore, OwnLineCursor},
     reconciliation::{AcquirerLine, Discrepancy, OwnLine, ReconciliationStatus},
-    services::testkit::{clock_at, keys},
+    services::testkit::{clock_at, keys, person},
     settlement::{FixedOffsetCalendar, LineType, SettlementDate},
 };
 
@@ -59,16 +59,8 @@ fn service(store: MockReconciliationStore, files: MockAcquirerFiles) -> Reconcil
 }
 
 fn user(role: Role) -> Principal {
-    let client = role
-        .is_merchant_role()
-        .then(|| ClientId::parse("mch_shop").unwrap());
-    Principal::user(
-        UserId::parse("usr_00000000000000000000000000000001").unwrap(),
-        Email::parse("someone@example.com").unwrap(),
-        role,
-        client,
-    )
-    .unwrap()
+    let client = role.is_merchant_role().then_some("mch_shop");
+    person("someone@example.com", role, client)
 }
 
 /// `by` reconciles the date `raw` on `svc`.
