@@ -17,10 +17,7 @@ use crate::{
 };
 
 async fn audit_rows(env: &Env) -> Vec<OperatorAuditEntry> {
-    let page = PageRequest {
-        limit: 50,
-        before: None,
-    };
+    let page = PageRequest::first(50);
     env.people()
         .operator_audit
         .list(&OperatorAuditFilter::default(), &page)

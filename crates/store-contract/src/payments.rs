@@ -380,13 +380,7 @@ pub async fn listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_e
 
     let full = env
         .payments
-        .list(
-            &filter,
-            &PageRequest {
-                limit: 1,
-                before: None,
-            },
-        )
+        .list(&filter, &PageRequest::first(1))
         .await
         .unwrap();
     assert_eq!(full[0], created[4], "rows come back whole");

@@ -66,6 +66,16 @@ pub struct PageRequest<C> {
     pub before: Option<C>,
 }
 
+impl<C> PageRequest<C> {
+    /// The first page: the newest `limit` rows.
+    pub fn first(limit: u32) -> Self {
+        Self {
+            limit,
+            before: None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum InsertPaymentError {
     /// `(client_id, order_no)` already exists. Nothing was written.

@@ -59,10 +59,7 @@ async fn admin_and_operator(s: &UserService) -> (Principal, User) {
 }
 
 fn first_page<K>() -> PageRequest<K> {
-    PageRequest {
-        limit: 10,
-        before: None,
-    }
+    PageRequest::first(10)
 }
 
 fn service(memory: &Arc<Memory>) -> UserService {
