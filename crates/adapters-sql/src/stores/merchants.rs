@@ -81,19 +81,11 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     ) -> Result<bool, RepositoryError> {
         let expected = expected_version(next)?;
         let row = MerchantRow::from(next);
-        let audit = audit_rows(audit);
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                if B::update_merchant(conn, &row, expected).await? != 1 {
-                    return Ok(false);
-                }
-                insert_audit_rows::<B>(conn, &audit).await?;
-                Ok(true)
-            })
+        let update = async move |conn: &mut B::Conn| {
+            Ok(B::update_merchant(conn, &row, expected).await? == 1)
+        };
+        self.write_audited(&audit_rows(audit), update, db_error::<B>)
             .await
-        )
-        .map_err(db_error::<B>)
     }
 
     /// Compare-and-set on the stored version and ciphertexts (fresh nonce per seal, so equal

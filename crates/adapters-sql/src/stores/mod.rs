@@ -67,24 +67,39 @@ impl<B: ConnectionPool, P> SqlStore<B, P> {
 }
 
 impl<B: Statements, P> SqlStore<B, P> {
-    /// One write transaction, run again on a conflict: `insert`, then the operator audit rows
-    /// of the change, so a row and the audit of its creation are stored together or not at
-    /// all. A failed statement is `fail`ed into the caller's error.
+    /// One write transaction, run again on a conflict: `write`, then — if it says it wrote (a
+    /// compare-and-set that matched) — the operator audit rows of the change, so a row and its
+    /// audit are stored together or not at all. Answers what `write` said; a failed statement
+    /// is `fail`ed into the caller's error.
+    async fn write_audited<E: From<RepositoryError>>(
+        &self,
+        audit: &[NewOperatorAuditRow],
+        write: impl AsyncFn(&mut B::Conn) -> QueryResult<bool>,
+        fail: impl FnOnce(diesel::result::Error) -> E,
+    ) -> Result<bool, E> {
+        let mut conn = self.conn().await?;
+        crate::retrying!(
+            write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
+                if !write(conn).await? {
+                    return Ok(false);
+                }
+                users::insert_audit_rows::<B>(conn, audit).await?;
+                Ok(true)
+            })
+            .await
+        )
+        .map_err(fail)
+    }
+
+    /// [`Self::write_audited`] of an `INSERT`: the row and the audit of its creation.
     async fn insert_audited<E: From<RepositoryError>>(
         &self,
         audit: &[NewOperatorAuditRow],
         insert: impl AsyncFn(&mut B::Conn) -> QueryResult<()>,
         fail: impl FnOnce(diesel::result::Error) -> E,
     ) -> Result<(), E> {
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
-                insert(conn).await?;
-                users::insert_audit_rows::<B>(conn, audit).await
-            })
-            .await
-        )
-        .map_err(fail)
+        let write = async move |conn: &mut B::Conn| insert(conn).await.map(|()| true);
+        self.write_audited(audit, write, fail).await.map(|_| ())
     }
 }
 

@@ -1,7 +1,6 @@
 //! `UserStore` (`operator_user`, with its rows of `operator_audit`).
 
 use async_trait::async_trait;
-use diesel::result::Error as DieselError;
 use domain::{
     RepositoryError,
     ids::ClientId,
@@ -11,7 +10,6 @@ use domain::{
 
 use super::{SqlStore, Users, db_error};
 use crate::{
-    backend::write_tx,
     error::is_unique_violation_on,
     records::{NewOperatorAuditRow, UserRow, user_key},
     statements::Statements,
@@ -100,18 +98,9 @@ impl<B: Statements> UserStore for SqlStore<B, Users> {
         let row = UserRow::from(next);
         let expected = i64::from(expected);
         let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                if B::update_user(conn, &row, expected).await? != 1 {
-                    return Ok(false);
-                }
-                insert_audit_rows::<B>(conn, &audit).await?;
-                Ok(true)
-            })
-            .await
-        )
-        .map_err(db_error::<B>)
+        let update =
+            async move |conn: &mut B::Conn| Ok(B::update_user(conn, &row, expected).await? == 1);
+        self.write_audited(&audit, update, db_error::<B>).await
     }
 
     async fn count_enabled_admins(&self) -> Result<u64, RepositoryError> {
