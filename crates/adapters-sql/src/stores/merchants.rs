@@ -1,7 +1,6 @@
 //! `MerchantStore` (`api_credential`, with its rows of `operator_audit`).
 
 use async_trait::async_trait;
-use diesel::result::Error as DieselError;
 use domain::{
     RepositoryError,
     ids::ClientId,
@@ -10,16 +9,8 @@ use domain::{
     ports::{MerchantStore, PageRequest},
 };
 
-use super::{Merchants, SqlStore, db_error, users::insert_audit_rows};
-use crate::{
-    backend::write_tx,
-    records::{MerchantRow, NewOperatorAuditRow},
-    statements::Statements,
-};
-
-fn audit_rows(audit: &[OperatorAuditEntry]) -> Vec<NewOperatorAuditRow> {
-    audit.iter().map(NewOperatorAuditRow::from).collect()
-}
+use super::{Merchants, SqlStore, audit_rows, db_error};
+use crate::{records::MerchantRow, statements::Statements};
 
 /// The version a change from `next` expects to find stored (`next.version - 1`).
 fn expected_version(next: &Merchant) -> Result<i64, RepositoryError> {
@@ -99,18 +90,10 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     ) -> Result<bool, RepositoryError> {
         let old = MerchantRow::from(expected);
         let new = MerchantRow::from(resealed);
-        let audit = audit_rows(audit);
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                if B::replace_secrets(conn, old.clone(), &new).await? != 1 {
-                    return Ok(false);
-                }
-                insert_audit_rows::<B>(conn, &audit).await?;
-                Ok(true)
-            })
+        let replace = async move |conn: &mut B::Conn| {
+            Ok(B::replace_secrets(conn, old.clone(), &new).await? == 1)
+        };
+        self.write_audited(&audit_rows(audit), replace, db_error::<B>)
             .await
-        )
-        .map_err(db_error::<B>)
     }
 }

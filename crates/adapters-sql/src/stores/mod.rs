@@ -11,6 +11,7 @@ use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 use diesel::QueryResult;
 use domain::{
     RepositoryError,
+    people::OperatorAuditEntry,
     ports::{OperatorAuditStore, SessionStore, UserStore},
     store_ports::StorePorts,
 };
@@ -168,6 +169,11 @@ pub fn people_ports<B: Statements>(pool: B::Pool) -> PeoplePorts {
         sessions: Arc::new(SqlStore::<B, Sessions>::new(pool.clone())),
         operator_audit: Arc::new(SqlStore::<B, OperatorAudit>::new(pool)),
     }
+}
+
+/// The operator audit rows of `audit`, to insert.
+fn audit_rows(audit: &[OperatorAuditEntry]) -> Vec<NewOperatorAuditRow> {
+    audit.iter().map(NewOperatorAuditRow::from).collect()
 }
 
 /// Each of `parents` with its `children` (those with the parent's join key, in the order they

@@ -2,7 +2,6 @@
 //! from `payment` and `payment_cancel`) and `AcquirerLedger` (`mock_acquirer_ledger`).
 
 use async_trait::async_trait;
-use diesel::result::Error as DieselError;
 use domain::{
     RepositoryError,
     ids::{PaymentKey, TransactionId},
@@ -14,14 +13,10 @@ use domain::{
     settlement::DayBounds,
 };
 
-use super::{
-    Ledger, Reconciliations, SqlStore, db_error, keyset_start, users::insert_audit_rows,
-    with_children,
-};
+use super::{Ledger, Reconciliations, SqlStore, audit_rows, db_error, keyset_start, with_children};
 use crate::{
-    backend::write_tx,
     error::is_unique_violation,
-    records::{ItemRow, LedgerRow, NewOperatorAuditRow, ReconciliationRow, to_db_time},
+    records::{ItemRow, LedgerRow, ReconciliationRow, to_db_time},
     statements::Statements,
 };
 
@@ -97,19 +92,15 @@ impl<B: Statements> ReconciliationStore for SqlStore<B, Reconciliations> {
             .iter()
             .map(|d| ItemRow::new(&reconciliation.id, d))
             .collect();
-        let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                B::insert_reconciliation(conn, &header).await?;
-                for chunk in items.chunks(500) {
-                    B::insert_items(conn, chunk).await?;
-                }
-                insert_audit_rows::<B>(conn, &audit).await
-            })
+        let insert = async move |conn: &mut B::Conn| {
+            B::insert_reconciliation(conn, &header).await?;
+            for chunk in items.chunks(500) {
+                B::insert_items(conn, chunk).await?;
+            }
+            Ok(())
+        };
+        self.insert_audited(&audit_rows(audit), insert, db_error::<B>)
             .await
-        )
-        .map_err(db_error::<B>)
     }
 
     async fn list(

@@ -8,7 +8,7 @@ use domain::{
     ports::{InsertUserError, PageRequest, UserStore},
 };
 
-use super::{SqlStore, Users, db_error};
+use super::{SqlStore, Users, audit_rows, db_error};
 use crate::{
     error::is_unique_violation_on,
     records::{NewOperatorAuditRow, UserRow, user_key},
@@ -97,7 +97,7 @@ impl<B: Statements> UserStore for SqlStore<B, Users> {
         };
         let row = UserRow::from(next);
         let expected = i64::from(expected);
-        let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
+        let audit = audit_rows(audit);
         let update =
             async move |conn: &mut B::Conn| Ok(B::update_user(conn, &row, expected).await? == 1);
         self.write_audited(&audit, update, db_error::<B>).await
