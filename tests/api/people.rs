@@ -152,9 +152,7 @@ async fn a_cookie_change_without_the_right_csrf_token_is_refused_and_changes_not
     let users = app.admin_get("/admin/api/users").await;
     assert_eq!(listed(&users), 1, "{}", users.text());
 
-    let res = app
-        .session_change(&admin, Method::POST, "/admin/api/users", Some(&body))
-        .await;
+    let res = app.session_post(&admin, "/admin/api/users", &body).await;
     assert_eq!(res.status, 201, "{}", res.text());
     // A read needs no CSRF token.
     let res = app.session_get(&admin, "/admin/api/users").await;
@@ -193,24 +191,14 @@ async fn an_operator_session_may_not_register_a_merchant_and_an_admin_session_ma
         res.text()
     );
     let res = app
-        .session_change(
-            &operator,
-            Method::POST,
-            "/admin/api/merchants",
-            Some(&register),
-        )
+        .session_post(&operator, "/admin/api/merchants", &register)
         .await;
     assert_problem(&res, 403, "FORBIDDEN");
     let merchants = app.admin_get("/admin/api/merchants").await;
     assert_eq!(listed(&merchants), 0);
 
     let res = app
-        .session_change(
-            &admin,
-            Method::POST,
-            "/admin/api/merchants",
-            Some(&register),
-        )
+        .session_post(&admin, "/admin/api/merchants", &register)
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let res = app.session_get(&admin, "/admin/api/merchants").await;
@@ -223,10 +211,7 @@ async fn a_merchant_admin_manages_the_users_of_its_own_merchant_only() {
     let boss = app
         .user_session("boss@a.example", "MERCHANT_ADMIN", Some(&a.client_id))
         .await;
-    let post = async |body: Value| {
-        app.session_change(&boss, Method::POST, "/admin/api/users", Some(&body))
-            .await
-    };
+    let post = async |body: Value| app.session_post(&boss, "/admin/api/users", &body).await;
     let other = post(user_body(
         "x@b.example",
         "MERCHANT_VIEWER",

@@ -2,27 +2,14 @@
 //! scenarios (`…011` reported one short, `…012` capture left out), a day reconciled line by line
 //! and stored, each discrepancy audited, who may reconcile and read, refused dates.
 
-use awc::http::Method;
 use serde_json::{Value, json};
-use time::{Duration, OffsetDateTime, UtcOffset};
+use test_support::settlement_day::seoul_date;
 
 use crate::helpers::{ApiResponse, TestApp, assert_problem, spawn_app};
 
-/// The date (`YYYY-MM-DD`) in Seoul (the default settlement time zone), `days_ago` days ago.
-fn seoul_date(days_ago: i64) -> String {
-    let d = (OffsetDateTime::now_utc() - Duration::days(days_ago))
-        .to_offset(UtcOffset::from_hms(9, 0, 0).unwrap())
-        .date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 async fn reconcile(app: &TestApp, date: &str) -> ApiResponse {
-    app.admin(
-        Method::POST,
-        "/admin/api/reconciliations",
-        Some(&json!({ "date": date })),
-    )
-    .await
+    app.admin_post_date("/admin/api/reconciliations", date)
+        .await
 }
 
 /// The payment keys of a list of discrepancies.
@@ -199,11 +186,10 @@ async fn a_quiet_day_matches_and_dates_ids_and_roles_are_checked() {
     assert_eq!(seen.status, 200, "{}", seen.text());
     assert_eq!(seen.json["data"].as_array().unwrap().len(), 1);
     let refused = app
-        .session_change(
+        .session_post(
             &viewer,
-            Method::POST,
             "/admin/api/reconciliations",
-            Some(&json!({"date": seoul_date(1)})),
+            &json!({"date": seoul_date(1)}),
         )
         .await;
     assert_problem(&refused, 403, "FORBIDDEN");

@@ -5,25 +5,13 @@ use awc::http::Method;
 use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
-use time::{Duration, OffsetDateTime, UtcOffset};
+use test_support::settlement_day::seoul_date;
 
 use crate::helpers::{ApiResponse, TestApp, assert_problem, skip_on_sqlite, spawn_app};
 
-/// The date (`YYYY-MM-DD`) in Seoul, `days_ago` days before now.
-fn seoul_date(days_ago: i64) -> String {
-    let d = (OffsetDateTime::now_utc() - Duration::days(days_ago))
-        .to_offset(UtcOffset::from_hms(9, 0, 0).unwrap())
-        .date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 async fn run(app: &TestApp, date: &str) -> ApiResponse {
-    app.admin(
-        Method::POST,
-        "/admin/api/settlements/run",
-        Some(&json!({ "date": date })),
-    )
-    .await
+    app.admin_post_date("/admin/api/settlements/run", date)
+        .await
 }
 
 #[actix_web::test]
@@ -248,11 +236,10 @@ async fn yesterdays_captures_settle_once_into_a_batch_with_exact_fees_seen_only_
     assert_eq!(theirs.json["data"], Value::Array(Vec::new()));
     let operator = app.user_session("ops@pg.example", "OPERATOR", None).await;
     let refused = app
-        .session_change(
+        .session_post(
             &operator,
-            Method::POST,
             "/admin/api/settlements/run",
-            Some(&json!({"date": yesterday})),
+            &json!({"date": yesterday}),
         )
         .await;
     assert_problem(&refused, 403, "FORBIDDEN");

@@ -2,12 +2,14 @@
 
 use actix_web::{HttpRequest, http::header};
 use domain::{
+    ports::PageRequest,
     services::Limit,
+    settlement::SettlementDate,
     validation::{Invalid, Violations},
 };
 use serde_json::{Map, Value};
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ErrorCode};
 
 mod unique_keys;
 
@@ -228,11 +230,69 @@ pub fn query_pairs(req: &HttpRequest, allowed: &[&str]) -> Result<Vec<(String, S
     Ok(pairs)
 }
 
+/// The paging parameters of a listing: `limit` and `startingAfter` (an id `parse_id` reads).
+pub struct PageQuery<Id> {
+    pub limit: Limit,
+    pub after: Option<Id>,
+}
+
+impl<Id> PageQuery<Id> {
+    /// The store's request: `limit` rows older than `startingAfter`.
+    pub fn request(self) -> PageRequest<Id> {
+        PageRequest {
+            limit: self.limit.get(),
+            before: self.after,
+        }
+    }
+}
+
+/// Reads a [`PageQuery`] from the query; `other` reads each of the `more` parameters a listing
+/// also takes. Every violation is reported at once.
+pub fn page_query<Id>(
+    req: &HttpRequest,
+    more: &[&str],
+    parse_id: impl Fn(&str) -> Result<Id, Invalid>,
+    other: impl FnMut(&str, &str, &mut Violations),
+) -> Result<PageQuery<Id>, ApiError> {
+    let mut allowed = more.to_vec();
+    allowed.extend(["limit", "startingAfter"]);
+    let (page, v) = page_pairs(query_pairs(req, &allowed)?, parse_id, other);
+    v.into_result().map_err(ApiError::validation)?;
+    Ok(page)
+}
+
+/// The paging parameters among query pairs already read (and checked against the allowed
+/// names), `other` reading the rest, and the violations found so far.
+pub fn page_pairs<Id>(
+    pairs: Vec<(String, String)>,
+    parse_id: impl Fn(&str) -> Result<Id, Invalid>,
+    mut other: impl FnMut(&str, &str, &mut Violations),
+) -> (PageQuery<Id>, Violations) {
+    let mut v = Violations::new();
+    let mut page = PageQuery {
+        limit: Limit::DEFAULT,
+        after: None,
+    };
+    for (name, value) in pairs {
+        let field = name.as_str();
+        match field {
+            "limit" => {
+                if let Some(l) = v.check(field, page_limit(&value)) {
+                    page.limit = l;
+                }
+            }
+            "startingAfter" => page.after = v.check(field, parse_id(&value)),
+            _ => other(field, &value, &mut v),
+        }
+    }
+    (page, v)
+}
+
 /// The parameters of a listing by settlement date: `from` and `to` (inclusive `YYYY-MM-DD`,
 /// `from` not after `to`), `limit` and `startingAfter` (an id `parse_id` reads).
 pub struct DatedPage<Id> {
-    pub from: Option<domain::settlement::SettlementDate>,
-    pub to: Option<domain::settlement::SettlementDate>,
+    pub from: Option<SettlementDate>,
+    pub to: Option<SettlementDate>,
     pub limit: Limit,
     pub after: Option<Id>,
 }
@@ -245,35 +305,49 @@ pub fn dated_page<Id>(
     parse_id: impl Fn(&str) -> Result<Id, Invalid>,
     mut other: impl FnMut(&str, &str, &mut Violations),
 ) -> Result<DatedPage<Id>, ApiError> {
-    use domain::settlement::SettlementDate;
     let mut allowed = vec!["from", "to", "limit", "startingAfter"];
     allowed.extend_from_slice(more);
-    let mut v = Violations::new();
-    let mut page = DatedPage {
-        from: None,
-        to: None,
-        limit: Limit::DEFAULT,
-        after: None,
-    };
-    for (name, value) in query_pairs(req, &allowed)? {
-        let field = name.as_str();
-        match field {
-            "from" => page.from = v.check(field, SettlementDate::parse(&value)),
-            "to" => page.to = v.check(field, SettlementDate::parse(&value)),
-            "limit" => {
-                if let Some(l) = v.check(field, page_limit(&value)) {
-                    page.limit = l;
-                }
-            }
-            "startingAfter" => page.after = v.check(field, parse_id(&value)),
-            _ => other(field, &value, &mut v),
-        }
-    }
-    if let (Some(from), Some(to)) = (page.from, page.to)
+    let (mut from, mut to) = (None, None);
+    let (page, mut v) =
+        page_pairs(
+            query_pairs(req, &allowed)?,
+            parse_id,
+            |field, value, v| match field {
+                "from" => from = v.check(field, SettlementDate::parse(value)),
+                "to" => to = v.check(field, SettlementDate::parse(value)),
+                _ => other(field, value, v),
+            },
+        );
+    if let (Some(from), Some(to)) = (from, to)
         && from > to
     {
         v.push("from", "must not be after to");
     }
     v.into_result().map_err(ApiError::validation)?;
-    Ok(page)
+    Ok(DatedPage {
+        from,
+        to,
+        limit: page.limit,
+        after: page.after,
+    })
+}
+
+/// The `date` of a request body that names one settlement date (a settlement run, a
+/// reconciliation).
+pub fn date_body(req: &HttpRequest, body: &[u8]) -> Result<SettlementDate, ApiError> {
+    let obj = json_object(req, body, &["date"])?;
+    let mut v = obj.violations();
+    let date = obj.parsed("date", true, &mut v, SettlementDate::parse);
+    valid(v, date)
+}
+
+/// The id at the end of a path, or `code` (a "not found") naming it: a malformed id is as
+/// unknown as an absent one.
+pub fn path_id<Id, E>(
+    path: &str,
+    parse: impl FnOnce(&str) -> Result<Id, E>,
+    code: ErrorCode,
+    noun: &str,
+) -> Result<Id, ApiError> {
+    parse(path).map_err(|_| ApiError::new(code, format!("{noun} {path} not found")))
 }

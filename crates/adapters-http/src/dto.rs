@@ -310,6 +310,18 @@ impl<T: Serialize> ListResponse<T> {
         }
     }
 
+    /// A page read one row past `limit`: its first `limit` rows, and `hasMore` if there was
+    /// another.
+    pub fn first<D>(mut rows: Vec<D>, limit: domain::services::Limit, f: impl Fn(&D) -> T) -> Self {
+        let limit = limit.get() as usize;
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        Self {
+            data: rows.iter().map(f).collect(),
+            has_more: Some(has_more),
+        }
+    }
+
     /// An unpaged listing: everything, without `hasMore`.
     pub fn all<D>(items: &[D], f: impl Fn(&D) -> T) -> Self {
         Self {

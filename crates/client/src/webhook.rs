@@ -271,6 +271,20 @@ mod tests {
         ]
     }
 
+    /// `body` sent as message `id`, signed with `secret` now, as the receiver verifies it.
+    fn signed_and_verified(secret: WebhookSecret, id: &str, body: &[u8]) -> WebhookEvent {
+        let now = 1_795_507_205;
+        let signature = secret.0.sign(id, now, body);
+        let headers = [
+            ("webhook-id", id.to_owned()),
+            ("webhook-timestamp", now.to_string()),
+            ("webhook-signature", signature),
+        ];
+        WebhookVerifier::new([secret])
+            .verify_at(&headers[..], body, at(now))
+            .unwrap()
+    }
+
     fn at(secs: i64) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(secs).unwrap()
     }
@@ -354,16 +368,7 @@ mod tests {
             "expiresAt":"2026-11-24T08:30:00.000Z",
             "authorizationExpiresAt":"2026-12-01T08:00:05.120Z","canceledAmount":0,
             "cancelableAmount":15000,"cancels":[]}}"#;
-        let now = 1_795_507_205;
-        let signature = secret.0.sign("evt_1", now, body);
-        let headers = [
-            ("webhook-id", "evt_1".to_owned()),
-            ("webhook-timestamp", now.to_string()),
-            ("webhook-signature", signature),
-        ];
-        let event = WebhookVerifier::new([secret])
-            .verify_at(&headers[..], body, at(now))
-            .unwrap();
+        let event = signed_and_verified(secret, "evt_1", body);
         assert_eq!(event.id, "evt_1");
         assert_eq!(event.kind, EventType::PaymentApproved);
         let payment = event.payment.unwrap();
@@ -375,16 +380,7 @@ mod tests {
     fn a_signed_test_notification_verifies_and_carries_no_payment() {
         let secret = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
         let body = br#"{"type":"merchant.test","timestamp":"2026-11-24T08:00:05.120Z","data":{"clientId":"mch_1","message":"hi"}}"#;
-        let now = 1_795_507_205;
-        let signature = secret.0.sign("evt_2", now, body);
-        let headers = [
-            ("webhook-id", "evt_2".to_owned()),
-            ("webhook-timestamp", now.to_string()),
-            ("webhook-signature", signature),
-        ];
-        let event = WebhookVerifier::new([secret])
-            .verify_at(&headers[..], body, at(now))
-            .unwrap();
+        let event = signed_and_verified(secret, "evt_2", body);
         assert_eq!(event.kind, EventType::MerchantTest);
         assert_eq!(event.payment, None);
     }

@@ -17,10 +17,7 @@ use crate::{
 };
 
 async fn audit_rows(env: &Env) -> Vec<OperatorAuditEntry> {
-    let page = PageRequest {
-        limit: 50,
-        before: None,
-    };
+    let page = PageRequest::first(50);
     env.people()
         .operator_audit
         .list(&OperatorAuditFilter::default(), &page)
@@ -37,12 +34,8 @@ pub async fn a_state_change_stores_its_operator_audit_row_and_a_stale_one_stores
         .unwrap();
     let row = entry("ops@example.com", "PAYMENT_CANCEL", at(10));
     let change = StateChange {
-        next,
-        expected_version: p.version,
-        audit,
-        events: Vec::new(),
-        settles: Vec::new(),
         operator_audit: Some(row.clone()),
+        ..StateChange::new(next, p.version, audit)
     };
     env.payments.transition(&change).await.unwrap();
     let stored = audit_rows(&env).await;

@@ -15,7 +15,7 @@ use domain::{
     money::Amount,
     operator::invariants::{check_money, check_trail},
     payment::{
-        Actor, CancelReason, CancelRefused, CancelStatus, Command, Origin, Payment, PaymentStatus,
+        CancelReason, CancelRefused, CancelStatus, Command, Origin, Payment, PaymentStatus,
         TransitionRejected,
     },
     ports::OutboundSender,
@@ -96,12 +96,8 @@ async fn race_partial_cancels(
                 reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
                 amount: Some(Amount::parse(4_000).unwrap()),
             };
-            let origin = Origin {
-                actor: Actor::Merchant,
-                request_id: None,
-            };
             service
-                .cancel(Some(&mch), &key, request, origin, None)
+                .cancel(Some(&mch), &key, request, Origin::merchant(), None)
                 .await
         }
     });

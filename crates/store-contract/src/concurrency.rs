@@ -29,12 +29,8 @@ pub async fn sixteen_services_canceling_the_same_payment_cancel_it_exactly_once<
                 reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
                 amount: None,
             };
-            let origin = Origin {
-                actor: Actor::Merchant,
-                request_id: None,
-            };
             service
-                .cancel(Some(&mch), &key, request, origin, None)
+                .cancel(Some(&mch), &key, request, Origin::merchant(), None)
                 .await
         }
     });
@@ -91,14 +87,7 @@ pub async fn sixteen_services_completing_the_same_payment_complete_it_exactly_on
         )
         .unwrap();
     env.payments
-        .transition(&StateChange {
-            next: approved,
-            expected_version: 0,
-            audit,
-            events: Vec::new(),
-            settles: Vec::new(),
-            operator_audit: None,
-        })
+        .transition(&StateChange::new(approved, 0, audit))
         .await
         .unwrap();
     let service = payment_service(&env);
@@ -140,24 +129,8 @@ pub async fn sixteen_direct_transitions_from_the_same_version_let_exactly_one_th
         } else {
             approve(&format!("tx-{i}"))
         };
-        let (next, audit) = p
-            .apply(
-                command,
-                Origin {
-                    actor: Actor::System,
-                    request_id: None,
-                },
-                clock.now(),
-            )
-            .unwrap();
-        let change = StateChange {
-            next,
-            expected_version: p.version,
-            audit,
-            events: Vec::new(),
-            settles: Vec::new(),
-            operator_audit: None,
-        };
+        let (next, audit) = p.apply(command, Origin::system(), clock.now()).unwrap();
+        let change = StateChange::new(next, p.version, audit);
         let store = store.clone();
         async move { store.transition(&change).await.map(|()| change.next) }
     })

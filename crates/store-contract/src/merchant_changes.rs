@@ -71,10 +71,7 @@ pub async fn a_merchant_s_registration_and_changes_write_their_audit_rows_with_t
     );
 
     let audit = &env.people().operator_audit;
-    let page = domain::ports::PageRequest {
-        limit: 10,
-        before: None,
-    };
+    let page = domain::ports::PageRequest::first(10);
     let rows = audit.list(&Default::default(), &page).await.unwrap();
     let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(actions, ["MERCHANT_UPDATED", "MERCHANT_REGISTERED"]);

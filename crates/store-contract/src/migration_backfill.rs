@@ -467,10 +467,7 @@ pub async fn outbox_messages_written_before_the_money_movement_migration_are_sti
 >() {
     let (env, v1) = migrated_v1_database::<F>().await;
 
-    let page = PageRequest {
-        limit: 10,
-        before: None,
-    };
+    let page = PageRequest::first(10);
     let listed = env
         .reads
         .deliveries(&DeliveryFilter::default(), &page)

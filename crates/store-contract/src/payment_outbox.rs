@@ -28,12 +28,8 @@ fn change(
     };
     let (next, audit) = current.apply(command, origin, at(now_ms)).unwrap();
     StateChange {
-        next,
-        expected_version: current.version,
-        audit,
         events,
-        settles: Vec::new(),
-        operator_audit: None,
+        ..StateChange::new(next, current.version, audit)
     }
 }
 

@@ -30,14 +30,7 @@ fn origin() -> Origin {
 
 fn change_of(current: &Payment, command: Command, now_ms: i64) -> StateChange {
     let (next, audit) = current.apply(command, origin(), at(now_ms)).unwrap();
-    StateChange {
-        next,
-        expected_version: current.version,
-        audit,
-        events: Vec::new(),
-        settles: Vec::new(),
-        operator_audit: None,
-    }
+    StateChange::new(next, current.version, audit)
 }
 
 pub async fn a_payment_with_every_optional_field_set_round_trips_exactly<F: StoreFactory>() {
@@ -387,13 +380,7 @@ pub async fn listing_is_newest_first_and_fetches_one_extra_row_to_tell_if_more_e
 
     let full = env
         .payments
-        .list(
-            &filter,
-            &PageRequest {
-                limit: 1,
-                before: None,
-            },
-        )
+        .list(&filter, &PageRequest::first(1))
         .await
         .unwrap();
     assert_eq!(full[0], created[4], "rows come back whole");

@@ -324,10 +324,7 @@ pub async fn appended_audit_rows_get_increasing_ids_and_round_trip_with_every_fi
         "{first} {second} {third}"
     );
 
-    let page = PageRequest {
-        limit: 10,
-        before: None,
-    };
+    let page = PageRequest::first(10);
     let listed = audit.list(&OperatorAuditFilter::default(), &page).await;
     let stored = |audit_id, e: &OperatorAuditEntry| OperatorAuditEntry {
         audit_id,
@@ -350,10 +347,7 @@ pub async fn audit_text_longer_than_its_columns_is_cut_not_refused<F: StoreFacto
         ..entry(&"é".repeat(300), &"A".repeat(100), at(0))
     };
     let id = audit.append(&long).await.unwrap();
-    let page = PageRequest {
-        limit: 1,
-        before: None,
-    };
+    let page = PageRequest::first(1);
     let stored = audit.list(&OperatorAuditFilter::default(), &page).await;
     let stored = stored.unwrap().remove(0);
     assert_eq!(stored.audit_id, id);

@@ -283,13 +283,7 @@ pub async fn reconciliations_list_newest_date_first_with_date_filters_and_a_curs
     assert_eq!(list(range, None, 10).await, ids(&[2]));
     let first = env
         .reconciliations
-        .list(
-            &ReconciliationFilter::default(),
-            &PageRequest {
-                limit: 10,
-                before: None,
-            },
-        )
+        .list(&ReconciliationFilter::default(), &PageRequest::first(10))
         .await
         .unwrap();
     assert_eq!(first[0], saved[3], "items come with each listed row");
@@ -336,27 +330,14 @@ pub async fn the_mock_acquirer_s_books_record_each_transaction_once_and_list_a_d
     let tomorrow = entry_of("mtx_3", 3, LineType::Capture, 900, DAY_MS + 1);
     assert!(ledger.record(&tomorrow).await.unwrap());
 
-    assert_eq!(
-        ledger
-            .canceled(&PaymentKey::from_bytes([1; 32]))
-            .await
-            .unwrap(),
-        6_000
-    );
-    assert_eq!(
-        ledger
-            .canceled(&PaymentKey::from_bytes([2; 32]))
-            .await
-            .unwrap(),
-        15_011
-    );
-    assert_eq!(
-        ledger
-            .canceled(&PaymentKey::from_bytes([7; 32]))
-            .await
-            .unwrap(),
-        0
-    );
+    for (payment, canceled) in [(1, 6_000), (2, 15_011), (7, 0)] {
+        let key = PaymentKey::from_bytes([payment; 32]);
+        assert_eq!(
+            ledger.canceled(&key).await.unwrap(),
+            canceled,
+            "payment {payment}"
+        );
+    }
     assert_eq!(
         ledger.find(&cancel.transaction_id).await.unwrap(),
         Some(cancel.clone())

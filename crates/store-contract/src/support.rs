@@ -125,14 +125,7 @@ impl Env {
     pub async fn apply(&self, p: &Payment, command: Command, now: Timestamp) -> Payment {
         let (next, audit) = p.apply(command, Origin::system(), now).unwrap();
         self.payments
-            .transition(&StateChange {
-                next: next.clone(),
-                expected_version: p.version,
-                audit,
-                events: Vec::new(),
-                settles: Vec::new(),
-                operator_audit: None,
-            })
+            .transition(&StateChange::new(next.clone(), p.version, audit))
             .await
             .unwrap();
         next

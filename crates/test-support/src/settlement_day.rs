@@ -41,6 +41,12 @@ pub fn seoul_date_days_ago(days: i64) -> Date {
         .date()
 }
 
+/// [`seoul_date_days_ago`] as the API writes a settlement date, `YYYY-MM-DD`.
+pub fn seoul_date(days_ago: i64) -> String {
+    let d = seoul_date_days_ago(days_ago);
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
 /// What one merchant's batch of the day must hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExpectedBatch {

@@ -85,6 +85,13 @@ impl TestApp {
         self.admin_with(method, path, body, Some(&auth)).await
     }
 
+    /// An admin `POST` of a settlement date, `{"date": date}` (a settlement run, a
+    /// reconciliation).
+    pub async fn admin_post_date(&self, path: &str, date: &str) -> ApiResponse {
+        let body = serde_json::json!({ "date": date });
+        self.admin(Method::POST, path, Some(&body)).await
+    }
+
     /// `POST /admin/api/merchants` of this body with the right bearer token.
     pub async fn register_raw(&self, body: &Value) -> ApiResponse {
         self.admin(Method::POST, "/admin/api/merchants", Some(body))

@@ -29,6 +29,22 @@ impl TestApp {
         self.as_session(session, method, &path, csrf, body).await
     }
 
+    /// Each change (`method`, `suffix`, body) `session` asks of merchant `client_id` is `403
+    /// FORBIDDEN`.
+    async fn merchant_changes_refused(
+        &self,
+        session: &Session,
+        client_id: &str,
+        changes: &[(Method, &str, Option<Value>)],
+    ) {
+        for (method, suffix, body) in changes {
+            let res = self
+                .merchant_call(session, method.clone(), client_id, suffix, body.as_ref())
+                .await;
+            assert_problem(&res, 403, "FORBIDDEN");
+        }
+    }
+
     /// `POST …/rotate-secret` with the admin token and this raw body (JSON if any).
     async fn rotate_with(
         &self,
@@ -101,10 +117,12 @@ async fn a_merchant_admin_changes_and_rotates_its_own_merchant_and_nothing_else(
             "{method} {suffix}: another merchant looks exactly like an unknown one"
         );
     }
-    for suffix in ["/activate", "/deactivate"] {
-        let res = call(Method::POST, &a.client_id, suffix, None).await;
-        assert_problem(&res, 403, "FORBIDDEN");
-    }
+    let status_changes = [
+        (Method::POST, "/activate", None),
+        (Method::POST, "/deactivate", None),
+    ];
+    app.merchant_changes_refused(&boss, &a.client_id, &status_changes)
+        .await;
     let register = app
         .as_session(
             &boss,
@@ -140,17 +158,14 @@ async fn a_merchant_viewer_reads_its_own_merchant_and_may_change_nothing() {
         .merchant_call(&clerk, Method::GET, &a.client_id, "", None)
         .await;
     assert_eq!(shown.status, 200, "{}", shown.text());
-    for (method, suffix, body) in [
+    let changes = [
         (Method::PATCH, "", Some(patch("Nope"))),
         (Method::POST, "/rotate-secret", None),
         (Method::POST, "/rotate-webhook-secret", None),
         (Method::POST, "/deactivate", None),
-    ] {
-        let res = app
-            .merchant_call(&clerk, method.clone(), &a.client_id, suffix, body.as_ref())
-            .await;
-        assert_problem(&res, 403, "FORBIDDEN");
-    }
+    ];
+    app.merchant_changes_refused(&clerk, &a.client_id, &changes)
+        .await;
     assert!(app.audit_rows("MERCHANT_UPDATED").await.is_empty());
 }
 
@@ -167,16 +182,13 @@ async fn an_operator_and_a_viewer_read_every_merchant_but_may_not_change_or_rota
             .merchant_call(&who, Method::GET, &b.client_id, "", None)
             .await;
         assert_eq!(shown.status, 200, "{role}: {}", shown.text());
-        for (method, suffix, body) in [
+        let changes = [
             (Method::PATCH, "", Some(patch("Nope"))),
             (Method::POST, "/rotate-secret", None),
             (Method::POST, "/activate", None),
-        ] {
-            let res = app
-                .merchant_call(&who, method.clone(), &a.client_id, suffix, body.as_ref())
-                .await;
-            assert_problem(&res, 403, "FORBIDDEN");
-        }
+        ];
+        app.merchant_changes_refused(&who, &a.client_id, &changes)
+            .await;
     }
 }
 

@@ -102,6 +102,12 @@ impl TestApp {
             .await
     }
 
+    /// A `POST` of `body` as `session`, with its CSRF token.
+    pub async fn session_post(&self, session: &Session, path: &str, body: &Value) -> ApiResponse {
+        self.session_change(session, Method::POST, path, Some(body))
+            .await
+    }
+
     /// A change as `session` that is first refused without the CSRF token (`403
     /// CSRF_CHECK_FAILED`), then answered `status` with it; that answer.
     pub async fn session_change_needing_csrf(

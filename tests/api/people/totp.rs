@@ -43,20 +43,18 @@ async fn after_totp_is_confirmed_login_requires_a_current_code() {
     assert_eq!(res.status, 200, "{}", res.text());
 
     let wrong = app
-        .session_change(
+        .session_post(
             &session,
-            Method::POST,
             "/auth/totp/confirm",
-            Some(&json!({ "code": "000000x" })),
+            &json!({ "code": "000000x" }),
         )
         .await;
     assert_problem(&wrong, 400, "VALIDATION_FAILED");
     let res = app
-        .session_change(
+        .session_post(
             &session,
-            Method::POST,
             "/auth/totp/confirm",
-            Some(&json!({ "code": current_code(&uri) })),
+            &json!({ "code": current_code(&uri) }),
         )
         .await;
     assert_eq!(res.status, 204, "{}", res.text());
@@ -97,12 +95,7 @@ async fn when_totp_is_required_a_platform_role_may_only_enroll_until_it_confirms
     let uri = enrolled.json["otpauthUri"].as_str().unwrap().to_owned();
     let confirm = json!({ "code": current_code(&uri) });
     let res = app
-        .session_change(
-            &operator,
-            Method::POST,
-            "/auth/totp/confirm",
-            Some(&confirm),
-        )
+        .session_post(&operator, "/auth/totp/confirm", &confirm)
         .await;
     assert_eq!(res.status, 204, "{}", res.text());
     let me = app.session_get(&operator, "/auth/me").await;

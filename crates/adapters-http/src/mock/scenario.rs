@@ -58,22 +58,23 @@ mod tests {
 
     #[test]
     fn the_last_three_digits_choose_the_scenario() {
-        assert_eq!(Scenario::for_amount(15_001), Scenario::Decline);
-        assert_eq!(Scenario::for_amount(2), Scenario::LostWebhook);
-        assert_eq!(Scenario::for_amount(1_003), Scenario::DuplicateWebhook);
-        assert_eq!(Scenario::for_amount(10_004), Scenario::Slow);
-        assert_eq!(Scenario::for_amount(5), Scenario::UnavailableTwice);
-        assert_eq!(Scenario::for_amount(999_006), Scenario::AmountMismatch);
-        assert_eq!(Scenario::for_amount(7), Scenario::CancelRefused);
-        assert_eq!(
-            Scenario::for_amount(15_008),
-            Scenario::CancelUnavailableTwice
-        );
-        assert_eq!(Scenario::for_amount(15_009), Scenario::CancelSlow);
-        assert_eq!(Scenario::for_amount(15_000), Scenario::Approve);
-        assert_eq!(Scenario::for_amount(15_011), Scenario::SettledShort);
-        assert_eq!(Scenario::for_amount(15_012), Scenario::CaptureLeftOut);
-        assert_eq!(Scenario::for_amount(11_010), Scenario::Approve);
-        assert_eq!(Scenario::for_amount(11_013), Scenario::Approve);
+        for (amount, scenario) in [
+            (15_001, Scenario::Decline),
+            (2, Scenario::LostWebhook),
+            (1_003, Scenario::DuplicateWebhook),
+            (10_004, Scenario::Slow),
+            (5, Scenario::UnavailableTwice),
+            (999_006, Scenario::AmountMismatch),
+            (7, Scenario::CancelRefused),
+            (15_008, Scenario::CancelUnavailableTwice),
+            (15_009, Scenario::CancelSlow),
+            (15_000, Scenario::Approve),
+            (15_011, Scenario::SettledShort),
+            (15_012, Scenario::CaptureLeftOut),
+            (11_010, Scenario::Approve),
+            (11_013, Scenario::Approve),
+        ] {
+            assert_eq!(Scenario::for_amount(amount), scenario, "{amount}");
+        }
     }
 }

@@ -6,8 +6,8 @@ use domain::{
     operator::deliveries::DeliveryError,
     outbox::{DeliveryFilter, DeliveryState, OutboxKind},
     people::Guarded,
-    services::{Limit, payments::FindPaymentError},
-    validation::{Invalid, Violations},
+    services::payments::FindPaymentError,
+    validation::Invalid,
 };
 
 use super::guards::Caller;
@@ -17,7 +17,7 @@ use crate::{
         problems::{DeliveryNotFound, MerchantNotFound},
         schemas::DeliveryListQuery,
     },
-    body::{page_limit, query_pairs},
+    body::page_query,
     dto::{DeliveryResponse, DeliverySummaryResponse, ListResponse},
     problem::{ApiError, ProblemBody},
     state::AppState,
@@ -44,49 +44,27 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Violations::new();
     let mut filter = DeliveryFilter::default();
-    let mut limit = Limit::DEFAULT;
-    let mut after = None;
     let mut payment_key = None;
-    for (name, value) in query_pairs(
-        &req,
-        &[
-            "status",
-            "kind",
-            "clientId",
-            "paymentKey",
-            "limit",
-            "startingAfter",
-        ],
-    )? {
-        let field = name.as_str();
-        match field {
-            "status" => {
-                filter.state = v.check(
+    let more = ["status", "kind", "clientId", "paymentKey"];
+    let query = page_query(&req, &more, EventId::parse, |field, value, v| match field {
+        "status" => {
+            filter.state = v.check(
+                field,
+                DeliveryState::parse(value)
+                    .ok_or_else(|| Invalid::new("must be PENDING, DELIVERED or DEAD")),
+            );
+        }
+        "kind" => {
+            filter.kind = v.check(
                     field,
-                    DeliveryState::parse(&value)
-                        .ok_or_else(|| Invalid::new("must be PENDING, DELIVERED or DEAD")),
-                );
-            }
-            "kind" => {
-                filter.kind = v.check(
-                    field,
-                    OutboxKind::parse(&value)
+                    OutboxKind::parse(value)
                         .ok_or_else(|| Invalid::new("must be MERCHANT_NOTIFICATION, ACQUIRER_REQUEST, ACQUIRER_CANCEL or ACQUIRER_WEBHOOK")),
                 );
-            }
-            "clientId" => filter.client_id = v.check(field, ClientId::parse(&value)),
-            "paymentKey" => payment_key = v.check(field, PaymentKey::parse(&value)),
-            "limit" => {
-                if let Some(l) = v.check(field, page_limit(&value)) {
-                    limit = l;
-                }
-            }
-            _ => after = v.check(field, EventId::parse(&value)),
         }
-    }
-    v.into_result().map_err(ApiError::validation)?;
+        "clientId" => filter.client_id = v.check(field, ClientId::parse(value)),
+        _ => payment_key = v.check(field, PaymentKey::parse(value)),
+    })?;
     if let Some(key) = payment_key {
         match state.payments.show(&caller.principal, &key).await {
             Ok(p) => filter.payment_id = Some(p.id),
@@ -98,7 +76,7 @@ pub async fn list(
     }
     let page = state
         .deliveries
-        .list(&caller.principal, filter, limit, after)
+        .list(&caller.principal, filter, query.limit, query.after)
         .await?;
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |d| DeliveryResponse::from(d))))
 }

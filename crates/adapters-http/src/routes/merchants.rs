@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use domain::{
     ids::ClientId,
     merchant::{ClientName, Grace, MerchantChange, MerchantStatus, NewMerchant, ReturnUrl},
-    services::Limit,
     settlement::{FeeRate, SettlementDelay},
     validation::Violations,
 };
@@ -23,7 +22,7 @@ use crate::{
             MerchantListQuery, RegisterMerchantRequest, RotateSecretRequest, UpdateMerchantRequest,
         },
     },
-    body::{json_object, optional_json_object, page_limit, query_pairs, valid},
+    body::{json_object, optional_json_object, page_query, path_id, valid},
     dto::{ListResponse, MerchantResponse, MerchantWithSecrets},
     problem::{ApiError, ErrorCode},
     state::AppState,
@@ -31,12 +30,12 @@ use crate::{
 
 /// An unknown or malformed client id: 404 MERCHANT_NOT_FOUND either way.
 pub(super) fn client_id(path: &web::Path<String>) -> Result<ClientId, ApiError> {
-    ClientId::parse(path.as_str()).map_err(|_| {
-        ApiError::new(
-            ErrorCode::MerchantNotFound,
-            format!("merchant {} not found", path.as_str()),
-        )
-    })
+    path_id(
+        path,
+        ClientId::parse,
+        ErrorCode::MerchantNotFound,
+        "merchant",
+    )
 }
 
 /// The fields of a merchant registration (api.md §8).
@@ -190,22 +189,10 @@ pub async fn list_merchants(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Violations::new();
-    let mut limit = Limit::DEFAULT;
-    let mut after = None;
-    for (name, value) in query_pairs(&req, &["limit", "startingAfter"])? {
-        if name == "limit" {
-            if let Some(l) = v.check("limit", page_limit(&value)) {
-                limit = l;
-            }
-        } else {
-            after = v.check("startingAfter", ClientId::parse(&value));
-        }
-    }
-    v.into_result().map_err(ApiError::validation)?;
+    let query = page_query(&req, &[], ClientId::parse, |_, _, _| {})?;
     let page = state
         .merchants
-        .list(&caller.principal, limit, after)
+        .list(&caller.principal, query.limit, query.after)
         .await?;
     Ok(HttpResponse::Ok().json(ListResponse::page(&page, |m| MerchantResponse::from(m))))
 }

@@ -8,7 +8,6 @@ use domain::{
     payment::{CustomerName, MethodCode, NewPayment, OrderNo, PaymentStatus, ProductName},
     ports::PaymentFilter,
     services::payments::{CreatePayment, ListPayments},
-    validation::Violations,
 };
 
 use super::signed::{CreateNonce, Signed};
@@ -18,7 +17,7 @@ use crate::{
         problems::{IdempotencyKeyReused, PaymentNotFound},
         schemas::{CompletePaymentRequest, CreatePaymentRequest, PaymentListQuery},
     },
-    body::{fields, json_object, optional_json_object, page_limit, query_pairs, valid},
+    body::{fields, json_object, optional_json_object, page_pairs, query_pairs, valid},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     idempotency::idempotent,
@@ -183,37 +182,27 @@ pub(super) fn parse_list_pairs(
     pairs: Vec<(String, String)>,
     scope: Option<ClientId>,
 ) -> Result<ListPayments, ApiError> {
-    let mut v = Violations::new();
-    let mut query = ListPayments {
-        filter: PaymentFilter {
-            client_id: scope,
-            ..Default::default()
-        },
+    let mut filter = PaymentFilter {
+        client_id: scope,
         ..Default::default()
     };
-    for (name, value) in pairs {
-        let field = name.as_str();
-        match field {
-            "status" => query.filter.status = v.check(field, PaymentStatus::parse(&value)),
-            "orderNo" => query.filter.order_no = v.check(field, OrderNo::parse(&value)),
-            "createdFrom" => {
-                query.filter.created_from =
-                    v.check(field, Timestamp::parse_rfc3339(&value).map_err(invalid));
-            }
-            "createdTo" => {
-                query.filter.created_to =
-                    v.check(field, Timestamp::parse_rfc3339(&value).map_err(invalid))
-            }
-            "limit" => {
-                if let Some(limit) = v.check(field, page_limit(&value)) {
-                    query.limit = limit;
-                }
-            }
-            "startingAfter" => query.starting_after = v.check(field, PaymentKey::parse(&value)),
-            "clientId" => query.filter.client_id = v.check(field, ClientId::parse(&value)),
-            _ => v.push(field, "is not a known query parameter"),
+    let (page, mut v) = page_pairs(pairs, PaymentKey::parse, |field, value, v| match field {
+        "status" => filter.status = v.check(field, PaymentStatus::parse(value)),
+        "orderNo" => filter.order_no = v.check(field, OrderNo::parse(value)),
+        "createdFrom" => {
+            filter.created_from = v.check(field, Timestamp::parse_rfc3339(value).map_err(invalid));
         }
-    }
+        "createdTo" => {
+            filter.created_to = v.check(field, Timestamp::parse_rfc3339(value).map_err(invalid))
+        }
+        "clientId" => filter.client_id = v.check(field, ClientId::parse(value)),
+        _ => v.push(field, "is not a known query parameter"),
+    });
+    let query = ListPayments {
+        filter,
+        limit: page.limit,
+        starting_after: page.after,
+    };
     if let (Some(from), Some(to)) = (query.filter.created_from, query.filter.created_to)
         && from > to
     {

@@ -2,14 +2,11 @@
 //! settlement file; platform users read them. Who may do what is the domain's.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::{
-    reconciliation::{ReconciliationFilter, ReconciliationId},
-    settlement::SettlementDate,
-};
+use domain::reconciliation::{ReconciliationFilter, ReconciliationId};
 
 use super::guards::Caller;
 use crate::{
-    body::{dated_page, json_object, valid},
+    body::{date_body, dated_page, path_id},
     dto::{ListResponse, ReconciliationResponse},
     problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
@@ -35,10 +32,7 @@ pub async fn run(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let obj = json_object(&req, &body, &["date"])?;
-    let mut v = obj.violations();
-    let date = obj.parsed("date", true, &mut v, SettlementDate::parse);
-    let date = valid(v, date)?;
+    let date = date_body(&req, &body)?;
     let rec = state
         .reconciliations
         .run(&caller.principal, date, &caller.origin)
@@ -102,12 +96,12 @@ pub async fn show(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = ReconciliationId::parse(path.as_str()).map_err(|_| {
-        ApiError::new(
-            ErrorCode::ReconciliationNotFound,
-            format!("reconciliation {} not found", path.as_str()),
-        )
-    })?;
+    let id = path_id(
+        &path,
+        ReconciliationId::parse,
+        ErrorCode::ReconciliationNotFound,
+        "reconciliation",
+    )?;
     let rec = state.reconciliations.get(&caller.principal, &id).await?;
     Ok(HttpResponse::Ok().json(ReconciliationResponse::from(&rec)))
 }

@@ -5,14 +5,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::ClientId,
     people::Principal,
-    settlement::{SettlementDate, SettlementFilter, SettlementId, SettlementLine},
+    settlement::{SettlementFilter, SettlementId, SettlementLine},
 };
 use futures_util::stream;
 use serde::Serialize;
 
 use super::guards::Caller;
 use crate::{
-    body::{dated_page, json_object, valid},
+    body::{date_body, dated_page, path_id},
     dto::{ListResponse, SettlementResponse, SettlementRunResponse},
     problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
@@ -24,12 +24,12 @@ const JSON_LINES: u32 = 1_000;
 const CSV_PAGE: u32 = 1_000;
 
 fn settlement_id(path: &web::Path<String>) -> Result<SettlementId, ApiError> {
-    SettlementId::parse(path.as_str()).map_err(|_| {
-        ApiError::new(
-            ErrorCode::SettlementNotFound,
-            format!("settlement {} not found", path.as_str()),
-        )
-    })
+    path_id(
+        path,
+        SettlementId::parse,
+        ErrorCode::SettlementNotFound,
+        "settlement",
+    )
 }
 
 /// Run the settlement of a date (ADMIN); a second run creates nothing.
@@ -50,10 +50,7 @@ pub async fn run(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let obj = json_object(&req, &body, &["date"])?;
-    let mut v = obj.violations();
-    let date = obj.parsed("date", true, &mut v, SettlementDate::parse);
-    let date = valid(v, date)?;
+    let date = date_body(&req, &body)?;
     let run = state
         .settlements
         .run(&caller.principal, date, &caller.origin)

@@ -6,10 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use domain::{
     ids::ClientId,
     people::{NewUser, Role, UserId},
-    ports::PageRequest,
-    services::Limit,
     services::people::UserChange,
-    validation::Violations,
 };
 use serde_json::Value;
 
@@ -20,7 +17,7 @@ use crate::{
         problems::{CsrfOrForbidden, MerchantNotFound, UserConflict, UserNotFound},
         schemas::{ChangeUserRequest, CreateUserRequest, UserListQuery},
     },
-    body::{json_object, page_limit, query_pairs, valid},
+    body::{json_object, page_query, valid},
     dto::{ListResponse, UserResponse},
     problem::ApiError,
     state::AppState,
@@ -91,38 +88,17 @@ pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Violations::new();
-    let mut limit = Limit::DEFAULT;
-    let mut before = None;
     let mut client_id = None;
-    for (name, value) in query_pairs(&req, &["clientId", "limit", "startingAfter"])? {
-        let field = name.as_str();
-        match field {
-            "clientId" => client_id = v.check(field, ClientId::parse(&value)),
-            "limit" => {
-                if let Some(l) = v.check(field, page_limit(&value)) {
-                    limit = l;
-                }
-            }
-            _ => before = v.check(field, UserId::parse(&value)),
-        }
-    }
-    v.into_result().map_err(ApiError::validation)?;
-    let page = PageRequest {
-        limit: limit.get(),
-        before,
-    };
-    let mut users = state
+    let query = page_query(&req, &["clientId"], UserId::parse, |field, value, v| {
+        client_id = v.check(field, ClientId::parse(value));
+    })?;
+    let limit = query.limit;
+    let users = state
         .people
         .users
-        .list(&caller.principal, client_id, &page)
+        .list(&caller.principal, client_id, &query.request())
         .await?;
-    let has_more = users.len() > limit.get() as usize;
-    users.truncate(limit.get() as usize);
-    Ok(HttpResponse::Ok().json(ListResponse {
-        data: users.iter().map(UserResponse::from).collect(),
-        has_more: Some(has_more),
-    }))
+    Ok(HttpResponse::Ok().json(ListResponse::first(users, limit, |u| UserResponse::from(u))))
 }
 
 /// Show a user.

@@ -106,6 +106,11 @@ impl Cells<'_> {
 // ---------------------------------------------------------------------------------------------
 // payment
 
+/// A row of a one-to-many read: the key that joins a parent row and its child rows.
+pub trait JoinKey {
+    fn join_key(&self) -> &str;
+}
+
 mod merchant_rows;
 mod outbox_rows;
 mod payment_rows;

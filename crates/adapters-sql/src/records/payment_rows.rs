@@ -33,6 +33,12 @@ pub struct PaymentRow {
     pub authorization_expires_at: Option<PrimitiveDateTime>,
 }
 
+impl JoinKey for PaymentRow {
+    fn join_key(&self) -> &str {
+        &self.payment_id
+    }
+}
+
 impl From<&Payment> for PaymentRow {
     fn from(p: &Payment) -> Self {
         Self {
@@ -136,6 +142,12 @@ pub struct CancelRow {
     pub failure_message: Option<String>,
     pub requested_at: PrimitiveDateTime,
     pub completed_at: Option<PrimitiveDateTime>,
+}
+
+impl JoinKey for CancelRow {
+    fn join_key(&self) -> &str {
+        &self.payment_id
+    }
 }
 
 impl CancelRow {

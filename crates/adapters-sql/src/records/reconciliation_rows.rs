@@ -8,22 +8,16 @@ use domain::{
         AcquirerLine, Discrepancy, DiscrepancyKind, OwnLine, Reconciliation, ReconciliationId,
         ReconciliationSummary,
     },
-    settlement::{LineType, SettlementDate},
+    settlement::SettlementDate,
 };
 
+use super::settlement_rows::line_type;
 use super::*;
 use crate::schema::{mock_acquirer_ledger, reconciliation, reconciliation_item};
 
 const RECONCILIATION: &str = "reconciliation";
 const ITEM: &str = "reconciliation_item";
 const LEDGER: &str = "mock_acquirer_ledger";
-
-fn line_type(c: Cells<'_>, raw: &str) -> Result<LineType, RepositoryError> {
-    c.col(
-        "line_type",
-        LineType::parse(raw).ok_or("is not CAPTURE or CANCEL"),
-    )
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reconciliation)]
@@ -36,6 +30,12 @@ pub struct ReconciliationRow {
     pub discrepancy_count: i64,
     pub created_at: PrimitiveDateTime,
     pub created_by: String,
+}
+
+impl JoinKey for ReconciliationRow {
+    fn join_key(&self) -> &str {
+        &self.reconciliation_id
+    }
 }
 
 impl From<&Reconciliation> for ReconciliationRow {
@@ -137,6 +137,12 @@ pub struct ItemRow {
     pub simplepg_amount: Option<i64>,
     pub acquirer_amount: Option<i64>,
     pub occurred_at: PrimitiveDateTime,
+}
+
+impl JoinKey for ItemRow {
+    fn join_key(&self) -> &str {
+        &self.reconciliation_id
+    }
 }
 
 impl ItemRow {

@@ -13,6 +13,14 @@ use crate::schema::{settlement_batch, settlement_line};
 const BATCH: &str = "settlement_batch";
 const LINE: &str = "settlement_line";
 
+/// The `line_type` column of a settlement line or a ledger entry.
+pub(super) fn line_type(c: Cells<'_>, raw: &str) -> Result<LineType, RepositoryError> {
+    c.col(
+        "line_type",
+        LineType::parse(raw).ok_or("is not CAPTURE or CANCEL"),
+    )
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = settlement_batch)]
 pub struct BatchRow {
@@ -126,10 +134,7 @@ impl TryFrom<LineRow> for SettlementLine {
             payment_id: c.col("payment_id", PaymentId::parse(&r.payment_id))?,
             payment_key: c.col("payment_key", PaymentKey::parse(&r.payment_key))?,
             order_no: c.col("order_no", OrderNo::parse(&r.order_no))?,
-            line_type: c.col(
-                "line_type",
-                LineType::parse(&r.line_type).ok_or("is not CAPTURE or CANCEL"),
-            )?,
+            line_type: line_type(c, &r.line_type)?,
             cancel_id: c.opt("cancel_id", r.cancel_id.as_deref(), CancelId::parse)?,
             amount: r.amount,
             fee: r.fee,

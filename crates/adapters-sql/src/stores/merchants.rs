@@ -1,7 +1,6 @@
 //! `MerchantStore` (`api_credential`, with its rows of `operator_audit`).
 
 use async_trait::async_trait;
-use diesel::result::Error as DieselError;
 use domain::{
     RepositoryError,
     ids::ClientId,
@@ -10,16 +9,8 @@ use domain::{
     ports::{MerchantStore, PageRequest},
 };
 
-use super::{Merchants, SqlStore, db_error, users::insert_audit_rows};
-use crate::{
-    backend::write_tx,
-    records::{MerchantRow, NewOperatorAuditRow},
-    statements::Statements,
-};
-
-fn audit_rows(audit: &[OperatorAuditEntry]) -> Vec<NewOperatorAuditRow> {
-    audit.iter().map(NewOperatorAuditRow::from).collect()
-}
+use super::{Merchants, SqlStore, audit_rows, db_error};
+use crate::{records::MerchantRow, statements::Statements};
 
 /// The version a change from `next` expects to find stored (`next.version - 1`).
 fn expected_version(next: &Merchant) -> Result<i64, RepositoryError> {
@@ -44,16 +35,9 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
         audit: &[OperatorAuditEntry],
     ) -> Result<(), RepositoryError> {
         let row = MerchantRow::from(merchant);
-        let audit = audit_rows(audit);
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                B::insert_merchant(conn, &row).await?;
-                insert_audit_rows::<B>(conn, &audit).await
-            })
+        let insert = async move |conn: &mut B::Conn| B::insert_merchant(conn, &row).await;
+        self.insert_audited(&audit_rows(audit), insert, db_error::<B>)
             .await
-        )
-        .map_err(db_error::<B>)
     }
 
     async fn find(&self, client_id: &ClientId) -> Result<Option<Merchant>, RepositoryError> {
@@ -88,19 +72,11 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     ) -> Result<bool, RepositoryError> {
         let expected = expected_version(next)?;
         let row = MerchantRow::from(next);
-        let audit = audit_rows(audit);
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                if B::update_merchant(conn, &row, expected).await? != 1 {
-                    return Ok(false);
-                }
-                insert_audit_rows::<B>(conn, &audit).await?;
-                Ok(true)
-            })
+        let update = async move |conn: &mut B::Conn| {
+            Ok(B::update_merchant(conn, &row, expected).await? == 1)
+        };
+        self.write_audited(&audit_rows(audit), update, db_error::<B>)
             .await
-        )
-        .map_err(db_error::<B>)
     }
 
     /// Compare-and-set on the stored version and ciphertexts (fresh nonce per seal, so equal
@@ -114,18 +90,10 @@ impl<B: Statements> MerchantStore for SqlStore<B, Merchants> {
     ) -> Result<bool, RepositoryError> {
         let old = MerchantRow::from(expected);
         let new = MerchantRow::from(resealed);
-        let audit = audit_rows(audit);
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                if B::replace_secrets(conn, old.clone(), &new).await? != 1 {
-                    return Ok(false);
-                }
-                insert_audit_rows::<B>(conn, &audit).await?;
-                Ok(true)
-            })
+        let replace = async move |conn: &mut B::Conn| {
+            Ok(B::replace_secrets(conn, old.clone(), &new).await? == 1)
+        };
+        self.write_audited(&audit_rows(audit), replace, db_error::<B>)
             .await
-        )
-        .map_err(db_error::<B>)
     }
 }

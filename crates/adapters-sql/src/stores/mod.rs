@@ -6,16 +6,22 @@
 //! An adapter names its stores with one alias, e.g. `type MysqlStore<P> = SqlStore<Mysql, P>`
 //! (`MysqlStore<Payments>`), and wires them with [`ports`].
 
-use std::{marker::PhantomData, sync::Arc};
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
 use diesel::QueryResult;
 use domain::{
     RepositoryError,
+    people::OperatorAuditEntry,
     ports::{OperatorAuditStore, SessionStore, UserStore},
     store_ports::StorePorts,
 };
 
-use crate::{backend::ConnectionPool, error, statements::Statements};
+use crate::{
+    backend::{ConnectionPool, write_tx},
+    error,
+    records::{JoinKey, NewOperatorAuditRow},
+    statements::Statements,
+};
 
 mod health;
 mod idempotency;
@@ -58,6 +64,43 @@ impl<B: ConnectionPool, P> SqlStore<B, P> {
     ) -> Result<T, RepositoryError> {
         let mut conn = self.conn().await?;
         statement(&mut conn).await.map_err(db_error::<B>)
+    }
+}
+
+impl<B: Statements, P> SqlStore<B, P> {
+    /// One write transaction, run again on a conflict: `write`, then — if it says it wrote (a
+    /// compare-and-set that matched) — the operator audit rows of the change, so a row and its
+    /// audit are stored together or not at all. Answers what `write` said; a failed statement
+    /// is `fail`ed into the caller's error.
+    async fn write_audited<E: From<RepositoryError>>(
+        &self,
+        audit: &[NewOperatorAuditRow],
+        write: impl AsyncFn(&mut B::Conn) -> QueryResult<bool>,
+        fail: impl FnOnce(diesel::result::Error) -> E,
+    ) -> Result<bool, E> {
+        let mut conn = self.conn().await?;
+        crate::retrying!(
+            write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
+                if !write(conn).await? {
+                    return Ok(false);
+                }
+                users::insert_audit_rows::<B>(conn, audit).await?;
+                Ok(true)
+            })
+            .await
+        )
+        .map_err(fail)
+    }
+
+    /// [`Self::write_audited`] of an `INSERT`: the row and the audit of its creation.
+    async fn insert_audited<E: From<RepositoryError>>(
+        &self,
+        audit: &[NewOperatorAuditRow],
+        insert: impl AsyncFn(&mut B::Conn) -> QueryResult<()>,
+        fail: impl FnOnce(diesel::result::Error) -> E,
+    ) -> Result<(), E> {
+        let write = async move |conn: &mut B::Conn| insert(conn).await.map(|()| true);
+        self.write_audited(audit, write, fail).await.map(|_| ())
     }
 }
 
@@ -126,6 +169,50 @@ pub fn people_ports<B: Statements>(pool: B::Pool) -> PeoplePorts {
         sessions: Arc::new(SqlStore::<B, Sessions>::new(pool.clone())),
         operator_audit: Arc::new(SqlStore::<B, OperatorAudit>::new(pool)),
     }
+}
+
+/// The operator audit rows of `audit`, to insert.
+fn audit_rows(audit: &[OperatorAuditEntry]) -> Vec<NewOperatorAuditRow> {
+    audit.iter().map(NewOperatorAuditRow::from).collect()
+}
+
+/// Each of `parents` with its `children` (those with the parent's join key, in the order they
+/// came), made into one by `join`: the rows of a one-to-many read put together.
+fn with_children<P: JoinKey, C: JoinKey, T>(
+    parents: Vec<P>,
+    children: impl IntoIterator<Item = C>,
+    join: impl Fn(P, Vec<C>) -> Result<T, RepositoryError>,
+) -> Result<Vec<T>, RepositoryError> {
+    let mut by_parent: HashMap<String, Vec<C>> = HashMap::new();
+    for child in children {
+        by_parent
+            .entry(child.join_key().to_owned())
+            .or_default()
+            .push(child);
+    }
+    parents
+        .into_iter()
+        .map(|parent| {
+            let mine = by_parent.remove(parent.join_key()).unwrap_or_default();
+            join(parent, mine)
+        })
+        .collect()
+}
+
+/// Where a keyset page starts: `Some(None)` for the first page (no cursor), `Some(Some(k))`
+/// after the row the cursor names (`find` reads it, `key` is its position), `None` when the
+/// cursor names no row (an unknown cursor gives an empty page).
+async fn keyset_start<B: Statements, C: ?Sized, R, K>(
+    conn: &mut B::Conn,
+    cursor: Option<&C>,
+    find: impl AsyncFnOnce(&mut B::Conn, &C) -> QueryResult<Option<R>>,
+    key: impl FnOnce(R) -> K,
+) -> Result<Option<Option<K>>, RepositoryError> {
+    let Some(cursor) = cursor else {
+        return Ok(Some(None));
+    };
+    let found = find(conn, cursor).await.map_err(db_error::<B>)?;
+    Ok(found.map(|row| Some(key(row))))
 }
 
 /// A query failed: the dialect decides whether that means unavailable.

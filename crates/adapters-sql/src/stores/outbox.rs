@@ -15,11 +15,11 @@ use domain::{
     ports::{OutboxStore, PageRequest},
 };
 
-use super::{Outbox, SqlStore, db_error, users::insert_audit_rows};
+use super::{Outbox, SqlStore, audit_rows, db_error, keyset_start, users::insert_audit_rows};
 use crate::{
     backend::write_tx,
     decisions::{AttemptOutcome, CANDIDATES_PER_CLAIM, OutboxTxError as TxError, PENDING},
-    records::{NewAttemptRow, NewOperatorAuditRow, NewOutboxRow, OutboxRow, event_key, to_db_time},
+    records::{NewAttemptRow, NewOutboxRow, OutboxRow, event_key, to_db_time},
     statements::OutboxStatements,
     statements::Statements,
 };
@@ -67,15 +67,11 @@ pub(super) async fn list_deliveries<B: Statements>(
     filter: &DeliveryFilter,
     page: &PageRequest<EventId>,
 ) -> Result<Vec<Delivery>, RepositoryError> {
-    let before_seq = match &page.before {
-        None => None,
-        Some(before) => match B::event_seq(conn, &event_key(before))
-            .await
-            .map_err(db_error::<B>)?
-        {
-            Some(seq) => Some(seq),
-            None => return Ok(Vec::new()),
-        },
+    let found = async |conn: &mut B::Conn, id: &EventId| B::event_seq(conn, &event_key(id)).await;
+    let Some(before_seq) =
+        keyset_start::<B, _, _, _>(conn, page.before.as_ref(), found, |seq| seq).await?
+    else {
+        return Ok(Vec::new());
     };
     let rows = B::list_events(conn, filter, before_seq, page.limit)
         .await
@@ -109,7 +105,7 @@ impl<B: Statements> OutboxStore for SqlStore<B, Outbox> {
         if messages.is_empty() && audit.is_empty() {
             return Ok(());
         }
-        let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
+        let audit = audit_rows(audit);
         let mut conn = self.conn().await?;
         crate::retrying!(
             write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
@@ -229,20 +225,11 @@ impl<B: Statements> OutboxStore for SqlStore<B, Outbox> {
         audit: &[OperatorAuditEntry],
     ) -> Result<bool, RepositoryError> {
         let (key, now) = (event_key(id), to_db_time(now));
-        let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, diesel::result::Error>(&mut conn, async |conn| {
-                if B::redeliver_event(conn, &key, now).await? == 0
-                    && B::event_seq(conn, &key).await?.is_none()
-                {
-                    return Ok(false);
-                }
-                insert_audit_rows::<B>(conn, &audit).await?;
-                Ok(true)
-            })
+        let redeliver = async move |conn: &mut B::Conn| {
+            Ok(B::redeliver_event(conn, &key, now).await? != 0
+                || B::event_seq(conn, &key).await?.is_some())
+        };
+        self.write_audited(&audit_rows(audit), redeliver, db_error::<B>)
             .await
-        )
-        .map_err(db_error::<B>)
     }
 }

@@ -16,7 +16,7 @@ use domain::{
 
 use super::{
     Payments, SqlStore, db_error, nonces::record_nonce, outbox::insert_messages,
-    users::insert_audit_rows,
+    users::insert_audit_rows, with_children,
 };
 use crate::{
     backend::write_tx,
@@ -133,19 +133,7 @@ fn with_cancels(
     rows: Vec<PaymentRow>,
     cancels: Vec<CancelRow>,
 ) -> Result<Vec<Payment>, RepositoryError> {
-    let mut by_payment: HashMap<String, Vec<CancelRow>> = HashMap::new();
-    for cancel in cancels {
-        by_payment
-            .entry(cancel.payment_id.clone())
-            .or_default()
-            .push(cancel);
-    }
-    rows.into_iter()
-        .map(|row| {
-            let cancels = by_payment.remove(&row.payment_id).unwrap_or_default();
-            row.into_payment(cancels)
-        })
-        .collect()
+    with_children(rows, cancels, PaymentRow::into_payment)
 }
 
 #[async_trait]

@@ -1,10 +1,7 @@
 //! `ReconciliationStore` (`reconciliation`, `reconciliation_item`, reading the day's movements
 //! from `payment` and `payment_cancel`) and `AcquirerLedger` (`mock_acquirer_ledger`).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
-use diesel::result::Error as DieselError;
 use domain::{
     RepositoryError,
     ids::{PaymentKey, TransactionId},
@@ -16,11 +13,10 @@ use domain::{
     settlement::DayBounds,
 };
 
-use super::{Ledger, Reconciliations, SqlStore, db_error, users::insert_audit_rows};
+use super::{Ledger, Reconciliations, SqlStore, audit_rows, db_error, keyset_start, with_children};
 use crate::{
-    backend::write_tx,
     error::is_unique_violation,
-    records::{ItemRow, LedgerRow, NewOperatorAuditRow, ReconciliationRow, to_db_time},
+    records::{ItemRow, LedgerRow, ReconciliationRow, to_db_time},
     statements::Statements,
 };
 
@@ -33,19 +29,8 @@ async fn with_items<B: Statements>(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = rows.iter().map(|r| r.reconciliation_id.clone()).collect();
-    let mut items: HashMap<String, Vec<ItemRow>> = HashMap::new();
-    for item in B::items_of(conn, &ids).await.map_err(db_error::<B>)? {
-        items
-            .entry(item.reconciliation_id.clone())
-            .or_default()
-            .push(item);
-    }
-    rows.into_iter()
-        .map(|row| {
-            let mine = items.remove(&row.reconciliation_id).unwrap_or_default();
-            row.with_items(mine)
-        })
-        .collect()
+    let items = B::items_of(conn, &ids).await.map_err(db_error::<B>)?;
+    with_children(rows, items, ReconciliationRow::with_items)
 }
 
 #[async_trait]
@@ -107,19 +92,15 @@ impl<B: Statements> ReconciliationStore for SqlStore<B, Reconciliations> {
             .iter()
             .map(|d| ItemRow::new(&reconciliation.id, d))
             .collect();
-        let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                B::insert_reconciliation(conn, &header).await?;
-                for chunk in items.chunks(500) {
-                    B::insert_items(conn, chunk).await?;
-                }
-                insert_audit_rows::<B>(conn, &audit).await
-            })
+        let insert = async move |conn: &mut B::Conn| {
+            B::insert_reconciliation(conn, &header).await?;
+            for chunk in items.chunks(500) {
+                B::insert_items(conn, chunk).await?;
+            }
+            Ok(())
+        };
+        self.insert_audited(&audit_rows(audit), insert, db_error::<B>)
             .await
-        )
-        .map_err(db_error::<B>)
     }
 
     async fn list(
@@ -132,15 +113,14 @@ impl<B: Statements> ReconciliationStore for SqlStore<B, Reconciliations> {
         let limit = i64::from(page.limit) + 1;
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
-        let before = match &page.before {
-            None => None,
-            Some(id) => match B::find_reconciliation(conn, id.as_str())
-                .await
-                .map_err(db_error::<B>)?
-            {
-                Some(row) => Some((row.reconciliation_date, row.seq)),
-                None => return Ok(Vec::new()),
-            },
+        let found = async |conn: &mut B::Conn, id: &ReconciliationId| {
+            B::find_reconciliation(conn, id.as_str()).await
+        };
+        let position = |row: ReconciliationRow| (row.reconciliation_date, row.seq);
+        let Some(before) =
+            keyset_start::<B, _, _, _>(conn, page.before.as_ref(), found, position).await?
+        else {
+            return Ok(Vec::new());
         };
         let rows = B::list_reconciliations(conn, from.as_deref(), to.as_deref(), before, limit)
             .await

@@ -1,16 +1,14 @@
 //! `SessionStore` (`operator_session`, with its rows of `operator_audit`).
 
 use async_trait::async_trait;
-use diesel::result::Error as DieselError;
 use domain::{
     RepositoryError, Timestamp,
     people::{OperatorAuditEntry, Session, SessionTokenHash, UserId},
     ports::SessionStore,
 };
 
-use super::{Sessions, SqlStore, db_error, users::insert_audit_rows};
+use super::{Sessions, SqlStore, db_error};
 use crate::{
-    backend::write_tx,
     records::{NewOperatorAuditRow, SessionRow, to_db_time, user_key},
     statements::{SessionsOf, Statements},
 };
@@ -26,15 +24,8 @@ impl<B: Statements> SessionStore for SqlStore<B, Sessions> {
     ) -> Result<(), RepositoryError> {
         let row = SessionRow::from(session);
         let audit = [NewOperatorAuditRow::from(audit)];
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                B::insert_session(conn, &row).await?;
-                insert_audit_rows::<B>(conn, &audit).await
-            })
-            .await
-        )
-        .map_err(db_error::<B>)
+        let insert = async move |conn: &mut B::Conn| B::insert_session(conn, &row).await;
+        self.insert_audited(&audit, insert, db_error::<B>).await
     }
 
     async fn find(&self, hash: &SessionTokenHash) -> Result<Option<Session>, RepositoryError> {
@@ -65,18 +56,11 @@ impl<B: Statements> SessionStore for SqlStore<B, Sessions> {
     ) -> Result<bool, RepositoryError> {
         let at = to_db_time(at);
         let audit = [NewOperatorAuditRow::from(audit)];
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                if B::revoke_sessions(conn, SessionsOf::Token(hash.as_str()), at).await? == 0 {
-                    return Ok(false);
-                }
-                insert_audit_rows::<B>(conn, &audit).await?;
-                Ok(true)
-            })
-            .await
-        )
-        .map_err(db_error::<B>)
+        let hash = hash.as_str().to_owned();
+        let revoke = async move |conn: &mut B::Conn| {
+            Ok(B::revoke_sessions(conn, SessionsOf::Token(&hash), at).await? != 0)
+        };
+        self.write_audited(&audit, revoke, db_error::<B>).await
     }
 
     /// One autocommit `UPDATE` of the user's unrevoked sessions (served by the `(user_id,

@@ -15,11 +15,11 @@ use domain::{
     },
 };
 
-use super::{Settlements, SqlStore, db_error, users::insert_audit_rows};
+use super::{Settlements, SqlStore, audit_rows, db_error, keyset_start};
 use crate::{
     backend::write_tx,
     error::{is_unique_violation, is_unique_violation_on},
-    records::{BatchRow, LineRow, NewOperatorAuditRow, to_db_time, wide},
+    records::{BatchRow, LineRow, to_db_time, wide},
     statements::{
         Statements,
         settlement::{self as sql, MovementPage},
@@ -164,21 +164,17 @@ impl<B: Statements> SettlementStore for SqlStore<B, Settlements> {
     ) -> Result<(), RepositoryError> {
         let date = date.to_string();
         let now = to_db_time(now);
-        let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                if B::finish_run(conn, &date, now).await? == 0 {
-                    match B::insert_run(conn, &date, None, None, Some(now)).await {
-                        Err(e) if is_unique_violation(&e) => {}
-                        other => other?,
-                    }
+        let finish = async move |conn: &mut B::Conn| {
+            if B::finish_run(conn, &date, now).await? == 0 {
+                match B::insert_run(conn, &date, None, None, Some(now)).await {
+                    Err(e) if is_unique_violation(&e) => {}
+                    other => other?,
                 }
-                insert_audit_rows::<B>(conn, &audit).await
-            })
+            }
+            Ok(())
+        };
+        self.insert_audited(&audit_rows(audit), finish, db_error::<B>)
             .await
-        )
-        .map_err(db_error::<B>)
     }
 
     /// An `INSERT` of the claim; on a duplicate key, a take-over of a lapsed, unfinished claim.
@@ -231,15 +227,13 @@ impl<B: Statements> SettlementStore for SqlStore<B, Settlements> {
         let limit = i64::from(page.limit) + 1;
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
-        let before = match &page.before {
-            None => None,
-            Some(id) => match B::find_batch(conn, id.as_str())
-                .await
-                .map_err(db_error::<B>)?
-            {
-                Some(row) => Some((row.settlement_date, row.seq)),
-                None => return Ok(Vec::new()),
-            },
+        let found =
+            async |conn: &mut B::Conn, id: &SettlementId| B::find_batch(conn, id.as_str()).await;
+        let position = |row: BatchRow| (row.settlement_date, row.seq);
+        let Some(before) =
+            keyset_start::<B, _, _, _>(conn, page.before.as_ref(), found, position).await?
+        else {
+            return Ok(Vec::new());
         };
         B::list_batches(
             conn,

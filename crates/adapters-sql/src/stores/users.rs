@@ -1,7 +1,6 @@
 //! `UserStore` (`operator_user`, with its rows of `operator_audit`).
 
 use async_trait::async_trait;
-use diesel::result::Error as DieselError;
 use domain::{
     RepositoryError,
     ids::ClientId,
@@ -9,9 +8,8 @@ use domain::{
     ports::{InsertUserError, PageRequest, UserStore},
 };
 
-use super::{SqlStore, Users, db_error};
+use super::{SqlStore, Users, audit_rows, db_error};
 use crate::{
-    backend::write_tx,
     error::is_unique_violation_on,
     records::{NewOperatorAuditRow, UserRow, user_key},
     statements::Statements,
@@ -38,21 +36,15 @@ impl<B: Statements> UserStore for SqlStore<B, Users> {
     async fn insert(&self, user: &User, audit: &OperatorAuditEntry) -> Result<(), InsertUserError> {
         let row = UserRow::from(user);
         let audit = [NewOperatorAuditRow::from(audit)];
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                B::insert_user(conn, &row).await?;
-                insert_audit_rows::<B>(conn, &audit).await
-            })
-            .await
-        )
-        .map_err(|e| {
+        let insert = async move |conn: &mut B::Conn| B::insert_user(conn, &row).await;
+        self.insert_audited(&audit, insert, |e| {
             if is_unique_violation_on(&e, B::UQ_USER_EMAIL) {
                 InsertUserError::DuplicateEmail
             } else {
                 InsertUserError::Repository(db_error::<B>(e))
             }
         })
+        .await
     }
 
     async fn find(&self, id: &UserId) -> Result<Option<User>, RepositoryError> {
@@ -105,19 +97,10 @@ impl<B: Statements> UserStore for SqlStore<B, Users> {
         };
         let row = UserRow::from(next);
         let expected = i64::from(expected);
-        let audit: Vec<NewOperatorAuditRow> = audit.iter().map(NewOperatorAuditRow::from).collect();
-        let mut conn = self.conn().await?;
-        crate::retrying!(
-            write_tx::<B, _, DieselError>(&mut conn, async |conn| {
-                if B::update_user(conn, &row, expected).await? != 1 {
-                    return Ok(false);
-                }
-                insert_audit_rows::<B>(conn, &audit).await?;
-                Ok(true)
-            })
-            .await
-        )
-        .map_err(db_error::<B>)
+        let audit = audit_rows(audit);
+        let update =
+            async move |conn: &mut B::Conn| Ok(B::update_user(conn, &row, expected).await? == 1);
+        self.write_audited(&audit, update, db_error::<B>).await
     }
 
     async fn count_enabled_admins(&self) -> Result<u64, RepositoryError> {

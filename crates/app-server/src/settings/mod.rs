@@ -463,34 +463,29 @@ impl Settings {
 
     /// `acquirer.request_url`, or the built-in mock's when empty.
     pub fn acquirer_request_url(&self, public_url: &str) -> String {
-        if self.acquirer.request_url.is_empty() {
+        or_default(&self.acquirer.request_url, || {
             format!("{public_url}/mock/request")
-        } else {
-            self.acquirer.request_url.clone()
-        }
+        })
     }
 
     /// `acquirer.settlement_file_url`; when empty, a sibling of the request URL (`…/request` →
     /// `…/settlement-file`, as the built-in mock serves it).
     pub fn acquirer_settlement_file_url(&self, public_url: &str) -> String {
-        if !self.acquirer.settlement_file_url.is_empty() {
-            return self.acquirer.settlement_file_url.clone();
-        }
-        let request = self.acquirer_request_url(public_url);
-        let base = request.trim_end_matches('/');
-        match base.strip_suffix("/request") {
-            Some(root) => format!("{root}/settlement-file"),
-            None => format!("{base}/settlement-file"),
-        }
+        or_default(&self.acquirer.settlement_file_url, || {
+            let request = self.acquirer_request_url(public_url);
+            let base = request.trim_end_matches('/');
+            match base.strip_suffix("/request") {
+                Some(root) => format!("{root}/settlement-file"),
+                None => format!("{base}/settlement-file"),
+            }
+        })
     }
 
     /// `acquirer.return_url`, or our own webhook endpoint when empty.
     pub fn acquirer_return_url(&self, public_url: &str) -> String {
-        if self.acquirer.return_url.is_empty() {
+        or_default(&self.acquirer.return_url, || {
             format!("{public_url}/api/webhook/payment")
-        } else {
-            self.acquirer.return_url.clone()
-        }
+        })
     }
 
     /// Whether the session cookie is `Secure`: `auth.cookie_secure`, else unless the public URL
@@ -574,6 +569,15 @@ fn percent_encode(raw: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A URL setting: `configured`, or `default` when it is left empty.
+fn or_default(configured: &str, default: impl FnOnce() -> String) -> String {
+    if configured.is_empty() {
+        default()
+    } else {
+        configured.to_owned()
+    }
 }
 
 #[cfg(test)]

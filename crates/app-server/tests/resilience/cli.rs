@@ -7,6 +7,13 @@ use adapters_mysql::test_util::TestDatabase;
 use crate::support::instance;
 
 pub(crate) fn simplepg(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let (code, out) = simplepg_exit(args, env);
+    (code == Some(0), out)
+}
+
+/// Runs `simplepg` with `args` and `env`: its exit code (none if a signal ended it) and its
+/// stdout then stderr.
+pub(crate) fn simplepg_exit(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_simplepg"));
     cmd.args(args);
     for (k, v) in env {
@@ -14,7 +21,7 @@ pub(crate) fn simplepg(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     }
     let out = cmd.output().expect("simplepg runs");
     (
-        out.status.success(),
+        out.status.code(),
         format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),

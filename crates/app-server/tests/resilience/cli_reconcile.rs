@@ -3,21 +3,13 @@
 //! matched, 2 when no reconciliation could be made.
 
 use adapters_mysql::test_util::TestDatabase;
+use test_support::settlement_day::seoul_date;
 use test_support::{WAIT, eventually};
-use time::{OffsetDateTime, UtcOffset};
 
 use crate::{
-    cli::simplepg,
+    cli::{simplepg, simplepg_exit},
     support::{admin_list, instance, payment_key_of_new, register, wait_until_approved},
 };
-
-/// The date in Seoul (the test profile's settlement time zone), `days_ago` days ago.
-fn seoul_date(days_ago: i64) -> String {
-    let d = (OffsetDateTime::now_utc() - time::Duration::days(days_ago))
-        .to_offset(UtcOffset::from_hms(9, 0, 0).unwrap())
-        .date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
 
 #[actix_web::test]
 async fn the_cli_reconciles_a_day_and_its_exit_code_says_whether_it_matched() {
@@ -56,20 +48,8 @@ async fn the_cli_reconciles_a_day_and_its_exit_code_says_whether_it_matched() {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         actix_web::rt::task::spawn_blocking(move || {
-            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_simplepg"));
-            cmd.args(["reconcile", "--date", &date]);
-            for (k, v) in &env {
-                cmd.env(k, v);
-            }
-            let out = cmd.output().expect("simplepg runs");
-            (
-                out.status.code(),
-                format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ),
-            )
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (&**k, &**v)).collect();
+            simplepg_exit(&["reconcile", "--date", &date], &env)
         })
     };
     let (code, out) = run(seoul_date(0)).await.unwrap();

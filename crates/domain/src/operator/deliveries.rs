@@ -64,10 +64,8 @@ impl DeliveryService {
         limit: Limit,
         starting_after: Option<EventId>,
     ) -> Result<Page<Delivery>, Guarded<RepositoryError>> {
-        let reach = by
-            .reach(Action::ReadDeliveries, filter.client_id.take())
-            .map_err(|_| Guarded::Forbidden)?;
-        let Ok(client) = reach.merchant_filter() else {
+        let Ok(client) = by.merchant_filter(Action::ReadDeliveries, filter.client_id.take())?
+        else {
             return Ok(Page::empty());
         };
         if by.merchant().is_some() {
@@ -89,11 +87,9 @@ impl DeliveryService {
     /// The backlog of what `by` may see (the console's alert strip): the whole outbox for the
     /// platform roles, the notifications to its own merchant for a merchant role.
     pub async fn summary(&self, by: &Principal) -> Result<BacklogReport, Guarded<RepositoryError>> {
-        let reach = by
-            .reach(Action::ReadDeliveries, None)
-            .map_err(|_| Guarded::Forbidden)?;
+        let scope = by.merchant_filter(Action::ReadDeliveries, None)?;
         let at = self.clock.now();
-        let Ok(client_id) = reach.merchant_filter() else {
+        let Ok(client_id) = scope else {
             let backlog = OutboxBacklog::default();
             return Ok(BacklogReport { backlog, at });
         };

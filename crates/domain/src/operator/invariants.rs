@@ -317,10 +317,7 @@ impl InvariantChecker {
             payment_id: Some(payment.id),
             ..Default::default()
         };
-        let page = PageRequest {
-            limit: 1000,
-            before: None,
-        };
+        let page = PageRequest::first(1000);
         let mut deliveries = self.reads.deliveries(&filter, &page).await?;
         deliveries.reverse(); // oldest first
         Ok(deliveries

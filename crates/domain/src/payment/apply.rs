@@ -305,4 +305,12 @@ impl Origin {
             request_id: None,
         }
     }
+
+    /// The merchant's own call, without a request id.
+    pub fn merchant() -> Self {
+        Self {
+            actor: Actor::Merchant,
+            request_id: None,
+        }
+    }
 }

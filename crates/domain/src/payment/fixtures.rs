@@ -38,10 +38,7 @@ pub fn ready_payment() -> Payment {
 }
 
 pub fn merchant_origin() -> Origin {
-    Origin {
-        actor: Actor::Merchant,
-        request_id: None,
-    }
+    Origin::merchant()
 }
 
 /// The authorization window the fixtures approve with: 7 days.

@@ -278,6 +278,21 @@ impl Principal {
         }
     }
 
+    /// The merchant filter of a listing of `action` that asked for `requested` (see
+    /// [`Self::reach`]): `Ok(None)` for every merchant, `Ok(Some(c))` for one, and
+    /// [`NothingInReach`] when the answer is empty without asking storage; 403 when the role
+    /// may not do `action` at all.
+    pub fn merchant_filter<E>(
+        &self,
+        action: Action,
+        requested: Option<ClientId>,
+    ) -> Result<Result<Option<ClientId>, NothingInReach>, Guarded<E>> {
+        let reach = self
+            .reach(action, requested)
+            .map_err(|_| Guarded::Forbidden)?;
+        Ok(reach.merchant_filter())
+    }
+
     /// May this principal create or change a user of `role` (of merchant `client_id`)? ADMIN:
     /// any user; MERCHANT_ADMIN: merchant users of its own merchant; nobody else.
     pub fn may_manage_user(&self, role: Role, client_id: Option<&ClientId>) -> Result<(), Denied> {

@@ -66,6 +66,16 @@ pub struct PageRequest<C> {
     pub before: Option<C>,
 }
 
+impl<C> PageRequest<C> {
+    /// The first page: the newest `limit` rows.
+    pub fn first(limit: u32) -> Self {
+        Self {
+            limit,
+            before: None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum InsertPaymentError {
     /// `(client_id, order_no)` already exists. Nothing was written.
@@ -111,6 +121,21 @@ pub struct StateChange {
     /// The operator audit row of the back-office call that made this change (api.md §10.4),
     /// stored in the same transaction.
     pub operator_audit: Option<OperatorAuditEntry>,
+}
+
+impl StateChange {
+    /// The change to `next` decided on `expected_version`, with its audit row and nothing else:
+    /// no outbox messages, none settled, no operator audit row.
+    pub fn new(next: Payment, expected_version: u32, audit: AuditRecord) -> Self {
+        Self {
+            next,
+            expected_version,
+            audit,
+            events: Vec::new(),
+            settles: Vec::new(),
+            operator_audit: None,
+        }
+    }
 }
 
 /// The write model of payments: what the money core reads to decide and writes when it has

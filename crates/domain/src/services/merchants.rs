@@ -11,7 +11,7 @@ use crate::{
     destination::ReturnUrlPolicy,
     ids::ClientId,
     merchant::{Grace, Merchant, MerchantChange, MerchantStatus, NewMerchant},
-    people::{Action, AuditOutcome, Denied, OperatorAuditEntry, Principal, RequestOrigin},
+    people::{Action, Denied, OperatorAuditEntry, Principal, RequestOrigin},
     ports::{CipherError, Clock, KeyGenerator, MerchantStore, SecretCipher},
     secret::Secret,
     service_struct::service_struct,
@@ -72,6 +72,13 @@ service_struct! {
 }
 
 /// Compare-and-set attempts of one change before answering `Contended`.
+/// Which of a merchant's secrets a rotation replaces, and the old one's grace.
+#[derive(Clone, Copy)]
+enum Rotation {
+    ClientSecret(Grace),
+    WebhookSecret(std::time::Duration),
+}
+
 const ATTEMPTS: usize = 8;
 
 /// What a change does to the merchant as read: the next state, or `None` when nothing changes
@@ -95,17 +102,8 @@ impl MerchantService {
         target: &ClientId,
         origin: &RequestOrigin,
     ) -> OperatorAuditEntry {
-        OperatorAuditEntry {
-            audit_id: 0,
-            at: self.clock.now(),
-            actor: by.actor_label().to_owned(),
-            role: Some(by.role()),
-            action: action.to_owned(),
-            target: Some(target.to_string()),
-            outcome: AuditOutcome::Success,
-            ip: origin.ip.clone(),
-            request_id: origin.request_id.clone(),
-        }
+        let target = Some(target.to_string());
+        OperatorAuditEntry::success(by, action, target, origin, self.clock.now())
     }
 
     fn check_return_url(
@@ -233,21 +231,8 @@ impl MerchantService {
         grace: Grace,
         origin: &RequestOrigin,
     ) -> Result<(Merchant, Secret), MerchantError> {
-        Self::allow(by, Action::RotateMerchantSecrets, id)?;
-        let secret = self.keys.client_secret();
-        let sealed = self.cipher.seal(&secret)?;
-        let now = self.clock.now();
-        let row = self.audit_row(by, audit_actions::CLIENT_SECRET_ROTATED, id, origin);
-        let merchant = self
-            .change(id, &row, &|m| {
-                Ok(Some(m.clone().with_client_secret(
-                    sealed.clone(),
-                    grace,
-                    now,
-                )))
-            })
-            .await?;
-        Ok((merchant, secret))
+        self.rotate(by, id, origin, Rotation::ClientSecret(grace))
+            .await
     }
 
     /// Issues a new webhook secret (ADMIN, or the merchant's MERCHANT_ADMIN). For `grace` the
@@ -260,18 +245,41 @@ impl MerchantService {
         grace: std::time::Duration,
         origin: &RequestOrigin,
     ) -> Result<(Merchant, Secret), MerchantError> {
+        self.rotate(by, id, origin, Rotation::WebhookSecret(grace))
+            .await
+    }
+
+    /// A rotation (ADMIN, or the merchant's MERCHANT_ADMIN): a new secret, sealed and put in
+    /// place, the change audited. Answers the merchant as changed and the new secret, shown
+    /// once.
+    async fn rotate(
+        &self,
+        by: &Principal,
+        id: &ClientId,
+        origin: &RequestOrigin,
+        rotation: Rotation,
+    ) -> Result<(Merchant, Secret), MerchantError> {
         Self::allow(by, Action::RotateMerchantSecrets, id)?;
-        let secret = self.keys.webhook_secret();
+        let (secret, action) = match rotation {
+            Rotation::ClientSecret(_) => (
+                self.keys.client_secret(),
+                audit_actions::CLIENT_SECRET_ROTATED,
+            ),
+            Rotation::WebhookSecret(_) => (
+                self.keys.webhook_secret(),
+                audit_actions::WEBHOOK_SECRET_ROTATED,
+            ),
+        };
         let sealed = self.cipher.seal(&secret)?;
         let now = self.clock.now();
-        let row = self.audit_row(by, audit_actions::WEBHOOK_SECRET_ROTATED, id, origin);
+        let row = self.audit_row(by, action, id, origin);
         let merchant = self
             .change(id, &row, &|m| {
-                Ok(Some(m.clone().with_webhook_secret(
-                    sealed.clone(),
-                    grace,
-                    now,
-                )))
+                let (m, sealed) = (m.clone(), sealed.clone());
+                Ok(Some(match rotation {
+                    Rotation::ClientSecret(grace) => m.with_client_secret(sealed, grace, now),
+                    Rotation::WebhookSecret(grace) => m.with_webhook_secret(sealed, grace, now),
+                }))
             })
             .await?;
         Ok((merchant, secret))

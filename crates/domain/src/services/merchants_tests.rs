@@ -1,8 +1,6 @@
 //! Who may register, read, change and rotate which merchant (api.md §10.1, §10.3), and what each
 //! change writes: the next state by compare-and-set, its audit row with it.
 
-use uuid::Uuid;
-
 use super::*;
 
 #[path = "merchants_memory.rs"]
@@ -11,7 +9,7 @@ use crate::{
     Timestamp,
     destination::DestinationPolicy,
     merchant::{ClientName, PreviousSecret, ReturnUrl},
-    people::{Email, Role, UserId},
+    people::{AuditOutcome, Role},
     ports::MockMerchantStore,
     services::testkit::{FakeCipher, fixed_clock, keys, t0},
 };
@@ -39,13 +37,7 @@ fn service(memory: &Arc<Memory>) -> MerchantService {
 }
 
 fn user(role: Role, client: Option<&str>) -> Principal {
-    Principal::user(
-        UserId::from_uuid(Uuid::now_v7()),
-        Email::parse("someone@example.com").unwrap(),
-        role,
-        client.map(|c| ClientId::parse(c).unwrap()),
-    )
-    .unwrap()
+    crate::services::testkit::person("someone@example.com", role, client)
 }
 
 fn id(raw: &str) -> ClientId {

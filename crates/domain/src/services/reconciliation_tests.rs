@@ -10,10 +10,10 @@ use super::*;
 use crate::{
     Timestamp,
     ids::{ClientId, PaymentKey, TransactionId},
-    people::{AuditOutcome, Email, Guarded, Principal, RequestOrigin, Role, UserId},
+    people::{AuditOutcome, Guarded, Principal, RequestOrigin, Role},
     ports::{AcquirerFileError, MockAcquirerFiles, MockReconciliationStore, OwnLineCursor},
     reconciliation::{AcquirerLine, Discrepancy, OwnLine, ReconciliationStatus},
-    services::testkit::{clock_at, keys},
+    services::testkit::{clock_at, keys, person},
     settlement::{FixedOffsetCalendar, LineType, SettlementDate},
 };
 
@@ -59,16 +59,31 @@ fn service(store: MockReconciliationStore, files: MockAcquirerFiles) -> Reconcil
 }
 
 fn user(role: Role) -> Principal {
-    let client = role
-        .is_merchant_role()
-        .then(|| ClientId::parse("mch_shop").unwrap());
-    Principal::user(
-        UserId::parse("usr_00000000000000000000000000000001").unwrap(),
-        Email::parse("someone@example.com").unwrap(),
-        role,
-        client,
+    let client = role.is_merchant_role().then_some("mch_shop");
+    person("someone@example.com", role, client)
+}
+
+/// `by` reconciles the date `raw` on `svc`.
+async fn run_on(
+    svc: &ReconciliationService,
+    by: &Principal,
+    raw: &str,
+) -> Result<Reconciliation, Guarded<ReconciliationError>> {
+    svc.run(by, date(raw), &RequestOrigin::default()).await
+}
+
+/// The first page of every reconciliation, as a user of `role` reads it.
+async fn first_page(
+    svc: &ReconciliationService,
+    role: Role,
+) -> Result<Page<Reconciliation>, Guarded<RepositoryError>> {
+    svc.list(
+        &user(role),
+        ReconciliationFilter::default(),
+        Limit::default(),
+        None,
     )
-    .unwrap()
+    .await
 }
 
 #[tokio::test]
@@ -80,10 +95,7 @@ async fn only_an_admin_reconciles_and_nothing_is_fetched_for_anyone_else() {
         Role::MerchantViewer,
     ] {
         let svc = service(MockReconciliationStore::new(), MockAcquirerFiles::new());
-        let err = svc
-            .run(&user(role), date("2026-12-06"), &RequestOrigin::default())
-            .await
-            .unwrap_err();
+        let err = run_on(&svc, &user(role), "2026-12-06").await.unwrap_err();
         assert!(matches!(err, Guarded::Forbidden), "{role:?}");
     }
 }
@@ -92,30 +104,14 @@ async fn only_an_admin_reconciles_and_nothing_is_fetched_for_anyone_else() {
 async fn merchant_users_may_not_read_reconciliations_and_platform_users_may() {
     for role in [Role::MerchantAdmin, Role::MerchantViewer] {
         let svc = service(MockReconciliationStore::new(), MockAcquirerFiles::new());
-        let err = svc
-            .list(
-                &user(role),
-                ReconciliationFilter::default(),
-                Limit::default(),
-                None,
-            )
-            .await
-            .unwrap_err();
+        let err = first_page(&svc, role).await.unwrap_err();
         assert!(matches!(err, Guarded::Forbidden), "{role:?}");
     }
     for role in [Role::Admin, Role::Operator, Role::Viewer] {
         let mut store = MockReconciliationStore::new();
         store.expect_list().returning(|_, _| Ok(vec![]));
         let svc = service(store, MockAcquirerFiles::new());
-        let page = svc
-            .list(
-                &user(role),
-                ReconciliationFilter::default(),
-                Limit::default(),
-                None,
-            )
-            .await
-            .unwrap();
+        let page = first_page(&svc, role).await.unwrap();
         assert!(page.items.is_empty(), "{role:?}");
     }
 }
@@ -123,12 +119,7 @@ async fn merchant_users_may_not_read_reconciliations_and_platform_users_may() {
 #[tokio::test]
 async fn a_date_that_has_not_begun_is_refused_before_the_acquirer_is_asked() {
     let svc = service(MockReconciliationStore::new(), MockAcquirerFiles::new());
-    let err = svc
-        .run(
-            &Principal::token(),
-            date("2026-12-08"),
-            &RequestOrigin::default(),
-        )
+    let err = run_on(&svc, &Principal::token(), "2026-12-08")
         .await
         .unwrap_err();
     assert!(matches!(
@@ -145,12 +136,7 @@ async fn an_acquirer_file_that_cannot_be_had_stores_nothing() {
         .returning(|_| Err(AcquirerFileError::Unavailable("HTTP 503".into())));
     // No expectation on the store: reading or saving would panic.
     let svc = service(MockReconciliationStore::new(), files);
-    let err = svc
-        .run(
-            &Principal::token(),
-            date("2026-12-06"),
-            &RequestOrigin::default(),
-        )
+    let err = run_on(&svc, &Principal::token(), "2026-12-06")
         .await
         .unwrap_err();
     assert!(matches!(
@@ -193,12 +179,7 @@ async fn every_page_of_our_lines_is_compared_and_each_discrepancy_is_audited_wit
         Ok(())
     });
     let svc = service(store, files);
-    let rec = svc
-        .run(
-            &Principal::token(),
-            date("2026-12-06"),
-            &RequestOrigin::default(),
-        )
+    let rec = run_on(&svc, &Principal::token(), "2026-12-06")
         .await
         .unwrap();
     assert_eq!(rec.matched, 1);
@@ -254,12 +235,7 @@ async fn a_day_whose_sides_agree_is_matched_and_audited_once() {
         .expect_save()
         .withf(|_, audit| audit.len() == 1)
         .returning(|_, _| Ok(()));
-    let rec = service(store, files)
-        .run(
-            &Principal::token(),
-            date("2026-12-07"),
-            &RequestOrigin::default(),
-        )
+    let rec = run_on(&service(store, files), &Principal::token(), "2026-12-07")
         .await
         .unwrap();
     assert_eq!(rec.status(), ReconciliationStatus::Matched);

@@ -207,10 +207,8 @@ impl SettlementService {
         limit: Limit,
         starting_after: Option<SettlementId>,
     ) -> Result<Page<SettlementBatch>, Guarded<RepositoryError>> {
-        let reach = by
-            .reach(Action::ReadSettlements, filter.client_id.take())
-            .map_err(|_| Guarded::Forbidden)?;
-        let Ok(client) = reach.merchant_filter() else {
+        let Ok(client) = by.merchant_filter(Action::ReadSettlements, filter.client_id.take())?
+        else {
             return Ok(Page::empty());
         };
         filter.client_id = client;

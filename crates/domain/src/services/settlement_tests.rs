@@ -9,9 +9,9 @@ use crate::{
     Timestamp,
     ids::ClientId,
     money::Currency,
-    people::{Email, Guarded, Principal, RequestOrigin, Role, UserId},
+    people::{Guarded, Principal, RequestOrigin, Role},
     ports::{MockMerchantStore, MockSettlementStore},
-    services::testkit::{clock_at, keys},
+    services::testkit::{clock_at, keys, person},
     settlement::{
         BatchCreated, BatchTotals, Calendar, FeeRate, FixedOffsetCalendar, SettlementBatch,
         SettlementDate, SettlementDelay, SettlementId, SettlementTerms,
@@ -87,13 +87,7 @@ async fn a_day_that_is_not_over_in_the_settlement_time_zone_is_refused_and_nothi
 #[tokio::test]
 async fn only_an_admin_runs_a_settlement() {
     for role in [Role::Operator, Role::Viewer] {
-        let by = Principal::user(
-            UserId::parse("usr_00000000000000000000000000000001").unwrap(),
-            Email::parse("ops@example.com").unwrap(),
-            role,
-            None,
-        )
-        .unwrap();
+        let by = person("ops@example.com", role, None);
         let svc = service(
             MockSettlementStore::new(),
             MockMerchantStore::new(),
@@ -200,13 +194,7 @@ async fn a_merchant_user_sees_another_merchants_batch_as_unknown() {
         }))
     });
     let svc = service(store, MockMerchantStore::new(), after_midnight());
-    let by = Principal::user(
-        UserId::parse("usr_00000000000000000000000000000001").unwrap(),
-        Email::parse("ops@shop.example").unwrap(),
-        Role::MerchantViewer,
-        Some(shop()),
-    )
-    .unwrap();
+    let by = person("ops@shop.example", Role::MerchantViewer, Some("mch_shop"));
     let id = SettlementId::from_uuid(uuid::Uuid::now_v7());
     let err = svc.get(&by, &id).await.unwrap_err();
     assert!(

@@ -8,6 +8,7 @@ use std::{
     time::Duration,
 };
 
+use crate::people::{Email, Principal, Role, UserId};
 use crate::{
     Timestamp,
     ids::{ClientId, EventId, PaymentId, PaymentKey},
@@ -24,6 +25,17 @@ use crate::{
     },
     signing::WebhookKey,
 };
+
+/// A logged-in user `email` of `role`, of the merchant `client` for a merchant role.
+pub fn person(email: &str, role: Role, client: Option<&str>) -> Principal {
+    Principal::user(
+        UserId::from_uuid(uuid::Uuid::now_v7()),
+        Email::parse(email).unwrap(),
+        role,
+        client.map(|c| ClientId::parse(c).unwrap()),
+    )
+    .unwrap()
+}
 
 pub fn t0() -> Timestamp {
     Timestamp::from_unix_millis(1_795_507_200_000).unwrap()

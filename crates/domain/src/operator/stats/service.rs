@@ -42,10 +42,7 @@ impl StatsService {
         by: &Principal,
         mut filter: StatsFilter,
     ) -> Result<PaymentStats, Guarded<StatsError>> {
-        let reach = by
-            .reach(Action::ReadStats, filter.client_id.take())
-            .map_err(|_| Guarded::Forbidden)?;
-        match reach.merchant_filter() {
+        match by.merchant_filter(Action::ReadStats, filter.client_id.take())? {
             Ok(client) => {
                 filter.client_id = client;
                 Ok(self.stats(filter).await?)

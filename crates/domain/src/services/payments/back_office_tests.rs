@@ -1,25 +1,16 @@
 //! The back office's payment use cases decide by the principal (api.md §10.1): what each role
 //! may see and cancel, and the operator audit row stored with a cancel's change.
 
-use uuid::Uuid;
-
 use super::*;
 use crate::{
-    ids::ClientId,
     payment::{Actor, CancelReason, PaymentStatus, fixtures},
-    people::{Email, Guarded, Principal, RequestOrigin, Role, UserId},
+    people::{Guarded, Principal, RequestOrigin, Role},
     ports::MockOutboundSender,
     services::testkit::{MemoryStore, payment_service_over},
 };
 
 fn person(role: Role, client: Option<&str>) -> Principal {
-    Principal::user(
-        UserId::from_uuid(Uuid::nil()),
-        Email::parse("ops@example.com").unwrap(),
-        role,
-        client.map(|c| ClientId::parse(c).unwrap()),
-    )
-    .unwrap()
+    crate::services::testkit::person("ops@example.com", role, client)
 }
 
 fn full_cancel() -> CancelRequest {

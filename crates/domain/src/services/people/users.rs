@@ -16,8 +16,8 @@ use crate::{
 };
 
 use crate::people::{
-    Action, AuditOutcome, Denied, NewUser, OperatorAuditEntry, OperatorAuditFilter, Principal,
-    RequestOrigin, Role, TotpState, User, UserId,
+    Action, Denied, NewUser, OperatorAuditEntry, OperatorAuditFilter, Principal, RequestOrigin,
+    Role, TotpState, User, UserId,
 };
 
 /// Why a user was not created or changed.
@@ -86,17 +86,8 @@ impl UserService {
         target: &User,
         origin: &RequestOrigin,
     ) -> OperatorAuditEntry {
-        OperatorAuditEntry {
-            audit_id: 0,
-            at: self.clock.now(),
-            actor: by.actor_label().to_owned(),
-            role: Some(by.role()),
-            action: action.to_owned(),
-            target: Some(target.id.to_string()),
-            outcome: AuditOutcome::Success,
-            ip: origin.ip.clone(),
-            request_id: origin.request_id.clone(),
-        }
+        let target = Some(target.id.to_string());
+        OperatorAuditEntry::success(by, action, target, origin, self.clock.now())
     }
 
     /// Creates a user (ADMIN: any; MERCHANT_ADMIN: users of its own merchant). Its merchant

@@ -2,20 +2,12 @@
 
 use std::sync::{Arc, Mutex, atomic::AtomicUsize};
 
-use uuid::Uuid;
-
 use super::super::testkit::*;
 use super::*;
-use crate::{merchant::Merchant, people::Email, ports::MockMerchantStore};
+use crate::{merchant::Merchant, ports::MockMerchantStore};
 
 fn principal(role: Role, client: Option<&str>) -> Principal {
-    Principal::user(
-        UserId::from_uuid(Uuid::now_v7()),
-        Email::parse("boss@example.com").unwrap(),
-        role,
-        client.map(|c| ClientId::parse(c).unwrap()),
-    )
-    .unwrap()
+    crate::services::testkit::person("boss@example.com", role, client)
 }
 
 fn merchant(client_id: &ClientId) -> Merchant {
@@ -67,10 +59,7 @@ async fn admin_and_operator(s: &UserService) -> (Principal, User) {
 }
 
 fn first_page<K>() -> PageRequest<K> {
-    PageRequest {
-        limit: 10,
-        before: None,
-    }
+    PageRequest::first(10)
 }
 
 fn service(memory: &Arc<Memory>) -> UserService {
