@@ -5,21 +5,21 @@
 //! dispatcher in between.
 //!
 //! The list was taken from MariaDB's general log of one flow through the real server
-//! (docs/benchmarks.md, "The flow's raw ceiling"), grouped by connection checkout as the server
-//! groups them (each checkout costs the pool's liveness check, as it does in the server):
+//! (docs/benchmarks.md, "Round trips"), grouped by connection checkout as the server groups them.
+//! The dispatcher's polls (its candidate query) are left out, see [`claim`]:
 //!
 //! | step | checkouts | statements |
 //! |---|---|---|
 //! | create (merchant's request) | 2 | merchant read; tx: nonce, payment, CREATE row, ACQUIRER_REQUEST |
-//! | claim the request | 2 | candidates; tx: lock, lease |
+//! | claim the request | 1 | tx: lock, lease |
 //! | mock acquirer answers | 1 | tx: its ACQUIRER_WEBHOOK outbox row |
 //! | request delivered | 1 | tx: lock, attempt, state |
-//! | claim the mock's webhook | 2 | candidates; tx: lock, lease |
+//! | claim the mock's webhook | 1 | tx: lock, lease |
 //! | approval (acquirer's webhook) | 3 | merchant read; payment, cancels, version; tx: CAS, APPROVE row, notification |
 //! | webhook delivered | 1 | tx: lock, attempt, state |
-//! | `payment.approved` sent | 4 | candidates; tx: lock, lease; merchant read (signing key); tx: lock, attempt, state |
+//! | `payment.approved` sent | 3 | tx: lock, lease; merchant read (signing key); tx: lock, attempt, state |
 //! | complete (merchant's request) | 4 | merchant read; nonce; payment, cancels, version; tx: CAS, COMPLETE row, capture + notification |
-//! | capture and `payment.completed` | 7 | candidates; tx: lock, lease (both); payment, cancels, version; mock's books; tx: capture delivered; merchant read; tx: notification delivered |
+//! | capture and `payment.completed` | 6 | tx: lock, lease (both); payment, cancels, version; mock's books; tx: capture delivered; merchant read; tx: notification delivered |
 
 use anyhow::Context;
 use diesel_async::SimpleAsyncConnection;
@@ -140,9 +140,11 @@ async fn tx(pool: &Pool, statements: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The dispatcher's claim of `events`: its candidate query, then the lock and lease.
+/// The dispatcher's claim of `events`: the lock and the lease. Its candidate query (which due
+/// events to try) is left out: at load one dispatcher poll serves a whole batch of events of
+/// many flows, so a share of it per flow is small, and leaving it out keeps this a ceiling (it
+/// asks no more of the database than the server does).
 async fn claim(pool: &Pool, events: &[&str]) -> anyhow::Result<()> {
-    autocommit(pool, &[claim_candidates()]).await?;
     let ids = events
         .iter()
         .map(|e| format!("'{e}'"))
@@ -154,7 +156,7 @@ async fn claim(pool: &Pool, events: &[&str]) -> anyhow::Result<()> {
         &[
             format!(
                 "SELECT * FROM outbox_event WHERE event_id IN ({ids}) AND state = 'PENDING' AND next_attempt_at <= {NOW} \
-                 AND not_before <= {NOW} AND {free} ORDER BY seq LIMIT 16 FOR UPDATE SKIP LOCKED"
+                 AND not_before <= {NOW} AND {free} FOR UPDATE SKIP LOCKED"
             ),
             format!(
                 "UPDATE outbox_event SET lease_until = {NOW} + INTERVAL 40 SECOND WHERE event_id IN ({ids}) AND {free}"
@@ -162,16 +164,6 @@ async fn claim(pool: &Pool, events: &[&str]) -> anyhow::Result<()> {
         ],
     )
     .await
-}
-
-/// The claim's candidate query, as the dispatcher sends it (due now, at most 4 × 16).
-fn claim_candidates() -> String {
-    "SELECT e.seq AS seq FROM outbox_event e WHERE e.state = 'PENDING' AND e.next_attempt_at <= UTC_TIMESTAMP(6) \
-     AND e.not_before <= UTC_TIMESTAMP(6) AND (e.lease_until IS NULL OR e.lease_until < UTC_TIMESTAMP(6)) \
-     AND (e.kind <> 'MERCHANT_NOTIFICATION' OR NOT EXISTS (SELECT 1 FROM outbox_event o WHERE o.payment_id = e.payment_id \
-     AND o.kind = 'MERCHANT_NOTIFICATION' AND o.state = 'PENDING' AND o.seq < e.seq)) \
-     ORDER BY e.next_attempt_at, e.seq LIMIT 64"
-        .to_owned()
 }
 
 /// A delivery recorded: the event locked, its attempt, its new state.
