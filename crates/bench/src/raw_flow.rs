@@ -84,6 +84,12 @@ impl Flow<'_> {
         (event, sql)
     }
 
+    /// A `payment.*` notification to the merchant, as long as a real one.
+    fn notification(&self, event_type: &str) -> (String, String) {
+        let payload = notification_payload(event_type, &self.key);
+        self.outbox("MERCHANT_NOTIFICATION", Some(event_type), &payload)
+    }
+
     fn audit(&self, action: &str, from: &str, to: &str, actor: &str) -> String {
         format!(
             "INSERT INTO payment_log (payment_id, action, from_status, status, actor, details, request_id, from_version, \
@@ -221,20 +227,13 @@ async fn flow(pool: &Pool, client: &str) -> anyhow::Result<()> {
     claim(pool, &[&webhook]).await?;
     autocommit(pool, &[f.merchant()]).await?;
     autocommit(pool, &f.load()).await?;
-    let (approved, approved_sql) = f.outbox(
-        "MERCHANT_NOTIFICATION",
-        Some("payment.approved"),
-        &notification_payload("payment.approved", &f.key),
-    );
-    tx(
-        pool,
-        &[
-            f.transition("APPROVED", 0, "approved_at"),
-            f.audit("APPROVE", "'READY'", "APPROVED", "ACQUIRER"),
-            approved_sql,
-        ],
-    )
-    .await?;
+    let (approved, approved_sql) = f.notification("payment.approved");
+    let approve = [
+        f.transition("APPROVED", 0, "approved_at"),
+        f.audit("APPROVE", "'READY'", "APPROVED", "ACQUIRER"),
+        approved_sql,
+    ];
+    tx(pool, &approve).await?;
     delivered(pool, &webhook).await?;
     // payment.approved: claimed, signed with the merchant's key, delivered.
     claim(pool, &[&approved]).await?;
@@ -245,21 +244,14 @@ async fn flow(pool: &Pool, client: &str) -> anyhow::Result<()> {
     autocommit(pool, &[f.nonce()]).await?;
     autocommit(pool, &f.load()).await?;
     let (capture, capture_sql) = f.outbox("ACQUIRER_CAPTURE", None, &"c".repeat(160));
-    let (completed, completed_sql) = f.outbox(
-        "MERCHANT_NOTIFICATION",
-        Some("payment.completed"),
-        &notification_payload("payment.completed", &f.key),
-    );
-    tx(
-        pool,
-        &[
-            f.transition("COMPLETED", 1, "completed_at"),
-            f.audit("COMPLETE", "'APPROVED'", "COMPLETED", "MERCHANT"),
-            capture_sql,
-            completed_sql,
-        ],
-    )
-    .await?;
+    let (completed, completed_sql) = f.notification("payment.completed");
+    let complete = [
+        f.transition("COMPLETED", 1, "completed_at"),
+        f.audit("COMPLETE", "'APPROVED'", "COMPLETED", "MERCHANT"),
+        capture_sql,
+        completed_sql,
+    ];
+    tx(pool, &complete).await?;
     // The capture (the mock books it) and payment.completed, claimed together.
     claim(pool, &[&capture, &completed]).await?;
     autocommit(pool, &f.load()).await?;
