@@ -23,10 +23,11 @@ pub struct PoolBuildError(#[source] BuildError);
 /// Builds a pool for `url` (`mysql://user:pass@host:port/db`). Connections are opened lazily.
 ///
 /// `connect_timeout` bounds every wait for a connection: opening a new one, re-checking an idle
-/// one (a `SELECT 1` before reusing one idle longer than `adapters_sql::pool::ALIVE_WINDOW`), and queueing for a free one when all `max_connections` are
-/// busy. So an unreachable or overloaded database fails a request within about that time with an
-/// error for which `RepositoryError::is_unavailable()` is true, instead of hanging. A few seconds
-/// (e.g. 3 s) is a good value.
+/// one (a `SELECT 1` before reusing one idle longer than `adapters_sql::pool::ALIVE_WINDOW`),
+/// and queueing for a free one when all `max_connections` are busy. So an unreachable or
+/// overloaded database fails a request within about that time with an error for which
+/// `RepositoryError::is_unavailable()` is true, instead of hanging. A few seconds (e.g. 3 s) is a
+/// good value.
 pub fn build_pool(
     url: &str,
     max_connections: usize,

@@ -147,15 +147,10 @@ fn main() -> anyhow::Result<()> {
     if args.workload == Workload::BareServer {
         return actix_web::rt::System::new().block_on(bare::serve(&args));
     }
-    let report = if matches!(args.workload, Workload::Raw | Workload::RawFlow) {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        if args.workload == Workload::Raw {
-            runtime.block_on(raw::run(&args))?
-        } else {
-            runtime.block_on(raw_flow::run(&args))?
-        }
+    let report = if args.workload == Workload::Raw {
+        actix_web::rt::System::new().block_on(raw::run(&args))?
+    } else if args.workload == Workload::RawFlow {
+        actix_web::rt::System::new().block_on(raw_flow::run(&args))?
     } else if matches!(args.workload, Workload::CancelHot | Workload::CancelSpread) {
         actix_web::rt::System::new().block_on(cancels::run(&args))?
     } else if args.workload == Workload::Flow {

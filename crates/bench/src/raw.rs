@@ -46,51 +46,34 @@ pub async fn prepare(args: &Args) -> anyhow::Result<(Pool, String)> {
     Ok((pool, client))
 }
 
-/// Runs `one` in every worker until the measured time is over; `one` answers its outcome.
+/// Runs `one` in every worker until the measured time is over; `one` answers its outcome. Paced
+/// and gathered as the HTTP workloads are ([`crate::report::pace`], [`crate::report::gather`]).
 pub async fn drive<F, Fut>(args: &Args, pool: Pool, client: String, one: F) -> Report
 where
     F: Fn(Pool, String) -> Fut + Clone + 'static,
     Fut: Future<Output = &'static str>,
 {
-    let start = Instant::now();
-    let measure_from = start + args.warmup();
+    let measure_from = Instant::now() + args.warmup();
     let stop_at = measure_from + args.measure();
-    let local = tokio::task::LocalSet::new();
-    let reports = local
-        .run_until(async {
-            let mut workers = Vec::new();
-            for w in 0..args.concurrency.max(1) {
-                let (pool, client, one) = (pool.clone(), client.clone(), one.clone());
-                let (pacing, stagger) = (args.pacing(), args.stagger(w));
-                workers.push(tokio::task::spawn_local(async move {
-                    let mut report = Report::new();
-                    tokio::time::sleep(stagger).await;
-                    while Instant::now() < stop_at {
-                        let began = Instant::now();
-                        let outcome = one(pool.clone(), client.clone()).await;
-                        if began >= measure_from {
-                            report.record(began.elapsed(), outcome);
-                        }
-                        crate::report::pace(began, pacing).await;
-                    }
-                    report
-                }));
-            }
-            let mut out = Vec::new();
-            for w in workers {
-                if let Ok(r) = w.await {
-                    out.push(r);
+    let mut workers = Vec::new();
+    for w in 0..args.concurrency.max(1) {
+        let (pool, client, one) = (pool.clone(), client.clone(), one.clone());
+        let (pacing, stagger) = (args.pacing(), args.stagger(w));
+        workers.push(actix_web::rt::spawn(async move {
+            let mut report = Report::new();
+            actix_web::rt::time::sleep(stagger).await;
+            while Instant::now() < stop_at {
+                let began = Instant::now();
+                let outcome = one(pool.clone(), client.clone()).await;
+                if began >= measure_from {
+                    report.record(began.elapsed(), outcome);
                 }
+                crate::report::pace(began, pacing).await;
             }
-            out
-        })
-        .await;
-    let mut total = Report::new();
-    for r in &reports {
-        total.merge(r);
+            report
+        }));
     }
-    total.elapsed = args.measure();
-    total
+    crate::report::gather(workers, measure_from, args.measure()).await
 }
 
 pub async fn run(args: &Args) -> anyhow::Result<Report> {

@@ -187,18 +187,20 @@ macro_rules! __outbox_statements {
                 use outbox_event as e;
                 // Padded: a few forms of the IN list, each kept prepared.
                 let candidates = $crate::cached::padded(candidates.to_vec());
-                $crate::cached::cached(e::table
-                    .filter(e::seq.eq_any(candidates))
-                    .filter(e::state.eq(PENDING))
-                    .filter(e::next_attempt_at.le(now))
-                    .filter(e::not_before.le(now))
-                    .filter(e::lease_until.is_null().or(e::lease_until.lt(now)))
-                    .order(e::seq.asc())
-                    .limit(i64::from(limit))
-                    .select(OutboxRow::as_select())
-                    $($lock_claim)*)
-                    .load(conn)
-                    .await
+                $crate::cached::cached(
+                    e::table
+                        .filter(e::seq.eq_any(candidates))
+                        .filter(e::state.eq(PENDING))
+                        .filter(e::next_attempt_at.le(now))
+                        .filter(e::not_before.le(now))
+                        .filter(e::lease_until.is_null().or(e::lease_until.lt(now)))
+                        .order(e::seq.asc())
+                        .limit(i64::from(limit))
+                        .select(OutboxRow::as_select())
+                        $($lock_claim)*,
+                )
+                .load(conn)
+                .await
             }
 
             async fn lease_events(
@@ -215,7 +217,7 @@ macro_rules! __outbox_statements {
                         .set(e::lease_until.eq(Some(until))),
                 )
                 .execute(conn)
-                    .await
+                .await
             }
 
             async fn lock_event(

@@ -159,32 +159,30 @@ macro_rules! __payment_statements {
                 conn: &mut Conn,
                 payment_ids: Vec<String>,
             ) -> QueryResult<Vec<CancelRow>> {
-                let one = payment_ids.len() == 1;
-                let query = payment_cancel::table
-                    .filter(payment_cancel::payment_id.eq_any(payment_ids))
-                    .order((payment_cancel::payment_id.asc(), payment_cancel::seq.asc()))
-                    .select(CancelRow::as_select());
-                // One payment's (every transition reads it) is kept prepared; a page's is not.
-                if one {
-                    $crate::cached::cached(query).load(conn).await
-                } else {
-                    query.load(conn).await
-                }
+                // Padded: a few forms of the IN list (one payment's, a page's), each kept prepared.
+                let payment_ids = $crate::cached::padded(payment_ids);
+                $crate::cached::cached(
+                    payment_cancel::table
+                        .filter(payment_cancel::payment_id.eq_any(payment_ids))
+                        .order((payment_cancel::payment_id.asc(), payment_cancel::seq.asc()))
+                        .select(CancelRow::as_select()),
+                )
+                .load(conn)
+                .await
             }
 
             async fn payment_versions(
                 conn: &mut Conn,
                 payment_ids: Vec<String>,
             ) -> QueryResult<Vec<(String, i64)>> {
-                let one = payment_ids.len() == 1;
-                let query = payment::table
-                    .filter(payment::payment_id.eq_any(payment_ids))
-                    .select((payment::payment_id, payment::version));
-                if one {
-                    $crate::cached::cached(query).load(conn).await
-                } else {
-                    query.load(conn).await
-                }
+                let payment_ids = $crate::cached::padded(payment_ids);
+                $crate::cached::cached(
+                    payment::table
+                        .filter(payment::payment_id.eq_any(payment_ids))
+                        .select((payment::payment_id, payment::version)),
+                )
+                .load(conn)
+                .await
             }
 
             async fn insert_cancel(conn: &mut Conn, row: &CancelRow) -> QueryResult<()> {
