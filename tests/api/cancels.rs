@@ -228,7 +228,7 @@ async fn a_full_cancel_of_an_approved_payment_with_or_without_cancel_amount_is_2
 }
 
 #[actix_web::test]
-async fn a_partial_cancel_of_a_ready_or_approved_payment_is_400_naming_cancel_amount_and_changes_nothing()
+async fn a_partial_cancel_of_a_ready_or_approved_payment_is_400_naming_cancel_amount_and_more_than_the_whole_409_changing_nothing()
  {
     let (app, merchant) = spawn_app_with_merchant().await;
     let ready = key_of(&app.pay(&merchant, "READY-1", STAYS_READY).await);
@@ -241,6 +241,13 @@ async fn a_partial_cancel_of_a_ready_or_approved_payment_is_400_naming_cancel_am
                 .cancel_with_amount(&merchant, key, "only a part", Some(partial))
                 .await;
             assert_invalid_field(&res, "cancelAmount");
+        }
+        // More than the whole is not a part: it exceeds what is cancelable (409), however large.
+        for too_much in [amount + 1, 1_000_000_001, i64::MAX] {
+            let res = app
+                .cancel_with_amount(&merchant, key, "more than all", Some(too_much))
+                .await;
+            assert_problem(&res, 409, "CANCEL_AMOUNT_EXCEEDED");
         }
         assert_eq!(app.admin_payment(key).await, before, "nothing changed");
     }
@@ -299,10 +306,12 @@ async fn a_cancel_above_the_cancelable_amount_is_409_cancel_amount_exceeded_and_
     let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
 
     let before = app.admin_payment(&key).await;
-    let res = app
-        .cancel_with_amount(&merchant, &key, "too much", Some(15_001))
-        .await;
-    assert_problem(&res, 409, "CANCEL_AMOUNT_EXCEEDED");
+    for too_much in [15_001, 1_000_000_001, i64::MAX] {
+        let res = app
+            .cancel_with_amount(&merchant, &key, "too much", Some(too_much))
+            .await;
+        assert_problem(&res, 409, "CANCEL_AMOUNT_EXCEEDED");
+    }
     assert_eq!(app.admin_payment(&key).await, before, "nothing changed");
 
     app.cancel_answered(&merchant, &key, "most of it", Some(10_000), 200)

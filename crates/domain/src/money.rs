@@ -33,6 +33,37 @@ impl fmt::Display for Amount {
     }
 }
 
+/// The amount a cancel asks for, in minor units: at least 1, and not bounded by [`Amount::MAX`]
+/// (api.md §9.2: an amount above what is cancelable is refused as exceeding it, 409, however
+/// large; only one below 1 or not an integer is malformed).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct CancelAmount(i64);
+
+impl CancelAmount {
+    pub fn parse(raw: i64) -> Result<Self, Invalid> {
+        if raw < Amount::MIN {
+            Err(Invalid::new("must be at least 1"))
+        } else {
+            Ok(Self(raw))
+        }
+    }
+
+    pub fn minor_units(self) -> i64 {
+        self.0
+    }
+
+    /// The amount, when it is one a payment may hold.
+    pub fn amount(self) -> Option<Amount> {
+        Amount::parse(self.0).ok()
+    }
+}
+
+impl From<Amount> for CancelAmount {
+    fn from(amount: Amount) -> Self {
+        Self(amount.minor_units())
+    }
+}
+
 /// Active ISO 4217 alphabetic codes (2024 list, funds and precious metals excluded).
 const ISO_4217: &[&str] = &[
     "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",

@@ -12,7 +12,7 @@ use crate::{
 };
 use domain::{
     ids::ClientId,
-    money::Amount,
+    money::CancelAmount,
     operator::invariants::{check_money, check_trail},
     payment::{
         CancelReason, CancelRefused, CancelStatus, Command, Origin, Payment, PaymentStatus,
@@ -94,7 +94,7 @@ async fn race_partial_cancels(
         async move {
             let request = CancelRequest {
                 reason: CancelReason::parse(&format!("racer {i}")).unwrap(),
-                amount: Some(Amount::parse(4_000).unwrap()),
+                amount: Some(CancelAmount::parse(4_000).unwrap()),
             };
             service
                 .cancel(Some(&mch), &key, request, Origin::merchant(), None)

@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use domain::{
     ids::ClientId,
-    money::Amount,
+    money::CancelAmount,
     payment::{Actor, CancelReason, Origin},
     services::payments::{CancelAnswer, CancelRequest},
 };
@@ -160,7 +160,7 @@ fn parse_cancel(req: &HttpRequest, body: &[u8]) -> Result<CancelRequest, ApiErro
         None | Some(Value::Null) => None,
         Some(_) => obj
             .integer("cancelAmount", false, &mut v)
-            .and_then(|a| v.check("cancelAmount", Amount::parse(a))),
+            .and_then(|a| v.check("cancelAmount", CancelAmount::parse(a))),
     };
     let reason = valid(v, reason)?;
     Ok(CancelRequest { reason, amount })

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::{
-    money::Amount,
+    money::CancelAmount,
     outbox::{OutboxKind, SendReport},
     payment::{
         AuditAction, CancelReason, CancelStatus, PaymentStatus, TransitionKind, TransitionRejected,
@@ -18,7 +18,7 @@ use crate::{
 fn request(amount: Option<i64>) -> CancelRequest {
     CancelRequest {
         reason: CancelReason::parse("one item returned").unwrap(),
-        amount: amount.map(|a| Amount::parse(a).unwrap()),
+        amount: amount.map(|a| CancelAmount::parse(a).unwrap()),
     }
 }
 
@@ -132,6 +132,52 @@ async fn an_approved_payment_can_only_be_canceled_as_a_whole() {
     ));
     let p = done(cancel(&store, answered_once(200), None).await.unwrap());
     assert_eq!(p.status, PaymentStatus::Canceled);
+}
+
+fn exceeded(err: &ChangePaymentError) -> Option<i64> {
+    match err {
+        ChangePaymentError::Rejected(TransitionRejected::Cancel(
+            crate::payment::CancelRefused::AmountExceeded { cancelable },
+        )) => Some(*cancelable),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn more_than_is_cancelable_is_refused_as_exceeding_it_from_every_cancelable_status() {
+    let amount = fixtures::ready_payment().amount.minor_units();
+    for payment in [
+        fixtures::ready_payment(),
+        fixtures::approved_payment(),
+        fixtures::completed_payment(),
+    ] {
+        let status = payment.status;
+        let store = MemoryStore::holding(payment);
+        for asked in [amount + 1, 1_000_000_001, i64::MAX] {
+            let err = cancel(&store, MockOutboundSender::new(), Some(asked))
+                .await
+                .unwrap_err();
+            assert_eq!(exceeded(&err), Some(amount), "{status} {asked}: {err:?}");
+        }
+        assert!(store.stored().is_empty(), "{status}: nothing written");
+    }
+}
+
+#[tokio::test]
+async fn a_payment_that_may_not_be_canceled_refuses_by_its_state_whatever_the_amount() {
+    let store = MemoryStore::holding(fixtures::ready_payment_after(fixtures::cancel()));
+    for asked in [None, Some(1), Some(1_000_000_001)] {
+        let err = cancel(&store, MockOutboundSender::new(), asked)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ChangePaymentError::Rejected(TransitionRejected::InvalidTransition { .. })
+            ),
+            "{asked:?}: {err:?}"
+        );
+    }
 }
 
 #[tokio::test]

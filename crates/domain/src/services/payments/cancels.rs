@@ -23,11 +23,11 @@ use std::sync::Mutex;
 use crate::{
     RepositoryError,
     ids::{ClientId, EventId, PaymentId, PaymentKey, TransactionId},
-    money::Amount,
+    money::{Amount, CancelAmount},
     outbox::SendReport,
     payment::{
-        AcquirerCancel, CancelId, CancelOutcome, CancelReason, CancelStatus, Command, FailureCode,
-        FailureMessage, Origin, Payment, PaymentStatus, TransitionRejected,
+        AcquirerCancel, CancelId, CancelOutcome, CancelReason, CancelRefused, CancelStatus,
+        Command, FailureCode, FailureMessage, Origin, Payment, PaymentStatus, TransitionRejected,
     },
     people::OperatorAuditEntry,
     services::outbound::CancelCall,
@@ -59,7 +59,7 @@ const ACQUIRER_UNAVAILABLE: &str = "ACQUIRER_UNAVAILABLE";
 pub struct CancelRequest {
     pub reason: CancelReason,
     /// `None`: all that is cancelable.
-    pub amount: Option<Amount>,
+    pub amount: Option<CancelAmount>,
 }
 
 /// How a cancel request ended, when it did not fail.
@@ -177,8 +177,9 @@ impl PaymentService {
         carrier: &Mutex<Option<EventId>>,
     ) -> Result<Decision<std::convert::Infallible>, ChangePaymentError> {
         let now = self.clock.now();
+        let amount = requested_amount(current, request.amount)?;
         if current.status == PaymentStatus::Ready {
-            if request.amount.is_some_and(|a| a != current.amount) {
+            if amount.is_some_and(|a| a != current.amount) {
                 return Err(TransitionRejected::PartialCancelNotAllowed {
                     from: current.status,
                     amount: current.amount,
@@ -203,7 +204,7 @@ impl PaymentService {
         }
         let command = Command::RequestCancel {
             id: id.clone(),
-            amount: request.amount,
+            amount,
             reason: request.reason.clone(),
         };
         let (after, _) = current.apply(command.clone(), origin.clone(), now)?;
@@ -319,4 +320,23 @@ fn answer_for(payment: Payment, cancel_id: &CancelId) -> CancelAnswer {
     } else {
         CancelAnswer::Done(payment)
     }
+}
+
+/// The amount a cancel asks of `current` as an [`Amount`] (`None`: all that is cancelable).
+/// More than is cancelable now is refused as exceeding it (409 `CANCEL_AMOUNT_EXCEEDED`, api.md
+/// §9.2) whenever the payment may be canceled at all, even from READY or APPROVED, where only an
+/// amount below the whole is a partial cancel (400) — and so is an amount larger than any payment
+/// may hold. A payment that may not be canceled is left to refuse by its state.
+fn requested_amount(
+    current: &Payment,
+    requested: Option<CancelAmount>,
+) -> Result<Option<Amount>, TransitionRejected> {
+    let Some(requested) = requested else {
+        return Ok(None);
+    };
+    let cancelable = current.cancelable_amount();
+    if !current.status.is_final() && requested.minor_units() > cancelable {
+        return Err(CancelRefused::AmountExceeded { cancelable }.into());
+    }
+    Ok(requested.amount())
 }

@@ -27,7 +27,7 @@ async fn cancel_as_owner(
             &PaymentKey::from_bytes([7; 32]),
             CancelRequest {
                 reason: CancelReason::parse("r").unwrap(),
-                amount: amount.map(|a| crate::money::Amount::parse(a).unwrap()),
+                amount: amount.map(|a| crate::money::CancelAmount::parse(a).unwrap()),
             },
             fixtures::merchant_origin(),
             None,
