@@ -262,6 +262,40 @@ async fn the_live_feed_and_the_simulator_are_for_platform_roles_only() {
     assert_eq!(audit[0]["target"], key.as_str());
 }
 
+#[actix_web::test]
+async fn a_role_that_may_never_do_an_action_gets_403_whatever_its_body_or_target() {
+    let (app, a, _) = spawn_app_with_two_merchants().await;
+    let viewer = app.user_session("view@pg.example", "VIEWER", None).await;
+    let merchant_viewer = app
+        .user_session("mv@a.example", "MERCHANT_VIEWER", Some(&a.client_id))
+        .await;
+    let unknown_payment = format!("/admin/api/payments/{}/cancel", "0".repeat(64));
+    let bad = json!({ "cancelReason": "", "date": "bad", "email": 7 });
+    // Invalid bodies and unknown targets: the role is refused before either is looked at.
+    for (session, path) in [
+        (&viewer, unknown_payment.as_str()),
+        (&viewer, "/admin/api/merchants"),
+        (&viewer, "/admin/api/users"),
+        (&viewer, "/admin/api/settlements/run"),
+        (&viewer, "/admin/api/reconciliations"),
+        (&viewer, "/admin/api/deliveries/nonsense/retry"),
+        (&viewer, "/admin/api/merchants/nonsense/activate"),
+        (&merchant_viewer, unknown_payment.as_str()),
+        (&merchant_viewer, "/admin/api/simulator/webhook"),
+    ] {
+        let res = app.as_post(session, path, &bad).await;
+        assert_problem(&res, 403, "FORBIDDEN");
+    }
+    for (session, path) in [
+        (&merchant_viewer, "/admin/api/audit?limit=nonsense"),
+        (&merchant_viewer, "/admin/api/users?limit=nonsense"),
+        (&merchant_viewer, "/admin/api/reconciliations?from=nonsense"),
+    ] {
+        let res = app.as_get(session, path).await;
+        assert_problem(&res, 403, "FORBIDDEN");
+    }
+}
+
 /// The payment's one CANCEL transition row. The mock acquirer may still report on the payment
 /// after the cancel (a late report is noted by the acquirer), so the last row is not necessarily
 /// the cancel.

@@ -2,7 +2,11 @@
 //! first, ADMIN only. Nothing in it can be changed or deleted through the API.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::{Timestamp, people::OperatorAuditFilter, validation::Invalid};
+use domain::{
+    Timestamp,
+    people::{Action, OperatorAuditFilter},
+    validation::Invalid,
+};
 
 use super::guards::Caller;
 use crate::{
@@ -30,6 +34,7 @@ pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::ReadAudit)?;
     let mut filter = OperatorAuditFilter::default();
     let audit_id = |raw: &str| {
         raw.parse::<u64>()

@@ -7,6 +7,7 @@ use domain::{
     ids::ClientId,
     money::CancelAmount,
     payment::{Actor, CancelReason, Origin},
+    people::Action,
     services::payments::{CancelAnswer, CancelRequest},
 };
 use serde_json::Value;
@@ -99,6 +100,7 @@ pub async fn admin_cancel(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::CancelPayment)?;
     let request = parse_cancel(&req, &caller.inner)?;
     let key = payment_key(&path)?;
     let answer = state

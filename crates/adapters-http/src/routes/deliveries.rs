@@ -5,7 +5,7 @@ use domain::{
     ids::{ClientId, EventId, PaymentKey},
     operator::deliveries::DeliveryError,
     outbox::{DeliveryFilter, DeliveryState, OutboxKind},
-    people::Guarded,
+    people::{Action, Guarded},
     services::payments::FindPaymentError,
     validation::Invalid,
 };
@@ -139,6 +139,7 @@ pub async fn retry(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::RetryDelivery)?;
     let delivery = state
         .deliveries
         .retry(&caller.principal, &delivery_id(&path)?, &caller.origin)
@@ -165,6 +166,7 @@ pub async fn send_test(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::SendTestNotification)?;
     let client_id = super::merchants::client_id(&path)?;
     let delivery = state
         .deliveries

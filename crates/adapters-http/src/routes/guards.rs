@@ -12,7 +12,7 @@ use actix_web::{
 };
 use domain::{
     ids::RequestId,
-    people::{Principal, RequestOrigin, SessionToken},
+    people::{Action, Principal, RequestOrigin, SessionToken},
     services::people::Authenticated,
 };
 use futures_util::future::LocalBoxFuture;
@@ -159,6 +159,20 @@ where
                 inner,
             })
         })
+    }
+}
+
+impl<T> Caller<T> {
+    /// `403 FORBIDDEN` unless the caller's role may do `action` to anything at all
+    /// ([`Principal::may_ever`]): asked first, before the body or the resource named in the
+    /// path is looked at, so a role that may never do it gets 403 whatever it sent.
+    pub fn require(&self, action: Action) -> Result<(), ApiError> {
+        self.principal.may_ever(action).map_err(|_| forbidden())
+    }
+
+    /// [`Self::require`] for the user endpoints ([`Principal::may_manage_users`]).
+    pub fn require_user_management(&self) -> Result<(), ApiError> {
+        self.principal.may_manage_users().map_err(|_| forbidden())
     }
 }
 

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use domain::{
     ids::ClientId,
     merchant::{ClientName, Grace, MerchantChange, MerchantStatus, NewMerchant, ReturnUrl},
+    people::Action,
     settlement::{FeeRate, SettlementDelay},
     validation::Violations,
 };
@@ -153,6 +154,7 @@ pub async fn register_merchant(
     caller: Caller<web::Bytes>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::RegisterMerchant)?;
     let new = parse_registration(&req, &caller.inner)?;
     let reg = state
         .merchants
@@ -242,6 +244,7 @@ pub async fn update_merchant(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::UpdateMerchant)?;
     let id = client_id(&path)?;
     let change = parse_update(&req, &caller.inner)?;
     let merchant = state
@@ -274,6 +277,7 @@ pub async fn rotate_secret(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::RotateMerchantSecrets)?;
     let id = client_id(&path)?;
     let grace = parse_grace(&req, &caller.inner)?;
     let (merchant, secret) = state
@@ -311,6 +315,7 @@ pub async fn rotate_webhook_secret(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::RotateMerchantSecrets)?;
     let (merchant, secret) = state
         .merchants
         .rotate_webhook_secret(
@@ -338,6 +343,7 @@ async fn set_status(
     state: web::Data<AppState>,
     status: MerchantStatus,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::SetMerchantStatus)?;
     let merchant = state
         .merchants
         .set_status(

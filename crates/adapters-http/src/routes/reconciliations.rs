@@ -2,7 +2,10 @@
 //! settlement file; platform users read them. Who may do what is the domain's.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::reconciliation::{ReconciliationFilter, ReconciliationId};
+use domain::{
+    people::Action,
+    reconciliation::{ReconciliationFilter, ReconciliationId},
+};
 
 use super::guards::Caller;
 use crate::{
@@ -32,6 +35,7 @@ pub async fn run(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::Reconcile)?;
     let date = date_body(&req, &body)?;
     let rec = state
         .reconciliations
@@ -65,6 +69,7 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::ReadReconciliations)?;
     let query = dated_page(&req, &[], ReconciliationId::parse, |_, _, _| {})?;
     let filter = ReconciliationFilter {
         from: query.from,
@@ -96,6 +101,7 @@ pub async fn show(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::ReadReconciliations)?;
     let id = path_id(
         &path,
         ReconciliationId::parse,

@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     ids::ClientId,
-    people::Principal,
+    people::{Action, Principal},
     settlement::{SettlementFilter, SettlementId, SettlementLine},
 };
 use futures_util::stream;
@@ -50,6 +50,7 @@ pub async fn run(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::RunSettlement)?;
     let date = date_body(&req, &body)?;
     let run = state
         .settlements

@@ -6,6 +6,7 @@ use domain::{
     ids::{PaymentKey, TransactionId},
     operator::simulator::{AcquirerSimulator, Exchange, SimulatedWebhook},
     payment::{FailureCode, FailureMessage},
+    people::Action,
     validation::{Invalid, Violations},
 };
 use serde::Serialize;
@@ -144,6 +145,7 @@ pub async fn webhook(
     caller: Caller<web::Bytes>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::UseSimulator)?;
     let sim = simulator(&state)?;
     let order = parse_webhook(&req, &caller.inner)?;
     let exchange = sim
@@ -170,6 +172,7 @@ pub async fn mock_request(
     caller: Caller<web::Bytes>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::UseSimulator)?;
     let sim = simulator(&state)?;
     let obj = json_object(&req, &caller.inner, MOCK_REQUEST_FIELDS)?;
     let mut v: Violations = obj.violations();

@@ -52,6 +52,7 @@ pub async fn create(
     caller: Caller<web::Bytes>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require_user_management()?;
     let obj = json_object(&req, &caller.inner, CREATE_FIELDS)?;
     let mut v = obj.violations();
     let email = obj.string("email", true, &mut v);
@@ -88,6 +89,7 @@ pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require_user_management()?;
     let mut client_id = None;
     let query = page_query(&req, &["clientId"], UserId::parse, |field, value, v| {
         client_id = v.check(field, ClientId::parse(value));
@@ -119,6 +121,7 @@ pub async fn show(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require_user_management()?;
     let user = state
         .people
         .users
@@ -171,6 +174,7 @@ pub async fn change(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require_user_management()?;
     let id = user_id(&path)?;
     let change = parse_change(&req, &caller.inner)?;
     let user = state

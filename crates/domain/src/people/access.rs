@@ -247,6 +247,26 @@ impl Principal {
         }
     }
 
+    /// May this principal's role do `action` to anything at all? Asked before a request is read
+    /// any further (its body, the resource it names), so a role that may never do `action` is
+    /// answered 403 whatever it sent — not a validation error, not a lookup's 404 (api.md §10.1:
+    /// "an action outside the role gets 403"). The full check ([`Self::may`]) still follows.
+    pub fn may_ever(&self, action: Action) -> Result<(), Denied> {
+        if self.role_allows(action, true) || self.role_allows(action, false) {
+            Ok(())
+        } else {
+            Err(Denied::Forbidden)
+        }
+    }
+
+    /// May this principal manage any user at all (ADMIN: every user; MERCHANT_ADMIN: its own
+    /// merchant's)? Like [`Self::may_ever`] for the user endpoints; [`Self::may_manage_user`]
+    /// decides each user.
+    pub fn may_manage_users(&self) -> Result<(), Denied> {
+        self.may_ever(Action::ManageUsers)
+            .or_else(|_| self.may_ever(Action::ManageMerchantUsers))
+    }
+
     /// May this principal do `action` to a resource owned by `owner` (a payment's, a
     /// delivery's merchant)? Like [`Self::may`], except that a resource of no merchant (an
     /// acquirer request, say) is platform data: a merchant-scoped principal sees it exactly as

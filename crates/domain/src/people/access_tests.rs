@@ -226,3 +226,32 @@ fn a_resource_of_no_merchant_is_unknown_to_merchant_users_and_visible_to_platfor
         Err(Denied::Forbidden)
     );
 }
+
+#[test]
+fn a_role_is_refused_at_the_door_exactly_the_actions_it_may_do_to_nothing() {
+    let principals = [
+        Principal::token(),
+        user(Role::Admin, None),
+        user(Role::Operator, None),
+        user(Role::Viewer, None),
+        user(Role::MerchantAdmin, Some("mch_a")),
+        user(Role::MerchantViewer, Some("mch_a")),
+    ];
+    for p in &principals {
+        let own = p.merchant().cloned();
+        for a in ALL_ACTIONS {
+            let somewhere = p.may(a, own.as_ref()).is_ok() || p.may(a, None).is_ok();
+            assert_eq!(p.may_ever(a).is_ok(), somewhere, "{:?} {a:?}", p.role());
+        }
+    }
+    let managers: Vec<Role> = principals
+        .iter()
+        .filter(|p| p.may_manage_users().is_ok())
+        .map(Principal::role)
+        .collect();
+    assert_eq!(
+        managers,
+        [Role::Admin, Role::Admin, Role::MerchantAdmin],
+        "the token, an ADMIN and a MERCHANT_ADMIN"
+    );
+}
