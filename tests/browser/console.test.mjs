@@ -12,7 +12,7 @@
 //
 // Screenshots go to tests/browser/output/console/. Exits non-zero on any failure; the database is
 // dropped at the end either way. Environment: see lib.mjs.
-import { ADMIN_TOKEN, Suite, fitsWidth, waitFor } from './lib.mjs';
+import { ADMIN_TOKEN, Suite, fitsWidth, text, waitFor } from './lib.mjs';
 
 const suite = new Suite('console');
 const { notifications } = suite;
@@ -206,7 +206,6 @@ async function main() {
   const adminGet = async (p) => (await fetch(`${base}${p}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
   const waitStatus = (key, status) => waitFor(`${key.slice(0, 10)} to be ${status}`,
     async () => (await adminGet(`/admin/api/payments/${key}`)).status === status, 20000);
-  const text = async (locator) => (await locator.textContent()).trim();
   const outcome = page.getByTestId('cancel-outcome');
   const waitOutcome = async (kind) => {
     await page.locator(`[data-testid="cancel-outcome"][data-outcome="${kind}"]`).waitFor();

@@ -93,6 +93,23 @@ export async function fitsWidth(page, what) {
   if (r.scroll > r.w + 1 || r.out.length) throw new Error(`${what} overflows ${r.w} px (scrollWidth ${r.scroll}): ${r.out.join('; ')}`);
 }
 
+/** Fails unless `got` and `want` are the same JSON. */
+export function same(what, got, want) {
+  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+}
+
+/** A locator's text, trimmed. */
+export const text = async (locator) => (await locator.textContent()).trim();
+
+/** Fails if `locator` matches anything. */
+export async function absent(locator, what) {
+  const n = await locator.count();
+  if (n) throw new Error(`${what} is shown (${n})`);
+}
+
+/** The date (YYYY-MM-DD) in the settlement time zone (Asia/Seoul, UTC+9) `daysAgo` days back. */
+export const seoulDate = (daysAgo) => new Date(Date.now() - daysAgo * 86400000 + 9 * 3600000).toISOString().slice(0, 10);
+
 /** One test file: its steps, its server, its browser, its screenshots (output/<name>/). */
 export class Suite {
   constructor(name) {
@@ -321,6 +338,17 @@ export async function seed(suite) {
     if (r.status !== 201) throw new Error(`user ${email}: ${r.status} ${r.text}`);
   }
   return { alpha, beta, completed, approved, failed };
+}
+
+/** The first step of a role test: the server started and [`seed`]ed. Returns {base, data}. */
+export async function startSeeded(suite) {
+  let base;
+  let data;
+  await suite.step('server starts; two merchants, their payments and a user of every role', async () => {
+    base = await suite.start();
+    data = await seed(suite);
+  });
+  return { base, data };
 }
 
 /** Signs `email` in on #/login with the form; resolves once the session bar shows it. */

@@ -7,23 +7,12 @@
 // OPERATOR sees the same DEAD delivery with the merchant's new name; and all of it at 420 px.
 // Screenshots go to tests/browser/output/merchant/.
 import { readFileSync } from 'node:fs';
-import { ROLE_USERS, Suite, fitsWidth, seed, signInAs, waitFor } from './lib.mjs';
+import { ROLE_USERS, Suite, fitsWidth, same, signInAs, startSeeded, text, waitFor } from './lib.mjs';
 
 const suite = new Suite('merchant');
 
-function same(what, got, want) {
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-}
-
-const text = async (locator) => (await locator.textContent()).trim();
-
 await suite.run(async () => {
-  let base;
-  let data;
-  await suite.step('server starts; two merchants, their payments and a user of every role', async () => {
-    base = await suite.start();
-    data = await seed(suite);
-  });
+  const { base, data } = await startSeeded(suite);
   const { alpha } = data;
   let retriedAt;
   const step = (name, fn) => suite.step(name, fn);

@@ -7,23 +7,9 @@
 // Needs the reconciliation API (POST/GET /admin/api/reconciliations); against a server without
 // it the suite fails, unless BROWSER_RECON_OPTIONAL=1 (then it is skipped with a note).
 // Screenshots go to tests/browser/output/reconciliation/.
-import { ROLE_USERS, Suite, fitsWidth, log, navRoutes, seed, signInAs, waitFor } from './lib.mjs';
+import { ROLE_USERS, Suite, absent, fitsWidth, log, navRoutes, same, seed, seoulDate, signInAs, text, waitFor } from './lib.mjs';
 
 const suite = new Suite('reconciliation');
-
-function same(what, got, want) {
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-}
-
-const text = async (locator) => (await locator.textContent()).trim();
-
-/** The date (YYYY-MM-DD) in the settlement time zone (Asia/Seoul, UTC+9) `daysAgo` days back. */
-const seoulDate = (daysAgo) => new Date(Date.now() - daysAgo * 86400000 + 9 * 3600000).toISOString().slice(0, 10);
-
-async function absent(locator, what) {
-  const n = await locator.count();
-  if (n) throw new Error(`${what} is shown (${n})`);
-}
 
 /** The background colour of a row's first cell (a highlighted row is not white). */
 const background = (row) => row.locator('td').first().evaluate((td) => getComputedStyle(td).backgroundColor);

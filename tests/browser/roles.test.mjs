@@ -3,21 +3,12 @@
 // and does not see, the CSRF check of a cookie-authenticated change, and a logout that ends the
 // session on the server. Users are created with the admin token; screenshots go to
 // tests/browser/output/roles/.
-import { ROLE_USERS, Suite, navRoutes, seed, signInAs, waitFor } from './lib.mjs';
+import { ROLE_USERS, Suite, absent, navRoutes, same, signInAs, startSeeded, waitFor } from './lib.mjs';
 
 const suite = new Suite('roles');
 const PLATFORM_PUBLIC = ['dashboard', 'sandbox', 'flow', 'payments', 'deliveries', 'stats', 'merchants', 'live', 'simulator'];
 // Shown to the platform roles once signed in, never signed out.
 const MONEY = ['settlements', 'reconciliations'];
-
-function same(what, got, want) {
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-}
-
-async function absent(locator, what) {
-  const n = await locator.count();
-  if (n) throw new Error(`${what} is shown (${n})`);
-}
 
 /** Goes to `hash` and expects the role's own start page (or the "not for your role" card). */
 async function refused(page, base, hash, to) {
@@ -27,12 +18,7 @@ async function refused(page, base, hash, to) {
 }
 
 await suite.run(async () => {
-  let base;
-  let data;
-  await suite.step('server starts; two merchants, their payments and a user of every role', async () => {
-    base = await suite.start();
-    data = await seed(suite);
-  });
+  const { base, data } = await startSeeded(suite);
   const { alpha, beta } = data;
   const step = (name, fn) => suite.step(name, fn);
 

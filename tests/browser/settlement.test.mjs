@@ -7,23 +7,9 @@
 // the run form; a MERCHANT_ADMIN sees its own payouts only (no Settlements or Reconciliations);
 // and all of it at 420 px. Screenshots go to tests/browser/output/settlement/.
 import { readFileSync } from 'node:fs';
-import { ROLE_USERS, Suite, fitsWidth, navRoutes, seed, signInAs, waitFor } from './lib.mjs';
+import { ROLE_USERS, Suite, absent, fitsWidth, navRoutes, same, seed, seoulDate, signInAs, text, waitFor } from './lib.mjs';
 
 const suite = new Suite('settlement');
-
-function same(what, got, want) {
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-}
-
-const text = async (locator) => (await locator.textContent()).trim();
-
-/** The date (YYYY-MM-DD) in the settlement time zone (Asia/Seoul, UTC+9) `daysAgo` days back. */
-const seoulDate = (daysAgo) => new Date(Date.now() - daysAgo * 86400000 + 9 * 3600000).toISOString().slice(0, 10);
-
-async function absent(locator, what) {
-  const n = await locator.count();
-  if (n) throw new Error(`${what} is shown (${n})`);
-}
 
 /** Reads the CSV a click on "Download CSV" saves. */
 async function downloadCsv(page) {

@@ -18,7 +18,7 @@ use std::{
 use anyhow::{Context, bail};
 use domain::signing::WebhookKey;
 use serde_json::json;
-use test_support::{Api, Merchant, order_body};
+use test_support::{Api, Merchant};
 
 use crate::{Args, Workload, report::Report};
 
@@ -40,23 +40,10 @@ async fn completed_payment(
 ) -> anyhow::Result<String> {
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
     let order = format!("cx-{}-{n}", std::process::id());
-    let created = target
-        .signed(
-            m,
-            "POST",
-            "/api/payments",
-            Some(&order_body(&order, AMOUNT)),
-            &[],
-        )
+    let key = target
+        .created_payment_key(m, &order, AMOUNT)
         .await
         .context("creating a payment")?;
-    if created.status != 201 {
-        bail!("create answered {}: {}", created.status, created.text());
-    }
-    let key = created.json["paymentKey"]
-        .as_str()
-        .context("the create answer has no paymentKey")?
-        .to_owned();
     let body = json!({ "paymentKey": key, "transactionId": format!("bench-cx-tx-{n}"), "status": "APPROVED", "amount": AMOUNT }).to_string();
     let approved = target
         .acquirer_webhook(acquirer, &format!("msg_bench_cx_{n}"), &body)
@@ -70,13 +57,7 @@ async fn completed_payment(
         );
     }
     let completed = target
-        .signed(
-            m,
-            "POST",
-            &format!("/api/payments/{key}/complete"),
-            None,
-            &[],
-        )
+        .complete(m, &key)
         .await
         .context("completing the payment")?;
     if completed.status != 200 {

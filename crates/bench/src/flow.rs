@@ -96,15 +96,7 @@ async fn flow(
         return ("approved-not-notified".into(), None);
     };
     let approval = approved_at.saturating_duration_since(created_at);
-    let completed = target
-        .signed(
-            m,
-            "POST",
-            &format!("/api/payments/{key}/complete"),
-            None,
-            &[],
-        )
-        .await;
+    let completed = target.complete(m, &key).await;
     match completed {
         Ok(r) if r.status == 200 => {}
         Ok(r) => return (format!("complete-{}", r.status), Some(approval)),

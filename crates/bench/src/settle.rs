@@ -18,7 +18,10 @@ use diesel::{
 };
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use serde_json::json;
-use test_support::settlement_day::{ExpectedBatch, SeededDay, seoul_date_days_ago};
+use test_support::{
+    settlement_day::{ExpectedBatch, SeededDay, seoul_date_days_ago},
+    settlement_db::{self, StoredBatch, stored_batches},
+};
 
 use crate::Args;
 
@@ -184,13 +187,9 @@ async fn measure(args: &Args, url: &str) -> anyhow::Result<SettleReport> {
 }
 
 async fn seed(conn: &mut AsyncMysqlConnection, day: &SeededDay) -> anyhow::Result<()> {
-    for statement in day.statements() {
-        diesel::sql_query(statement)
-            .execute(conn)
-            .await
-            .with_context(|| format!("seeding {}", day.date_string()))?;
-    }
-    Ok(())
+    settlement_db::seed(conn, day)
+        .await
+        .with_context(|| format!("seeding {}", day.date_string()))
 }
 
 /// `simplepg settle --date date` on the database at `url`; under `/usr/bin/time` writing its
@@ -242,23 +241,6 @@ fn read_usage(path: &Path) -> anyhow::Result<(u64, f64, f64)> {
 }
 
 #[derive(QueryableByName)]
-struct BatchRow {
-    #[diesel(sql_type = Text)]
-    client_id: String,
-    #[diesel(sql_type = BigInt)]
-    gross: i64,
-    #[diesel(sql_type = BigInt)]
-    fees: i64,
-    #[diesel(sql_type = BigInt)]
-    net: i64,
-    #[diesel(sql_type = BigInt)]
-    line_count: i64,
-    /// The lines actually stored.
-    #[diesel(sql_type = BigInt)]
-    stored_lines: i64,
-}
-
-#[derive(QueryableByName)]
 struct LineCounts {
     #[diesel(sql_type = BigInt)]
     stored_lines: i64,
@@ -277,27 +259,10 @@ struct Verified {
 /// those of the seed, its lines all stored), and every movement is settled once.
 async fn verify(conn: &mut AsyncMysqlConnection, day: &SeededDay) -> anyhow::Result<Verified> {
     let date = day.date_string();
-    let rows: Vec<BatchRow> = diesel::sql_query(
-        "SELECT b.client_id AS client_id, b.gross AS gross, b.fees AS fees, b.net AS net, \
-                b.line_count AS line_count, \
-                (SELECT COUNT(*) FROM settlement_line l WHERE l.settlement_id = b.settlement_id) \
-                  AS stored_lines \
-         FROM settlement_batch b WHERE b.settlement_date = ? ORDER BY b.client_id",
-    )
-    .bind::<Text, _>(&date)
-    .load(conn)
-    .await
-    .context("reading the batches")?;
-    let found: Vec<ExpectedBatch> = rows
-        .iter()
-        .map(|r| ExpectedBatch {
-            client_id: r.client_id.clone(),
-            gross: r.gross,
-            fees: r.fees,
-            net: r.net,
-            lines: r.line_count,
-        })
-        .collect();
+    let rows = stored_batches(conn, &date)
+        .await
+        .context("reading the batches")?;
+    let found: Vec<ExpectedBatch> = rows.iter().map(StoredBatch::header).collect();
     let mut expected = day.expected();
     expected.sort_by(|a, b| a.client_id.cmp(&b.client_id));
     if found != expected {

@@ -69,6 +69,7 @@ impl FromStr for FeedPosition {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validation::assert_parser;
 
     #[test]
     fn positions_round_trip_and_refuse_garbage() {
@@ -82,17 +83,19 @@ mod tests {
             "0-0".parse::<FeedPosition>().unwrap(),
             FeedPosition::default()
         );
-        for bad in [
-            "",
-            "12",
-            "-1",
-            "1-",
-            "a-1",
-            "1-+2",
-            "1-2-3",
-            "99999999999999999999-1",
-        ] {
-            assert!(bad.parse::<FeedPosition>().is_err(), "{bad}");
-        }
+        assert_parser(
+            str::parse::<FeedPosition>,
+            &[],
+            &[
+                "",
+                "12",
+                "-1",
+                "1-",
+                "a-1",
+                "1-+2",
+                "1-2-3",
+                "99999999999999999999-1",
+            ],
+        );
     }
 }

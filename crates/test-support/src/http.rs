@@ -287,15 +287,9 @@ impl Api {
         order_no: &str,
         amount: i64,
     ) -> Result<Reply, Error> {
-        let body = json!({ "orderNo": order_no, "amount": amount, "methodCode": "CARD" });
-        self.signed(
-            merchant,
-            "POST",
-            "/api/payments",
-            Some(&body.to_string()),
-            &[],
-        )
-        .await
+        let body = order_body(order_no, amount);
+        self.signed(merchant, "POST", "/api/payments", Some(&body), &[])
+            .await
     }
 
     /// [`Api::create_payment`] that must answer 201; the new payment's key.

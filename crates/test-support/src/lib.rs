@@ -12,6 +12,8 @@
 //! - [`wait`]: polling until something the server does in the background is seen;
 //! - [`settlement_day`]: a past settlement day of many payments as SQL, with the batches it
 //!   must settle into (the settlement benchmark and the crash test of a settlement run);
+//! - [`settlement_db`] (feature `database`): such a day seeded on a connection, and its batches
+//!   read back with what their lines add up to;
 //! - [`server`] (feature `server`): a real server started in-process on its own thread.
 
 pub mod http;
@@ -22,6 +24,8 @@ pub mod profile;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod settlement_day;
+#[cfg(feature = "database")]
+pub mod settlement_db;
 pub mod wait;
 
 pub use awc::http::Method;

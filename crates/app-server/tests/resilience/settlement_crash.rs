@@ -16,7 +16,8 @@ use diesel::{
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 use test_support::{
     server_env,
-    settlement_day::{ExpectedBatch, SeededDay, seoul_date_days_ago},
+    settlement_day::{SeededDay, seoul_date_days_ago},
+    settlement_db::{StoredBatch, seed, stored_batches},
 };
 
 type Conn = AsyncMysqlConnection;
@@ -78,68 +79,10 @@ async fn count_all(conn: &mut Conn, sql: &str) -> i64 {
 const BATCHES: &str = "SELECT COUNT(*) AS n FROM settlement_batch WHERE settlement_date = ?";
 const RUN_FINISHED: &str = "SELECT COUNT(*) AS n FROM settlement_run WHERE settlement_date = ? AND finished_at IS NOT NULL";
 
-/// A batch as its header says, and as its stored lines add up.
-#[derive(QueryableByName, Debug)]
-struct BatchAndLines {
-    #[diesel(sql_type = Text)]
-    client_id: String,
-    #[diesel(sql_type = BigInt)]
-    gross: i64,
-    #[diesel(sql_type = BigInt)]
-    fees: i64,
-    #[diesel(sql_type = BigInt)]
-    net: i64,
-    #[diesel(sql_type = BigInt)]
-    line_count: i64,
-    #[diesel(sql_type = BigInt)]
-    lines_gross: i64,
-    #[diesel(sql_type = BigInt)]
-    lines_fees: i64,
-    #[diesel(sql_type = BigInt)]
-    lines_net: i64,
-    #[diesel(sql_type = BigInt)]
-    stored_lines: i64,
-}
-
-impl BatchAndLines {
-    fn header(&self) -> ExpectedBatch {
-        ExpectedBatch {
-            client_id: self.client_id.clone(),
-            gross: self.gross,
-            fees: self.fees,
-            net: self.net,
-            lines: self.line_count,
-        }
-    }
-
-    fn sum_of_lines(&self) -> ExpectedBatch {
-        ExpectedBatch {
-            client_id: self.client_id.clone(),
-            gross: self.lines_gross,
-            fees: self.lines_fees,
-            net: self.lines_net,
-            lines: self.stored_lines,
-        }
-    }
-}
-
-async fn batches(conn: &mut Conn, date: &str) -> Vec<BatchAndLines> {
-    diesel::sql_query(
-        "SELECT b.client_id AS client_id, b.gross AS gross, b.fees AS fees, b.net AS net, \
-                b.line_count AS line_count, \
-                CAST(COALESCE(SUM(l.amount), 0) AS SIGNED) AS lines_gross, \
-                CAST(COALESCE(SUM(l.fee), 0) AS SIGNED) AS lines_fees, \
-                CAST(COALESCE(SUM(l.net), 0) AS SIGNED) AS lines_net, \
-                COUNT(l.seq) AS stored_lines \
-         FROM settlement_batch b LEFT JOIN settlement_line l ON l.settlement_id = b.settlement_id \
-         WHERE b.settlement_date = ? \
-         GROUP BY b.settlement_id, b.client_id, b.gross, b.fees, b.net, b.line_count \
-         ORDER BY b.client_id",
-    )
-    .bind::<Text, _>(date)
-    .load(conn)
-    .await
-    .expect("the batches and their lines")
+async fn batches(conn: &mut Conn, date: &str) -> Vec<StoredBatch> {
+    stored_batches(conn, date)
+        .await
+        .expect("the batches and their lines")
 }
 
 /// Every batch of the date is whole: its header is the sum of its lines, and both are what the
@@ -184,12 +127,7 @@ async fn killed_midway(per_merchant: usize) -> Option<(TestDatabase, SeededDay, 
     let pool = db.pool(1);
     let mut conn = pool.get().await.expect("a connection");
     let seeding = Instant::now();
-    for statement in day.statements() {
-        diesel::sql_query(statement)
-            .execute(&mut *conn)
-            .await
-            .expect("seeding the day");
-    }
+    seed(&mut conn, &day).await.expect("seeding the day");
     eprintln!(
         "seeded {} payments in {:?}",
         day.payments,

@@ -11,6 +11,7 @@ use crate::{
     merchant::{ClientName, Merchant},
     people::OperatorAuditEntry,
     ports::{MerchantStore, PageRequest},
+    services::testkit::{actions_of, first},
 };
 
 /// Merchants in memory, changed by compare-and-set on `version` like the SQL stores; every
@@ -32,22 +33,11 @@ impl Memory {
     }
 
     pub fn stored(&self, id: &str) -> Merchant {
-        self.merchants
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|m| m.client_id.as_str() == id)
-            .cloned()
-            .unwrap()
+        first(&self.merchants, |m| m.client_id.as_str() == id).unwrap()
     }
 
     pub fn actions(&self) -> Vec<String> {
-        self.audit
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|a| a.action.clone())
-            .collect()
+        actions_of(&self.audit)
     }
 }
 
@@ -64,13 +54,7 @@ impl MerchantStore for Memory {
     }
 
     async fn find(&self, client_id: &ClientId) -> Result<Option<Merchant>, RepositoryError> {
-        Ok(self
-            .merchants
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|m| m.client_id == *client_id)
-            .cloned())
+        Ok(first(&self.merchants, |m| m.client_id == *client_id))
     }
 
     async fn list(&self, page: &PageRequest<ClientId>) -> Result<Vec<Merchant>, RepositoryError> {

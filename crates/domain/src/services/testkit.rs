@@ -2,13 +2,13 @@
 
 use std::{
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
     time::Duration,
 };
 
-use crate::people::{Email, Principal, Role, UserId};
+use crate::people::{Email, OperatorAuditEntry, Principal, Role, UserId};
 use crate::{
     Timestamp,
     ids::{ClientId, EventId, PaymentId, PaymentKey},
@@ -25,6 +25,25 @@ use crate::{
     },
     signing::WebhookKey,
 };
+
+/// The first of `rows` that `matches`, cloned (the lookups of the in-memory stores).
+pub fn first<T: Clone>(rows: &Mutex<Vec<T>>, matches: impl Fn(&T) -> bool) -> Option<T> {
+    rows.lock()
+        .unwrap()
+        .iter()
+        .find(|row| matches(row))
+        .cloned()
+}
+
+/// The actions of the operator audit rows an in-memory store kept, in order.
+pub fn actions_of(audit: &Mutex<Vec<OperatorAuditEntry>>) -> Vec<String> {
+    audit
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|a| a.action.clone())
+        .collect()
+}
 
 /// A logged-in user `email` of `role`, of the merchant `client` for a merchant role.
 pub fn person(email: &str, role: Role, client: Option<&str>) -> Principal {

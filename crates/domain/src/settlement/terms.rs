@@ -5,6 +5,14 @@ use std::fmt;
 
 use crate::{money::Amount, validation::Invalid};
 
+/// `raw` as a `T` from 0 to `max`; otherwise refused with `message`.
+fn up_to<T: TryFrom<i64> + PartialOrd>(raw: i64, max: T, message: &str) -> Result<T, Invalid> {
+    T::try_from(raw)
+        .ok()
+        .filter(|n| *n <= max)
+        .ok_or_else(|| Invalid::new(message))
+}
+
 /// A fee rate in basis points (1/100 of a percent), `0 ..= 10000`.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct FeeRate(u16);
@@ -15,11 +23,12 @@ impl FeeRate {
     pub const DEFAULT: Self = Self(250);
 
     pub fn from_bps(raw: i64) -> Result<Self, Invalid> {
-        u16::try_from(raw)
-            .ok()
-            .filter(|bps| *bps <= Self::MAX_BPS)
-            .map(Self)
-            .ok_or_else(|| Invalid::new("must be between 0 and 10000 (basis points)"))
+        up_to(
+            raw,
+            Self::MAX_BPS,
+            "must be between 0 and 10000 (basis points)",
+        )
+        .map(Self)
     }
 
     pub fn bps(self) -> u16 {
@@ -49,11 +58,7 @@ impl SettlementDelay {
     pub const DEFAULT: Self = Self(2);
 
     pub fn from_days(raw: i64) -> Result<Self, Invalid> {
-        u8::try_from(raw)
-            .ok()
-            .filter(|days| *days <= Self::MAX_DAYS)
-            .map(Self)
-            .ok_or_else(|| Invalid::new("must be between 0 and 30 (days)"))
+        up_to(raw, Self::MAX_DAYS, "must be between 0 and 30 (days)").map(Self)
     }
 
     pub fn days(self) -> u8 {

@@ -11,6 +11,7 @@ use crate::{
     ids::{PaymentId, PaymentKey},
     money::Amount,
     payment::{CancelId, OrderNo},
+    validation::assert_parser,
 };
 
 fn amount(n: i64) -> Amount {
@@ -74,16 +75,18 @@ fn a_settlement_date_is_exactly_yyyy_mm_dd() {
         SettlementDate::parse("2026-12-06").unwrap().to_string(),
         "2026-12-06"
     );
-    for bad in [
-        "2026-12-6",
-        "2026-13-01",
-        "2026-02-30",
-        "20261206",
-        "2026-12-06T00:00",
-        "",
-    ] {
-        assert!(SettlementDate::parse(bad).is_err(), "{bad}");
-    }
+    assert_parser(
+        SettlementDate::parse,
+        &[],
+        &[
+            "2026-12-6",
+            "2026-13-01",
+            "2026-02-30",
+            "20261206",
+            "2026-12-06T00:00",
+            "",
+        ],
+    );
 }
 
 #[test]

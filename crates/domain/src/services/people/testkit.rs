@@ -22,11 +22,10 @@ use crate::{
         TotpCodes, UserStore,
     },
     secret::{SealedSecret, Secret},
+    services::testkit::{actions_of, first},
 };
 
-pub fn t0() -> Timestamp {
-    Timestamp::from_unix_millis(1_795_507_200_000).unwrap()
-}
+pub use crate::services::testkit::t0;
 
 #[derive(Default)]
 pub struct Memory {
@@ -35,27 +34,13 @@ pub struct Memory {
     pub audit: Mutex<Vec<OperatorAuditEntry>>,
 }
 
-/// The first of `rows` that `matches`, cloned.
-fn first<T: Clone>(rows: &Mutex<Vec<T>>, matches: impl Fn(&T) -> bool) -> Option<T> {
-    rows.lock()
-        .unwrap()
-        .iter()
-        .find(|row| matches(row))
-        .cloned()
-}
-
 impl Memory {
     fn audited(&self, audit: &OperatorAuditEntry) {
         self.audit.lock().unwrap().push(audit.clone());
     }
 
     pub fn actions(&self) -> Vec<String> {
-        self.audit
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|a| a.action.clone())
-            .collect()
+        actions_of(&self.audit)
     }
     pub fn user(&self) -> User {
         self.users.lock().unwrap()[0].clone()

@@ -73,6 +73,23 @@ function testNotificationCard(clientId) {
     h('div', { class: 'row' }, send), out);
 }
 
+/**
+ * PATCHes merchant `clientId` with `body`: when it is empty, says so in `out`; a refusal is shown
+ * in `out`. Whether the change was saved.
+ */
+async function patchMerchant(clientId, body, out) {
+  if (!Object.keys(body).length) {
+    out.replaceChildren(h('p', { class: 'muted small', text: 'Nothing changed.' }));
+    return false;
+  }
+  const res = await adminRaw('PATCH', `/admin/api/merchants/${clientId}`, body);
+  if (!res.ok) {
+    out.replaceChildren(problemOf(res));
+    return false;
+  }
+  return true;
+}
+
 function editCard(m, reload) {
   const name = input({ value: m.clientName, maxlength: 100, 'data-testid': 'settings-client-name' });
   const url = input({ value: m.returnUrl || '', placeholder: 'https://shop.example/webhooks/pg', 'data-testid': 'settings-return-url' });
@@ -82,15 +99,7 @@ function editCard(m, reload) {
     if (name.value.trim() !== m.clientName) body.clientName = name.value.trim();
     const u = url.value.trim();
     if (u !== (m.returnUrl || '')) body.returnUrl = u === '' ? null : u;
-    if (!Object.keys(body).length) {
-      out.replaceChildren(h('p', { class: 'muted small', text: 'Nothing changed.' }));
-      return;
-    }
-    const res = await adminRaw('PATCH', `/admin/api/merchants/${m.clientId}`, body);
-    if (!res.ok) {
-      out.replaceChildren(problemOf(res));
-      return;
-    }
+    if (!(await patchMerchant(m.clientId, body, out))) return;
     forget();
     toast('Settings saved', 'ok');
     await reload();
@@ -131,15 +140,7 @@ function termsCard(m, reload) {
     }
     if (b !== null && b !== m.feeRateBps) body.feeRateBps = b;
     if (days.value.trim() !== '' && Number(days.value) !== m.settlementDelayDays) body.settlementDelayDays = Number(days.value);
-    if (!Object.keys(body).length) {
-      out.replaceChildren(h('p', { class: 'muted small', text: 'Nothing changed.' }));
-      return;
-    }
-    const res = await adminRaw('PATCH', `/admin/api/merchants/${m.clientId}`, body);
-    if (!res.ok) {
-      out.replaceChildren(problemOf(res));
-      return;
-    }
+    if (!(await patchMerchant(m.clientId, body, out))) return;
     toast('Settlement terms saved', 'ok');
     await reload();
   }, { 'data-testid': 'terms-save' });
