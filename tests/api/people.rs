@@ -177,6 +177,25 @@ async fn logout_revokes_the_session_server_side_and_clears_the_cookie() {
 }
 
 #[actix_web::test]
+async fn a_session_used_within_a_short_idle_timeout_lives_on_and_ends_once_left_idle() {
+    let app = crate::helpers::spawn_app_configured(&[
+        ("SIMPLEPG__AUTH__SESSION_IDLE_SECS", "3"),
+        ("SIMPLEPG__AUTH__SESSION_ABSOLUTE_SECS", "60"),
+    ])
+    .await;
+    let admin = app.user_session("admin@example.com", "ADMIN", None).await;
+    // Used every 2 s for 6 s: each use moves the 3 s idle deadline.
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let me = app.session_get(&admin, "/auth/me").await;
+        assert_eq!(me.status, 200, "{}", me.text());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
+    let me = app.session_get(&admin, "/auth/me").await;
+    assert_problem(&me, 401, "UNAUTHENTICATED");
+}
+
+#[actix_web::test]
 async fn an_operator_session_may_not_register_a_merchant_and_an_admin_session_may() {
     let app = spawn_app().await;
     let operator = app.user_session("op@example.com", "OPERATOR", None).await;

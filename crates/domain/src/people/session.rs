@@ -159,17 +159,28 @@ impl Session {
             && now < self.created_at.plus(policy.absolute)
     }
 
-    /// When the session ends at the latest if it is used at `now` (for the cookie's `Max-Age`).
-    pub fn expires_at(&self, now: Timestamp, policy: SessionPolicy) -> Timestamp {
-        let idle = now.plus(policy.idle);
+    /// When the session ends unless it is used again: idle after its last recorded use, or at
+    /// its absolute end, whichever comes first.
+    pub fn expires_at(&self, policy: SessionPolicy) -> Timestamp {
+        let idle = self.last_seen_at.plus(policy.idle);
         let absolute = self.created_at.plus(policy.absolute);
         if idle < absolute { idle } else { absolute }
     }
 
-    /// Whether a request at `now` should record itself as the last use. Writing at most once a
-    /// minute keeps reads cheap; the idle timeout is then exact to within that minute.
-    pub fn needs_touch(&self, now: Timestamp) -> bool {
-        now >= self.last_seen_at.plus(Duration::from_secs(60))
+    /// Whether a request at `now` should record itself as the last use. Writing at most once
+    /// per thirtieth of the idle timeout (and at most once a minute) keeps reads cheap; the
+    /// session may then end idle that much early, never late, whatever the timeout is set to.
+    pub fn needs_touch(&self, now: Timestamp, policy: SessionPolicy) -> bool {
+        let every = (policy.idle / 30).min(Duration::from_secs(60));
+        now >= self.last_seen_at.plus(every)
+    }
+
+    /// The session as it is after a use at `now` was recorded.
+    pub fn used_at(self, now: Timestamp) -> Self {
+        Self {
+            last_seen_at: now,
+            ..self
+        }
     }
 }
 

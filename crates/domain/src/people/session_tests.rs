@@ -51,18 +51,46 @@ fn a_session_ends_after_thirty_idle_minutes_or_twelve_hours() {
     }
     assert!(s.is_live(at(12 * 3600 - 1), policy));
     assert!(!s.is_live(at(12 * 3600), policy), "absolute");
-    assert_eq!(s.expires_at(at(12 * 3600 - 60), policy), at(12 * 3600));
+    assert_eq!(s.expires_at(policy), at(12 * 3600));
     s.revoked_at = Some(at(10));
     assert!(!s.is_live(at(11), policy), "logged out");
 }
 
 #[test]
-fn a_session_records_its_use_at_most_once_a_minute() {
+fn a_session_records_its_use_at_most_once_a_minute_and_a_thirtieth_of_a_short_idle_timeout() {
     let s = Session::start(
         &token(1),
         crate::people::UserId::from_uuid(uuid::Uuid::nil()),
         at(0),
     );
-    assert!(!s.needs_touch(at(59)));
-    assert!(s.needs_touch(at(60)));
+    let policy = SessionPolicy::default();
+    assert!(!s.needs_touch(at(59), policy));
+    assert!(s.needs_touch(at(60), policy));
+    let short = SessionPolicy {
+        idle: Duration::from_secs(3),
+        ..policy
+    };
+    let ms = |m: u64| at(0).plus(Duration::from_millis(m));
+    assert!(!s.needs_touch(ms(99), short));
+    assert!(s.needs_touch(ms(100), short));
+}
+
+#[test]
+fn a_session_used_within_a_short_idle_timeout_lives_on_from_that_use() {
+    let short = SessionPolicy {
+        idle: Duration::from_secs(3),
+        absolute: Duration::from_secs(6),
+    };
+    let mut s = Session::start(
+        &token(1),
+        crate::people::UserId::from_uuid(uuid::Uuid::nil()),
+        at(0),
+    );
+    assert!(s.needs_touch(at(2), short));
+    s = s.used_at(at(2));
+    assert!(s.is_live(at(4), short), "used at 2 s, idle until 5 s");
+    assert_eq!(s.expires_at(short), at(5));
+    assert!(!s.is_live(at(5), short));
+    s = s.used_at(at(4));
+    assert_eq!(s.expires_at(short), at(6), "the absolute end comes first");
 }

@@ -248,7 +248,7 @@ impl LoginService {
             self.stores.sessions.insert(&session, &row).await?;
             return Ok(LoggedIn {
                 csrf: token.csrf_token(),
-                expires_at: session.expires_at(now, self.policy.session),
+                expires_at: session.expires_at(self.policy.session),
                 user: next,
                 token,
             });
@@ -265,7 +265,7 @@ impl LoginService {
     }
 
     /// The live session of `token` and its user, or `None` (expired, revoked, unknown, user
-    /// disabled or unfit for a role). Records the use at most once a minute.
+    /// disabled or unfit for a role). Records the use ([`Session::needs_touch`]).
     pub async fn authenticate(
         &self,
         token: &SessionToken,
@@ -292,13 +292,16 @@ impl LoginService {
         ) else {
             return Ok(None);
         };
-        if session.needs_touch(now) {
+        let session = if session.needs_touch(now, self.policy.session) {
             self.stores.sessions.touch(&hash, now).await?;
-        }
+            session.used_at(now)
+        } else {
+            session
+        };
         Ok(Some(Authenticated {
             principal,
             csrf: token.csrf_token(),
-            expires_at: session.expires_at(now, self.policy.session),
+            expires_at: session.expires_at(self.policy.session),
             user,
             session,
         }))
