@@ -432,6 +432,27 @@ async fn a_cancel_retried_with_the_same_idempotency_key_replays_the_answer_and_c
 }
 
 #[actix_web::test]
+async fn a_refused_cancel_retried_with_the_same_idempotency_key_replays_the_502_and_asks_once() {
+    let (app, merchant, key) = spawn_app_with_completed_payment(15_007).await;
+    let body = cancel_body("one item returned", Some(5_000));
+
+    let first = app
+        .cancel_keyed(&merchant, &key, &body, "refused-attempt-1")
+        .await;
+    let retry = app
+        .cancel_keyed(&merchant, &key, &body, "refused-attempt-1")
+        .await;
+
+    assert_problem(&first, 502, "ACQUIRER_ERROR");
+    assert_eq!(retry.status, 502, "{}", retry.text());
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.json, first.json, "the first answer, replayed");
+    let payment = app.admin_payment(&key).await;
+    assert_eq!(cancels_of(&payment).len(), 1, "asked once: {payment}");
+    assert_last_cancel(&payment, 1, 5_000, "one item returned", "FAILED");
+}
+
+#[actix_web::test]
 async fn an_operator_cancels_on_the_merchants_behalf_as_admin_and_a_wrong_token_is_401() {
     let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
 

@@ -150,15 +150,18 @@ impl IdempotencyService {
             .await
     }
 
-    /// Stores the response, unless it is a server error: those release the key so that the
-    /// client's retry runs the request again (the IETF draft leaves 5xx to the server).
+    /// Stores the response to be replayed, unless it says the request was not done: a 500 (a
+    /// fault) or a 503 (the database or cluster could not take it now) releases the key so that
+    /// the client's retry runs the request again (the IETF draft leaves 5xx to the server). A
+    /// 502 `ACQUIRER_ERROR` is the acquirer's definitive refusal, already recorded (a FAILED
+    /// cancel): it is stored like any answer, so a retry replays it instead of asking again.
     pub async fn finish(
         &self,
         client: &ClientId,
         key: &IdempotencyKey,
         response: &StoredResponse,
     ) -> Result<(), RepositoryError> {
-        if response.status >= 500 {
+        if matches!(response.status, 500 | 503) {
             self.store.release(client, key).await
         } else {
             self.store
@@ -227,11 +230,25 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_server_error_releases_the_key_instead_of_storing_it() {
+    async fn a_fault_or_an_unavailable_database_releases_the_key_instead_of_storing_it() {
+        for status in [500, 503] {
+            let mut store = MockIdempotencyStore::new();
+            store.expect_release().times(1).returning(|_, _| Ok(()));
+            store.expect_complete().never();
+            finish(store, status, Vec::new()).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn the_acquirers_definitive_refusal_is_stored_and_replayed() {
         let mut store = MockIdempotencyStore::new();
-        store.expect_release().times(1).returning(|_, _| Ok(()));
-        store.expect_complete().never();
-        finish(store, 503, Vec::new()).await;
+        store
+            .expect_complete()
+            .withf(|_, _, r, _| r.status == 502)
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        store.expect_release().never();
+        finish(store, 502, b"{}".to_vec()).await;
     }
 
     #[tokio::test]
