@@ -96,6 +96,16 @@ async fn a_day_is_reconciled_line_by_line_stored_and_each_discrepancy_audited() 
     assert_eq!(rec["date"], today.as_str());
     assert_eq!(rec["status"], "DISCREPANCIES");
     assert_eq!(rec["matched"], 2, "the plain capture and its cancel: {rec}");
+    // The gauge shows the newest run at once (not at the sampler's next tick).
+    let scraped = app.get("/metrics").await.text();
+    for (kind, n) in [
+        ("AMOUNT_MISMATCH", 1),
+        ("MISSING_AT_ACQUIRER", 1),
+        ("MISSING_AT_SIMPLEPG", 0),
+    ] {
+        let series = format!("simplepg_reconciliation_discrepancies{{kind=\"{kind}\"}} {n}\n");
+        assert!(scraped.contains(&series), "{series}in\n{scraped}");
+    }
     assert_eq!(keys(&rec["amountMismatches"]), [short.as_str()]);
     let mismatch = &rec["amountMismatches"][0];
     assert_eq!(

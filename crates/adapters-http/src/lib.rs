@@ -27,6 +27,6 @@ mod wire_snapshots;
 pub use context::latency_ms;
 pub use encoder::JsonPayloadEncoder;
 pub use outbound::{HttpsSender, OutboundOptions, OutboundSetupError, SettlementFileClient};
-pub use routes::settlements::record_settlement;
+pub use routes::{reconciliations::record_discrepancies, settlements::record_settlement};
 pub use server::{MAX_BODY_BYTES, ServerOptions, serve};
 pub use state::{AdminToken, AppState, People, ServerInfo};

@@ -206,9 +206,7 @@ fn register_known_series() {
         metrics::counter!(name, "currency" => Currency::KRW.as_str().to_owned()).increment(0);
     }
     // Never reconciled is no discrepancy; the sampler replaces these with the newest run's.
-    for kind in domain::reconciliation::DiscrepancyKind::ALL {
-        metrics::gauge!("simplepg_reconciliation_discrepancies", "kind" => kind.as_str()).set(0.0);
-    }
+    adapters_http::record_discrepancies(None);
     for kind in OutboxKind::ALL {
         for outcome in DELIVERY_OUTCOMES {
             metrics::counter!(
@@ -259,16 +257,7 @@ pub async fn run_gauges(
             Err(e) => tracing::debug!(error = %e, "sampling the pending cancels failed"),
         }
         match reconciliations.latest().await {
-            Ok(latest) => {
-                for kind in domain::reconciliation::DiscrepancyKind::ALL {
-                    let n = latest.as_ref().map_or(0, |r| r.count(kind));
-                    metrics::gauge!(
-                        "simplepg_reconciliation_discrepancies",
-                        "kind" => kind.as_str()
-                    )
-                    .set(n as f64);
-                }
-            }
+            Ok(latest) => adapters_http::record_discrepancies(latest.as_ref()),
             Err(e) => tracing::debug!(error = %e, "sampling the latest reconciliation failed"),
         }
         let status = pool_status();

@@ -210,6 +210,20 @@ pub struct ReconciliationSummary {
     pub missing_at_simplepg: u64,
 }
 
+impl From<&Reconciliation> for ReconciliationSummary {
+    fn from(r: &Reconciliation) -> Self {
+        let count = |kind| r.discrepancies.iter().filter(|d| d.kind() == kind).count() as u64;
+        Self {
+            id: r.id.clone(),
+            date: r.date,
+            matched: r.matched,
+            amount_mismatches: count(DiscrepancyKind::AmountMismatch),
+            missing_at_acquirer: count(DiscrepancyKind::MissingAtAcquirer),
+            missing_at_simplepg: count(DiscrepancyKind::MissingAtSimplePg),
+        }
+    }
+}
+
 impl ReconciliationSummary {
     /// The count of `kind`.
     pub fn count(&self, kind: DiscrepancyKind) -> u64 {

@@ -4,7 +4,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
     people::Action,
-    reconciliation::{ReconciliationFilter, ReconciliationId},
+    reconciliation::{
+        DiscrepancyKind, ReconciliationFilter, ReconciliationId, ReconciliationSummary,
+    },
 };
 
 use super::guards::Caller;
@@ -41,6 +43,7 @@ pub async fn run(
         .reconciliations
         .run(&caller.principal, date, &caller.origin)
         .await?;
+    record_discrepancies(Some(&ReconciliationSummary::from(&rec)));
     tracing::info!(
         date = %rec.date,
         reconciliation = %rec.id,
@@ -110,4 +113,15 @@ pub async fn show(
     )?;
     let rec = state.reconciliations.get(&caller.principal, &id).await?;
     Ok(HttpResponse::Ok().json(ReconciliationResponse::from(&rec)))
+}
+
+/// Sets `simplepg_reconciliation_discrepancies{kind}` to the counts of the newest
+/// reconciliation (zeros when there is none): at once on the instance that ran it, and by every
+/// instance's sampler from the database (so every instance converges on the newest run).
+pub fn record_discrepancies(latest: Option<&ReconciliationSummary>) {
+    for kind in DiscrepancyKind::ALL {
+        let n = latest.map_or(0, |r| r.count(kind));
+        metrics::gauge!("simplepg_reconciliation_discrepancies", "kind" => kind.as_str())
+            .set(n as f64);
+    }
 }
