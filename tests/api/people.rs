@@ -268,6 +268,79 @@ async fn a_merchant_admin_manages_the_users_of_its_own_merchant_only() {
 }
 
 #[actix_web::test]
+async fn every_state_changing_operator_call_is_audited_once_refused_failed_or_changing_nothing() {
+    let (app, a, _) = spawn_app_with_two_merchants().await;
+    let key = crate::helpers::key_of(&app.pay(&a, "AUDIT-1", 15_000).await);
+    let viewer = app.user_session("view@pg.example", "VIEWER", None).await;
+    let cancel_path = format!("/admin/api/payments/{key}/cancel");
+    let cancel = json!({ "cancelReason": "not mine to cancel" });
+    let merchant = format!("/admin/api/merchants/{}", a.client_id);
+
+    // Refused: by role, and by the CSRF rule.
+    let res = app.session_post(&viewer, &cancel_path, &cancel).await;
+    assert_problem(&res, 403, "FORBIDDEN");
+    let res = app
+        .as_session(&viewer, Method::POST, &cancel_path, None, Some(&cancel))
+        .await;
+    assert_problem(&res, 403, "CSRF_CHECK_FAILED");
+    // Changing nothing, failing, changing something, and nobody's.
+    let res = app
+        .admin(Method::POST, &format!("{merchant}/activate"), None)
+        .await;
+    assert_eq!(res.status, 200, "already active: {}", res.text());
+    let res = app.admin(Method::PATCH, &merchant, Some(&json!({}))).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let today = test_support::settlement_day::seoul_date(0);
+    let res = app
+        .admin_post_date("/admin/api/settlements/run", &today)
+        .await;
+    assert_problem(&res, 409, "SETTLEMENT_DATE_NOT_OVER");
+    let res = app
+        .admin(Method::POST, &format!("{merchant}/deactivate"), None)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let res = app
+        .admin_with(Method::POST, &format!("{merchant}/activate"), None, None)
+        .await;
+    assert_eq!(res.status, 401, "{}", res.text());
+
+    let rows = app.admin_data("/admin/api/audit?limit=100").await;
+    let calls: Vec<(&str, &str, &str, Option<&str>)> = rows
+        .iter()
+        .filter(|r| {
+            !["USER_CREATED", "LOGIN", "MERCHANT_REGISTERED"]
+                .contains(&r["action"].as_str().unwrap())
+        })
+        .map(|r| {
+            (
+                r["actor"].as_str().unwrap(),
+                r["action"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap(),
+                r["target"].as_str(),
+            )
+        })
+        .collect();
+    let (key, client) = (Some(key.as_str()), Some(a.client_id.as_str()));
+    assert_eq!(
+        calls,
+        [
+            ("token", "MERCHANT_DEACTIVATED", "SUCCESS", client),
+            ("token", "SETTLEMENT_RUN", "FAILURE", None),
+            ("token", "MERCHANT_UPDATED", "SUCCESS", client),
+            ("token", "MERCHANT_ACTIVATED", "SUCCESS", client),
+            ("view@pg.example", "PAYMENT_CANCEL", "DENIED", key),
+            ("view@pg.example", "PAYMENT_CANCEL", "DENIED", key),
+        ],
+        "newest first, one row a call, none for the unauthenticated one: {rows:#?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r["requestId"].as_str().is_some_and(|id| !id.is_empty())),
+        "{rows:#?}"
+    );
+}
+
+#[actix_web::test]
 async fn the_audit_log_records_logins_failures_locks_and_user_creation_with_actor_and_outcome() {
     let app = spawn_app().await;
     app.create_user("ops@example.com", "OPERATOR", None).await;

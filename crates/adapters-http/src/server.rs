@@ -43,6 +43,8 @@ pub fn serve(
         App::new()
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            // Inside the request context (the request id is assigned before it runs).
+            .wrap(from_fn(routes::operator_calls::record_operator_calls))
             .wrap(from_fn(request_context))
             // Outermost (the last `wrap`): the request span is entered before anything else runs.
             .wrap(TracingLogger::<RequestSpan>::new())

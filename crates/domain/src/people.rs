@@ -13,7 +13,9 @@ pub use access::{Action, Denied, Guarded, NothingInReach, Principal, Reach, Scop
 pub use account::{
     Email, LoginPolicy, NewUser, Password, PasswordHash, Role, TotpState, User, UserId,
 };
-pub use audit::{AuditOutcome, OperatorAuditEntry, OperatorAuditFilter, RequestOrigin};
+pub use audit::{
+    AuditOutcome, OperatorAuditEntry, OperatorAuditFilter, OperatorCall, RequestOrigin,
+};
 pub use session::{
     AccountPolicy, CsrfToken, Session, SessionPolicy, SessionToken, SessionTokenHash,
 };

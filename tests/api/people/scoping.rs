@@ -127,21 +127,31 @@ async fn cancels_through_the_back_office_follow_the_role_and_are_audited_with_th
     let audit = app
         .admin_data("/admin/api/audit?action=PAYMENT_CANCEL")
         .await;
-    let rows: Vec<(&str, &str, &str)> = audit
+    let rows: Vec<(&str, &str, &str, &str)> = audit
         .iter()
         .map(|r| {
             (
                 r["actor"].as_str().unwrap(),
                 r["role"].as_str().unwrap(),
                 r["target"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap(),
             )
         })
         .collect();
+    // Newest first: the two cancels (with their changes), and before them every refused call.
     assert_eq!(
         rows,
         [
-            ("op@pg.example", "OPERATOR", other.as_str()),
-            ("admin@a.example", "MERCHANT_ADMIN", own.as_str()),
+            ("op@pg.example", "OPERATOR", other.as_str(), "SUCCESS"),
+            ("admin@a.example", "MERCHANT_ADMIN", own.as_str(), "SUCCESS"),
+            (
+                "admin@a.example",
+                "MERCHANT_ADMIN",
+                other.as_str(),
+                "FAILURE"
+            ),
+            ("view@pg.example", "VIEWER", own.as_str(), "DENIED"),
+            ("view@a.example", "MERCHANT_VIEWER", own.as_str(), "DENIED"),
         ]
     );
 }
@@ -257,8 +267,18 @@ async fn the_live_feed_and_the_simulator_are_for_platform_roles_only() {
     let audit = app
         .admin_data("/admin/api/audit?action=SIMULATOR_WEBHOOK")
         .await;
-    assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0]["actor"], "op@pg.example");
+    let rows: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|r| (r["actor"].as_str().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("op@pg.example", "SUCCESS"),
+            ("view@pg.example", "DENIED"),
+            ("admin@a.example", "DENIED"),
+        ]
+    );
     assert_eq!(audit[0]["target"], key.as_str());
 }
 

@@ -66,6 +66,15 @@ impl TestApp {
     }
 
     /// The operator audit log's rows of `action`, newest first.
+    /// The outcomes of the audit rows of `action`, newest first.
+    async fn outcomes(&self, action: &str) -> Vec<String> {
+        self.audit_rows(action)
+            .await
+            .iter()
+            .map(|r| r["outcome"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     async fn audit_rows(&self, action: &str) -> Vec<Value> {
         let res = self
             .admin_get(&format!("/admin/api/audit?action={action}&limit=100"))
@@ -168,7 +177,7 @@ async fn a_merchant_viewer_reads_its_own_merchant_and_may_change_nothing() {
     ];
     app.merchant_changes_refused(&clerk, &a.client_id, &changes)
         .await;
-    assert!(app.audit_rows("MERCHANT_UPDATED").await.is_empty());
+    assert_eq!(app.outcomes("MERCHANT_UPDATED").await, ["DENIED"]);
 }
 
 #[actix_web::test]
@@ -239,15 +248,18 @@ async fn a_patch_follows_the_registration_rules_and_a_null_return_url_clears_it(
         .await;
     assert_problem(&text, 415, "UNSUPPORTED_MEDIA_TYPE");
     let before = app.merchant_admin(Method::GET, &m.client_id, "").await.json;
+    let refused = app.outcomes("MERCHANT_UPDATED").await;
     assert!(
-        app.audit_rows("MERCHANT_UPDATED").await.is_empty(),
-        "nothing refused is written"
+        !refused.is_empty() && refused.iter().all(|o| o == "FAILURE"),
+        "every refused call is recorded as a failure: {refused:?}"
     );
 
     let nothing = send(json!({})).await;
     assert_eq!(nothing.status, 200, "{}", nothing.text());
     assert_eq!(nothing.json, before, "an empty patch changes nothing");
-    assert!(app.audit_rows("MERCHANT_UPDATED").await.is_empty());
+    let outcomes = app.outcomes("MERCHANT_UPDATED").await;
+    assert_eq!(outcomes.len(), refused.len() + 1, "the call is recorded");
+    assert_eq!(outcomes[0], "SUCCESS");
 
     let changed =
         send(json!({ "clientName": "Café ☕", "returnUrl": "https://new.example/n" })).await;
@@ -287,7 +299,11 @@ async fn grace_seconds_must_be_an_integer_from_0_to_604800_and_the_body_may_be_l
         &app.rotate_with(&m.client_id, Some(r#"{"grace":5}"#)).await,
         "grace",
     );
-    assert!(app.audit_rows("CLIENT_SECRET_ROTATED").await.is_empty());
+    assert_eq!(
+        app.outcomes("CLIENT_SECRET_ROTATED").await,
+        ["FAILURE"; 6],
+        "each refused rotation is recorded, none as a success"
+    );
 
     for body in [None, Some("{}"), Some(r#"{"graceSeconds":0}"#)] {
         let res = app.rotate_with(&m.client_id, body).await;
@@ -421,20 +437,20 @@ async fn every_merchant_change_is_in_the_audit_log_with_actor_role_target_and_re
     assert_eq!(updated[0]["outcome"], "SUCCESS");
     assert_eq!(updated[0]["ip"], "127.0.0.1");
     assert_eq!(updated[0]["requestId"], request_id.as_str());
-    for (action, actor) in [
-        ("CLIENT_SECRET_ROTATED", "boss@shop.example"),
-        ("WEBHOOK_SECRET_ROTATED", "boss@shop.example"),
-        ("MERCHANT_DEACTIVATED", "token"),
-        ("MERCHANT_ACTIVATED", "token"),
+    // One row a call: the second deactivation changed nothing and is recorded too (§10.4).
+    for (action, actor, calls) in [
+        ("CLIENT_SECRET_ROTATED", "boss@shop.example", 1),
+        ("WEBHOOK_SECRET_ROTATED", "boss@shop.example", 1),
+        ("MERCHANT_DEACTIVATED", "token", 2),
+        ("MERCHANT_ACTIVATED", "token", 1),
     ] {
         let rows = app.audit_rows(action).await;
-        assert_eq!(
-            rows.len(),
-            1,
-            "{action}: the second deactivation changed nothing"
-        );
-        assert_eq!(rows[0]["actor"], actor, "{action}");
-        assert_eq!(rows[0]["target"], m.client_id.as_str(), "{action}");
+        assert_eq!(rows.len(), calls, "{action}: {rows:#?}");
+        for row in rows {
+            assert_eq!(row["actor"], actor, "{action}");
+            assert_eq!(row["target"], m.client_id.as_str(), "{action}");
+            assert_eq!(row["outcome"], "SUCCESS", "{action}");
+        }
     }
 }
 

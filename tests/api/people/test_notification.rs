@@ -75,7 +75,24 @@ async fn a_merchant_admin_sends_its_receiver_a_signed_test_event_and_the_audit_l
     let audit = app
         .admin_data("/admin/api/audit?action=TEST_NOTIFICATION")
         .await;
-    assert_eq!(audit.len(), 1, "only the one that was sent");
-    assert_eq!(audit[0]["actor"], "admin@shop.example");
-    assert_eq!(audit[0]["target"], shop.client_id.as_str());
+    let rows: Vec<(&str, &str, &str)> = audit
+        .iter()
+        .map(|r| {
+            (
+                r["actor"].as_str().unwrap(),
+                r["target"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Newest first: every call is recorded, only the one that was sent as a success.
+    assert_eq!(
+        rows,
+        [
+            ("token", silent.client_id.as_str(), "FAILURE"),
+            ("admin@shop.example", other.client_id.as_str(), "FAILURE"),
+            ("view@shop.example", shop.client_id.as_str(), "DENIED"),
+            ("admin@shop.example", shop.client_id.as_str(), "SUCCESS"),
+        ]
+    );
 }

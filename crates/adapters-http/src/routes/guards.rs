@@ -104,6 +104,7 @@ async fn session(
     let Some(me) = state.people.login.authenticate(&token).await? else {
         return Ok(None);
     };
+    known_caller(req, &me.principal);
     if changes_state(req.method())
         && !header(req, CSRF_HEADER).is_some_and(|presented| me.csrf.matches(presented))
     {
@@ -112,11 +113,20 @@ async fn session(
     Ok(Some((token, me)))
 }
 
+/// Notes who the caller is on the request as soon as it is known, before any check of the
+/// request refuses it: a refused call is recorded under its caller (`operator_calls`).
+fn known_caller(req: &HttpRequest, principal: &Principal) {
+    req.extensions_mut().insert(principal.clone());
+}
+
 /// The principal of a back-office request: the admin token (ADMIN, actor `token`) or the
 /// session cookie's user; neither is `401 ADMIN_UNAUTHORIZED` (`WWW-Authenticate: Bearer`).
 async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiError> {
     match bearer(req, state) {
-        Bearer::Valid => return Ok(Principal::token()),
+        Bearer::Valid => {
+            known_caller(req, &Principal::token());
+            return Ok(Principal::token());
+        }
         Bearer::Invalid => return Err(ApiError::admin_unauthorized()),
         Bearer::Absent => {}
     }

@@ -13,6 +13,7 @@ pub(crate) mod export;
 mod guards;
 pub(crate) mod merchants;
 pub(crate) mod mock;
+pub(crate) mod operator_calls;
 pub(crate) mod payments;
 pub(crate) mod probes;
 pub(crate) mod reconciliations;

@@ -43,6 +43,18 @@ impl OperatorAuditEntry {
         origin: &RequestOrigin,
         at: Timestamp,
     ) -> Self {
+        Self::of_call(by, action, target, AuditOutcome::Success, origin, at)
+    }
+
+    /// The row of a back-office call by `by` that ended with `outcome`.
+    pub fn of_call(
+        by: &Principal,
+        action: &str,
+        target: Option<String>,
+        outcome: AuditOutcome,
+        origin: &RequestOrigin,
+        at: Timestamp,
+    ) -> Self {
         Self {
             audit_id: 0,
             at,
@@ -50,11 +62,20 @@ impl OperatorAuditEntry {
             role: Some(by.role()),
             action: action.to_owned(),
             target,
-            outcome: AuditOutcome::Success,
+            outcome,
             ip: origin.ip.clone(),
             request_id: origin.request_id.clone(),
         }
     }
+}
+
+/// A state-changing operator call as it ended: its audit action, on what, and how it ended
+/// (recorded by `UserService::call_finished` when the call left no row of its own).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct OperatorCall {
+    pub action: &'static str,
+    pub target: Option<String>,
+    pub outcome: AuditOutcome,
 }
 
 /// Which audit rows to list (newest first, `limit` at most, older than `starting_after`).

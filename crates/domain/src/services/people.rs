@@ -8,4 +8,4 @@ pub(crate) mod testkit;
 mod users;
 
 pub use login::{Authenticated, Credentials, LoggedIn, LoginError, LoginService, TotpError};
-pub use users::{UserChange, UserError, UserService};
+pub use users::{CHANGED_ACTION, CREATED_ACTION, UserChange, UserError, UserService};

@@ -141,12 +141,20 @@ impl OperatorAuditStore for Memory {
         audit.push(entry.clone());
         Ok(audit.len() as u64)
     }
+    /// Newest first, by actor and time (the filters the services use).
     async fn list(
         &self,
-        _: &OperatorAuditFilter,
+        filter: &OperatorAuditFilter,
         _: &PageRequest<u64>,
     ) -> Result<Vec<OperatorAuditEntry>, RepositoryError> {
-        Ok(self.audit.lock().unwrap().clone())
+        let audit = self.audit.lock().unwrap();
+        Ok(audit
+            .iter()
+            .rev()
+            .filter(|e| filter.actor.as_ref().is_none_or(|a| *a == e.actor))
+            .filter(|e| filter.from.is_none_or(|from| e.at >= from))
+            .cloned()
+            .collect())
     }
 }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::{
-    RepositoryError,
+    RepositoryError, Timestamp,
     ids::ClientId,
     ports::{
         AccountKeys, Clock, HashError, InsertUserError, MerchantStore, PageRequest, PasswordHasher,
@@ -16,8 +16,8 @@ use crate::{
 };
 
 use crate::people::{
-    Action, Denied, NewUser, OperatorAuditEntry, OperatorAuditFilter, Principal, RequestOrigin,
-    Role, TotpState, User, UserId,
+    Action, Denied, NewUser, OperatorAuditEntry, OperatorAuditFilter, OperatorCall, Principal,
+    RequestOrigin, Role, TotpState, User, UserId,
 };
 
 /// Why a user was not created or changed.
@@ -76,7 +76,15 @@ service_struct! {
     pub fn new;
 }
 
+/// The audit action of a user created.
+pub const CREATED_ACTION: &str = "USER_CREATED";
+/// The audit action of a user changed.
+pub const CHANGED_ACTION: &str = "USER_CHANGED";
+
 const ATTEMPTS: usize = 8;
+
+/// How many of an actor's newest rows [`UserService::call_finished`] reads at a time.
+const CALL_ROWS_PAGE: u32 = 64;
 
 impl UserService {
     fn audit_row(
@@ -122,7 +130,7 @@ impl UserService {
             updated_at: now,
             version: 0,
         };
-        let row = self.audit_row(by, "USER_CREATED", &user, origin);
+        let row = self.audit_row(by, CREATED_ACTION, &user, origin);
         self.stores.users.insert(&user, &row).await?;
         Ok(user)
     }
@@ -215,7 +223,7 @@ impl UserService {
             }
             next.updated_at = now;
             next.version = current.version + 1;
-            let row = self.audit_row(by, "USER_CHANGED", &current, origin);
+            let row = self.audit_row(by, CHANGED_ACTION, &current, origin);
             if self.stores.users.update(&next, &[row]).await? {
                 if next.role != current.role || (next.disabled && !current.disabled) {
                     self.stores.sessions.revoke_all_of(&next.id, now).await?;
@@ -224,6 +232,56 @@ impl UserService {
             }
         }
         Err(UserError::Contended)
+    }
+
+    /// When a state-changing operator call starts: what [`Self::call_finished`] looks back to.
+    pub fn call_started(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Every state-changing operator call is in the audit log (api.md §10.4). One that changed
+    /// something wrote its row in the transaction of its change; one that was refused, failed or
+    /// changed nothing has none, and gets one here, after its answer: `call` by `by`. Whether
+    /// the call wrote its own row is told by the rows of its actor since `started` carrying its
+    /// request id.
+    pub async fn call_finished(
+        &self,
+        by: &Principal,
+        call: OperatorCall,
+        origin: &RequestOrigin,
+        started: Timestamp,
+    ) -> Result<(), RepositoryError> {
+        if let Some(request_id) = &origin.request_id {
+            let filter = OperatorAuditFilter {
+                actor: Some(by.actor_label().to_owned()),
+                from: Some(started),
+                ..OperatorAuditFilter::default()
+            };
+            let mut page = PageRequest::first(CALL_ROWS_PAGE);
+            loop {
+                let rows = self.stores.audit.list(&filter, &page).await?;
+                if rows
+                    .iter()
+                    .any(|r| r.request_id.as_ref() == Some(request_id))
+                {
+                    return Ok(());
+                }
+                // A full page and one more: older rows of the call's time remain.
+                match rows.get(CALL_ROWS_PAGE as usize) {
+                    Some(_) => page.before = Some(rows[CALL_ROWS_PAGE as usize - 1].audit_id),
+                    None => break,
+                }
+            }
+        }
+        let row = OperatorAuditEntry::of_call(
+            by,
+            call.action,
+            call.target,
+            call.outcome,
+            origin,
+            self.clock.now(),
+        );
+        self.stores.audit.append(&row).await.map(|_| ())
     }
 
     /// The operator audit log, newest first (ADMIN only).

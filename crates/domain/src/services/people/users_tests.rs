@@ -4,7 +4,11 @@ use std::sync::{Arc, Mutex, atomic::AtomicUsize};
 
 use super::super::testkit::*;
 use super::*;
-use crate::{merchant::Merchant, ports::MockMerchantStore};
+use crate::{
+    merchant::Merchant,
+    people::{AuditOutcome, OperatorCall},
+    ports::MockMerchantStore,
+};
 
 fn principal(role: Role, client: Option<&str>) -> Principal {
     crate::services::testkit::person("boss@example.com", role, client)
@@ -250,4 +254,117 @@ async fn an_admin_unlocks_a_locked_user() {
         .unwrap();
     assert!(!done.is_locked(t0()));
     assert_eq!(done.failed_logins, 0);
+}
+
+fn origin(request: &str) -> RequestOrigin {
+    RequestOrigin {
+        ip: None,
+        request_id: Some(crate::ids::RequestId::parse(request).unwrap()),
+    }
+}
+
+fn cancel(outcome: AuditOutcome) -> OperatorCall {
+    OperatorCall {
+        action: "PAYMENT_CANCEL",
+        target: None,
+        outcome,
+    }
+}
+
+/// The row `by`'s call `request` wrote with its change at `at`.
+fn own_row(by: &Principal, request: &str, at: Timestamp) -> OperatorAuditEntry {
+    OperatorAuditEntry::success(by, "PAYMENT_CANCEL", None, &origin(request), at)
+}
+
+#[tokio::test]
+async fn a_call_that_left_no_row_of_its_own_is_recorded_once_with_its_outcome() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let viewer = principal(Role::Viewer, None);
+    let started = s.call_started();
+    s.call_finished(
+        &viewer,
+        cancel(AuditOutcome::Denied),
+        &origin("req-1"),
+        started,
+    )
+    .await
+    .unwrap();
+    let rows = memory.audit.lock().unwrap().clone();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].action.as_str(), rows[0].outcome, rows[0].role),
+        ("PAYMENT_CANCEL", AuditOutcome::Denied, Some(Role::Viewer))
+    );
+    assert_eq!(rows[0].actor, "boss@example.com");
+    assert_eq!(rows[0].request_id, origin("req-1").request_id);
+}
+
+#[tokio::test]
+async fn a_call_that_wrote_its_row_with_its_change_gets_no_second_one() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let admin = principal(Role::Admin, None);
+    let started = s.call_started();
+    memory
+        .audit
+        .lock()
+        .unwrap()
+        .push(own_row(&admin, "req-2", started));
+    s.call_finished(
+        &admin,
+        cancel(AuditOutcome::Success),
+        &origin("req-2"),
+        started,
+    )
+    .await
+    .unwrap();
+    assert_eq!(memory.audit.lock().unwrap().len(), 1, "nothing appended");
+}
+
+#[tokio::test]
+async fn another_actors_row_or_one_before_the_call_started_does_not_stand_in_for_it() {
+    let memory = Arc::new(Memory::default());
+    let clock = Arc::new(StepClock(Mutex::new(t0())));
+    let s = UserService::new(
+        memory.stores(),
+        Arc::new(merchants()),
+        Arc::new(PlainHasher::default()),
+        Arc::new(CountingKeys(AtomicUsize::new(1))),
+        clock.clone(),
+    );
+    let admin = principal(Role::Admin, None);
+    let earlier = own_row(&admin, "reused", t0());
+    memory.audit.lock().unwrap().push(earlier);
+    clock.advance(std::time::Duration::from_secs(1));
+    let started = s.call_started();
+    let operator = crate::services::testkit::person("op@example.com", Role::Operator, None);
+    memory
+        .audit
+        .lock()
+        .unwrap()
+        .push(own_row(&operator, "reused", started));
+    s.call_finished(
+        &admin,
+        cancel(AuditOutcome::Failure),
+        &origin("reused"),
+        started,
+    )
+    .await
+    .unwrap();
+    let outcomes: Vec<(String, AuditOutcome)> = memory
+        .audit
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| (r.actor.clone(), r.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("boss@example.com".to_owned(), AuditOutcome::Success),
+            ("op@example.com".to_owned(), AuditOutcome::Success),
+            ("boss@example.com".to_owned(), AuditOutcome::Failure),
+        ]
+    );
 }
