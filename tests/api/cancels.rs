@@ -453,6 +453,43 @@ async fn a_refused_cancel_retried_with_the_same_idempotency_key_replays_the_502_
 }
 
 #[actix_web::test]
+async fn an_operators_cancel_retried_with_the_same_idempotency_key_replays_and_cancels_once() {
+    let (app, _, key) = spawn_app_with_completed_payment(15_000).await;
+    let body = cancel_body("refund on the phone", Some(4_000));
+    let path = format!("/admin/api/payments/{key}/cancel");
+    let send = |body: serde_json::Value, idem: &'static str| {
+        let (app, path) = (&app, path.clone());
+        async move {
+            let auth = format!("Bearer {}", app.admin_token);
+            app.raw(
+                awc::http::Method::POST,
+                &path,
+                &[
+                    ("authorization", auth.as_str()),
+                    ("content-type", "application/json"),
+                    ("idempotency-key", idem),
+                ],
+                Some(body.to_string().into_bytes()),
+            )
+            .await
+        }
+    };
+
+    let first = send(body.clone(), "op-attempt-1").await;
+    let retry = send(body.clone(), "op-attempt-1").await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(retry.status, 200, "{}", retry.text());
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.json, first.json, "the first answer, replayed");
+    let payment = app.admin_payment(&key).await;
+    assert_eq!(cancels_of(&payment).len(), 1, "canceled once: {payment}");
+    assert_amounts(&payment, 4_000, 11_000);
+
+    let reused = send(cancel_body("another", Some(1_000)), "op-attempt-1").await;
+    assert_problem(&reused, 422, "IDEMPOTENCY_KEY_REUSED");
+}
+
+#[actix_web::test]
 async fn an_operator_cancels_on_the_merchants_behalf_as_admin_and_a_wrong_token_is_401() {
     let (app, merchant, key) = spawn_app_with_completed_payment(15_000).await;
 

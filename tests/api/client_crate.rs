@@ -475,6 +475,21 @@ async fn an_operator_cancels_part_of_a_payment_on_the_merchants_behalf_through_t
         .expect("a PARTIAL_CANCEL audit row");
     assert_eq!(partial.actor, Actor::Admin);
     assert_eq!(partial.status, PaymentStatus::PartialCanceled);
+
+    // Retried with its Idempotency-Key, an operator's cancel is answered again, not repeated.
+    let more = CancelPayment::new("second goodwill refund").with_amount(1_000);
+    let first = admin
+        .cancel_payment_idempotent(&key, &more, "op-refund-2")
+        .await
+        .unwrap();
+    let again = admin
+        .cancel_payment_idempotent(&key, &more, "op-refund-2")
+        .await
+        .unwrap();
+    assert!(!first.replayed && again.replayed);
+    assert_eq!(again.value.payment(), first.value.payment());
+    assert_eq!(first.value.payment().cancelable_amount, 10_000);
+    assert_eq!(admin.get_payment(&key).await.unwrap().cancels.len(), 2);
 }
 
 #[actix_web::test]

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use crate::{
-    client::{default_http, join, parse_base_url, segments_url, to_json},
+    client::{Idempotent, default_http, join, parse_base_url, segments_url, to_json},
     error::Error,
     payment::{CancelOutcome, CancelPayment, Payment},
     response::RawResponse,
@@ -133,6 +133,34 @@ impl AdminClient {
             .into_cancel_outcome()
     }
 
+    /// [`AdminClient::cancel_payment`] with an `Idempotency-Key` (kept with the payment's
+    /// merchant's keys): a retry after a timeout gets the first answer again (`replayed`)
+    /// instead of a second cancel.
+    pub async fn cancel_payment_idempotent(
+        &self,
+        payment_key: &str,
+        cancel: &CancelPayment,
+        idempotency_key: &str,
+    ) -> Result<Idempotent<CancelOutcome>, Error> {
+        let url = segments_url(
+            &self.base_url,
+            &["admin", "api", "payments", payment_key, "cancel"],
+        )?;
+        let response = self
+            .send_keyed(
+                Method::POST,
+                url,
+                Some(to_json(cancel)?),
+                Some(idempotency_key),
+            )
+            .await?;
+        let replayed = response.header("idempotent-replayed") == Some("true");
+        Ok(Idempotent {
+            value: response.into_cancel_outcome()?,
+            replayed,
+        })
+    }
+
     /// Any admin request with the bearer token; `body` is sent as `application/json`. The answer
     /// is returned whatever its status.
     pub async fn request(
@@ -151,10 +179,24 @@ impl AdminClient {
         url: Url,
         body: Option<Vec<u8>>,
     ) -> Result<RawResponse, Error> {
-        let request = self
+        self.send_keyed(method, url, body, None).await
+    }
+
+    /// [`Self::send`] with `Idempotency-Key: idempotency_key` when given.
+    async fn send_keyed(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        idempotency_key: Option<&str>,
+    ) -> Result<RawResponse, Error> {
+        let mut request = self
             .http
             .request(method, url)
             .bearer_auth(self.token.expose_secret());
+        if let Some(key) = idempotency_key {
+            request = request.header("idempotency-key", key);
+        }
         RawResponse::send(request, body).await
     }
 }

@@ -22,7 +22,7 @@ use crate::{
     body::{optional_json_object, valid},
     context::request_id,
     dto::PaymentResponse,
-    idempotency::idempotent,
+    idempotency::{IDEMPOTENCY_KEY, idempotent},
     problem::{ApiError, ErrorCode, ProblemBody},
     state::AppState,
 };
@@ -81,15 +81,16 @@ pub async fn cancel(
     path = "/admin/api/payments/{paymentKey}/cancel",
     operation_id = "adminCancelPayment",
     security(("adminToken" = [])),
-    params(AdminPaymentKeyPath),
+    params(AdminPaymentKeyPath, IdempotencyKeyHeader),
     request_body(content = CancelPaymentRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The cancel is done", body = PaymentResponse),
         (status = 202, description = "The cancel is PENDING at the acquirer", body = PaymentResponse),
         (status = 400, description = "`VALIDATION_FAILED`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, response = PaymentNotFound),
-        (status = 409, description = "`INVALID_STATE_TRANSITION`, `CANCEL_AMOUNT_EXCEEDED` or `CONCURRENT_UPDATE`",
+        (status = 409, description = "`INVALID_STATE_TRANSITION`, `CANCEL_AMOUNT_EXCEEDED`, `CONCURRENT_UPDATE` or `IDEMPOTENCY_KEY_IN_USE`",
             body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, response = IdempotencyKeyReused),
         (status = 502, description = "`ACQUIRER_ERROR`: the acquirer refused the cancel",
             body = ProblemBody, content_type = "application/problem+json"),
     ),
@@ -101,13 +102,22 @@ pub async fn admin_cancel(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::CancelPayment)?;
-    let request = parse_cancel(&req, &caller.inner)?;
     let key = payment_key(&path)?;
-    let answer = state
-        .payments
-        .cancel_for(&caller.principal, &key, request, &caller.origin)
-        .await;
-    respond(answer.map_err(ApiError::from))
+    let cancel = || async {
+        let request = parse_cancel(&req, &caller.inner)?;
+        let answer = state
+            .payments
+            .cancel_for(&caller.principal, &key, request, &caller.origin)
+            .await;
+        respond(answer.map_err(ApiError::from))
+    };
+    if req.headers().contains_key(IDEMPOTENCY_KEY) {
+        // Keys are kept per merchant: an operator's key is kept under the payment's merchant.
+        let payment = state.payments.show(&caller.principal, &key).await?;
+        idempotent(&req, &caller.inner, &state, &payment.client_id, cancel).await
+    } else {
+        cancel().await
+    }
 }
 
 /// Parses the cancel body and cancels for the merchant.
