@@ -112,6 +112,29 @@ async fn five_failures_lock_the_account_even_for_the_right_password_until_unlock
 }
 
 #[actix_web::test]
+async fn an_email_without_an_account_locks_like_an_account_so_a_lock_tells_nothing() {
+    let app = spawn_app().await;
+    app.create_user("ops@example.com", "OPERATOR", None).await;
+    let mut answers = Vec::new();
+    for email in ["ops@example.com", "nobody@example.com"] {
+        let mut seen = Vec::new();
+        for _ in 1..=6 {
+            let res = app.login(email, "wrong password!!", None).await;
+            let code = res.json["code"].as_str().unwrap_or_default().to_owned();
+            let detail = res.json["detail"].as_str().unwrap_or_default().to_owned();
+            seen.push((res.status, code, detail, res.retry_after().is_some()));
+        }
+        answers.push(seen);
+    }
+    assert_eq!(answers[0], answers[1], "the same answers, lock included");
+    assert_eq!(answers[1][4].1, "LOGIN_FAILED");
+    assert_eq!(
+        (answers[1][5].0, answers[1][5].1.as_str()),
+        (429, "LOGIN_LOCKED")
+    );
+}
+
+#[actix_web::test]
 async fn login_attempts_past_the_per_address_budget_are_refused_before_any_password_work() {
     let app = crate::helpers::spawn_app_configured(&[(
         "SIMPLEPG__AUTH__LOGIN_ATTEMPTS_PER_IP_PER_MINUTE",

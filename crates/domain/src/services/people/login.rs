@@ -10,14 +10,15 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     RepositoryError, Timestamp,
     ports::{
-        AccountKeys, Clock, PasswordCheck, PasswordHasher, PeopleStores, SecretCipher, TotpCodes,
+        AccountKeys, Clock, PageRequest, PasswordCheck, PasswordHasher, PeopleStores, SecretCipher,
+        TotpCodes,
     },
     service_struct::service_struct,
 };
 
 use crate::people::{
-    AccountPolicy, AuditOutcome, CsrfToken, Email, OperatorAuditEntry, Password, Principal,
-    RequestOrigin, Session, SessionPolicy, SessionToken, TotpState, User,
+    AccountPolicy, AuditOutcome, CsrfToken, Email, OperatorAuditEntry, OperatorAuditFilter,
+    Password, Principal, RequestOrigin, Session, SessionPolicy, SessionToken, TotpState, User,
 };
 
 /// How many times a change of a user is decided again after losing a race before giving up.
@@ -150,18 +151,7 @@ impl LoginService {
             None => None,
         };
         let Some(mut user) = found else {
-            self.hasher.verify_dummy(&credentials.password).await;
-            let actor = credentials.email.trim().to_lowercase();
-            let row = entry(
-                now,
-                &actor,
-                None,
-                "LOGIN_FAILED",
-                AuditOutcome::Failure,
-                origin,
-            );
-            self.stores.audit.append(&row).await?;
-            return Err(LoginError::Failed);
+            return Err(self.no_such_account(&credentials, now, origin).await?);
         };
         for _ in 0..ATTEMPTS {
             if user.is_locked(now) {
@@ -254,6 +244,75 @@ impl LoginService {
             });
         }
         Err(LoginError::Contended)
+    }
+
+    /// A login for an email no account has fails exactly as a wrong password would, lock
+    /// included (api.md §10.2: no account enumeration): the same number of failures in a row
+    /// locks the email for the same time, and while it is locked the answer is `LOGIN_LOCKED`
+    /// without any password work. An email without an account has no row to count on, so its
+    /// history is its audit rows (actor: the email as typed, lower-cased): its newest `LOCKED`,
+    /// and the `LOGIN_FAILED` rows after it.
+    async fn no_such_account(
+        &self,
+        credentials: &Credentials,
+        now: Timestamp,
+        origin: &RequestOrigin,
+    ) -> Result<LoginError, RepositoryError> {
+        let actor = credentials.email.trim().to_lowercase();
+        let policy = self.policy.login;
+        let rows = |action: &str, from: Option<Timestamp>, limit: u32| {
+            let filter = OperatorAuditFilter {
+                actor: Some(actor.clone()),
+                action: Some(action.to_owned()),
+                from,
+                to: None,
+            };
+            async move {
+                self.stores
+                    .audit
+                    .list(&filter, &PageRequest::first(limit))
+                    .await
+            }
+        };
+        let locked_at = rows("LOCKED", None, 1).await?.first().map(|r| r.at);
+        if let Some(until) = locked_at.map(|at| at.plus(policy.lock_for))
+            && now < until
+        {
+            let row = entry(
+                now,
+                &actor,
+                None,
+                "LOGIN_LOCKED",
+                AuditOutcome::Denied,
+                origin,
+            );
+            self.stores.audit.append(&row).await?;
+            return Ok(LoginError::Locked {
+                retry_after: until.distance(now),
+            });
+        }
+        self.hasher.verify_dummy(&credentials.password).await;
+        // The failures since the last lock (the one that locked shares its instant).
+        let before = rows("LOGIN_FAILED", locked_at, policy.max_failures)
+            .await?
+            .iter()
+            .filter(|r| locked_at.is_none_or(|at| r.at > at))
+            .count();
+        let failures = u32::try_from(before).unwrap_or(u32::MAX).saturating_add(1);
+        let failed = entry(
+            now,
+            &actor,
+            None,
+            "LOGIN_FAILED",
+            AuditOutcome::Failure,
+            origin,
+        );
+        self.stores.audit.append(&failed).await?;
+        if failures >= policy.max_failures {
+            let lock = entry(now, &actor, None, "LOCKED", AuditOutcome::Success, origin);
+            self.stores.audit.append(&lock).await?;
+        }
+        Ok(LoginError::Failed)
     }
 
     async fn reload(&self, user: &User) -> Result<User, LoginError> {

@@ -145,6 +145,54 @@ async fn five_failures_in_a_row_lock_the_account_even_against_the_right_password
 }
 
 #[tokio::test]
+async fn an_email_without_an_account_locks_after_as_many_failures_as_an_account_would() {
+    let f = fixture();
+    let outcomes = |email: &'static str| {
+        let f = &f;
+        async move {
+            let mut seen = Vec::new();
+            for _ in 0..6 {
+                seen.push(match login(f, email, "wrong").await {
+                    Err(LoginError::Failed) => "failed".to_owned(),
+                    Err(LoginError::Locked { retry_after }) => format!("locked {retry_after:?}"),
+                    other => format!("{other:?}"),
+                });
+            }
+            seen
+        }
+    };
+    let known = outcomes("ops@example.com").await;
+    let unknown = outcomes("Nobody@Example.com").await;
+    assert_eq!(unknown, known, "alike, lock included");
+    assert_eq!(unknown[5], "locked 900s");
+    let verifications = f.hasher.verifications.load(Ordering::SeqCst);
+    assert_eq!(
+        verifications, 10,
+        "no password work while locked, either way"
+    );
+
+    f.clock.advance(Duration::from_secs(900));
+    assert!(matches!(
+        login(&f, "nobody@example.com", "wrong").await,
+        Err(LoginError::Failed)
+    ));
+    for _ in 0..3 {
+        login(&f, "nobody@example.com", "wrong").await.unwrap_err();
+    }
+    assert!(
+        matches!(
+            login(&f, "nobody@example.com", "wrong").await,
+            Err(LoginError::Failed)
+        ),
+        "the count started again after the lock: the fifth failure locks, it is still a 401"
+    );
+    assert!(matches!(
+        login(&f, "nobody@example.com", "wrong").await,
+        Err(LoginError::Locked { .. })
+    ));
+}
+
+#[tokio::test]
 async fn a_failure_counted_by_another_instance_meanwhile_is_kept_not_overwritten() {
     let f = fixture();
     // Another instance counted a failure after this one read the user: this instance's write

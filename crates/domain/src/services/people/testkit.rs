@@ -141,7 +141,7 @@ impl OperatorAuditStore for Memory {
         audit.push(entry.clone());
         Ok(audit.len() as u64)
     }
-    /// Newest first, by actor and time (the filters the services use).
+    /// Newest first, by actor, action and time (the filters the services use).
     async fn list(
         &self,
         filter: &OperatorAuditFilter,
@@ -152,6 +152,7 @@ impl OperatorAuditStore for Memory {
             .iter()
             .rev()
             .filter(|e| filter.actor.as_ref().is_none_or(|a| *a == e.actor))
+            .filter(|e| filter.action.as_ref().is_none_or(|a| *a == e.action))
             .filter(|e| filter.from.is_none_or(|from| e.at >= from))
             .cloned()
             .collect())
