@@ -146,19 +146,14 @@ impl AdminClient {
             &self.base_url,
             &["admin", "api", "payments", payment_key, "cancel"],
         )?;
-        let response = self
-            .send_keyed(
-                Method::POST,
-                url,
-                Some(to_json(cancel)?),
-                Some(idempotency_key),
-            )
-            .await?;
-        let replayed = response.header("idempotent-replayed") == Some("true");
-        Ok(Idempotent {
-            value: response.into_cancel_outcome()?,
-            replayed,
-        })
+        self.send_keyed(
+            Method::POST,
+            url,
+            Some(to_json(cancel)?),
+            Some(idempotency_key),
+        )
+        .await?
+        .into_idempotent(RawResponse::into_cancel_outcome)
     }
 
     /// Any admin request with the bearer token; `body` is sent as `application/json`. The answer

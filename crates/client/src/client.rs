@@ -212,14 +212,9 @@ impl Client {
         idempotency_key: &str,
         decode: impl FnOnce(RawResponse) -> Result<T, Error>,
     ) -> Result<Idempotent<T>, Error> {
-        let response = self
-            .send(Method::POST, url, Some(body), Some(idempotency_key))
-            .await?;
-        let replayed = response.header("idempotent-replayed") == Some("true");
-        Ok(Idempotent {
-            value: decode(response)?,
-            replayed,
-        })
+        self.send(Method::POST, url, Some(body), Some(idempotency_key))
+            .await?
+            .into_idempotent(decode)
     }
 
     /// `GET /api/payments/{paymentKey}/logs`: the audit trail, oldest first.

@@ -10,6 +10,7 @@ use reqwest::{
 use serde::de::DeserializeOwned;
 
 use crate::{
+    client::Idempotent,
     error::{Error, Problem},
     payment::{CancelOutcome, Payment},
 };
@@ -23,6 +24,19 @@ pub struct RawResponse {
 }
 
 impl RawResponse {
+    /// The answer to a request sent with an `Idempotency-Key`: what `decode` reads, and whether
+    /// the server replayed a stored answer (`Idempotent-Replayed: true`).
+    pub(crate) fn into_idempotent<T>(
+        self,
+        decode: impl FnOnce(Self) -> Result<T, Error>,
+    ) -> Result<Idempotent<T>, Error> {
+        let replayed = self.header("idempotent-replayed") == Some("true");
+        Ok(Idempotent {
+            value: decode(self)?,
+            replayed,
+        })
+    }
+
     /// Sends `request`, with `body` (if any) as `application/json`, and reads the answer whole.
     pub(crate) async fn send(
         request: reqwest::RequestBuilder,
