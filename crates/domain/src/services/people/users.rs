@@ -243,7 +243,8 @@ impl UserService {
     /// something wrote its row in the transaction of its change; one that was refused, failed or
     /// changed nothing has none, and gets one here, after its answer: `call` by `by`. Whether
     /// the call wrote its own row is told by the rows of its actor since `started` carrying its
-    /// request id.
+    /// request id and the call's outcome: a call whose change was written but which then failed
+    /// (a cancel reserved, then refused by the acquirer: `502`) gets its `FAILURE` row too.
     pub async fn call_finished(
         &self,
         by: &Principal,
@@ -262,7 +263,7 @@ impl UserService {
                 let rows = self.stores.audit.list(&filter, &page).await?;
                 if rows
                     .iter()
-                    .any(|r| r.request_id.as_ref() == Some(request_id))
+                    .any(|r| r.request_id.as_ref() == Some(request_id) && r.outcome == call.outcome)
                 {
                     return Ok(());
                 }

@@ -323,6 +323,35 @@ async fn a_call_that_wrote_its_row_with_its_change_gets_no_second_one() {
 }
 
 #[tokio::test]
+async fn a_call_that_wrote_its_change_and_then_failed_gets_its_failure_row_too() {
+    let memory = Arc::new(Memory::default());
+    let s = service(&memory);
+    let admin = principal(Role::Admin, None);
+    let started = s.call_started();
+    memory
+        .audit
+        .lock()
+        .unwrap()
+        .push(own_row(&admin, "req-3", started));
+    s.call_finished(
+        &admin,
+        cancel(AuditOutcome::Failure),
+        &origin("req-3"),
+        started,
+    )
+    .await
+    .unwrap();
+    let outcomes: Vec<AuditOutcome> = memory
+        .audit
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.outcome)
+        .collect();
+    assert_eq!(outcomes, [AuditOutcome::Success, AuditOutcome::Failure]);
+}
+
+#[tokio::test]
 async fn another_actors_row_or_one_before_the_call_started_does_not_stand_in_for_it() {
     let memory = Arc::new(Memory::default());
     let clock = Arc::new(StepClock(Mutex::new(t0())));
