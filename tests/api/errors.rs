@@ -164,6 +164,43 @@ async fn a_wrong_method_gets_405_problem_json_with_allow() {
 }
 
 #[actix_web::test]
+async fn head_answers_like_get_without_a_body() {
+    let (app, merchant) = spawn_app_with_merchant().await;
+    let auth = format!("Bearer {}", app.admin_token);
+    for (path, headers) in [
+        ("/health", vec![]),
+        (
+            "/admin/api/settlements",
+            vec![("authorization", auth.as_str())],
+        ),
+        (
+            "/admin/api/merchants",
+            vec![("authorization", auth.as_str())],
+        ),
+    ] {
+        let get = app.raw(Method::GET, path, &headers, None).await;
+        let head = app.raw(Method::HEAD, path, &headers, None).await;
+        assert_eq!(get.status, 200, "{path}: {}", get.text());
+        assert_eq!(head.status, 200, "HEAD {path}");
+        assert!(head.raw.is_empty(), "HEAD {path}: no body");
+        assert_eq!(
+            head.header("content-type"),
+            get.header("content-type"),
+            "{path}"
+        );
+    }
+    // A signed HEAD is signed like any request.
+    let head = app
+        .signed(Method::HEAD, "/api/payments", None, &merchant)
+        .await;
+    assert_eq!(head.status, 200, "{}", head.text());
+    assert!(head.raw.is_empty());
+    // And a method no route serves names HEAD among the allowed ones.
+    let res = app.raw(Method::DELETE, "/health", &[], None).await;
+    assert_eq!(res.header("allow"), Some("GET, HEAD"));
+}
+
+#[actix_web::test]
 async fn x_request_id_is_echoed_when_sent_and_generated_otherwise() {
     let (app, merchant) = spawn_app_with_merchant().await;
 

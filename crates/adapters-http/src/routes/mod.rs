@@ -24,7 +24,9 @@ pub(crate) mod stats;
 pub(crate) mod users;
 pub(crate) mod webhook;
 
-use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, http::header, web};
+use actix_web::{
+    FromRequest, Handler, HttpResponse, Resource, Responder, Route, guard, http::header, web,
+};
 
 use crate::problem::{ApiError, ErrorCode};
 
@@ -42,14 +44,20 @@ pub(crate) fn resource(path: &str, allow: &'static str) -> Resource {
     }))
 }
 
-/// A resource answering `GET` with `handler` (405 for the other methods).
+/// A route for `GET` and `HEAD` (the same answer without its body: actix leaves the body of a
+/// `HEAD` answer unsent), as every general-purpose server serves both (RFC 9110 §9.1).
+fn read() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// A resource answering `GET` and `HEAD` with `handler` (405 for the other methods).
 pub(crate) fn get<F, Args>(path: &str, handler: F) -> Resource
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    resource(path, "GET").route(web::get().to(handler))
+    resource(path, "GET, HEAD").route(read().to(handler))
 }
 
 /// A resource answering `POST` with `handler` (405 for the other methods).
@@ -74,9 +82,9 @@ fn table() -> Vec<Resource> {
         get("/health", probes::health),
         get("/ready", probes::ready),
         get("/metrics", probes::metrics),
-        resource("/api/payments", "GET, POST")
+        resource("/api/payments", "GET, HEAD, POST")
             .route(web::post().to(payments::create))
-            .route(web::get().to(payments::list)),
+            .route(read().to(payments::list)),
         get("/api/payments/{paymentKey}", payments::get),
         post("/api/payments/{paymentKey}/complete", payments::complete),
         post("/api/payments/{paymentKey}/cancel", cancels::cancel),
@@ -86,11 +94,11 @@ fn table() -> Vec<Resource> {
         post("/mock/request/cancel", mock::cancel),
         post("/mock/request/capture", mock::capture),
         get("/mock/settlement-file", mock::settlement_file),
-        resource("/admin/api/merchants", "GET, POST")
+        resource("/admin/api/merchants", "GET, HEAD, POST")
             .route(web::post().to(merchants::register_merchant))
-            .route(web::get().to(merchants::list_merchants)),
-        resource("/admin/api/merchants/{clientId}", "GET, PATCH")
-            .route(web::get().to(merchants::show_merchant))
+            .route(read().to(merchants::list_merchants)),
+        resource("/admin/api/merchants/{clientId}", "GET, HEAD, PATCH")
+            .route(read().to(merchants::show_merchant))
             .route(web::patch().to(merchants::update_merchant)),
         post(
             "/admin/api/merchants/{clientId}/rotate-secret",
@@ -109,9 +117,9 @@ fn table() -> Vec<Resource> {
             settlements::lines_csv,
         ),
         get("/admin/api/settlements/{settlementId}", settlements::show),
-        resource("/admin/api/reconciliations", "GET, POST")
+        resource("/admin/api/reconciliations", "GET, HEAD, POST")
             .route(web::post().to(reconciliations::run))
-            .route(web::get().to(reconciliations::list)),
+            .route(read().to(reconciliations::list)),
         get(
             "/admin/api/reconciliations/{reconciliationId}",
             reconciliations::show,
@@ -142,14 +150,15 @@ fn table() -> Vec<Resource> {
             cancels::admin_cancel,
         ),
         get("/admin/api/stats", stats::stats),
-        get("/admin/api/events", events::events),
+        // A stream: `GET` only (a `HEAD` would hold a stream open to send nothing).
+        resource("/admin/api/events", "GET").route(web::get().to(events::events)),
         post("/admin/api/simulator/webhook", simulator::webhook),
         post("/admin/api/simulator/mock-request", simulator::mock_request),
-        resource("/admin/api/users", "GET, POST")
+        resource("/admin/api/users", "GET, HEAD, POST")
             .route(web::post().to(users::create))
-            .route(web::get().to(users::list)),
-        resource("/admin/api/users/{userId}", "GET, PATCH")
-            .route(web::get().to(users::show))
+            .route(read().to(users::list)),
+        resource("/admin/api/users/{userId}", "GET, HEAD, PATCH")
+            .route(read().to(users::show))
             .route(web::patch().to(users::change)),
         get("/admin/api/audit", audit_log::list),
         post("/auth/login", auth::login),
