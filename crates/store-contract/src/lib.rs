@@ -202,6 +202,8 @@ macro_rules! contract_tests {
                 people::sixteen_concurrent_failed_logins_from_the_same_version_let_exactly_one_through,
                 people::users_list_newest_first_with_a_cursor_and_a_merchant_filter,
                 people::enabled_admins_are_counted_and_disabled_ones_and_other_roles_are_not,
+                people::the_last_enabled_admin_is_never_taken_away_and_a_stale_one_writes_nothing,
+                people::concurrent_removals_of_different_admins_always_leave_one,
                 people::appended_audit_rows_get_increasing_ids_and_round_trip_with_every_field,
                 people::audit_text_longer_than_its_columns_is_cut_not_refused,
                 people::the_audit_log_lists_newest_first_with_every_filter_a_cursor_and_one_extra_row,

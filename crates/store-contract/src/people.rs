@@ -11,7 +11,7 @@ use domain::{
         AuditOutcome, Email, LoginPolicy, OperatorAuditEntry, OperatorAuditFilter, PasswordHash,
         Role, TotpState, User, UserId,
     },
-    ports::{InsertUserError, PageRequest},
+    ports::{AdminKept, InsertUserError, PageRequest},
     secret::SealedSecret,
 };
 use uuid::Uuid;
@@ -292,6 +292,93 @@ pub async fn enabled_admins_are_counted_and_disabled_ones_and_other_roles_are_no
         stored_user(&env, &u).await;
     }
     assert_eq!(users.count_enabled_admins().await.unwrap(), 2);
+}
+
+/// `next` is `u` disabled, one version on.
+fn disabled(u: &User, now: domain::Timestamp) -> User {
+    User {
+        disabled: true,
+        updated_at: now,
+        version: u.version + 1,
+        ..u.clone()
+    }
+}
+
+pub async fn the_last_enabled_admin_is_never_taken_away_and_a_stale_one_writes_nothing<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
+    let users = env.people().users.clone();
+    let (one, two) = (
+        user("one@pg.example", Role::Admin, None, at(0)),
+        user("two@pg.example", Role::Admin, None, at(0)),
+    );
+    stored_user(&env, &one).await;
+    stored_user(&env, &two).await;
+    let audit = [entry("token", "USER_CHANGED", at(1))];
+    let remove = async |u: &User, at| {
+        users
+            .update_keeping_an_admin(&disabled(u, at), &audit)
+            .await
+            .unwrap()
+    };
+
+    assert_eq!(remove(&one, at(1)).await, AdminKept::Written);
+    assert_eq!(remove(&two, at(2)).await, AdminKept::NoOtherAdmin);
+    // The other admin was touched (its version moved on), not changed.
+    let two_now = users.find(&two.id).await.unwrap().unwrap();
+    assert_eq!((two_now.disabled, two_now.version), (false, 1));
+    assert_eq!(remove(&two_now, at(3)).await, AdminKept::NoOtherAdmin);
+    assert_eq!(users.count_enabled_admins().await.unwrap(), 1);
+    let rows = "operator_audit WHERE action = 'USER_CHANGED'";
+    assert_eq!(env.count(rows).await, 1, "only the written change's row");
+    assert_eq!(
+        remove(&one, at(4)).await,
+        AdminKept::Stale,
+        "an old version"
+    );
+}
+
+pub async fn concurrent_removals_of_different_admins_always_leave_one<F: StoreFactory>() {
+    let env = Env::new::<F>().await;
+    let admins: Vec<User> = (0..6)
+        .map(|i| user(&format!("admin{i}@pg.example"), Role::Admin, None, at(0)))
+        .collect();
+    for u in &admins {
+        stored_user(&env, u).await;
+    }
+    let users = env.people().users.clone();
+
+    // Each removal goes through the domain's loop in small: a stale answer reads again.
+    let outcomes = spawn_all(admins.len(), |i| {
+        let (users, id) = (users.clone(), admins[i].id);
+        async move {
+            loop {
+                let current = users.find(&id).await.unwrap().unwrap();
+                let audit = entry("token", "USER_CHANGED", at(10 + i as i64));
+                match users
+                    .update_keeping_an_admin(&disabled(&current, at(10)), &[audit])
+                    .await
+                    .unwrap()
+                {
+                    AdminKept::Stale => continue,
+                    kept => return kept,
+                }
+            }
+        }
+    })
+    .await;
+
+    assert_eq!(
+        users.count_enabled_admins().await.unwrap(),
+        1,
+        "{outcomes:?}"
+    );
+    let written = outcomes
+        .iter()
+        .filter(|o| **o == AdminKept::Written)
+        .count();
+    assert_eq!(written, admins.len() - 1, "{outcomes:?}");
 }
 
 pub async fn appended_audit_rows_get_increasing_ids_and_round_trip_with_every_field<

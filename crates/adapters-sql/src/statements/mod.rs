@@ -138,7 +138,7 @@ macro_rules! sql_statements {
             $crate::__idempotency_statements!($backend, ($($lock_row)*));
             $crate::__outbox_statements!($backend, $insert, ($($lock_row)*), ($($lock_claim)*));
             $crate::__read_statements!($backend);
-            $crate::__people_statements!($backend);
+            $crate::__people_statements!($backend, ($($lock_row)*));
             $crate::__settlement_statements!($backend, $insert);
             $crate::__reconciliation_statements!($backend, $insert);
         };

@@ -46,6 +46,20 @@ pub trait PeopleStatements: SqlBackend {
     /// `COUNT(*)` of the users with `role` that are not disabled.
     fn count_enabled(conn: &mut Self::Conn, role: &'static str) -> impl QueryFuture<i64>;
 
+    /// The ids of the users with `role` that are not disabled, but for `except`, locked for the
+    /// rest of the transaction (MySQL: `FOR UPDATE`; SQLite: the write transaction holds the
+    /// database).
+    fn lock_enabled_others(
+        conn: &mut Self::Conn,
+        role: &'static str,
+        except: &str,
+    ) -> impl QueryFuture<Vec<String>>;
+
+    /// `UPDATE operator_user SET version = version + 1 WHERE user_id IN (ids)`: the users are
+    /// touched, so a concurrent transaction that changes one of them conflicts with this one
+    /// (a cluster certifies written rows only).
+    fn touch_users(conn: &mut Self::Conn, ids: &[String]) -> impl QueryFuture<usize>;
+
     fn insert_session(conn: &mut Self::Conn, row: &SessionRow) -> impl QueryFuture<()>;
 
     fn find_session(
@@ -93,7 +107,7 @@ pub trait PeopleStatements: SqlBackend {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __people_statements {
-    ($backend:ty) => {
+    ($backend:ty, ($($lock_row:tt)*)) => {
         impl PeopleStatements for $backend {
             async fn insert_user(conn: &mut Conn, row: &UserRow) -> QueryResult<()> {
                 insert(conn, operator_user::table, row).await
@@ -175,6 +189,29 @@ macro_rules! __people_statements {
                     .filter(operator_user::disabled.eq(false))
                     .count()
                     .get_result(conn)
+                    .await
+            }
+
+            async fn lock_enabled_others(
+                conn: &mut Conn,
+                role: &'static str,
+                except: &str,
+            ) -> QueryResult<Vec<String>> {
+                operator_user::table
+                    .filter(operator_user::role.eq(role))
+                    .filter(operator_user::disabled.eq(false))
+                    .filter(operator_user::user_id.ne(except))
+                    .select(operator_user::user_id)
+                    $($lock_row)*
+                    .load(conn)
+                    .await
+            }
+
+            async fn touch_users(conn: &mut Conn, ids: &[String]) -> QueryResult<usize> {
+                use operator_user as u;
+                diesel::update(u::table.filter(u::user_id.eq_any(ids)))
+                    .set(u::version.eq(u::version + 1))
+                    .execute(conn)
                     .await
             }
 

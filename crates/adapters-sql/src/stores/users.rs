@@ -1,11 +1,16 @@
 //! `UserStore` (`operator_user`, with its rows of `operator_audit`).
 
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
 use async_trait::async_trait;
 use domain::{
     RepositoryError,
     ids::ClientId,
     people::{Email, OperatorAuditEntry, Role, User, UserId},
-    ports::{InsertUserError, PageRequest, UserStore},
+    ports::{AdminKept, InsertUserError, PageRequest, UserStore},
 };
 
 use super::{SqlStore, Users, audit_rows, db_error};
@@ -89,18 +94,39 @@ impl<B: Statements> UserStore for SqlStore<B, Users> {
         next: &User,
         audit: &[OperatorAuditEntry],
     ) -> Result<bool, RepositoryError> {
-        let Some(expected) = next.version.checked_sub(1) else {
-            return Err(RepositoryError::msg(format!(
-                "inconsistent update of user {}: version 0 cannot follow another",
-                next.id
-            )));
-        };
-        let row = UserRow::from(next);
-        let expected = i64::from(expected);
+        let (row, expected) = versioned(next)?;
         let audit = audit_rows(audit);
         let update =
             async move |conn: &mut B::Conn| Ok(B::update_user(conn, &row, expected).await? == 1);
         self.write_audited(&audit, update, db_error::<B>).await
+    }
+
+    /// One transaction: the other enabled ADMINs locked and touched, then the compare-and-set
+    /// of the user with its audit rows — or nothing, when no other enabled ADMIN is left.
+    async fn update_keeping_an_admin(
+        &self,
+        next: &User,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<AdminKept, RepositoryError> {
+        let (row, expected) = versioned(next)?;
+        let audit = audit_rows(audit);
+        let alone = Arc::new(AtomicBool::new(false));
+        let flag = alone.clone();
+        let update = async move |conn: &mut B::Conn| {
+            let others = B::lock_enabled_others(conn, Role::Admin.as_str(), &row.user_id).await?;
+            flag.store(others.is_empty(), Ordering::Relaxed);
+            if others.is_empty() {
+                return Ok(false);
+            }
+            B::touch_users(conn, &others).await?;
+            Ok(B::update_user(conn, &row, expected).await? == 1)
+        };
+        let written = self.write_audited(&audit, update, db_error::<B>).await?;
+        Ok(match (written, alone.load(Ordering::Relaxed)) {
+            (true, _) => AdminKept::Written,
+            (false, true) => AdminKept::NoOtherAdmin,
+            (false, false) => AdminKept::Stale,
+        })
     }
 
     async fn count_enabled_admins(&self) -> Result<u64, RepositoryError> {
@@ -109,4 +135,15 @@ impl<B: Statements> UserStore for SqlStore<B, Users> {
             .await?;
         u64::try_from(n).map_err(RepositoryError::new)
     }
+}
+
+/// The row of `next` and the version it must replace.
+fn versioned(next: &User) -> Result<(UserRow, i64), RepositoryError> {
+    let Some(expected) = next.version.checked_sub(1) else {
+        return Err(RepositoryError::msg(format!(
+            "inconsistent update of user {}: version 0 cannot follow another",
+            next.id
+        )));
+    };
+    Ok((UserRow::from(next), i64::from(expected)))
 }

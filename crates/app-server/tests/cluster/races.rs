@@ -138,3 +138,65 @@ async fn assert_in_audit_trail_once(api: &Api, m: &Merchant, key: &str, action: 
     let times = actions.iter().filter(|a| *a == action).count();
     assert_eq!(times, 1, "{action} in {actions:?}");
 }
+
+#[actix_web::test]
+async fn concurrent_removals_of_every_admin_through_two_nodes_always_leave_one_with_no_5xx() {
+    let (db, a, b, _) = two_nodes().await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let body = serde_json::json!({
+            "email": format!("admin{i}@pg.example"),
+            "role": "ADMIN",
+            "password": "a long enough password",
+        });
+        let created = a
+            .admin("POST", "/admin/api/users", Some(&body))
+            .await
+            .unwrap();
+        assert_eq!(created.status, 201, "{}", created.text());
+        ids.push(created.json["userId"].as_str().unwrap().to_owned());
+    }
+
+    let disable = serde_json::json!({ "disabled": true });
+    let replies = join_all(ids.iter().enumerate().map(|(i, id)| {
+        let (target, disable) = (if i % 2 == 0 { &a } else { &b }, &disable);
+        async move {
+            let path = format!("/admin/api/users/{id}");
+            target.admin("PATCH", &path, Some(disable)).await.unwrap()
+        }
+    }))
+    .await;
+
+    assert_no_5xx("user change", &replies);
+    let refused: Vec<&str> = replies
+        .iter()
+        .filter(|r| r.status != 200)
+        .map(|r| r.json["code"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        refused
+            .iter()
+            .all(|c| ["LAST_ADMIN", "CONCURRENT_UPDATE"].contains(c)),
+        "{refused:?}"
+    );
+    let listed = b
+        .admin("GET", "/admin/api/users?limit=100", None)
+        .await
+        .unwrap();
+    let enabled_admins = listed.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] == "ADMIN" && u["disabled"] == false)
+        .count();
+    // Each refused removal (the last admin's, or one given up on after losing every race) left
+    // its admin enabled, and every other went through: never none left.
+    assert!(!refused.is_empty(), "one admin at least must stay");
+    assert_eq!(
+        enabled_admins,
+        refused.len(),
+        "{refused:?}: {}",
+        listed.text()
+    );
+    assert_books_balance_on_every_node(&db).await;
+}

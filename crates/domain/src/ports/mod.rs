@@ -27,8 +27,8 @@ mod reconciliation;
 mod settlement;
 
 pub use people::{
-    AccountKeys, HashError, InsertUserError, OperatorAuditStore, PasswordCheck, PasswordHasher,
-    PeopleStores, SessionStore, TotpCodes, UserStore,
+    AccountKeys, AdminKept, HashError, InsertUserError, OperatorAuditStore, PasswordCheck,
+    PasswordHasher, PeopleStores, SessionStore, TotpCodes, UserStore,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use people::{

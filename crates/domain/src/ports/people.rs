@@ -34,6 +34,17 @@ pub enum InsertUserError {
     Repository(#[from] RepositoryError),
 }
 
+/// How [`UserStore::update_keeping_an_admin`] ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AdminKept {
+    /// Written: another enabled ADMIN remains.
+    Written,
+    /// Someone else changed the user first; nothing was written (decide again).
+    Stale,
+    /// No other enabled ADMIN: nothing was written.
+    NoOtherAdmin,
+}
+
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UserStore: Send + Sync {
@@ -63,6 +74,17 @@ pub trait UserStore: Send + Sync {
         next: &User,
         audit: &[OperatorAuditEntry],
     ) -> Result<bool, RepositoryError>;
+
+    /// [`Self::update`] for a change that takes an enabled ADMIN away (`next` demoted or
+    /// disabled): written only while another enabled ADMIN remains. Decided in the transaction
+    /// of the write, with the other enabled ADMINs locked and touched (their `version` moves on),
+    /// so that concurrent removals of different admins cannot all pass — on one server, where
+    /// the locks order them, or across the nodes of a cluster, which certify written rows only.
+    async fn update_keeping_an_admin(
+        &self,
+        next: &User,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<AdminKept, RepositoryError>;
 
     /// How many enabled ADMIN users exist (the production profile may turn the admin token off
     /// once there is one).

@@ -13,11 +13,11 @@ use crate::{
     RepositoryError, Timestamp,
     ids::ClientId,
     people::{
-        Email, OperatorAuditEntry, OperatorAuditFilter, Password, PasswordHash, Session,
+        Email, OperatorAuditEntry, OperatorAuditFilter, Password, PasswordHash, Role, Session,
         SessionToken, SessionTokenHash, User, UserId,
     },
     ports::{
-        AccountKeys, CipherError, Clock, HashError, InsertUserError, OperatorAuditStore,
+        AccountKeys, AdminKept, CipherError, Clock, HashError, InsertUserError, OperatorAuditStore,
         PageRequest, PasswordCheck, PasswordHasher, PeopleStores, SecretCipher, SessionStore,
         TotpCodes, UserStore,
     },
@@ -83,6 +83,28 @@ impl UserStore for Memory {
         self.audit.lock().unwrap().extend(audit.iter().cloned());
         Ok(true)
     }
+    async fn update_keeping_an_admin(
+        &self,
+        next: &User,
+        audit: &[OperatorAuditEntry],
+    ) -> Result<AdminKept, RepositoryError> {
+        let others = self
+            .users
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|u| u.id != next.id && u.role == Role::Admin && !u.disabled)
+            .count();
+        if others == 0 {
+            return Ok(AdminKept::NoOtherAdmin);
+        }
+        Ok(if self.update(next, audit).await? {
+            AdminKept::Written
+        } else {
+            AdminKept::Stale
+        })
+    }
+
     async fn count_enabled_admins(&self) -> Result<u64, RepositoryError> {
         Ok(0)
     }

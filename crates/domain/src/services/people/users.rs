@@ -8,8 +8,8 @@ use crate::{
     RepositoryError, Timestamp,
     ids::ClientId,
     ports::{
-        AccountKeys, Clock, HashError, InsertUserError, MerchantStore, PageRequest, PasswordHasher,
-        PeopleStores,
+        AccountKeys, AdminKept, Clock, HashError, InsertUserError, MerchantStore, PageRequest,
+        PasswordHasher, PeopleStores,
     },
     service_struct::service_struct,
     validation::Violations,
@@ -210,9 +210,6 @@ impl UserService {
             let disabled = change.disabled.unwrap_or(current.disabled);
             let was_admin = current.role == Role::Admin && !current.disabled;
             let stays_admin = role == Role::Admin && !disabled;
-            if was_admin && !stays_admin && self.stores.users.count_enabled_admins().await? <= 1 {
-                return Err(UserError::LastAdmin);
-            }
             let now = self.clock.now();
             let mut next = current.clone();
             next.role = role;
@@ -224,7 +221,23 @@ impl UserService {
             next.updated_at = now;
             next.version = current.version + 1;
             let row = self.audit_row(by, CHANGED_ACTION, &current, origin);
-            if self.stores.users.update(&next, &[row]).await? {
+            // Taking an enabled ADMIN away is written only while another remains, decided with
+            // the write (concurrent removals of different admins cannot all pass).
+            let written = if was_admin && !stays_admin {
+                match self
+                    .stores
+                    .users
+                    .update_keeping_an_admin(&next, &[row])
+                    .await?
+                {
+                    AdminKept::Written => true,
+                    AdminKept::Stale => false,
+                    AdminKept::NoOtherAdmin => return Err(UserError::LastAdmin),
+                }
+            } else {
+                self.stores.users.update(&next, &[row]).await?
+            };
+            if written {
                 if next.role != current.role || (next.disabled && !current.disabled) {
                     self.stores.sessions.revoke_all_of(&next.id, now).await?;
                 }
