@@ -130,6 +130,16 @@ pub struct DeliveryAttempt {
     pub report: SendReport,
 }
 
+/// An outbox message a state change finishes in its own transaction, with the attempt that did
+/// its work: a cancel's carrier once the acquirer answered the synchronous call (`Delivered`
+/// when it confirmed, `Dead` when it refused). The attempt is recorded; the message moves on
+/// only while it is PENDING and no dispatcher holds it (one that does finishes it itself).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct FinishedMessage {
+    pub attempt: DeliveryAttempt,
+    pub step: NextStep,
+}
+
 /// A message as operators see it: its state and every attempt so far.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Delivery {

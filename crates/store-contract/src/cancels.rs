@@ -6,8 +6,8 @@ use std::sync::Arc;
 use crate::{
     StoreFactory,
     support::{
-        Env, SilentSender, approve, at, confirm_cancel, new_cancel_id, payment_service,
-        payment_service_with, refuse_cancel, request_cancel,
+        AnsweringSender, Env, SilentSender, approve, at, confirm_cancel, new_cancel_id,
+        payment_service, payment_service_with, refuse_cancel, request_cancel,
     },
 };
 use domain::{
@@ -221,4 +221,40 @@ pub async fn approved_payments_past_their_authorization_deadline_are_due_oldest_
             .last(),
         Some(&not_yet.key)
     );
+}
+
+pub async fn the_synchronous_cancel_call_is_its_carriers_first_attempt_delivered_or_dead<
+    F: StoreFactory,
+>() {
+    for (status, state, answered) in [(200, "DELIVERED", true), (422, "DEAD", false)] {
+        let (env, mch) = Env::with_merchant::<F>("mch_carrier").await;
+        let p = completed(&env, &mch).await;
+        let service = payment_service_with(&env, Arc::new(AnsweringSender(status)));
+        let request = CancelRequest {
+            reason: CancelReason::parse("one item").unwrap(),
+            amount: Some(CancelAmount::parse(1_000).unwrap()),
+        };
+        let answer = service
+            .cancel(Some(&mch), &p.key, request, Origin::merchant(), None)
+            .await;
+        assert_eq!(answer.is_ok(), answered, "{status}: {answer:?}");
+
+        let carrier = format!(
+            "outbox_event WHERE kind = 'ACQUIRER_CANCEL' AND state = '{state}' AND attempts = 1"
+        );
+        assert_eq!(
+            env.count(&carrier).await,
+            1,
+            "{status}: the carrier is {state}"
+        );
+        let attempt = format!("delivery_attempt WHERE attempt_no = 1 AND status_code = {status}");
+        assert_eq!(
+            env.count(&attempt).await,
+            1,
+            "{status}: the call is its attempt"
+        );
+        assert_eq!(env.count("delivery_attempt").await, 1, "{status}");
+        let refused = "outbox_event WHERE last_error = 'HTTP 422'";
+        assert_eq!(env.count(refused).await, i64::from(!answered), "{status}");
+    }
 }

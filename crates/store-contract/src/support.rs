@@ -483,20 +483,6 @@ impl PayloadEncoder for TestPayloads {
     }
 }
 
-/// An acquirer that accepts everything (only the synchronous cancel of an approved payment
-/// reaches it in these tests).
-struct AcceptingSender;
-
-#[async_trait::async_trait(?Send)]
-impl OutboundSender for AcceptingSender {
-    async fn post(&self, _request: &OutboundRequest) -> SendReport {
-        SendReport {
-            status: Some(200),
-            ..Default::default()
-        }
-    }
-}
-
 struct NoSignal;
 
 impl DispatchSignal for NoSignal {
@@ -516,10 +502,24 @@ impl OutboundSender for SilentSender {
     }
 }
 
+/// An acquirer that answers every call with this status (200: it accepts everything; only the
+/// synchronous cancel reaches it in these tests).
+pub struct AnsweringSender(pub u16);
+
+#[async_trait::async_trait(?Send)]
+impl OutboundSender for AnsweringSender {
+    async fn post(&self, _request: &OutboundRequest) -> SendReport {
+        SendReport {
+            status: Some(self.0),
+            ..Default::default()
+        }
+    }
+}
+
 /// The real payment service on these stores, with test doubles for everything outbound (every
 /// call answered 200).
 pub fn payment_service(env: &Env) -> domain::services::payments::PaymentService {
-    payment_service_with(env, Arc::new(AcceptingSender))
+    payment_service_with(env, Arc::new(AnsweringSender(200)))
 }
 
 /// The real payment service on these stores, reaching out through `sender`.

@@ -74,12 +74,13 @@ pub trait OutboxStatements: SqlBackend {
         outcome: &AttemptOutcome,
     ) -> impl QueryFuture<()>;
 
-    /// `UPDATE … SET state = 'DELIVERED' WHERE event_id IN (…) AND state = 'PENDING' AND
-    /// (lease_until IS NULL OR lease_until < now)`: messages a state change made unnecessary,
-    /// unless a dispatcher holds them (it then finishes them itself).
-    fn call_off_events(
+    /// Writes `outcome` of attempt `row` to its message, with the attempt counted, if it is
+    /// PENDING and no dispatcher holds it (`lease_until IS NULL OR lease_until < now`; one that
+    /// does finishes it itself): a message a state change finishes.
+    fn finish_unleased(
         conn: &mut Self::Conn,
-        event_ids: Vec<String>,
+        row: &NewAttemptRow,
+        outcome: &AttemptOutcome,
         now: PrimitiveDateTime,
     ) -> impl QueryFuture<usize>;
 
@@ -267,23 +268,26 @@ macro_rules! __outbox_statements {
                 Ok(())
             }
 
-            async fn call_off_events(
+            async fn finish_unleased(
                 conn: &mut Conn,
-                event_ids: Vec<String>,
+                row: &NewAttemptRow,
+                outcome: &$crate::decisions::AttemptOutcome,
                 now: PrimitiveDateTime,
             ) -> QueryResult<usize> {
                 use outbox_event as e;
                 let free = e::lease_until.is_null().or(e::lease_until.lt(now));
                 diesel::update(
                     e::table
-                        .filter(e::event_id.eq_any(event_ids))
+                        .filter(e::event_id.eq(&row.event_id))
                         .filter(e::state.eq(PENDING))
                         .filter(free),
                 )
                 .set((
-                    e::state.eq(DELIVERED),
+                    e::attempts.eq(e::attempts + 1),
+                    e::state.eq(outcome.state),
                     e::lease_until.eq(None::<PrimitiveDateTime>),
-                    e::updated_at.eq(now),
+                    e::last_error.eq(&outcome.last_error),
+                    e::updated_at.eq(outcome.updated_at),
                 ))
                 .execute(conn)
                 .await

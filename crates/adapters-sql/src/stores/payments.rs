@@ -20,10 +20,11 @@ use super::{
 };
 use crate::{
     backend::write_tx,
-    decisions::{NONCE_DEADLOCK_ATTEMPTS, PaymentTxError as TxError},
+    decisions::{AttemptOutcome, NONCE_DEADLOCK_ATTEMPTS, PaymentTxError as TxError},
     error::{InsertTxError, corrupt, is_conflict, is_unique_violation, is_unique_violation_on},
     records::{
-        CancelRow, NewAuditRow, NewOperatorAuditRow, NonceRow, PaymentRow, event_key, to_db_time,
+        CancelRow, NewAttemptRow, NewAuditRow, NewOperatorAuditRow, NonceRow, PaymentRow,
+        to_db_time,
     },
     retry,
     statements::{Deadline, PaymentLookup, Statements},
@@ -261,7 +262,14 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
             .iter()
             .map(|c| CancelRow::new(&next.id, c))
             .collect();
-        let called_off: Vec<String> = change.settles.iter().map(event_key).collect();
+        let finished: Vec<(NewAttemptRow, AttemptOutcome)> = change
+            .settles
+            .iter()
+            .map(|f| {
+                let row = NewAttemptRow::from(&f.attempt);
+                (row, AttemptOutcome::new(&f.attempt, f.step))
+            })
+            .collect();
         let operator_audit: Vec<NewOperatorAuditRow> = change
             .operator_audit
             .iter()
@@ -283,8 +291,9 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
             }
             B::insert_audit(conn, &log).await?;
             insert_messages::<B>(conn, &change.events).await?;
-            if !called_off.is_empty() {
-                B::call_off_events(conn, called_off.clone(), now).await?;
+            for (attempt, outcome) in &finished {
+                B::insert_attempt(conn, attempt).await?;
+                B::finish_unleased(conn, attempt, outcome, now).await?;
             }
             insert_audit_rows::<B>(conn, &operator_audit).await?;
             Ok(())

@@ -12,7 +12,9 @@ use crate::{
     RepositoryError, Timestamp,
     ids::{ClientId, EventId, Nonce, PaymentId, PaymentKey, TransactionId},
     merchant::Merchant,
-    outbox::{ClaimedMessage, DeliveryAttempt, NextStep, OutboxMessage, SendReport},
+    outbox::{
+        ClaimedMessage, DeliveryAttempt, FinishedMessage, NextStep, OutboxMessage, SendReport,
+    },
     payment::{
         AcquirerCancel, AcquirerReport, AuditEntry, AuditNote, AuditRecord, CancelId, OrderNo,
         Payment, PaymentStatus,
@@ -113,11 +115,12 @@ pub struct StateChange {
     pub expected_version: u32,
     pub audit: AuditRecord,
     pub events: Vec<OutboxMessage>,
-    /// Outbox messages this change makes unnecessary: a cancel's retry message once the acquirer
-    /// answered it synchronously. Marked DELIVERED in the same transaction if still PENDING and
-    /// not leased to a dispatcher (a leased one is left to finish: its answer then finds the
-    /// cancel ended and changes nothing).
-    pub settles: Vec<EventId>,
+    /// Outbox messages this change finishes, with the attempt that did their work: a cancel's
+    /// retry message once the acquirer answered it synchronously. The attempt is recorded, and
+    /// the message moves on (DELIVERED, or DEAD for a refusal) in the same transaction if still
+    /// PENDING and not leased to a dispatcher (a leased one is left to finish: its answer then
+    /// finds the cancel ended and changes nothing).
+    pub settles: Vec<FinishedMessage>,
     /// The operator audit row of the back-office call that made this change (api.md §10.4),
     /// stored in the same transaction.
     pub operator_audit: Option<OperatorAuditEntry>,

@@ -6,7 +6,7 @@ use crate::{
     RepositoryError, Timestamp,
     ids::ClientId,
     ids::{EventId, TransactionId},
-    outbox::{OutboxKind, OutboxMessage, SendReport},
+    outbox::{DeliveryAttempt, OutboxKind, OutboxMessage, SendReport},
     payment::{AcquirerCancel, AuditAction, Payment, TransitionKind},
     ports::{
         Destination, DispatchSignal, KeyGenerator, MerchantStore, OutboundRequest, OutboundSender,
@@ -214,13 +214,13 @@ impl Outbound {
     /// Asks the acquirer to carry out `cancel` now, outside any transaction, waiting at most
     /// the cancel timeout. `event` is the id of the outbox message that retries it: the call
     /// goes out under that `webhook-id`, so the acquirer sees one message however often it is
-    /// sent.
+    /// sent. What the answer means, and the call as that message's first attempt.
     pub async fn cancel_at_acquirer(
         &self,
         cancel: &AcquirerCancel,
         event: EventId,
         now: Timestamp,
-    ) -> CancelCall {
+    ) -> (CancelCall, DeliveryAttempt) {
         let body = self.encoder.acquirer_cancel(cancel);
         let request = OutboundRequest {
             destination: Destination::Acquirer,
@@ -235,7 +235,15 @@ impl Outbound {
             timeout: self.acquirer.cancel_timeout,
         };
         let report: SendReport = self.sender.post(&request).await;
-        self.cancel_answer(&report)
+        let call = self.cancel_answer(&report);
+        // The message's first attempt: its retries come after the synchronous call's time.
+        let attempt = DeliveryAttempt {
+            event_id: event,
+            attempt_no: 1,
+            started_at: now,
+            report,
+        };
+        (call, attempt)
     }
 
     /// What an acquirer's answer to a cancel call means.

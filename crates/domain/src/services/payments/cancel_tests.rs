@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::*;
 use crate::{
     money::CancelAmount,
-    outbox::{OutboxKind, SendReport},
+    outbox::{NextStep, OutboxKind, SendReport},
     payment::{
         AuditAction, CancelReason, CancelStatus, PaymentStatus, TransitionKind, TransitionRejected,
         fixtures,
@@ -71,11 +71,11 @@ async fn a_confirmed_partial_cancel_answers_200_and_leaves_the_rest_cancelable()
         changes[1].audit.action,
         AuditAction::Transition(TransitionKind::PartialCancel)
     );
-    assert_eq!(
-        changes[1].settles,
-        vec![carrier.id],
-        "the retry is called off"
-    );
+    let finished = &changes[1].settles;
+    assert_eq!(finished.len(), 1, "the retry is called off");
+    assert_eq!(finished[0].attempt.event_id, carrier.id);
+    assert_eq!(finished[0].attempt.report.status, Some(200));
+    assert_eq!(finished[0].step, NextStep::Delivered);
 }
 
 #[tokio::test]
@@ -100,6 +100,14 @@ async fn a_refused_cancel_is_a_502_with_the_failed_cancel_kept_and_its_amount_re
     assert_eq!(p.cancels.list()[0].status, CancelStatus::Failed);
     assert_eq!(p.cancelable_amount(), 15_000);
     assert_eq!(store.stored()[1].audit.action, AuditAction::CancelFailed);
+    let finished = &store.stored()[1].settles;
+    assert_eq!(finished.len(), 1);
+    assert_eq!(finished[0].attempt.report.status, Some(422));
+    assert_eq!(
+        finished[0].step,
+        NextStep::Dead,
+        "its carrier ends DEAD, not delivered"
+    );
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ use crate::{
     RepositoryError,
     ids::{ClientId, EventId, PaymentId, PaymentKey, TransactionId},
     money::{Amount, CancelAmount},
-    outbox::SendReport,
+    outbox::{FinishedMessage, NextStep, SendReport},
     payment::{
         AcquirerCancel, CancelId, CancelOutcome, CancelReason, CancelRefused, CancelStatus,
         Command, FailureCode, FailureMessage, Origin, Payment, PaymentStatus, TransitionRejected,
@@ -132,7 +132,7 @@ impl PaymentService {
         let Some(cancel) = reserved.cancels.find(&cancel_id) else {
             return Err(RepositoryError::msg("the reserved cancel is not on the payment").into());
         };
-        let call = self
+        let (call, attempt) = self
             .outbound
             .cancel_at_acquirer(
                 &AcquirerCancel::of(&reserved, cancel),
@@ -140,18 +140,25 @@ impl PaymentService {
                 self.clock.now(),
             )
             .await;
-        let outcome = match &call {
-            CancelCall::Confirmed(tx) => CancelOutcome::Confirmed {
-                acquirer_transaction_id: tx.clone(),
-            },
-            CancelCall::Refused(why) => CancelOutcome::Refused {
-                code: code(CANCEL_REFUSED)?,
-                message: failure_message(why),
-            },
+        let (outcome, step) = match &call {
+            CancelCall::Confirmed(tx) => (
+                CancelOutcome::Confirmed {
+                    acquirer_transaction_id: tx.clone(),
+                },
+                NextStep::Delivered,
+            ),
+            CancelCall::Refused(why) => (
+                CancelOutcome::Refused {
+                    code: code(CANCEL_REFUSED)?,
+                    message: failure_message(why),
+                },
+                NextStep::Dead,
+            ),
             CancelCall::Unanswered(_) => return Ok(CancelAnswer::Accepted(reserved)),
         };
+        let carrier = FinishedMessage { attempt, step };
         let settled = self
-            .settle(&reserved.id, &cancel_id, outcome, Some(event), &origin)
+            .settle(&reserved.id, &cancel_id, outcome, Some(carrier), &origin)
             .await;
         match (call, settled) {
             (CancelCall::Refused(why), _) => Err(ChangePaymentError::Acquirer(format!(
@@ -252,18 +259,18 @@ impl PaymentService {
             .await
     }
 
-    /// Settles the PENDING cancel `cancel_id` with `outcome` (marking the outbox message
-    /// `carrier` done with it); `None` when it is not PENDING any more, an error when it is still
-    /// PENDING (e.g. it lost every race for the payment).
+    /// Settles the PENDING cancel `cancel_id` with `outcome` (finishing the outbox message
+    /// `carrier` with the attempt that answered it); `None` when it is not PENDING any more, an
+    /// error when it is still PENDING (e.g. it lost every race for the payment).
     async fn settle(
         &self,
         payment: &PaymentId,
         cancel_id: &CancelId,
         outcome: CancelOutcome,
-        carrier: Option<EventId>,
+        carrier: Option<FinishedMessage>,
         origin: &Origin,
     ) -> Result<Option<Payment>, RepositoryError> {
-        let (outcome, origin) = (&outcome, origin);
+        let (outcome, origin, carrier) = (&outcome, origin, &carrier);
         // As many races as a reservation may lose: every other cancel of the payment may land
         // twice (reserved, settled) before this one does; with fewer, a settle under contention
         // gives up and the cancel waits a whole outbox lease while nothing is wrong.
@@ -286,7 +293,7 @@ impl PaymentService {
                             outcome: outcome.clone(),
                         },
                         events: Vec::new(),
-                        settles: carrier.into_iter().collect(),
+                        settles: carrier.iter().cloned().collect(),
                         operator_audit: None,
                     })
                 },

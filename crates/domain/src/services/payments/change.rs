@@ -8,8 +8,7 @@ use std::future::Future;
 
 use crate::{
     RepositoryError,
-    ids::EventId,
-    outbox::OutboxMessage,
+    outbox::{FinishedMessage, OutboxMessage},
     payment::{Command, Origin, Payment, TransitionRejected},
     people::OperatorAuditEntry,
     ports::{StateChange, TransitionStoreError},
@@ -68,8 +67,8 @@ pub enum Decision<T> {
     Apply {
         command: Command,
         events: Vec<OutboxMessage>,
-        /// Outbox messages the change makes unnecessary ([`StateChange::settles`]).
-        settles: Vec<EventId>,
+        /// Outbox messages the change finishes ([`StateChange::settles`]).
+        settles: Vec<FinishedMessage>,
         /// The operator audit row of the back-office call deciding it
         /// ([`StateChange::operator_audit`]); boxed, as most decisions have none.
         operator_audit: Option<Box<OperatorAuditEntry>>,
@@ -126,7 +125,7 @@ pub enum Changed<T> {
 struct Apply {
     command: Command,
     events: Vec<OutboxMessage>,
-    settles: Vec<EventId>,
+    settles: Vec<FinishedMessage>,
     operator_audit: Option<Box<OperatorAuditEntry>>,
 }
 
