@@ -296,12 +296,17 @@ async fn canceling_an_approved_payment_asks_the_acquirer_and_then_cancels() {
         "{logs:?}"
     );
     assert_row(&logs[3], "CANCEL", "MERCHANT", Some("APPROVED"), "CANCELED");
-    // The acquirer was asked synchronously; the durable retry message written with the
-    // reservation was called off in the same transaction, never sent.
+    // The acquirer was asked synchronously: that call is the durable message's one attempt,
+    // recorded with the settle; the message was never sent again.
     let retries = app.deliveries_of(&key, "ACQUIRER_CANCEL").await;
     assert_eq!(retries.len(), 1, "{retries:?}");
     assert_eq!(retries[0]["status"], "DELIVERED", "{retries:?}");
-    assert_eq!(retries[0]["attemptCount"], 0, "{retries:?}");
+    assert_eq!(retries[0]["attemptCount"], 1, "{retries:?}");
+    let attempt = &retries[0]["attempts"][0];
+    assert_eq!(
+        (&attempt["attemptNo"], &attempt["statusCode"]),
+        (&1.into(), &200.into())
+    );
 }
 
 #[actix_web::test]

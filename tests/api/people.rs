@@ -409,4 +409,9 @@ async fn the_audit_log_records_logins_failures_locks_and_user_creation_with_acto
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
     let only = app.admin_get("/admin/api/audit?action=LOCKED").await;
     assert_eq!(listed(&only), 1, "{}", only.text());
+    // An inverted range is refused, like every other dated listing's.
+    let inverted = app
+        .admin_get("/admin/api/audit?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z")
+        .await;
+    crate::helpers::assert_invalid_field(&inverted, "from");
 }

@@ -246,7 +246,8 @@ fn routed_admin_operations() -> BTreeSet<String> {
                 panic!("the admin route {path} is made by {other}(), which this test does not read")
             }
         };
-        for method in methods {
+        // `HEAD` answers every `GET` (the same operation without a body): not documented apart.
+        for method in methods.into_iter().filter(|m| *m != "HEAD") {
             operations.insert(format!("{method} {path}"));
         }
         rest = tail;

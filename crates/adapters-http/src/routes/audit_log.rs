@@ -54,6 +54,11 @@ pub async fn list(
             }
         },
     )?;
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        return Err(ApiError::field("from", "must not be after to"));
+    }
     let limit = query.limit;
     let rows = state
         .people
