@@ -10,10 +10,10 @@ use time::OffsetDateTime;
 use url::Url;
 
 use crate::{
-    client::{Idempotent, default_http, join, parse_base_url, segments_url, to_json},
+    client::{default_http, join, parse_base_url, segments_url, to_json},
     error::Error,
     payment::{CancelOutcome, CancelPayment, Payment},
-    response::RawResponse,
+    response::{Idempotent, RawResponse},
 };
 
 /// An operator's connection, authenticated by the admin bearer token. `Debug` never shows it.
@@ -185,14 +185,11 @@ impl AdminClient {
         body: Option<Vec<u8>>,
         idempotency_key: Option<&str>,
     ) -> Result<RawResponse, Error> {
-        let mut request = self
+        let request = self
             .http
             .request(method, url)
             .bearer_auth(self.token.expose_secret());
-        if let Some(key) = idempotency_key {
-            request = request.header("idempotency-key", key);
-        }
-        RawResponse::send(request, body).await
+        RawResponse::send_keyed(request, idempotency_key, body).await
     }
 }
 

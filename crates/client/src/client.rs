@@ -13,7 +13,7 @@ use crate::{
         AuditLogEntry, CancelOutcome, CancelPayment, CreatePayment, DataList, ListPayments,
         Payment, PaymentPage,
     },
-    response::RawResponse,
+    response::{Idempotent, RawResponse},
     signer::RequestSigner,
 };
 
@@ -27,15 +27,6 @@ pub struct Client {
     http: reqwest::Client,
     base_url: Url,
     signer: RequestSigner,
-}
-
-/// The answer to a request sent with an `Idempotency-Key`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Idempotent<T> {
-    pub value: T,
-    /// True when SimplePG replayed the stored answer of an earlier request with the same key
-    /// (`Idempotent-Replayed: true`) instead of executing this one.
-    pub replayed: bool,
 }
 
 /// `base_url` parsed, its trailing `/` removed so that paths can be appended.
@@ -279,10 +270,7 @@ impl Client {
         for (name, value) in signed.pairs() {
             request = request.header(name, value);
         }
-        if let Some(key) = idempotency_key {
-            request = request.header("idempotency-key", key);
-        }
-        RawResponse::send(request, body).await
+        RawResponse::send_keyed(request, idempotency_key, body).await
     }
 }
 

@@ -58,14 +58,14 @@ mod webhook;
 mod wire;
 
 pub use admin::{AdminClient, NewMerchant, RegisteredMerchant, RotatedClientSecret};
-pub use client::{Client, DEFAULT_TIMEOUT, Idempotent};
+pub use client::{Client, DEFAULT_TIMEOUT};
 pub use error::{Error, ErrorCode, FieldError, Problem};
 pub use payment::{
     Actor, AuditLogEntry, Cancel, CancelOutcome, CancelPayment, CancelStatus, CreatePayment,
     ListPayments, MethodCode, Payment, PaymentPage, PaymentStatus,
 };
 pub use reqwest::{self, Method, StatusCode};
-pub use response::RawResponse;
+pub use response::{Idempotent, RawResponse};
 pub use secrecy::{self, SecretString};
 pub use signer::{RequestSigner, SignedHeaders, fresh_nonce, now_millis};
 pub use webhook::{

@@ -10,7 +10,6 @@ use reqwest::{
 use serde::de::DeserializeOwned;
 
 use crate::{
-    client::Idempotent,
     error::{Error, Problem},
     payment::{CancelOutcome, Payment},
 };
@@ -21,6 +20,15 @@ pub struct RawResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+}
+
+/// The answer to a request sent with an `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Idempotent<T> {
+    pub value: T,
+    /// True when SimplePG replayed the stored answer of an earlier request with the same key
+    /// (`Idempotent-Replayed: true`) instead of executing this one.
+    pub replayed: bool,
 }
 
 impl RawResponse {
@@ -35,6 +43,19 @@ impl RawResponse {
             value: decode(self)?,
             replayed,
         })
+    }
+
+    /// [`Self::send`] with `Idempotency-Key: idempotency_key` when given.
+    pub(crate) async fn send_keyed(
+        request: reqwest::RequestBuilder,
+        idempotency_key: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Result<Self, Error> {
+        let request = match idempotency_key {
+            Some(key) => request.header("idempotency-key", key),
+            None => request,
+        };
+        Self::send(request, body).await
     }
 
     /// Sends `request`, with `body` (if any) as `application/json`, and reads the answer whole.

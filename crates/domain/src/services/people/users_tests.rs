@@ -300,54 +300,30 @@ async fn a_call_that_left_no_row_of_its_own_is_recorded_once_with_its_outcome() 
     assert_eq!(rows[0].request_id, origin("req-1").request_id);
 }
 
-#[tokio::test]
-async fn a_call_that_wrote_its_row_with_its_change_gets_no_second_one() {
+/// An admin's call that wrote its own row with its change and then ended with `outcome`: the
+/// outcomes of the rows stored afterwards.
+async fn after_a_call_with_its_own_row(outcome: AuditOutcome) -> Vec<AuditOutcome> {
     let memory = Arc::new(Memory::default());
     let s = service(&memory);
     let admin = principal(Role::Admin, None);
     let started = s.call_started();
-    memory
-        .audit
-        .lock()
-        .unwrap()
-        .push(own_row(&admin, "req-2", started));
-    s.call_finished(
-        &admin,
-        cancel(AuditOutcome::Success),
-        &origin("req-2"),
-        started,
-    )
-    .await
-    .unwrap();
-    assert_eq!(memory.audit.lock().unwrap().len(), 1, "nothing appended");
+    let own = own_row(&admin, "req-2", started);
+    memory.audit.lock().unwrap().push(own);
+    let (call, from) = (cancel(outcome), origin("req-2"));
+    s.call_finished(&admin, call, &from, started).await.unwrap();
+    let rows = memory.audit.lock().unwrap();
+    rows.iter().map(|r| r.outcome).collect()
+}
+
+#[tokio::test]
+async fn a_call_that_wrote_its_row_with_its_change_gets_no_second_one() {
+    let outcomes = after_a_call_with_its_own_row(AuditOutcome::Success).await;
+    assert_eq!(outcomes, [AuditOutcome::Success], "nothing appended");
 }
 
 #[tokio::test]
 async fn a_call_that_wrote_its_change_and_then_failed_gets_its_failure_row_too() {
-    let memory = Arc::new(Memory::default());
-    let s = service(&memory);
-    let admin = principal(Role::Admin, None);
-    let started = s.call_started();
-    memory
-        .audit
-        .lock()
-        .unwrap()
-        .push(own_row(&admin, "req-3", started));
-    s.call_finished(
-        &admin,
-        cancel(AuditOutcome::Failure),
-        &origin("req-3"),
-        started,
-    )
-    .await
-    .unwrap();
-    let outcomes: Vec<AuditOutcome> = memory
-        .audit
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|r| r.outcome)
-        .collect();
+    let outcomes = after_a_call_with_its_own_row(AuditOutcome::Failure).await;
     assert_eq!(outcomes, [AuditOutcome::Success, AuditOutcome::Failure]);
 }
 
