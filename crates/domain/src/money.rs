@@ -58,12 +58,6 @@ impl CancelAmount {
     }
 }
 
-impl From<Amount> for CancelAmount {
-    fn from(amount: Amount) -> Self {
-        Self(amount.minor_units())
-    }
-}
-
 /// Active ISO 4217 alphabetic codes (2024 list, funds and precious metals excluded).
 const ISO_4217: &[&str] = &[
     "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",

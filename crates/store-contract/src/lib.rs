@@ -202,7 +202,7 @@ macro_rules! contract_tests {
                 people::an_update_is_a_compare_and_set_on_the_version_and_a_stale_one_writes_nothing,
                 people::sixteen_concurrent_failed_logins_from_the_same_version_let_exactly_one_through,
                 people::users_list_newest_first_with_a_cursor_and_a_merchant_filter,
-                people::enabled_admins_are_counted_and_disabled_ones_and_other_roles_are_not,
+                people::only_enabled_admins_count_as_the_admin_that_stays,
                 people::the_last_enabled_admin_is_never_taken_away_and_a_stale_one_writes_nothing,
                 people::concurrent_removals_of_different_admins_always_leave_one,
                 people::appended_audit_rows_get_increasing_ids_and_round_trip_with_every_field,

@@ -43,9 +43,6 @@ pub trait PeopleStatements: SqlBackend {
     /// number of matched rows.
     fn update_user(conn: &mut Self::Conn, row: &UserRow, expected: i64) -> impl QueryFuture<usize>;
 
-    /// `COUNT(*)` of the users with `role` that are not disabled.
-    fn count_enabled(conn: &mut Self::Conn, role: &'static str) -> impl QueryFuture<i64>;
-
     /// The ids of the users with `role` that are not disabled, but for `except`, locked for the
     /// rest of the transaction (MySQL: `FOR UPDATE`; SQLite: the write transaction holds the
     /// database).
@@ -181,15 +178,6 @@ macro_rules! __people_statements {
                 ))
                 .execute(conn)
                 .await
-            }
-
-            async fn count_enabled(conn: &mut Conn, role: &'static str) -> QueryResult<i64> {
-                operator_user::table
-                    .filter(operator_user::role.eq(role))
-                    .filter(operator_user::disabled.eq(false))
-                    .count()
-                    .get_result(conn)
-                    .await
             }
 
             async fn lock_enabled_others(

@@ -128,13 +128,6 @@ impl<B: Statements> UserStore for SqlStore<B, Users> {
             (false, false) => AdminKept::Stale,
         })
     }
-
-    async fn count_enabled_admins(&self) -> Result<u64, RepositoryError> {
-        let n = self
-            .run(async |conn| B::count_enabled(conn, Role::Admin.as_str()).await)
-            .await?;
-        u64::try_from(n).map_err(RepositoryError::new)
-    }
 }
 
 /// The row of `next` and the version it must replace.

@@ -239,6 +239,13 @@ pub struct LoginPolicy {
     pub lock_for: Duration,
 }
 
+impl LoginPolicy {
+    /// Whether `failures` failed logins in a row lock (an account, or an email without one).
+    pub fn locks(self, failures: u32) -> bool {
+        failures >= self.max_failures
+    }
+}
+
 impl Default for LoginPolicy {
     fn default() -> Self {
         Self {
@@ -263,7 +270,7 @@ impl User {
         } else {
             self.failed_logins.saturating_add(1)
         };
-        if failures >= policy.max_failures {
+        if policy.locks(failures) {
             next.failed_logins = 0;
             next.locked_until = Some(now.plus(policy.lock_for));
         } else {

@@ -85,10 +85,6 @@ pub trait UserStore: Send + Sync {
         next: &User,
         audit: &[OperatorAuditEntry],
     ) -> Result<AdminKept, RepositoryError>;
-
-    /// How many enabled ADMIN users exist (the production profile may turn the admin token off
-    /// once there is one).
-    async fn count_enabled_admins(&self) -> Result<u64, RepositoryError>;
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]

@@ -308,7 +308,7 @@ impl LoginService {
             origin,
         );
         self.stores.audit.append(&failed).await?;
-        if failures >= policy.max_failures {
+        if policy.locks(failures) {
             let lock = entry(now, &actor, None, "LOCKED", AuditOutcome::Success, origin);
             self.stores.audit.append(&lock).await?;
         }

@@ -104,10 +104,6 @@ impl UserStore for Memory {
             AdminKept::Stale
         })
     }
-
-    async fn count_enabled_admins(&self) -> Result<u64, RepositoryError> {
-        Ok(0)
-    }
 }
 
 #[async_trait]
