@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        STAYS_READY, TestApp, WAIT, actions, assert_amounts, assert_invalid_field,
+        ApiResponse, STAYS_READY, TestApp, WAIT, actions, assert_amounts, assert_invalid_field,
         assert_last_cancel, assert_money, assert_problem, assert_timestamp, cancel_body, cancel_id,
         cancels_of, key_of, rows, spawn_app, spawn_app_configured,
         spawn_app_with_completed_payment, spawn_app_with_merchant,
@@ -45,6 +45,14 @@ fn assert_cancel_trail<'a>(logs: &'a [Value], settled_by: &[&str], actor: &str) 
         assert_eq!(row["actor"], actor, "{row}");
     }
     logs[4..].iter().step_by(2).collect()
+}
+
+/// `retry` is `first` replayed: the same status and body, with `Idempotent-Replayed: true`.
+#[track_caller]
+fn assert_replays(retry: &ApiResponse, first: &ApiResponse) {
+    assert_eq!(retry.status, first.status, "{}", retry.text());
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.json, first.json, "the first answer, replayed");
 }
 
 /// The merchant's audit trail of the payment (200 expected), oldest first.
@@ -409,9 +417,7 @@ async fn a_cancel_retried_with_the_same_idempotency_key_replays_the_answer_and_c
 
     assert_eq!(first.status, 200, "{}", first.text());
     assert_eq!(first.json["status"], "PARTIAL_CANCELED");
-    assert_eq!(retry.status, 200, "{}", retry.text());
-    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
-    assert_eq!(retry.json, first.json, "the first answer, replayed");
+    assert_replays(&retry, &first);
     let payment = app.admin_payment(&key).await;
     assert_eq!(cancels_of(&payment).len(), 1, "canceled once: {payment}");
     assert_amounts(&payment, 5_000, 10_000);
@@ -444,9 +450,7 @@ async fn a_refused_cancel_retried_with_the_same_idempotency_key_replays_the_502_
         .await;
 
     assert_problem(&first, 502, "ACQUIRER_ERROR");
-    assert_eq!(retry.status, 502, "{}", retry.text());
-    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
-    assert_eq!(retry.json, first.json, "the first answer, replayed");
+    assert_replays(&retry, &first);
     let payment = app.admin_payment(&key).await;
     assert_eq!(cancels_of(&payment).len(), 1, "asked once: {payment}");
     assert_last_cancel(&payment, 1, 5_000, "one item returned", "FAILED");
@@ -456,36 +460,16 @@ async fn a_refused_cancel_retried_with_the_same_idempotency_key_replays_the_502_
 async fn an_operators_cancel_retried_with_the_same_idempotency_key_replays_and_cancels_once() {
     let (app, _, key) = spawn_app_with_completed_payment(15_000).await;
     let body = cancel_body("refund on the phone", Some(4_000));
-    let path = format!("/admin/api/payments/{key}/cancel");
-    let send = |body: serde_json::Value, idem: &'static str| {
-        let (app, path) = (&app, path.clone());
-        async move {
-            let auth = format!("Bearer {}", app.admin_token);
-            app.raw(
-                awc::http::Method::POST,
-                &path,
-                &[
-                    ("authorization", auth.as_str()),
-                    ("content-type", "application/json"),
-                    ("idempotency-key", idem),
-                ],
-                Some(body.to_string().into_bytes()),
-            )
-            .await
-        }
-    };
-
-    let first = send(body.clone(), "op-attempt-1").await;
-    let retry = send(body.clone(), "op-attempt-1").await;
+    let first = app.admin_cancel_keyed(&key, &body, "op-attempt-1").await;
+    let retry = app.admin_cancel_keyed(&key, &body, "op-attempt-1").await;
     assert_eq!(first.status, 200, "{}", first.text());
-    assert_eq!(retry.status, 200, "{}", retry.text());
-    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
-    assert_eq!(retry.json, first.json, "the first answer, replayed");
+    assert_replays(&retry, &first);
     let payment = app.admin_payment(&key).await;
     assert_eq!(cancels_of(&payment).len(), 1, "canceled once: {payment}");
     assert_amounts(&payment, 4_000, 11_000);
 
-    let reused = send(cancel_body("another", Some(1_000)), "op-attempt-1").await;
+    let other = cancel_body("another", Some(1_000));
+    let reused = app.admin_cancel_keyed(&key, &other, "op-attempt-1").await;
     assert_problem(&reused, 422, "IDEMPOTENCY_KEY_REUSED");
 }
 

@@ -181,6 +181,25 @@ impl TestApp {
         self.send(&draft).await
     }
 
+    /// `POST /admin/api/payments/{key}/cancel` of `body` with the admin token and this
+    /// `Idempotency-Key`.
+    pub async fn admin_cancel_keyed(
+        &self,
+        key: &str,
+        body: &Value,
+        idempotency_key: &str,
+    ) -> ApiResponse {
+        let auth = format!("Bearer {}", self.admin_token);
+        let draft = Draft::new(
+            Method::POST,
+            &format!("/admin/api/payments/{key}/cancel"),
+            Some(&body.to_string()),
+        )
+        .header("authorization", &auth)
+        .header("idempotency-key", idempotency_key);
+        self.send(&draft).await
+    }
+
     /// `POST /admin/api/payments/{key}/cancel` of `body` with the given `Authorization` header
     /// (or none).
     pub async fn admin_cancel_with(

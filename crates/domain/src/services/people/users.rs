@@ -12,6 +12,7 @@ use crate::{
         PasswordHasher, PeopleStores,
     },
     service_struct::service_struct,
+    services::Page,
     validation::Violations,
 };
 
@@ -271,18 +272,22 @@ impl UserService {
                 from: Some(started),
                 ..OperatorAuditFilter::default()
             };
-            let mut page = PageRequest::first(CALL_ROWS_PAGE);
+            let (filter, mut before) = (&filter, None);
             loop {
-                let rows = self.stores.audit.list(&filter, &page).await?;
-                if rows
+                let page = Page::fetch(CALL_ROWS_PAGE, before, |page| async move {
+                    self.stores.audit.list(filter, &page).await
+                })
+                .await?;
+                if page
+                    .items
                     .iter()
                     .any(|r| r.request_id.as_ref() == Some(request_id) && r.outcome == call.outcome)
                 {
                     return Ok(());
                 }
-                // A full page and one more: older rows of the call's time remain.
-                match rows.get(CALL_ROWS_PAGE as usize) {
-                    Some(_) => page.before = Some(rows[CALL_ROWS_PAGE as usize - 1].audit_id),
+                // Older rows of the call's time remain while the page is not the last.
+                match page.next_cursor(|r| r.audit_id) {
+                    Some(cursor) => before = Some(cursor),
                     None => break,
                 }
             }

@@ -67,12 +67,17 @@ fn first_page<K>() -> PageRequest<K> {
 }
 
 fn service(memory: &Arc<Memory>) -> UserService {
+    service_at(memory, Arc::new(StepClock(Mutex::new(t0()))))
+}
+
+/// [`service`] at `clock`'s time.
+fn service_at(memory: &Arc<Memory>, clock: Arc<StepClock>) -> UserService {
     UserService::new(
         memory.stores(),
         Arc::new(merchants()),
         Arc::new(PlainHasher::default()),
         Arc::new(CountingKeys(AtomicUsize::new(1))),
-        Arc::new(StepClock(Mutex::new(t0()))),
+        clock,
     )
 }
 
@@ -331,13 +336,7 @@ async fn a_call_that_wrote_its_change_and_then_failed_gets_its_failure_row_too()
 async fn another_actors_row_or_one_before_the_call_started_does_not_stand_in_for_it() {
     let memory = Arc::new(Memory::default());
     let clock = Arc::new(StepClock(Mutex::new(t0())));
-    let s = UserService::new(
-        memory.stores(),
-        Arc::new(merchants()),
-        Arc::new(PlainHasher::default()),
-        Arc::new(CountingKeys(AtomicUsize::new(1))),
-        clock.clone(),
-    );
+    let s = service_at(&memory, clock.clone());
     let admin = principal(Role::Admin, None);
     let earlier = own_row(&admin, "reused", t0());
     memory.audit.lock().unwrap().push(earlier);
