@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use domain::{
     RepositoryError, Timestamp,
     ids::{PaymentId, PaymentKey},
-    outbox::OutboxMessage,
+    outbox::{DeliveryAttempt, OutboxMessage},
     payment::{AuditEntry, AuditNote, AuditRecord, Payment},
     ports::{
         InsertPaymentError, NonceRecord, PageRequest, PaymentFilter, PaymentStore, StateChange,
@@ -73,6 +73,10 @@ impl PaymentStore for CountedPayments {
         events: &[OutboxMessage],
     ) -> Result<(), RepositoryError> {
         self.0.append_note(payment, note, events).await
+    }
+
+    async fn record_call(&self, attempt: &DeliveryAttempt) -> Result<(), RepositoryError> {
+        self.0.record_call(attempt).await
     }
 
     async fn due_for_expiry(

@@ -209,6 +209,10 @@ impl PaymentStore for Payments {
         Ok(())
     }
 
+    async fn record_call(&self, _: &DeliveryAttempt) -> Result<(), RepositoryError> {
+        Err(unused("PaymentStore::record_call"))
+    }
+
     async fn append_note(
         &self,
         _: &PaymentId,

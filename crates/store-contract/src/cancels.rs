@@ -7,13 +7,14 @@ use crate::{
     StoreFactory,
     support::{
         AnsweringSender, Env, SilentSender, approve, at, confirm_cancel, new_cancel_id,
-        payment_service, payment_service_with, refuse_cancel, request_cancel,
+        new_event_id, payment_service, payment_service_with, refuse_cancel, request_cancel,
     },
 };
 use domain::{
     ids::ClientId,
     money::CancelAmount,
     operator::invariants::{check_money, check_trail},
+    outbox::{DeliveryAttempt, SendReport},
     payment::{
         CancelReason, CancelRefused, CancelStatus, Command, Origin, Payment, PaymentStatus,
         TransitionRejected,
@@ -257,4 +258,48 @@ pub async fn the_synchronous_cancel_call_is_its_carriers_first_attempt_delivered
         let refused = "outbox_event WHERE last_error = 'HTTP 422'";
         assert_eq!(env.count(refused).await, i64::from(!answered), "{status}");
     }
+}
+
+pub async fn an_unanswered_synchronous_cancel_call_is_its_carriers_attempt_0_and_leaves_it_pending<
+    F: StoreFactory,
+>() {
+    let (env, mch) = Env::with_merchant::<F>("mch_unanswered").await;
+    let p = completed(&env, &mch).await;
+    let service = payment_service_with(&env, Arc::new(AnsweringSender(503)));
+    let request = CancelRequest {
+        reason: CancelReason::parse("one item").unwrap(),
+        amount: Some(CancelAmount::parse(1_000).unwrap()),
+    };
+    let answer = service
+        .cancel(Some(&mch), &p.key, request, Origin::merchant(), None)
+        .await;
+    assert!(
+        matches!(answer, Ok(CancelAnswer::Accepted(_))),
+        "{answer:?}"
+    );
+
+    let attempt = "delivery_attempt WHERE attempt_no = 0 AND status_code = 503";
+    assert_eq!(env.count(attempt).await, 1, "the call is listed");
+    assert_eq!(env.count("delivery_attempt").await, 1);
+    let carrier = "outbox_event WHERE kind = 'ACQUIRER_CANCEL' AND state = 'PENDING' \
+                   AND attempts = 0 AND last_error IS NULL";
+    assert_eq!(
+        env.count(carrier).await,
+        1,
+        "the carrier keeps all of its own attempts"
+    );
+}
+
+pub async fn a_call_recorded_for_an_unknown_message_is_an_error_and_writes_nothing<
+    F: StoreFactory,
+>() {
+    let env = Env::new::<F>().await;
+    let attempt = DeliveryAttempt {
+        event_id: new_event_id(),
+        attempt_no: 0,
+        started_at: at(0),
+        report: SendReport::default(),
+    };
+    assert!(env.payments.record_call(&attempt).await.is_err());
+    assert_eq!(env.count("delivery_attempt").await, 0);
 }

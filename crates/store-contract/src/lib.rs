@@ -82,6 +82,8 @@ macro_rules! contract_tests {
             $factory;
             cancels {
                 cancels::the_synchronous_cancel_call_is_its_carriers_first_attempt_delivered_or_dead,
+                cancels::an_unanswered_synchronous_cancel_call_is_its_carriers_attempt_0_and_leaves_it_pending,
+                cancels::a_call_recorded_for_an_unknown_message_is_an_error_and_writes_nothing,
                 cancels::a_payment_s_cancels_round_trip_with_every_field_and_the_canceled_amount,
                 cancels::sixteen_concurrent_partial_cancels_over_the_amount_succeed_only_as_far_as_it_goes,
                 cancels::sixteen_concurrent_reservations_the_acquirer_never_answers_never_reserve_more_than_the_amount,

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{
         TestApp, WAIT, actions, assert_amounts, assert_cancel, assert_last_cancel, assert_money,
-        assert_problem, attempt_codes, cancel_by_id, cancel_id, cancels_of, eventually, key_of,
-        rows, spawn_app_with_acquirer, spawn_app_with_completed_payment,
+        assert_problem, attempt_codes, attempt_numbers, cancel_by_id, cancel_id, cancels_of,
+        eventually, key_of, rows, spawn_app_with_acquirer, spawn_app_with_completed_payment,
     },
     receiver::{Receiver, Reply, Script},
     standard_webhooks::ACQUIRER_SECRET,
@@ -91,12 +91,13 @@ async fn a_cancel_the_acquirer_answers_503_twice_008_is_202_pending_then_succeed
     assert_cancel(&cancels_of(&done)[0], 10_000, "most of it", "SUCCEEDED");
     assert_last_cancel(&done, 2, 5_008, "the rest", "SUCCEEDED");
     assert_canceled_in_two_steps_by_the_outbox(&app, &key).await;
-    // Each cancel: the merchant's call got the first 503, the outbox the second, then 200.
-    // (The outbox settles a cancel before it records the attempt that learned the answer.)
+    // Each cancel: the merchant's call got the first 503 (listed as attempt 0, not one of the
+    // outbox's), the outbox the second, then 200.
     let deliveries = ended_deliveries(&app, &key, 2).await;
     for d in &deliveries {
         assert_eq!(d["status"], "DELIVERED", "{d}");
-        assert_eq!(attempt_codes(d), [Some(503), Some(200)], "{d}");
+        assert_eq!(attempt_codes(d), [Some(503), Some(503), Some(200)], "{d}");
+        assert_eq!(attempt_numbers(d), [Some(0), Some(1), Some(2)], "{d}");
     }
 }
 
@@ -128,7 +129,10 @@ async fn a_slow_acquirer_cancel_009_is_202_after_the_cancel_timeout_then_succeed
     let logs = app.admin_logs(&key).await;
     assert_eq!(rows(&logs, "PARTIAL_CANCEL").len(), 1, "{logs:?}");
     let delivery = app.wait_until_delivered(&key, "ACQUIRER_CANCEL").await;
-    assert_eq!(attempt_codes(&delivery), [Some(200)], "{delivery}");
+    // The call that timed out (no status), then the outbox's that the mock answered.
+    assert_eq!(attempt_codes(&delivery), [None, Some(200)], "{delivery}");
+    assert_eq!(attempt_numbers(&delivery), [Some(0), Some(1)], "{delivery}");
+    assert_eq!(delivery["attempts"][0]["error"], "timeout", "{delivery}");
 
     // The mock is idempotent by cancelId: asked again, it answers at once, the same reference.
     let payment = app.admin_payment(&key).await;
@@ -201,7 +205,12 @@ async fn a_pending_cancel_the_acquirer_never_confirms_ends_failed_with_cancel_fa
     assert_eq!(delivery["status"], "DEAD", "{delivery}");
     assert_eq!(
         attempt_codes(&delivery),
-        [Some(503), Some(503), Some(503)],
+        [Some(503); 4],
+        "the merchant's call and the outbox's three: {delivery}"
+    );
+    assert_eq!(
+        attempt_numbers(&delivery),
+        [Some(0), Some(1), Some(2), Some(3)],
         "{delivery}"
     );
 

@@ -137,6 +137,14 @@ pub fn key_of(payment: &impl PaymentKeyed) -> String {
     payment.payment_key()
 }
 
+/// The `attemptNo` of each of a delivery's attempts, in order.
+pub fn attempt_numbers(delivery: &Value) -> Vec<Option<u64>> {
+    delivery["attempts"]
+        .as_array()
+        .map(|a| a.iter().map(|x| x["attemptNo"].as_u64()).collect())
+        .unwrap_or_default()
+}
+
 /// `statusCode` of every attempt of a delivery, in order.
 pub fn attempt_codes(delivery: &Value) -> Vec<Option<u64>> {
     delivery["attempts"]

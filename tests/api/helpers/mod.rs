@@ -19,7 +19,7 @@ use std::{net::TcpListener, sync::Arc};
 
 pub use asserts::{
     actions, assert_canceled, assert_invalid_field, assert_json_content_type, assert_problem,
-    assert_timestamp, attempt_codes, key_of, order, rfc3339, rows,
+    assert_timestamp, attempt_codes, attempt_numbers, key_of, order, rfc3339, rows,
 };
 pub use cancels::{
     assert_amounts, assert_cancel, assert_last_cancel, assert_money, cancel_body, cancel_by_id,

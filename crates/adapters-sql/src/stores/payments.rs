@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use domain::{
     RepositoryError, Timestamp,
     ids::{PaymentId, PaymentKey},
-    outbox::OutboxMessage,
+    outbox::{DeliveryAttempt, OutboxMessage},
     payment::{AuditEntry, AuditNote, AuditRecord, Payment},
     ports::{
         InsertPaymentError, NonceOutcome, NonceRecord, PageRequest, PaymentFilter, PaymentStore,
@@ -20,7 +20,9 @@ use super::{
 };
 use crate::{
     backend::write_tx,
-    decisions::{AttemptOutcome, NONCE_DEADLOCK_ATTEMPTS, PaymentTxError as TxError},
+    decisions::{
+        AttemptOutcome, NONCE_DEADLOCK_ATTEMPTS, OutboxTxError, PaymentTxError as TxError,
+    },
     error::{InsertTxError, corrupt, is_conflict, is_unique_violation, is_unique_violation_on},
     records::{
         CancelRow, NewAttemptRow, NewAuditRow, NewOperatorAuditRow, NonceRow, PaymentRow,
@@ -345,6 +347,24 @@ impl<B: Statements> PaymentStore for SqlStore<B, Payments> {
             TxError::Db(e) => db_error::<B>(e),
             other => RepositoryError::msg(other.to_string()),
         })
+    }
+
+    /// One transaction: the message's row is read (with the dialect's row lock, so it exists
+    /// and stays), then the `delivery_attempt` row inserted; the message's row is not written.
+    async fn record_call(&self, attempt: &DeliveryAttempt) -> Result<(), RepositoryError> {
+        let row = NewAttemptRow::from(attempt);
+        let mut conn = self.conn().await?;
+        crate::retrying!(
+            write_tx::<B, _, OutboxTxError>(&mut conn, async |conn| {
+                if B::lock_event(conn, &row.event_id).await?.is_none() {
+                    return Err(OutboxTxError::UnknownMessage(row.event_id.clone()));
+                }
+                B::insert_attempt(conn, &row).await?;
+                Ok(())
+            })
+            .await
+        )
+        .map_err(|e| e.into_repository(db_error::<B>))
     }
 
     /// `status = 'READY' AND expires_at <= now`, earliest expiry first (ties by id), served by

@@ -186,6 +186,12 @@ pub trait PaymentStore: Send + Sync {
         events: &[OutboxMessage],
     ) -> Result<(), RepositoryError>;
 
+    /// Records `attempt`, a call made for a payment outside any state change (the synchronous
+    /// acquirer cancel left unanswered, api.md §9.2), among the attempts of its outbox message.
+    /// The message stays as it is: its state, schedule and count of attempts are the outbox's.
+    /// An unknown message is an error and writes nothing.
+    async fn record_call(&self, attempt: &DeliveryAttempt) -> Result<(), RepositoryError>;
+
     /// Keys of READY payments whose `expires_at` is at or before `now`, oldest first, at most
     /// `limit`.
     async fn due_for_expiry(

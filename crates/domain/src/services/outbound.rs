@@ -236,10 +236,16 @@ impl Outbound {
         };
         let report: SendReport = self.sender.post(&request).await;
         let call = self.cancel_answer(&report);
-        // The message's first attempt: its retries come after the synchronous call's time.
+        // An answered call is the message's first attempt: it settles the cancel and finishes
+        // the message. An unanswered one is attempt 0, listed but not one of the outbox's
+        // `max_attempts`, which come after the synchronous call's time.
+        let attempt_no = match call {
+            CancelCall::Unanswered(_) => 0,
+            CancelCall::Confirmed(_) | CancelCall::Refused(_) => 1,
+        };
         let attempt = DeliveryAttempt {
             event_id: event,
-            attempt_no: 1,
+            attempt_no,
             started_at: now,
             report,
         };

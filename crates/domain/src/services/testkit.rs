@@ -235,6 +235,8 @@ pub struct MemoryStore {
     pub changes: std::sync::Mutex<Vec<crate::ports::StateChange>>,
     /// Applied to the stored payment just before the next `transition` compares versions.
     pub interfere: std::sync::Mutex<Option<Payment>>,
+    /// Calls recorded outside any state change (`record_call`).
+    pub calls: std::sync::Mutex<Vec<crate::outbox::DeliveryAttempt>>,
 }
 
 impl MemoryStore {
@@ -326,6 +328,14 @@ impl crate::ports::PaymentStore for MemoryStore {
         _note: &crate::payment::AuditNote,
         _events: &[crate::outbox::OutboxMessage],
     ) -> Result<(), crate::RepositoryError> {
+        Ok(())
+    }
+
+    async fn record_call(
+        &self,
+        attempt: &crate::outbox::DeliveryAttempt,
+    ) -> Result<(), crate::RepositoryError> {
+        self.calls.lock().unwrap().push(attempt.clone());
         Ok(())
     }
 

@@ -86,6 +86,22 @@ async fn a_cancel_the_acquirer_does_not_answer_in_time_is_accepted_and_stays_pen
     assert_eq!(p.cancels.pending_amount(), 15_000);
     assert_eq!(p.cancelable_amount(), 0);
     assert_eq!(store.stored().len(), 1, "only the reservation");
+    let calls = store.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1, "the unanswered call is recorded");
+    assert_eq!(calls[0].event_id, store.stored()[0].events[0].id);
+    assert_eq!(
+        calls[0].attempt_no, 0,
+        "as attempt 0, not one of the outbox's own attempts"
+    );
+    assert_eq!(calls[0].report.error.as_deref(), Some("timeout"));
+}
+
+#[tokio::test]
+async fn an_answered_cancel_call_is_the_carriers_attempt_1_and_recorded_only_with_the_settle() {
+    let store = MemoryStore::holding(fixtures::completed_payment());
+    cancel(&store, answered_once(200), None).await.unwrap();
+    assert!(store.calls.lock().unwrap().is_empty());
+    assert_eq!(store.stored()[1].settles[0].attempt.attempt_no, 1);
 }
 
 #[tokio::test]

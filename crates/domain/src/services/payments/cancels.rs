@@ -154,7 +154,12 @@ impl PaymentService {
                 },
                 NextStep::Dead,
             ),
-            CancelCall::Unanswered(_) => return Ok(CancelAnswer::Accepted(reserved)),
+            CancelCall::Unanswered(_) => {
+                // Only the operators' record of the call: the cancel is durable without it, and
+                // the outbox asks again whatever happens here.
+                let _recorded = self.store.record_call(&attempt).await;
+                return Ok(CancelAnswer::Accepted(reserved));
+            }
         };
         let carrier = FinishedMessage { attempt, step };
         let settled = self
