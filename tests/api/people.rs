@@ -291,7 +291,7 @@ async fn a_merchant_admin_manages_the_users_of_its_own_merchant_only() {
 }
 
 #[actix_web::test]
-async fn every_state_changing_operator_call_is_audited_once_refused_failed_or_changing_nothing() {
+async fn every_state_changing_operator_call_is_audited_once_refused_failed_too_large_or_changing_nothing() {
     let (app, a, _) = spawn_app_with_two_merchants().await;
     let key = crate::helpers::key_of(&app.pay(&a, "AUDIT-1", 15_000).await);
     let viewer = app.user_session("view@pg.example", "VIEWER", None).await;
@@ -318,6 +318,9 @@ async fn every_state_changing_operator_call_is_audited_once_refused_failed_or_ch
         .admin_post_date("/admin/api/settlements/run", &today)
         .await;
     assert_problem(&res, 409, "SETTLEMENT_DATE_NOT_OVER");
+    let huge = json!({ "name": "x".repeat(70_000) });
+    let res = app.admin(Method::PATCH, &merchant, Some(&huge)).await;
+    assert_problem(&res, 413, "PAYLOAD_TOO_LARGE");
     let res = app
         .admin(Method::POST, &format!("{merchant}/deactivate"), None)
         .await;
@@ -348,6 +351,7 @@ async fn every_state_changing_operator_call_is_audited_once_refused_failed_or_ch
         calls,
         [
             ("token", "MERCHANT_DEACTIVATED", "SUCCESS", client),
+            ("token", "MERCHANT_UPDATED", "FAILURE", client),
             ("token", "SETTLEMENT_RUN", "FAILURE", None),
             ("token", "MERCHANT_UPDATED", "SUCCESS", client),
             ("token", "MERCHANT_ACTIVATED", "SUCCESS", client),

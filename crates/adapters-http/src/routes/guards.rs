@@ -162,11 +162,17 @@ where
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        extract_then(req, payload, async |req, state, inner| {
+        let inner = T::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let inner = inner.await.map_err(Into::into);
+            // Known even when the body is refused, so that the refused call is audited under
+            // its caller (api.md §10.4); the body's error still comes first.
+            let principal = principal(&req, app_state(&req)?).await;
             Ok(Self {
-                principal: principal(req, state).await?,
-                origin: origin(req),
-                inner,
+                inner: inner?,
+                principal: principal?,
+                origin: origin(&req),
             })
         })
     }
