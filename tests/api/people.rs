@@ -291,7 +291,8 @@ async fn a_merchant_admin_manages_the_users_of_its_own_merchant_only() {
 }
 
 #[actix_web::test]
-async fn every_state_changing_operator_call_is_audited_once_refused_failed_too_large_or_changing_nothing() {
+async fn every_state_changing_operator_call_is_audited_once_refused_failed_too_large_or_changing_nothing()
+ {
     let (app, a, _) = spawn_app_with_two_merchants().await;
     let key = crate::helpers::key_of(&app.pay(&a, "AUDIT-1", 15_000).await);
     let viewer = app.user_session("view@pg.example", "VIEWER", None).await;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use crate::helpers::TestDb;
+use awc::http::Method;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+use serde_json::json;
 
 use crate::helpers::{Merchant, assert_problem, skip_on_sqlite, spawn_app, spawn_app_with};
 
@@ -22,7 +24,7 @@ async fn health_and_ready_answer_200() {
 }
 
 #[actix_web::test]
-async fn ready_is_503_while_the_database_is_not_migrated() {
+async fn ready_and_requests_are_503_while_the_database_is_not_migrated() {
     if skip_on_sqlite(
         "uses an unmigrated MySQL database (SQLite's is covered by adapters-sqlite's contract tests)",
     ) {
@@ -35,10 +37,34 @@ async fn ready_is_503_while_the_database_is_not_migrated() {
 
     let ready = app.get("/ready").await;
     let health = app.get("/health").await;
+    let somebody = Merchant {
+        client_id: "mch_0000000000000000000000000000beef".into(),
+        client_secret: "sk_whatever".into(),
+        webhook_secret: String::new(),
+    };
+    let signed = app.list_payments(&somebody, "").await;
+    let admin = app.admin_get("/admin/api/merchants").await;
+    let register = app
+        .admin(
+            Method::POST,
+            "/admin/api/merchants",
+            Some(&json!({"clientName": "Shop"})),
+        )
+        .await;
 
-    assert_problem(&ready, 503, "SERVICE_UNAVAILABLE");
-    assert!(ready.header("retry-after").is_some(), "Retry-After on 503");
     assert_eq!(health.status, 200, "the process is up all the same");
+    let login = app
+        .login("ops@example.com", "correct horse battery", None)
+        .await;
+    // Not the client's doing and over once the operator migrates: 503, never 500.
+    for res in [&ready, &signed, &admin, &register, &login] {
+        assert_problem(res, 503, "SERVICE_UNAVAILABLE");
+        assert!(
+            res.header("retry-after").is_some(),
+            "{}: Retry-After on 503",
+            res.path
+        );
+    }
 }
 
 #[actix_web::test]

@@ -36,6 +36,12 @@ impl adapters_sql::Dialect for Mysql {
             || message.starts_with("Server shutdown in progress")
             || message.starts_with("Connection was killed")
     }
+
+    /// Errors 1146 `Table 'db.t' doesn't exist` and 1054 `Unknown column 'c' in '…'`.
+    fn means_schema_behind(message: &str) -> bool {
+        (message.starts_with("Table '") && message.ends_with("' doesn't exist"))
+            || message.starts_with("Unknown column '")
+    }
 }
 
 #[cfg(test)]
@@ -47,6 +53,22 @@ mod tests {
 
     fn database_error(kind: DatabaseErrorKind, message: &str) -> Error {
         Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_missing_table_or_column_means_the_schema_is_behind_and_unavailable() {
+        for message in [
+            "Table 'simplepg.payment' doesn't exist",
+            "Unknown column 'cancelable_amount' in 'field list'",
+        ] {
+            assert!(Mysql::means_schema_behind(message), "{message}");
+            let e = db_error::<Mysql>(database_error(DatabaseErrorKind::Unknown, message));
+            assert!(e.is_unavailable(), "{message}");
+            assert!(e.to_string().contains("simplepg migrate"), "{e}");
+        }
+        assert!(!Mysql::means_schema_behind(
+            "You have an error in your SQL syntax"
+        ));
     }
 
     #[test]

@@ -38,4 +38,10 @@ pub trait Dialect {
     /// `ClosedConnection` kind) means the database is unusable right now — the connection was
     /// lost, the file is locked past the busy timeout, … — so callers answer 503, not 500.
     fn means_unavailable(message: &str) -> bool;
+
+    /// True when the message of an untyped database error means the schema is behind this
+    /// binary — a table or column it uses does not exist — because the database was not
+    /// migrated (`simplepg migrate`). Not the request's fault, and over once the operator
+    /// migrates: callers answer 503, not 500.
+    fn means_schema_behind(message: &str) -> bool;
 }

@@ -46,6 +46,14 @@ pub fn db_error<D: Dialect>(e: DieselError) -> RepositoryError {
         ))
         .into();
     }
+    if matches!(&e, DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+        if D::means_schema_behind(info.message()))
+    {
+        return Unavailable(format!(
+            "the database schema is not migrated (run `simplepg migrate`): {e}"
+        ))
+        .into();
+    }
     RepositoryError::new(e)
 }
 

@@ -35,6 +35,10 @@ impl adapters_sql::Dialect for Sqlite {
             || message.contains("disk I/O error")
             || message.contains("unable to open database")
     }
+
+    fn means_schema_behind(message: &str) -> bool {
+        message.starts_with("no such table: ") || message.starts_with("no such column: ")
+    }
 }
 
 #[cfg(test)]
@@ -48,5 +52,14 @@ mod tests {
         assert!(Sqlite::means_unavailable("database is locked"));
         assert!(Sqlite::means_unavailable("disk I/O error"));
         assert!(!Sqlite::means_unavailable("no such table: payment"));
+    }
+
+    #[test]
+    fn a_missing_table_or_column_means_the_schema_is_behind() {
+        assert!(Sqlite::means_schema_behind("no such table: payment"));
+        assert!(Sqlite::means_schema_behind(
+            "no such column: cancelable_amount"
+        ));
+        assert!(!Sqlite::means_schema_behind("near \"SELEC\": syntax error"));
     }
 }
