@@ -15,7 +15,7 @@ const SKEW_STEPS: u16 = 1;
 
 /// TOTP as [`TotpCodes`] describes it, issued as "SimplePG" with the account's email as the
 /// label. Accepting a code at most once (RFC 6238 §5.2) is the caller's job: this only says
-/// whether a code belongs to the given time.
+/// which time step a code belongs to (the login spends it on the account).
 #[derive(Clone, Copy, Default, Debug)]
 pub struct RfcTotp;
 
@@ -64,11 +64,9 @@ impl TotpCodes for RfcTotp {
         totp.to_url().unwrap_or_default()
     }
 
-    fn verify(&self, secret: &Secret, code: &str, now: Timestamp) -> bool {
-        let Ok(unix) = u64::try_from(now.unix_seconds()) else {
-            return false;
-        };
-        totp_for(secret).is_some_and(|totp| totp.check(code, unix).is_some())
+    fn verify(&self, secret: &Secret, code: &str, now: Timestamp) -> Option<u64> {
+        let unix = u64::try_from(now.unix_seconds()).ok()?;
+        totp_for(secret)?.check(code, unix)
     }
 }
 
@@ -101,23 +99,25 @@ mod tests {
         ];
         for (time, eight) in vectors {
             let six = &eight[2..];
-            assert!(
+            assert_eq!(
                 RfcTotp.verify(&rfc_secret(), six, at(time)),
+                Some(time as u64 / 30),
                 "{six} at {time}"
             );
         }
     }
 
     #[test]
-    fn a_code_is_accepted_one_step_early_or_late_but_not_two() {
+    fn a_code_is_accepted_one_step_early_or_late_but_not_two_and_names_its_own_step() {
         // 081804 belongs to the step of 1111111109 (steps start at 1111111080).
         let code = "081804";
         let t = 1_111_111_109;
-        assert!(RfcTotp.verify(&rfc_secret(), code, at(t)));
-        assert!(RfcTotp.verify(&rfc_secret(), code, at(t + 30)));
-        assert!(RfcTotp.verify(&rfc_secret(), code, at(t - 30)));
-        assert!(!RfcTotp.verify(&rfc_secret(), code, at(t + 60)));
-        assert!(!RfcTotp.verify(&rfc_secret(), code, at(t - 60)));
+        let step = Some(1_111_111_080 / 30);
+        assert_eq!(RfcTotp.verify(&rfc_secret(), code, at(t)), step);
+        assert_eq!(RfcTotp.verify(&rfc_secret(), code, at(t + 30)), step);
+        assert_eq!(RfcTotp.verify(&rfc_secret(), code, at(t - 30)), step);
+        assert_eq!(RfcTotp.verify(&rfc_secret(), code, at(t + 60)), None);
+        assert_eq!(RfcTotp.verify(&rfc_secret(), code, at(t - 60)), None);
     }
 
     #[test]
@@ -134,9 +134,9 @@ mod tests {
             "287082 ",
             "２８７０８２",
         ] {
-            assert!(!RfcTotp.verify(&rfc_secret(), code, t), "{code:?}");
+            assert_eq!(RfcTotp.verify(&rfc_secret(), code, t), None, "{code:?}");
         }
-        assert!(!RfcTotp.verify(&rfc_secret(), "287083", t));
+        assert_eq!(RfcTotp.verify(&rfc_secret(), "287083", t), None);
     }
 
     #[test]
@@ -148,8 +148,9 @@ mod tests {
             "GEZDGNBVGY3TQOJQ",
             "gezdgnbvgy3tqojqgezdgnbvgy3tqojq1",
         ] {
-            assert!(
-                !RfcTotp.verify(&Secret::new(secret.to_owned()), "287082", t),
+            assert_eq!(
+                RfcTotp.verify(&Secret::new(secret.to_owned()), "287082", t),
+                None,
                 "{secret:?}"
             );
         }
@@ -157,7 +158,7 @@ mod tests {
 
     #[test]
     fn a_time_before_the_epoch_verifies_nothing() {
-        assert!(!RfcTotp.verify(&rfc_secret(), "287082", at(-30)));
+        assert_eq!(RfcTotp.verify(&rfc_secret(), "287082", at(-30)), None);
     }
 
     #[test]
@@ -175,7 +176,7 @@ mod tests {
         assert_eq!(bytes.as_bytes().len(), SECRET_BYTES);
         let now = 1_700_000_000;
         let code = totp.generate(now).to_string();
-        assert!(RfcTotp.verify(&s, &code, at(now as i64)));
+        assert_eq!(RfcTotp.verify(&s, &code, at(now as i64)), Some(now / 30));
     }
 
     #[test]

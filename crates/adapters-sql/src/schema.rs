@@ -169,6 +169,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        totp_used_step -> Nullable<BigInt>,
     }
 }
 

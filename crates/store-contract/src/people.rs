@@ -35,6 +35,7 @@ pub fn user(email: &str, role: Role, client: Option<&ClientId>, created: Timesta
         disabled: false,
         failed_logins: 0,
         locked_until: None,
+        totp_used_step: None,
         totp: TotpState::Off,
         created_at: created,
         updated_at: created,
@@ -80,6 +81,7 @@ pub async fn a_user_round_trips_with_every_field_including_a_sealed_totp_secret_
     admin.failed_logins = 4;
     admin.locked_until = Some(at(900_001));
     admin.totp = TotpState::On(sealed(u32::MAX, &(0..=255).collect::<Vec<u8>>()));
+    admin.totp_used_step = Some(1_765_000_000 / 30);
     admin.updated_at = at(5_678);
     admin.version = 7;
     let mut merchant_admin = user("정산@shop.example", Role::MerchantAdmin, Some(&mch), at(2));
@@ -170,6 +172,7 @@ pub async fn an_update_is_a_compare_and_set_on_the_version_and_a_stale_one_write
     next.failed_logins = 3;
     next.locked_until = Some(at(60_000));
     next.totp = TotpState::On(sealed(2, &[7; 44]));
+    next.totp_used_step = Some(58_833_334);
     next.updated_at = at(10);
     next.version = 1;
     let audit = [
@@ -181,7 +184,7 @@ pub async fn an_update_is_a_compare_and_set_on_the_version_and_a_stale_one_write
     assert_eq!(env.count("operator_audit").await, 3);
 
     // Decided on version 0 too, but written second: refused, with its audit row.
-    let stale = u.after_login(at(20));
+    let stale = u.after_login(at(20), None);
     let late = [entry("cas@shop.example", "LOGIN", at(20))];
     assert!(!users.update(&stale, &late).await.unwrap());
     assert_eq!(users.find(&u.id).await.unwrap(), Some(next.clone()));

@@ -25,7 +25,7 @@ fn current_code(uri: &str) -> String {
 }
 
 #[actix_web::test]
-async fn after_totp_is_confirmed_login_requires_a_current_code() {
+async fn after_totp_is_confirmed_login_requires_a_current_code_used_once() {
     let app = spawn_app().await;
     let session = app.user_session("ops@example.com", "OPERATOR", None).await;
     let res = app
@@ -69,11 +69,14 @@ async fn after_totp_is_confirmed_login_requires_a_current_code() {
         .login("ops@example.com", "not the password at all", None)
         .await;
     assert_problem(&res, 401, "LOGIN_FAILED");
-    let res = app
-        .login("ops@example.com", PASSWORD, Some(&current_code(&uri)))
-        .await;
+    let code = current_code(&uri);
+    let res = app.login("ops@example.com", PASSWORD, Some(&code)).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json["user"]["totpEnabled"], true);
+
+    // A code opens one session (RFC 6238 §5.2): the same one again fails like a wrong one.
+    let replayed = app.login("ops@example.com", PASSWORD, Some(&code)).await;
+    assert_problem(&replayed, 401, "LOGIN_FAILED");
 }
 
 #[actix_web::test]

@@ -53,6 +53,7 @@ pub struct UserRow {
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
     pub version: i64,
+    pub totp_used_step: Option<i64>,
 }
 
 impl From<&User> for UserRow {
@@ -77,6 +78,8 @@ impl From<&User> for UserRow {
             created_at: to_db_time(u.created_at),
             updated_at: to_db_time(u.updated_at),
             version: i64::from(u.version),
+            // A step is a Unix time over 30: in range for 2^63 × 30 seconds.
+            totp_used_step: u.totp_used_step.and_then(|s| i64::try_from(s).ok()),
         }
     }
 }
@@ -118,6 +121,7 @@ impl TryFrom<UserRow> for User {
             failed_logins: c.int("failed_logins", r.failed_logins)?,
             locked_until: r.locked_until.map(from_db_time),
             totp,
+            totp_used_step: c.opt_int("totp_used_step", r.totp_used_step)?,
             created_at: from_db_time(r.created_at),
             updated_at: from_db_time(r.updated_at),
             version: c.int("version", r.version)?,
@@ -261,6 +265,7 @@ mod tests {
             totp_state: "ON".to_owned(),
             totp_key_version: Some(3),
             totp_ciphertext: Some(vec![1, 2, 3]),
+            totp_used_step: Some(58_000_000),
             created_at: datetime!(2026-12-06 08:00:00.123),
             updated_at: datetime!(2026-12-06 08:00:00.123),
             version: 4,

@@ -173,6 +173,7 @@ macro_rules! __people_statements {
                     u::totp_state.eq(&row.totp_state),
                     u::totp_key_version.eq(row.totp_key_version),
                     u::totp_ciphertext.eq(&row.totp_ciphertext),
+                    u::totp_used_step.eq(row.totp_used_step),
                     u::updated_at.eq(row.updated_at),
                     u::version.eq(row.version),
                 ))

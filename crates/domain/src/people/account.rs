@@ -180,6 +180,9 @@ pub struct User {
     pub failed_logins: u32,
     pub locked_until: Option<Timestamp>,
     pub totp: TotpState,
+    /// The RFC 6238 time step of the newest code that opened a session: no code of that step or
+    /// an earlier one opens another (RFC 6238 §5.2, one-time use).
+    pub totp_used_step: Option<u64>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Optimistic-concurrency version: every change of the row takes the next one, so failed
@@ -281,12 +284,21 @@ impl User {
         next
     }
 
+    /// Whether a second-factor code of time step `step` may still open a session: only one
+    /// newer than the last code that did (a code is used once, RFC 6238 §5.2).
+    pub fn accepts_totp_step(&self, step: u64) -> bool {
+        self.totp_used_step.is_none_or(|used| step > used)
+    }
+
     /// The account after a successful login at `now`: the failure count and any lock that ran
-    /// out are cleared.
-    pub fn after_login(&self, now: Timestamp) -> Self {
+    /// out are cleared, and the step of the second-factor code it used, if any, is spent.
+    pub fn after_login(&self, now: Timestamp, totp_step: Option<u64>) -> Self {
         let mut next = self.clone();
         next.failed_logins = 0;
         next.locked_until = None;
+        if totp_step.is_some() {
+            next.totp_used_step = totp_step;
+        }
         next.updated_at = now;
         next.version = self.version + 1;
         next

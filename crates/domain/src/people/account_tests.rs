@@ -19,6 +19,7 @@ fn user() -> User {
         disabled: false,
         failed_logins: 0,
         locked_until: None,
+        totp_used_step: None,
         totp: TotpState::Off,
         created_at: at(0),
         updated_at: at(0),
@@ -133,7 +134,7 @@ fn a_successful_login_clears_the_failures() {
     let u = user()
         .after_failed_login(at(1), policy)
         .after_failed_login(at(2), policy)
-        .after_login(at(3));
+        .after_login(at(3), None);
     assert_eq!((u.failed_logins, u.locked_until), (0, None));
 }
 
@@ -145,5 +146,24 @@ fn user_ids_read_back_from_their_text() {
     assert!(
         UserId::parse(&id.as_uuid().simple().to_string()).is_err(),
         "the prefix is required"
+    );
+}
+
+#[test]
+fn a_login_with_a_code_spends_its_step_and_only_later_steps_are_accepted_after_it() {
+    let u = user();
+    assert!(
+        u.accepts_totp_step(1) && u.accepts_totp_step(0),
+        "none spent yet"
+    );
+    let after = u.after_login(at(3), Some(100));
+    assert_eq!(after.totp_used_step, Some(100));
+    assert!(!after.accepts_totp_step(99));
+    assert!(!after.accepts_totp_step(100));
+    assert!(after.accepts_totp_step(101));
+    assert_eq!(
+        after.after_login(at(4), None).totp_used_step,
+        Some(100),
+        "a login without a code keeps what was spent"
     );
 }

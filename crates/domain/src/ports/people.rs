@@ -176,8 +176,9 @@ pub trait TotpCodes: Send + Sync {
     /// The `otpauth://totp/…` URI an authenticator app enrolls from.
     fn provisioning_uri(&self, secret: &Secret, account: &Email) -> String;
 
-    /// Whether `code` is valid for `secret` at `now`.
-    fn verify(&self, secret: &Secret, code: &str, now: Timestamp) -> bool;
+    /// The time step `code` belongs to, if it is valid for `secret` at `now` (now's step or
+    /// one either side). Whether that step was used already is the caller's to decide.
+    fn verify(&self, secret: &Secret, code: &str, now: Timestamp) -> Option<u64>;
 }
 
 /// Fresh identifiers and tokens of the people room (randomness is outside the domain).

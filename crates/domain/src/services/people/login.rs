@@ -173,7 +173,9 @@ impl LoginService {
                 .hasher
                 .verify(&credentials.password, &user.password_hash)
                 .await;
-            let second_factor = match (&check, &user.totp) {
+            // `Some(step)`: the code's time step, spent by this login; `None`: not valid, or
+            // used already (RFC 6238 §5.2) — a failure like a wrong password.
+            let second_factor: Option<Option<u64>> = match (&check, &user.totp) {
                 (PasswordCheck::Matches { .. }, TotpState::On(sealed)) => {
                     let Some(code) = credentials.totp.as_deref() else {
                         return Err(LoginError::TotpRequired);
@@ -182,12 +184,15 @@ impl LoginService {
                         .cipher
                         .open(sealed)
                         .map_err(|e| RepositoryError::msg(e.to_string()))?;
-                    self.totp.verify(&secret, code, now)
+                    self.totp
+                        .verify(&secret, code, now)
+                        .filter(|step| user.accepts_totp_step(*step))
+                        .map(Some)
                 }
-                _ => true,
+                _ => Some(None),
             };
-            let rehash = match check {
-                PasswordCheck::Matches { rehash } if second_factor && !user.disabled => rehash,
+            let rehash = match (check, second_factor) {
+                (PasswordCheck::Matches { rehash }, Some(_)) if !user.disabled => rehash,
                 _ => {
                     // A failure: counted on the account, and the lock it may cause recorded.
                     let next = user.after_failed_login(now, self.policy.login);
@@ -216,11 +221,17 @@ impl LoginService {
                     continue;
                 }
             };
-            let mut next = user.after_login(now);
+            let totp_step = second_factor.flatten();
+            let mut next = user.after_login(now, totp_step);
             if rehash && let Ok(fresh) = self.hasher.hash(&credentials.password).await {
                 next.password_hash = fresh;
             }
-            let unchanged = user.failed_logins == 0 && user.locked_until.is_none() && !rehash;
+            // A spent code is always written: of two logins with one code, on any instances,
+            // the compare-and-set lets one through and the other finds it spent.
+            let unchanged = user.failed_logins == 0
+                && user.locked_until.is_none()
+                && !rehash
+                && totp_step.is_none();
             if !unchanged && !self.stores.users.update(&next, &[]).await? {
                 user = self.reload(&user).await?;
                 continue;
@@ -426,7 +437,8 @@ impl LoginService {
                 .cipher
                 .open(&sealed)
                 .map_err(|e| RepositoryError::msg(e.to_string()))?;
-            if !self.totp.verify(&secret, code, self.clock.now()) {
+            // Proves the enrollment; it opens no session, so its step is not spent.
+            if self.totp.verify(&secret, code, self.clock.now()).is_none() {
                 return Err(TotpError::InvalidCode);
             }
             Ok((TotpState::On(sealed), ()))

@@ -34,6 +34,7 @@ fn fixture_with(hasher: PlainHasher) -> Fixture {
         disabled: false,
         failed_logins: 0,
         locked_until: None,
+        totp_used_step: None,
         totp: TotpState::Off,
         created_at: t0(),
         updated_at: t0(),
@@ -316,4 +317,40 @@ async fn after_totp_is_confirmed_login_needs_a_valid_code_and_a_wrong_one_counts
         f.service.begin_totp(&f.memory.user(), &origin).await,
         Err(TotpError::AlreadyEnabled)
     ));
+}
+
+#[tokio::test]
+async fn a_code_opens_one_session_only_and_the_next_step_s_code_opens_another() {
+    let f = fixture();
+    let origin = RequestOrigin::default();
+    f.service
+        .begin_totp(&f.memory.user(), &origin)
+        .await
+        .unwrap();
+    f.service
+        .confirm_totp(&f.memory.user(), "424242", &origin)
+        .await
+        .unwrap();
+    let mut with_code = credentials("ops@example.com", PASSWORD);
+    with_code.totp = Some("424242".into());
+
+    assert!(
+        f.service.login(with_code.clone(), &origin).await.is_ok(),
+        "confirming spends no step: the same code still logs in once"
+    );
+    assert!(
+        matches!(
+            f.service.login(with_code.clone(), &origin).await,
+            Err(LoginError::Failed)
+        ),
+        "used once already (RFC 6238 §5.2)"
+    );
+    assert_eq!(
+        f.memory.user().failed_logins,
+        1,
+        "counted like a wrong code"
+    );
+    f.clock.advance(Duration::from_secs(30));
+    assert!(f.service.login(with_code, &origin).await.is_ok());
+    assert_eq!(f.memory.user().failed_logins, 0);
 }

@@ -126,6 +126,7 @@ impl UserService {
             disabled: false,
             failed_logins: 0,
             locked_until: None,
+            totp_used_step: None,
             totp: TotpState::Off,
             created_at: now,
             updated_at: now,

@@ -1,0 +1,1 @@
+ALTER TABLE operator_user DROP COLUMN totp_used_step;
