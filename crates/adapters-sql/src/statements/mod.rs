@@ -144,3 +144,40 @@ macro_rules! sql_statements {
         };
     };
 }
+
+/// One page of a listing by date, newest first (settlement batches, reconciliations).
+#[derive(Clone, Debug)]
+pub struct DatedPage {
+    /// The first date (`YYYY-MM-DD`, inclusive).
+    pub from: Option<String>,
+    /// The last date (`YYYY-MM-DD`, inclusive).
+    pub to: Option<String>,
+    /// The date and seq of the previous page's last row: the page is what comes after it.
+    pub before: Option<(String, i64)>,
+    pub limit: i64,
+}
+
+/// `$query`, a boxed select of a dated table (settlement batches, reconciliations), restricted
+/// to the [`DatedPage`] `$page` and ordered newest date first and, within a date, newest seq
+/// first: the keyset pagination of api.md's dated listings.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dated_page {
+    ($query:ident, $date:expr, $seq:expr, $page:ident) => {{
+        let mut query = $query;
+        if let Some(from) = &$page.from {
+            query = query.filter($date.ge(from.clone()));
+        }
+        if let Some(to) = &$page.to {
+            query = query.filter($date.le(to.clone()));
+        }
+        if let Some((date, seq)) = &$page.before {
+            query = query.filter(
+                $date
+                    .lt(date.clone())
+                    .or($date.eq(date.clone()).and($seq.lt(*seq))),
+            );
+        }
+        query.order(($date.desc(), $seq.desc())).limit($page.limit)
+    }};
+}

@@ -4,6 +4,7 @@
 
 use time::PrimitiveDateTime;
 
+use super::DatedPage;
 use crate::{
     backend::{QueryFuture, SqlBackend},
     records::{ItemRow, KindCountRow, LedgerRow, OwnLineRow, ReconciliationRow},
@@ -71,13 +72,10 @@ pub trait ReconciliationStatements: SqlBackend {
         id: &str,
     ) -> impl QueryFuture<Option<ReconciliationRow>>;
 
-    /// Newest first by (date, seq), strictly before `before` (a date and seq) when given.
+    /// The reconciliations of `page`.
     fn list_reconciliations(
         conn: &mut Self::Conn,
-        from: Option<&str>,
-        to: Option<&str>,
-        before: Option<(String, i64)>,
-        limit: i64,
+        page: &DatedPage,
     ) -> impl QueryFuture<Vec<ReconciliationRow>>;
 
     /// The newest by creation (seq).
@@ -174,37 +172,19 @@ macro_rules! __reconciliation_statements {
 
             async fn list_reconciliations(
                 conn: &mut Conn,
-                from: Option<&str>,
-                to: Option<&str>,
-                before: Option<(String, i64)>,
-                limit: i64,
+                page: &DatedPage,
             ) -> QueryResult<Vec<ReconciliationRow>> {
-                let mut query = reconciliation::table
+                let query = reconciliation::table
                     .select(ReconciliationRow::as_select())
                     .into_boxed();
-                if let Some(from) = from {
-                    query = query.filter(reconciliation::reconciliation_date.ge(from.to_owned()));
-                }
-                if let Some(to) = to {
-                    query = query.filter(reconciliation::reconciliation_date.le(to.to_owned()));
-                }
-                if let Some((date, seq)) = before {
-                    query = query.filter(
-                        reconciliation::reconciliation_date.lt(date.clone()).or(
-                            reconciliation::reconciliation_date
-                                .eq(date)
-                                .and(reconciliation::seq.lt(seq)),
-                        ),
-                    );
-                }
-                query
-                    .order((
-                        reconciliation::reconciliation_date.desc(),
-                        reconciliation::seq.desc(),
-                    ))
-                    .limit(limit)
-                    .load(conn)
-                    .await
+                $crate::__dated_page!(
+                    query,
+                    reconciliation::reconciliation_date,
+                    reconciliation::seq,
+                    page
+                )
+                .load(conn)
+                .await
             }
 
             async fn latest_reconciliation(

@@ -4,6 +4,7 @@
 
 use time::PrimitiveDateTime;
 
+use super::DatedPage;
 use crate::{
     backend::{QueryFuture, SqlBackend},
     records::{BatchRow, FindingRow, LineRow, MovementRow, PairRow},
@@ -139,14 +140,11 @@ pub trait SettlementStatements: SqlBackend {
 
     fn find_batch(conn: &mut Self::Conn, id: &str) -> impl QueryFuture<Option<BatchRow>>;
 
-    /// Newest first by (date, seq), strictly before `before` (a date and seq) when given.
+    /// The batches of `page`, of merchant `client_id` when given.
     fn list_batches(
         conn: &mut Self::Conn,
         client_id: Option<&str>,
-        from: Option<&str>,
-        to: Option<&str>,
-        before: Option<(String, i64)>,
-        limit: i64,
+        page: &DatedPage,
     ) -> impl QueryFuture<Vec<BatchRow>>;
 
     fn batch_lines(
@@ -287,10 +285,7 @@ macro_rules! __settlement_statements {
             async fn list_batches(
                 conn: &mut Conn,
                 client_id: Option<&str>,
-                from: Option<&str>,
-                to: Option<&str>,
-                before: Option<(String, i64)>,
-                limit: i64,
+                page: &DatedPage,
             ) -> QueryResult<Vec<BatchRow>> {
                 let mut query = settlement_batch::table
                     .select(BatchRow::as_select())
@@ -298,29 +293,14 @@ macro_rules! __settlement_statements {
                 if let Some(client) = client_id {
                     query = query.filter(settlement_batch::client_id.eq(client.to_owned()));
                 }
-                if let Some(from) = from {
-                    query = query.filter(settlement_batch::settlement_date.ge(from.to_owned()));
-                }
-                if let Some(to) = to {
-                    query = query.filter(settlement_batch::settlement_date.le(to.to_owned()));
-                }
-                if let Some((date, seq)) = before {
-                    query = query.filter(
-                        settlement_batch::settlement_date.lt(date.clone()).or(
-                            settlement_batch::settlement_date
-                                .eq(date)
-                                .and(settlement_batch::seq.lt(seq)),
-                        ),
-                    );
-                }
-                query
-                    .order((
-                        settlement_batch::settlement_date.desc(),
-                        settlement_batch::seq.desc(),
-                    ))
-                    .limit(limit)
-                    .load(conn)
-                    .await
+                $crate::__dated_page!(
+                    query,
+                    settlement_batch::settlement_date,
+                    settlement_batch::seq,
+                    page
+                )
+                .load(conn)
+                .await
             }
 
             async fn batch_lines(

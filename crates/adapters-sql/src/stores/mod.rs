@@ -12,7 +12,8 @@ use diesel::QueryResult;
 use domain::{
     RepositoryError,
     people::OperatorAuditEntry,
-    ports::{OperatorAuditStore, SessionStore, UserStore},
+    ports::{OperatorAuditStore, PageRequest, SessionStore, UserStore},
+    settlement::SettlementDate,
     store_ports::StorePorts,
 };
 
@@ -20,7 +21,7 @@ use crate::{
     backend::{ConnectionPool, write_tx},
     error,
     records::{JoinKey, NewOperatorAuditRow},
-    statements::Statements,
+    statements::{DatedPage, Statements},
 };
 
 mod health;
@@ -213,6 +214,33 @@ async fn keyset_start<B: Statements, C: ?Sized, R, K>(
     };
     let found = find(conn, cursor).await.map_err(db_error::<B>)?;
     Ok(found.map(|row| Some(key(row))))
+}
+
+/// The rows of a listing by date (settlement batches, reconciliations): `list` of the
+/// [`DatedPage`] of `page` over the dates `from` to `to`, at most `limit + 1`, and none when the
+/// cursor names no row (`find` reads the cursor's row, `position` is its date and seq).
+async fn dated_rows<B: Statements, C, R>(
+    conn: &mut B::Conn,
+    (from, to): (Option<SettlementDate>, Option<SettlementDate>),
+    page: &PageRequest<C>,
+    (find, position): (
+        impl AsyncFnOnce(&mut B::Conn, &C) -> QueryResult<Option<R>>,
+        impl FnOnce(R) -> (String, i64),
+    ),
+    list: impl AsyncFnOnce(&mut B::Conn, &DatedPage) -> QueryResult<Vec<R>>,
+) -> Result<Vec<R>, RepositoryError> {
+    let Some(before) =
+        keyset_start::<B, _, _, _>(conn, page.before.as_ref(), find, position).await?
+    else {
+        return Ok(Vec::new());
+    };
+    let page = DatedPage {
+        from: from.map(|d| d.to_string()),
+        to: to.map(|d| d.to_string()),
+        before,
+        limit: i64::from(page.limit) + 1,
+    };
+    list(conn, &page).await.map_err(db_error::<B>)
 }
 
 /// A query failed: the dialect decides whether that means unavailable.

@@ -13,7 +13,7 @@ use domain::{
     settlement::DayBounds,
 };
 
-use super::{Ledger, Reconciliations, SqlStore, audit_rows, db_error, keyset_start, with_children};
+use super::{Ledger, Reconciliations, SqlStore, audit_rows, dated_rows, db_error, with_children};
 use crate::{
     error::is_unique_violation,
     records::{ItemRow, LedgerRow, ReconciliationRow, to_db_time},
@@ -108,24 +108,22 @@ impl<B: Statements> ReconciliationStore for SqlStore<B, Reconciliations> {
         filter: &ReconciliationFilter,
         page: &PageRequest<ReconciliationId>,
     ) -> Result<Vec<Reconciliation>, RepositoryError> {
-        let from = filter.from.map(|d| d.to_string());
-        let to = filter.to.map(|d| d.to_string());
-        let limit = i64::from(page.limit) + 1;
+        let cursor = (
+            async |conn: &mut B::Conn, id: &ReconciliationId| {
+                B::find_reconciliation(conn, id.as_str()).await
+            },
+            |row: ReconciliationRow| (row.reconciliation_date, row.seq),
+        );
         let mut conn = self.conn().await?;
-        let conn = &mut *conn;
-        let found = async |conn: &mut B::Conn, id: &ReconciliationId| {
-            B::find_reconciliation(conn, id.as_str()).await
-        };
-        let position = |row: ReconciliationRow| (row.reconciliation_date, row.seq);
-        let Some(before) =
-            keyset_start::<B, _, _, _>(conn, page.before.as_ref(), found, position).await?
-        else {
-            return Ok(Vec::new());
-        };
-        let rows = B::list_reconciliations(conn, from.as_deref(), to.as_deref(), before, limit)
-            .await
-            .map_err(db_error::<B>)?;
-        with_items::<B>(conn, rows).await
+        let rows = dated_rows::<B, _, _>(
+            &mut conn,
+            (filter.from, filter.to),
+            page,
+            cursor,
+            async |conn, page| B::list_reconciliations(conn, page).await,
+        )
+        .await?;
+        with_items::<B>(&mut conn, rows).await
     }
 
     async fn find(&self, id: &ReconciliationId) -> Result<Option<Reconciliation>, RepositoryError> {

@@ -15,7 +15,7 @@ use domain::{
     },
 };
 
-use super::{Settlements, SqlStore, audit_rows, db_error, keyset_start};
+use super::{Settlements, SqlStore, audit_rows, dated_rows, db_error};
 use crate::{
     backend::write_tx,
     error::{is_unique_violation, is_unique_violation_on},
@@ -221,30 +221,20 @@ impl<B: Statements> SettlementStore for SqlStore<B, Settlements> {
         filter: &SettlementFilter,
         page: &PageRequest<SettlementId>,
     ) -> Result<Vec<SettlementBatch>, RepositoryError> {
-        let client = filter.client_id.as_ref().map(|c| c.as_str().to_owned());
-        let from = filter.from.map(|d| d.to_string());
-        let to = filter.to.map(|d| d.to_string());
-        let limit = i64::from(page.limit) + 1;
+        let client = filter.client_id.as_ref().map(ClientId::as_str);
+        let cursor = (
+            async |conn: &mut B::Conn, id: &SettlementId| B::find_batch(conn, id.as_str()).await,
+            |row: BatchRow| (row.settlement_date, row.seq),
+        );
         let mut conn = self.conn().await?;
-        let conn = &mut *conn;
-        let found =
-            async |conn: &mut B::Conn, id: &SettlementId| B::find_batch(conn, id.as_str()).await;
-        let position = |row: BatchRow| (row.settlement_date, row.seq);
-        let Some(before) =
-            keyset_start::<B, _, _, _>(conn, page.before.as_ref(), found, position).await?
-        else {
-            return Ok(Vec::new());
-        };
-        B::list_batches(
-            conn,
-            client.as_deref(),
-            from.as_deref(),
-            to.as_deref(),
-            before,
-            limit,
+        dated_rows::<B, _, _>(
+            &mut conn,
+            (filter.from, filter.to),
+            page,
+            cursor,
+            async |conn, page| B::list_batches(conn, client, page).await,
         )
-        .await
-        .map_err(db_error::<B>)?
+        .await?
         .into_iter()
         .map(SettlementBatch::try_from)
         .collect()
