@@ -3,7 +3,7 @@
 //! secret of a rotation with grace.
 
 use domain::{
-    merchant::{ClientName, PreviousSecret},
+    merchant::{ClientName, Merchant, PreviousSecret},
     people::{AuditOutcome, OperatorAuditEntry, Role},
     secret::SealedSecret,
 };
@@ -13,6 +13,14 @@ use crate::{
     people::entry,
     support::{Env, at, merchant, spawn_all},
 };
+
+/// `m` renamed to `name`: the change of a writer that read version 0.
+fn renamed(m: &Merchant, name: &str) -> Merchant {
+    let mut next = m.clone();
+    next.client_name = ClientName::parse(name).unwrap();
+    next.version = 1;
+    next
+}
 
 fn row(action: &str, target: &str) -> OperatorAuditEntry {
     OperatorAuditEntry {
@@ -60,9 +68,7 @@ pub async fn a_merchant_s_registration_and_changes_write_their_audit_rows_with_t
         .insert(&m, &[row("MERCHANT_REGISTERED", "mch_audited")])
         .await
         .unwrap();
-    let mut next = m.clone();
-    next.client_name = ClientName::parse("Renamed").unwrap();
-    next.version = 1;
+    let next = renamed(&m, "Renamed");
     assert!(
         env.merchants
             .update(&next, &[row("MERCHANT_UPDATED", "mch_audited")])
@@ -102,9 +108,7 @@ pub async fn a_change_decided_on_a_stale_version_writes_nothing_not_even_its_aud
     let env = Env::new::<F>().await;
     let m = merchant("mch_stale", at(0));
     env.merchants.insert(&m, &[]).await.unwrap();
-    let mut first = m.clone();
-    first.client_name = ClientName::parse("First").unwrap();
-    first.version = 1;
+    let first = renamed(&m, "First");
     assert!(
         env.merchants
             .update(&first, &[row("MERCHANT_UPDATED", "mch_stale")])
@@ -112,9 +116,7 @@ pub async fn a_change_decided_on_a_stale_version_writes_nothing_not_even_its_aud
             .unwrap()
     );
 
-    let mut late = m.clone();
-    late.client_name = ClientName::parse("Late").unwrap();
-    late.version = 1;
+    let late = renamed(&m, "Late");
     assert!(
         !env.merchants
             .update(&late, &[row("MERCHANT_DEACTIVATED", "mch_stale")])
@@ -141,9 +143,7 @@ pub async fn sixteen_concurrent_changes_from_the_same_version_let_exactly_one_th
     let outcomes = spawn_all(16, |i| {
         let (merchants, m) = (merchants.clone(), m.clone());
         async move {
-            let mut next = m.clone();
-            next.client_name = ClientName::parse(&format!("Name {i}")).unwrap();
-            next.version = 1;
+            let next = renamed(&m, &format!("Name {i}"));
             merchants
                 .update(&next, &[row("MERCHANT_UPDATED", "mch_busy")])
                 .await
@@ -170,9 +170,7 @@ pub async fn re_sealing_after_a_change_that_kept_the_secrets_writes_nothing<F: S
     let env = Env::new::<F>().await;
     let m = merchant("mch_reseal_patch", at(0));
     env.merchants.insert(&m, &[]).await.unwrap();
-    let mut renamed = m.clone();
-    renamed.client_name = ClientName::parse("Renamed").unwrap();
-    renamed.version = 1;
+    let renamed = renamed(&m, "Renamed");
     assert!(env.merchants.update(&renamed, &[]).await.unwrap());
 
     let mut resealed = m.clone();

@@ -14,15 +14,17 @@ use domain::{
         OrderNo, Origin, Payment, PaymentStatus,
     },
     ports::{
-        Clock, DispatchSignal, InsertPaymentError, KeyGenerator, NonceRecord, OutboundRequest,
-        OutboundSender, PayloadEncoder, StateChange,
+        Clock, DispatchSignal, InsertPaymentError, NonceRecord, OutboundRequest, OutboundSender,
+        PayloadEncoder, StateChange,
     },
-    secret::{SealedSecret, Secret},
+    secret::SealedSecret,
     services::outbound::{AcquirerEndpoint, Outbound},
     signing::WebhookKey,
     store_ports::StorePorts,
 };
 use uuid::Uuid;
+
+use adapters_crypto::RandomKeyGenerator;
 
 use crate::{People, RawSql, StoreFactory, Stores};
 
@@ -400,47 +402,6 @@ impl Clock for SystemClock {
     }
 }
 
-/// Random ids and secrets, good enough for tests.
-pub struct TestKeys;
-
-impl KeyGenerator for TestKeys {
-    fn payment_id(&self) -> PaymentId {
-        new_payment_id()
-    }
-
-    fn payment_key(&self) -> PaymentKey {
-        new_payment_key()
-    }
-
-    fn event_id(&self) -> EventId {
-        new_event_id()
-    }
-
-    fn cancel_id(&self) -> domain::payment::CancelId {
-        domain::payment::CancelId::from_uuid(Uuid::now_v7())
-    }
-
-    fn settlement_id(&self) -> domain::settlement::SettlementId {
-        domain::settlement::SettlementId::from_uuid(Uuid::now_v7())
-    }
-
-    fn reconciliation_id(&self) -> domain::reconciliation::ReconciliationId {
-        domain::reconciliation::ReconciliationId::from_uuid(Uuid::now_v7())
-    }
-
-    fn client_id(&self) -> ClientId {
-        ClientId::from_uuid(Uuid::now_v7())
-    }
-
-    fn client_secret(&self) -> Secret {
-        Secret::new(format!("sk_{}", Uuid::new_v4().simple()))
-    }
-
-    fn webhook_secret(&self) -> Secret {
-        Secret::new(format!("whsec_{}", Uuid::new_v4().simple()))
-    }
-}
-
 /// Fixed JSON bodies: the adapter stores payloads as given, their content does not matter here.
 struct TestPayloads;
 
@@ -529,7 +490,7 @@ pub fn payment_service_with(
 ) -> domain::services::payments::PaymentService {
     let outbound = Outbound::new(
         Arc::new(TestPayloads),
-        Arc::new(TestKeys),
+        Arc::new(RandomKeyGenerator::new()),
         env.merchants.clone(),
         sender,
         Arc::new(NoSignal),
@@ -543,7 +504,7 @@ pub fn payment_service_with(
     );
     domain::services::payments::PaymentService::new(
         env.payments.clone(),
-        Arc::new(TestKeys),
+        Arc::new(RandomKeyGenerator::new()),
         Arc::new(SystemClock),
         outbound,
         domain::services::payments::PaymentPolicy::default(),
