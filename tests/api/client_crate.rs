@@ -4,9 +4,9 @@
 
 use awc::http::Method;
 use simplepg_client::{
-    Actor, CancelOutcome, CancelPayment, CancelStatus, Client, CreatePayment, ErrorCode, EventType,
-    ListPayments, MethodCode, PaymentPage, PaymentStatus, SecretString, WebhookError,
-    WebhookSecret, WebhookVerifier, fresh_nonce, now_millis,
+    Actor, CancelOutcome, CancelPayment, CancelStatus, Client, CreatePayment, Error, ErrorCode,
+    EventType, Idempotent, ListPayments, MethodCode, PaymentPage, PaymentStatus, SecretString,
+    WebhookError, WebhookSecret, WebhookVerifier, fresh_nonce, now_millis,
 };
 
 use crate::{
@@ -17,6 +17,15 @@ use crate::{
     receiver::Receiver,
     signature, standard_webhooks,
 };
+
+/// The answers to one keyed request sent twice: the first executed, the second its replay.
+async fn sent_twice<T>(send: impl AsyncFn() -> Result<Idempotent<T>, Error>) -> (T, T) {
+    let first = send().await.unwrap();
+    let again = send().await.unwrap();
+    assert!(!first.replayed, "the first answer is executed");
+    assert!(again.replayed, "the retry is a replay");
+    (first.value, again.value)
+}
 
 #[actix_web::test]
 async fn the_client_signs_exactly_as_the_independent_signer_and_the_server_accepts_it() {
@@ -99,27 +108,16 @@ async fn an_idempotent_create_replays_the_first_payment_and_refuses_another_body
         .with_product_name("Coffee beans")
         .with_customer_name("Kim Minji");
 
-    let first = client
-        .create_payment_idempotent(&order, "idem-key-1")
-        .await
-        .unwrap();
-    let again = client
-        .create_payment_idempotent(&order, "idem-key-1")
-        .await
-        .unwrap();
+    let (first, again) =
+        sent_twice(async || client.create_payment_idempotent(&order, "idem-key-1").await).await;
     let other_body = CreatePayment::new("IDEM-2", STAYS_READY, MethodCode::Bank);
     let reused = client
         .create_payment_idempotent(&other_body, "idem-key-1")
         .await
         .unwrap_err();
 
-    assert!(!first.replayed);
-    assert!(again.replayed, "the retry is a replay");
-    assert_eq!(
-        again.value, first.value,
-        "the same payment, not a second one"
-    );
-    let payment = &first.value;
+    assert_eq!(again, first, "the same payment, not a second one");
+    let payment = &first;
     assert_eq!(payment.status, PaymentStatus::Ready);
     assert_eq!(payment.client_id, merchant.client_id);
     assert_eq!(
@@ -386,14 +384,8 @@ async fn a_partial_cancel_through_the_client_is_done_and_more_than_the_rest_is_a
     let key = app.completed_payment(&merchant, "PART-1", 15_000).await;
     let part = CancelPayment::new("one item returned").with_amount(5_000);
 
-    let first = client
-        .cancel_idempotent(&key, &part, "part-1-cancel")
-        .await
-        .unwrap();
-    let replay = client
-        .cancel_idempotent(&key, &part, "part-1-cancel")
-        .await
-        .unwrap();
+    let (first, replay) =
+        sent_twice(async || client.cancel_idempotent(&key, &part, "part-1-cancel").await).await;
     let too_much = client
         .cancel(&key, &CancelPayment::new("too much").with_amount(10_001))
         .await
@@ -403,17 +395,16 @@ async fn a_partial_cancel_through_the_client_is_done_and_more_than_the_rest_is_a
         .await
         .unwrap();
 
-    assert!(!first.replayed && replay.replayed);
-    assert_eq!(replay.value, first.value, "the same cancel, not a second");
-    let CancelOutcome::Done(partial) = &first.value else {
-        panic!("a confirmed cancel is done (200): {:?}", first.value);
+    assert_eq!(replay, first, "the same cancel, not a second");
+    let CancelOutcome::Done(partial) = &first else {
+        panic!("a confirmed cancel is done (200): {first:?}");
     };
     assert_eq!(partial.status, PaymentStatus::PartialCanceled);
     assert_eq!(
         (partial.canceled_amount, partial.cancelable_amount),
         (5_000, 10_000)
     );
-    let cancel = first.value.latest_cancel().unwrap();
+    let cancel = first.latest_cancel().unwrap();
     assert!(cancel.cancel_id.starts_with("cnl_"), "{cancel:?}");
     assert_eq!(
         (cancel.amount, cancel.status, cancel.reason.as_str()),
@@ -478,17 +469,14 @@ async fn an_operator_cancels_part_of_a_payment_on_the_merchants_behalf_through_t
 
     // Retried with its Idempotency-Key, an operator's cancel is answered again, not repeated.
     let more = CancelPayment::new("second goodwill refund").with_amount(1_000);
-    let first = admin
-        .cancel_payment_idempotent(&key, &more, "op-refund-2")
-        .await
-        .unwrap();
-    let again = admin
-        .cancel_payment_idempotent(&key, &more, "op-refund-2")
-        .await
-        .unwrap();
-    assert!(!first.replayed && again.replayed);
-    assert_eq!(again.value.payment(), first.value.payment());
-    assert_eq!(first.value.payment().cancelable_amount, 10_000);
+    let (first, again) = sent_twice(async || {
+        admin
+            .cancel_payment_idempotent(&key, &more, "op-refund-2")
+            .await
+    })
+    .await;
+    assert_eq!(again.payment(), first.payment());
+    assert_eq!(first.payment().cancelable_amount, 10_000);
     assert_eq!(admin.get_payment(&key).await.unwrap().cancels.len(), 2);
 }
 

@@ -72,6 +72,14 @@ async fn run_on(
     svc.run(by, date(raw), &RequestOrigin::default()).await
 }
 
+/// Why the command line's run of `raw` failed (it may run every date: not a refusal).
+async fn failure(svc: &ReconciliationService, raw: &str) -> ReconciliationError {
+    match run_on(svc, &Principal::token(), raw).await {
+        Err(Guarded::Failed(e)) => e,
+        other => panic!("the run of {raw} should fail: {other:?}"),
+    }
+}
+
 /// The first page of every reconciliation, as a user of `role` reads it.
 async fn first_page(
     svc: &ReconciliationService,
@@ -119,13 +127,8 @@ async fn merchant_users_may_not_read_reconciliations_and_platform_users_may() {
 #[tokio::test]
 async fn a_date_that_has_not_begun_is_refused_before_the_acquirer_is_asked() {
     let svc = service(MockReconciliationStore::new(), MockAcquirerFiles::new());
-    let err = run_on(&svc, &Principal::token(), "2026-12-08")
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        Guarded::Failed(ReconciliationError::DateInFuture(_))
-    ));
+    let err = failure(&svc, "2026-12-08").await;
+    assert!(matches!(err, ReconciliationError::DateInFuture(_)));
 }
 
 #[tokio::test]
@@ -136,13 +139,8 @@ async fn an_acquirer_file_that_cannot_be_had_stores_nothing() {
         .returning(|_| Err(AcquirerFileError::Unavailable("HTTP 503".into())));
     // No expectation on the store: reading or saving would panic.
     let svc = service(MockReconciliationStore::new(), files);
-    let err = run_on(&svc, &Principal::token(), "2026-12-06")
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        Guarded::Failed(ReconciliationError::Acquirer(_))
-    ));
+    let err = failure(&svc, "2026-12-06").await;
+    assert!(matches!(err, ReconciliationError::Acquirer(_)));
 }
 
 #[tokio::test]
