@@ -80,11 +80,16 @@ impl ClusterAwareHealth {
 #[async_trait]
 impl StoreHealth for ClusterAwareHealth {
     async fn check(&self) -> Result<(), RepositoryError> {
-        // Unreachable, pool exhausted, …: the inner check says so in its own words.
-        if let Ok(mut conn) = self.pool.get().await
-            && let Ok(on) = diesel::sql_query(WSREP_ON)
-                .load::<StatusRow>(&mut conn)
-                .await
+        // Unreachable, pool exhausted, …: said at once, in the store's own words, rather than
+        // waiting a second time for the inner check to find the same.
+        let mut conn = self
+            .pool
+            .get()
+            .await
+            .map_err(adapters_sql::error::pool_error::<crate::dialect::Mysql>)?;
+        if let Ok(on) = diesel::sql_query(WSREP_ON)
+            .load::<StatusRow>(&mut conn)
+            .await
             && on.iter().any(|row| row.value.eq_ignore_ascii_case("ON"))
         {
             let rows = diesel::sql_query(NODE_STATE)

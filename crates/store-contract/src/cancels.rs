@@ -224,20 +224,29 @@ pub async fn approved_payments_past_their_authorization_deadline_are_due_oldest_
     );
 }
 
+/// A merchant's cancel of 1 000 of a COMPLETED payment, the acquirer's synchronous call answered
+/// with `status`: the fresh database and the answer.
+async fn cancel_answered_by<F: StoreFactory>(
+    status: u16,
+) -> (Env, Result<CancelAnswer, ChangePaymentError>) {
+    let (env, mch) = Env::with_merchant::<F>("mch_carrier").await;
+    let p = completed(&env, &mch).await;
+    let service = payment_service_with(&env, Arc::new(AnsweringSender(status)));
+    let request = CancelRequest {
+        reason: CancelReason::parse("one item").unwrap(),
+        amount: Some(CancelAmount::parse(1_000).unwrap()),
+    };
+    let answer = service
+        .cancel(Some(&mch), &p.key, request, Origin::merchant(), None)
+        .await;
+    (env, answer)
+}
+
 pub async fn the_synchronous_cancel_call_is_its_carriers_first_attempt_delivered_or_dead<
     F: StoreFactory,
 >() {
     for (status, state, answered) in [(200, "DELIVERED", true), (422, "DEAD", false)] {
-        let (env, mch) = Env::with_merchant::<F>("mch_carrier").await;
-        let p = completed(&env, &mch).await;
-        let service = payment_service_with(&env, Arc::new(AnsweringSender(status)));
-        let request = CancelRequest {
-            reason: CancelReason::parse("one item").unwrap(),
-            amount: Some(CancelAmount::parse(1_000).unwrap()),
-        };
-        let answer = service
-            .cancel(Some(&mch), &p.key, request, Origin::merchant(), None)
-            .await;
+        let (env, answer) = cancel_answered_by::<F>(status).await;
         assert_eq!(answer.is_ok(), answered, "{status}: {answer:?}");
 
         let carrier = format!(
@@ -263,16 +272,7 @@ pub async fn the_synchronous_cancel_call_is_its_carriers_first_attempt_delivered
 pub async fn an_unanswered_synchronous_cancel_call_is_its_carriers_attempt_0_and_leaves_it_pending<
     F: StoreFactory,
 >() {
-    let (env, mch) = Env::with_merchant::<F>("mch_unanswered").await;
-    let p = completed(&env, &mch).await;
-    let service = payment_service_with(&env, Arc::new(AnsweringSender(503)));
-    let request = CancelRequest {
-        reason: CancelReason::parse("one item").unwrap(),
-        amount: Some(CancelAmount::parse(1_000).unwrap()),
-    };
-    let answer = service
-        .cancel(Some(&mch), &p.key, request, Origin::merchant(), None)
-        .await;
+    let (env, answer) = cancel_answered_by::<F>(503).await;
     assert!(
         matches!(answer, Ok(CancelAnswer::Accepted(_))),
         "{answer:?}"

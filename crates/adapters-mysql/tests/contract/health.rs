@@ -1,10 +1,13 @@
 //! StoreHealth, migrations and failure classification.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use adapters_mysql::{
-    Health, MysqlStore, Nonces, Payments, Pool, build_pool, create_database_if_missing,
-    run_migrations,
+    ClusterAwareHealth, Health, MysqlStore, Nonces, Payments, Pool, build_pool,
+    create_database_if_missing, run_migrations,
     test_util::{TestDatabase, admin_url},
 };
 use domain::{
@@ -169,6 +172,24 @@ async fn a_server_that_accepts_but_never_answers_is_unavailable_within_the_conne
 
     assert!(err.is_unavailable(), "{err}");
     assert_answered_within(started, Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn readiness_over_a_server_that_never_answers_waits_out_one_connect_timeout_not_two() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("mysql://root@{}/simplepg", silent.local_addr().unwrap());
+    let pool = build_pool(&url, 2, Duration::from_secs(2)).unwrap();
+    let inner = Arc::new(MysqlStore::<Health>::new(pool.clone()));
+    let started = Instant::now();
+
+    let err = ClusterAwareHealth::new(inner, pool)
+        .check()
+        .await
+        .unwrap_err();
+
+    assert!(err.is_unavailable(), "{err}");
+    // The cluster probe's checkout times out once (2 s); asking the store again would be 4 s.
+    assert_answered_within(started, Duration::from_millis(3_500));
 }
 
 #[tokio::test]

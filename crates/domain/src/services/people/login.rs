@@ -46,7 +46,7 @@ pub struct LoggedIn {
 pub enum LoginError {
     /// Wrong email, wrong password, disabled account or wrong second factor: one answer for all
     /// (401 `LOGIN_FAILED`).
-    #[error("the email or password is wrong")]
+    #[error("the email, password or one-time code is wrong (a code opens one session only)")]
     Failed,
     /// Too many failures: try again after `retry_after` (429 `LOGIN_LOCKED`).
     #[error("the account is locked after too many failed logins")]
