@@ -121,3 +121,33 @@ async fn when_totp_is_required_a_platform_role_may_only_enroll_until_it_confirms
         res.text()
     );
 }
+
+#[actix_web::test]
+async fn of_four_concurrent_logins_with_one_code_exactly_one_gets_in() {
+    let app = spawn_app().await;
+    let session = app.user_session("ops@example.com", "OPERATOR", None).await;
+    let res = app
+        .session_change_needing_csrf(&session, Method::POST, "/auth/totp", 200)
+        .await;
+    let uri = res.json["otpauthUri"].as_str().unwrap().to_owned();
+    let confirm = json!({ "code": current_code(&uri) });
+    let res = app
+        .session_post(&session, "/auth/totp/confirm", &confirm)
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+
+    let code = current_code(&uri);
+    let answers = futures_util::future::join_all(
+        (0..4).map(|_| app.login("ops@example.com", PASSWORD, Some(&code))),
+    )
+    .await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    for res in answers.iter().filter(|r| r.status != 200) {
+        assert_problem(res, 401, "LOGIN_FAILED");
+    }
+}
