@@ -105,7 +105,7 @@ async fn the_navigation_is_role_aware_and_hides_people_and_merchant_pages_until_
     let alerts_js = app.get("/console/js/alerts.js").await.text();
     assert!(alerts_js.contains("'/admin/api/deliveries/summary'"));
     let app_js = app.get("/console/js/app.js").await.text();
-    for module in ["people", "my", "settings", "merchants", "stats"] {
+    for module in ["people", "my", "settings", "merchants", "stats", "account"] {
         assert!(
             app_js.contains(&format!("from './pages/{module}.js';")),
             "{module}.js imported"
@@ -116,6 +116,8 @@ async fn the_navigation_is_role_aware_and_hides_people_and_merchant_pages_until_
         "'/auth/login'",
         "'/auth/me'",
         "'/auth/logout'",
+        "'/auth/totp'",
+        "'/auth/totp/confirm'",
         "X-CSRF-Token",
     ] {
         assert!(api_js.contains(needle), "{needle} in api.js");

@@ -50,6 +50,7 @@ static ASSETS: &[(&str, &str, &[u8])] = assets! {
     "js/pages/people.js" => JS,
     "js/pages/settlements.js" => JS,
     "js/pages/reconciliations.js" => JS,
+    "js/pages/account.js" => JS,
 };
 
 fn not_found() -> ApiError {

@@ -18,7 +18,13 @@ export const session = {
   login() {
     try { return JSON.parse(sessionStorage.getItem(LOGIN_KEY) || 'null'); } catch { return null; }
   },
-  setLogin(l) { sessionStorage.setItem(LOGIN_KEY, JSON.stringify({ user: l.user, csrfToken: l.csrfToken })); notify(); },
+  setLogin(l) {
+    const kept = { user: l.user, csrfToken: l.csrfToken, totpEnrollmentRequired: !!l.totpEnrollmentRequired };
+    sessionStorage.setItem(LOGIN_KEY, JSON.stringify(kept));
+    notify();
+  },
+  /** A person whose role must confirm a second factor before the back office lets it in. */
+  mustEnrollTotp() { return !this.adminToken() && !!(this.login() || {}).totpEnrollmentRequired; },
   clearLogin() { sessionStorage.removeItem(LOGIN_KEY); notify(); },
   /** Signed in to the operator pages at all: by the admin token or as a person. */
   signedIn() { return !!(this.adminToken() || this.user()); },
@@ -359,4 +365,27 @@ export function hmacSha256(key, data) {
   outer.set(sha256(inner), 64);
   k = null;
   return sha256(outer);
+}
+
+/** An /auth request of the signed-in person (the cookie, with its CSRF token): {ok, json, message}. */
+async function authCall(path, body) {
+  const headers = { 'X-CSRF-Token': session.csrfToken() };
+  let payload;
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await exchange('POST', path, headers, payload);
+  const p = res.json || {};
+  return { ok: res.ok, status: res.status, json: res.json, code: p.code || '', message: p.detail || `HTTP ${res.status}` };
+}
+
+/** POST /auth/totp: the otpauth:// URI to enroll an authenticator from (shown once). */
+export function beginTotp() {
+  return authCall('/auth/totp');
+}
+
+/** POST /auth/totp/confirm {code}: turns the second factor on (204). */
+export function confirmTotp(code) {
+  return authCall('/auth/totp/confirm', { code });
 }

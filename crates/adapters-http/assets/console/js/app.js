@@ -18,12 +18,14 @@ import * as my from './pages/my.js';
 import * as people from './pages/people.js';
 import * as settlementsPage from './pages/settlements.js';
 import * as reconciliationsPage from './pages/reconciliations.js';
+import * as account from './pages/account.js';
 
 // [name, path, render, need]: `need` is what roles.can() must allow once someone is signed in
 // (null: any page anyone may see).
 const ROUTES = [
   ['dashboard', /^\/?$/, dashboard.render, 'dashboard'],
   ['login', /^\/login$/, login, null],
+  ['account', /^\/account$/, account.render, null],
   ['my', /^\/my$/, my.render, 'my'],
   ['settings', /^\/my\/settings$/, settings.mySettings, 'my'],
   ['payouts', /^\/my\/payouts(?:\/(stl_[0-9a-f]{32}))?$/, settlementsPage.payouts, 'payouts'],
@@ -73,6 +75,12 @@ function route() {
     return;
   }
   const [name, re, render, need] = found;
+  // A role that must confirm a second factor first is held on its account page (the server
+  // would answer 403 TOTP_ENROLLMENT_REQUIRED everywhere else).
+  if (session.mustEnrollTotp() && name !== 'account') {
+    go('#/account');
+    return;
+  }
   // A merchant user starts on its own dashboard; a page outside a role is not shown at all.
   if (need && session.signedIn() && !can(need)) {
     if ((isMerchantRole() || name === 'dashboard') && location.hash !== home()) {
@@ -119,7 +127,7 @@ function renderSession() {
       signOutButton(() => { session.clearMerchant(); session.clearAdminToken(); }));
   } else if (user) {
     box.append(h('span', { class: 'pill pill-ok who', 'data-testid': 'user-session' },
-      h('span', { 'data-testid': 'user-email', text: user.email }), ' · ', h('code', { 'data-testid': 'user-role', text: user.role }),
+      h('a', { href: '#/account', 'data-testid': 'user-email', title: 'Your account and two-step sign-in', text: user.email }), ' · ', h('code', { 'data-testid': 'user-role', text: user.role }),
       user.clientId ? h('span', {}, ' · ', h('code', { 'data-testid': 'user-client', text: user.clientId })) : null),
     signOutButton(() => logout()));
   } else {
