@@ -68,16 +68,26 @@ problem_responses! {
     LoginFailed [LoginFailed, TotpRequired] => "`{}` (wrong email, wrong password, disabled \
         account or wrong one-time code: one answer for all) or `{}` (the password was right; \
         send `totp`)";
-    LoginLocked (true) [LoginLocked] => "`{}`: too many failed logins; see `Retry-After`";
+    LoginLocked (true) [LoginLocked, RateLimited] => "`{}` (too many failed logins of this \
+        account) or `{}` (too many login attempts from this address); see `Retry-After`";
+    LoginConflict [ConcurrentUpdate] => "`{}`: the account kept changing under concurrent logins; \
+        send it again";
     SessionUnauthorized [Unauthenticated] => "`{}`: no live session cookie";
-    CsrfOrForbidden [CsrfCheckFailed, Forbidden] => "`{}` (a change authenticated by cookie \
-        without the session's `X-CSRF-Token`) or `{}` (the caller's role may not do this)";
+    CsrfOrForbidden [CsrfCheckFailed, Forbidden, TotpEnrollmentRequired] => "`{}` (a change \
+        authenticated by cookie without the session's `X-CSRF-Token`), `{}` (the caller's role may \
+        not do this) or `{}` (a platform role that must confirm a second factor first)";
+    CsrfFailed [CsrfCheckFailed] => "`{}`: a change authenticated by cookie without the \
+        session's `X-CSRF-Token`";
     MerchantConflict [ConcurrentUpdate] => "`{}`: other changes of the merchant won every \
         attempt; send it again";
     UserNotFound [UserNotFound] => "`{}`: unknown user id, or a user the caller may not manage";
-    UserConflict [EmailTaken, LastAdmin, ConcurrentUpdate] => "`{}` (another account has this \
-        email), `{}` (no enabled ADMIN would be left) or `{}` (another change won; retry)";
-    TotpConflict [TotpAlreadyEnabled, TotpNotEnrolling] => "`{}` or `{}`";
+    EmailTaken [EmailTaken] => "`{}`: another account has this email";
+    UserConflict [LastAdmin, ConcurrentUpdate] => "`{}` (no enabled ADMIN would be left) or `{}` \
+        (another change won; retry)";
+    TotpAlreadyOn [TotpAlreadyEnabled, ConcurrentUpdate] => "`{}` (the second factor is on \
+        already) or `{}` (the account kept changing; send it again)";
+    TotpConflict [TotpAlreadyEnabled, TotpNotEnrolling, ConcurrentUpdate] => "`{}`, `{}` \
+        (`POST /auth/totp` first) or `{}` (the account kept changing; send it again)";
     IdempotencyKeyInUse [IdempotencyKeyInUse] => "`{}`: the first request with this key is \
         still running";
     IdempotencyKeyReused [IdempotencyKeyReused] => "`{}`: this key was used for a different \

@@ -292,6 +292,29 @@ pub struct PaymentListQuery {
     pub starting_after: Option<String>,
 }
 
+/// Query of `GET /admin/api/payments/export.csv` (api.md §10.5): the search's filters, and
+/// `limit` as the most rows of the whole file.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct PaymentExportQuery {
+    #[param(value_type = Option<PaymentStatusName>, nullable = false)]
+    pub status: Option<String>,
+    #[param(pattern = r"^[A-Za-z0-9_\-:.]{1,64}$", nullable = false)]
+    pub order_no: Option<String>,
+    /// RFC 3339; inclusive.
+    #[param(format = DateTime, nullable = false)]
+    pub created_from: Option<String>,
+    /// RFC 3339; not before `createdFrom`.
+    #[param(format = DateTime, nullable = false)]
+    pub created_to: Option<String>,
+    /// The most rows, default 100000.
+    #[param(minimum = 1, maximum = 100000, nullable = false)]
+    pub limit: Option<i64>,
+    /// A payment key: the rows after it.
+    #[param(pattern = "^[0-9a-f]{64}$", nullable = false)]
+    pub starting_after: Option<String>,
+}
+
 /// `PATCH /admin/api/merchants/{clientId}` (api.md §10.6): what is absent stays; `{}` changes
 /// nothing.
 #[derive(ToSchema)]

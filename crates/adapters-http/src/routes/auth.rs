@@ -48,6 +48,7 @@ fn no_store(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
         (status = 200, description = "Logged in; the session cookie is set", body = SessionResponse,
             headers(("Set-Cookie" = String, description = "`simplepg_session=<token>; HttpOnly; SameSite=Strict; Path=/; Max-Age=<absolute lifetime>[; Secure]`"))),
         (status = 401, response = crate::annotations::problems::LoginFailed),
+        (status = 409, response = crate::annotations::problems::LoginConflict),
         (status = 429, response = crate::annotations::problems::LoginLocked),
     ),
 )]
@@ -102,7 +103,7 @@ pub async fn login(
     responses(
         (status = 204, description = "Logged out; the cookie is cleared",
             headers(("Set-Cookie" = String, description = "`simplepg_session=; …; Max-Age=0`"))),
-        (status = 403, response = crate::annotations::problems::CsrfOrForbidden),
+        (status = 403, response = crate::annotations::problems::CsrfFailed),
     ),
 )]
 pub async fn logout(
@@ -151,8 +152,8 @@ pub async fn me(session: SessionOf, state: web::Data<AppState>) -> HttpResponse 
     security(("sessionCookie" = [])),
     responses(
         (status = 200, description = "The URI to enroll an authenticator from (shown once)", body = TotpEnrollmentResponse),
-        (status = 403, response = crate::annotations::problems::CsrfOrForbidden),
-        (status = 409, response = crate::annotations::problems::TotpConflict),
+        (status = 403, response = crate::annotations::problems::CsrfFailed),
+        (status = 409, response = crate::annotations::problems::TotpAlreadyOn),
     ),
 )]
 pub async fn enroll_totp(
@@ -176,7 +177,7 @@ pub async fn enroll_totp(
     request_body(content = ConfirmTotpRequest, content_type = "application/json"),
     responses(
         (status = 204, description = "The second factor is on"),
-        (status = 403, response = crate::annotations::problems::CsrfOrForbidden),
+        (status = 403, response = crate::annotations::problems::CsrfFailed),
         (status = 409, response = crate::annotations::problems::TotpConflict),
     ),
 )]

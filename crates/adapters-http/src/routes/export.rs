@@ -158,11 +158,11 @@ impl Export {
     operation_id = "exportPayments",
     security(("adminToken" = []), ("sessionCookie" = [])),
     params(
-        crate::annotations::schemas::PaymentListQuery,
+        crate::annotations::schemas::PaymentExportQuery,
         ("clientId" = Option<String>, Query, description = "Only this merchant's payments", pattern = "^[A-Za-z0-9_-]{1,64}$"),
     ),
     responses(
-        (status = 200, description = "`text/csv; charset=utf-8`: a header row, then one row per payment, newest first (RFC 4180 quoting). `limit` is the most rows (1..100000, default 100000).",
+        (status = 200, description = "`text/csv; charset=utf-8`: a header row, then one row per payment, newest first (RFC 4180 quoting), at most `limit` rows.",
             content_type = "text/csv", body = String),
     ),
 )]

@@ -14,7 +14,7 @@ use super::{errors::user_not_found, guards::Caller};
 use crate::{
     annotations::{
         params::UserIdPath,
-        problems::{CsrfOrForbidden, MerchantNotFound, UserConflict, UserNotFound},
+        problems::{CsrfOrForbidden, EmailTaken, MerchantNotFound, UserConflict, UserNotFound},
         schemas::{ChangeUserRequest, CreateUserRequest, UserListQuery},
     },
     body::{json_object, page_query, valid},
@@ -44,7 +44,7 @@ fn user_id(path: &web::Path<String>) -> Result<UserId, ApiError> {
             headers(("Location" = String, description = "/admin/api/users/{userId}"))),
         (status = 403, response = CsrfOrForbidden),
         (status = 404, response = MerchantNotFound),
-        (status = 409, response = UserConflict),
+        (status = 409, response = EmailTaken),
     ),
 )]
 pub async fn create(
