@@ -80,6 +80,24 @@ await suite.run(async () => {
     await admin.getByTestId('register-merchant').waitFor();
   });
 
+  await step('ADMIN: changes a user\'s role on the users page (within its scope), audited', async () => {
+    const email = 'promoted@roles.test';
+    const r = await suite.admin('POST', '/admin/api/users', { email, role: 'VIEWER', password: 'the right password' });
+    if (r.status !== 201) throw new Error(`user: ${r.status}`);
+    await admin.goto(`${base}/console/#/users`);
+    const row = admin.getByTestId('users-table').locator('tbody tr').filter({ hasText: email });
+    const choice = row.getByTestId('user-role-select');
+    await choice.waitFor();
+    same('roles offered', await choice.locator('option').allTextContents(), ['ADMIN', 'OPERATOR', 'VIEWER']);
+    const answer = admin.waitForResponse((res) => res.url().endsWith(`/admin/api/users/${r.json.userId}`) && res.request().method() === 'PATCH');
+    await choice.selectOption('OPERATOR');
+    if ((await answer).status() !== 200) throw new Error('the role change was refused');
+    const after = await suite.admin('GET', `/admin/api/users/${r.json.userId}`);
+    if (after.json.role !== 'OPERATOR') throw new Error(`role: ${after.text}`);
+    const audit = await suite.admin('GET', `/admin/api/audit?action=USER_CHANGED&actor=${encodeURIComponent(ROLE_USERS.ADMIN)}`);
+    if (!audit.json.data.some((a) => a.target === r.json.userId)) throw new Error(`audit: ${audit.text}`);
+  });
+
   const operator = await suite.page('OPERATOR');
   await step('OPERATOR: no users, audit or registration; cancels, retries, test notifications, live log', async () => {
     await signInAs(operator, base, ROLE_USERS.OPERATOR);

@@ -3,7 +3,7 @@
 // signed in, failed, was locked, created or changed a user or a merchant), through the admin API.
 import { admin, query } from '../api.js';
 import { adminGate } from '../gate.js';
-import { can, isMerchantRole, myClientId, ROLES, MERCHANT_ROLES } from '../roles.js';
+import { can, isMerchantRole, myClientId, ROLES, MERCHANT_ROLES, PLATFORM_ROLES } from '../roles.js';
 import { h, card, field, input, select, button, actionButton, toast, table, badge, fmtTime, isoFromLocal, pager, pageTitle } from '../ui.js';
 
 function notAllowed(main) {
@@ -12,6 +12,30 @@ function notAllowed(main) {
 
 function isLocked(u) {
   return !!(u.lockedUntil && new Date(u.lockedUntil).getTime() > Date.now());
+}
+
+/**
+ * The user's role, changeable within its scope (a platform user among the platform roles, a
+ * merchant user among the merchant roles: PATCH {role}); the change ends the user's sessions. The
+ * server refuses what the caller may not do (403) and the last enabled ADMIN's demotion (409).
+ */
+function roleControl(u, patch) {
+  const roles = MERCHANT_ROLES.includes(u.role) ? MERCHANT_ROLES : PLATFORM_ROLES;
+  const choice = select(roles, { class: 'small', 'data-testid': 'user-role-select', 'aria-label': `role of ${u.email}` });
+  choice.value = u.role;
+  choice.addEventListener('change', async () => {
+    const next = choice.value;
+    choice.disabled = true;
+    try {
+      await patch(u, { role: next }, `is now ${next} (signed out everywhere)`);
+    } catch (e) {
+      choice.value = u.role;
+      toast(e.message, 'error');
+    } finally {
+      choice.disabled = false;
+    }
+  });
+  return choice;
 }
 
 function usersPage(main) {
@@ -36,7 +60,7 @@ function usersPage(main) {
     (after) => admin('GET', `/admin/api/users${query({ limit: 50, startingAfter: after })}`),
     (page) => table([
       { label: 'email', render: (u) => h('span', { 'data-testid': 'user-row-email', text: u.email }) },
-      { label: 'role', render: (u) => h('code', { text: u.role }) },
+      { label: 'role', render: (u) => roleControl(u, patch) },
       { label: 'merchant', render: (u) => (u.clientId ? h('code', { text: u.clientId }) : h('span', { class: 'muted', text: '—' })) },
       { label: 'status', render: (u) => h('span', {},
         u.disabled ? badge('DISABLED', 'error') : badge('ENABLED', 'ok'),
