@@ -5,8 +5,8 @@ use awc::http::Method;
 use serde_json::json;
 use totp_rs::{Algorithm, Builder, Secret};
 
-use super::support::PASSWORD;
-use crate::helpers::{assert_problem, spawn_app, spawn_app_configured};
+use super::support::{PASSWORD, Session};
+use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_configured};
 
 /// The code an authenticator enrolled from `uri` shows now.
 fn current_code(uri: &str) -> String {
@@ -22,6 +22,20 @@ fn current_code(uri: &str) -> String {
         .build()
         .unwrap();
     totp.generate_current().to_string()
+}
+
+/// Enrolls `session`'s account and confirms a current code (204); the enrollment's URI.
+async fn turn_totp_on(app: &TestApp, session: &Session) -> String {
+    let enrolled = app
+        .session_change_needing_csrf(session, Method::POST, "/auth/totp", 200)
+        .await;
+    let uri = enrolled.json["otpauthUri"].as_str().unwrap().to_owned();
+    let confirm = json!({ "code": current_code(&uri) });
+    let res = app
+        .session_post(session, "/auth/totp/confirm", &confirm)
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    uri
 }
 
 #[actix_web::test]
@@ -92,15 +106,7 @@ async fn when_totp_is_required_a_platform_role_may_only_enroll_until_it_confirms
     let held = app.session_get(&operator, "/admin/api/payments").await;
     assert_problem(&held, 403, "TOTP_ENROLLMENT_REQUIRED");
 
-    let enrolled = app
-        .session_change_needing_csrf(&operator, Method::POST, "/auth/totp", 200)
-        .await;
-    let uri = enrolled.json["otpauthUri"].as_str().unwrap().to_owned();
-    let confirm = json!({ "code": current_code(&uri) });
-    let res = app
-        .session_post(&operator, "/auth/totp/confirm", &confirm)
-        .await;
-    assert_eq!(res.status, 204, "{}", res.text());
+    turn_totp_on(&app, &operator).await;
     let me = app.session_get(&operator, "/auth/me").await;
     assert_eq!(me.json["totpEnrollmentRequired"], false);
     let res = app.session_get(&operator, "/admin/api/payments").await;
@@ -126,15 +132,7 @@ async fn when_totp_is_required_a_platform_role_may_only_enroll_until_it_confirms
 async fn of_four_concurrent_logins_with_one_code_exactly_one_gets_in() {
     let app = spawn_app().await;
     let session = app.user_session("ops@example.com", "OPERATOR", None).await;
-    let res = app
-        .session_change_needing_csrf(&session, Method::POST, "/auth/totp", 200)
-        .await;
-    let uri = res.json["otpauthUri"].as_str().unwrap().to_owned();
-    let confirm = json!({ "code": current_code(&uri) });
-    let res = app
-        .session_post(&session, "/auth/totp/confirm", &confirm)
-        .await;
-    assert_eq!(res.status, 204, "{}", res.text());
+    let uri = turn_totp_on(&app, &session).await;
 
     let code = current_code(&uri);
     let answers = futures_util::future::join_all(

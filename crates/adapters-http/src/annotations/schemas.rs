@@ -270,10 +270,11 @@ pub struct SimulatedMockRequest {
     pub body: String,
 }
 
-/// Query of `GET /api/payments` (api.md §3.3); the admin search adds `clientId`.
+/// The filters of `GET /api/payments` (api.md §3.3), of the admin search (which adds `clientId`)
+/// and of its CSV export.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
-pub struct PaymentListQuery {
+pub struct PaymentFilterQuery {
     #[param(value_type = Option<PaymentStatusName>, nullable = false)]
     pub status: Option<String>,
     #[param(pattern = r"^[A-Za-z0-9_\-:.]{1,64}$", nullable = false)]
@@ -284,6 +285,12 @@ pub struct PaymentListQuery {
     /// RFC 3339; not before `createdFrom`.
     #[param(format = DateTime, nullable = false)]
     pub created_to: Option<String>,
+}
+
+/// The page of a payment listing.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct PaymentPageQuery {
     /// Page size, default 20.
     #[param(minimum = 1, maximum = 100, nullable = false)]
     pub limit: Option<i64>,
@@ -292,21 +299,10 @@ pub struct PaymentListQuery {
     pub starting_after: Option<String>,
 }
 
-/// Query of `GET /admin/api/payments/export.csv` (api.md §10.5): the search's filters, and
-/// `limit` as the most rows of the whole file.
+/// How much of the search the CSV export holds (`GET /admin/api/payments/export.csv`).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub struct PaymentExportQuery {
-    #[param(value_type = Option<PaymentStatusName>, nullable = false)]
-    pub status: Option<String>,
-    #[param(pattern = r"^[A-Za-z0-9_\-:.]{1,64}$", nullable = false)]
-    pub order_no: Option<String>,
-    /// RFC 3339; inclusive.
-    #[param(format = DateTime, nullable = false)]
-    pub created_from: Option<String>,
-    /// RFC 3339; not before `createdFrom`.
-    #[param(format = DateTime, nullable = false)]
-    pub created_to: Option<String>,
     /// The most rows, default 100000.
     #[param(minimum = 1, maximum = 100000, nullable = false)]
     pub limit: Option<i64>,

@@ -7,7 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::{guards::Caller, payments};
 use crate::{
     annotations::{
-        params::AdminPaymentKeyPath, problems::PaymentNotFound, schemas::PaymentListQuery,
+        params::AdminPaymentKeyPath,
+        problems::PaymentNotFound,
+        schemas::{PaymentFilterQuery, PaymentPageQuery},
     },
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     problem::ApiError,
@@ -21,7 +23,7 @@ use crate::{
     path = "/admin/api/payments",
     operation_id = "searchPayments",
     security(("adminToken" = []), ("sessionCookie" = [])),
-    params(PaymentListQuery, ("clientId" = Option<String>, Query, description = "Only this merchant's payments", pattern = "^[A-Za-z0-9_-]{1,64}$")),
+    params(PaymentFilterQuery, PaymentPageQuery, ("clientId" = Option<String>, Query, description = "Only this merchant's payments", pattern = "^[A-Za-z0-9_-]{1,64}$")),
     responses(
         (status = 200, description = "A page of payments", body = ListResponse<PaymentResponse>),
     ),

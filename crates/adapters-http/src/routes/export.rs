@@ -158,6 +158,7 @@ impl Export {
     operation_id = "exportPayments",
     security(("adminToken" = []), ("sessionCookie" = [])),
     params(
+        crate::annotations::schemas::PaymentFilterQuery,
         crate::annotations::schemas::PaymentExportQuery,
         ("clientId" = Option<String>, Query, description = "Only this merchant's payments", pattern = "^[A-Za-z0-9_-]{1,64}$"),
     ),

@@ -15,7 +15,9 @@ use crate::{
     annotations::{
         params::{IdempotencyKeyHeader, PaymentKeyPath},
         problems::{IdempotencyKeyReused, PaymentNotFound},
-        schemas::{CompletePaymentRequest, CreatePaymentRequest, PaymentListQuery},
+        schemas::{
+            CompletePaymentRequest, CreatePaymentRequest, PaymentFilterQuery, PaymentPageQuery,
+        },
     },
     body::{fields, json_object, optional_json_object, page_pairs, query_pairs, valid},
     context::request_id,
@@ -222,7 +224,7 @@ fn invalid(e: impl std::fmt::Display) -> domain::validation::Invalid {
     path = "/api/payments",
     operation_id = "listPayments",
     security(("X-Client-Id" = [], "X-Timestamp" = [], "X-Nonce" = [], "X-Signature" = [])),
-    params(PaymentListQuery),
+    params(PaymentFilterQuery, PaymentPageQuery),
     responses(
         (status = 200, description = "A page of payments", body = ListResponse<PaymentResponse>),
     ),
