@@ -9,6 +9,7 @@ use base64::{
 use diesel::{QueryableByName, sql_types::Binary, sql_types::Text};
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
+use simplepg_client::{ErrorCode, NewMerchant};
 
 use crate::helpers::{
     TestApp, assert_invalid_field, assert_problem, assert_timestamp, spawn_app,
@@ -337,4 +338,48 @@ async fn merchant_secrets_are_not_readable_in_the_database() {
     let new_secret = rotated.json["clientSecret"].as_str().unwrap();
     let row = stored_credential_row(&app, &merchant.client_id).await;
     assert_not_stored(&row, "rotated client secret", new_secret.as_bytes());
+}
+
+#[actix_web::test]
+async fn the_admin_client_registers_a_merchant_on_the_terms_it_names_or_on_the_defaults() {
+    let app = spawn_app().await;
+    let admin = app.admin_client();
+
+    let termed = admin
+        .register_merchant(
+            &NewMerchant::new("Termed Shop")
+                .with_return_url("https://termed.example/n")
+                .with_fee_rate_bps(180)
+                .with_settlement_delay_days(0),
+        )
+        .await
+        .unwrap();
+    let plain = admin
+        .register_merchant(&NewMerchant::new("Plain Shop"))
+        .await
+        .unwrap();
+    let too_dear = admin
+        .register_merchant(&NewMerchant::new("Dear Shop").with_fee_rate_bps(10_001))
+        .await
+        .unwrap_err();
+
+    assert_eq!(
+        (termed.fee_rate_bps, termed.settlement_delay_days),
+        (180, 0)
+    );
+    assert_eq!(
+        termed.return_url.as_deref(),
+        Some("https://termed.example/n")
+    );
+    assert_eq!((plain.fee_rate_bps, plain.settlement_delay_days), (250, 2));
+    assert_eq!(plain.return_url, None);
+    assert_eq!(plain.updated_at, plain.created_at);
+    assert_eq!(too_dear.code(), Some(&ErrorCode::ValidationFailed));
+    let problem = too_dear.problem().unwrap();
+    assert_eq!(problem.errors[0].field, "feeRateBps", "{problem:?}");
+    let listed = app.admin(Method::GET, "/admin/api/merchants", None).await;
+    assert!(
+        !listed.text().contains("Dear Shop"),
+        "a refused registration stores nothing"
+    );
 }

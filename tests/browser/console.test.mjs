@@ -68,16 +68,19 @@ async function main() {
   });
 
   let clientId;
-  await step('register a merchant in the back office (secrets shown once)', async () => {
+  await step('register a merchant in the back office on its own terms (secrets shown once)', async () => {
     await page.goto(`${base}/console/#/merchants`);
     await page.getByTestId('merchant-name').fill('Browser Coffee');
     await page.getByTestId('merchant-return-url').fill(returnUrl);
+    await page.getByTestId('merchant-fee-percent').fill('1.75');
+    await page.getByTestId('merchant-delay').fill('0');
     await page.getByTestId('register-merchant').click();
     await page.getByTestId('secrets').waitFor();
     clientId = (await page.getByTestId('new-client-id').textContent()).trim();
     const secret = (await page.getByTestId('new-client-secret').textContent()).trim();
     if (!/^mch_[0-9a-f]{32}$/.test(clientId) || !secret.startsWith('sk_')) throw new Error(`unexpected credentials ${clientId} ${secret}`);
     await page.getByTestId('merchant-table').getByText(clientId).waitFor();
+    await page.getByTestId('merchant-table').locator('tbody tr').filter({ hasText: clientId }).getByTestId('merchant-terms').getByText('1.75 % · same day').waitFor();
     await shot(page, '02-merchant-registered');
     await page.getByTestId('use-in-sandbox').click();
     await page.waitForURL(/#\/sandbox$/);

@@ -24,7 +24,8 @@ pub struct AdminClient {
     token: SecretString,
 }
 
-/// The body of `POST /admin/api/merchants`.
+/// The body of `POST /admin/api/merchants`: build it with [`NewMerchant::new`] and the `with_`
+/// methods.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewMerchant {
@@ -32,6 +33,42 @@ pub struct NewMerchant {
     /// Where notifications go; none means the merchant gets none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_url: Option<String>,
+    /// The fee on each capture in basis points (0 to 10 000); none takes the server's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fee_rate_bps: Option<u16>,
+    /// Days from a settlement date to its payout (0 to 30); none takes the default (2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settlement_delay_days: Option<u8>,
+}
+
+impl NewMerchant {
+    /// A merchant named `client_name`, without a `returnUrl`, on the default settlement terms.
+    pub fn new(client_name: impl Into<String>) -> Self {
+        Self {
+            client_name: client_name.into(),
+            return_url: None,
+            fee_rate_bps: None,
+            settlement_delay_days: None,
+        }
+    }
+
+    /// Where its notifications go.
+    pub fn with_return_url(mut self, return_url: impl Into<String>) -> Self {
+        self.return_url = Some(return_url.into());
+        self
+    }
+
+    /// Its fee on each capture, in basis points (250 is 2.5 %).
+    pub fn with_fee_rate_bps(mut self, fee_rate_bps: u16) -> Self {
+        self.fee_rate_bps = Some(fee_rate_bps);
+        self
+    }
+
+    /// Its payout delay, in days after the settlement date.
+    pub fn with_settlement_delay_days(mut self, days: u8) -> Self {
+        self.settlement_delay_days = Some(days);
+        self
+    }
 }
 
 /// A registered merchant with the secrets shown this once. `Debug` never shows them.
@@ -42,8 +79,14 @@ pub struct RegisteredMerchant {
     pub client_name: String,
     pub return_url: Option<String>,
     pub status: String,
+    /// Its fee on each capture, in basis points.
+    pub fee_rate_bps: u16,
+    /// Days from a settlement date to its payout.
+    pub settlement_delay_days: u8,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
     /// Signs the merchant's requests (give it to [`Client::new`](crate::Client::new)).
     pub client_secret: SecretString,
     /// Verifies the merchant's notifications (`whsec_...`).
@@ -198,12 +241,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_new_merchant_sends_only_the_terms_it_sets() {
+        let plain = serde_json::to_value(NewMerchant::new("Shop")).unwrap();
+        assert_eq!(plain, serde_json::json!({ "clientName": "Shop" }));
+        let termed = NewMerchant::new("Shop")
+            .with_return_url("https://shop.example/n")
+            .with_fee_rate_bps(180)
+            .with_settlement_delay_days(0);
+        assert_eq!(
+            serde_json::to_value(termed).unwrap(),
+            serde_json::json!({
+                "clientName": "Shop",
+                "returnUrl": "https://shop.example/n",
+                "feeRateBps": 180,
+                "settlementDelayDays": 0,
+            })
+        );
+    }
+
+    #[test]
     fn neither_the_admin_token_nor_issued_secrets_show_in_debug() {
         let admin = AdminClient::new("http://gw.example", SecretString::from("tok-123")).unwrap();
         assert!(!format!("{admin:?}").contains("tok-123"));
         let registered: RegisteredMerchant = serde_json::from_str(
             r#"{"clientId":"mch_a","clientName":"Shop","returnUrl":null,"status":"ACTIVE",
-                "createdAt":"2026-11-24T08:00:00.000Z","updatedAt":"2026-11-24T08:00:00.000Z",
+                "feeRateBps":250,"settlementDelayDays":2,"createdAt":"2026-11-24T08:00:00.000Z","updatedAt":"2026-11-24T08:00:00.000Z",
                 "clientSecret":"sk_hidden","webhookSecret":"whsec_hidden"}"#,
         )
         .unwrap();

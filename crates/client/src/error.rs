@@ -185,6 +185,58 @@ error_codes! {
     ServiceUnavailable => "SERVICE_UNAVAILABLE",
     /// 500: a bug in SimplePG.
     InternalError => "INTERNAL_ERROR",
+    /// 404: no such route (or an id of the wrong shape).
+    NotFound => "NOT_FOUND",
+    /// 405: the route exists, not with this method.
+    MethodNotAllowed => "METHOD_NOT_ALLOWED",
+    /// 404: admin API, unknown webhook delivery.
+    DeliveryNotFound => "DELIVERY_NOT_FOUND",
+    /// 409: admin API, the delivery is still pending; it cannot be redelivered yet.
+    DeliveryPending => "DELIVERY_PENDING",
+    /// 409: admin API, a test notification for a merchant without a `returnUrl`.
+    NoReturnUrl => "NO_RETURN_URL",
+    /// 404: admin API, unknown settlement batch (or one the caller may not see).
+    SettlementNotFound => "SETTLEMENT_NOT_FOUND",
+    /// 409: admin API, a settlement run for a date that has not ended yet.
+    SettlementDateNotOver => "SETTLEMENT_DATE_NOT_OVER",
+    /// 404: admin API, unknown reconciliation.
+    ReconciliationNotFound => "RECONCILIATION_NOT_FOUND",
+    /// 422: the (mock) acquirer refused a cancel.
+    AcquirerCancelRefused => "ACQUIRER_CANCEL_REFUSED",
+    /// 401: wrong email, password or one-time code, or a disabled account.
+    LoginFailed => "LOGIN_FAILED",
+    /// 429: too many failed logins; see [`Problem::retry_after`].
+    LoginLocked => "LOGIN_LOCKED",
+    /// 401: the password was right; send the one-time code too.
+    TotpRequired => "TOTP_REQUIRED",
+    /// 401: no live session.
+    Unauthenticated => "UNAUTHENTICATED",
+    /// 403: a cookie-authenticated change without the session's `X-CSRF-Token`.
+    CsrfCheckFailed => "CSRF_CHECK_FAILED",
+    /// 403: the caller's role may not do this.
+    Forbidden => "FORBIDDEN",
+    /// 403: a platform role must turn on its second factor first.
+    TotpEnrollmentRequired => "TOTP_ENROLLMENT_REQUIRED",
+    /// 404: admin API, unknown user (or one the caller may not see).
+    UserNotFound => "USER_NOT_FOUND",
+    /// 409: another account has this email.
+    EmailTaken => "EMAIL_TAKEN",
+    /// 409: the change would leave no enabled ADMIN.
+    LastAdmin => "LAST_ADMIN",
+    /// 409: the account's second factor is already on.
+    TotpAlreadyEnabled => "TOTP_ALREADY_ENABLED",
+    /// 409: no second-factor enrollment in progress.
+    TotpNotEnrolling => "TOTP_NOT_ENROLLING",
+    /// 400: refused by the HTTP layer before any handler ran.
+    BadRequest => "BAD_REQUEST",
+    /// 401: refused by the HTTP layer without a more specific code.
+    Unauthorized => "UNAUTHORIZED",
+    /// 408: the request did not arrive in time.
+    RequestTimeout => "REQUEST_TIMEOUT",
+    /// 411: a body without a length.
+    LengthRequired => "LENGTH_REQUIRED",
+    /// 431: the request headers are too large.
+    HeadersTooLarge => "HEADERS_TOO_LARGE",
 }
 
 impl fmt::Display for ErrorCode {
@@ -210,6 +262,25 @@ mod tests {
             problem.to_string(),
             "400 VALIDATION_FAILED: Validation failed (amount is invalid)"
         );
+    }
+
+    #[test]
+    fn every_code_the_published_contract_lists_has_its_own_variant() {
+        let document: serde_json::Value =
+            serde_json::from_str(include_str!("../../../docs/openapi.json")).unwrap();
+        let codes = document["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .unwrap();
+        assert!(codes.len() > 40, "{codes:?}");
+        for code in codes {
+            let wire = code.as_str().unwrap();
+            let parsed = ErrorCode::from(wire.to_owned());
+            assert!(
+                !matches!(parsed, ErrorCode::Other(_)),
+                "{wire} is in docs/openapi.json but unknown to the client"
+            );
+            assert_eq!(parsed.as_str(), wire);
+        }
     }
 
     #[test]

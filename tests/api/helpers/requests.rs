@@ -144,9 +144,9 @@ impl TestApp {
     async fn register(&self, name: &str, return_url: Option<&str>) -> Merchant {
         let registered = self
             .admin_client()
-            .register_merchant(&NewMerchant {
-                client_name: name.to_owned(),
-                return_url: return_url.map(str::to_owned),
+            .register_merchant(&match return_url {
+                Some(url) => NewMerchant::new(name).with_return_url(url),
+                None => NewMerchant::new(name),
             })
             .await
             .unwrap_or_else(|e| panic!("registering {name}: {e}"));

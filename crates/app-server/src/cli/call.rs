@@ -1,7 +1,7 @@
 //! `simplepg call`: a curl-like signed merchant request, and `simplepg merchant create`.
 
 use clap::Args;
-use simplepg_client::{AdminClient, Client, Method, SecretString};
+use simplepg_client::{AdminClient, Client, Method, NewMerchant, SecretString};
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
@@ -31,6 +31,12 @@ pub struct MerchantCreateArgs {
     pub name: String,
     #[arg(long)]
     pub return_url: Option<String>,
+    /// The fee on each capture in basis points (0..=10000); the server's default when absent.
+    #[arg(long)]
+    pub fee_rate_bps: Option<u16>,
+    /// Days from a settlement date to its payout (0..=30); 2 when absent.
+    #[arg(long)]
+    pub settlement_delay_days: Option<u8>,
     #[arg(long, env = "SIMPLEPG_URL", default_value = "http://127.0.0.1:8080")]
     pub url: String,
     #[arg(long, env = "SIMPLEPG_ADMIN_TOKEN", hide_env_values = true)]
@@ -60,10 +66,12 @@ pub async fn call(args: &CallArgs) -> anyhow::Result<(u16, String)> {
 /// Registers a merchant through the admin API; returns the status and the body (with secrets).
 pub async fn merchant_create(args: &MerchantCreateArgs) -> anyhow::Result<(u16, String)> {
     let admin = AdminClient::new(&args.url, SecretString::from(args.admin_token.as_str()))?;
-    let mut body = serde_json::json!({ "clientName": args.name });
-    if let Some(url) = &args.return_url {
-        body["returnUrl"] = serde_json::json!(url);
-    }
+    let body = NewMerchant {
+        client_name: args.name.clone(),
+        return_url: args.return_url.clone(),
+        fee_rate_bps: args.fee_rate_bps,
+        settlement_delay_days: args.settlement_delay_days,
+    };
     let res = admin
         .request(
             Method::POST,

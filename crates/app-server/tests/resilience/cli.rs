@@ -37,7 +37,18 @@ async fn merchant_create_then_a_signed_call_round_trip_through_the_cli() {
     let url = api.base().to_owned();
     let created = actix_web::rt::task::spawn_blocking(move || {
         simplepg(
-            &["merchant", "create", "--name", "CLI shop", "--url", &url],
+            &[
+                "merchant",
+                "create",
+                "--name",
+                "CLI shop",
+                "--fee-rate-bps",
+                "175",
+                "--settlement-delay-days",
+                "1",
+                "--url",
+                &url,
+            ],
             &[("SIMPLEPG_ADMIN_TOKEN", "test-admin-token")],
         )
     })
@@ -54,6 +65,8 @@ async fn merchant_create_then_a_signed_call_round_trip_through_the_cli() {
             .trim(),
     )
     .unwrap();
+    assert_eq!(json["feeRateBps"], 175, "{json}");
+    assert_eq!(json["settlementDelayDays"], 1, "{json}");
     let (id, secret) = (
         json["clientId"].as_str().unwrap().to_owned(),
         json["clientSecret"].as_str().unwrap().to_owned(),

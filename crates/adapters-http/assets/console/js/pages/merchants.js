@@ -5,7 +5,7 @@ import { admin, session } from '../api.js';
 import { adminGate } from '../gate.js';
 import { can } from '../roles.js';
 import { forget } from '../names.js';
-import { delay, percent } from './settlements.js';
+import { bpsOf, delay, percent } from './settlements.js';
 import {
   h, card, field, input, button, actionButton, toast, table, badge, fmtTime, link, copyButton, pager, pageTitle,
 } from '../ui.js';
@@ -70,14 +70,26 @@ function merchantsPage(main) {
   if (can('registerMerchant')) {
     const name = input({ placeholder: 'e.g. Coffee shop', 'data-testid': 'merchant-name' });
     const returnUrl = input({ placeholder: 'https://shop.example/webhooks/pg (optional)', 'data-testid': 'merchant-return-url' });
+    const rate = input({ type: 'number', min: 0, max: 100, step: '0.01', inputmode: 'decimal', placeholder: 'default', 'data-testid': 'merchant-fee-percent' });
+    const days = input({ type: 'number', min: 0, max: 30, step: 1, placeholder: '2', 'data-testid': 'merchant-delay' });
     main.append(card('Register a merchant  ·  POST /admin/api/merchants',
       h('div', { class: 'row' }, field('clientName', name, '1–100 characters'), field('returnUrl', returnUrl, 'where payment notifications are POSTed')),
+      h('div', { class: 'row' }, field('fee rate (%)', rate, 'on each capture; empty: the configured default'),
+        field('payout delay (days)', days, '0–30 after the settlement date; empty: 2')),
       h('div', { class: 'row' }, actionButton('Register', async () => {
         const body = { clientName: name.value.trim() };
         if (returnUrl.value.trim()) body.returnUrl = returnUrl.value.trim();
+        const bps = bpsOf(rate.value);
+        if (Number.isNaN(bps)) throw new Error('The fee rate takes at most two decimals: 0.01 % is 1 basis point.');
+        if (bps !== null) body.feeRateBps = bps;
+        if (days.value.trim() !== '') body.settlementDelayDays = Number(days.value);
         const m = await admin('POST', '/admin/api/merchants', body);
-        shown.replaceChildren(secretsBox(m, `Registered ${m.clientName}`));
+        const paid = Number(m.settlementDelayDays) === 0 ? 'on the settlement date' : `${delay(m.settlementDelayDays)} after the settlement date`;
+        shown.replaceChildren(secretsBox(m, `Registered ${m.clientName} (fee ${percent(m.feeRateBps)}, paid ${paid})`));
         name.value = '';
+        returnUrl.value = '';
+        rate.value = '';
+        days.value = '';
         forget();
         toast(`Registered ${m.clientId}`, 'ok');
         listing.reload();

@@ -7,7 +7,7 @@ import { adminGate } from '../gate.js';
 import { can, myClientId, role } from '../roles.js';
 import { forget } from '../names.js';
 import { secretsBox } from './merchants.js';
-import { delay, feeRate } from './settlements.js';
+import { bpsOf, delay, feeRate } from './settlements.js';
 import {
   h, card, field, input, select, actionButton, toast, facts, badge, fmtTime, link, copyButton, pageTitle,
 } from '../ui.js';
@@ -108,15 +108,6 @@ function editCard(m, reload) {
     h('div', { class: 'row' }, field('clientName', name, '1–100 characters'),
       field('returnUrl', url, 'where notifications are POSTed; empty: none are sent')),
     h('div', { class: 'row' }, save), out);
-}
-
-/** The fee rate in % (0.01 % = 1 bps) as basis points: null when empty, NaN when not whole bps. */
-function bpsOf(text) {
-  if (text.trim() === '') return null;
-  const v = Number(text);
-  if (!Number.isFinite(v)) return NaN;
-  const bps = Math.round(v * 100);
-  return Math.abs(v * 100 - bps) < 1e-6 ? bps : NaN;
 }
 
 /** Settlement terms (ADMIN only): the fee rate, shown in % with its basis points, and the payout delay. */

@@ -30,6 +30,15 @@ export function delay(days) {
   return Number(days) === 0 ? 'same day' : `${days} day${Number(days) === 1 ? '' : 's'}`;
 }
 
+/** The fee rate in % (0.01 % = 1 bps) as basis points: null when empty, NaN when not whole bps. */
+export function bpsOf(text) {
+  if (text.trim() === '') return null;
+  const v = Number(text);
+  if (!Number.isFinite(v)) return NaN;
+  const bps = Math.round(v * 100);
+  return Math.abs(v * 100 - bps) < 1e-6 ? bps : NaN;
+}
+
 /** The browser's calendar date `daysAgo` days back, as <input type=date> gives it. */
 export function localDate(daysAgo = 0) {
   const d = new Date();
