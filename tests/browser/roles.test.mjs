@@ -99,6 +99,20 @@ await suite.run(async () => {
   });
 
   const operator = await suite.page('OPERATOR');
+  await step('ADMIN: a merchant\'s users link lists that merchant\'s people only; the filter clears to everyone', async () => {
+    await admin.goto(`${base}/console/#/merchants`);
+    const alphaRow = admin.getByTestId('merchant-table').locator('tbody tr').filter({ hasText: alpha.clientId });
+    await alphaRow.getByRole('link', { name: 'users', exact: true }).click();
+    await admin.waitForURL((u) => u.hash === `#/users?clientId=${alpha.clientId}`);
+    const emails = async () => (await admin.getByTestId('users-table').getByTestId('user-row-email').allTextContents()).sort();
+    await waitFor('alpha\'s people', async () => (await emails()).length === 2, 5000);
+    same('alpha\'s people', await emails(), [ROLE_USERS.MERCHANT_ADMIN, ROLE_USERS.MERCHANT_VIEWER].sort());
+    await admin.getByTestId('users-filter-client-id').fill('');
+    await admin.getByTestId('users-filter').click();
+    await waitFor('everyone', async () => (await emails()).includes(ROLE_USERS.ADMIN), 5000);
+    if (!(await emails()).includes(ROLE_USERS.MERCHANT_ADMIN)) throw new Error('the merchant users left the full list');
+  });
+
   await step('OPERATOR: no users, audit or registration; cancels, retries, test notifications, live log', async () => {
     await signInAs(operator, base, ROLE_USERS.OPERATOR);
     same('nav', await navRoutes(operator), [...PLATFORM_PUBLIC, ...MONEY]);

@@ -48,7 +48,8 @@ function actions(m, shown, listing) {
       : null,
     link(`#/merchants/${m.clientId}`, 'settings'), ' ',
     link(`#/payments?clientId=${m.clientId}`, 'payments'), ' ',
-    can('settlements') ? link(`#/settlements?clientId=${m.clientId}`, 'settlements') : null);
+    can('settlements') ? link(`#/settlements?clientId=${m.clientId}`, 'settlements') : null, ' ',
+    can('users') ? link(`#/users?clientId=${m.clientId}`, 'users') : null);
 }
 
 function merchantsPage(main) {

@@ -4,7 +4,7 @@
 import { admin, query } from '../api.js';
 import { adminGate } from '../gate.js';
 import { can, isMerchantRole, myClientId, ROLES, MERCHANT_ROLES, PLATFORM_ROLES } from '../roles.js';
-import { h, card, field, input, select, button, actionButton, toast, table, badge, fmtTime, isoFromLocal, pager, pageTitle } from '../ui.js';
+import { h, card, field, input, select, button, actionButton, toast, table, badge, fmtTime, hashQuery, isoFromLocal, pager, pageTitle } from '../ui.js';
 
 function notAllowed(main) {
   main.append(card('Not for your role', h('p', { class: 'muted', text: 'Only an ADMIN (or, for its own merchant\'s people, a MERCHANT_ADMIN) sees this page.' })));
@@ -51,13 +51,16 @@ function usersPage(main) {
   role.addEventListener('change', syncClient);
   syncClient();
   const list = h('div', { 'data-testid': 'users-table' });
+  // An ADMIN may narrow the list to one merchant's people (#/users?clientId=…, the merchants
+  // page links there); a MERCHANT_ADMIN's list is its merchant's already.
+  const ofMerchant = input({ placeholder: 'mch_… (empty: everyone)', value: own ? '' : (hashQuery().get('clientId') || ''), 'data-testid': 'users-filter-client-id' });
   const patch = async (u, body, what) => {
     await admin('PATCH', `/admin/api/users/${u.userId}`, body);
     toast(`${u.email} ${what}`, 'ok');
     listing.reload();
   };
   const listing = pager(list,
-    (after) => admin('GET', `/admin/api/users${query({ limit: 50, startingAfter: after })}`),
+    (after) => admin('GET', `/admin/api/users${query({ clientId: own ? '' : ofMerchant.value.trim(), limit: 50, startingAfter: after })}`),
     (page) => table([
       { label: 'email', render: (u) => h('span', { 'data-testid': 'user-row-email', text: u.email }) },
       { label: 'role', render: (u) => roleControl(u, patch) },
@@ -86,7 +89,11 @@ function usersPage(main) {
       toast(`Created ${u.email} (${u.role})`, 'ok');
       listing.reload();
     }, { 'data-testid': 'create-user' }))));
-  main.append(card('All users', h('div', { class: 'row' }, actionButton('Refresh', () => listing.reload(), { class: 'secondary small' })), list));
+  const shown = () => listing.reload().catch((e) => toast(e.message, 'error'));
+  ofMerchant.addEventListener('keydown', (e) => { if (e.key === 'Enter') shown(); });
+  main.append(card(own ? 'All users' : 'Users  ·  GET /admin/api/users',
+    own ? null : h('div', { class: 'row' }, field('merchant', ofMerchant, 'one merchant\'s people'), button('Show', shown, { 'data-testid': 'users-filter' })),
+    h('div', { class: 'row' }, actionButton('Refresh', () => listing.reload(), { class: 'secondary small' })), list));
   listing.reload().catch((e) => toast(e.message, 'error'));
   return undefined;
 }
