@@ -9,6 +9,7 @@
 )]
 
 mod acquirer;
+mod admin_client;
 mod admin_guard;
 mod admin_payments;
 mod auth;

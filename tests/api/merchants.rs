@@ -9,7 +9,7 @@ use base64::{
 use diesel::{QueryableByName, sql_types::Binary, sql_types::Text};
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
-use simplepg_client::{ErrorCode, NewMerchant};
+use simplepg_client::{ErrorCode, NewMerchant, SettlementTerms};
 
 use crate::helpers::{
     TestApp, assert_invalid_field, assert_problem, assert_timestamp, spawn_app,
@@ -349,8 +349,11 @@ async fn the_admin_client_registers_a_merchant_on_the_terms_it_names_or_on_the_d
         .register_merchant(
             &NewMerchant::new("Termed Shop")
                 .with_return_url("https://termed.example/n")
-                .with_fee_rate_bps(180)
-                .with_settlement_delay_days(0),
+                .with_terms(
+                    SettlementTerms::default()
+                        .with_fee_rate_bps(180)
+                        .with_settlement_delay_days(0),
+                ),
         )
         .await
         .unwrap();
@@ -359,21 +362,33 @@ async fn the_admin_client_registers_a_merchant_on_the_terms_it_names_or_on_the_d
         .await
         .unwrap();
     let too_dear = admin
-        .register_merchant(&NewMerchant::new("Dear Shop").with_fee_rate_bps(10_001))
+        .register_merchant(
+            &NewMerchant::new("Dear Shop")
+                .with_terms(SettlementTerms::default().with_fee_rate_bps(10_001)),
+        )
         .await
         .unwrap_err();
 
     assert_eq!(
-        (termed.fee_rate_bps, termed.settlement_delay_days),
+        (
+            termed.merchant.fee_rate_bps,
+            termed.merchant.settlement_delay_days
+        ),
         (180, 0)
     );
     assert_eq!(
-        termed.return_url.as_deref(),
+        termed.merchant.return_url.as_deref(),
         Some("https://termed.example/n")
     );
-    assert_eq!((plain.fee_rate_bps, plain.settlement_delay_days), (250, 2));
-    assert_eq!(plain.return_url, None);
-    assert_eq!(plain.updated_at, plain.created_at);
+    assert_eq!(
+        (
+            plain.merchant.fee_rate_bps,
+            plain.merchant.settlement_delay_days
+        ),
+        (250, 2)
+    );
+    assert_eq!(plain.merchant.return_url, None);
+    assert_eq!(plain.merchant.updated_at, plain.merchant.created_at);
     assert_eq!(too_dear.code(), Some(&ErrorCode::ValidationFailed));
     let problem = too_dear.problem().unwrap();
     assert_eq!(problem.errors[0].field, "feeRateBps", "{problem:?}");

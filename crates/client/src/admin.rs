@@ -1,17 +1,21 @@
 //! [`AdminClient`]: the operator API of api.md §8 that a merchant integration needs in tests and
-//! scripts — registering a merchant, rotating its client secret with a grace (api.md §10.6),
-//! reading any payment, cancelling on a merchant's behalf (api.md §9.7) — plus raw access to
-//! the rest.
+//! scripts — registering a merchant (on its settlement terms), reading and changing it,
+//! activating and deactivating it, rotating its secrets (the client secret with a grace, api.md
+//! §10.6), reading any payment, cancelling on a merchant's behalf (api.md §9.7) — plus raw
+//! access to the rest.
 
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use serde::Serialize;
 use url::Url;
 
 use crate::{
     client::{default_http, join, parse_base_url, segments_url, to_json},
     error::Error,
+    merchant::{
+        Merchant, MerchantUpdate, NewMerchant, RegisteredMerchant, RotatedClientSecret,
+        RotatedWebhookSecret,
+    },
     payment::{CancelOutcome, CancelPayment, Payment},
     response::{Idempotent, RawResponse},
 };
@@ -22,87 +26,6 @@ pub struct AdminClient {
     http: reqwest::Client,
     base_url: Url,
     token: SecretString,
-}
-
-/// The body of `POST /admin/api/merchants`: build it with [`NewMerchant::new`] and the `with_`
-/// methods.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NewMerchant {
-    pub client_name: String,
-    /// Where notifications go; none means the merchant gets none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub return_url: Option<String>,
-    /// The fee on each capture in basis points (0 to 10 000); none takes the server's default.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fee_rate_bps: Option<u16>,
-    /// Days from a settlement date to its payout (0 to 30); none takes the default (2).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub settlement_delay_days: Option<u8>,
-}
-
-impl NewMerchant {
-    /// A merchant named `client_name`, without a `returnUrl`, on the default settlement terms.
-    pub fn new(client_name: impl Into<String>) -> Self {
-        Self {
-            client_name: client_name.into(),
-            return_url: None,
-            fee_rate_bps: None,
-            settlement_delay_days: None,
-        }
-    }
-
-    /// Where its notifications go.
-    pub fn with_return_url(mut self, return_url: impl Into<String>) -> Self {
-        self.return_url = Some(return_url.into());
-        self
-    }
-
-    /// Its fee on each capture, in basis points (250 is 2.5 %).
-    pub fn with_fee_rate_bps(mut self, fee_rate_bps: u16) -> Self {
-        self.fee_rate_bps = Some(fee_rate_bps);
-        self
-    }
-
-    /// Its payout delay, in days after the settlement date.
-    pub fn with_settlement_delay_days(mut self, days: u8) -> Self {
-        self.settlement_delay_days = Some(days);
-        self
-    }
-}
-
-/// A registered merchant with the secrets shown this once. `Debug` never shows them.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RegisteredMerchant {
-    pub client_id: String,
-    pub client_name: String,
-    pub return_url: Option<String>,
-    pub status: String,
-    /// Its fee on each capture, in basis points.
-    pub fee_rate_bps: u16,
-    /// Days from a settlement date to its payout.
-    pub settlement_delay_days: u8,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-    /// Signs the merchant's requests (give it to [`Client::new`](crate::Client::new)).
-    pub client_secret: SecretString,
-    /// Verifies the merchant's notifications (`whsec_...`).
-    pub webhook_secret: SecretString,
-}
-
-/// A client secret issued by a rotation, shown this once. `Debug` never shows it.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RotatedClientSecret {
-    pub client_id: String,
-    /// The new secret: sign with it from now on.
-    pub client_secret: SecretString,
-    /// Until when (exclusive) the old secret still verifies; `None` without a grace.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub previous_client_secret_valid_until: Option<OffsetDateTime>,
 }
 
 /// The body of `POST /admin/api/merchants/{clientId}/rotate-secret`.
@@ -151,6 +74,59 @@ impl AdminClient {
         self.send(Method::POST, url, Some(body))
             .await?
             .into_result()
+    }
+
+    /// `GET /admin/api/merchants/{clientId}`: the merchant (`MERCHANT_NOT_FOUND` if unknown).
+    pub async fn merchant(&self, client_id: &str) -> Result<Merchant, Error> {
+        let url = segments_url(&self.base_url, &["admin", "api", "merchants", client_id])?;
+        self.send(Method::GET, url, None).await?.into_result()
+    }
+
+    /// `PATCH /admin/api/merchants/{clientId}`: changes what `update` sets (name, return URL,
+    /// settlement terms) and returns the merchant as changed.
+    pub async fn update_merchant(
+        &self,
+        client_id: &str,
+        update: &MerchantUpdate,
+    ) -> Result<Merchant, Error> {
+        let url = segments_url(&self.base_url, &["admin", "api", "merchants", client_id])?;
+        self.send(Method::PATCH, url, Some(to_json(update)?))
+            .await?
+            .into_result()
+    }
+
+    /// `POST /admin/api/merchants/{clientId}/activate` or `.../deactivate`: an inactive
+    /// merchant's signed requests get `CLIENT_INACTIVE`.
+    pub async fn set_merchant_active(
+        &self,
+        client_id: &str,
+        active: bool,
+    ) -> Result<Merchant, Error> {
+        let action = if active { "activate" } else { "deactivate" };
+        let url = segments_url(
+            &self.base_url,
+            &["admin", "api", "merchants", client_id, action],
+        )?;
+        self.send(Method::POST, url, None).await?.into_result()
+    }
+
+    /// `POST /admin/api/merchants/{clientId}/rotate-webhook-secret`: a new webhook secret; for
+    /// the server's grace period deliveries carry the old secret's signature too.
+    pub async fn rotate_webhook_secret(
+        &self,
+        client_id: &str,
+    ) -> Result<RotatedWebhookSecret, Error> {
+        let url = segments_url(
+            &self.base_url,
+            &[
+                "admin",
+                "api",
+                "merchants",
+                client_id,
+                "rotate-webhook-secret",
+            ],
+        )?;
+        self.send(Method::POST, url, None).await?.into_result()
     }
 
     /// `GET /admin/api/payments/{paymentKey}`: any merchant's payment, with its cancels.
@@ -239,25 +215,7 @@ impl AdminClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_new_merchant_sends_only_the_terms_it_sets() {
-        let plain = serde_json::to_value(NewMerchant::new("Shop")).unwrap();
-        assert_eq!(plain, serde_json::json!({ "clientName": "Shop" }));
-        let termed = NewMerchant::new("Shop")
-            .with_return_url("https://shop.example/n")
-            .with_fee_rate_bps(180)
-            .with_settlement_delay_days(0);
-        assert_eq!(
-            serde_json::to_value(termed).unwrap(),
-            serde_json::json!({
-                "clientName": "Shop",
-                "returnUrl": "https://shop.example/n",
-                "feeRateBps": 180,
-                "settlementDelayDays": 0,
-            })
-        );
-    }
+    use crate::merchant::RegisteredMerchant;
 
     #[test]
     fn neither_the_admin_token_nor_issued_secrets_show_in_debug() {

@@ -6,8 +6,8 @@
 //!   problem details.
 //! * [`WebhookVerifier`] checks the notifications SimplePG posts to your `returnUrl`
 //!   (Standard Webhooks, docs/webhooks.md) and returns the typed [`WebhookEvent`].
-//! * [`AdminClient`] registers merchants and cancels on a merchant's behalf (operators, tests,
-//!   scripts).
+//! * [`AdminClient`] registers and manages merchants and cancels on a merchant's behalf
+//!   (operators, tests, scripts).
 //!
 //! The signature schemes are the server's own (`domain::signing`, ADR 0006); HTTP is `reqwest`
 //! with rustls, and everything here is `Send + Sync`.
@@ -51,15 +51,20 @@
 mod admin;
 mod client;
 mod error;
+mod merchant;
 mod payment;
 mod response;
 mod signer;
 mod webhook;
 mod wire;
 
-pub use admin::{AdminClient, NewMerchant, RegisteredMerchant, RotatedClientSecret};
+pub use admin::AdminClient;
 pub use client::{Client, DEFAULT_TIMEOUT};
 pub use error::{Error, ErrorCode, FieldError, Problem};
+pub use merchant::{
+    Merchant, MerchantUpdate, NewMerchant, RegisteredMerchant, RotatedClientSecret,
+    RotatedWebhookSecret, SettlementTerms,
+};
 pub use payment::{
     Actor, AuditLogEntry, Cancel, CancelOutcome, CancelPayment, CancelStatus, CreatePayment,
     ListPayments, MethodCode, Payment, PaymentPage, PaymentStatus,

@@ -150,10 +150,10 @@ impl TestApp {
             })
             .await
             .unwrap_or_else(|e| panic!("registering {name}: {e}"));
-        assert_eq!(registered.client_name, name);
-        assert_eq!(registered.return_url.as_deref(), return_url);
+        assert_eq!(registered.merchant.client_name, name);
+        assert_eq!(registered.merchant.return_url.as_deref(), return_url);
         Merchant {
-            client_id: registered.client_id,
+            client_id: registered.merchant.client_id,
             client_secret: registered.client_secret.expose_secret().to_owned(),
             webhook_secret: registered.webhook_secret.expose_secret().to_owned(),
         }

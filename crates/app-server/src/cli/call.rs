@@ -1,7 +1,7 @@
 //! `simplepg call`: a curl-like signed merchant request, and `simplepg merchant create`.
 
 use clap::Args;
-use simplepg_client::{AdminClient, Client, Method, NewMerchant, SecretString};
+use simplepg_client::{AdminClient, Client, Method, NewMerchant, SecretString, SettlementTerms};
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
@@ -69,8 +69,10 @@ pub async fn merchant_create(args: &MerchantCreateArgs) -> anyhow::Result<(u16, 
     let body = NewMerchant {
         client_name: args.name.clone(),
         return_url: args.return_url.clone(),
-        fee_rate_bps: args.fee_rate_bps,
-        settlement_delay_days: args.settlement_delay_days,
+        terms: SettlementTerms {
+            fee_rate_bps: args.fee_rate_bps,
+            settlement_delay_days: args.settlement_delay_days,
+        },
     };
     let res = admin
         .request(
