@@ -340,6 +340,19 @@ async fn a_cancel_above_the_cancelable_amount_is_409_cancel_amount_exceeded_and_
         .cancel_answered(&merchant, &key, "the rest", Some(5_000), 200)
         .await;
     assert_money(&res, "CANCELED", 15_000, 0);
+
+    // Spent by its cancels, it refuses any amount as exceeding what is left (as it would have
+    // while the last cancel was PENDING); a cancel of the whole refuses by its state.
+    let spent = app.admin_payment(&key).await;
+    for amount in [1, 5_000] {
+        let res = app
+            .cancel_with_amount(&merchant, &key, "one more", Some(amount))
+            .await;
+        assert_problem(&res, 409, "CANCEL_AMOUNT_EXCEEDED");
+    }
+    let res = app.cancel(&merchant, &key, "all again").await;
+    assert_problem(&res, 409, "INVALID_STATE_TRANSITION");
+    assert_eq!(app.admin_payment(&key).await, spent, "nothing changed");
 }
 
 #[actix_web::test]

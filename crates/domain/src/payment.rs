@@ -79,6 +79,15 @@ impl PaymentRecord {
     pub fn cancelable_amount(&self) -> i64 {
         self.cancels.cancelable_amount()
     }
+
+    /// A captured payment its cancels took all of: CANCELED after COMPLETED. An amount asked of
+    /// it exceeds what is left (nothing), as it did a moment earlier while its last cancel was
+    /// still PENDING — so concurrent partial cancels are refused alike however they interleave
+    /// (api.md §9.2). A payment canceled whole (READY, an APPROVED void, an expired
+    /// authorization) has no balance to exceed: it refuses by its state.
+    pub fn is_spent_by_cancels(&self) -> bool {
+        self.status == PaymentStatus::Canceled && self.completed_at.is_some()
+    }
 }
 
 /// A validated create request (api.md §3.1).

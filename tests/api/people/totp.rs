@@ -79,6 +79,16 @@ async fn after_totp_is_confirmed_login_requires_a_current_code_used_once() {
 
     let res = app.login("ops@example.com", PASSWORD, None).await;
     assert_problem(&res, 401, "TOTP_REQUIRED");
+    let asked = app
+        .admin_data("/admin/api/audit?action=TOTP_REQUIRED&actor=ops%40example.com")
+        .await;
+    assert_eq!(
+        asked.len(),
+        1,
+        "the attempt without a code is audited: {asked:?}"
+    );
+    assert_eq!(asked[0]["outcome"], "FAILURE");
+    assert_eq!(asked[0]["role"], "OPERATOR");
     let res = app
         .login("ops@example.com", "not the password at all", None)
         .await;

@@ -78,6 +78,10 @@ async fn twenty_concurrent_partial_cancels_split_over_two_nodes_never_cancel_mor
     let amounts: Vec<i64> = (0..20).map(|i| 300 + 97 * i).collect();
     let key = completed_payment(&b, &m, "uneven").await;
     race(&a, &b, &m, &key, &amounts).await;
+    // Twenty cancels of 7 501: two spend it; the rest exceed what is left, before or after.
+    let key = completed_payment(&a, &m, "spent").await;
+    race(&a, &b, &m, &key, &[7_501; 20]).await;
+    assert_eq!(payment(&b, &m, &key).await["status"], "CANCELED");
 
     assert_books_balance_on_every_node(&db).await;
 }

@@ -160,6 +160,12 @@ async fn twenty_concurrent_partial_cancels_over_two_instances_never_cancel_more_
     let key = completed_payment(&b, &m, "uneven").await;
     race_partial_cancels(&a, &b, &m, &key, &amounts).await;
 
+    // Twenty cancels of 7 501: two spend the payment (CANCELED), and the eighteen others are
+    // refused as exceeding what is left whether they land before or after it is spent.
+    let key = completed_payment(&a, &m, "spent").await;
+    race_partial_cancels(&a, &b, &m, &key, &[7_501; 20]).await;
+    assert_eq!(payment(&b, &m, &key).await["status"], "CANCELED");
+
     assert_invariants(&db).await;
 }
 

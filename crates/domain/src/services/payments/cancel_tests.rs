@@ -205,6 +205,40 @@ async fn a_payment_that_may_not_be_canceled_refuses_by_its_state_whatever_the_am
 }
 
 #[tokio::test]
+async fn a_captured_payment_its_cancels_spent_refuses_an_amount_as_exceeding_and_a_whole_cancel_by_its_state()
+ {
+    let store = MemoryStore::holding(fixtures::completed_payment());
+    let whole = fixtures::completed_payment().amount.minor_units();
+    for part in [whole - 1_000, 1_000] {
+        done(
+            cancel(&store, answered_once(200), Some(part))
+                .await
+                .unwrap(),
+        );
+    }
+    let spent = store.current();
+    assert_eq!(spent.status, PaymentStatus::Canceled, "{spent:?}");
+
+    for asked in [1, 1_000, whole] {
+        let err = cancel(&store, MockOutboundSender::new(), Some(asked))
+            .await
+            .unwrap_err();
+        assert_eq!(exceeded(&err), Some(0), "{asked}: {err:?}");
+    }
+    let err = cancel(&store, MockOutboundSender::new(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ChangePaymentError::Rejected(TransitionRejected::InvalidTransition { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(store.current(), spent, "nothing changed");
+}
+
+#[tokio::test]
 async fn a_race_lost_while_reserving_is_decided_again_on_the_new_balance() {
     // Another instance reserves 12 000 first; this request's 5 000 no longer fits.
     let completed = fixtures::completed_payment();

@@ -338,7 +338,10 @@ fn answer_for(payment: Payment, cancel_id: &CancelId) -> CancelAnswer {
 /// More than is cancelable now is refused as exceeding it (409 `CANCEL_AMOUNT_EXCEEDED`, api.md
 /// §9.2) whenever the payment may be canceled at all, even from READY or APPROVED, where only an
 /// amount below the whole is a partial cancel (400) — and so is an amount larger than any payment
-/// may hold. A payment that may not be canceled is left to refuse by its state.
+/// may hold — and on a payment its cancels have spent ([`PaymentRecord::is_spent_by_cancels`]).
+/// Any other payment that may not be canceled is left to refuse by its state.
+///
+/// [`PaymentRecord::is_spent_by_cancels`]: crate::payment::PaymentRecord::is_spent_by_cancels
 fn requested_amount(
     current: &Payment,
     requested: Option<CancelAmount>,
@@ -347,7 +350,8 @@ fn requested_amount(
         return Ok(None);
     };
     let cancelable = current.cancelable_amount();
-    if !current.status.is_final() && requested.minor_units() > cancelable {
+    let has_a_balance = !current.status.is_final() || current.is_spent_by_cancels();
+    if has_a_balance && requested.minor_units() > cancelable {
         return Err(CancelRefused::AmountExceeded { cancelable }.into());
     }
     Ok(requested.amount())

@@ -178,6 +178,17 @@ impl LoginService {
             let second_factor: Option<Option<u64>> = match (&check, &user.totp) {
                 (PasswordCheck::Matches { .. }, TotpState::On(sealed)) => {
                     let Some(code) = credentials.totp.as_deref() else {
+                        // Not a failure (the password was right; nothing is counted), but an
+                        // authentication attempt refused: audited like every other.
+                        let row = entry(
+                            now,
+                            user.email.as_str(),
+                            Some(&user),
+                            "TOTP_REQUIRED",
+                            AuditOutcome::Failure,
+                            origin,
+                        );
+                        self.stores.audit.append(&row).await?;
                         return Err(LoginError::TotpRequired);
                     };
                     let secret = self

@@ -304,6 +304,16 @@ async fn after_totp_is_confirmed_login_needs_a_valid_code_and_a_wrong_one_counts
         login(&f, "ops@example.com", PASSWORD).await,
         Err(LoginError::TotpRequired)
     ));
+    assert_eq!(
+        f.memory.actions().last().map(String::as_str),
+        Some("TOTP_REQUIRED"),
+        "the refused attempt is audited"
+    );
+    assert_eq!(
+        f.memory.user().failed_logins,
+        0,
+        "a right password is no failure"
+    );
     let mut with_code = credentials("ops@example.com", PASSWORD);
     with_code.totp = Some("111111".into());
     assert!(matches!(
