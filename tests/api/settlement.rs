@@ -126,22 +126,32 @@ async fn yesterdays_captures_settle_once_into_a_batch_with_exact_fees_seen_only_
     assert_eq!(terms.status, 200, "{}", terms.text());
     app.completed_payment(&shop, "SETTLE-1", 10_000).await;
     app.completed_payment(&shop, "SETTLE-2", 20_050).await;
+    app.completed_payment(&other, "SETTLE-OTHER", 5_000).await;
     {
         let pool = app.db.mysql().pool(1);
         let mut conn = pool.get().await.unwrap();
-        diesel::sql_query(
-            "UPDATE payment SET completed_at = completed_at - INTERVAL 1 DAY WHERE client_id = ?",
-        )
-        .bind::<Text, _>(&shop.client_id)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+        diesel::sql_query("UPDATE payment SET completed_at = completed_at - INTERVAL 1 DAY")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
     }
     let yesterday = seoul_date(1);
     let first = run(&app, &yesterday).await;
     assert_eq!(first.status, 200, "{}", first.text());
-    assert_eq!(first.json["created"], 1, "{}", first.json);
-    let batch = &first.json["data"][0];
+    assert_eq!(first.json["created"], 2, "{}", first.json);
+    let batch_of = |data: &Value, client_id: &str| {
+        data.as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["clientId"] == client_id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no batch of {client_id}: {data}"))
+    };
+    let batch = &batch_of(&first.json["data"], &shop.client_id);
+    let other_id = batch_of(&first.json["data"], &other.client_id)["settlementId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // 3 % of 10,000 is 300; of 20,050 it is 601.5, rounded half up to 602.
     assert_eq!(
         (
@@ -167,7 +177,10 @@ async fn yesterdays_captures_settle_once_into_a_batch_with_exact_fees_seen_only_
 
     let again = run(&app, &yesterday).await;
     assert_eq!(again.json["created"], 0, "a second run creates nothing");
-    assert_eq!(again.json["data"][0]["settlementId"], id.as_str());
+    assert_eq!(
+        batch_of(&again.json["data"], &shop.client_id)["settlementId"],
+        id.as_str()
+    );
 
     let shown = app.admin_get(&format!("/admin/api/settlements/{id}")).await;
     assert_eq!(shown.status, 200, "{}", shown.text());
@@ -233,7 +246,35 @@ async fn yesterdays_captures_settle_once_into_a_batch_with_exact_fees_seen_only_
         "SETTLEMENT_NOT_FOUND",
     );
     let theirs = app.session_get(&stranger, "/admin/api/settlements").await;
-    assert_eq!(theirs.json["data"], Value::Array(Vec::new()));
+    assert_eq!(
+        theirs.json["data"].as_array().unwrap().len(),
+        1,
+        "{}",
+        theirs.json
+    );
+    assert_eq!(theirs.json["data"][0]["settlementId"], other_id.as_str());
+    // Paging after another merchant's batch is paging after an unknown one: an empty page,
+    // whichever of the two was made first.
+    let unknown = "stl_00000000000000000000000000000000";
+    for (who, cursor) in [
+        (&stranger, &id),
+        (&own, &other_id),
+        (&own, &unknown.to_owned()),
+    ] {
+        let page = app
+            .session_get(
+                who,
+                &format!("/admin/api/settlements?startingAfter={cursor}"),
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        assert_eq!(
+            page.json["data"],
+            Value::Array(Vec::new()),
+            "after {cursor}"
+        );
+        assert_eq!(page.json["hasMore"], false);
+    }
     let operator = app.user_session("ops@pg.example", "OPERATOR", None).await;
     let refused = app
         .session_post(

@@ -212,6 +212,14 @@ impl SettlementService {
             return Ok(Page::empty());
         };
         filter.client_id = client;
+        // A cursor outside the listing (another merchant's batch, for a merchant user) is
+        // answered as an unknown one: an empty page, so it tells nothing about that batch.
+        if let (Some(after), Some(own)) = (&starting_after, &filter.client_id) {
+            let cursor = self.store.find(after).await?;
+            if cursor.is_some_and(|b| b.client_id != *own) {
+                return Ok(Page::empty());
+            }
+        }
         Ok(Page::fetch(limit.get(), starting_after, |page| async move {
             self.store.list(&filter, &page).await
         })

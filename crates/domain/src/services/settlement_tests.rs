@@ -14,7 +14,7 @@ use crate::{
     services::testkit::{clock_at, keys, person},
     settlement::{
         BatchCreated, BatchTotals, Calendar, FeeRate, FixedOffsetCalendar, SettlementBatch,
-        SettlementDate, SettlementDelay, SettlementId, SettlementTerms,
+        SettlementDate, SettlementDelay, SettlementFilter, SettlementId, SettlementTerms,
     },
 };
 
@@ -177,8 +177,8 @@ async fn the_daily_run_settles_only_unfinished_days_past_the_grace_that_it_could
     assert_eq!(runs[0].date, date("2026-12-04"));
 }
 
-#[tokio::test]
-async fn a_merchant_user_sees_another_merchants_batch_as_unknown() {
+/// A store whose every batch is `mch_other`'s.
+fn store_of_another_merchant() -> MockSettlementStore {
     let other = ClientId::parse("mch_other").unwrap();
     let mut store = MockSettlementStore::new();
     store.expect_find().returning(move |id| {
@@ -193,6 +193,31 @@ async fn a_merchant_user_sees_another_merchants_batch_as_unknown() {
             created_at: after_midnight(),
         }))
     });
+    store
+}
+
+#[tokio::test]
+async fn a_merchant_users_listing_after_another_merchants_batch_is_empty_as_after_an_unknown_one() {
+    let mut store = store_of_another_merchant();
+    store.expect_list().never();
+    let svc = service(store, MockMerchantStore::new(), after_midnight());
+    let by = person("ops@shop.example", Role::MerchantViewer, Some("mch_shop"));
+    let after = SettlementId::from_uuid(uuid::Uuid::now_v7());
+    let page = svc
+        .list(
+            &by,
+            SettlementFilter::default(),
+            Limit::DEFAULT,
+            Some(after),
+        )
+        .await
+        .unwrap();
+    assert!(page.items.is_empty() && !page.has_more, "{page:?}");
+}
+
+#[tokio::test]
+async fn a_merchant_user_sees_another_merchants_batch_as_unknown() {
+    let store = store_of_another_merchant();
     let svc = service(store, MockMerchantStore::new(), after_midnight());
     let by = person("ops@shop.example", Role::MerchantViewer, Some("mch_shop"));
     let id = SettlementId::from_uuid(uuid::Uuid::now_v7());
