@@ -2,7 +2,6 @@
 //! are idempotent and refuse a day that is not over, scoping by role, the lines as CSV.
 
 use awc::http::Method;
-use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use test_support::settlement_day::seoul_date;
