@@ -144,9 +144,16 @@ async fn partial_cancels_of_a_completed_payment_add_up_until_the_last_one_cancel
         assert_cancel_row(row, action, "MERCHANT", from, to, id);
     }
 
-    // Nothing is left: a further cancel is an invalid transition, and changes nothing.
+    // Nothing is left: a further amount exceeds what is cancelable (0), a whole cancel is an
+    // invalid transition, and neither changes anything.
     assert_problem(
         &app.cancel_with_amount(&merchant, &key, "again", Some(1))
+            .await,
+        409,
+        "CANCEL_AMOUNT_EXCEEDED",
+    );
+    assert_problem(
+        &app.cancel_with_amount(&merchant, &key, "again", None)
             .await,
         409,
         "INVALID_STATE_TRANSITION",

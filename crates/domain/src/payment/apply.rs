@@ -85,7 +85,9 @@ pub enum TransitionRejected {
     #[error("the payment does not expire before {0}")]
     NotYetExpired(Timestamp),
     /// A partial amount where only the whole payment can be canceled (READY, APPROVED).
-    #[error("a {from} payment can only be canceled as a whole ({amount})")]
+    #[error(
+        "must be the whole amount ({amount}) while the payment is {from}: only a COMPLETED or PARTIAL_CANCELED payment is canceled in part"
+    )]
     PartialCancelNotAllowed { from: PaymentStatus, amount: Amount },
     /// A cancel of this payment is still waiting for the acquirer.
     #[error("a cancel of this payment is still pending at the acquirer")]
