@@ -153,8 +153,7 @@ async fn partial_cancels_of_a_completed_payment_add_up_until_the_last_one_cancel
         "CANCEL_AMOUNT_EXCEEDED",
     );
     assert_problem(
-        &app.cancel_with_amount(&merchant, &key, "again", None)
-            .await,
+        &app.cancel_with_amount(&merchant, &key, "again", None).await,
         409,
         "INVALID_STATE_TRANSITION",
     );

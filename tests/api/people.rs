@@ -54,6 +54,11 @@ async fn an_admin_created_with_the_token_logs_in_with_a_strict_cookie_and_sees_i
     assert_eq!(me.status, 200, "{}", me.text());
     assert_eq!(me.json["user"]["email"], "ops@example.com");
     assert_eq!(me.json["csrfToken"], csrf);
+    // "The user": its fields at the top level too, exactly as `user` shows them.
+    for (field, value) in me.json["user"].as_object().unwrap() {
+        assert_eq!(&me.json[field], value, "{field}: {}", me.json);
+    }
+    assert_eq!(me.json["userId"], created["userId"]);
 
     let anonymous = app.get("/auth/me").await;
     assert_problem(&anonymous, 401, "UNAUTHENTICATED");

@@ -15,7 +15,9 @@ mod people;
 mod reconciliation;
 mod settlement;
 
-pub use people::{OperatorAuditResponse, SessionResponse, TotpEnrollmentResponse, UserResponse};
+pub use people::{
+    MeResponse, OperatorAuditResponse, SessionResponse, TotpEnrollmentResponse, UserResponse,
+};
 pub use reconciliation::ReconciliationResponse;
 pub use settlement::{SettlementResponse, SettlementRunResponse};
 

@@ -87,6 +87,26 @@ impl SessionResponse {
     }
 }
 
+/// `GET /auth/me`: the user itself (its fields at the top level, api.md §10.2) and, as the login
+/// answers, the session (`user`, `csrfToken`, `expiresAt`, `totpEnrollmentRequired`).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Me)]
+pub struct MeResponse {
+    #[serde(flatten)]
+    person: UserResponse,
+    #[serde(flatten)]
+    session: SessionResponse,
+}
+
+impl MeResponse {
+    pub fn new(session: SessionResponse, user: &User) -> Self {
+        Self {
+            person: user.into(),
+            session,
+        }
+    }
+}
+
 /// `POST /auth/totp`: the enrollment URI, shown this once.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

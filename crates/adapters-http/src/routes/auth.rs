@@ -9,7 +9,7 @@ use super::guards::{SESSION_COOKIE, SessionOf, origin};
 use crate::{
     annotations::schemas::{ConfirmTotpRequest, LoginRequest},
     body::{json_object, valid},
-    dto::{SessionResponse, TotpEnrollmentResponse},
+    dto::{MeResponse, SessionResponse, TotpEnrollmentResponse},
     problem::ApiError,
     state::AppState,
 };
@@ -130,17 +130,18 @@ pub async fn logout(
     operation_id = "me",
     security(("sessionCookie" = [])),
     responses(
-        (status = 200, description = "The session's user", body = SessionResponse),
+        (status = 200, description = "The session's user (its fields, and `user` as the login answers it) with the session", body = MeResponse),
     ),
 )]
 pub async fn me(session: SessionOf, state: web::Data<AppState>) -> HttpResponse {
     let me = &session.me;
-    no_store(HttpResponse::Ok()).json(SessionResponse::new(
+    let current = SessionResponse::new(
         &me.user,
         me.csrf.expose(),
         me.expires_at,
         state.people.login.must_enroll_totp(&me.user),
-    ))
+    );
+    no_store(HttpResponse::Ok()).json(MeResponse::new(current, &me.user))
 }
 
 /// Start TOTP enrollment: a new secret, returned once as an `otpauth://` URI; login asks for a
