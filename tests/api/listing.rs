@@ -283,8 +283,13 @@ async fn creation_bounds_with_an_offset_are_converted_to_utc() {
     let at = assert_timestamp(&second.json["createdAt"]);
     let in_seoul = at.to_offset(time::macros::offset!(+9));
     let query = format!("createdFrom={}", rfc3339(in_seoul).replace('+', "%2B"));
+    // The `+` sent as it is: form decoding makes it a space, read back as the `+` it was.
+    let raw_plus = format!("createdFrom={}", rfc3339(in_seoul));
+    assert!(raw_plus.contains('+'), "{raw_plus}");
 
     let (from, _) = page(&app.list_payments(&merchant, &query).await);
+    let (from_raw, _) = page(&app.list_payments(&merchant, &raw_plus).await);
 
     assert_eq!(from, vec![keys[1].clone()]);
+    assert_eq!(from_raw, from);
 }

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, http::header};
 use domain::{
+    Timestamp,
     ports::PageRequest,
     services::Limit,
     settlement::SettlementDate,
@@ -211,6 +212,23 @@ pub fn page_limit(raw: &str) -> Result<Limit, Invalid> {
         .and_then(Limit::parse)
 }
 
+/// An RFC 3339 instant given as a query parameter. The `+` of a UTC offset sent unencoded
+/// (`createdFrom=2026-12-07T09:00:00+09:00`) arrives as a space, since a query is form-decoded;
+/// an instant holds no space, so it is read back as the `+` it was (`%2B` works as well).
+pub fn query_time(value: &str) -> Result<Timestamp, Invalid> {
+    let restored = match value.rsplit_once(' ') {
+        Some((instant, offset)) if is_utc_offset(offset) => format!("{instant}+{offset}"),
+        _ => value.to_owned(),
+    };
+    Timestamp::parse_rfc3339(&restored).map_err(|e| Invalid::new(e.to_string()))
+}
+
+/// `HH:MM`.
+fn is_utc_offset(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 5 && b[2] == b':' && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit())
+}
+
 /// A query string as `(name, value)` pairs, refusing unknown and repeated parameters.
 pub fn query_pairs(req: &HttpRequest, allowed: &[&str]) -> Result<Vec<(String, String)>, ApiError> {
     let pairs = actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
@@ -350,4 +368,35 @@ pub fn path_id<Id, E>(
     noun: &str,
 ) -> Result<Id, ApiError> {
     parse(path).map_err(|_| ApiError::new(code, format!("{noun} {path} not found")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_instant_whose_offset_plus_was_decoded_to_a_space_reads_as_sent() {
+        let sent = query_time("2026-12-07T09:00:00+09:00").unwrap();
+        assert_eq!(query_time("2026-12-07T09:00:00 09:00").unwrap(), sent);
+        assert_eq!(query_time("2026-12-07T00:00:00Z").unwrap(), sent);
+        assert_eq!(
+            query_time("2026-12-07T00:00:00.000-05:00").unwrap(),
+            query_time("2026-12-07T00:00:00.000 05:00")
+                .unwrap()
+                .plus(std::time::Duration::from_secs(10 * 3600))
+        );
+        assert_eq!(
+            query_time("2026-12-07 09:00:00 09:00").unwrap(),
+            sent,
+            "RFC 3339's space separator too"
+        );
+        for bad in [
+            "2026-12-07T09:00:00 9:00",
+            "2026-12-07T09:00:00 09:00:00",
+            "tomorrow",
+            "",
+        ] {
+            assert!(query_time(bad).is_err(), "{bad}");
+        }
+    }
 }

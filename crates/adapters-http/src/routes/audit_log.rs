@@ -3,7 +3,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::{
-    Timestamp,
     people::{Action, OperatorAuditFilter},
     validation::Invalid,
 };
@@ -11,7 +10,7 @@ use domain::{
 use super::guards::Caller;
 use crate::{
     annotations::{problems::CsrfOrForbidden, schemas::OperatorAuditQuery},
-    body::page_query,
+    body::{page_query, query_time},
     dto::{ListResponse, OperatorAuditResponse},
     problem::ApiError,
     state::AppState,
@@ -45,7 +44,7 @@ pub async fn list(
         &["actor", "action", "from", "to"],
         audit_id,
         |field, value, v| {
-            let time = || Timestamp::parse_rfc3339(value).map_err(|e| Invalid::new(e.to_string()));
+            let time = || query_time(value);
             match field {
                 "actor" => filter.actor = Some(value.trim().to_lowercase()),
                 "action" => filter.action = Some(value.to_owned()),

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use domain::{
-    Timestamp,
     ids::{ClientId, PaymentKey},
     money::{Amount, Currency},
     payment::{CustomerName, MethodCode, NewPayment, OrderNo, PaymentStatus, ProductName},
@@ -19,7 +18,7 @@ use crate::{
             CompletePaymentRequest, CreatePaymentRequest, PaymentFilterQuery, PaymentPageQuery,
         },
     },
-    body::{fields, json_object, optional_json_object, page_pairs, query_pairs, valid},
+    body::{fields, json_object, optional_json_object, page_pairs, query_pairs, query_time, valid},
     context::request_id,
     dto::{AuditEntryResponse, ListResponse, PaymentResponse},
     idempotency::idempotent,
@@ -192,11 +191,9 @@ pub(super) fn parse_list_pairs(
         "status" => filter.status = v.check(field, PaymentStatus::parse(value)),
         "orderNo" => filter.order_no = v.check(field, OrderNo::parse(value)),
         "createdFrom" => {
-            filter.created_from = v.check(field, Timestamp::parse_rfc3339(value).map_err(invalid));
+            filter.created_from = v.check(field, query_time(value));
         }
-        "createdTo" => {
-            filter.created_to = v.check(field, Timestamp::parse_rfc3339(value).map_err(invalid))
-        }
+        "createdTo" => filter.created_to = v.check(field, query_time(value)),
         "clientId" => filter.client_id = v.check(field, ClientId::parse(value)),
         _ => v.push(field, "is not a known query parameter"),
     });
@@ -212,10 +209,6 @@ pub(super) fn parse_list_pairs(
     }
     v.into_result().map_err(ApiError::validation)?;
     Ok(query)
-}
-
-fn invalid(e: impl std::fmt::Display) -> domain::validation::Invalid {
-    domain::validation::Invalid::new(e.to_string())
 }
 
 /// List the merchant's payments, newest first (api.md §3.3).

@@ -5,7 +5,7 @@ use domain::{
     Timestamp,
     ids::ClientId,
     operator::stats::{Figures, PaymentStats, StatsFilter},
-    validation::{Invalid, Violations},
+    validation::Violations,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -13,7 +13,10 @@ use utoipa::ToSchema;
 
 use super::guards::Caller;
 use crate::{
-    annotations::schemas::StatsQuery, body::query_pairs, problem::ApiError, state::AppState,
+    annotations::schemas::StatsQuery,
+    body::{query_pairs, query_time},
+    problem::ApiError,
+    state::AppState,
 };
 
 #[derive(Serialize, ToSchema)]
@@ -175,7 +178,7 @@ fn parse_filter(req: &HttpRequest) -> Result<StatsFilter, ApiError> {
     let mut filter = StatsFilter::default();
     for (name, value) in query_pairs(req, &["from", "to", "clientId"])? {
         let field = name.as_str();
-        let time = || Timestamp::parse_rfc3339(&value).map_err(|e| Invalid::new(e.to_string()));
+        let time = || query_time(&value);
         match field {
             "from" => filter.from = v.check(field, time()),
             "to" => filter.to = v.check(field, time()),
