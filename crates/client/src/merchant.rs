@@ -3,7 +3,7 @@
 //! `Debug` never shows them.
 
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// The body of `POST /admin/api/merchants`: build it with [`NewMerchant::new`] and the `with_`
@@ -123,21 +123,11 @@ pub struct MerchantUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
     /// `Some(None)` clears the URL (`returnUrl: null`: no more notifications).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "some_or_null"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_url: Option<Option<String>>,
     /// New settlement terms, for the days settled from now on.
     #[serde(flatten)]
     pub terms: SettlementTerms,
-}
-
-fn some_or_null<S: Serializer>(value: &Option<Option<String>>, s: S) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(Some(url)) => s.serialize_str(url),
-        _ => s.serialize_none(),
-    }
 }
 
 impl MerchantUpdate {

@@ -5,7 +5,7 @@ import { admin, session } from '../api.js';
 import { adminGate } from '../gate.js';
 import { can } from '../roles.js';
 import { forget } from '../names.js';
-import { bpsOf, delay, percent } from './settlements.js';
+import { bpsOf, delay, payoutWhen, percent } from './settlements.js';
 import {
   h, card, field, input, button, actionButton, toast, table, badge, fmtTime, link, copyButton, pager, pageTitle,
 } from '../ui.js';
@@ -85,8 +85,7 @@ function merchantsPage(main) {
         if (bps !== null) body.feeRateBps = bps;
         if (days.value.trim() !== '') body.settlementDelayDays = Number(days.value);
         const m = await admin('POST', '/admin/api/merchants', body);
-        const paid = Number(m.settlementDelayDays) === 0 ? 'on the settlement date' : `${delay(m.settlementDelayDays)} after the settlement date`;
-        shown.replaceChildren(secretsBox(m, `Registered ${m.clientName} (fee ${percent(m.feeRateBps)}, paid ${paid})`));
+        shown.replaceChildren(secretsBox(m, `Registered ${m.clientName} (fee ${percent(m.feeRateBps)}, paid ${payoutWhen(m.settlementDelayDays)})`));
         name.value = '';
         returnUrl.value = '';
         rate.value = '';

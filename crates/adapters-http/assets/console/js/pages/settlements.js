@@ -30,6 +30,11 @@ export function delay(days) {
   return Number(days) === 0 ? 'same day' : `${days} day${Number(days) === 1 ? '' : 's'}`;
 }
 
+/** When a batch is paid: "on the settlement date" or "2 days after the settlement date". */
+export function payoutWhen(days) {
+  return Number(days) === 0 ? 'on the settlement date' : `${delay(days)} after the settlement date`;
+}
+
 /** The fee rate in % (0.01 % = 1 bps) as basis points: null when empty, NaN when not whole bps. */
 export function bpsOf(text) {
   if (text.trim() === '') return null;
@@ -232,7 +237,7 @@ function payoutsPage(main) {
   const terms = h('p', { class: 'small', 'data-testid': 'payout-terms' });
   admin('GET', `/admin/api/merchants/${myClientId()}`).then((m) => {
     terms.replaceChildren('Your terms: a fee of ', h('strong', { text: feeRate(m.feeRateBps) }), ' on each capture (refunded with a cancel), paid ',
-      h('strong', { text: Number(m.settlementDelayDays) === 0 ? 'on the settlement date' : `${delay(m.settlementDelayDays)} after the settlement date` }), '.');
+      h('strong', { text: payoutWhen(m.settlementDelayDays) }), '.');
   }).catch(() => {});
   const list = batchList({ platform: false, base: '#/my/payouts', testid: 'payout-results' });
   main.append(card(null, terms, h('p', { class: 'muted small', text: 'Gross is the day\'s captures less its cancels; net is gross less fees — what is paid on the payout date.' })),
